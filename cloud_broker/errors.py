@@ -1,0 +1,38 @@
+"""The cloud broker's exception tree.
+
+    BrokerError
+     ├── ConfigError          the config file or environment is wrong
+     ├── Unauthenticated      a missing, unknown, revoked or reused credential or token
+     ├── OverBudget           a budget (device, site or global) is spent; the message says which
+     ├── NoBackendAvailable   every backend in the chain failed, timed out or is cooling down
+     └── BackendError         one backend failed (raised inside the router, which falls back)
+          └── BackendRateLimited   the backend answered 429
+"""
+
+
+class BrokerError(Exception):
+    """Root of every error the broker raises on purpose."""
+
+
+class ConfigError(BrokerError):
+    """The configuration is invalid; the message says which key and why."""
+
+
+class Unauthenticated(BrokerError):
+    """The caller's credential or enrolment token is missing, unknown, revoked or used."""
+
+
+class OverBudget(BrokerError):
+    """A spending or token budget is exhausted."""
+
+
+class NoBackendAvailable(BrokerError):
+    """No backend could serve the request; the message lists what each one said."""
+
+
+class BackendError(BrokerError):
+    """A single backend failed; the router tries the next one."""
+
+
+class BackendRateLimited(BackendError):
+    """A backend answered 429 Too Many Requests."""

@@ -1,0 +1,151 @@
+"""Wires the gateway's parts together and runs them on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import structlog
+
+from edge_agent.ask import AskHandler
+from edge_agent.commands import Commands
+from edge_agent.config import EdgeConfig
+from edge_agent.health import CpuMeter, health
+from edge_agent.history import History
+from edge_agent.ingest import Ingest
+from edge_agent.mqtt import Connection, Message, MqttClient
+from edge_agent.outbox import Outbox, OutboxItem
+from edge_agent.policy import ActuationPolicy, Rule
+from edge_agent.registry import Device, Registry
+from edge_agent.skills import Skills
+from edge_agent.sync import GrpcTransport, Link
+from edge_agent.sync.link import AGENT_VERSION
+from edge_agent.topics import Topics
+from edge_agent.triage import Triage
+from nanogate.v1 import edge_pb2 as pb
+
+log = structlog.get_logger("edge_agent.agent")
+
+
+def build_registry(config: EdgeConfig) -> Registry:
+    """The registry of devices declared in the config."""
+    registry = Registry()
+    for s in config.sensors:
+        registry.add(Device(id=s.id, role="sensor", kind=s.kind, area=s.area, unit=s.unit,
+                            name=s.name, low=s.low, high=s.high))
+    for a in config.actuators:
+        registry.add(Device(id=a.id, role="actuator", kind=a.kind, area=a.area, unit=a.unit,
+                            name=a.name, control=a.control, min_value=a.min, max_value=a.max))
+    return registry
+
+
+def build_policy(config: EdgeConfig) -> ActuationPolicy:
+    """The actuation policy from the declared actuators."""
+    return ActuationPolicy([
+        Rule(a.id, a.control, a.min, a.max, a.max_changes_per_min, a.allow_cloud)
+        for a in config.actuators])
+
+
+class EdgeAgent:
+    """The edge daemon: MQTT in, triage, skills, outbox, and the link to the broker."""
+
+    def __init__(self, config: EdgeConfig) -> None:
+        self.config = config
+        data = config.gateway.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        self.topics = Topics(config.mqtt.topic_prefix, config.gateway.site)
+        self.registry = build_registry(config)
+        self.history = History(data / "history.db", max_rows=config.history.max_rows,
+                               max_age_s=config.history.max_age_s)
+        self.outbox = Outbox(data / "outbox.db", max_items=config.outbox.max_items,
+                             max_bytes=config.outbox.max_bytes)
+        self.triage = Triage(self.registry, model_dir=config.triage.model_dir,
+                             threshold=config.triage.threshold)
+        self.mqtt = MqttClient(Connection(
+            host=config.mqtt.host, port=config.mqtt.port,
+            client_id=config.mqtt.client_id or f"nanogate-edge-{config.gateway.id}",
+            username=config.mqtt.username, password=config.mqtt.password,
+            session_expiry_s=config.mqtt.session_expiry_s,
+        ), [self.topics.telemetry_filter, self.topics.ask])
+        self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate)
+        self.ingest = Ingest(self.registry, self.history, config.mqtt.max_payload_bytes)
+        self.commands = Commands()
+        self.commands.register("drain_outbox", lambda args: self._drain_command())
+        self._cpu = CpuMeter()
+        self.link = Link(GrpcTransport(config.cloud.address), self.outbox, config.cloud,
+                         config.gateway, on_answer=self._on_answer,
+                         on_command=self.commands.run, health=self._heartbeat,
+                         batch_size=config.outbox.batch_size)
+        self.asks = AskHandler(
+            triage=self.triage, skills=self.skills, registry=self.registry, outbox=self.outbox,
+            link=self.link, publish=self._publish_reply, default_reply_topic=self.topics.replies,
+            escalation_ttl_s=config.outbox.escalation_ttl_s,
+            max_payload_bytes=config.mqtt.max_payload_bytes)
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        await self.mqtt.start()
+        log.info("agent.started", site=self.config.gateway.site,
+                 devices=len(self.registry.devices()), outbox=self.outbox.status().depth)
+        self.ready.set()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._consume(), name="agent.consume")
+                tg.create_task(self.link.run(), name="agent.link")
+                tg.create_task(self._flush_history(), name="agent.history")
+        finally:
+            await self.mqtt.stop()
+            self.history.close()
+            self.outbox.close()
+
+    async def _consume(self) -> None:
+        async for message in self.mqtt.messages():
+            self._dispatch(message)
+
+    def _dispatch(self, message: Message) -> None:
+        kind, sensor_id = self.topics.classify(message.topic)
+        try:
+            if kind == "telemetry":
+                self.ingest.handle(sensor_id, message.payload)
+            elif kind == "ask":
+                self._ask(message)
+            else:
+                log.warning("mqtt.unexpected_topic", topic=message.topic[:200])
+        except Exception:  # the daemon never dies on a message; the log says why
+            log.exception("message.failed", topic=message.topic[:200])
+        finally:
+            self.mqtt.ack(message)
+
+    def _ask(self, message: Message) -> None:
+        self.asks.handle(message.payload, message.response_topic, message.correlation_data)
+
+    async def _flush_history(self) -> None:
+        while True:
+            await asyncio.sleep(0.2)
+            self.history.flush()
+
+    async def _on_answer(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
+        await self.asks.deliver(item, response)
+
+    def _publish_reply(self, topic: str, payload: bytes, correlation: bytes | None) -> None:
+        self.mqtt.publish(topic, payload, qos=1, correlation_data=correlation)
+
+    def _actuate(self, device_id: str, value: float | str) -> None:
+        body = json.dumps({"value": value, "ts": time.time()}).encode()
+        self.mqtt.publish(self.topics.actuator_set(device_id), body, qos=1)
+
+    def _drain_command(self) -> dict[str, object]:
+        self.link.wake()
+        return {"outbox_depth": self.outbox.status().depth}
+
+    def _heartbeat(self) -> pb.HeartbeatRequest:
+        c = self.asks.counters
+        return pb.HeartbeatRequest(
+            agent_version=AGENT_VERSION, model_version=self.triage.version,
+            config_version="", sent_at=time.time(),
+            health=health(data_dir=Path(self.config.gateway.data_dir), cpu=self._cpu,
+                          outbox_depth=self.outbox.status().depth, requests=c.requests,
+                          local=c.local, escalated=c.escalated + c.queued, errors=c.errors))

@@ -1,0 +1,232 @@
+"""Requests that arrive on ``<prefix>/<site>/ask``: triage, answer locally or escalate, reply.
+
+Replies go to the MQTT 5 response topic with the request's correlation data, or to the
+``reply_to`` topic an MQTT 3.1.1 client put in its JSON, or else to ``<prefix>/<site>/replies``.
+An escalation is committed to the outbox before the MQTT message is acknowledged; if the
+cloud does not answer in time the requester hears ``queued`` at once and the real answer later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from edge_agent.errors import CloudUnavailable, StoreFull
+from edge_agent.outbox import NewItem, Outbox, OutboxItem
+from edge_agent.payloads import AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
+from edge_agent.registry import Registry
+from edge_agent.skills import SkillResult, Skills
+from edge_agent.sync import Link
+from edge_agent.triage.decision import Classifier, Decision
+from nanogate.v1 import edge_pb2 as pb
+
+log = structlog.get_logger("edge_agent.ask")
+
+# Publishes a reply: (topic, payload, correlation data) -> None.
+Publish = Callable[[str, bytes, bytes | None], None]
+_SPACES = re.compile(r"\s+")
+_CONTEXT_DEVICES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRoute:
+    """Where the answer to one request goes."""
+
+    topic: str
+    correlation: bytes | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """A form that survives in the outbox across restarts."""
+        doc = {"topic": self.topic}
+        if self.correlation is not None:
+            doc["correlation"] = base64.b64encode(self.correlation).decode()
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: dict[str, str]) -> ReplyRoute:
+        """The inverse of ``to_json``."""
+        corr = doc.get("correlation")
+        return cls(doc["topic"], base64.b64decode(corr) if corr is not None else None)
+
+
+@dataclass
+class Counters:
+    """What the gateway did with requests, for heartbeats and metrics."""
+
+    requests: int = 0
+    local: int = 0
+    escalated: int = 0
+    queued: int = 0
+    errors: int = 0
+    by_intent: dict[str, int] = field(default_factory=dict)
+
+
+class AskHandler:
+    """Turns one request into one reply (and, when queued, a second one later)."""
+
+    def __init__(self, *, triage: Classifier, skills: Skills, registry: Registry,
+                 outbox: Outbox, link: Link, publish: Publish, default_reply_topic: str,
+                 escalation_ttl_s: float, max_payload_bytes: int = 64 * 1024) -> None:
+        self._triage = triage
+        self._skills = skills
+        self._registry = registry
+        self._outbox = outbox
+        self._link = link
+        self._publish = publish
+        self._default_topic = default_reply_topic
+        self._ttl = escalation_ttl_s
+        self._max_bytes = max_payload_bytes
+        self.counters = Counters()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None) -> None:
+        """Answer a request; returns once its reply is sent or it is durably queued."""
+        self.counters.requests += 1
+        route = ReplyRoute(response_topic or self._default_topic, correlation)
+        if len(payload) > self._max_bytes:
+            self._fail(route, _loose_id(payload), "too_large",
+                       f"the request is {len(payload)} bytes; the limit is {self._max_bytes}")
+            return
+        try:
+            request = parse_ask(payload)
+        except BadPayload as exc:
+            self._fail(route, _loose_id(payload), exc.code, exc.message)
+            return
+        if request.reply_to and not response_topic:
+            route = ReplyRoute(request.reply_to, correlation)
+        request_id = str(request.id) or uuid.uuid4().hex[:12]
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            self._answer(request, request_id, route)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    def _answer(self, request: AskRequest, request_id: str, route: ReplyRoute) -> None:
+        text = _SPACES.sub(" ", request.text).strip()
+        started = time.perf_counter()
+        decision = self._triage.classify(text)
+        by_intent = self.counters.by_intent
+        by_intent[decision.intent] = by_intent.get(decision.intent, 0) + 1
+        if decision.route == "local" and not request.model:
+            result = self._skills.answer(decision)
+            self._reply_local(route, request_id, decision, result, started)
+            return
+        self._escalate(request, text, request_id, decision, route)
+
+    def _reply_local(self, route: ReplyRoute, request_id: str, decision: Decision,
+                     result: SkillResult, started: float) -> None:
+        self.counters.local += 1
+        error = ErrorInfo(code=result.error_code, message=result.answer) \
+            if result.error_code and result.error_code != "unresolved" else None
+        data = {**result.data, "confidence": round(decision.confidence, 3),
+                "slots": decision.slots.as_dict()}
+        self._send(route, Reply(id=request_id, route="local", intent=decision.intent,
+                                answer=result.answer, data=data, error=error))
+        log.info("request.answered", route="local", intent=decision.intent,
+                 confidence=round(decision.confidence, 3),
+                 latency_ms=round((time.perf_counter() - started) * 1000, 3))
+
+    def _escalate(self, request: AskRequest, text: str, request_id: str, decision: Decision,
+                  route: ReplyRoute) -> None:
+        payload = {"request_id": request_id, "text": text, "intent": decision.intent,
+                   "confidence": decision.confidence, "model": request.model or "auto",
+                   "context": self._context(decision), "reply": route.to_json(),
+                   "alerts": [a["message"] for a in self._skills.alerts()][:20]}
+        try:
+            item = self._outbox.put(NewItem("escalation", route.topic, payload, ttl_s=self._ttl))
+        except StoreFull as exc:
+            self._fail(route, request_id, "store_full", str(exc), intent=decision.intent)
+            return
+        log.info("request.escalating", intent=decision.intent,
+                 confidence=round(decision.confidence, 3), key=item.key)
+        task = asyncio.get_running_loop().create_task(
+            self._try_now(item, route, request_id, decision), name=f"escalate.{item.key[:8]}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _try_now(self, item: OutboxItem, route: ReplyRoute, request_id: str,
+                       decision: Decision) -> None:
+        try:
+            response = await self._link.escalate_now(item)
+        except CloudUnavailable as exc:
+            self.counters.queued += 1
+            self._send(route, Reply(
+                id=request_id, route="queued", intent=decision.intent,
+                answer="The cloud is unreachable; your request is queued and will be answered "
+                       "when the link returns.", data={"key": item.key}))
+            log.info("request.queued", key=item.key, reason=str(exc))
+            self._link.wake()
+            return
+        await self.deliver(item, response)
+        self._outbox.remove([item.key])
+
+    async def deliver(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
+        """Send a cloud answer to its requester, applying any actions the policy allows."""
+        self.counters.escalated += 1
+        payload = item.payload
+        route = ReplyRoute.from_json(payload["reply"])
+        data: dict[str, Any] = {"backend": response.backend, "model": response.model,
+                                "replayed": response.replayed}
+        answer = response.answer
+        if response.actions:
+            outcomes = [self._apply(a) for a in response.actions]
+            data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
+                                "ok": r.error_code is None, "result": r.answer}
+                               for a, r in zip(response.actions, outcomes, strict=True)]
+            answer = " ".join([answer, *(r.answer for r in outcomes)]).strip()
+        error = ErrorInfo(code=response.error_code, message=response.error_message) \
+            if response.error_code else None
+        self._send(route, Reply(id=payload["request_id"], route="escalated",
+                                intent=payload.get("intent", "escalate"),
+                                answer=answer or response.error_message, data=data, error=error))
+        log.info("request.answered", route="escalated", key=item.key, backend=response.backend,
+                 replayed=response.replayed, request_id=payload["request_id"])
+
+    def _apply(self, action: pb.Action) -> SkillResult:
+        value: float | str = action.value or action.command
+        with contextlib.suppress(ValueError):
+            value = float(action.value)
+        return self._skills.actuate(action.device_id, value, source="cloud")
+
+    def _context(self, decision: Decision) -> list[dict[str, Any]]:
+        ids = list(decision.slots.devices)
+        if not ids:
+            ids = [d.id for d in self._registry.devices()
+                   if (decision.slots.area and d.area == decision.slots.area)
+                   or (decision.slots.kind and d.kind == decision.slots.kind)]
+        context = []
+        for device_id in ids[:_CONTEXT_DEVICES]:
+            device = self._registry.get(device_id)
+            reading = self._registry.latest(device_id)
+            if device is None:
+                continue
+            context.append({"device_id": device.id, "kind": device.kind, "area": device.area,
+                            "value": "" if reading is None else str(reading.value),
+                            "unit": device.unit, "ts": 0.0 if reading is None else reading.ts})
+        return context
+
+    def _fail(self, route: ReplyRoute, request_id: str, code: str, message: str,
+              intent: str = "unknown") -> None:
+        self.counters.errors += 1
+        log.warning("request.rejected", code=code, error=message, request_id=request_id)
+        self._send(route, Reply(id=request_id, route="local", intent=intent,
+                                answer=f"Sorry, I could not take that request: {message}",
+                                error=ErrorInfo(code=code, message=message)))
+
+    def _send(self, route: ReplyRoute, reply: Reply) -> None:
+        self._publish(route.topic, reply.to_bytes(), route.correlation)
+
+
+def _loose_id(payload: bytes) -> str:
+    """The request id from a payload that failed validation, if one can be found."""
+    match = re.search(rb'"id"\s*:\s*"?([\w.:-]{1,64})', payload[:4096])
+    return match.group(1).decode() if match else ""

@@ -1,0 +1,55 @@
+"""Remote commands from the broker: what the gateway does when an operator asks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from nanogate.v1 import edge_pb2 as pb
+
+log = structlog.get_logger("edge_agent.commands")
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Commands:
+    """A table of named command handlers; unknown commands are refused, not ignored."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {
+            "ping": lambda args: {"pong": True},
+            "set_log_level": _set_log_level,
+        }
+
+    def register(self, name: str, handler: Handler) -> None:
+        """Add or replace the handler for a command name."""
+        self._handlers[name] = handler
+
+    async def run(self, command: pb.Command) -> tuple[bool, dict[str, object]]:
+        """Run one command; returns (ok, result) for the acknowledgement."""
+        handler = self._handlers.get(command.name)
+        if handler is None:
+            log.warning("command.refused", command=command.name, id=command.id)
+            return False, {"error": f"unknown command {command.name!r}",
+                           "known": sorted(self._handlers)}
+        try:
+            args = json.loads(command.args_json or "{}")
+            result = handler(args if isinstance(args, dict) else {})
+        except Exception as exc:  # a failed command is reported to the operator, not fatal
+            log.exception("command.failed", command=command.name, id=command.id)
+            return False, {"error": str(exc)}
+        log.info("command.done", command=command.name, id=command.id)
+        return True, dict(result)
+
+
+def _set_log_level(args: dict[str, Any]) -> dict[str, Any]:
+    level = str(args.get("level", "info")).upper()
+    number = logging.getLevelName(level)
+    if not isinstance(number, int):
+        raise ValueError(f"unknown log level {level!r}")
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(number))
+    return {"level": level.lower()}

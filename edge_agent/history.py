@@ -1,0 +1,116 @@
+"""A bounded history of sensor readings in SQLite, for questions about the past.
+
+Readings are buffered and written in batches: a lost second of history on power loss is an
+acceptable price for ingesting tens of thousands of readings a second on a small gateway.
+The newest readings of each sensor also live in memory (``Registry``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+import structlog
+
+log = structlog.get_logger("edge_agent.history")
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """Statistics of one sensor's numeric readings over a window."""
+
+    count: int
+    min: float | None
+    max: float | None
+    mean: float | None
+    first: float | None
+    last: float | None
+    since: float
+    until: float
+
+
+class History:
+    """Append-only reading log, trimmed by row count and age."""
+
+    def __init__(self, path: Path, *, max_rows: int, max_age_s: float) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.table("readings").create(
+            {"sensor_id": str, "ts": float, "value": float, "text": str, "unit": str},
+            if_not_exists=True,
+        )
+        self._db.table("readings").create_index(["sensor_id", "ts"], if_not_exists=True)
+        self._pending: list[tuple[str, float, float | None, str | None, str]] = []
+        self._max_rows = max_rows
+        self._max_age_s = max_age_s
+        self._written = 0
+
+    def add(self, sensor_id: str, ts: float, value: float | str | bool, unit: str) -> None:
+        """Buffer one reading; ``flush`` writes the buffer."""
+        if isinstance(value, bool):
+            number, text = float(value), ("on" if value else "off")
+        elif isinstance(value, float | int):
+            number, text = float(value), None
+        else:
+            number, text = None, value
+        self._pending.append((sensor_id, ts, number, text, unit))
+
+    def flush(self) -> int:
+        """Write buffered readings in one transaction; returns how many."""
+        if not self._pending:
+            return 0
+        rows, self._pending = self._pending, []
+        with self._db.conn:
+            self._db.conn.executemany(
+                "INSERT INTO readings (sensor_id, ts, value, text, unit) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+        self._written += len(rows)
+        if self._written >= max(1000, self._max_rows // 10):
+            self.trim()
+        return len(rows)
+
+    def trim(self, now: float | None = None) -> None:
+        """Drop readings past the age limit and the oldest ones past the row limit."""
+        now = time.time() if now is None else now
+        self._written = 0
+        with self._db.conn:
+            self._db.conn.execute("DELETE FROM readings WHERE ts < ?", (now - self._max_age_s,))
+            self._db.conn.execute(
+                "DELETE FROM readings WHERE rowid <= "
+                "(SELECT MAX(rowid) FROM readings) - ?",
+                (self._max_rows,),
+            )
+
+    def aggregate(self, sensor_id: str, since: float, until: float | None = None) -> Aggregate:
+        """Count, min, max, mean, first and last of numeric readings in [since, until]."""
+        self.flush()
+        until = time.time() if until is None else until
+        row = self._db.execute(
+            "SELECT COUNT(value), MIN(value), MAX(value), AVG(value) FROM readings "
+            "WHERE sensor_id = ? AND ts >= ? AND ts <= ? AND value IS NOT NULL",
+            [sensor_id, since, until],
+        ).fetchone()
+        ends = self._db.execute(
+            "SELECT (SELECT value FROM readings WHERE sensor_id = ?1 AND ts >= ?2 AND ts <= ?3 "
+            "AND value IS NOT NULL ORDER BY ts ASC LIMIT 1), "
+            "(SELECT value FROM readings WHERE sensor_id = ?1 AND ts >= ?2 AND ts <= ?3 "
+            "AND value IS NOT NULL ORDER BY ts DESC LIMIT 1)",
+            [sensor_id, since, until],
+        ).fetchone()
+        return Aggregate(row[0], row[1], row[2], row[3], ends[0], ends[1], since, until)
+
+    def count(self) -> int:
+        """How many readings are stored (after a flush)."""
+        self.flush()
+        return int(self._db.execute("SELECT COUNT(*) FROM readings").fetchone()[0])
+
+    def close(self) -> None:
+        """Flush and close the database."""
+        self.flush()
+        self._db.conn.close()

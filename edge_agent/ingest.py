@@ -1,0 +1,59 @@
+"""Telemetry in: parse, register self-announcing sensors, keep the latest value and history."""
+
+from __future__ import annotations
+
+import re
+
+import structlog
+
+from edge_agent.history import History
+from edge_agent.payloads import BadPayload, TelemetryPoint, parse_telemetry
+from edge_agent.registry import Reading, Registry
+
+log = structlog.get_logger("edge_agent.ingest")
+
+_SENSOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+class Ingest:
+    """Turns telemetry payloads into registry updates and history rows."""
+
+    def __init__(self, registry: Registry, history: History, max_payload_bytes: int) -> None:
+        self._registry = registry
+        self._history = history
+        self._max_bytes = max_payload_bytes
+        self.accepted = 0
+        self.rejected = 0
+
+    def handle(self, sensor_id: str, payload: bytes) -> int:
+        """Take one telemetry message; returns how many readings it held (0 if rejected)."""
+        try:
+            points = self._parse(sensor_id, payload)
+        except BadPayload as exc:
+            self.rejected += 1
+            log.warning("telemetry.rejected", sensor=sensor_id[:64], code=exc.code,
+                        error=exc.message)
+            return 0
+        for point in points:
+            self._registry.record(Reading(point.sensor_id, point.value, point.unit, point.ts))
+            self._history.add(point.sensor_id, point.ts, point.value, point.unit)
+        self.accepted += len(points)
+        return len(points)
+
+    def _parse(self, sensor_id: str, payload: bytes) -> list[TelemetryPoint]:
+        if len(payload) > self._max_bytes:
+            raise BadPayload("too_large", f"{len(payload)} bytes; the limit is {self._max_bytes}")
+        points = parse_telemetry(sensor_id, payload)
+        for point in points:
+            if not _SENSOR_ID.match(point.sensor_id):
+                raise BadPayload("bad_sensor_id", f"{point.sensor_id[:64]!r} is not a sensor id")
+            device = self._registry.get(point.sensor_id)
+            if point.kind or point.area:
+                device = self._registry.learn(point.sensor_id, kind=point.kind,
+                                              area=point.area, unit=point.unit)
+            if device is None:
+                raise BadPayload(
+                    "unknown_sensor",
+                    f"{point.sensor_id} is not declared; declare it in the config or send "
+                    '"kind" and "area" with its telemetry to register it')
+        return points

@@ -1,0 +1,317 @@
+"""Store-and-forward for everything that must reach the cloud: the only writer of outbox.db.
+
+Guarantees (the README states them for users):
+- durable before acknowledged: ``put`` returns only after the item is committed
+  (WAL, ``synchronous=FULL``);
+- each item carries an idempotency key that stays the same across replays, so the broker
+  applies it once however often it is sent;
+- ``pending`` hands items out by priority (command acks, then escalations, then events, then
+  telemetry roll-ups) and FIFO by sequence number within a priority, across restarts;
+- caps in items and bytes: when full, the lowest-priority oldest items are shed first
+  (telemetry before requests); an item that cannot fit raises ``StoreFull``;
+- an item past its TTL is never handed out; it is deleted and counted as expired.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+import structlog
+
+from edge_agent.errors import StoreFull
+
+log = structlog.get_logger("edge_agent.outbox")
+
+PRIORITY = {"ack": 0, "escalation": 1, "event": 2, "rollup": 3}
+SHEDDABLE = PRIORITY["event"]  # this priority and below (larger numbers) may be shed
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created REAL NOT NULL,
+    expires REAL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS items_order ON items (priority, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One durable item waiting to go up."""
+
+    seq: int
+    key: str
+    kind: str
+    stream: str
+    payload: dict[str, Any]
+    created: float
+    expires: float | None
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item to put: what it is, which stream it belongs to, and its document."""
+
+    kind: str
+    stream: str
+    payload: dict[str, Any]
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ttl_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    """Counts for ``edge-agent outbox status`` and the heartbeat."""
+
+    items: dict[str, int]
+    bytes: int
+    oldest: float | None
+    shed: dict[str, int]
+    expired: dict[str, int]
+
+    @property
+    def depth(self) -> int:
+        """How many items wait in all."""
+        return sum(self.items.values())
+
+
+class Outbox:
+    """The SQLite outbox: put durably, hand out in order, remove when delivered."""
+
+    def __init__(self, path: Path, *, max_items: int, max_bytes: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite_utils.Database(self._conn)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(_SCHEMA)
+        self._max_items = max_items
+        self._max_bytes = max_bytes
+        self.path = path
+
+    def put(self, item: NewItem) -> OutboxItem:
+        """Store one item durably; returns once it is committed."""
+        return self.put_many([item])[0]
+
+    def put_many(self, items: Sequence[NewItem]) -> list[OutboxItem]:
+        """Store items in one transaction; all or none are committed."""
+        now = time.time()
+        rows = [self._row(item, now) for item in items]
+        try:
+            with self._transaction():
+                self._make_room(rows)
+                stored = [self._insert(row) for row in rows]
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc) or "disk" in str(exc):
+                log.error("outbox.disk_full", error=str(exc))
+                raise StoreFull(f"the outbox cannot write to {self.path}: {exc}") from exc
+            raise
+        return stored
+
+    def pending(self, limit: int, *, kinds: Iterable[str] | None = None) -> list[OutboxItem]:
+        """Items to send next: by priority, then FIFO; expired ones are dropped first."""
+        self.expire()
+        sql = "SELECT * FROM items"
+        params: list[Any] = []
+        if kinds is not None:
+            kinds = list(kinds)
+            sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
+            params.extend(kinds)
+        sql += " ORDER BY priority, seq LIMIT ?"
+        params.append(limit)
+        return [_item(row) for row in self._db.query(sql, params)]
+
+    def get(self, key: str) -> OutboxItem | None:
+        """The item with this key, if it still waits."""
+        rows = list(self._db.query("SELECT * FROM items WHERE key = ?", [key]))
+        return _item(rows[0]) if rows else None
+
+    def remove(self, keys: Sequence[str]) -> int:
+        """Delete delivered items; returns how many were still there."""
+        if not keys:
+            return 0
+        with self._transaction():
+            cur = self._conn.executemany("DELETE FROM items WHERE key = ?", [(k,) for k in keys])
+        return cur.rowcount
+
+    def note_failure(self, keys: Sequence[str]) -> None:
+        """Count a failed delivery attempt for these items."""
+        with self._transaction():
+            self._conn.executemany(
+                "UPDATE items SET attempts = attempts + 1 WHERE key = ?", [(k,) for k in keys]
+            )
+
+    def expire(self, now: float | None = None) -> int:
+        """Delete items past their TTL, counting them; returns how many."""
+        now = time.time() if now is None else now
+        gone = list(
+            self._db.query(
+                "SELECT kind, COUNT(*) AS n FROM items WHERE expires IS NOT NULL AND expires < ? "
+                "GROUP BY kind",
+                [now],
+            )
+        )
+        if not gone:
+            return 0
+        with self._transaction():
+            self._conn.execute(
+                "DELETE FROM items WHERE expires IS NOT NULL AND expires < ?", (now,)
+            )
+            for row in gone:
+                self._count(f"expired.{row['kind']}", row["n"])
+        total = int(sum(row["n"] for row in gone))
+        log.warning("outbox.expired", items=total, by_kind={r["kind"]: r["n"] for r in gone})
+        return total
+
+    def purge(self, *, kind: str | None = None, older_than_s: float | None = None) -> int:
+        """Delete waiting items by kind and age (an operator's decision); returns how many."""
+        sql, params = "DELETE FROM items WHERE 1=1", list[Any]()
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        if older_than_s is not None:
+            sql += " AND created < ?"
+            params.append(time.time() - older_than_s)
+        with self._transaction():
+            cur = self._conn.execute(sql, params)
+            self._count("purged", cur.rowcount)
+        log.warning("outbox.purged", items=cur.rowcount, kind=kind, older_than_s=older_than_s)
+        return cur.rowcount
+
+    def reset_attempts(self) -> int:
+        """Make every waiting item look fresh again (``edge-agent outbox retry``)."""
+        with self._transaction():
+            return int(self._conn.execute("UPDATE items SET attempts = 0").rowcount)
+
+    def status(self) -> OutboxStatus:
+        """Counts by kind, bytes, the oldest item, and the shed and expired counters."""
+        items = {r["kind"]: r["n"] for r in self._db.query(
+            "SELECT kind, COUNT(*) AS n FROM items GROUP BY kind")}
+        size, oldest = self._conn.execute(
+            "SELECT COALESCE(SUM(size), 0), MIN(created) FROM items").fetchone()
+        counters = {r["name"]: r["value"] for r in self._db.query("SELECT * FROM counters")}
+        return OutboxStatus(
+            items=items,
+            bytes=int(size),
+            oldest=oldest,
+            shed={k.split(".", 1)[1]: v for k, v in counters.items() if k.startswith("shed.")},
+            expired={k.split(".", 1)[1]: v for k, v in counters.items()
+                     if k.startswith("expired.")},
+        )
+
+    def close(self) -> None:
+        """Close the database."""
+        self._conn.close()
+
+    # internals ---------------------------------------------------------------------------
+
+    def _row(self, item: NewItem, now: float) -> dict[str, Any]:
+        if item.kind not in PRIORITY:
+            raise ValueError(f"unknown outbox kind {item.kind!r}; one of {sorted(PRIORITY)}")
+        payload = json.dumps(item.payload, separators=(",", ":"))
+        return {
+            "key": item.key,
+            "kind": item.kind,
+            "stream": item.stream,
+            "priority": PRIORITY[item.kind],
+            "payload": payload,
+            "size": len(payload) + len(item.key) + len(item.stream) + 64,
+            "created": now,
+            "expires": now + item.ttl_s if item.ttl_s else None,
+        }
+
+    def _insert(self, row: dict[str, Any]) -> OutboxItem:
+        cur = self._conn.execute(
+            "INSERT INTO items (key, kind, stream, priority, payload, size, created, expires) "
+            "VALUES (:key, :kind, :stream, :priority, :payload, :size, :created, :expires) "
+            "ON CONFLICT (key) DO NOTHING",
+            row,
+        )
+        if cur.rowcount == 0:  # the same key was put before: keep the first
+            existing = self.get(row["key"])
+            assert existing is not None
+            return existing
+        return OutboxItem(
+            int(cur.lastrowid or 0), row["key"], row["kind"], row["stream"],
+            json.loads(row["payload"]), row["created"], row["expires"],
+        )
+
+    def _make_room(self, rows: list[dict[str, Any]]) -> None:
+        """Shed the least important, oldest items until the new rows fit under both caps."""
+        count, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items").fetchone()
+        need_items = count + len(rows) - self._max_items
+        need_bytes = size + sum(r["size"] for r in rows) - self._max_bytes
+        if need_items <= 0 and need_bytes <= 0:
+            return
+        # Requests and acks were acknowledged to someone: they are never shed. Telemetry and
+        # events make room for anything more important, and for newer items of their own kind.
+        top = min(r["priority"] for r in rows)
+        victims = self._conn.execute(
+            "SELECT seq, kind, size FROM items WHERE priority >= ? "
+            "AND (priority > ? OR priority >= ?) ORDER BY priority DESC, seq",
+            (SHEDDABLE, top, max(top, SHEDDABLE)),
+        ).fetchall()
+        dropped: list[tuple[int, str]] = []
+        for seq, kind, item_size in victims:
+            if need_items <= 0 and need_bytes <= 0:
+                break
+            dropped.append((seq, kind))
+            need_items -= 1
+            need_bytes -= item_size
+        if need_items > 0 or need_bytes > 0:
+            raise StoreFull(
+                f"the outbox is full ({count} items, {size} bytes); nothing less important "
+                "is left to shed. Restore the uplink or raise [outbox] max_items/max_bytes."
+            )
+        self._conn.executemany("DELETE FROM items WHERE seq = ?", [(s,) for s, _ in dropped])
+        for kind in {k for _, k in dropped}:
+            self._count(f"shed.{kind}", sum(1 for _, k in dropped if k == kind))
+        log.warning("outbox.shed", items=len(dropped), kinds=sorted({k for _, k in dropped}))
+
+    def _count(self, name: str, n: int) -> None:
+        self._conn.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            (name, n),
+        )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (the connection is in autocommit)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _item(row: dict[str, Any]) -> OutboxItem:
+    return OutboxItem(
+        seq=row["seq"], key=row["key"], kind=row["kind"], stream=row["stream"],
+        payload=json.loads(row["payload"]), created=row["created"], expires=row["expires"],
+        attempts=row["attempts"],
+    )

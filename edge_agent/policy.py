@@ -1,0 +1,103 @@
+"""The actuation policy: the last gate before any actuator moves, local or cloud request alike.
+
+Only declared actuators can be driven; a switch takes on/off (open/close), a level takes a
+number inside its declared range; each actuator has a rate limit; and an actuator can be
+closed to commands that come from the cloud.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+from edge_agent.errors import PolicyViolation
+
+Source = Literal["local", "cloud"]
+SWITCH_WORDS = {"on": "on", "off": "off", "open": "open", "close": "close", "closed": "close",
+                "start": "on", "stop": "off", "true": "on", "false": "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one actuator allows."""
+
+    device_id: str
+    control: Literal["switch", "level"]
+    min_value: float | None = None
+    max_value: float | None = None
+    max_changes_per_min: int = 6
+    allow_cloud: bool = True
+
+
+class ActuationPolicy:
+    """Checks and rate-limits actuator commands."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._rules = {rule.device_id: rule for rule in rules}
+        self._recent: dict[str, deque[float]] = {}
+
+    def rule(self, device_id: str) -> Rule | None:
+        """The rule for an actuator, or None if it is not declared."""
+        return self._rules.get(device_id)
+
+    def check(self, device_id: str, value: float | str | None, source: Source) -> float | str:
+        """Return the value to send, normalised, or raise PolicyViolation saying why not."""
+        rule = self._rules.get(device_id)
+        if rule is None:
+            raise PolicyViolation(f"{device_id} is not a declared actuator on this gateway")
+        if source == "cloud" and not rule.allow_cloud:
+            raise PolicyViolation(f"{device_id} does not accept commands from the cloud")
+        if rule.max_changes_per_min <= 0:
+            raise PolicyViolation(f"{device_id} is read-only by policy")
+        normalised = _normalise(rule, value)
+        self._take_slot(rule)
+        return normalised
+
+    def _take_slot(self, rule: Rule, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        recent = self._recent.setdefault(rule.device_id, deque())
+        while recent and now - recent[0] > 60.0:
+            recent.popleft()
+        if len(recent) >= rule.max_changes_per_min:
+            raise PolicyViolation(
+                f"{rule.device_id} was changed {len(recent)} times in the last minute; "
+                f"the policy allows {rule.max_changes_per_min}. Try again later."
+            )
+        recent.append(now)
+
+
+def _normalise(rule: Rule, value: float | str | None) -> float | str:
+    if value is None:
+        raise PolicyViolation(f"say what to set {rule.device_id} to")
+    if rule.control == "switch":
+        word = SWITCH_WORDS.get(str(value).strip().lower())
+        if word is None:
+            raise PolicyViolation(f"{rule.device_id} is a switch: use on/off or open/close")
+        return word
+    number = _as_number(rule, value)
+    low = rule.min_value if rule.min_value is not None else float("-inf")
+    high = rule.max_value if rule.max_value is not None else float("inf")
+    if not low <= number <= high:
+        raise PolicyViolation(
+            f"{number:g} is outside the allowed range of {rule.device_id} "
+            f"({rule.min_value:g} to {rule.max_value:g})"
+            if rule.min_value is not None and rule.max_value is not None
+            else f"{number:g} is outside the allowed range of {rule.device_id}"
+        )
+    return number
+
+
+def _as_number(rule: Rule, value: float | str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    word = SWITCH_WORDS.get(str(value).strip().lower())
+    if word in ("on", "open") and rule.max_value is not None:
+        return rule.max_value
+    if word in ("off", "close") and rule.min_value is not None:
+        return rule.min_value
+    try:
+        return float(value)
+    except ValueError:
+        raise PolicyViolation(f"{rule.device_id} takes a number, not {value!r}") from None

@@ -1,0 +1,274 @@
+"""The gateway's side of the link: enrol, drain the outbox, heartbeat and take commands.
+
+While the broker is unreachable the link probes it with exponential backoff and jitter
+(capped at ``retry_max_s``); as soon as the channel is ready again it drains the outbox in
+priority order, one stream at a time so each requester's answers keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import structlog
+
+from edge_agent.config import CloudSection, GatewaySection
+from edge_agent.errors import CloudRejected, CloudUnavailable, StoreFull
+from edge_agent.outbox import NewItem, Outbox, OutboxItem
+from edge_agent.sync.transport import Identity, Transport
+from nanogate.v1 import edge_pb2 as pb
+
+log = structlog.get_logger("edge_agent.sync")
+
+AGENT_VERSION = "0.1.0"
+AnswerHandler = Callable[[OutboxItem, pb.EscalateResponse], Awaitable[None]]
+CommandHandler = Callable[[pb.Command], Awaitable[tuple[bool, dict[str, object]]]]
+HealthProbe = Callable[[], pb.HeartbeatRequest]
+_STREAMS_AT_ONCE = 4
+
+
+class Link:
+    """Owns the transport and everything that travels over it."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        outbox: Outbox,
+        cloud: CloudSection,
+        gateway: GatewaySection,
+        *,
+        on_answer: AnswerHandler,
+        on_command: CommandHandler,
+        health: HealthProbe,
+        batch_size: int = 200,
+    ) -> None:
+        self._transport = transport
+        self._outbox = outbox
+        self._cloud = cloud
+        self._gateway = gateway
+        self._on_answer = on_answer
+        self._on_command = on_command
+        self._health = health
+        self._batch_size = batch_size
+        self._identity_path = gateway.data_dir / "identity.json"
+        self.identity: Identity | None = None
+        self.up = asyncio.Event()
+        self.enrolled = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._inflight: set[str] = set()
+        self.drained = 0
+
+    async def run(self) -> None:
+        """Enrol, then drain, heartbeat and poll for commands until cancelled."""
+        await self._enrol()
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(self._drain_forever(), name="link.drain")
+            tg.create_task(self._heartbeat_forever(), name="link.heartbeat")
+
+    def wake(self) -> None:
+        """Something new waits in the outbox: look now rather than at the next tick."""
+        self._wake.set()
+
+    async def escalate_now(self, item: OutboxItem) -> pb.EscalateResponse:
+        """Send one queued escalation right away; the drain leaves it alone meanwhile."""
+        if self.identity is None or not self.up.is_set():
+            raise CloudUnavailable("the link to the broker is down")
+        self._inflight.add(item.key)
+        try:
+            return await self._transport.escalate(
+                escalate_request(item), timeout=self._cloud.escalate_timeout_s)
+        except CloudUnavailable:
+            self.up.clear()
+            self.wake()
+            raise
+        finally:
+            self._inflight.discard(item.key)
+
+    # enrolment ------------------------------------------------------------------------------
+
+    async def _enrol(self) -> None:
+        self.identity = _load_identity(self._identity_path)
+        delay = self._cloud.retry_min_s
+        while self.identity is None:
+            if not self._cloud.enrol_token:
+                log.error("link.not_enrolled", fix="set [cloud] enrol_token in the config")
+                return
+            try:
+                reply = await self._transport.enrol(pb.EnrolRequest(
+                    token=self._cloud.enrol_token, requested_id=self._gateway.id,
+                    site=self._gateway.site, agent_version=AGENT_VERSION), timeout=10.0)
+            except CloudUnavailable as exc:
+                log.info("link.enrol_retrying", error=str(exc), delay_s=round(delay, 2))
+                await asyncio.sleep(delay)
+                delay = _next_delay(delay, self._cloud.retry_max_s * 5)
+                continue
+            except CloudRejected as exc:
+                log.error("link.enrol_refused", error=str(exc),
+                          fix="ask an operator for a new enrolment token")
+                return
+            self.identity = Identity(reply.device_id, reply.credential, reply.site)
+            _save_identity(self._identity_path, self.identity)
+            log.info("link.enrolled", device_id=reply.device_id)
+        self._transport.set_identity(self.identity)
+        structlog.contextvars.bind_contextvars(gateway_id=self.identity.device_id)
+        self.enrolled.set()
+
+    # drain ----------------------------------------------------------------------------------
+
+    async def _drain_forever(self) -> None:
+        if self.identity is None:
+            return
+        delay = self._cloud.retry_min_s
+        while True:
+            if not self.up.is_set():
+                if not await self._transport.probe(timeout=delay):
+                    log.debug("link.probe_failed", next_delay_s=round(delay, 2))
+                    delay = _next_delay(delay, self._cloud.retry_max_s)
+                    continue
+                self.up.set()
+                delay = self._cloud.retry_min_s
+                log.info("link.up")
+            self._wake.clear()
+            try:
+                sent = await self.drain_once()
+            except CloudUnavailable as exc:
+                self.up.clear()
+                log.warning("link.down", error=str(exc))
+                continue
+            if sent == 0:
+                await _wait(self._wake, timeout=1.0)
+
+    async def drain_once(self) -> int:
+        """Send one batch of waiting items; returns how many were delivered."""
+        items = [i for i in self._outbox.pending(self._batch_size) if i.key not in self._inflight]
+        if not items:
+            return 0
+        by_kind: dict[str, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_kind[item.kind].append(item)
+        delivered = await self._send_acks(by_kind.pop("ack", []))
+        delivered += await self._send_escalations(by_kind.pop("escalation", []))
+        delivered += await self._upload([i for group in by_kind.values() for i in group])
+        self.drained += delivered
+        if delivered:
+            log.info("outbox.replayed", items=delivered)
+        return delivered
+
+    async def _send_acks(self, items: list[OutboxItem]) -> int:
+        for item in items:
+            await self._transport.ack_command(pb.CommandAck(
+                command_id=item.payload["command_id"], ok=item.payload["ok"],
+                result_json=json.dumps(item.payload.get("result", {}))), timeout=10.0)
+            self._outbox.remove([item.key])
+        return len(items)
+
+    async def _send_escalations(self, items: list[OutboxItem]) -> int:
+        streams: dict[str, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            streams[item.stream].append(item)
+        gate = asyncio.Semaphore(_STREAMS_AT_ONCE)
+        results = await asyncio.gather(
+            *(self._send_stream(queue, gate) for queue in streams.values()),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(r for r in results if isinstance(r, int))
+
+    async def _send_stream(self, queue: list[OutboxItem], gate: asyncio.Semaphore) -> int:
+        async with gate:
+            for item in queue:
+                self._inflight.add(item.key)
+                try:
+                    reply = await self._transport.escalate(
+                        escalate_request(item), timeout=self._cloud.escalate_timeout_s)
+                except CloudRejected as exc:
+                    reply = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
+                finally:
+                    self._inflight.discard(item.key)
+                await self._on_answer(item, reply)
+                self._outbox.remove([item.key])
+        return len(queue)
+
+    async def _upload(self, items: list[OutboxItem]) -> int:
+        if not items:
+            return 0
+        reply = await self._transport.upload(pb.UploadRequest(items=[
+            pb.OutboxItem(idempotency_key=i.key, kind=i.kind, stream=i.stream,
+                          payload=json.dumps(i.payload).encode(), created_at=i.created)
+            for i in items]), timeout=30.0)
+        return self._outbox.remove(list(reply.accepted))
+
+    # heartbeat and commands -----------------------------------------------------------------
+
+    async def _heartbeat_forever(self) -> None:
+        if self.identity is None:
+            return
+        while True:
+            try:
+                reply = await self._transport.heartbeat(self._health(), timeout=5.0)
+                if reply.pending_commands:
+                    await self._take_commands()
+            except CloudUnavailable:
+                self.up.clear()
+            except CloudRejected as exc:
+                log.error("link.heartbeat_refused", error=str(exc))
+            await asyncio.sleep(self._cloud.heartbeat_s)
+
+    async def _take_commands(self) -> None:
+        for command in await self._transport.pull_commands(max_items=50, timeout=5.0):
+            ok, result = await self._on_command(command)
+            try:
+                self._outbox.put(NewItem("ack", "acks", {
+                    "command_id": command.id, "ok": ok, "result": result}, key=f"ack-{command.id}"))
+            except StoreFull:
+                log.error("command.ack_lost", command_id=command.id)
+            self.wake()
+
+
+def escalate_request(item: OutboxItem) -> pb.EscalateRequest:
+    """The gRPC request for a queued escalation; the same item always gives the same key."""
+    p = item.payload
+    return pb.EscalateRequest(
+        idempotency_key=item.key, request_id=str(p.get("request_id", "")), text=p["text"],
+        intent=p.get("intent", "escalate"), confidence=float(p.get("confidence", 0.0)),
+        context=[pb.Reading(**r) for r in p.get("context", [])],
+        alerts=p.get("alerts", []), model=p.get("model") or "auto", created_at=item.created,
+        max_tokens=int(p.get("max_tokens", 256)),
+    )
+
+
+def _next_delay(delay: float, cap: float) -> float:
+    return min(cap, delay * 2) * random.uniform(0.8, 1.2)
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)
+
+
+def _load_identity(path: Path) -> Identity | None:
+    try:
+        doc = json.loads(path.read_text())
+        return Identity(doc["device_id"], doc["credential"], doc.get("site", ""))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError) as exc:
+        log.error("link.identity_unreadable", path=str(path), error=str(exc))
+        return None
+
+
+def _save_identity(path: Path, identity: Identity) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"device_id": identity.device_id,
+                               "credential": identity.credential, "site": identity.site}))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -1,0 +1,61 @@
+"""What triage decides about one request: the value objects every caller sees."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Protocol
+
+Intent = Literal[
+    "query_state", "query_history", "set_actuator", "list_devices", "list_alerts", "escalate"
+]
+Route = Literal["local", "escalate"]
+
+LOCAL_INTENTS: tuple[Intent, ...] = (
+    "query_state",
+    "query_history",
+    "set_actuator",
+    "list_devices",
+    "list_alerts",
+)
+INTENTS: tuple[Intent, ...] = (*LOCAL_INTENTS, "escalate")
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """The parts of a request resolved against the gateway's registry.
+
+    ``devices`` holds ids of registry devices the request refers to (by id, name, or kind and
+    area). ``mentions`` holds what the text named but the registry could not resolve, so a
+    skill can ask a clarifying question instead of guessing.
+    """
+
+    devices: tuple[str, ...] = ()
+    area: str | None = None
+    kind: str | None = None
+    value: float | str | None = None  # a number, or "on" / "off" / "open" / "close"
+    unit: str | None = None
+    window_s: float | None = None  # "last 2 hours" -> 7200.0
+    aggregate: str | None = None  # "mean" | "min" | "max" | "sum" | "trend" | "count"
+    mentions: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict without empty fields."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Triage's verdict on one request: intent, where it is answered, and how sure we are."""
+
+    intent: Intent
+    route: Route
+    confidence: float
+    slots: Slots = field(default_factory=Slots)
+
+
+class Classifier(Protocol):
+    """Anything that can triage a request: the ONNX model, or a fake in a test."""
+
+    def classify(self, text: str) -> Decision:
+        """Decide the intent, route, confidence and slots of one request."""
+        ...
