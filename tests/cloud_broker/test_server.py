@@ -1,0 +1,150 @@
+"""The broker's gRPC service over a real loopback socket, called by the edge's real transport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cloud_broker.errors import OverBudget
+from cloud_broker.escalation import Answer, Escalation, ProposedAction
+from cloud_broker.fleet import SqliteFleetStore
+from cloud_broker.server import EdgeLinkService, start_grpc
+from edge_agent.errors import CloudRejected
+from edge_agent.sync import GrpcTransport, Identity
+from nanogate.v1 import edge_pb2 as pb
+
+
+@dataclass
+class CountingAnswerer:
+    """A hand-written Answerer: counts calls, answers after an optional gate opens."""
+
+    calls: list[Escalation] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+    over_budget: bool = False
+
+    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
+        self.calls.append(esc)
+        if self.over_budget:
+            raise OverBudget("site lab spent 1.00 of its 1.00 daily budget")
+        if self.gate is not None:
+            await self.gate.wait()
+        return Answer(text=f"answer to {esc.text}", backend="b1", model="m1", input_tokens=10,
+                      output_tokens=5, cost=0.01, actions=(ProposedAction("pump-2", "off"),))
+
+
+@dataclass
+class Link:
+    """A running service and a transport enrolled against it."""
+
+    store: SqliteFleetStore
+    answerer: CountingAnswerer
+    transport: GrpcTransport
+    address: str
+
+
+@pytest.fixture
+async def link(tmp_path: Path) -> AsyncIterator[Link]:
+    """A broker service on 127.0.0.1:<free port> with one enrolled gateway."""
+    store = SqliteFleetStore(tmp_path / "fleet.db")
+    store.create_enrol_token(site="lab", tags=["t"], token="tok-1")
+    answerer = CountingAnswerer()
+    server, port = await start_grpc(EdgeLinkService(store, answerer), "127.0.0.1:0")
+    transport = GrpcTransport(f"127.0.0.1:{port}")
+    reply = await transport.enrol(pb.EnrolRequest(token="tok-1", requested_id="gw-a"), timeout=5)
+    transport.set_identity(Identity(reply.device_id, reply.credential))
+    yield Link(store, answerer, transport, f"127.0.0.1:{port}")
+    await transport.close()
+    await server.stop(None)
+    store.close()
+
+
+def _escalation(key: str, text: str = "why?") -> pb.EscalateRequest:
+    return pb.EscalateRequest(idempotency_key=key, request_id="r1", text=text)
+
+
+async def test_enrol_token_works_once(link: Link) -> None:
+    """A one-time enrolment token cannot be used a second time."""
+    with pytest.raises(CloudRejected, match="already used"):
+        await link.transport.enrol(pb.EnrolRequest(token="tok-1", requested_id="gw-b"),
+                                   timeout=5)
+
+
+async def test_replayed_escalation_is_answered_once(link: Link) -> None:
+    """The same idempotency key returns the stored answer without routing again."""
+    first = await link.transport.escalate(_escalation("k1"), timeout=5)
+    second = await link.transport.escalate(_escalation("k1"), timeout=5)
+    assert first.answer == second.answer == "answer to why?"
+    assert (first.replayed, second.replayed) == (False, True)
+    assert len(link.answerer.calls) == 1
+    assert [a.device_id for a in second.actions] == ["pump-2"]
+
+
+async def test_concurrent_duplicates_share_one_answer(link: Link) -> None:
+    """A retry that arrives while the first attempt is still answered waits for it."""
+    link.answerer.gate = asyncio.Event()
+    first = asyncio.create_task(link.transport.escalate(_escalation("k2"), timeout=5))
+    while not link.answerer.calls:
+        await asyncio.sleep(0.01)
+    second = asyncio.create_task(link.transport.escalate(_escalation("k2"), timeout=5))
+    link.answerer.gate.set()
+    results = await asyncio.gather(first, second)
+    assert len(link.answerer.calls) == 1
+    assert {r.answer for r in results} == {"answer to why?"}
+
+
+async def test_over_budget_is_a_clear_answer(link: Link) -> None:
+    """Over budget is an answer with a code and message, not a transport failure."""
+    link.answerer.over_budget = True
+    reply = await link.transport.escalate(_escalation("k3"), timeout=5)
+    assert reply.error_code == "over_budget"
+    assert "budget" in reply.error_message
+
+
+async def test_wrong_credential_is_refused(link: Link) -> None:
+    """A call with an unknown credential is refused as unauthenticated."""
+    stranger = GrpcTransport(link.address)
+    stranger.set_identity(Identity("gw-a", "ngc_forged"))
+    with pytest.raises(CloudRejected) as info:
+        await stranger.escalate(_escalation("k4"), timeout=5)
+    assert info.value.code == "unauthenticated"
+    await stranger.close()
+
+
+async def test_revoked_gateway_is_refused_at_once(link: Link) -> None:
+    """Revoking a gateway's credential stops its very next call."""
+    link.store.revoke("gw-a")
+    with pytest.raises(CloudRejected, match="revoked"):
+        await link.transport.heartbeat(pb.HeartbeatRequest(), timeout=5)
+
+
+async def test_uploads_are_stored_once_per_key(link: Link) -> None:
+    """Uploading the same items twice stores each key once."""
+    items = [pb.OutboxItem(idempotency_key=f"u{n}", kind="rollup", stream="t-1",
+                           payload=json.dumps({"n": n}).encode()) for n in range(3)]
+    for _ in range(2):
+        reply = await link.transport.upload(pb.UploadRequest(items=items), timeout=5)
+        assert list(reply.accepted) == ["u0", "u1", "u2"]
+    rows = link.store._conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0]
+    assert rows == 3
+
+
+async def test_commands_reach_only_their_gateway(link: Link) -> None:
+    """A gateway sees its own commands, acks them, and cannot ack another's."""
+    mine = link.store.add_command("gw-a", "ping", "{}", ttl_s=60)
+    link.store.create_enrol_token(site="lab", tags=[], token="tok-2")
+    link.store.enrol("tok-2", "gw-b", "lab")
+    theirs = link.store.add_command("gw-b", "ping", "{}", ttl_s=60)
+    beat = await link.transport.heartbeat(pb.HeartbeatRequest(), timeout=5)
+    assert beat.pending_commands == 1
+    commands = await link.transport.pull_commands(max_items=10, timeout=5)
+    assert [c.id for c in commands] == [mine]
+    await link.transport.ack_command(pb.CommandAck(command_id=theirs, ok=True), timeout=5)
+    await link.transport.ack_command(pb.CommandAck(command_id=mine, ok=True,
+                                                   result_json='{"pong": true}'), timeout=5)
+    states = {c.id: c.state for c in link.store.commands()}
+    assert states == {mine: "acked", theirs: "pending"}
