@@ -1,0 +1,122 @@
+"""Local skills answer from the gateway's own data, and actuation goes through the policy."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from edge_agent.history import History
+from edge_agent.ingest import Ingest
+from edge_agent.policy import ActuationPolicy, Rule
+from edge_agent.registry import Device, Reading, Registry
+from edge_agent.skills import Skills
+from edge_agent.triage.decision import Decision, Slots
+
+
+class Gateway:
+    """A registry, history and skills over a real SQLite file, recording actuator commands."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.registry = Registry()
+        self.registry.add(Device("t-104", "sensor", "temperature", "zone 3", "Cel", high=30.0))
+        self.registry.add(Device("h-104", "sensor", "humidity", "zone 3", "%RH"))
+        self.registry.add(Device("pump-2", "actuator", "pump", "line 2"))
+        self.registry.add(Device("fan-3", "actuator", "fan", "zone 3", "%", control="level",
+                                 min_value=0, max_value=100))
+        self.history = History(tmp_path / "history.db", max_rows=1000, max_age_s=86400)
+        self.sent: list[tuple[str, float | str]] = []
+        policy = ActuationPolicy([Rule("pump-2", "switch"), Rule("fan-3", "level", 0, 100)])
+        self.skills = Skills(self.registry, self.history, policy,
+                             lambda device, value: self.sent.append((device, value)))
+        self.ingest = Ingest(self.registry, self.history, 65536)
+
+    def ask(self, intent: str, **slots: object) -> tuple[str, dict[str, object], str | None]:
+        result = self.skills.answer(Decision(intent, "local", 0.99, Slots(**slots)))  # type: ignore[arg-type]
+        return result.answer, result.data, result.error_code
+
+
+@pytest.fixture
+def gw(tmp_path: Path) -> Gateway:
+    """A small gateway with two sensors and two actuators."""
+    return Gateway(tmp_path)
+
+
+def test_query_state_by_area_and_kind(gw: Gateway) -> None:
+    """"temperature in zone 3" finds the sensor by kind and area and reads its latest value."""
+    gw.ingest.handle("t-104", b'{"value": 21.4, "unit": "Cel"}')
+    answer, data, error = gw.ask("query_state", kind="temperature", area="zone 3")
+    assert "21.4 °C" in answer
+    assert data["readings"] == [{"device": "t-104", "value": 21.4, "unit": "Cel",
+                                 "ts": data["readings"][0]["ts"]}]  # type: ignore[index]
+    assert error is None
+
+
+def test_query_state_without_a_device_asks_which(gw: Gateway) -> None:
+    """An unresolved device gets a clarifying question listing what the gateway knows."""
+    answer, data, error = gw.ask("query_state", mentions=("boiler 9",))
+    assert error == "unresolved"
+    assert "boiler 9" in answer and "t-104" in answer
+    assert data["clarify"] is True
+
+
+def test_query_history_aggregates_the_window(gw: Gateway) -> None:
+    """History questions aggregate the readings inside the window."""
+    now = time.time()
+    for n, value in enumerate([20.0, 22.0, 24.0]):
+        gw.history.add("t-104", now - 300 + n * 60, value, "Cel")
+    gw.history.add("t-104", now - 7200, 99.0, "Cel")  # outside a 10-minute window
+    answer, data, _ = gw.ask("query_history", devices=("t-104",), window_s=600.0)
+    [stats] = data["history"]  # type: ignore[misc]
+    assert (stats["count"], stats["min"], stats["max"], stats["mean"]) == (3, 20.0, 24.0, 22.0)
+    assert "averaged 22" in answer
+
+
+def test_trend_says_which_way(gw: Gateway) -> None:
+    """A trend question says whether the value rose or fell."""
+    now = time.time()
+    gw.history.add("t-104", now - 100, 20.0, "Cel")
+    gw.history.add("t-104", now - 10, 23.0, "Cel")
+    answer, _, _ = gw.ask("query_history", devices=("t-104",), window_s=3600.0,
+                          aggregate="trend")
+    assert "rose" in answer
+
+
+def test_set_actuator_publishes_and_remembers_state(gw: Gateway) -> None:
+    """A permitted command is published and becomes the actuator's state."""
+    answer, data, error = gw.ask("set_actuator", devices=("pump-2",), value="off")
+    assert gw.sent == [("pump-2", "off")]
+    assert error is None and data["value"] == "off"
+    state, _, _ = gw.ask("query_state", devices=("pump-2",))
+    assert "off" in state
+
+
+def test_set_actuator_outside_policy_is_refused_with_reason(gw: Gateway) -> None:
+    """A value outside the range is refused, nothing is published, the reply says why."""
+    answer, _, error = gw.ask("set_actuator", devices=("fan-3",), value=250.0)
+    assert error == "policy_violation"
+    assert "outside the allowed range" in answer
+    assert gw.sent == []
+
+
+def test_cloud_cannot_drive_an_undeclared_device(gw: Gateway) -> None:
+    """A cloud-proposed action on a device that is not an actuator is refused."""
+    result = gw.skills.actuate("t-104", "on", source="cloud")
+    assert result.error_code == "policy_violation"
+    assert gw.sent == []
+
+
+def test_alerts_report_readings_over_limits(gw: Gateway) -> None:
+    """A reading above its declared limit is an active alert."""
+    gw.registry.record(Reading("t-104", 35.0, "Cel", time.time()))
+    answer, data, _ = gw.ask("list_alerts")
+    assert "t-104" in answer and "high" in answer
+    assert len(data["alerts"]) == 1  # type: ignore[arg-type]
+
+
+def test_list_devices_filters_by_area(gw: Gateway) -> None:
+    """Listing devices in an area shows only those."""
+    answer, data, _ = gw.ask("list_devices", area="zone 3")
+    ids = [d["id"] for d in data["devices"]]  # type: ignore[attr-defined]
+    assert ids == ["h-104", "t-104", "fan-3"]
