@@ -85,7 +85,7 @@ def test_trend_says_which_way(gw: Gateway) -> None:
 
 def test_set_actuator_publishes_and_remembers_state(gw: Gateway) -> None:
     """A permitted command is published and becomes the actuator's state."""
-    answer, data, error = gw.ask("set_actuator", devices=("pump-2",), value="off")
+    _, data, error = gw.ask("set_actuator", devices=("pump-2",), value="off")
     assert gw.sent == [("pump-2", "off")]
     assert error is None and data["value"] == "off"
     state, _, _ = gw.ask("query_state", devices=("pump-2",))
@@ -117,6 +117,6 @@ def test_alerts_report_readings_over_limits(gw: Gateway) -> None:
 
 def test_list_devices_filters_by_area(gw: Gateway) -> None:
     """Listing devices in an area shows only those."""
-    answer, data, _ = gw.ask("list_devices", area="zone 3")
+    _, data, _ = gw.ask("list_devices", area="zone 3")
     ids = [d["id"] for d in data["devices"]]  # type: ignore[attr-defined]
     assert ids == ["h-104", "t-104", "fan-3"]
