@@ -26,9 +26,11 @@ class CountingAnswerer:
     calls: list[Escalation] = field(default_factory=list)
     gate: asyncio.Event | None = None
     over_budget: bool = False
+    called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
         self.calls.append(esc)
+        self.called.set()
         if self.over_budget:
             raise OverBudget("site lab spent 1.00 of its 1.00 daily budget")
         if self.gate is not None:
@@ -88,8 +90,7 @@ async def test_concurrent_duplicates_share_one_answer(link: Link) -> None:
     """A retry that arrives while the first attempt is still answered waits for it."""
     link.answerer.gate = asyncio.Event()
     first = asyncio.create_task(link.transport.escalate(_escalation("k2"), timeout=5))
-    while not link.answerer.calls:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(link.answerer.called.wait(), 5)
     second = asyncio.create_task(link.transport.escalate(_escalation("k2"), timeout=5))
     link.answerer.gate.set()
     results = await asyncio.gather(first, second)
