@@ -14,11 +14,12 @@ Guarantees (the README states them for users):
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 import sqlite3
 import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,19 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
+def new_key() -> str:
+    """A unique idempotency key that sorts by creation time (cheap to index in order)."""
+    return f"{time.time_ns():016x}{secrets.token_hex(6)}"
+
+
+_INSERT = (
+    "INSERT INTO items (key, kind, stream, priority, payload, size, created, expires) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+)
+# key, kind, stream, priority, payload, size, created, expires
+_Row = tuple[str, str, str, int, str, int, float, float | None]
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     """One durable item waiting to go up."""
@@ -71,7 +85,7 @@ class NewItem:
     kind: str
     stream: str
     payload: dict[str, Any]
-    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    key: str = field(default_factory=lambda: new_key())
     ttl_s: float | None = None
 
 
@@ -103,26 +117,58 @@ class Outbox:
         self._conn.executescript(_SCHEMA)
         self._max_items = max_items
         self._max_bytes = max_bytes
+        # Items and bytes stored, known after a full count and kept up to date by puts; a
+        # delete makes them unknown (None) until the next put counts again.
+        self._totals: tuple[int, int] | None = None
         self.path = path
 
     def put(self, item: NewItem) -> OutboxItem:
-        """Store one item durably; returns once it is committed."""
-        return self.put_many([item])[0]
+        """Store one item durably; returns it once it is committed."""
+        row = _row(item, time.time())
+        with self._writing():
+            self._make_room([row])
+            cur = self._conn.execute(_INSERT, row)
+            self._grow(cur.rowcount, row[5])
+        if cur.rowcount == 0:  # the same key was put before: keep the first
+            existing = self.get(item.key)
+            assert existing is not None
+            return existing
+        return OutboxItem(int(cur.lastrowid or 0), item.key, item.kind, item.stream,
+                          item.payload, row[6], row[7])
 
-    def put_many(self, items: Sequence[NewItem]) -> list[OutboxItem]:
-        """Store items in one transaction; all or none are committed."""
+    def put_many(self, items: Sequence[NewItem]) -> int:
+        """Store items in one transaction, all or none; returns how many were new."""
         now = time.time()
-        rows = [self._row(item, now) for item in items]
+        rows = [_row(item, now) for item in items]
+        with self._writing():
+            self._make_room(rows)
+            before = self._conn.total_changes
+            self._conn.executemany(_INSERT, rows)
+            added = self._conn.total_changes - before
+            self._grow(added, sum(r[5] for r in rows) if added == len(rows) else None)
+        return added
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write transaction that turns a full disk into StoreFull."""
         try:
             with self._transaction():
-                self._make_room(rows)
-                stored = [self._insert(row) for row in rows]
+                yield
         except sqlite3.OperationalError as exc:
+            self._totals = None
             if "full" in str(exc) or "disk" in str(exc):
                 log.error("outbox.disk_full", error=str(exc))
                 raise StoreFull(f"the outbox cannot write to {self.path}: {exc}") from exc
             raise
-        return stored
+        except BaseException:
+            self._totals = None
+            raise
+
+    def _grow(self, items: int, size: int | None) -> None:
+        if self._totals is not None and size is not None:
+            self._totals = (self._totals[0] + items, self._totals[1] + size)
+        else:
+            self._totals = None
 
     def pending(self, limit: int, *, kinds: Iterable[str] | None = None) -> list[OutboxItem]:
         """Items to send next: by priority, then FIFO; expired ones are dropped first."""
@@ -148,6 +194,7 @@ class Outbox:
             return 0
         with self._transaction():
             cur = self._conn.executemany("DELETE FROM items WHERE key = ?", [(k,) for k in keys])
+        self._totals = None
         return cur.rowcount
 
     def note_failure(self, keys: Sequence[str]) -> None:
@@ -169,6 +216,7 @@ class Outbox:
         )
         if not gone:
             return 0
+        self._totals = None
         with self._transaction():
             self._conn.execute(
                 "DELETE FROM items WHERE expires IS NOT NULL AND expires < ?", (now,)
@@ -188,6 +236,7 @@ class Outbox:
         if older_than_s is not None:
             sql += " AND created < ?"
             params.append(time.time() - older_than_s)
+        self._totals = None
         with self._transaction():
             cur = self._conn.execute(sql, params)
             self._count("purged", cur.rowcount)
@@ -221,48 +270,21 @@ class Outbox:
 
     # internals ---------------------------------------------------------------------------
 
-    def _row(self, item: NewItem, now: float) -> dict[str, Any]:
-        if item.kind not in PRIORITY:
-            raise ValueError(f"unknown outbox kind {item.kind!r}; one of {sorted(PRIORITY)}")
-        payload = json.dumps(item.payload, separators=(",", ":"))
-        return {
-            "key": item.key,
-            "kind": item.kind,
-            "stream": item.stream,
-            "priority": PRIORITY[item.kind],
-            "payload": payload,
-            "size": len(payload) + len(item.key) + len(item.stream) + 64,
-            "created": now,
-            "expires": now + item.ttl_s if item.ttl_s else None,
-        }
-
-    def _insert(self, row: dict[str, Any]) -> OutboxItem:
-        cur = self._conn.execute(
-            "INSERT INTO items (key, kind, stream, priority, payload, size, created, expires) "
-            "VALUES (:key, :kind, :stream, :priority, :payload, :size, :created, :expires) "
-            "ON CONFLICT (key) DO NOTHING",
-            row,
-        )
-        if cur.rowcount == 0:  # the same key was put before: keep the first
-            existing = self.get(row["key"])
-            assert existing is not None
-            return existing
-        return OutboxItem(
-            int(cur.lastrowid or 0), row["key"], row["kind"], row["stream"],
-            json.loads(row["payload"]), row["created"], row["expires"],
-        )
-
-    def _make_room(self, rows: list[dict[str, Any]]) -> None:
+    def _make_room(self, rows: list[_Row]) -> None:
         """Shed the least important, oldest items until the new rows fit under both caps."""
-        count, size = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items").fetchone()
+        if self._totals is None:
+            found = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items").fetchone()
+            self._totals = (int(found[0]), int(found[1]))
+        count, size = self._totals
         need_items = count + len(rows) - self._max_items
-        need_bytes = size + sum(r["size"] for r in rows) - self._max_bytes
+        need_bytes = size + sum(r[5] for r in rows) - self._max_bytes
         if need_items <= 0 and need_bytes <= 0:
             return
+        self._totals = None
         # Requests and acks were acknowledged to someone: they are never shed. Telemetry and
         # events make room for anything more important, and for newer items of their own kind.
-        top = min(r["priority"] for r in rows)
+        top = min(r[3] for r in rows)
         victims = self._conn.execute(
             "SELECT seq, kind, size FROM items WHERE priority >= ? "
             "AND (priority > ? OR priority >= ?) ORDER BY priority DESC, seq",
@@ -315,3 +337,16 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         payload=json.loads(row["payload"]), created=row["created"], expires=row["expires"],
         attempts=row["attempts"],
     )
+
+
+def _row(item: NewItem, now: float) -> _Row:
+    priority = PRIORITY.get(item.kind)
+    if priority is None:
+        raise ValueError(f"unknown outbox kind {item.kind!r}; one of {sorted(PRIORITY)}")
+    payload = _dumps(item.payload)
+    return (item.key, item.kind, item.stream, priority, payload,
+            len(payload) + len(item.key) + len(item.stream) + 64, now,
+            now + item.ttl_s if item.ttl_s else None)
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
