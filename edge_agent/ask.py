@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import re
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Any
 import structlog
 
 from edge_agent.errors import CloudUnavailable, StoreFull
-from edge_agent.outbox import NewItem, Outbox, OutboxItem
+from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
 from edge_agent.payloads import AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
 from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
@@ -141,8 +142,15 @@ class AskHandler:
                    "confidence": decision.confidence, "model": request.model or "auto",
                    "context": self._context(decision), "reply": route.to_json(),
                    "alerts": [a["message"] for a in self._skills.alerts()][:20]}
+        key = _request_key(request, route, text)
+        if key is not None and self._outbox.get(key) is not None:
+            # MQTT delivered the same request again (the daemon died before acknowledging it):
+            # it is already queued, and the drain will answer it once.
+            log.info("request.redelivered", key=key)
+            return
         try:
-            item = self._outbox.put(NewItem("escalation", route.topic, payload, ttl_s=self._ttl))
+            item = self._outbox.put(NewItem("escalation", route.topic, payload,
+                                            key=key or new_key(), ttl_s=self._ttl))
         except StoreFull as exc:
             self._fail(route, request_id, "store_full", str(exc), intent=decision.intent)
             return
@@ -224,6 +232,15 @@ class AskHandler:
 
     def _send(self, route: ReplyRoute, reply: Reply) -> None:
         self._publish(route.topic, reply.to_bytes(), route.correlation)
+
+
+def _request_key(request: AskRequest, route: ReplyRoute, text: str) -> str | None:
+    """A stable key for a request that names its id, so a redelivery is recognised."""
+    if request.id == "":
+        return None
+    digest = hashlib.sha256("\x1f".join(
+        [str(request.id), route.topic, (route.correlation or b"").hex(), text]).encode())
+    return "rq-" + digest.hexdigest()[:40]
 
 
 def _loose_id(payload: bytes) -> str:
