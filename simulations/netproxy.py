@@ -8,6 +8,7 @@ simulator drive it from their own thread: ``proxy = NetProxy(target_port).start(
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import struct
 import threading
@@ -43,6 +44,7 @@ class NetProxy:
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
     _ready: threading.Event = field(default_factory=threading.Event)
+    _flowing: asyncio.Event = field(default_factory=asyncio.Event)
 
     def start(self) -> NetProxy:
         """Run the proxy in a background thread; returns once it listens."""
@@ -54,6 +56,9 @@ class NetProxy:
     def set_mode(self, mode: Mode) -> None:
         """Change how new and existing connections are treated."""
         self.mode = mode
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(
+            self._flowing.clear if mode == "stall" else self._flowing.set)
 
     def reset_all(self) -> int:
         """Send a TCP RST on every open connection; returns how many."""
@@ -76,6 +81,7 @@ class NetProxy:
         self._loop.run_forever()
 
     async def _listen(self) -> None:
+        self._flowing.set()
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -100,8 +106,7 @@ class NetProxy:
                     up: bool) -> None:
         try:
             while data := await reader.read(65536):
-                while self.mode == "stall":
-                    await asyncio.sleep(0.05)
+                await self._flowing.wait()
                 if self.latency_s:
                     await asyncio.sleep(self.latency_s)
                 if up:
@@ -130,8 +135,6 @@ def _abort(writer: asyncio.StreamWriter) -> None:
     """Close with SO_LINGER 0, so the peer sees a reset, not a clean end."""
     sock = writer.get_extra_info("socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
     writer.transport.abort()
