@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
 import uvicorn
+from fastapi import APIRouter
 
 from cloud_broker.admin.api import create_app
+from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
+from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig
 from cloud_broker.fleet import FleetStore, SqliteFleetStore
+from cloud_broker.openai_api import openai_routes
+from cloud_broker.router import Router
 from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.usage import SqliteUsageLedger, usage_json
 
 log = structlog.get_logger("cloud_broker.app")
 
@@ -43,6 +51,33 @@ def admin_token(config: BrokerConfig) -> str:
     return token
 
 
+def build_router(
+    config: BrokerConfig, data_dir: Path, *, admin_token: str,
+    local_answers: Callable[[], int],
+) -> tuple[Router, list[APIRouter], Callable[[], dict[str, Any]]]:
+    """The router and its HTTP routes (OpenAI-compatible API, API keys) and usage summary."""
+    ledger = SqliteUsageLedger(data_dir / "usage.sqlite")
+    keys = SqliteApiKeyStore(data_dir / "apikeys.sqlite")
+    router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
+    routes = [openai_routes(router, keys), apikey_admin_routes(keys, admin_token)]
+    # "Saved by the edge" is priced at the first backend that has a price.
+    priced = next((s for s in config.backends if s.price_in_per_1k or s.price_out_per_1k), None)
+
+    def usage() -> dict[str, Any]:
+        return usage_json(ledger.summary(
+            local_answers=local_answers(),
+            price_in_per_1k=priced.price_in_per_1k if priced else 0.0,
+            price_out_per_1k=priced.price_out_per_1k if priced else 0.0))
+
+    return router, routes, usage
+
+
+def local_answer_count(store: FleetStore) -> int:
+    """Requests the fleet answered on its gateways, from their last heartbeats."""
+    return round(sum(float(g.health.get("requests", 0)) *
+                     float(g.health.get("local_answer_rate", 0.0)) for g in store.gateways()))
+
+
 @dataclass
 class Broker:
     """A running broker: its store, router, gRPC service and HTTP app."""
@@ -55,19 +90,21 @@ class Broker:
 
     async def run(self) -> None:
         """Serve until cancelled."""
-        from cloud_broker.router import build_router
-
         data = self.config.server.data_dir
         data.mkdir(parents=True, exist_ok=True)
         self.store = open_store(self.config)
         for spec in self.config.enrol_tokens:
             self.store.create_enrol_token(site=spec.site, tags=spec.tags,
                                           reusable=spec.reusable, token=spec.token)
-        router, extra_routes, usage = build_router(self.config, data)
+        token = admin_token(self.config)
+        store = self.store
+        router, extra_routes, usage = build_router(
+            self.config, data, admin_token=token,
+            local_answers=lambda: local_answer_count(store))
         self.service = EdgeLinkService(self.store, router)
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
-        http = _http_server(create_app(self.store, admin_token(self.config), usage,
-                                       extra_routes), self.config.server.http_listen)
+        http = _http_server(create_app(self.store, token, usage, extra_routes),
+                            self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(http.serve(), name="broker.http")
@@ -78,6 +115,7 @@ class Broker:
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
         finally:
             await server.stop(grace=1.0)
+            await router.aclose()
             self.store.close()
 
 

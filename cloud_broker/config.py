@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from cloud_broker.backends.policy import RoutingPolicy
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
 from cloud_broker.errors import ConfigError
 
@@ -55,7 +56,7 @@ class BrokerConfig(BaseSettings):
     enrol_tokens: list[EnrolTokenSpec] = Field(default_factory=list)
     # Tried cheapest first within the tier a request needs; see cloud_broker.backends.spec.
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
-    routing: dict[str, Any] = Field(default_factory=dict)
+    routing: RoutingPolicy = Field(default_factory=RoutingPolicy)
 
     @classmethod
     def settings_customise_sources(

@@ -19,6 +19,7 @@ from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.outbox import Outbox, OutboxItem
 from edge_agent.policy import ActuationPolicy, Rule
 from edge_agent.registry import Device, Registry
+from edge_agent.rollups import Rollups
 from edge_agent.skills import Skills
 from edge_agent.sync import GrpcTransport, Link
 from edge_agent.sync.link import AGENT_VERSION
@@ -70,7 +71,9 @@ class EdgeAgent:
             session_expiry_s=config.mqtt.session_expiry_s,
         ), [self.topics.telemetry_filter, self.topics.ask])
         self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate)
-        self.ingest = Ingest(self.registry, self.history, config.mqtt.max_payload_bytes)
+        self.rollups = Rollups(self.outbox, ttl_s=config.telemetry.rollup_ttl_s)
+        self.ingest = Ingest(self.registry, self.history, config.mqtt.max_payload_bytes,
+                             self.rollups if config.telemetry.rollup_interval_s > 0 else None)
         self.commands = Commands()
         self.commands.register("drain_outbox", lambda args: self._drain_command())
         self._cpu = CpuMeter()
@@ -96,6 +99,8 @@ class EdgeAgent:
                 tg.create_task(self._consume(), name="agent.consume")
                 tg.create_task(self.link.run(), name="agent.link")
                 tg.create_task(self._flush_history(), name="agent.history")
+                if self.config.telemetry.rollup_interval_s > 0:
+                    tg.create_task(self._roll_up(), name="agent.rollups")
         finally:
             await self.mqtt.stop()
             self.history.close()
@@ -126,6 +131,12 @@ class EdgeAgent:
         while True:
             await asyncio.sleep(0.2)
             self.history.flush()
+
+    async def _roll_up(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.telemetry.rollup_interval_s)
+            if self.rollups.flush():
+                self.link.wake()
 
     async def _on_answer(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         await self.asks.deliver(item, response)

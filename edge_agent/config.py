@@ -54,6 +54,8 @@ class CloudSection(_Section):
     # Reconnect probe: exponential backoff with jitter between these bounds while down.
     retry_min_s: float = 0.2
     retry_max_s: float = 2.0
+    # Cap on uploads (roll-ups, events) for metered links, in bytes per second; 0: no cap.
+    upload_bytes_per_s: float = 0.0
 
 
 class TriageSection(_Section):
@@ -68,6 +70,13 @@ class HistorySection(_Section):
 
     max_rows: int = 200_000
     max_age_s: float = 7 * 24 * 3600
+
+
+class TelemetrySection(_Section):
+    """What the gateway sends up about its sensors."""
+
+    rollup_interval_s: float = 60.0  # one summary per sensor per interval; 0 turns it off
+    rollup_ttl_s: float = 3 * 86400  # roll-ups older than this are not worth sending
 
 
 class OutboxSection(_Section):
@@ -119,6 +128,7 @@ class EdgeConfig(BaseSettings):
     cloud: CloudSection = Field(default_factory=CloudSection)
     triage: TriageSection = Field(default_factory=TriageSection)
     history: HistorySection = Field(default_factory=HistorySection)
+    telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)

@@ -9,6 +9,7 @@ import structlog
 from edge_agent.history import History
 from edge_agent.payloads import BadPayload, TelemetryPoint, parse_telemetry
 from edge_agent.registry import Reading, Registry
+from edge_agent.rollups import Rollups
 
 log = structlog.get_logger("edge_agent.ingest")
 
@@ -18,9 +19,11 @@ _SENSOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 class Ingest:
     """Turns telemetry payloads into registry updates and history rows."""
 
-    def __init__(self, registry: Registry, history: History, max_payload_bytes: int) -> None:
+    def __init__(self, registry: Registry, history: History, max_payload_bytes: int,
+                 rollups: Rollups | None = None) -> None:
         self._registry = registry
         self._history = history
+        self._rollups = rollups
         self._max_bytes = max_payload_bytes
         self.accepted = 0
         self.rejected = 0
@@ -37,6 +40,8 @@ class Ingest:
         for point in points:
             self._registry.record(Reading(point.sensor_id, point.value, point.unit, point.ts))
             self._history.add(point.sensor_id, point.ts, point.value, point.unit)
+            if self._rollups is not None:
+                self._rollups.add(point.sensor_id, point.value, point.ts)
         self.accepted += len(points)
         return len(points)
 

@@ -15,9 +15,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
@@ -25,6 +26,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -159,3 +161,16 @@ class MqttProbe:
         """Disconnect."""
         self._client.disconnect()
         self._client.loop_stop()
+
+
+def wait_until(predicate: Callable[[], T | None], timeout: float = 30.0,
+               what: str = "condition") -> T:
+    """Poll until predicate returns something truthy, then return it; TimeoutError after."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what} not met within {timeout} s")
+        time.sleep(0.05)

@@ -13,10 +13,17 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from simulations.harness import Daemon, MqttProbe, free_port, wait_for_port, write_toml
+from simulations.harness import (
+    Daemon,
+    MqttProbe,
+    free_port,
+    wait_for_port,
+    wait_until,
+    write_toml,
+)
 
 __all__ = ["Daemon", "FakeOpenAI", "MqttProbe", "free_port", "replies", "wait_for_port",
-           "write_toml"]
+           "wait_until", "write_toml"]
 
 
 class _FakeOpenAIHandler(BaseHTTPRequestHandler):

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import random
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -56,6 +57,7 @@ class Link:
         self._on_command = on_command
         self._health = health
         self._batch_size = batch_size
+        self._throttle = Throttle(cloud.upload_bytes_per_s)
         self._identity_path = gateway.data_dir / "identity.json"
         self.identity: Identity | None = None
         self.up = asyncio.Event()
@@ -200,10 +202,12 @@ class Link:
     async def _upload(self, items: list[OutboxItem]) -> int:
         if not items:
             return 0
-        reply = await self._transport.upload(pb.UploadRequest(items=[
+        request = pb.UploadRequest(items=[
             pb.OutboxItem(idempotency_key=i.key, kind=i.kind, stream=i.stream,
                           payload=json.dumps(i.payload).encode(), created_at=i.created)
-            for i in items]), timeout=30.0)
+            for i in items])
+        await self._throttle.take(request.ByteSize())
+        reply = await self._transport.upload(request, timeout=30.0)
         return self._outbox.remove(list(reply.accepted))
 
     # heartbeat and commands -----------------------------------------------------------------
@@ -231,6 +235,24 @@ class Link:
             except StoreFull:
                 log.error("command.ack_lost", command_id=command.id)
             self.wake()
+
+
+class Throttle:
+    """Spaces uploads so they average at most ``rate`` bytes a second (0: no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self._rate = rate
+        self._next_free = 0.0
+
+    async def take(self, nbytes: int) -> None:
+        """Wait until ``nbytes`` may be sent."""
+        if self._rate <= 0:
+            return
+        now = time.monotonic()
+        start = max(now, self._next_free)
+        self._next_free = start + nbytes / self._rate
+        if start > now:
+            await asyncio.sleep(start - now)
 
 
 def escalate_request(item: OutboxItem) -> pb.EscalateRequest:

@@ -27,6 +27,9 @@ enrol_token = "test-token"
 escalate_timeout_s = {escalate_timeout}
 heartbeat_s = 1
 
+[telemetry]
+rollup_interval_s = 0.5
+
 [[sensors]]
 id = "t-104"
 kind = "temperature"

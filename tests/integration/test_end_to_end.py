@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from tests.harness import Daemon, FakeOpenAI, MqttProbe
+from tests.harness import Daemon, FakeOpenAI, MqttProbe, wait_until
 from tests.integration.conftest import FAKE_BACKEND, LLAMA_BACKEND, Setup, start
 
 
@@ -163,4 +165,28 @@ def test_bad_telemetry_and_unknown_topics_are_logged_not_fatal(
     reply = probe.json()
     assert "19" in reply["answer"]
     assert edge.alive()
+    probe.close()
+
+
+def test_rollups_reach_the_broker_once(
+        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
+        processes: list[Daemon]) -> None:
+    """Raw readings stay on the gateway; per-sensor roll-ups arrive at the broker."""
+    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
+    _running(setup, processes)
+    probe = MqttProbe([])
+    for value in (20.0, 22.0, 24.0):
+        probe.publish(setup.telemetry_topic("t-104"), json.dumps({"value": value}))
+
+    def rollups() -> list[dict[str, Any]] | None:
+        with sqlite3.connect(setup.tmp / "broker" / "fleet.db") as db:
+            found = [json.loads(p) for (p,) in db.execute(
+                "SELECT payload FROM uploads WHERE kind = 'rollup'")]
+        return found if sum(r["count"] for r in found) >= 3 else None
+
+    found = wait_until(rollups, timeout=30, what="roll-ups of 3 readings")
+    assert {r["sensor"] for r in found} == {"t-104"}
+    assert sum(r["count"] for r in found) == 3
+    assert (min(r["min"] for r in found), max(r["max"] for r in found)) == (20.0, 24.0)
+    assert found[-1]["last"] == 24.0
     probe.close()

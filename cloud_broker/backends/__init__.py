@@ -1,0 +1,99 @@
+"""Model backends behind one seam: the router talks to `Backend`, never to a library.
+
+Each backend translates its library's errors where they enter (`BackendError`,
+`BackendRateLimited` from `cloud_broker.errors`), so the router can fall back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec, OpenAISpec
+
+__all__ = [
+    "Backend",
+    "BackendSpec",
+    "Completion",
+    "LlamaCppSpec",
+    "OpenAISpec",
+    "ToolCall",
+    "build_backends",
+]
+
+Message = dict[str, str]
+Tool = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function call a model asked for; `arguments` is the raw JSON text it wrote."""
+
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """One finished model reply with the token counts the backend reported."""
+
+    text: str
+    input_tokens: int
+    output_tokens: int
+    tool_calls: tuple[ToolCall, ...] = ()
+    model: str = ""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A model the router can send chat messages to."""
+
+    name: str
+    model: str
+    price_in_per_1k: float
+    price_out_per_1k: float
+    tier: int
+    timeout_s: float
+    supports_tools: bool
+
+    async def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int,
+        timeout: float,
+        tools: list[Tool] | None,
+    ) -> Completion:
+        """Return the whole reply, or raise `BackendError` within `timeout` seconds."""
+        ...
+
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int,
+        timeout: float,
+        tools: list[Tool] | None,
+    ) -> AsyncIterator[str | Completion]:
+        """Yield text deltas, then one final `Completion` with the whole reply."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and models."""
+        ...
+
+
+def build_backends(specs: Sequence[BackendSpec], *, data_dir: Path | None = None) -> list[Backend]:
+    """Create the backends a config lists, in order; models load lazily on first use."""
+    from cloud_broker.backends.llama_cpp import LlamaCppBackend
+    from cloud_broker.backends.openai import OpenAIBackend
+
+    backends: list[Backend] = []
+    for spec in specs:
+        if isinstance(spec, LlamaCppSpec):
+            backends.append(LlamaCppBackend(spec, data_dir=data_dir))
+        else:
+            backends.append(OpenAIBackend(spec))
+    return backends

@@ -1,0 +1,202 @@
+"""OpenAI-compatible chat completions over httpx, the only module speaking that protocol outward.
+
+Errors are translated where they enter: 429 becomes `BackendRateLimited`; other HTTP errors,
+timeouts, broken connections and unreadable bodies become `BackendError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cloud_broker.backends import Completion, Message, Tool, ToolCall
+from cloud_broker.backends.spec import OpenAISpec
+from cloud_broker.errors import BackendError, BackendRateLimited
+
+
+@dataclass
+class _StreamState:
+    """What the SSE chunks of one reply have said so far."""
+
+    pieces: list[str] = field(default_factory=list)
+    calls: dict[int, list[str]] = field(default_factory=dict)  # index -> [name, arguments]
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model: str = ""
+
+    def take_line(self, line: str) -> str | None:
+        """Fold one SSE line in; return its text delta, or None at `[DONE]`."""
+        if not line.startswith("data:"):
+            return ""
+        data = line[5:].strip()
+        return None if data == "[DONE]" else self.take(json.loads(data))
+
+    def take(self, chunk: dict[str, Any]) -> str:
+        """Fold one chunk in and return its text delta."""
+        self.model = chunk.get("model") or self.model
+        if usage := chunk.get("usage"):
+            self.input_tokens = int(usage.get("prompt_tokens") or 0)
+            self.output_tokens = int(usage.get("completion_tokens") or 0)
+        delta: dict[str, Any] = {}
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            for call in delta.get("tool_calls") or []:
+                slot = self.calls.setdefault(int(call.get("index", 0)), ["", ""])
+                function = call.get("function") or {}
+                slot[0] += function.get("name") or ""
+                slot[1] += function.get("arguments") or ""
+        text = str(delta.get("content") or "")
+        self.pieces.append(text)
+        return text
+
+    def completion(self, default_model: str) -> Completion:
+        """The finished reply."""
+        calls = tuple(ToolCall(name, args) for name, args in self.calls.values())
+        text = "".join(self.pieces).strip()
+        return Completion(
+            text, self.input_tokens, self.output_tokens, calls, self.model or default_model
+        )
+
+
+def parse_completion(body: dict[str, Any], default_model: str) -> Completion:
+    """Read a non-streamed chat.completion body."""
+    try:
+        message = body["choices"][0]["message"]
+        usage = body.get("usage") or {}
+        calls = tuple(
+            ToolCall(c["function"]["name"], c["function"].get("arguments") or "")
+            for c in message.get("tool_calls") or []
+        )
+        return Completion(
+            text=str(message.get("content") or "").strip(),
+            input_tokens=int(usage.get("prompt_tokens") or 0),
+            output_tokens=int(usage.get("completion_tokens") or 0),
+            tool_calls=calls,
+            model=str(body.get("model") or default_model),
+        )
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise BackendError(f"unreadable chat completion: {exc!r}") from exc
+
+
+class OpenAIBackend:
+    """A model behind an OpenAI-compatible `/chat/completions` endpoint."""
+
+    supports_tools = True
+
+    def __init__(self, spec: OpenAISpec, *, transport: httpx.AsyncBaseTransport | None = None):
+        self.name = spec.name
+        self.model = spec.model
+        self.price_in_per_1k = spec.price_in_per_1k
+        self.price_out_per_1k = spec.price_out_per_1k
+        self.tier = spec.tier
+        self.timeout_s = spec.timeout_s
+        self._spec = spec
+        headers = {"Accept": "application/json"}
+        if spec.api_key_env and (key := os.environ.get(spec.api_key_env)):
+            headers["Authorization"] = f"Bearer {key}"
+        limits = httpx.Limits(max_connections=spec.max_connections)
+        self._client = httpx.AsyncClient(
+            base_url=spec.base_url.rstrip("/") + "/",
+            headers=headers,
+            timeout=spec.timeout_s,
+            limits=limits,
+            transport=transport,
+        )
+
+    async def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int,
+        timeout: float,
+        tools: list[Tool] | None,
+    ) -> Completion:
+        """POST one chat completion and read the whole reply."""
+        body = self._body(messages, max_tokens, tools, stream=False)
+        async with self._translated(timeout):
+            response = await self._client.post("chat/completions", json=body, timeout=timeout)
+            self._raise_for_status(response)
+            return parse_completion(response.json(), self.model)
+        raise AssertionError("unreachable")  # pragma: no cover - _translated always raises
+
+    async def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int,
+        timeout: float,
+        tools: list[Tool] | None,
+    ) -> AsyncIterator[str | Completion]:
+        """POST with `stream: true` and yield the SSE deltas, then the `Completion`."""
+        body = self._body(messages, max_tokens, tools, stream=True)
+        state = _StreamState()
+        deadline = asyncio.get_running_loop().time() + timeout
+        # The timeout never spans a `yield`: it would cancel the consumer's code instead.
+        async with self._translated(timeout):
+            request = self._client.build_request("POST", "chat/completions", json=body)
+            response = await self._client.send(request, stream=True)
+        try:
+            lines = response.aiter_lines()
+            while True:
+                async with self._translated(timeout, deadline):
+                    if response.status_code >= 400:
+                        await response.aread()
+                        self._raise_for_status(response)
+                    line = await anext(lines, None)
+                    delta = state.take_line(line) if line is not None else None
+                if line is None or delta is None:
+                    break
+                if delta:
+                    yield delta
+        finally:
+            await response.aclose()
+        yield state.completion(self.model)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    def _body(
+        self, messages: list[Message], max_tokens: int, tools: list[Tool] | None, *, stream: bool
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": max_tokens}
+        if self._spec.temperature is not None:
+            body["temperature"] = self._spec.temperature
+        if tools:
+            body["tools"] = tools
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        if response.status_code == 429:
+            raise BackendRateLimited(f"backend {self.name!r} is rate-limited (429)")
+        if response.status_code >= 400:
+            snippet = response.text[:200].replace("\n", " ")
+            raise BackendError(f"backend {self.name!r} answered {response.status_code}: {snippet}")
+
+    @asynccontextmanager
+    async def _translated(
+        self, timeout: float, deadline: float | None = None
+    ) -> AsyncIterator[None]:
+        """Bound the exchange by `timeout` (or `deadline`) and turn library errors into ours."""
+        try:
+            when = deadline or asyncio.get_running_loop().time() + timeout
+            async with asyncio.timeout_at(when):
+                yield
+        except TimeoutError as exc:
+            raise BackendError(f"backend {self.name!r} timed out after {timeout:.1f}s") from exc
+        except httpx.TimeoutException as exc:
+            raise BackendError(f"backend {self.name!r} timed out after {timeout:.1f}s") from exc
+        except httpx.HTTPError as exc:
+            raise BackendError(f"backend {self.name!r} unreachable: {exc!r}") from exc
+        except json.JSONDecodeError as exc:
+            raise BackendError(f"backend {self.name!r} sent invalid JSON: {exc}") from exc

@@ -1,0 +1,205 @@
+"""An OpenAI-compatible HTTP API in front of the router: `/v1/chat/completions` and `/v1/models`.
+
+`model: "auto"` lets nanogate route; any other name must be a configured backend's model.
+Each API key is billed as the device `key:<name>` of the site `api`, so device and site
+budgets apply to API callers too. Errors use OpenAI's JSON shape, so its SDKs show them well.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cloud_broker.apikeys import ApiKey, ApiKeyStore
+from cloud_broker.errors import NoBackendAvailable, OverBudget
+from cloud_broker.escalation import Answer
+from cloud_broker.router import Router
+
+log = structlog.get_logger(__name__)
+
+API_SITE = "api"
+
+
+class ChatMessage(BaseModel):
+    """One message of a chat request; content may be text or a list of text parts."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def plain(self) -> dict[str, str]:
+        """The message as the backends take it."""
+        content = self.content or ""
+        if isinstance(content, list):
+            content = "".join(str(p.get("text", "")) for p in content if p.get("type") == "text")
+        return {"role": "system" if self.role == "developer" else self.role, "content": content}
+
+
+class StreamOptions(BaseModel):
+    """OpenAI's `stream_options`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
+
+
+class ChatRequest(BaseModel):
+    """The part of OpenAI's chat-completions request nanogate understands."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = "auto"
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+
+
+def openai_error(status: int, message: str, kind: str, code: str | None = None) -> JSONResponse:
+    """An error response in OpenAI's JSON shape."""
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status)
+
+
+def _usage(answer: Answer) -> dict[str, int]:
+    total = answer.input_tokens + answer.output_tokens
+    return {
+        "prompt_tokens": answer.input_tokens,
+        "completion_tokens": answer.output_tokens,
+        "total_tokens": total,
+    }
+
+
+def _completion_json(answer: Answer, completion_id: str) -> dict[str, Any]:
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": answer.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": _usage(answer),
+    }
+
+
+def _chunk(completion_id: str, model: str, delta: dict[str, str], finish: str | None) -> str:
+    body = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+async def _sse(
+    first: str | Answer,
+    rest: AsyncIterator[str | Answer],
+    completion_id: str,
+    request: ChatRequest,
+) -> AsyncIterator[str]:
+    """The router's stream as OpenAI server-sent events."""
+    yield _chunk(completion_id, request.model, {"role": "assistant", "content": ""}, None)
+    item: str | Answer = first
+    try:
+        while isinstance(item, str):
+            yield _chunk(completion_id, request.model, {"content": item}, None)
+            item = await anext(rest)
+    except NoBackendAvailable as exc:
+        error = {"error": {"message": str(exc), "type": "server_error", "code": "no_backend"}}
+        yield f"data: {json.dumps(error)}\n\n"
+        return
+    yield _chunk(completion_id, item.model, {}, "stop")
+    if request.stream_options and request.stream_options.include_usage:
+        usage = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": item.model,
+            "choices": [],
+            "usage": _usage(item),
+        }
+        yield f"data: {json.dumps(usage)}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+def openai_routes(router: Router, keys: ApiKeyStore, *, max_tokens_cap: int = 2048) -> APIRouter:
+    """The `/v1` routes of the OpenAI-compatible API, checked against `keys`."""
+    api = APIRouter(prefix="/v1")
+
+    def caller(request: Request) -> ApiKey | None:
+        header = request.headers.get("authorization", "")
+        plaintext = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        return keys.verify(plaintext) if plaintext else None
+
+    def unauthorized() -> JSONResponse:
+        message = "Missing or invalid API key: send 'Authorization: Bearer <key>' with a live key."
+        return openai_error(401, message, "invalid_request_error", "invalid_api_key")
+
+    @api.get("/models", response_model=None)
+    def list_models(request: Request) -> JSONResponse | dict[str, Any]:
+        if caller(request) is None:
+            return unauthorized()
+        names = ["auto", *router.models()]
+        data = [{"id": n, "object": "model", "created": 0, "owned_by": "nanogate"} for n in names]
+        return {"object": "list", "data": data}
+
+    @api.post("/chat/completions", response_model=None)
+    async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
+        key = caller(request)
+        if key is None:
+            return unauthorized()
+        try:
+            body = ChatRequest.model_validate(await request.json())
+        except (ValidationError, ValueError) as exc:
+            return openai_error(400, f"invalid request: {exc}", "invalid_request_error")
+        if body.model != "auto" and body.model not in router.models():
+            known = ", ".join(["auto", *router.models()])
+            message = f"The model {body.model!r} does not exist here; use one of: {known}."
+            return openai_error(404, message, "invalid_request_error", "model_not_found")
+        return await _answer(router, body, key, max_tokens_cap)
+
+    return api
+
+
+async def _answer(
+    router: Router, body: ChatRequest, key: ApiKey, max_tokens_cap: int
+) -> JSONResponse | StreamingResponse:
+    """Route one validated request and shape the reply, streamed or whole."""
+    messages = [m.plain() for m in body.messages]
+    max_tokens = min(body.max_completion_tokens or body.max_tokens or 512, max_tokens_cap)
+    options: dict[str, Any] = {
+        "model": body.model,
+        "max_tokens": max_tokens,
+        "caller": f"key:{key.name}",
+        "site": API_SITE,
+    }
+    completion_id = f"chatcmpl-{secrets.token_hex(12)}"
+    try:
+        if not body.stream:
+            answer = await router.chat(messages, **options)
+            return JSONResponse(_completion_json(answer, completion_id))
+        stream = router.chat_stream(messages, **options)
+        first = await anext(stream)
+    except OverBudget as exc:
+        return openai_error(429, str(exc), "insufficient_quota", "over_budget")
+    except NoBackendAvailable as exc:
+        return openai_error(503, str(exc), "server_error", "no_backend")
+    events = _sse(first, stream, completion_id, body)
+    return StreamingResponse(events, media_type="text/event-stream")

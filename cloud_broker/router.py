@@ -1,0 +1,425 @@
+"""The escalation router: picks a backend, falls back on failure, keeps budgets, accounts usage.
+
+Order of a request: response cache, budgets, then the backend chain (cheapest backend whose
+tier suits the request first), each backend behind a circuit breaker and tried `1 + retries`
+times, never past the caller's deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+from cloud_broker.backends import Backend, Completion, Message, Tool
+from cloud_broker.backends.actions import (
+    ActionFilter,
+    split_actions,
+    tool_call_objects,
+    validate_actions,
+)
+from cloud_broker.backends.breaker import CircuitBreaker
+from cloud_broker.backends.policy import (
+    Budget,
+    RoutingPolicy,
+    TierPolicy,
+    over_budget_message,
+    tier_for,
+)
+from cloud_broker.backends.prompt import SET_ACTUATOR_TOOL, PromptTemplates
+from cloud_broker.errors import (
+    BackendError,
+    BackendRateLimited,
+    ConfigError,
+    NoBackendAvailable,
+    OverBudget,
+)
+from cloud_broker.escalation import Answer, Escalation, ProposedAction
+from cloud_broker.usage import (
+    UsageLedger,
+    UsageRecord,
+    period_start,
+)
+
+if TYPE_CHECKING:
+
+    pass
+
+__all__ = ["Budget", "Router", "RoutingPolicy", "TierPolicy", "cache_key"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One request as the router handles it: an escalation, or raw chat messages."""
+
+    key: str
+    device: str
+    site: str
+    model: str
+    max_tokens: int
+    tier: int
+    esc: Escalation | None = None
+    messages: tuple[Message, ...] = ()
+
+
+class _AnswerCache:
+    """Answers to identical escalations, kept for `ttl_s` seconds."""
+
+    def __init__(self, ttl_s: float, max_entries: int, clock: Callable[[], float]) -> None:
+        self._ttl_s, self._max, self._clock = ttl_s, max_entries, clock
+        self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
+
+    def get(self, key: str | None) -> Answer | None:
+        if key is None or not (hit := self._items.get(key)):
+            return None
+        if self._clock() - hit[0] > self._ttl_s:
+            del self._items[key]
+            return None
+        return hit[1]
+
+    def put(self, key: str | None, answer: Answer) -> None:
+        if key is None or self._ttl_s <= 0:
+            return
+        self._items[key] = (self._clock(), answer)
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+
+def cache_key(esc: Escalation) -> str:
+    """Identical text, model and device context give the same key; timestamps do not count."""
+    readings = sorted((r.device_id, r.kind, r.area, r.value, r.unit) for r in esc.context)
+    parts = [" ".join(esc.text.lower().split()), esc.model, esc.max_tokens, readings]
+    parts.append(sorted(esc.alerts))
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+class Router:
+    """Answers escalations and chat requests with the best backend still working."""
+
+    def __init__(
+        self,
+        backends: Sequence[Backend],
+        ledger: UsageLedger,
+        policy: RoutingPolicy,
+        prompts_dir: Path | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        names = [b.name for b in backends]
+        if not names or len(set(names)) != len(names):
+            raise ConfigError(f"backends need distinct names and at least one; got {names}")
+        self._backends = tuple(backends)
+        self._ledger, self._policy, self._clock = ledger, policy, clock
+        self._prompts = PromptTemplates.load(prompts_dir)
+        self._breakers = {
+            b.name: CircuitBreaker(
+                b.name,
+                failure_threshold=policy.failure_threshold,
+                cooldown_s=policy.cooldown_s,
+                clock=clock,
+            )
+            for b in backends
+        }
+        self._cache = _AnswerCache(policy.cache_ttl_s, policy.cache_max_entries, clock)
+
+    def models(self) -> list[str]:
+        """The model names callers may ask for, in config order (plus "auto")."""
+        return list(dict.fromkeys(b.model for b in self._backends))
+
+    def breaker_state(self, backend: str) -> str:
+        """'closed', 'open' or 'half_open' for one backend."""
+        return self._breakers[backend].state
+
+    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
+        """Answer one escalation; `deadline` is an absolute `time.monotonic()` value."""
+        request = self._escalation_request(esc)
+        if (cached := self._cached(request)) is not None:
+            return cached
+        return await self._complete(request, self._deadline(deadline))
+
+    async def stream(
+        self, esc: Escalation, *, deadline: float | None = None
+    ) -> AsyncIterator[str | Answer]:
+        """Yield text deltas of the answer, then the `Answer` itself."""
+        request = self._escalation_request(esc)
+        if (cached := self._cached(request)) is not None:
+            yield cached.text
+            yield cached
+            return
+        async for item in self._stream(request, self._deadline(deadline)):
+            yield item
+
+    async def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        model: str = "auto",
+        max_tokens: int = 256,
+        caller: str = "",
+        site: str = "api",
+        deadline: float | None = None,
+    ) -> Answer:
+        """Answer raw chat messages (the OpenAI-compatible API); `caller` is billed as a device."""
+        request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
+        self._check_budgets(request)
+        return await self._complete(request, self._deadline(deadline))
+
+    async def chat_stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        model: str = "auto",
+        max_tokens: int = 256,
+        caller: str = "",
+        site: str = "api",
+        deadline: float | None = None,
+    ) -> AsyncIterator[str | Answer]:
+        """Stream the answer to raw chat messages: deltas, then the `Answer`."""
+        request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
+        self._check_budgets(request)
+        async for item in self._stream(request, self._deadline(deadline)):
+            yield item
+
+    async def aclose(self) -> None:
+        """Close every backend."""
+        for backend in self._backends:
+            await backend.aclose()
+
+    def _escalation_request(self, esc: Escalation) -> _Request:
+        tier = tier_for(esc, self._policy.tiers)
+        request = _Request(esc.key, esc.device_id, esc.site, esc.model, esc.max_tokens, tier, esc)
+        return request
+
+    def _cached(self, request: _Request) -> Answer | None:
+        """A cached answer (recorded as a free call), or None after checking budgets."""
+        assert request.esc is not None
+        key = cache_key(request.esc) if self._policy.cache_ttl_s > 0 else None
+        if (hit := self._cache.get(key)) is None:
+            self._check_budgets(request)
+            return None
+        self._record(request, hit.backend, hit.model, Completion("", 0, 0), 0.0, "cached")
+        log.info("answer.cached", key=request.key, backend=hit.backend)
+        return replace(hit, input_tokens=0, output_tokens=0, cost=0.0, latency_ms=0.0)
+
+    def _deadline(self, deadline: float | None) -> float:
+        return self._clock() + self._policy.default_deadline_s if deadline is None else deadline
+
+    async def _complete(self, request: _Request, deadline: float) -> Answer:
+        """Walk the chain until a backend answers."""
+        said: list[str] = []
+        for backend in self._chain(request):
+            for _attempt in range(1 + self._policy.retries):
+                if (timeout := self._admit(backend, deadline, said)) is None:
+                    break
+                messages, tools = self._prompt(request, backend)
+                started = self._clock()
+                try:
+                    async with asyncio.timeout(timeout):  # a guard if a backend overruns
+                        completion = await backend.complete(
+                            messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
+                        )
+                except (BackendError, TimeoutError) as exc:
+                    if not self._failed(request, backend, exc, started, timeout, said):
+                        break
+                    continue
+                return self._finish(request, backend, completion, started)
+        raise NoBackendAvailable(self._nobody(request, said))
+
+    async def _stream(self, request: _Request, deadline: float) -> AsyncIterator[str | Answer]:
+        """Like `_complete`, streaming; no fallback once text has been sent."""
+        said: list[str] = []
+        for backend in self._chain(request):
+            for _attempt in range(1 + self._policy.retries):
+                if (timeout := self._admit(backend, deadline, said)) is None:
+                    break
+                messages, tools = self._prompt(request, backend)
+                started, sent, text_filter = self._clock(), False, ActionFilter()
+                try:
+                    async for item in backend.stream(
+                        messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
+                    ):
+                        if isinstance(item, Completion):
+                            if rest := text_filter.flush():
+                                yield rest
+                            yield self._finish(request, backend, item, started)
+                            return
+                        if delta := text_filter.feed(item):
+                            sent = True
+                            yield delta
+                except BackendError as exc:
+                    retry = self._failed(request, backend, exc, started, timeout, said)
+                    if sent:
+                        said = [f"{backend.name} failed mid-answer: {exc}"]
+                        raise NoBackendAvailable(self._nobody(request, said)) from exc
+                    if not retry:
+                        break
+        raise NoBackendAvailable(self._nobody(request, said))
+
+    def _chain(self, request: _Request) -> list[Backend]:
+        """Backends in the order to try them."""
+        order = {b.name: i for i, b in enumerate(self._backends)}
+
+        def price(b: Backend) -> tuple[float, int, int]:
+            return (b.price_in_per_1k + b.price_out_per_1k, b.tier, order[b.name])
+
+        able = sorted((b for b in self._backends if b.tier >= request.tier), key=price)
+        weaker = sorted(
+            (b for b in self._backends if b.tier < request.tier), key=lambda b: (-b.tier, *price(b))
+        )
+        auto = able + weaker if self._policy.fallback_to_lower_tiers else able or weaker
+        if request.model == "auto":
+            return auto
+        named = [b for b in self._backends if request.model in (b.model, b.name)]
+        if not named:
+            known = ", ".join(self.models())
+            raise NoBackendAvailable(f"no backend serves model {request.model!r}; known: {known}")
+        tail = [b for b in auto if b not in named] if self._policy.named_model_fallback else []
+        return named + tail
+
+    def _admit(self, backend: Backend, deadline: float, said: list[str]) -> float | None:
+        """The timeout for an attempt, or None (with the reason noted) if none may start."""
+        remaining = deadline - self._clock()
+        if remaining < max(self._policy.min_attempt_s, 1e-3):
+            said.append(f"{backend.name}: not tried, deadline reached")
+            return None
+        breaker = self._breakers[backend.name]
+        if not breaker.allow():
+            said.append(f"{backend.name}: circuit open, retry in {breaker.retry_in():.0f}s")
+            return None
+        return min(backend.timeout_s, remaining)
+
+    def _prompt(
+        self, request: _Request, backend: Backend
+    ) -> tuple[list[Message], list[Tool] | None]:
+        if request.esc is None:
+            return list(request.messages), None
+        tools = [SET_ACTUATOR_TOOL] if backend.supports_tools else None
+        return self._prompts.messages(request.esc, tools=backend.supports_tools), tools
+
+    def _failed(
+        self,
+        request: _Request,
+        backend: Backend,
+        exc: Exception,
+        started: float,
+        timeout: float,
+        said: list[str],
+    ) -> bool:
+        """Account a failed attempt; return whether retrying this backend makes sense."""
+        elapsed = self._clock() - started
+        limited = isinstance(exc, BackendRateLimited)
+        timed_out = isinstance(exc, TimeoutError) or elapsed >= 0.9 * timeout
+        reason = str(exc) or f"timed out after {timeout:.1f}s"
+        said.append(f"{backend.name}: {reason}")
+        self._breakers[backend.name].failed()
+        outcome = "rate_limited" if limited else "timeout" if timed_out else "error"
+        self._record(request, backend.name, backend.model, Completion("", 0, 0), elapsed, outcome)
+        log.warning("backend.failed", backend=backend.name, key=request.key, reason=reason)
+        return not (limited or timed_out)
+
+    def _finish(
+        self, request: _Request, backend: Backend, completion: Completion, started: float
+    ) -> Answer:
+        """Turn a completion into an `Answer`: actions checked, cost accounted, cache filled."""
+        self._breakers[backend.name].succeeded()
+        elapsed = self._clock() - started
+        text, actions = completion.text, tuple[ProposedAction, ...]()
+        if request.esc is not None:
+            text, blocks = split_actions(completion.text)
+            known = frozenset(r.device_id for r in request.esc.context)
+            found = tool_call_objects(completion.tool_calls) + blocks
+            actions = validate_actions(found, known)
+        cost = self._record(
+            request,
+            backend.name,
+            completion.model or backend.model,
+            completion,
+            elapsed,
+            "ok",
+            backend,
+        )
+        answer = Answer(
+            text,
+            backend.name,
+            completion.model or backend.model,
+            completion.input_tokens,
+            completion.output_tokens,
+            cost,
+            elapsed * 1000,
+            actions,
+        )
+        if request.esc is not None and self._policy.cache_ttl_s > 0:
+            self._cache.put(cache_key(request.esc), answer)
+        log.info(
+            "escalation.answered",
+            key=request.key,
+            backend=backend.name,
+            cost=cost,
+            input_tokens=answer.input_tokens,
+            output_tokens=answer.output_tokens,
+            latency_ms=round(answer.latency_ms, 1),
+            actions=len(actions),
+        )
+        return answer
+
+    def _record(
+        self,
+        request: _Request,
+        backend: str,
+        model: str,
+        completion: Completion,
+        elapsed: float,
+        outcome: str,
+        priced: Backend | None = None,
+    ) -> float:
+        """Write one ledger row; return its cost."""
+        cost = 0.0
+        if priced is not None:
+            cost = (
+                completion.input_tokens * priced.price_in_per_1k
+                + completion.output_tokens * priced.price_out_per_1k
+            ) / 1000
+        self._ledger.record(
+            UsageRecord(
+                request.key,
+                request.device,
+                request.site,
+                backend,
+                model,
+                completion.input_tokens,
+                completion.output_tokens,
+                cost,
+                elapsed * 1000,
+                outcome,
+            )
+        )
+        return cost
+
+    def _check_budgets(self, request: _Request) -> None:
+        """Raise `OverBudget` if any budget that applies to the request is spent."""
+        for budget in self._policy.budgets:
+            site = request.site if budget.scope == "site" else None
+            device = request.device if budget.scope == "device" else None
+            target = site if site is not None else device
+            if target is not None and (not target or budget.id not in (None, target)):
+                continue
+            spend = self._ledger.spend(since=period_start(budget.period), site=site, device=device)
+            over_cost = budget.max_cost is not None and spend.cost >= budget.max_cost
+            if over_cost or (budget.max_tokens is not None and spend.tokens >= budget.max_tokens):
+                raise OverBudget(over_budget_message(budget, target, spend.cost, spend.tokens))
+
+    def _nobody(self, request: _Request, said: list[str]) -> str:
+        tried = "; ".join(said) or "no backend in the chain"
+        return f"no backend could answer {request.key or 'the request'}: {tried}"
+

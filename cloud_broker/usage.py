@@ -1,0 +1,223 @@
+"""The usage ledger: every backend call with its tokens, cost, latency and outcome.
+
+`SqliteUsageLedger` is the only module writing the ledger's SQLite file (WAL mode). Calls are
+short, indexed statements, so the router makes them on the event loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+Period = Literal["day", "month"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    key TEXT NOT NULL,
+    device TEXT NOT NULL,
+    site TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    latency_ms REAL NOT NULL,
+    outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts);
+CREATE INDEX IF NOT EXISTS calls_site_ts ON calls (site, ts);
+CREATE INDEX IF NOT EXISTS calls_device_ts ON calls (device, ts);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """One backend call (or cache hit) as the ledger keeps it."""
+
+    key: str
+    device: str
+    site: str
+    backend: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost: float
+    latency_ms: float
+    outcome: str  # ok | error | rate_limited | cached
+    ts: float = 0.0  # wall-clock seconds; 0 means "now"
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """Money and tokens spent in a period."""
+
+    cost: float
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class BackendUsage:
+    """One backend's totals in a summary."""
+
+    backend: str
+    model: str
+    calls: int
+    failed: int
+    input_tokens: int
+    output_tokens: int
+    cost: float
+    mean_latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSummary:
+    """What `cloud-broker usage` shows: totals per backend and what the edge saved."""
+
+    since: float
+    backends: tuple[BackendUsage, ...]
+    cost: float
+    input_tokens: int
+    output_tokens: int
+    cache_hits: int
+    local_answers: int
+    saved_by_edge: float
+
+
+class UsageLedger(Protocol):
+    """Where the router accounts its calls and reads spend for budgets."""
+
+    def record(self, record: UsageRecord) -> None:
+        """Append one call."""
+        ...
+
+    def spend(self, *, since: float, site: str | None = None, device: str | None = None) -> Spend:
+        """Cost and tokens since `since` (wall clock), for one site, one device or everyone."""
+        ...
+
+    def summary(
+        self,
+        *,
+        since: float = 0.0,
+        local_answers: int = 0,
+        price_in_per_1k: float = 0.0,
+        price_out_per_1k: float = 0.0,
+        assumed_input_tokens: int = 400,
+        assumed_output_tokens: int = 150,
+    ) -> UsageSummary:
+        """Totals since `since`; local answers are priced as cloud calls of the assumed size."""
+        ...
+
+
+def usage_json(summary: UsageSummary) -> dict[str, Any]:
+    """A summary as plain JSON for the admin API and `cloud-broker usage`."""
+    return dataclasses.asdict(summary)
+
+
+def period_start(period: Period, now: float | None = None) -> float:
+    """Wall-clock start (UTC) of the current day or month."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "month":
+        start = start.replace(day=1)
+    return start.timestamp()
+
+
+class SqliteUsageLedger:
+    """A `UsageLedger` in one SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def record(self, record: UsageRecord) -> None:
+        """Append one call."""
+        row = (
+            record.ts or time.time(),
+            record.key,
+            record.device,
+            record.site,
+            record.backend,
+            record.model,
+            record.input_tokens,
+            record.output_tokens,
+            record.cost,
+            record.latency_ms,
+            record.outcome,
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO calls (ts, key, device, site, backend, model, input_tokens,"
+                " output_tokens, cost, latency_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
+
+    def spend(self, *, since: float, site: str | None = None, device: str | None = None) -> Spend:
+        """Cost and tokens since `since` (wall clock), for one site, one device or everyone."""
+        sql = "SELECT COALESCE(SUM(cost), 0), COALESCE(SUM(input_tokens + output_tokens), 0)"
+        sql += " FROM calls WHERE ts >= ?"
+        args: list[object] = [since]
+        if site is not None:
+            sql, args = sql + " AND site = ?", [*args, site]
+        if device is not None:
+            sql, args = sql + " AND device = ?", [*args, device]
+        with self._lock:
+            cost, tokens = self._db.execute(sql, args).fetchone()
+        return Spend(float(cost), int(tokens))
+
+    def summary(
+        self,
+        *,
+        since: float = 0.0,
+        local_answers: int = 0,
+        price_in_per_1k: float = 0.0,
+        price_out_per_1k: float = 0.0,
+        assumed_input_tokens: int = 400,
+        assumed_output_tokens: int = 150,
+    ) -> UsageSummary:
+        """Totals since `since`; local answers are priced as cloud calls of the assumed size."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT backend, model, COUNT(*), SUM(outcome NOT IN ('ok', 'cached')),"
+                " SUM(input_tokens), SUM(output_tokens), SUM(cost), AVG(latency_ms)"
+                " FROM calls WHERE ts >= ? AND outcome != 'cached'"
+                " GROUP BY backend, model ORDER BY backend, model",
+                (since,),
+            ).fetchall()
+            (hits,) = self._db.execute(
+                "SELECT COUNT(*) FROM calls WHERE ts >= ? AND outcome = 'cached'", (since,)
+            ).fetchone()
+        backends = tuple(
+            BackendUsage(b, m, n, int(f), int(i), int(o), float(c), float(lat))
+            for b, m, n, f, i, o, c, lat in rows
+        )
+        per_answer = (
+            assumed_input_tokens * price_in_per_1k + assumed_output_tokens * price_out_per_1k
+        ) / 1000
+        return UsageSummary(
+            since=since,
+            backends=backends,
+            cost=sum(b.cost for b in backends),
+            input_tokens=sum(b.input_tokens for b in backends),
+            output_tokens=sum(b.output_tokens for b in backends),
+            cache_hits=int(hits),
+            local_answers=local_answers,
+            saved_by_edge=local_answers * per_answer,
+        )
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()

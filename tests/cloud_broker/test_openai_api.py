@@ -1,0 +1,126 @@
+"""The OpenAI-compatible API, driven by the official `openai` SDK over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+import pytest
+from fastapi import FastAPI
+
+from cloud_broker.apikeys import SqliteApiKeyStore
+from cloud_broker.openai_api import openai_routes
+from cloud_broker.router import Router, RoutingPolicy
+from cloud_broker.usage import SqliteUsageLedger
+from tests.cloud_broker.conftest import FakeEndpoint, ServerThread
+
+HELLO = [{"role": "user", "content": "Hello?"}]
+
+
+@dataclass
+class Api:
+    """A running broker API, its key store and a valid key."""
+
+    server: ServerThread
+    keys: SqliteApiKeyStore
+    key: str
+    ledger: SqliteUsageLedger
+
+    def client(self, key: str | None = None) -> openai.OpenAI:
+        """An SDK client without retries, so refusals surface at once."""
+        return openai.OpenAI(
+            base_url=self.server.url + "/v1", api_key=key or self.key, max_retries=0, timeout=10
+        )
+
+
+def _serve(tmp_path: Path, endpoint: FakeEndpoint, **policy: object) -> Api:
+    ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
+    router = Router([endpoint.backend("remote")], ledger, RoutingPolicy.model_validate(policy))
+    keys = SqliteApiKeyStore(tmp_path / "keys.sqlite")
+    _, plaintext = keys.create("alice")
+    app = FastAPI()
+    app.include_router(openai_routes(router, keys))
+    return Api(ServerThread(app), keys, plaintext, ledger)
+
+
+@pytest.fixture
+def api(tmp_path: Path, endpoints: list[FakeEndpoint]) -> Iterator[Api]:
+    """The API in front of one fake model server."""
+    running = _serve(tmp_path, endpoints[0])
+    yield running
+    running.server.stop()
+
+
+def test_chat_completion_answers_with_usage(api: Api) -> None:
+    """A plain chat completion returns the backend's text, model and token counts."""
+    reply = api.client().chat.completions.create(model="auto", messages=HELLO)
+    assert reply.choices[0].message.content == "The kitchen is at 21 degrees."
+    assert reply.model == "remote-model"
+    assert reply.usage is not None
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (42, 9)
+
+
+def test_chat_completion_streams(api: Api) -> None:
+    """Streaming delivers the text in chunks and usage in the last one."""
+    chunks = list(
+        api.client().chat.completions.create(
+            model="remote-model",
+            messages=HELLO,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.strip() == "The kitchen is at 21 degrees."
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 51
+
+
+def test_models_lists_auto_and_configured_models(api: Api) -> None:
+    """`/v1/models` lists "auto" and each backend's model."""
+    assert [m.id for m in api.client().models.list()] == ["auto", "remote-model"]
+
+
+def test_bad_or_revoked_key_is_401(api: Api) -> None:
+    """An unknown or revoked key gets 401 in OpenAI's error shape."""
+    with pytest.raises(openai.AuthenticationError, match="invalid API key") as refused:
+        api.client("ng-wrong").models.list()
+    assert refused.value.code == "invalid_api_key"
+    (key,) = api.keys.list()
+    api.keys.revoke(key.id)
+    with pytest.raises(openai.AuthenticationError):
+        api.client().chat.completions.create(model="auto", messages=HELLO)
+
+
+def test_over_budget_is_429_with_a_clear_message(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """A spent per-key budget answers 429 saying which budget and when it resets."""
+    budget = {"scope": "device", "id": "key:alice", "max_tokens": 10}
+    running = _serve(tmp_path, endpoints[0], budgets=[budget])
+    try:
+        client = running.client()
+        client.chat.completions.create(model="auto", messages=HELLO)
+        with pytest.raises(openai.RateLimitError, match="device 'key:alice' has spent"):
+            client.chat.completions.create(model="auto", messages=HELLO)
+        with pytest.raises(openai.RateLimitError):
+            client.chat.completions.create(model="auto", messages=HELLO, stream=True)
+    finally:
+        running.server.stop()
+    assert len(endpoints[0].fake.requests) == 1
+
+
+def test_no_backend_is_503_and_unknown_model_404(api: Api, endpoints: list[FakeEndpoint]) -> None:
+    """All backends failing gives 503; a model nobody serves gives 404."""
+    endpoints[0].fake.mode = "error"
+    with pytest.raises(openai.InternalServerError, match="no backend could answer"):
+        api.client().chat.completions.create(model="auto", messages=HELLO)
+    with pytest.raises(openai.NotFoundError, match="does not exist"):
+        api.client().chat.completions.create(model="gpt-9", messages=HELLO)
+
+
+def test_api_calls_are_billed_to_the_key(api: Api) -> None:
+    """Usage through the API lands in the ledger under the key's name."""
+    api.client().chat.completions.create(model="auto", messages=HELLO)
+    assert api.ledger.spend(since=0, device="key:alice").tokens == 51

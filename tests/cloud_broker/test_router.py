@@ -1,0 +1,278 @@
+"""The router: fallback, circuit breaker, budgets, accounting, cache, tiers, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+from cloud_broker.backends import Backend
+from cloud_broker.errors import NoBackendAvailable, OverBudget
+from cloud_broker.escalation import Answer, ContextReading, Escalation, ProposedAction
+from cloud_broker.router import Budget, Router, RoutingPolicy
+from cloud_broker.usage import SqliteUsageLedger
+from tests.cloud_broker.conftest import FakeEndpoint
+
+HEATER = ContextReading("heater-1", "heater", "kitchen", "off", "", 0.0)
+ESC = Escalation(
+    key="k1",
+    text="Is the kitchen warm?",
+    device_id="gw-1",
+    site="s1",
+    intent="escalate",
+    confidence=0.9,
+    context=(HEATER,),
+)
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _router(tmp_path: Path, backends: Sequence[Backend], **policy: object) -> Router:
+    ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
+    return Router(backends, ledger, RoutingPolicy.model_validate(policy))
+
+
+def _answer(router: Router, esc: Escalation = ESC, deadline: float | None = None) -> Answer:
+    async def run() -> Answer:
+        try:
+            return await router.answer(esc, deadline=deadline)
+        finally:
+            await router.aclose()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("mode", ["error", "rate_limited", "hang"])
+def test_failing_backend_falls_back_to_the_next(
+    tmp_path: Path, endpoints: list[FakeEndpoint], mode: str
+) -> None:
+    """A backend that fails, is rate-limited or hangs past its timeout hands over to the next."""
+    first, second = endpoints
+    first.fake.mode = mode
+    router = _router(tmp_path, [first.backend("a", timeout_s=0.5), second.backend("b", price_in=1)])
+    answer = _answer(router, deadline=time.monotonic() + 10)
+    assert (answer.backend, answer.text) == ("b", "The kitchen is at 21 degrees.")
+
+
+def test_errors_are_retried_but_429_is_not(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+    """A 5xx is retried `retries` times on the same backend; a 429 moves on at once."""
+    endpoints[0].fake.mode = "error"
+    router = _router(
+        tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)], retries=2
+    )
+    _answer(router)
+    assert len(endpoints[0].fake.requests) == 3
+    endpoints[0].fake.mode, endpoints[0].fake.requests = "rate_limited", []
+    router = _router(
+        tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)], retries=2
+    )
+    _answer(router)
+    assert len(endpoints[0].fake.requests) == 1
+
+
+def test_all_failing_lists_what_each_backend_said(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """NoBackendAvailable names every backend and its failure."""
+    endpoints[0].fake.mode, endpoints[1].fake.mode = "error", "rate_limited"
+    router = _router(tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b")], retries=0)
+    with pytest.raises(NoBackendAvailable, match=r"a: backend 'a' answered 500.*b: .*429"):
+        _answer(router)
+
+
+def test_deadline_stops_the_chain(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+    """When the first backend eats the deadline, the next one is not started."""
+    endpoints[0].fake.mode = "hang"
+    router = _router(tmp_path, [endpoints[0].backend("a", timeout_s=30), endpoints[1].backend("b")])
+    with pytest.raises(NoBackendAvailable, match="b: not tried, deadline reached"):
+        _answer(router, deadline=time.monotonic() + 0.3)
+    assert endpoints[1].fake.requests == []
+
+
+def test_breaker_opens_after_failures_and_closes_after_cooldown(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """N failures open a's breaker (a is skipped); after the cooldown one probe closes it."""
+    clock = FakeClock()
+    policy = RoutingPolicy(retries=0, failure_threshold=2, cooldown_s=30)
+    ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
+    backends = [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)]
+    router = Router(backends, ledger, policy, clock=clock)
+    endpoints[0].fake.mode = "error"
+
+    async def run() -> list[str]:
+        seen = []
+        for step in range(4):
+            if step == 3:
+                clock.now += 31
+                endpoints[0].fake.mode = "ok"
+            seen.append((await router.answer(ESC, deadline=time.monotonic() + 10)).backend)
+            seen.append(router.breaker_state("a"))
+        await router.aclose()
+        return seen
+
+    with capture_logs() as logs:
+        seen = asyncio.run(run())
+    assert seen == ["b", "closed", "b", "open", "b", "open", "a", "closed"]
+    assert len(endpoints[0].fake.requests) == 3  # two failures, then the probe
+    events = [e["event"] for e in logs if e["event"].startswith("breaker.")]
+    assert events == ["breaker.opened", "breaker.closed"]
+
+
+def test_accounting_adds_up_to_reported_tokens(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """Ledger tokens and cost are what backends reported, priced per 1k tokens."""
+    backend = endpoints[0].backend("a", price_in=2.0, price_out=6.0)
+    ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
+    router = Router([backend], ledger, RoutingPolicy())
+
+    async def run() -> list[Answer]:
+        answers = [await router.answer(ESC) for _ in range(3)]
+        await router.aclose()
+        return answers
+
+    answers = asyncio.run(run())
+    assert {a.cost for a in answers} == {(42 * 2.0 + 9 * 6.0) / 1000}
+    summary = ledger.summary(
+        local_answers=10,
+        price_in_per_1k=2.0,
+        price_out_per_1k=6.0,
+        assumed_input_tokens=100,
+        assumed_output_tokens=50,
+    )
+    (row,) = summary.backends
+    assert (row.calls, row.input_tokens, row.output_tokens) == (3, 126, 27)
+    assert summary.cost == pytest.approx(sum(a.cost for a in answers))
+    assert summary.saved_by_edge == pytest.approx(10 * (100 * 2.0 + 50 * 6.0) / 1000)
+
+
+@pytest.mark.parametrize(
+    "budget",
+    [
+        {"scope": "device", "max_tokens": 100},
+        {"scope": "device", "id": "gw-1", "max_cost": 0.05},
+        {"scope": "site", "id": "s1", "max_tokens": 100},
+        {"scope": "global", "period": "month", "max_tokens": 100},
+    ],
+    ids=["each-device", "one-device-cost", "site", "global-month"],
+)
+def test_spent_budget_refuses_before_calling(
+    tmp_path: Path, endpoints: list[FakeEndpoint], budget: dict[str, object]
+) -> None:
+    """Once a budget is spent the router raises OverBudget and calls no backend."""
+    backend = endpoints[0].backend("a", price_in=1.0)
+    router = _router(tmp_path, [backend], budgets=[budget])
+    _answer(router)  # 51 tokens, $0.042 a call: the third call finds each budget spent
+    router = _router(tmp_path, [endpoints[0].backend("a", price_in=1.0)], budgets=[budget])
+    _answer(router)
+    with pytest.raises(OverBudget, match=r"budget of .*resets"):
+        _answer(_router(tmp_path, [endpoints[0].backend("a")], budgets=[budget]))
+    assert len(endpoints[0].fake.requests) == 2
+
+
+def test_budget_of_another_device_does_not_apply(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """A budget for one device leaves other devices alone."""
+    budget = Budget(scope="device", id="gw-2", max_tokens=0)
+    router = _router(tmp_path, [endpoints[0].backend("a")], budgets=[budget.model_dump()])
+    assert _answer(router).backend == "a"
+
+
+def test_identical_escalations_hit_the_cache(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+    """The same text and context within the TTL is answered without a backend call, for free."""
+    router = _router(tmp_path, [endpoints[0].backend("a", price_in=1)], cache_ttl_s=60)
+
+    async def run() -> list[Answer]:
+        again = Escalation(
+            key="k2",
+            text="is the  KITCHEN warm?",
+            context=(HEATER,),
+            device_id="gw-1",
+            intent="escalate",
+            confidence=0.9,
+        )
+        answers = [await router.answer(ESC), await router.answer(again)]
+        await router.aclose()
+        return answers
+
+    first, second = asyncio.run(run())
+    assert second.text == first.text and second.cost == 0.0
+    assert len(endpoints[0].fake.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "backend"),
+    [("query_state", 0.8, "cheap"), ("query_state", 0.1, "strong"), ("escalate", 0.9, "strong")],
+    ids=["confident-local", "unsure", "open-question"],
+)
+def test_harder_requests_go_to_a_higher_tier(
+    tmp_path: Path, endpoints: list[FakeEndpoint], intent: str, confidence: float, backend: str
+) -> None:
+    """Low confidence or an `escalate` intent skips the cheap tier-0 backend."""
+    cheap = endpoints[0].backend("cheap", tier=0)
+    strong = endpoints[1].backend("strong", tier=2, price_in=1.0)
+    esc = Escalation(key="k", text="warm?", intent=intent, confidence=confidence)
+    assert _answer(_router(tmp_path, [strong, cheap]), esc).backend == backend
+
+
+def test_named_model_is_used_even_if_dearer(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+    """`model` naming a backend's model picks that backend."""
+    backends = [endpoints[0].backend("cheap", tier=5), endpoints[1].backend("dear", price_in=9)]
+    esc = Escalation(key="k", text="hi", model="dear-model")
+    assert _answer(_router(tmp_path, backends), esc).backend == "dear"
+    with pytest.raises(NoBackendAvailable, match="no backend serves model 'nope'"):
+        _answer(_router(tmp_path, backends), Escalation(key="k", text="hi", model="nope"))
+
+
+def test_actions_from_tool_calls_are_validated(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """A valid set_actuator call becomes an action; one on an unknown device is dropped."""
+    calls = [{"device_id": "heater-1", "command": "on"}, {"device_id": "door-1", "command": "open"}]
+    endpoints[0].fake.tool_calls = [
+        {
+            "id": f"c{i}",
+            "type": "function",
+            "function": {"name": "set_actuator", "arguments": json.dumps(c)},
+        }
+        for i, c in enumerate(calls)
+    ]
+    with capture_logs() as logs:
+        answer = _answer(_router(tmp_path, [endpoints[0].backend("a")]))
+    assert answer.actions == (ProposedAction("heater-1", "on"),)
+    assert any(e["event"] == "action.dropped" for e in logs)
+    assert endpoints[0].fake.requests[0]["tools"][0]["function"]["name"] == "set_actuator"
+
+
+def test_stream_yields_deltas_then_the_answer(
+    tmp_path: Path, endpoints: list[FakeEndpoint]
+) -> None:
+    """Streaming falls back like `answer`, then yields text pieces and the final Answer."""
+    endpoints[0].fake.mode = "error"
+    router = _router(tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)])
+
+    async def run() -> list[str | Answer]:
+        items = [i async for i in router.stream(ESC, deadline=time.monotonic() + 10)]
+        await router.aclose()
+        return items
+
+    items = asyncio.run(run())
+    final = items[-1]
+    assert isinstance(final, Answer) and final.backend == "b"
+    assert "".join(i for i in items if isinstance(i, str)).strip() == final.text
+    assert final.input_tokens == 42
