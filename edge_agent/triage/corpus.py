@@ -1,0 +1,188 @@
+"""The labelled training corpus: our templates and Home Assistant's, expanded and roughened.
+
+``build(split, ...)`` returns examples for one of three disjoint splits. ``train`` and ``val``
+use different phrasing templates over the training vocabularies; ``heldout`` uses templates
+and device names and areas that neither of the other two ever sees. Typos, casing, politeness
+and punctuation are added at random. Training-only.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from edge_agent.triage import templates
+from edge_agent.triage.decision import Intent
+from edge_agent.triage.vocab import Split, Vocab
+
+CorpusSplit = Literal["train", "val", "heldout"]
+
+_INNER = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]")
+_MACRO = re.compile(r"<(\w+)>")
+_SLOT = re.compile(r"\{(\w+)\}")
+_SHARED = ("{chat}", "{chat} {chat2}", "{garble}")
+_PREFIXES = ("please ", "hey, ", "can you ", "could you ", "gateway, ", "hi, ", "ok ", "quick: ")
+_SUFFIXES = (" please", " thanks", " now", " asap", " for me", " thx", " pls", " right now")
+_KEYS = "qwertyuiopasdfghjklzxcvbnm"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled request, with the device name and area the generator put in it."""
+
+    text: str
+    intent: Intent
+    device: str = ""
+    area: str = ""
+
+
+def _halves(items: tuple[str, ...], split: Split) -> tuple[str, ...]:
+    held = items[4::5]
+    return held if split == "heldout" else tuple(x for x in items if x not in held)
+
+
+def expand(template: str, rng: random.Random) -> str:
+    """Resolve ``<macro>``, ``(a|b)`` and ``[x]`` groups, innermost first, by random choice."""
+    template = _MACRO.sub(lambda m: f"({templates.MACROS[m.group(1)]})", template)
+    while True:
+        match = _INNER.search(template)
+        if match is None:
+            return template
+        alt, opt = match.group(1), match.group(2)
+        if alt is not None:
+            chosen = rng.choice(alt.split("|"))
+        else:
+            chosen = rng.choice(opt.split("|")) if rng.random() < 0.5 else ""
+        template = template[: match.start()] + chosen + template[match.end() :]
+
+
+def garble(rng: random.Random, vocab: Vocab) -> str:
+    """An ambiguous or garbled request: key mashes, lone names or words, cut-off commands."""
+    choice = rng.randrange(6)
+    if choice == 0:
+        return " ".join("".join(rng.choices(_KEYS, k=rng.randint(2, 8)))
+                        for _ in range(rng.randint(1, 4)))
+    if choice == 1:
+        return rng.choice((vocab.device(), vocab.area(), vocab.kind(), vocab.value()))
+    if choice == 2:
+        return rng.choice(("turn the", "what is the", "how", "is the", "can you", "the",
+                           "what about", "and", "so", "then", "why", "what if", "hmm so"))
+    if choice == 3:
+        return f"{vocab.device()} {rng.choice(('?', 'hmm', 'again', 'thing', 'stuff', 'pls'))}"
+    if choice == 4:
+        alphabet = string.ascii_lowercase + string.digits + " "
+        return "".join(rng.choices(alphabet, k=rng.randint(3, 25)))
+    return f"{rng.choice(('what about', 'and', 'also', 'same for', 'how about'))} {vocab.area()}"
+
+
+def typo(text: str, rng: random.Random, rate: float) -> str:
+    """Swap, drop, double or mistype letters in some words, as a hurried user does."""
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        if len(word) < 4 or not word.isalpha() or rng.random() >= rate:
+            continue
+        j = rng.randrange(1, len(word) - 1)
+        op = rng.randrange(4)
+        if op == 0:
+            word = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        elif op == 1:
+            word = word[:j] + word[j + 1 :]
+        elif op == 2:
+            word = word[:j] + word[j] + word[j:]
+        else:
+            word = word[:j] + rng.choice(_KEYS) + word[j + 1 :]
+        words[i] = word
+    return " ".join(words)
+
+
+def roughen(text: str, rng: random.Random) -> str:
+    """Add politeness, punctuation, casing and typos at random."""
+    r = rng.random()
+    if r < 0.12:
+        text = rng.choice(_PREFIXES) + text
+    elif r < 0.2:
+        text += rng.choice(_SUFFIXES)
+    text = typo(text, rng, 0.15) if rng.random() < 0.3 else text
+    text += rng.choice(("", "", "", "?", ".", "!", " ?"))
+    c = rng.random()
+    if c < 0.25:
+        text = text[:1].upper() + text[1:]
+    elif c < 0.28:
+        text = text.upper()
+    return text
+
+
+def _filler(vocab: Vocab, split: Split, rng: random.Random) -> dict[str, Callable[[], str]]:
+    topics, chat = _halves(templates.TOPICS, split), _halves(templates.CHAT, split)
+    return {
+        "act": lambda: vocab.device("actuator"), "act2": lambda: vocab.device("actuator"),
+        "sensor": lambda: vocab.device("sensor"), "dev": vocab.device, "area": vocab.area,
+        "area2": vocab.area, "kind": vocab.kind, "value": vocab.value, "window": vocab.window,
+        "agg": vocab.aggregate, "n": lambda: str(rng.randint(2, 48)),
+        "topic": lambda: rng.choice(topics), "topic2": lambda: rng.choice(topics),
+        "chat": lambda: rng.choice(chat), "chat2": lambda: rng.choice(chat),
+        "garble": lambda: garble(rng, vocab),
+    }
+
+
+def render(template: str, split: Split, rng: random.Random) -> Example:
+    """Fill one template's slots from one vocabulary half; remember the device and area used."""
+    vocab = Vocab(split, rng)
+    fill = _filler(vocab, split, rng)
+    used: dict[str, str] = {}
+
+    def slot(match: re.Match[str]) -> str:
+        value = fill[match.group(1)]()
+        used.setdefault(match.group(1).rstrip("2"), value)
+        return value
+
+    text = " ".join(_SLOT.sub(slot, expand(template, rng)).split())
+    device = used.get("act") or used.get("sensor") or used.get("dev") or ""
+    return Example(text, "escalate", device=device, area=used.get("area", ""))
+
+
+def _in_split(index: int, template: str, split: CorpusSplit) -> bool:
+    if template in _SHARED:
+        return True
+    return index % 7 in {"train": (0, 1, 2, 3, 4), "val": (5,), "heldout": (6,)}[split]
+
+
+TEMPLATES: dict[Intent, tuple[str, ...]] = {
+    "query_state": templates.QUERY_STATE, "query_history": templates.QUERY_HISTORY,
+    "set_actuator": templates.SET_ACTUATOR, "list_devices": templates.LIST_DEVICES,
+    "list_alerts": templates.LIST_ALERTS, "escalate": templates.ESCALATE,
+}
+
+
+def own_examples(split: CorpusSplit, per_template: int, rng: random.Random) -> list[Example]:
+    """Examples from our own templates in this split; the shared escalate ones get extra."""
+    vocab_split: Split = "heldout" if split == "heldout" else "train"
+    out: list[Example] = []
+    for intent, group in TEMPLATES.items():
+        for index, template in enumerate(group):
+            if not _in_split(index, template, split):
+                continue
+            count = per_template * (8 if template in _SHARED else 1)
+            for _ in range(count):
+                ex = render(template, vocab_split, rng)
+                out.append(Example(roughen(ex.text, rng), intent, ex.device, ex.area))
+    return out
+
+
+def build(split: CorpusSplit, *, seed: int, per_template: int = 40,
+          hass_per_template: int = 6, with_hass: bool = True) -> list[Example]:
+    """All examples of one split, deduplicated, in a seeded random order."""
+    rng = random.Random(f"{seed}-{split}")
+    examples = own_examples(split, per_template, rng)
+    if with_hass:
+        from edge_agent.triage import hass
+
+        examples += [Example(roughen(text, rng), intent)
+                     for text, intent in hass.sample(split, hass_per_template, rng)]
+    unique = list({e.text.lower(): e for e in reversed(examples)}.values())[::-1]
+    rng.shuffle(unique)
+    return unique

@@ -1,0 +1,109 @@
+"""Word tables and compiled patterns for slot extraction: kinds, units, windows, aggregates.
+
+Everything here is compiled once at import, so resolving a request only runs ready regexes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}
+NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
+
+# Canonical sensor kinds and the words that name them.
+KIND_WORDS = {
+    "temperature": ("temperature", "temp", "hot", "warm", "cold", "cool", "degrees", "heat"),
+    "humidity": ("humidity", "humid", "rh", "dry"),
+    "pressure": ("pressure",),
+    "level": ("level", "full", "empty", "fill"),
+    "flow": ("flow", "flowrate"),
+    "co2": ("co2", "carbon dioxide"),
+    "power": ("power", "watts", "wattage", "load"),
+    "energy": ("energy", "consumption", "kwh"),
+    "voltage": ("voltage", "volts"),
+    "current": ("amps", "amperage"),
+    "moisture": ("moisture", "soil moisture"),
+    "ph": ("ph",),
+    "vibration": ("vibration",),
+    "speed": ("speed", "rpm"),
+    "light": ("lux", "light level", "illuminance", "brightness"),
+    "oxygen": ("oxygen", "o2"),
+    "noise": ("noise", "loud"),
+}
+KIND_PATTERN = re.compile(r"\b(" + "|".join(sorted(
+    (w for words in KIND_WORDS.values() for w in words), key=len, reverse=True)) + r")\b")
+KIND_OF_WORD = {w: k for k, words in KIND_WORDS.items() for w in words}
+
+UNITS = {
+    "°c": "°C", "c": "°C", "degc": "°C", "deg c": "°C", "degrees c": "°C", "celsius": "°C",
+    "degrees celsius": "°C", "degrees": "°C", "deg": "°C", "°": "°C",
+    "°f": "°F", "f": "°F", "degrees f": "°F", "fahrenheit": "°F", "degrees fahrenheit": "°F",
+    "%": "%", "percent": "%", "pct": "%", "bar": "bar", "mbar": "mbar", "psi": "psi",
+    "kpa": "kPa", "pa": "Pa", "rpm": "rpm", "l/min": "l/min", "lpm": "l/min", "l/h": "l/h",
+    "m3/h": "m3/h", "kw": "kW", "w": "W", "hz": "Hz", "ppm": "ppm", "lux": "lux", "v": "V",
+    "a": "A", "mm": "mm", "cm": "cm", "m": "m",
+}
+VALUE = re.compile(
+    r"(?<![\w.])(-?\d+(?:[.,]\d+)?)\s*(" + "|".join(
+        re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")?(?![\w/])")
+
+SWITCH_WORDS = (
+    ("off", re.compile(r"\b(off|stop|halt|kill|disable|deactivate|shut ?down|power down|cut)\b")),
+    ("close", re.compile(r"\b(close|closed|shut|seal)\b")),
+    ("open", re.compile(r"\b(open|unlock)\b")),
+    ("on", re.compile(r"\b(on|start|enable|activate|power up|fire up|resume|run|engage)\b")),
+)
+
+AGGREGATES = (
+    ("mean", re.compile(r"\b(average|mean|avg|typical)\b")),
+    ("min", re.compile(r"\b(min|minimum|lowest|coldest)\b")),
+    ("max", re.compile(r"\b(max|maximum|highest|peak|hottest)\b")),
+    ("sum", re.compile(r"\b(total|sum|cumulative|overall)\b")),
+    ("count", re.compile(r"\bhow (many|often)\b|\bnumber of times\b")),
+    ("trend", re.compile(r"\b(trend\w*|evolve\w*|chang\w+|rising|falling|history)\b")),
+)
+
+_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
+            "hr": 3600, "hour": 3600, "d": 86400, "day": 86400, "w": 604800, "wk": 604800,
+            "week": 604800, "month": 2592000}
+WINDOW = re.compile(
+    r"\b(?:last|past|previous|prior|recent)\s+(\d+(?:\.\d+)?|a|an|one|half an?|half)?\s*"
+    r"(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?)\b")
+CALENDAR = re.compile(
+    r"\b(since yesterday|yesterday|today|since midnight|(?:since )?this morning|this week"
+    r"|this month|overnight|last night|over the weekend|since (?:monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday))\b")
+
+
+def unit_seconds(word: str) -> float:
+    """Seconds in one time unit word ("hours" -> 3600)."""
+    word = word.rstrip("s") if len(word) > 2 else word
+    return float(_SECONDS.get(word, _SECONDS.get(word[:3], 3600)))
+
+
+def calendar_seconds(phrase: str, now: float) -> float:
+    """Length of a calendar window ending now ("since yesterday", "this week")."""
+    local = time.localtime(now)
+    midnight = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
+    if phrase.endswith(("today", "midnight", "this morning")):
+        return float(max(midnight, 60))
+    if "yesterday" in phrase:
+        return float(midnight + 86400)
+    if phrase == "this week":
+        return float(midnight + local.tm_wday * 86400)
+    if phrase == "this month":
+        return float(midnight + (local.tm_mday - 1) * 86400)
+    if phrase in ("overnight", "last night"):
+        return 12 * 3600.0
+    if phrase == "over the weekend":
+        return 3 * 86400.0
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    back = (local.tm_wday - days.index(phrase.split()[-1])) % 7
+    return float(midnight + back * 86400)

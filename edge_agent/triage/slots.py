@@ -1,0 +1,262 @@
+"""Slot extraction: resolve the devices, area, kind, value, window and aggregate of a request
+against the gateway's live registry.
+
+Device names match by a compact key (lower case, letters and digits only, leading zeros
+dropped), so "pump 2", "Pump-2", "PUMP_02" and the id ``pump-2`` meet; a short code ("p2")
+matches when only one device has it; a typo in the word part ("pmup 2") matches by edit
+distance. The indices built from the registry are cached by ``Registry.version``. What looks
+like a device or area but resolves to nothing goes to ``Slots.mentions``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from edge_agent.registry import Device, Registry
+from edge_agent.triage import lexicon
+from edge_agent.triage.decision import Intent, Slots
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
+_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+_NOT_NAMES = frozenset((
+    "to", "at", "by", "of", "in", "on", "for", "from", "than", "last", "past", "previous",
+    "next", "every", "each", "over", "under", "above", "below", "about", "around", "set", "is",
+    "was", "it", "and", "the", "a", "an", "or", "be", "me", "up", "down", "until", "after",
+    "before", "within", "between", "increase", "decrease", "raise", "lower", "reduce", "hours",
+    "hour", "minutes", "minute", "days", "day", "weeks", "hrs", "mins", "seconds", "h",
+    "degrees", "percent", "times", *lexicon.UNITS))
+MAX_SPAN = 4
+
+
+def compact(text: str) -> str:
+    """The matching key of a name: letters and digits only, lower case, no leading zeros."""
+    return _ZEROS.sub("", re.sub(r"[^a-z0-9]", "", text.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Registry-derived lookup tables, rebuilt only when the registry changes."""
+
+    version: int
+    by_key: dict[str, tuple[str, ...]]
+    areas: dict[str, str]
+    kinds: dict[str, str]  # canonical kind -> the registry's own kind string
+    split_names: tuple[tuple[str, str, str], ...]  # (letters, digits, device id)
+
+    @classmethod
+    def build(cls, registry: Registry) -> _Index:
+        """Index every device by id, name and code, every area by key, every kind."""
+        version = registry.version
+        devices = registry.devices()
+        keys: dict[str, set[str]] = {}
+        for device in devices:
+            for key in _device_keys(device):
+                keys.setdefault(key, set()).add(device.id)
+        codes: dict[str, set[str]] = {}
+        for device in devices:
+            codes.setdefault(_code(device.id), set()).add(device.id)
+        for code, ids in codes.items():
+            if code and len(ids) == 1 and code not in keys:
+                keys[code] = ids
+        areas = {compact(d.area): d.area for d in devices if d.area}
+        kinds = {lexicon.KIND_OF_WORD.get(d.kind.lower(), d.kind.lower()): d.kind
+                 for d in devices if d.kind}
+        split = tuple((m.group(1), m.group(2), d.id) for d in devices
+                      for m in [re.fullmatch(r"([a-z]+)(\d+)", compact(d.name or d.id))] if m)
+        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds, split)
+
+
+def _device_keys(device: Device) -> set[str]:
+    keys = {compact(device.id)}
+    if device.name:
+        keys.add(compact(device.name))
+    return {k for k in keys if k and not k.isdigit()}
+
+
+def _code(device_id: str) -> str:
+    """"pump-2" -> "p2": first letter and the digits, for users who type short codes."""
+    match = re.fullmatch(r"([a-z]+)[^a-z0-9]*(\d+)", device_id.lower())
+    return f"{match.group(1)[0]}{int(match.group(2))}" if match else ""
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance, giving up past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Working state while one request is resolved."""
+
+    words: list[str]
+    spans: list[tuple[int, int]]
+    used: list[bool]
+
+    @classmethod
+    def of(cls, text: str) -> _Scan:
+        found = list(_TOKEN.finditer(text))
+        return cls([m.group() for m in found], [m.span() for m in found], [False] * len(found))
+
+    def free_text(self, text: str) -> str:
+        """The text with used tokens blanked out, positions kept."""
+        chars = list(text)
+        for (start, end), used in zip(self.spans, self.used, strict=True):
+            if used:
+                chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+
+class SlotResolver:
+    """Resolves slots against one registry; cheap to call, rebuilds indices on change."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._index: _Index | None = None
+
+    def _current(self) -> _Index:
+        index = self._index
+        if index is None or index.version != self._registry.version:
+            index = self._index = _Index.build(self._registry)
+        return index
+
+    def resolve(self, text: str, intent: Intent, now: float | None = None) -> Slots:
+        """The slots of one request; ``intent`` decides whether on/off words are a value."""
+        index = self._current()
+        norm = lexicon.NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]),
+                                       text.lower())
+        scan = _Scan.of(norm)
+        devices, area = _match_names(scan, index)
+        devices += _match_fuzzy(scan, index, devices)
+        window_s, norm_free = _window(scan.free_text(norm), now)
+        _blank_window(scan, norm_free)
+        mentions = _mentions(scan)
+        kind = _kind(norm, index)
+        value, unit = _value(scan.free_text(norm_free), intent)
+        if not devices and not mentions and (kind or area):
+            devices = [d.id for d in self._registry.devices()
+                       if (not kind or d.kind == kind) and (not area or d.area == area)]
+        aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
+        return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
+                     unit=unit, window_s=window_s, aggregate=aggregate,
+                     mentions=tuple(mentions))
+
+
+def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], str | None]:
+    """Longest spans first: device ids and names, then areas."""
+    devices: list[str] = []
+    area: str | None = None
+    n = len(scan.words)
+    for size in range(min(MAX_SPAN, n), 0, -1):
+        for start in range(n - size + 1):
+            if any(scan.used[start : start + size]):
+                continue
+            key = compact("".join(scan.words[start : start + size]))
+            if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
+                continue
+            ids = index.by_key.get(key)
+            if ids:
+                devices.extend(ids)
+            elif key in index.areas and area is None:
+                area = index.areas[key]
+            else:
+                continue
+            scan.used[start : start + size] = [True] * size
+    return devices, area
+
+
+def _match_fuzzy(scan: _Scan, index: _Index, found: list[str]) -> list[str]:
+    """A mistyped word before a number ("pmup 2"), matched to one device with those digits."""
+    out: list[str] = []
+    for i in range(len(scan.words) - 1):
+        word, digits = scan.words[i], scan.words[i + 1]
+        if scan.used[i] or scan.used[i + 1] or not word.isalpha() or not digits.isdigit():
+            continue
+        limit = 1 if len(word) < 6 else 2
+        hits = {dev for letters, num, dev in index.split_names
+                if num == str(int(digits)) and dev not in found
+                and _distance(word, letters, limit) <= limit}
+        if len(hits) == 1:
+            out.extend(hits)
+            scan.used[i] = scan.used[i + 1] = True
+    return out
+
+
+def _mentions(scan: _Scan) -> list[str]:
+    """Unresolved name-shaped phrases: a word then a number ("pump 9"), or a code ("v12")."""
+    out: list[str] = []
+    words = scan.words
+    for i, word in enumerate(words):
+        if scan.used[i] or word in _NOT_NAMES:
+            continue
+        if re.fullmatch(r"[a-z]{1,4}\d+[a-z]?", word):
+            out.append(word)
+            scan.used[i] = True
+        elif (word.isalpha() and i + 1 < len(words) and not scan.used[i + 1]
+              and re.fullmatch(r"\d+[a-z]?", words[i + 1])
+              and (i + 2 >= len(words) or words[i + 2] not in lexicon.UNITS)):
+            out.append(f"{word} {words[i + 1]}")
+            scan.used[i] = scan.used[i + 1] = True
+    return out
+
+
+def _blank_window(scan: _Scan, free: str) -> None:
+    """Mark tokens the window phrase consumed, so "last 2 hours" is no device or value."""
+    for i, (start, _end) in enumerate(scan.spans):
+        if free[start] == " ":
+            scan.used[i] = True
+
+
+def _window(text: str, now: float | None) -> tuple[float | None, str]:
+    """Seconds in the time window the text names, and the text with the window blanked."""
+    match = lexicon.WINDOW.search(text)
+    if match:
+        amount = match.group(1) or "1"
+        count = 0.5 if amount.startswith("half") else (
+            1.0 if amount in ("a", "an", "one") else float(amount))
+        seconds = count * lexicon.unit_seconds(match.group(2))
+    else:
+        match = lexicon.CALENDAR.search(text)
+        if not match:
+            return None, text
+        seconds = lexicon.calendar_seconds(match.group(1), time.time() if now is None else now)
+    start, end = match.span()
+    return seconds, text[:start] + " " * (end - start) + text[end:]
+
+
+def _kind(text: str, index: _Index) -> str | None:
+    match = lexicon.KIND_PATTERN.search(text)
+    if match:
+        canonical = lexicon.KIND_OF_WORD[match.group(1)]
+        return index.kinds.get(canonical, canonical)
+    words = set(_TOKEN.findall(text))
+    for registry_kind in index.kinds.values():
+        low = registry_kind.lower()
+        if low in words or low + "s" in words:
+            return registry_kind
+    return None
+
+
+def _value(text: str, intent: Intent) -> tuple[float | str | None, str | None]:
+    """A number with its unit; for actuator commands without a number, an on/off word."""
+    for match in lexicon.VALUE.finditer(text):
+        unit = lexicon.UNITS.get(match.group(2) or "")
+        if unit or intent == "set_actuator":
+            return float(match.group(1).replace(",", ".")), unit
+    if intent == "set_actuator":
+        for word, pattern in lexicon.SWITCH_WORDS:
+            if pattern.search(text):
+                return word, None
+    return None, None

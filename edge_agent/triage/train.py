@@ -1,0 +1,190 @@
+"""Train, calibrate, export and document the triage model: ``python -m edge_agent.triage.train``.
+
+Deterministic for a given ``--seed``, CPU only, no network: the corpus comes from our own
+templates and the ``home-assistant-intents`` package sampled with ``hassil``. Writes
+``triage.onnx``, ``model_card.json``, ``MODEL_CARD.md`` and ``heldout.jsonl`` to ``--out``.
+Training-only: needs the ``train`` extra (onnx, hassil, home-assistant-intents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import structlog
+
+from edge_agent.triage import card as card_doc
+from edge_agent.triage.corpus import Example, build
+from edge_agent.triage.decision import INTENTS, LOCAL_INTENTS, Intent, Route
+from edge_agent.triage.export import export
+from edge_agent.triage.features import DEFAULT_BUCKETS, feature_ids, pack
+from edge_agent.triage.metrics import score
+from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
+from edge_agent.triage.network import F32, Hyper, Weights, fit, softmax
+
+log = structlog.get_logger(__name__)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99)
+MAX_WRONG_LOCAL = 0.05  # wrong local answers allowed on val at the recommended threshold
+MIN_ESCALATION_RECALL = 0.97
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How much data and training one run uses."""
+
+    per_template: int
+    hass_per_template: int
+    hyper: Hyper
+
+    @classmethod
+    def for_run(cls, quick: bool) -> Plan:
+        """The full plan, or a small one for tests (seconds, lower accuracy)."""
+        if quick:
+            return cls(6, 1, Hyper(buckets=DEFAULT_BUCKETS, epochs=3))
+        return cls(60, 8, Hyper(buckets=DEFAULT_BUCKETS))
+
+
+def _logits(weights: Weights, examples: Sequence[Example], buckets: int) -> F32:
+    ids, mask = pack([feature_ids(e.text, buckets) for e in examples])
+    return weights.logits(ids, mask)
+
+
+def fit_temperature(logits: F32, labels: np.ndarray) -> float:
+    """The temperature minimising validation negative log-likelihood (grid search)."""
+    best, best_nll = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 161)):
+        probs = softmax((logits / t).astype(np.float32))
+        nll = float(-np.log(probs[np.arange(len(labels)), labels] + 1e-9).mean())
+        if nll < best_nll:
+            best, best_nll = float(t), nll
+    return best
+
+
+def route(probs: np.ndarray, threshold: float) -> tuple[list[Intent], list[Route]]:
+    """Top intents, and routes under a threshold (local only for confident local intents)."""
+    top = probs.argmax(axis=1)
+    intents: list[Intent] = [INTENTS[i] for i in top]
+    routes: list[Route] = ["local" if i in LOCAL_INTENTS and p >= threshold else "escalate"
+                           for i, p in zip(intents, probs.max(axis=1), strict=True)]
+    return intents, routes
+
+
+def curve(probs: np.ndarray, gold: Sequence[Intent]) -> list[dict[str, float]]:
+    """Local share, wrong-local rate and escalation recall at each candidate threshold."""
+    rows = []
+    for t in THRESHOLDS:
+        s = score(gold, *route(probs, t))
+        rows.append({"threshold": t, "local_share": round(s.local_share, 4),
+                     "wrong_local_rate": round(1 - s.local_precision, 4),
+                     "escalation_recall": round(s.escalation_recall, 4),
+                     "accuracy": round(s.accuracy, 4)})
+    return rows
+
+
+def pick_threshold(rows: Sequence[dict[str, float]]) -> float:
+    """The lowest threshold meeting the wrong-local and escalation-recall limits on val."""
+    for row in rows:
+        if (row["wrong_local_rate"] <= MAX_WRONG_LOCAL
+                and row["escalation_recall"] >= MIN_ESCALATION_RECALL):
+            return row["threshold"]
+    return 0.9
+
+
+def write_heldout(examples: Sequence[Example], path: Path, n: int, seed: int) -> None:
+    """A stratified sample of the held-out split as JSON lines (text, intent, device, area)."""
+    rng = random.Random(seed)
+    chosen: list[Example] = []
+    for intent in INTENTS:
+        group = [e for e in examples if e.intent == intent]
+        share = n // 3 if intent == "escalate" else (n - n // 3) // len(LOCAL_INTENTS)
+        chosen += rng.sample(group, min(share, len(group)))
+    lines = [json.dumps({"text": e.text, "intent": e.intent,
+                         **({"device": e.device} if e.device else {}),
+                         **({"area": e.area} if e.area else {})}) for e in chosen]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def train(out: Path, seed: int, quick: bool) -> dict[str, Any]:
+    """Run the whole pipeline; returns the model card as written."""
+    started = time.monotonic()
+    plan = Plan.for_run(quick)
+    data = {s: build(s, seed=seed, per_template=plan.per_template,
+                     hass_per_template=plan.hass_per_template)
+            for s in ("train", "val", "heldout")}
+    log.info("corpus.built", **{s: len(v) for s, v in data.items()})
+    buckets = plan.hyper.buckets
+    labels = {s: np.array([INTENTS.index(e.intent) for e in v]) for s, v in data.items()}
+    weights, losses = fit([feature_ids(e.text, buckets) for e in data["train"]],
+                          labels["train"], len(INTENTS), plan.hyper, seed)
+    log.info("model.trained", losses=[round(x, 4) for x in losses])
+    temperature = fit_temperature(_logits(weights, data["val"], buckets), labels["val"])
+    out.mkdir(parents=True, exist_ok=True)
+    size = export(weights, temperature, out / MODEL_FILE, doc="nanogate intent triage")
+    card = _card(out, data, temperature, size, seed, plan)
+    card["training"]["seconds"] = round(time.monotonic() - started, 1)
+    card["training"]["epoch_losses"] = [round(x, 4) for x in losses]
+    (out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    (out / "MODEL_CARD.md").write_text(card_doc.render(card))
+    write_heldout(data["heldout"], out / "heldout.jsonl", 60 if quick else 450, seed)
+    log.info("model.written", out=str(out), size_bytes=size, threshold=card["threshold"])
+    return card
+
+
+def _card(out: Path, data: dict[str, list[Example]], temperature: float, size: int,
+          seed: int, plan: Plan) -> dict[str, Any]:
+    """Evaluate the exported ONNX file itself (float16 table included) and describe it."""
+    digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
+    card: dict[str, Any] = {
+        "version": f"triage-1.0-{digest}", "labels": list(INTENTS), "threshold": 0.9,
+        "features": {"buckets": DEFAULT_BUCKETS, "hash": "crc32(utf-8) mod buckets",
+                     "ngrams": "word unigrams, word bigrams with ^/$ marks, char 3-4-grams;"
+                               " digits -> one shape token"},
+        "architecture": f"embedding bag (float16, {plan.hyper.dim} dims) -> {plan.hyper.hidden} "
+                        "ReLU -> 6-way softmax",
+        "calibration": {"method": "temperature scaling on the validation split",
+                        "temperature": round(temperature, 4)},
+        "size_bytes": size,
+        "training": {"seed": seed, "quick": plan.per_template < 60, "counts": {
+            s: dict(Counter(e.intent for e in v)) for s, v in data.items()}},
+    }
+    (out / CARD_FILE).write_text(json.dumps(card))
+    model = Model(out)
+    probs = {s: model.probabilities([model.features(e.text) for e in v])
+             for s, v in data.items() if s != "train"}
+    gold = {s: [e.intent for e in v] for s, v in data.items()}
+    card["curve"] = {s: curve(p, gold[s]) for s, p in probs.items()}
+    card["threshold"] = pick_threshold(card["curve"]["val"])
+    card["metrics"] = {s: score(gold[s], *route(p, card["threshold"])).as_dict()
+                       for s, p in probs.items()}
+    return card
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m edge_agent.triage.train",
+                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=SHIPPED_DIR, help="model directory")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="small data, for tests")
+    args = parser.parse_args(argv)
+    card = train(args.out, args.seed, args.quick)
+    sys.stdout.write(json.dumps({"out": str(args.out), "size_bytes": card["size_bytes"],
+                                 "threshold": card["threshold"],
+                                 "metrics": {s: {k: v for k, v in m.items() if k != "confusion"}
+                                             for s, m in card["metrics"].items()}}, indent=2))
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""``Triage``: the nano model and the slot resolver behind the ``Classifier`` seam."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import structlog
+
+from edge_agent.registry import Registry
+from edge_agent.triage.decision import LOCAL_INTENTS, Decision
+from edge_agent.triage.model import Model
+from edge_agent.triage.slots import SlotResolver
+
+log = structlog.get_logger(__name__)
+
+
+class Triage:
+    """Classifies requests into intents with the ONNX model and resolves their slots.
+
+    A request is routed ``local`` only when its top intent is a local one and the calibrated
+    confidence reaches the threshold (by default the model card's recommendation).
+    """
+
+    def __init__(self, registry: Registry, model_dir: Path | None = None,
+                 threshold: float | None = None) -> None:
+        self._model = Model(model_dir)
+        self._slots = SlotResolver(registry)
+        self.threshold = self._model.card.threshold if threshold is None else threshold
+        log.info("triage.loaded", version=self.version, threshold=self.threshold)
+
+    @property
+    def version(self) -> str:
+        """The loaded model's version, from its card."""
+        return self._model.card.version
+
+    def classify(self, text: str) -> Decision:
+        """Decide the intent, route, confidence and slots of one request."""
+        probs = self._model.probabilities([self._model.features(text)])
+        return self._decide(text, probs[0])
+
+    def classify_many(self, texts: Sequence[str]) -> list[Decision]:
+        """Classify a batch in one model run; same results as ``classify`` on each."""
+        if not texts:
+            return []
+        probs = self._model.probabilities([self._model.features(t) for t in texts])
+        return [self._decide(text, row) for text, row in zip(texts, probs, strict=True)]
+
+    def _decide(self, text: str, probs: np.ndarray) -> Decision:
+        best = int(probs.argmax())
+        intent = self._model.card.labels[best]
+        confidence = float(probs[best])
+        local = intent in LOCAL_INTENTS and confidence >= self.threshold
+        return Decision(intent=intent, route="local" if local else "escalate",
+                        confidence=confidence, slots=self._slots.resolve(text, intent))
