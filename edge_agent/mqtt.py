@@ -10,6 +10,8 @@ that arrived while the daemon was down, or that was never acknowledged, is deliv
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -70,6 +72,7 @@ class MqttClient:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_socket_open = _no_delay
 
     async def start(self, timeout: float = 10.0) -> None:
         """Connect and subscribe; paho reconnects by itself after that."""
@@ -179,3 +182,9 @@ class MqttClient:
             # Not acknowledged: a QoS 1 message comes back with the next session.
             self.shed += 1
             log.warning("mqtt.message_shed", topic=message.topic, shed=self.shed)
+
+
+def _no_delay(client: paho.Client, userdata: object, sock: object) -> None:
+    """Small request/reply messages must not wait for Nagle's algorithm."""
+    with contextlib.suppress(AttributeError, OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]

@@ -125,6 +125,7 @@ class MqttProbe:
         self._client = paho.Client(CallbackAPIVersion.VERSION2,
                                    client_id=f"probe-{uuid.uuid4().hex[:8]}", protocol=protocol)
         self._client.on_message = lambda c, u, m: self.messages.put(m)
+        self._client.on_socket_open = no_delay
         self._client.on_subscribe = lambda *a: self._subscribed.set()
         self._client.connect(host, port)
         self._client.loop_start()
@@ -174,3 +175,13 @@ def wait_until(predicate: Callable[[], T | None], timeout: float = 30.0,
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what} not met within {timeout} s")
         time.sleep(0.05)
+
+
+def no_delay(client: paho.Client, userdata: object, sock: object) -> None:
+    """Set TCP_NODELAY on a paho client's socket, as the edge agent does."""
+    import contextlib
+    import socket as socket_module
+
+    with contextlib.suppress(AttributeError, OSError):
+        sock.setsockopt(  # type: ignore[attr-defined]
+            socket_module.IPPROTO_TCP, socket_module.TCP_NODELAY, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Intent = Literal[
@@ -39,8 +39,14 @@ class Slots:
     mentions: tuple[str, ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict without empty fields."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v}
+        """A JSON-ready dict without the unset fields."""
+        # By hand rather than dataclasses.asdict: this runs for every request.
+        out: dict[str, Any] = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if value is not None and value != ():
+                out[name] = list(value) if isinstance(value, tuple) else value
+        return out
 
 
 @dataclass(frozen=True, slots=True)
