@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from edge_agent.triage import templates
+from edge_agent.triage import escalations, templates
 from edge_agent.triage.decision import Intent
+from edge_agent.triage.delex import name_key
 from edge_agent.triage.vocab import Split, Vocab
 
 CorpusSplit = Literal["train", "val", "heldout"]
@@ -25,9 +26,17 @@ _INNER = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]")
 _MACRO = re.compile(r"<(\w+)>")
 _SLOT = re.compile(r"\{(\w+)\}")
 _SHARED = ("{chat}", "{chat} {chat2}", "{garble}")
-_PREFIXES = ("please ", "hey, ", "can you ", "could you ", "gateway, ", "hi, ", "ok ", "quick: ")
-_SUFFIXES = (" please", " thanks", " now", " asap", " for me", " thx", " pls", " right now")
+_PREFIXES = ("please ", "hey, ", "can you ", "could you ", "gateway, ", "hi, ", "ok ", "quick: ",
+             "hey gateway ", "hello, ", "um ", "so ", "quick question: ", "yo ", "excuse me, ",
+             "sorry, ", "ok so ", "hi there, ")
+_SUFFIXES = (" please", " thanks", " now", " asap", " for me", " thx", " pls", " right now",
+             " thank you", " cheers", " please?", " when you can", ", thanks!", " ta")
 _KEYS = "qwertyuiopasdfghjklzxcvbnm"
+# Frames around a whole request; escalate gets both kinds, so a frame never decides the route.
+_ASKING = ("can you tell me ", "do you know ", "I'd like to know ", "I want to know ", "tell me ",
+           "could you check ", "I was wondering ", "any chance you can tell me ", "check ")
+_ORDERING = ("can you ", "could you ", "would you ", "please ", "I'd like you to ",
+             "I need you to ", "go ahead and ", "would you mind to ", "can you please ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,10 @@ class Example:
     intent: Intent
     device: str = ""
     area: str = ""
+
+    def names(self) -> frozenset[str]:
+        """Name keys of its device and area, as the gateway's registry would hold them."""
+        return frozenset(name_key(n) for n in (self.device, self.area) if n)
 
 
 def _halves(items: tuple[str, ...], split: Split) -> tuple[str, ...]:
@@ -66,13 +79,13 @@ def garble(rng: random.Random, vocab: Vocab) -> str:
     if choice == 0:
         return " ".join("".join(rng.choices(_KEYS, k=rng.randint(2, 8)))
                         for _ in range(rng.randint(1, 4)))
-    if choice == 1:
-        return rng.choice((vocab.device(), vocab.area(), vocab.kind(), vocab.value()))
+    if choice == 1:  # a lone device or kind is a status query, not garbage
+        return vocab.value()
     if choice == 2:
         return rng.choice(("turn the", "what is the", "how", "is the", "can you", "the",
                            "what about", "and", "so", "then", "why", "what if", "hmm so"))
     if choice == 3:
-        return f"{vocab.device()} {rng.choice(('?', 'hmm', 'again', 'thing', 'stuff', 'pls'))}"
+        return f"{vocab.device()} {rng.choice(('hmm', 'again', 'thing', 'stuff', 'or', 'and'))}"
     if choice == 4:
         alphabet = string.ascii_lowercase + string.digits + " "
         return "".join(rng.choices(alphabet, k=rng.randint(3, 25)))
@@ -99,6 +112,17 @@ def typo(text: str, rng: random.Random, rate: float) -> str:
     return " ".join(words)
 
 
+def frame(text: str, intent: Intent, rng: random.Random) -> str:
+    """Sometimes wrap a request in a question or command frame fitting its intent."""
+    if rng.random() >= 0.2:
+        return text
+    if intent == "set_actuator":
+        return rng.choice(_ORDERING) + text
+    if intent == "escalate":
+        return rng.choice(_ORDERING + _ASKING) + text
+    return rng.choice(_ASKING) + text
+
+
 def roughen(text: str, rng: random.Random) -> str:
     """Add politeness, punctuation, casing and typos at random."""
     r = rng.random()
@@ -117,7 +141,7 @@ def roughen(text: str, rng: random.Random) -> str:
 
 
 def _filler(vocab: Vocab, split: Split, rng: random.Random) -> dict[str, Callable[[], str]]:
-    topics, chat = _halves(templates.TOPICS, split), _halves(templates.CHAT, split)
+    topics, chat = _halves(escalations.TOPICS, split), _halves(escalations.CHAT, split)
     return {
         "act": lambda: vocab.device("actuator"), "act2": lambda: vocab.device("actuator"),
         "sensor": lambda: vocab.device("sensor"), "dev": vocab.device, "area": vocab.area,
@@ -152,9 +176,13 @@ def _in_split(index: int, template: str, split: CorpusSplit) -> bool:
 
 
 TEMPLATES: dict[Intent, tuple[str, ...]] = {
-    "query_state": templates.QUERY_STATE, "query_history": templates.QUERY_HISTORY,
-    "set_actuator": templates.SET_ACTUATOR, "list_devices": templates.LIST_DEVICES,
-    "list_alerts": templates.LIST_ALERTS, "escalate": templates.ESCALATE,
+    "query_state": templates.QUERY_STATE + templates.QUERY_STATE_MORE,
+    "query_history": templates.QUERY_HISTORY + templates.QUERY_HISTORY_MORE,
+    "set_actuator": templates.SET_ACTUATOR + templates.SET_ACTUATOR_MORE,
+    "list_devices": templates.LIST_DEVICES + templates.LIST_DEVICES_MORE,
+    "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE,
+    "escalate": escalations.ESCALATE + escalations.ESCALATE_MORE
+    + escalations.ESCALATE_FAMILIES,
 }
 
 
@@ -169,7 +197,8 @@ def own_examples(split: CorpusSplit, per_template: int, rng: random.Random) -> l
             count = per_template * (8 if template in _SHARED else 1)
             for _ in range(count):
                 ex = render(template, vocab_split, rng)
-                out.append(Example(roughen(ex.text, rng), intent, ex.device, ex.area))
+                text = roughen(frame(ex.text, intent, rng), rng)
+                out.append(Example(text, intent, ex.device, ex.area))
     return out
 
 

@@ -1,30 +1,30 @@
 """Hashed word and character n-gram features: the text side of the nano model.
 
 Training and inference share this module, so a request is tokenised the same way in both.
-Digits are replaced by a shape token, so "pump 7" and "p-104" teach the model the *shape* of a
-device name rather than the name itself. Each feature string is hashed with CRC-32 (stable
-across processes, unlike ``hash``) into a fixed number of buckets.
+Tokens come delexicalised (:mod:`edge_agent.triage.delex`): "pump 7", "p-104" and "zone 3"
+are all ``<dev>``, so the model learns the shape of a request rather than the names in it.
+Each feature string is hashed with CRC-32 (stable across processes, unlike ``hash``) into a
+fixed number of buckets.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.triage.delex import PLACEHOLDERS, delex
+
 DEFAULT_BUCKETS = 1 << 15
-_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?|[°%?!/#]")
-_NUM = "0"
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased word, number and symbol tokens; numbers become one shape token."""
-    return [_NUM if t[0].isdigit() else t for t in _TOKEN.findall(text.lower())]
+def tokens(text: str, names: Collection[str] = ()) -> list[str]:
+    """Lower-cased, delexicalised word and symbol tokens."""
+    return delex(text, names)
 
 
 def _crc(feature: str, buckets: int) -> int:
@@ -35,7 +35,7 @@ def _crc(feature: str, buckets: int) -> int:
 def _word_ids(word: str, buckets: int) -> tuple[int, ...]:
     """The unigram and character 3- and 4-gram ids of one word (cached: words repeat)."""
     ids = [_crc("w " + word, buckets)]
-    if len(word) > 2:
+    if len(word) > 2 and word not in PLACEHOLDERS:
         padded = f"<{word}>"
         for n in (3, 4):
             ids.extend(_crc(padded[i : i + n], buckets) for i in range(len(padded) - n + 1))
@@ -47,9 +47,13 @@ def _pair_id(left: str, right: str, buckets: int) -> int:
     return _crc(f"b {left} {right}", buckets)
 
 
-def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS) -> list[int]:
-    """Bucket ids of a request's words, word bigrams (with start and end marks) and char n-grams."""
-    words = tokens(text)
+def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
+                names: Collection[str] = ()) -> list[int]:
+    """Bucket ids of a request's words, word bigrams (with start and end marks) and char n-grams.
+
+    ``names`` are compact keys of registry names, delexicalised like generic device names.
+    """
+    words = tokens(text, names)
     ids: list[int] = []
     for word in words:
         ids.extend(_word_ids(word, buckets))

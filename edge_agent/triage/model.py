@@ -7,7 +7,7 @@ are hashed, the label order, the calibrated temperature and the recommended thre
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -75,9 +75,12 @@ class Model:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load {directory / MODEL_FILE}: {exc}") from exc
 
-    def features(self, text: str) -> list[int]:
-        """The hashed feature ids of one text, as this model was trained with."""
-        return feature_ids(text, self.card.buckets)
+    def features(self, text: str, names: Collection[str] = ()) -> list[int]:
+        """The hashed feature ids of one text, as this model was trained with.
+
+        ``names`` are the registry's name keys (``delex.name_key``), delexicalised as devices.
+        """
+        return feature_ids(text, self.card.buckets, names)
 
     def probabilities(self, batch: Sequence[Sequence[int]]) -> npt.NDArray[np.float32]:
         """Calibrated intent probabilities [len(batch), len(labels)] for feature id lists."""

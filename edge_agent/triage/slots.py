@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from edge_agent.registry import Device, Registry
 from edge_agent.triage import lexicon
 from edge_agent.triage.decision import Intent, Slots
+from edge_agent.triage.delex import name_key
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
 _ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
@@ -44,6 +45,7 @@ class _Index:
     areas: dict[str, str]
     kinds: dict[str, str]  # canonical kind -> the registry's own kind string
     split_names: tuple[tuple[str, str, str], ...]  # (letters, digits, device id)
+    names: frozenset[str]  # delexicalisation keys of device names, ids and areas
 
     @classmethod
     def build(cls, registry: Registry) -> _Index:
@@ -65,7 +67,9 @@ class _Index:
                  for d in devices if d.kind}
         split = tuple((m.group(1), m.group(2), d.id) for d in devices
                       for m in [re.fullmatch(r"([a-z]+)(\d+)", compact(d.name or d.id))] if m)
-        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds, split)
+        names = frozenset(name_key(n) for d in devices for n in (d.id, d.name, d.area) if n)
+        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds, split,
+                   names)
 
 
 def _device_keys(device: Device) -> set[str]:
@@ -131,6 +135,10 @@ class SlotResolver:
         if index is None or index.version != self._registry.version:
             index = self._index = _Index.build(self._registry)
         return index
+
+    def names(self) -> frozenset[str]:
+        """Name keys of the registry's devices and areas, for delexicalising requests."""
+        return self._current().names
 
     def resolve(self, text: str, intent: Intent, now: float | None = None) -> Slots:
         """The slots of one request; ``intent`` decides whether on/off words are a value."""

@@ -33,8 +33,9 @@ from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
 from edge_agent.triage.network import F32, Hyper, Weights, fit, softmax
 
 log = structlog.get_logger(__name__)
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99)
-MAX_WRONG_LOCAL = 0.05  # wrong local answers allowed on val at the recommended threshold
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98,
+              0.99)
+MAX_WRONG_LOCAL = 0.05  # val wrong-local limit; 0.02 is the goal, but val only meets it at 0.99
 MIN_ESCALATION_RECALL = 0.97
 
 
@@ -51,12 +52,23 @@ class Plan:
         """The full plan, or a small one for tests (seconds, lower accuracy)."""
         if quick:
             return cls(6, 1, Hyper(buckets=DEFAULT_BUCKETS, epochs=3))
-        return cls(60, 8, Hyper(buckets=DEFAULT_BUCKETS))
+        return cls(60, 8, Hyper(buckets=DEFAULT_BUCKETS, dim=32, hidden=64, epochs=6,
+                                dropout=0.4))
+
+
+REGISTRY_SHARE = 0.5  # training requests featurised with their names known to the registry
 
 
 def _logits(weights: Weights, examples: Sequence[Example], buckets: int) -> F32:
-    ids, mask = pack([feature_ids(e.text, buckets) for e in examples])
+    ids, mask = pack([feature_ids(e.text, buckets, e.names()) for e in examples])
     return weights.logits(ids, mask)
+
+
+def training_features(examples: Sequence[Example], buckets: int, seed: int) -> list[list[int]]:
+    """Feature ids; some with registry names delexicalised, the rest generic only."""
+    rng = random.Random(seed)
+    return [feature_ids(e.text, buckets, e.names() if rng.random() < REGISTRY_SHARE else ())
+            for e in examples]
 
 
 def fit_temperature(logits: F32, labels: np.ndarray) -> float:
@@ -124,7 +136,7 @@ def train(out: Path, seed: int, quick: bool) -> dict[str, Any]:
     log.info("corpus.built", **{s: len(v) for s, v in data.items()})
     buckets = plan.hyper.buckets
     labels = {s: np.array([INTENTS.index(e.intent) for e in v]) for s, v in data.items()}
-    weights, losses = fit([feature_ids(e.text, buckets) for e in data["train"]],
+    weights, losses = fit(training_features(data["train"], buckets, seed),
                           labels["train"], len(INTENTS), plan.hyper, seed)
     log.info("model.trained", losses=[round(x, 4) for x in losses])
     temperature = fit_temperature(_logits(weights, data["val"], buckets), labels["val"])
@@ -147,8 +159,8 @@ def _card(out: Path, data: dict[str, list[Example]], temperature: float, size: i
     card: dict[str, Any] = {
         "version": f"triage-1.0-{digest}", "labels": list(INTENTS), "threshold": 0.9,
         "features": {"buckets": DEFAULT_BUCKETS, "hash": "crc32(utf-8) mod buckets",
-                     "ngrams": "word unigrams, word bigrams with ^/$ marks, char 3-4-grams;"
-                               " digits -> one shape token"},
+                     "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
+                               " unigrams, word bigrams with ^/$ marks, char 3-4-grams of words"},
         "architecture": f"embedding bag (float16, {plan.hyper.dim} dims) -> {plan.hyper.hidden} "
                         "ReLU -> 6-way softmax",
         "calibration": {"method": "temperature scaling on the validation split",
@@ -159,9 +171,13 @@ def _card(out: Path, data: dict[str, list[Example]], temperature: float, size: i
     }
     (out / CARD_FILE).write_text(json.dumps(card))
     model = Model(out)
-    probs = {s: model.probabilities([model.features(e.text) for e in v])
+    probs = {s: model.probabilities([model.features(e.text, e.names()) for e in v])
              for s, v in data.items() if s != "train"}
+    # The same held-out requests on a gateway whose registry knows none of their names.
+    probs["heldout_no_registry"] = model.probabilities(
+        [model.features(e.text) for e in data["heldout"]])
     gold = {s: [e.intent for e in v] for s, v in data.items()}
+    gold["heldout_no_registry"] = gold["heldout"]
     card["curve"] = {s: curve(p, gold[s]) for s, p in probs.items()}
     card["threshold"] = pick_threshold(card["curve"]["val"])
     card["metrics"] = {s: score(gold[s], *route(p, card["threshold"])).as_dict()

@@ -37,14 +37,15 @@ class Triage:
 
     def classify(self, text: str) -> Decision:
         """Decide the intent, route, confidence and slots of one request."""
-        probs = self._model.probabilities([self._model.features(text)])
+        probs = self._model.probabilities([self._model.features(text, self._slots.names())])
         return self._decide(text, probs[0])
 
     def classify_many(self, texts: Sequence[str]) -> list[Decision]:
         """Classify a batch in one model run; same results as ``classify`` on each."""
         if not texts:
             return []
-        probs = self._model.probabilities([self._model.features(t) for t in texts])
+        names = self._slots.names()
+        probs = self._model.probabilities([self._model.features(t, names) for t in texts])
         return [self._decide(text, row) for text, row in zip(texts, probs, strict=True)]
 
     def _decide(self, text: str, probs: np.ndarray) -> Decision:

@@ -13,6 +13,7 @@ import pytest
 from edge_agent.registry import Device, Registry
 from edge_agent.triage import INTENTS, LOCAL_INTENTS, Classifier, Decision, Triage
 from edge_agent.triage.cli import triage_lines
+from edge_agent.triage.delex import delex
 from edge_agent.triage.slots import SlotResolver, compact
 
 DATA = Path(__file__).parent / "data"
@@ -76,6 +77,52 @@ def test_known_requests_get_their_intent(triage: Triage, text: str, intent: str)
         "conditional", "chit-chat", "garbled"])
 def test_reasoning_and_out_of_scope_escalate(triage: Triage, text: str) -> None:
     """Near-domain reasoning, general knowledge, plans and garbage are routed to the cloud."""
+    assert triage.classify(text).route == "escalate"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("what's the temperature in zone 3?", "query_state"),
+    ("temperature in zone 9?", "query_state"),
+    ("what is the temperature in zone 3", "query_state"),
+    ("is pump 2 running?", "query_state"),
+    ("current temperature of t-104", "query_state"),
+    pytest.param("show me the humidity in zone 3", "query_state", marks=pytest.mark.xfail(
+        strict=True, reason="right intent, confidence 0.89 under the 0.9 threshold")),
+    ("what's the tank 1 level?", "query_state"),
+    ("average temperature in zone 3 over the last 10 minutes", "query_history"),
+    ("turn off pump 2", "set_actuator"),
+    ("set fan 3 to 40 %", "set_actuator"),
+    ("list all devices", "list_devices"),
+    ("list devices", "list_devices"),
+    ("list the devices", "list_devices"),
+    ("any alerts?", "list_alerts"),
+], ids=["temp-zone3-q", "temp-zone9-terse", "temp-zone3-what-is", "pump-running", "t104",
+        "humidity-show-me", "tank-level", "avg-window", "pump-off", "fan-percent", "list-all",
+        "list", "list-the", "alerts"])
+def test_product_requests_are_answered_locally(triage: Triage, text: str, intent: str) -> None:
+    """The demo's and the integration tests' local requests route local with the right intent."""
+    decision = triage.classify(text)
+    assert (decision.intent, decision.route) == (intent, "local"), decision
+
+
+@pytest.mark.parametrize("text", [
+    "why would a greenhouse get warmer at night than during the day, and what should I check"
+    " first?",
+    "explain how humidity affects the drying time of concrete",
+    "write a maintenance plan for the cooling towers before summer",
+    "why could zone 3 be warmer than zone 5 in the afternoon?",
+    "suggest a maintenance schedule for the pumps on line 2",
+    "what does a pressure of 7 bar mean for the pipes on line 2?",
+    "compare pump 2 and pump 3 efficiency and recommend one",
+    "what happens if the pressure keeps rising?",
+    "explain what this temperature means for the plants",
+    "turn off pump 2 and then open valve 4",
+    "if the temperature exceeds 30 turn on fan 3",
+], ids=["greenhouse-night", "concrete", "cooling-towers", "zone-compare", "pump-schedule",
+        "pressure-meaning", "compare-recommend", "what-happens", "explain-plants", "two-step",
+        "conditional"])
+def test_product_hard_questions_escalate(triage: Triage, text: str) -> None:
+    """The demo's and the integration tests' hard questions go to the cloud."""
     assert triage.classify(text).route == "escalate"
 
 
@@ -162,6 +209,25 @@ def test_unknown_names_become_mentions_for_a_clarifying_question() -> None:
     assert (slots.devices, slots.mentions, slots.value) == ((), ("pump 9",), "on")
 
 
+@pytest.mark.parametrize(("text", "shape"), [
+    ("what's the temperature in zone 3?", "what s the temperature in <dev> ?"),
+    ("current temperature of t-104", "current temperature of <dev>"),
+    ("set fan-3 to 40%", "set <dev> to <num> <unit>"),
+    ("set the heating in hall B to 21 °C", "set the heating in <dev> to <num> <unit>"),
+    ("max pressure on line 2 since yesterday", "max pressure on <dev> <window>"),
+    ("turn on PUMP_02 in 10 minutes", "turn on <dev> in <num> minutes"),
+    ("co2 in zone three", "co2 in <dev>"),
+], ids=["area", "code", "percent", "capital-letter", "window", "padded-duration", "number-word"])
+def test_delexicalisation_keeps_the_shape(text: str, shape: str) -> None:
+    """Names, numbers, units and windows become placeholders; kind words stay."""
+    assert " ".join(delex(text)) == shape
+
+
+def test_registry_names_are_delexicalised_too() -> None:
+    """A multi-word name the registry knows becomes one device placeholder."""
+    assert delex("is the boiler room warm", {"theboilerroom"}) == ["is", "<dev>", "warm"]
+
+
 def test_compact_keys_meet() -> None:
     """Spelling variants of one name share a compact key."""
     assert compact("Pump 2") == compact("pump-2") == compact("PUMP_02") == "pump2"
@@ -198,7 +264,7 @@ def test_handwritten_requests_are_mostly_right(triage: Triage) -> None:
     decisions = triage.classify_many([r["text"] for r in rows])
     wrong_local = [r["text"] for r, d in zip(rows, decisions, strict=True)
                    if d.route == "local" and d.intent != r["intent"]]
-    assert len(rows) == 100 and len(wrong_local) <= 5, wrong_local
+    assert len(rows) == 200 and len(wrong_local) <= 6, wrong_local
 
 
 @pytest.mark.slow

@@ -1,0 +1,244 @@
+"""Phrasing templates for requests the gateway must escalate, and their fillers.
+
+Near-domain reasoning that mentions our devices (why, should, plan, compare, predict, explain),
+multi-step, conditional and scheduled commands, general knowledge, chit-chat and garbage. Same
+syntax as :mod:`edge_agent.triage.templates`; split by index the same way. Training-only.
+"""
+
+from __future__ import annotations
+
+ESCALATE = (
+    # near-domain reasoning that mentions our devices
+    "why is {area} (warmer|colder|more humid|drier) than (last week|yesterday|usual)",
+    "plan the (shutdown|start-up|startup|restart) of {area}",
+    "should I (open|close|start|stop) {act} before the (storm|frost|heatwave|weekend)",
+    "why did {act} (trip|stop|fail|turn off)",
+    "explain why the {kind} in {area} keeps (rising|dropping)",
+    "what could cause {act} to (vibrate|overheat|leak|make noise)",
+    "why is {act} using more power than usual",
+    "is it safe to (turn off|stop|open|close) {act} while {act2} is running",
+    "compare {area} and {area2} and tell me which needs attention",
+    "predict when {sensor} will be (empty|full)",
+    "will {area} (overheat|freeze|flood) (tomorrow|tonight|this week)",
+    "what happens if I (close|open|stop) {act}",
+    "(diagnose|troubleshoot) {act}", "estimate the cost of running {act} for a (month|year|week)",
+    "do I need to (service|replace|calibrate) {dev}", "is {act} about to fail",
+    "is the {kind} in {area} (normal|ok|acceptable|too high|dangerous)",
+    "what is the (ideal|best|right) {kind} for {topic}",
+    "how can I reduce (energy use|costs|water use) in {area}",
+    "what should I set {area} to for (tomatoes|lettuce|chickens|servers|curing concrete|seedlings)",
+    "recommend a maintenance schedule for {act}", "why does {sensor} (drift|read wrong|show zero)",
+    "(write|draft|prepare) a (report|summary|memo) (about|on) {area}"
+    " (energy use|performance|incidents)",
+    "<on> {act} and then (<open>|<close>) {act2} after {n} minutes",
+    "(<on>|<off>) {act} if the {kind} (goes above|drops below) {value}",
+    "(if|when|once) {sensor} (reads|goes over|hits) {value} (<on>|<off>) {act}",
+    "(schedule|program) {act} to (turn on|start|stop) (every day|each morning|at 6am|on weekdays)",
+    "(in {n} minutes|at (6|8|10) (am|pm)|tomorrow|later) (<on>|<off>) {act}",
+    "(every|each) (hour|night) (cycle|run) {act} for {n} minutes",
+    "prepare {area} for (frost|the storm|harvest|inspection|the holidays) (tonight|tomorrow|)",
+    "what's the root cause of the {kind} spike in {area}",
+    "how do I (calibrate|bleed|prime|reset) {act}",
+    "can {act} handle {value}", "what (setpoint|temperature|humidity) do you recommend for {area}",
+    "optimise (the schedule of|) {act} to (save energy|cut costs)",
+    "why is {sensor} (offline|silent|not reporting)",
+    "explain the {kind} pattern in {area} {window}",
+    "is the {kind} trend in {area} (a problem|worrying)",
+    "how long until {sensor} (runs dry|overflows) at this rate",
+    "(figure out|work out) why {area} is (so hot|so cold|losing pressure)",
+    "(design|suggest) a (control strategy|ventilation plan|watering plan) for {area}",
+    "what would happen to {area} if {act} failed", "should I be worried about {sensor}",
+    "(close|open) {act} unless {act2} is (running|open)",
+    "first (stop|close) {act}, then (drain|flush|vent) {sensor}",
+    "(walk me through|explain) (the|) (shutdown|lockout|restart) procedure for {act}",
+    "how does {act} (work|affect the {kind} in {area})", "what is a {dev}",
+    "who (installed|maintains|manufactured) {act}", "when was {act} last (serviced|replaced)",
+    "(order|buy) a (new|replacement) {dev}",
+    "(email|notify|call) (the|my) (manager|technician) about {act}",
+    "is it (better|cheaper) to run {act} at night", "help me (debug|understand) {area}",
+    "rank the (zones|lines|areas) by (energy|water) efficiency",
+    "(forecast|predict) the {kind} in {area} (tomorrow|next week)",
+    "what's wrong with {act}", "(<on>|<off>) {act} (and|then) (<on>|<off>) {act2}",
+    "<set> {act} to whatever (is best|makes sense|you think)",
+    "(<on>|<off>) {act} (when|once|after) {act2} (stops|starts|finishes)",
+    "why (is|was|did) {act} (on|off|open|closed|running|stop)",
+    "why is the {kind} <in> {area} so (high|low)",
+    "what should the {kind} <in> {area} be",
+    "do you think {act} should be (on|off|open|closed)",
+    "why is nothing happening in {area}",
+    "(turn|switch) everything off except {act}",
+    # general knowledge, advice, explanations
+    "(what is|explain|tell me about|define) {topic}",
+    "how does {topic} work",
+    "(who|what) invented {topic}",
+    "(write|compose) a (poem|song|story|haiku|limerick) about {topic}",
+    "(summarise|summarize) the history of {topic}",
+    "(give me|what are) (some|) (tips|advice) (on|for|about) {topic}", "why is {topic} important",
+    "(pros and cons|advantages and disadvantages) of {topic}",
+    "(how|where) can I learn about {topic}",
+    "what's the difference between {topic} and {topic2}",
+    "(translate|say) '{topic}' in (french|german|spanish)",
+    "(can you|please) (help me with|explain) {topic}", "is {topic} (safe|worth it|a good idea)",
+    "(what|which) is (better|cheaper), {topic} or {topic2}",
+    # chit-chat and the gateway itself
+    "{chat}", "{chat} {chat2}",
+    # garbled and ambiguous
+    "{garble}",
+)
+
+# Second generation: more reasoning, advice, plans, multi-step and conditional commands.
+ESCALATE_MORE = (
+    "<why> is {area} (warmer|colder|wetter|drier|louder) than {area2}",
+    "<why> (would|could|might|does) {area} (be|get|run) (warmer|colder|more humid) than {area2}"
+    " (in the afternoon|at night|in the morning|on weekends|)",
+    "<why> (is|does) the {kind} (in|on|at) {area} (keep|keeps) (rising|dropping|changing)",
+    "<why> (is|was|did) {act} (running|off|stopped|tripping|cycling) (so much|so often|again|)",
+    "should (I|we) (open|close|start|stop|turn on|turn off) {act} (before|during|after) the"
+    " (storm|frost|heatwave|night|shift change|delivery)",
+    "(plan|schedule|organise|prepare) the (shutdown|start-up|maintenance|cleaning) of {area}",
+    "compare {act} and {act2} (efficiency|energy use|performance|runtime) and recommend one",
+    "(compare|contrast) the {kind} (in|on) {area} and {area2} [and explain the difference]",
+    "what (happens|will happen|would happen) if the {kind} keeps (rising|falling|climbing)",
+    "what (happens|would happen) if (I|we) (stop|close|open|turn off) {act} (now|for an hour|)",
+    "explain what (this|the) {kind} means for the (plants|animals|product|pipes|crop|batch)",
+    "what does a {kind} of {value} mean for (the pipes|the plants|the product|{area})",
+    "is {value} (too high|too low|ok|safe|normal|dangerous) for {area}",
+    "is (the|this) {kind} (in|at|on) {area} (too high|too low|normal|a problem|safe)",
+    "(suggest|recommend|propose|write|draft) a (maintenance|cleaning|inspection|watering)"
+    " (schedule|plan|routine) for the <things> (on|in) {area}",
+    "(write|draft|prepare) a (maintenance|shutdown|safety|start-up) plan for the <things>"
+    " [before (summer|winter|the audit|harvest)]",
+    "how (do|can|should) (I|we) (reduce|lower|improve|optimise) the {kind} (in|on) {area}",
+    "(diagnose|troubleshoot|investigate) (the|) {kind} (problem|issue|spike|drop) (in|on) {area}",
+    "what (could|might|would) (cause|explain) the {kind} (spike|drop|swing) (in|on) {area}",
+    "(predict|forecast|estimate) (when|whether|how fast) {sensor} will (run out|fill up|fail)",
+    "how long (will|can) {act} (last|run) (before|without) (service|failing|maintenance)",
+    "is it (safe|ok|wise|a good idea) to (run|open|stop|start) {act} (now|overnight|today|)",
+    "is it normal (for|that) {act} (vibrates|is noisy|runs hot|cycles) [like this]",
+    "what should (I|we) (do|check) (if|when|about) (the|) {kind} (in|on) {area} (is|gets) (high"
+    "|low|too high|too low)", "what should I check first (in|on) {area}",
+    "explain how {kind} affects (the drying time of concrete|plant growth|the product|yield)",
+    "how does (the|) {kind} affect {topic}", "<why> would (a|the) (greenhouse|barn|warehouse"
+    "|server room) get (warmer|colder) at night than during the day",
+    "<on> {act} and then <off> {act2}", "<off> {act} (and|then|and then) <open> {act2}",
+    "<on> {act} and <set> {act2} to {value}", "<set> {act} to {value} and {act2} to {value}",
+    "<on> {act}, wait {n} minutes, then <off> it", "<off> {act} (for|during) {n} (minutes|hours)",
+    "if the {kind} (exceeds|goes above|rises above|hits|passes) {value} <on> {act}",
+    "if {sensor} (drops below|falls under|reads less than) {value} <off> {act}",
+    "when {area} gets (too hot|too cold|too humid|above {value}) <on> {act}",
+    "<on> {act} (if|when|whenever|as soon as) the {kind} (is above|goes over|drops below) {value}",
+    "<on> {act} (every day|every morning|each night|at (6|7|8) am|at noon|on weekdays|tomorrow)",
+    "(in|after) {n} minutes <off> {act}", "<off> {act} at (5|6|10) (pm|am|tonight|o'clock)",
+    "keep {act} (on|at {value}) until (the tank is full|morning|the shift ends|I say so)",
+    "(remind|alert|tell) me (when|if) {sensor} (reaches|drops below|goes over) {value}",
+    "(notify|email|text) (the|my) (team|manager|technician|operator) (if|about) {act}",
+    "how much (money|energy|water) (would|could) (I|we) save by (turning off|slowing) {act}",
+    "(rank|sort) the <things> by (efficiency|energy use|age|reliability)",
+    "which of the <things> (needs|need) (service|replacing|attention) first",
+    "(summarise|summarize|analyse|analyze) the {kind} (data|readings) (for|of) {area} {window}"
+    " and (explain|tell me) (the trend|what it means|why)",
+    "why did the {kind} (in|on) {area} (spike|drop|jump) {window}",
+    "was the {kind} (in|on) {area} {window} (normal|ok|a problem) (for|given) {topic}",
+    "(teach|show) me how to (calibrate|service|replace|bleed) {act}",
+    "what (maintenance|service) does {act} need", "(create|set up|build) a dashboard for {area}",
+    "(help|can you help) me (plan|design|size) (a|the) (new|) {topic} (system|setup)",
+    "{chat}, (how are things|what's up)", "(what do you think|any thoughts) about {area}",
+    "(tell me|explain) (everything|more) about {act}", "what is {act} (for|used for)",
+    "(how|where) (is|was) {act} (installed|wired|connected)",
+)
+
+# Third generation: several templates per phenomenon, so each one reaches every split.
+ESCALATE_FAMILIES = (
+    "(alert|notify|warn|ping|message) me (if|when|once) {sensor} (goes over|reaches|drops below"
+    "|exceeds) {value}", "let me know (if|when|as soon as) the {kind} (in|at) {area} (goes above"
+    "|falls below|hits) {value}", "send me a (message|text|notification) (if|when) {act}"
+    " (stops|trips|starts)", "tell me (if|when|whenever) {act} (turns off|fails|stops running)",
+    "(warn|inform) (me|the team) (if|in case) the {kind} (gets|becomes) too (high|low)",
+    "is it (ok|okay|safe|fine|alright|wise|risky) to (stop|open|close|start|run) {act} {window}",
+    "would it be (safe|ok|smart|better) to (turn off|slow down|open|close) {act} (now|tonight|)",
+    "can I (safely|) (stop|open|close|switch off) {act} (without|while) (risk|{act2} running|"
+    "damaging anything)", "do you think it's (safe|ok) to (stop|restart) {act}",
+    "was the {kind} (in|on|at) {area} {window} (normal|ok|acceptable|a concern)",
+    "is (a|this) {kind} of {value} (normal|ok|fine|worrying|bad) for {topic}",
+    "should the {kind} (in|on|at) {area} be (this high|this low|around {value})",
+    "what (should|ought) the {kind} (in|at|on) {area} (be|to be) (for|during|in) {topic}",
+    "what's a (good|safe|normal|healthy) {kind} for {topic}",
+    "is {value} (a normal|an ok|a safe|a healthy) {kind} for {topic}",
+    "(could you|can you|please) (explain|tell me) why {act} (keeps|is) (tripping|cycling|noisy)",
+    "how come {area} is (so|this) (hot|cold|humid|dry) (today|again|lately|)",
+    "(what|which) (caused|triggered|started) the {kind} (problem|alarm|spike) (in|on) {area}",
+    "(figure out|find out|investigate) (what|why) {act} (is|was) (doing|failing|off)",
+    "(plan|organise|schedule|coordinate) (a|the) (maintenance|cleaning|repair|inspection) (of|"
+    "for|on) {act} (next week|this month|before winter|)",
+    "(write|give|make) me a (checklist|procedure|plan|report) for {area}",
+    "(compare|benchmark) (the|) <things> (on|in) {area} (and|then) (tell me|say) which (is best|"
+    "uses the most energy|needs work)", "which is (better|more efficient), {act} or {act2}",
+    "if {act} (stops|fails|trips) (then|) <on> {act2}", "if it gets (too hot|too cold|above"
+    " {value}) (in|on) {area} <on> {act}", "(only|just) <on> {act} if {sensor} (reads|shows) (more"
+    "|less) than {value}", "<open> {act} (unless|until|after) {sensor} (reads|reaches) {value}",
+    "<on> {act} (then|and then|after that) <set> {act2} to {value}", "<off> {act} (and|plus|as"
+    " well as) {act2}", "<open> {act} and <close> {act2}", "(first|1st) <on> {act} (then|and"
+    " then|after that) <open> {act2}", "<on> {act} (for|during) {n} (minutes|hours) (then|and then"
+    "|and) <off> it", "<set> {act} to {value} (at|after|in) {n} (pm|am|minutes|hours)",
+    "(every|each) (day|morning|evening|night|hour) <on> {act}", "<on> {act} (tomorrow|tonight"
+    "|on monday|at dawn|at sunset)", "(start|stop) {act} (in|after) {n} (minutes|hours|mins)",
+    "what can you do (for me|here|)", "(how|what) do you (work|know|do)",
+    "(tell me|say) something (about yourself|funny|nice)", "(are|were) you (trained|built|made)"
+    " (by|for) (whom|what|us)", "(can|could) you (learn|remember) (things|this|my name)",
+)
+
+TOPICS = (
+    "photosynthesis", "the french revolution", "ohm's law", "inflation", "blockchain",
+    "quantum computing", "the roman empire", "climate change", "machine learning", "pid control",
+    "heat pumps", "solar panels", "crop rotation", "the stock market", "vitamin d", "black holes",
+    "the water cycle", "electric cars", "modbus", "mqtt", "the internet", "democracy",
+    "compound interest", "a mortgage", "cheese making", "beekeeping", "composting", "yoga",
+    "the olympics", "jazz", "shakespeare", "python programming", "kubernetes", "hydroponics",
+    "drip irrigation", "frost protection", "lean manufacturing", "six sigma", "iso 50001",
+    "predictive maintenance", "vibration analysis", "thermodynamics", "refrigeration cycles",
+    "variable frequency drives", "lithium batteries", "wind turbines", "biogas", "soil ph",
+    "pest control", "organic farming", "greenhouse gases", "the moon landing", "chess",
+    "football", "coffee", "sourdough bread", "the theory of relativity", "dna", "vaccines",
+    "the great wall of china", "mount everest", "the amazon rainforest", "cryptography",
+    "neural networks", "the printing press", "steam engines", "nuclear power", "tides",
+    "earthquakes", "volcanoes", "hurricanes", "rainbows", "dinosaurs", "taxes",
+    "retirement planning", "project management", "agile", "time management", "public speaking",
+    "a job interview", "a healthy diet", "sleep", "meditation", "legionella", "hvac balancing",
+    "condensation", "dew point", "cavitation", "water hammer", "overall equipment effectiveness",
+    "scada", "plc programming", "ladder logic", "energy audits", "demand response",
+    "tariffs", "carbon credits", "food safety", "haccp", "cold chain logistics", "milk cooling",
+    "poultry ventilation", "grain drying", "irrigation scheduling", "fertiliser", "weather",
+    "the weather tomorrow", "the capital of france", "the speed of light", "paris", "tokyo",
+    "bitcoin", "the meaning of life", "gravity", "electricity", "magnetism", "recycling",
+)
+CHAT = (
+    "hello", "hi", "hey", "good morning", "good evening", "how are you", "thanks", "thank you",
+    "who are you", "what can you do", "are you a robot", "tell me a joke", "what's your name",
+    "nice to meet you", "bye", "goodbye", "see you later", "you are great", "that's wrong",
+    "I don't understand", "help", "what time is it", "what day is it", "what's the date",
+    "how old are you", "do you like music", "sing me a song", "are you there", "ok", "okay",
+    "cool", "never mind", "forget it", "cancel that", "what do you think", "I'm bored",
+    "who made you", "are you alive", "what is your purpose", "let's chat", "yes", "no", "maybe",
+    "sure", "why", "really", "what", "hmm", "lol", "wow", "sorry", "please", "test", "testing",
+    "hello world", "can you hear me", "wake up", "are you listening", "what's new",
+    "what's the weather like", "will it rain today", "play some music", "set a timer",
+    "remind me to call mum", "add milk to my shopping list", "what's the news", "order a pizza",
+    "what are you", "how do you work", "are you smart", "can we talk", "let's talk", "hi again",
+    "what can you help with", "what else can you do", "do you speak german", "good night",
+    "good afternoon", "morning", "evening all", "how's it going", "how are things", "sup",
+    "what's up", "are you awake", "who built you", "are you an ai", "are you human",
+    "is anyone there", "hello?", "can you help me", "I need help", "you're useless",
+    "that didn't work", "try again", "say that again", "repeat that", "what did you say",
+    "what do you mean", "explain yourself", "stop talking", "be quiet", "shut up", "oops",
+    "my bad", "no worries", "great job", "well done", "awesome", "perfect", "nice", "fine",
+    "whatever", "I see", "got it", "understood", "makes sense", "not really", "of course",
+    "absolutely", "nope", "yep", "yeah", "nah", "idk", "dunno", "brb", "hang on", "wait",
+    "one moment", "hold on a sec", "tell me something interesting", "tell me a fun fact",
+    "what's the meaning of life", "do you dream", "do you have feelings", "what's your favourite"
+    " colour", "who is the president", "what year is it", "how's the weather", "is it sunny",
+    "will it snow tomorrow", "what's the forecast", "play the radio", "call my wife",
+    "book a meeting", "set an alarm for 7", "what's on my calendar", "read my emails",
+    "how do I get to the station", "where am I", "what language do you speak", "knock knock",
+    "tell me a story", "let's play a game", "flip a coin", "roll a dice", "pick a number",
+)
+
