@@ -14,11 +14,17 @@ import structlog
 import uvicorn
 from fastapi import APIRouter
 
-from cloud_broker.admin.api import create_app
+from cloud_broker.admin.api import create_app, rollout_routes
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig
-from cloud_broker.fleet import FleetStore, SqliteFleetStore
+from cloud_broker.fleet import (
+    ArtefactStore,
+    FleetStore,
+    RolloutController,
+    SqliteFleetStore,
+    load_or_create,
+)
 from cloud_broker.openai_api import openai_routes
 from cloud_broker.router import Router
 from cloud_broker.server import EdgeLinkService, start_grpc
@@ -101,8 +107,14 @@ class Broker:
         router, extra_routes, usage = build_router(
             self.config, data, admin_token=token,
             local_answers=lambda: local_answer_count(store))
-        self.service = EdgeLinkService(self.store, router)
+        rc = self.config.rollouts
+        artefacts = ArtefactStore(self.store.db, load_or_create(
+            rc.signing_key_file or data / "signing_key.pem"), self.store.now)
+        rollouts = RolloutController(self.store, artefacts, lease_s=rc.lease_s,
+                                     rollback_ttl_s=rc.rollback_ttl_s)
+        self.service = EdgeLinkService(self.store, router, artefacts)
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
+        extra_routes.append(rollout_routes(rollouts, artefacts, token))
         http = _http_server(create_app(self.store, token, usage, extra_routes),
                             self.config.server.http_listen)
         try:
@@ -113,6 +125,7 @@ class Broker:
                 log.info("broker.started", grpc_port=self.grpc_port, http_port=self.http_port)
                 self.ready.set()
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
+                tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
         finally:
             await server.stop(grace=1.0)
             await router.aclose()

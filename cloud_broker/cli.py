@@ -30,6 +30,10 @@ keys = typer.Typer(help="API keys for the OpenAI-compatible endpoint", no_args_i
 app.add_typer(fleet, name="fleet")
 fleet.add_typer(token, name="token")
 app.add_typer(keys, name="keys")
+rollout = typer.Typer(help="staged rollouts of config and models", no_args_is_help=True)
+artefact = typer.Typer(help="signed config documents and models", no_args_is_help=True)
+fleet.add_typer(rollout, name="rollout")
+fleet.add_typer(artefact, name="artefact")
 console = Console()
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="broker.toml")]
@@ -230,6 +234,77 @@ def keys_revoke(key_id: str, url: UrlOpt = None, admin_token: TokenOpt = None,
     _api(url, admin_token, config, data_dir).call("POST", f"/api/keys/{key_id}/revoke")
     sys.stdout.write(f"revoked {key_id}\n")
 
+
+
+@artefact.command("push")
+def artefact_push(path: Path, kind: Annotated[str, typer.Option(help="config or model")],
+                  version: Annotated[str, typer.Option(help="the version to publish")],
+                  name: Annotated[str | None, typer.Option(help="default: the file name")] = None,
+                  url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+                  data_dir: DataDirOpt = None) -> None:
+    """Upload an artefact; the broker signs it. Versions are immutable."""
+    api = _api(url, admin_token, config, data_dir)
+    try:
+        reply = httpx.put(f"{api.url}/api/artefacts/{kind}/{name or path.name}/{version}",
+                          content=path.read_bytes(), timeout=600.0,
+                          headers={"Authorization": f"Bearer {api.token}"})
+    except (OSError, httpx.HTTPError) as exc:
+        console.print(f"[red]cannot upload {path}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if reply.status_code >= 400:
+        console.print(f"[red]{reply.status_code}:[/red] {reply.json().get('detail', reply.text)}")
+        raise typer.Exit(1)
+    _emit_json(reply.json())
+
+
+@rollout.command("create")
+def rollout_create(
+    artefact_name: Annotated[str, typer.Argument(metavar="ARTEFACT")], version: str,
+    tag: Annotated[str | None, typer.Option(help="every gateway with this tag")] = None,
+    device: Annotated[list[str] | None, typer.Option("--device", help="a gateway")] = None,
+    waves: Annotated[str, typer.Option(help="cumulative: 1,10%,50%,100%")] = "1,10%,50%,100%",
+    soak: Annotated[float, typer.Option(help="seconds each wave must stay healthy")] = 600.0,
+    deadline: Annotated[float, typer.Option(help="seconds until the rollout must end")] = 21600.0,
+    url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Start a staged rollout of an artefact version to a tag or devices."""
+    plan: list[int | str] = [int(w) if w.strip().isdigit() else w.strip()
+                             for w in waves.split(",") if w.strip()]
+    _emit_json(_api(url, admin_token, config, data_dir).call("POST", "/api/rollouts", {
+        "artefact": artefact_name, "version": version, "tag": tag, "devices": device or None,
+        "waves": plan, "soak_s": soak, "deadline_s": deadline}))
+
+
+@rollout.command("status")
+def rollout_status(rollout_id: Annotated[str | None, typer.Argument()] = None,
+                   url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+                   data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one rollout (waves, devices, reason), or list them all."""
+    api = _api(url, admin_token, config, data_dir)
+    doc = api.call("GET", f"/api/rollouts/{rollout_id}" if rollout_id else "/api/rollouts")
+    if as_json or rollout_id:
+        _emit_json(doc)
+        return
+    table = Table("id", "artefact", "version", "state", "wave", "reason")
+    for r in doc:
+        table.add_row(*(str(r.get(k) if r.get(k) is not None else "") for k in
+                        ("id", "artefact", "version", "state", "current_wave", "reason")))
+    console.print(table)
+
+
+def _rollout_action(action: str) -> None:
+    def act(rollout_id: str, url: UrlOpt = None, admin_token: TokenOpt = None,
+            config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
+        _emit_json(_api(url, admin_token, config, data_dir).call(
+            "POST", f"/api/rollouts/{rollout_id}/{action}"))
+
+    act.__doc__ = f"{action.capitalize()} a rollout."
+    rollout.command(action)(act)
+
+
+for _action in ("pause", "resume", "abort"):
+    _rollout_action(_action)
 
 if __name__ == "__main__":
     main()

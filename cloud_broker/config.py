@@ -35,6 +35,16 @@ class StoreSection(_Section):
     dsn: str = ""  # postgres only, e.g. "postgresql://127.0.0.1:5432/nanogate"
 
 
+class RolloutSection(_Section):
+    """Staged rollouts of config documents and models."""
+
+    tick_s: float = 5.0
+    # Every replica must use the same key: point this at a shared secret file.
+    signing_key_file: Path | None = None  # default: <data_dir>/signing_key.pem
+    lease_s: float = 60.0
+    rollback_ttl_s: float = 7 * 86400.0
+
+
 class EnrolTokenSpec(_Section):
     """An enrolment token written in the config (for demos and first gateways)."""
 
@@ -54,6 +64,7 @@ class BrokerConfig(BaseSettings):
     server: ServerSection = Field(default_factory=ServerSection)
     store: StoreSection = Field(default_factory=StoreSection)
     enrol_tokens: list[EnrolTokenSpec] = Field(default_factory=list)
+    rollouts: RolloutSection = Field(default_factory=RolloutSection)
     # Tried cheapest first within the tier a request needs; see cloud_broker.backends.spec.
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: RoutingPolicy = Field(default_factory=RoutingPolicy)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import grpc
@@ -15,7 +16,7 @@ import structlog
 
 from cloud_broker.errors import NoBackendAvailable, OverBudget, Unauthenticated
 from cloud_broker.escalation import Answer, ContextReading, Escalation
-from cloud_broker.fleet import FleetStore, Gateway
+from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
 
@@ -37,9 +38,11 @@ class Answerer(Protocol):
 class EdgeLinkService(pb_grpc.EdgeLinkServicer):
     """Implements ``nanogate.v1.EdgeLink``."""
 
-    def __init__(self, store: FleetStore, router: Answerer) -> None:
+    def __init__(self, store: FleetStore, router: Answerer,
+                 artefacts: ArtefactStore | None = None) -> None:
         self._store = store
         self._router = router
+        self._artefacts = artefacts
         self._inflight: dict[str, asyncio.Future[pb.EscalateResponse]] = {}
         self.escalations = 0
         self.replays = 0
@@ -189,6 +192,21 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
             log.info("command.acked", device_id=gateway.id, command_id=request.command_id,
                      ok=request.ok)
         return pb.AckResponse(recorded=recorded)
+
+    async def FetchArtefact(self, request: pb.ArtefactRequest,
+                            context: grpc.aio.ServicerContext[Any, Any]
+                            ) -> AsyncIterator[pb.ArtefactChunk]:
+        """Stream an artefact in chunks; the first carries its SHA-256 and signature."""
+        await self._caller(context)
+        store = self._artefacts
+        found = store.get(request.name, request.version) if store else None
+        if store is None or found is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND,
+                                f"no artefact {request.name} {request.version}")
+            return
+        for seq, data in enumerate(store.chunks(found.name, found.version)):
+            yield pb.ArtefactChunk(data=data, sha256=found.sha256 if seq == 0 else "",
+                                   signature=found.signature if seq == 0 else "")
 
     async def _caller(self, context: grpc.aio.ServicerContext[Any, Any]) -> Gateway:
         metadata = dict(context.invocation_metadata() or ())

@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
     register_triage(sub)
 
+    from edge_agent.doctor import register as register_doctor
+
+    register_doctor(sub)
+
     outbox = sub.add_parser("outbox", help="inspect and manage the store-and-forward outbox")
     _config_args(outbox)
     osub = outbox.add_subparsers(title="outbox commands")

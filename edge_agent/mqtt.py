@@ -72,10 +72,11 @@ class MqttClient:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_socket_open = _no_delay
 
     async def start(self, timeout: float = 10.0) -> None:
-        """Connect and subscribe; paho reconnects by itself after that."""
+        """Connect and subscribe (waiting for the broker's SUBACK); paho reconnects after."""
         self._loop = asyncio.get_running_loop()
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = self._conn.session_expiry_s
@@ -144,11 +145,22 @@ class MqttClient:
         if reason.is_failure:
             log.error("mqtt.connect_refused", reason=str(reason))
             return
+        log.info("mqtt.connected", host=self._conn.host, session_present=flags.session_present)
         if self._subscriptions:
             client.subscribe([(topic, 1) for topic in self._subscriptions])
-        log.info("mqtt.connected", host=self._conn.host, session_present=flags.session_present)
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._connected.set)
+        else:
+            self._set_connected()
+
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int,
+                      reasons: list[ReasonCode], properties: Properties | None) -> None:
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            log.error("mqtt.subscribe_refused", reasons=refused, topics=self._subscriptions)
+        self._set_connected()
+
+    def _set_connected(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._connected.set)
 
     def _on_disconnect(
         self,
@@ -158,7 +170,10 @@ class MqttClient:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        log.warning("mqtt.disconnected", reason=str(reason))
+        if reason.is_failure:
+            log.warning("mqtt.disconnected", reason=str(reason))
+        else:
+            log.info("mqtt.disconnected", reason=str(reason))
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._connected.clear)
 

@@ -12,10 +12,19 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud_broker.fleet import CommandRecord, FleetStore, Gateway
+from cloud_broker.fleet import (
+    Artefact,
+    ArtefactStore,
+    CommandRecord,
+    FleetStore,
+    Gateway,
+    RolloutController,
+    RolloutSpec,
+    status_json,
+)
 
 OFFLINE_AFTER_S = 60.0
 
@@ -59,16 +68,19 @@ def command_json(c: CommandRecord) -> dict[str, Any]:
             "result": json.loads(c.result_json) if c.result_json else None}
 
 
-def admin_routes(store: FleetStore, admin_token: str,
-                 usage: Callable[[], dict[str, Any]]) -> APIRouter:
-    """The ``/api`` routes, checked against the admin token."""
-
+def _checker(admin_token: str) -> Callable[[str], None]:
     def check(authorization: Annotated[str, Header()] = "") -> None:
         given = authorization.removeprefix("Bearer ").strip()
         if not given or not hmac.compare_digest(given, admin_token):
             raise HTTPException(401, "missing or wrong admin token (Authorization: Bearer ...)")
 
-    api = APIRouter(prefix="/api", dependencies=[Depends(check)])
+    return check
+
+
+def admin_routes(store: FleetStore, admin_token: str,
+                 usage: Callable[[], dict[str, Any]]) -> APIRouter:
+    """The ``/api`` routes, checked against the admin token."""
+    api = APIRouter(prefix="/api", dependencies=[Depends(_checker(admin_token))])
 
     @api.get("/gateways")
     def list_gateways() -> list[dict[str, Any]]:
@@ -137,3 +149,61 @@ def create_app(store: FleetStore, admin_token: str, usage: Callable[[], dict[str
     for router in extra or []:
         app.include_router(router)
     return app
+
+
+def artefact_json(a: Artefact) -> dict[str, Any]:
+    """An artefact as the API shows it."""
+    return {"name": a.name, "version": a.version, "kind": a.kind, "sha256": a.sha256,
+            "signature": a.signature, "key_id": a.key_id, "size": a.size, "created": a.created}
+
+
+def rollout_routes(rollouts: RolloutController, artefacts: ArtefactStore,
+                   admin_token: str) -> APIRouter:
+    """``/api/artefacts`` and ``/api/rollouts``, checked against the admin token."""
+    api = APIRouter(prefix="/api", dependencies=[Depends(_checker(admin_token))])
+
+    @api.put("/artefacts/{kind}/{name}/{version}")
+    async def put_artefact(kind: str, name: str, version: str,
+                           request: Request) -> dict[str, Any]:
+        try:
+            return artefact_json(artefacts.put(kind, name, version, await request.body()))
+        except ValueError as exc:
+            raise HTTPException(409 if "immutable" in str(exc) else 422, str(exc)) from exc
+
+    @api.get("/artefacts")
+    def list_artefacts(name: str | None = None) -> list[dict[str, Any]]:
+        return [artefact_json(a) for a in artefacts.artefacts(name)]
+
+    @api.get("/artefacts/key")
+    def signing_key() -> dict[str, str]:
+        return {"public_key": artefacts.public_key}
+
+    @api.post("/rollouts")
+    def create_rollout(body: RolloutSpec) -> dict[str, Any]:
+        try:
+            return status_json(rollouts.create(body, time.time()))
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+    @api.get("/rollouts")
+    def list_rollouts() -> list[dict[str, Any]]:
+        return [status_json(rollouts.status(r.id)) for r in rollouts.rollouts()]
+
+    @api.get("/rollouts/{rollout_id}")
+    def show_rollout(rollout_id: str) -> dict[str, Any]:
+        try:
+            return status_json(rollouts.status(rollout_id))
+        except KeyError as exc:
+            raise HTTPException(404, f"no rollout {rollout_id!r}") from exc
+
+    @api.post("/rollouts/{rollout_id}/{action}")
+    def act_on_rollout(rollout_id: str, action: str) -> dict[str, Any]:
+        verbs = {"pause": rollouts.pause, "resume": rollouts.resume, "abort": rollouts.abort}
+        if action not in verbs:
+            raise HTTPException(404, f"unknown action {action!r}: pause, resume or abort")
+        try:
+            return status_json(verbs[action](rollout_id, time.time()))
+        except KeyError as exc:
+            raise HTTPException(404, f"no rollout {rollout_id!r}") from exc
+
+    return api

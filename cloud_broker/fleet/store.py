@@ -1,7 +1,8 @@
 """The fleet store: gateways, credentials, enrolment tokens, escalations, uploads, commands.
 
-All fleet state lives here, so any broker replica can serve any gateway. ``SqliteFleetStore``
-is the default; a PostgreSQL store implements the same ``FleetStore`` Protocol.
+All fleet state lives here, so any broker replica can serve any gateway. The behaviour is
+written once, in ``SqlFleetStore``, over a ``Database`` seam; ``SqliteFleetStore`` (the
+default) and ``PostgresFleetStore`` differ only in how they connect.
 """
 
 from __future__ import annotations
@@ -11,11 +12,18 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from cloud_broker.errors import Unauthenticated
+from cloud_broker.fleet.database import SQLITE, Database, Row
+from cloud_broker.fleet.schema import migrate
+
+Clock = Callable[[], float]
+# A delivered command that is not acked within this time is handed out again.
+REDELIVER_AFTER_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +63,24 @@ class CommandRecord:
     args_json: str
     created: float
     expires_at: float
-    state: str  # "pending" | "delivered" | "acked" | "expired"
+    state: str  # "pending" | "delivered" | "acked" | "expired" | "cancelled"
     ok: bool | None = None
     result_json: str = ""
+    acked_at: float | None = None
+
 
 
 class FleetStore(Protocol):
     """What the broker needs from its database."""
+
+    @property
+    def db(self) -> Database:
+        """The connection, for the fleet's other tables (artefacts, rollouts)."""
+        ...
+
+    def now(self) -> float:
+        """The store's clock (wall-clock seconds)."""
+        ...
 
     def create_enrol_token(self, *, site: str, tags: list[str], reusable: bool = False,
                            token: str | None = None, ttl_s: float | None = None) -> str: ...
@@ -81,32 +100,11 @@ class FleetStore(Protocol):
     def add_command(self, device_id: str, name: str, args_json: str, ttl_s: float) -> str: ...
     def take_commands(self, device_id: str, limit: int) -> list[CommandRecord]: ...
     def ack_command(self, device_id: str, command_id: str, ok: bool, result_json: str) -> bool: ...
+    def cancel_command(self, command_id: str) -> bool: ...
+    def command(self, command_id: str) -> CommandRecord | None: ...
     def commands(self, device_id: str | None = None) -> list[CommandRecord]: ...
     def pending_commands(self, device_id: str) -> int: ...
     def close(self) -> None: ...
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS gateways (
-    id TEXT PRIMARY KEY, site TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]',
-    credential_hash TEXT UNIQUE, revoked INTEGER NOT NULL DEFAULT 0, enrolled_at REAL NOT NULL,
-    last_seen REAL, agent_version TEXT DEFAULT '', model_version TEXT DEFAULT '',
-    config_version TEXT DEFAULT '', health TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS enrol_tokens (
-    token_hash TEXT PRIMARY KEY, site TEXT NOT NULL, tags TEXT NOT NULL, reusable INTEGER NOT NULL,
-    created REAL NOT NULL, expires REAL, used_by TEXT, used_at REAL);
-CREATE TABLE IF NOT EXISTS escalations (
-    key TEXT PRIMARY KEY, device_id TEXT NOT NULL, state TEXT NOT NULL, response BLOB,
-    outcome TEXT, created REAL NOT NULL, finished REAL);
-CREATE TABLE IF NOT EXISTS uploads (
-    key TEXT PRIMARY KEY, device_id TEXT NOT NULL, kind TEXT NOT NULL, stream TEXT NOT NULL,
-    payload TEXT NOT NULL, created REAL NOT NULL, received REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS commands (
-    id TEXT PRIMARY KEY, device_id TEXT NOT NULL, name TEXT NOT NULL, args_json TEXT NOT NULL,
-    created REAL NOT NULL, expires_at REAL NOT NULL, state TEXT NOT NULL, ok INTEGER,
-    result_json TEXT DEFAULT '', acked_at REAL);
-CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state, created);
-"""
 
 
 def hash_secret(secret: str) -> str:
@@ -114,17 +112,24 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class SqliteFleetStore:
-    """The fleet store in one SQLite file (WAL)."""
+class SqlFleetStore:
+    """The fleet store's behaviour, once, over any ``Database``."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                     timeout=10.0)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+    def __init__(self, db: Database, *, clock: Clock = time.time,
+                 redeliver_after_s: float = REDELIVER_AFTER_S) -> None:
+        self._db = db
+        self._clock = clock
+        self._redeliver_after_s = redeliver_after_s
+        migrate(db)
+
+    @property
+    def db(self) -> Database:
+        """The connection, for the fleet's other tables (artefacts, rollouts)."""
+        return self._db
+
+    def now(self) -> float:
+        """The store's clock (wall-clock seconds)."""
+        return self._clock()
 
     # enrolment and identity ---------------------------------------------------------------
 
@@ -132,8 +137,8 @@ class SqliteFleetStore:
                            token: str | None = None, ttl_s: float | None = None) -> str:
         """Create an enrolment token (or register a given one); returns it in clear once."""
         token = token or "nge_" + secrets.token_urlsafe(24)
-        now = time.time()
-        self._conn.execute(
+        now = self._clock()
+        self._db.execute(
             "INSERT INTO enrol_tokens (token_hash, site, tags, reusable, created, expires) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET "
             "site = excluded.site, tags = excluded.tags, reusable = excluded.reusable",
@@ -143,35 +148,30 @@ class SqliteFleetStore:
 
     def enrol(self, token: str, requested_id: str, site: str) -> tuple[Gateway, str]:
         """Use a token to enrol a gateway; returns it and its new credential."""
-        now = time.time()
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._conn.execute("SELECT * FROM enrol_tokens WHERE token_hash = ?",
-                                     (hash_secret(token),)).fetchone()
-            _check_token(row, now)
-            device_id = requested_id or "gw-" + secrets.token_hex(4)
-            credential = f"ngc_{secrets.token_urlsafe(32)}"
-            tags = json.loads(row["tags"])
-            self._conn.execute(
+        now = self._clock()
+        device_id = requested_id or "gw-" + secrets.token_hex(4)
+        credential = f"ngc_{secrets.token_urlsafe(32)}"
+        with self._db.transaction():
+            # The row lock makes a second replica using the same token wait, then see it used.
+            row = self._db.one("SELECT * FROM enrol_tokens WHERE token_hash = ?"
+                               + self._db.dialect.lock_row, (hash_secret(token),))
+            row = _check_token(row, now)
+            self._db.execute(
                 "INSERT INTO gateways (id, site, tags, credential_hash, enrolled_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET site = excluded.site, "
                 "tags = excluded.tags, credential_hash = excluded.credential_hash, revoked = 0",
-                (device_id, row["site"] or site, json.dumps(tags), hash_secret(credential), now))
+                (device_id, row["site"] or site, row["tags"], hash_secret(credential), now))
             if not row["reusable"]:
-                self._conn.execute("UPDATE enrol_tokens SET used_by = ?, used_at = ? "
-                                   "WHERE token_hash = ?", (device_id, now, row["token_hash"]))
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
+                self._db.execute("UPDATE enrol_tokens SET used_by = ?, used_at = ? "
+                                 "WHERE token_hash = ?", (device_id, now, row["token_hash"]))
         gateway = self.gateway(device_id)
         assert gateway is not None
         return gateway, credential
 
     def authenticate(self, credential: str) -> Gateway:
         """The gateway a credential belongs to; Unauthenticated if none or revoked."""
-        row = self._conn.execute("SELECT * FROM gateways WHERE credential_hash = ?",
-                                 (hash_secret(credential),)).fetchone()
+        row = self._db.one("SELECT * FROM gateways WHERE credential_hash = ?",
+                           (hash_secret(credential),))
         if row is None:
             raise Unauthenticated("unknown credential; enrol the gateway again")
         if row["revoked"]:
@@ -180,15 +180,14 @@ class SqliteFleetStore:
 
     def revoke(self, device_id: str) -> bool:
         """Revoke a gateway's credential at once."""
-        cur = self._conn.execute("UPDATE gateways SET revoked = 1 WHERE id = ?", (device_id,))
-        return cur.rowcount > 0
+        return self._db.execute("UPDATE gateways SET revoked = 1 WHERE id = ?", (device_id,)) > 0
 
     def rotate(self, device_id: str) -> str:
         """Issue a new credential for a gateway; the old one stops working."""
         credential = f"ngc_{secrets.token_urlsafe(32)}"
-        cur = self._conn.execute("UPDATE gateways SET credential_hash = ?, revoked = 0 "
-                                 "WHERE id = ?", (hash_secret(credential), device_id))
-        if cur.rowcount == 0:
+        changed = self._db.execute("UPDATE gateways SET credential_hash = ?, revoked = 0 "
+                                   "WHERE id = ?", (hash_secret(credential), device_id))
+        if changed == 0:
             raise KeyError(device_id)
         return credential
 
@@ -196,44 +195,42 @@ class SqliteFleetStore:
 
     def heartbeat(self, device_id: str, versions: dict[str, str], health: dict[str, Any]) -> None:
         """Record a heartbeat: last seen, versions and health."""
-        self._conn.execute(
+        self._db.execute(
             "UPDATE gateways SET last_seen = ?, agent_version = ?, model_version = ?, "
             "config_version = ?, health = ? WHERE id = ?",
-            (time.time(), versions.get("agent", ""), versions.get("model", ""),
+            (self._clock(), versions.get("agent", ""), versions.get("model", ""),
              versions.get("config", ""), json.dumps(health), device_id))
 
     def gateways(self) -> list[Gateway]:
         """Every gateway, by id."""
-        return [_gateway(r) for r in self._conn.execute("SELECT * FROM gateways ORDER BY id")]
+        return [_gateway(r) for r in self._db.all("SELECT * FROM gateways ORDER BY id")]
 
     def gateway(self, device_id: str) -> Gateway | None:
         """One gateway, or None."""
-        row = self._conn.execute("SELECT * FROM gateways WHERE id = ?", (device_id,)).fetchone()
+        row = self._db.one("SELECT * FROM gateways WHERE id = ?", (device_id,))
         return _gateway(row) if row else None
 
     # escalations: answered once, charged once ---------------------------------------------
 
     def claim_escalation(self, key: str, device_id: str) -> EscalationRecord | None:
         """Claim a new key (None), or return the existing record for a replayed one."""
-        cur = self._conn.execute(
+        inserted = self._db.execute(
             "INSERT INTO escalations (key, device_id, state, created) VALUES (?, ?, 'pending', ?) "
-            "ON CONFLICT (key) DO NOTHING", (key, device_id, time.time()))
-        if cur.rowcount == 1:
-            return None
-        return self.escalation(key)
+            "ON CONFLICT (key) DO NOTHING", (key, device_id, self._clock()))
+        return None if inserted == 1 else self.escalation(key)
 
     def finish_escalation(self, key: str, response: bytes, outcome: str) -> None:
         """Store the answer to a claimed key."""
-        self._conn.execute("UPDATE escalations SET state = 'done', response = ?, outcome = ?, "
-                           "finished = ? WHERE key = ?", (response, outcome, time.time(), key))
+        self._db.execute("UPDATE escalations SET state = 'done', response = ?, outcome = ?, "
+                         "finished = ? WHERE key = ?", (response, outcome, self._clock(), key))
 
     def release_escalation(self, key: str) -> None:
         """Give up a claim (the answer failed), so a replay tries again."""
-        self._conn.execute("DELETE FROM escalations WHERE key = ? AND state = 'pending'", (key,))
+        self._db.execute("DELETE FROM escalations WHERE key = ? AND state = 'pending'", (key,))
 
     def escalation(self, key: str) -> EscalationRecord | None:
         """The record for a key, or None."""
-        row = self._conn.execute("SELECT * FROM escalations WHERE key = ?", (key,)).fetchone()
+        row = self._db.one("SELECT * FROM escalations WHERE key = ?", (key,))
         if row is None:
             return None
         return EscalationRecord(row["key"], row["device_id"], row["state"],
@@ -243,18 +240,12 @@ class SqliteFleetStore:
 
     def store_uploads(self, device_id: str, items: list[dict[str, Any]]) -> list[str]:
         """Store uploaded items once each; returns every key now stored (new or seen)."""
-        now = time.time()
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._conn.executemany(
-                "INSERT INTO uploads (key, device_id, kind, stream, payload, created, received) "
-                "VALUES (:key, :device_id, :kind, :stream, :payload, :created, :received) "
-                "ON CONFLICT (key) DO NOTHING",
-                [{**i, "device_id": device_id, "received": now} for i in items])
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
+        now = self._clock()
+        self._db.many(
+            "INSERT INTO uploads (key, device_id, kind, stream, payload, created, received) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            [(i["key"], device_id, i["kind"], i["stream"], i["payload"], i["created"], now)
+             for i in items])
         return [i["key"] for i in items]
 
     # commands -----------------------------------------------------------------------------
@@ -262,32 +253,49 @@ class SqliteFleetStore:
     def add_command(self, device_id: str, name: str, args_json: str, ttl_s: float) -> str:
         """Queue a command for a gateway; returns its id."""
         command_id = "cmd-" + secrets.token_hex(6)
-        now = time.time()
-        self._conn.execute(
+        now = self._clock()
+        self._db.execute(
             "INSERT INTO commands (id, device_id, name, args_json, created, expires_at, state) "
             "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
             (command_id, device_id, name, args_json, now, now + ttl_s))
         return command_id
 
     def take_commands(self, device_id: str, limit: int) -> list[CommandRecord]:
-        """Pending, unexpired commands for a gateway, marked delivered."""
-        now = time.time()
-        self._conn.execute("UPDATE commands SET state = 'expired' WHERE state IN "
-                           "('pending', 'delivered') AND expires_at < ?", (now,))
-        rows = self._conn.execute(
-            "SELECT * FROM commands WHERE device_id = ? AND state IN ('pending', 'delivered') "
-            "ORDER BY created LIMIT ?", (device_id, limit)).fetchall()
-        self._conn.executemany("UPDATE commands SET state = 'delivered' WHERE id = ?",
-                               [(r["id"],) for r in rows])
-        return [_command(r) for r in rows]
+        """Unexpired commands for a gateway not yet handed out (or unacked for too long)."""
+        now = self._clock()
+        with self._db.transaction():
+            self._db.execute("UPDATE commands SET state = 'expired' WHERE device_id = ? AND "
+                             "state IN ('pending', 'delivered') AND expires_at < ?",
+                             (device_id, now))
+            rows = self._db.all(
+                "SELECT * FROM commands WHERE device_id = ? AND " + _TAKEABLE
+                + " ORDER BY created, id LIMIT ?" + self._db.dialect.skip_locked,
+                (device_id, now, now - self._redeliver_after_s, limit))
+            for row in rows:
+                self._db.execute("UPDATE commands SET state = 'delivered', delivered_at = ?, "
+                                 "deliveries = deliveries + 1 WHERE id = ?", (now, row["id"]))
+        return [_command({**r, "state": "delivered"}, now) for r in rows]
 
     def ack_command(self, device_id: str, command_id: str, ok: bool, result_json: str) -> bool:
         """Record a command's result; False if it is not this gateway's command."""
-        cur = self._conn.execute(
+        return self._db.execute(
             "UPDATE commands SET state = 'acked', ok = ?, result_json = ?, acked_at = ? "
             "WHERE id = ? AND device_id = ?",
-            (int(ok), result_json, time.time(), command_id, device_id))
-        return cur.rowcount > 0
+            (int(ok), result_json, self._clock(), command_id, device_id)) > 0
+
+    def cancel_command(self, command_id: str) -> bool:
+        """Withdraw an unacked command; True if it had never been handed out."""
+        with self._db.transaction():
+            unsent = self._db.execute("UPDATE commands SET state = 'cancelled' WHERE id = ? "
+                                      "AND state = 'pending'", (command_id,))
+            self._db.execute("UPDATE commands SET state = 'cancelled' WHERE id = ? "
+                             "AND state = 'delivered'", (command_id,))
+        return unsent > 0
+
+    def command(self, command_id: str) -> CommandRecord | None:
+        """One command, or None."""
+        row = self._db.one("SELECT * FROM commands WHERE id = ?", (command_id,))
+        return _command(row, self._clock()) if row else None
 
     def commands(self, device_id: str | None = None) -> list[CommandRecord]:
         """Commands, newest first, for one gateway or all."""
@@ -295,30 +303,56 @@ class SqliteFleetStore:
         if device_id:
             sql += " WHERE device_id = ?"
             params.append(device_id)
-        return [_command(r) for r in self._conn.execute(sql + " ORDER BY created DESC", params)]
+        now = self._clock()
+        return [_command(r, now) for r in self._db.all(sql + " ORDER BY created DESC", params)]
 
     def pending_commands(self, device_id: str) -> int:
-        """How many unexpired commands wait for a gateway."""
-        row = self._conn.execute(
-            "SELECT COUNT(*) FROM commands WHERE device_id = ? AND state IN "
-            "('pending', 'delivered') AND expires_at >= ?", (device_id, time.time())).fetchone()
-        return int(row[0])
+        """How many commands a gateway would be handed if it pulled now."""
+        now = self._clock()
+        row = self._db.one("SELECT COUNT(*) AS n FROM commands WHERE device_id = ? AND "
+                           + _TAKEABLE, (device_id, now, now - self._redeliver_after_s))
+        return int(row["n"]) if row else 0
 
     def close(self) -> None:
         """Close the database."""
-        self._conn.close()
+        self._db.close()
 
 
-def _check_token(row: sqlite3.Row | None, now: float) -> None:
+# Parameters: now, now - redelivery lease.
+_TAKEABLE = ("expires_at >= ? AND (state = 'pending' OR "
+             "(state = 'delivered' AND delivered_at < ?))")
+
+
+class SqliteFleetStore(SqlFleetStore):
+    """The fleet store in one SQLite file (WAL)."""
+
+    def __init__(self, path: Path, *, clock: Clock = time.time,
+                 redeliver_after_s: float = REDELIVER_AFTER_S) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                   timeout=10.0)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        super().__init__(Database(connect, SQLITE), clock=clock,
+                         redeliver_after_s=redeliver_after_s)
+
+
+def _check_token(row: Row | None, now: float) -> Row:
     if row is None:
         raise Unauthenticated("unknown enrolment token; ask an operator for a new one")
     if row["used_by"] and not row["reusable"]:
         raise Unauthenticated("this enrolment token was already used; tokens work once")
     if row["expires"] is not None and row["expires"] < now:
         raise Unauthenticated("this enrolment token has expired")
+    return row
 
 
-def _gateway(row: sqlite3.Row) -> Gateway:
+def _gateway(row: Row) -> Gateway:
     return Gateway(
         id=row["id"], site=row["site"], tags=tuple(json.loads(row["tags"])),
         enrolled_at=row["enrolled_at"], last_seen=row["last_seen"],
@@ -327,8 +361,12 @@ def _gateway(row: sqlite3.Row) -> Gateway:
         revoked=bool(row["revoked"]))
 
 
-def _command(row: sqlite3.Row) -> CommandRecord:
+def _command(row: Row, now: float) -> CommandRecord:
+    state = row["state"]
+    if state in ("pending", "delivered") and row["expires_at"] < now:
+        state = "expired"  # not yet marked by a pull, but expired all the same
     return CommandRecord(
         id=row["id"], device_id=row["device_id"], name=row["name"], args_json=row["args_json"],
-        created=row["created"], expires_at=row["expires_at"], state=row["state"],
-        ok=None if row["ok"] is None else bool(row["ok"]), result_json=row["result_json"] or "")
+        created=row["created"], expires_at=row["expires_at"], state=state,
+        ok=None if row["ok"] is None else bool(row["ok"]), result_json=row["result_json"] or "",
+        acked_at=row["acked_at"])

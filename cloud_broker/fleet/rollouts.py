@@ -1,0 +1,351 @@
+"""Staged rollouts of artefacts: waves, health gates, automatic rollback, a hard deadline.
+
+A rollout sends a ``rollout`` command to each gateway of a wave, waits for their acks, then
+soaks: the wave's heartbeats must pass the gate (``waves.judge``) for ``soak_s``. A failed
+ack or gate queues ``rollback`` commands for that wave and ends the rollout ``rolled_back``.
+Every rollout ends ``succeeded``, ``rolled_back`` or ``failed`` by its deadline.
+
+``RolloutController.tick(now)`` does all of it from the store's state, so any replica may
+run it: a lease on the rollout's row lets one replica at a time advance a rollout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from cloud_broker.fleet.artefacts import Artefact, ArtefactStore
+from cloud_broker.fleet.store import FleetStore
+from cloud_broker.fleet.waves import (
+    Rollout,
+    RolloutSpec,
+    RolloutStatus,
+    Target,
+    Wave,
+    baseline,
+    judge,
+    plan_waves,
+    rollout_from_row,
+    target_from_row,
+    wave_from_row,
+)
+
+log = structlog.get_logger("cloud_broker.fleet.rollouts")
+
+ACTIVE = ("running", "paused")
+FINAL = ("succeeded", "rolled_back", "failed")
+_ACTIVE_SQL = "state IN ('running', 'paused')"
+
+
+class RolloutController:
+    """Creates rollouts and advances them; safe on several replicas at once."""
+
+    def __init__(self, store: FleetStore, artefacts: ArtefactStore, *, replica: str = "",
+                 lease_s: float = 60.0, rollback_ttl_s: float = 7 * 86400.0) -> None:
+        self._store = store
+        self._db = store.db
+        self._artefacts = artefacts
+        self._replica = replica or "replica-" + secrets.token_hex(4)
+        self._lease_s = lease_s
+        self._rollback_ttl_s = rollback_ttl_s
+
+    # operator actions ---------------------------------------------------------------------
+
+    def create(self, spec: RolloutSpec, now: float) -> RolloutStatus:
+        """Start a rollout (ValueError if the artefact or a device is unknown)."""
+        artefact = self._artefacts.get(spec.artefact, spec.version)
+        if artefact is None:
+            raise ValueError(f"no artefact {spec.artefact} {spec.version}; upload it first")
+        waves = plan_waves(self._targets(spec), spec.waves)
+        rollout_id = "ro-" + secrets.token_hex(5)
+        target = {"tag": spec.tag} if spec.tag else {"devices": spec.devices}
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO rollouts (id, artefact_name, artefact_version, kind, target_json, "
+                "state, soak_s, gate_json, created, deadline, updated, current_wave) "
+                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, 0)",
+                (rollout_id, artefact.name, artefact.version, artefact.kind, json.dumps(target),
+                 spec.soak_s, spec.gate.model_dump_json(), now, now + spec.deadline_s, now))
+            for idx, devices in enumerate(waves):
+                self._db.execute("INSERT INTO rollout_waves (rollout_id, idx, state) "
+                                 "VALUES (?, ?, 'waiting')", (rollout_id, idx))
+                for device in devices:
+                    self._db.execute("INSERT INTO rollout_targets (rollout_id, device_id, wave, "
+                                     "state) VALUES (?, ?, ?, 'waiting')",
+                                     (rollout_id, device, idx))
+        log.info("rollout.created", rollout_id=rollout_id, artefact=artefact.name,
+                 version=artefact.version, waves=[len(w) for w in waves])
+        return self.status(rollout_id)
+
+    def _targets(self, spec: RolloutSpec) -> list[str]:
+        if spec.tag:
+            found = [g.id for g in self._store.gateways() if spec.tag in g.tags and not g.revoked]
+            if not found:
+                raise ValueError(f"no gateway has the tag {spec.tag!r}")
+            return found
+        devices = sorted(set(spec.devices or []))
+        for device in devices:
+            gateway = self._store.gateway(device)
+            if gateway is None or gateway.revoked:
+                raise ValueError(f"no enrolled gateway {device!r}")
+        return devices
+
+    def status(self, rollout_id: str) -> RolloutStatus:
+        """A rollout, its waves and its targets (KeyError if unknown)."""
+        row = self._db.one("SELECT * FROM rollouts WHERE id = ?", (rollout_id,))
+        if row is None:
+            raise KeyError(f"no rollout {rollout_id!r}")
+        waves = self._db.all("SELECT * FROM rollout_waves WHERE rollout_id = ? ORDER BY idx",
+                             (rollout_id,))
+        targets = self._db.all("SELECT * FROM rollout_targets WHERE rollout_id = ? "
+                               "ORDER BY wave, device_id", (rollout_id,))
+        return RolloutStatus(rollout_from_row(row), tuple(wave_from_row(w) for w in waves),
+                             tuple(target_from_row(t) for t in targets))
+
+    def rollouts(self) -> list[Rollout]:
+        """Every rollout, newest first."""
+        rows = self._db.all("SELECT * FROM rollouts ORDER BY created DESC")
+        return [rollout_from_row(r) for r in rows]
+
+    def pause(self, rollout_id: str, now: float) -> RolloutStatus:
+        """Hold a running rollout where it is (its deadline still runs)."""
+        self._set_state(rollout_id, "paused", ("running",), "paused by operator", now)
+        return self.status(rollout_id)
+
+    def resume(self, rollout_id: str, now: float) -> RolloutStatus:
+        """Let a paused rollout go on."""
+        self._set_state(rollout_id, "running", ("paused",), "", now)
+        return self.status(rollout_id)
+
+    def abort(self, rollout_id: str, now: float, reason: str = "aborted by operator"
+              ) -> RolloutStatus:
+        """Stop a rollout and roll back every gateway it reached (at once, or at next tick)."""
+        self.status(rollout_id)
+        self._db.execute(f"UPDATE rollouts SET abort_requested = ? WHERE id = ? AND "
+                         f"{_ACTIVE_SQL}", (reason, rollout_id))
+        log.info("rollout.abort_requested", rollout_id=rollout_id, reason=reason)
+        self._tick_one(rollout_id, now)
+        return self.status(rollout_id)
+
+    # the engine ---------------------------------------------------------------------------
+
+    def tick(self, now: float) -> list[str]:
+        """Advance every active rollout this replica can lease; returns their ids."""
+        rows = self._db.all(f"SELECT id FROM rollouts WHERE {_ACTIVE_SQL} ORDER BY created")
+        return [r["id"] for r in rows if self._tick_one(r["id"], now)]
+
+    async def run(self, interval_s: float = 5.0) -> None:
+        """Tick every ``interval_s`` until cancelled; a failed tick is logged and retried."""
+        while True:
+            try:
+                await asyncio.to_thread(self.tick, self._store.now())
+            except Exception:  # the database may be briefly away; the next tick retries
+                log.exception("rollout.tick_failed", replica=self._replica)
+            await asyncio.sleep(interval_s)
+
+    def _tick_one(self, rollout_id: str, now: float) -> bool:
+        taken = self._db.execute(
+            f"UPDATE rollouts SET lease_owner = ?, lease_until = ? WHERE id = ? AND {_ACTIVE_SQL}"
+            " AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)",
+            (self._replica, now + self._lease_s, rollout_id, now, self._replica))
+        if taken != 1:
+            return False
+        try:
+            for _ in range(64):  # a few waves may pass in one tick; never loop forever
+                if not self._advance(rollout_id, now):
+                    break
+        finally:
+            self._db.execute("UPDATE rollouts SET lease_owner = NULL, lease_until = NULL "
+                             "WHERE id = ? AND lease_owner = ?", (rollout_id, self._replica))
+        return True
+
+    def _advance(self, rollout_id: str, now: float) -> bool:
+        """One step; True if another step may follow at once."""
+        row = self._db.one("SELECT * FROM rollouts WHERE id = ?", (rollout_id,))
+        if row is None or row["state"] not in ACTIVE:
+            return False
+        status = self.status(rollout_id)
+        if row["abort_requested"]:
+            self._roll_back(status, status.targets, now, "rolled_back", row["abort_requested"])
+            return False
+        if now >= status.rollout.deadline:
+            self._roll_back(status, status.wave_targets(status.rollout.current_wave), now,
+                            "failed", _deadline_reason(status))
+            return False
+        if status.rollout.state == "paused":
+            return False
+        wave = status.waves[status.rollout.current_wave]
+        if wave.state == "waiting":
+            return self._start_wave(status, wave, now)
+        if wave.state == "deploying":
+            return self._check_acks(status, wave, now)
+        return self._check_gate(status, wave, now)
+
+    def _start_wave(self, status: RolloutStatus, wave: Wave, now: float) -> bool:
+        r = status.rollout
+        artefact = self._artefacts.get(r.artefact, r.version)
+        assert artefact is not None  # artefacts are never deleted
+        with self._db.transaction():
+            for t in status.wave_targets(wave.idx):
+                gateway = self._store.gateway(t.device_id)
+                previous = "" if gateway is None else (
+                    gateway.model_version if r.kind == "model" else gateway.config_version)
+                command_id = self._store.add_command(
+                    t.device_id, "rollout", json.dumps(rollout_args(r.id, artefact)),
+                    ttl_s=r.deadline - now)
+                self._db.execute(
+                    "UPDATE rollout_targets SET state = 'sent', command_id = ?, "
+                    "previous_version = ?, baseline_json = ? WHERE rollout_id = ? AND "
+                    "device_id = ?", (command_id, previous,
+                                      json.dumps(baseline(gateway) if gateway else {}),
+                                      r.id, t.device_id))
+            self._set_wave(r.id, wave.idx, "deploying", now, started=now)
+        log.info("rollout.wave_started", rollout_id=r.id, wave=wave.idx,
+                 devices=[t.device_id for t in status.wave_targets(wave.idx)])
+        return False
+
+    def _check_acks(self, status: RolloutStatus, wave: Wave, now: float) -> bool:
+        r = status.rollout
+        waiting = 0
+        for t in status.wave_targets(wave.idx):
+            command = self._store.command(t.command_id) if t.command_id else None
+            if t.state != "sent" or command is None or command.state != "acked":
+                waiting += t.state == "sent"
+                continue
+            result = json.loads(command.result_json or "{}")
+            if not command.ok:
+                detail = str(result.get("error", "the gateway reported a failure"))
+                self._set_target(r.id, t.device_id, state="failed", detail=detail)
+                fresh = self.status(r.id)
+                self._roll_back(fresh, fresh.wave_targets(wave.idx), now, "rolled_back",
+                                f"{t.device_id}: {detail}")
+                return False
+            self._set_target(r.id, t.device_id, state="installed",
+                             installed_at=command.acked_at or now)
+        if waiting:
+            return False
+        self._set_wave(r.id, wave.idx, "soaking", now, soak_until=now + r.soak_s)
+        log.info("rollout.wave_installed", rollout_id=r.id, wave=wave.idx)
+        return True
+
+    def _check_gate(self, status: RolloutStatus, wave: Wave, now: float) -> bool:
+        r = status.rollout
+        targets = status.wave_targets(wave.idx)
+        soak_until = wave.soak_until or now
+        fresh = True
+        for t in targets:
+            gateway = self._store.gateway(t.device_id)
+            verdict = judge(r.gate, gateway, base=t.baseline, kind=r.kind, version=r.version,
+                            installed_at=t.installed_at or now, now=now)
+            if verdict.outcome == "fail":
+                self._roll_back(status, targets, now, "rolled_back",
+                                f"gate failed on {t.device_id}: {verdict.detail}")
+                return False
+            fresh = fresh and gateway is not None and (gateway.last_seen or 0.0) >= soak_until
+        if now < soak_until or not fresh:  # the gate must see a heartbeat after the soak
+            return False
+        self._set_wave(r.id, wave.idx, "passed", now, finished=now)
+        log.info("rollout.wave_passed", rollout_id=r.id, wave=wave.idx)
+        if wave.idx + 1 >= len(status.waves):
+            self._finish(r.id, "succeeded", f"{len(status.targets)} gateways on {r.version}", now)
+            return False
+        self._db.execute("UPDATE rollouts SET current_wave = ?, updated = ? WHERE id = ?",
+                         (wave.idx + 1, now, r.id))
+        return True
+
+    def _roll_back(self, status: RolloutStatus, targets: Sequence[Target], now: float,
+                   final: str, reason: str) -> None:
+        """Roll back ``targets`` and end the rollout; a wave ends ``rolled_back`` if touched."""
+        r = status.rollout
+        touched = {t.wave for t in targets}
+        with self._db.transaction():
+            for t in targets:
+                if t.state in ("sent", "installed", "failed"):
+                    self._roll_back_target(r, t)
+            for wave in status.waves:
+                if wave.idx in touched and wave.state != "waiting":
+                    self._set_wave(r.id, wave.idx, "rolled_back", now, finished=now)
+            self._finish(r.id, final, reason, now)
+
+    def _roll_back_target(self, r: Rollout, t: Target) -> None:
+        if t.state == "sent" and t.command_id and self._store.cancel_command(t.command_id):
+            self._set_target(r.id, t.device_id, state="cancelled")  # it never left the broker
+            return
+        if t.command_id and t.state == "sent":
+            self._store.cancel_command(t.command_id)  # handed out: stop any redelivery
+        args = {"rollout_id": r.id, "kind": r.kind, "name": r.artefact, "version": r.version,
+                "to_version": t.previous_version}
+        command_id = self._store.add_command(t.device_id, "rollback", json.dumps(args),
+                                             ttl_s=self._rollback_ttl_s)
+        self._set_target(r.id, t.device_id, state="rolled_back", rollback_command_id=command_id)
+
+    def _finish(self, rollout_id: str, state: str, reason: str, now: float) -> None:
+        if self._set_state(rollout_id, state, ACTIVE, reason, now):
+            log.info(f"rollout.{state}", rollout_id=rollout_id, reason=reason)
+
+    # rows ---------------------------------------------------------------------------------
+
+    def _set_state(self, rollout_id: str, state: str, from_states: tuple[str, ...],
+                   reason: str, now: float) -> bool:
+        marks = ", ".join("?" for _ in from_states)
+        changed = self._db.execute(
+            f"UPDATE rollouts SET state = ?, reason = ?, updated = ? WHERE id = ? "
+            f"AND state IN ({marks})", (state, reason, now, rollout_id, *from_states))
+        if changed and state in ("paused", "running"):
+            log.info("rollout.paused" if state == "paused" else "rollout.resumed",
+                     rollout_id=rollout_id)
+        return changed > 0
+
+    def _set_wave(self, rollout_id: str, idx: int, state: str, now: float,
+                  **times: float) -> None:
+        sets = "".join(f", {name} = ?" for name in times)
+        self._db.execute(f"UPDATE rollout_waves SET state = ?{sets} WHERE rollout_id = ? AND "
+                         "idx = ?", (state, *times.values(), rollout_id, idx))
+        self._db.execute("UPDATE rollouts SET updated = ? WHERE id = ?", (now, rollout_id))
+
+    def _set_target(self, rollout_id: str, device_id: str, **values: Any) -> None:
+        sets = ", ".join(f"{name} = ?" for name in values)
+        self._db.execute(f"UPDATE rollout_targets SET {sets} WHERE rollout_id = ? AND "
+                         "device_id = ?", (*values.values(), rollout_id, device_id))
+
+
+def rollout_args(rollout_id: str, a: Artefact) -> dict[str, Any]:
+    """The ``rollout`` command's arguments: what to fetch, and how to check it."""
+    return {"rollout_id": rollout_id, "kind": a.kind, "name": a.name, "version": a.version,
+            "sha256": a.sha256, "signature": a.signature, "key_id": a.key_id, "size": a.size,
+            "fetch": "FetchArtefact"}
+
+
+def _deadline_reason(status: RolloutStatus) -> str:
+    r = status.rollout
+    targets = status.wave_targets(r.current_wave)
+    silent = [t.device_id for t in targets if t.state == "sent"]
+    if silent:
+        return f"deadline passed; no acknowledgement from {', '.join(silent)}"
+    if r.state == "paused":
+        return "deadline passed while paused"
+    unproven = [t.device_id for t in targets if t.state == "installed"]
+    return (f"deadline passed in wave {r.current_wave} before the gate saw "
+            f"{', '.join(unproven) or 'every gateway'} healthy")
+
+
+def status_json(status: RolloutStatus) -> dict[str, Any]:
+    """A rollout's status as the admin API shows it."""
+    r = status.rollout
+    return {"id": r.id, "artefact": r.artefact, "version": r.version, "kind": r.kind,
+            "target": r.target, "state": r.state, "reason": r.reason,
+            "current_wave": r.current_wave, "created": r.created, "deadline": r.deadline,
+            "updated": r.updated, "soak_s": r.soak_s, "gate": r.gate.model_dump(),
+            "waves": [{"idx": w.idx, "state": w.state, "started": w.started,
+                       "soak_until": w.soak_until, "finished": w.finished,
+                       "devices": [t.device_id for t in status.wave_targets(w.idx)]}
+                      for w in status.waves],
+            "targets": [{"device": t.device_id, "wave": t.wave, "state": t.state,
+                         "command": t.command_id, "rollback_command": t.rollback_command_id,
+                         "previous_version": t.previous_version, "detail": t.detail}
+                        for t in status.targets]}

@@ -1,0 +1,82 @@
+"""The fleet's tables, in numbered migrations applied once per database, on any engine.
+
+A migration is a list of statements with ``{real}`` and ``{blob}`` standing for the
+dialect's column types. The applied version is kept in ``fleet_schema``; set-up runs in one
+transaction under a schema lock, so replicas starting together do not race.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from cloud_broker.fleet.database import Database
+
+log = structlog.get_logger("cloud_broker.fleet.schema")
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS gateways (
+    id TEXT PRIMARY KEY, site TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]',
+    credential_hash TEXT UNIQUE, revoked INTEGER NOT NULL DEFAULT 0, enrolled_at {real} NOT NULL,
+    last_seen {real}, agent_version TEXT DEFAULT '', model_version TEXT DEFAULT '',
+    config_version TEXT DEFAULT '', health TEXT NOT NULL DEFAULT '{{}}');
+CREATE TABLE IF NOT EXISTS enrol_tokens (
+    token_hash TEXT PRIMARY KEY, site TEXT NOT NULL, tags TEXT NOT NULL, reusable INTEGER NOT NULL,
+    created {real} NOT NULL, expires {real}, used_by TEXT, used_at {real});
+CREATE TABLE IF NOT EXISTS escalations (
+    key TEXT PRIMARY KEY, device_id TEXT NOT NULL, state TEXT NOT NULL, response {blob},
+    outcome TEXT, created {real} NOT NULL, finished {real});
+CREATE TABLE IF NOT EXISTS uploads (
+    key TEXT PRIMARY KEY, device_id TEXT NOT NULL, kind TEXT NOT NULL, stream TEXT NOT NULL,
+    payload TEXT NOT NULL, created {real} NOT NULL, received {real} NOT NULL);
+CREATE TABLE IF NOT EXISTS commands (
+    id TEXT PRIMARY KEY, device_id TEXT NOT NULL, name TEXT NOT NULL, args_json TEXT NOT NULL,
+    created {real} NOT NULL, expires_at {real} NOT NULL, state TEXT NOT NULL, ok INTEGER,
+    result_json TEXT DEFAULT '', acked_at {real});
+CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state, created)
+"""
+
+# Commands are leased when delivered (redelivered only if never acked); artefacts and
+# staged rollouts.
+_V2 = """
+ALTER TABLE commands ADD COLUMN delivered_at {real};
+ALTER TABLE commands ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE artefacts (
+    name TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL, sha256 TEXT NOT NULL,
+    signature TEXT NOT NULL, key_id TEXT NOT NULL, size INTEGER NOT NULL,
+    created {real} NOT NULL, PRIMARY KEY (name, version));
+CREATE TABLE artefact_chunks (
+    sha256 TEXT NOT NULL, seq INTEGER NOT NULL, data {blob} NOT NULL,
+    PRIMARY KEY (sha256, seq));
+CREATE TABLE rollouts (
+    id TEXT PRIMARY KEY, artefact_name TEXT NOT NULL, artefact_version TEXT NOT NULL,
+    kind TEXT NOT NULL, target_json TEXT NOT NULL, state TEXT NOT NULL, reason TEXT DEFAULT '',
+    soak_s {real} NOT NULL, gate_json TEXT NOT NULL, created {real} NOT NULL,
+    deadline {real} NOT NULL, updated {real} NOT NULL, current_wave INTEGER NOT NULL,
+    abort_requested TEXT, lease_owner TEXT, lease_until {real});
+CREATE TABLE rollout_waves (
+    rollout_id TEXT NOT NULL, idx INTEGER NOT NULL, state TEXT NOT NULL, started {real},
+    soak_until {real}, finished {real}, PRIMARY KEY (rollout_id, idx));
+CREATE TABLE rollout_targets (
+    rollout_id TEXT NOT NULL, device_id TEXT NOT NULL, wave INTEGER NOT NULL,
+    state TEXT NOT NULL, command_id TEXT, rollback_command_id TEXT,
+    previous_version TEXT DEFAULT '', baseline_json TEXT DEFAULT '{{}}', installed_at {real},
+    detail TEXT DEFAULT '', PRIMARY KEY (rollout_id, device_id))
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+
+
+def migrate(db: Database) -> int:
+    """Bring the database's fleet tables to the newest version; returns that version."""
+    d = db.dialect
+    with db.transaction():
+        if d.schema_lock:
+            db.one(d.schema_lock)
+        db.execute("CREATE TABLE IF NOT EXISTS fleet_schema (version INTEGER NOT NULL)")
+        row = db.one("SELECT MAX(version) AS v FROM fleet_schema")
+        current = int(row["v"]) if row and row["v"] is not None else 0
+        for version, ddl in enumerate(MIGRATIONS[current:], start=current + 1):
+            db.script(ddl.format(real=d.real, blob=d.blob))
+            db.execute("INSERT INTO fleet_schema (version) VALUES (?)", (version,))
+            log.info("schema.migrated", dialect=d.name, version=version)
+    return len(MIGRATIONS)

