@@ -202,6 +202,9 @@ def run(demo: Demo, stop: threading.Event) -> int:
     demo.broker.start()
     demo.collect(probe, time.monotonic() + 240)
     console.print(demo.table())
+    console.print("Latency is measured by this script through the MQTT broker. A stock Mosquitto "
+                  "without `set_tcp_nodelay true` adds about 40 ms of Nagle delay to every "
+                  "round trip; deploy/mosquitto/nanogate.conf sets it (see README, Performance).")
     missing = [r.text for r in demo.rows.values() if r.latency_ms is None]
     if missing:
         console.print(f"[red]unanswered:[/red] {missing}")

@@ -34,10 +34,15 @@ class _FakeOpenAIHandler(BaseHTTPRequestHandler):
         self.server.requests.append(body)
         question = body["messages"][-1]["content"]
         text = f"{self.server.answer_prefix}{len(self.server.requests)}"
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if self.server.tool_calls and body.get("tools"):
+            message["tool_calls"] = [
+                {"id": f"call_{n}", "type": "function",
+                 "function": {"name": "set_actuator", "arguments": json.dumps(args)}}
+                for n, args in enumerate(self.server.tool_calls)]
         doc = {"id": f"chatcmpl-{len(self.server.requests)}", "object": "chat.completion",
                "created": int(time.time()), "model": body.get("model", "fake"),
-               "choices": [{"index": 0, "finish_reason": "stop",
-                            "message": {"role": "assistant", "content": text}}],
+               "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
                "usage": {"prompt_tokens": len(question.split()) + 10, "completion_tokens": 7,
                          "total_tokens": len(question.split()) + 17}}
         raw = json.dumps(doc).encode()
@@ -58,6 +63,8 @@ class FakeOpenAI(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _FakeOpenAIHandler)
         self.requests: list[dict[str, Any]] = []
         self.answer_prefix = answer_prefix
+        # set_actuator calls to propose, as a compromised or careless cloud model would
+        self.tool_calls: list[dict[str, Any]] = []
         self.port = self.server_address[1]
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()

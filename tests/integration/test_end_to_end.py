@@ -190,3 +190,33 @@ def test_rollups_reach_the_broker_once(
     assert (min(r["min"] for r in found), max(r["max"] for r in found)) == (20.0, 24.0)
     assert found[-1]["last"] == 24.0
     probe.close()
+
+
+@pytest.mark.parametrize("action, reason", [
+    pytest.param({"device_id": "fan-3", "command": "set", "value": "150"},
+                 "outside the allowed range", id="out-of-range"),
+    pytest.param({"device_id": "t-104", "command": "on"},
+                 "not a declared actuator", id="sensor-as-actuator"),
+])
+def test_cloud_action_outside_policy_is_refused_with_reason(
+        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI, processes: list[Daemon],
+        action: dict[str, str], reason: str) -> None:
+    """A cloud model's action that the gateway's policy forbids is refused, and the reply says why."""
+    fake_cloud.tool_calls = [action]
+    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
+    _, edge = _running(setup, processes)
+    reply_topic = f"{setup.prefix}/app/replies"
+    probe = MqttProbe([reply_topic])
+    probe.publish(setup.telemetry_topic("t-104"), json.dumps({"value": 29.0, "unit": "Cel"}))
+    actuated = MqttProbe([f"{setup.prefix}/{setup.site}/actuators/+/set"])
+    _ask(probe, setup, "zone 3 feels stuffy: why would t-104 read 29 degrees, and should fan 3 "
+                       "run faster to fix it?", reply_topic)
+    reply = probe.json()
+    assert reply["route"] == "escalated", reply
+    [outcome] = reply["data"]["actions"]
+    assert outcome["ok"] is False
+    assert reason in outcome["result"] and reason in reply["answer"]
+    edge.wait_log("actuation.refused", source="cloud")
+    assert actuated.messages.empty()
+    probe.close()
+    actuated.close()
