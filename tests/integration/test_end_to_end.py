@@ -201,7 +201,7 @@ def test_rollups_reach_the_broker_once(
 def test_cloud_action_outside_policy_is_refused_with_reason(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI, processes: list[Daemon],
         action: dict[str, str], reason: str) -> None:
-    """A cloud model's action that the gateway's policy forbids is refused, and the reply says why."""
+    """A cloud action the gateway's policy forbids is refused; the reply says why."""
     fake_cloud.tool_calls = [action]
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     _, edge = _running(setup, processes)
