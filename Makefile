@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := broker,demo,train,dev
+EXTRAS := broker,demo,train,dev,metrics
 
 .PHONY: install demo test lint typecheck protos check-protos bench clean
 

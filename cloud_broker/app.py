@@ -25,6 +25,7 @@ from cloud_broker.fleet import (
     SqliteFleetStore,
     load_or_create,
 )
+from cloud_broker.metrics import BrokerCollector, metrics_routes
 from cloud_broker.openai_api import openai_routes
 from cloud_broker.router import Router
 from cloud_broker.server import EdgeLinkService, start_grpc
@@ -115,6 +116,10 @@ class Broker:
         self.service = EdgeLinkService(self.store, router, artefacts)
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
         extra_routes.append(rollout_routes(rollouts, artefacts, token))
+        service = self.service
+        extra_routes.append(metrics_routes(BrokerCollector(
+            self.store, usage, breakers=router.breaker_states,
+            counters=lambda: {"answered": service.escalations, "replayed": service.replays})))
         http = _http_server(create_app(self.store, token, usage, extra_routes),
                             self.config.server.http_listen)
         try:

@@ -137,6 +137,10 @@ class Router:
         """The model names callers may ask for, in config order (plus "auto")."""
         return list(dict.fromkeys(b.model for b in self._backends))
 
+    def breaker_states(self) -> dict[str, str]:
+        """Each backend's breaker state, by backend name."""
+        return {name: breaker.state for name, breaker in self._breakers.items()}
+
     def breaker_state(self, backend: str) -> str:
         """'closed', 'open' or 'half_open' for one backend."""
         return self._breakers[backend].state

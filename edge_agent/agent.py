@@ -15,6 +15,7 @@ from edge_agent.config import EdgeConfig
 from edge_agent.health import CpuMeter, health
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
+from edge_agent.metrics import Snapshot
 from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.outbox import Outbox, OutboxItem
 from edge_agent.policy import ActuationPolicy, Rule
@@ -90,6 +91,10 @@ class EdgeAgent:
 
     async def run(self) -> None:
         """Run until cancelled."""
+        if self.config.metrics.listen:
+            from edge_agent.metrics import serve
+
+            serve(self.config.metrics.listen, self._metrics)
         await self.mqtt.start()
         log.info("agent.started", site=self.config.gateway.site,
                  devices=len(self.registry.devices()), outbox=self.outbox.status().depth)
@@ -147,6 +152,15 @@ class EdgeAgent:
     def _actuate(self, device_id: str, value: float | str) -> None:
         body = json.dumps({"value": value, "ts": time.time()}).encode()
         self.mqtt.publish(self.topics.actuator_set(device_id), body, qos=1)
+
+    def _metrics(self) -> Snapshot:
+        c, status = self.asks.counters, self.outbox.status()
+        return Snapshot(
+            requests_by_route={"local": c.local, "escalated": c.escalated, "queued": c.queued},
+            requests_by_intent=dict(c.by_intent), errors=c.errors, outbox_items=status.items,
+            outbox_bytes=status.bytes, shed=status.shed, expired=status.expired,
+            telemetry_accepted=self.ingest.accepted, telemetry_rejected=self.ingest.rejected,
+            link_up=self.link.up.is_set())
 
     def _drain_command(self) -> dict[str, object]:
         self.link.wake()

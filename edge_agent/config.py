@@ -79,6 +79,12 @@ class TelemetrySection(_Section):
     rollup_ttl_s: float = 3 * 86400  # roll-ups older than this are not worth sending
 
 
+class MetricsSection(_Section):
+    """Prometheus metrics; needs the `metrics` extra (prometheus-client)."""
+
+    listen: str = ""  # e.g. "127.0.0.1:9464"; empty: no metrics endpoint
+
+
 class OutboxSection(_Section):
     """Store-and-forward for what must reach the cloud."""
 
@@ -129,6 +135,7 @@ class EdgeConfig(BaseSettings):
     triage: TriageSection = Field(default_factory=TriageSection)
     history: HistorySection = Field(default_factory=HistorySection)
     telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
+    metrics: MetricsSection = Field(default_factory=MetricsSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
