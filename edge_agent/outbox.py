@@ -328,7 +328,10 @@ class _Transaction:
         self._conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        elif self._conn.in_transaction:  # SQLite has already rolled back on SQLITE_FULL
+            self._conn.execute("ROLLBACK")
 
 
 def _item(row: dict[str, Any]) -> OutboxItem:

@@ -136,3 +136,16 @@ def test_outbox_matches_its_model(tmp_path_factory: pytest.TempPathFactory,
         expected = [k for _, k in sorted(model, key=lambda m: (m[0], int(m[1][1:])))]
         assert [i.key for i in box.pending(10_000)] == expected
     box.close()
+
+
+def test_full_disk_is_store_full_not_a_crash(tmp_path: Path) -> None:
+    """When SQLite cannot grow the file (a full disk), put raises StoreFull and nothing is lost."""
+    box = _outbox(tmp_path)
+    box.put(NewItem("escalation", "a", {"text": "kept"}, key="e0"))
+    pages = box._conn.execute("PRAGMA page_count").fetchone()[0]
+    box._conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
+    with pytest.raises(StoreFull, match="cannot write"):
+        for n in range(1000):
+            box.put(NewItem("escalation", "a", {"text": "x" * 2000}, key=f"e{n + 1}"))
+    assert box.get("e0") is not None
+    assert box.status().depth >= 1
