@@ -12,10 +12,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
 import structlog
 
 log = structlog.get_logger("edge_agent.history")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS readings (
+    sensor_id TEXT, ts FLOAT, value FLOAT, text TEXT, unit TEXT);
+CREATE INDEX IF NOT EXISTS idx_readings_sensor_id_ts ON readings (sensor_id, ts);
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +42,10 @@ class History:
 
     def __init__(self, path: Path, *, max_rows: int, max_age_s: float) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.table("readings").create(
-            {"sensor_id": str, "ts": float, "value": float, "text": str, "unit": str},
-            if_not_exists=True,
-        )
-        self._db.table("readings").create_index(["sensor_id", "ts"], if_not_exists=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
         self._pending: list[tuple[str, float, float | None, str | None, str]] = []
         self._max_rows = max_rows
         self._max_age_s = max_age_s
@@ -65,8 +66,8 @@ class History:
         if not self._pending:
             return 0
         rows, self._pending = self._pending, []
-        with self._db.conn:
-            self._db.conn.executemany(
+        with self._conn:
+            self._conn.executemany(
                 "INSERT INTO readings (sensor_id, ts, value, text, unit) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
@@ -79,9 +80,9 @@ class History:
         """Drop readings past the age limit and the oldest ones past the row limit."""
         now = time.time() if now is None else now
         self._written = 0
-        with self._db.conn:
-            self._db.conn.execute("DELETE FROM readings WHERE ts < ?", (now - self._max_age_s,))
-            self._db.conn.execute(
+        with self._conn:
+            self._conn.execute("DELETE FROM readings WHERE ts < ?", (now - self._max_age_s,))
+            self._conn.execute(
                 "DELETE FROM readings WHERE rowid <= "
                 "(SELECT MAX(rowid) FROM readings) - ?",
                 (self._max_rows,),
@@ -91,12 +92,12 @@ class History:
         """Count, min, max, mean, first and last of numeric readings in [since, until]."""
         self.flush()
         until = time.time() if until is None else until
-        row = self._db.execute(
+        row = self._conn.execute(
             "SELECT COUNT(value), MIN(value), MAX(value), AVG(value) FROM readings "
             "WHERE sensor_id = ? AND ts >= ? AND ts <= ? AND value IS NOT NULL",
             [sensor_id, since, until],
         ).fetchone()
-        ends = self._db.execute(
+        ends = self._conn.execute(
             "SELECT (SELECT value FROM readings WHERE sensor_id = ?1 AND ts >= ?2 AND ts <= ?3 "
             "AND value IS NOT NULL ORDER BY ts ASC LIMIT 1), "
             "(SELECT value FROM readings WHERE sensor_id = ?1 AND ts >= ?2 AND ts <= ?3 "
@@ -108,9 +109,9 @@ class History:
     def count(self) -> int:
         """How many readings are stored (after a flush)."""
         self.flush()
-        return int(self._db.execute("SELECT COUNT(*) FROM readings").fetchone()[0])
+        return int(self._conn.execute("SELECT COUNT(*) FROM readings").fetchone()[0])
 
     def close(self) -> None:
         """Flush and close the database."""
         self.flush()
-        self._db.conn.close()
+        self._conn.close()

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 import structlog
 
 from edge_agent.errors import StoreFull
@@ -111,7 +110,7 @@ class Outbox:
     def __init__(self, path: Path, *, max_items: int, max_bytes: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db = sqlite_utils.Database(self._conn)
+        self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
@@ -181,11 +180,11 @@ class Outbox:
             params.extend(kinds)
         sql += " ORDER BY priority, seq LIMIT ?"
         params.append(limit)
-        return [_item(row) for row in self._db.query(sql, params)]
+        return [_item(row) for row in self._query(sql, params)]
 
     def get(self, key: str) -> OutboxItem | None:
         """The item with this key, if it still waits."""
-        rows = list(self._db.query("SELECT * FROM items WHERE key = ?", [key]))
+        rows = list(self._query("SELECT * FROM items WHERE key = ?", [key]))
         return _item(rows[0]) if rows else None
 
     def remove(self, keys: Sequence[str]) -> int:
@@ -208,7 +207,7 @@ class Outbox:
         """Delete items past their TTL, counting them; returns how many."""
         now = time.time() if now is None else now
         gone = list(
-            self._db.query(
+            self._query(
                 "SELECT kind, COUNT(*) AS n FROM items WHERE expires IS NOT NULL AND expires < ? "
                 "GROUP BY kind",
                 [now],
@@ -250,11 +249,11 @@ class Outbox:
 
     def status(self) -> OutboxStatus:
         """Counts by kind, bytes, the oldest item, and the shed and expired counters."""
-        items = {r["kind"]: r["n"] for r in self._db.query(
+        items = {r["kind"]: r["n"] for r in self._query(
             "SELECT kind, COUNT(*) AS n FROM items GROUP BY kind")}
         size, oldest = self._conn.execute(
             "SELECT COALESCE(SUM(size), 0), MIN(created) FROM items").fetchone()
-        counters = {r["name"]: r["value"] for r in self._db.query("SELECT * FROM counters")}
+        counters = {r["name"]: r["value"] for r in self._query("SELECT * FROM counters")}
         return OutboxStatus(
             items=items,
             bytes=int(size),
@@ -267,6 +266,9 @@ class Outbox:
     def close(self) -> None:
         """Close the database."""
         self._conn.close()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
 
     # internals ---------------------------------------------------------------------------
 
@@ -334,7 +336,7 @@ class _Transaction:
             self._conn.execute("ROLLBACK")
 
 
-def _item(row: dict[str, Any]) -> OutboxItem:
+def _item(row: sqlite3.Row) -> OutboxItem:
     return OutboxItem(
         seq=row["seq"], key=row["key"], kind=row["kind"], stream=row["stream"],
         payload=json.loads(row["payload"]), created=row["created"], expires=row["expires"],
