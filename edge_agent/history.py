@@ -45,6 +45,7 @@ class History:
         self._conn = sqlite3.connect(path, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA cache_size=-1024")  # KiB: a gateway's memory is scarce
         self._conn.executescript(_SCHEMA)
         self._pending: list[tuple[str, float, float | None, str | None, str]] = []
         self._max_rows = max_rows

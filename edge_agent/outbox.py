@@ -113,6 +113,7 @@ class Outbox:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA cache_size=-1024")  # KiB: a gateway's memory is scarce
         self._conn.executescript(_SCHEMA)
         self._max_items = max_items
         self._max_bytes = max_bytes
