@@ -58,8 +58,10 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
                         reason=str(exc))
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
         log.info("gateway.enrolled", device_id=gateway.id, site=gateway.site)
-        return pb.EnrolResponse(device_id=gateway.id, credential=credential,
-                                site=gateway.site, tags=list(gateway.tags))
+        return pb.EnrolResponse(
+            device_id=gateway.id, credential=credential, site=gateway.site,
+            tags=list(gateway.tags),
+            artefact_public_key=self._artefacts.public_key if self._artefacts else "")
 
     async def Heartbeat(self, request: pb.HeartbeatRequest,
                         context: grpc.aio.ServicerContext[Any, Any]) -> pb.HeartbeatResponse:
@@ -239,10 +241,22 @@ def _escalation(gateway: Gateway, request: pb.EscalateRequest) -> Escalation:
         max_tokens=max(16, min(request.max_tokens or 256, 1024)))
 
 
+async def add_health(server: grpc.aio.Server) -> None:
+    """The standard gRPC health service (load balancers and Kubernetes probes ask it)."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+
+    servicer = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    for name in ("", "nanogate.v1.EdgeLink"):
+        await servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+
 async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Server, int]:
     """Start the gRPC server; returns it and the bound port (``listen`` may use port 0)."""
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     pb_grpc.add_EdgeLinkServicer_to_server(service, server)  # type: ignore[no-untyped-call]
+    await add_health(server)
     port = server.add_insecure_port(listen)
     if port == 0:
         raise OSError(f"cannot listen on {listen}")

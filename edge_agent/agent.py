@@ -26,6 +26,7 @@ from edge_agent.sync import GrpcTransport, Link
 from edge_agent.sync.link import AGENT_VERSION
 from edge_agent.topics import Topics
 from edge_agent.triage import Triage
+from edge_agent.updates import Updates
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.agent")
@@ -78,7 +79,8 @@ class EdgeAgent:
         self.commands = Commands()
         self.commands.register("drain_outbox", lambda args: self._drain_command())
         self._cpu = CpuMeter()
-        self.link = Link(GrpcTransport(config.cloud.address), self.outbox, config.cloud,
+        transport = GrpcTransport(config.cloud.address)
+        self.link = Link(transport, self.outbox, config.cloud,
                          config.gateway, on_answer=self._on_answer,
                          on_command=self.commands.run, health=self._heartbeat,
                          batch_size=config.outbox.batch_size)
@@ -87,6 +89,11 @@ class EdgeAgent:
             link=self.link, publish=self._publish_reply, default_reply_topic=self.topics.replies,
             escalation_ttl_s=config.outbox.escalation_ttl_s,
             max_payload_bytes=config.mqtt.max_payload_bytes)
+        self.updates = Updates(config=config, triage=self.triage, transport=transport,
+                               trusted_key=self._trusted_key)
+        self.updates.restore()
+        self.commands.register("rollout", self.updates.rollout)
+        self.commands.register("rollback", self.updates.rollback)
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -166,11 +173,15 @@ class EdgeAgent:
         self.link.wake()
         return {"outbox_depth": self.outbox.status().depth}
 
+    def _trusted_key(self) -> str:
+        identity = self.link.identity
+        return identity.signing_key if identity is not None else ""
+
     def _heartbeat(self) -> pb.HeartbeatRequest:
         c = self.asks.counters
         return pb.HeartbeatRequest(
-            agent_version=AGENT_VERSION, model_version=self.triage.version,
-            config_version="", sent_at=time.time(),
+            agent_version=AGENT_VERSION, model_version=self.updates.model_version,
+            config_version=self.updates.config_version, sent_at=time.time(),
             health=health(data_dir=Path(self.config.gateway.data_dir), cpu=self._cpu,
                           outbox_depth=self.outbox.status().depth, requests=c.requests,
                           local=c.local, escalated=c.escalated + c.queued, errors=c.errors))

@@ -104,6 +104,11 @@ def _load(args: argparse.Namespace) -> EdgeConfig:
 def _run(args: argparse.Namespace) -> int:
     config = _load(args)
     from edge_agent.agent import EdgeAgent
+    from edge_agent.updates import active_config
+
+    # A config rolled out from the broker replaces the file's from the next start on.
+    if (rolled_out := active_config(config.gateway.data_dir)) is not None:
+        config = load_config(rolled_out, data_dir=config.gateway.data_dir)
 
     async def serve() -> None:
         agent = EdgeAgent(config)

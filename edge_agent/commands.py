@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
+from edge_agent.errors import EdgeAgentError
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.commands")
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+# A handler returns its result, or a coroutine of it (a rollout downloads and installs).
+Handler = Callable[[dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
+
+
+class CommandFailed(EdgeAgentError):
+    """A command that failed with a structured result for the operator (ack ``ok=False``)."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(str(result.get("error", "the command failed")))
+        self.result = result
 
 
 class Commands:
@@ -39,6 +50,10 @@ class Commands:
         try:
             args = json.loads(command.args_json or "{}")
             result = handler(args if isinstance(args, dict) else {})
+            if inspect.isawaitable(result):
+                result = await result
+        except CommandFailed as exc:  # already logged by the handler, with its stage
+            return False, dict(exc.result)
         except Exception as exc:  # a failed command is reported to the operator, not fatal
             log.exception("command.failed", command=command.name, id=command.id)
             return False, {"error": str(exc)}

@@ -1,8 +1,8 @@
 """Ed25519 signatures over artefacts: the broker signs, the gateway verifies.
 
 The broker signs the raw 32-byte SHA-256 digest of an artefact (so a gateway can verify a
-streamed download from the digest alone). Signatures and public keys travel as hex. ``verify``
-and ``verify_digest`` need only ``cryptography``, so the gateway can import them as they are.
+streamed download from the digest alone). Signatures and public keys travel as hex. Checking
+lives in ``nanogate.signatures``, which both sides import.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
+
+from nanogate.signatures import key_id, verify, verify_digest
+
+__all__ = ["SigningKey", "key_id", "load_or_create", "verify", "verify_digest"]
 
 log = structlog.get_logger("cloud_broker.fleet.signing")
 
@@ -51,11 +53,6 @@ class SigningKey:
         return self.private.sign(bytes.fromhex(sha256_hex)).hex()
 
 
-def key_id(public_key: str) -> str:
-    """The short name of a hex public key."""
-    return hashlib.sha256(bytes.fromhex(public_key)).hexdigest()[:16]
-
-
 def load_or_create(path: Path) -> SigningKey:
     """The key in ``path`` (PEM, PKCS#8); created there (mode 0600) on first start."""
     if not path.exists():
@@ -82,18 +79,3 @@ def _create(path: Path) -> None:
         pass
     finally:
         scratch.unlink()
-
-
-def verify_digest(sha256_hex: str, signature: str, public_key: str) -> bool:
-    """True if ``signature`` is the key's signature of an artefact with this SHA-256."""
-    try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
-        key.verify(bytes.fromhex(signature), bytes.fromhex(sha256_hex))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def verify(data: bytes, signature: str, public_key: str) -> bool:
-    """True if ``signature`` is the key's signature of ``data``."""
-    return verify_digest(hashlib.sha256(data).hexdigest(), signature, public_key)

@@ -109,6 +109,24 @@ class GrpcTransport:
         await self._call("ack_command", lambda: stub.AckCommand(
             ack, timeout=timeout, metadata=self._metadata()))
 
+    async def fetch_artefact(self, name: str, version: str, *,
+                             timeout: float) -> tuple[bytes, str, str]:
+        """Download an artefact's chunks; the first names its SHA-256 and signature."""
+        stub = self._ensure()
+
+        async def fetch() -> tuple[bytes, str, str]:
+            parts: list[bytes] = []
+            sha256 = signature = ""
+            async for chunk in stub.FetchArtefact(
+                    pb.ArtefactRequest(name=name, version=version), timeout=timeout,
+                    metadata=self._metadata()):
+                if not parts:
+                    sha256, signature = chunk.sha256, chunk.signature
+                parts.append(chunk.data)
+            return b"".join(parts), sha256, signature
+
+        return await self._call("fetch_artefact", fetch)
+
     async def probe(self, *, timeout: float) -> bool:
         """Whether the channel connects within the timeout."""
         self._ensure()

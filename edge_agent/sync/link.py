@@ -114,7 +114,8 @@ class Link:
                 log.error("link.enrol_refused", error=str(exc),
                           fix="ask an operator for a new enrolment token")
                 return
-            self.identity = Identity(reply.device_id, reply.credential, reply.site)
+            self.identity = Identity(reply.device_id, reply.credential, reply.site,
+                                     reply.artefact_public_key)
             _save_identity(self._identity_path, self.identity)
             log.info("link.enrolled", device_id=reply.device_id)
         self._transport.set_identity(self.identity)
@@ -279,7 +280,8 @@ async def _wait(event: asyncio.Event, timeout: float) -> None:
 def _load_identity(path: Path) -> Identity | None:
     try:
         doc = json.loads(path.read_text())
-        return Identity(doc["device_id"], doc["credential"], doc.get("site", ""))
+        return Identity(doc["device_id"], doc["credential"], doc.get("site", ""),
+                        doc.get("signing_key", ""))
     except FileNotFoundError:
         return None
     except (ValueError, KeyError) as exc:
@@ -291,6 +293,7 @@ def _save_identity(path: Path, identity: Identity) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"device_id": identity.device_id,
-                               "credential": identity.credential, "site": identity.site}))
+                               "credential": identity.credential, "site": identity.site,
+                               "signing_key": identity.signing_key}))
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)

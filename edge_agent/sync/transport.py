@@ -19,6 +19,7 @@ class Identity:
     device_id: str
     credential: str
     site: str = ""
+    signing_key: str = ""  # hex Ed25519 key of the broker's artefacts; "" trusts nothing
 
 
 class Transport(Protocol):
@@ -50,6 +51,11 @@ class Transport(Protocol):
 
     async def ack_command(self, ack: pb.CommandAck, *, timeout: float) -> None:
         """Report a command's result."""
+        ...
+
+    async def fetch_artefact(self, name: str, version: str, *,
+                             timeout: float) -> tuple[bytes, str, str]:
+        """Download an artefact: (bytes, sha256 and signature as the broker sent them)."""
         ...
 
     async def probe(self, *, timeout: float) -> bool:

@@ -27,8 +27,18 @@ class Triage:
                  threshold: float | None = None) -> None:
         self._model = Model(model_dir)
         self._slots = SlotResolver(registry)
+        self._fixed_threshold = threshold
         self.threshold = self._model.card.threshold if threshold is None else threshold
         log.info("triage.loaded", version=self.version, threshold=self.threshold)
+
+    def with_model(self, model_dir: Path | None) -> Triage:
+        """A candidate on another model dir to check and ``adopt`` (may be built off the loop)."""
+        return Triage(Registry(), model_dir=model_dir, threshold=self._fixed_threshold)
+
+    def adopt(self, other: Triage) -> None:
+        """Use ``other``'s model from the next request on (call it on the event loop)."""
+        self._model, self.threshold = other._model, other.threshold
+        log.info("triage.swapped", version=self.version, threshold=self.threshold)
 
     @property
     def version(self) -> str:

@@ -19,16 +19,18 @@ class EnrolRequest(_message.Message):
     def __init__(self, token: _Optional[str] = ..., requested_id: _Optional[str] = ..., site: _Optional[str] = ..., agent_version: _Optional[str] = ...) -> None: ...
 
 class EnrolResponse(_message.Message):
-    __slots__ = ("device_id", "credential", "site", "tags")
+    __slots__ = ("device_id", "credential", "site", "tags", "artefact_public_key")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    ARTEFACT_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     credential: str
     site: str
     tags: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, device_id: _Optional[str] = ..., credential: _Optional[str] = ..., site: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
+    artefact_public_key: str
+    def __init__(self, device_id: _Optional[str] = ..., credential: _Optional[str] = ..., site: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., artefact_public_key: _Optional[str] = ...) -> None: ...
 
 class Health(_message.Message):
     __slots__ = ("cpu_percent", "memory_mb", "disk_free_mb", "outbox_depth", "escalation_rate", "local_answer_rate", "errors", "requests", "restarts")

@@ -1,0 +1,379 @@
+"""Fleet rollouts on the gateway: fetch, verify, install into a slot, smoke-test, swap, roll back.
+
+The broker sends a ``rollout`` command naming a signed artefact; the gateway downloads it
+with ``FetchArtefact``, checks its SHA-256 and the broker's Ed25519 signature against the key
+it learnt at enrolment, installs it beside the running version, smoke-tests it and swaps.
+A failure at any stage leaves the running version in place and is acked with its stage.
+
+Artefacts:
+- a **model** is a tar archive (plain or gzip-compressed) with ``triage.onnx`` and
+  ``model_card.json`` at its top level; the card's ``version`` must be the artefact's version.
+- a **config** is an edge TOML document, validated as ``EdgeConfig``; it takes effect when the
+  daemon next starts (``active_config`` names the file), and heartbeats report its version.
+
+Slots in the data dir: ``models/<version>/`` and ``config/<version>/edge.toml``, with
+``<kind>/active.json`` = ``{"active": ..., "previous": ...}`` ("" means the model or config
+the daemon was started with). Only the active and the previous slot are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import math
+import os
+import secrets
+import shutil
+import tarfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import structlog
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from edge_agent.commands import CommandFailed
+from edge_agent.config import EdgeConfig
+from edge_agent.errors import CloudRejected, CloudUnavailable, EdgeAgentError
+from edge_agent.sync.transport import Transport
+from edge_agent.triage import Triage
+from edge_agent.triage.model import CARD_FILE, MODEL_FILE
+
+log = structlog.get_logger("edge_agent.updates")
+
+Kind = Literal["config", "model"]
+Stage = Literal["fetch", "verify", "install", "smoke"]
+CONFIG_FILE = "edge.toml"
+_MODEL_FILES = (MODEL_FILE, CARD_FILE)
+# Requests any sane triage model routes this way; a new model must get at least all but one.
+SMOKE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("what is the temperature in zone 3", "query_state"),
+    ("show me the temperature history of t-104 over the last hour", "query_history"),
+    ("turn on pump 2", "set_actuator"),
+    ("list all devices", "list_devices"),
+    ("are there any alerts", "list_alerts"),
+    ("write me a poem about the ocean", "escalate"),
+)
+
+
+class UpdateFailed(EdgeAgentError):
+    """One stage of an install failed; nothing changed on the gateway."""
+
+    def __init__(self, stage: Stage, message: str) -> None:
+        super().__init__(f"{stage}: {message}")
+        self.stage = stage
+        self.message = message
+
+
+class RolloutArgs(BaseModel):
+    """The ``rollout`` command's arguments, as the broker sends them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rollout_id: str = ""
+    kind: Kind
+    name: str
+    version: str
+    sha256: str
+    signature: str
+    key_id: str = ""
+    size: int = 0
+    fetch: str = "FetchArtefact"
+
+
+class RollbackArgs(BaseModel):
+    """The ``rollback`` command's arguments: the bad version and the one to restore."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rollout_id: str = ""
+    kind: Kind
+    name: str = ""
+    version: str
+    to_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """Which slot of a kind is active, and which one a rollback returns to ("" = the base)."""
+
+    active: str = ""
+    previous: str = ""
+
+
+class Slots:
+    """The installed versions of one kind under ``<data_dir>/<folder>/``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pointer_path = root / "active.json"
+
+    def pointer(self) -> Pointer:
+        """The persisted pointer; the base when there is none or it is unreadable."""
+        try:
+            doc = json.loads(self._pointer_path.read_text())
+            return Pointer(str(doc.get("active", "")), str(doc.get("previous", "")))
+        except FileNotFoundError:
+            return Pointer()
+        except (ValueError, AttributeError) as exc:
+            log.error("slots.pointer_unreadable", path=str(self._pointer_path), error=str(exc))
+            return Pointer()
+
+    def point(self, pointer: Pointer) -> None:
+        """Persist the pointer atomically, then drop slots it no longer names."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".active.{secrets.token_hex(4)}.tmp"
+        tmp.write_text(json.dumps({"active": pointer.active, "previous": pointer.previous}))
+        os.replace(tmp, self._pointer_path)
+        keep = {pointer.active, pointer.previous}
+        for entry in self.root.iterdir():
+            if entry.is_dir() and entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def path(self, version: str) -> Path:
+        """Where a version's slot lives (ValueError for a name that is not a plain folder)."""
+        if not version or version.startswith(".") or "/" in version or "\\" in version:
+            raise ValueError(f"{version!r} is not a valid version name")
+        return self.root / version
+
+    def has(self, version: str) -> bool:
+        """Whether a version is installed here."""
+        return bool(version) and self.path(version).is_dir()
+
+    def fill(self, version: str, files: dict[str, bytes]) -> Path:
+        """Write a slot's files next to it, then move it into place in one rename."""
+        target = self.path(version)
+        scratch = self.root / f".{version}.{secrets.token_hex(4)}"
+        scratch.mkdir(parents=True)
+        for name, data in files.items():
+            (scratch / name).write_bytes(data)
+        shutil.rmtree(target, ignore_errors=True)  # a leftover of an earlier failed attempt
+        os.replace(scratch, target)
+        return target
+
+    def discard(self, version: str) -> None:
+        """Remove a slot that never became active."""
+        shutil.rmtree(self.path(version), ignore_errors=True)
+
+
+class Updates:
+    """The ``rollout`` and ``rollback`` commands: models swap live, configs at next start."""
+
+    def __init__(self, *, config: EdgeConfig, triage: Triage, transport: Transport,
+                 trusted_key: Callable[[], str], fetch_timeout_s: float = 300.0) -> None:
+        data = config.gateway.data_dir
+        self._config = config
+        self._triage = triage
+        self._transport = transport
+        self._trusted_key = trusted_key
+        self._fetch_timeout_s = fetch_timeout_s
+        self._base_model = triage.version
+        self._slots: dict[Kind, Slots] = {"model": Slots(data / "models"),
+                                          "config": Slots(data / "config")}
+        self._lock = asyncio.Lock()
+
+    @property
+    def model_version(self) -> str:
+        """The model answering requests now."""
+        return self._triage.version
+
+    @property
+    def config_version(self) -> str:
+        """The active config artefact's version; "" for the file the daemon started with."""
+        return self._slots["config"].pointer().active
+
+    def restore(self) -> None:
+        """Load the active model slot persisted by an earlier run (call once at start)."""
+        slots = self._slots["model"]
+        pointer = slots.pointer()
+        if not pointer.active:
+            return
+        try:
+            self._triage.adopt(self._triage.with_model(slots.path(pointer.active)))
+        except (EdgeAgentError, ValueError) as exc:
+            log.error("model.restore_failed", version=pointer.active, error=str(exc),
+                      running=self._triage.version)
+            slots.point(Pointer())
+            return
+        log.info("model.restored", version=pointer.active)
+
+    async def rollout(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Install an artefact version and make it active; CommandFailed with the stage."""
+        try:
+            args = RolloutArgs.model_validate(raw)
+        except ValidationError as exc:
+            raise CommandFailed({"error": f"bad rollout arguments: {exc.errors()[:3]}",
+                                 "stage": "fetch", "reverted": True}) from exc
+        async with self._lock:
+            if self._active_version(args.kind) == args.version:
+                log.info("rollout.already_installed", kind=args.kind, version=args.version)
+                return {"installed": args.version, "already": True}
+            try:
+                await self._install(args)
+            except UpdateFailed as exc:
+                log.error("rollout.refused", kind=args.kind, version=args.version,
+                          stage=exc.stage, error=exc.message, rollout_id=args.rollout_id)
+                raise CommandFailed({"error": exc.message, "stage": exc.stage,
+                                     "reverted": True}) from exc
+        log.info("rollout.installed", kind=args.kind, version=args.version,
+                 rollout_id=args.rollout_id)
+        return {"installed": args.version}
+
+    async def rollback(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Return from a bad version to the previous slot (or the base)."""
+        args = RollbackArgs.model_validate(raw)
+        async with self._lock:
+            slots = self._slots[args.kind]
+            pointer = slots.pointer()
+            current = self._active_version(args.kind)
+            if current != args.version:  # the bad version is not running (never installed)
+                log.info("rollback.not_needed", kind=args.kind, version=args.version,
+                         running=current)
+                return {"restored": current, "already": True}
+            target = self._rollback_target(args, pointer)
+            if args.kind == "model":
+                await self._swap_model(slots.path(target) if target else None)
+            slots.point(Pointer(active=target))
+        restored = self._active_version(args.kind)
+        log.info("rollback.done", kind=args.kind, bad=args.version, restored=restored,
+                 rollout_id=args.rollout_id)
+        return {"restored": restored}
+
+    # stages ---------------------------------------------------------------------------------
+
+    def _active_version(self, kind: Kind) -> str:
+        return self.model_version if kind == "model" else self.config_version
+
+    def _rollback_target(self, args: RollbackArgs, pointer: Pointer) -> str:
+        """The slot to restore: ``to_version`` if it is here, else the previous, else base."""
+        slots = self._slots[args.kind]
+        base = self._base_model if args.kind == "model" else ""
+        if args.to_version == base:
+            return ""
+        if args.to_version and slots.has(args.to_version):
+            return args.to_version
+        return pointer.previous if slots.has(pointer.previous) else ""
+
+    async def _install(self, args: RolloutArgs) -> None:
+        data = await self._fetch(args)
+        slots = self._slots[args.kind]
+        files = _unpack(args.kind, data)
+        try:
+            path = slots.fill(args.version, files)
+        except (OSError, ValueError) as exc:
+            raise UpdateFailed("install", f"cannot write the slot: {exc}") from exc
+        try:
+            if args.kind == "model":
+                candidate = await asyncio.to_thread(_smoke_model, self._triage, path,
+                                                    args.version)
+            else:
+                _smoke_config(files[CONFIG_FILE], self._config)
+        except UpdateFailed:
+            slots.discard(args.version)
+            raise
+        previous = slots.pointer().active
+        slots.point(Pointer(active=args.version, previous=previous))
+        if args.kind == "model":
+            self._triage.adopt(candidate)  # between two requests: both run on this loop
+
+    async def _fetch(self, args: RolloutArgs) -> bytes:
+        key = self._trusted_key()
+        if not key:
+            raise UpdateFailed("verify", "no trusted signing key; re-enrol this gateway "
+                               "(delete identity.json and give it an enrolment token)")
+        try:
+            data, sha256, signature = await self._transport.fetch_artefact(
+                args.name, args.version, timeout=self._fetch_timeout_s)
+        except (CloudUnavailable, CloudRejected) as exc:
+            raise UpdateFailed("fetch", f"cannot download {args.name} {args.version}: "
+                               f"{exc}") from exc
+        verify(data, args, key, streamed=(sha256, signature))
+        return data
+
+    async def _swap_model(self, path: Path | None) -> None:
+        candidate = await asyncio.to_thread(self._triage.with_model, path)
+        self._triage.adopt(candidate)
+
+
+def verify(data: bytes, args: RolloutArgs, public_key: str, *,
+           streamed: tuple[str, str]) -> None:
+    """Check the bytes against the command's SHA-256 and the broker's signature."""
+    from nanogate.signatures import key_id, verify_digest
+
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != args.sha256.lower() or streamed[0] not in ("", digest):
+        raise UpdateFailed("verify", f"SHA-256 mismatch: downloaded {digest}, the rollout "
+                           f"names {args.sha256}")
+    if args.key_id and args.key_id != key_id(public_key):
+        raise UpdateFailed("verify", f"signed with key {args.key_id}; this gateway trusts "
+                           f"{key_id(public_key)} (re-enrol if the broker's key changed)")
+    if not verify_digest(digest, args.signature, public_key):
+        raise UpdateFailed("verify", "the signature does not match the broker's key")
+
+
+def pack_model(model_dir: Path) -> bytes:
+    """A model artefact (gzip-compressed tar) from a model directory, for ``artefact push``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name in _MODEL_FILES:
+            tar.add(model_dir / name, arcname=name)
+    return buffer.getvalue()
+
+
+def _unpack(kind: Kind, data: bytes) -> dict[str, bytes]:
+    if kind == "config":
+        return {CONFIG_FILE: data}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            files = {}
+            for name in _MODEL_FILES:
+                member = tar.getmember(name)
+                handle = tar.extractfile(member) if member.isfile() else None
+                if handle is None:
+                    raise KeyError(f"{name} is not a regular file")
+                files[name] = handle.read()
+            return files
+    except (tarfile.TarError, KeyError, OSError) as exc:
+        raise UpdateFailed("install", "a model artefact is a tar archive with "
+                           f"{' and '.join(_MODEL_FILES)} at its top level: {exc}") from exc
+
+
+def _smoke_model(live: Triage, path: Path, version: str) -> Triage:
+    """Load a model beside the running one and check it classifies the examples sanely."""
+    try:
+        candidate = live.with_model(path)
+    except EdgeAgentError as exc:
+        raise UpdateFailed("smoke", f"the model does not load: {exc}") from exc
+    if candidate.version != version:
+        raise UpdateFailed("smoke", f"the model card says version {candidate.version!r}, "
+                           f"the artefact is {version!r}")
+    decisions = candidate.classify_many([text for text, _ in SMOKE_EXAMPLES])
+    if not all(math.isfinite(d.confidence) and 0.0 <= d.confidence <= 1.0 for d in decisions):
+        raise UpdateFailed("smoke", "the model gives confidences outside [0, 1]")
+    right = sum(d.intent == want for d, (_, want) in zip(decisions, SMOKE_EXAMPLES, strict=True))
+    if right < len(SMOKE_EXAMPLES) - 1:
+        raise UpdateFailed("smoke", f"the model routes only {right} of "
+                           f"{len(SMOKE_EXAMPLES)} smoke-test requests right")
+    return candidate
+
+
+def _smoke_config(data: bytes, running: EdgeConfig) -> None:
+    """Parse and validate a config document; it must keep the gateway's id."""
+    try:
+        config = EdgeConfig(**tomllib.loads(data.decode()))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise UpdateFailed("smoke", f"the config is not a valid edge config: {exc}") from exc
+    if config.gateway.id != running.gateway.id:
+        raise UpdateFailed("smoke", f"the config renames the gateway to {config.gateway.id!r};"
+                           " a rollout may not")
+
+
+def active_config(data_dir: Path) -> Path | None:
+    """The config file a rollout made active, if any (load it with the running data dir)."""
+    slots = Slots(data_dir / "config")
+    version = slots.pointer().active
+    return slots.path(version) / CONFIG_FILE if slots.has(version) else None

@@ -1,0 +1,200 @@
+"""Rollouts on the gateway against a real broker service: fetch, verify, smoke, swap, roll back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloud_broker.escalation import Answer, Escalation
+from cloud_broker.fleet import ArtefactStore, SqliteFleetStore, load_or_create
+from cloud_broker.fleet.rollouts import rollout_args
+from cloud_broker.server import EdgeLinkService, start_grpc
+from edge_agent.commands import CommandFailed, Commands
+from edge_agent.config import EdgeConfig
+from edge_agent.registry import Registry
+from edge_agent.sync import GrpcTransport, Identity
+from edge_agent.triage import Triage
+from edge_agent.triage.model import SHIPPED_DIR
+from edge_agent.updates import Updates, active_config, pack_model
+from nanogate.v1 import edge_pb2 as pb
+
+
+class NoAnswers:
+    """An Answerer for a service whose escalations these tests never use."""
+
+    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
+        raise AssertionError("no escalation expected")
+
+
+@dataclass
+class Broker:
+    """A broker service on a loopback port, its artefacts, and an enrolled transport."""
+
+    artefacts: ArtefactStore
+    transport: GrpcTransport
+    public_key: str
+    data_dir: Path
+
+    def updates(self, triage: Triage | None = None, key: str | None = None) -> Updates:
+        """An Updates on this test's data dir, trusting the broker's key (or ``key``)."""
+        config = EdgeConfig(gateway={"id": "gw-a", "data_dir": self.data_dir})
+        trusted = self.public_key if key is None else key
+        return Updates(config=config, triage=triage or Triage(Registry()),
+                       transport=self.transport, trusted_key=lambda: trusted)
+
+    def push_model(self, tmp: Path, version: str, *, broken: bool = False) -> dict[str, Any]:
+        """Upload a copy of the shipped model with a new version; its rollout arguments."""
+        model = tmp / f"model-{version}"
+        shutil.copytree(SHIPPED_DIR, model)
+        card = json.loads((model / "model_card.json").read_text())
+        card["version"] = version
+        (model / "model_card.json").write_text(json.dumps(card))
+        if broken:
+            (model / "triage.onnx").write_bytes(b"not an onnx graph")
+        return rollout_args("ro-1", self.artefacts.put("model", "triage", version,
+                                                       pack_model(model)))
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncIterator[Broker]:
+    """A real EdgeLink service with an ArtefactStore, and a gateway enrolled against it."""
+    store = SqliteFleetStore(tmp_path / "fleet.db")
+    store.create_enrol_token(site="lab", tags=["t"], token="tok-1")
+    artefacts = ArtefactStore(store.db, load_or_create(tmp_path / "key.pem"), store.now,
+                              chunk_bytes=64 * 1024)
+    server, port = await start_grpc(EdgeLinkService(store, NoAnswers(), artefacts),
+                                    "127.0.0.1:0")
+    transport = GrpcTransport(f"127.0.0.1:{port}")
+    reply = await transport.enrol(pb.EnrolRequest(token="tok-1", requested_id="gw-a"), timeout=5)
+    transport.set_identity(Identity(reply.device_id, reply.credential, reply.site,
+                                    reply.artefact_public_key))
+    yield Broker(artefacts, transport, reply.artefact_public_key, tmp_path / "edge")
+    await transport.close()
+    await server.stop(None)
+    store.close()
+
+
+async def test_enrolment_hands_out_the_signing_key(broker: Broker) -> None:
+    """The gateway learns the broker's artefact key when it enrols."""
+    assert broker.public_key == broker.artefacts.public_key
+    assert len(broker.public_key) == 64
+
+
+async def test_new_model_is_installed_swapped_and_survives_a_restart(
+        broker: Broker, tmp_path: Path) -> None:
+    """A signed model installs into a slot, answers requests, and is loaded again at start."""
+    triage = Triage(Registry())
+    base = triage.version
+    updates = broker.updates(triage)
+    result = await updates.rollout(broker.push_model(tmp_path, "triage-2.0"))
+    assert result == {"installed": "triage-2.0"}
+    assert triage.version == updates.model_version == "triage-2.0"
+    assert triage.classify("turn on pump 2").intent == "set_actuator"
+    again = Triage(Registry())
+    assert again.version == base
+    broker.updates(again).restore()
+    assert again.version == "triage-2.0"
+
+
+async def test_same_version_again_is_acked_without_reinstalling(
+        broker: Broker, tmp_path: Path) -> None:
+    """A redelivered rollout command of the running version is acknowledged as installed."""
+    updates = broker.updates()
+    args = broker.push_model(tmp_path, "triage-2.0")
+    await updates.rollout(args)
+    assert await updates.rollout(args) == {"installed": "triage-2.0", "already": True}
+
+
+@pytest.mark.parametrize("tamper", ["sha256", "signature"], ids=["bad-sha", "bad-signature"])
+async def test_tampered_artefact_is_refused_at_verify(
+        broker: Broker, tmp_path: Path, tamper: str) -> None:
+    """A digest or signature that does not match is refused before anything is installed."""
+    updates = broker.updates()
+    base = updates.model_version
+    args = broker.push_model(tmp_path, "triage-2.0")
+    if tamper == "sha256":
+        args["sha256"] = "0" * 64
+    else:
+        args["signature"] = load_or_create(tmp_path / "other.pem").sign_digest(args["sha256"])
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(args)
+    assert failed.value.result["stage"] == "verify"
+    assert failed.value.result["reverted"] is True
+    assert updates.model_version == base
+    assert not (broker.data_dir / "models" / "triage-2.0").exists()
+
+
+async def test_model_that_fails_its_smoke_test_keeps_the_old_one(
+        broker: Broker, tmp_path: Path) -> None:
+    """A model that does not load is refused at smoke; the old model keeps answering."""
+    triage = Triage(Registry())
+    base = triage.version
+    updates = broker.updates(triage)
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(broker.push_model(tmp_path, "triage-bad", broken=True))
+    assert failed.value.result["stage"] == "smoke"
+    assert "does not load" in failed.value.result["error"]
+    assert triage.version == base
+    assert triage.classify("list all devices").intent == "list_devices"
+    assert not (broker.data_dir / "models" / "triage-bad").exists()
+
+
+async def test_rollback_restores_the_previous_model(broker: Broker, tmp_path: Path) -> None:
+    """A rollback of the running version returns to the one before it, persistently."""
+    triage = Triage(Registry())
+    base = triage.version
+    updates = broker.updates(triage)
+    await updates.rollout(broker.push_model(tmp_path, "triage-2.0"))
+    result = await updates.rollback({"rollout_id": "ro-1", "kind": "model", "name": "triage",
+                                     "version": "triage-2.0", "to_version": base})
+    assert result == {"restored": base}
+    assert triage.version == base
+    fresh = Triage(Registry())
+    broker.updates(fresh).restore()
+    assert fresh.version == base
+
+
+async def test_second_rollout_keeps_the_first_as_the_rollback_slot(
+        broker: Broker, tmp_path: Path) -> None:
+    """Two installs in a row: a rollback returns to the first, not to the shipped model."""
+    updates = broker.updates()
+    await updates.rollout(broker.push_model(tmp_path, "triage-2.0"))
+    await updates.rollout(broker.push_model(tmp_path, "triage-3.0"))
+    result = await updates.rollback({"kind": "model", "version": "triage-3.0",
+                                     "to_version": "triage-2.0"})
+    assert result == {"restored": "triage-2.0"}
+
+
+async def test_gateway_without_a_trusted_key_refuses_rollouts(
+        broker: Broker, tmp_path: Path) -> None:
+    """An identity from before signed artefacts fetches nothing and says to re-enrol."""
+    commands = Commands()
+    updates = broker.updates(key="")
+    commands.register("rollout", updates.rollout)
+    args = broker.push_model(tmp_path, "triage-2.0")
+    ok, result = await commands.run(pb.Command(id="c1", name="rollout",
+                                               args_json=json.dumps(args)))
+    assert not ok
+    assert result["stage"] == "verify"
+    assert "no trusted signing key; re-enrol" in str(result["error"])
+
+
+async def test_config_rollout_is_validated_and_reported(broker: Broker) -> None:
+    """A valid config document becomes the active config; an invalid one fails its smoke test."""
+    updates = broker.updates()
+    good = broker.artefacts.put("config", "edge", "cfg-2", b'[gateway]\nid = "gw-a"\n')
+    assert await updates.rollout(rollout_args("ro-2", good)) == {"installed": "cfg-2"}
+    assert updates.config_version == "cfg-2"
+    assert active_config(broker.data_dir) == broker.data_dir / "config" / "cfg-2" / "edge.toml"
+    bad = broker.artefacts.put("config", "edge", "cfg-3", b"[mqtt]\nport = 'x'\nnope = 1\n")
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(rollout_args("ro-3", bad))
+    assert failed.value.result["stage"] == "smoke"
+    assert updates.config_version == "cfg-2"
+
