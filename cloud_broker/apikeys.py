@@ -14,10 +14,12 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
+
+from cloud_broker.admin.auth import Guard
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -131,29 +133,26 @@ class KeyBody(BaseModel):
     name: str = Field(min_length=1, max_length=64)
 
 
-def apikey_admin_routes(keys: ApiKeyStore, admin_token: str) -> APIRouter:
-    """`/api/keys` routes for the `cloud-broker keys` CLI, checked against the admin token."""
+def apikey_admin_routes(keys: ApiKeyStore, guard: Guard) -> APIRouter:
+    """`/api/keys` routes for the `cloud-broker keys` CLI: admins only, audited."""
+    admin = guard.require("admin")
+    api = APIRouter(prefix="/api/keys")
 
-    def check(authorization: Annotated[str, Header()] = "") -> None:
-        given = authorization.removeprefix("Bearer ").strip()
-        if not given or not hmac.compare_digest(given, admin_token):
-            raise HTTPException(401, "missing or wrong admin token (Authorization: Bearer ...)")
-
-    api = APIRouter(prefix="/api/keys", dependencies=[Depends(check)])
-
-    @api.post("")
-    def create_key(body: KeyBody) -> dict[str, Any]:
-        key, plaintext = keys.create(body.name)
+    @api.post("", dependencies=[Depends(admin)])
+    def create_key(body: KeyBody, request: Request) -> dict[str, Any]:
+        with guard.audited(request, "api_key.created", body.name):
+            key, plaintext = keys.create(body.name)
         return {**asdict(key), "key": plaintext}
 
-    @api.get("")
+    @api.get("", dependencies=[Depends(admin)])
     def list_keys() -> list[dict[str, Any]]:
         return [asdict(k) for k in keys.list()]
 
-    @api.post("/{key_id}/revoke")
-    def revoke_key(key_id: str) -> dict[str, str]:
-        if not keys.revoke(key_id):
-            raise HTTPException(404, f"no live API key {key_id!r}")
+    @api.post("/{key_id}/revoke", dependencies=[Depends(admin)])
+    def revoke_key(key_id: str, request: Request) -> dict[str, str]:
+        with guard.audited(request, "api_key.revoked", key_id):
+            if not keys.revoke(key_id):
+                raise HTTPException(404, f"no live API key {key_id!r}")
         return {"revoked": key_id}
 
     return api

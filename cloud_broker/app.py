@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import APIRouter
 
 from cloud_broker.admin.api import create_app, rollout_routes
+from cloud_broker.admin.auth import Guard
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig
@@ -25,8 +26,11 @@ from cloud_broker.fleet import (
     SqliteFleetStore,
     load_or_create,
 )
+from cloud_broker.fleet.access import AccessStore
 from cloud_broker.metrics import BrokerCollector, metrics_routes
+from cloud_broker.mqtt_bridge import MqttBridge
 from cloud_broker.openai_api import openai_routes
+from cloud_broker.pki import load_broker_tls
 from cloud_broker.router import Router
 from cloud_broker.server import EdgeLinkService, start_grpc
 from cloud_broker.usage import SqliteUsageLedger, usage_json
@@ -59,14 +63,14 @@ def admin_token(config: BrokerConfig) -> str:
 
 
 def build_router(
-    config: BrokerConfig, data_dir: Path, *, admin_token: str,
+    config: BrokerConfig, data_dir: Path, *, guard: Guard,
     local_answers: Callable[[], int],
 ) -> tuple[Router, list[APIRouter], Callable[[], dict[str, Any]]]:
     """The router and its HTTP routes (OpenAI-compatible API, API keys) and usage summary."""
     ledger = SqliteUsageLedger(data_dir / "usage.sqlite")
     keys = SqliteApiKeyStore(data_dir / "apikeys.sqlite")
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
-    routes = [openai_routes(router, keys), apikey_admin_routes(keys, admin_token)]
+    routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard)]
     # "Saved by the edge" is priced at the first backend that has a price.
     priced = next((s for s in config.backends if s.price_in_per_1k or s.price_out_per_1k), None)
 
@@ -103,25 +107,26 @@ class Broker:
         for spec in self.config.enrol_tokens:
             self.store.create_enrol_token(site=spec.site, tags=spec.tags,
                                           reusable=spec.reusable, token=spec.token)
-        token = admin_token(self.config)
+        guard = Guard(admin_token(self.config), AccessStore(self.store.db, self.store.now))
         store = self.store
         router, extra_routes, usage = build_router(
-            self.config, data, admin_token=token,
+            self.config, data, guard=guard,
             local_answers=lambda: local_answer_count(store))
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(
             rc.signing_key_file or data / "signing_key.pem"), self.store.now)
         rollouts = RolloutController(self.store, artefacts, lease_s=rc.lease_s,
                                      rollback_ttl_s=rc.rollback_ttl_s)
-        self.service = EdgeLinkService(self.store, router, artefacts)
+        self.service = EdgeLinkService(self.store, router, artefacts,
+                                       tls=load_broker_tls(self.config.server))
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
-        extra_routes.append(rollout_routes(rollouts, artefacts, token))
+        extra_routes.append(rollout_routes(rollouts, artefacts, guard))
         service = self.service
         extra_routes.append(metrics_routes(BrokerCollector(
             self.store, usage, breakers=router.breaker_states,
             counters=lambda: {"answered": service.escalations, "replayed": service.replays})))
-        http = _http_server(create_app(self.store, token, usage, extra_routes),
-                            self.config.server.http_listen)
+        http = _http_server(create_app(self.store, guard, usage, extra_routes,
+                                       rollouts=rollouts), self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(http.serve(), name="broker.http")
@@ -131,6 +136,9 @@ class Broker:
                 self.ready.set()
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
+                if self.config.mqtt_uplink.enabled:
+                    tg.create_task(MqttBridge(self.service.core, self.config.mqtt_uplink).run(),
+                                   name="broker.mqtt_uplink")
         finally:
             await server.stop(grace=1.0)
             await router.aclose()

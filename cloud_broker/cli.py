@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cloud_broker.config import BrokerConfig, load_config
@@ -30,6 +31,9 @@ keys = typer.Typer(help="API keys for the OpenAI-compatible endpoint", no_args_i
 app.add_typer(fleet, name="fleet")
 fleet.add_typer(token, name="token")
 app.add_typer(keys, name="keys")
+tokens = typer.Typer(help="admin tokens with roles: viewer, operator, admin",
+                     no_args_is_help=True)
+app.add_typer(tokens, name="tokens")
 rollout = typer.Typer(help="staged rollouts of config and models", no_args_is_help=True)
 artefact = typer.Typer(help="signed config documents and models", no_args_is_help=True)
 fleet.add_typer(rollout, name="rollout")
@@ -233,6 +237,67 @@ def keys_revoke(key_id: str, url: UrlOpt = None, admin_token: TokenOpt = None,
     """Revoke an API key at once."""
     _api(url, admin_token, config, data_dir).call("POST", f"/api/keys/{key_id}/revoke")
     sys.stdout.write(f"revoked {key_id}\n")
+
+
+@tokens.command("create")
+def tokens_create(name: Annotated[str, typer.Option(help="who the token is for")],
+                  role: Annotated[str, typer.Option(help="viewer, operator or admin")],
+                  url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+                  data_dir: DataDirOpt = None) -> None:
+    """Create an admin token with a role; its secret is printed once."""
+    reply = _api(url, admin_token, config, data_dir).call("POST", "/api/admin-tokens",
+                                                          {"name": name, "role": role})
+    sys.stdout.write(reply["token"] + "\n")
+
+
+@tokens.command("ls")
+def tokens_ls(url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+              data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """List admin tokens (never their secrets)."""
+    rows = _api(url, admin_token, config, data_dir).call("GET", "/api/admin-tokens")
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table("id", "name", "role", "prefix", "created", "by", "status")
+    for t in rows:
+        table.add_row(t["id"], t["name"], t["role"], t["prefix"], _utc(t["created"]),
+                      t["created_by"], "[red]revoked[/red]" if t["revoked"] else "live")
+    console.print(table)
+
+
+@tokens.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID_OR_NAME")],
+                  url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+                  data_dir: DataDirOpt = None) -> None:
+    """Revoke an admin token at once (by id or name)."""
+    reply = _api(url, admin_token, config, data_dir).call(
+        "POST", f"/api/admin-tokens/{token_id}/revoke")
+    sys.stdout.write(f"revoked {reply['revoked']} ({reply['name']})\n")
+
+
+@app.command()
+def audit(limit: Annotated[int, typer.Option(help="newest entries to show")] = 50,
+          actor: Annotated[str | None, typer.Option(help="only this token name")] = None,
+          action: Annotated[str | None, typer.Option(help="only this action")] = None,
+          url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+          data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Who did what to the fleet, and how it ended, newest first."""
+    query = httpx.QueryParams({k: v for k, v in
+                               {"limit": limit, "actor": actor, "action": action}.items() if v})
+    rows = _api(url, admin_token, config, data_dir).call("GET", f"/api/audit?{query}")
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table("time (UTC)", "who", "role", "action", "target", "args", "outcome")
+    for e in rows:
+        outcome = e["outcome"] if e["outcome"] == "ok" else f"[red]{escape(e['outcome'])}[/red]"
+        table.add_row(_utc(e["ts"]), escape(e["actor"]), e["role"], escape(e["action"]),
+                      escape(e["target"]), escape(e["args"]), outcome)
+    console.print(table)
+
+
+def _utc(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
 
 
 

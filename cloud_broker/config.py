@@ -26,6 +26,22 @@ class ServerSection(_Section):
     data_dir: Path = Path("./data/broker")
     # A token for the admin API and the `cloud-broker` CLI; empty: generated at first start.
     admin_token: str = ""
+    # gRPC security: "off" (plaintext; loopback only unless allow_insecure), "tls" (server
+    # certificate; gateways send their credential), "mtls" (gateways present certificates
+    # issued at enrolment; Enrol gets its own TLS-only listener, enrol_listen).
+    tls: Literal["off", "tls", "mtls"] = "off"
+    allow_insecure: bool = False  # let tls = "off" listen on a non-loopback address
+    enrol_listen: str = ""  # mtls only; default: grpc_listen's host, its port + 1
+    # The broker CA; default <data_dir>/pki/ca.pem and ca.key, created at first start.
+    # Replicas must share these two files.
+    ca_cert_file: Path | None = None
+    ca_key_file: Path | None = None
+    # The server certificate: issued by the CA at each start for these names, unless
+    # cert_file and key_file name one (from another CA, e.g. for a public load balancer).
+    cert_names: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    client_cert_days: float = Field(default=30.0, gt=0)  # gateways renew after two thirds
 
 
 class StoreSection(_Section):
@@ -54,6 +70,21 @@ class EnrolTokenSpec(_Section):
     reusable: bool = False  # demo tokens only: a real token works once
 
 
+class MqttUplinkSection(_Section):
+    """Gateways that may only reach the cloud over MQTT: requests through an MQTT broker."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    client_id: str = ""  # default: "nanogate-broker-<random>", one per replica
+    topic_root: str = "nanogate/cloud"
+    # Replicas in one shared-subscription group split the requests between them.
+    share_group: str = "nanogate-brokers"
+    max_inflight: int = 64  # requests one replica holds unanswered at once
+
+
 class BrokerConfig(BaseSettings):
     """Everything the cloud broker needs to run."""
 
@@ -65,6 +96,7 @@ class BrokerConfig(BaseSettings):
     store: StoreSection = Field(default_factory=StoreSection)
     enrol_tokens: list[EnrolTokenSpec] = Field(default_factory=list)
     rollouts: RolloutSection = Field(default_factory=RolloutSection)
+    mqtt_uplink: MqttUplinkSection = Field(default_factory=MqttUplinkSection)
     # Tried cheapest first within the tier a request needs; see cloud_broker.backends.spec.
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: RoutingPolicy = Field(default_factory=RoutingPolicy)

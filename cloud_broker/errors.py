@@ -3,6 +3,9 @@
     BrokerError
      ├── ConfigError          the config file or environment is wrong
      ├── Unauthenticated      a missing, unknown, revoked or reused credential or token
+     ├── InvalidRequest       a gateway's request is malformed; retrying it will not help
+     ├── RetryLater           the request cannot be served now (a duplicate is in flight)
+     ├── NotFound             a gateway asked for something that does not exist (an artefact)
      ├── OverBudget           a budget (device, site or global) is spent; the message says which
      ├── NoBackendAvailable   every backend in the chain failed, timed out or is cooling down
      └── BackendError         one backend failed (raised inside the router, which falls back)
@@ -20,6 +23,18 @@ class ConfigError(BrokerError):
 
 class Unauthenticated(BrokerError):
     """The caller's credential or enrolment token is missing, unknown, revoked or used."""
+
+
+class InvalidRequest(BrokerError):
+    """A gateway's request is malformed or too large; the message says what is wrong."""
+
+
+class RetryLater(BrokerError):
+    """The request cannot be served now but may succeed if sent again."""
+
+
+class NotFound(BrokerError):
+    """A gateway asked for something the broker does not have."""
 
 
 class OverBudget(BrokerError):

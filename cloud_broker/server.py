@@ -1,199 +1,136 @@
 """The broker's gRPC service for gateways (grpc.aio, on the broker's one event loop).
 
-Every call but Enrol is authenticated by the gateway's credential. Escalations are
-idempotent: a replayed key returns the stored answer and is not routed (or charged) again.
+A thin adapter over ``cloud_broker.link_core.LinkCore``, which the MQTT bridge shares: every
+call but Enrol is authenticated, then handed to the core, whose errors become gRPC status codes.
+
+Authentication follows ``[server] tls``. With "off" and "tls" the gateway's bearer credential
+names it. With "mtls" its client certificate does: the device it names must exist, not be
+revoked, and present the serial the store holds for it (so a renewed or re-enrolled
+certificate replaces the old one at once); a credential sent as well must be the same
+device's. Enrol has its own TLS-only listener under mtls, because grpc's Python server
+credentials either require a client certificate or never ask for one: a single listener that
+accepts both would never see the certificates it must check.
 """
 
 from __future__ import annotations
 
-import asyncio
+import ipaddress
 import time
-from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
 
 import grpc
 import structlog
 
-from cloud_broker.errors import NoBackendAvailable, OverBudget, Unauthenticated
-from cloud_broker.escalation import Answer, ContextReading, Escalation
+from cloud_broker.errors import (
+    ConfigError,
+    InvalidRequest,
+    NoBackendAvailable,
+    RetryLater,
+    Unauthenticated,
+)
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
+from cloud_broker.fleet.certificates import DeviceCertificates
+from cloud_broker.link_core import Answerer, LinkCore
+from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
 from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
 
 log = structlog.get_logger("cloud_broker.server")
 
-_MAX_TEXT = 4000
-_MAX_CONTEXT = 50
-_MAX_UPLOAD_ITEMS = 5000
-
-
-class Answerer(Protocol):
-    """What the server needs from the router."""
-
-    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
-        """Answer one escalation before the deadline (a ``time.monotonic()`` value)."""
-        ...
+T = TypeVar("T")
 
 
 class EdgeLinkService(pb_grpc.EdgeLinkServicer):
-    """Implements ``nanogate.v1.EdgeLink``."""
+    """Implements ``nanogate.v1.EdgeLink`` over the shared ``LinkCore``."""
 
     def __init__(self, store: FleetStore, router: Answerer,
-                 artefacts: ArtefactStore | None = None) -> None:
+                 artefacts: ArtefactStore | None = None, *,
+                 tls: BrokerTls | None = None) -> None:
         self._store = store
-        self._router = router
         self._artefacts = artefacts
-        self._inflight: dict[str, asyncio.Future[pb.EscalateResponse]] = {}
-        self.escalations = 0
-        self.replays = 0
+        self.core = LinkCore(store, router, artefacts)
+        self.tls = tls or BrokerTls()
+        self.certificates = DeviceCertificates(store.db, store.now)
+        self.enrol_port = 0  # mtls: the bound port of the Enrol listener (start_grpc sets it)
+
+    @property
+    def escalations(self) -> int:
+        """Escalations answered (by any transport sharing the core)."""
+        return self.core.escalations
+
+    @property
+    def replays(self) -> int:
+        """Escalations answered again from the store."""
+        return self.core.replays
 
     async def Enrol(self, request: pb.EnrolRequest, context: grpc.aio.ServicerContext[Any, Any]
                     ) -> pb.EnrolResponse:
-        """Exchange a one-time token for a device identity."""
-        try:
-            gateway, credential = self._store.enrol(
-                request.token, request.requested_id[:64], request.site[:64])
-        except Unauthenticated as exc:
-            log.warning("gateway.enrol_refused", requested_id=request.requested_id[:64],
-                        reason=str(exc))
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
-        log.info("gateway.enrolled", device_id=gateway.id, site=gateway.site)
-        return pb.EnrolResponse(
-            device_id=gateway.id, credential=credential, site=gateway.site,
-            tags=list(gateway.tags),
-            artefact_public_key=self._artefacts.public_key if self._artefacts else "")
+        """Exchange a one-time token for a device identity (and a CSR for a certificate)."""
+        if request.csr:
+            await _check_csr(context, request.csr)
+        response = await _guarded(context, self.core.enrol(request))
+        if request.csr and self.tls.ca is not None:
+            issued = self._issue(response.device_id, request.csr)
+            response.certificate = issued.pem
+            response.ca_certificate = self.tls.ca.certificate_pem
+        else:  # a certificate from an earlier enrolment must not outlive this one
+            self.certificates.forget(response.device_id)
+        return response
+
+    async def RenewCertificate(self, request: pb.RenewCertificateRequest,
+                               context: grpc.aio.ServicerContext[Any, Any]
+                               ) -> pb.RenewCertificateResponse:
+        """Issue a new certificate for the caller; its current one stops working."""
+        gateway = await self._caller(context)
+        if self.tls.ca is None:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                                "this broker issues no certificates: its [server] tls is off")
+        await _check_csr(context, request.csr)
+        issued = self._issue(gateway.id, request.csr)
+        assert self.tls.ca is not None
+        return pb.RenewCertificateResponse(certificate=issued.pem, not_after=issued.not_after,
+                                           ca_certificate=self.tls.ca.certificate_pem)
+
+    def _issue(self, device_id: str, csr: bytes) -> IssuedCertificate:
+        assert self.tls.ca is not None
+        issued = self.tls.ca.issue_device(csr, device_id, self.tls.client_cert_days)
+        self.certificates.record(device_id, issued.serial, issued.not_after)
+        log.info("certificate.issued", device_id=device_id, serial=issued.serial,
+                 not_after=round(issued.not_after))
+        return issued
 
     async def Heartbeat(self, request: pb.HeartbeatRequest,
                         context: grpc.aio.ServicerContext[Any, Any]) -> pb.HeartbeatResponse:
         """Record health; tell the gateway how many commands wait."""
         gateway = await self._caller(context)
-        h = request.health
-        self._store.heartbeat(gateway.id, {
-            "agent": request.agent_version, "model": request.model_version,
-            "config": request.config_version}, {
-            "cpu_percent": h.cpu_percent, "memory_mb": h.memory_mb,
-            "disk_free_mb": h.disk_free_mb, "outbox_depth": h.outbox_depth,
-            "escalation_rate": h.escalation_rate, "local_answer_rate": h.local_answer_rate,
-            "errors": h.errors, "requests": h.requests, "restarts": h.restarts})
-        return pb.HeartbeatResponse(pending_commands=self._store.pending_commands(gateway.id),
-                                    server_time=time.time())
+        return await _guarded(context, self.core.heartbeat(gateway, request))
 
     async def Escalate(self, request: pb.EscalateRequest,
                        context: grpc.aio.ServicerContext[Any, Any]) -> pb.EscalateResponse:
-        """Answer a hard request once per idempotency key."""
+        """Answer a hard request once per idempotency key; the deadline travels on."""
         gateway = await self._caller(context)
-        if not request.idempotency_key or not request.text.strip():
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                "an escalation needs an idempotency_key and a text")
-        structlog.contextvars.bind_contextvars(gateway_id=gateway.id,
-                                               request_id=request.request_id[:64])
-        try:
-            return await self._escalate_once(gateway, request, context)
-        finally:
-            structlog.contextvars.unbind_contextvars("gateway_id", "request_id")
-
-    async def _escalate_once(self, gateway: Gateway, request: pb.EscalateRequest,
-                             context: grpc.aio.ServicerContext[Any, Any]) -> pb.EscalateResponse:
-        key = f"{gateway.id}/{request.idempotency_key[:128]}"
-        running = self._inflight.get(key)
-        if running is not None:  # a retry while the first attempt is still being answered
-            try:
-                return _replayed(await asyncio.shield(running))
-            except Exception:
-                await context.abort(grpc.StatusCode.UNAVAILABLE, "the first attempt failed; retry")
-        record = self._store.claim_escalation(key, gateway.id)
-        if record is not None:
-            return await self._replay(key, record.state, record.response, context)
-        future: asyncio.Future[pb.EscalateResponse] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            response = await self._route(gateway, request, context)
-        except BaseException as exc:
-            self._store.release_escalation(key)
-            future.set_exception(exc)
-            future.exception()  # retrieved: a waiting duplicate re-raises it, nobody else
-            raise
-        finally:
-            self._inflight.pop(key, None)
-        self._store.finish_escalation(key, response.SerializeToString(),
-                                      response.error_code or "ok")
-        future.set_result(response)
-        self.escalations += 1
-        return response
-
-    async def _replay(self, key: str, state: str, stored: bytes,
-                      context: grpc.aio.ServicerContext[Any, Any]) -> pb.EscalateResponse:
-        self.replays += 1
-        if state == "done":
-            log.info("escalation.replayed", key=key)
-            return _replayed(pb.EscalateResponse.FromString(stored))
-        # Another replica is answering this key right now: wait for its answer.
-        deadline = time.monotonic() + (context.time_remaining() or 30.0)
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-            record = self._store.escalation(key)
-            if record is None:
-                break
-            if record.state == "done":
-                return _replayed(pb.EscalateResponse.FromString(record.response))
-        await context.abort(grpc.StatusCode.UNAVAILABLE, "the same request is still being "
-                            "answered elsewhere; retry")
-        raise AssertionError("unreachable")
-
-    async def _route(self, gateway: Gateway, request: pb.EscalateRequest,
-                     context: grpc.aio.ServicerContext[Any, Any]) -> pb.EscalateResponse:
         remaining = context.time_remaining()
         deadline = time.monotonic() + remaining if remaining is not None else None
-        try:
-            answer = await self._router.answer(_escalation(gateway, request), deadline=deadline)
-        except OverBudget as exc:
-            log.warning("escalation.over_budget", reason=str(exc))
-            return pb.EscalateResponse(error_code="over_budget", error_message=str(exc))
-        except NoBackendAvailable as exc:
-            log.error("escalation.no_backend", reason=str(exc))
-            await context.abort(grpc.StatusCode.UNAVAILABLE, f"no model backend: {exc}")
-        log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
-                 tokens_out=answer.output_tokens, cost=answer.cost,
-                 latency_ms=round(answer.latency_ms, 1))
-        return pb.EscalateResponse(
-            answer=answer.text, backend=answer.backend, model=answer.model,
-            usage=pb.Usage(input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
-                           cost=answer.cost, latency_ms=answer.latency_ms),
-            actions=[pb.Action(device_id=a.device_id, command=a.command, value=a.value,
-                               unit=a.unit, reason=a.reason) for a in answer.actions])
+        return await _guarded(context, self.core.escalate(gateway, request, deadline=deadline))
 
     async def Upload(self, request: pb.UploadRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> pb.UploadResponse:
         """Store outbox items once each."""
         gateway = await self._caller(context)
-        if len(request.items) > _MAX_UPLOAD_ITEMS:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                f"at most {_MAX_UPLOAD_ITEMS} items per upload")
-        items = [{"key": i.idempotency_key, "kind": i.kind, "stream": i.stream,
-                  "payload": i.payload.decode("utf-8", "replace"), "created": i.created_at}
-                 for i in request.items if i.idempotency_key]
-        accepted = self._store.store_uploads(gateway.id, items)
-        return pb.UploadResponse(accepted=accepted)
+        return await _guarded(context, self.core.upload(gateway, request))
 
     async def PullCommands(self, request: pb.PullCommandsRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> pb.PullCommandsResponse:
         """Hand out this gateway's waiting commands."""
         gateway = await self._caller(context)
-        records = self._store.take_commands(gateway.id, max(1, min(request.max or 50, 500)))
-        return pb.PullCommandsResponse(commands=[
-            pb.Command(id=r.id, name=r.name, args_json=r.args_json, expires_at=r.expires_at)
-            for r in records])
+        return await _guarded(context, self.core.pull_commands(gateway, request))
 
     async def AckCommand(self, request: pb.CommandAck,
                          context: grpc.aio.ServicerContext[Any, Any]) -> pb.AckResponse:
         """Record a command's result, only for the gateway it was sent to."""
         gateway = await self._caller(context)
-        recorded = self._store.ack_command(gateway.id, request.command_id, request.ok,
-                                           request.result_json[:65536])
-        if recorded:
-            log.info("command.acked", device_id=gateway.id, command_id=request.command_id,
-                     ok=request.ok)
-        return pb.AckResponse(recorded=recorded)
+        return await _guarded(context, self.core.ack_command(gateway, request))
 
     async def FetchArtefact(self, request: pb.ArtefactRequest,
                             context: grpc.aio.ServicerContext[Any, Any]
@@ -213,32 +150,66 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
     async def _caller(self, context: grpc.aio.ServicerContext[Any, Any]) -> Gateway:
         metadata = dict(context.invocation_metadata() or ())
         header = str(metadata.get("authorization", ""))
-        if not header.startswith("Bearer "):
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED,
-                                "missing credential: send 'authorization: Bearer <credential>'")
+        bearer = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         try:
-            return self._store.authenticate(header.removeprefix("Bearer ").strip())
+            if self.tls.mode == "mtls":
+                return self._by_certificate(context, bearer)
+            if not bearer:
+                raise Unauthenticated(
+                    "missing credential: send 'authorization: Bearer <credential>'")
+            return self._store.authenticate(bearer)
+        except _WrongDevice as exc:
+            log.warning("gateway.impersonation_refused", reason=str(exc))
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
+            raise AssertionError("unreachable") from exc
         except Unauthenticated as exc:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
             raise AssertionError("unreachable") from exc
 
+    def _by_certificate(self, context: grpc.aio.ServicerContext[Any, Any],
+                        bearer: str) -> Gateway:
+        pems = list(context.auth_context().get("x509_pem_cert", ()))
+        peer = peer_certificate(pems[0]) if pems else None
+        if peer is None:
+            raise Unauthenticated("this call needs the gateway's client certificate (mtls)")
+        gateway = self._store.gateway(peer.device_id)
+        if gateway is None or gateway.revoked:
+            raise Unauthenticated(f"gateway {peer.device_id} is unknown or revoked")
+        self.certificates.check(peer.device_id, peer.serial)
+        if bearer and self._store.authenticate(bearer).id != gateway.id:
+            raise _WrongDevice(f"the credential sent is not {gateway.id}'s, "
+                               "but the certificate is")
+        return gateway
 
-def _replayed(response: pb.EscalateResponse) -> pb.EscalateResponse:
-    copy = pb.EscalateResponse()
-    copy.CopyFrom(response)
-    copy.replayed = True
-    return copy
+
+class _WrongDevice(Unauthenticated):
+    """A certificate and a credential that name different gateways."""
 
 
-def _escalation(gateway: Gateway, request: pb.EscalateRequest) -> Escalation:
-    return Escalation(
-        key=request.idempotency_key, text=request.text[:_MAX_TEXT], device_id=gateway.id,
-        site=gateway.site, request_id=request.request_id[:64], intent=request.intent[:32],
-        confidence=request.confidence,
-        context=tuple(ContextReading(r.device_id[:64], r.kind[:32], r.area[:64], r.value[:64],
-                                     r.unit[:16], r.ts) for r in request.context[:_MAX_CONTEXT]),
-        alerts=tuple(a[:200] for a in request.alerts[:20]), model=request.model or "auto",
-        max_tokens=max(16, min(request.max_tokens or 256, 1024)))
+async def _check_csr(context: grpc.aio.ServicerContext[Any, Any], csr: bytes) -> None:
+    """Refuse an unusable CSR before anything (an enrolment token) is spent."""
+    try:
+        load_csr(csr)
+    except InvalidRequest as exc:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+
+async def _guarded(context: grpc.aio.ServicerContext[Any, Any], call: Awaitable[T]) -> T:
+    """Await the core; its errors become the matching gRPC status."""
+    try:
+        return await call
+    except Unauthenticated as exc:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        raise AssertionError("unreachable") from exc
+    except InvalidRequest as exc:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        raise AssertionError("unreachable") from exc
+    except RetryLater as exc:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+        raise AssertionError("unreachable") from exc
+    except NoBackendAvailable as exc:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, f"no model backend: {exc}")
+        raise AssertionError("unreachable") from exc
 
 
 async def add_health(server: grpc.aio.Server) -> None:
@@ -253,14 +224,55 @@ async def add_health(server: grpc.aio.Server) -> None:
 
 
 async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Server, int]:
-    """Start the gRPC server; returns it and the bound port (``listen`` may use port 0)."""
+    """Start the gRPC server as ``service.tls`` says; returns it and the bound port.
+
+    ``listen`` may use port 0. Under mtls a second, TLS-only listener serves Enrol; its port
+    is left in ``service.enrol_port``.
+    """
+    tls = service.tls
+    if tls.mode == "off" and not tls.allow_insecure and not is_loopback(listen):
+        raise ConfigError(
+            f"refusing to serve gRPC in plaintext on {listen}: set [server] tls = \"mtls\" "
+            "(or \"tls\"), listen on 127.0.0.1, or set [server] allow_insecure = true")
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     pb_grpc.add_EdgeLinkServicer_to_server(service, server)  # type: ignore[no-untyped-call]
     await add_health(server)
-    port = server.add_insecure_port(listen)
+    port = _bind(server, listen, tls, client_auth=tls.mode == "mtls")
+    if tls.mode == "mtls":
+        enrol_listen = tls.enrol_listen or _next_port(listen)
+        service.enrol_port = _bind(server, enrol_listen, tls, client_auth=False)
+    await server.start()
+    log.info("grpc.listening", address=listen.rsplit(":", 1)[0], port=port, tls=tls.mode,
+             enrol_port=service.enrol_port or None)
+    return server, port
+
+
+def is_loopback(listen: str) -> bool:
+    """Whether a ``host:port`` listen address only accepts connections from this machine."""
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(server: grpc.aio.Server, listen: str, tls: BrokerTls, *, client_auth: bool) -> int:
+    if tls.mode == "off":
+        port = server.add_insecure_port(listen)
+    else:
+        assert tls.ca is not None
+        port = server.add_secure_port(listen, grpc.ssl_server_credentials(
+            [(tls.server_key, tls.server_cert)], root_certificates=tls.ca.certificate_pem,
+            require_client_auth=client_auth))
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
-    await server.start()
-    log.info("grpc.listening", address=listen.rsplit(":", 1)[0], port=port)
-    return server, port
+    return port
+
+
+def _next_port(listen: str) -> str:
+    """The default Enrol listener: the same host, the next port (any free port for port 0)."""
+    host, _, wanted = listen.rpartition(":")
+    return f"{host}:{int(wanted) + 1 if int(wanted) else 0}"
 

@@ -22,7 +22,7 @@ from edge_agent.policy import ActuationPolicy, Rule
 from edge_agent.registry import Device, Registry
 from edge_agent.rollups import Rollups
 from edge_agent.skills import Skills
-from edge_agent.sync import GrpcTransport, Link
+from edge_agent.sync import GrpcTransport, Link, Transport, mqtt_transport
 from edge_agent.sync.link import AGENT_VERSION
 from edge_agent.topics import Topics
 from edge_agent.triage import Triage
@@ -79,7 +79,9 @@ class EdgeAgent:
         self.commands = Commands()
         self.commands.register("drain_outbox", lambda args: self._drain_command())
         self._cpu = CpuMeter()
-        transport = GrpcTransport(config.cloud.address)
+        transport: Transport = GrpcTransport.from_config(config.cloud, config.gateway.data_dir)
+        if config.cloud.transport == "mqtt":
+            transport = mqtt_transport(config.cloud, config.gateway.id)
         self.link = Link(transport, self.outbox, config.cloud,
                          config.gateway, on_answer=self._on_answer,
                          on_command=self.commands.run, health=self._heartbeat,

@@ -22,8 +22,10 @@ from typing import Any
 import structlog
 
 from edge_agent.errors import CloudUnavailable, StoreFull
+from edge_agent.normalise import normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
-from edge_agent.payloads import AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
+from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
+from edge_agent.ratelimit import RequesterLimit
 from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link
@@ -34,8 +36,10 @@ log = structlog.get_logger("edge_agent.ask")
 
 # Publishes a reply: (topic, payload, correlation data) -> None.
 Publish = Callable[[str, bytes, bytes | None], None]
-_SPACES = re.compile(r"\s+")
 _CONTEXT_DEVICES = 20
+# Topic levels under <prefix>/<site>/ that sensors, apps and actuators listen on: a reply
+# sent there would be read as telemetry, a request or an actuator command.
+_GATEWAY_LEVELS = frozenset({"sensors", "ask", "actuators"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,8 @@ class AskHandler:
 
     def __init__(self, *, triage: Classifier, skills: Skills, registry: Registry,
                  outbox: Outbox, link: Link, publish: Publish, default_reply_topic: str,
-                 escalation_ttl_s: float, max_payload_bytes: int = 64 * 1024) -> None:
+                 escalation_ttl_s: float, max_payload_bytes: int = 64 * 1024,
+                 max_requests_per_min: int = 120) -> None:
         self._triage = triage
         self._skills = skills
         self._registry = registry
@@ -86,33 +91,67 @@ class AskHandler:
         self._default_topic = default_reply_topic
         self._ttl = escalation_ttl_s
         self._max_bytes = max_payload_bytes
+        self._limit = RequesterLimit(max_requests_per_min)
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None) -> None:
         """Answer a request; returns once its reply is sent or it is durably queued."""
         self.counters.requests += 1
-        route = ReplyRoute(response_topic or self._default_topic, correlation)
-        if len(payload) > self._max_bytes:
-            self._fail(route, _loose_id(payload), "too_large",
-                       f"the request is {len(payload)} bytes; the limit is {self._max_bytes}")
-            return
         try:
-            request = parse_ask(payload)
+            request = self._parse(payload)
         except BadPayload as exc:
-            self._fail(route, _loose_id(payload), exc.code, exc.message)
+            route = self._route(response_topic, correlation, _loose_id(payload))
+            if route is not None and self._admit(route, _loose_id(payload)):
+                self._fail(route, _loose_id(payload), exc.code, exc.message)
             return
-        if request.reply_to and not response_topic:
-            route = ReplyRoute(request.reply_to, correlation)
         request_id = str(request.id) or uuid.uuid4().hex[:12]
+        route = self._route(response_topic or request.reply_to, correlation, request_id)
+        if route is None or not self._admit(route, request_id):
+            return
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             self._answer(request, request_id, route)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
 
+    def _parse(self, payload: bytes) -> AskRequest:
+        if len(payload) > self._max_bytes:
+            raise BadPayload("too_large",
+                             f"the request is {len(payload)} bytes; the limit is {self._max_bytes}")
+        return parse_ask(payload)
+
+    def _route(self, topic: str | None, correlation: bytes | None,
+               request_id: str) -> ReplyRoute | None:
+        """Where to reply; None (after an error reply to the default topic) if not there."""
+        default = ReplyRoute(self._default_topic, correlation)
+        if not topic:
+            return default
+        prefix = self._default_topic.rsplit("/", 2)[0] + "/"
+        levels = topic.removeprefix(prefix).split("/") if topic.startswith(prefix) else []
+        if len(levels) < 2 or levels[1] not in _GATEWAY_LEVELS:
+            return ReplyRoute(topic, correlation)
+        if self._admit(default, request_id):
+            self._fail(default, request_id, "bad_reply_topic",
+                       f"replies cannot go to {topic[:200]!r}: sensors, requests and "
+                       "actuators listen there; use a topic of your own")
+        return None
+
+    def _admit(self, route: ReplyRoute, request_id: str) -> bool:
+        """Take a request from its requester's allowance; refuse it with a reply if spent."""
+        if self._limit.allow(route.topic):
+            return True
+        self._fail(route, request_id, "rate_limited",
+                   f"more than {self._limit.per_minute} requests a minute for {route.topic[:200]}"
+                   "; wait a little and send it again")
+        return False
+
     def _answer(self, request: AskRequest, request_id: str, route: ReplyRoute) -> None:
-        text = _SPACES.sub(" ", request.text).strip()
+        text = normalise_text(request.text, MAX_TEXT_CHARS)
+        if not text:
+            self._fail(route, request_id, "bad_request",
+                       "text: nothing is left once control and invisible characters are removed")
+            return
         started = time.perf_counter()
         decision = self._triage.classify(text)
         by_intent = self.counters.by_intent

@@ -38,6 +38,8 @@ class MqttSection(_Section):
     topic_prefix: str = "nanogate"
     client_id: str = ""  # default: "nanogate-edge-<gateway id>"
     max_payload_bytes: int = 64 * 1024
+    # Requests a minute from one requester (its response topic or reply_to); 0: no limit.
+    max_requests_per_min_per_requester: int = Field(default=120, ge=0)
     # Persistent session: requests sent while the daemon restarts are delivered afterwards.
     session_expiry_s: int = 24 * 3600
 
@@ -45,8 +47,26 @@ class MqttSection(_Section):
 class CloudSection(_Section):
     """The link to the cloud broker."""
 
-    transport: Literal["grpc"] = "grpc"
+    # "grpc" to `address`; "mqtt" for sites that only allow MQTT egress (the mqtt_* keys).
+    transport: Literal["grpc", "mqtt"] = "grpc"
     address: str = "127.0.0.1:50051"
+    # gRPC security, as the broker's [server] tls: "off" (loopback demos), "tls" (verify the
+    # broker), "mtls" (also present this gateway's certificate, issued at enrolment from a key
+    # made here, renewed before it expires).
+    tls: Literal["off", "tls", "mtls"] = "off"
+    ca_file: Path | None = None  # the broker's CA (its <data_dir>/pki/ca.pem); None: system CAs
+    cert_file: Path | None = None  # default: <gateway data_dir>/tls/client.pem
+    key_file: Path | None = None  # default: <gateway data_dir>/tls/client.key (made 0600)
+    server_name: str = ""  # the name in the broker's certificate, if not address's host
+    enrol_address: str = ""  # mtls: the broker's enrol_listen; default: address's port + 1
+    # The uplink MQTT broker (may differ from [mqtt], the gateway's local one). With the
+    # Mosquitto ACL in deploy/mosquitto/uplink-acl.conf the username is the gateway's id.
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    mqtt_client_id: str = ""  # default: "nanogate-uplink-<gateway id>"
+    mqtt_topic_root: str = "nanogate/cloud"
     enrol_token: str = ""
     # Seconds an escalation may wait for the cloud before the requester is told "queued".
     escalate_timeout_s: float = 20.0

@@ -8,12 +8,14 @@ import structlog
 
 from edge_agent.history import History
 from edge_agent.payloads import BadPayload, TelemetryPoint, parse_telemetry
-from edge_agent.registry import Reading, Registry
+from edge_agent.registry import Device, Reading, Registry
 from edge_agent.rollups import Rollups
 
 log = structlog.get_logger("edge_agent.ingest")
 
-_SENSOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_SENSOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+# Self-registered sensors a gateway remembers; past this, new ones must be declared.
+MAX_LEARNED_SENSORS = 1000
 
 
 class Ingest:
@@ -25,6 +27,8 @@ class Ingest:
         self._history = history
         self._rollups = rollups
         self._max_bytes = max_payload_bytes
+        # Sensors registered by their own telemetry: only they may change their kind and area.
+        self._learned: set[str] = set()
         self.accepted = 0
         self.rejected = 0
 
@@ -50,15 +54,29 @@ class Ingest:
             raise BadPayload("too_large", f"{len(payload)} bytes; the limit is {self._max_bytes}")
         points = parse_telemetry(sensor_id, payload)
         for point in points:
-            if not _SENSOR_ID.match(point.sensor_id):
+            if not _SENSOR_ID.fullmatch(point.sensor_id):
                 raise BadPayload("bad_sensor_id", f"{point.sensor_id[:64]!r} is not a sensor id")
             device = self._registry.get(point.sensor_id)
-            if point.kind or point.area:
-                device = self._registry.learn(point.sensor_id, kind=point.kind,
-                                              area=point.area, unit=point.unit)
+            if device is not None and device.role != "sensor":
+                raise BadPayload("not_a_sensor", f"{point.sensor_id} is an actuator; its state "
+                                 "is set by the gateway, not reported as telemetry")
+            if (point.kind or point.area) and (device is None or point.sensor_id in self._learned):
+                device = self._learn(point)
             if device is None:
                 raise BadPayload(
                     "unknown_sensor",
                     f"{point.sensor_id} is not declared; declare it in the config or send "
                     '"kind" and "area" with its telemetry to register it')
         return points
+
+    def _learn(self, point: TelemetryPoint) -> Device:
+        """Register (or update) a sensor from its telemetry; declared devices keep their labels."""
+        if point.sensor_id not in self._learned:
+            if len(self._learned) >= MAX_LEARNED_SENSORS:
+                raise BadPayload("too_many_sensors", f"{MAX_LEARNED_SENSORS} sensors registered "
+                                 f"themselves already; declare {point.sensor_id} in the config")
+            self._learned.add(point.sensor_id)
+            log.info("sensor.registered", sensor=point.sensor_id, kind=point.kind,
+                     area=point.area)
+        return self._registry.learn(point.sensor_id, kind=point.kind, area=point.area,
+                                    unit=point.unit)

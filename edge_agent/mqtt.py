@@ -5,12 +5,15 @@ with ``call_soon_threadsafe`` and wait in a bounded queue. Users iterate
 ``async for message in client.messages()`` and call ``client.ack(message)`` once a message
 is handled or durably queued: subscriptions are QoS 1 on a persistent session, so a request
 that arrived while the daemon was down, or that was never acknowledged, is delivered again.
+``client.request(...)`` is MQTT 5 request/response the other way round: it publishes with a
+response topic and fresh correlation data and awaits the one reply that carries it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,6 +38,11 @@ class Message:
     mid: int
     response_topic: str | None = None
     correlation_data: bytes | None = None
+    user_properties: tuple[tuple[str, str], ...] = ()
+
+    def user_property(self, name: str) -> str | None:
+        """The first user property of this name, if any."""
+        return next((v for k, v in self.user_properties if k == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,8 @@ class MqttClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Message] = asyncio.Queue(conn.queue_size)
         self._connected = asyncio.Event()
+        self._waiters: dict[bytes, asyncio.Future[Message]] = {}
+        self._reply_topics: set[str] = set()
         self.shed = 0
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
@@ -117,15 +127,57 @@ class MqttClient:
         qos: int = 1,
         correlation_data: bytes | None = None,
         retain: bool = False,
+        response_topic: str | None = None,
+        user_properties: tuple[tuple[str, str], ...] = (),
+        expiry_s: int | None = None,
     ) -> None:
         """Queue a message for sending; paho sends it when connected."""
         props = None
-        if correlation_data is not None:
+        if correlation_data is not None or response_topic or user_properties or expiry_s:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            props.CorrelationData = correlation_data
+            if correlation_data is not None:
+                props.CorrelationData = correlation_data
+            if response_topic:
+                props.ResponseTopic = response_topic
+            if user_properties:
+                props.UserProperty = list(user_properties)
+            if expiry_s:
+                props.MessageExpiryInterval = expiry_s
         info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=props)
         if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
             log.warning("mqtt.publish_failed", topic=topic, rc=info.rc)
+
+    async def request(
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        response_topic: str,
+        timeout: float,
+        user_properties: tuple[tuple[str, str], ...] = (),
+    ) -> Message:
+        """Publish a request and await its correlated reply; TimeoutError when none comes.
+
+        The client must be subscribed to ``response_topic``; replies there that nobody awaits
+        (late answers to requests that timed out) are acknowledged and dropped.
+        """
+        correlation = secrets.token_bytes(16)
+        waiter: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._waiters[correlation] = waiter
+        self._reply_topics.add(response_topic)
+        try:
+            self.publish(topic, payload, qos=1, correlation_data=correlation,
+                         response_topic=response_topic, user_properties=user_properties,
+                         expiry_s=max(1, round(timeout)))
+            return await asyncio.wait_for(waiter, timeout)
+        finally:
+            self._waiters.pop(correlation, None)
+
+    async def wait_connected(self, timeout: float) -> bool:
+        """Whether the client is (or becomes, within the timeout) connected and subscribed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        return self._connected.is_set()
 
     @property
     def connected(self) -> bool:
@@ -186,17 +238,29 @@ class MqttClient:
             mid=msg.mid,
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
+            user_properties=tuple(getattr(props, "UserProperty", ())),
         )
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._enqueue, message)
 
     def _enqueue(self, message: Message) -> None:
+        if message.topic in self._reply_topics:
+            self._resolve(message)
+            return
         try:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
             # Not acknowledged: a QoS 1 message comes back with the next session.
             self.shed += 1
             log.warning("mqtt.message_shed", topic=message.topic, shed=self.shed)
+
+    def _resolve(self, message: Message) -> None:
+        self.ack(message)
+        waiter = self._waiters.pop(message.correlation_data or b"", None)
+        if waiter is None or waiter.done():
+            log.debug("mqtt.reply_dropped", topic=message.topic)
+            return
+        waiter.set_result(message)
 
 
 def _no_delay(client: paho.Client, userdata: object, sock: object) -> None:

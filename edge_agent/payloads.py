@@ -9,13 +9,29 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
+
+from edge_agent.normalise import AREA_MAX_CHARS, KIND_MAX_CHARS, clean_label, has_invisible
 
 MAX_TEXT_CHARS = 2000
+MAX_ID_CHARS = 128
+MAX_SENML_RECORDS = 1000
+MAX_UNIT_CHARS = 16
+MAX_STRING_VALUE_CHARS = 256
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}")
 
 
 class BadPayload(ValueError):
@@ -36,6 +52,32 @@ class AskRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     reply_to: str | None = Field(default=None, max_length=512)
     model: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, value: str | int) -> str | int:
+        if isinstance(value, int):
+            if abs(value) >= 2**63:
+                raise ValueError("a numeric id must fit in 64 bits")
+        elif len(value) > MAX_ID_CHARS or has_invisible(value):
+            raise ValueError(f"the id must be at most {MAX_ID_CHARS} visible characters")
+        return value
+
+    @field_validator("reply_to")
+    @classmethod
+    def _publishable(cls, value: str | None) -> str | None:
+        if value and (value.startswith("$") or any(c in value for c in "+#")
+                      or has_invisible(value)):
+            raise ValueError("reply_to must be a plain topic name: no wildcards (+ #), "
+                             "no control characters, not a $ topic")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_name(cls, value: str | None) -> str | None:
+        if value is not None and not _MODEL_NAME.fullmatch(value):
+            raise ValueError("model must be a model name like 'auto' or 'gpt-4o-mini'")
+        return value
 
 
 class ErrorInfo(BaseModel):
@@ -68,10 +110,37 @@ class _JsonReading(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     value: StrictFloat | StrictInt | bool | str
-    unit: str = ""
+    unit: str = Field(default="", max_length=MAX_UNIT_CHARS)
     ts: StrictFloat | StrictInt | None = None
-    kind: str = Field(default="", max_length=64)
-    area: str = Field(default="", max_length=64)
+    kind: str = Field(default="", max_length=4 * KIND_MAX_CHARS)
+    area: str = Field(default="", max_length=4 * AREA_MAX_CHARS)
+
+    @field_validator("value")
+    @classmethod
+    def _bounded_value(cls, value: float | int | bool | str) -> float | bool | str:
+        if isinstance(value, str):
+            return _text_value(value)
+        return value if isinstance(value, bool) else _number(value)
+
+    @field_validator("ts")
+    @classmethod
+    def _finite_ts(cls, value: float | int | None) -> float | None:
+        return None if value is None else _number(value)
+
+    @field_validator("unit")
+    @classmethod
+    def _plain_unit(cls, value: str) -> str:
+        return _unit(value)
+
+    @field_validator("kind")
+    @classmethod
+    def _safe_kind(cls, value: str) -> str:
+        return clean_label("kind", value, KIND_MAX_CHARS)
+
+    @field_validator("area")
+    @classmethod
+    def _safe_area(cls, value: str) -> str:
+        return clean_label("area", value, AREA_MAX_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +180,16 @@ def parse_telemetry(
         reading = _JsonReading.model_validate(doc)
     except ValidationError as exc:
         raise BadPayload("bad_telemetry", _describe(exc)) from exc
-    value = reading.value
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BadPayload("bad_telemetry", "value must be a finite number")
     ts = float(reading.ts) if reading.ts is not None else now
-    numeric = float(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    return [TelemetryPoint(sensor_id, numeric, reading.unit, ts, reading.kind, reading.area)]
+    return [TelemetryPoint(sensor_id, reading.value, reading.unit, ts, reading.kind,
+                           reading.area)]
 
 
 def _parse_senml(sensor_id: str, records: list[Any], now: float) -> list[TelemetryPoint]:
     """RFC 8428 resolution: base name/time/unit carry over to the records that follow."""
+    if len(records) > MAX_SENML_RECORDS:
+        raise BadPayload("bad_telemetry", f"the SenML pack holds {len(records)} records; "
+                         f"the limit is {MAX_SENML_RECORDS}: split it")
     points: list[TelemetryPoint] = []
     base_name, base_time, base_unit = "", 0.0, ""
     for record in records:
@@ -128,16 +197,16 @@ def _parse_senml(sensor_id: str, records: list[Any], now: float) -> list[Telemet
             raise BadPayload("bad_telemetry", "every SenML record must be an object")
         base_name = str(record.get("bn", base_name))
         base_time = _number(record.get("bt", base_time))
-        base_unit = str(record.get("bu", base_unit))
+        base_unit = _senml_unit(record.get("bu", base_unit))
         value = _senml_value(record)
         if value is None:
             continue
         name = base_name + str(record.get("n", ""))
-        t = base_time + _number(record.get("t", 0.0))
+        t = _number(base_time + _number(record.get("t", 0.0)))
         # RFC 8428: times below 2**28 are relative to now.
-        ts = now + t if t < 2**28 else t
+        ts = _number(now + t) if t < 2**28 else t
         points.append(
-            TelemetryPoint(name or sensor_id, value, str(record.get("u", base_unit)), ts)
+            TelemetryPoint(name or sensor_id, value, _senml_unit(record.get("u", base_unit)), ts)
         )
     if not points:
         raise BadPayload("bad_telemetry", "the SenML pack holds no value")
@@ -152,20 +221,55 @@ def _senml_value(record: dict[str, Any]) -> float | str | bool | None:
             raise BadPayload("bad_telemetry", "SenML 'vb' must be true or false")
         return bool(record["vb"])
     if "vs" in record:
-        return str(record["vs"])[:256]
+        try:
+            return _text_value(str(record["vs"]))
+        except ValueError as exc:
+            raise BadPayload("bad_telemetry", f"SenML 'vs': {exc}") from exc
     return None
 
 
+def _text_value(value: str) -> str:
+    """A text reading ("on", "wet"): short, visible, and encodable for the uplink."""
+    if len(value) > MAX_STRING_VALUE_CHARS or has_invisible(value):
+        raise ValueError(f"a text value is at most {MAX_STRING_VALUE_CHARS} visible characters")
+    return value
+
+
+def _senml_unit(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadPayload("bad_telemetry", "SenML 'u' and 'bu' must be strings")
+    try:
+        return _unit(value)
+    except ValueError as exc:
+        raise BadPayload("bad_telemetry", str(exc)) from exc
+
+
+def _unit(value: str) -> str:
+    if len(value) > MAX_UNIT_CHARS or has_invisible(value):
+        raise ValueError(f"a unit is at most {MAX_UNIT_CHARS} visible characters")
+    return value
+
+
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise BadPayload("bad_telemetry", f"expected a finite number, got {value!r}")
-    return float(value)
+    """A finite float, or BadPayload (a ValueError, so pydantic validators can raise it)."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise OverflowError
+        number = float(value)
+        if not math.isfinite(number):
+            raise OverflowError
+    except OverflowError:
+        raise BadPayload("bad_telemetry",
+                         f"expected a finite number, got {str(value)[:40]!r}") from None
+    return number
 
 
 def _load_json(payload: bytes) -> Any:
     try:
         return json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise BadPayload("bad_json", "payload nests too deeply") from None
+    except ValueError as exc:  # also UnicodeDecodeError and ints of more than 4300 digits
         raise BadPayload("bad_json", f"payload is not valid UTF-8 JSON: {exc}") from exc
 
 

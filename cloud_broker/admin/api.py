@@ -1,20 +1,23 @@
 """The broker's admin HTTP API: fleet, commands, enrolment tokens, usage.
 
-Every route under ``/api`` needs ``Authorization: Bearer <admin token>``. The ``cloud-broker``
-CLI is a client of this API, so it works against a running broker, local or remote.
+Every route under ``/api`` needs ``Authorization: Bearer <admin token>`` with a role high
+enough for it (``auth.py``: viewer reads, operator acts, admin manages credentials); every
+mutating call is audited. The ``cloud-broker`` CLI is a client of this API, so it works
+against a running broker, local or remote.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloud_broker.admin.auth import Guard, access_routes
+from cloud_broker.admin.dashboard import dashboard_routes
 from cloud_broker.fleet import (
     Artefact,
     ArtefactStore,
@@ -68,25 +71,18 @@ def command_json(c: CommandRecord) -> dict[str, Any]:
             "result": json.loads(c.result_json) if c.result_json else None}
 
 
-def _checker(admin_token: str) -> Callable[[str], None]:
-    def check(authorization: Annotated[str, Header()] = "") -> None:
-        given = authorization.removeprefix("Bearer ").strip()
-        if not given or not hmac.compare_digest(given, admin_token):
-            raise HTTPException(401, "missing or wrong admin token (Authorization: Bearer ...)")
-
-    return check
-
-
-def admin_routes(store: FleetStore, admin_token: str,
+def admin_routes(store: FleetStore, guard: Guard,
                  usage: Callable[[], dict[str, Any]]) -> APIRouter:
-    """The ``/api`` routes, checked against the admin token."""
-    api = APIRouter(prefix="/api", dependencies=[Depends(_checker(admin_token))])
+    """The ``/api`` routes for the fleet, each checked for its role."""
+    viewer = guard.require("viewer")
+    operator, admin = guard.require("operator"), guard.require("admin")
+    api = APIRouter(prefix="/api")
 
-    @api.get("/gateways")
+    @api.get("/gateways", dependencies=[Depends(viewer)])
     def list_gateways() -> list[dict[str, Any]]:
         return [gateway_json(g) for g in store.gateways()]
 
-    @api.get("/gateways/{device_id}")
+    @api.get("/gateways/{device_id}", dependencies=[Depends(viewer)])
     def show_gateway(device_id: str) -> dict[str, Any]:
         gateway = store.gateway(device_id)
         if gateway is None:
@@ -94,29 +90,34 @@ def admin_routes(store: FleetStore, admin_token: str,
         return {**gateway_json(gateway),
                 "commands": [command_json(c) for c in store.commands(device_id)[:20]]}
 
-    @api.post("/gateways/{device_id}/revoke")
-    def revoke(device_id: str) -> dict[str, Any]:
-        if not store.revoke(device_id):
-            raise HTTPException(404, f"no gateway {device_id!r}")
+    @api.post("/gateways/{device_id}/revoke", dependencies=[Depends(admin)])
+    def revoke(device_id: str, request: Request) -> dict[str, Any]:
+        with guard.audited(request, "gateway.revoked", device_id):
+            if not store.revoke(device_id):
+                raise HTTPException(404, f"no gateway {device_id!r}")
         return {"revoked": device_id}
 
-    @api.post("/commands")
-    def send_command(body: CommandBody) -> dict[str, Any]:
-        targets = _targets(store, body.device, body.tag)
-        ids = [store.add_command(t, body.name, json.dumps(body.args), body.ttl_s)
-               for t in targets]
+    @api.post("/commands", dependencies=[Depends(operator)])
+    def send_command(body: CommandBody, request: Request) -> dict[str, Any]:
+        target = f"device:{body.device}" if body.device else f"tag:{body.tag}"
+        with guard.audited(request, "command.sent", target, {"name": body.name, "args": body.args}):
+            targets = _targets(store, body.device, body.tag)
+            ids = [store.add_command(t, body.name, json.dumps(body.args), body.ttl_s)
+                   for t in targets]
         return {"commands": [{"device": t, "id": i} for t, i in zip(targets, ids, strict=True)]}
 
-    @api.get("/commands")
+    @api.get("/commands", dependencies=[Depends(viewer)])
     def list_commands(device: str | None = None) -> list[dict[str, Any]]:
         return [command_json(c) for c in store.commands(device)]
 
-    @api.post("/tokens")
-    def create_token(body: TokenBody) -> dict[str, Any]:
-        token = store.create_enrol_token(site=body.site, tags=body.tags, ttl_s=body.ttl_s)
+    @api.post("/tokens", dependencies=[Depends(operator)])
+    def create_token(body: TokenBody, request: Request) -> dict[str, Any]:
+        with guard.audited(request, "enrol_token.created", f"site:{body.site}",
+                           {"tags": body.tags, "ttl_s": body.ttl_s}):
+            token = store.create_enrol_token(site=body.site, tags=body.tags, ttl_s=body.ttl_s)
         return {"token": token, "site": body.site, "tags": body.tags}
 
-    @api.get("/usage")
+    @api.get("/usage", dependencies=[Depends(viewer)])
     def show_usage() -> dict[str, Any]:
         return usage()
 
@@ -136,16 +137,20 @@ def _targets(store: FleetStore, device: str | None, tag: str | None) -> list[str
     return found
 
 
-def create_app(store: FleetStore, admin_token: str, usage: Callable[[], dict[str, Any]],
-               extra: list[APIRouter] | None = None) -> FastAPI:
-    """The broker's HTTP application."""
+def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
+               extra: list[APIRouter] | None = None, *,
+               rollouts: RolloutController | None = None) -> FastAPI:
+    """The broker's HTTP application: admin API, audit log, dashboard, and extra routes."""
     app = FastAPI(title="nanogate broker", docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(admin_routes(store, admin_token, usage))
+    app.include_router(admin_routes(store, guard, usage))
+    app.include_router(access_routes(guard))
+    app.include_router(dashboard_routes(store, guard, usage, rollouts,
+                                        offline_after_s=OFFLINE_AFTER_S))
     for router in extra or []:
         app.include_router(router)
     return app
@@ -158,52 +163,60 @@ def artefact_json(a: Artefact) -> dict[str, Any]:
 
 
 def rollout_routes(rollouts: RolloutController, artefacts: ArtefactStore,
-                   admin_token: str) -> APIRouter:
-    """``/api/artefacts`` and ``/api/rollouts``, checked against the admin token."""
-    api = APIRouter(prefix="/api", dependencies=[Depends(_checker(admin_token))])
+                   guard: Guard) -> APIRouter:
+    """``/api/artefacts`` and ``/api/rollouts``: viewers read, operators act."""
+    viewer, operator = guard.require("viewer"), guard.require("operator")
+    api = APIRouter(prefix="/api")
 
-    @api.put("/artefacts/{kind}/{name}/{version}")
-    async def put_artefact(kind: str, name: str, version: str,
-                           request: Request) -> dict[str, Any]:
-        try:
-            return artefact_json(artefacts.put(kind, name, version, await request.body()))
-        except ValueError as exc:
-            raise HTTPException(409 if "immutable" in str(exc) else 422, str(exc)) from exc
+    @api.put("/artefacts/{kind}/{name}/{version}", dependencies=[Depends(operator)])
+    async def put_artefact(kind: str, name: str, version: str, request: Request) -> dict[str, Any]:
+        data = await request.body()
+        with guard.audited(request, "artefact.pushed", f"{name} {version}",
+                           {"kind": kind, "size": len(data)}):
+            try:
+                return artefact_json(artefacts.put(kind, name, version, data))
+            except ValueError as exc:
+                raise HTTPException(409 if "immutable" in str(exc) else 422, str(exc)) from exc
 
-    @api.get("/artefacts")
+    @api.get("/artefacts", dependencies=[Depends(viewer)])
     def list_artefacts(name: str | None = None) -> list[dict[str, Any]]:
         return [artefact_json(a) for a in artefacts.artefacts(name)]
 
-    @api.get("/artefacts/key")
+    @api.get("/artefacts/key", dependencies=[Depends(viewer)])
     def signing_key() -> dict[str, str]:
         return {"public_key": artefacts.public_key}
 
-    @api.post("/rollouts")
-    def create_rollout(body: RolloutSpec) -> dict[str, Any]:
-        try:
-            return status_json(rollouts.create(body, time.time()))
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from exc
+    @api.post("/rollouts", dependencies=[Depends(operator)])
+    def create_rollout(body: RolloutSpec, request: Request) -> dict[str, Any]:
+        with guard.audited(request, "rollout.created", f"{body.artefact} {body.version}",
+                           body.model_dump(include={"tag", "devices", "waves", "soak_s"})):
+            try:
+                return status_json(rollouts.create(body, time.time()))
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from exc
 
-    @api.get("/rollouts")
+    @api.get("/rollouts", dependencies=[Depends(viewer)])
     def list_rollouts() -> list[dict[str, Any]]:
         return [status_json(rollouts.status(r.id)) for r in rollouts.rollouts()]
 
-    @api.get("/rollouts/{rollout_id}")
+    @api.get("/rollouts/{rollout_id}", dependencies=[Depends(viewer)])
     def show_rollout(rollout_id: str) -> dict[str, Any]:
         try:
             return status_json(rollouts.status(rollout_id))
         except KeyError as exc:
             raise HTTPException(404, f"no rollout {rollout_id!r}") from exc
 
-    @api.post("/rollouts/{rollout_id}/{action}")
-    def act_on_rollout(rollout_id: str, action: str) -> dict[str, Any]:
+    @api.post("/rollouts/{rollout_id}/{action}", dependencies=[Depends(operator)])
+    def act_on_rollout(rollout_id: str, action: str,
+                       request: Request) -> dict[str, Any]:
         verbs = {"pause": rollouts.pause, "resume": rollouts.resume, "abort": rollouts.abort}
         if action not in verbs:
             raise HTTPException(404, f"unknown action {action!r}: pause, resume or abort")
-        try:
-            return status_json(verbs[action](rollout_id, time.time()))
-        except KeyError as exc:
-            raise HTTPException(404, f"no rollout {rollout_id!r}") from exc
+        past = {"pause": "paused", "resume": "resumed", "abort": "aborted"}[action]
+        with guard.audited(request, f"rollout.{past}", rollout_id):
+            try:
+                return status_json(verbs[action](rollout_id, time.time()))
+            except KeyError as exc:
+                raise HTTPException(404, f"no rollout {rollout_id!r}") from exc
 
     return api

@@ -63,7 +63,29 @@ CREATE TABLE rollout_targets (
     detail TEXT DEFAULT '', PRIMARY KEY (rollout_id, device_id))
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Admin tokens with roles (only hashes stored) and the audit log of admin actions.
+_V3 = """
+CREATE TABLE admin_tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL, created {real} NOT NULL, created_by TEXT NOT NULL DEFAULT '',
+    revoked {real});
+CREATE UNIQUE INDEX admin_tokens_live_name ON admin_tokens (name) WHERE revoked IS NULL;
+CREATE TABLE audit_log (
+    id TEXT PRIMARY KEY, ts {real} NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', args TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL);
+CREATE INDEX audit_log_by_ts ON audit_log (ts);
+CREATE INDEX escalations_by_device ON escalations (device_id, created)
+"""
+
+# The one client certificate serial each gateway may present over mTLS.
+_V4 = """
+CREATE TABLE device_certificates (
+    device_id TEXT PRIMARY KEY, serial TEXT NOT NULL, not_after {real} NOT NULL,
+    issued {real} NOT NULL)
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 
 def migrate(db: Database) -> int:

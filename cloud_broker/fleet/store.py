@@ -51,6 +51,8 @@ class EscalationRecord:
     state: str  # "pending" | "done"
     response: bytes = b""  # serialised EscalateResponse once done
     created: float = 0.0
+    outcome: str = ""  # "ok" or the error code, once done
+    finished: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ class FleetStore(Protocol):
     def finish_escalation(self, key: str, response: bytes, outcome: str) -> None: ...
     def release_escalation(self, key: str) -> None: ...
     def escalation(self, key: str) -> EscalationRecord | None: ...
+    def recent_escalations(self, device_id: str, limit: int = 20) -> list[EscalationRecord]: ...
     def store_uploads(self, device_id: str, items: list[dict[str, Any]]) -> list[str]: ...
     def add_command(self, device_id: str, name: str, args_json: str, ttl_s: float) -> str: ...
     def take_commands(self, device_id: str, limit: int) -> list[CommandRecord]: ...
@@ -235,6 +238,14 @@ class SqlFleetStore:
             return None
         return EscalationRecord(row["key"], row["device_id"], row["state"],
                                 bytes(row["response"] or b""), row["created"])
+
+    def recent_escalations(self, device_id: str, limit: int = 20) -> list[EscalationRecord]:
+        """A gateway's newest escalations, without their stored answers."""
+        rows = self._db.all("SELECT key, device_id, state, outcome, created, finished "
+                            "FROM escalations WHERE device_id = ? ORDER BY created DESC LIMIT ?",
+                            (device_id, limit))
+        return [EscalationRecord(r["key"], r["device_id"], r["state"], b"", r["created"],
+                                 r["outcome"] or "", r["finished"]) for r in rows]
 
     # uploads ------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from edge_agent.sync.grpc import GrpcTransport
 from edge_agent.sync.link import Link, escalate_request
+from edge_agent.sync.mqtt_transport import MqttTransport, mqtt_transport
 from edge_agent.sync.transport import Identity, Transport
 
-__all__ = ["GrpcTransport", "Identity", "Link", "Transport", "escalate_request"]
+__all__ = ["GrpcTransport", "Identity", "Link", "MqttTransport", "Transport", "escalate_request",
+           "mqtt_transport"]

@@ -8,6 +8,7 @@ and punctuation are added at random. Training-only.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import string
@@ -28,9 +29,13 @@ _SLOT = re.compile(r"\{(\w+)\}")
 _SHARED = ("{chat}", "{chat} {chat2}", "{garble}")
 _PREFIXES = ("please ", "hey, ", "can you ", "could you ", "gateway, ", "hi, ", "ok ", "quick: ",
              "hey gateway ", "hello, ", "um ", "so ", "quick question: ", "yo ", "excuse me, ",
-             "sorry, ", "ok so ", "hi there, ")
+             "sorry, ", "ok so ", "hi there, ", "good morning. ", "hi gateway! ", "hello there. ",
+             "sorry to bother you, ", "one more thing: ", "also, ", "question: ", "right, ",
+             "quick one - ", "morning! ", "hey there. ", "hi, quick question. ")
 _SUFFIXES = (" please", " thanks", " now", " asap", " for me", " thx", " pls", " right now",
-             " thank you", " cheers", " please?", " when you can", ", thanks!", " ta")
+             " thank you", " cheers", " please?", " when you can", ", thanks!", " ta",
+             ". thanks in advance", "? thanks", " if you can", " if possible", ". cheers",
+             " please and thank you", " thanks a lot", " when you get a chance", ". thank you!")
 _KEYS = "qwertyuiopasdfghjklzxcvbnm"
 # Frames around a whole request; escalate gets both kinds, so a frame never decides the route.
 _ASKING = ("can you tell me ", "do you know ", "I'd like to know ", "I want to know ", "tell me ",
@@ -47,6 +52,7 @@ class Example:
     intent: Intent
     device: str = ""
     area: str = ""
+    fold: int = -1  # phrasing-template group (index % 7); -1 for templates in every split
 
     def names(self) -> frozenset[str]:
         """Name keys of its device and area, as the gateway's registry would hold them."""
@@ -169,6 +175,10 @@ def render(template: str, split: Split, rng: random.Random) -> Example:
     return Example(text, "escalate", device=device, area=used.get("area", ""))
 
 
+def _text(template: str, split: Split, rng: random.Random) -> str:
+    return render(template, split, rng).text
+
+
 def _in_split(index: int, template: str, split: CorpusSplit) -> bool:
     if template in _SHARED:
         return True
@@ -176,14 +186,38 @@ def _in_split(index: int, template: str, split: CorpusSplit) -> bool:
 
 
 TEMPLATES: dict[Intent, tuple[str, ...]] = {
-    "query_state": templates.QUERY_STATE + templates.QUERY_STATE_MORE,
-    "query_history": templates.QUERY_HISTORY + templates.QUERY_HISTORY_MORE,
-    "set_actuator": templates.SET_ACTUATOR + templates.SET_ACTUATOR_MORE,
-    "list_devices": templates.LIST_DEVICES + templates.LIST_DEVICES_MORE,
-    "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE,
+    "query_state": templates.QUERY_STATE + templates.QUERY_STATE_MORE
+    + templates.QUERY_STATE_FOURTH,
+    "query_history": templates.QUERY_HISTORY + templates.QUERY_HISTORY_MORE
+    + templates.QUERY_HISTORY_FOURTH,
+    "set_actuator": templates.SET_ACTUATOR + templates.SET_ACTUATOR_MORE
+    + templates.SET_ACTUATOR_FOURTH,
+    "list_devices": templates.LIST_DEVICES + templates.LIST_DEVICES_MORE
+    + templates.LIST_DEVICES_FOURTH,
+    "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE
+    + templates.LIST_ALERTS_FOURTH,
     "escalate": escalations.ESCALATE + escalations.ESCALATE_MORE
-    + escalations.ESCALATE_FAMILIES,
+    + escalations.ESCALATE_FAMILIES + escalations.ESCALATE_FOURTH,
 }
+
+
+def compose(text: str, intent: Intent, again: Callable[[], str], split: Split,
+            rng: random.Random) -> str | None:
+    """Sometimes make an escalate request from a local one: add a judgement, a time, a command.
+
+    Every local template then has escalating neighbours in its own fold, so "what's the level
+    in tank 1? is that normal" and "turn on pump 2 at 6 pm" escalate in every phrasing.
+    """
+    if intent == "escalate" or rng.random() >= (0.2 if intent == "set_actuator" else 0.06):
+        return None
+    sep = rng.choice(("? ", ". ", ", ", " - ", " and ", "! "))
+    choice = rng.randrange(3) if intent == "set_actuator" else 0
+    if choice == 0:
+        return text + sep + rng.choice(_halves(escalations.JUDGEMENT, split))
+    if choice == 1:
+        later = rng.choice(_halves(escalations.LATER, split))
+        return f"{later} {text}" if rng.random() < 0.3 else f"{text} {later}"
+    return text + rng.choice(_halves(escalations.JOINS, split)) + again()
 
 
 def own_examples(split: CorpusSplit, per_template: int, rng: random.Random) -> list[Example]:
@@ -197,8 +231,14 @@ def own_examples(split: CorpusSplit, per_template: int, rng: random.Random) -> l
             count = per_template * (8 if template in _SHARED else 1)
             for _ in range(count):
                 ex = render(template, vocab_split, rng)
-                text = roughen(frame(ex.text, intent, rng), rng)
-                out.append(Example(text, intent, ex.device, ex.area))
+                fold = -1 if template in _SHARED else index % 7
+                out.append(Example(roughen(frame(ex.text, intent, rng), rng), intent, ex.device,
+                                   ex.area, fold))
+                again = functools.partial(_text, template, vocab_split, rng)
+                composed = compose(ex.text, intent, again, vocab_split, rng)
+                if composed is not None:
+                    out.append(Example(roughen(composed, rng), "escalate", ex.device, ex.area,
+                                       fold))
     return out
 
 
@@ -210,8 +250,8 @@ def build(split: CorpusSplit, *, seed: int, per_template: int = 40,
     if with_hass:
         from edge_agent.triage import hass
 
-        examples += [Example(roughen(text, rng), intent)
-                     for text, intent in hass.sample(split, hass_per_template, rng)]
+        examples += [Example(roughen(text, rng), intent, fold=fold)
+                     for text, intent, fold in hass.sample(split, hass_per_template, rng)]
     unique = list({e.text.lower(): e for e in reversed(examples)}.values())[::-1]
     rng.shuffle(unique)
     return unique

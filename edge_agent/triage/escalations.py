@@ -187,6 +187,64 @@ ESCALATE_FAMILIES = (
     " (by|for) (whom|what|us)", "(can|could) you (learn|remember) (things|this|my name)",
 )
 
+# Fourth generation: families that reached only one fold, several ways in a row; requests of
+# two sentences where the second asks for judgement; "later" and other deferred commands.
+ESCALATE_FOURTH = (
+    "(tell me|explain) (everything|all you know|more|the details) about {act}",
+    "what (do you know|can you tell me) about {act}", "(describe|give me an overview of) {act}",
+    "(who|which company) (installed|maintains|serviced|supplied|built) {act}",
+    "when (was|did) {act} (installed|last serviced|commissioned|bought)",
+    "(who|what company) (made|manufactured|sold us) {act}",
+    "(later|tonight|tomorrow|in a bit|this evening) (<on>|<off>) {act}",
+    "(<on>|<off>) {act} (later|tonight|in an hour|tomorrow morning|after lunch)",
+    "(contrast|compare) {area} (and|with|to|versus) {area2}",
+    "(compare|contrast) {act} (with|and|to) {act2}", "how does {area} compare (to|with) {area2}",
+    "what (should|ought to) the {kind} (in|at|on|for) {area} be [set to]",
+    "what {kind} should {area} (have|be at|run at)", "what's the right {kind} for {area}",
+    "(is it|would it be) (safe|ok|fine|alright) to (open|close|stop|start|turn off) {act} [<now>]",
+    "can I (safely|) (open|close|stop|start) {act} [<now>]",
+    "(find out|work out|figure out|investigate) why {act} (is|was|keeps) (off|failing|tripping)",
+    "was the {kind} (in|on) {area} {window} (ok|normal|fine|good) for {topic}",
+    "is the {kind} (in|on) {area} (ok|good|fine|suitable) for {topic}",
+    "(were|are) you (trained|made|built|programmed) (by|for|with) (whom|what|us|which data)",
+    "who (trained|programmed|made|designed) you", "(remind|alert|ping|tell) me (when|if|once)"
+    " {sensor} (reaches|hits|drops below|goes over) {value}",
+    "(write|compose|make up) a (poem|song|joke|story|rap) about {topic}",
+    "(translate|how do you say) '{topic}' (in|into) (french|german|spanish|italian)",
+    "(estimate|calculate|work out) the (cost|price|energy bill) of running {act} (for|per) a"
+    " (day|week|month|year)", "(recommend|suggest|propose) a (maintenance|service|inspection)"
+    " (schedule|plan|interval) for {act}",
+    "<what> the {kind} (in|at) {area}? (is that|is it) (normal|ok|too high|too low|a problem)",
+    "the {kind} (in|at) {area} is {value}. (why|is that a problem|what should I do)",
+    "{act} (keeps tripping|stopped again|is noisy|is vibrating). (why|what should I check|any"
+    " ideas)", "(hi|hello|morning)(,|.|!) why is {act} (off|running|so loud|tripping)",
+    "<on> {act}. (then|after that|and then) (<off>|<open>|<close>) {act2}",
+    "(hi|hello|morning)(,|.|!) (what is|explain|tell me about) {topic}",
+    "{chat}. (what is|tell me about|explain) {topic}", "(thanks|ok|great)(.|!) {chat}",
+)
+
+# Pieces that turn a local request into one to escalate (``corpus.compose``): a second sentence
+# asking for judgement, a deferred time, a second command. Split in halves like TOPICS.
+JUDGEMENT = (
+    "is that normal", "is it ok", "why", "why is it so high", "what should I do", "should I worry",
+    "and explain why", "is that too high", "what does that mean", "is that a problem",
+    "is that safe", "why so low", "can you explain it", "what could cause that",
+    "and tell me if that's bad", "is that good for the plants", "how does it compare to last year",
+    "what do you recommend", "and what should it be", "is that within spec", "any idea why",
+    "is that dangerous", "and suggest a fix", "should I be concerned", "what's your advice",
+    "and predict tomorrow", "is that expected", "why did it change", "is it safe to leave",
+    "and what does it mean for the crop",
+)
+LATER = (
+    "at 6 pm", "tomorrow", "in 10 minutes", "later", "tonight", "after the shift",
+    "every morning", "on monday", "at 7 am", "in an hour", "at noon", "tomorrow morning",
+    "after lunch", "at midnight", "in half an hour", "on weekdays", "at sunset", "next week",
+    "in 5 minutes", "this evening", "at 9", "every night", "before the shift starts", "at dawn",
+    "in two hours",
+)
+JOINS = (" and ", " then ", ", then ", " and then ", ". after that ", ", and also ", " plus ",
+         ". then ", " & ", ", afterwards ")
+
 TOPICS = (
     "photosynthesis", "the french revolution", "ohm's law", "inflation", "blockchain",
     "quantum computing", "the roman empire", "climate change", "machine learning", "pid control",
@@ -210,6 +268,11 @@ TOPICS = (
     "poultry ventilation", "grain drying", "irrigation scheduling", "fertiliser", "weather",
     "the weather tomorrow", "the capital of france", "the speed of light", "paris", "tokyo",
     "bitcoin", "the meaning of life", "gravity", "electricity", "magnetism", "recycling",
+    "the human heart", "penicillin", "the industrial revolution", "world war two", "pyramids",
+    "the solar system", "artificial intelligence", "5g networks", "linux", "excel formulas",
+    "tax returns", "marketing", "first aid", "fire safety", "forklift training", "welding",
+    "concrete curing", "wine making", "dairy farming", "sheep shearing", "lawn care",
+    "houseplants", "the ocean", "sharks", "the amazon river", "opera", "basketball", "poetry",
 )
 CHAT = (
     "hello", "hi", "hey", "good morning", "good evening", "how are you", "thanks", "thank you",
@@ -240,5 +303,14 @@ CHAT = (
     "book a meeting", "set an alarm for 7", "what's on my calendar", "read my emails",
     "how do I get to the station", "where am I", "what language do you speak", "knock knock",
     "tell me a story", "let's play a game", "flip a coin", "roll a dice", "pick a number",
+    "one moment", "just a sec", "give me a minute", "hmm let me think", "interesting", "right",
+    "alright", "sounds good", "no thanks", "not now", "maybe later", "thanks a lot", "cheers",
+    "good job", "you're welcome", "how was your day", "what are you doing", "are you busy",
+    "do you like your job", "what's 2 plus 2", "how many days until christmas", "spell cat",
+    "what's the time in tokyo", "convert 10 miles to km", "how tall is the eiffel tower",
+    "tell me the news", "who won the game", "what should I eat", "I'm tired", "I'm hungry",
+    "happy birthday", "merry christmas", "lol ok", "haha", "ugh", "seriously?", "what now",
+    "and?", "so?", "anything else?", "that's all", "done", "stop", "go away", "come on",
 )
+
 

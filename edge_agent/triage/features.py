@@ -10,6 +10,7 @@ fixed number of buckets.
 from __future__ import annotations
 
 import itertools
+import re
 import zlib
 from collections.abc import Collection, Sequence
 from functools import lru_cache
@@ -17,9 +18,39 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.triage.delex import PLACEHOLDERS, delex
+from edge_agent.triage import lexicon
+from edge_agent.triage.delex import DEV, NUM, PLACEHOLDERS, WINDOW, delex
 
 DEFAULT_BUCKETS = 1 << 15
+# Sentence-level cues, each one extra hashed id: the mean over n-grams dilutes a lone "why" or
+# "if" in a long request, while one id per cue keeps its weight whatever the length.
+_WH = frozenset(("what", "whats", "which", "who", "where", "when", "how", "why", "is", "are",
+                 "was", "were", "does", "did", "do", "has", "have", "any"))
+_ORDER = frozenset(("turn", "switch", "set", "open", "close", "start", "stop", "shut", "put",
+                    "raise", "lower", "increase", "decrease", "run", "make", "bump", "dim",
+                    "power", "activate", "enable", "disable", "kill", "change", "adjust",
+                    "bring", "drive", "crank", "flip", "keep", "leave", "reduce", "boost"))
+_SHOW = frozenset(("show", "list", "display", "give", "tell", "get", "read", "check", "fetch",
+                   "report", "plot", "graph", "chart", "summarise", "summarize", "name"))
+_FRAME = frozenset(("please", "pls", "can", "could", "would", "will", "you", "hey", "hi",
+                    "hello", "ok", "okay", "so", "um", "quick", "gateway", "yo", "me", "just",
+                    "i", "d", "like", "want", "need", "to", "go", "ahead", "and", ",", ":"))
+_COND = frozenset(("if", "unless", "whenever", "once", "until", "after", "every", "each"))
+# Words of the gateway's world: a request with none of them ("one moment", "spell cat") is
+# chit-chat or garbage, whatever n-grams it happens to share with local requests.
+_DOMAIN = frozenset((
+    *lexicon.KIND_OF_WORD, *_ORDER, *PLACEHOLDERS, "on", "off", "open", "closed", "running",
+    "status", "state", "reading", "readings", "value", "setpoint", "history", "trend", "log",
+    "average", "mean", "max", "min", "peak", "total", "alarm", "alarms", "alert", "alerts",
+    "fault", "faults", "warning", "warnings", "error", "errors", "trips", "offline", "problems",
+    "device", "devices", "sensor", "sensors", "actuator", "actuators", "equipment", "hardware",
+    "pump", "pumps", "valve", "valves", "fan", "fans", "heater", "heaters", "light", "lights",
+    "lamp", "motor", "motors", "meter", "meters", "tank", "chiller", "boiler", "connected",
+    "installed", "inventory", "speed", "level", "humidity", "pressure", "co2", "flow",
+))
+_BREAK = re.compile(r"[.?!]+\s+(?=\w)")  # a sentence ends and another begins
+_REASON = frozenset(("why", "should", "explain", "plan", "compare", "recommend", "predict",
+                     "safe", "normal", "cause", "suggest", "schedule", "forecast", "mean"))
 
 
 def tokens(text: str, names: Collection[str] = ()) -> list[str]:
@@ -59,7 +90,26 @@ def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
         ids.extend(_word_ids(word, buckets))
     marked = ["^", *words, "$"]
     ids.extend(_pair_id(a, b, buckets) for a, b in itertools.pairwise(marked))
+    ids.extend(_crc(f"f {cue}", buckets) for cue in cues(words, text))
     return ids
+
+
+def cues(words: Sequence[str], text: str = "") -> list[str]:
+    """Sentence-level cues of a delexicalised request: its opening, placeholders, reasoning."""
+    present = set(words)
+    sentences = len(_BREAK.findall(text)) + 1
+    head = next((w for w in words if w not in _FRAME), "")
+    found = [f"len{min(len(words) // 3, 6)}", "dev" if DEV in present else "nodev",
+             "domain" if not present.isdisjoint(_DOMAIN) else "nodomain"]
+    found += [name for name, hit in (
+        ("wh", head in _WH), ("order", head in _ORDER), ("show", head in _SHOW),
+        ("why", "why" in present or ("how", "come") in set(itertools.pairwise(words))),
+        ("value", NUM in present), ("window", WINDOW in present),
+        ("devs", words.count(DEV) > 1), ("cond", not present.isdisjoint(_COND)),
+        ("then", "then" in present or "and" in present), ("q", "?" in present),
+        ("reason", not present.isdisjoint(_REASON)), ("sentences", sentences > 1),
+    ) if hit]
+    return found
 
 
 def pack(

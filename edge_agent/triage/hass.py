@@ -56,11 +56,12 @@ def _slot_lists(vocab: Vocab) -> dict[str, Any]:
     }
 
 
-def sample(split: str, per_template: int, rng: random.Random) -> Iterator[tuple[str, Intent]]:
-    """(text, intent) pairs from the Home Assistant templates that fall in this split.
+def sample(split: str, per_template: int,
+           rng: random.Random) -> Iterator[tuple[str, Intent, int]]:
+    """(text, intent, fold) from the Home Assistant templates that fall in this split.
 
     Sentence templates are assigned to a split by their index within each intent: index % 7 in
-    0-4 trains, 5 validates, 6 is held out.
+    0-4 trains, 5 validates, 6 is held out; the fold is that index % 7.
     """
     import home_assistant_intents
     from hassil.intents import Intents
@@ -92,4 +93,4 @@ def sample(split: str, per_template: int, rng: random.Random) -> Iterator[tuple[
                     400,
                 ))
                 for text in rng.sample(texts, min(per_template, len(texts))):
-                    yield _SPACES.sub(" ", _fill_ranges(text, rng)).strip(), ours
+                    yield _SPACES.sub(" ", _fill_ranges(text, rng)).strip(), ours, index % 7

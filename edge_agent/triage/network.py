@@ -32,6 +32,7 @@ class Hyper:
     lr: float = 0.01
     dropout: float = 0.6
     l2: float = 1e-5
+    smoothing: float = 0.0  # label smoothing: the gold class gets 1 - s, the rest share s
 
 
 @dataclass(slots=True)
@@ -113,8 +114,8 @@ def _step(w: Weights, opt: _Adam, ids: I64, mask: F32, labels: I64, hyper: Hyper
     hidden = np.maximum(pre, 0.0)
     probs = softmax(hidden @ w.w2 + w.b2)
     loss = float(-np.log(probs[np.arange(n), labels] + 1e-9).mean())
-    d_out = probs
-    d_out[np.arange(n), labels] -= 1.0
+    d_out = probs - hyper.smoothing / probs.shape[1]
+    d_out[np.arange(n), labels] -= 1.0 - hyper.smoothing
     d_out *= (class_weight[labels] / n)[:, None]
     d_hidden = (d_out @ w.w2.T) * (pre > 0)
     d_pooled = d_hidden @ w.w1.T / count

@@ -263,3 +263,71 @@ LIST_ALERTS_MORE = (
     "<devs> that (stopped reporting|went offline|lost connection)", "is anything offline",
     "(any|which) (sensors|readings) (are|look) (abnormal|off|out of limits)",
 )
+
+# Fourth generation: phenomena that reached only one fold (so training never saw them), written
+# several ways in a row so that consecutive indices spread each one over every fold; terse
+# status forms, polite openers and closers, and requests of two sentences.
+QUERY_STATE_FOURTH = (
+    "{kind} {area} [<pls>]", "show [me] [the] {kind} (in|for|at|of) {area}", "{area} {kind} please",
+    "(display|pull up|give me|get me) the {kind} (in|of|for|at) {area}", "{kind} (in|at) {area}?",
+    "{kind} for {area} (please|pls|thanks|thx)", "[the] {kind} level (in|at|of) {area}",
+    "(hi|hello|morning|hey there)(,|.|!) <what> the {kind} (in|at|on) {area}",
+    "<what> the {kind} (in|at) {area}(?|.) (thanks|cheers|thank you)",
+    "(sorry to bother you|quick one|one question)(,|.|:) is {act} (on|running|open)",
+    "{sensor} (status|state|now|reading please)", "(status|reading|value|level) {sensor}",
+    "what's {act}'s (status|state)", "(give me|show me|show) [the] status (of|for|on) {act}",
+    "(current|latest|live) {kind} (in|at|for) {area} [<pls>]", "[the] {kind} (in|at) {area} now",
+    "is {act} (active|enabled|powered|working|on) [right now]", "how's {dev} (looking|doing)",
+    "tell me the {kind} (in|at|on) {area}",
+    "I'd like the {kind} (reading|value) (for|in|at) {area}",
+    "(read|poll|query) {dev} [<now>]", "what's the (status|state) of {act}",
+    "(check|look at) {sensor} [<pls>]", "{dev} (status|state) [<pls>]",
+    "(could|can) you (show|tell) me the {kind} (in|at|on) {area} [<pls>]",
+    "(please|pls|kindly) (show|give) me the {kind} (in|for|at) {area}",
+    "{area} (status|conditions) [<now>]", "what's it like in {area} [<now>]",
+)
+QUERY_HISTORY_FOURTH = (
+    "<what> the {kind} (stats|statistics) (of|for) {sensor} {window}",
+    "(plot|graph|chart) [the] {kind} (in|for|at) {area} {window}",
+    "{kind} (in|at) {area} {window}?", "(hi|hello|morning)(,|.|!) {agg} {kind} (in|at) {area}"
+    " {window}", "how (did|has) {sensor} (done|behaved|looked) {window}",
+    "show me {sensor} {window} [<pls>]", "{agg} {kind} (of|for|at) {sensor} {window} [<pls>]",
+)
+SET_ACTUATOR_FOURTH = (
+    "(limit|cap|clamp|restrict) {act} (to|at) {value}", "(limit|cap) the (speed|output|flow|power)"
+    " of {act} to {value}", "(throttle|limit) {act} (back|down) to {value}",
+    "<set> {act} to (full|half|max|min|maximum|minimum) [power|speed|output]",
+    "(run|put) {act} (at|on) (full|half|max|min) [power|speed]",
+    "{act} to (full|half|max|min) [power|speed]",
+    "{act} (on|off|open|closed) (please|pls|thanks|now)",
+    "(i want|i need|we need|get|have) {act} (on|off|open|closed|running|stopped)",
+    "(hi|hello|morning|hey)(,|.|!) <on> {act} [<pls>]",
+    "<off> {act}(.|!) (thanks|cheers|thank you)",
+    "(sorry|excuse me|quick one)(,|.) (can|could) you <off> {act}",
+    "(please|kindly|pls) <on> {act}",
+    "<off> {act} (please|pls|kindly|thanks)", "<on> (the|my|our) {act}",
+    "(can|could|would) you [please|kindly] <set> {act} to {value}",
+    "<down> {act} (to|by) {value} [<pls>]", "go ahead and <set> {act} to {value}",
+    "(please|kindly) <up> {act} to {value}", "set [the] {area} setpoint to {value}",
+    "<up> the {area} setpoint (to|by) {value}", "(change|move) the setpoint (of|for|in) {area} to"
+    " {value}", "(would you mind|could you) (turning|switching) (on|off) {act}",
+    "(i'd like|i want) {act} (at|set to|on) {value}",
+    "<close> {act} (please|now|fully|all the way)",
+)
+LIST_DEVICES_FOURTH = (
+    "(which|what) <devs> are (available|registered|installed|present) (in|on|at|across) {area}",
+    "(show|list|give me) [the] (available|registered|known|installed) <devs>",
+    "<devs> (in|on|at) {area}", "(device|sensor|equipment|asset) (list|inventory|register)",
+    "what (hardware|equipment|sensors|devices) (is|are) (connected|attached|linked) [to you|here]",
+    "what (do|can) you (see|monitor) (in|on|at) {area}", "(how many|which) <devs> are (in|on|at)"
+    " {area}", "(hi|hello)(,|.|!) <list> [all] [the] <devs>", "<list> [the] <devs>(.|!) thanks",
+)
+LIST_ALERTS_FOURTH = (
+    "(current|open|active|outstanding) <alarm> (on|for|at) {dev}", "<alarm> (for|on|at) {dev}"
+    " [<now>]", "(does|has) {dev} (have|got) [any] <alarm>",
+    "(show|list|get) (offline|disconnected|silent|unreachable) <devs>",
+    "(which|what) <devs> are (offline|not responding|disconnected)",
+    "(list|status of|show) [all] (current|open|active) (faults|trips|errors|alarms)",
+    "(do|did) we (have|get) [any] <alarm> [<now>|today]", "any <alarm> (in|on|at|from) {area}"
+    " [<now>]", "status of [the] <alarm>", "(hi|hello|morning)(,|.|!) any <alarm> [<now>]",
+)

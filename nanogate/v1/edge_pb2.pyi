@@ -7,30 +7,52 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EnrolRequest(_message.Message):
-    __slots__ = ("token", "requested_id", "site", "agent_version")
+    __slots__ = ("token", "requested_id", "site", "agent_version", "csr")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CSR_FIELD_NUMBER: _ClassVar[int]
     token: str
     requested_id: str
     site: str
     agent_version: str
-    def __init__(self, token: _Optional[str] = ..., requested_id: _Optional[str] = ..., site: _Optional[str] = ..., agent_version: _Optional[str] = ...) -> None: ...
+    csr: bytes
+    def __init__(self, token: _Optional[str] = ..., requested_id: _Optional[str] = ..., site: _Optional[str] = ..., agent_version: _Optional[str] = ..., csr: _Optional[bytes] = ...) -> None: ...
 
 class EnrolResponse(_message.Message):
-    __slots__ = ("device_id", "credential", "site", "tags", "artefact_public_key")
+    __slots__ = ("device_id", "credential", "site", "tags", "artefact_public_key", "certificate", "ca_certificate")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     ARTEFACT_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    CA_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     credential: str
     site: str
     tags: _containers.RepeatedScalarFieldContainer[str]
     artefact_public_key: str
-    def __init__(self, device_id: _Optional[str] = ..., credential: _Optional[str] = ..., site: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., artefact_public_key: _Optional[str] = ...) -> None: ...
+    certificate: bytes
+    ca_certificate: bytes
+    def __init__(self, device_id: _Optional[str] = ..., credential: _Optional[str] = ..., site: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., artefact_public_key: _Optional[str] = ..., certificate: _Optional[bytes] = ..., ca_certificate: _Optional[bytes] = ...) -> None: ...
+
+class RenewCertificateRequest(_message.Message):
+    __slots__ = ("csr",)
+    CSR_FIELD_NUMBER: _ClassVar[int]
+    csr: bytes
+    def __init__(self, csr: _Optional[bytes] = ...) -> None: ...
+
+class RenewCertificateResponse(_message.Message):
+    __slots__ = ("certificate", "ca_certificate", "not_after")
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    CA_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    certificate: bytes
+    ca_certificate: bytes
+    not_after: float
+    def __init__(self, certificate: _Optional[bytes] = ..., ca_certificate: _Optional[bytes] = ..., not_after: _Optional[float] = ...) -> None: ...
 
 class Health(_message.Message):
     __slots__ = ("cpu_percent", "memory_mb", "disk_free_mb", "outbox_depth", "escalation_rate", "local_answer_rate", "errors", "requests", "restarts")

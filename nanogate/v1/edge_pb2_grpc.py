@@ -74,6 +74,11 @@ class EdgeLinkStub:
                 request_serializer=nanogate_dot_v1_dot_edge__pb2.ArtefactRequest.SerializeToString,
                 response_deserializer=nanogate_dot_v1_dot_edge__pb2.ArtefactChunk.FromString,
                 _registered_method=True)
+        self.RenewCertificate = channel.unary_unary(
+                '/nanogate.v1.EdgeLink/RenewCertificate',
+                request_serializer=nanogate_dot_v1_dot_edge__pb2.RenewCertificateRequest.SerializeToString,
+                response_deserializer=nanogate_dot_v1_dot_edge__pb2.RenewCertificateResponse.FromString,
+                _registered_method=True)
 
 
 class EdgeLinkServicer:
@@ -135,6 +140,13 @@ class EdgeLinkServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenewCertificate(self, request, context):
+        """Exchange a certificate signing request for a new client certificate (mtls).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EdgeLinkServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -177,6 +189,11 @@ def add_EdgeLinkServicer_to_server(servicer, server):
                     servicer.FetchArtefact,
                     request_deserializer=nanogate_dot_v1_dot_edge__pb2.ArtefactRequest.FromString,
                     response_serializer=nanogate_dot_v1_dot_edge__pb2.ArtefactChunk.SerializeToString,
+            ),
+            'RenewCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenewCertificate,
+                    request_deserializer=nanogate_dot_v1_dot_edge__pb2.RenewCertificateRequest.FromString,
+                    response_serializer=nanogate_dot_v1_dot_edge__pb2.RenewCertificateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -395,6 +412,33 @@ class EdgeLink:
             '/nanogate.v1.EdgeLink/FetchArtefact',
             nanogate_dot_v1_dot_edge__pb2.ArtefactRequest.SerializeToString,
             nanogate_dot_v1_dot_edge__pb2.ArtefactChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenewCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nanogate.v1.EdgeLink/RenewCertificate',
+            nanogate_dot_v1_dot_edge__pb2.RenewCertificateRequest.SerializeToString,
+            nanogate_dot_v1_dot_edge__pb2.RenewCertificateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -83,11 +83,13 @@ def test_reasoning_and_out_of_scope_escalate(triage: Triage, text: str) -> None:
 @pytest.mark.parametrize(("text", "intent"), [
     ("what's the temperature in zone 3?", "query_state"),
     ("temperature in zone 9?", "query_state"),
-    ("what is the temperature in zone 3", "query_state"),
+    pytest.param("what is the temperature in zone 3", "query_state", marks=pytest.mark.xfail(
+        strict=True, reason="right intent, confidence 0.87 under the 0.92 threshold")),
     ("is pump 2 running?", "query_state"),
     ("current temperature of t-104", "query_state"),
     pytest.param("show me the humidity in zone 3", "query_state", marks=pytest.mark.xfail(
-        strict=True, reason="right intent, confidence 0.89 under the 0.9 threshold")),
+        strict=True, reason="right intent, confidence 0.85 under the 0.92 threshold")),
+    ("humidity zone 3", "query_state"),
     ("what's the tank 1 level?", "query_state"),
     ("average temperature in zone 3 over the last 10 minutes", "query_history"),
     ("turn off pump 2", "set_actuator"),
@@ -97,8 +99,8 @@ def test_reasoning_and_out_of_scope_escalate(triage: Triage, text: str) -> None:
     ("list the devices", "list_devices"),
     ("any alerts?", "list_alerts"),
 ], ids=["temp-zone3-q", "temp-zone9-terse", "temp-zone3-what-is", "pump-running", "t104",
-        "humidity-show-me", "tank-level", "avg-window", "pump-off", "fan-percent", "list-all",
-        "list", "list-the", "alerts"])
+        "humidity-show-me", "humidity-terse", "tank-level", "avg-window", "pump-off",
+        "fan-percent", "list-all", "list", "list-the", "alerts"])
 def test_product_requests_are_answered_locally(triage: Triage, text: str, intent: str) -> None:
     """The demo's and the integration tests' local requests route local with the right intent."""
     decision = triage.classify(text)

@@ -22,7 +22,10 @@ topic_prefix = "{prefix}"
 client_id = "edge-{prefix}"
 
 [cloud]
-address = "127.0.0.1:{grpc_port}"
+transport = "{transport}"
+address = "127.0.0.1:{edge_grpc_port}"
+mqtt_client_id = "uplink-{prefix}"
+mqtt_topic_root = "{prefix}/cloud"
 enrol_token = "test-token"
 escalate_timeout_s = {escalate_timeout}
 heartbeat_s = 1
@@ -64,6 +67,10 @@ site = "{site}"
 tags = ["test"]
 reusable = true
 
+[mqtt_uplink]
+enabled = {uplink}
+topic_root = "{prefix}/cloud"
+
 {backends}
 """
 
@@ -98,6 +105,7 @@ class Setup:
     http_port: int
     edge_config: Path
     broker_config: Path
+    transport: str = "grpc"  # how the edge reaches the broker: "grpc" or "mqtt"
 
     @property
     def ask_topic(self) -> str:
@@ -131,16 +139,19 @@ def fake_cloud() -> Iterator[FakeOpenAI]:
 def make_setup(tmp_path: Path) -> Callable[..., Setup]:
     """Write configs for one test with a unique topic prefix and free ports."""
 
-    def make(backends: str, escalate_timeout: float = 20.0) -> Setup:
+    def make(backends: str, escalate_timeout: float = 20.0, transport: str = "grpc") -> Setup:
         prefix = f"ngtest-{uuid.uuid4().hex[:10]}"
         grpc_port, http_port = free_port(), free_port()
         values = {"site": "lab", "prefix": prefix, "grpc_port": grpc_port,
-                  "http_port": http_port, "escalate_timeout": escalate_timeout}
+                  "http_port": http_port, "escalate_timeout": escalate_timeout,
+                  "transport": transport, "uplink": str(transport == "mqtt").lower(),
+                  # Over MQTT the edge's gRPC address leads nowhere: only MQTT can work.
+                  "edge_grpc_port": free_port() if transport == "mqtt" else grpc_port}
         edge = write_toml(tmp_path / "edge.toml",
                           EDGE_TOML.format(data=tmp_path / "edge", **values))
         broker = write_toml(tmp_path / "broker.toml", BROKER_TOML.format(
             data=tmp_path / "broker", backends=backends, **values))
-        return Setup(tmp_path, prefix, "lab", grpc_port, http_port, edge, broker)
+        return Setup(tmp_path, prefix, "lab", grpc_port, http_port, edge, broker, transport)
 
     return make
 

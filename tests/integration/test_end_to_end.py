@@ -86,11 +86,12 @@ def test_mqtt311_client_gets_reply_on_reply_to(
     probe.close()
 
 
+@pytest.mark.parametrize("transport", ["grpc", "mqtt"])
 def test_hard_question_is_escalated_to_openai_compatible_backend(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
-        processes: list[Daemon]) -> None:
-    """A reasoning question goes through the gRPC broker to the cloud model and back."""
-    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
+        processes: list[Daemon], transport: str) -> None:
+    """A reasoning question goes through the broker (gRPC or MQTT) to the cloud model and back."""
+    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url), transport=transport)
     _running(setup, processes)
     reply_topic = f"{setup.prefix}/app/replies"
     probe = MqttProbe([reply_topic])

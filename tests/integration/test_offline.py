@@ -8,6 +8,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import pytest
+
 from tests.harness import Daemon, FakeOpenAI, MqttProbe
 from tests.integration.conftest import FAKE_BACKEND, Setup, start
 
@@ -25,11 +27,13 @@ def _ask(probe: MqttProbe, setup: Setup, n: int, text: str, reply_topic: str) ->
                   response_topic=reply_topic, correlation=f"corr-{n}".encode())
 
 
+@pytest.mark.parametrize("transport", ["grpc", "mqtt"])
 def test_queued_requests_survive_a_crash_and_are_answered_once(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
-        processes: list[Daemon]) -> None:
+        processes: list[Daemon], transport: str) -> None:
     """Broker down → queued; SIGKILL the edge; broker up → every request answered exactly once."""
-    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url), escalate_timeout=5)
+    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url), escalate_timeout=5,
+                       transport=transport)
     reply_topic = f"{setup.prefix}/app/replies"
     probe = MqttProbe([reply_topic])
     edge = start(processes, setup.edge())
