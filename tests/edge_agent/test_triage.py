@@ -83,12 +83,10 @@ def test_reasoning_and_out_of_scope_escalate(triage: Triage, text: str) -> None:
 @pytest.mark.parametrize(("text", "intent"), [
     ("what's the temperature in zone 3?", "query_state"),
     ("temperature in zone 9?", "query_state"),
-    pytest.param("what is the temperature in zone 3", "query_state", marks=pytest.mark.xfail(
-        strict=True, reason="right intent, confidence 0.87 under the 0.92 threshold")),
+    ("what is the temperature in zone 3", "query_state"),
     ("is pump 2 running?", "query_state"),
     ("current temperature of t-104", "query_state"),
-    pytest.param("show me the humidity in zone 3", "query_state", marks=pytest.mark.xfail(
-        strict=True, reason="right intent, confidence 0.85 under the 0.92 threshold")),
+    ("show me the humidity in zone 3", "query_state"),
     ("humidity zone 3", "query_state"),
     ("what's the tank 1 level?", "query_state"),
     ("average temperature in zone 3 over the last 10 minutes", "query_history"),
