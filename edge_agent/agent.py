@@ -90,7 +90,8 @@ class EdgeAgent:
             triage=self.triage, skills=self.skills, registry=self.registry, outbox=self.outbox,
             link=self.link, publish=self._publish_reply, default_reply_topic=self.topics.replies,
             escalation_ttl_s=config.outbox.escalation_ttl_s,
-            max_payload_bytes=config.mqtt.max_payload_bytes)
+            max_payload_bytes=config.mqtt.max_payload_bytes,
+            max_requests_per_min=config.mqtt.max_requests_per_min_per_requester)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key)
         self.updates.restore()
