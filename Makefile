@@ -7,9 +7,11 @@ EXTRAS := broker,demo,train,dev,metrics
 
 .PHONY: install demo test lint typecheck protos check-protos bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml deploy/llama/install.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# llama.cpp built for any x86-64 CPU, not this one's (see deploy/llama/install.sh)
+	sh deploy/llama/install.sh $(BIN)/python --quiet
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
