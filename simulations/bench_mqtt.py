@@ -1,11 +1,12 @@
 """MQTT figures: a local answer end to end through Mosquitto, beside a raw paho echo.
 
-The edge agent runs as a real process; requests go through a Mosquitto started for the run
-with the gateway settings of ``deploy/mosquitto`` (``set_tcp_nodelay true``) on a free loopback
-port, with MQTT 5 request/response. The baseline is a bare paho client that echoes each
-request to its response topic, through the same broker, measured the same way in the same run.
-Also:
-telemetry ingest rate (in-process, and end to end) and the daemon's resident memory.
+The edge agent runs as a real process; requests go through a Mosquitto started for the run on
+a free loopback port, with MQTT 5 request/response, twice: with the machine's stock settings
+(what most gateways run, Nagle on) and with the gateway settings of ``deploy/mosquitto``
+(``set_tcp_nodelay true``). Each is asked by a QoS 0 requester (``mosquitto_rr``'s default) and
+a QoS 1 requester. The baseline is a bare paho client that echoes each request to its response
+topic, through the same broker, measured the same way in the same run.
+Also: telemetry ingest rate (in-process, and end to end) and the daemon's resident memory.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ unit = "Cel"
 class Requester:
     """A paho MQTT 5 client that sends requests and matches replies by correlation data."""
 
-    def __init__(self, reply_topic: str, port: int) -> None:
+    def __init__(self, reply_topic: str, port: int, qos: int = 1) -> None:
         self._reply_topic = reply_topic
+        self.qos = qos
         self._waiting: dict[bytes, tuple[float, threading.Event]] = {}
         self.latencies: list[float] = []
         self.routes: dict[str, int] = {}
@@ -87,7 +89,7 @@ class Requester:
         props.ResponseTopic = self._reply_topic
         props.CorrelationData = corr
         payload = json.dumps({"id": corr.hex()[:8], "text": text})
-        self._client.publish(topic, payload, qos=1, properties=props)
+        self._client.publish(topic, payload, qos=self.qos, properties=props)
         return done
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
@@ -109,12 +111,13 @@ class Requester:
         self._client.loop_stop()
 
 
-def _measure(send: Callable[[], threading.Event], requester: Requester) -> dict[str, Any]:
+def _measure(send: Callable[[], threading.Event], requester: Requester,
+             n: int = N_LATENCY) -> dict[str, Any]:
     """Sequential latency, then sustained throughput with a window of requests in flight."""
-    for _ in range(100):  # warm-up
+    for _ in range(min(100, n)):  # warm-up
         send().wait(10)
     requester.latencies.clear()
-    for _ in range(N_LATENCY):
+    for _ in range(n):
         if not send().wait(10):
             raise TimeoutError("a request got no reply in 10 s")
     lat = sorted(requester.latencies)
@@ -206,12 +209,12 @@ def _ingest_in_process(tmp: Path) -> dict[str, float]:
             "target_per_s": 20_000}
 
 
-def mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """A Mosquitto for this run, configured as on a gateway, on a free loopback port."""
+def mosquitto(tmp: Path, *, tuned: bool = True) -> tuple[subprocess.Popen[bytes], int]:
+    """A Mosquitto for this run on a free loopback port: stock, or configured as on a gateway."""
     port = free_port()
-    conf = tmp / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n"
-                    "set_tcp_nodelay true\nmax_queued_messages 100000\n")
+    conf = tmp / f"mosquitto-{'tuned' if tuned else 'stock'}.conf"
+    settings = "set_tcp_nodelay true\nmax_queued_messages 100000\n" if tuned else ""
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n{settings}")
     proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     wait_for_port(port, 10)
@@ -220,42 +223,59 @@ def mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 def run() -> dict[str, Any]:
     """All MQTT figures."""
-    prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    base = f"{prefix}/bench"
     with tempfile.TemporaryDirectory(prefix="nanogate-bench-") as name:
         tmp = Path(name)
-        broker, port = mosquitto(tmp)
-        try:
-            return _run(tmp, prefix, base, port)
-        finally:
-            broker.terminate()
+        stock = _on_broker(tmp / "stock", tuned=False, telemetry=False)
+        tuned = _on_broker(tmp / "tuned", tuned=True, telemetry=True)
+    return {
+        "local_answer": {"stock_mosquitto": stock["latency"], "tuned_mosquitto": tuned["latency"],
+                         "question": QUESTION},
+        "baseline_raw_paho_echo": {"stock_mosquitto": stock["baseline"],
+                                   "tuned_mosquitto": tuned["baseline"]},
+        "targets": {"p50_ms": 2.0, "sustained_rps": 1000},
+        "telemetry": {**_ingest_in_process(tmp), "ingest_end_to_end_per_s": tuned["telemetry"]},
+        "edge_rss_mb": {**tuned["rss"], "target": 80},
+    }
 
 
-def _run(tmp: Path, prefix: str, base: str, port: int) -> dict[str, Any]:
+def _on_broker(tmp: Path, *, tuned: bool, telemetry: bool) -> dict[str, Any]:
+    """The figures through one Mosquitto: stock or tuned."""
+    tmp.mkdir()
+    broker, port = mosquitto(tmp, tuned=tuned)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    try:
+        return _run(tmp, prefix, f"{prefix}/bench", port, telemetry=telemetry)
+    finally:
+        broker.terminate()
+
+
+def _run(tmp: Path, prefix: str, base: str, port: int, *, telemetry: bool) -> dict[str, Any]:
     (tmp / "edge.toml").write_text(
         EDGE_TOML.format(data=tmp / "edge", prefix=prefix, port=port))
     edge = Daemon(["-m", "edge_agent", "run", "--config", str(tmp / "edge.toml")],
                   tmp / "edge.log").start()
+    figures: dict[str, Any] = {"latency": {}, "baseline": {}}
     try:
         edge.wait_log("agent.started", timeout=60)
-        requester = Requester(f"{base}/bench-app/replies", port)
         rss_idle = _rss_mb(edge.proc.pid)  # type: ignore[union-attr]
-        requester.send(f"{base}/ask", QUESTION).wait(10)
-        nanogate = _measure(lambda: requester.send(f"{base}/ask", QUESTION), requester)
-        rss_after = _rss_mb(edge.proc.pid)  # type: ignore[union-attr]
-        routes = dict(requester.routes)
         echo = _echo_server(f"{prefix}/echo", port)
-        baseline = _measure(lambda: requester.send(f"{prefix}/echo", QUESTION), requester)
+        for qos in (0, 1):
+            requester = Requester(f"{base}/bench-app/replies-{qos}", port, qos=qos)
+            requester.send(f"{base}/ask", QUESTION).wait(10)
+            # Fewer rounds where each may stall for a delayed ACK (40 ms on Linux).
+            n = N_LATENCY if qos == 0 else N_LATENCY // 4
+            key = f"requester_qos{qos}"
+            figures["latency"][key] = {
+                **_measure(lambda r=requester: r.send(f"{base}/ask", QUESTION), requester, n),
+                "routes": dict(requester.routes)}
+            figures["baseline"][key] = _measure(
+                lambda r=requester: r.send(f"{prefix}/echo", QUESTION), requester, n)
+            if telemetry and qos == 1:
+                figures["rss"] = {"idle": round(rss_idle, 1), "after_requests": round(
+                    _rss_mb(edge.proc.pid), 1)}  # type: ignore[union-attr]
+                figures["telemetry"] = round(_telemetry_e2e(base, requester, port))
+            requester.close()
         echo.disconnect()
-        e2e = _telemetry_e2e(base, requester, port)
-        requester.close()
     finally:
         edge.stop()
-    return {
-        "local_answer": {**nanogate, "routes": routes, "question": QUESTION},
-        "baseline_raw_paho_echo": baseline,
-        "targets": {"p50_ms": 2.0, "sustained_rps": 1000},
-        "telemetry": {**_ingest_in_process(tmp), "ingest_end_to_end_per_s": round(e2e)},
-        "edge_rss_mb": {"idle": round(rss_idle, 1),
-                        "after_requests": round(rss_after, 1), "target": 80},
-    }
+    return figures
