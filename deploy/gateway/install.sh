@@ -143,11 +143,11 @@ toml_string() {
 # must not make a check pass that the unit would fail). A user not created yet is checked
 # as nobody: a new system user has the same access to files it does not own.
 as_service_user() {
-    local who=(--reuid=65534 --regid=65534 --clear-groups)
+    local ids=(--reuid=65534 --regid=65534 --clear-groups)
     if id -u "$SERVICE_USER" >/dev/null 2>&1; then
-        who=(--reuid="$(id -u "$SERVICE_USER")" --regid="$(id -g "$SERVICE_USER")" --init-groups)
+        ids=(--reuid="$(id -u "$SERVICE_USER")" --regid="$(id -g "$SERVICE_USER")" --init-groups)
     fi
-    setpriv "${who[@]}" -- env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$@"
+    setpriv "${ids[@]}" -- env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$@"
 }
 
 # The nearest existing directory at or above a path (what decides whether it can be reached).
@@ -231,7 +231,9 @@ open_bundle() {
         tar -xf "$bundle" -C "$scratch" || die "$bundle is not a bundle archive (.tar.gz)"
         bundle_dir="$(find "$scratch" -mindepth 2 -maxdepth 2 -name SHA256SUMS -printf '%h\n' | head -1)"
     fi
-    [ -n "$bundle_dir" ] && [ -f "$bundle_dir/SHA256SUMS" ] || die "$bundle has no SHA256SUMS: not a nanogate bundle"
+    if [ -z "$bundle_dir" ] || [ ! -f "$bundle_dir/SHA256SUMS" ]; then
+        die "$bundle has no SHA256SUMS: not a nanogate bundle"
+    fi
     verify_bundle
     local found=("$bundle_dir"/wheels/nanogate-*.whl)
     [ -f "${found[0]}" ] || die "$bundle has no nanogate wheel"
