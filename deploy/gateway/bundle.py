@@ -34,6 +34,7 @@ PYTHONS = ("3.11", "3.12", "3.13")
 # Wheels for glibc 2.17 (manylinux2014) up to 2.36 (Debian 12, Raspberry Pi OS Bookworm);
 # bundle.json records the newest glibc any chosen wheel needs.
 GLIBC_MINORS = range(17, 37)
+SOURCES = ("pyproject.toml", "README.md", "nanogate", "edge_agent", "cloud_broker", "simulations")
 FILES = ("deploy/gateway/install.sh", "deploy/systemd/nanogate-edge.service",
          "deploy/mosquitto/nanogate.conf")
 _GLIBC_TAG = re.compile(r"manylinux_2_(\d+)|manylinux(2014)")
@@ -50,11 +51,20 @@ def platform_tags(machine: str) -> list[str]:
 
 
 def build_wheel(out: Path, source: Path = ROOT) -> Path:
-    """Build the nanogate wheel (no dependencies) from the source tree into ``out``."""
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out)]
-    # Offline with this environment's setuptools; else pip fetches the build backend.
-    if subprocess.run([*command, "--no-build-isolation", str(source)]).returncode:
-        subprocess.run([*command, str(source)], check=True)
+    """Build the nanogate wheel (no dependencies) from a clean copy of the sources."""
+    with tempfile.TemporaryDirectory() as scratch:
+        # A copy: setuptools leaves build/ behind, and a stale build/lib would end up packaged.
+        clean = Path(scratch)
+        for name in SOURCES:
+            if (source / name).is_dir():
+                shutil.copytree(source / name, clean / name,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source / name, clean / name)
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out)]
+        # Offline with this environment's setuptools; else pip fetches the build backend.
+        if subprocess.run([*command, "--no-build-isolation", str(clean)]).returncode:
+            subprocess.run([*command, str(clean)], check=True)
     [wheel] = out.glob("nanogate-*.whl")
     return wheel
 
