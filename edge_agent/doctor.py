@@ -15,12 +15,13 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from edge_agent import checks
 from edge_agent.checks import Finding
@@ -29,7 +30,6 @@ from edge_agent.errors import ConfigError
 from edge_agent.service import DEFAULT_UNIT, Unit, read_unit, run_as, user_exists
 from edge_agent.status import DEFAULT_CONFIG, daemons, enrolment, outbox_depth, versions
 
-Status = Literal["OK", "WARN", "FAIL", "SKIP"]
 DEFAULT_MOSQUITTO = Path("/etc/mosquitto/mosquitto.conf")
 OUTBOX_STALE_S = 3600.0
 
@@ -243,7 +243,7 @@ def check_outbox(config: EdgeConfig) -> Finding:
     """How much waits for the cloud, and whether it has waited long."""
     try:
         box = outbox_depth(config.gateway.data_dir)
-    except Exception as exc:  # sqlite3 errors and a file that is no database alike
+    except (sqlite3.Error, OSError) as exc:
         return Finding("FAIL", "outbox", f"cannot read the outbox: {exc}",
                        "check the data dir's owner and permissions")
     if box is None:

@@ -128,8 +128,11 @@ def first(ca: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_install_upgrade_uninstall_purge(root: Root, wheel: Path, ca: Path) -> None:
-    """A fresh install works, an upgrade keeps config and data, uninstall keeps data, purge not."""
+def test_install_upgrade_uninstall_purge(root: Root, wheel: Path, ca: Path,
+                                         tmp_path: Path) -> None:
+    """The life of an install (one test, because each install takes a while): a first
+    install with a CA; --force-config rewrites and keeps a .bak; an upgrade on another
+    Python recreates the venv and keeps config and data; uninstall keeps data, purge not."""
     done = root.run("--wheel", str(wheel), *first(ca))
     assert done.returncode == 0, done.stderr
     config = load_config(root.config)
@@ -145,11 +148,25 @@ def test_install_upgrade_uninstall_purge(root: Root, wheel: Path, ca: Path) -> N
     assert (root.mosquitto / "nanogate.conf").read_text().count("listener 1883 127.0.0.1") == 1
     _verify_unit(root.unit)
 
+    # A remote broker without TLS only when asked for by name; the old file kept as .bak.
+    forced = root.run("--wheel", str(wheel), "--force-config", "--broker", "10.1.2.3:50051",
+                      "--enrol-token", "new-token", "--insecure-plaintext")
+    assert forced.returncode == 0, forced.stderr
+    assert "upgrading in place" in forced.stderr
+    cloud = load_config(root.config).cloud
+    assert (cloud.address, cloud.tls) == ("10.1.2.3:50051", "off")
+    assert load_config(root.config.with_suffix(".toml.bak")).cloud.enrol_token == 'tok"en\\1'
+
+    # Another interpreter, as after a first install on a pyenv Python: a copy elsewhere.
+    other = tmp_path / "other" / "bin" / "python3"
+    other.parent.mkdir(parents=True)
+    shutil.copy2(SYSTEM_PYTHON.resolve(), other)
     (root.data / "identity.json").write_text('{"device_id": "gw-7", "credential": "c"}')
     root.config.write_text(root.config.read_text() + "# edited by hand\n")
-    again = root.run("--wheel", str(wheel), "--broker", "other:1")
+    again = root.run("--wheel", str(wheel), "--broker", "other:1", python=str(other))
     assert again.returncode == 0, again.stderr
-    assert "upgrading in place" in again.stderr
+    assert "recreating" in again.stderr
+    assert (root.prefix / "venv" / "bin" / "python").resolve() == other.resolve()
     assert root.config.read_text().endswith("# edited by hand\n")
     assert (root.data / "identity.json").exists()
 
@@ -173,41 +190,6 @@ def test_remote_broker_without_tls_is_refused(root: Root, flags: list[str], mess
     result = root.run("--broker", "10.1.2.3:50051", "--enrol-token", "t", *flags)
     assert result.returncode == 1 and message in result.stderr
     assert root.files() == set()
-
-
-@pytest.mark.slow
-def test_a_changed_python_recreates_the_venv_and_keeps_data(
-        root: Root, wheel: Path, tmp_path: Path) -> None:
-    """--python naming another interpreter on upgrade makes a new venv; identity stays."""
-    assert SYSTEM_PYTHON.exists(), "this test needs /usr/bin/python3 (Debian: python3)"
-    # Another interpreter, as a pyenv one would be: a copy of the system's elsewhere.
-    other = tmp_path / "other" / "bin" / "python3"
-    other.parent.mkdir(parents=True)
-    shutil.copy2(SYSTEM_PYTHON.resolve(), other)
-    done = root.run("--wheel", str(wheel), "--broker", "127.0.0.1:50051", "--enrol-token", "t",
-                    python=str(other))
-    assert done.returncode == 0, done.stderr
-    venv_python = root.prefix / "venv" / "bin" / "python"
-    assert venv_python.resolve() == other.resolve()
-    (root.data / "identity.json").write_text('{"device_id": "gw-7", "credential": "c"}')
-    again = root.run("--wheel", str(wheel), python=str(SYSTEM_PYTHON))
-    assert again.returncode == 0, again.stderr
-    assert "recreating" in again.stderr
-    assert venv_python.resolve() == SYSTEM_PYTHON.resolve()
-    assert (root.data / "identity.json").exists()
-
-
-@pytest.mark.slow
-def test_force_config_rewrites_and_keeps_a_backup(root: Root, wheel: Path, ca: Path) -> None:
-    """--force-config writes a new edge.toml from the flags and keeps the old one as .bak;
-    a remote broker without TLS is allowed only with --insecure-plaintext."""
-    assert root.run("--wheel", str(wheel), *first(ca)).returncode == 0
-    forced = root.run("--wheel", str(wheel), "--force-config", "--broker", "10.1.2.3:50051",
-                      "--enrol-token", "new-token", "--insecure-plaintext")
-    assert forced.returncode == 0, forced.stderr
-    cloud = load_config(root.config).cloud
-    assert (cloud.address, cloud.tls) == ("10.1.2.3:50051", "off")
-    assert load_config(root.config.with_suffix(".toml.bak")).cloud.enrol_token == 'tok"en\\1'
 
 
 def test_ca_on_upgrade_without_force_config_is_refused(root: Root, ca: Path) -> None:
