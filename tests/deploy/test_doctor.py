@@ -334,3 +334,20 @@ def test_as_root_without_a_unit_doctor_says_it_checked_as_root(tmp_path: Path) -
     [first] = json.loads(out.getvalue())["checks"][:1]
     assert (first["name"], first["status"]) == ("service_user", "WARN")
     assert "checks ran as root" in first["detail"] and "--unit" in first["fix"]
+
+
+def test_cli_doctor_json_and_status_json_exit_codes(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the CLI: doctor --json prints JSON on stdout and exits 1 with a failed check;
+    status --json exits 1 with no daemon; an unknown option is a usage error (2)."""
+    from edge_agent.cli import main
+
+    config = write_toml(tmp_path / "edge.toml",
+                        EDGE.format(data=tmp_path / "data", grpc_port=free_port()))
+    assert main(["doctor", "--json", "--as-me", "--config", str(config)]) == 1
+    assert json.loads(capsys.readouterr().out)["ok"] is False
+    assert main(["status", "--json", "--config", str(config)]) == 1
+    assert json.loads(capsys.readouterr().out)["daemons"] == []
+    with pytest.raises(SystemExit) as usage:
+        main(["status", "--bogus"])
+    assert usage.value.code == 2
