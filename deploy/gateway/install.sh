@@ -423,7 +423,8 @@ install_unit() {
     say "wrote $SYSTEMD_DIR/$UNIT"
 }
 
-# The unit's program, run as its user: the check that would have caught a venv on /root's Python.
+# The unit's program, run as its user (the check that would have caught a venv on /root's
+# Python), and the files it needs.
 check_exec_start() {
     local err
     if [ "$make_user" = 0 ]; then
@@ -432,6 +433,10 @@ check_exec_start() {
     fi
     err="$(as_service_user "$VENV/bin/edge-agent" --help 2>&1 >/dev/null)" \
         || die "$SERVICE_USER cannot run $VENV/bin/edge-agent (${err:-failed}): reinstall with --python /usr/bin/python3"
+    as_service_user test -r "$CONFIG" \
+        || die "$SERVICE_USER cannot read $CONFIG: chgrp $SERVICE_USER $CONFIG && chmod g+r $CONFIG"
+    as_service_user test -w "$DATA_DIR" \
+        || die "$SERVICE_USER cannot write $DATA_DIR: chown $SERVICE_USER: $DATA_DIR"
 }
 
 start_unit() {
