@@ -144,9 +144,10 @@ async def check_uplink(config: EdgeConfig, timeout: float) -> Finding:
     how = f"{kind}, tls {tls}"
     if ready:
         return Finding("OK", "uplink", f"{where} answers ({how})")
-    if kind == "mqtt" and identity is None:
-        return Finding("WARN", "uplink", f"{where} accepts TCP; a round trip needs enrolment",
-                       "start the daemon so it enrols, then run doctor again")
+    if identity is None and (kind == "mqtt" or tls == "mtls"):
+        # An MQTT round trip needs a credential, an mTLS session a certificate from enrolment.
+        return Finding("WARN", "uplink", f"{where} accepts TCP; a {how} session needs "
+                       "enrolment first", "start the daemon so it enrols, then run doctor again")
     fix = ("check [cloud] ca_file and server_name match the broker's certificate"
            if tls != "off" else "check that [cloud] address is the broker's link port "
            "and that the broker uses TLS only if [cloud] tls says so")

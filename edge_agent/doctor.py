@@ -83,7 +83,8 @@ def run_doctor(options: Options, *, as_json: bool = False, out: TextIO | None = 
             stream.write(finding.line() + "\n")
             stream.flush()
 
-    user = _as_service_user(options, emit) if _is_root() and options.switch_user else None
+    as_root = os.geteuid() == 0 and options.switch_user
+    user = _as_service_user(options, emit) if as_root else None
     if user is None:
         options = _with_defaults(options, read_unit(options.unit))
         asyncio.run(_each(diagnose(options), emit))
@@ -102,6 +103,10 @@ async def _each(findings: AsyncIterator[Finding], emit: Callable[[Finding], None
 def _as_service_user(options: Options, emit: Callable[[Finding], None]) -> str | None:
     """Check the unit, then run doctor as its user; that user's name, or None if not done."""
     unit = read_unit(options.unit)
+    if shutil.which("setpriv") is None:
+        emit(Finding("WARN", "service_user", "setpriv is missing, so checks ran as root",
+                     "apt-get install util-linux, or run doctor as the service user"))
+        return None
     if unit is None or unit.user == "root":
         why = (f"no unit at {options.unit}" if unit is None
                else f"{options.unit} runs the daemon as root")
@@ -256,10 +261,6 @@ def check_outbox(config: EdgeConfig) -> Finding:
     if box.oldest_age_s is not None and box.oldest_age_s > OUTBOX_STALE_S:
         return Finding("WARN", "outbox", detail, "fix the uplink (above) so it drains")
     return Finding("OK", "outbox", detail)
-
-
-def _is_root() -> bool:
-    return os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 
 def _me() -> str:
