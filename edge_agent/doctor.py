@@ -31,6 +31,10 @@ from edge_agent.service import DEFAULT_UNIT, Unit, read_unit, run_as, user_exist
 from edge_agent.status import DEFAULT_CONFIG, daemons, enrolment, outbox_depth, versions
 
 DEFAULT_MOSQUITTO = Path("/etc/mosquitto/mosquitto.conf")
+HELP = """Check this gateway's set-up and say what to fix: one line per check, OK, WARN, FAIL or
+SKIP, with what to do for each problem. Run as root, it first checks that the unit's user can
+run the unit's program, then repeats every check as that user. Exit code 0 when nothing
+failed, 1 when a check failed, 2 on a usage error."""
 OUTBOX_STALE_S = 3600.0
 
 __all__ = ["Finding", "Options", "diagnose", "register", "run_doctor"]
@@ -52,7 +56,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``doctor`` subcommand to an argparse subparsers object."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "doctor", help="check this gateway's set-up and say what to fix",
-        description=__doc__.split("\n\n")[1])
+        description=HELP)
     parser.add_argument("--config", type=Path,
                         help=f"edge.toml (default: the unit's, or {DEFAULT_CONFIG})")
     parser.add_argument("--data-dir", type=Path, help="where the SQLite files live")

@@ -144,7 +144,10 @@ def build(out: Path, machine: str, pythons: Sequence[str], nanogate_wheel: Path,
 
 def main(argv: list[str] | None = None) -> int:
     """Build a bundle for each platform asked for; print each archive's path and size."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(
+        "Build offline install bundles for gateways: one archive per platform with the "
+        "nanogate wheel, every dependency wheel, the installer, unit files and SHA256SUMS. "
+        "Needs the package index; installing a bundle does not."))
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="where archives go")
     parser.add_argument("--machine", action="append", choices=MACHINES,
                         help="x86_64 or aarch64 (repeatable; default: both)")
