@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS := broker,demo,train,dev,metrics
 
-.PHONY: install demo test lint typecheck protos check-protos bench clean
+.PHONY: install demo test lint typecheck protos check-protos bench bundle clean
 
 $(STAMP): pyproject.toml deploy/llama/install.sh
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: install lint typecheck check-protos
 
 bench: install
 	$(BIN)/python -m simulations.bench all
+
+# Offline install bundles, one per platform (linux x86_64 and aarch64, Python 3.11-3.13),
+# into dist/; building needs the package index, installing them does not.
+bundle: install
+	$(BIN)/python deploy/gateway/bundle.py --out dist
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

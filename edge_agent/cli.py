@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
 
     register_doctor(sub)
 
+    from edge_agent.status import register as register_status
+
+    register_status(sub)
+
     outbox = sub.add_parser("outbox", help="inspect and manage the store-and-forward outbox")
     _config_args(outbox)
     osub = outbox.add_subparsers(title="outbox commands")

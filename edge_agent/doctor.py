@@ -1,305 +1,281 @@
 """``edge-agent doctor``: check a gateway's set-up and say what to fix.
 
-Each check prints one line, ``OK|WARN|FAIL|SKIP name: detail → what to fix``; the exit code
-is 1 when any check fails. The checks only read, except a probe file in the data dir and one
-heartbeat to the broker (the clock check), which the agent's next heartbeat supersedes.
+Each check prints one line, ``OK|WARN|FAIL|SKIP name: detail → what to fix`` (``--json``: one
+object with every check). Run as root, doctor first checks that the unit's user can run the
+unit's ``ExecStart`` program, then repeats every check as that user, because that is who the
+daemon runs as; when it cannot, it says so. Exit codes: 0 nothing failed, 1 a check failed,
+2 usage. The checks only read, except a probe file in the data dir and one heartbeat to the
+broker (the clock check), which the agent's next heartbeat supersedes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import datetime as dt
 import json
+import os
 import shutil
-import socket
+import sqlite3
+import subprocess
 import sys
-import tempfile
-import time
-import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
+from edge_agent import checks
+from edge_agent.checks import Finding
 from edge_agent.config import EdgeConfig, load_config
-from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
-from edge_agent.mqtt import Connection, MqttClient
-from edge_agent.sync.grpc import GrpcTransport
-from edge_agent.sync.link import AGENT_VERSION
-from edge_agent.sync.transport import Identity
-from nanogate.v1 import edge_pb2 as pb
+from edge_agent.errors import ConfigError
+from edge_agent.service import DEFAULT_UNIT, Unit, read_unit, run_as, user_exists
+from edge_agent.status import DEFAULT_CONFIG, daemons, enrolment, outbox_depth, versions
 
-Status = Literal["OK", "WARN", "FAIL", "SKIP"]
+DEFAULT_MOSQUITTO = Path("/etc/mosquitto/mosquitto.conf")
+HELP = """Check this gateway's set-up and say what to fix: one line per check, OK, WARN, FAIL or
+SKIP, with what to do for each problem. Run as root, it first checks that the unit's user can
+run the unit's program, then repeats every check as that user. Exit code 0 when nothing
+failed, 1 when a check failed, 2 on a usage error."""
+OUTBOX_STALE_S = 3600.0
 
-DEFAULT_CONFIG = Path("/etc/nanogate/edge.toml")  # where deploy/gateway/install.sh puts it
-MIN_FREE_BYTES = 500 * 1024 * 1024
-SKEW_WARN_S = 2.0
-SKEW_FAIL_S = 60.0
-CERT_WARN_DAYS = 30
+__all__ = ["Finding", "Options", "diagnose", "register", "run_doctor"]
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """The outcome of one check."""
+class Options:
+    """What doctor checks, and how."""
 
-    status: Status
-    name: str
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        """The finding as the one line doctor prints."""
-        text = f"{self.status} {self.name}: {self.detail}"
-        return f"{text} → {self.fix}" if self.fix else text
+    config: Path | None = None
+    data_dir: Path | None = None
+    timeout: float = 3.0
+    unit: Path = DEFAULT_UNIT
+    mosquitto_conf: Path = DEFAULT_MOSQUITTO
+    switch_user: bool = True  # as root: repeat the checks as the unit's user
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``doctor`` subcommand to an argparse subparsers object."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "doctor", help="check this gateway's set-up and say what to fix", description=__doc__)
+        "doctor", help="check this gateway's set-up and say what to fix",
+        description=HELP)
     parser.add_argument("--config", type=Path,
-                        help=f"edge.toml (default: {DEFAULT_CONFIG} if it exists)")
+                        help=f"edge.toml (default: the unit's, or {DEFAULT_CONFIG})")
     parser.add_argument("--data-dir", type=Path, help="where the SQLite files live")
     parser.add_argument("--timeout", type=float, default=3.0,
                         help="seconds each network check may take")
-    parser.set_defaults(func=lambda args: run_doctor(args.config, args.data_dir,
-                                                     timeout=args.timeout))
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument("--unit", type=Path, default=DEFAULT_UNIT,
+                        help=f"the systemd unit whose user and ExecStart to check "
+                             f"(default: {DEFAULT_UNIT})")
+    parser.add_argument("--mosquitto-conf", type=Path, default=DEFAULT_MOSQUITTO,
+                        help=f"the local Mosquitto's config (default: {DEFAULT_MOSQUITTO})")
+    parser.add_argument("--as-me", action="store_true",
+                        help="as root, check as root instead of as the unit's user")
+    parser.set_defaults(func=lambda args: run_doctor(Options(
+        args.config, args.data_dir, args.timeout, args.unit, args.mosquitto_conf,
+        switch_user=not args.as_me), as_json=args.json))
     return parser
 
 
-def run_doctor(config_path: Path | None, data_dir: Path | None, *, timeout: float = 3.0,
-               out: TextIO | None = None) -> int:
-    """Run every check, print one line each; 0 when nothing failed, else 1."""
+def run_doctor(options: Options, *, as_json: bool = False, out: TextIO | None = None) -> int:
+    """Run every check and print them; 0 when nothing failed, else 1."""
     stream = out or sys.stdout
-    if config_path is None and DEFAULT_CONFIG.exists():
-        config_path = DEFAULT_CONFIG
-    failed = False
+    found: list[Finding] = []
 
-    async def report() -> None:
-        nonlocal failed
-        async for finding in diagnose(config_path, data_dir, timeout=timeout):
-            failed = failed or finding.status == "FAIL"
+    def emit(finding: Finding) -> None:
+        found.append(finding)
+        if not as_json:
             stream.write(finding.line() + "\n")
             stream.flush()
 
-    asyncio.run(report())
+    as_root = os.geteuid() == 0 and options.switch_user
+    user = _as_service_user(options, emit) if as_root else None
+    if user is None:
+        options = _with_defaults(options, read_unit(options.unit))
+        asyncio.run(_each(diagnose(options), emit))
+    failed = any(f.status == "FAIL" for f in found)
+    if as_json:
+        stream.write(json.dumps({"ok": not failed, "user": user or _me(),
+                                 "checks": [asdict(f) for f in found]}, indent=2) + "\n")
     return 1 if failed else 0
 
 
-async def diagnose(config_path: Path | None, data_dir: Path | None, *,
-                   timeout: float = 3.0) -> AsyncIterator[Finding]:
+async def _each(findings: AsyncIterator[Finding], emit: Callable[[Finding], None]) -> None:
+    async for finding in findings:
+        emit(finding)
+
+
+def _as_service_user(options: Options, emit: Callable[[Finding], None]) -> str | None:
+    """Check the unit, then run doctor as its user; that user's name, or None if not done."""
+    unit = read_unit(options.unit)
+    if shutil.which("setpriv") is None:
+        emit(Finding("WARN", "service_user", "setpriv is missing, so checks ran as root",
+                     "apt-get install util-linux, or run doctor as the service user"))
+        return None
+    if unit is None or unit.user == "root":
+        why = (f"no unit at {options.unit}" if unit is None
+               else f"{options.unit} runs the daemon as root")
+        emit(Finding("WARN", "service_user", f"{why}: checks ran as root",
+                     "pass --unit PATH to check as its user, or run doctor as that user"))
+        return None
+    runs = check_exec_start(unit, options.timeout)
+    emit(runs)
+    if runs.status != "OK":
+        emit(Finding("WARN", "service_user", f"checks below ran as root, not as {unit.user}, "
+                     "so they may pass where the daemon fails", "fix the line above first"))
+        return None
+    options = _with_defaults(options, unit)
+    command = [unit.exec_start[0], "doctor", "--json", "--timeout", str(options.timeout),
+               "--mosquitto-conf", str(options.mosquitto_conf)]
+    for flag, value in (("--config", options.config), ("--data-dir", options.data_dir)):
+        if value is not None:
+            command += [flag, str(value)]
+    for finding in _delegate(unit, command, options.timeout):
+        emit(finding)
+    return unit.user
+
+
+def _delegate(unit: Unit, command: list[str], timeout: float) -> list[Finding]:
+    try:
+        done = run_as(unit, command, timeout=30 + 10 * timeout)
+        report = json.loads(done.stdout)
+        return [Finding(**c) for c in report["checks"]]
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError) as exc:
+        tail = (getattr(exc, "stderr", "") or "").strip().splitlines()[-1:]
+        return [Finding("FAIL", "service_user", f"doctor as {unit.user} gave no report: "
+                        f"{tail[0] if tail else exc}", "run it with --as-me to see more")]
+
+
+def check_exec_start(unit: Unit, timeout: float) -> Finding:
+    """The unit's user exists and can run the unit's ExecStart program."""
+    if not unit.exec_start:
+        return Finding("FAIL", "exec_start", f"{unit.path} has no ExecStart",
+                       "re-run deploy/gateway/install.sh to write the unit again")
+    program = unit.exec_start[0]
+    if not user_exists(unit.user):
+        return Finding("FAIL", "exec_start", f"the unit's user {unit.user} does not exist",
+                       "re-run deploy/gateway/install.sh (it creates the user)")
+    try:
+        done = run_as(unit, [program, "--help"], timeout=30 + timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        done = subprocess.CompletedProcess([], 1, "", str(exc))
+    if done.returncode != 0:
+        why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        return Finding("FAIL", "exec_start", f"{unit.user} cannot run {program}: {why}",
+                       "re-run install.sh with --python /usr/bin/python3 (a Python "
+                       f"{unit.user} can execute; it recreates the venv, data is kept)")
+    return Finding("OK", "exec_start", f"{unit.user} can run {program}; "
+                   f"the checks below ran as {unit.user}")
+
+
+def _with_defaults(options: Options, unit: Unit | None) -> Options:
+    """Config and data dir from the unit's ExecStart when not given, as the daemon gets them."""
+    config, data = options.config, options.data_dir
+    if unit is not None:
+        config = config or _path(unit.option("--config"))
+        data = data or _path(unit.option("--data-dir"))
+    if config is None and DEFAULT_CONFIG.exists():
+        config = DEFAULT_CONFIG
+    return Options(config, data, options.timeout, options.unit, options.mosquitto_conf,
+                   switch_user=False)
+
+
+async def diagnose(options: Options) -> AsyncIterator[Finding]:
     """Yield the findings one by one, as each check finishes."""
     try:
-        config = load_config(config_path, data_dir=data_dir)
+        config = _load(options)
     except ConfigError as exc:
         yield Finding("FAIL", "config", str(exc),
                       "fix the file (every key is explained in deploy/examples/edge.toml)")
         return
-    yield Finding("OK", "config", str(config_path) if config_path else "built-in defaults")
-    yield await check_mqtt(config, timeout)
-    cloud = await check_cloud(config.cloud.address, timeout)
-    yield cloud
-    model = check_model(config)
-    yield model
-    yield check_data_dir(config.gateway.data_dir)
-    yield check_disk(config.gateway.data_dir)
-    yield await check_clock(config, timeout, reachable=cloud.status == "OK")
-    for finding in check_certificates(config.model_dump(mode="json")):
+    data, timeout = config.gateway.data_dir, options.timeout
+    active = versions(config, options.config)
+    yield Finding("OK", "config", active.config_path if active.config == "file"
+                  else f"rollout {active.config}: {active.config_path}")
+    yield check_daemon(data, options.config)
+    yield check_enrolment(config)
+    yield checks.check_model(Path(active.model_dir), f"{active.model} ({active.model_source})",
+                             config.triage.threshold)
+    yield await checks.check_mqtt(config, timeout)
+    yield checks.check_mosquitto(options.mosquitto_conf, local=_is_loopback(config.mqtt.host))
+    uplink = await checks.check_uplink(config, timeout)
+    yield uplink
+    yield checks.check_data_dir(data)
+    yield checks.check_disk(data)
+    yield check_outbox(config)
+    yield await checks.check_clock(config, timeout, reachable=uplink.status == "OK")
+    for finding in checks.check_certificates(config.model_dump(mode="json")):
         yield finding
 
 
-async def check_mqtt(config: EdgeConfig, timeout: float) -> Finding:
-    """The local MQTT broker accepts a TCP connection and an MQTT CONNECT."""
-    host, port = config.mqtt.host, config.mqtt.port
-    where = f"{host}:{port}"
-    refused = await asyncio.to_thread(_tcp_error, host, port, timeout)
-    if refused:
-        return Finding("FAIL", "mqtt", f"cannot connect to {where}: {refused}",
-                       "start Mosquitto (systemctl start mosquitto) or set [mqtt] host and port")
-    # A client id of its own: reusing the agent's would end the running agent's session.
-    client = MqttClient(Connection(host=host, port=port,
-                                   client_id=f"nanogate-doctor-{uuid.uuid4().hex[:8]}",
-                                   username=config.mqtt.username,
-                                   password=config.mqtt.password), [])
+def _load(options: Options) -> EdgeConfig:
+    from edge_agent.updates import active_config
+
+    config = load_config(options.config, data_dir=options.data_dir)
+    # The daemon starts with a rolled-out config when there is one; so do the checks.
+    rolled_out = active_config(config.gateway.data_dir)
+    return load_config(rolled_out, data_dir=config.gateway.data_dir) if rolled_out else config
+
+
+def check_daemon(data_dir: Path, config_path: Path | None) -> Finding:
+    """An ``edge-agent run`` process serves this data dir."""
+    running = daemons(data_dir, config_path)
+    if not running:
+        return Finding("FAIL", "daemon", "no edge-agent run process for " + str(data_dir),
+                       "systemctl start nanogate-edge; if it stops again, journalctl -u "
+                       "nanogate-edge -n 50 says why")
+    p = running[0]
+    more = f" (and {len(running) - 1} more: two daemons share the files)" if running[1:] else ""
+    return Finding("WARN" if more else "OK", "daemon",
+                   f"pid {p.pid} as {p.user}, up {p.uptime_s:.0f} s, {p.rss_mb:.0f} MB{more}",
+                   "stop all but one" if more else "")
+
+
+def check_enrolment(config: EdgeConfig) -> Finding:
+    """The gateway is enrolled, and in the site its config names."""
+    enrolled = enrolment(config.gateway.data_dir)
+    site = config.gateway.site
+    if enrolled is None:
+        if config.cloud.enrol_token:
+            return Finding("WARN", "enrolment", "not enrolled yet; [cloud] enrol_token is set",
+                           "start the daemon: it enrols when the broker answers")
+        return Finding("FAIL", "enrolment", "not enrolled and no [cloud] enrol_token",
+                       f"ask an operator: cloud-broker fleet token create --site {site}")
+    if enrolled.site and enrolled.site != site:
+        return Finding("FAIL", "enrolment", f"enrolled as {enrolled.device_id} in site "
+                       f"{enrolled.site}, but [gateway] site is {site}",
+                       f"get a token for site {site}, move identity.json away, restart")
+    return Finding("OK", "enrolment", f"enrolled as {enrolled.device_id} in site "
+                   f"{enrolled.site or site}")
+
+
+def check_outbox(config: EdgeConfig) -> Finding:
+    """How much waits for the cloud, and whether it has waited long."""
     try:
-        await client.start(timeout)
-        connected = client.connected
-    finally:
-        await client.stop()
-    if not connected:
-        return Finding("FAIL", "mqtt", f"{where} accepts TCP but no MQTT session in {timeout:g} s",
-                       "check [mqtt] username and password, and that the port is an MQTT "
-                       "listener (the log line above has the broker's reason)")
-    return Finding("OK", "mqtt", f"connected to {where}")
+        box = outbox_depth(config.gateway.data_dir)
+    except (sqlite3.Error, OSError) as exc:
+        return Finding("FAIL", "outbox", f"cannot read the outbox: {exc}",
+                       "check the data dir's owner and permissions")
+    if box is None:
+        return Finding("SKIP", "outbox", "no outbox yet (the daemon creates it)")
+    detail = f"{box.depth} items waiting" + (
+        f", oldest {box.oldest_age_s:.0f} s" if box.oldest_age_s is not None else "")
+    if box.depth >= 0.8 * config.outbox.max_items:
+        return Finding("WARN", "outbox", detail + f" of at most {config.outbox.max_items}",
+                       "fix the uplink (above); new items are shed when it is full")
+    if box.oldest_age_s is not None and box.oldest_age_s > OUTBOX_STALE_S:
+        return Finding("WARN", "outbox", detail, "fix the uplink (above) so it drains")
+    return Finding("OK", "outbox", detail)
 
 
-async def check_cloud(address: str, timeout: float) -> Finding:
-    """The cloud broker's gRPC address accepts a connection and a gRPC channel."""
-    host, _, port_text = address.rpartition(":")
-    if not host or not port_text.isdigit():
-        return Finding("FAIL", "cloud", f"[cloud] address {address!r} is not HOST:PORT",
-                       "set [cloud] address like broker.example.net:50051")
-    refused = await asyncio.to_thread(_tcp_error, host.strip("[]"), int(port_text), timeout)
-    if refused:
-        return Finding("FAIL", "cloud", f"cannot connect to {address}: {refused}",
-                       "start the broker (cloud-broker serve), check [cloud] address and that "
-                       "the firewall lets TCP through; the agent queues until then")
-    transport = GrpcTransport(address)
-    try:
-        ready = await transport.probe(timeout=timeout)
-    finally:
-        await transport.close()
-    if not ready:
-        return Finding("FAIL", "cloud", f"{address} accepts TCP but no gRPC channel",
-                       "check that [cloud] address is the broker's gRPC port, not its HTTP one")
-    return Finding("OK", "cloud", f"gRPC channel ready to {address}")
+def _me() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
 
 
-def check_model(config: EdgeConfig) -> Finding:
-    """The triage model loads and classifies a request."""
-    try:
-        from edge_agent.registry import Registry
-        from edge_agent.triage import Triage
-
-        triage = Triage(Registry(), model_dir=config.triage.model_dir,
-                        threshold=config.triage.threshold)
-        triage.classify("what is the temperature")
-    # Any failure here is the finding itself: a missing module, file or broken model.
-    except Exception as exc:
-        return Finding("FAIL", "model", f"the triage model does not load: "
-                       f"{type(exc).__name__}: {exc}",
-                       "reinstall nanogate (the model ships in the wheel) or fix "
-                       "[triage] model_dir")
-    return Finding("OK", "model", f"triage model {triage.version} loads and classifies")
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
-def check_data_dir(data_dir: Path) -> Finding:
-    """The data dir exists (or can be created) and is writable."""
-    existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), data_dir)
-    fix = "chown the directory to the service user, or set [gateway] data_dir"
-    try:
-        with tempfile.NamedTemporaryFile(dir=existing, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        return Finding("FAIL", "data_dir", f"cannot write in {existing}: {exc.strerror}", fix)
-    if existing != data_dir:
-        return Finding("WARN", "data_dir", f"{data_dir} does not exist yet",
-                       "nothing to do: the agent creates it at start")
-    return Finding("OK", "data_dir", f"{data_dir} is writable")
-
-
-def check_disk(data_dir: Path) -> Finding:
-    """Enough free space for the outbox and history."""
-    existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), Path("/"))
-    free = shutil.disk_usage(existing).free
-    detail = f"{free / 2**20:.0f} MB free under {existing}"
-    if free < MIN_FREE_BYTES:
-        return Finding("WARN", "disk", detail,
-                       "free some space: the outbox sheds new items when the disk is full")
-    return Finding("OK", "disk", detail)
-
-
-async def check_clock(config: EdgeConfig, timeout: float, *, reachable: bool) -> Finding:
-    """The local clock agrees with the broker's, measured with one heartbeat."""
-    identity = _identity(config.gateway.data_dir / "identity.json")
-    if identity is None:
-        return Finding("SKIP", "clock", "not enrolled yet (no identity.json)")
-    if not reachable:
-        return Finding("SKIP", "clock", "the cloud broker is unreachable")
-    transport = GrpcTransport(config.cloud.address)
-    transport.set_identity(identity)
-    sent = time.time()
-    try:
-        reply = await transport.heartbeat(pb.HeartbeatRequest(
-            agent_version=AGENT_VERSION, sent_at=sent), timeout=timeout)
-    except CloudUnavailable as exc:
-        return Finding("WARN", "clock", f"no heartbeat reply: {exc}", "run doctor again")
-    except CloudRejected as exc:
-        return Finding("FAIL", "clock", f"the broker refused this gateway's credential: {exc}",
-                       "ask an operator whether the gateway was removed; to enrol again, "
-                       "move identity.json away and set a fresh [cloud] enrol_token")
-    finally:
-        await transport.close()
-    # The server's clock was read about halfway through the round trip.
-    skew = reply.server_time - (sent + time.time()) / 2
-    detail = f"local clock is {abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the broker"
-    fix = "enable time sync: timedatectl set-ntp true"
-    if abs(skew) >= SKEW_FAIL_S:
-        return Finding("FAIL", "clock", detail, fix)
-    if abs(skew) >= SKEW_WARN_S:
-        return Finding("WARN", "clock", detail, fix)
-    return Finding("OK", "clock", detail)
-
-
-def check_certificates(config_doc: Mapping[str, Any], *,
-                       now: dt.datetime | None = None) -> list[Finding]:
-    """Every PEM file named by a config key ending in ``_cert`` or ``_ca`` is valid and current."""
-    paths = sorted(set(_certificate_fields(config_doc)))
-    if not paths:
-        return [Finding("SKIP", "certificates", "no *_cert or *_ca files in the config")]
-    try:
-        from cryptography import x509
-    except ImportError:
-        return [Finding("WARN", "certificates", "cannot check: cryptography is not installed",
-                        "pip install cryptography in the agent's venv")]
-    moment = now or dt.datetime.now(dt.UTC)
-    findings = []
-    for key, path in paths:
-        name = f"cert {key}"
-        try:
-            certs = x509.load_pem_x509_certificates(Path(path).read_bytes())
-        except OSError as exc:
-            findings.append(Finding("FAIL", name, f"cannot read {path}: {exc.strerror}",
-                                    f"fix the path in {key} or the file's permissions"))
-            continue
-        except ValueError as exc:
-            findings.append(Finding("FAIL", name, f"{path} is not a PEM certificate: {exc}",
-                                    f"point {key} at a PEM file"))
-            continue
-        findings.append(_expiry(name, path, min(c.not_valid_after_utc for c in certs), moment))
-    return findings
-
-
-def _expiry(name: str, path: str, not_after: dt.datetime, now: dt.datetime) -> Finding:
-    days = (not_after - now).total_seconds() / 86400
-    when = not_after.date().isoformat()
-    if days < 0:
-        return Finding("FAIL", name, f"{path} expired on {when}", "install a renewed certificate")
-    if days < CERT_WARN_DAYS:
-        return Finding("WARN", name, f"{path} expires on {when}, in {days:.0f} days",
-                       "renew it before then")
-    return Finding("OK", name, f"{path} valid until {when}")
-
-
-def _certificate_fields(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    for key, value in doc.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            yield from _certificate_fields(value, f"{dotted}.")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, Mapping):
-                    yield from _certificate_fields(item, f"{dotted}[{i}].")
-        elif key.endswith(("_cert", "_ca")) and isinstance(value, str) and value:
-            yield dotted, value
-
-
-def _tcp_error(host: str, port: int, timeout: float) -> str:
-    """Empty when a TCP connection succeeds, else why it did not."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return ""
-    except TimeoutError:
-        return f"no answer in {timeout:g} s"
-    except OSError as exc:
-        return exc.strerror or str(exc)
-
-
-def _identity(path: Path) -> Identity | None:
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        doc = json.loads(path.read_text())
-        return Identity(doc["device_id"], doc["credential"], doc.get("site", ""))
-    return None
-
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")

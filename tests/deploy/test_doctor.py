@@ -1,4 +1,5 @@
-"""``edge-agent doctor`` against real parts: Mosquitto on 127.0.0.1:1883, a real broker."""
+"""``edge-agent doctor`` and ``status`` against real parts: Mosquitto on 127.0.0.1:1883, a real
+broker, a real edge daemon, real SQLite files, and real users for the service-user checks."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import asyncio
 import datetime as dt
 import io
 import json
+import os
+import shutil
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
-from edge_agent.doctor import check_certificates, check_data_dir, run_doctor
+from edge_agent.checks import check_certificates, check_data_dir, check_mosquitto
+from edge_agent.doctor import Options, run_doctor
+from edge_agent.outbox import NewItem, Outbox
+from edge_agent.status import run_status
 from edge_agent.sync.grpc import GrpcTransport
+from edge_agent.triage.model import SHIPPED_DIR
 from nanogate.v1 import edge_pb2 as pb
 from tests.harness import Daemon, free_port, wait_for_port, write_toml
 
@@ -47,9 +56,9 @@ model = "none"
 
 
 def doctor(config: Path) -> tuple[int, dict[str, str]]:
-    """Run doctor; its exit code and each check's line by check name."""
+    """Run doctor as this user; its exit code and each check's line by check name."""
     out = io.StringIO()
-    code = run_doctor(config, None, timeout=3.0, out=out)
+    code = run_doctor(Options(config, timeout=3.0, switch_user=False), out=out)
     lines = out.getvalue().splitlines()
     return code, {line.split()[1].rstrip(":"): line for line in lines}
 
@@ -62,8 +71,8 @@ def test_mqtt_ok_and_cloud_fail_without_a_broker(tmp_path: Path) -> None:
     assert code == 1
     assert checks["config"].startswith("OK config")
     assert checks["mqtt"].startswith("OK mqtt: connected to 127.0.0.1:1883")
-    assert checks["cloud"].startswith("FAIL cloud: cannot connect to 127.0.0.1:")
-    assert "→ start the broker" in checks["cloud"]
+    assert checks["uplink"].startswith("FAIL uplink: cannot connect to 127.0.0.1:")
+    assert "→ start the broker" in checks["uplink"]
     assert checks["clock"].startswith("SKIP clock")
 
 
@@ -106,9 +115,17 @@ def test_cloud_and_clock_ok_with_an_enrolled_gateway(tmp_path: Path) -> None:
             {"device_id": reply.device_id, "credential": reply.credential, "site": reply.site}))
         config = write_toml(tmp_path / "edge.toml", EDGE.format(data=data, grpc_port=grpc_port))
         code, checks = doctor(config)
+        # The same broker through TLS it does not speak: the handshake fails, doctor says so.
+        ca = _certificate(tmp_path / "ca.pem", dt.datetime.now(dt.UTC) + dt.timedelta(days=90))
+        tls_config = write_toml(tmp_path / "tls.toml", EDGE.format(
+            data=data, grpc_port=grpc_port) + f'tls = "tls"\nca_file = "{ca}"\n')
+        _, tls_checks = doctor(tls_config)
     finally:
         broker.stop()
-    assert checks["cloud"].startswith("OK cloud: gRPC channel ready")
+    assert checks["uplink"].startswith("OK uplink: ") and "(grpc, tls off)" in checks["uplink"]
+    assert checks["enrolment"].startswith("OK enrolment: enrolled as gw-d in site lab")
+    assert tls_checks["uplink"].startswith("FAIL uplink: ") and "tls tls" in tls_checks["uplink"]
+    assert "→ check [cloud] ca_file" in tls_checks["uplink"]
     assert checks["clock"].startswith("OK clock: local clock is")
     assert code == (1 if any(line.startswith("FAIL") for line in checks.values()) else 0)
 
@@ -166,3 +183,171 @@ def test_no_certificate_keys_is_a_skip() -> None:
     """Without *_cert or *_ca keys there is nothing to check."""
     [finding] = check_certificates({"cloud": {"address": "127.0.0.1:50051"}})
     assert finding.status == "SKIP"
+
+
+def test_json_report_has_every_check_and_a_fix_for_each_failure(tmp_path: Path) -> None:
+    """--json prints one object: ok, user, and each check with status, detail and fix."""
+    config = write_toml(tmp_path / "edge.toml",
+                        EDGE.format(data=tmp_path / "data", grpc_port=free_port()))
+    out = io.StringIO()
+    code = run_doctor(Options(config, switch_user=False), as_json=True, out=out)
+    report = json.loads(out.getvalue())
+    names = [c["name"] for c in report["checks"]]
+    assert code == 1 and report["ok"] is False
+    for name in ("config", "daemon", "enrolment", "model", "mqtt", "mosquitto", "uplink",
+                 "data_dir", "disk", "outbox", "clock"):
+        assert name in names
+    assert all(c["fix"] for c in report["checks"] if c["status"] in ("FAIL", "WARN"))
+
+
+def _rolled_out_model(data: Path, version: str) -> None:
+    """A model slot as a rollout leaves it: the shipped model under a new version."""
+    slot = data / "models" / version
+    shutil.copytree(SHIPPED_DIR, slot)
+    card = json.loads((slot / "model_card.json").read_text())
+    (slot / "model_card.json").write_text(json.dumps({**card, "version": version}))
+    (data / "models" / "active.json").write_text(json.dumps({"active": version, "previous": ""}))
+
+
+def test_after_a_rollout_the_rolled_out_model_is_reported_not_the_bundled(
+        tmp_path: Path) -> None:
+    """doctor and status name the model a rollout made active, and doctor loads that one."""
+    data = tmp_path / "data"
+    _rolled_out_model(data, "triage-9.9-test")
+    config = write_toml(tmp_path / "edge.toml", EDGE.format(data=data, grpc_port=free_port()))
+    _, checks = doctor(config)
+    assert checks["model"].startswith("OK model: triage-9.9-test (rollout) loads")
+    out = io.StringIO()
+    run_status(config, None, as_json=True, out=out)
+    versions = json.loads(out.getvalue())["versions"]
+    assert (versions["model"], versions["model_source"]) == ("triage-9.9-test", "rollout")
+
+
+def test_enrolled_in_another_site_fails_with_what_to_do(tmp_path: Path) -> None:
+    """An identity for another site than [gateway] site is a FAIL naming both sites."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "identity.json").write_text(json.dumps(
+        {"device_id": "gw-x", "credential": "c", "site": "demo"}))
+    config = write_toml(tmp_path / "edge.toml", EDGE.format(data=data, grpc_port=free_port()))
+    _, checks = doctor(config)
+    assert checks["enrolment"].startswith("FAIL enrolment: enrolled as gw-x in site demo, "
+                                          "but [gateway] site is lab")
+    assert "→ get a token for site lab" in checks["enrolment"]
+
+
+@pytest.mark.parametrize("text,status", [
+    ("include_dir {conf_d}\n", "OK"),
+    ("listener 1883\n", "WARN"),
+], ids=["drop-in-sets-it", "not-set"])
+def test_mosquitto_nodelay_is_read_from_the_config_and_its_includes(
+        tmp_path: Path, text: str, status: str) -> None:
+    """set_tcp_nodelay true in an included drop-in is OK; without it doctor warns."""
+    conf_d = tmp_path / "conf.d"
+    conf_d.mkdir()
+    (conf_d / "nanogate.conf").write_text("listener 1883 127.0.0.1\nset_tcp_nodelay true\n")
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(text.format(conf_d=conf_d))
+    finding = check_mosquitto(conf, local=True)
+    assert finding.status == status
+    assert check_mosquitto(tmp_path / "missing.conf", local=True).status == "SKIP"
+
+
+def test_outbox_depth_is_reported(tmp_path: Path) -> None:
+    """Items waiting in the outbox are counted (read-only) in doctor and status."""
+    data = tmp_path / "data"
+    data.mkdir()
+    outbox = Outbox(data / "outbox.db", max_items=100, max_bytes=2**20)
+    outbox.put_many([NewItem("event", "events", {"n": i}) for i in range(3)])
+    outbox.close()
+    config = write_toml(tmp_path / "edge.toml", EDGE.format(data=data, grpc_port=free_port()))
+    _, checks = doctor(config)
+    assert checks["outbox"].startswith("OK outbox: 3 items waiting")
+
+
+def test_status_lists_the_running_daemon_and_doctor_finds_it(tmp_path: Path) -> None:
+    """With the daemon running, status shows it (exit 0) and doctor's daemon check is OK;
+    stopped, status says so and exits 1."""
+    site = f"st{uuid.uuid4().hex[:8]}"
+    config = write_toml(tmp_path / "edge.toml", EDGE.replace('site = "lab"', f'site = "{site}"')
+                        .format(data=tmp_path / "data", grpc_port=free_port()))
+    edge = Daemon(["-m", "edge_agent", "run", "--config", str(config)],
+                  tmp_path / "edge.log").start()
+    try:
+        edge.wait_log("agent.started", timeout=60)
+        human, as_json = io.StringIO(), io.StringIO()
+        assert run_status(config, None, out=human) == 0
+        assert run_status(config, None, as_json=True, out=as_json) == 0
+        _, checks = doctor(config)
+    finally:
+        edge.stop()
+    assert edge.proc is not None
+    [daemon] = json.loads(as_json.getvalue())["daemons"]
+    assert daemon["pid"] == edge.proc.pid
+    assert "edge-agent  running" in human.getvalue()
+    assert checks["daemon"].startswith(f"OK daemon: pid {edge.proc.pid}")
+    stopped = io.StringIO()
+    assert run_status(config, None, out=stopped) == 1 and "stopped" in stopped.getvalue()
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                                reason="switches users: needs root and setpriv")
+
+
+@needs_root
+def test_as_root_a_unit_program_its_user_cannot_run_fails(tmp_path: Path) -> None:
+    """The reported bug: ExecStart's interpreter is in a 0700 directory (pyenv under /root);
+    doctor as root says nobody can run it, and that its other checks ran as root."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (private / "python3").symlink_to(Path(sys.executable).resolve())
+    program = tmp_path / "venv" / "bin" / "edge-agent"
+    program.parent.mkdir(parents=True)
+    program.write_text(f"#!{private / 'python3'}\nimport sys\nsys.exit(0)\n")
+    program.chmod(0o755)
+    for folder in (tmp_path, program.parent.parent, program.parent):
+        folder.chmod(0o755)
+    config = write_toml(tmp_path / "edge.toml",
+                        EDGE.format(data=tmp_path / "data", grpc_port=free_port()))
+    unit = tmp_path / "nanogate-edge.service"
+    unit.write_text(f"[Service]\nUser=nobody\nGroup=nogroup\n"
+                    f"ExecStart={program} run --config {config}\n")
+    out = io.StringIO()
+    code = run_doctor(Options(config, unit=unit), as_json=True, out=out)
+    report = json.loads(out.getvalue())
+    checks = {c["name"]: c for c in report["checks"]}
+    assert code == 1 and report["user"] == "root"
+    assert checks["exec_start"]["status"] == "FAIL"
+    assert f"nobody cannot run {program}" in checks["exec_start"]["detail"]
+    assert "--python /usr/bin/python3" in checks["exec_start"]["fix"]
+    assert checks["service_user"]["status"] == "WARN"
+    assert "ran as root, not as nobody" in checks["service_user"]["detail"]
+
+
+@needs_root
+def test_as_root_without_a_unit_doctor_says_it_checked_as_root(tmp_path: Path) -> None:
+    """No unit file: doctor warns that its checks ran as root and says how to change that."""
+    config = write_toml(tmp_path / "edge.toml",
+                        EDGE.format(data=tmp_path / "data", grpc_port=free_port()))
+    out = io.StringIO()
+    run_doctor(Options(config, unit=tmp_path / "none.service"), as_json=True, out=out)
+    [first] = json.loads(out.getvalue())["checks"][:1]
+    assert (first["name"], first["status"]) == ("service_user", "WARN")
+    assert "checks ran as root" in first["detail"] and "--unit" in first["fix"]
+
+
+def test_cli_doctor_json_and_status_json_exit_codes(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the CLI: doctor --json prints JSON on stdout and exits 1 with a failed check;
+    status --json exits 1 with no daemon; an unknown option is a usage error (2)."""
+    from edge_agent.cli import main
+
+    config = write_toml(tmp_path / "edge.toml",
+                        EDGE.format(data=tmp_path / "data", grpc_port=free_port()))
+    assert main(["doctor", "--json", "--as-me", "--config", str(config)]) == 1
+    assert json.loads(capsys.readouterr().out)["ok"] is False
+    assert main(["status", "--json", "--config", str(config)]) == 1
+    assert json.loads(capsys.readouterr().out)["daemons"] == []
+    with pytest.raises(SystemExit) as usage:
+        main(["status", "--bogus"])
+    assert usage.value.code == 2
