@@ -3,6 +3,8 @@ use a token the config no longer lists (13.9): on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from cloud_broker.config import EnrolTokenSpec
@@ -10,7 +12,8 @@ from cloud_broker.errors import InvalidRequest, Unauthenticated
 from cloud_broker.fleet import SqlFleetStore
 from cloud_broker.fleet.enrolment import RESERVED_IDS
 from tests.cloud_broker import conftest_fleet as fixtures
-from tests.cloud_broker.conftest_fleet import Clock
+from tests.cloud_broker.conftest_fleet import Clock, OpenStore
+from tests.cloud_broker.test_fleet_store import together
 
 clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
                                     fixtures.store)
@@ -148,3 +151,17 @@ def test_reusable_tokens_expire(store: SqlFleetStore, clock: Clock) -> None:
     clock.advance(2 * 86400)
     with pytest.raises(Unauthenticated, match="expired"):
         store.enrol("demo-token", "gw-2", "demo")
+
+
+def test_one_new_id_enrolled_on_two_replicas_at_once_goes_to_one(open_store: OpenStore) -> None:
+    """Two tokens racing for the same new id on two replicas: one gateway, one credential."""
+    one, other = open_store(), open_store()
+    for i in range(5):
+        first = one.create_enrol_token(site="lab", tags=[])
+        second = one.create_enrol_token(site="lab", tags=[])
+        results = together(partial(one.enrol, first, f"gw-race-{i}", "lab"),
+                           partial(other.enrol, second, f"gw-race-{i}", "lab"))
+        won = [r for r in results if isinstance(r, tuple)]
+        assert len(won) == 1, results
+        assert all(isinstance(r, (tuple, Unauthenticated)) for r in results), results
+        assert one.authenticate(won[0][1]).id == f"gw-race-{i}"
