@@ -34,6 +34,7 @@ from cloud_broker.pki import load_broker_tls
 from cloud_broker.router import Router
 from cloud_broker.server import EdgeLinkService, start_grpc
 from cloud_broker.usage import SqliteUsageLedger, usage_json
+from nanogate.secret_files import write_secret
 
 log = structlog.get_logger("cloud_broker.app")
 
@@ -54,10 +55,8 @@ def admin_token(config: BrokerConfig) -> str:
     path = config.server.data_dir / "admin_token"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     token = "nga_" + secrets.token_urlsafe(24)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
+    write_secret(path, (token + "\n").encode())
     log.info("admin.token_created", path=str(path))
     return token
 
@@ -104,9 +103,9 @@ class Broker:
         data = self.config.server.data_dir
         data.mkdir(parents=True, exist_ok=True)
         self.store = open_store(self.config)
-        for spec in self.config.enrol_tokens:
-            self.store.create_enrol_token(site=spec.site, tags=spec.tags,
-                                          reusable=spec.reusable, token=spec.token)
+        withdrawn = self.store.enrol_tokens.sync(self.config.enrol_tokens, self.store.now())
+        if withdrawn:
+            log.info("enrol_tokens.withdrawn", count=withdrawn, reason="no longer in the config")
         guard = Guard(admin_token(self.config), AccessStore(self.store.db, self.store.now))
         store = self.store
         router, extra_routes, usage = build_router(
@@ -119,12 +118,15 @@ class Broker:
                                      rollback_ttl_s=rc.rollback_ttl_s)
         self.service = EdgeLinkService(self.store, router, artefacts,
                                        tls=load_broker_tls(self.config.server))
+        bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
+                  if self.config.mqtt_uplink.enabled else None)  # refuses an unsafe uplink now
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
         extra_routes.append(rollout_routes(rollouts, artefacts, guard))
         service = self.service
         extra_routes.append(metrics_routes(BrokerCollector(
             self.store, usage, breakers=router.breaker_states,
-            counters=lambda: {"answered": service.escalations, "replayed": service.replays})))
+            counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
+            guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
                                        rollouts=rollouts), self.config.server.http_listen)
         try:
@@ -136,9 +138,8 @@ class Broker:
                 self.ready.set()
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
-                if self.config.mqtt_uplink.enabled:
-                    tg.create_task(MqttBridge(self.service.core, self.config.mqtt_uplink).run(),
-                                   name="broker.mqtt_uplink")
+                if bridge is not None:
+                    tg.create_task(bridge.run(), name="broker.mqtt_uplink")
         finally:
             await server.stop(grace=1.0)
             await router.aclose()

@@ -68,6 +68,9 @@ class EnrolTokenSpec(_Section):
     site: str = ""
     tags: list[str] = Field(default_factory=list)
     reusable: bool = False  # demo tokens only: a real token works once
+    # Seconds from the broker's first start with this token until it expires; a reusable
+    # token without one expires after 30 days. Removing a token from the config revokes it.
+    ttl_s: float | None = Field(default=None, gt=0)
 
 
 class MqttUplinkSection(_Section):
@@ -83,6 +86,15 @@ class MqttUplinkSection(_Section):
     # Replicas in one shared-subscription group split the requests between them.
     share_group: str = "nanogate-brokers"
     max_inflight: int = 64  # requests one replica holds unanswered at once
+    # TLS to the MQTT broker; a host other than loopback needs it (or allow_insecure = true).
+    # CA: the MQTT broker's issuer (None: system CAs); a client certificate only if that
+    # broker asks for one; server_name if its certificate does not name `host`.
+    tls: bool = False
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    server_name: str = ""
+    allow_insecure: bool = False
 
 
 class BrokerConfig(BaseSettings):

@@ -61,11 +61,12 @@ class LinkCore:
         return self._store.authenticate(credential)
 
     async def enrol(self, request: pb.EnrolRequest) -> pb.EnrolResponse:
-        """Exchange a one-time token for a device identity."""
+        """Exchange a one-time token for a device identity (checked: see fleet.enrolment)."""
         try:
             gateway, credential = self._store.enrol(
-                request.token, request.requested_id[:64], request.site[:64])
-        except Unauthenticated as exc:
+                request.token, request.requested_id[:64], request.site[:64],
+                request.credential[:128])
+        except (Unauthenticated, InvalidRequest) as exc:
             log.warning("gateway.enrol_refused", requested_id=request.requested_id[:64],
                         reason=str(exc))
             raise
@@ -199,8 +200,11 @@ class LinkCore:
         """Chunk ``seq`` of an artefact and whether it is the last; chunk 0 names its hash."""
         store = self._artefacts
         found = store.get(request.name, request.version) if store else None
-        if store is None or found is None:
-            raise NotFound(f"no artefact {request.name[:64]} {request.version[:64]}")
+        # Only the targets of a rollout of it may download an artefact (issue 13.11).
+        if store is None or found is None or not store.serves(found.name, found.version,
+                                                              gateway.id):
+            raise NotFound(f"no artefact {request.name[:64]} {request.version[:64]} "
+                           "in a rollout for this gateway")
         if seq < 0:
             raise InvalidRequest("a chunk number is 0 or more")
         pair = list(itertools.islice(store.chunks(found.name, found.version), seq, seq + 2))

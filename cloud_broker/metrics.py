@@ -1,17 +1,23 @@
-"""Prometheus metrics for the broker at ``GET /metrics``, read from live state at scrape time."""
+"""Prometheus metrics for the broker at ``GET /metrics``, read from live state at scrape time.
+
+Without a token, ``/metrics`` shows the fleet only in aggregate: gateway ids are an
+inventory an outsider should not get (issue 13.10). With any admin token (a ``viewer``
+token is enough: make one named for the scraper), it adds per-gateway series.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from cloud_broker.admin.api import OFFLINE_AFTER_S
+from cloud_broker.admin.auth import Guard
 from cloud_broker.fleet import FleetStore
 
 
@@ -20,11 +26,17 @@ class BrokerCollector:
 
     def __init__(self, store: FleetStore, usage: Callable[[], dict[str, Any]],
                  counters: Callable[[], dict[str, int]],
-                 breakers: Callable[[], dict[str, str]]) -> None:
+                 breakers: Callable[[], dict[str, str]], *, per_gateway: bool = False) -> None:
         self._store = store
         self._usage = usage
         self._counters = counters
         self._breakers = breakers
+        self._per_gateway = per_gateway
+
+    def with_gateways(self) -> BrokerCollector:
+        """The same collector, with per-gateway series (for authenticated scrapes)."""
+        return BrokerCollector(self._store, self._usage, self._counters, self._breakers,
+                               per_gateway=True)
 
     def collect(self) -> Iterator[Metric]:
         """The metric families."""
@@ -52,10 +64,16 @@ class BrokerCollector:
         family.add_metric(["online"], online)
         family.add_metric(["offline"], len(gateways) - online)
         yield family
+        depths = [float(g.health.get("outbox_depth", 0)) for g in gateways]
+        yield GaugeMetricFamily("nanogate_broker_fleet_outbox_depth",
+                                "Outbox depth the gateways last reported, summed",
+                                value=sum(depths))
+        if not self._per_gateway:
+            return
         depth = GaugeMetricFamily("nanogate_broker_gateway_outbox_depth",
                                   "Outbox depth each gateway last reported", labels=["gateway"])
-        for g in gateways:
-            depth.add_metric([g.id], float(g.health.get("outbox_depth", 0)))
+        for g, value in zip(gateways, depths, strict=True):
+            depth.add_metric([g.id], value)
         yield depth
 
     def _spend(self) -> Iterator[Metric]:
@@ -77,14 +95,24 @@ class BrokerCollector:
                                 value=float(summary.get("saved_by_edge", 0.0)))
 
 
-def metrics_routes(collector: BrokerCollector) -> APIRouter:
-    """``GET /metrics`` in the Prometheus text format (unauthenticated, like most exporters)."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(collector)
+def metrics_routes(collector: BrokerCollector, guard: Guard) -> APIRouter:
+    """``GET /metrics`` in the Prometheus text format: aggregates for anyone, per-gateway
+    series for a caller with an admin token (any role)."""
+    public = CollectorRegistry(auto_describe=False)
+    public.register(collector)
+    detailed = CollectorRegistry(auto_describe=False)
+    detailed.register(collector.with_gateways())
     api = APIRouter()
 
     @api.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(authorization: Annotated[str, Header()] = "") -> Response:
+        registry = public
+        if authorization:
+            if guard.identify(authorization.removeprefix("Bearer ").strip()) is None:
+                raise HTTPException(401, "unknown token: scrape /metrics without one for "
+                                    "aggregates, or with an admin token (viewer is enough)",
+                                    headers={"WWW-Authenticate": "Bearer"})
+            registry = detailed
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return api

@@ -21,6 +21,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from nanogate.uplink_tls import MqttTls
+
 log = structlog.get_logger("cloud_broker.mqtt")
 
 
@@ -50,6 +52,7 @@ class Connection:
     client_id: str = ""
     username: str | None = None
     password: str | None = None
+    tls: MqttTls | None = None  # None: plaintext (loopback only; see nanogate.uplink_tls)
     receive_maximum: int = 64  # unacknowledged requests held at once
 
 
@@ -66,6 +69,8 @@ class MqttClient:
                                    protocol=paho.MQTTv5, manual_ack=True)
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
+        if conn.tls is not None:
+            self._client.tls_set_context(conn.tls.context())
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message

@@ -23,6 +23,7 @@ from google.protobuf.message import Message as Proto
 
 from cloud_broker.config import MqttUplinkSection
 from cloud_broker.errors import (
+    ConfigError,
     InvalidRequest,
     NoBackendAvailable,
     NotFound,
@@ -32,6 +33,7 @@ from cloud_broker.errors import (
 from cloud_broker.fleet import Gateway
 from cloud_broker.link_core import LinkCore
 from cloud_broker.mqtt import Connection, Message, MqttClient
+from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.mqtt_bridge")
@@ -67,6 +69,20 @@ class Refused(Exception):
     """A request that gets no answer at all (another device's subtree, a foreign reply topic)."""
 
 
+def uplink_tls(section: MqttUplinkSection) -> MqttTls | None:
+    """The TLS settings of ``[mqtt_uplink]``; ``ConfigError`` for a plaintext remote uplink."""
+    tls = MqttTls(section.ca_file, section.cert_file, section.key_file,
+                  section.server_name) if section.tls else None
+    try:
+        check_uplink(section.host, tls, allow_insecure=section.allow_insecure,
+                     keys="[mqtt_uplink] tls = true and ca_file")
+        if tls is not None:
+            tls.context()  # a missing CA file is an error at start, not at the first reconnect
+    except UplinkTlsError as exc:
+        raise ConfigError(str(exc)) from exc
+    return tls
+
+
 class MqttBridge:
     """Serves ``EdgeLink`` requests from the uplink MQTT broker with the shared ``LinkCore``."""
 
@@ -74,6 +90,7 @@ class MqttBridge:
         self._core = core
         self._section = section
         self._root = section.topic_root.rstrip("/")
+        self._tls = uplink_tls(section)
         self.served = 0
         self.refused = 0
         self.ready = asyncio.Event()  # set once the shared subscriptions are acknowledged
@@ -90,7 +107,7 @@ class MqttBridge:
         client = MqttClient(Connection(
             host=s.host, port=s.port, username=s.username, password=s.password,
             client_id=s.client_id or f"nanogate-broker-{secrets.token_hex(4)}",
-            receive_maximum=s.max_inflight), self.subscriptions)
+            receive_maximum=s.max_inflight, tls=self._tls), self.subscriptions)
         if await client.start():
             self.ready.set()
         else:

@@ -136,12 +136,15 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
                             context: grpc.aio.ServicerContext[Any, Any]
                             ) -> AsyncIterator[pb.ArtefactChunk]:
         """Stream an artefact in chunks; the first carries its SHA-256 and signature."""
-        await self._caller(context)
+        gateway = await self._caller(context)
         store = self._artefacts
         found = store.get(request.name, request.version) if store else None
-        if store is None or found is None:
+        # Only the targets of a rollout of it may download an artefact (issue 13.11).
+        if store is None or found is None or not store.serves(found.name, found.version,
+                                                              gateway.id):
             await context.abort(grpc.StatusCode.NOT_FOUND,
-                                f"no artefact {request.name} {request.version}")
+                                f"no artefact {request.name[:64]} {request.version[:64]} "
+                                "in a rollout for this gateway")
             return
         for seq, data in enumerate(store.chunks(found.name, found.version)):
             yield pb.ArtefactChunk(data=data, sha256=found.sha256 if seq == 0 else "",

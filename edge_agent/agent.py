@@ -93,7 +93,7 @@ class EdgeAgent:
             max_payload_bytes=config.mqtt.max_payload_bytes,
             max_requests_per_min=config.mqtt.max_requests_per_min_per_requester)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
-                               trusted_key=self._trusted_key)
+                               trusted_key=self._trusted_key, device_id=self._device_id)
         self.updates.restore()
         self.commands.register("rollout", self.updates.rollout)
         self.commands.register("rollback", self.updates.rollback)
@@ -179,6 +179,10 @@ class EdgeAgent:
     def _trusted_key(self) -> str:
         identity = self.link.identity
         return identity.signing_key if identity is not None else ""
+
+    def _device_id(self) -> str:
+        identity = self.link.identity
+        return identity.device_id if identity is not None else self.config.gateway.id
 
     def _heartbeat(self) -> pb.HeartbeatRequest:
         c = self.asks.counters

@@ -67,6 +67,15 @@ class CloudSection(_Section):
     mqtt_password: str | None = None
     mqtt_client_id: str = ""  # default: "nanogate-uplink-<gateway id>"
     mqtt_topic_root: str = "nanogate/cloud"
+    # TLS to the uplink MQTT broker; a host other than loopback needs it (or
+    # mqtt_allow_insecure = true). CA: the MQTT broker's issuer (None: system CAs); a client
+    # certificate only if that broker asks for one; server name if not mqtt_host.
+    mqtt_tls: bool = False
+    mqtt_ca_file: Path | None = None
+    mqtt_cert_file: Path | None = None
+    mqtt_key_file: Path | None = None
+    mqtt_server_name: str = ""
+    mqtt_allow_insecure: bool = False
     enrol_token: str = ""
     # Seconds an escalation may wait for the cloud before the requester is told "queued".
     escalate_timeout_s: float = 20.0

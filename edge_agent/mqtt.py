@@ -25,6 +25,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from nanogate.uplink_tls import MqttTls
+
 log = structlog.get_logger("edge_agent.mqtt")
 
 
@@ -54,6 +56,7 @@ class Connection:
     client_id: str = ""
     username: str | None = None
     password: str | None = None
+    tls: MqttTls | None = None  # None: plaintext (loopback only; see nanogate.uplink_tls)
     session_expiry_s: int = 0  # 0: a clean session that ends with the connection
     queue_size: int = 10_000
 
@@ -78,6 +81,8 @@ class MqttClient:
         )
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
+        if conn.tls is not None:
+            self._client.tls_set_context(conn.tls.context())
         self._client.max_queued_messages_set(conn.queue_size)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect

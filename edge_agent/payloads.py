@@ -201,16 +201,23 @@ def _parse_senml(sensor_id: str, records: list[Any], now: float) -> list[Telemet
         value = _senml_value(record)
         if value is None:
             continue
-        name = base_name + str(record.get("n", ""))
+        _check_senml_name(sensor_id, base_name + str(record.get("n", "")))
         t = _number(base_time + _number(record.get("t", 0.0)))
         # RFC 8428: times below 2**28 are relative to now.
         ts = _number(now + t) if t < 2**28 else t
         points.append(
-            TelemetryPoint(name or sensor_id, value, _senml_unit(record.get("u", base_unit)), ts)
+            TelemetryPoint(sensor_id, value, _senml_unit(record.get("u", base_unit)), ts)
         )
     if not points:
         raise BadPayload("bad_telemetry", "the SenML pack holds no value")
     return points
+
+
+def _check_senml_name(sensor_id: str, name: str) -> None:
+    """A pack speaks only for its topic's sensor: per-topic ACLs must mean something."""
+    if name and name != sensor_id:
+        raise BadPayload("foreign_sensor", f"the SenML name {name[:64]!r} is not this topic's "
+                         f"sensor {sensor_id[:64]!r}; publish each sensor on its own topic")
 
 
 def _senml_value(record: dict[str, Any]) -> float | str | bool | None:

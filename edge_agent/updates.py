@@ -21,15 +21,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import json
 import math
-import os
-import secrets
-import shutil
 import tarfile
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,9 +34,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from edge_agent.commands import CommandFailed
 from edge_agent.config import EdgeConfig
 from edge_agent.errors import CloudRejected, CloudUnavailable, EdgeAgentError
+from edge_agent.slots import Pointer, Slots
 from edge_agent.sync.transport import Transport
 from edge_agent.triage import Triage
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE
+from nanogate.signatures import TRUST_KEYS, Manifest
 
 log = structlog.get_logger("edge_agent.updates")
 
@@ -82,7 +79,19 @@ class RolloutArgs(BaseModel):
     signature: str
     key_id: str = ""
     size: int = 0
+    # The signed manifest (nanogate.signatures.Manifest): newer than anything installed,
+    # for this gateway, and allowed to change [cloud] trust settings only if ``trust``.
+    seq: int = 0
+    target: str = ""
+    trust: bool = False
+    manifest_signature: str = ""
     fetch: str = "FetchArtefact"
+
+    def manifest(self) -> Manifest:
+        """What the broker signed for this rollout."""
+        return Manifest(kind=self.kind, name=self.name, version=self.version, seq=self.seq,
+                        target=self.target, sha256=self.sha256.lower(),
+                        rollout_id=self.rollout_id, trust=self.trust)
 
 
 class RollbackArgs(BaseModel):
@@ -97,76 +106,15 @@ class RollbackArgs(BaseModel):
     to_version: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Pointer:
-    """Which slot of a kind is active, and which one a rollback returns to ("" = the base)."""
-
-    active: str = ""
-    previous: str = ""
-
-
-class Slots:
-    """The installed versions of one kind under ``<data_dir>/<folder>/``."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._pointer_path = root / "active.json"
-
-    def pointer(self) -> Pointer:
-        """The persisted pointer; the base when there is none or it is unreadable."""
-        try:
-            doc = json.loads(self._pointer_path.read_text())
-            return Pointer(str(doc.get("active", "")), str(doc.get("previous", "")))
-        except FileNotFoundError:
-            return Pointer()
-        except (ValueError, AttributeError) as exc:
-            log.error("slots.pointer_unreadable", path=str(self._pointer_path), error=str(exc))
-            return Pointer()
-
-    def point(self, pointer: Pointer) -> None:
-        """Persist the pointer atomically, then drop slots it no longer names."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".active.{secrets.token_hex(4)}.tmp"
-        tmp.write_text(json.dumps({"active": pointer.active, "previous": pointer.previous}))
-        os.replace(tmp, self._pointer_path)
-        keep = {pointer.active, pointer.previous}
-        for entry in self.root.iterdir():
-            if entry.is_dir() and entry.name not in keep:
-                shutil.rmtree(entry, ignore_errors=True)
-
-    def path(self, version: str) -> Path:
-        """Where a version's slot lives (ValueError for a name that is not a plain folder)."""
-        if not version or version.startswith(".") or "/" in version or "\\" in version:
-            raise ValueError(f"{version!r} is not a valid version name")
-        return self.root / version
-
-    def has(self, version: str) -> bool:
-        """Whether a version is installed here."""
-        return bool(version) and self.path(version).is_dir()
-
-    def fill(self, version: str, files: dict[str, bytes]) -> Path:
-        """Write a slot's files next to it, then move it into place in one rename."""
-        target = self.path(version)
-        scratch = self.root / f".{version}.{secrets.token_hex(4)}"
-        scratch.mkdir(parents=True)
-        for name, data in files.items():
-            (scratch / name).write_bytes(data)
-        shutil.rmtree(target, ignore_errors=True)  # a leftover of an earlier failed attempt
-        os.replace(scratch, target)
-        return target
-
-    def discard(self, version: str) -> None:
-        """Remove a slot that never became active."""
-        shutil.rmtree(self.path(version), ignore_errors=True)
-
-
 class Updates:
     """The ``rollout`` and ``rollback`` commands: models swap live, configs at next start."""
 
     def __init__(self, *, config: EdgeConfig, triage: Triage, transport: Transport,
-                 trusted_key: Callable[[], str], fetch_timeout_s: float = 300.0) -> None:
+                 trusted_key: Callable[[], str], fetch_timeout_s: float = 300.0,
+                 device_id: Callable[[], str] | None = None) -> None:
         data = config.gateway.data_dir
         self._config = config
+        self._device_id = device_id or (lambda: config.gateway.id)
         self._triage = triage
         self._transport = transport
         self._trusted_key = trusted_key
@@ -258,6 +206,23 @@ class Updates:
             return args.to_version
         return pointer.previous if slots.has(pointer.previous) else ""
 
+    def _check_manifest(self, args: RolloutArgs, key: str) -> None:
+        """The signed manifest is for this gateway, and newer than anything installed."""
+        from nanogate.signatures import verify_manifest
+
+        if not verify_manifest(args.manifest(), args.manifest_signature, key):
+            raise UpdateFailed("verify", "the rollout manifest (kind, name, version, sequence, "
+                               "target, SHA-256) is not signed by the broker's key")
+        if args.target != self._device_id():
+            raise UpdateFailed("verify", f"the rollout is signed for {args.target!r}, not "
+                               f"this gateway {self._device_id()!r}")
+        installed = self._slots[args.kind].seq()
+        if args.seq <= installed:
+            raise UpdateFailed("verify", f"{args.name} {args.version} (sequence {args.seq}) is "
+                               f"not newer than what was installed (sequence {installed}): "
+                               "an old rollout replayed, or a downgrade; push it again to "
+                               "go back on purpose")
+
     async def _install(self, args: RolloutArgs) -> None:
         data = await self._fetch(args)
         slots = self._slots[args.kind]
@@ -271,11 +236,12 @@ class Updates:
                 candidate = await asyncio.to_thread(_smoke_model, self._triage, path,
                                                     args.version)
             else:
-                _smoke_config(files[CONFIG_FILE], self._config)
+                _smoke_config(files[CONFIG_FILE], self._config, trust=args.trust)
         except UpdateFailed:
             slots.discard(args.version)
             raise
         previous = slots.pointer().active
+        slots.raise_seq(args.seq)
         slots.point(Pointer(active=args.version, previous=previous))
         if args.kind == "model":
             self._triage.adopt(candidate)  # between two requests: both run on this loop
@@ -285,6 +251,7 @@ class Updates:
         if not key:
             raise UpdateFailed("verify", "no trusted signing key; re-enrol this gateway "
                                "(delete identity.json and give it an enrolment token)")
+        self._check_manifest(args, key)  # before anything is downloaded
         try:
             data, sha256, signature = await self._transport.fetch_artefact(
                 args.name, args.version, timeout=self._fetch_timeout_s)
@@ -361,8 +328,9 @@ def _smoke_model(live: Triage, path: Path, version: str) -> Triage:
     return candidate
 
 
-def _smoke_config(data: bytes, running: EdgeConfig) -> None:
-    """Parse and validate a config document; it must keep the gateway's id."""
+def _smoke_config(data: bytes, running: EdgeConfig, *, trust: bool = False) -> None:
+    """Parse and validate a config document; it keeps the gateway's id, and its [cloud] trust
+    settings unless an admin pushed it (``trust``)."""
     try:
         config = EdgeConfig(**tomllib.loads(data.decode()))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError) as exc:
@@ -370,6 +338,11 @@ def _smoke_config(data: bytes, running: EdgeConfig) -> None:
     if config.gateway.id != running.gateway.id:
         raise UpdateFailed("smoke", f"the config renames the gateway to {config.gateway.id!r};"
                            " a rollout may not")
+    changed = [k for k in TRUST_KEYS
+               if getattr(config.cloud, k, None) != getattr(running.cloud, k, None)]
+    if changed and not trust:
+        raise UpdateFailed("smoke", f"the config changes [cloud] {', '.join(changed)}, which "
+                           "decide whom this gateway trusts; only an admin's artefact may")
 
 
 def active_config(data_dir: Path) -> Path | None:

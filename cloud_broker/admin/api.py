@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cloud_broker.admin.auth import Guard, access_routes
 from cloud_broker.admin.dashboard import dashboard_routes
+from cloud_broker.errors import InvalidRequest
 from cloud_broker.fleet import (
     Artefact,
     ArtefactStore,
@@ -28,6 +29,8 @@ from cloud_broker.fleet import (
     RolloutSpec,
     status_json,
 )
+from cloud_broker.fleet.artefacts import KINDS, NeedsAdmin, check_unprivileged
+from cloud_broker.fleet.enrolment import EnrolToken
 
 OFFLINE_AFTER_S = 60.0
 
@@ -52,6 +55,16 @@ class TokenBody(BaseModel):
     site: str = Field(min_length=1, max_length=64)
     tags: list[str] = Field(default_factory=list)
     ttl_s: float | None = Field(default=7 * 86400, gt=0)
+    # Bind the token to one gateway id: the only way to enrol a known gateway again without
+    # its current credential (after its identity file was lost, say).
+    device: str | None = Field(default=None, max_length=64)
+
+
+def enrol_token_json(t: EnrolToken) -> dict[str, Any]:
+    """An enrolment token as the API lists it: never its secret."""
+    return {"id": t.id, "site": t.site, "tags": list(t.tags), "reusable": t.reusable,
+            "created": t.created, "expires": t.expires, "used_by": t.used_by,
+            "device": t.device_id, "source": t.source, "revoked": t.revoked}
 
 
 def gateway_json(g: Gateway, now: float | None = None) -> dict[str, Any]:
@@ -113,9 +126,25 @@ def admin_routes(store: FleetStore, guard: Guard,
     @api.post("/tokens", dependencies=[Depends(operator)])
     def create_token(body: TokenBody, request: Request) -> dict[str, Any]:
         with guard.audited(request, "enrol_token.created", f"site:{body.site}",
-                           {"tags": body.tags, "ttl_s": body.ttl_s}):
-            token = store.create_enrol_token(site=body.site, tags=body.tags, ttl_s=body.ttl_s)
-        return {"token": token, "site": body.site, "tags": body.tags}
+                           {"tags": body.tags, "ttl_s": body.ttl_s, "device": body.device}):
+            try:
+                token = store.create_enrol_token(site=body.site, tags=body.tags,
+                                                 ttl_s=body.ttl_s, device_id=body.device)
+            except InvalidRequest as exc:
+                raise HTTPException(422, str(exc)) from exc
+        return {"token": token, "site": body.site, "tags": body.tags, "device": body.device}
+
+    @api.get("/tokens", dependencies=[Depends(operator)])
+    def list_tokens() -> list[dict[str, Any]]:
+        return [enrol_token_json(t) for t in store.enrol_tokens.tokens()]
+
+    @api.post("/tokens/{token_id}/revoke", dependencies=[Depends(operator)])
+    def revoke_token(token_id: str, request: Request) -> dict[str, Any]:
+        with guard.audited(request, "enrol_token.revoked", token_id):
+            revoked = store.enrol_tokens.revoke(token_id, store.now())
+            if revoked is None:
+                raise HTTPException(404, f"no live enrolment token {token_id!r}")
+        return enrol_token_json(revoked)
 
     @api.get("/usage", dependencies=[Depends(viewer)])
     def show_usage() -> dict[str, Any]:
@@ -159,7 +188,8 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
 def artefact_json(a: Artefact) -> dict[str, Any]:
     """An artefact as the API shows it."""
     return {"name": a.name, "version": a.version, "kind": a.kind, "sha256": a.sha256,
-            "signature": a.signature, "key_id": a.key_id, "size": a.size, "created": a.created}
+            "signature": a.signature, "key_id": a.key_id, "size": a.size, "created": a.created,
+            "seq": a.seq, "trust": a.trust}
 
 
 def rollout_routes(rollouts: RolloutController, artefacts: ArtefactStore,
@@ -171,10 +201,15 @@ def rollout_routes(rollouts: RolloutController, artefacts: ArtefactStore,
     @api.put("/artefacts/{kind}/{name}/{version}", dependencies=[Depends(operator)])
     async def put_artefact(kind: str, name: str, version: str, request: Request) -> dict[str, Any]:
         data = await request.body()
+        admin = guard.caller(request).role == "admin"
         with guard.audited(request, "artefact.pushed", f"{name} {version}",
-                           {"kind": kind, "size": len(data)}):
+                           {"kind": kind, "size": len(data), "trust": admin}):
             try:
-                return artefact_json(artefacts.put(kind, name, version, data))
+                if not admin and kind in KINDS:
+                    check_unprivileged(kind, data)
+                return artefact_json(artefacts.put(kind, name, version, data, trust=admin))
+            except NeedsAdmin as exc:
+                raise HTTPException(403, f"{exc}; ask an admin to push it") from exc
             except ValueError as exc:
                 raise HTTPException(409 if "immutable" in str(exc) else 422, str(exc)) from exc
 

@@ -11,7 +11,10 @@ attempt is written to the audit log beside every mutating action and its outcome
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -25,6 +28,9 @@ from cloud_broker.fleet.access import BOOTSTRAP, AccessStore, AuditEntry, Role, 
 
 log = structlog.get_logger("cloud_broker.admin.auth")
 
+SESSION_TTL_S = 8 * 3600
+MAX_SESSIONS = 10_000  # live dashboard sessions one process keeps; the oldest go first
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -33,6 +39,49 @@ class Principal:
     id: str
     name: str
     role: Role
+
+
+class Sessions:
+    """Dashboard sessions held by the process: a cookie is a random id, worth nothing once the
+    user logs out, the session expires, the token is revoked or the process restarts."""
+
+    def __init__(self, guard: Guard, ttl_s: float = SESSION_TTL_S,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._guard = guard
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._live: dict[str, tuple[str, float]] = {}  # hash of the id -> (token id, expiry)
+
+    def issue(self, who: Principal) -> str:
+        """A new session for a signed-in principal; its id is the cookie's value."""
+        now = self._clock()
+        self._live = {k: v for k, v in self._live.items() if v[1] > now}
+        while len(self._live) >= MAX_SESSIONS:
+            del self._live[next(iter(self._live))]
+        session_id = secrets.token_urlsafe(32)
+        self._live[_digest(session_id)] = (who.id, now + self._ttl_s)
+        return session_id
+
+    def holder(self, cookie: str) -> Principal | None:
+        """The principal of a live, unexpired session whose token is still live, or None."""
+        found = self._live.get(_digest(cookie)) if cookie else None
+        if found is None or found[1] < self._clock():
+            return None
+        return self._guard.by_id(found[0])
+
+    def end(self, cookie: str) -> None:
+        """Log out: the session's cookie stops working at once."""
+        self._live.pop(_digest(cookie), None)
+
+
+def behind_tls(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through a TLS proxy)."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 class Guard:

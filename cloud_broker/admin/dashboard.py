@@ -1,17 +1,14 @@
 """The broker's web dashboard under ``/dashboard``: server-rendered HTML, no JavaScript.
 
 The only module that imports Jinja2. A user signs in by pasting an admin token of any role;
-the session cookie (HttpOnly, SameSite=Strict) carries the token's id and an expiry, signed
-with a key made when the process starts, so a restart or revoking the token ends every
-session. Pages: the fleet, one gateway, rollouts, usage and the audit log; all read-only.
+the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS) is an opaque id of a
+session held in the process (``auth.Sessions``), so logging out, a restart or revoking the
+token ends it. Pages: the fleet, one gateway, rollouts, usage and the audit log; all read-only.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,13 +21,12 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cloud_broker.admin.auth import Guard, Principal
+from cloud_broker.admin.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
 from cloud_broker.fleet import CommandRecord, FleetStore, Gateway, RolloutController, status_json
 
 log = structlog.get_logger("cloud_broker.admin.dashboard")
 
 COOKIE = "nanogate_session"
-SESSION_TTL_S = 8 * 3600
 _HERE = Path(__file__).parent
 _STATIC_TYPES = {".css": "text/css; charset=utf-8"}
 _HEADERS = {
@@ -41,37 +37,6 @@ _HEADERS = {
     "Referrer-Policy": "same-origin",  # no-referrer would make browsers send "Origin: null"
     "Cache-Control": "no-store",
 }
-
-
-class Sessions:
-    """Signed session cookies: ``<token id>.<expiry>.<HMAC>`` under a per-process key."""
-
-    def __init__(self, guard: Guard, ttl_s: float = SESSION_TTL_S,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._guard = guard
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._key = secrets.token_bytes(32)
-
-    def _sign(self, payload: str) -> str:
-        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
-
-    def issue(self, who: Principal) -> str:
-        """A cookie value for a signed-in principal."""
-        payload = f"{who.id}.{int(self._clock() + self._ttl_s)}"
-        return f"{payload}.{self._sign(payload)}"
-
-    def holder(self, cookie: str) -> Principal | None:
-        """The principal of a valid, unexpired session whose token is still live, or None."""
-        token_id, _, rest = cookie.partition(".")
-        expires, _, signature = rest.partition(".")
-        if not (token_id and expires.isdigit() and signature):
-            return None
-        if not hmac.compare_digest(signature, self._sign(f"{token_id}.{expires}")):
-            return None
-        if int(expires) < self._clock():
-            return None
-        return self._guard.by_id(token_id)
 
 
 class Pages:
@@ -216,11 +181,12 @@ def _session_routes(router: APIRouter, guard: Guard, sessions: Sessions, pages: 
         response = RedirectResponse("/dashboard/", status_code=303, headers=_HEADERS)
         response.set_cookie(COOKIE, sessions.issue(who), max_age=SESSION_TTL_S,
                             path="/dashboard", httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
+                            secure=behind_tls(request))
         return response
 
     @router.get("/logout")
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
+        sessions.end(request.cookies.get(COOKIE, ""))  # the cookie is worthless from now on
         response = RedirectResponse("/dashboard/login", status_code=303, headers=_HEADERS)
         response.delete_cookie(COOKIE, path="/dashboard", httponly=True, samesite="strict")
         return response

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from cloud_broker.fleet.database import Database, Row
-from cloud_broker.fleet.store import hash_secret
+from cloud_broker.fleet.enrolment import hash_secret
 
 Role = Literal["viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)

@@ -2,12 +2,21 @@
 
 An artefact is immutable: a (name, version) always means the same bytes. Bytes live in the
 fleet database in chunks keyed by their SHA-256, so every replica can serve a download and
-identical bytes are stored once.
+identical bytes are stored once. Each artefact gets the next sequence number of its kind,
+which the rollout manifest signs, so a gateway can refuse to go back to an older one.
+
+What the broker signs for a non-admin is checked first (``check_unprivileged``): a config
+must be a TOML document, a model a tar archive of the two model files; anything else needs
+the admin role. Only an admin's artefact is marked ``trust``: a gateway refuses a config
+without it that changes its ``[cloud]`` trust settings (``nanogate.signatures.TRUST_KEYS``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import tarfile
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -15,7 +24,7 @@ from typing import Literal
 import structlog
 
 from cloud_broker.fleet.database import Database, Row
-from cloud_broker.fleet.signing import SigningKey
+from cloud_broker.fleet.signing import Manifest, SigningKey
 from cloud_broker.fleet.store import Clock
 
 log = structlog.get_logger("cloud_broker.fleet.artefacts")
@@ -23,6 +32,11 @@ log = structlog.get_logger("cloud_broker.fleet.artefacts")
 Kind = Literal["config", "model"]
 KINDS: tuple[Kind, ...] = ("config", "model")
 CHUNK_BYTES = 1 << 20
+MODEL_FILES = frozenset({"triage.onnx", "model_card.json"})
+
+
+class NeedsAdmin(ValueError):
+    """Only the admin role may have this signed; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +51,8 @@ class Artefact:
     key_id: str  # which broker key signed it
     size: int
     created: float
+    seq: int = 0  # grows with every artefact of this kind
+    trust: bool = False  # pushed by an admin: may change a gateway's [cloud] trust settings
 
 
 class ArtefactStore:
@@ -54,8 +70,16 @@ class ArtefactStore:
         """The hex public key gateways must trust to install these artefacts."""
         return self._key.public_key
 
-    def put(self, kind: str, name: str, version: str, data: bytes) -> Artefact:
-        """Store and sign an artefact; the same bytes again are a no-op, other bytes an error."""
+    def sign_manifest(self, manifest: Manifest) -> str:
+        """The broker's signature of a rollout manifest."""
+        return self._key.sign_manifest(manifest)
+
+    def put(self, kind: str, name: str, version: str, data: bytes, *,
+            trust: bool = False) -> Artefact:
+        """Store and sign an artefact; the same bytes again are a no-op, other bytes an error.
+
+        ``trust``: an admin pushed it, so a config may change ``[cloud]`` trust settings.
+        """
         if kind not in KINDS:
             raise ValueError(f"artefact kind must be one of {', '.join(KINDS)}, not {kind!r}")
         if not name or not version:
@@ -68,23 +92,37 @@ class ArtefactStore:
                                  "artefacts are immutable, give it a new version")
             return existing
         artefact = Artefact(name, version, kind, sha256, self._key.sign_digest(sha256),
-                            self._key.key_id, len(data), self._clock())
-        self._insert(artefact, data)
+                            self._key.key_id, len(data), self._clock(), trust=trust)
+        artefact = self._insert(artefact, data)
         log.info("artefact.stored", name=name, version=version, kind=kind, size=len(data),
                  sha256=sha256)
         return artefact
 
-    def _insert(self, a: Artefact, data: bytes) -> None:
+    def _insert(self, a: Artefact, data: bytes) -> Artefact:
         step = self._chunk_bytes
         with self._db.transaction():
             for seq, start in enumerate(range(0, max(len(data), 1), step)):
                 self._db.execute("INSERT INTO artefact_chunks (sha256, seq, data) "
                                  "VALUES (?, ?, ?) ON CONFLICT (sha256, seq) DO NOTHING",
                                  (a.sha256, seq, data[start:start + step]))
+            row = self._db.one("SELECT COALESCE(MAX(seq), 0) AS top FROM artefacts "
+                               "WHERE kind = ?", (a.kind,))
+            a = Artefact(a.name, a.version, a.kind, a.sha256, a.signature, a.key_id, a.size,
+                         a.created, int(row["top"] if row else 0) + 1, a.trust)
             self._db.execute(
                 "INSERT INTO artefacts (name, version, kind, sha256, signature, key_id, size, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (a.name, a.version, a.kind, a.sha256, a.signature, a.key_id, a.size, a.created))
+                "created, seq, trust) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (a.name, a.version, a.kind, a.sha256, a.signature, a.key_id, a.size, a.created,
+                 a.seq, int(a.trust)))
+        return a
+
+    def serves(self, name: str, version: str, device_id: str) -> bool:
+        """Whether a rollout of this artefact targets ``device_id`` (who may download it)."""
+        row = self._db.one(
+            "SELECT 1 AS ok FROM rollouts r JOIN rollout_targets t ON t.rollout_id = r.id "
+            "WHERE r.artefact_name = ? AND r.artefact_version = ? AND t.device_id = ?",
+            (name, version, device_id))
+        return row is not None
 
     def get(self, name: str, version: str) -> Artefact | None:
         """One artefact's record, or None."""
@@ -116,6 +154,26 @@ class ArtefactStore:
         return b"".join(self.chunks(name, version))
 
 
+def check_unprivileged(kind: str, data: bytes) -> None:
+    """``NeedsAdmin`` unless an operator may have this signed (see the module docstring)."""
+    if kind == "config":
+        try:
+            doc = tomllib.loads(data.decode())
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise NeedsAdmin(f"a config artefact must be an edge TOML document: {exc}") from exc
+        if not isinstance(doc.get("gateway", {}), dict):
+            raise NeedsAdmin("a config artefact's [gateway] must be a table")
+        return
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            members = tar.getmembers()
+    except (tarfile.TarError, OSError) as exc:
+        raise NeedsAdmin(f"a model artefact must be a tar archive: {exc}") from exc
+    if {m.name for m in members} != MODEL_FILES or not all(m.isfile() for m in members):
+        raise NeedsAdmin(f"a model artefact holds exactly {' and '.join(sorted(MODEL_FILES))}")
+
+
 def _artefact(row: Row) -> Artefact:
     return Artefact(row["name"], row["version"], row["kind"], row["sha256"], row["signature"],
-                    row["key_id"], int(row["size"]), row["created"])
+                    row["key_id"], int(row["size"]), row["created"], int(row["seq"] or 0),
+                    bool(row["trust"]))

@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 
 from cloud_broker.fleet.artefacts import Artefact, ArtefactStore
+from cloud_broker.fleet.signing import Manifest
 from cloud_broker.fleet.store import FleetStore
 from cloud_broker.fleet.waves import (
     Rollout,
@@ -196,7 +197,8 @@ class RolloutController:
                 previous = "" if gateway is None else (
                     gateway.model_version if r.kind == "model" else gateway.config_version)
                 command_id = self._store.add_command(
-                    t.device_id, "rollout", json.dumps(rollout_args(r.id, artefact)),
+                    t.device_id, "rollout",
+                    json.dumps(rollout_args(r.id, artefact, t.device_id, self._artefacts)),
                     ttl_s=r.deadline - now)
                 self._db.execute(
                     "UPDATE rollout_targets SET state = 'sent', command_id = ?, "
@@ -314,11 +316,15 @@ class RolloutController:
                          "device_id = ?", (*values.values(), rollout_id, device_id))
 
 
-def rollout_args(rollout_id: str, a: Artefact) -> dict[str, Any]:
-    """The ``rollout`` command's arguments: what to fetch, and how to check it."""
+def rollout_args(rollout_id: str, a: Artefact, target: str,
+                 signer: ArtefactStore) -> dict[str, Any]:
+    """The ``rollout`` command's arguments: what to fetch, and the signed manifest to check."""
+    manifest = Manifest(kind=a.kind, name=a.name, version=a.version, seq=a.seq, target=target,
+                        sha256=a.sha256, rollout_id=rollout_id, trust=a.trust)
     return {"rollout_id": rollout_id, "kind": a.kind, "name": a.name, "version": a.version,
             "sha256": a.sha256, "signature": a.signature, "key_id": a.key_id, "size": a.size,
-            "fetch": "FetchArtefact"}
+            "seq": a.seq, "target": target, "trust": a.trust,
+            "manifest_signature": signer.sign_manifest(manifest), "fetch": "FetchArtefact"}
 
 
 def _deadline_reason(status: RolloutStatus) -> str:

@@ -85,7 +85,17 @@ CREATE TABLE device_certificates (
     issued {real} NOT NULL)
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Enrolment tokens bound to one gateway id, from the config or the API, revocable; artefacts
+# with a per-kind sequence (signed into rollout manifests) and who may change trust (issue 13).
+_V5 = """
+ALTER TABLE enrol_tokens ADD COLUMN device_id TEXT;
+ALTER TABLE enrol_tokens ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
+ALTER TABLE enrol_tokens ADD COLUMN revoked {real};
+ALTER TABLE artefacts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE artefacts ADD COLUMN trust INTEGER NOT NULL DEFAULT 0
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def migrate(db: Database) -> int:

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
 )
 
-from nanogate.signatures import key_id, verify, verify_digest
+from nanogate.signatures import Manifest, key_id, verify, verify_digest
 
-__all__ = ["SigningKey", "key_id", "load_or_create", "verify", "verify_digest"]
+__all__ = ["Manifest", "SigningKey", "key_id", "load_or_create", "verify", "verify_digest"]
 
 log = structlog.get_logger("cloud_broker.fleet.signing")
 
@@ -51,6 +51,10 @@ class SigningKey:
     def sign_digest(self, sha256_hex: str) -> str:
         """The hex signature of an artefact, given its SHA-256 in hex."""
         return self.private.sign(bytes.fromhex(sha256_hex)).hex()
+
+    def sign_manifest(self, manifest: Manifest) -> str:
+        """The hex signature of a rollout manifest (what a gateway installs)."""
+        return self.private.sign(manifest.to_bytes()).hex()
 
 
 def load_or_create(path: Path) -> SigningKey:

@@ -7,7 +7,6 @@ default) and ``PostgresFleetStore`` differ only in how they connect.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import sqlite3
@@ -19,6 +18,13 @@ from typing import Any, Protocol
 
 from cloud_broker.errors import Unauthenticated
 from cloud_broker.fleet.database import SQLITE, Database, Row
+from cloud_broker.fleet.enrolment import (
+    EnrolTokens,
+    check_reenrol,
+    chosen_id,
+    enrolled_site,
+    hash_secret,
+)
 from cloud_broker.fleet.schema import migrate
 
 Clock = Callable[[], float]
@@ -84,9 +90,16 @@ class FleetStore(Protocol):
         """The store's clock (wall-clock seconds)."""
         ...
 
+    @property
+    def enrol_tokens(self) -> EnrolTokens:
+        """Enrolment tokens: sync with the config, list, revoke."""
+        ...
+
     def create_enrol_token(self, *, site: str, tags: list[str], reusable: bool = False,
-                           token: str | None = None, ttl_s: float | None = None) -> str: ...
-    def enrol(self, token: str, requested_id: str, site: str) -> tuple[Gateway, str]: ...
+                           token: str | None = None, ttl_s: float | None = None,
+                           device_id: str | None = None) -> str: ...
+    def enrol(self, token: str, requested_id: str, site: str,
+              credential: str = "") -> tuple[Gateway, str]: ...
     def authenticate(self, credential: str) -> Gateway: ...
     def revoke(self, device_id: str) -> bool: ...
     def rotate(self, device_id: str) -> str: ...
@@ -110,17 +123,13 @@ class FleetStore(Protocol):
     def close(self) -> None: ...
 
 
-def hash_secret(secret: str) -> str:
-    """How secrets are stored: never in clear."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 class SqlFleetStore:
     """The fleet store's behaviour, once, over any ``Database``."""
 
     def __init__(self, db: Database, *, clock: Clock = time.time,
                  redeliver_after_s: float = REDELIVER_AFTER_S) -> None:
         self._db = db
+        self._tokens = EnrolTokens(db)
         self._clock = clock
         self._redeliver_after_s = redeliver_after_s
         migrate(db)
@@ -134,42 +143,62 @@ class SqlFleetStore:
         """The store's clock (wall-clock seconds)."""
         return self._clock()
 
+    @property
+    def enrol_tokens(self) -> EnrolTokens:
+        """Enrolment tokens: sync with the config, list, revoke."""
+        return self._tokens
+
     # enrolment and identity ---------------------------------------------------------------
 
     def create_enrol_token(self, *, site: str, tags: list[str], reusable: bool = False,
-                           token: str | None = None, ttl_s: float | None = None) -> str:
-        """Create an enrolment token (or register a given one); returns it in clear once."""
-        token = token or "nge_" + secrets.token_urlsafe(24)
-        now = self._clock()
-        self._db.execute(
-            "INSERT INTO enrol_tokens (token_hash, site, tags, reusable, created, expires) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET "
-            "site = excluded.site, tags = excluded.tags, reusable = excluded.reusable",
-            (hash_secret(token), site, json.dumps(tags), int(reusable), now,
-             now + ttl_s if ttl_s else None))
-        return token
+                           token: str | None = None, ttl_s: float | None = None,
+                           device_id: str | None = None) -> str:
+        """Create an enrolment token (or register a given one); returns it in clear once.
 
-    def enrol(self, token: str, requested_id: str, site: str) -> tuple[Gateway, str]:
-        """Use a token to enrol a gateway; returns it and its new credential."""
+        ``device_id`` binds the token to that one gateway id, which lets it re-enrol a known
+        gateway (an operator's decision); reusable tokens expire (default 30 days).
+        """
+        return self.enrol_tokens.create(site=site, tags=tags, reusable=reusable, token=token,
+                                        ttl_s=ttl_s, device_id=device_id, now=self._clock())
+
+    def enrol(self, token: str, requested_id: str, site: str,
+              credential: str = "") -> tuple[Gateway, str]:
+        """Use a token to enrol a gateway; returns it and its new credential.
+
+        A known gateway id enrols again only with a token bound to it or with its current
+        ``credential``; a revoked one never does (see ``cloud_broker.fleet.enrolment``).
+        """
         now = self._clock()
-        device_id = requested_id or "gw-" + secrets.token_hex(4)
-        credential = f"ngc_{secrets.token_urlsafe(32)}"
+        new_credential = f"ngc_{secrets.token_urlsafe(32)}"
         with self._db.transaction():
             # The row lock makes a second replica using the same token wait, then see it used.
-            row = self._db.one("SELECT * FROM enrol_tokens WHERE token_hash = ?"
-                               + self._db.dialect.lock_row, (hash_secret(token),))
-            row = _check_token(row, now)
-            self._db.execute(
-                "INSERT INTO gateways (id, site, tags, credential_hash, enrolled_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET site = excluded.site, "
-                "tags = excluded.tags, credential_hash = excluded.credential_hash, revoked = 0",
-                (device_id, row["site"] or site, row["tags"], hash_secret(credential), now))
+            row = self.enrol_tokens.take(token, now)
+            device_id = chosen_id(row, requested_id)
+            gateway_site = enrolled_site(row, site)
+            self._file_gateway(row, device_id, gateway_site, new_credential, credential, now)
             if not row["reusable"]:
                 self._db.execute("UPDATE enrol_tokens SET used_by = ?, used_at = ? "
                                  "WHERE token_hash = ?", (device_id, now, row["token_hash"]))
         gateway = self.gateway(device_id)
         assert gateway is not None
-        return gateway, credential
+        return gateway, new_credential
+
+    def _file_gateway(self, token: Row, device_id: str, site: str, new_credential: str,
+                      credential: str, now: float) -> None:
+        existing = self._db.one("SELECT * FROM gateways WHERE id = ?"
+                                + self._db.dialect.lock_row, (device_id,))
+        if existing is not None:
+            check_reenrol(token, existing, credential)
+            self._db.execute("UPDATE gateways SET site = ?, tags = ?, credential_hash = ? "
+                             "WHERE id = ? AND revoked = 0",
+                             (site, token["tags"], hash_secret(new_credential), device_id))
+            return
+        inserted = self._db.execute(
+            "INSERT INTO gateways (id, site, tags, credential_hash, enrolled_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (device_id, site, token["tags"], hash_secret(new_credential), now))
+        if inserted != 1:  # another replica enrolled this id a moment ago
+            raise Unauthenticated(f"gateway {device_id!r} is already enrolled")
 
     def authenticate(self, credential: str) -> Gateway:
         """The gateway a credential belongs to; Unauthenticated if none or revoked."""
@@ -351,16 +380,6 @@ class SqliteFleetStore(SqlFleetStore):
 
         super().__init__(Database(connect, SQLITE), clock=clock,
                          redeliver_after_s=redeliver_after_s)
-
-
-def _check_token(row: Row | None, now: float) -> Row:
-    if row is None:
-        raise Unauthenticated("unknown enrolment token; ask an operator for a new one")
-    if row["used_by"] and not row["reusable"]:
-        raise Unauthenticated("this enrolment token was already used; tokens work once")
-    if row["expires"] is not None and row["expires"] < now:
-        raise Unauthenticated("this enrolment token has expired")
-    return row
 
 
 def _gateway(row: Row) -> Gateway:

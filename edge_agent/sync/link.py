@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 import time
 from collections import defaultdict
@@ -23,6 +22,7 @@ from edge_agent.config import CloudSection, GatewaySection
 from edge_agent.errors import CloudRejected, CloudUnavailable, StoreFull
 from edge_agent.outbox import NewItem, Outbox, OutboxItem
 from edge_agent.sync.transport import Identity, Transport
+from nanogate.secret_files import write_secret
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.sync")
@@ -290,10 +290,6 @@ def _load_identity(path: Path) -> Identity | None:
 
 
 def _save_identity(path: Path, identity: Identity) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"device_id": identity.device_id,
-                               "credential": identity.credential, "site": identity.site,
-                               "signing_key": identity.signing_key}))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_secret(path, json.dumps({"device_id": identity.device_id,
+                                   "credential": identity.credential, "site": identity.site,
+                                   "signing_key": identity.signing_key}).encode())

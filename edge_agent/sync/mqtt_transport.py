@@ -21,9 +21,10 @@ from google.protobuf.message import DecodeError
 from google.protobuf.message import Message as Proto
 
 from edge_agent.config import CloudSection
-from edge_agent.errors import CloudRejected, CloudUnavailable
+from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
 from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.sync.transport import Identity
+from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
 from nanogate.v1 import edge_pb2 as pb
 
 R = TypeVar("R", bound=Proto)
@@ -34,11 +35,20 @@ _RETRYABLE = frozenset({"unavailable", "deadline_exceeded", "cancelled", "aborte
 
 
 def mqtt_transport(cloud: CloudSection, gateway_id: str) -> MqttTransport:
-    """The MQTT transport the ``[cloud]`` section describes."""
+    """The MQTT transport the ``[cloud]`` section describes; ``ConfigError`` if unsafe."""
+    tls = MqttTls(cloud.mqtt_ca_file, cloud.mqtt_cert_file, cloud.mqtt_key_file,
+                  cloud.mqtt_server_name) if cloud.mqtt_tls else None
+    try:
+        check_uplink(cloud.mqtt_host, tls, allow_insecure=cloud.mqtt_allow_insecure,
+                     keys="[cloud] mqtt_tls = true and mqtt_ca_file")
+        if tls is not None:
+            tls.context()  # a missing CA file is an error at start, not mid-run
+    except UplinkTlsError as exc:
+        raise ConfigError(str(exc)) from exc
     return MqttTransport(Connection(
         host=cloud.mqtt_host, port=cloud.mqtt_port,
         client_id=cloud.mqtt_client_id or f"nanogate-uplink-{gateway_id}",
-        username=cloud.mqtt_username, password=cloud.mqtt_password, queue_size=1000,
+        username=cloud.mqtt_username, password=cloud.mqtt_password, queue_size=1000, tls=tls,
     ), cloud.mqtt_topic_root)
 
 

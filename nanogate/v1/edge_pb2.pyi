@@ -7,18 +7,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EnrolRequest(_message.Message):
-    __slots__ = ("token", "requested_id", "site", "agent_version", "csr")
+    __slots__ = ("token", "requested_id", "site", "agent_version", "csr", "credential")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     CSR_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     token: str
     requested_id: str
     site: str
     agent_version: str
     csr: bytes
-    def __init__(self, token: _Optional[str] = ..., requested_id: _Optional[str] = ..., site: _Optional[str] = ..., agent_version: _Optional[str] = ..., csr: _Optional[bytes] = ...) -> None: ...
+    credential: str
+    def __init__(self, token: _Optional[str] = ..., requested_id: _Optional[str] = ..., site: _Optional[str] = ..., agent_version: _Optional[str] = ..., csr: _Optional[bytes] = ..., credential: _Optional[str] = ...) -> None: ...
 
 class EnrolResponse(_message.Message):
     __slots__ = ("device_id", "credential", "site", "tags", "artefact_public_key", "certificate", "ca_certificate")

@@ -77,11 +77,10 @@ def test_sign_in_from_another_site_is_refused(broker: BrokerApp) -> None:
 
 
 def test_tampered_or_foreign_cookies_are_ignored(broker: BrokerApp) -> None:
-    """A cookie whose signature or expiry was edited is no session."""
+    """A cookie that is not the id of a live session, edited by one character, is no session."""
     client = signed_in(broker)
-    token_id, expires, signature = client.cookies["nanogate_session"].split(".")
-    for forged in (f"bootstrap.{expires}.{signature}", f"{token_id}.9999999999.{signature}",
-                   f"{token_id}.{expires}.{'0' * 64}", "garbage"):
+    cookie = client.cookies["nanogate_session"]
+    for forged in (cookie[:-1], cookie + "A", cookie.upper(), "bootstrap", "garbage"):
         reply = httpx.get(broker.url + "/dashboard/", cookies={"nanogate_session": forged},
                           timeout=10)
         assert reply.status_code == 303, forged

@@ -58,7 +58,7 @@ def together(*calls: Callable[[], T]) -> list[T | BaseException]:
 def test_one_time_token_enrols_once(store: SqlFleetStore) -> None:
     """A token enrols one gateway; a second use is refused."""
     token = store.create_enrol_token(site="lab", tags=["a", "b"])
-    gateway, credential = store.enrol(token, "gw-1", "ignored")
+    gateway, credential = store.enrol(token, "gw-1", "")
     assert (gateway.id, gateway.site, gateway.tags) == ("gw-1", "lab", ("a", "b"))
     assert credential.startswith("ngc_")
     with pytest.raises(Unauthenticated, match="already used"):

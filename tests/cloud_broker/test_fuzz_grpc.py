@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
 from cloud_broker.fleet import SqliteFleetStore
+from cloud_broker.fleet.enrolment import DEVICE_ID, RESERVED_IDS
 from cloud_broker.server import EdgeLinkService, start_grpc
 from nanogate.v1 import edge_pb2 as pb
 
@@ -180,6 +181,28 @@ def test_fuzzed_pulls_and_heartbeats_are_answered(broker: Broker, pull: pb.PullC
     assert isinstance(result, pb.PullCommandsResponse) and len(result.commands) <= 500
     beat = broker.call("Heartbeat", heartbeat, pb.HeartbeatResponse)
     assert isinstance(beat, pb.HeartbeatResponse), beat
+
+
+_hostile_ids = _short | st.sampled_from([
+    "gw-a", "GW-A", "gw-a ", "a/+/#", "$SYS", "enrol", "admin", "bootstrap", "gw-a/res",
+    "../gw-a", "gw-\u0430", "x" * 63, "x" * 64, "gw-a\x00", "+", "#", ".", "-", ""])
+_enrolments = st.builds(pb.EnrolRequest, token=st.sampled_from(["tok-fuzz", "tok-none", ""]),
+                        requested_id=_hostile_ids, site=st.sampled_from(["lab", "", "other"])
+                        | _short, credential=st.sampled_from(["", "ngc_forged"]) | _short)
+
+
+@settings(FUZZ, max_examples=400)
+@given(request=_enrolments)
+def test_fuzzed_enrolments_never_take_over_or_mint_bad_ids(broker: Broker,
+                                                           request: pb.EnrolRequest) -> None:
+    """Hostile ids, sites and credentials get a refusal or a clean new id; gw-a stays gw-a."""
+    broker.store.create_enrol_token(site="lab", tags=[], reusable=True, token="tok-fuzz")
+    result = broker.call("Enrol", request, pb.EnrolResponse, ())
+    _settle(result, pb.EnrolResponse)
+    if isinstance(result, pb.EnrolResponse):
+        assert DEVICE_ID.fullmatch(result.device_id) and result.device_id not in RESERVED_IDS
+        assert result.device_id != "gw-a" and result.site == "lab"
+    assert broker.store.authenticate(broker.credential).id == "gw-a"
 
 
 @pytest.mark.xfail(strict=True, reason="link_core.upload passes a NaN created_at to SQLite, "

@@ -14,7 +14,13 @@ import pytest
 import structlog
 
 from cloud_broker.config import MqttUplinkSection
-from cloud_broker.fleet import ArtefactStore, SqliteFleetStore, load_or_create
+from cloud_broker.fleet import (
+    ArtefactStore,
+    RolloutController,
+    RolloutSpec,
+    SqliteFleetStore,
+    load_or_create,
+)
 from cloud_broker.link_core import LinkCore
 from cloud_broker.mqtt_bridge import MqttBridge
 from edge_agent.errors import CloudRejected, CloudUnavailable
@@ -176,6 +182,10 @@ async def test_artefact_arrives_whole_in_chunks(uplink: Uplink) -> None:
     """An artefact larger than one chunk is fetched over MQTT with its hash and signature."""
     data = bytes(range(256)) * 10  # 2560 bytes: three chunks of at most 1000
     found = uplink.artefacts.put("config", "site-config", "v2", data)
+    with pytest.raises(CloudRejected, match="in a rollout for this gateway"):
+        await uplink.transport.fetch_artefact("site-config", "v2", timeout=5)
+    RolloutController(uplink.store, uplink.artefacts).create(
+        RolloutSpec(artefact="site-config", version="v2", devices=["gw-a"]), uplink.store.now())
     got, sha256, signature = await uplink.transport.fetch_artefact(
         "site-config", "v2", timeout=5)
     assert got == data

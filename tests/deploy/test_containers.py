@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def test_k8s_broker_deployment_is_wired_together() -> None:
     assert service["spec"]["selector"].items() <= labels.items()
     port_names = {p["name"] for p in container["ports"]}
     assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
-    assert container["readinessProbe"]["grpc"]["port"] == 50051
+    assert container["readinessProbe"]["tcpSocket"]["port"] == "grpc"  # mTLS: no gRPC probe
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
     assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
@@ -274,3 +275,53 @@ def test_compose_gateways_use_distinct_sites_and_data() -> None:
     data = [v for g in gateways for v in g["volumes"] if v.endswith(":/var/lib/nanogate/edge")]
     assert len(data) == 2
     assert data[0] != data[1]
+
+
+# TLS on in what we ship (issue 13.10) -----------------------------------------------------
+
+def test_broker_image_defaults_serve_grpc_over_mtls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker image listens on 0.0.0.0, so its defaults must turn TLS on to start at all."""
+    env = dict(re.findall(r"(NANOGATE_BROKER_\w+)=(\S+)",
+                          (DOCKER / "broker.Dockerfile").read_text()))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = load_broker_config(None)
+    assert config.server.grpc_listen.startswith("0.0.0.0:")
+    assert config.server.tls == "mtls"
+
+
+def test_k8s_broker_serves_mtls_with_a_shared_ca() -> None:
+    """The ConfigMap turns mTLS on with the CA from the Secret the Deployment mounts."""
+    text = _by_kind("ConfigMap")["data"]["broker.toml"]
+    server = tomllib.loads(text)["server"]
+    assert server["tls"] == "mtls"
+    pod = _by_kind("Deployment")["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    secrets = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+    ca_dir = str(Path(server["ca_cert_file"]).parent)
+    assert secrets[mounts[ca_dir]] == "nanogate-broker-ca"
+    assert str(Path(server["ca_key_file"]).parent) == ca_dir
+    service_ports = {p["port"] for p in _by_kind("Service")["spec"]["ports"]}
+    assert {50051, 50052} <= service_ports
+
+
+def test_compose_runs_grpc_over_mtls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compose broker serves mTLS for the name the gateways use; they trust its CA."""
+    services = _compose()["services"]
+    for key, value in services["broker"]["environment"].items():
+        monkeypatch.setenv(key, str(value))
+    broker = load_broker_config(ROOT / "deploy" / "examples" / "broker.toml")
+    assert broker.server.tls == "mtls" and "broker" in broker.server.cert_names
+    assert {t.site for t in broker.enrol_tokens} == {"site-a", "site-b"}
+    pki_volume = next(v for v in services["broker"]["volumes"]
+                      if v.endswith(str(broker.server.ca_cert_file.parent)))
+    for name in ("gateway-1", "gateway-2"):
+        env = services[name]["environment"]
+        assert env["NANOGATE_EDGE_CLOUD__TLS"] == "mtls"
+        mounted = [v for v in services[name]["volumes"]
+                   if v.startswith(pki_volume.split(":")[0] + ":")]
+        assert mounted and mounted[0].split(":")[1] == str(
+            Path(env["NANOGATE_EDGE_CLOUD__CA_FILE"]).parent)
+        site = env["NANOGATE_EDGE_GATEWAY__SITE"]
+        token = next(t for t in broker.enrol_tokens if t.site == site)
+        assert env["NANOGATE_EDGE_CLOUD__ENROL_TOKEN"] == token.token

@@ -59,6 +59,12 @@ _reading_doc = st.fixed_dictionaries({"value": _scalars}, optional={
     "unit": _text | _scalars, "ts": _scalars, "kind": _text | _scalars, "area": _text | _scalars})
 _senml_record = st.fixed_dictionaries({}, optional={
     k: _scalars for k in ("bn", "bt", "bu", "n", "t", "u", "v", "vb", "vs")})
+# Names that try to speak for another sensor (or the topic's own, split between bn and n).
+_senml_names = st.sampled_from(["", "t-104", "t-", "104", "t-201", "t-104/x", "T-104", "t-1040",
+                                "../t-201", "+", "#", "\u0000t-104"]) | _text
+_named_senml = st.lists(st.fixed_dictionaries(
+    {"v": st.floats(-1e6, 1e6)}, optional={"bn": _senml_names, "n": _senml_names}),
+    min_size=1, max_size=6)
 
 
 def _dump(doc: Any) -> bytes:
@@ -88,7 +94,8 @@ _plausible_ask = st.fixed_dictionaries({"id": st.text(max_size=12), "text": _tex
 _ask_payloads = (st.binary(max_size=300) | _json.map(_dump) | _ask_doc.map(_dump)
                  | _plausible_ask.map(_dump) | _nasty())
 _telemetry_payloads = (st.binary(max_size=300) | _json.map(_dump) | _reading_doc.map(_dump)
-                       | st.lists(_senml_record, max_size=8).map(_dump) | _nasty())
+                       | st.lists(_senml_record, max_size=8).map(_dump)
+                       | _named_senml.map(_dump) | _nasty())
 
 
 @settings(FUZZ, max_examples=1500)
@@ -112,10 +119,11 @@ def test_parse_telemetry_yields_bounded_finite_points(payload: bytes) -> None:
     try:
         points = parse_telemetry("t-104", payload, now=1_700_000_000.0)
     except BadPayload as exc:
-        assert exc.code in {"bad_json", "bad_telemetry"} and exc.message
+        assert exc.code in {"bad_json", "bad_telemetry", "foreign_sensor"} and exc.message
         return
     assert 1 <= len(points) <= MAX_SENML_RECORDS
     for point in points:
+        assert point.sensor_id == "t-104"  # a pack speaks only for its topic's sensor
         assert math.isfinite(point.ts)
         assert not isinstance(point.value, float) or math.isfinite(point.value)
         assert not isinstance(point.value, str) or not has_invisible(point.value)

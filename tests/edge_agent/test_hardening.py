@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import structlog.testing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,6 +101,21 @@ def test_telemetry_cannot_relabel_declared_devices_or_fake_actuator_state(
     t104 = registry.get("t-104")
     assert t104 is not None and (t104.kind, t104.area) == ("temperature", "zone 3")
     assert registry.latest("pump-2") is None
+
+
+def test_senml_pack_cannot_write_another_sensors_readings(tmp_path: Path) -> None:
+    """A pack on t-201's topic naming t-104 is rejected, counted and logged (issue 13.7)."""
+    ingest, registry = _ingest(tmp_path)
+    registry.add(Device("t-201", "sensor", "temperature", "zone 4", "Cel"))
+    assert ingest.handle("t-104", json.dumps({"value": 21.0}).encode()) == 1
+    pack = json.dumps([{"bn": "t-104", "v": 99.0, "u": "Cel"}]).encode()
+    with structlog.testing.capture_logs() as logs:
+        assert ingest.handle("t-201", pack) == 0
+    assert ingest.rejected == 1
+    assert [(e["event"], e["code"]) for e in logs] == [("telemetry.rejected", "foreign_sensor")]
+    latest = registry.latest("t-104")
+    assert latest is not None and latest.value == 21.0
+    assert registry.latest("t-201") is None
 
 
 def test_self_registered_sensors_are_capped(tmp_path: Path) -> None:

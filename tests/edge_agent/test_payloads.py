@@ -20,12 +20,34 @@ def test_plain_json_reading() -> None:
 def test_senml_pack_resolves_base_fields() -> None:
     """SenML base name, time and unit apply to the records that follow (RFC 8428)."""
     pack = [{"bn": "dev1:", "bt": 1700000000, "bu": "Cel", "n": "t", "v": 20.5},
-            {"n": "t", "t": 10, "v": 21.0}, {"n": "door", "vb": True}]
-    points = parse_telemetry("dev1", json.dumps(pack).encode())
+            {"n": "t", "t": 10, "v": 21.0}, {"n": "t", "vb": True}]
+    points = parse_telemetry("dev1:t", json.dumps(pack).encode())
     assert [(p.sensor_id, p.value, p.ts) for p in points] == [
         ("dev1:t", 20.5, 1700000000.0), ("dev1:t", 21.0, 1700000010.0),
-        ("dev1:door", True, 1700000000.0)]
+        ("dev1:t", True, 1700000000.0)]
     assert points[0].unit == "Cel"
+
+
+@pytest.mark.parametrize("pack", [
+    pytest.param([{"bn": "t-104", "v": 30.0}], id="bn-names-another-sensor"),
+    pytest.param([{"n": "t-104", "v": 30.0}], id="n-names-another-sensor"),
+    pytest.param([{"bn": "t-", "n": "104", "v": 30.0}], id="bn-plus-n"),
+    pytest.param([{"v": 20.0}, {"n": "t-104", "v": 30.0}], id="second-record"),
+    pytest.param([{"bn": "t-201", "n": "/x", "v": 30.0}], id="suffix"),
+])
+def test_senml_cannot_speak_for_another_sensor(pack: list[dict[str, object]]) -> None:
+    """A pack on t-201's topic that names any other sensor is refused whole (issue 13.7)."""
+    with pytest.raises(BadPayload, match="not this topic's sensor 't-201'") as info:
+        parse_telemetry("t-201", json.dumps(pack).encode())
+    assert info.value.code == "foreign_sensor"
+
+
+def test_senml_may_name_its_own_sensor() -> None:
+    """A name that resolves to the topic's own id, or no name, is the topic's sensor."""
+    pack = [{"bn": "t-", "n": "201", "v": 20.0}, {"bn": "", "v": 21.0}, {"n": "t-201", "v": 22}]
+    points = parse_telemetry("t-201", json.dumps(pack).encode())
+    assert [(p.sensor_id, p.value) for p in points] == [
+        ("t-201", 20.0), ("t-201", 21.0), ("t-201", 22.0)]
 
 
 @pytest.mark.parametrize("payload, code", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +13,19 @@ from typing import Any
 import pytest
 
 from cloud_broker.escalation import Answer, Escalation
-from cloud_broker.fleet import ArtefactStore, SqliteFleetStore, load_or_create
+from cloud_broker.fleet import (
+    Artefact,
+    ArtefactStore,
+    RolloutController,
+    RolloutSpec,
+    SqliteFleetStore,
+    load_or_create,
+)
 from cloud_broker.fleet.rollouts import rollout_args
 from cloud_broker.server import EdgeLinkService, start_grpc
 from edge_agent.commands import CommandFailed, Commands
 from edge_agent.config import EdgeConfig
+from edge_agent.errors import CloudRejected
 from edge_agent.registry import Registry
 from edge_agent.sync import GrpcTransport, Identity
 from edge_agent.triage import Triage
@@ -40,6 +49,14 @@ class Broker:
     transport: GrpcTransport
     public_key: str
     data_dir: Path
+    rollouts: RolloutController
+
+    def rollout(self, artefact: Artefact, target: str = "gw-a") -> dict[str, Any]:
+        """Start a real rollout of ``artefact`` to gw-a; the command arguments for ``target``."""
+        status = self.rollouts.create(RolloutSpec(artefact=artefact.name,
+                                                  version=artefact.version, devices=["gw-a"]),
+                                      time.time())
+        return rollout_args(status.rollout.id, artefact, target, self.artefacts)
 
     def updates(self, triage: Triage | None = None, key: str | None = None) -> Updates:
         """An Updates on this test's data dir, trusting the broker's key (or ``key``)."""
@@ -57,8 +74,7 @@ class Broker:
         (model / "model_card.json").write_text(json.dumps(card))
         if broken:
             (model / "triage.onnx").write_bytes(b"not an onnx graph")
-        return rollout_args("ro-1", self.artefacts.put("model", "triage", version,
-                                                       pack_model(model)))
+        return self.rollout(self.artefacts.put("model", "triage", version, pack_model(model)))
 
 
 @pytest.fixture
@@ -74,7 +90,8 @@ async def broker(tmp_path: Path) -> AsyncIterator[Broker]:
     reply = await transport.enrol(pb.EnrolRequest(token="tok-1", requested_id="gw-a"), timeout=5)
     transport.set_identity(Identity(reply.device_id, reply.credential, reply.site,
                                     reply.artefact_public_key))
-    yield Broker(artefacts, transport, reply.artefact_public_key, tmp_path / "edge")
+    yield Broker(artefacts, transport, reply.artefact_public_key, tmp_path / "edge",
+                 RolloutController(store, artefacts))
     await transport.close()
     await server.stop(None)
     store.close()
@@ -189,12 +206,89 @@ async def test_config_rollout_is_validated_and_reported(broker: Broker) -> None:
     """A valid config document becomes the active config; an invalid one fails its smoke test."""
     updates = broker.updates()
     good = broker.artefacts.put("config", "edge", "cfg-2", b'[gateway]\nid = "gw-a"\n')
-    assert await updates.rollout(rollout_args("ro-2", good)) == {"installed": "cfg-2"}
+    assert await updates.rollout(broker.rollout(good)) == {"installed": "cfg-2"}
     assert updates.config_version == "cfg-2"
     assert active_config(broker.data_dir) == broker.data_dir / "config" / "cfg-2" / "edge.toml"
     bad = broker.artefacts.put("config", "edge", "cfg-3", b"[mqtt]\nport = 'x'\nnope = 1\n")
     with pytest.raises(CommandFailed) as failed:
-        await updates.rollout(rollout_args("ro-3", bad))
+        await updates.rollout(broker.rollout(bad))
     assert failed.value.result["stage"] == "smoke"
     assert updates.config_version == "cfg-2"
 
+
+
+# signed manifests (issue 13.8) ------------------------------------------------------------
+
+async def test_old_rollout_replayed_is_refused_as_a_downgrade(
+        broker: Broker, tmp_path: Path) -> None:
+    """A validly signed rollout of an older artefact cannot take a gateway back."""
+    updates = broker.updates()
+    old = broker.push_model(tmp_path, "triage-2.0")
+    await updates.rollout(old)
+    await updates.rollout(broker.push_model(tmp_path, "triage-3.0"))
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(old)
+    assert failed.value.result["stage"] == "verify"
+    assert "not newer than what was installed" in failed.value.result["error"]
+    assert updates.model_version == "triage-3.0"
+
+
+async def test_rolled_back_version_is_not_reinstalled_by_a_replay(
+        broker: Broker, tmp_path: Path) -> None:
+    """After a rollback, the bad version's old rollout command installs nothing."""
+    updates = broker.updates()
+    bad = broker.push_model(tmp_path, "triage-2.0")
+    base = updates.model_version
+    await updates.rollout(bad)
+    await updates.rollback({"kind": "model", "version": "triage-2.0", "to_version": base})
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(bad)
+    assert failed.value.result["stage"] == "verify"
+    assert updates.model_version == base
+
+
+@pytest.mark.parametrize("field, value", [
+    ("version", "triage-9.9"), ("seq", 10_000), ("target", "gw-b"), ("kind", "config"),
+    ("trust", True), ("name", "other"), ("rollout_id", "ro-forged")])
+async def test_every_manifest_field_is_signed(broker: Broker, tmp_path: Path, field: str,
+                                              value: object) -> None:
+    """Changing any field of a signed rollout voids its signature: nothing is downloaded."""
+    updates = broker.updates()
+    args = {**broker.push_model(tmp_path, "triage-2.0"), field: value}
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(args)
+    assert failed.value.result["stage"] == "verify"
+    assert "manifest" in failed.value.result["error"]
+
+
+async def test_rollout_signed_for_another_gateway_is_refused(
+        broker: Broker, tmp_path: Path) -> None:
+    """A manifest the broker signed for gw-b does not install on gw-a."""
+    artefact = broker.artefacts.put("config", "edge", "cfg-2", b'[gateway]\nid = "gw-a"\n')
+    with pytest.raises(CommandFailed) as failed:
+        await broker.updates().rollout(broker.rollout(artefact, target="gw-b"))
+    assert "signed for 'gw-b'" in failed.value.result["error"]
+
+
+async def test_config_changing_cloud_trust_needs_an_admin_artefact(broker: Broker) -> None:
+    """An operator's config may not point the gateway at another broker or CA; an admin's may."""
+    doc = b'[gateway]\nid = "gw-a"\n[cloud]\naddress = "evil.example:50051"\ntls = "off"\n'
+    operator = broker.artefacts.put("config", "edge", "cfg-2", doc)
+    updates = broker.updates()
+    with pytest.raises(CommandFailed) as failed:
+        await updates.rollout(broker.rollout(operator))
+    assert failed.value.result["stage"] == "smoke"
+    assert "changes [cloud] address" in failed.value.result["error"]
+    admin = broker.artefacts.put("config", "edge", "cfg-3", doc, trust=True)
+    assert await updates.rollout(broker.rollout(admin)) == {"installed": "cfg-3"}
+
+
+async def test_artefact_is_served_only_to_the_targets_of_its_rollouts(
+        broker: Broker, tmp_path: Path) -> None:
+    """FetchArtefact answers NOT_FOUND for an artefact no rollout sends to the caller."""
+    artefact = broker.artefacts.put("config", "edge", "cfg-2", b'[gateway]\nid = "gw-a"\n')
+    with pytest.raises(CloudRejected, match="in a rollout for this gateway"):
+        await broker.transport.fetch_artefact("edge", "cfg-2", timeout=5)
+    broker.rollout(artefact)
+    data, _, _ = await broker.transport.fetch_artefact("edge", "cfg-2", timeout=5)
+    assert data == b'[gateway]\nid = "gw-a"\n'
