@@ -127,8 +127,9 @@ def enrolment(data_dir: Path) -> Enrolment | None:
 
 def versions(config: EdgeConfig, config_path: Path | None) -> Versions:
     """The active model and config: a rollout's when one is active, else the shipped ones."""
+    from edge_agent.slots import Slots
     from edge_agent.triage.model import CARD_FILE, SHIPPED_DIR, Card
-    from edge_agent.updates import Slots, active_config
+    from edge_agent.updates import active_config
 
     data = config.gateway.data_dir
     models = Slots(data / "models")
