@@ -155,8 +155,8 @@ def _day(t: float) -> str:
 
 
 def _nice(value: float) -> float:
-    """A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten."""
+    """A round upper bound for an axis whose quarters read well: 1, 2, 4 or 8 times 10^n."""
     if value <= 0:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value))
+    return float(next(m * power for m in (1, 2, 4, 8, 10) if m * power >= value))

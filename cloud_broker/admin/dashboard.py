@@ -176,7 +176,7 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
         return pages.render("usage.html", who, u=insights.usage(since),
                             charts=[views.money_chart(insights, answered, since, now)],
                             budgets=views.budget_rows(insights), currency=insights.currency,
-                            window=f"in the last {units.duration(now - since)}")
+                            window=f"for the last {(now - since) / 3600:.0f} hours")
 
     @router.get("/audit")
     def audit(request: Request) -> Response:

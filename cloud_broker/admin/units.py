@@ -33,11 +33,12 @@ def when(ts: float | None) -> str:
 
 
 def money(value: Any, currency: str = CURRENCY) -> str:
-    """An amount with its currency, to the cent, or finer below a cent: ``0.0125 USD``."""
+    """An amount with its currency: ``12.50 USD``, or to 1/100 cent below 1: ``0.0125 USD``."""
     if value is None or value == "":
         return DASH
     amount = float(value)
-    digits = 2 if amount == 0 or abs(amount) >= 1 else 4
+    whole_cents = abs(amount * 100 - round(amount * 100)) < 1e-9
+    digits = 2 if whole_cents or abs(amount) >= 1 else 4
     return f"{amount:,.{digits}f} {currency}"
 
 

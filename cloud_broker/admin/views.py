@@ -23,6 +23,7 @@ from cloud_broker.journal import HealthSample
 WINDOW_S = 24 * 3600.0
 OUTBOX_ALERT = 100  # items waiting on one gateway before it is worth a look
 ERROR_ALERT = 0.05  # share of a gateway's requests that failed
+_ADJECTIVE = {"day": "daily", "month": "monthly"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ def share_points(samples: Sequence[HealthSample]) -> tuple[list[tuple[float, flo
                 local += now[1] if fresh else now[1] - before[1]
             last[s.device] = now
         if asked > 0:
-            shares.append((ts, local / asked))
+            shares.append((ts, min(max(local / asked, 0.0), 1.0)))
         answered.append((ts, local))
     return shares, answered
 
@@ -181,7 +182,7 @@ def device_charts(samples: Sequence[HealthSample], since: float, now: float) -> 
                    fmt=lambda v: f"{v:.0f}"),
         state_strip("Link state (UTC)", [(name, [(s.ts, s.online) for s in samples])]
                     if samples else [], since=since, until=now),
-        line_chart("CPU and memory (UTC)", [Series("CPU %", points("cpu_percent"))],
+        line_chart("CPU use (UTC)", [Series("CPU", points("cpu_percent"))],
                    fmt=lambda v: f"{v:.0f} %")]
 
 
@@ -201,8 +202,9 @@ def alerts(gateways: Sequence[dict[str, Any]], raw: Sequence[Gateway], insights:
     for row, g in zip(gateways, raw, strict=True):
         link = f"/dashboard/devices/{g.id}"
         if row["status"] == "offline":
-            since = units.ago(g.last_seen) if g.last_seen else "never sent a heartbeat"
-            found.append(Alert("bad", g.id, f"offline: last heartbeat {since}", link))
+            text = f"offline: last heartbeat {units.ago(g.last_seen)}" if g.last_seen else \
+                "offline: has never sent a heartbeat"
+            found.append(Alert("bad", g.id, text, link))
         depth = float(g.health.get("outbox_depth", 0) or 0)
         if depth >= OUTBOX_ALERT and row["status"] != "revoked":
             found.append(Alert("warn", g.id, f"{depth:.0f} items wait in its outbox", link))
@@ -228,7 +230,7 @@ def _money_and_reported(insights: Insights, now: float) -> list[Alert]:
         if b["used"] is not None and b["used"] >= 0.8:
             level = "bad" if b["used"] >= 1 else "warn"
             found.append(Alert(level, f"budget of {b['who']}", f"{units.percent(b['used'])} of "
-                               f"the {b['period']}ly budget used", "/dashboard/usage"))
+                               f"the {_ADJECTIVE[b['period']]} budget used", "/dashboard/usage"))
     if insights.journal is None:
         return found
     recent = [e for e in insights.journal.escalations(200) if now - e.ts < 3600]
