@@ -56,6 +56,7 @@ def usage(since: SinceOpt = None, url: UrlOpt = None, admin_token: TokenOpt = No
                 t.add_row(escape(g["name"] or units.DASH), units.count(g["calls"]),
                           units.count(g["failed"]), units.count(g["tokens"]),
                           units.money(g["cost"], cur))
+            out.print()
             out.print(t)
     if u.get("budgets"):
         _budgets(u["budgets"], cur)
@@ -71,6 +72,7 @@ def _backends(u: dict[str, Any], cur: str) -> None:
         t.add_row(escape(b["backend"]), escape(b["model"]), units.count(b["calls"]),
                   units.count(b["failed"]), units.money(b["cost"], cur),
                   units.millis(b["mean_latency_ms"]))
+    out.print()
     out.print(t)
 
 
@@ -83,6 +85,7 @@ def _budgets(budgets: list[dict[str, Any]], cur: str) -> None:
         colour = "red" if (b["used"] or 0) >= 1 else "yellow" if (b["used"] or 0) >= 0.8 else ""
         t.add_row(escape(b["who"]), b["period"], limit, units.money(b["spent"], cur),
                   f"[{colour}]{used}[/]" if colour else used)
+    out.print()
     out.print(t)
 
 

@@ -55,9 +55,10 @@ def emit_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
 
 
-def table(*headings: str, right: tuple[str, ...] = ()) -> Table:
+def table(*headings: str, right: tuple[str, ...] = (), header: bool = True) -> Table:
     """A table whose headings never get cut, with numeric columns on the right."""
-    t = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    t = Table(box=None, pad_edge=False, header_style="bold", show_edge=False,
+              show_header=header)
     for heading in headings:
         t.add_column(heading, justify="right" if heading in right else "left",
                      overflow="fold", min_width=len(heading))

@@ -89,7 +89,7 @@ def fleet_show(device: Annotated[str, typer.Argument(metavar="DEVICE", help="The
         emit_json(g)
         return
     h, v = g["health"], g["versions"]
-    facts = table("", "")
+    facts = table("", "", header=False)
     for name, value in (
             ("Gateway", escape(g["id"])), ("Status", status_of(g)), ("Site", escape(g["site"])),
             ("Tags", escape(", ".join(g["tags"]) or units.DASH)),
