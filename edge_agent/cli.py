@@ -90,7 +90,15 @@ def _parser() -> argparse.ArgumentParser:
 
     register_doctor(sub)
     _outbox_parser(sub)
+    _plain_help(sub)
     return parser
+
+
+def _plain_help(sub: Any) -> None:
+    """Help is for users: drop the reST markup that module docstrings carry."""
+    for command in sub.choices.values():
+        if command.description:
+            command.description = command.description.replace("``", "")
 
 
 def _common() -> argparse.ArgumentParser:

@@ -99,6 +99,7 @@ def test_version_and_clean_help() -> None:
     """``--version`` is one line; help text carries no reST markup."""
     version = edge("--version")
     assert version.returncode == 0 and re.fullmatch(r"edge-agent \S+\n", version.stdout)
-    for args in (["--help"], ["outbox", "--help"], ["outbox", "status", "--help"]):
+    for args in (["--help"], ["outbox", "--help"], ["outbox", "status", "--help"],
+                 ["triage", "--help"], ["doctor", "--help"], ["run", "--help"]):
         text = edge(*args).stdout
         assert "``" not in text and "<bool>" not in text, text
