@@ -247,14 +247,28 @@ def token_ls(url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt
     if as_json:
         emit_json(rows)
         return
-    t = table("Id", "Site", "Tags", "Created", "Expires", "Used by")
+    if not rows:
+        out.print("No enrolment tokens. Make one: cloud-broker fleet token create --site SITE",
+                  markup=False)
+        return
+    t = table("Id", "Site", "Tags", "Created", "Expires", "State")
     for r in rows:
         t.add_row(escape(str(r.get("id", ""))), escape(str(r.get("site", ""))),
                   escape(", ".join(r.get("tags") or []) or units.DASH),
                   units.when(r.get("created")),
                   units.when(r.get("expires")) if r.get("expires") else "never",
-                  escape(str(r.get("used_by") or units.DASH)))
+                  _token_state(r))
     out.print(t)
+
+
+def _token_state(r: dict[str, Any]) -> str:
+    if r.get("revoked"):
+        return "[red]revoked[/red]"
+    if r.get("used_by"):
+        return f"used by {escape(str(r['used_by']))}"
+    if r.get("expires") and r["expires"] < time.time():
+        return "[yellow]expired[/yellow]"
+    return "[green]live[/green]" + (" (reusable)" if r.get("reusable") else "")
 
 
 @token.command("revoke")
@@ -262,7 +276,8 @@ def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="Fro
                  url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
                  data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """Revoke an unused enrolment token."""
-    reply = Api(url, admin_token, config, data_dir).call("DELETE", f"/api/tokens/{token_id}")
+    reply = Api(url, admin_token, config, data_dir).call("POST",
+                                                         f"/api/tokens/{token_id}/revoke")
     if as_json:
         emit_json(reply)
     else:
