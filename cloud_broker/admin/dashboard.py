@@ -28,6 +28,7 @@ from cloud_broker.admin import units, views
 from cloud_broker.admin.auth import Guard, Principal
 from cloud_broker.admin.insights import Insights
 from cloud_broker.fleet import FleetStore, RolloutController, status_json
+from cloud_broker.journal import CHART_POINTS
 
 log = structlog.get_logger("cloud_broker.admin.dashboard")
 
@@ -137,7 +138,8 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
         now = time.time()
         since, _ = views.window(hours, now)
         journal = insights.journal if insights else None
-        samples = journal.history(since=since, device=device_id) if journal else []
+        samples = journal.history(since=since, device=device_id,
+                                  max_points=CHART_POINTS) if journal else []
         return pages.render(
             "device.html", who, g=views.gateway_row(gateway, now, offline_after_s),
             commands=[views.command_row(c) for c in store.commands(device_id)[:20]],
@@ -172,7 +174,8 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
             return pages.render("usage.html", who, u=usage(), charts=[], budgets=[],
                                 currency=units.CURRENCY, window="since the ledger began")
         answered = views.share_points(
-            insights.journal.history(since=since) if insights.journal else [])[1]
+            insights.journal.history(since=since, max_points=CHART_POINTS)
+            if insights.journal else [])[1]
         return pages.render("usage.html", who, u=insights.usage(since),
                             charts=[views.money_chart(insights, answered, since, now)],
                             budgets=views.budget_rows(insights), currency=insights.currency,

@@ -18,7 +18,7 @@ from cloud_broker.admin import units
 from cloud_broker.admin.charts import Series, line_chart, meter, state_strip
 from cloud_broker.admin.insights import Insights
 from cloud_broker.fleet import CommandRecord, Gateway
-from cloud_broker.journal import HealthSample
+from cloud_broker.journal import CHART_POINTS, HealthSample
 
 WINDOW_S = 24 * 3600.0
 OUTBOX_ALERT = 100  # items waiting on one gateway before it is worth a look
@@ -120,7 +120,7 @@ def share_points(samples: Sequence[HealthSample]) -> tuple[list[tuple[float, flo
 def overview_charts(insights: Insights, since: float, now: float) -> list[Markup]:
     """The fleet page's charts: local vs escalated, spend vs savings, outbox, link state."""
     journal = insights.journal
-    samples = journal.history(since=since) if journal else []
+    samples = journal.history(since=since, max_points=CHART_POINTS) if journal else []
     shares, answered = share_points(samples)
     charts = [line_chart("Requests answered on gateways vs escalated (share, UTC)", [
         Series("answered on the gateway", shares, "#137a3a", filled=True),

@@ -76,6 +76,27 @@ def test_samples_give_history_and_local_answers_across_a_restart(tmp_path: Path)
     store.close()
 
 
+def test_history_can_be_thinned_for_charts(tmp_path: Path) -> None:
+    """max_points keeps about that many sampling moments, evenly spread, and the newest."""
+    clock = Clock()
+    store = SqliteFleetStore(tmp_path / "fleet.db", clock=clock)
+    for device in ("gw-1", "gw-2"):
+        store.enrol(store.create_enrol_token(site="s", tags=[]), device, "")
+    journal = Journal(tmp_path / "j.sqlite", clock=clock)
+    start = clock.now
+    for step in range(100):
+        store.heartbeat("gw-1", {}, {"requests": step})
+        journal.sample(store, offline_after_s=60.0)
+        clock.advance(60)
+    thin = journal.history(since=start, max_points=10)
+    moments = sorted({s.ts for s in thin})
+    assert 10 <= len(moments) <= 11 and moments[-1] == start + 99 * 60
+    assert len(thin) == 2 * len(moments)  # every gateway at each kept moment
+    assert [s.health["requests"] for s in journal.history(
+        since=start, device="gw-1", max_points=4)][:2] == [0, 25]
+    store.close()
+
+
 def test_usage_by_group_over_a_window(tmp_path: Path) -> None:
     """Spend by gateway, site and API key, with the window leaving old calls out."""
     ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
