@@ -7,7 +7,6 @@ stderr. Exit codes: 0 ok, 1 the operation failed, 2 the command line or set-up w
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -145,7 +144,3 @@ def since_option(text: str | None, now: float | None = None) -> float:
                                  "2026-11-01") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
-
-def terminal_width() -> int:
-    """The width to lay tables out for (``COLUMNS`` wins, as in most tools)."""
-    return int(os.environ.get("COLUMNS", "0") or 0) or out.width
