@@ -19,7 +19,7 @@ import typer
 
 from cloud_broker.cli import admin as _admin
 from cloud_broker.cli.client import ConfigOpt, DataDirOpt, fail, load, out
-from cloud_broker.cli.fleet import artefact, fleet, token
+from cloud_broker.cli.fleet import fleet
 from cloud_broker.cli.rollout import rollout
 
 __all__ = ["app", "main"]
@@ -33,7 +33,6 @@ app.add_typer(_admin.keys, name="keys")
 app.add_typer(_admin.tokens, name="tokens")
 app.command("usage")(_admin.usage)
 app.command("audit")(_admin.audit)
-_ = (artefact, token)  # registered under fleet by their module
 
 
 def _version() -> str:
@@ -82,7 +81,8 @@ def serve(config: ConfigOpt = None, data_dir: DataDirOpt = None,
         with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
             asyncio.run(run())
     except (OSError, RuntimeError) as exc:  # a port taken between the check and the bind
-        if "bind" in str(exc).lower() or getattr(exc, "errno", None) == errno.EADDRINUSE:
+        text = str(exc).lower()
+        if "bind" in text or "port" in text or getattr(exc, "errno", 0) == errno.EADDRINUSE:
             fail(f"cannot listen: {exc}")
         raise
 
