@@ -14,8 +14,9 @@ import structlog
 import uvicorn
 from fastapi import APIRouter
 
-from cloud_broker.admin.api import create_app, rollout_routes
+from cloud_broker.admin.api import OFFLINE_AFTER_S, create_app, rollout_routes
 from cloud_broker.admin.auth import Guard
+from cloud_broker.admin.insights import Insights, Pricing
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig
@@ -27,6 +28,7 @@ from cloud_broker.fleet import (
     load_or_create,
 )
 from cloud_broker.fleet.access import AccessStore
+from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
 from cloud_broker.metrics import BrokerCollector, metrics_routes
 from cloud_broker.mqtt_bridge import MqttBridge
 from cloud_broker.openai_api import openai_routes
@@ -37,6 +39,7 @@ from cloud_broker.usage import SqliteUsageLedger, usage_json
 from nanogate.secret_files import write_secret
 
 log = structlog.get_logger("cloud_broker.app")
+JOURNAL_SAMPLE_S = 60.0  # how often the dashboard's health history samples the fleet
 
 
 def open_store(config: BrokerConfig) -> FleetStore:
@@ -63,9 +66,10 @@ def admin_token(config: BrokerConfig) -> str:
 
 def build_router(
     config: BrokerConfig, data_dir: Path, *, guard: Guard,
-    local_answers: Callable[[], int],
-) -> tuple[Router, list[APIRouter], Callable[[], dict[str, Any]]]:
-    """The router and its HTTP routes (OpenAI-compatible API, API keys) and usage summary."""
+    local_answers: Callable[[], int], journal: Journal | None = None,
+) -> tuple[Router, list[APIRouter], Callable[[], dict[str, Any]], Insights]:
+    """The router, its HTTP routes (OpenAI-compatible API, API keys), the usage summary and
+    the operator's read side over the ledger and journal."""
     ledger = SqliteUsageLedger(data_dir / "usage.sqlite")
     keys = SqliteApiKeyStore(data_dir / "apikeys.sqlite")
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
@@ -79,7 +83,10 @@ def build_router(
             price_in_per_1k=priced.price_in_per_1k if priced else 0.0,
             price_out_per_1k=priced.price_out_per_1k if priced else 0.0))
 
-    return router, routes, usage
+    insights = Insights(ledger, local_answers, journal, budgets=config.routing.budgets,
+                        pricing=Pricing(priced.price_in_per_1k if priced else 0.0,
+                                        priced.price_out_per_1k if priced else 0.0))
+    return router, routes, usage, insights
 
 
 def local_answer_count(store: FleetStore) -> int:
@@ -108,15 +115,16 @@ class Broker:
             log.info("enrol_tokens.withdrawn", count=withdrawn, reason="no longer in the config")
         guard = Guard(admin_token(self.config), AccessStore(self.store.db, self.store.now))
         store = self.store
-        router, extra_routes, usage = build_router(
+        journal = Journal(data / "journal.sqlite")
+        router, extra_routes, usage, insights = build_router(
             self.config, data, guard=guard,
-            local_answers=lambda: local_answer_count(store))
+            local_answers=lambda: local_answer_count(store), journal=journal)
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(
             rc.signing_key_file or data / "signing_key.pem"), self.store.now)
         rollouts = RolloutController(self.store, artefacts, lease_s=rc.lease_s,
                                      rollback_ttl_s=rc.rollback_ttl_s)
-        self.service = EdgeLinkService(self.store, router, artefacts,
+        self.service = EdgeLinkService(self.store, JournalingAnswerer(router, journal), artefacts,
                                        tls=load_broker_tls(self.config.server))
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
                   if self.config.mqtt_uplink.enabled else None)  # refuses an unsafe uplink now
@@ -128,22 +136,35 @@ class Broker:
             counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
             guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
-                                       rollouts=rollouts), self.config.server.http_listen)
+                                       rollouts=rollouts, insights=insights),
+                            self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(http.serve(), name="broker.http")
                 await _started(http)
                 self.http_port = _bound_port(http)
                 log.info("broker.started", grpc_port=self.grpc_port, http_port=self.http_port)
+                log.info("dashboard.ready", url=_dashboard_url(self.config.server.http_listen,
+                                                               self.http_port))
                 self.ready.set()
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
+                tg.create_task(sample_forever(journal, store, interval_s=JOURNAL_SAMPLE_S,
+                                              offline_after_s=OFFLINE_AFTER_S),
+                               name="broker.journal")
                 if bridge is not None:
                     tg.create_task(bridge.run(), name="broker.mqtt_uplink")
         finally:
             await server.stop(grace=1.0)
             await router.aclose()
+            journal.close()
             self.store.close()
+
+
+def _dashboard_url(listen: str, port: int) -> str:
+    host = listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}/dashboard/"
 
 
 def _http_server(app: Any, listen: str) -> uvicorn.Server:

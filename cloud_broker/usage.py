@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 Period = Literal["day", "month"]
+Grouping = Literal["backend", "device", "site", "key"]
+KEY_PREFIX = "key:"  # the OpenAI-compatible API bills each API key as the device "key:<name>"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -89,6 +91,27 @@ class UsageSummary:
     cache_hits: int
     local_answers: int
     saved_by_edge: float
+
+
+@dataclass(frozen=True, slots=True)
+class GroupUsage:
+    """Spend of one device, site, API key or backend over a window."""
+
+    name: str
+    calls: int
+    failed: int
+    tokens: int
+    cost: float
+    mean_latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpendPoint:
+    """Spend and calls in one time bucket starting at `ts`."""
+
+    ts: float
+    cost: float
+    calls: int
 
 
 class UsageLedger(Protocol):
@@ -216,6 +239,37 @@ class SqliteUsageLedger:
             local_answers=local_answers,
             saved_by_edge=local_answers * per_answer,
         )
+
+    def breakdown(self, by: Grouping, *, since: float = 0.0) -> list[GroupUsage]:
+        """Spend since `since` grouped by backend, device, site or API key, dearest first."""
+        column = {"backend": "backend", "device": "device", "site": "site", "key": "device"}[by]
+        where = "ts >= ? AND outcome != 'cached'"
+        if by == "key":
+            where += f" AND device LIKE '{KEY_PREFIX}%'"
+        elif by == "device":
+            where += f" AND device NOT LIKE '{KEY_PREFIX}%'"
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {column}, COUNT(*), SUM(outcome != 'ok'),"
+                " SUM(input_tokens + output_tokens), SUM(cost), AVG(latency_ms)"
+                f" FROM calls WHERE {where} GROUP BY {column} ORDER BY SUM(cost) DESC, {column}",
+                (since,),
+            ).fetchall()
+        return [
+            GroupUsage(str(name).removeprefix(KEY_PREFIX) if by == "key" else str(name),
+                       int(n), int(f), int(t), float(c), float(lat))
+            for name, n, f, t, c, lat in rows
+        ]
+
+    def series(self, *, since: float, bucket_s: float) -> list[SpendPoint]:
+        """Spend and calls per time bucket since `since`; empty buckets are left out."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT CAST((ts - ?) / ? AS INTEGER), SUM(cost), COUNT(*) FROM calls"
+                " WHERE ts >= ? AND outcome != 'cached' GROUP BY 1 ORDER BY 1",
+                (since, bucket_s, since),
+            ).fetchall()
+        return [SpendPoint(since + i * bucket_s, float(c), int(n)) for i, c, n in rows]
 
     def close(self) -> None:
         """Close the database."""

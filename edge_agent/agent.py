@@ -170,7 +170,8 @@ class EdgeAgent:
             requests_by_intent=dict(c.by_intent), errors=c.errors, outbox_items=status.items,
             outbox_bytes=status.bytes, shed=status.shed, expired=status.expired,
             telemetry_accepted=self.ingest.accepted, telemetry_rejected=self.ingest.rejected,
-            link_up=self.link.up.is_set())
+            link_up=self.link.up.is_set(),
+            telemetry_rejected_by_reason=dict(self.ingest.rejected_by_code))
 
     def _drain_command(self) -> dict[str, object]:
         self.link.wake()

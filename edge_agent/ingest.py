@@ -1,13 +1,21 @@
-"""Telemetry in: parse, register self-announcing sensors, keep the latest value and history."""
+"""Telemetry in: parse, register self-announcing sensors, keep the latest value and history.
+
+A reading must suit its sensor's kind (``payloads.typed_value``): a refused one is counted by
+reason in ``Ingest.rejected_by_code`` and logged at most once a minute per sensor and reason,
+so a chatty misconfigured sensor cannot flood the log.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
+from collections.abc import Callable
 
 import structlog
 
 from edge_agent.history import History
-from edge_agent.payloads import BadPayload, TelemetryPoint, parse_telemetry
+from edge_agent.payloads import BadPayload, TelemetryPoint, parse_telemetry, typed_value
 from edge_agent.registry import Device, Reading, Registry
 from edge_agent.rollups import Rollups
 
@@ -16,13 +24,36 @@ log = structlog.get_logger("edge_agent.ingest")
 _SENSOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # Self-registered sensors a gateway remembers; past this, new ones must be declared.
 MAX_LEARNED_SENSORS = 1000
+LOG_EVERY_S = 60.0  # one rejection log line per sensor and reason in this time
+_MAX_QUIET = 4096  # (sensor, reason) pairs remembered for rate limiting
+
+
+class _Quiet:
+    """Lets one log line through per key per interval; counts the ones held back."""
+
+    def __init__(self, every_s: float, clock: Callable[[], float]) -> None:
+        self._every_s, self._clock = every_s, clock
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def allow(self, key: tuple[str, str]) -> int | None:
+        """None to stay quiet, else how many lines were held back since the last one."""
+        now = self._clock()
+        last, held = self._last.get(key, (-self._every_s, 0))
+        if now - last < self._every_s:
+            self._last[key] = (last, held + 1)
+            return None
+        if len(self._last) >= _MAX_QUIET and key not in self._last:
+            self._last.clear()
+        self._last[key] = (now, 0)
+        return held
 
 
 class Ingest:
     """Turns telemetry payloads into registry updates and history rows."""
 
     def __init__(self, registry: Registry, history: History, max_payload_bytes: int,
-                 rollups: Rollups | None = None) -> None:
+                 rollups: Rollups | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._registry = registry
         self._history = history
         self._rollups = rollups
@@ -31,15 +62,15 @@ class Ingest:
         self._learned: set[str] = set()
         self.accepted = 0
         self.rejected = 0
+        self.rejected_by_code: dict[str, int] = {}
+        self._quiet = _Quiet(LOG_EVERY_S, clock)
 
     def handle(self, sensor_id: str, payload: bytes) -> int:
         """Take one telemetry message; returns how many readings it held (0 if rejected)."""
         try:
             points = self._parse(sensor_id, payload)
         except BadPayload as exc:
-            self.rejected += 1
-            log.warning("telemetry.rejected", sensor=sensor_id[:64], code=exc.code,
-                        error=exc.message)
+            self._reject(sensor_id[:64], exc)
             return 0
         for point in points:
             self._registry.record(Reading(point.sensor_id, point.value, point.unit, point.ts))
@@ -49,24 +80,38 @@ class Ingest:
         self.accepted += len(points)
         return len(points)
 
+    def _reject(self, sensor_id: str, exc: BadPayload) -> None:
+        self.rejected += 1
+        self.rejected_by_code[exc.code] = self.rejected_by_code.get(exc.code, 0) + 1
+        if (held := self._quiet.allow((sensor_id, exc.code))) is not None:
+            log.warning("telemetry.rejected", sensor=sensor_id, code=exc.code,
+                        error=exc.message, held_back=held)
+
     def _parse(self, sensor_id: str, payload: bytes) -> list[TelemetryPoint]:
         if len(payload) > self._max_bytes:
             raise BadPayload("too_large", f"{len(payload)} bytes; the limit is {self._max_bytes}")
         points = parse_telemetry(sensor_id, payload)
-        for point in points:
+        for i, point in enumerate(points):
             if not _SENSOR_ID.fullmatch(point.sensor_id):
                 raise BadPayload("bad_sensor_id", f"{point.sensor_id[:64]!r} is not a sensor id")
             device = self._registry.get(point.sensor_id)
             if device is not None and device.role != "sensor":
                 raise BadPayload("not_a_sensor", f"{point.sensor_id} is an actuator; its state "
                                  "is set by the gateway, not reported as telemetry")
-            if (point.kind or point.area) and (device is None or point.sensor_id in self._learned):
-                device = self._learn(point)
-            if device is None:
+            learns = bool(point.kind or point.area) and (
+                device is None or point.sensor_id in self._learned)
+            if device is None and not learns:
                 raise BadPayload(
                     "unknown_sensor",
                     f"{point.sensor_id} is not declared; declare it in the config or send "
                     '"kind" and "area" with its telemetry to register it')
+            kind = point.kind if learns and point.kind else device.kind if device else ""
+            try:
+                points[i] = dataclasses.replace(point, value=typed_value(kind, point.value))
+            except BadPayload as exc:
+                raise BadPayload(exc.code, f"{point.sensor_id}: {exc.message}") from None
+            if learns:
+                self._learn(point)
         return points
 
     def _learn(self, point: TelemetryPoint) -> Device:

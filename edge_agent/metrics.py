@@ -9,7 +9,7 @@ only then is prometheus-client imported.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ class Snapshot:
     telemetry_accepted: int
     telemetry_rejected: int
     link_up: bool
+    telemetry_rejected_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 def serve(listen: str, snapshot: Callable[[], Snapshot]) -> None:
@@ -69,6 +70,9 @@ class _Collector:
         telemetry.add_metric(["accepted"], s.telemetry_accepted)
         telemetry.add_metric(["rejected"], s.telemetry_rejected)
         yield telemetry
+        yield _labelled(CounterMetricFamily(
+            "nanogate_edge_telemetry_rejected", "Readings refused, by reason (not_a_number, "
+            "not_binary, unknown_sensor, ...)", labels=["reason"]), s.telemetry_rejected_by_reason)
         yield GaugeMetricFamily("nanogate_edge_link_up", "1 when the broker is reachable",
                                 value=1.0 if s.link_up else 0.0)
 

@@ -1,7 +1,10 @@
 """The JSON documents that cross the gateway's MQTT topics, and how to parse them.
 
 Telemetry arrives as plain JSON (``{"value": 21.4, "unit": "Cel", "ts": ...}``, with optional
-``kind`` and ``area``) or as SenML (RFC 8428). Requests arrive as ``{"id": ..., "text": ...}``
+``kind`` and ``area``), as a bare value (``21.7``, ``true``, ``ON``), or as SenML (RFC 8428).
+``typed_value`` then holds a reading to its sensor's kind: numbers for numeric kinds
+(``"hot"`` on a temperature sensor is refused), true/false for binary ones (``ON``/``OFF``,
+``open``/``closed``, ``1``/``0`` are understood). Requests arrive as ``{"id": ..., "text": ...}``
 with an optional ``reply_to`` for MQTT 3.1.1 clients. Every reply is a ``Reply``.
 """
 
@@ -32,6 +35,20 @@ MAX_SENML_RECORDS = 1000
 MAX_UNIT_CHARS = 16
 MAX_STRING_VALUE_CHARS = 256
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}")
+
+# Kinds whose readings are numbers, and kinds whose readings are on/off. Other kinds take
+# whatever the sensor sends (a number, true/false or a short text such as "wet").
+NUMERIC_KINDS = frozenset({
+    "temperature", "humidity", "pressure", "level", "co2", "voc", "pm25", "pm10",
+    "illuminance", "lux", "power", "energy", "voltage", "current", "flow", "speed", "rpm",
+    "battery", "moisture", "noise", "sound", "weight", "distance", "rssi", "ph", "frequency",
+})
+BINARY_KINDS = frozenset({
+    "motion", "occupancy", "presence", "door", "window", "contact", "leak", "water_leak",
+    "smoke", "gas", "vibration", "tamper", "switch", "button", "binary",
+})
+_TRUE_WORDS = frozenset({"on", "true", "yes", "open", "opened", "detected", "active", "1"})
+_FALSE_WORDS = frozenset({"off", "false", "no", "closed", "close", "clear", "inactive", "0"})
 
 
 class BadPayload(ValueError):
@@ -169,13 +186,22 @@ def parse_ask(payload: bytes) -> AskRequest:
 def parse_telemetry(
     sensor_id: str, payload: bytes, now: float | None = None
 ) -> list[TelemetryPoint]:
-    """Parse plain JSON or SenML telemetry into readings."""
-    doc = _load_json(payload)
+    """Parse plain JSON, a bare value or SenML telemetry into readings."""
     now = time.time() if now is None else now
+    try:
+        doc = _load_json(payload)
+    except BadPayload:
+        if (word := _bare_word(payload)) is None:
+            raise
+        doc = word
     if isinstance(doc, list):
         return _parse_senml(sensor_id, doc, now)
+    if isinstance(doc, bool | int | float) or (isinstance(doc, str) and _is_word(doc)):
+        value = doc if isinstance(doc, bool | str) else _number(doc)
+        return [TelemetryPoint(sensor_id, value, "", now)]
     if not isinstance(doc, dict):
-        raise BadPayload("bad_telemetry", "expected a JSON object or a SenML array")
+        raise BadPayload("bad_telemetry", "expected a JSON object, a SenML array, or a bare "
+                         "value such as 21.7, true or ON")
     try:
         reading = _JsonReading.model_validate(doc)
     except ValidationError as exc:
@@ -233,6 +259,45 @@ def _senml_value(record: dict[str, Any]) -> float | str | bool | None:
         except ValueError as exc:
             raise BadPayload("bad_telemetry", f"SenML 'vs': {exc}") from exc
     return None
+
+
+def typed_value(kind: str, value: float | str | bool) -> float | str | bool:
+    """A reading as its kind wants it; BadPayload (``not_a_number``, ``not_binary``) if not."""
+    kind = kind.strip().lower().replace(" ", "_").replace("-", "_")
+    if kind in NUMERIC_KINDS:
+        if isinstance(value, str):
+            try:
+                return _number(float(value.strip()))
+            except ValueError:  # BadPayload is one too
+                pass
+        elif not isinstance(value, bool):
+            return value
+        raise BadPayload("not_a_number",
+                         f"a {kind} reading must be a number, not {str(value)[:40]!r}")
+    if kind in BINARY_KINDS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            if (word := value.strip().lower()) in _TRUE_WORDS | _FALSE_WORDS:
+                return word in _TRUE_WORDS
+        elif value in (0, 1):
+            return bool(value)
+        raise BadPayload("not_binary", f"a {kind} reading must be on/off or true/false, "
+                         f"not {str(value)[:40]!r}")
+    return value
+
+
+def _is_word(text: str) -> bool:
+    return text.strip().lower() in _TRUE_WORDS | _FALSE_WORDS
+
+
+def _bare_word(payload: bytes) -> str | None:
+    """``ON``, ``off``, ``open`` sent as plain text rather than JSON, else None."""
+    try:
+        text = payload.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+    return text if len(text) <= 16 and _is_word(text) else None
 
 
 def _text_value(value: str) -> str:

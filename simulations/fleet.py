@@ -5,7 +5,8 @@ lightweight ones (``simulations.simgateway``), each with simulated sensors and a
 from a workload file (``simulations/workloads/default.toml``). Every gateway reaches the broker
 (``cloud-broker serve``, SQLite, a priced fake OpenAI-compatible backend) through one fault
 proxy that plays the workload's outages and latency. Writes ``fleet-report.json`` and PNG plots
-to ``--out`` (default ``docs/``). ``--plots`` redraws every plot from the saved reports;
+to ``--out`` (default ``out/fleet/``; pass ``--out docs`` to refresh the committed ones), and
+reports its progress on stderr. ``--plots`` redraws every plot from the saved reports;
 ``--bench`` reruns the fleet bench for the broker-load plot.
 """
 
@@ -67,6 +68,7 @@ class Fleet:
     samples: list[dict[str, Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = field(default_factory=time.monotonic)
+    duration: float = 0.0
 
     def now(self) -> float:
         """Seconds since the simulation started."""
@@ -193,7 +195,22 @@ async def _sampler(fleet: Fleet) -> None:
                 "broker_rss_mb": round(meter.rss_mb(), 1), "spend": usage["cost"],
                 "outbox_real": sum(a.outbox_depth() for a in fleet.agents),
                 "outbox_sim": sum(len(g.outbox) for g in fleet.sims)})
+            _progress(fleet, fleet.samples[-1])
             cpu, wall = cpu1, wall1
+
+
+def say(message: str) -> None:
+    """A progress line on stderr; stdout keeps the report."""
+    sys.stderr.write(f"fleet: {message}\n")
+    sys.stderr.flush()
+
+
+def _progress(fleet: Fleet, sample: dict[str, Any]) -> None:
+    escalated = sum(r.route != "local" for r in fleet.records.values())
+    say(f"{sample['t']:.0f}/{fleet.duration:.0f} s, {len(fleet.records)} requests "
+        f"({escalated} escalated), spend {sample['spend']:.4f} USD, outbox "
+        f"{sample['outbox_real'] + sample['outbox_sim']}"
+        + (f", fault: {sample['fault']}" if sample["fault"] else ""))
 
 
 async def _play(fleet: Fleet, n_sim: int, duration: float) -> None:
@@ -201,8 +218,10 @@ async def _play(fleet: Fleet, n_sim: int, duration: float) -> None:
     address = f"127.0.0.1:{fleet.proxy.port}"
     calls = CallLog()
     fleet.sims = [SimGateway(f"sim-{i:04d}", address, calls) for i in range(n_sim)]
+    say(f"enrolling {n_sim} simulated gateways")
     await enrol_all(fleet.sims, ENROL_TOKEN)
-    fleet.started = time.monotonic()
+    say(f"running for {duration:.0f} s")
+    fleet.started, fleet.duration = time.monotonic(), duration
     asyncio.get_running_loop().call_later(duration, fleet.stop.set)
     async with asyncio.TaskGroup() as tg:
         for gw in fleet.sims:
@@ -216,6 +235,7 @@ async def _play(fleet: Fleet, n_sim: int, duration: float) -> None:
         tg.create_task(_sampler(fleet), name="sampler")
     fleet.proxy.set_mode("pass")
     fleet.proxy.latency_s = 0.0
+    say(f"letting queues drain (up to {SETTLE_S:.0f} s)")
     settle = time.monotonic() + SETTLE_S
     while time.monotonic() < settle and (
             any(gw.outbox for gw in fleet.sims)
@@ -244,6 +264,7 @@ def simulate(gateways: int, real: int, duration: float, workload_file: Path,
         proxy = NetProxy(broker.grpc_port)
         fleet = Fleet(workload, random.Random(seed), proxy, broker, [], None)
         try:
+            say(f"starting the broker and {real} real edge agents")
             broker.start()
             proxy.start()
             fleet.agents = [RealAgent(i, folder / f"real-{i}", proxy.port, run_id)
@@ -320,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real", type=int, default=2, help="real edge agents among them")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds (default 120)")
     parser.add_argument("--workload", type=Path, default=DEFAULT, help="workload TOML file")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="report and plots")
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "fleet",
+                        help="where the report and plots go (default out/fleet; the committed "
+                        "ones are in docs)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--plots", action="store_true",
                         help="redraw every plot from the saved reports (runs what is missing)")
@@ -341,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         fleet_json.write_text(json.dumps(result, indent=1) + "\n")
         sys.stdout.write(json.dumps(result["summary"], indent=2) + "\n")
     for path in plots.render(args.out):
-        sys.stdout.write(f"wrote {path}\n")
+        say(f"wrote {path}")
     return 0
 
 

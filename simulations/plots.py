@@ -120,9 +120,10 @@ def spend(report: dict[str, Any], path: Path) -> Path:
     ax.plot(ts, [s["spend"] for s in samples], label="nanogate (broker's accounted cost)")
     ax.plot(ts, baseline, ls="--", label="all-cloud baseline (every request escalated)")
     ax.set_xlabel("simulation time (s)")
-    ax.set_ylabel("cumulative spend ($)")
-    ax.set_title(f"Cloud spend: ${summary['spend']['actual']:.4f} vs "
-                 f"${summary['spend']['all_cloud_baseline']:.4f} all-cloud")
+    # "$" starts maths mode in matplotlib text: escape it.
+    ax.set_ylabel(r"cumulative spend (\$)")
+    ax.set_title(f"Cloud spend: \\${summary['spend']['actual']:.4f} vs "
+                 f"\\${summary['spend']['all_cloud_baseline']:.4f} all-cloud")
     ax.legend(loc="upper left", fontsize=8)
     return _save(fig, path)
 

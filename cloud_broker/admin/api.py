@@ -14,10 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloud_broker.admin.apidocs import DOCS_HEADERS, api_docs_page
 from cloud_broker.admin.auth import Guard, access_routes
 from cloud_broker.admin.dashboard import dashboard_routes
+from cloud_broker.admin.insights import Insights
 from cloud_broker.errors import InvalidRequest
 from cloud_broker.fleet import (
     Artefact,
@@ -84,8 +87,8 @@ def command_json(c: CommandRecord) -> dict[str, Any]:
             "result": json.loads(c.result_json) if c.result_json else None}
 
 
-def admin_routes(store: FleetStore, guard: Guard,
-                 usage: Callable[[], dict[str, Any]]) -> APIRouter:
+def admin_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
+                 insights: Insights | None = None) -> APIRouter:
     """The ``/api`` routes for the fleet, each checked for its role."""
     viewer = guard.require("viewer")
     operator, admin = guard.require("operator"), guard.require("admin")
@@ -147,8 +150,9 @@ def admin_routes(store: FleetStore, guard: Guard,
         return enrol_token_json(revoked)
 
     @api.get("/usage", dependencies=[Depends(viewer)])
-    def show_usage() -> dict[str, Any]:
-        return usage()
+    def show_usage(since: float = 0.0) -> dict[str, Any]:
+        """Spend by backend, gateway, site and API key since `since` (Unix seconds)."""
+        return insights.usage(since) if insights is not None else usage()
 
     return api
 
@@ -168,17 +172,31 @@ def _targets(store: FleetStore, device: str | None, tag: str | None) -> list[str
 
 def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
                extra: list[APIRouter] | None = None, *,
-               rollouts: RolloutController | None = None) -> FastAPI:
-    """The broker's HTTP application: admin API, audit log, dashboard, and extra routes."""
-    app = FastAPI(title="nanogate broker", docs_url="/api/docs", openapi_url="/api/openapi.json")
+               rollouts: RolloutController | None = None,
+               insights: Insights | None = None) -> FastAPI:
+    """The broker's HTTP application: admin API, audit log, dashboard, and extra routes.
+
+    ``/`` leads to the dashboard. FastAPI's Swagger and ReDoc pages load their scripts from a
+    CDN, so they are off; ``/api/docs`` is a plain page drawn from the OpenAPI document.
+    """
+    app = FastAPI(title="nanogate broker", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(admin_routes(store, guard, usage))
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/dashboard/", status_code=307)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(api_docs_page(app.openapi()), headers=DOCS_HEADERS)
+
+    app.include_router(admin_routes(store, guard, usage, insights))
     app.include_router(access_routes(guard))
-    app.include_router(dashboard_routes(store, guard, usage, rollouts,
+    app.include_router(dashboard_routes(store, guard, usage, rollouts, insights=insights,
                                         offline_after_s=OFFLINE_AFTER_S))
     for router in extra or []:
         app.include_router(router)

@@ -3,15 +3,15 @@
 The only module that imports Jinja2. A user signs in by pasting an admin token of any role;
 the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS) is an opaque id of a
 session held in the process (``auth.Sessions``), so logging out, a restart or revoking the
-token ends it. Pages: the fleet, one gateway, rollouts, usage and the audit log; all read-only.
+token ends it. Pages: the fleet (alerts and charts), one gateway, escalations, rollouts, usage and
+the audit log; all read-only, refreshed by the browser every ``REFRESH_S`` seconds. Charts
+are inline SVG drawn by ``charts.py``; what each page shows is computed in ``views.py``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,12 +21,16 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from cloud_broker.admin import units, views
 from cloud_broker.admin.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
-from cloud_broker.fleet import CommandRecord, FleetStore, Gateway, RolloutController, status_json
+from cloud_broker.admin.insights import Insights
+from cloud_broker.fleet import FleetStore, RolloutController, status_json
+from cloud_broker.journal import CHART_POINTS
 
 log = structlog.get_logger("cloud_broker.admin.dashboard")
 
 COOKIE = "nanogate_session"
+REFRESH_S = 30  # pages reload themselves this often (a meta refresh: no script needed)
 _HERE = Path(__file__).parent
 _STATIC_TYPES = {".css": "text/css; charset=utf-8"}
 _HEADERS = {
@@ -45,68 +49,22 @@ class Pages:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(_HERE / "templates"),
                                        autoescape=True, undefined=jinja2.StrictUndefined)
-        self._env.filters.update(ago=lambda ts: _ago(ts, clock()), when=_when,
-                                 percent=_percent, money=_money)
+        self._env.filters.update(ago=lambda ts: units.ago(ts, clock()), when=units.when,
+                                 percent=units.percent, money=units.money, count=units.count,
+                                 millis=units.millis, duration=units.duration,
+                                 label=units.label)
         self._clock = clock
 
     def render(self, name: str, who: Principal | None, status: int = 200,
                **context: Any) -> HTMLResponse:
         """One page as a response with the dashboard's security headers."""
         html = self._env.get_template(name).render(who=who, page=name.removesuffix(".html"),
-                                                   **context)
+                                                   refresh=REFRESH_S if who else 0, **context)
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
 
-def _ago(ts: float | None, now: float) -> str:
-    if ts is None:
-        return "never"
-    seconds = max(0.0, now - ts)
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
-
-
-def _when(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _percent(rate: Any) -> str:
-    return "" if rate is None or rate == "" else f"{100 * float(rate):.0f} %"
-
-
-def _money(value: Any) -> str:
-    return f"{float(value or 0):.4f}"
-
-
-def gateway_row(g: Gateway, now: float, offline_after_s: float) -> dict[str, Any]:
-    """A gateway as the fleet table shows it, online/offline derived from its heartbeats."""
-    online = g.last_seen is not None and now - g.last_seen < offline_after_s
-    status = "revoked" if g.revoked else ("online" if online else "offline")
-    h = g.health
-    return {"id": g.id, "site": g.site, "tags": list(g.tags), "status": status,
-            "last_seen": g.last_seen, "agent": g.agent_version, "model": g.model_version,
-            "config": g.config_version, "outbox": h.get("outbox_depth", ""),
-            "local_rate": h.get("local_answer_rate"), "errors": h.get("errors", ""),
-            "requests": h.get("requests", ""), "health": dict(sorted(h.items()))}
-
-
-def command_row(c: CommandRecord) -> dict[str, Any]:
-    """A command as the device page shows it."""
-    return {"id": c.id, "name": c.name, "args": c.args_json, "state": c.state,
-            "ok": "" if c.ok is None else ("yes" if c.ok else "no"), "created": c.created,
-            "acked_at": c.acked_at, "result": _compact(c.result_json)}
-
-
-def _compact(text: str) -> str:
-    try:
-        return json.dumps(json.loads(text), separators=(", ", ": ")) if text else ""
-    except ValueError:
-        return text
-
-
 def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
-                     rollouts: RolloutController | None, *,
+                     rollouts: RolloutController | None, *, insights: Insights | None = None,
                      offline_after_s: float = 60.0) -> APIRouter:
     """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet."""
     sessions, pages = Sessions(guard), Pages()
@@ -116,41 +74,77 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
     def signed_in(request: Request) -> Principal | None:
         return sessions.holder(request.cookies.get(COOKIE, ""))
 
+    def rollout_docs(limit: int = 20) -> list[dict[str, Any]]:
+        return [] if rollouts is None else [status_json(rollouts.status(r.id))
+                                            for r in rollouts.rollouts()[:limit]]
+
     @router.get("/")
-    def fleet(request: Request) -> Response:
+    def fleet(request: Request, hours: float | None = None) -> Response:
         if (who := signed_in(request)) is None:
             return _to_login()
         now = time.time()
-        rows = [gateway_row(g, now, offline_after_s) for g in store.gateways()]
+        since, _ = views.window(hours, now)
+        raw = store.gateways()
+        rows = [views.gateway_row(g, now, offline_after_s) for g in raw]
         counts = {s: sum(r["status"] == s for r in rows) for s in ("online", "offline", "revoked")}
-        return pages.render("fleet.html", who, gateways=rows, counts=counts)
+        return pages.render(
+            "fleet.html", who, gateways=rows, counts=counts,
+            alerts=views.alerts(rows, raw, insights, rollout_docs(), now),
+            charts=views.overview_charts(insights, since, now) if insights else [],
+            summary=_summary(insights, since), hours=(now - since) / 3600)
 
     @router.get("/devices/{device_id}")
-    def device(device_id: str, request: Request) -> Response:
+    def device(device_id: str, request: Request, hours: float | None = None) -> Response:
         if (who := signed_in(request)) is None:
             return _to_login()
         gateway = store.gateway(device_id)
         if gateway is None:
             return pages.render("missing.html", who, 404, what=f"gateway {device_id}")
+        now = time.time()
+        since, _ = views.window(hours, now)
+        journal = insights.journal if insights else None
+        samples = journal.history(since=since, device=device_id,
+                                  max_points=CHART_POINTS) if journal else []
         return pages.render(
-            "device.html", who, g=gateway_row(gateway, time.time(), offline_after_s),
-            commands=[command_row(c) for c in store.commands(device_id)[:20]],
+            "device.html", who, g=views.gateway_row(gateway, now, offline_after_s),
+            commands=[views.command_row(c) for c in store.commands(device_id)[:20]],
             pending=store.pending_commands(device_id),
-            escalations=store.recent_escalations(device_id, 20))
+            charts=views.device_charts(samples, since, now) if journal else [],
+            escalations=journal.escalations(20, device=device_id) if journal else [],
+            claims=[] if journal else store.recent_escalations(device_id, 20))
+
+    @router.get("/escalations")
+    def escalations(request: Request) -> Response:
+        if (who := signed_in(request)) is None:
+            return _to_login()
+        journal = insights.journal if insights else None
+        return pages.render("escalations.html", who, enabled=journal is not None,
+                            entries=journal.escalations(100) if journal else [],
+                            currency=insights.currency if insights else units.CURRENCY)
 
     @router.get("/rollouts")
     def rollout_list(request: Request) -> Response:
         if (who := signed_in(request)) is None:
             return _to_login()
-        found = [] if rollouts is None else [status_json(rollouts.status(r.id))
-                                             for r in rollouts.rollouts()[:20]]
-        return pages.render("rollouts.html", who, enabled=rollouts is not None, rollouts=found)
+        return pages.render("rollouts.html", who, enabled=rollouts is not None,
+                            rollouts=rollout_docs())
 
     @router.get("/usage")
-    def spend(request: Request) -> Response:
+    def spend(request: Request, hours: float | None = None) -> Response:
         if (who := signed_in(request)) is None:
             return _to_login()
-        return pages.render("usage.html", who, u=usage())
+        now = time.time()
+        since, _ = views.window(hours, now)
+        if insights is None:
+            return pages.render("usage.html", who, u=usage(), charts=[], budgets=[],
+                                currency=units.CURRENCY, window="since the ledger began")
+        answered = views.share_points(
+            insights.journal.history(since=since, max_points=CHART_POINTS)
+            if insights.journal else [])[1]
+        return pages.render("usage.html", who, u=insights.usage(since),
+                            charts=[views.money_chart(insights, answered, since, now)],
+                            budgets=views.budget_rows(insights), currency=insights.currency,
+                            window=f"for the last {(now - since) / 3600:.0f} hours")
 
     @router.get("/audit")
     def audit(request: Request) -> Response:
@@ -159,6 +153,18 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
         return pages.render("audit.html", who, entries=guard.access.audit(limit=200))
 
     return router
+
+
+def _summary(insights: Insights | None, since: float) -> dict[str, str]:
+    """The cards above the fleet table: what the window cost and saved."""
+    if insights is None:
+        return {}
+    u = insights.usage(since)
+    asked = u["local_answers"] + u["calls"]
+    return {"spent": units.money(u["cost"], u["currency"]),
+            "saved": units.money(u["saved_by_edge"], u["currency"]),
+            "local": units.share(u["local_answers"], asked),
+            "calls": units.count(u["calls"])}
 
 
 def _session_routes(router: APIRouter, guard: Guard, sessions: Sessions, pages: Pages) -> None:

@@ -1,8 +1,10 @@
-"""The web dashboard: sessions and headers over plain HTTP, then a user's visit in headless
-Chromium (Debian's ``/usr/bin/chromium`` driven by Playwright) against a real broker app."""
+"""The web dashboard: sessions and headers over plain HTTP, what each page says, then a
+user's visit in headless Chromium (Debian's ``/usr/bin/chromium`` driven by Playwright)
+against a real broker app with six hours of history, photographing every page."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,13 +13,17 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.cloud_broker.test_roles import BrokerApp, start_broker
+from tests.cloud_broker.operator_broker import ANSWER, QUESTION, start_operator_broker
+from tests.cloud_broker.test_roles import BrokerApp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artefacts" / "screenshots"
+# The committed screenshots in docs/ are refreshed with NANOGATE_UPDATE_DOCS=1; otherwise a
+# run leaves them alone and writes to artefacts/screenshots (not committed).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / (
+    "docs" if os.environ.get("NANOGATE_UPDATE_DOCS") else "artefacts/screenshots")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -26,10 +32,8 @@ HOSTILE_TAG = "<script>alert('x')</script>"
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[BrokerApp]:
-    """A running broker app; beside gw-1, an offline gateway with a hostile tag."""
-    running = start_broker(tmp_path)
-    token = running.store.create_enrol_token(site="plant-9", tags=[HOSTILE_TAG])
-    running.store.enrol(token, "gw-2", "")
+    """A running broker app with history; gw-2 is offline and has a hostile tag."""
+    running = start_operator_broker(tmp_path, gw2_tags=(HOSTILE_TAG,))
     yield running
     running.server.stop()
     running.store.close()
@@ -46,7 +50,8 @@ def signed_in(broker: BrokerApp, role: str = "viewer") -> httpx.Client:
 # sessions and headers ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/devices/gw-1",
-                                  "/dashboard/rollouts", "/dashboard/usage", "/dashboard/audit"])
+                                  "/dashboard/rollouts", "/dashboard/usage", "/dashboard/audit",
+                                  "/dashboard/escalations"])
 def test_pages_send_strangers_to_the_sign_in_form(broker: BrokerApp, path: str) -> None:
     """Without a session every page redirects to the sign-in form."""
     reply = httpx.get(broker.url + path, timeout=10)
@@ -135,27 +140,104 @@ def test_sign_in_is_audited(broker: BrokerApp) -> None:
                                                           "ok")
 
 
+# what the pages say ----------------------------------------------------------------------
+
+def test_root_leads_to_the_dashboard(broker: BrokerApp) -> None:
+    """``/`` redirects to the dashboard instead of a JSON 404."""
+    reply = httpx.get(broker.url + "/", timeout=10)
+    assert reply.status_code == 307 and reply.headers["location"] == "/dashboard/"
+
+
+def test_api_docs_work_offline(broker: BrokerApp) -> None:
+    """``/api/docs`` lists the admin API's routes and loads nothing from another host."""
+    page = httpx.get(broker.url + "/api/docs", timeout=10)
+    assert page.status_code == 200 and "/api/gateways/{device_id}" in page.text
+    assert "/api/usage" in page.text and "/api/openapi.json" in page.text
+    assert not re.search(r"""(src|href)=["']https?://""", page.text)
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_fleet_page_has_alerts_charts_and_human_units(broker: BrokerApp) -> None:
+    """Alerts name what needs a look; charts are inline SVG; no snake_case, no raw floats."""
+    page = signed_in(broker).get("/dashboard/")
+    alerts = page.text[page.text.index('id="alerts"'):page.text.index("</section>",
+                                                                    page.text.index('id="alerts"'))]
+    assert "gw-2" in alerts and "offline" in alerts
+    assert "1 of 3 escalations in the last hour failed" in alerts
+    assert "t-104 above 30 °C" in alerts  # what the gateway reported with its escalation
+    for title in ("Requests answered on gateways vs escalated", "Outbox depth per gateway",
+                  "Link state per gateway", "Spent in the cloud and saved by the edge"):
+        assert f'aria-label="{title}' in page.text, title
+    assert '<meta http-equiv="refresh"' in page.text
+    assert "<script" not in page.text
+    assert not re.search(r"\d\.\d{5,}", page.text)  # no raw floats anywhere
+
+
+def test_a_gateway_without_requests_shows_a_dash_not_zero(broker: BrokerApp) -> None:
+    """gw-2 never answered anything: its local share is "—", not "0 %"."""
+    page = signed_in(broker).get("/dashboard/")
+    table = page.text[page.text.index('id="fleet"'):]
+    row = table[table.index("devices/gw-2"):]
+    row = row[:row.index("</tr>")]
+    assert "—" in row and "0 %" not in row
+
+
+def test_device_page_shows_health_in_words_and_failed_commands_in_red(broker: BrokerApp) -> None:
+    """Health headings are words with units; an acked command that failed says failed."""
+    page = signed_in(broker).get("/dashboard/devices/gw-1").text
+    health = page[page.index('id="health"'):page.index("</table>", page.index('id="health"'))]
+    assert "Answered locally" in health and "82 %" in health and "Outbox depth" in health
+    assert "local_answer_rate" not in health and "0.82" not in health
+    assert '<span class="state failed">failed</span>' in page
+    assert '<span class="state ok">ok</span>' in page
+    assert 'aria-label="Link state (UTC)"' in page and 'aria-label="Outbox depth' in page
+
+
+def test_escalation_log_shows_text_answer_backend_cost_and_latency(broker: BrokerApp) -> None:
+    """Each escalation reads as asked (placeholders and all) with its answer and price."""
+    page = signed_in(broker).get("/dashboard/escalations").text
+    row = page[page.index("Why is"):]
+    row = row[:row.index("</tr>")]
+    assert "&lt;PERSON_1&gt;" in row and ANSWER.replace("'", "&#39;") in row
+    assert "cloud-large" in row and "0.0125 USD" in row and "840 ms" in row
+    assert "failed: NoBackendAvailable" in page
+    assert QUESTION.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;") in page
+
+
+def test_usage_page_shows_currency_keys_and_budgets(broker: BrokerApp) -> None:
+    """Spend carries its currency; API keys and budgets have their own tables."""
+    page = signed_in(broker).get("/dashboard/usage").text
+    assert 'id="spend">0.0436 USD<' in page  # the 30-day-old call is outside the window
+    keys = page[page.index('id="by-keys"'):]
+    assert "ci-bot" in keys[:keys.index("</table>")]
+    budgets = page[page.index('id="budgets"'):]
+    budgets = budgets[:budgets.index("</table>")]
+    assert "API key ci-bot" in budgets and "0.02 USD" in budgets and 'class="meter"' in budgets
+
+
 # a user's visit in a real browser ---------------------------------------------------------
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(),
                     reason="needs Debian's chromium at /usr/bin/chromium: apt-get install chromium")
 def test_operator_visits_the_dashboard_in_chromium(broker: BrokerApp, tmp_path: Path) -> None:
-    """Sign in through the form, read fleet, device, rollouts, usage and audit; sign out."""
+    """Sign in through the form, read every page, photograph each; sign out."""
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="needs the playwright package (dev extra)")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1280, "height": 860})
+            args=CHROMIUM_FLAGS, viewport={"width": 1360, "height": 900})
         try:
             page = context.new_page()
             page.set_default_timeout(20_000)
             dialogs: list[str] = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
             visit(sync_api.expect, page, broker)
             assert dialogs == []  # the hostile tag never ran
+            assert all(u.startswith(broker.url) for u in requests), requests  # works offline
             cookie = next(c for c in context.cookies() if c["name"] == "nanogate_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
             sign_out(sync_api.expect, page, broker)
@@ -163,9 +245,15 @@ def test_operator_visits_the_dashboard_in_chromium(broker: BrokerApp, tmp_path: 
             context.close()
 
 
+def shoot(p: Page, name: str) -> None:
+    """Save a full-page screenshot as dashboard-NAME.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    p.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True)
+
+
 def visit(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:
     """Sign in, then check and photograph each page as a user would read it."""
-    p.goto(broker.url + "/dashboard/")
+    p.goto(broker.url + "/")
     expect_(p).to_have_url(broker.url + "/dashboard/login")
     p.fill("#token", broker.tokens["operator"])
     p.click("button[type=submit]")
@@ -178,17 +266,24 @@ def visit(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:
     other = p.locator("#fleet tbody tr", has_text="gw-2")
     expect_(other).to_contain_text("offline")
     expect_(other).to_contain_text(HOSTILE_TAG)  # shown as text, not run
-    p.screenshot(path=str(SCREENSHOTS / "dashboard-fleet.png"), full_page=True)
+    expect_(p.locator("#alerts li.alert.bad").first).to_be_visible()
+    expect_(p.locator("figure.chart > svg")).to_have_count(4)
+    shoot(p, "fleet")
 
-    p.click("text=gw-1")
+    p.click("#fleet >> text=gw-1")
     expect_(p.locator("h1")).to_contain_text("Gateway gw-1")
     expect_(p.locator("#outbox")).to_have_text("3")
     ping = p.locator("#commands tbody tr", has_text="ping")
-    for text in ("acked", "yes", '{"pong": true}', '{"echo": "hello"}'):
+    for text in ("ok", '{"pong": true}', '{"echo": "hello"}'):
         expect_(ping).to_contain_text(text)
-    expect_(p.locator("#commands")).to_contain_text("rollout")
-    expect_(p.locator("#escalations tbody tr").first).to_contain_text("gw-1/esc-1")
-    p.screenshot(path=str(SCREENSHOTS / "dashboard-device.png"), full_page=True)
+    expect_(p.locator("#commands tbody tr", has_text="set_log_level")).to_contain_text("failed")
+    expect_(p.locator("#escalations tbody tr").first).to_contain_text("Is the pump")
+    shoot(p, "device")
+
+    p.click("nav >> text=Escalations")
+    expect_(p.locator("#escalations tbody tr", has_text="greenhouse")).to_contain_text(
+        "cloud-large")
+    shoot(p, "escalations")
 
     p.click("nav >> text=Rollouts")
     rollout = p.locator("section.rollout").first
@@ -197,18 +292,18 @@ def visit(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:
     expect_(rollout.locator("table.waves tbody tr").first).to_contain_text("deploying")
     expect_(rollout.locator("table.waves tbody tr").first).to_contain_text("gw-1")
     expect_(rollout.locator(".gate")).to_contain_text("error rate ≤ 5 %")
-    p.screenshot(path=str(SCREENSHOTS / "dashboard-rollouts.png"), full_page=True)
+    shoot(p, "rollouts")
 
     p.click("nav >> text=Usage")
-    expect_(p.locator("#spend")).to_have_text("0.0125")
-    expect_(p.locator("#saved")).to_have_text("0.8330")  # 98 local answers at 0.0085 each
+    expect_(p.locator("#spend")).to_have_text("0.0436 USD")
     expect_(p.locator("#backends tbody tr").first).to_contain_text("cloud-large")
-    p.screenshot(path=str(SCREENSHOTS / "dashboard-usage.png"), full_page=True)
+    expect_(p.locator("#by-keys")).to_contain_text("ci-bot")
+    shoot(p, "usage")
 
     p.click("nav >> text=Audit")
     expect_(p.locator("#audit tbody tr").first).to_contain_text("session.created")
     expect_(p.locator("#audit tbody tr").first).to_contain_text("operator-tester")
-    p.screenshot(path=str(SCREENSHOTS / "dashboard-audit.png"), full_page=True)
+    shoot(p, "audit")
 
 
 def sign_out(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:

@@ -26,10 +26,10 @@ def _fill(tmp_path: Path) -> None:
 def test_status_and_list_show_waiting_items(tmp_path: Path) -> None:
     """Status counts items by kind; list shows them in sending order."""
     _fill(tmp_path)
-    status = json.loads(_cli(tmp_path, "status").stdout)
+    status = json.loads(_cli(tmp_path, "status", "--json").stdout)
     assert status["items"] == {"escalation": 1, "rollup": 1}
     assert status["depth"] == 2
-    listed = [json.loads(line) for line in _cli(tmp_path, "list").stdout.splitlines()]
+    listed = [json.loads(line) for line in _cli(tmp_path, "list", "--json").stdout.splitlines()]
     assert [(i["key"], i["kind"]) for i in listed] == [("e1", "escalation"), ("r1", "rollup")]
     assert listed[0]["summary"] == "why is it hot?"
 
@@ -40,7 +40,7 @@ def test_purge_needs_confirmation(tmp_path: Path) -> None:
     refused = _cli(tmp_path, "purge", "--kind", "rollup")
     assert refused.returncode == 1
     assert "--yes" in refused.stderr
-    assert json.loads(_cli(tmp_path, "status").stdout)["depth"] == 2
+    assert json.loads(_cli(tmp_path, "status", "--json").stdout)["depth"] == 2
 
 
 def test_purge_by_kind_with_yes(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_purge_by_kind_with_yes(tmp_path: Path) -> None:
     _fill(tmp_path)
     done = _cli(tmp_path, "purge", "--kind", "rollup", "--yes")
     assert done.returncode == 0 and "deleted 1" in done.stdout
-    assert json.loads(_cli(tmp_path, "status").stdout)["items"] == {"escalation": 1}
+    assert json.loads(_cli(tmp_path, "status", "--json").stdout)["items"] == {"escalation": 1}
 
 
 def test_bad_duration_is_a_clear_error(tmp_path: Path) -> None:

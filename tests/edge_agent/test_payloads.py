@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import structlog
 
-from edge_agent.payloads import BadPayload, parse_ask, parse_telemetry
+from edge_agent.history import History
+from edge_agent.ingest import Ingest
+from edge_agent.payloads import BadPayload, parse_ask, parse_telemetry, typed_value
+from edge_agent.registry import Device, Registry
 
 
 def test_plain_json_reading() -> None:
@@ -85,3 +90,76 @@ def test_bad_requests_are_refused(payload: bytes) -> None:
         parse_ask(payload)
     assert info.value.code == "bad_request"
     assert "text" in info.value.message
+
+
+# telemetry as sensors send it ---------------------------------------------------------------
+
+@pytest.mark.parametrize("payload, value", [
+    pytest.param(b"21.7", 21.7, id="bare-number"),
+    pytest.param(b"  -4 ", -4.0, id="bare-integer"),
+    pytest.param(b"true", True, id="bare-true"),
+    pytest.param(b"ON", "ON", id="bare-ON-text"),
+    pytest.param(b'"off"', "off", id="bare-off-json-string"),
+])
+def test_bare_values_are_readings(payload: bytes, value: object) -> None:
+    """A bare number, boolean or on/off word is one reading, stamped now."""
+    [p] = parse_telemetry("t-1", payload, now=1700000000.0)
+    assert (p.sensor_id, p.value, p.ts) == ("t-1", value, 1700000000.0)
+
+
+@pytest.mark.parametrize("kind, value, typed", [
+    pytest.param("temperature", "21.5", 21.5, id="numeric-string"),
+    pytest.param("temperature", 21, 21, id="number"),
+    pytest.param("motion", "ON", True, id="ON"),
+    pytest.param("door", "closed", False, id="closed"),
+    pytest.param("Water leak", 1, True, id="one"),
+    pytest.param("contact", False, False, id="bool"),
+    pytest.param("mode", "eco", "eco", id="free-text-kind"),
+])
+def test_values_take_their_kinds_type(kind: str, value: object, typed: object) -> None:
+    """Numeric kinds get numbers; binary kinds get true/false from the usual words."""
+    assert typed_value(kind, value) == typed  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind, value, code", [
+    pytest.param("temperature", "hot", "not_a_number", id="hot"),
+    pytest.param("humidity", True, "not_a_number", id="bool-humidity"),
+    pytest.param("motion", "maybe", "not_binary", id="maybe"),
+    pytest.param("door", 7, "not_binary", id="seven"),
+])
+def test_values_that_do_not_suit_the_kind_are_refused(kind: str, value: object,
+                                                      code: str) -> None:
+    """``{"value": "hot"}`` on a temperature sensor is refused with a reason."""
+    with pytest.raises(BadPayload) as info:
+        typed_value(kind, value)  # type: ignore[arg-type]
+    assert info.value.code == code
+
+
+def test_ingest_counts_bad_values_and_logs_once_a_minute(tmp_path: Path) -> None:
+    """Each refused reading counts; the log gets one line per sensor and reason a minute."""
+    registry = Registry()
+    registry.add(Device("t-104", "sensor", "temperature", "zone 3", "Cel"))
+    registry.add(Device("door-1", "sensor", "door", "hall"))
+    clock = [1000.0]
+    ingest = Ingest(registry, History(tmp_path / "h.db", max_rows=100, max_age_s=3600), 65536,
+                    clock=lambda: clock[0])
+    with structlog.testing.capture_logs() as logs:
+        assert [ingest.handle("t-104", b'{"value": "hot"}') for _ in range(5)] == [0] * 5
+        clock[0] += 61
+        assert ingest.handle("t-104", b'{"value": "hot"}') == 0
+        assert ingest.handle("t-104", b"21.7") == 1 and ingest.handle("door-1", b"OFF") == 1
+    refused = [e for e in logs if e["event"] == "telemetry.rejected"]
+    assert [(e["code"], e["held_back"]) for e in refused] == [("not_a_number", 0),
+                                                              ("not_a_number", 4)]
+    assert refused[0]["error"] == "t-104: a temperature reading must be a number, not 'hot'"
+    assert ingest.rejected == 6 and ingest.rejected_by_code == {"not_a_number": 6}
+    assert registry.latest("t-104").value == 21.7  # type: ignore[union-attr]
+    assert registry.latest("door-1").value is False  # type: ignore[union-attr]
+
+
+def test_a_self_announcing_sensor_with_a_bad_value_is_not_registered(tmp_path: Path) -> None:
+    """A new sensor announcing kind temperature with "hot" is refused and not learned."""
+    registry = Registry()
+    ingest = Ingest(registry, History(tmp_path / "h.db", max_rows=100, max_age_s=3600), 65536)
+    body = json.dumps({"value": "hot", "kind": "temperature", "area": "roof"}).encode()
+    assert ingest.handle("t-9", body) == 0 and registry.get("t-9") is None

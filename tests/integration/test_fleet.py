@@ -115,7 +115,7 @@ def test_model_rollout_succeeds_without_dropping_requests(
     artefact = tmp_path / "triage.tar.gz"
     artefact.write_bytes(_model(tmp_path, version))
     pushed = _cli(setup, "fleet", "artefact", "push", str(artefact), "--kind", "model",
-                  "--version", version, "--name", "triage")
+                  "--version", version, "--name", "triage", "--json")
     assert pushed["signature"]
     rollout_id = admin.rollout(version)
     reply_topic = f"{setup.prefix}/app/replies"

@@ -24,7 +24,8 @@ def _value(text: str, sample: str) -> float:
 def test_metrics_count_what_the_gateway_and_broker_did(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
         processes: list[Daemon]) -> None:
-    """After a local answer, an escalation and a bad request, both /metrics endpoints say so."""
+    """After a local answer, an escalation, a bad request and a bad reading, both /metrics
+    endpoints say so."""
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     metrics_port = free_port()
     setup.edge_config.write_text(setup.edge_config.read_text().replace(
@@ -40,12 +41,18 @@ def test_metrics_count_what_the_gateway_and_broker_did(
         probe.json()
     probe.publish(setup.ask_topic, b"not json", response_topic=reply_topic)
     probe.json()
+    probe.publish(setup.telemetry_topic("t-104"), b"21.7")  # a bare number, as sensors send
+    probe.publish(setup.telemetry_topic("t-104"), json.dumps({"value": "hot"}))
+    edge.wait_log("telemetry.rejected", sensor="t-104", code="not_a_number")
     wait_for_port(metrics_port)
     edge_metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
     assert _value(edge_metrics, 'nanogate_edge_requests_total{route="local"}') == 1
     assert _value(edge_metrics, 'nanogate_edge_requests_total{route="escalated"}') == 1
     assert _value(edge_metrics, "nanogate_edge_request_errors_total") == 1
     assert _value(edge_metrics, "nanogate_edge_link_up") == 1
+    assert _value(edge_metrics, 'nanogate_edge_telemetry_rejected_total{reason="not_a_number"}'
+                  ) == 1
+    assert _value(edge_metrics, 'nanogate_edge_telemetry_total{outcome="accepted"}') >= 1
     broker_metrics = httpx.get(f"http://127.0.0.1:{setup.http_port}/metrics").text
     assert _value(broker_metrics, 'nanogate_broker_escalations_total{outcome="answered"}') == 1
     assert _value(broker_metrics, 'nanogate_broker_backend_calls_total{backend="fake-cloud",'

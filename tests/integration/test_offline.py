@@ -85,7 +85,7 @@ def test_outbox_status_cli_shows_queued_items(
     assert probe.json()["route"] == "queued"
     out = subprocess.run(
         [sys.executable, "-m", "edge_agent", "outbox", "--config", str(setup.edge_config),
-         "status"], capture_output=True, text=True, check=True)
+         "status", "--json"], capture_output=True, text=True, check=True)
     status = json.loads(out.stdout)
     assert status["items"] == {"escalation": 1}
     assert status["depth"] == 1
