@@ -42,6 +42,10 @@ class ServerSection(_Section):
     cert_file: Path | None = None
     key_file: Path | None = None
     client_cert_days: float = Field(default=30.0, gt=0)  # gateways renew after two thirds
+    # This replica's stable name, recorded (with a per-start incarnation) on the escalation
+    # claims and rollout leases it holds; at start it frees what its earlier incarnations
+    # held. Unique per replica. Default: "<host name>:<grpc_listen port>".
+    replica_name: str = ""
 
 
 class StoreSection(_Section):

@@ -85,7 +85,15 @@ CREATE TABLE device_certificates (
     issued {real} NOT NULL)
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Escalation claims are leases: the replica incarnation holding one, until when, and how
+# many times the key was claimed (2 or more: taken over from a replica that died).
+_V5 = """
+ALTER TABLE escalations ADD COLUMN owner TEXT;
+ALTER TABLE escalations ADD COLUMN lease_until {real};
+ALTER TABLE escalations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def migrate(db: Database) -> int:
