@@ -66,7 +66,7 @@ class LinkCore:
         if released:
             log.warning("escalation.claims_released", replica=self.replica.name,
                         claims=released)
-        self._inflight: dict[str, asyncio.Future[pb.EscalateResponse]] = {}
+        self._inflight: dict[str, asyncio.Task[pb.EscalateResponse]] = {}
         self.escalations = 0
         self.replays = 0
 
@@ -155,22 +155,26 @@ class LinkCore:
             esc = dataclasses.replace(esc, key=f"{esc.key}#retry-{lease.attempt}")
             log.warning("escalation.taken_over", key=key, attempt=lease.attempt,
                         previous_owner=lease.record.owner if lease.record else "")
-        future: asyncio.Future[pb.EscalateResponse] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        # The work outlives the call: a gateway that hangs up (killed, timed out) finds the
+        # answer stored when it replays, instead of a released claim and a second model call.
+        work = asyncio.create_task(self._work(key, esc, deadline), name=f"answer.{key[-12:]}")
+        work.add_done_callback(_retrieved)
+        self._inflight[key] = work
+        return await asyncio.shield(work)
+
+    async def _work(self, key: str, esc: Escalation,
+                    deadline: float | None) -> pb.EscalateResponse:
         renewal = asyncio.create_task(self._renew(key, deadline), name=f"renew.{key[-12:]}")
         try:
             response = await self._route(esc, deadline)
-        except BaseException as exc:
+        except BaseException:
             self._store.release_escalation(key)
-            future.set_exception(exc)
-            future.exception()  # retrieved: a waiting duplicate re-raises it, nobody else
             raise
         finally:
             renewal.cancel()
             self._inflight.pop(key, None)
         self._store.finish_escalation(key, response.SerializeToString(),
                                       response.error_code or "ok")
-        future.set_result(response)
         self.escalations += 1
         return response
 
@@ -245,6 +249,12 @@ class LinkCore:
             raise InvalidRequest(f"artefact {found.name} {found.version} has no chunk {seq}")
         return pb.ArtefactChunk(data=pair[0], sha256=found.sha256 if seq == 0 else "",
                                 signature=found.signature if seq == 0 else ""), len(pair) == 1
+
+
+def _retrieved(task: asyncio.Task[pb.EscalateResponse]) -> None:
+    """Mark a failed answer task's error as seen: the caller that awaited it handled it."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _lease_s(deadline: float | None) -> float:

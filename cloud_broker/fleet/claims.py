@@ -91,13 +91,18 @@ class EscalationClaims:
                 "VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                 (key, device_id, now, owner, now + lease_s)) == 1:
             return Lease(held=True, attempt=1)
-        # NULL lease: claimed before claims were leases, by a broker that is gone.
+        before = self.escalation(key)
+        if before is None or before.state != "pending" or (
+                before.lease_until is not None and before.lease_until >= now):
+            return Lease(held=False, attempt=0, record=before)
+        # Compare-and-set: of replicas taking over at once, one wins. NULL lease: claimed
+        # before claims were leases, by a broker that is gone.
         if self._db.execute(
                 "UPDATE escalations SET owner = ?, lease_until = ?, attempts = attempts + 1 "
                 "WHERE key = ? AND state = 'pending' AND (lease_until IS NULL OR "
-                "lease_until < ?)", (owner, now + lease_s, key, now)) == 1:
-            record = self.escalation(key)
-            return Lease(held=True, attempt=record.attempts if record else 2, record=record)
+                "lease_until < ?) AND attempts = ?",
+                (owner, now + lease_s, key, now, before.attempts)) == 1:
+            return Lease(held=True, attempt=before.attempts + 1, record=before)
         return Lease(held=False, attempt=0, record=self.escalation(key))
 
     def renew_escalation(self, key: str, owner: str, lease_s: float) -> bool:
