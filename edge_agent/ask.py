@@ -232,6 +232,7 @@ class AskHandler:
             return
         log.info("request.escalating", intent=decision.intent,
                  confidence=round(decision.confidence, 3), key=item.key)
+        self._link.reserve(item.key)  # before the drain can see it: it is sent once, from here
         task = asyncio.get_running_loop().create_task(
             self._try_now(item, route, request_id, decision), name=f"escalate.{item.key[:8]}")
         self._tasks.add(task)
@@ -248,11 +249,18 @@ class AskHandler:
                 answer="The cloud is unreachable; your request is queued and will be answered "
                        "when the link returns.", data={"key": item.key}))
             log.info("request.queued", key=item.key, reason=str(exc))
+            self._link.release(item.key)
             self._link.wake()
             return
         except CloudRejected as exc:  # permanent: answered with the error, never retried
             response = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
-        await self._link.answer(item, response)
+        except BaseException:
+            self._link.release(item.key)
+            raise
+        try:
+            await self._link.answer(item, response)
+        finally:
+            self._link.release(item.key)
 
     async def deliver(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         """Send a cloud answer to its requester, applying any actions the policy allows."""

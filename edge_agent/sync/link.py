@@ -87,11 +87,18 @@ class Link:
         """Something new waits in the outbox: look now rather than at the next tick."""
         self._wake.set()
 
+    def reserve(self, key: str) -> None:
+        """Keep the drain away from an item the caller is sending itself (until ``release``)."""
+        self._inflight.add(key)
+
+    def release(self, key: str) -> None:
+        """The caller is done with a reserved item; the drain may send it again if it waits."""
+        self._inflight.discard(key)
+
     async def escalate_now(self, item: OutboxItem) -> pb.EscalateResponse:
-        """Send one queued escalation right away; the drain leaves it alone meanwhile."""
+        """Send one queued escalation right away (the caller has reserved it)."""
         if self.identity is None or not self.up.is_set():
             raise CloudUnavailable("the link to the broker is down")
-        self._inflight.add(item.key)
         try:
             return await self._transport.escalate(
                 escalate_request(item), timeout=self._cloud.escalate_timeout_s)
@@ -99,8 +106,6 @@ class Link:
             self.up.clear()
             self.wake()
             raise
-        finally:
-            self._inflight.discard(item.key)
 
     # enrolment ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import pytest
 
 from simulations.netproxy import NetProxy
 from tests.cloud_broker import conftest_fleet as fleet_fixtures
-from tests.harness import Daemon, MqttProbe, free_port, wait_for_port, write_toml
+from tests.harness import Daemon, MqttProbe, free_port, wait_for_port, wait_until, write_toml
 from tests.integration.conftest import FAKE_BACKEND, Setup, start
 from tests.integration.gated_model import GatedModel
 
@@ -96,6 +96,11 @@ def restart(daemon: Daemon, log_path: Path, port: int) -> float:
     daemon.start()
     wait_for_port(port, timeout=60)
     return time.monotonic()
+
+
+def link_ups(edge: Daemon) -> int:
+    """How often the gateway's link came up, in its current log."""
+    return sum(1 for line in edge.logs() if line.get("event") == "link.up")
 
 
 @pytest.mark.slow
@@ -182,7 +187,7 @@ def test_chaos_kills_of_edge_and_broker_answer_everything_exactly_once(
     pause = threading.Event()  # never set: the waits below pace the fault injection
     kills = {8: "broker", 14: "edge", 20: "broker", 28: "edge", 36: "broker", 42: "edge"}
     sent: list[str] = []
-    outages: list[tuple[float, float, list[str]]] = []  # broker killed, restarted, sent before
+    outages: list[tuple[float, float, list[str]]] = []  # killed, restarted, asked the model
     for n in range(48):
         sent.append(ask(probe, setup, reply_topic, n))
         pause.wait(rng.uniform(0.05, 0.2))
@@ -191,8 +196,11 @@ def test_chaos_kills_of_edge_and_broker_answer_everything_exactly_once(
             broker.kill()
             killed = time.monotonic()
             pause.wait(rng.uniform(0.2, 1.0))
+            ups = link_ups(edge)
             restarted = restart(broker, setup.tmp / f"broker-{n}.log", setup.grpc_port)
-            outages.append((killed, restarted, list(sent)))
+            asked = model.calls_per(TEXTS[:n + 1])  # the model had these when it died
+            outages.append((killed, restarted, [f"r{i}" for i in range(n + 1) if asked[TEXTS[i]]]))
+            wait_until(lambda ups=ups: link_ups(edge) > ups, 60, "the gateway's link back up")
         elif victim == "edge":
             edge.kill()
             edge.log_path = setup.tmp / f"edge-{n}.log"
