@@ -45,8 +45,10 @@ def open_store(config: BrokerConfig) -> FleetStore:
     if config.store.kind == "postgres":
         from cloud_broker.fleet.postgres import PostgresFleetStore
 
-        return PostgresFleetStore(config.store.dsn)
-    return SqliteFleetStore(config.server.data_dir / "fleet.db")
+        return PostgresFleetStore(config.store.dsn,
+                                  redeliver_after_s=config.store.command_lease_s)
+    return SqliteFleetStore(config.server.data_dir / "fleet.db",
+                            redeliver_after_s=config.store.command_lease_s)
 
 
 def replica_name(server: ServerSection) -> str:

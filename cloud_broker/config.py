@@ -53,6 +53,9 @@ class StoreSection(_Section):
 
     kind: Literal["sqlite", "postgres"] = "sqlite"
     dsn: str = ""  # postgres only, e.g. "postgresql://127.0.0.1:5432/nanogate"
+    # A command handed to a gateway is leased to it this long: not acked by then (the gateway
+    # died before running it, or its ack was lost), it is handed out again on the next pull.
+    command_lease_s: float = Field(default=300.0, gt=0)
 
 
 class RolloutSection(_Section):

@@ -133,3 +133,18 @@ def test_claims_of_the_previous_incarnation_are_released_at_start(tmp_path: Path
                                       deadline=time.monotonic() + 0.5))
     assert reply.answer == "answer 1" and router.keys == ["k#retry-2"]
     store.close()
+
+
+def test_restart_frees_the_rollouts_its_earlier_incarnation_was_advancing(
+        store: SqlFleetStore, clock: Clock) -> None:
+    """A rollout leased by a replica's previous run is free for anyone at once."""
+    for rollout_id, owner in (("ro-mine", "node#old"), ("ro-theirs", "other#x")):
+        store.db.execute(
+            "INSERT INTO rollouts (id, artefact_name, artefact_version, kind, target_json, "
+            "state, soak_s, gate_json, created, deadline, updated, current_wave, lease_owner, "
+            "lease_until) VALUES (?, 'm', '1', 'model', '{}', 'running', 0, '{}', ?, ?, ?, 0, "
+            "?, ?)", (rollout_id, clock.now, clock.now + 600, clock.now, owner,
+                      clock.now + 60))
+    store.release_claims("node", "node#new")
+    owners = {r["id"]: r["lease_owner"] for r in store.db.all("SELECT * FROM rollouts")}
+    assert owners == {"ro-mine": None, "ro-theirs": "other#x"}
