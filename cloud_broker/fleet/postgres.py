@@ -83,6 +83,7 @@ class _Listener:
             defaultdict(set)
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        self.listening = threading.Event()  # set once LISTEN is in place
 
     def watch(self, key: str) -> asyncio.Event:
         """An event set when ``key`` is notified."""
@@ -119,6 +120,7 @@ class _Listener:
         with psycopg.connect(self._dsn, autocommit=True) as conn:
             conn.add_notify_handler(lambda n: self._wake(n.payload))
             conn.execute(f"LISTEN {CHANNEL}")
+            self.listening.set()
             while not self._stopped.is_set():
                 ready, _, _ = select.select([conn.fileno()], [], [], 1.0)
                 if ready:

@@ -148,3 +148,22 @@ def test_restart_frees_the_rollouts_its_earlier_incarnation_was_advancing(
     store.release_claims("node", "node#new")
     owners = {r["id"]: r["lease_owner"] for r in store.db.all("SELECT * FROM rollouts")}
     assert owners == {"ro-mine": None, "ro-theirs": "other#x"}
+
+
+@pytest.mark.postgres
+def test_finishing_a_key_notifies_replicas_waiting_on_it(pg_dsn: str) -> None:
+    """On PostgreSQL a waiter is woken by NOTIFY when another replica stores the answer."""
+    holder, waiter = PostgresFleetStore(pg_dsn), PostgresFleetStore(pg_dsn)
+    holder.lease_escalation("gw-1/k", "gw-1", owner="a#1", lease_s=60)
+
+    async def wait_for_answer() -> None:
+        woken = waiter._listener.watch("gw-1/k")
+        assert await asyncio.to_thread(waiter._listener.listening.wait, 30)
+        holder.finish_escalation("gw-1/k", b"answer", "ok")
+        await asyncio.wait_for(woken.wait(), 30)
+
+    asyncio.run(wait_for_answer())
+    record = waiter.escalation("gw-1/k")
+    assert record is not None and record.state == "done"
+    holder.close()
+    waiter.close()
