@@ -243,13 +243,13 @@ class AskHandler:
         try:
             response = await self._link.escalate_now(item)
         except CloudUnavailable as exc:
+            self._link.release(item.key)  # the drain sends it once the link is back
             self.counters.queued += 1
             self._send(route, Reply(
                 id=request_id, route="queued", intent=decision.intent,
                 answer="The cloud is unreachable; your request is queued and will be answered "
                        "when the link returns.", data={"key": item.key}))
             log.info("request.queued", key=item.key, reason=str(exc))
-            self._link.release(item.key)
             self._link.wake()
             return
         except CloudRejected as exc:  # permanent: answered with the error, never retried
