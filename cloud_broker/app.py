@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from cloud_broker.admin.auth import Guard
 from cloud_broker.admin.insights import Insights, Pricing
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
-from cloud_broker.config import BrokerConfig
+from cloud_broker.config import BrokerConfig, ServerSection
 from cloud_broker.fleet import (
     ArtefactStore,
     FleetStore,
@@ -28,6 +29,7 @@ from cloud_broker.fleet import (
     load_or_create,
 )
 from cloud_broker.fleet.access import AccessStore
+from cloud_broker.fleet.claims import Replica
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
 from cloud_broker.metrics import BrokerCollector, metrics_routes
 from cloud_broker.mqtt_bridge import MqttBridge
@@ -47,8 +49,16 @@ def open_store(config: BrokerConfig) -> FleetStore:
     if config.store.kind == "postgres":
         from cloud_broker.fleet.postgres import PostgresFleetStore
 
-        return PostgresFleetStore(config.store.dsn)
-    return SqliteFleetStore(config.server.data_dir / "fleet.db")
+        return PostgresFleetStore(config.store.dsn,
+                                  redeliver_after_s=config.store.command_lease_s)
+    return SqliteFleetStore(config.server.data_dir / "fleet.db",
+                            redeliver_after_s=config.store.command_lease_s)
+
+
+def replica_name(server: ServerSection) -> str:
+    """This replica's stable name: ``[server] replica_name``, else host name and gRPC port."""
+    port = server.grpc_listen.rpartition(":")[2]
+    return server.replica_name or f"{socket.gethostname()}:{port}"
 
 
 def admin_token(config: BrokerConfig) -> str:
@@ -122,9 +132,11 @@ class Broker:
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(
             rc.signing_key_file or data / "signing_key.pem"), self.store.now)
-        rollouts = RolloutController(self.store, artefacts, lease_s=rc.lease_s,
-                                     rollback_ttl_s=rc.rollback_ttl_s)
+        replica = Replica.start(replica_name(self.config.server))
+        rollouts = RolloutController(self.store, artefacts, replica=replica.id,
+                                     lease_s=rc.lease_s, rollback_ttl_s=rc.rollback_ttl_s)
         self.service = EdgeLinkService(self.store, JournalingAnswerer(router, journal), artefacts,
+                                       replica=replica,
                                        tls=load_broker_tls(self.config.server))
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
                   if self.config.mqtt_uplink.enabled else None)  # refuses an unsafe uplink now

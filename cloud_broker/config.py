@@ -42,6 +42,10 @@ class ServerSection(_Section):
     cert_file: Path | None = None
     key_file: Path | None = None
     client_cert_days: float = Field(default=30.0, gt=0)  # gateways renew after two thirds
+    # This replica's stable name, recorded (with a per-start incarnation) on the escalation
+    # claims and rollout leases it holds; at start it frees what its earlier incarnations
+    # held. Unique per replica. Default: "<host name>:<grpc_listen port>".
+    replica_name: str = ""
 
 
 class StoreSection(_Section):
@@ -49,6 +53,9 @@ class StoreSection(_Section):
 
     kind: Literal["sqlite", "postgres"] = "sqlite"
     dsn: str = ""  # postgres only, e.g. "postgresql://127.0.0.1:5432/nanogate"
+    # A command handed to a gateway is leased to it this long: not acked by then (the gateway
+    # died before running it, or its ack was lost), it is handed out again on the next pull.
+    command_lease_s: float = Field(default=300.0, gt=0)
 
 
 class RolloutSection(_Section):

@@ -8,6 +8,7 @@
      ├── NotFound             a gateway asked for something that does not exist (an artefact)
      ├── OverBudget           a budget (device, site or global) is spent; the message says which
      ├── NoBackendAvailable   every backend in the chain failed, timed out or is cooling down
+     │    └── UnknownModel    no backend serves the model the request named (permanent)
      └── BackendError         one backend failed (raised inside the router, which falls back)
           └── BackendRateLimited   the backend answered 429
 """
@@ -43,6 +44,10 @@ class OverBudget(BrokerError):
 
 class NoBackendAvailable(BrokerError):
     """No backend could serve the request; the message lists what each one said."""
+
+
+class UnknownModel(NoBackendAvailable):
+    """The request named a model no backend serves; asking again will not help."""
 
 
 class BackendError(BrokerError):

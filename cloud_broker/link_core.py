@@ -5,11 +5,14 @@ the request message and returns the response message, or raises ``Unauthenticate
 ``InvalidRequest``, ``RetryLater`` or ``NoBackendAvailable``; each transport maps those to
 its own status codes. Escalations are idempotent: a replayed key returns the stored answer
 and is not routed (or charged) again, whichever transport or replica the replay arrives on.
+A claim on a key is a lease (``cloud_broker.fleet.claims``): a replay that finds it held
+elsewhere waits at most until the lease ends, then takes it over and asks the model again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import time
 from typing import Protocol
@@ -23,9 +26,11 @@ from cloud_broker.errors import (
     OverBudget,
     RetryLater,
     Unauthenticated,
+    UnknownModel,
 )
 from cloud_broker.escalation import Answer, ContextReading, Escalation
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
+from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.link")
@@ -33,7 +38,10 @@ log = structlog.get_logger("cloud_broker.link")
 _MAX_TEXT = 4000
 _MAX_CONTEXT = 50
 _MAX_UPLOAD_ITEMS = 5000
-_REPLAY_WAIT_S = 30.0  # how long a replay waits for another replica without a deadline
+# A claim lasts this long past the request's deadline (or DEFAULT_LEASE_S without one),
+# and its holder renews it this often while the model works.
+LEASE_GRACE_S = 5.0
+_RENEW_EVERY_S = 2.0
 
 
 class Answerer(Protocol):
@@ -48,11 +56,17 @@ class LinkCore:
     """The per-method logic of ``nanogate.v1.EdgeLink``, shared by every transport."""
 
     def __init__(self, store: FleetStore, router: Answerer,
-                 artefacts: ArtefactStore | None = None) -> None:
+                 artefacts: ArtefactStore | None = None, *,
+                 replica: Replica | None = None) -> None:
         self._store = store
         self._router = router
         self._artefacts = artefacts
-        self._inflight: dict[str, asyncio.Future[pb.EscalateResponse]] = {}
+        self.replica = replica or Replica.start()
+        released = store.release_claims(self.replica.name, self.replica.id)
+        if released:
+            log.warning("escalation.claims_released", replica=self.replica.name,
+                        claims=released)
+        self._inflight: dict[str, asyncio.Task[pb.EscalateResponse]] = {}
         self.escalations = 0
         self.replays = 0
 
@@ -111,50 +125,77 @@ class LinkCore:
                 return _replayed(await asyncio.shield(running))
             except Exception as exc:
                 raise RetryLater("the first attempt failed; retry") from exc
-        record = self._store.claim_escalation(key, gateway.id)
-        if record is not None:
-            return await self._replay(key, record.state, record.response, deadline)
-        future: asyncio.Future[pb.EscalateResponse] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        while True:
+            lease = self._store.lease_escalation(key, gateway.id, owner=self.replica.id,
+                                                 lease_s=_lease_s(deadline))
+            if lease.held:
+                return await self._answer_claimed(key, gateway, request, deadline, lease)
+            if lease.record is not None and lease.record.state == "done":
+                self.replays += 1
+                log.info("escalation.replayed", key=key)
+                return _replayed(pb.EscalateResponse.FromString(lease.record.response))
+            if lease.record is not None:
+                await self._wait_for_holder(key, lease.record, deadline)
+
+    async def _wait_for_holder(self, key: str, record: EscalationRecord,
+                               deadline: float | None) -> None:
+        """Wait for a claim held elsewhere: until it changes, its lease ends, or our deadline."""
+        wait = (record.lease_until or 0.0) - self._store.now()
+        if deadline is not None:
+            if deadline - time.monotonic() <= 0:
+                self.replays += 1
+                raise RetryLater("the same request is still being answered elsewhere; retry")
+            wait = min(wait, deadline - time.monotonic())
+        await self._store.wait_escalation(key, max(wait, 0.01))
+
+    async def _answer_claimed(self, key: str, gateway: Gateway, request: pb.EscalateRequest,
+                              deadline: float | None, lease: Lease) -> pb.EscalateResponse:
+        """Answer a key this replica holds, renewing the claim while the model works."""
+        esc = _escalation(gateway, request)
+        if lease.attempt > 1:  # the ledger shows the second model call as a retry
+            esc = dataclasses.replace(esc, key=f"{esc.key}#retry-{lease.attempt}")
+            log.warning("escalation.taken_over", key=key, attempt=lease.attempt,
+                        previous_owner=lease.record.owner if lease.record else "")
+        # The work outlives the call: a gateway that hangs up (killed, timed out) finds the
+        # answer stored when it replays, instead of a released claim and a second model call.
+        work = asyncio.create_task(self._work(key, esc, deadline), name=f"answer.{key[-12:]}")
+        work.add_done_callback(_retrieved)
+        self._inflight[key] = work
+        return await asyncio.shield(work)
+
+    async def _work(self, key: str, esc: Escalation,
+                    deadline: float | None) -> pb.EscalateResponse:
+        renewal = asyncio.create_task(self._renew(key, deadline), name=f"renew.{key[-12:]}")
         try:
-            response = await self._route(gateway, request, deadline)
-        except BaseException as exc:
+            response = await self._route(esc, deadline)
+        except BaseException:
             self._store.release_escalation(key)
-            future.set_exception(exc)
-            future.exception()  # retrieved: a waiting duplicate re-raises it, nobody else
             raise
         finally:
+            renewal.cancel()
             self._inflight.pop(key, None)
         self._store.finish_escalation(key, response.SerializeToString(),
                                       response.error_code or "ok")
-        future.set_result(response)
         self.escalations += 1
         return response
 
-    async def _replay(self, key: str, state: str, stored: bytes,
-                      deadline: float | None) -> pb.EscalateResponse:
-        self.replays += 1
-        if state == "done":
-            log.info("escalation.replayed", key=key)
-            return _replayed(pb.EscalateResponse.FromString(stored))
-        # Another replica is answering this key right now: wait for its answer.
-        until = deadline if deadline is not None else time.monotonic() + _REPLAY_WAIT_S
-        while time.monotonic() < until:
-            await asyncio.sleep(0.1)
-            record = self._store.escalation(key)
-            if record is None:
-                break
-            if record.state == "done":
-                return _replayed(pb.EscalateResponse.FromString(record.response))
-        raise RetryLater("the same request is still being answered elsewhere; retry")
+    async def _renew(self, key: str, deadline: float | None) -> None:
+        """Keep this replica's claim alive while it works (a few seconds past the deadline)."""
+        while True:
+            await asyncio.sleep(_RENEW_EVERY_S)
+            if not self._store.renew_escalation(key, self.replica.id, _lease_s(deadline)):
+                log.warning("escalation.lease_lost", key=key)
+                return
 
-    async def _route(self, gateway: Gateway, request: pb.EscalateRequest,
-                     deadline: float | None) -> pb.EscalateResponse:
+    async def _route(self, esc: Escalation, deadline: float | None) -> pb.EscalateResponse:
         try:
-            answer = await self._router.answer(_escalation(gateway, request), deadline=deadline)
+            answer = await self._router.answer(esc, deadline=deadline)
         except OverBudget as exc:
             log.warning("escalation.over_budget", reason=str(exc))
             return pb.EscalateResponse(error_code="over_budget", error_message=str(exc))
+        except UnknownModel as exc:  # permanent: stored as the answer, never retried
+            log.warning("escalation.unknown_model", reason=str(exc))
+            return pb.EscalateResponse(error_code="unknown_model", error_message=str(exc))
         except NoBackendAvailable as exc:
             log.error("escalation.no_backend", reason=str(exc))
             raise
@@ -212,6 +253,19 @@ class LinkCore:
             raise InvalidRequest(f"artefact {found.name} {found.version} has no chunk {seq}")
         return pb.ArtefactChunk(data=pair[0], sha256=found.sha256 if seq == 0 else "",
                                 signature=found.signature if seq == 0 else ""), len(pair) == 1
+
+
+def _retrieved(task: asyncio.Task[pb.EscalateResponse]) -> None:
+    """Mark a failed answer task's error as seen: the caller that awaited it handled it."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _lease_s(deadline: float | None) -> float:
+    """How long a claim lasts from now: a few seconds past the request's deadline."""
+    if deadline is None:
+        return DEFAULT_LEASE_S
+    return max(deadline - time.monotonic(), 0.0) + LEASE_GRACE_S
 
 
 def _replayed(response: pb.EscalateResponse) -> pb.EscalateResponse:

@@ -41,6 +41,7 @@ from cloud_broker.errors import (
     ConfigError,
     NoBackendAvailable,
     OverBudget,
+    UnknownModel,
 )
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
 from cloud_broker.usage import (
@@ -287,7 +288,7 @@ class Router:
         named = [b for b in self._backends if request.model in (b.model, b.name)]
         if not named:
             known = ", ".join(self.models())
-            raise NoBackendAvailable(f"no backend serves model {request.model!r}; known: {known}")
+            raise UnknownModel(f"no backend serves model {request.model!r}; known: {known}")
         tail = [b for b in auto if b not in named] if self._policy.named_model_fallback else []
         return named + tail
 

@@ -31,6 +31,7 @@ from cloud_broker.errors import (
 )
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.certificates import DeviceCertificates
+from cloud_broker.fleet.claims import Replica
 from cloud_broker.link_core import Answerer, LinkCore
 from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
 from nanogate.v1 import edge_pb2 as pb
@@ -46,10 +47,10 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
 
     def __init__(self, store: FleetStore, router: Answerer,
                  artefacts: ArtefactStore | None = None, *,
-                 tls: BrokerTls | None = None) -> None:
+                 tls: BrokerTls | None = None, replica: Replica | None = None) -> None:
         self._store = store
         self._artefacts = artefacts
-        self.core = LinkCore(store, router, artefacts)
+        self.core = LinkCore(store, router, artefacts, replica=replica)
         self.tls = tls or BrokerTls()
         self.certificates = DeviceCertificates(store.db, store.now)
         self.enrol_port = 0  # mtls: the bound port of the Enrol listener (start_grpc sets it)

@@ -63,7 +63,8 @@ class EdgeAgent:
         self.history = History(data / "history.db", max_rows=config.history.max_rows,
                                max_age_s=config.history.max_age_s)
         self.outbox = Outbox(data / "outbox.db", max_items=config.outbox.max_items,
-                             max_bytes=config.outbox.max_bytes)
+                             max_bytes=config.outbox.max_bytes,
+                             shares={"escalation": config.outbox.escalation_share})
         self.triage = Triage(self.registry, model_dir=config.triage.model_dir,
                              threshold=config.triage.threshold)
         self.mqtt = MqttClient(Connection(
@@ -85,13 +86,18 @@ class EdgeAgent:
         self.link = Link(transport, self.outbox, config.cloud,
                          config.gateway, on_answer=self._on_answer,
                          on_command=self.commands.run, health=self._heartbeat,
-                         batch_size=config.outbox.batch_size)
+                         batch_size=config.outbox.batch_size,
+                         max_attempts=config.outbox.max_attempts,
+                         retry_max_s=config.outbox.retry_max_s)
         self.asks = AskHandler(
             triage=self.triage, skills=self.skills, registry=self.registry, outbox=self.outbox,
             link=self.link, publish=self._publish_reply, default_reply_topic=self.topics.replies,
             escalation_ttl_s=config.outbox.escalation_ttl_s,
             max_payload_bytes=config.mqtt.max_payload_bytes,
-            max_requests_per_min=config.mqtt.max_requests_per_min_per_requester)
+            max_requests_per_min=config.mqtt.max_requests_per_min_per_requester,
+            max_escalations_per_min=config.mqtt.max_escalations_per_min,
+            model_choice_topics=tuple(config.mqtt.model_choice_topics),
+            reserved_topics=(config.cloud.mqtt_topic_root,))
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key, device_id=self._device_id)
         self.updates.restore()

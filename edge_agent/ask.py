@@ -21,8 +21,8 @@ from typing import Any
 
 import structlog
 
-from edge_agent.errors import CloudUnavailable, StoreFull
-from edge_agent.normalise import normalise_text
+from edge_agent.errors import CloudRejected, CloudUnavailable, StoreFull
+from edge_agent.normalise import has_invisible, normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
 from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
 from edge_agent.ratelimit import RequesterLimit
@@ -40,6 +40,7 @@ _CONTEXT_DEVICES = 20
 # Topic levels under <prefix>/<site>/ that sensors, apps and actuators listen on: a reply
 # sent there would be read as telemetry, a request or an actuator command.
 _GATEWAY_LEVELS = frozenset({"sensors", "ask", "actuators"})
+MAX_REPLY_TOPIC_CHARS = 512  # as the reply_to field allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,9 @@ class AskHandler:
     def __init__(self, *, triage: Classifier, skills: Skills, registry: Registry,
                  outbox: Outbox, link: Link, publish: Publish, default_reply_topic: str,
                  escalation_ttl_s: float, max_payload_bytes: int = 64 * 1024,
-                 max_requests_per_min: int = 120) -> None:
+                 max_requests_per_min: int = 120, max_escalations_per_min: int = 0,
+                 model_choice_topics: tuple[str, ...] = (),
+                 reserved_topics: tuple[str, ...] = ()) -> None:
         self._triage = triage
         self._skills = skills
         self._registry = registry
@@ -92,6 +95,10 @@ class AskHandler:
         self._ttl = escalation_ttl_s
         self._max_bytes = max_payload_bytes
         self._limit = RequesterLimit(max_requests_per_min)
+        # One allowance for every requester together: reply topics cost nothing to invent.
+        self._escalations = RequesterLimit(max_escalations_per_min, max_requesters=1)
+        self._model_choice_topics = model_choice_topics
+        self._reserved = [[lv for lv in t.split("/") if lv] for t in reserved_topics if t]
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -109,6 +116,7 @@ class AskHandler:
         route = self._route(response_topic or request.reply_to, correlation, request_id)
         if route is None or not self._admit(route, request_id):
             return
+        request = self._model_allowed(request, route)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             self._answer(request, request_id, route)
@@ -127,14 +135,29 @@ class AskHandler:
         default = ReplyRoute(self._default_topic, correlation)
         if not topic:
             return default
-        prefix = self._default_topic.rsplit("/", 2)[0] + "/"
-        levels = topic.removeprefix(prefix).split("/") if topic.startswith(prefix) else []
-        if len(levels) < 2 or levels[1] not in _GATEWAY_LEVELS:
+        problem = self._reply_topic_problem(topic)
+        if problem is None:
             return ReplyRoute(topic, correlation)
         if self._admit(default, request_id):
             self._fail(default, request_id, "bad_reply_topic",
-                       f"replies cannot go to {topic[:200]!r}: sensors, requests and "
-                       "actuators listen there; use a topic of your own")
+                       f"replies cannot go to {topic[:200]!r}: {problem}")
+        return None
+
+    def _reply_topic_problem(self, topic: str) -> str | None:
+        """Why a response topic or reply_to cannot take replies; None if it can."""
+        if len(topic) > MAX_REPLY_TOPIC_CHARS:
+            return f"a reply topic has at most {MAX_REPLY_TOPIC_CHARS} characters"
+        if topic.startswith("$") or any(c in topic for c in "+#") or has_invisible(topic):
+            return ("it must be a plain topic name: no wildcards (+ #), no control "
+                    "characters, not a $ topic")
+        levels = [level for level in topic.split("/") if level]  # empty levels hide nothing
+        for reserved in self._reserved:
+            if levels[:len(reserved)] == reserved:
+                return "the gateway's link to the cloud listens there; use a topic of your own"
+        prefix = [level for level in self._default_topic.split("/") if level][:-2]
+        if levels[:len(prefix)] == prefix and len(levels) > len(prefix) + 1 \
+                and levels[len(prefix) + 1] in _GATEWAY_LEVELS:
+            return "sensors, requests and actuators listen there; use a topic of your own"
         return None
 
     def _admit(self, route: ReplyRoute, request_id: str) -> bool:
@@ -145,6 +168,14 @@ class AskHandler:
                    f"more than {self._limit.per_minute} requests a minute for {route.topic[:200]}"
                    "; wait a little and send it again")
         return False
+
+    def _model_allowed(self, request: AskRequest, route: ReplyRoute) -> AskRequest:
+        """The request with its ``model`` dropped unless this requester may choose one."""
+        if request.model is None or any(
+                topic_matches(f, route.topic) for f in self._model_choice_topics):
+            return request
+        log.info("request.model_ignored", model=request.model[:64])
+        return request.model_copy(update={"model": None})
 
     def _answer(self, request: AskRequest, request_id: str, route: ReplyRoute) -> None:
         text = normalise_text(request.text, MAX_TEXT_CHARS)
@@ -187,6 +218,12 @@ class AskHandler:
             # it is already queued, and the drain will answer it once.
             log.info("request.redelivered", key=key)
             return
+        if not self._escalations.allow("all"):
+            self._fail(route, request_id, "busy",
+                       f"the gateway already sent {self._escalations.per_minute} requests to "
+                       "the cloud this minute; send it again in a minute",
+                       intent=decision.intent)
+            return
         try:
             item = self._outbox.put(NewItem("escalation", route.topic, payload,
                                             key=key or new_key(), ttl_s=self._ttl))
@@ -195,6 +232,7 @@ class AskHandler:
             return
         log.info("request.escalating", intent=decision.intent,
                  confidence=round(decision.confidence, 3), key=item.key)
+        self._link.reserve(item.key)  # before the drain can see it: it is sent once, from here
         task = asyncio.get_running_loop().create_task(
             self._try_now(item, route, request_id, decision), name=f"escalate.{item.key[:8]}")
         self._tasks.add(task)
@@ -205,6 +243,7 @@ class AskHandler:
         try:
             response = await self._link.escalate_now(item)
         except CloudUnavailable as exc:
+            self._link.release(item.key)  # the drain sends it once the link is back
             self.counters.queued += 1
             self._send(route, Reply(
                 id=request_id, route="queued", intent=decision.intent,
@@ -213,8 +252,15 @@ class AskHandler:
             log.info("request.queued", key=item.key, reason=str(exc))
             self._link.wake()
             return
-        await self.deliver(item, response)
-        self._outbox.remove([item.key])
+        except CloudRejected as exc:  # permanent: answered with the error, never retried
+            response = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
+        except BaseException:
+            self._link.release(item.key)
+            raise
+        try:
+            await self._link.answer(item, response)
+        finally:
+            self._link.release(item.key)
 
     async def deliver(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         """Send a cloud answer to its requester, applying any actions the policy allows."""
@@ -280,6 +326,17 @@ def _request_key(request: AskRequest, route: ReplyRoute, text: str) -> str | Non
     digest = hashlib.sha256("\x1f".join(
         [str(request.id), route.topic, (route.correlation or b"").hex(), text]).encode())
     return "rq-" + digest.hexdigest()[:40]
+
+
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    """Whether an MQTT topic filter (``+`` one level, ``#`` the rest) matches a topic."""
+    want, have = topic_filter.split("/"), topic.split("/")
+    for n, level in enumerate(want):
+        if level == "#":
+            return True
+        if n >= len(have) or level not in ("+", have[n]):
+            return False
+    return len(want) == len(have)
 
 
 def _loose_id(payload: bytes) -> str:

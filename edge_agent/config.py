@@ -40,6 +40,13 @@ class MqttSection(_Section):
     max_payload_bytes: int = 64 * 1024
     # Requests a minute from one requester (its response topic or reply_to); 0: no limit.
     max_requests_per_min_per_requester: int = Field(default=120, ge=0)
+    # Requests a minute all requesters together may send to the cloud (bursts up to as many);
+    # past it a request gets a "busy" error reply. Requesters choose their reply topics, so
+    # only this budget bounds a flood of escalations. 0: no limit.
+    max_escalations_per_min: int = Field(default=60, ge=0)
+    # Reply topics (MQTT filters, e.g. "apps/console/#") whose requesters may name a `model`
+    # in a request; everyone else's `model` is ignored (it would force an escalation).
+    model_choice_topics: list[str] = Field(default_factory=list)
     # Persistent session: requests sent while the daemon restarts are delivered afterwards.
     session_expiry_s: int = 24 * 3600
 
@@ -121,6 +128,14 @@ class OutboxSection(_Section):
     max_bytes: int = 64 * 1024 * 1024
     escalation_ttl_s: float = 7 * 24 * 3600
     batch_size: int = 200
+    # Escalations may fill at most this share of max_items and max_bytes, so a flood of
+    # requests never leaves command acks without room; past it a request gets store_full.
+    escalation_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    # A failed delivery backs only its item off: from [cloud] retry_min_s, doubling, up to
+    # retry_max_s. After max_attempts failures the item is dead-lettered (kept in the
+    # dead_letters table) and a waiting requester gets an error reply.
+    max_attempts: int = Field(default=30, ge=1)
+    retry_max_s: float = Field(default=300.0, gt=0.0)
 
 
 class SensorSpec(_Section):

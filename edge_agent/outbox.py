@@ -9,7 +9,11 @@ Guarantees (the README states them for users):
   telemetry roll-ups) and FIFO by sequence number within a priority, across restarts;
 - caps in items and bytes: when full, the lowest-priority oldest items are shed first
   (telemetry before requests); an item that cannot fit raises ``StoreFull``;
-- an item past its TTL is never handed out; it is deleted and counted as expired.
+- an item past its TTL is never handed out; it is deleted and counted as expired;
+- a failed delivery backs its item off (``next_attempt_at``), not the whole drain; an item
+  that cannot be delivered at all is moved to ``dead_letters``, logged and counted;
+- a kind may be capped at a share of the outbox (escalations), so a flood of requests never
+  leaves command acks without room.
 """
 
 from __future__ import annotations
@@ -47,7 +51,22 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_order ON items (priority, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, stream TEXT NOT NULL, payload TEXT NOT NULL,
+    created REAL NOT NULL, attempts INTEGER NOT NULL, failed_at REAL NOT NULL,
+    error TEXT NOT NULL
+);
 """
+# Added after the first release: outboxes written before it gain the column on open.
+_NEXT_ATTEMPT = "ALTER TABLE items ADD COLUMN next_attempt_at REAL NOT NULL DEFAULT 0"
+_DUE_INDEX = "CREATE INDEX IF NOT EXISTS items_stream ON items (stream, seq)"
+# Due items in order, except escalations behind a backed-off one of the same stream (a
+# requester's answers keep their order). Parameters: now, now, limit.
+_DUE = (
+    "SELECT * FROM items WHERE next_attempt_at <= ? AND NOT (kind = 'escalation' AND EXISTS ("
+    "SELECT 1 FROM items b WHERE b.stream = items.stream AND b.seq < items.seq "
+    "AND b.kind = 'escalation' AND b.next_attempt_at > ?)) ORDER BY priority, seq LIMIT ?"
+)
 
 
 def new_key() -> str:
@@ -97,6 +116,7 @@ class OutboxStatus:
     oldest: float | None
     shed: dict[str, int]
     expired: dict[str, int]
+    dead: dict[str, int] = field(default_factory=dict)
 
     @property
     def depth(self) -> int:
@@ -107,7 +127,8 @@ class OutboxStatus:
 class Outbox:
     """The SQLite outbox: put durably, hand out in order, remove when delivered."""
 
-    def __init__(self, path: Path, *, max_items: int, max_bytes: int) -> None:
+    def __init__(self, path: Path, *, max_items: int, max_bytes: int,
+                 shares: dict[str, float] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
@@ -115,8 +136,14 @@ class Outbox:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA cache_size=-1024")  # KiB: a gateway's memory is scarce
         self._conn.executescript(_SCHEMA)
+        columns = {r["name"] for r in self._query("PRAGMA table_info(items)")}
+        if "next_attempt_at" not in columns:
+            self._conn.execute(_NEXT_ATTEMPT)
+        self._conn.execute(_DUE_INDEX)
         self._max_items = max_items
         self._max_bytes = max_bytes
+        # kind -> the share of max_items and max_bytes its items may fill at most
+        self._shares = dict(shares or {})
         # Items and bytes stored, known after a full count and kept up to date by puts; a
         # delete makes them unknown (None) until the next put counts again.
         self._totals: tuple[int, int] | None = None
@@ -126,6 +153,7 @@ class Outbox:
         """Store one item durably; returns it once it is committed."""
         row = _row(item, time.time())
         with self._writing():
+            self._check_share(item.kind, row)
             self._make_room([row])
             cur = self._conn.execute(_INSERT, row)
             self._grow(cur.rowcount, row[5])
@@ -182,6 +210,34 @@ class Outbox:
         sql += " ORDER BY priority, seq LIMIT ?"
         params.append(limit)
         return [_item(row) for row in self._query(sql, params)]
+
+    def due(self, limit: int, now: float | None = None) -> list[OutboxItem]:
+        """Items to send now: like ``pending``, without those backing off after a failure."""
+        self.expire()
+        now = time.time() if now is None else now
+        return [_item(row) for row in self._query(_DUE, [now, now, limit])]
+
+    def retry_later(self, key: str, delay_s: float) -> int:
+        """Count a failed attempt and hold the item back ``delay_s``; returns its attempts."""
+        with self._transaction():
+            self._conn.execute("UPDATE items SET attempts = attempts + 1, next_attempt_at = ? "
+                               "WHERE key = ?", (time.time() + delay_s, key))
+        row = self._conn.execute("SELECT attempts FROM items WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def dead_letter(self, key: str, error: str) -> bool:
+        """Move an item that cannot be delivered to ``dead_letters``; False if it was gone."""
+        with self._transaction():
+            moved = self._conn.execute(
+                "INSERT OR REPLACE INTO dead_letters (key, kind, stream, payload, created, "
+                "attempts, failed_at, error) SELECT key, kind, stream, payload, created, "
+                "attempts, ?, ? FROM items WHERE key = ?", (time.time(), error[:2000], key))
+            kind = self._conn.execute("SELECT kind FROM items WHERE key = ?", (key,)).fetchone()
+            self._conn.execute("DELETE FROM items WHERE key = ?", (key,))
+            if kind is not None:
+                self._count(f"dead.{kind[0]}", 1)
+        self._totals = None
+        return moved.rowcount > 0
 
     def get(self, key: str) -> OutboxItem | None:
         """The item with this key, if it still waits."""
@@ -246,7 +302,8 @@ class Outbox:
     def reset_attempts(self) -> int:
         """Make every waiting item look fresh again (``edge-agent outbox retry``)."""
         with self._transaction():
-            return int(self._conn.execute("UPDATE items SET attempts = 0").rowcount)
+            return int(self._conn.execute(
+                "UPDATE items SET attempts = 0, next_attempt_at = 0").rowcount)
 
     def status(self) -> OutboxStatus:
         """Counts by kind, bytes, the oldest item, and the shed and expired counters."""
@@ -262,6 +319,7 @@ class Outbox:
             shed={k.split(".", 1)[1]: v for k, v in counters.items() if k.startswith("shed.")},
             expired={k.split(".", 1)[1]: v for k, v in counters.items()
                      if k.startswith("expired.")},
+            dead={k.split(".", 1)[1]: v for k, v in counters.items() if k.startswith("dead.")},
         )
 
     def close(self) -> None:
@@ -272,6 +330,19 @@ class Outbox:
         return self._conn.execute(sql, params).fetchall()
 
     # internals ---------------------------------------------------------------------------
+
+    def _check_share(self, kind: str, row: _Row) -> None:
+        """StoreFull if this kind already fills its share of the outbox."""
+        share = self._shares.get(kind)
+        if share is None:
+            return
+        count, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items WHERE priority = ?",
+            (row[3],)).fetchone()
+        if count + 1 > share * self._max_items or size + row[5] > share * self._max_bytes:
+            raise StoreFull(
+                f"{count} {kind} items already wait, their share ({share:.0%}) of the outbox; "
+                "retry once the uplink has drained them")
 
     def _make_room(self, rows: list[_Row]) -> None:
         """Shed the least important, oldest items until the new rows fit under both caps."""

@@ -37,6 +37,7 @@ data_dir = "{data}"
 topic_prefix = "{prefix}"
 client_id = "edge-{prefix}"
 max_requests_per_min_per_requester = 0
+max_escalations_per_min = 0
 [cloud]
 address = "127.0.0.1:{port}"
 enrol_token = "{token}"

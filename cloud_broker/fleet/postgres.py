@@ -1,21 +1,37 @@
 """The fleet store on PostgreSQL, for several broker replicas on one database.
 
-The behaviour is ``SqlFleetStore``'s; this module only connects. Everything that must happen
-once across replicas is decided by the database: enrolment tokens are read ``FOR UPDATE``,
-escalation claims are ``INSERT ... ON CONFLICT DO NOTHING``, commands are taken
-``FOR UPDATE SKIP LOCKED``, rollouts are ticked under a lease row.
+The behaviour is ``SqlFleetStore``'s; this module connects, and carries the one thing
+SQLite has no counterpart for: replicas tell each other that an escalation was finished by
+``NOTIFY``, so a replay waiting for a claim held elsewhere wakes at once. Everything that
+must happen once across replicas is decided by the database: enrolment tokens are read
+``FOR UPDATE``, escalation claims are ``INSERT ... ON CONFLICT DO NOTHING`` leases taken
+over by a compare-and-set ``UPDATE``, commands are taken ``FOR UPDATE SKIP LOCKED``,
+rollouts are ticked under a lease row.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import select
+import threading
 import time
+from collections import defaultdict
 
 import psycopg
+import structlog
 from psycopg.rows import dict_row
 
 from cloud_broker.errors import ConfigError
 from cloud_broker.fleet.database import POSTGRES, Connection, Database
 from cloud_broker.fleet.store import REDELIVER_AFTER_S, Clock, SqlFleetStore
+
+log = structlog.get_logger("cloud_broker.fleet.postgres")
+
+CHANNEL = "nanogate_escalations"
+# A notification sent between a waiter's read and its LISTEN registration is not lost for
+# long: waiters look again at least this often.
+_SAFETY_POLL_S = 2.0
 
 
 class PostgresFleetStore(SqlFleetStore):
@@ -36,6 +52,86 @@ class PostgresFleetStore(SqlFleetStore):
 
         super().__init__(Database(connect, POSTGRES, is_broken=_is_broken), clock=clock,
                          redeliver_after_s=redeliver_after_s)
+        self._listener = _Listener(dsn)
+
+    def _notify_escalation(self, key: str) -> None:
+        """Wake replicas waiting on this key."""
+        self._db.execute("SELECT pg_notify(?, ?)", (CHANNEL, key))
+
+    async def wait_escalation(self, key: str, timeout: float) -> None:
+        """Return when another replica finishes or releases the key, or after ``timeout``."""
+        event = self._listener.watch(key)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), max(0.0, min(timeout, _SAFETY_POLL_S)))
+        finally:
+            self._listener.unwatch(key, event)
+
+    def close(self) -> None:
+        """Stop listening and close the database."""
+        self._listener.stop()
+        super().close()
+
+
+class _Listener:
+    """One ``LISTEN`` connection in a thread, started on first use; wakes waiters by key."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = \
+            defaultdict(set)
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self.listening = threading.Event()  # set once LISTEN is in place
+
+    def watch(self, key: str) -> asyncio.Event:
+        """An event set when ``key`` is notified."""
+        event = asyncio.Event()
+        with self._lock:
+            self._waiters[key].add((asyncio.get_running_loop(), event))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pg.listen",
+                                                daemon=True)
+                self._thread.start()
+        return event
+
+    def unwatch(self, key: str, event: asyncio.Event) -> None:
+        """Forget a waiter."""
+        with self._lock:
+            waiters = self._waiters.get(key, set())
+            waiters.difference_update({w for w in waiters if w[1] is event})
+            if not waiters:
+                self._waiters.pop(key, None)
+
+    def stop(self) -> None:
+        """End the thread (it notices within a second)."""
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._listen()
+            except psycopg.Error as exc:  # waiters fall back on their safety poll meanwhile
+                log.warning("escalation.listen_failed", error=str(exc))
+                self._stopped.wait(1.0)
+
+    def _listen(self) -> None:
+        with psycopg.connect(self._dsn, autocommit=True) as conn:
+            conn.add_notify_handler(lambda n: self._wake(n.payload))
+            conn.execute(f"LISTEN {CHANNEL}")
+            self.listening.set()
+            while not self._stopped.is_set():
+                ready, _, _ = select.select([conn.fileno()], [], [], 1.0)
+                if ready:
+                    conn.execute("SELECT 1")  # reads the notifications that arrived
+
+    def _wake(self, key: str) -> None:
+        with self._lock:
+            waiters = list(self._waiters.get(key, ()))
+        for loop, event in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has closed
+                loop.call_soon_threadsafe(event.set)
 
 
 def _is_broken(conn: Connection) -> bool:

@@ -95,7 +95,15 @@ ALTER TABLE artefacts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE artefacts ADD COLUMN trust INTEGER NOT NULL DEFAULT 0
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# Escalation claims are leases: the replica incarnation holding one, until when, and how
+# many times the key was claimed (2 or more: taken over from a replica that died).
+_V6 = """
+ALTER TABLE escalations ADD COLUMN owner TEXT;
+ALTER TABLE escalations ADD COLUMN lease_until {real};
+ALTER TABLE escalations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 
 def migrate(db: Database) -> int:

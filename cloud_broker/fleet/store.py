@@ -11,12 +11,14 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from cloud_broker.errors import Unauthenticated
+from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationClaims, Lease
+from cloud_broker.fleet.claims import Clock as Clock  # re-exported for the fleet's modules
+from cloud_broker.fleet.claims import EscalationRecord as EscalationRecord
 from cloud_broker.fleet.database import SQLITE, Database, Row
 from cloud_broker.fleet.enrolment import (
     EnrolTokens,
@@ -27,7 +29,6 @@ from cloud_broker.fleet.enrolment import (
 )
 from cloud_broker.fleet.schema import migrate
 
-Clock = Callable[[], float]
 # A delivered command that is not acked within this time is handed out again.
 REDELIVER_AFTER_S = 300.0
 
@@ -46,19 +47,6 @@ class Gateway:
     config_version: str = ""
     health: dict[str, Any] = field(default_factory=dict)
     revoked: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationRecord:
-    """An escalation the broker answered (or is answering), keyed by idempotency key."""
-
-    key: str
-    device_id: str
-    state: str  # "pending" | "done"
-    response: bytes = b""  # serialised EscalateResponse once done
-    created: float = 0.0
-    outcome: str = ""  # "ok" or the error code, once done
-    finished: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +95,15 @@ class FleetStore(Protocol):
                   health: dict[str, Any]) -> None: ...
     def gateways(self) -> list[Gateway]: ...
     def gateway(self, device_id: str) -> Gateway | None: ...
-    def claim_escalation(self, key: str, device_id: str) -> EscalationRecord | None: ...
+    def claim_escalation(self, key: str, device_id: str, *, owner: str = "",
+                         lease_s: float = DEFAULT_LEASE_S) -> EscalationRecord | None: ...
+    def lease_escalation(self, key: str, device_id: str, *, owner: str,
+                         lease_s: float) -> Lease: ...
+    def renew_escalation(self, key: str, owner: str, lease_s: float) -> bool: ...
     def finish_escalation(self, key: str, response: bytes, outcome: str) -> None: ...
     def release_escalation(self, key: str) -> None: ...
+    def release_claims(self, replica_name: str, incarnation_id: str) -> int: ...
+    async def wait_escalation(self, key: str, timeout: float) -> None: ...
     def escalation(self, key: str) -> EscalationRecord | None: ...
     def recent_escalations(self, device_id: str, limit: int = 20) -> list[EscalationRecord]: ...
     def store_uploads(self, device_id: str, items: list[dict[str, Any]]) -> list[str]: ...
@@ -123,7 +117,7 @@ class FleetStore(Protocol):
     def close(self) -> None: ...
 
 
-class SqlFleetStore:
+class SqlFleetStore(EscalationClaims):
     """The fleet store's behaviour, once, over any ``Database``."""
 
     def __init__(self, db: Database, *, clock: Clock = time.time,
@@ -242,31 +236,7 @@ class SqlFleetStore:
         row = self._db.one("SELECT * FROM gateways WHERE id = ?", (device_id,))
         return _gateway(row) if row else None
 
-    # escalations: answered once, charged once ---------------------------------------------
-
-    def claim_escalation(self, key: str, device_id: str) -> EscalationRecord | None:
-        """Claim a new key (None), or return the existing record for a replayed one."""
-        inserted = self._db.execute(
-            "INSERT INTO escalations (key, device_id, state, created) VALUES (?, ?, 'pending', ?) "
-            "ON CONFLICT (key) DO NOTHING", (key, device_id, self._clock()))
-        return None if inserted == 1 else self.escalation(key)
-
-    def finish_escalation(self, key: str, response: bytes, outcome: str) -> None:
-        """Store the answer to a claimed key."""
-        self._db.execute("UPDATE escalations SET state = 'done', response = ?, outcome = ?, "
-                         "finished = ? WHERE key = ?", (response, outcome, self._clock(), key))
-
-    def release_escalation(self, key: str) -> None:
-        """Give up a claim (the answer failed), so a replay tries again."""
-        self._db.execute("DELETE FROM escalations WHERE key = ? AND state = 'pending'", (key,))
-
-    def escalation(self, key: str) -> EscalationRecord | None:
-        """The record for a key, or None."""
-        row = self._db.one("SELECT * FROM escalations WHERE key = ?", (key,))
-        if row is None:
-            return None
-        return EscalationRecord(row["key"], row["device_id"], row["state"],
-                                bytes(row["response"] or b""), row["created"])
+    # escalations: answered once, charged once (claims: EscalationClaims) -------------
 
     def recent_escalations(self, device_id: str, limit: int = 20) -> list[EscalationRecord]:
         """A gateway's newest escalations, without their stored answers."""

@@ -3,6 +3,11 @@
 While the broker is unreachable the link probes it with exponential backoff and jitter
 (capped at ``retry_max_s``); as soon as the channel is ready again it drains the outbox in
 priority order, one stream at a time so each requester's answers keep their order.
+
+Each item is delivered inside its own error boundary: a failure backs that item off
+(doubling from ``[cloud] retry_min_s`` up to ``[outbox] retry_max_s``); after
+``[outbox] max_attempts`` it is dead-lettered, and a waiting requester gets an error reply.
+A poison item (an undeliverable reply route, a broken payload) is dead-lettered at once.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import structlog
@@ -48,6 +54,8 @@ class Link:
         on_command: CommandHandler,
         health: HealthProbe,
         batch_size: int = 200,
+        max_attempts: int = 30,
+        retry_max_s: float = 300.0,
     ) -> None:
         self._transport = transport
         self._outbox = outbox
@@ -57,6 +65,8 @@ class Link:
         self._on_command = on_command
         self._health = health
         self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._retry_max_s = retry_max_s
         self._throttle = Throttle(cloud.upload_bytes_per_s)
         self._identity_path = gateway.data_dir / "identity.json"
         self.identity: Identity | None = None
@@ -77,11 +87,18 @@ class Link:
         """Something new waits in the outbox: look now rather than at the next tick."""
         self._wake.set()
 
+    def reserve(self, key: str) -> None:
+        """Keep the drain away from an item the caller is sending itself (until ``release``)."""
+        self._inflight.add(key)
+
+    def release(self, key: str) -> None:
+        """The caller is done with a reserved item; the drain may send it again if it waits."""
+        self._inflight.discard(key)
+
     async def escalate_now(self, item: OutboxItem) -> pb.EscalateResponse:
-        """Send one queued escalation right away; the drain leaves it alone meanwhile."""
+        """Send one queued escalation right away (the caller has reserved it)."""
         if self.identity is None or not self.up.is_set():
             raise CloudUnavailable("the link to the broker is down")
-        self._inflight.add(item.key)
         try:
             return await self._transport.escalate(
                 escalate_request(item), timeout=self._cloud.escalate_timeout_s)
@@ -89,8 +106,6 @@ class Link:
             self.up.clear()
             self.wake()
             raise
-        finally:
-            self._inflight.discard(item.key)
 
     # enrolment ------------------------------------------------------------------------------
 
@@ -144,12 +159,15 @@ class Link:
                 self.up.clear()
                 log.warning("link.down", error=str(exc))
                 continue
+            except Exception:  # the last boundary: the daemon never dies in the drain
+                log.exception("link.drain_failed")
+                sent = 0
             if sent == 0:
                 await _wait(self._wake, timeout=1.0)
 
     async def drain_once(self) -> int:
-        """Send one batch of waiting items; returns how many were delivered."""
-        items = [i for i in self._outbox.pending(self._batch_size) if i.key not in self._inflight]
+        """Send one batch of due items; returns how many were delivered."""
+        items = [i for i in self._outbox.due(self._batch_size) if i.key not in self._inflight]
         if not items:
             return 0
         by_kind: dict[str, list[OutboxItem]] = defaultdict(list)
@@ -163,13 +181,59 @@ class Link:
             log.info("outbox.replayed", items=delivered)
         return delivered
 
+    async def answer(self, item: OutboxItem, reply: pb.EscalateResponse) -> bool:
+        """Hand a cloud answer to its requester, then forget the item; False if poisoned."""
+        return await self._guarded(item, partial(self._answered, item, reply))
+
+    async def _answered(self, item: OutboxItem, reply: pb.EscalateResponse) -> None:
+        await self._on_answer(item, reply)
+        self._outbox.remove([item.key])
+
+    async def _guarded(self, item: OutboxItem, send: Callable[[], Awaitable[None]]) -> bool:
+        """One item's delivery in its own error boundary: a bad item never stops the drain."""
+        try:
+            await send()
+            return True
+        except CloudUnavailable as exc:
+            await self._back_off(item, str(exc))
+            raise  # the link itself may be down: the drain probes it again
+        except CloudRejected as exc:
+            await self._back_off(item, str(exc))
+        except Exception as exc:  # a poison item (a bad reply route, a broken payload)
+            log.exception("outbox.item_failed", key=item.key, kind=item.kind)
+            await self._give_up(item, f"{type(exc).__name__}: {exc}")
+        return False
+
+    async def _back_off(self, item: OutboxItem, error: str) -> None:
+        """Hold one item back, longer after each failure; give up after ``max_attempts``."""
+        attempts = self._outbox.retry_later(item.key, _item_delay(
+            item.attempts + 1, self._cloud.retry_min_s, self._retry_max_s))
+        if attempts >= self._max_attempts:
+            await self._give_up(item, f"{attempts} attempts failed; the last: {error}")
+
+    async def _give_up(self, item: OutboxItem, error: str) -> None:
+        """Dead-letter an item; a requester still waiting hears why."""
+        if item.kind == "escalation":
+            try:
+                await self._on_answer(item, pb.EscalateResponse(
+                    error_code="undeliverable",
+                    error_message=f"the request could not be answered: {error[:500]}"))
+            except Exception:  # its reply route is what is broken
+                log.exception("outbox.error_reply_failed", key=item.key)
+        self._outbox.dead_letter(item.key, error)
+        log.error("outbox.dead_lettered", key=item.key, kind=item.kind, error=error[:500])
+
     async def _send_acks(self, items: list[OutboxItem]) -> int:
+        sent = 0
         for item in items:
-            await self._transport.ack_command(pb.CommandAck(
-                command_id=item.payload["command_id"], ok=item.payload["ok"],
-                result_json=json.dumps(item.payload.get("result", {}))), timeout=10.0)
-            self._outbox.remove([item.key])
-        return len(items)
+            sent += await self._guarded(item, partial(self._ack_one, item))
+        return sent
+
+    async def _ack_one(self, item: OutboxItem) -> None:
+        await self._transport.ack_command(pb.CommandAck(
+            command_id=item.payload["command_id"], ok=item.payload["ok"],
+            result_json=json.dumps(item.payload.get("result", {}))), timeout=10.0)
+        self._outbox.remove([item.key])
 
     async def _send_escalations(self, items: list[OutboxItem]) -> int:
         streams: dict[str, list[OutboxItem]] = defaultdict(list)
@@ -186,19 +250,22 @@ class Link:
         return sum(r for r in results if isinstance(r, int))
 
     async def _send_stream(self, queue: list[OutboxItem], gate: asyncio.Semaphore) -> int:
+        sent = 0
         async with gate:
             for item in queue:
-                self._inflight.add(item.key)
-                try:
-                    reply = await self._transport.escalate(
-                        escalate_request(item), timeout=self._cloud.escalate_timeout_s)
-                except CloudRejected as exc:
-                    reply = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
-                finally:
-                    self._inflight.discard(item.key)
-                await self._on_answer(item, reply)
-                self._outbox.remove([item.key])
-        return len(queue)
+                sent += await self._guarded(item, partial(self._escalate_one, item))
+        return sent
+
+    async def _escalate_one(self, item: OutboxItem) -> None:
+        self._inflight.add(item.key)
+        try:
+            reply = await self._transport.escalate(
+                escalate_request(item), timeout=self._cloud.escalate_timeout_s)
+        except CloudRejected as exc:  # permanent: the requester gets it as an error reply
+            reply = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
+        finally:
+            self._inflight.discard(item.key)
+        await self._answered(item, reply)
 
     async def _upload(self, items: list[OutboxItem]) -> int:
         if not items:
@@ -208,7 +275,12 @@ class Link:
                           payload=json.dumps(i.payload).encode(), created_at=i.created)
             for i in items])
         await self._throttle.take(request.ByteSize())
-        reply = await self._transport.upload(request, timeout=30.0)
+        try:
+            reply = await self._transport.upload(request, timeout=30.0)
+        except CloudRejected as exc:
+            for item in items:
+                await self._back_off(item, str(exc))
+            return 0
         return self._outbox.remove(list(reply.accepted))
 
     # heartbeat and commands -----------------------------------------------------------------
@@ -266,6 +338,11 @@ def escalate_request(item: OutboxItem) -> pb.EscalateRequest:
         alerts=p.get("alerts", []), model=p.get("model") or "auto", created_at=item.created,
         max_tokens=int(p.get("max_tokens", 256)),
     )
+
+
+def _item_delay(attempts: int, first: float, cap: float) -> float:
+    """How long one item waits after its ``attempts``-th failure: doubling, with jitter."""
+    return min(cap, first * 2.0 ** min(attempts - 1, 30)) * random.uniform(0.8, 1.2)
 
 
 def _next_delay(delay: float, cap: float) -> float:
