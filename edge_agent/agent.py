@@ -6,15 +6,17 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from edge_agent.ask import AskHandler
-from edge_agent.commands import Commands
+from edge_agent.commands import CommandFailed, Commands, actuate_command
 from edge_agent.config import EdgeConfig
 from edge_agent.health import CpuMeter, health
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
+from edge_agent.journal import Journal
 from edge_agent.metrics import Snapshot
 from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.outbox import Outbox, OutboxItem
@@ -72,12 +74,15 @@ class EdgeAgent:
             username=config.mqtt.username, password=config.mqtt.password,
             session_expiry_s=config.mqtt.session_expiry_s,
         ), [self.topics.telemetry_filter, self.topics.ask])
-        self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate)
+        self.journal = Journal(data / "actuations.db")
+        self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate,
+                             journal=self.journal, group_actions=config.policy.group_actions)
         self.rollups = Rollups(self.outbox, ttl_s=config.telemetry.rollup_ttl_s)
         self.ingest = Ingest(self.registry, self.history, config.mqtt.max_payload_bytes,
                              self.rollups if config.telemetry.rollup_interval_s > 0 else None)
         self.commands = Commands()
         self.commands.register("drain_outbox", lambda args: self._drain_command())
+        self.commands.register_keyed("actuate", self._actuate_command)
         self._cpu = CpuMeter()
         transport: Transport = GrpcTransport.from_config(config.cloud, config.gateway.data_dir)
         if config.cloud.transport == "mqtt":
@@ -91,7 +96,8 @@ class EdgeAgent:
             link=self.link, publish=self._publish_reply, default_reply_topic=self.topics.replies,
             escalation_ttl_s=config.outbox.escalation_ttl_s,
             max_payload_bytes=config.mqtt.max_payload_bytes,
-            max_requests_per_min=config.mqtt.max_requests_per_min_per_requester)
+            max_requests_per_min=config.mqtt.max_requests_per_min_per_requester,
+            cloud_action_max_age_s=config.policy.cloud_action_max_age_s)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key)
         self.updates.restore()
@@ -120,6 +126,7 @@ class EdgeAgent:
             await self.mqtt.stop()
             self.history.close()
             self.outbox.close()
+            self.journal.close()
 
     async def _consume(self) -> None:
         async for message in self.mqtt.messages():
@@ -171,6 +178,13 @@ class EdgeAgent:
             outbox_bytes=status.bytes, shed=status.shed, expired=status.expired,
             telemetry_accepted=self.ingest.accepted, telemetry_rejected=self.ingest.rejected,
             link_up=self.link.up.is_set())
+
+    def _actuate_command(self, args: dict[str, Any], command_id: str) -> dict[str, Any]:
+        """An operator's command: resolve, policy, journal (by command id), publish."""
+        result = actuate_command(self.skills, args, command_id)
+        if result.error_code is not None:
+            raise CommandFailed({"error": result.answer, **result.data})
+        return {"answer": result.answer, **result.data}
 
     def _drain_command(self) -> dict[str, object]:
         self.link.wake()

@@ -114,6 +114,17 @@ class OutboxSection(_Section):
     batch_size: int = 200
 
 
+class PolicySection(_Section):
+    """How far actuation may go beyond one named device, and for how long cloud actions hold."""
+
+    # Plural commands ("all pumps", "everything on line 3") switch every device they name
+    # only when this is true; otherwise they are refused and nothing is sent.
+    group_actions: bool = False
+    # Actions a cloud answer proposes run only for a set_actuator request answered within
+    # this many seconds; otherwise they come back as proposals, with no effect.
+    cloud_action_max_age_s: float = Field(default=60.0, ge=0)
+
+
 class SensorSpec(_Section):
     """A sensor declared in the config."""
 
@@ -157,6 +168,7 @@ class EdgeConfig(BaseSettings):
     telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
     metrics: MetricsSection = Field(default_factory=MetricsSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
+    policy: PolicySection = Field(default_factory=PolicySection)
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
 

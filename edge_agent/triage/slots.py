@@ -6,6 +6,9 @@ dropped), so "pump 2", "Pump-2", "PUMP_02" and the id ``pump-2`` meet; a short c
 matches when only one device has it; a typo in the word part ("pmup 2") matches by edit
 distance. The indices built from the registry are cached by ``Registry.version``. What looks
 like a device or area but resolves to nothing goes to ``Slots.mentions``.
+
+``Slots.devices`` holds only the devices the text names itself (by id, name, code or typo);
+which devices a kind and an area select is for ``edge_agent.resolve`` to decide, exactly.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ _NOT_NAMES = frozenset((
     "hour", "minutes", "minute", "days", "day", "weeks", "hrs", "mins", "seconds", "h",
     "degrees", "percent", "times", *lexicon.UNITS))
 MAX_SPAN = 4
+# Words that name kinds of actuators, so that "turn on the heater" on a gateway without one
+# is a kind that matches nothing (a clarifying question), not a request that names nothing.
+ACTUATOR_KINDS = {
+    "pump": "pump", "fan": "fan", "valve": "valve", "heater": "heater", "boiler": "boiler",
+    "chiller": "chiller", "compressor": "compressor", "damper": "damper", "motor": "motor",
+    "blower": "blower", "conveyor": "conveyor", "mixer": "mixer", "sprinkler": "sprinkler",
+    "lamp": "light", "light": "light", "relay": "relay", "door": "door", "gate": "gate",
+    "vent": "vent", "ahu": "ahu", "humidifier": "humidifier", "dehumidifier": "dehumidifier",
+    "shutter": "shutter", "siren": "siren",
+    "agitator": "agitator", "burner": "burner", "extractor": "extractor", "feeder": "feeder",
+}
+_PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
 
 
 def compact(text: str) -> str:
@@ -44,6 +59,7 @@ class _Index:
     by_key: dict[str, tuple[str, ...]]
     areas: dict[str, str]
     kinds: dict[str, str]  # canonical kind -> the registry's own kind string
+    actuator_kinds: dict[str, str]  # lower-case kind of an actuator -> the same, canonical
     split_names: tuple[tuple[str, str, str], ...]  # (letters, digits, device id)
     names: frozenset[str]  # delexicalisation keys of device names, ids and areas
 
@@ -65,11 +81,13 @@ class _Index:
         areas = {compact(d.area): d.area for d in devices if d.area}
         kinds = {lexicon.KIND_OF_WORD.get(d.kind.lower(), d.kind.lower()): d.kind
                  for d in devices if d.kind}
+        actuator_kinds = {d.kind.lower(): lexicon.KIND_OF_WORD.get(d.kind.lower(), d.kind.lower())
+                          for d in devices if d.kind and d.role == "actuator"}
         split = tuple((m.group(1), m.group(2), d.id) for d in devices
                       for m in [re.fullmatch(r"([a-z]+)(\d+)", compact(d.name or d.id))] if m)
         names = frozenset(name_key(n) for d in devices for n in (d.id, d.name, d.area) if n)
-        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds, split,
-                   names)
+        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds,
+                   actuator_kinds, split, names)
 
 
 def _device_keys(device: Device) -> set[str]:
@@ -146,26 +164,26 @@ class SlotResolver:
         norm = lexicon.NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]),
                                        text.lower())
         scan = _Scan.of(norm)
-        devices, area = _match_names(scan, index)
+        devices, areas = _match_names(scan, index)
+        area = areas[0] if areas else None
         devices += _match_fuzzy(scan, index, devices)
         window_s, norm_free = _window(scan.free_text(norm), now)
         _blank_window(scan, norm_free)
-        mentions = _mentions(scan)
-        kind = _kind(norm, index)
+        # A second area is not dropped: it goes with the mentions, for a question.
+        mentions = [*areas[1:], *_mentions(scan)]
+        kind, plural_kind = _kind(scan.free_text(norm), index, intent)
         value, unit = _value(scan.free_text(norm_free), intent)
-        if not devices and not mentions and (kind or area):
-            devices = [d.id for d in self._registry.devices()
-                       if (not kind or d.kind == kind) and (not area or d.area == area)]
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
+        plural = plural_kind or _PLURAL.search(norm) is not None
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, aggregate=aggregate,
-                     mentions=tuple(mentions))
+                     mentions=tuple(mentions), plural=plural)
 
 
-def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], str | None]:
-    """Longest spans first: device ids and names, then areas."""
+def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:
+    """Longest spans first: device ids and names, then areas (in the order found)."""
     devices: list[str] = []
-    area: str | None = None
+    areas: list[str] = []
     n = len(scan.words)
     for size in range(min(MAX_SPAN, n), 0, -1):
         for start in range(n - size + 1):
@@ -177,12 +195,13 @@ def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], str | None]:
             ids = index.by_key.get(key)
             if ids:
                 devices.extend(ids)
-            elif key in index.areas and area is None:
-                area = index.areas[key]
+            elif key in index.areas:
+                if index.areas[key] not in areas:
+                    areas.append(index.areas[key])
             else:
                 continue
             scan.used[start : start + size] = [True] * size
-    return devices, area
+    return devices, areas
 
 
 def _match_fuzzy(scan: _Scan, index: _Index, found: list[str]) -> list[str]:
@@ -244,17 +263,30 @@ def _window(text: str, now: float | None) -> tuple[float | None, str]:
     return seconds, text[:start] + " " * (end - start) + text[end:]
 
 
-def _kind(text: str, index: _Index) -> str | None:
+def _kind(text: str, index: _Index, intent: Intent) -> tuple[str | None, bool]:
+    """The kind the text names, and whether it names it in the plural ("pumps").
+
+    A command names actuator kinds only ("set the heater to 21 degrees" names a heater, not a
+    temperature); a question may name either.
+    """
+    words = _TOKEN.findall(text)
+    for word in words:
+        singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
+        for form in dict.fromkeys((word, singular)):
+            kind = index.actuator_kinds.get(form) or ACTUATOR_KINDS.get(form)
+            if kind is not None:
+                return index.kinds.get(kind, kind), form != word
+    if intent == "set_actuator":
+        return None, False
     match = lexicon.KIND_PATTERN.search(text)
     if match:
         canonical = lexicon.KIND_OF_WORD[match.group(1)]
-        return index.kinds.get(canonical, canonical)
-    words = set(_TOKEN.findall(text))
-    for registry_kind in index.kinds.values():
-        low = registry_kind.lower()
-        if low in words or low + "s" in words:
-            return registry_kind
-    return None
+        return index.kinds.get(canonical, canonical), False
+    for word in words:
+        singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
+        if singular in index.kinds:
+            return index.kinds[singular], singular != word
+    return None, False
 
 
 def _value(text: str, intent: Intent) -> tuple[float | str | None, str | None]:
