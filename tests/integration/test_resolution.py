@@ -175,7 +175,8 @@ def test_unknown_devices_never_move_anything(gateway: Gateway) -> None:
         reply, commands = gateway.ask(text)
         assert commands == [], (text, reply)
         assert _clarify_or_refusal(reply), (text, reply)
-        kind = "clarify" if (reply.get("data") or {}).get("clarify") else reply["route"]
+        kind = "clarify" if (reply.get("data") or {}).get("clarify") else \
+            (reply.get("error") or {}).get("code") or reply["route"]
         outcomes[kind] = outcomes.get(kind, 0) + 1
 
     check()
@@ -211,7 +212,11 @@ def test_cloud_actions_move_only_the_device_the_request_named(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
         processes: list[Daemon]) -> None:
     """Every command goes to the cloud model, which proposes every actuator (and pump-9):
-    only the named device moves, once; an unknown device gets a question and moves nothing."""
+    only the named device moves, once; an unknown device gets a question and moves nothing.
+
+    With this model nothing that names an unknown device reaches the cloud: the gateway asks
+    its question first. tests/edge_agent/test_cloud_actions.py hands the gateway answers that
+    propose other and unknown devices directly."""
     _propose_everything(fake_cloud)
     gw = _gateway(make_setup, fake_cloud, processes, ALL_ESCALATE)
     for device, kind, n, _, value in REAL:
@@ -221,10 +226,10 @@ def test_cloud_actions_move_only_the_device_the_request_named(
         assert commands == [(device, value)], (text, reply)
         moved = [a["device"] for a in reply["data"]["actions"] if a["published"]]
         assert moved == [device]
-        refused = {a["device"]: a["result"] for a in reply["data"]["actions"]
-                   if not a["published"]}
-        assert "not a declared actuator" in refused["pump-9"]
-        assert all("did not name" in refused[d] for d, *_ in REAL if d != device)
+        # The broker drops actions on devices outside the escalation's context; what gets
+        # through for another device is refused here.
+        assert all("did not name" in a["result"] or "not a declared actuator" in a["result"]
+                   for a in reply["data"]["actions"] if not a["published"])
 
     @settings(SETTINGS, max_examples=15)
     @given(text=unknown_commands())
@@ -252,7 +257,7 @@ def test_cloud_actions_that_may_not_run_come_back_as_proposals(
     gw = _gateway(make_setup, fake_cloud, processes, ALL_ESCALATE, env)
     reply, commands = gw.ask(text)
     assert reply["route"] == "escalated" and commands == []
-    assert len(reply["data"]["proposals"]) == len(REAL) + 1
+    assert reply["data"]["proposals"]  # those the broker let through (its context filter)
     assert "actions" not in reply["data"] and reason in reply["answer"]
     gw.probe.close()
 
