@@ -66,21 +66,19 @@ class Resolver:
         if slots.kind or slots.area:
             return self._select(slots, role)
         return Resolution("none", question=f"Which {_role_word(role)} do you mean? "
-                          + self._listing(self._registry.find(role=role), role), named=False)
+                          + self._what_exists(role), named=False)
 
     def resolve_id(self, device_id: str, role: DeviceRole | None = None) -> Resolution:
         """The device a program names by its id (a cloud action, a broker command)."""
         device = self._registry.get(device_id)
         if device is None:
-            key = _key(device_id)
-            hits = [d for d in self._registry.find(role=role) if _key(d.id) == key] if key else []
+            hits = self._registry.by_key(device_id)
             device = hits[0] if len(hits) == 1 else None
         if device is None:
             return Resolution("none", question=(
                 f"There is no {device_id[:80]} here: it is not a declared "
                 f"{_role_word(role)} on this gateway. "
-                + self._listing(self._of_word(device_id, role) or
-                                self._registry.find(role=role), role)))
+                + self._what_exists(role, self._kind_of(device_id))))
         if role is not None and device.role != role:
             return Resolution("none", question=_wrong_role(device, role))
         return Resolution("one", (device,))
@@ -89,10 +87,10 @@ class Resolver:
         """Devices a request is about, loosely: context for a cloud model, never for acting."""
         found = [d for d in (self._registry.get(i) for i in slots.devices) if d is not None]
         areas: list[str | None] = [
-            a for a in (slots.area, *slots.mentions) if a and self._registry.find(area=a)]
+            a for a in (slots.area, *slots.mentions) if a and self._registry.has_area(a)]
         for area in areas or ([None] if slots.kind else []):
-            found += self._registry.find(kind=slots.kind, area=area) or (
-                self._registry.find(area=area) if area else [])
+            found += self._registry.find(kind=slots.kind, area=area, limit=limit) or (
+                self._registry.find(area=area, limit=limit) if area else [])
         return list({d.id: d for d in found}.values())[:limit]
 
     def _check_named(self, named: list[Device], slots: Slots,
@@ -100,11 +98,10 @@ class Resolver:
         for device in named:
             if role is not None and device.role != role:
                 return Resolution("none", question=_wrong_role(device, role)
-                                  + " " + self._listing(self._registry.find(role=role), role))
+                                  + " " + self._what_exists(role))
             if slots.kind and device.kind.lower() != slots.kind.lower():
                 return Resolution("none", question=f"{device.id} is a {device.kind or 'device'}"
-                                  f", not a {slots.kind}. " + self._listing(
-                                      self._registry.find(kind=slots.kind, role=role), role))
+                                  f", not a {slots.kind}. " + self._what_exists(role, slots.kind))
             if slots.area and device.area != slots.area:
                 return Resolution("none", question=f"{device.id} is in "
                                   f"{device.area or 'no area'}, not in {slots.area}.")
@@ -115,64 +112,76 @@ class Resolver:
         what = " ".join(p for p in (slots.kind or _role_word(role),
                                     f"in {slots.area}" if slots.area else "") if p)
         if not found:
-            nearby = (self._registry.find(kind=slots.kind, role=role) if slots.kind else []) \
-                or self._registry.find(role=role)
             return Resolution("none", question=f"There is no {what} here. "
-                              + self._listing(nearby, role))
+                              + self._what_exists(role, slots.kind))
         if len(found) == 1:
             return Resolution("one", tuple(found))
         if slots.plural:
             return Resolution("group", tuple(found))
         return Resolution("several", tuple(found), question=(
             f"Which one do you mean? {len(found)} match {what}: "
-            + _names(found) + ". Name one, or say 'all'."))
+            + _names(found, len(found)) + ". Name one, or say 'all'."))
 
     def _unknown(self, mention: str, role: DeviceRole | None) -> Resolution:
-        if mention in self._registry.areas():
+        if self._registry.has_area(mention):
             return Resolution("none", question=f"This names more than one area ({mention} "
                               "too); ask about one area at a time.")
         word = mention.split()[0].rstrip("0123456789")
-        areas = [a for a in self._registry.areas() if a.split()[0] == word]
-        if areas and " " in mention:
-            listing = "Areas: " + _bounded(areas) + "."
+        areas = self._registry.areas(word, limit=MAX_LISTED + 1) if " " in mention else []
+        if areas:
+            total = self._registry.area_count(word)
+            listing = "Areas: " + _bounded(areas[:MAX_LISTED], total) + "."
         else:
-            listing = self._listing(self._of_word(word, role) or self._registry.find(role=role),
-                                    role)
+            listing = self._what_exists(role, self._kind_of(word))
         return Resolution("none", question=f"There is no {mention} here. {listing}")
 
-    def _of_word(self, text: str, role: DeviceRole | None) -> list[Device]:
-        """Devices whose kind is the word a name starts with ("pump" in "pump-9")."""
+    def _kind_of(self, text: str) -> str | None:
+        """The kind a name starts with, if devices of it exist ("pump" in "pump-9")."""
         match = re.match(r"[a-z]+", text.lower())
         if not match:
-            return []
+            return None
         word = match.group()
-        for kind in (word, word[:-1] if word.endswith("s") else word):
-            found = self._registry.find(kind=kind, role=role)
-            if found:
-                return found
-        return []
+        for kind in dict.fromkeys((word, word[:-1] if word.endswith("s") else word)):
+            if self._registry.count(kind=kind):
+                return kind
+        return None
 
-    def _listing(self, devices: Sequence[Device], role: DeviceRole | None) -> str:
-        """What exists, for a clarifying question: "Pumps: pump-2 (line 2)."."""
-        if not devices:
+    def _what_exists(self, role: DeviceRole | None, kind: str | None = None) -> str:
+        """What exists, for a clarifying question: "Pumps: pump-2 (line 2)."; a summary by
+        kind when there are too many to list."""
+        total = self._registry.count(kind=kind, role=role) if kind else 0
+        if not total:
+            kind, total = None, self._registry.count(role=role)
+        if not total:
             return f"This gateway has no {_role_word(role)}s yet."
-        kinds = {d.kind for d in devices}
-        roles = {d.role for d in devices}
-        title = f"{_role_word(role)}s"
-        if len(kinds) == 1 and "" not in kinds:
-            kind = next(iter(kinds))
-            title = f"{kind}s" if roles == {"actuator"} else f"{kind} {next(iter(roles))}s" \
-                if len(roles) == 1 else f"{kind} devices"
-        return f"{title[:1].upper()}{title[1:]}: {_names(devices)}."
+        if kind is None and total > MAX_LISTED:
+            counts = sorted(self._registry.kind_counts(role).items())
+            parts = ", ".join(f"{n} {k or 'unlabelled'}" for k, n in counts[:MAX_LISTED])
+            return (f"{_role_word(role).capitalize()}s here: {total} ({parts}); name one by "
+                    "its id, or by kind and area.")
+        devices = self._registry.find(kind=kind, role=role, limit=MAX_LISTED)
+        return f"{_title(devices, role)}: {_names(devices, total)}."
 
 
-def _names(devices: Sequence[Device]) -> str:
-    return _bounded([f"{d.id} ({d.area})" if d.area else d.id for d in devices])
+def _title(devices: Sequence[Device], role: DeviceRole | None) -> str:
+    kinds = {d.kind for d in devices}
+    roles = {d.role for d in devices}
+    title = f"{_role_word(role)}s"
+    if len(kinds) == 1 and "" not in kinds:
+        kind = next(iter(kinds))
+        title = f"{kind}s" if roles == {"actuator"} else f"{kind} {next(iter(roles))}s" \
+            if len(roles) == 1 else f"{kind} devices"
+    return title[:1].upper() + title[1:]
 
 
-def _bounded(items: Sequence[str]) -> str:
+def _names(devices: Sequence[Device], total: int) -> str:
+    return _bounded([f"{d.id} ({d.area})" if d.area else d.id
+                     for d in devices[:MAX_LISTED]], total)
+
+
+def _bounded(items: Sequence[str], total: int) -> str:
     shown = ", ".join(items[:MAX_LISTED])
-    more = len(items) - MAX_LISTED
+    more = total - min(len(items), MAX_LISTED)
     return f"{shown} and {more} more (ask to list them by kind or area)" if more > 0 else shown
 
 
@@ -185,8 +194,3 @@ def _wrong_role(device: Device, role: DeviceRole) -> str:
         return (f"{device.id} is a sensor, not a declared actuator on this gateway; it cannot be "
                 "switched or set.")
     return f"{device.id} is an actuator, not a sensor."
-
-
-def _key(name: str) -> str:
-    """Spelling-insensitive form of an id: "PUMP_02" and "pump-2" meet."""
-    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", re.sub(r"[^a-z0-9]", "", name.lower()))

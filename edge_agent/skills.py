@@ -22,7 +22,8 @@ log = structlog.get_logger("edge_agent.skills")
 
 DEFAULT_WINDOW_S = 3600.0
 STALE_AFTER_S = 15 * 60.0
-MAX_READINGS = 20  # readings in one answer; a wider question is told to narrow
+MAX_READINGS = 20  # readings (or alerts) in one answer; a wider question is told to narrow
+MAX_LISTED_DEVICES = 50  # past this, "list the devices" answers with a summary
 ROLE_OF_INTENT: dict[Intent, DeviceRole] = {"set_actuator": "actuator",
                                             "query_history": "sensor"}
 # Publishes an actuator command: (device id, value) -> None.
@@ -182,28 +183,49 @@ class Skills:
                             "source": source, "published": True})
 
     def list_devices(self, slots: Slots) -> SkillResult:
-        """The devices on this gateway, filtered by kind and area when the request says so."""
+        """The devices on this gateway, filtered by kind and area when the request says so;
+        past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it."""
         if slots.mentions:
             return _clarify(self.resolver.resolve(slots))
         if slots.devices:
             devices = [d for d in (self._registry.get(i) for i in slots.devices) if d]
         else:
+            total = self._registry.count(kind=slots.kind, area=slots.area)
+            if not total and (slots.kind or slots.area):
+                return _clarify(self.resolver.resolve(slots))
+            if total > MAX_LISTED_DEVICES:
+                return self._summary(slots, total)
             devices = self._registry.find(kind=slots.kind, area=slots.area)
-        if not devices and (slots.kind or slots.area):
-            return _clarify(self.resolver.resolve(slots))
         devices.sort(key=lambda d: (d.role != "sensor", d.id))
         text = ", ".join(f"{d.id} ({d.role}{', ' + d.kind if d.kind else ''}"
                          f"{', ' + d.area if d.area else ''})" for d in devices)
         return SkillResult(f"{len(devices)} devices: {text}." if devices else "No devices yet.",
                            {"devices": [_device_data(d) for d in devices]})
 
+    def _summary(self, slots: Slots, total: int) -> SkillResult:
+        """Too many to list: how many of each kind, in how many areas, and how to narrow."""
+        kinds = {slots.kind: total} if slots.kind else {
+            k: n for k in sorted(self._registry.kind_counts())
+            if (n := self._registry.count(kind=k, area=slots.area))}
+        where = f" in {slots.area}" if slots.area else ""
+        parts = ", ".join(f"{n} {k or 'unlabelled'}" for k, n in kinds.items())
+        areas = [] if slots.area else self._registry.areas(limit=6)
+        in_areas = f"; areas include {', '.join(areas[:5])}" if areas else ""
+        return SkillResult(
+            f"{total} devices{where}: {parts}{in_areas}. That is too many to list here; "
+            "narrow it by kind and area, e.g. 'list the pumps on line 3'.",
+            {"total": total, "by_kind": kinds, "summary": True})
+
     def list_alerts(self, slots: Slots) -> SkillResult:
-        """Readings outside their declared limits, and sensors that went quiet."""
+        """Readings outside their declared limits, and sensors that went quiet (bounded)."""
         alerts = self.alerts()
         if not alerts:
             return SkillResult("No active alerts.", {"alerts": []})
+        shown = alerts[:MAX_READINGS]
+        more = f"; and {len(alerts) - len(shown)} more" if len(alerts) > len(shown) else ""
         return SkillResult(f"{len(alerts)} active alerts: " + "; ".join(
-            a["message"] for a in alerts) + ".", {"alerts": alerts})
+            a["message"] for a in shown) + more + ".",
+            {"alerts": shown, "total": len(alerts)})
 
     def alerts(self, now: float | None = None) -> list[dict[str, Any]]:
         """Active alerts, computed from the latest readings."""

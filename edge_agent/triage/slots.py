@@ -4,7 +4,8 @@ against the gateway's live registry.
 Device names match by a compact key (lower case, letters and digits only, leading zeros
 dropped), so "pump 2", "Pump-2", "PUMP_02" and the id ``pump-2`` meet; a short code ("p2")
 matches when only one device has it; a typo in the word part ("pmup 2") matches by edit
-distance. The indices built from the registry are cached by ``Registry.version``. What looks
+distance. The indexes are built once from the registry and then follow each change (a
+registration costs a few insertions, a request a few lookups). What looks
 like a device or area but resolves to nothing goes to ``Slots.mentions``.
 
 ``Slots.devices`` holds only the devices the text names itself (by id, name, code or typo);
@@ -14,8 +15,12 @@ which devices a kind and an area select is for ``edge_agent.resolve`` to decide,
 from __future__ import annotations
 
 import re
+import sys
 import time
+from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import TypeVar
 
 from edge_agent.registry import Device, Registry
 from edge_agent.triage import lexicon
@@ -46,60 +51,127 @@ ACTUATOR_KINDS = {
 _PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
 
 
+T = TypeVar("T")
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+_SPLIT = re.compile(r"([a-z]+)(\d+)")
+_CODE = re.compile(r"([a-z]+)[^a-z0-9]*(\d+)")
+
+
 def compact(text: str) -> str:
     """The matching key of a name: letters and digits only, lower case, no leading zeros."""
-    return _ZEROS.sub("", re.sub(r"[^a-z0-9]", "", text.lower()))
+    return _ZEROS.sub("", _NON_ALNUM.sub("", text.lower()))
 
 
-@dataclass(frozen=True, slots=True)
 class _Index:
-    """Registry-derived lookup tables, rebuilt only when the registry changes."""
+    """Registry-derived lookup tables, updated device by device as the registry changes.
 
-    version: int
-    by_key: dict[str, tuple[str, ...]]
-    areas: dict[str, str]
-    kinds: dict[str, str]  # canonical kind -> the registry's own kind string
-    actuator_kinds: dict[str, str]  # lower-case kind of an actuator -> the same, canonical
-    split_names: tuple[tuple[str, str, str], ...]  # (letters, digits, device id)
-    names: frozenset[str]  # delexicalisation keys of device names, ids and areas
+    Every table maps a key to what has it, so one request costs a few dictionary lookups
+    whatever the registry's size; a registration costs a few insertions.
+    """
 
-    @classmethod
-    def build(cls, registry: Registry) -> _Index:
-        """Index every device by id, name and code, every area by key, every kind."""
-        version = registry.version
-        devices = registry.devices()
-        keys: dict[str, set[str]] = {}
-        for device in devices:
-            for key in _device_keys(device):
-                keys.setdefault(key, set()).add(device.id)
-        codes: dict[str, set[str]] = {}
-        for device in devices:
-            codes.setdefault(_code(device.id), set()).add(device.id)
-        for code, ids in codes.items():
-            if code and len(ids) == 1 and code not in keys:
-                keys[code] = ids
-        areas = {compact(d.area): d.area for d in devices if d.area}
-        kinds = {lexicon.KIND_OF_WORD.get(d.kind.lower(), d.kind.lower()): d.kind
-                 for d in devices if d.kind}
-        actuator_kinds = {d.kind.lower(): lexicon.KIND_OF_WORD.get(d.kind.lower(), d.kind.lower())
-                          for d in devices if d.kind and d.role == "actuator"}
-        split = tuple((m.group(1), m.group(2), d.id) for d in devices
-                      for m in [re.fullmatch(r"([a-z]+)(\d+)", compact(d.name or d.id))] if m)
-        names = frozenset(name_key(n) for d in devices for n in (d.id, d.name, d.area) if n)
-        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds,
-                   actuator_kinds, split, names)
+    def __init__(self) -> None:
+        # Multimaps hold tuples: most keys have one device, and a tuple costs a fraction
+        # of a set at 10,000 points.
+        self.keys: dict[str, tuple[str, ...]] = {}  # compact id or name -> device ids
+        self.codes: dict[str, tuple[str, ...]] = {}  # short code ("p2") -> device ids
+        self.split_names: dict[str, tuple[tuple[str, str], ...]] = {}  # digits -> (letters, id)
+        self.areas: dict[str, str] = {}  # compact area -> the registry's area
+        self.kinds: dict[str, str] = {}  # canonical kind -> the registry's own kind string
+        self.actuator_kinds: dict[str, str] = {}  # lower-case actuator kind -> canonical
+        self.names: set[str] = set()  # delexicalisation keys of names, ids and areas
+        self._counts: dict[str, Counter[str]] = {
+            t: Counter() for t in ("names", "areas", "kinds", "actuator_kinds")}
+
+    def lookup(self, key: str) -> tuple[str, ...]:
+        """Devices with this compact id or name, else the one device with this short code."""
+        ids = self.keys.get(key)
+        if ids:
+            return tuple(sorted(ids))
+        by_code = self.codes.get(key, ())
+        return by_code if len(by_code) == 1 else ()
+
+    def add(self, device: Device) -> None:
+        """Index one device."""
+        keys = _device_keys(device)
+        for key in keys:
+            _put(self.keys, key, device.id)
+        code = _code(device.id)
+        if code:
+            _put(self.codes, code, device.id)
+        split = _SPLIT.fullmatch(keys[-1]) if keys else None
+        if split:
+            _put(self.split_names, split.group(2), (sys.intern(split.group(1)), device.id))
+        for table, key, value in self._shared(device):
+            counts = self._counts[table]
+            if counts[key] == 0:
+                if table == "names":
+                    self.names.add(key)
+                else:
+                    self._table(table)[key] = value
+            counts[key] += 1
+
+    def remove(self, device: Device) -> None:
+        """Forget one device (before it is indexed again with what changed)."""
+        keys = _device_keys(device)
+        for key in keys:
+            _take(self.keys, key, device.id)
+        _take(self.codes, _code(device.id), device.id)
+        split = _SPLIT.fullmatch(keys[-1]) if keys else None
+        if split:
+            _take(self.split_names, split.group(2), (split.group(1), device.id))
+        for table, key, _ in self._shared(device):
+            counts = self._counts[table]
+            counts[key] -= 1
+            if counts[key] <= 0:
+                del counts[key]
+                if table == "names":
+                    self.names.discard(key)
+                else:
+                    self._table(table).pop(key, None)
+
+    def _table(self, table: str) -> dict[str, str]:
+        return {"areas": self.areas, "kinds": self.kinds,
+                "actuator_kinds": self.actuator_kinds}[table]
+
+    def _shared(self, device: Device) -> list[tuple[str, str, str]]:
+        """Entries several devices can share: (table, key, value); each keeps its count."""
+        out = [("names", name_key(n), "") for n in (device.id, device.name, device.area) if n]
+        if device.area:
+            out.append(("areas", compact(device.area), device.area))
+        kind = device.kind.lower()
+        if kind:
+            canonical = lexicon.KIND_OF_WORD.get(kind, kind)
+            out.append(("kinds", canonical, device.kind))
+            if device.role == "actuator":
+                out.append(("actuator_kinds", kind, canonical))
+        return out
 
 
-def _device_keys(device: Device) -> set[str]:
-    keys = {compact(device.id)}
+def _put(table: dict[str, tuple[T, ...]], key: str, value: T) -> None:
+    have = table.get(key, ())
+    if value not in have:
+        table[key] = (*have, value)
+
+
+def _take(table: dict[str, tuple[T, ...]], key: str, value: T) -> None:
+    left = tuple(v for v in table.get(key, ()) if v != value)
+    if left:
+        table[key] = left
+    else:
+        table.pop(key, None)
+
+
+def _device_keys(device: Device) -> list[str]:
+    """Compact keys of the id and the name (the name's last, as the one a typo is matched to)."""
+    keys = [compact(device.id)]
     if device.name:
-        keys.add(compact(device.name))
-    return {k for k in keys if k and not k.isdigit()}
+        keys.append(compact(device.name))
+    return [k for k in dict.fromkeys(keys) if k and not k.isdigit()]
 
 
 def _code(device_id: str) -> str:
     """"pump-2" -> "p2": first letter and the digits, for users who type short codes."""
-    match = re.fullmatch(r"([a-z]+)[^a-z0-9]*(\d+)", device_id.lower())
+    match = _CODE.fullmatch(device_id.lower())
     return f"{match.group(1)[0]}{int(match.group(2))}" if match else ""
 
 
@@ -142,21 +214,25 @@ class _Scan:
 
 
 class SlotResolver:
-    """Resolves slots against one registry; cheap to call, rebuilds indices on change."""
+    """Resolves slots against one registry; indexes it once, then follows each change."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._index: _Index | None = None
+        self._index = _Index()
+        for device in registry.watch(self._changed):
+            self._index.add(device)
+
+    def _changed(self, old: Device | None, new: Device) -> None:
+        if old is not None:
+            self._index.remove(old)
+        self._index.add(new)
 
     def _current(self) -> _Index:
-        index = self._index
-        if index is None or index.version != self._registry.version:
-            index = self._index = _Index.build(self._registry)
-        return index
+        return self._index
 
-    def names(self) -> frozenset[str]:
+    def names(self) -> AbstractSet[str]:
         """Name keys of the registry's devices and areas, for delexicalising requests."""
-        return self._current().names
+        return self._index.names
 
     def resolve(self, text: str, intent: Intent, now: float | None = None) -> Slots:
         """The slots of one request; ``intent`` decides whether on/off words are a value."""
@@ -192,7 +268,7 @@ def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:
             key = compact("".join(scan.words[start : start + size]))
             if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
                 continue
-            ids = index.by_key.get(key)
+            ids = index.lookup(key)
             if ids:
                 devices.extend(ids)
             elif key in index.areas:
@@ -212,9 +288,8 @@ def _match_fuzzy(scan: _Scan, index: _Index, found: list[str]) -> list[str]:
         if scan.used[i] or scan.used[i + 1] or not word.isalpha() or not digits.isdigit():
             continue
         limit = 1 if len(word) < 6 else 2
-        hits = {dev for letters, num, dev in index.split_names
-                if num == str(int(digits)) and dev not in found
-                and _distance(word, letters, limit) <= limit}
+        hits = {dev for letters, dev in index.split_names.get(str(int(digits)), ())
+                if dev not in found and _distance(word, letters, limit) <= limit}
         if len(hits) == 1:
             out.extend(hits)
             scan.used[i] = scan.used[i + 1] = True

@@ -240,3 +240,35 @@ def test_a_request_key_actuates_once_even_after_a_restart(tmp_path: Path) -> Non
     reopened = Journal(tmp_path / "a" / "actuations.db")
     assert reopened.seen("rq-1", "pump-2", "off") and reopened.count() == 1
     assert plant.sent == [("pump-2", "off")]
+
+
+def test_big_gateway_answers_stay_short(tmp_path: Path) -> None:
+    """10,000 points: listing is a summary with a way to narrow; questions list a dozen."""
+    from simulations.bench_points import build_registry
+
+    registry = build_registry(10_000)
+    skills = Skills(registry, History(tmp_path / "h.db", max_rows=100, max_age_s=3600),
+                    ActuationPolicy([]), lambda device, value: None)
+    slots = SlotResolver(registry)
+    every = skills.list_devices(slots.resolve("list the devices", "list_devices"))
+    assert every.data["summary"] is True and every.data["total"] == 11_000
+    assert "list the pumps on line 3" in every.answer and len(every.answer) < 400
+    pumps = skills.list_devices(slots.resolve("list the pumps on line 3", "list_devices"))
+    assert [d["id"] for d in pumps.data["devices"]] == ["pump-13"]
+    unknown = Resolver(registry).resolve(slots.resolve("turn on pump 99999", "set_actuator"),
+                                         "actuator")
+    assert unknown.outcome == "none" and "and 238 more" in unknown.question
+    assert len(unknown.question) < 400
+
+
+def test_slot_indexes_follow_registrations() -> None:
+    """A sensor that registers, moves or renames itself is resolved by what it is now."""
+    registry = _registry()
+    slots = SlotResolver(registry)
+    assert slots.resolve("temperature of t-900", "query_state").mentions == ("t 900",)
+    registry.learn("t-900", kind="temperature", area="zone 9", unit="Cel")
+    found = slots.resolve("temperature in zone 9", "query_state")
+    assert (found.area, Resolver(registry).resolve(found).ids) == ("zone 9", ["t-900"])
+    registry.learn("t-900", kind="temperature", area="zone 8", unit="Cel")
+    assert slots.resolve("temperature in zone 9", "query_state").mentions == ("zone 9",)
+    assert slots.resolve("temperature of t-900", "query_state").devices == ("t-900",)
