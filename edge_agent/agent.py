@@ -79,7 +79,9 @@ class EdgeAgent:
                              journal=self.journal, group_actions=config.policy.group_actions)
         self.rollups = Rollups(self.outbox, ttl_s=config.telemetry.rollup_ttl_s)
         self.ingest = Ingest(self.registry, self.history, config.mqtt.max_payload_bytes,
-                             self.rollups if config.telemetry.rollup_interval_s > 0 else None)
+                             self.rollups if config.telemetry.rollup_interval_s > 0 else None,
+                             max_learned=config.telemetry.max_learned_sensors,
+                             max_learned_per_area=config.telemetry.max_learned_per_area)
         self.commands = Commands()
         self.commands.register("drain_outbox", lambda args: self._drain_command())
         self.commands.register_keyed("actuate", self._actuate_command)

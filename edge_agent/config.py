@@ -97,6 +97,10 @@ class TelemetrySection(_Section):
 
     rollup_interval_s: float = 60.0  # one summary per sensor per interval; 0 turns it off
     rollup_ttl_s: float = 3 * 86400  # roll-ups older than this are not worth sending
+    # Sensors that register themselves (kind and area in their telemetry): at most this many,
+    # and at most max_learned_per_area in one area; past either, they must be declared.
+    max_learned_sensors: int = Field(default=10_000, ge=0)
+    max_learned_per_area: int = Field(default=1_000, ge=0)
 
 
 class MetricsSection(_Section):

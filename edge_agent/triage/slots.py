@@ -198,11 +198,18 @@ class _Scan:
     words: list[str]
     spans: list[tuple[int, int]]
     used: list[bool]
+    text: str = ""
 
     @classmethod
     def of(cls, text: str) -> _Scan:
         found = list(_TOKEN.finditer(text))
-        return cls([m.group() for m in found], [m.span() for m in found], [False] * len(found))
+        return cls([m.group() for m in found], [m.span() for m in found], [False] * len(found),
+                   text)
+
+    def joined(self, i: int) -> bool:
+        """Whether token i and the next are written as one id ("f-2599", "t_7")."""
+        end, start = self.spans[i][1], self.spans[i + 1][0]
+        return start == end + 1 and self.text[end] in "-_"
 
     def free_text(self, text: str) -> str:
         """The text with used tokens blanked out, positions kept."""
@@ -301,15 +308,16 @@ def _mentions(scan: _Scan) -> list[str]:
     out: list[str] = []
     words = scan.words
     for i, word in enumerate(words):
-        if scan.used[i] or word in _NOT_NAMES:
+        pair = (i + 1 < len(words) and word.isalpha() and not scan.used[i + 1]
+                and re.fullmatch(r"\d+[a-z]?", words[i + 1]) is not None)
+        id_shaped = pair and scan.joined(i)  # "f-2599": an id even if "f" is a unit
+        if scan.used[i] or (word in _NOT_NAMES and not id_shaped):
             continue
         if re.fullmatch(r"[a-z]{1,4}\d+[a-z]?", word):
             out.append(word)
             scan.used[i] = True
-        elif (word.isalpha() and i + 1 < len(words) and not scan.used[i + 1]
-              and re.fullmatch(r"\d+[a-z]?", words[i + 1])
-              and (i + 2 >= len(words) or words[i + 2] not in lexicon.UNITS)):
-            out.append(f"{word} {words[i + 1]}")
+        elif pair and (id_shaped or i + 2 >= len(words) or words[i + 2] not in lexicon.UNITS):
+            out.append(scan.text[scan.spans[i][0]:scan.spans[i + 1][1]])
             scan.used[i] = scan.used[i + 1] = True
     return out
 

@@ -142,10 +142,12 @@ def test_an_ambiguous_typo_is_a_question() -> None:
     ("temperature in zone 3", "query_state", "one", ["t-104"], ""),
     ("is pump 9 running?", "query_state", "none", [], "There is no pump 9 here"),
     ("average temperature of t-999 over the last hour", "query_history", "none", [],
-     "There is no t 999 here"),
+     "There is no t-999 here"),
     ("what's going on in zone 3?", "query_state", "several", ["fan-3", "h-104", "t-104"], ""),
+    ("what is the temperature of f-2599?", "query_state", "none", [],
+     "There is no f-2599 here"),
 ], ids=["unknown-zone", "humidity", "no-humidity-there", "temperature", "unknown-pump",
-        "unknown-sensor", "area-wide"])
+        "unknown-sensor", "area-wide", "unit-letter-id"])
 def test_queries_resolve_the_same_way(text: str, intent: Intent, outcome: str, ids: list[str],
                                       says: str) -> None:
     """Questions name devices by the same rules; an unknown name is a question back."""
@@ -265,7 +267,7 @@ def test_slot_indexes_follow_registrations() -> None:
     """A sensor that registers, moves or renames itself is resolved by what it is now."""
     registry = _registry()
     slots = SlotResolver(registry)
-    assert slots.resolve("temperature of t-900", "query_state").mentions == ("t 900",)
+    assert slots.resolve("temperature of t-900", "query_state").mentions == ("t-900",)
     registry.learn("t-900", kind="temperature", area="zone 9", unit="Cel")
     found = slots.resolve("temperature in zone 9", "query_state")
     assert (found.area, Resolver(registry).resolve(found).ids) == ("zone 9", ["t-900"])

@@ -351,3 +351,34 @@ def test_broker_commands_resolve_exactly_and_run_once(
     assert gw.probe.messages.empty()
     api.close()
     gw.probe.close()
+
+
+def test_a_registration_flood_is_capped_and_the_daemon_keeps_answering(
+        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
+        processes: list[Daemon]) -> None:
+    """2,600 new sensor ids in a burst: at most 600 per area and 1,500 in all register; the
+    rest are refused; requests asked during and after the flood are answered, briefly."""
+    gw = _gateway(make_setup, fake_cloud, processes, env={
+        "NANOGATE_EDGE_TELEMETRY__MAX_LEARNED_SENSORS": "1500",
+        "NANOGATE_EDGE_TELEMETRY__MAX_LEARNED_PER_AREA": "600"})
+    sender = MqttProbe([])
+    areas = ["hall a"] * 1500 + ["hall b"] * 500 + ["hall c"] * 600
+    for n, area in enumerate(areas):
+        sender.publish(gw.setup.telemetry_topic(f"f-{n}"), json.dumps(
+            {"value": 20.0, "unit": "Cel", "kind": "temperature", "area": area}))
+        if n == 1000:
+            during, _ = gw.ask("list the devices")
+            assert during["route"] == "local" and during["data"]["summary"] is True
+    declared = 1 + 2 + 4  # t-104; pump-2, fan-3; the four added actuators
+    wait_until(lambda: gw.ask("list the devices")[0]["data"].get("total") == declared + 1500,
+               60, what="the flood ingested")
+    hall, _ = gw.ask("what is the temperature in hall a?")
+    assert len(hall["data"]["readings"]) == 20 and "580 more" in hall["answer"]
+    first, _ = gw.ask("what is the temperature of f-0?")
+    assert "20 °C" in first["answer"]
+    refused, _ = gw.ask("what is the temperature of f-2599?")
+    assert refused["data"].get("clarify") is True, refused
+    gw.edge.wait_log("telemetry.rejected", code="too_many_sensors")
+    assert gw.edge.alive()
+    sender.close()
+    gw.probe.close()
