@@ -16,7 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -291,9 +291,8 @@ class AskHandler:
         return None
 
     def _scope(self, text: str) -> set[str]:
-        """The actuators the request itself named (by id, name, kind or area)."""
-        found = self._skills.resolve(replace(self._triage.classify(text), intent="set_actuator"))
-        return set(found.ids) if found.named and found.outcome != "none" else set()
+        """The actuators the request itself named exactly, as a local command would act on."""
+        return self._skills.scope(self._triage.classify(text).slots)
 
     def _apply_one(self, action: pb.Action, scope: set[str], key: str) -> SkillResult:
         value: float | str = action.value or action.command
@@ -304,7 +303,7 @@ class AskHandler:
             log.warning("actuation.refused", device=found.ids[0], source="cloud",
                         reason="not_named")
             return SkillResult(
-                f"Refused: the request did not name {found.ids[0]}; nothing was sent.",
+                f"Refused: the request did not name {found.ids[0]} exactly; nothing was sent.",
                 {"device": found.ids[0], "refused": True, "published": False},
                 error_code="policy_violation")
         return self._skills.actuate(action.device_id, value, source="cloud", key=key)

@@ -82,6 +82,17 @@ class Skills:
         """What the request names, for the role its intent acts on."""
         return self.resolver.resolve(decision.slots, ROLE_OF_INTENT.get(decision.intent))
 
+    def scope(self, slots: Slots) -> set[str]:
+        """The actuators a command names exactly: what a cloud answer to it may move.
+
+        One device, or a plural group when the policy allows groups; nothing when the
+        command is unknown or ambiguous (the gateway would have asked which one).
+        """
+        found = self.resolver.resolve(slots, "actuator")
+        if found.outcome == "one" or (found.outcome == "group" and self._group_actions):
+            return set(found.ids)
+        return set()
+
     def query_state(self, slots: Slots) -> SkillResult:
         """The latest value of the devices the request names."""
         found = self.resolver.resolve(slots)

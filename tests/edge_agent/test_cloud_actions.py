@@ -22,6 +22,7 @@ from edge_agent.config import CloudSection, EdgeConfig, GatewaySection
 from edge_agent.history import History
 from edge_agent.journal import Journal
 from edge_agent.outbox import NewItem, Outbox, OutboxItem
+from edge_agent.registry import Device
 from edge_agent.skills import Skills
 from edge_agent.sync import GrpcTransport, Link
 from edge_agent.triage import Triage
@@ -174,3 +175,15 @@ def test_journal_survives_reopening(tmp_path: Path) -> None:
     assert again.seen("k1", "pump-2", "on") and not again.seen("k1", "pump-2", "off")
     assert again.count() == 1
     again.close()
+
+
+@pytest.mark.parametrize("text", ["turn on the pump", "turn on all pumps", "turn it on"],
+                         ids=["ambiguous", "group-without-policy", "nothing-named"])
+def test_cloud_cannot_pick_for_a_command_that_was_not_exact(tmp_path: Path, text: str) -> None:
+    """Where the gateway would ask which one, a cloud answer may not choose for the user."""
+    registry = build_registry(EdgeConfig(**CONFIG))
+    registry.add(Device("pump-5", "actuator", "pump", "line 3"))
+    skills = Skills(registry, History(tmp_path / "h.db", max_rows=10, max_age_s=60),
+                    build_policy(EdgeConfig(**CONFIG)), lambda d, v: None)
+    slots = Triage(registry).classify(text).slots
+    assert skills.scope(slots) == set()
