@@ -154,6 +154,10 @@ class Registry:
         """The device with this id, or None."""
         return self._devices.get(device_id)
 
+    def ids_by_key(self, key: str) -> tuple[str, ...]:
+        """Ids whose ``id_key`` is ``key`` (already a key: no normalising here)."""
+        return self._by_key.get(key, ())
+
     def by_key(self, name: str) -> list[Device]:
         """Devices whose id is ``name`` but for case, separators and leading zeros."""
         with self._lock:

@@ -69,10 +69,12 @@ class _Index:
     whatever the registry's size; a registration costs a few insertions.
     """
 
-    def __init__(self) -> None:
-        # Multimaps hold tuples: most keys have one device, and a tuple costs a fraction
+    def __init__(self, registry: Registry) -> None:
+        # Ids are looked up in the registry's own id-key index (the same compact key);
+        # multimaps hold tuples: most keys have one device, and a tuple costs a fraction
         # of a set at 10,000 points.
-        self.keys: dict[str, tuple[str, ...]] = {}  # compact id or name -> device ids
+        self._registry = registry
+        self.keys: dict[str, tuple[str, ...]] = {}  # compact name -> device ids
         self.codes: dict[str, tuple[str, ...]] = {}  # short code ("p2") -> device ids
         self.split_names: dict[str, tuple[tuple[str, str], ...]] = {}  # digits -> (letters, id)
         self.areas: dict[str, str] = {}  # compact area -> the registry's area
@@ -84,21 +86,21 @@ class _Index:
 
     def lookup(self, key: str) -> tuple[str, ...]:
         """Devices with this compact id or name, else the one device with this short code."""
-        ids = self.keys.get(key)
+        ids = (*self._registry.ids_by_key(key), *self.keys.get(key, ()))
         if ids:
-            return tuple(sorted(ids))
+            return tuple(sorted(set(ids)))
         by_code = self.codes.get(key, ())
         return by_code if len(by_code) == 1 else ()
 
     def add(self, device: Device) -> None:
         """Index one device."""
-        keys = _device_keys(device)
-        for key in keys:
-            _put(self.keys, key, device.id)
+        id_key, name_key = _device_keys(device)
+        if name_key:  # the id's key is in the registry's own index
+            _put(self.keys, name_key, device.id)
         code = _code(device.id)
         if code:
             _put(self.codes, code, device.id)
-        split = _SPLIT.fullmatch(keys[-1]) if keys else None
+        split = _SPLIT.fullmatch(compact(device.name) if device.name else id_key)
         if split:
             _put(self.split_names, split.group(2), (sys.intern(split.group(1)), device.id))
         for table, key, value in self._shared(device):
@@ -112,11 +114,11 @@ class _Index:
 
     def remove(self, device: Device) -> None:
         """Forget one device (before it is indexed again with what changed)."""
-        keys = _device_keys(device)
-        for key in keys:
-            _take(self.keys, key, device.id)
+        id_key, name_key = _device_keys(device)
+        if name_key:
+            _take(self.keys, name_key, device.id)
         _take(self.codes, _code(device.id), device.id)
-        split = _SPLIT.fullmatch(keys[-1]) if keys else None
+        split = _SPLIT.fullmatch(compact(device.name) if device.name else id_key)
         if split:
             _take(self.split_names, split.group(2), (split.group(1), device.id))
         for table, key, _ in self._shared(device):
@@ -161,12 +163,11 @@ def _take(table: dict[str, tuple[T, ...]], key: str, value: T) -> None:
         table.pop(key, None)
 
 
-def _device_keys(device: Device) -> list[str]:
-    """Compact keys of the id and the name (the name's last, as the one a typo is matched to)."""
-    keys = [compact(device.id)]
-    if device.name:
-        keys.append(compact(device.name))
-    return [k for k in dict.fromkeys(keys) if k and not k.isdigit()]
+def _device_keys(device: Device) -> tuple[str, str]:
+    """The compact keys of the id and of the name ("" when there is no name to index)."""
+    id_key = compact(device.id)
+    name = compact(device.name) if device.name else ""
+    return id_key, name if name and not name.isdigit() and name != id_key else ""
 
 
 def _code(device_id: str) -> str:
@@ -225,7 +226,7 @@ class SlotResolver:
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._index = _Index()
+        self._index = _Index(registry)
         for device in registry.watch(self._changed):
             self._index.add(device)
 
