@@ -6,15 +6,17 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from edge_agent.ask import AskHandler
-from edge_agent.commands import Commands
+from edge_agent.commands import CommandFailed, Commands, actuate_command
 from edge_agent.config import EdgeConfig
 from edge_agent.health import CpuMeter, health
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
+from edge_agent.journal import Journal
 from edge_agent.metrics import Snapshot
 from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.outbox import Outbox, OutboxItem
@@ -73,12 +75,17 @@ class EdgeAgent:
             username=config.mqtt.username, password=config.mqtt.password,
             session_expiry_s=config.mqtt.session_expiry_s,
         ), [self.topics.telemetry_filter, self.topics.ask])
-        self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate)
+        self.journal = Journal(data / "actuations.db")
+        self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate,
+                             journal=self.journal, group_actions=config.policy.group_actions)
         self.rollups = Rollups(self.outbox, ttl_s=config.telemetry.rollup_ttl_s)
         self.ingest = Ingest(self.registry, self.history, config.mqtt.max_payload_bytes,
-                             self.rollups if config.telemetry.rollup_interval_s > 0 else None)
+                             self.rollups if config.telemetry.rollup_interval_s > 0 else None,
+                             max_learned=config.telemetry.max_learned_sensors,
+                             max_learned_per_area=config.telemetry.max_learned_per_area)
         self.commands = Commands()
         self.commands.register("drain_outbox", lambda args: self._drain_command())
+        self.commands.register_keyed("actuate", self._actuate_command)
         self._cpu = CpuMeter()
         transport: Transport = GrpcTransport.from_config(config.cloud, config.gateway.data_dir)
         if config.cloud.transport == "mqtt":
@@ -97,7 +104,8 @@ class EdgeAgent:
             max_requests_per_min=config.mqtt.max_requests_per_min_per_requester,
             max_escalations_per_min=config.mqtt.max_escalations_per_min,
             model_choice_topics=tuple(config.mqtt.model_choice_topics),
-            reserved_topics=(config.cloud.mqtt_topic_root,))
+            reserved_topics=(config.cloud.mqtt_topic_root,),
+            cloud_action_max_age_s=config.policy.cloud_action_max_age_s)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key, device_id=self._device_id)
         self.updates.restore()
@@ -126,6 +134,7 @@ class EdgeAgent:
             await self.mqtt.stop()
             self.history.close()
             self.outbox.close()
+            self.journal.close()
 
     async def _consume(self) -> None:
         async for message in self.mqtt.messages():
@@ -178,6 +187,13 @@ class EdgeAgent:
             telemetry_accepted=self.ingest.accepted, telemetry_rejected=self.ingest.rejected,
             link_up=self.link.up.is_set(),
             telemetry_rejected_by_reason=dict(self.ingest.rejected_by_code))
+
+    def _actuate_command(self, args: dict[str, Any], command_id: str) -> dict[str, Any]:
+        """An operator's command: resolve, policy, journal (by command id), publish."""
+        result = actuate_command(self.skills, args, command_id)
+        if result.error_code is not None:
+            raise CommandFailed({"error": result.answer, **result.data})
+        return {"answer": result.answer, **result.data}
 
     def _drain_command(self) -> dict[str, object]:
         self.link.wake()

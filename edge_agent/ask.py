@@ -29,7 +29,7 @@ from edge_agent.ratelimit import RequesterLimit
 from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link
-from edge_agent.triage.decision import Classifier, Decision
+from edge_agent.triage.decision import LOCAL_INTENTS, Classifier, Decision
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.ask")
@@ -37,6 +37,10 @@ log = structlog.get_logger("edge_agent.ask")
 # Publishes a reply: (topic, payload, correlation data) -> None.
 Publish = Callable[[str, bytes, bytes | None], None]
 _CONTEXT_DEVICES = 20
+# Seconds after the request within which a cloud answer's actions may still run.
+DEFAULT_CLOUD_ACTION_MAX_AGE_S = 60.0
+# A read of one named device is answered here below the triage threshold from this confidence.
+READ_FLOOR = 0.5
 # Topic levels under <prefix>/<site>/ that sensors, apps and actuators listen on: a reply
 # sent there would be read as telemetry, a request or an actuator command.
 _GATEWAY_LEVELS = frozenset({"sensors", "ask", "actuators"})
@@ -84,7 +88,8 @@ class AskHandler:
                  escalation_ttl_s: float, max_payload_bytes: int = 64 * 1024,
                  max_requests_per_min: int = 120, max_escalations_per_min: int = 0,
                  model_choice_topics: tuple[str, ...] = (),
-                 reserved_topics: tuple[str, ...] = ()) -> None:
+                 reserved_topics: tuple[str, ...] = (),
+                 cloud_action_max_age_s: float = DEFAULT_CLOUD_ACTION_MAX_AGE_S) -> None:
         self._triage = triage
         self._skills = skills
         self._registry = registry
@@ -99,6 +104,7 @@ class AskHandler:
         self._escalations = RequesterLimit(max_escalations_per_min, max_requesters=1)
         self._model_choice_topics = model_choice_topics
         self._reserved = [[lv for lv in t.split("/") if lv] for t in reserved_topics if t]
+        self._action_max_age = cloud_action_max_age_s
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -187,8 +193,8 @@ class AskHandler:
         decision = self._triage.classify(text)
         by_intent = self.counters.by_intent
         by_intent[decision.intent] = by_intent.get(decision.intent, 0) + 1
-        if decision.route == "local" and not request.model:
-            result = self._skills.answer(decision)
+        if (decision.route == "local" or self._local_after_all(decision)) and not request.model:
+            result = self._skills.answer(decision, key=_request_key(request, route, text))
             self._reply_local(route, request_id, decision, result, started)
             return
         self._escalate(request, text, request_id, decision, route)
@@ -262,8 +268,29 @@ class AskHandler:
         finally:
             self._link.release(item.key)
 
+    def _local_after_all(self, decision: Decision) -> bool:
+        """Below the threshold, still answer here what only the gateway can answer well.
+
+        A local intent that names a device, kind or area this gateway lacks gets its
+        clarifying question here: the cloud knows no more about this gateway's devices. A
+        reading that names exactly one real device is read here too, when reading is the
+        model's clear first choice (``READ_FLOOR``); neither moves an actuator.
+        """
+        if decision.intent not in LOCAL_INTENTS or decision.intent == "list_alerts":
+            return False
+        found = self._skills.resolve(decision)
+        if found.outcome == "none":
+            return found.named
+        return (decision.intent in ("query_state", "query_history")
+                and found.outcome == "one" and decision.confidence >= READ_FLOOR)
+
     async def deliver(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
-        """Send a cloud answer to its requester, applying any actions the policy allows."""
+        """Send a cloud answer to its requester, applying the actions it may apply.
+
+        Actions run only for a ``set_actuator`` request answered within the freshness window,
+        only on actuators the request named, through the policy and the actuation journal (so
+        a replayed answer never actuates twice); otherwise they come back as proposals.
+        """
         self.counters.escalated += 1
         payload = item.payload
         route = ReplyRoute.from_json(payload["reply"])
@@ -271,11 +298,8 @@ class AskHandler:
                                 "replayed": response.replayed}
         answer = response.answer
         if response.actions:
-            outcomes = [self._apply(a) for a in response.actions]
-            data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
-                                "ok": r.error_code is None, "result": r.answer}
-                               for a, r in zip(response.actions, outcomes, strict=True)]
-            answer = " ".join([answer, *(r.answer for r in outcomes)]).strip()
+            notes = self._apply(item, response, data)
+            answer = " ".join([answer, *notes]).strip()
         error = ErrorInfo(code=response.error_code, message=response.error_message) \
             if response.error_code else None
         self._send(route, Reply(id=payload["request_id"], route="escalated",
@@ -284,18 +308,54 @@ class AskHandler:
         log.info("request.answered", route="escalated", key=item.key, backend=response.backend,
                  replayed=response.replayed, request_id=payload["request_id"])
 
-    def _apply(self, action: pb.Action) -> SkillResult:
+    def _apply(self, item: OutboxItem, response: pb.EscalateResponse,
+               data: dict[str, Any]) -> list[str]:
+        """Apply or propose the answer's actions; fills ``data``, returns lines for the answer."""
+        reason = self._not_applicable(item)
+        if reason is not None:
+            data["proposals"] = [{"device": a.device_id, "command": a.command, "value": a.value}
+                                 for a in response.actions]
+            shown = ", ".join(f"{a.device_id} {a.value or a.command}" for a in response.actions)
+            log.info("actions.proposed", key=item.key, reason=reason, n=len(response.actions))
+            return [f"Proposed, not applied ({reason}): {shown}."]
+        scope = self._scope(str(item.payload.get("text", "")))
+        outcomes = [self._apply_one(a, scope, item.key) for a in response.actions]
+        data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
+                            "ok": r.error_code is None, "published": bool(r.data.get("published")),
+                            "result": r.answer}
+                           for a, r in zip(response.actions, outcomes, strict=True)]
+        return [r.answer for r in outcomes]
+
+    def _not_applicable(self, item: OutboxItem) -> str | None:
+        """Why a cloud answer's actions may not run, or None if they may."""
+        if item.payload.get("intent") != "set_actuator":
+            return "the request was not a command"
+        age = time.time() - item.created
+        if age > self._action_max_age:
+            return (f"the answer came {age:.0f} s after the request; cloud actions run only "
+                    f"within {self._action_max_age:g} s")
+        return None
+
+    def _scope(self, text: str) -> set[str]:
+        """The actuators the request itself named exactly, as a local command would act on."""
+        return self._skills.scope(self._triage.classify(text).slots)
+
+    def _apply_one(self, action: pb.Action, scope: set[str], key: str) -> SkillResult:
         value: float | str = action.value or action.command
         with contextlib.suppress(ValueError):
             value = float(action.value)
-        return self._skills.actuate(action.device_id, value, source="cloud")
+        found = self._skills.resolver.resolve_id(action.device_id, "actuator")
+        if found.resolved and found.ids[0] not in scope:
+            log.warning("actuation.refused", device=found.ids[0], source="cloud",
+                        reason="not_named")
+            return SkillResult(
+                f"Refused: the request did not name {found.ids[0]} exactly; nothing was sent.",
+                {"device": found.ids[0], "refused": True, "published": False},
+                error_code="policy_violation")
+        return self._skills.actuate(action.device_id, value, source="cloud", key=key)
 
     def _context(self, decision: Decision) -> list[dict[str, Any]]:
-        ids = list(decision.slots.devices)
-        if not ids:
-            ids = [d.id for d in self._registry.devices()
-                   if (decision.slots.area and d.area == decision.slots.area)
-                   or (decision.slots.kind and d.kind == decision.slots.kind)]
+        ids = [d.id for d in self._skills.resolver.related(decision.slots, _CONTEXT_DEVICES)]
         context = []
         for device_id in ids[:_CONTEXT_DEVICES]:
             device = self._registry.get(device_id)

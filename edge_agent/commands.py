@@ -6,17 +6,22 @@ import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import structlog
 
 from edge_agent.errors import EdgeAgentError
+from edge_agent.skills import SkillResult, Skills
+from edge_agent.triage.slots import SlotResolver
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.commands")
 
 # A handler returns its result, or a coroutine of it (a rollout downloads and installs).
 Handler = Callable[[dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
+# A keyed handler also gets the command's id: what it does must happen once per id.
+KeyedHandler = Callable[[dict[str, Any], str], dict[str, Any]]
 
 
 class CommandFailed(EdgeAgentError):
@@ -35,18 +40,25 @@ class Commands:
             "ping": lambda args: {"pong": True},
             "set_log_level": _set_log_level,
         }
+        self._keyed: dict[str, KeyedHandler] = {}
 
     def register(self, name: str, handler: Handler) -> None:
         """Add or replace the handler for a command name."""
         self._handlers[name] = handler
 
+    def register_keyed(self, name: str, handler: KeyedHandler) -> None:
+        """Add a handler that is told the command's id (to act at most once per id)."""
+        self._keyed[name] = handler
+
     async def run(self, command: pb.Command) -> tuple[bool, dict[str, object]]:
         """Run one command; returns (ok, result) for the acknowledgement."""
-        handler = self._handlers.get(command.name)
+        keyed = self._keyed.get(command.name)
+        handler = self._handlers.get(command.name) if keyed is None else \
+            (lambda args: keyed(args, command.id))
         if handler is None:
             log.warning("command.refused", command=command.name, id=command.id)
             return False, {"error": f"unknown command {command.name!r}",
-                           "known": sorted(self._handlers)}
+                           "known": sorted([*self._handlers, *self._keyed])}
         try:
             args = json.loads(command.args_json or "{}")
             result = handler(args if isinstance(args, dict) else {})
@@ -68,3 +80,25 @@ def _set_log_level(args: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown log level {level!r}")
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(number))
     return {"level": level.lower()}
+
+
+def actuate_command(skills: Skills, args: dict[str, Any], command_id: str) -> SkillResult:
+    """Run an operator's ``actuate`` command: ``{"device": id, "value": v}`` or ``{"text": ...}``.
+
+    Either form resolves exactly (an unknown or ambiguous device is refused with the same
+    question a person would get), then goes through the policy and the actuation journal
+    keyed by the command id, so a command delivered twice moves the actuator once.
+    """
+    key = f"cmd-{command_id}"
+    value = args.get("value")
+    if not isinstance(value, int | float | str) or isinstance(value, bool):
+        value = None
+    if isinstance(args.get("device"), str):
+        return skills.actuate(args["device"], value, source="operator", key=key)
+    text = args.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('actuate needs {"device": "<id>", "value": ...} or {"text": "..."}')
+    slots = SlotResolver(skills.registry).resolve(text[:500], "set_actuator")
+    if value is not None:
+        slots = replace(slots, value=value)
+    return skills.set_actuator(slots, key=key, source="operator")

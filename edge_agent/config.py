@@ -113,6 +113,10 @@ class TelemetrySection(_Section):
 
     rollup_interval_s: float = 60.0  # one summary per sensor per interval; 0 turns it off
     rollup_ttl_s: float = 3 * 86400  # roll-ups older than this are not worth sending
+    # Sensors that register themselves (kind and area in their telemetry): at most this many,
+    # and at most max_learned_per_area in one area; past either, they must be declared.
+    max_learned_sensors: int = Field(default=10_000, ge=0)
+    max_learned_per_area: int = Field(default=1_000, ge=0)
 
 
 class MetricsSection(_Section):
@@ -136,6 +140,17 @@ class OutboxSection(_Section):
     # dead_letters table) and a waiting requester gets an error reply.
     max_attempts: int = Field(default=30, ge=1)
     retry_max_s: float = Field(default=300.0, gt=0.0)
+
+
+class PolicySection(_Section):
+    """How far actuation may go beyond one named device, and for how long cloud actions hold."""
+
+    # Plural commands ("all pumps", "everything on line 3") switch every device they name
+    # only when this is true; otherwise they are refused and nothing is sent.
+    group_actions: bool = False
+    # Actions a cloud answer proposes run only for a set_actuator request answered within
+    # this many seconds; otherwise they come back as proposals, with no effect.
+    cloud_action_max_age_s: float = Field(default=60.0, ge=0)
 
 
 class SensorSpec(_Section):
@@ -181,6 +196,7 @@ class EdgeConfig(BaseSettings):
     telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
     metrics: MetricsSection = Field(default_factory=MetricsSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
+    policy: PolicySection = Field(default_factory=PolicySection)
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
 

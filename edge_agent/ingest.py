@@ -22,7 +22,9 @@ from edge_agent.rollups import Rollups
 log = structlog.get_logger("edge_agent.ingest")
 
 _SENSOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-# Self-registered sensors a gateway remembers; past this, new ones must be declared.
+# Self-registered sensors a gateway remembers by default ([telemetry] max_learned_sensors);
+# past this, new ones must be declared. Each area has its own cap too, so one flood of new
+# ids in one area cannot take the whole allowance.
 MAX_LEARNED_SENSORS = 1000
 LOG_EVERY_S = 60.0  # one rejection log line per sensor and reason in this time
 _MAX_QUIET = 4096  # (sensor, reason) pairs remembered for rate limiting
@@ -52,7 +54,8 @@ class Ingest:
     """Turns telemetry payloads into registry updates and history rows."""
 
     def __init__(self, registry: Registry, history: History, max_payload_bytes: int,
-                 rollups: Rollups | None = None, *,
+                 rollups: Rollups | None = None, *, max_learned: int = MAX_LEARNED_SENSORS,
+                 max_learned_per_area: int | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._registry = registry
         self._history = history
@@ -60,6 +63,10 @@ class Ingest:
         self._max_bytes = max_payload_bytes
         # Sensors registered by their own telemetry: only they may change their kind and area.
         self._learned: set[str] = set()
+        self._learned_in: dict[str, int] = {}  # area -> sensors registered there
+        self._max_learned = max_learned
+        self._max_per_area = max_learned if max_learned_per_area is None else max_learned_per_area
+        self.refused_registrations = 0
         self.accepted = 0
         self.rejected = 0
         self.rejected_by_code: dict[str, int] = {}
@@ -114,13 +121,24 @@ class Ingest:
                 self._learn(point)
         return points
 
+    def _admit(self, point: TelemetryPoint) -> None:
+        """Refuse a new self-registration past the gateway's cap or its area's cap."""
+        if len(self._learned) >= self._max_learned:
+            self.refused_registrations += 1
+            raise BadPayload("too_many_sensors", f"{self._max_learned} sensors registered "
+                             f"themselves already; declare {point.sensor_id} in the config")
+        if self._learned_in.get(point.area, 0) >= self._max_per_area:
+            self.refused_registrations += 1
+            raise BadPayload("too_many_sensors", f"{self._max_per_area} sensors registered "
+                             f"themselves in {point.area[:64]!r} already; declare "
+                             f"{point.sensor_id} in the config")
+
     def _learn(self, point: TelemetryPoint) -> Device:
         """Register (or update) a sensor from its telemetry; declared devices keep their labels."""
         if point.sensor_id not in self._learned:
-            if len(self._learned) >= MAX_LEARNED_SENSORS:
-                raise BadPayload("too_many_sensors", f"{MAX_LEARNED_SENSORS} sensors registered "
-                                 f"themselves already; declare {point.sensor_id} in the config")
+            self._admit(point)
             self._learned.add(point.sensor_id)
+            self._learned_in[point.area] = self._learned_in.get(point.area, 0) + 1
             log.info("sensor.registered", sensor=point.sensor_id, kind=point.kind,
                      area=point.area)
         return self._registry.learn(point.sensor_id, kind=point.kind, area=point.area,

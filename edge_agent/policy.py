@@ -2,7 +2,8 @@
 
 Only declared actuators can be driven; a switch takes on/off (open/close), a level takes a
 number inside its declared range; each actuator has a rate limit; and an actuator can be
-closed to commands that come from the cloud.
+closed to commands that come from the cloud (cloud models and operators alike). Which device a
+request means is decided before, in ``edge_agent.resolve``; the policy is the last gate.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Literal
 
 from edge_agent.errors import PolicyViolation
 
-Source = Literal["local", "cloud"]
+# Where a command comes from: a local request, a cloud model's proposal, or an operator's
+# broker command (which also arrives over the cloud link).
+Source = Literal["local", "cloud", "operator"]
 SWITCH_WORDS = {"on": "on", "off": "off", "open": "open", "close": "close", "closed": "close",
                 "start": "on", "stop": "off", "true": "on", "false": "off"}
 
@@ -47,7 +50,7 @@ class ActuationPolicy:
         rule = self._rules.get(device_id)
         if rule is None:
             raise PolicyViolation(f"{device_id} is not a declared actuator on this gateway")
-        if source == "cloud" and not rule.allow_cloud:
+        if source != "local" and not rule.allow_cloud:
             raise PolicyViolation(f"{device_id} does not accept commands from the cloud")
         if rule.max_changes_per_min <= 0:
             raise PolicyViolation(f"{device_id} is read-only by policy")

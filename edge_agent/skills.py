@@ -11,14 +11,21 @@ import structlog
 
 from edge_agent.errors import PolicyViolation
 from edge_agent.history import History
+from edge_agent.journal import Journal
+from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
-from edge_agent.registry import Device, Reading, Registry
-from edge_agent.triage.decision import Decision, Slots
+from edge_agent.registry import Device, DeviceRole, Reading, Registry
+from edge_agent.resolve import Resolution, Resolver
+from edge_agent.triage.decision import Decision, Intent, Slots
 
 log = structlog.get_logger("edge_agent.skills")
 
 DEFAULT_WINDOW_S = 3600.0
 STALE_AFTER_S = 15 * 60.0
+MAX_READINGS = 20  # readings (or alerts) in one answer; a wider question is told to narrow
+MAX_LISTED_DEVICES = 50  # past this, "list the devices" answers with a summary
+ROLE_OF_INTENT: dict[Intent, DeviceRole] = {"set_actuator": "actuator",
+                                            "query_history": "sensor"}
 # Publishes an actuator command: (device id, value) -> None.
 Actuate = Callable[[str, "float | str"], None]
 
@@ -33,50 +40,82 @@ class SkillResult:
 
 
 class Skills:
-    """Answers local intents and drives actuators."""
+    """Answers local intents and drives actuators: resolve, then policy, then journal, then send.
 
-    def __init__(
-        self, registry: Registry, history: History, policy: ActuationPolicy, actuate: Actuate
-    ) -> None:
+    Every actuation, whatever asked for it, goes through ``actuate`` (one device) or
+    ``set_actuator`` (what a request names): the device is resolved exactly, the policy is
+    the last gate, and the journal makes it happen at most once per request key.
+    """
+
+    def __init__(self, registry: Registry, history: History, policy: ActuationPolicy,
+                 actuate: Actuate, *, journal: Journal | None = None,
+                 group_actions: bool = False) -> None:
         self._registry = registry
         self._history = history
         self._policy = policy
         self._actuate = actuate
+        self._journal = journal
+        self._group_actions = group_actions
+        self.resolver = Resolver(registry)
 
-    def answer(self, decision: Decision) -> SkillResult:
-        """Run the skill for a local intent."""
+    @property
+    def registry(self) -> Registry:
+        """The registry these skills answer from."""
+        return self._registry
+
+    def answer(self, decision: Decision, key: str | None = None) -> SkillResult:
+        """Run the skill for a local intent; ``key`` identifies the request for the journal."""
+        intent = decision.intent
+        if intent == "set_actuator":
+            return self.set_actuator(decision.slots, key=key)
         handler = {
             "query_state": self.query_state,
             "query_history": self.query_history,
-            "set_actuator": self.set_actuator,
             "list_devices": self.list_devices,
             "list_alerts": self.list_alerts,
-        }.get(decision.intent)
+        }.get(intent)
         if handler is None:
-            raise ValueError(f"no local skill for intent {decision.intent!r}")
+            raise ValueError(f"no local skill for intent {intent!r}")
         return handler(decision.slots)
+
+    def resolve(self, decision: Decision) -> Resolution:
+        """What the request names, for the role its intent acts on."""
+        return self.resolver.resolve(decision.slots, ROLE_OF_INTENT.get(decision.intent))
+
+    def scope(self, slots: Slots) -> set[str]:
+        """The actuators a command names exactly: what a cloud answer to it may move.
+
+        One device, or a plural group when the policy allows groups; nothing when the
+        command is unknown or ambiguous (the gateway would have asked which one).
+        """
+        found = self.resolver.resolve(slots, "actuator")
+        if found.outcome == "one" or (found.outcome == "group" and self._group_actions):
+            return set(found.ids)
+        return set()
 
     def query_state(self, slots: Slots) -> SkillResult:
         """The latest value of the devices the request names."""
-        devices = self._find(slots)
-        if not devices:
-            return self._clarify(slots, "Which device or area do you mean?")
+        found = self.resolver.resolve(slots)
+        if found.outcome == "none":
+            return _clarify(found)
         lines, values = [], []
-        for device in devices:
+        for device in found.devices[:MAX_READINGS]:
             reading = self._registry.latest(device.id)
             lines.append(_describe_reading(device, reading))
             values.append(_reading_data(device, reading))
-        return SkillResult("; ".join(lines) + ".", {"readings": values})
+        more = len(found.devices) - MAX_READINGS
+        tail = f"; and {more} more (name a device or an area to narrow it)" if more > 0 else ""
+        return SkillResult("; ".join(lines) + tail + ".", {"readings": values})
 
     def query_history(self, slots: Slots) -> SkillResult:
         """Aggregates of numeric readings over the requested window (default one hour)."""
-        devices = [d for d in self._find(slots) if d.role == "sensor"]
-        if not devices:
-            return self._clarify(slots, "Which sensor's history do you mean?")
+        found = self.resolver.resolve(slots, "sensor")
+        if found.outcome == "none":
+            return _clarify(found)
         window = slots.window_s or DEFAULT_WINDOW_S
         now = time.time()
         lines, stats = [], []
-        for device in devices:
+        for device in found.devices[:MAX_READINGS]:
             agg = self._history.aggregate(device.id, now - window, now)
             stats.append({"device": device.id, "count": agg.count, "min": agg.min,
                           "max": agg.max, "mean": agg.mean, "first": agg.first,
@@ -85,50 +124,119 @@ class Skills:
                                              agg.first, agg.last, window, slots.aggregate))
         return SkillResult("; ".join(lines) + ".", {"history": stats})
 
-    def set_actuator(self, slots: Slots) -> SkillResult:
-        """Drive one actuator, if the policy allows it."""
-        actuators = [d for d in self._find(slots) if d.role == "actuator"]
-        if len(actuators) != 1:
-            names = ", ".join(d.id for d in actuators) or "none matched"
-            return self._clarify(slots, f"Which actuator should I change ({names})?",
-                                 role="actuator")
-        return self.actuate(actuators[0].id, slots.value, source="local")
+    def set_actuator(self, slots: Slots, key: str | None = None,
+                     source: Source = "local") -> SkillResult:
+        """Drive the actuator the request names exactly; a group only if the policy allows."""
+        found = self.resolver.resolve(slots, "actuator")
+        if not found.resolved:
+            return _clarify(found)
+        key = key or new_key()
+        if found.outcome == "one":
+            return self.actuate(found.devices[0].id, slots.value, source=source, key=key)
+        if not self._group_actions:
+            return SkillResult(
+                f"Refused: this names {len(found.devices)} actuators ({', '.join(found.ids)}) "
+                "and group actions are off on this gateway ([policy] group_actions). "
+                "Nothing was sent; send one command per device.",
+                {"devices": found.ids, "refused": True, "published": False},
+                error_code="policy_violation")
+        results = [self.actuate(d.id, slots.value, source=source, key=key)
+                   for d in found.devices]
+        done = [r.data["device"] for r in results if r.data.get("published")]
+        answer = " ".join(r.answer for r in results)
+        return SkillResult(answer, {"devices": done, "actions": [r.data for r in results],
+                                    "published": bool(done)},
+                           error_code=None if done else results[0].error_code)
 
-    def actuate(self, device_id: str, value: float | str | None, *, source: Source) -> SkillResult:
-        """Check a command against the policy, then publish it; refusals say why."""
-        try:
-            sent = self._policy.check(device_id, value, source)
-        except PolicyViolation as exc:
-            log.warning("actuation.refused", device=device_id, value=value, source=source,
-                        reason=str(exc))
-            return SkillResult(f"Refused: {exc}.", {"device": device_id, "refused": True},
+    def actuate(self, device_id: str, value: float | str | None, *, source: Source,
+                key: str | None = None) -> SkillResult:
+        """Resolve one device by id, check the policy, journal, then publish; say what happened.
+
+        With a ``key`` already journalled for this device and value, nothing is sent again.
+        """
+        found = self.resolver.resolve_id(device_id, "actuator")
+        if not found.resolved:
+            log.warning("actuation.refused", device=device_id[:80], value=value, source=source,
+                        reason="unresolved")
+            return SkillResult(f"Refused: {found.question}",
+                               {"device": device_id, "refused": True, "published": False},
                                error_code="policy_violation")
-        self._actuate(device_id, sent)
-        device = self._registry.get(device_id)
-        unit = device.unit if device else ""
-        self._registry.record(Reading(device_id, sent, unit, time.time()))
-        log.info("actuation.sent", device=device_id, value=sent, source=source)
-        shown = f"{sent:g} {unit}".strip() if isinstance(sent, float) else sent
-        return SkillResult(f"Done: {device_id} set to {shown}.",
-                           {"device": device_id, "value": sent, "unit": unit, "source": source})
+        device = found.devices[0]
+        key = key or new_key()
+        action = _action(value)
+        if self._journal is not None and self._journal.seen(key, device.id, action):
+            log.info("actuation.skipped", device=device.id, key=key, reason="already_done")
+            return SkillResult(f"Already done: {device.id} was set to {value} for this request;"
+                               " not sent again.", {"device": device.id, "value": value,
+                                                    "published": False, "already_done": True})
+        try:
+            sent = self._policy.check(device.id, value, source)
+        except PolicyViolation as exc:
+            log.warning("actuation.refused", device=device.id, value=value, source=source,
+                        reason=str(exc))
+            return SkillResult(f"Refused: {exc}.", {"device": device.id, "value": value,
+                                                    "refused": True, "published": False},
+                               error_code="policy_violation")
+        return self._send(device, sent, source, key, action)
+
+    def _send(self, device: Device, sent: float | str, source: Source, key: str,
+              action: str) -> SkillResult:
+        if self._journal is not None and not self._journal.record(
+                key, device.id, action, sent, source):
+            return SkillResult(f"Already done: {device.id} was set for this request.",
+                               {"device": device.id, "published": False, "already_done": True})
+        self._actuate(device.id, sent)
+        self._registry.record(Reading(device.id, sent, device.unit, time.time()))
+        log.info("actuation.sent", device=device.id, value=sent, source=source, key=key)
+        shown = f"{sent:g} {device.unit}".strip() if isinstance(sent, float) else sent
+        return SkillResult(f"Done: {device.id} set to {shown}.",
+                           {"device": device.id, "value": sent, "unit": device.unit,
+                            "source": source, "published": True})
 
     def list_devices(self, slots: Slots) -> SkillResult:
-        """The devices on this gateway, filtered by kind and area when the request says so."""
-        devices = [d for d in self._registry.devices() if _matches(d, slots.kind, slots.area)]
-        if not devices:
-            devices = self._registry.devices()
+        """The devices on this gateway, filtered by kind and area when the request says so;
+        past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it."""
+        if slots.mentions:
+            return _clarify(self.resolver.resolve(slots))
+        if slots.devices:
+            devices = [d for d in (self._registry.get(i) for i in slots.devices) if d]
+        else:
+            total = self._registry.count(kind=slots.kind, area=slots.area)
+            if not total and (slots.kind or slots.area):
+                return _clarify(self.resolver.resolve(slots))
+            if total > MAX_LISTED_DEVICES:
+                return self._summary(slots, total)
+            devices = self._registry.find(kind=slots.kind, area=slots.area)
+        devices.sort(key=lambda d: (d.role != "sensor", d.id))
         text = ", ".join(f"{d.id} ({d.role}{', ' + d.kind if d.kind else ''}"
                          f"{', ' + d.area if d.area else ''})" for d in devices)
         return SkillResult(f"{len(devices)} devices: {text}." if devices else "No devices yet.",
                            {"devices": [_device_data(d) for d in devices]})
 
+    def _summary(self, slots: Slots, total: int) -> SkillResult:
+        """Too many to list: how many of each kind, in how many areas, and how to narrow."""
+        kinds = {slots.kind: total} if slots.kind else {
+            k: n for k in sorted(self._registry.kind_counts())
+            if (n := self._registry.count(kind=k, area=slots.area))}
+        where = f" in {slots.area}" if slots.area else ""
+        parts = ", ".join(f"{n} {k or 'unlabelled'}" for k, n in kinds.items())
+        areas = [] if slots.area else self._registry.areas(limit=6)
+        in_areas = f"; areas include {', '.join(areas[:5])}" if areas else ""
+        return SkillResult(
+            f"{total} devices{where}: {parts}{in_areas}. That is too many to list here; "
+            "narrow it by kind and area, e.g. 'list the pumps on line 3'.",
+            {"total": total, "by_kind": kinds, "summary": True})
+
     def list_alerts(self, slots: Slots) -> SkillResult:
-        """Readings outside their declared limits, and sensors that went quiet."""
+        """Readings outside their declared limits, and sensors that went quiet (bounded)."""
         alerts = self.alerts()
         if not alerts:
             return SkillResult("No active alerts.", {"alerts": []})
+        shown = alerts[:MAX_READINGS]
+        more = f"; and {len(alerts) - len(shown)} more" if len(alerts) > len(shown) else ""
         return SkillResult(f"{len(alerts)} active alerts: " + "; ".join(
-            a["message"] for a in alerts) + ".", {"alerts": alerts})
+            a["message"] for a in shown) + more + ".",
+            {"alerts": shown, "total": len(alerts)})
 
     def alerts(self, now: float | None = None) -> list[dict[str, Any]]:
         """Active alerts, computed from the latest readings."""
@@ -143,24 +251,17 @@ class Skills:
                 found.append({"device": device.id, "message": message})
         return found
 
-    def _find(self, slots: Slots) -> list[Device]:
-        found = [d for d in (self._registry.get(i) for i in slots.devices) if d is not None]
-        if found:
-            return found
-        if slots.kind or slots.area:
-            return [d for d in self._registry.devices() if _matches(d, slots.kind, slots.area)]
-        return []
 
-    def _clarify(self, slots: Slots, question: str, role: str | None = None) -> SkillResult:
-        known = [d.id for d in self._registry.devices() if role is None or d.role == role]
-        unknown = f" I don't know {', '.join(repr(m) for m in slots.mentions)}." \
-            if slots.mentions else ""
-        return SkillResult(f"{question}{unknown} Known: {', '.join(known) or 'none yet'}.",
-                           {"clarify": True, "candidates": known}, error_code="unresolved")
+def _clarify(found: Resolution) -> SkillResult:
+    """A clarifying question: nothing is done, the reply lists what matched or exists."""
+    return SkillResult(found.question, {"clarify": True, "candidates": found.ids,
+                                        "published": False}, error_code="unresolved")
 
 
-def _matches(device: Device, kind: str | None, area: str | None) -> bool:
-    return (not kind or device.kind == kind) and (not area or device.area == area)
+def _action(value: float | str | None) -> str:
+    """The journal's name for a requested value: the same request always gives the same."""
+    return "none" if value is None else f"{value:g}" if isinstance(value, float) else \
+        str(value).strip().lower()
 
 
 def _fmt(value: float | str | bool, unit: str) -> str:

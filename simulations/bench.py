@@ -33,12 +33,13 @@ def quiet_logs() -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
-def run(name: str) -> dict[str, Any]:
-    """Run one benchmark and return its figures."""
+def run(name: str, points: list[int] | None = None) -> dict[str, Any]:
+    """Run one benchmark and return its figures (``points``: triage by registry size)."""
     quiet_logs()
-    module = importlib.import_module(f"simulations.bench_{name}")
+    module = importlib.import_module(
+        "simulations.bench_points" if points and name == "triage" else f"simulations.bench_{name}")
     started = time.time()
-    figures: dict[str, Any] = module.run()
+    figures: dict[str, Any] = module.run(points) if points else module.run()
     return {"bench": name, "machine": _machine(), "seconds": round(time.time() - started, 1),
             **figures}
 
@@ -70,11 +71,23 @@ def markdown(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give sizes like 10,100,1000") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m simulations.bench", description=__doc__)
     parser.add_argument("name", choices=[*BENCHES, "all"])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--points", type=_sizes, default=None, metavar="N,N,...",
+                        help="triage only: registry sizes to measure, e.g. 10,100,1000,10000")
     args = parser.parse_args(argv)
     if args.name == "all":
         results = []
@@ -87,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "docs" / "benchmarks.md").write_text(markdown(results))
         sys.stdout.write(json.dumps(results, indent=None if args.json else 2) + "\n")
         return 0
-    result = run(args.name)
+    result = run(args.name, args.points)
     sys.stdout.write(json.dumps(result, indent=None if args.json else 2) + "\n")
     return 0
 

@@ -24,8 +24,9 @@ INTENTS: tuple[Intent, ...] = (*LOCAL_INTENTS, "escalate")
 class Slots:
     """The parts of a request resolved against the gateway's registry.
 
-    ``devices`` holds ids of registry devices the request refers to (by id, name, or kind and
-    area). ``mentions`` holds what the text named but the registry could not resolve, so a
+    ``devices`` holds ids of registry devices the request names (by id, name, code or typo);
+    ``kind`` and ``area`` narrow the match (``edge_agent.resolve`` applies them).
+    ``mentions`` holds what the text named but the registry could not resolve, so a
     skill can ask a clarifying question instead of guessing.
     """
 
@@ -37,6 +38,7 @@ class Slots:
     window_s: float | None = None  # "last 2 hours" -> 7200.0
     aggregate: str | None = None  # "mean" | "min" | "max" | "sum" | "trend" | "count"
     mentions: tuple[str, ...] = field(default=())
+    plural: bool = False  # "all pumps", "everything on line 3": a group, not one device
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without the unset fields."""
@@ -44,7 +46,7 @@ class Slots:
         out: dict[str, Any] = {}
         for name in self.__slots__:
             value = getattr(self, name)
-            if value is not None and value != ():
+            if value is not None and value != () and value is not False:
                 out[name] = list(value) if isinstance(value, tuple) else value
         return out
 

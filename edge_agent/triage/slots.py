@@ -4,15 +4,23 @@ against the gateway's live registry.
 Device names match by a compact key (lower case, letters and digits only, leading zeros
 dropped), so "pump 2", "Pump-2", "PUMP_02" and the id ``pump-2`` meet; a short code ("p2")
 matches when only one device has it; a typo in the word part ("pmup 2") matches by edit
-distance. The indices built from the registry are cached by ``Registry.version``. What looks
+distance. The indexes are built once from the registry and then follow each change (a
+registration costs a few insertions, a request a few lookups). What looks
 like a device or area but resolves to nothing goes to ``Slots.mentions``.
+
+``Slots.devices`` holds only the devices the text names itself (by id, name, code or typo);
+which devices a kind and an area select is for ``edge_agent.resolve`` to decide, exactly.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import time
+from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import TypeVar
 
 from edge_agent.registry import Device, Registry
 from edge_agent.triage import lexicon
@@ -29,59 +37,142 @@ _NOT_NAMES = frozenset((
     "hour", "minutes", "minute", "days", "day", "weeks", "hrs", "mins", "seconds", "h",
     "degrees", "percent", "times", *lexicon.UNITS))
 MAX_SPAN = 4
+# Words that name kinds of actuators, so that "turn on the heater" on a gateway without one
+# is a kind that matches nothing (a clarifying question), not a request that names nothing.
+ACTUATOR_KINDS = {
+    "pump": "pump", "fan": "fan", "valve": "valve", "heater": "heater", "boiler": "boiler",
+    "chiller": "chiller", "compressor": "compressor", "damper": "damper", "motor": "motor",
+    "blower": "blower", "conveyor": "conveyor", "mixer": "mixer", "sprinkler": "sprinkler",
+    "lamp": "light", "light": "light", "relay": "relay", "door": "door", "gate": "gate",
+    "vent": "vent", "ahu": "ahu", "humidifier": "humidifier", "dehumidifier": "dehumidifier",
+    "shutter": "shutter", "siren": "siren",
+    "agitator": "agitator", "burner": "burner", "extractor": "extractor", "feeder": "feeder",
+}
+_PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
+
+
+T = TypeVar("T")
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+_SPLIT = re.compile(r"([a-z]+)(\d+)")
+_CODE = re.compile(r"([a-z]+)[^a-z0-9]*(\d+)")
 
 
 def compact(text: str) -> str:
     """The matching key of a name: letters and digits only, lower case, no leading zeros."""
-    return _ZEROS.sub("", re.sub(r"[^a-z0-9]", "", text.lower()))
+    return _ZEROS.sub("", _NON_ALNUM.sub("", text.lower()))
 
 
-@dataclass(frozen=True, slots=True)
 class _Index:
-    """Registry-derived lookup tables, rebuilt only when the registry changes."""
+    """Registry-derived lookup tables, updated device by device as the registry changes.
 
-    version: int
-    by_key: dict[str, tuple[str, ...]]
-    areas: dict[str, str]
-    kinds: dict[str, str]  # canonical kind -> the registry's own kind string
-    split_names: tuple[tuple[str, str, str], ...]  # (letters, digits, device id)
-    names: frozenset[str]  # delexicalisation keys of device names, ids and areas
+    Every table maps a key to what has it, so one request costs a few dictionary lookups
+    whatever the registry's size; a registration costs a few insertions.
+    """
 
-    @classmethod
-    def build(cls, registry: Registry) -> _Index:
-        """Index every device by id, name and code, every area by key, every kind."""
-        version = registry.version
-        devices = registry.devices()
-        keys: dict[str, set[str]] = {}
-        for device in devices:
-            for key in _device_keys(device):
-                keys.setdefault(key, set()).add(device.id)
-        codes: dict[str, set[str]] = {}
-        for device in devices:
-            codes.setdefault(_code(device.id), set()).add(device.id)
-        for code, ids in codes.items():
-            if code and len(ids) == 1 and code not in keys:
-                keys[code] = ids
-        areas = {compact(d.area): d.area for d in devices if d.area}
-        kinds = {lexicon.KIND_OF_WORD.get(d.kind.lower(), d.kind.lower()): d.kind
-                 for d in devices if d.kind}
-        split = tuple((m.group(1), m.group(2), d.id) for d in devices
-                      for m in [re.fullmatch(r"([a-z]+)(\d+)", compact(d.name or d.id))] if m)
-        names = frozenset(name_key(n) for d in devices for n in (d.id, d.name, d.area) if n)
-        return cls(version, {k: tuple(sorted(v)) for k, v in keys.items()}, areas, kinds, split,
-                   names)
+    def __init__(self, registry: Registry) -> None:
+        # Ids are looked up in the registry's own id-key index (the same compact key);
+        # multimaps hold tuples: most keys have one device, and a tuple costs a fraction
+        # of a set at 10,000 points.
+        self._registry = registry
+        self.keys: dict[str, tuple[str, ...]] = {}  # compact name -> device ids
+        self.codes: dict[str, tuple[str, ...]] = {}  # short code ("p2") -> device ids
+        self.split_names: dict[str, tuple[tuple[str, str], ...]] = {}  # digits -> (letters, id)
+        self.areas: dict[str, str] = {}  # compact area -> the registry's area
+        self.kinds: dict[str, str] = {}  # canonical kind -> the registry's own kind string
+        self.actuator_kinds: dict[str, str] = {}  # lower-case actuator kind -> canonical
+        self.names: set[str] = set()  # delexicalisation keys of names, ids and areas
+        self._counts: dict[str, Counter[str]] = {
+            t: Counter() for t in ("names", "areas", "kinds", "actuator_kinds")}
+
+    def lookup(self, key: str) -> tuple[str, ...]:
+        """Devices with this compact id or name, else the one device with this short code."""
+        ids = (*self._registry.ids_by_key(key), *self.keys.get(key, ()))
+        if ids:
+            return tuple(sorted(set(ids)))
+        by_code = self.codes.get(key, ())
+        return by_code if len(by_code) == 1 else ()
+
+    def add(self, device: Device) -> None:
+        """Index one device."""
+        id_key, name_key = _device_keys(device)
+        if name_key:  # the id's key is in the registry's own index
+            _put(self.keys, name_key, device.id)
+        code = _code(device.id)
+        if code:
+            _put(self.codes, code, device.id)
+        split = _SPLIT.fullmatch(compact(device.name) if device.name else id_key)
+        if split:
+            _put(self.split_names, split.group(2), (sys.intern(split.group(1)), device.id))
+        for table, key, value in self._shared(device):
+            counts = self._counts[table]
+            if counts[key] == 0:
+                if table == "names":
+                    self.names.add(key)
+                else:
+                    self._table(table)[key] = value
+            counts[key] += 1
+
+    def remove(self, device: Device) -> None:
+        """Forget one device (before it is indexed again with what changed)."""
+        id_key, name_key = _device_keys(device)
+        if name_key:
+            _take(self.keys, name_key, device.id)
+        _take(self.codes, _code(device.id), device.id)
+        split = _SPLIT.fullmatch(compact(device.name) if device.name else id_key)
+        if split:
+            _take(self.split_names, split.group(2), (split.group(1), device.id))
+        for table, key, _ in self._shared(device):
+            counts = self._counts[table]
+            counts[key] -= 1
+            if counts[key] <= 0:
+                del counts[key]
+                if table == "names":
+                    self.names.discard(key)
+                else:
+                    self._table(table).pop(key, None)
+
+    def _table(self, table: str) -> dict[str, str]:
+        return {"areas": self.areas, "kinds": self.kinds,
+                "actuator_kinds": self.actuator_kinds}[table]
+
+    def _shared(self, device: Device) -> list[tuple[str, str, str]]:
+        """Entries several devices can share: (table, key, value); each keeps its count."""
+        out = [("names", name_key(n), "") for n in (device.id, device.name, device.area) if n]
+        if device.area:
+            out.append(("areas", compact(device.area), device.area))
+        kind = device.kind.lower()
+        if kind:
+            canonical = lexicon.KIND_OF_WORD.get(kind, kind)
+            out.append(("kinds", canonical, device.kind))
+            if device.role == "actuator":
+                out.append(("actuator_kinds", kind, canonical))
+        return out
 
 
-def _device_keys(device: Device) -> set[str]:
-    keys = {compact(device.id)}
-    if device.name:
-        keys.add(compact(device.name))
-    return {k for k in keys if k and not k.isdigit()}
+def _put(table: dict[str, tuple[T, ...]], key: str, value: T) -> None:
+    have = table.get(key, ())
+    if value not in have:
+        table[key] = (*have, value)
+
+
+def _take(table: dict[str, tuple[T, ...]], key: str, value: T) -> None:
+    left = tuple(v for v in table.get(key, ()) if v != value)
+    if left:
+        table[key] = left
+    else:
+        table.pop(key, None)
+
+
+def _device_keys(device: Device) -> tuple[str, str]:
+    """The compact keys of the id and of the name ("" when there is no name to index)."""
+    id_key = compact(device.id)
+    name = compact(device.name) if device.name else ""
+    return id_key, name if name and not name.isdigit() and name != id_key else ""
 
 
 def _code(device_id: str) -> str:
     """"pump-2" -> "p2": first letter and the digits, for users who type short codes."""
-    match = re.fullmatch(r"([a-z]+)[^a-z0-9]*(\d+)", device_id.lower())
+    match = _CODE.fullmatch(device_id.lower())
     return f"{match.group(1)[0]}{int(match.group(2))}" if match else ""
 
 
@@ -108,11 +199,18 @@ class _Scan:
     words: list[str]
     spans: list[tuple[int, int]]
     used: list[bool]
+    text: str = ""
 
     @classmethod
     def of(cls, text: str) -> _Scan:
         found = list(_TOKEN.finditer(text))
-        return cls([m.group() for m in found], [m.span() for m in found], [False] * len(found))
+        return cls([m.group() for m in found], [m.span() for m in found], [False] * len(found),
+                   text)
+
+    def joined(self, i: int) -> bool:
+        """Whether token i and the next are written as one id ("f-2599", "t_7")."""
+        end, start = self.spans[i][1], self.spans[i + 1][0]
+        return start == end + 1 and self.text[end] in "-_"
 
     def free_text(self, text: str) -> str:
         """The text with used tokens blanked out, positions kept."""
@@ -124,21 +222,25 @@ class _Scan:
 
 
 class SlotResolver:
-    """Resolves slots against one registry; cheap to call, rebuilds indices on change."""
+    """Resolves slots against one registry; indexes it once, then follows each change."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._index: _Index | None = None
+        self._index = _Index(registry)
+        for device in registry.watch(self._changed):
+            self._index.add(device)
+
+    def _changed(self, old: Device | None, new: Device) -> None:
+        if old is not None:
+            self._index.remove(old)
+        self._index.add(new)
 
     def _current(self) -> _Index:
-        index = self._index
-        if index is None or index.version != self._registry.version:
-            index = self._index = _Index.build(self._registry)
-        return index
+        return self._index
 
-    def names(self) -> frozenset[str]:
+    def names(self) -> AbstractSet[str]:
         """Name keys of the registry's devices and areas, for delexicalising requests."""
-        return self._current().names
+        return self._index.names
 
     def resolve(self, text: str, intent: Intent, now: float | None = None) -> Slots:
         """The slots of one request; ``intent`` decides whether on/off words are a value."""
@@ -146,26 +248,26 @@ class SlotResolver:
         norm = lexicon.NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]),
                                        text.lower())
         scan = _Scan.of(norm)
-        devices, area = _match_names(scan, index)
+        devices, areas = _match_names(scan, index)
+        area = areas[0] if areas else None
         devices += _match_fuzzy(scan, index, devices)
         window_s, norm_free = _window(scan.free_text(norm), now)
         _blank_window(scan, norm_free)
-        mentions = _mentions(scan)
-        kind = _kind(norm, index)
+        # A second area is not dropped: it goes with the mentions, for a question.
+        mentions = [*areas[1:], *_mentions(scan)]
+        kind, plural_kind = _kind(scan.free_text(norm), index, intent)
         value, unit = _value(scan.free_text(norm_free), intent)
-        if not devices and not mentions and (kind or area):
-            devices = [d.id for d in self._registry.devices()
-                       if (not kind or d.kind == kind) and (not area or d.area == area)]
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
+        plural = plural_kind or _PLURAL.search(norm) is not None
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, aggregate=aggregate,
-                     mentions=tuple(mentions))
+                     mentions=tuple(mentions), plural=plural)
 
 
-def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], str | None]:
-    """Longest spans first: device ids and names, then areas."""
+def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:
+    """Longest spans first: device ids and names, then areas (in the order found)."""
     devices: list[str] = []
-    area: str | None = None
+    areas: list[str] = []
     n = len(scan.words)
     for size in range(min(MAX_SPAN, n), 0, -1):
         for start in range(n - size + 1):
@@ -174,15 +276,16 @@ def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], str | None]:
             key = compact("".join(scan.words[start : start + size]))
             if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
                 continue
-            ids = index.by_key.get(key)
+            ids = index.lookup(key)
             if ids:
                 devices.extend(ids)
-            elif key in index.areas and area is None:
-                area = index.areas[key]
+            elif key in index.areas:
+                if index.areas[key] not in areas:
+                    areas.append(index.areas[key])
             else:
                 continue
             scan.used[start : start + size] = [True] * size
-    return devices, area
+    return devices, areas
 
 
 def _match_fuzzy(scan: _Scan, index: _Index, found: list[str]) -> list[str]:
@@ -193,9 +296,8 @@ def _match_fuzzy(scan: _Scan, index: _Index, found: list[str]) -> list[str]:
         if scan.used[i] or scan.used[i + 1] or not word.isalpha() or not digits.isdigit():
             continue
         limit = 1 if len(word) < 6 else 2
-        hits = {dev for letters, num, dev in index.split_names
-                if num == str(int(digits)) and dev not in found
-                and _distance(word, letters, limit) <= limit}
+        hits = {dev for letters, dev in index.split_names.get(str(int(digits)), ())
+                if dev not in found and _distance(word, letters, limit) <= limit}
         if len(hits) == 1:
             out.extend(hits)
             scan.used[i] = scan.used[i + 1] = True
@@ -207,15 +309,16 @@ def _mentions(scan: _Scan) -> list[str]:
     out: list[str] = []
     words = scan.words
     for i, word in enumerate(words):
-        if scan.used[i] or word in _NOT_NAMES:
+        pair = (i + 1 < len(words) and word.isalpha() and not scan.used[i + 1]
+                and re.fullmatch(r"\d+[a-z]?", words[i + 1]) is not None)
+        id_shaped = pair and scan.joined(i)  # "f-2599": an id even if "f" is a unit
+        if scan.used[i] or (word in _NOT_NAMES and not id_shaped):
             continue
         if re.fullmatch(r"[a-z]{1,4}\d+[a-z]?", word):
             out.append(word)
             scan.used[i] = True
-        elif (word.isalpha() and i + 1 < len(words) and not scan.used[i + 1]
-              and re.fullmatch(r"\d+[a-z]?", words[i + 1])
-              and (i + 2 >= len(words) or words[i + 2] not in lexicon.UNITS)):
-            out.append(f"{word} {words[i + 1]}")
+        elif pair and (id_shaped or i + 2 >= len(words) or words[i + 2] not in lexicon.UNITS):
+            out.append(scan.text[scan.spans[i][0]:scan.spans[i + 1][1]])
             scan.used[i] = scan.used[i + 1] = True
     return out
 
@@ -244,17 +347,30 @@ def _window(text: str, now: float | None) -> tuple[float | None, str]:
     return seconds, text[:start] + " " * (end - start) + text[end:]
 
 
-def _kind(text: str, index: _Index) -> str | None:
+def _kind(text: str, index: _Index, intent: Intent) -> tuple[str | None, bool]:
+    """The kind the text names, and whether it names it in the plural ("pumps").
+
+    A command names actuator kinds only ("set the heater to 21 degrees" names a heater, not a
+    temperature); a question may name either.
+    """
+    words = _TOKEN.findall(text)
+    for word in words:
+        singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
+        for form in dict.fromkeys((word, singular)):
+            kind = index.actuator_kinds.get(form) or ACTUATOR_KINDS.get(form)
+            if kind is not None:
+                return index.kinds.get(kind, kind), form != word
+    if intent == "set_actuator":
+        return None, False
     match = lexicon.KIND_PATTERN.search(text)
     if match:
         canonical = lexicon.KIND_OF_WORD[match.group(1)]
-        return index.kinds.get(canonical, canonical)
-    words = set(_TOKEN.findall(text))
-    for registry_kind in index.kinds.values():
-        low = registry_kind.lower()
-        if low in words or low + "s" in words:
-            return registry_kind
-    return None
+        return index.kinds.get(canonical, canonical), False
+    for word in words:
+        singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
+        if singular in index.kinds:
+            return index.kinds[singular], singular != word
+    return None, False
 
 
 def _value(text: str, intent: Intent) -> tuple[float | str | None, str | None]:

@@ -61,6 +61,21 @@ def test_query_state_without_a_device_asks_which(gw: Gateway) -> None:
     assert data["clarify"] is True
 
 
+@pytest.mark.parametrize("slots", [
+    pytest.param({"kind": "pump", "mentions": ("pump 9",), "value": "on"}, id="pump-9"),
+    pytest.param({"kind": "fan", "area": "zone 9", "value": 20.0}, id="fan-zone-9"),
+    pytest.param({"kind": "heater", "value": "on"}, id="no-heaters"),
+    pytest.param({"devices": ("pump-2",), "area": "zone 3", "value": "on"}, id="wrong-area"),
+])
+def test_set_actuator_naming_what_is_not_here_sends_nothing(
+        gw: Gateway, slots: dict[str, object]) -> None:
+    """Slots as the extractor makes them, with a kind: no fallback to every device of it."""
+    answer, data, error = gw.ask("set_actuator", **slots)
+    assert error == "unresolved" and data["clarify"] is True and data["published"] is False
+    assert gw.sent == []
+    assert "There is no" in answer or "not in" in answer
+
+
 def test_query_history_aggregates_the_window(gw: Gateway) -> None:
     """History questions aggregate the readings inside the window."""
     now = time.time()

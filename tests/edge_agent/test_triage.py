@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.registry import Device, Registry
+from edge_agent.resolve import Resolver
 from edge_agent.triage import INTENTS, LOCAL_INTENTS, Classifier, Decision, Triage
 from edge_agent.triage.cli import triage_lines
 from edge_agent.triage.delex import delex
@@ -82,6 +83,7 @@ def test_reasoning_and_out_of_scope_escalate(triage: Triage, text: str) -> None:
 
 @pytest.mark.parametrize(("text", "intent"), [
     ("what's the temperature in zone 3?", "query_state"),
+    # No zone 9 here: routed local so the gateway itself asks which zone (test_resolve.py).
     ("temperature in zone 9?", "query_state"),
     ("what is the temperature in zone 3", "query_state"),
     ("is pump 2 running?", "query_state"),
@@ -198,9 +200,11 @@ def test_calendar_window_since_yesterday_spans_one_to_two_days() -> None:
 
 
 def test_area_and_kind_select_sensors() -> None:
-    """"temperature in zone three" resolves area, kind, and the one matching sensor."""
-    slots = SlotResolver(_registry()).resolve("temperature in zone three", "query_state")
-    assert (slots.area, slots.kind, slots.devices) == ("zone 3", "temperature", ("t-104",))
+    """"temperature in zone three" resolves area and kind; they select the one sensor."""
+    registry = _registry()
+    slots = SlotResolver(registry).resolve("temperature in zone three", "query_state")
+    assert (slots.area, slots.kind, slots.devices) == ("zone 3", "temperature", ())
+    assert Resolver(registry).resolve(slots).ids == ["t-104"]
 
 
 def test_unknown_names_become_mentions_for_a_clarifying_question() -> None:

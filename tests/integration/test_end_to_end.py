@@ -205,13 +205,15 @@ def test_cloud_action_outside_policy_is_refused_with_reason(
     """A cloud action the gateway's policy forbids is refused; the reply says why."""
     fake_cloud.tool_calls = [action]
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
+    with setup.edge_config.open("a") as fh:  # every request goes to the cloud model
+        fh.write("\n[triage]\nthreshold = 1.01\n")
     _, edge = _running(setup, processes)
     reply_topic = f"{setup.prefix}/app/replies"
     probe = MqttProbe([reply_topic])
     probe.publish(setup.telemetry_topic("t-104"), json.dumps({"value": 29.0, "unit": "Cel"}))
     actuated = MqttProbe([f"{setup.prefix}/{setup.site}/actuators/+/set"])
-    _ask(probe, setup, "zone 3 feels stuffy: why would t-104 read 29 degrees, and should fan 3 "
-                       "run faster to fix it?", reply_topic)
+    # Cloud actions run only for commands, on what the command named (zone 3: fan-3).
+    _ask(probe, setup, "set zone 3 to 50 %", reply_topic)
     reply = probe.json()
     assert reply["route"] == "escalated", reply
     [outcome] = reply["data"]["actions"]

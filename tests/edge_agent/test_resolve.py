@@ -1,0 +1,276 @@
+"""Exact device resolution: every name constrains the match; unknown or ambiguous -> a question.
+
+Tables of paraphrases for each outcome (unknown, ambiguous, plural, exact, typos), run through
+the real slot extractor and resolver on real Registry objects, and then through the skills with
+a real SQLite history and actuation journal: only exact requests ever publish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge_agent.history import History
+from edge_agent.journal import Journal
+from edge_agent.policy import ActuationPolicy, Rule
+from edge_agent.registry import Device, Registry
+from edge_agent.resolve import Resolution, Resolver
+from edge_agent.skills import Skills
+from edge_agent.triage.decision import Decision, Intent
+from edge_agent.triage.slots import SlotResolver
+
+ACTUATORS = (
+    Device("pump-2", "actuator", "pump", "line 2"),
+    Device("valve-4", "actuator", "valve", "tank 1"),
+    Device("fan-3", "actuator", "fan", "zone 3", "%", control="level", min_value=0,
+           max_value=100),
+    Device("pump-5", "actuator", "pump", "line 3"),
+    Device("pump-6", "actuator", "pump", "line 3"),
+    Device("fan-7", "actuator", "fan", "line 3", "%", control="level", min_value=0,
+           max_value=100),
+)
+SENSORS = (
+    Device("t-104", "sensor", "temperature", "zone 3", "Cel"),
+    Device("h-104", "sensor", "humidity", "zone 3", "%RH"),
+    Device("t-201", "sensor", "temperature", "zone 5", "Cel"),
+    Device("lvl-1", "sensor", "level", "tank 1", "%"),
+    Device("p-7", "sensor", "pressure", "line 2", "bar"),
+)
+
+
+def _registry(*extra: Device) -> Registry:
+    registry = Registry()
+    for device in (*SENSORS, *ACTUATORS, *extra):
+        registry.add(device)
+    return registry
+
+
+def _resolve(text: str, intent: Intent = "set_actuator",
+             registry: Registry | None = None) -> Resolution:
+    registry = registry or _registry()
+    slots = SlotResolver(registry).resolve(text, intent)
+    role = {"set_actuator": "actuator", "query_history": "sensor"}.get(intent)
+    return Resolver(registry).resolve(slots, role)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("turn on pump 9", "There is no pump 9 here. Pumps: pump-2 (line 2)"),
+    ("switch pump nine on", "There is no pump 9 here"),
+    ("set fan 8 to 20%", "There is no fan 8 here. Fans: fan-3 (zone 3), fan-7 (line 3)"),
+    ("close valve 9", "There is no valve 9 here. Valves: valve-4 (tank 1)"),
+    ("please turn on the heater", "There is no heater here"),
+    ("start the boiler in zone 3", "There is no boiler in zone 3 here"),
+    ("turn on pump 2 in zone 3", "pump-2 is in line 2, not in zone 3"),
+    ("open valve 4 on line 3", "valve-4 is in tank 1, not in line 3"),
+    ("turn on the fan in zone 5", "There is no fan in zone 5 here. Fans:"),
+    ("turn on the pump on line 9", "There is no line 9 here. Areas: line 2, line 3"),
+    ("switch on t-104", "t-104 is a sensor"),
+    ("turn on ahu2", "There is no ahu2 here"),
+    ("start pmup 9", "There is no pmup 9 here"),
+    ("turn on the valve 2", "There is no valve 2 here"),
+    ("turn it on", "Which actuator do you mean?"),
+], ids=["pump-9", "number-word", "fan-8", "valve-9", "unknown-kind", "kind-area",
+        "device-wrong-area", "valve-wrong-area", "kind-wrong-area", "unknown-area", "sensor",
+        "code", "typo-unknown-number", "kind-wrong-number", "nothing-named"])
+def test_unknown_devices_get_a_question_naming_what_exists(text: str, says: str) -> None:
+    """A name, kind or area the registry lacks matches nothing; the question says what exists."""
+    found = _resolve(text)
+    assert (found.outcome, found.devices) == ("none", ())
+    assert says in found.question
+
+
+@pytest.mark.parametrize(("text", "candidates"), [
+    ("turn on the pump", ["pump-2", "pump-5", "pump-6"]),
+    ("start the pump on line 3", ["pump-5", "pump-6"]),
+    ("set the fan to 40 %", ["fan-3", "fan-7"]),
+    ("switch off line 3", ["fan-7", "pump-5", "pump-6"]),
+], ids=["kind", "kind-area", "fan-level", "area"])
+def test_ambiguous_commands_ask_which_one(text: str, candidates: list[str]) -> None:
+    """Several matches and no plural: a question listing them, never a pick."""
+    found = _resolve(text)
+    assert found.outcome == "several"
+    assert found.ids == candidates
+    assert all(c in found.question for c in candidates) and "Which one" in found.question
+
+
+@pytest.mark.parametrize(("text", "devices"), [
+    ("turn off all pumps", ["pump-2", "pump-5", "pump-6"]),
+    ("turn off all the pumps on line 3", ["pump-5", "pump-6"]),
+    ("stop everything on line 3", ["fan-7", "pump-5", "pump-6"]),
+    ("stop both pumps on line 3", ["pump-5", "pump-6"]),
+    ("turn off the pumps on line 3", ["pump-5", "pump-6"]),
+    ("turn off pump 2 and pump 5", ["pump-2", "pump-5"]),
+], ids=["all-kind", "all-kind-area", "everything-area", "both", "plural-noun", "two-named"])
+def test_plural_commands_name_a_group(text: str, devices: list[str]) -> None:
+    """Explicitly plural commands resolve to exactly the group they name."""
+    found = _resolve(text)
+    assert found.outcome == "group"
+    assert sorted(found.ids) == devices
+
+
+@pytest.mark.parametrize(("text", "device"), [
+    ("turn on pump 2", "pump-2"), ("Turn on PUMP-2", "pump-2"), ("turn on pump two", "pump-2"),
+    ("turn on p2", "pump-2"), ("turn on PUMP_02", "pump-2"), ("turn on pmup 2", "pump-2"),
+    ("close valve 4", "valve-4"), ("close the valve", "valve-4"),
+    ("set fan 3 to 40 %", "fan-3"), ("set the fan in zone 3 to 50%", "fan-3"),
+    ("start the pump on line 2", "pump-2"), ("turn on pump 2 on line 2", "pump-2"),
+    ("set the heater in zone 3 to 21 degrees", None),
+], ids=["spaced", "cased", "number-word", "code", "padded", "typo", "valve", "only-valve",
+        "fan-level", "kind-area", "kind-area-2", "device-and-area", "unit-is-not-a-kind"])
+def test_exact_commands_resolve_to_one_device(text: str, device: str | None) -> None:
+    """Ids, names, codes, padding, unique typos, or kind and area that fit one device."""
+    found = _resolve(text)
+    if device is None:  # no heater here: a measurement unit never turns into a kind
+        assert found.outcome == "none" and "heater" in found.question
+        return
+    assert (found.outcome, found.ids) == ("one", [device])
+
+
+def test_an_ambiguous_typo_is_a_question() -> None:
+    """"ump 2" is one letter from pump-2 and from sump-2: ask, do not pick."""
+    registry = _registry(Device("sump-2", "actuator", "pump", "pit 1"))
+    assert _resolve("turn on pmup 2", registry=registry).ids == ["pump-2"]
+    found = _resolve("turn on ump 2", registry=registry)
+    assert found.outcome == "none" and "ump 2" in found.question
+
+
+@pytest.mark.parametrize(("text", "intent", "outcome", "ids", "says"), [
+    ("temperature in zone 42?", "query_state", "none", [], "There is no zone 42 here"),
+    ("what is the humidity in zone 3?", "query_state", "one", ["h-104"], ""),
+    ("what is the humidity in zone 5?", "query_state", "none", [], "no humidity in zone 5"),
+    ("temperature in zone 3", "query_state", "one", ["t-104"], ""),
+    ("is pump 9 running?", "query_state", "none", [], "There is no pump 9 here"),
+    ("average temperature of t-999 over the last hour", "query_history", "none", [],
+     "There is no t-999 here"),
+    ("what's going on in zone 3?", "query_state", "several", ["fan-3", "h-104", "t-104"], ""),
+    ("what is the temperature of f-2599?", "query_state", "none", [],
+     "There is no f-2599 here"),
+], ids=["unknown-zone", "humidity", "no-humidity-there", "temperature", "unknown-pump",
+        "unknown-sensor", "area-wide", "unit-letter-id"])
+def test_queries_resolve_the_same_way(text: str, intent: Intent, outcome: str, ids: list[str],
+                                      says: str) -> None:
+    """Questions name devices by the same rules; an unknown name is a question back."""
+    found = _resolve(text, intent)
+    assert (found.outcome, found.ids) == (outcome, ids)
+    assert says in found.question
+
+
+def test_cloud_and_broker_ids_resolve_exactly() -> None:
+    """A program's device id matches one device exactly, or nothing; never a neighbour."""
+    resolver = Resolver(_registry())
+    assert resolver.resolve_id("pump-2", "actuator").ids == ["pump-2"]
+    assert resolver.resolve_id("PUMP_02", "actuator").ids == ["pump-2"]
+    for wrong in ("pump-9", "gw-other/pump-2", "pump", "t-104", ""):
+        found = resolver.resolve_id(wrong, "actuator")
+        assert found.outcome == "none" and "not a declared actuator" in found.question, wrong
+
+
+def test_registry_indexes_follow_changes() -> None:
+    """Kind and area lookups see registrations and re-registrations at once."""
+    registry = _registry()
+    registry.learn("t-900", kind="temperature", area="zone 9", unit="Cel")
+    assert [d.id for d in registry.find(kind="temperature", area="zone 9")] == ["t-900"]
+    registry.learn("t-900", kind="temperature", area="zone 8", unit="Cel")
+    assert registry.find(kind="temperature", area="zone 9") == []
+    assert "zone 9" not in registry.areas() and "zone 8" in registry.areas()
+
+
+class Plant:
+    """Skills over the table's registry, a real SQLite history and journal, recording sends."""
+
+    def __init__(self, tmp_path: Path, group_actions: bool = False) -> None:
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        self.registry = _registry()
+        self.sent: list[tuple[str, float | str]] = []
+        self.journal = Journal(tmp_path / "actuations.db")
+        policy = ActuationPolicy([Rule(d.id, d.control, d.min_value, d.max_value)
+                                  for d in ACTUATORS])
+        history = History(tmp_path / "h.db", max_rows=100, max_age_s=3600)
+        self.skills = Skills(self.registry, history, policy,
+                             lambda device, value: self.sent.append((device, value)),
+                             journal=self.journal, group_actions=group_actions)
+        self.slots = SlotResolver(self.registry)
+
+    def command(self, text: str, key: str | None = None) -> dict[str, object]:
+        slots = self.slots.resolve(text, "set_actuator")
+        result = self.skills.answer(Decision("set_actuator", "local", 0.99, slots), key=key)
+        return {"answer": result.answer, **result.data}
+
+
+@pytest.mark.parametrize("text", [
+    "turn on pump 9", "set fan 8 to 20%", "close valve 9", "turn on the heater",
+    "turn on pump 2 in zone 3", "turn on the pump", "switch off line 3", "switch on t-104",
+    "turn it on",
+])
+def test_unresolved_commands_never_publish(tmp_path: Path, text: str) -> None:
+    """Unknown or ambiguous: a clarifying question, data.clarify, and nothing sent."""
+    plant = Plant(tmp_path)
+    reply = plant.command(text)
+    assert reply["clarify"] is True and reply["published"] is False
+    assert plant.sent == [] and plant.journal.count() == 0
+
+
+def test_exact_command_says_what_it_published(tmp_path: Path) -> None:
+    """The reply names the device, the value, and that it was published."""
+    plant = Plant(tmp_path)
+    reply = plant.command("set fan 3 to 40 %")
+    assert (reply["device"], reply["value"], reply["published"]) == ("fan-3", 40.0, True)
+    assert plant.sent == [("fan-3", 40.0)]
+
+
+def test_group_commands_need_the_policy(tmp_path: Path) -> None:
+    """A plural command is refused unless group actions are on; then it says which moved."""
+    refused = Plant(tmp_path / "a")
+    reply = refused.command("turn off all pumps on line 3")
+    assert reply["published"] is False and "group actions are off" in str(reply["answer"])
+    assert refused.sent == []
+    allowed = Plant(tmp_path / "b", group_actions=True)
+    reply = allowed.command("turn off all pumps on line 3")
+    assert reply["devices"] == ["pump-5", "pump-6"] and reply["published"] is True
+    assert allowed.sent == [("pump-5", "off"), ("pump-6", "off")]
+
+
+def test_a_request_key_actuates_once_even_after_a_restart(tmp_path: Path) -> None:
+    """The same request key again (now, or after reopening the journal) sends nothing."""
+    plant = Plant(tmp_path / "a")
+    first = plant.command("turn off pump 2", key="rq-1")
+    again = plant.command("turn off pump 2", key="rq-1")
+    assert first["published"] is True and again["published"] is False
+    assert again["already_done"] is True
+    plant.journal.close()
+    reopened = Journal(tmp_path / "a" / "actuations.db")
+    assert reopened.seen("rq-1", "pump-2", "off") and reopened.count() == 1
+    assert plant.sent == [("pump-2", "off")]
+
+
+def test_big_gateway_answers_stay_short(tmp_path: Path) -> None:
+    """10,000 points: listing is a summary with a way to narrow; questions list a dozen."""
+    from simulations.bench_points import build_registry
+
+    registry = build_registry(10_000)
+    skills = Skills(registry, History(tmp_path / "h.db", max_rows=100, max_age_s=3600),
+                    ActuationPolicy([]), lambda device, value: None)
+    slots = SlotResolver(registry)
+    every = skills.list_devices(slots.resolve("list the devices", "list_devices"))
+    assert every.data["summary"] is True and every.data["total"] == 11_000
+    assert "list the pumps on line 3" in every.answer and len(every.answer) < 400
+    pumps = skills.list_devices(slots.resolve("list the pumps on line 3", "list_devices"))
+    assert [d["id"] for d in pumps.data["devices"]] == ["pump-13"]
+    unknown = Resolver(registry).resolve(slots.resolve("turn on pump 99999", "set_actuator"),
+                                         "actuator")
+    assert unknown.outcome == "none" and "and 238 more" in unknown.question
+    assert len(unknown.question) < 400
+
+
+def test_slot_indexes_follow_registrations() -> None:
+    """A sensor that registers, moves or renames itself is resolved by what it is now."""
+    registry = _registry()
+    slots = SlotResolver(registry)
+    assert slots.resolve("temperature of t-900", "query_state").mentions == ("t-900",)
+    registry.learn("t-900", kind="temperature", area="zone 9", unit="Cel")
+    found = slots.resolve("temperature in zone 9", "query_state")
+    assert (found.area, Resolver(registry).resolve(found).ids) == ("zone 9", ["t-900"])
+    registry.learn("t-900", kind="temperature", area="zone 8", unit="Cel")
+    assert slots.resolve("temperature in zone 9", "query_state").mentions == ("zone 9",)
+    assert slots.resolve("temperature of t-900", "query_state").devices == ("t-900",)
