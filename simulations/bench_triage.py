@@ -110,7 +110,7 @@ def _hassil(registry: Registry, rows: dict[str, list[dict[str, str]]]) -> dict[s
     from hassil.intents import Intents, TextSlotList
     from hassil.recognize import recognize
 
-    from edge_agent.triage.hass import INTENT_MAP
+    from training.triage.hass import INTENT_MAP
 
     intents = Intents.from_dict(home_assistant_intents.get_intents("en"))
     devices = registry.devices()
@@ -145,7 +145,7 @@ def run() -> dict[str, Any]:
     previous = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(previous)})
     try:
-        rows = {"heldout": _rows(SHIPPED_DIR / "heldout.jsonl")}
+        rows = {"heldout": _rows(REPO / "training" / "triage" / "data" / "heldout.jsonl")}
         if HANDWRITTEN.exists():
             rows["handwritten"] = _rows(HANDWRITTEN)
         registry = _registry([r for group in rows.values() for r in group])

@@ -37,6 +37,7 @@ class Card:
     buckets: int
     threshold: float
     temperature: float
+    languages: tuple[str, ...] = ("en",)  # what it was trained on (cards before 2.0: English)
 
     @classmethod
     def load(cls, path: Path) -> Card:
@@ -48,10 +49,11 @@ class Card:
                 raise ValueError(f"unknown labels {labels}")
             return cls(str(raw["version"]), cast(tuple[Intent, ...], labels),
                        int(raw["features"]["buckets"]), float(raw["threshold"]),
-                       float(raw["calibration"]["temperature"]))
+                       float(raw["calibration"]["temperature"]),
+                       tuple(str(x) for x in raw.get("languages", ("en",))))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"cannot read model card {path}: {exc}; "
-                             "retrain with `python -m edge_agent.triage.train`") from exc
+                             "retrain with `python -m training.triage.train`") from exc
 
 
 class Model:

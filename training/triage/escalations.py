@@ -2,7 +2,7 @@
 
 Near-domain reasoning that mentions our devices (why, should, plan, compare, predict, explain),
 multi-step, conditional and scheduled commands, general knowledge, chit-chat and garbage. Same
-syntax as :mod:`edge_agent.triage.templates`; split by index the same way. Training-only.
+syntax as :mod:`training.triage.templates`; split by index the same way. Training-only.
 """
 
 from __future__ import annotations
