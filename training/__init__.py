@@ -1,4 +1,4 @@
-"""Training tools, run from a source checkout with the ``train`` extra; never installed on a gateway.
+"""Training tools, run from a source checkout with the ``train`` extra; not installed on gateways.
 
 The wheel carries only ``edge_agent``, ``cloud_broker``, ``nanogate`` and ``simulations``; the
 code and data that build the shipped models live here.

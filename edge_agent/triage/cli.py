@@ -2,7 +2,8 @@
 
 Each input line is a request: plain text, or a JSON object with a ``text`` field (and, for
 ``--eval``, an ``intent`` label). Each output line is JSON with ``text``, ``intent``, ``route``,
-``confidence``, ``slots``, ``latency_ms`` and ``lang`` (the language the request was read in). With ``--eval``, a summary follows: accuracy,
+``confidence``, ``slots``, ``latency_ms`` and ``lang`` (the language the request was read
+in). With ``--eval``, a summary follows: accuracy,
 escalation precision and recall, local precision, and a confusion matrix.
 """
 

@@ -131,7 +131,8 @@ def delex(text: str, names: Collection[str] = ()) -> list[str]:
     """The request's tokens with names, numbers, units and windows as placeholders."""
     low = _CAPITAL.sub(_CAPITAL_MARK, text).lower()
     low = _blank_windows(_NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]), low))
-    words = [WINDOW if w == "zzwindowzz" else w for w in _TOKEN.findall(low)]
+    # No word is longer than 40 letters; a longer "word" is a paste or a key held down.
+    words = [WINDOW if w == "zzwindowzz" else w for w in _TOKEN.findall(low) if len(w) <= 40]
     if names:
         words = _known_names(words, names)
     return _merge_names(words)

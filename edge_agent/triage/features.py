@@ -98,6 +98,8 @@ def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
     marked = ["^", *words, "$"]
     ids.extend(_pair_id(a, b, buckets) for a, b in itertools.pairwise(marked))
     ids.extend(_crc(f"f {cue}", buckets) for cue in cues(words, text))
+    # The request's language, one id: "zone 3 aan" and "zone 3 on" may mean different things.
+    ids.append(_crc(f"l {languages.detect(text)}", buckets))
     return ids
 
 

@@ -16,8 +16,8 @@ from edge_agent.triage.model import Model
 from edge_agent.triage.slots import SlotResolver
 
 log = structlog.get_logger(__name__)
-# The model reads at most this much of a request: past it a request is long prose (which
-# escalates anyway), and a 10 kB paste must not cost more than a short request.
+# The model reads at most this much of a request, and a longer one escalates: it is prose or
+# a paste, not a gateway command, and a 10 kB request must cost no more than a short one.
 MAX_CHARS = 600
 
 
@@ -80,9 +80,7 @@ class Triage:
         confidence = float(probs[best])
         lang = languages.detect(text)
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
-                 and lang in self.languages)
-        if lang not in self.languages:  # replies come in an allowed language
-            lang = self.languages[0]
+                 and lang in self.languages and len(text) <= MAX_CHARS)
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence, slots=self._slots.resolve(text, intent),
                         lang=lang)

@@ -10,6 +10,7 @@ that needs the cloud costs nothing extra: it had to go anyway. Training-only.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ def softmax(logits: F32) -> F32:
     """Row-wise softmax."""
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    out: F32 = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out
 
 
 def fit_temperature(logits: F32, labels: npt.NDArray[np.int64]) -> float:
@@ -46,7 +48,7 @@ def ece(probs: F32, labels: npt.NDArray[np.int64], bins: int = 15) -> float:
     right = probs.argmax(axis=1) == labels
     edges = np.linspace(0.0, 1.0, bins + 1)
     total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (confidence > low) & (confidence <= high)
         if inside.any():
             total += inside.mean() * abs(float(right[inside].mean() - confidence[inside].mean()))
@@ -60,7 +62,7 @@ def reliability(probs: F32, labels: npt.NDArray[np.int64],
     right = probs.argmax(axis=1) == labels
     edges = np.linspace(0.0, 1.0, bins + 1)
     out = []
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (confidence > low) & (confidence <= high)
         if inside.any():
             out.append((float(confidence[inside].mean()), float(right[inside].mean()),
@@ -81,7 +83,7 @@ def route(probs: F32, threshold: float) -> tuple[list[Intent], list[Route]]:
 class CostModel:
     """Relative costs of the two mistakes a threshold trades against each other."""
 
-    wrong_local: float = 50.0  # a wrong answer or actuation on the gateway
+    wrong_local: float = 10.0  # a wrong local answer: noticed, asked again, and escalated then
     needless_escalation: float = 1.0  # cloud price + latency for a locally answerable request
 
     def row(self, gold: Sequence[Intent], probs: F32, threshold: float) -> dict[str, float]:
@@ -96,7 +98,8 @@ class CostModel:
         leaked = sum(1 for g, loc in zip(gold, local, strict=True) if loc and g == "escalate")
         right = sum(1 for g, i, loc in zip(gold, intents, local, strict=True)
                     if (loc and g == i) or (not loc and g == "escalate"))
-        return {"threshold": threshold, "local_share": round(sum(local) / n, 4),
+        return {"threshold": threshold, "n": len(gold), "wrong_local": wrong,
+                "needless_escalations": needless, "local_share": round(sum(local) / n, 4),
                 "wrong_local_rate": round(wrong / max(1, sum(local)), 4),
                 "escalation_recall": round(1 - leaked / max(1, should), 4),
                 "accuracy": round(right / n, 4),
@@ -108,7 +111,11 @@ class CostModel:
         """One row per threshold."""
         return [self.row(gold, probs, t) for t in thresholds]
 
-    def choose(self, rows: Sequence[dict[str, float]]) -> float:
-        """The threshold of least expected cost (the higher one on a tie: safer)."""
-        best = min(rows, key=lambda r: (r["cost"], -r["threshold"]))
-        return best["threshold"]
+    def choose(self, rows: Sequence[dict[str, float]], tolerance: float = 0.05) -> float:
+        """The lowest threshold whose expected cost is within ``tolerance`` of the least.
+
+        The curve is flat near its minimum and validation only estimates real traffic, so
+        within that band the threshold that answers more requests locally wins.
+        """
+        least = min(r["cost"] for r in rows)
+        return min(r["threshold"] for r in rows if r["cost"] <= least * (1 + tolerance))

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from training.triage import escalations, templates
 from edge_agent.triage.decision import Intent
 from edge_agent.triage.delex import name_key
+from training.triage import escalations, templates
 from training.triage.vocab import Split, Vocab
 
 CorpusSplit = Literal["train", "val", "heldout"]
@@ -197,7 +197,7 @@ TEMPLATES: dict[Intent, tuple[str, ...]] = {
     "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE
     + templates.LIST_ALERTS_FOURTH,
     "escalate": escalations.ESCALATE + escalations.ESCALATE_MORE
-    + escalations.ESCALATE_FAMILIES + escalations.ESCALATE_FOURTH,
+    + escalations.ESCALATE_FAMILIES + escalations.ESCALATE_FOURTH + escalations.ESCALATE_FIFTH,
 }
 
 

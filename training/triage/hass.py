@@ -48,7 +48,10 @@ def _fill_ranges(text: str, rng: random.Random) -> str:
 class Names(Protocol):
     """Where sampled sentences get their device names and areas from."""
 
-    rng: random.Random
+    @property
+    def rng(self) -> random.Random:
+        """The random source."""
+        ...
 
     def device(self, role: Literal["actuator", "sensor", "any"] = "any") -> str:
         """A device name."""
@@ -103,7 +106,7 @@ def sample(split: str, per_template: int, rng: random.Random, language: str = "e
                     n in data.wildcard_list_names for n in sentence.list_names(rules)
                 ):
                     continue
-                vocab = names or Vocab(vocab_split, rng)
+                vocab: Names = names or Vocab(vocab_split, rng)
                 lists = {**intents.slot_lists, **_slot_lists(vocab)}
                 texts = list(itertools.islice(
                     sample_sentence(sentence, lists, rules, language=language,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
@@ -92,7 +93,7 @@ class LocalVocab:
     def fill(self, slot: str) -> str:
         """The filler of one ``{slot}`` of a template."""
         w, rng = self.words, self.rng
-        return {
+        fillers: dict[str, Callable[[], str]] = {
             "act": lambda: self.device("actuator"), "sensor": lambda: self.device("sensor"),
             "dev": self.device, "area": self.area, "kind": lambda: rng.choice(w.KINDS),
             "value": lambda: rng.choice(w.VALUES).format(n=rng.choice(
@@ -100,7 +101,8 @@ class LocalVocab:
             "window": lambda: rng.choice(w.WINDOWS).format(n=rng.randint(2, 48)),
             "n": lambda: str(rng.randint(2, 45)), "topic": lambda: rng.choice(w.TOPICS),
             "chat": lambda: rng.choice(w.CHAT),
-        }[slot]()
+        }
+        return fillers[slot]()
 
 
 def roughen(text: str, lang: str, rng: random.Random) -> str:

@@ -87,7 +87,8 @@ TEMPLATES = {
         "por qué hace más (calor|frío) en {area} que (ayer|de costumbre|la semana pasada)",
         "por qué (se paró|falló|se apagó) {act} [hoy]",
         "por qué (sube|baja|oscila) la {kind} (en|de) {area} [constantemente]",
-        "(debo|debería) (encender|apagar|abrir|cerrar) {act} antes de (la tormenta|la helada|el fin de semana)",
+        "(debo|debería) (encender|apagar|abrir|cerrar) {act} antes de"
+        " (la tormenta|la helada|el fin de semana)",
         "qué hago si {act} (vibra|gotea|se sobrecalienta|hace ruido)",
         "cómo puedo reducir el consumo de energía en {area}",
         "cómo funciona (una|un) {act}",

@@ -54,11 +54,13 @@ TEMPLATES = {
         "quelle était la {kind} {window} (dans|à) {area}", "consommation totale de {act} {window}",
     ),
     "set_actuator": (
-        "(allume|éteins|eteins|démarre|arrête|arrete) [la|le|l'] {act} [s'il te plaît|svp|maintenant]",
+        "(allume|éteins|eteins|démarre|arrête|arrete) [la|le|l'] {act}"
+        " [s'il te plaît|svp|maintenant]",
         "(ouvre|ferme) [la|le|l'] {act} [s'il te plaît|svp]",
         "(règle|regle|mets|passe) [la|le|l'] {act} (à|sur) {value} [svp]",
         "(augmente|baisse|diminue) la {kind} (dans|de) {area} (à|jusqu'à) {value}",
-        "(peux-tu|pourrais-tu|tu peux) (allumer|éteindre|ouvrir|fermer|démarrer|arrêter) [la|le] {act}",
+        "(peux-tu|pourrais-tu|tu peux) (allumer|éteindre|ouvrir|fermer|démarrer|arrêter)"
+        " [la|le] {act}",
         "{act} (on|off|ouvert|fermé) [svp]", "{act} à {value}",
         "mets le chauffage (dans|de) {area} à {value}",
         "(allume|éteins) la lumière (dans|de) {area}", "je veux que tu (allumes|éteignes) {act}",
@@ -77,7 +79,8 @@ TEMPLATES = {
         "quels capteurs de {kind} y a-t-il dans {area}", "inventaire des appareils",
     ),
     "list_alerts": (
-        "(y a-t-il|est-ce qu'il y a|il y a) des (alarmes|alertes|défauts|pannes) [actives|en cours]",
+        "(y a-t-il|est-ce qu'il y a|il y a) des (alarmes|alertes|défauts|pannes)"
+        " [actives|en cours]",
         "(affiche|montre|liste) [moi] les (alarmes|alertes|défauts) [actives|actifs|en cours]",
         "quelles (alarmes|alertes) sont (actives|en cours) [maintenant]",
         "(alarmes|alertes) (actives|en cours) [svp]", "des alarmes ?",
@@ -88,7 +91,8 @@ TEMPLATES = {
         "pourquoi fait-il plus (chaud|froid|humide) (dans|à) {area} (qu'hier|que d'habitude)",
         "pourquoi (la|le) {act} (s'est arrêté|a disjoncté|est tombé en panne)",
         "pourquoi la {kind} (dans|de) {area} (monte|baisse|varie) [sans arrêt]",
-        "(dois-je|devrais-je|faut-il) (allumer|éteindre|ouvrir|fermer) {act} avant (la tempête|le gel|le week-end)",
+        "(dois-je|devrais-je|faut-il) (allumer|éteindre|ouvrir|fermer) {act} avant"
+        " (la tempête|le gel|le week-end)",
         "que dois-je faire si {act} (vibre|fuit|surchauffe|fait du bruit)",
         "comment réduire la consommation d'énergie (dans|de) {area}",
         "comment fonctionne (une|un) {act}",
