@@ -2,9 +2,9 @@
 
 On the same requests, in the same run: the hand-written sets (English 200 + 51 unseen-name
 requests, 71-73 each in German, French, Spanish and Dutch; written by hand, no template
-produced them) and 60 requests per language of the templated held-out sample (fold 6, unseen templates and
-names). For each language: routed accuracy, local precision, escalation recall, local share,
-per-intent precision and recall, and expected calibration error, for
+produced them) and 60 requests per language of the templated held-out sample (fold 6,
+unseen templates and names). For each language: routed accuracy, local precision, escalation
+recall, local share, per-intent precision and recall, and expected calibration error, for
 
 - ``nanogate``: the shipped model, without a registry (as `edge-agent triage` without a config);
 - ``previous``: the model shipped before it (``triage-1.1``, English only), run with today's
@@ -66,7 +66,8 @@ def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
         out[lang] = {"handwritten": [r for f in files if f.exists() for r in _rows(f)]}
         if HELDOUT.exists():
             rows = [r for r in _rows(HELDOUT) if r.get("lang", "en") == lang]
-            out[lang]["heldout"] = rows[:HELDOUT_PER_LANGUAGE]
+            step = max(1, len(rows) // HELDOUT_PER_LANGUAGE)  # the file is sorted by intent
+            out[lang]["heldout"] = rows[::step][:HELDOUT_PER_LANGUAGE]
     return out
 
 

@@ -78,9 +78,9 @@ class Triage:
         best = int(probs.argmax())
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
-        lang = languages.detect(text)
+        lang = languages.detect(text[:MAX_CHARS])
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
                  and lang in self.languages and len(text) <= MAX_CHARS)
         return Decision(intent=intent, route="local" if local else "escalate",
-                        confidence=confidence, slots=self._slots.resolve(text, intent),
-                        lang=lang)
+                        confidence=confidence,
+                        slots=self._slots.resolve(text[:MAX_CHARS], intent), lang=lang)

@@ -281,4 +281,5 @@ def test_quick_training_produces_a_loadable_model(tmp_path: Path) -> None:
     assert card["labels"] == list(INTENTS) and 0 < card["threshold"] <= 1
     decision = Triage(_registry(), model_dir=tmp_path).classify("turn on pump 2")
     assert decision.intent in INTENTS and 0.0 <= decision.confidence <= 1.0
-    assert set(LOCAL_INTENTS) < set(card["metrics"]["heldout"]["confusion"])
+    assert set(LOCAL_INTENTS) < set(card["metrics"]["en"]["confusion"])
+    assert card["languages"] == ["en", "de", "fr", "es", "nl"]

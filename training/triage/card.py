@@ -61,9 +61,9 @@ def render(card: dict[str, Any]) -> str:
 Classifies a request on the gateway into a local intent (`query_state`, `query_history`,
 `set_actuator`, `list_devices`, `list_alerts`) or `escalate`, with a calibrated confidence.
 A request is answered locally only when its top intent is local and the confidence is at least
-the threshold (recommended: **{card['threshold']}**, the one of least expected cost when a
-wrong local answer costs {costs['wrong_local']} and a needless escalation
-{costs['needless_escalation']}, on validation templates the calibrating model never saw).
+the threshold (recommended: **{card['threshold']}**, the lowest whose expected cost is within 5%
+of the least, when a wrong local answer costs {costs['wrong_local']:g} and a needless escalation
+{costs['needless_escalation']:g}, on validation templates the calibrating model never saw).
 Languages: {", ".join(card['languages'])}. Metrics below are per language on held-out
 templates (fold 6), with the request's own device and area in the registry.
 
@@ -72,8 +72,8 @@ templates (fold 6), with the request's own device and area in the registry.
 {card['features']['buckets']} buckets.
 - Calibration: {cal['method']}, T = {cal['temperature']}; expected calibration error
   {cal['ece_before']} before, {cal['ece_after']} after.
-- Training: seed {card['training']['seed']}, {card['training'].get('seconds', '?')} s on one CPU,
-  numpy only; retrain with `python -m training.triage.train`.
+- Training: seed {card['training']['seed']}, {card['training'].get('seconds', '?')} s wall clock
+  (on a shared 2-CPU machine), numpy only; retrain with `python -m training.triage.train`.
 
 ## Data
 
