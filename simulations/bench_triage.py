@@ -138,8 +138,10 @@ def _nanogate(data: dict[str, dict[str, list[dict[str, str]]]],
     from edge_agent.triage import Triage
 
     triage = Triage(Registry(), model_dir=model_dir)
+    texts = [r["text"] for groups in data.values() for r in groups["handwritten"]]
     out: dict[str, Any] = {"version": triage.version, "threshold": triage.threshold,
-                           "languages": list(triage.languages), "quality": {}}
+                           "languages": list(triage.languages),
+                           **_percentiles(_latency(triage.classify, texts, 3)), "quality": {}}
     for lang, groups in data.items():
         for name, rows in groups.items():
             decisions = triage.classify_many([r["text"] for r in rows])

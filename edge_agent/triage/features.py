@@ -86,10 +86,11 @@ def _pair_id(left: str, right: str, buckets: int) -> int:
 
 
 def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
-                names: Collection[str] = ()) -> list[int]:
+                names: Collection[str] = (), lang: str | None = None) -> list[int]:
     """Bucket ids of a request's words, word bigrams (with start and end marks) and char n-grams.
 
-    ``names`` are compact keys of registry names, delexicalised like generic device names.
+    ``names`` are compact keys of registry names, delexicalised like generic device names;
+    ``lang`` is the request's language when the caller has told it already.
     """
     words = tokens(text, names)
     ids: list[int] = []
@@ -99,7 +100,7 @@ def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
     ids.extend(_pair_id(a, b, buckets) for a, b in itertools.pairwise(marked))
     ids.extend(_crc(f"f {cue}", buckets) for cue in cues(words, text))
     # The request's language, one id: "zone 3 aan" and "zone 3 on" may mean different things.
-    ids.append(_crc(f"l {languages.detect(text)}", buckets))
+    ids.append(_crc(f"l {lang or languages.detect(text)}", buckets))
     return ids
 
 

@@ -77,12 +77,14 @@ class Model:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load {directory / MODEL_FILE}: {exc}") from exc
 
-    def features(self, text: str, names: Collection[str] = ()) -> list[int]:
+    def features(self, text: str, names: Collection[str] = (),
+                 lang: str | None = None) -> list[int]:
         """The hashed feature ids of one text, as this model was trained with.
 
-        ``names`` are the registry's name keys (``delex.name_key``), delexicalised as devices.
+        ``names`` are the registry's name keys (``delex.name_key``), delexicalised as devices;
+        ``lang`` the request's language if already told (``languages.detect``).
         """
-        return feature_ids(text, self.card.buckets, names)
+        return feature_ids(text, self.card.buckets, names, lang)
 
     def probabilities(self, batch: Sequence[Sequence[int]]) -> npt.NDArray[np.float32]:
         """Calibrated intent probabilities [len(batch), len(labels)] for feature id lists."""

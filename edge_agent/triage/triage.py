@@ -62,23 +62,26 @@ class Triage:
 
     def classify(self, text: str) -> Decision:
         """Decide the intent, route, confidence and slots of one request."""
-        features = self._model.features(text[:MAX_CHARS], self._slots.names())
-        return self._decide(text, self._model.probabilities([features])[0])
+        lang = languages.detect(text[:MAX_CHARS])
+        features = self._model.features(text[:MAX_CHARS], self._slots.names(), lang)
+        return self._decide(text, self._model.probabilities([features])[0], lang)
 
     def classify_many(self, texts: Sequence[str]) -> list[Decision]:
         """Classify a batch in one model run; same results as ``classify`` on each."""
         if not texts:
             return []
         names = self._slots.names()
+        langs = [languages.detect(t[:MAX_CHARS]) for t in texts]
         probs = self._model.probabilities(
-            [self._model.features(t[:MAX_CHARS], names) for t in texts])
-        return [self._decide(text, row) for text, row in zip(texts, probs, strict=True)]
+            [self._model.features(t[:MAX_CHARS], names, lang)
+             for t, lang in zip(texts, langs, strict=True)])
+        return [self._decide(text, row, lang)
+                for text, row, lang in zip(texts, probs, langs, strict=True)]
 
-    def _decide(self, text: str, probs: np.ndarray) -> Decision:
+    def _decide(self, text: str, probs: np.ndarray, lang: str) -> Decision:
         best = int(probs.argmax())
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
-        lang = languages.detect(text[:MAX_CHARS])
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
                  and lang in self.languages and len(text) <= MAX_CHARS)
         return Decision(intent=intent, route="local" if local else "escalate",
