@@ -1,7 +1,8 @@
 """Triage: the nano model that decides what the gateway answers itself and what escalates.
 
 ``Triage(registry).classify(text)`` returns a ``Decision``: intent, route, calibrated
-confidence, and slots resolved against the registry. Inference needs only numpy and
+confidence, the request's language (en, de, fr, es, nl), and slots resolved against the
+registry. Inference needs only numpy and
 onnxruntime; training (``python -m training.triage.train``) needs the ``train`` extra.
 """
 
