@@ -4,6 +4,8 @@ message catalogues, and a runtime package that carries no training code."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -165,3 +167,14 @@ def test_model_card_lists_five_languages_and_calibration() -> None:
     assert card["languages"] == list(LANGUAGES)
     assert card["calibration"]["ece_after"] <= card["calibration"]["ece_before"]
     assert card["cost_model"]["wrong_local"] > card["cost_model"]["needless_escalation"]
+
+
+def test_cli_picks_the_language_per_line() -> None:
+    """`python -m edge_agent.triage` reads each line in its own language and says which."""
+    lines = "what is the temperature in zone 3?\nWelche Geräte sind offline?\n¿Hay alarmas?\n"
+    done = subprocess.run([sys.executable, "-m", "edge_agent.triage"], input=lines,
+                          capture_output=True, text=True, cwd=REPO, check=True, timeout=60)
+    rows = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [(r["lang"], r["intent"], r["route"]) for r in rows] == [
+        ("en", "query_state", "local"), ("de", "list_devices", "local"),
+        ("es", "list_alerts", "local")]
