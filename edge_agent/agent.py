@@ -68,7 +68,7 @@ class EdgeAgent:
                              max_bytes=config.outbox.max_bytes,
                              shares={"escalation": config.outbox.escalation_share})
         self.triage = Triage(self.registry, model_dir=config.triage.model_dir,
-                             threshold=config.triage.threshold)
+                             threshold=config.triage.threshold, langs=config.triage.languages)
         self.mqtt = MqttClient(Connection(
             host=config.mqtt.host, port=config.mqtt.port,
             client_id=config.mqtt.client_id or f"nanogate-edge-{config.gateway.id}",

@@ -99,6 +99,9 @@ class TriageSection(_Section):
 
     threshold: float | None = None  # None: the model card's recommended threshold
     model_dir: Path | None = None  # None: the model shipped in the package
+    # Languages answered on the gateway (ISO 639-1 codes from en, de, fr, es, nl); a request
+    # in another language escalates. Empty: all the model knows.
+    languages: tuple[str, ...] = ()
 
 
 class HistorySection(_Section):

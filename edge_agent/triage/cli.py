@@ -2,7 +2,8 @@
 
 Each input line is a request: plain text, or a JSON object with a ``text`` field (and, for
 ``--eval``, an ``intent`` label). Each output line is JSON with ``text``, ``intent``, ``route``,
-``confidence``, ``slots`` and ``latency_ms``. With ``--eval``, a summary follows: accuracy,
+``confidence``, ``slots``, ``latency_ms`` and ``lang`` (the language the request was read
+in). With ``--eval``, a summary follows: accuracy,
 escalation precision and recall, local precision, and a confusion matrix.
 """
 
@@ -41,11 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, help="local threshold (overrides config)")
 
 
-def _registry(config_path: Path | None) -> tuple[Registry, Path | None, float | None]:
-    """Devices, model dir and threshold from the config file, or an empty registry."""
+def _registry(config_path: Path | None,
+              ) -> tuple[Registry, Path | None, float | None, tuple[str, ...]]:
+    """Devices, model dir, threshold and languages from the config file, or an empty registry."""
     registry = Registry()
     if config_path is None:
-        return registry, None, None
+        return registry, None, None, ()
     from edge_agent.config import load_config
 
     config = load_config(config_path)
@@ -56,7 +58,8 @@ def _registry(config_path: Path | None) -> tuple[Registry, Path | None, float | 
         registry.add(Device(id=a.id, role="actuator", kind=a.kind, area=a.area, unit=a.unit,
                             name=a.name, control=a.control, min_value=a.min,
                             max_value=a.max))
-    return registry, config.triage.model_dir, config.triage.threshold
+    return (registry, config.triage.model_dir, config.triage.threshold,
+            config.triage.languages)
 
 
 def _parse(line: str) -> tuple[str, Intent | None]:
@@ -74,7 +77,7 @@ def _parse(line: str) -> tuple[str, Intent | None]:
 def _result(text: str, decision: Decision, latency_ms: float) -> dict[str, Any]:
     return {"text": text, "intent": decision.intent, "route": decision.route,
             "confidence": round(decision.confidence, 4), "slots": decision.slots.as_dict(),
-            "latency_ms": round(latency_ms, 3)}
+            "latency_ms": round(latency_ms, 3), "lang": decision.lang}
 
 
 def triage_lines(triage: Any, lines: Iterable[str], out: TextIO,
@@ -104,9 +107,10 @@ def run_triage(args: argparse.Namespace) -> int:
     """Run the ``triage`` subcommand; returns the exit code."""
     from edge_agent.triage.triage import Triage
 
-    registry, model_dir, threshold = _registry(args.config)
+    registry, model_dir, threshold, langs = _registry(args.config)
     triage = Triage(registry, model_dir=args.model_dir or model_dir,
-                    threshold=args.threshold if args.threshold is not None else threshold)
+                    threshold=args.threshold if args.threshold is not None else threshold,
+                    langs=langs)
     source: TextIO = args.file.open() if args.file else sys.stdin
     try:
         scores = triage_lines(triage, source, sys.stdout, args.eval)

@@ -59,6 +59,7 @@ class Decision:
     route: Route
     confidence: float
     slots: Slots = field(default_factory=Slots)
+    lang: str = "en"  # the request's language (ISO 639-1), for replies from message catalogues
 
 
 class Classifier(Protocol):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from edge_agent.triage import lexicon
+from edge_agent.triage import languages, lexicon
 
 DEV, NUM, UNIT, WINDOW = "<dev>", "<num>", "<unit>", "<window>"
 PLACEHOLDERS = frozenset((DEV, NUM, UNIT, WINDOW))
@@ -24,7 +24,7 @@ _CAPITAL_MARK = "zzcapitalzz"
 _CAPITAL = re.compile(r"(?<=[A-Za-z] )[B-HJ-Z]\b(?![-_#'’\d])")
 _TOKEN = re.compile(
     r"zz(?:window|capital)zz|l/min|l/h|m3/h|°[cf]?|[a-z]{1,5}[-_#]?\d+[a-z]?\b|\d+(?:[.,]\d+)?"
-    r"|[a-z]+|[%?!/#]")
+    r"|[^\W\d_]+|[%?!/#¿]")
 _CODE = re.compile(r"[a-z]{1,5}[-_#]?\d+[a-z]?")
 # Chemical and unit spellings that look like codes but are words.
 _NOT_CODES = frozenset(("co2", "o2", "h2o", "m3", "nh3", "no2", "so2", "ch4", "pm10", "pm25",
@@ -33,11 +33,11 @@ _UNITS = frozenset((
     "°", "°c", "c", "°f", "f", "%", "percent", "pct", "bar", "mbar", "psi", "kpa", "pa", "rpm",
     "lpm", "kw", "kwh", "hz", "ppm", "lux", "degrees", "degree", "deg", "degc", "celsius",
     "fahrenheit", "volts", "amps", "litres", "liters", "l", "mm", "cm", "kg", "tonnes", "w",
-    "watts", "m3/h", "l/min", "l/h", "v", "ms"))
+    "watts", "m3/h", "l/min", "l/h", "v", "ms", *languages.UNITS))
 _TIME_WORDS = frozenset((
     "seconds", "second", "secs", "sec", "minutes", "minute", "mins", "min", "hours", "hour",
     "hrs", "hr", "h", "days", "day", "weeks", "week", "months", "month", "am", "pm", "oclock",
-    "times", "years", "year", "s", "m", "d"))
+    "times", "years", "year", "s", "m", "d", *languages.TIME_WORDS))
 _FUNCTION_WORDS = frozenset((
     "to", "at", "by", "of", "in", "on", "for", "from", "than", "last", "past", "previous", "next",
     "every", "each", "over", "under", "above", "below", "about", "around", "set", "is", "was",
@@ -56,7 +56,8 @@ _FUNCTION_WORDS = frozenset((
     "go", "went", "gone", "been", "being", "fill", "drain", "be", "should", "could", "would",
     "will", "can", "cut", "please", "pls", "now", "then", "so", "but", "because", "while",
     "this", "that", "these", "those", "there", "here", "i", "we", "you", "they", "he", "she",
-    *(w for w in lexicon.KIND_OF_WORD if w != "level"), *_TIME_WORDS, *_UNITS))
+    *(w for w in lexicon.KIND_OF_WORD if w != "level"), *_TIME_WORDS, *_UNITS,
+    *languages.FUNCTION))
 _KEY = re.compile(r"[^a-z0-9]")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(
     w for w in lexicon.NUMBER_WORDS if w not in ("one", "zero")) + r")\b")
@@ -130,7 +131,8 @@ def delex(text: str, names: Collection[str] = ()) -> list[str]:
     """The request's tokens with names, numbers, units and windows as placeholders."""
     low = _CAPITAL.sub(_CAPITAL_MARK, text).lower()
     low = _blank_windows(_NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]), low))
-    words = [WINDOW if w == "zzwindowzz" else w for w in _TOKEN.findall(low)]
+    # No word is longer than 40 letters; a longer "word" is a paste or a key held down.
+    words = [WINDOW if w == "zzwindowzz" else w for w in _TOKEN.findall(low) if len(w) <= 40]
     if names:
         words = _known_names(words, names)
     return _merge_names(words)

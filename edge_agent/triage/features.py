@@ -18,24 +18,27 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.triage import lexicon
+from edge_agent.triage import languages, lexicon
 from edge_agent.triage.delex import DEV, NUM, PLACEHOLDERS, WINDOW, delex
 
 DEFAULT_BUCKETS = 1 << 15
 # Sentence-level cues, each one extra hashed id: the mean over n-grams dilutes a lone "why" or
 # "if" in a long request, while one id per cue keeps its weight whatever the length.
 _WH = frozenset(("what", "whats", "which", "who", "where", "when", "how", "why", "is", "are",
-                 "was", "were", "does", "did", "do", "has", "have", "any"))
+                 "was", "were", "does", "did", "do", "has", "have", "any", *languages.WH))
 _ORDER = frozenset(("turn", "switch", "set", "open", "close", "start", "stop", "shut", "put",
                     "raise", "lower", "increase", "decrease", "run", "make", "bump", "dim",
                     "power", "activate", "enable", "disable", "kill", "change", "adjust",
-                    "bring", "drive", "crank", "flip", "keep", "leave", "reduce", "boost"))
+                    "bring", "drive", "crank", "flip", "keep", "leave", "reduce", "boost",
+                    *languages.ORDER))
 _SHOW = frozenset(("show", "list", "display", "give", "tell", "get", "read", "check", "fetch",
-                   "report", "plot", "graph", "chart", "summarise", "summarize", "name"))
+                   "report", "plot", "graph", "chart", "summarise", "summarize", "name",
+                   *languages.SHOW))
 _FRAME = frozenset(("please", "pls", "can", "could", "would", "will", "you", "hey", "hi",
                     "hello", "ok", "okay", "so", "um", "quick", "gateway", "yo", "me", "just",
                     "i", "d", "like", "want", "need", "to", "go", "ahead", "and", ",", ":"))
-_COND = frozenset(("if", "unless", "whenever", "once", "until", "after", "every", "each"))
+_COND = frozenset(("if", "unless", "whenever", "once", "until", "after", "every", "each",
+                   *languages.COND))
 # Words of the gateway's world: a request with none of them ("one moment", "spell cat") is
 # chit-chat or garbage, whatever n-grams it happens to share with local requests.
 _DOMAIN = frozenset((
@@ -47,10 +50,14 @@ _DOMAIN = frozenset((
     "pump", "pumps", "valve", "valves", "fan", "fans", "heater", "heaters", "light", "lights",
     "lamp", "motor", "motors", "meter", "meters", "tank", "chiller", "boiler", "connected",
     "installed", "inventory", "speed", "level", "humidity", "pressure", "co2", "flow",
+    *languages.DOMAIN,
 ))
+_WHY_PAIRS = frozenset((("how", "come"), ("por", "qué"), ("por", "que"), ("how", "do"),
+                        ("what", "should"), ("wie", "kann"), ("comment", "faire")))
 _BREAK = re.compile(r"[.?!]+\s+(?=\w)")  # a sentence ends and another begins
 _REASON = frozenset(("why", "should", "explain", "plan", "compare", "recommend", "predict",
-                     "safe", "normal", "cause", "suggest", "schedule", "forecast", "mean"))
+                     "safe", "normal", "cause", "suggest", "schedule", "forecast", "mean",
+                     *languages.REASON))
 
 
 def tokens(text: str, names: Collection[str] = ()) -> list[str]:
@@ -79,10 +86,11 @@ def _pair_id(left: str, right: str, buckets: int) -> int:
 
 
 def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
-                names: Collection[str] = ()) -> list[int]:
+                names: Collection[str] = (), lang: str | None = None) -> list[int]:
     """Bucket ids of a request's words, word bigrams (with start and end marks) and char n-grams.
 
-    ``names`` are compact keys of registry names, delexicalised like generic device names.
+    ``names`` are compact keys of registry names, delexicalised like generic device names;
+    ``lang`` is the request's language when the caller has told it already.
     """
     words = tokens(text, names)
     ids: list[int] = []
@@ -91,6 +99,8 @@ def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
     marked = ["^", *words, "$"]
     ids.extend(_pair_id(a, b, buckets) for a, b in itertools.pairwise(marked))
     ids.extend(_crc(f"f {cue}", buckets) for cue in cues(words, text))
+    # The request's language, one id: "zone 3 aan" and "zone 3 on" may mean different things.
+    ids.append(_crc(f"l {lang or languages.detect(text)}", buckets))
     return ids
 
 
@@ -103,7 +113,7 @@ def cues(words: Sequence[str], text: str = "") -> list[str]:
              "domain" if not present.isdisjoint(_DOMAIN) else "nodomain"]
     found += [name for name, hit in (
         ("wh", head in _WH), ("order", head in _ORDER), ("show", head in _SHOW),
-        ("why", "why" in present or ("how", "come") in set(itertools.pairwise(words))),
+        ("why", "why" in present or not _WHY_PAIRS.isdisjoint(itertools.pairwise(words))),
         ("value", NUM in present), ("window", WINDOW in present),
         ("devs", words.count(DEV) > 1), ("cond", not present.isdisjoint(_COND)),
         ("then", "then" in present or "and" in present), ("q", "?" in present),

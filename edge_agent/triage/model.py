@@ -37,6 +37,7 @@ class Card:
     buckets: int
     threshold: float
     temperature: float
+    languages: tuple[str, ...] = ("en",)  # what it was trained on (cards before 2.0: English)
 
     @classmethod
     def load(cls, path: Path) -> Card:
@@ -48,10 +49,11 @@ class Card:
                 raise ValueError(f"unknown labels {labels}")
             return cls(str(raw["version"]), cast(tuple[Intent, ...], labels),
                        int(raw["features"]["buckets"]), float(raw["threshold"]),
-                       float(raw["calibration"]["temperature"]))
+                       float(raw["calibration"]["temperature"]),
+                       tuple(str(x) for x in raw.get("languages", ("en",))))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"cannot read model card {path}: {exc}; "
-                             "retrain with `python -m edge_agent.triage.train`") from exc
+                             "retrain with `python -m training.triage.train`") from exc
 
 
 class Model:
@@ -75,12 +77,14 @@ class Model:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load {directory / MODEL_FILE}: {exc}") from exc
 
-    def features(self, text: str, names: Collection[str] = ()) -> list[int]:
+    def features(self, text: str, names: Collection[str] = (),
+                 lang: str | None = None) -> list[int]:
         """The hashed feature ids of one text, as this model was trained with.
 
-        ``names`` are the registry's name keys (``delex.name_key``), delexicalised as devices.
+        ``names`` are the registry's name keys (``delex.name_key``), delexicalised as devices;
+        ``lang`` the request's language if already told (``languages.detect``).
         """
-        return feature_ids(text, self.card.buckets, names)
+        return feature_ids(text, self.card.buckets, names, lang)
 
     def probabilities(self, batch: Sequence[Sequence[int]]) -> npt.NDArray[np.float32]:
         """Calibrated intent probabilities [len(batch), len(labels)] for feature id lists."""

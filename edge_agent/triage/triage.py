@@ -2,42 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
 import structlog
 
+from edge_agent.errors import ConfigError
 from edge_agent.registry import Registry
+from edge_agent.triage import languages
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
 from edge_agent.triage.model import Model
 from edge_agent.triage.slots import SlotResolver
 
 log = structlog.get_logger(__name__)
+# The model reads at most this much of a request, and a longer one escalates: it is prose or
+# a paste, not a gateway command, and a 10 kB request must cost no more than a short one.
+MAX_CHARS = 600
 
 
 class Triage:
     """Classifies requests into intents with the ONNX model and resolves their slots.
 
-    A request is routed ``local`` only when its top intent is a local one and the calibrated
-    confidence reaches the threshold (by default the model card's recommendation).
+    A request is routed ``local`` only when its top intent is a local one, the calibrated
+    confidence reaches the threshold (by default the model card's recommendation), and its
+    language is one of ``languages`` (default: every language the model was trained on).
     """
 
     def __init__(self, registry: Registry, model_dir: Path | None = None,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, langs: Collection[str] = ()) -> None:
+        unknown = sorted(set(langs) - set(languages.LANGUAGES))
+        if unknown:
+            raise ConfigError(f"[triage] languages: unknown {unknown}; "
+                              f"choose from {list(languages.LANGUAGES)}")
         self._model = Model(model_dir)
         self._slots = SlotResolver(registry)
-        self._fixed_threshold = threshold
+        self._fixed_threshold, self._langs = threshold, tuple(langs)
         self.threshold = self._model.card.threshold if threshold is None else threshold
-        log.info("triage.loaded", version=self.version, threshold=self.threshold)
+        trained = self._model.card.languages
+        self.languages = tuple(x for x in trained if not langs or x in langs) or trained[:1]
+        log.info("triage.loaded", version=self.version, threshold=self.threshold,
+                 languages=self.languages)
 
     def with_model(self, model_dir: Path | None) -> Triage:
         """A candidate on another model dir to check and ``adopt`` (may be built off the loop)."""
-        return Triage(Registry(), model_dir=model_dir, threshold=self._fixed_threshold)
+        return Triage(Registry(), model_dir=model_dir, threshold=self._fixed_threshold,
+                      langs=self._langs)
 
     def adopt(self, other: Triage) -> None:
         """Use ``other``'s model from the next request on (call it on the event loop)."""
         self._model, self.threshold = other._model, other.threshold
+        self.languages = other.languages
         log.info("triage.swapped", version=self.version, threshold=self.threshold)
 
     @property
@@ -47,21 +62,28 @@ class Triage:
 
     def classify(self, text: str) -> Decision:
         """Decide the intent, route, confidence and slots of one request."""
-        probs = self._model.probabilities([self._model.features(text, self._slots.names())])
-        return self._decide(text, probs[0])
+        lang = languages.detect(text[:MAX_CHARS])
+        features = self._model.features(text[:MAX_CHARS], self._slots.names(), lang)
+        return self._decide(text, self._model.probabilities([features])[0], lang)
 
     def classify_many(self, texts: Sequence[str]) -> list[Decision]:
         """Classify a batch in one model run; same results as ``classify`` on each."""
         if not texts:
             return []
         names = self._slots.names()
-        probs = self._model.probabilities([self._model.features(t, names) for t in texts])
-        return [self._decide(text, row) for text, row in zip(texts, probs, strict=True)]
+        langs = [languages.detect(t[:MAX_CHARS]) for t in texts]
+        probs = self._model.probabilities(
+            [self._model.features(t[:MAX_CHARS], names, lang)
+             for t, lang in zip(texts, langs, strict=True)])
+        return [self._decide(text, row, lang)
+                for text, row, lang in zip(texts, probs, langs, strict=True)]
 
-    def _decide(self, text: str, probs: np.ndarray) -> Decision:
+    def _decide(self, text: str, probs: np.ndarray, lang: str) -> Decision:
         best = int(probs.argmax())
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
-        local = intent in LOCAL_INTENTS and confidence >= self.threshold
+        local = (intent in LOCAL_INTENTS and confidence >= self.threshold
+                 and lang in self.languages and len(text) <= MAX_CHARS)
         return Decision(intent=intent, route="local" if local else "escalate",
-                        confidence=confidence, slots=self._slots.resolve(text, intent))
+                        confidence=confidence,
+                        slots=self._slots.resolve(text[:MAX_CHARS], intent), lang=lang)

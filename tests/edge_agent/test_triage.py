@@ -247,7 +247,8 @@ def test_cli_eval_on_stdin(triage: Triage) -> None:
     results = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["text"] for r in results] == ["turn on pump 2", "plan the shutdown of line 2",
                                              "any alarms?"]
-    assert set(results[0]) == {"text", "intent", "route", "confidence", "slots", "latency_ms"}
+    assert set(results[0]) == {"text", "intent", "route", "confidence", "slots", "latency_ms",
+                               "lang"}
     assert scores is not None and scores["n"] == 2 and "confusion" in scores
 
 
@@ -277,11 +278,12 @@ def test_quick_training_produces_a_loadable_model(tmp_path: Path) -> None:
     pytest.importorskip("onnx")
     pytest.importorskip("hassil")
     pytest.importorskip("home_assistant_intents")
-    from edge_agent.triage.train import main
+    from training.triage.train import main
 
     assert main(["--quick", "--out", str(tmp_path), "--seed", "3"]) == 0
     card = json.loads((tmp_path / "model_card.json").read_text())
     assert card["labels"] == list(INTENTS) and 0 < card["threshold"] <= 1
     decision = Triage(_registry(), model_dir=tmp_path).classify("turn on pump 2")
     assert decision.intent in INTENTS and 0.0 <= decision.confidence <= 1.0
-    assert set(LOCAL_INTENTS) < set(card["metrics"]["heldout"]["confusion"])
+    assert set(LOCAL_INTENTS) < set(card["metrics"]["en"]["confusion"])
+    assert card["languages"] == ["en", "de", "fr", "es", "nl"]

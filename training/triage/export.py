@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_agent.triage.network import Weights
+from training.triage.network import Weights
 
 OPSET = 17
 

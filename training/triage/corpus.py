@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from edge_agent.triage import escalations, templates
 from edge_agent.triage.decision import Intent
 from edge_agent.triage.delex import name_key
-from edge_agent.triage.vocab import Split, Vocab
+from training.triage import escalations, templates
+from training.triage.vocab import Split, Vocab
 
 CorpusSplit = Literal["train", "val", "heldout"]
 
@@ -197,7 +197,7 @@ TEMPLATES: dict[Intent, tuple[str, ...]] = {
     "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE
     + templates.LIST_ALERTS_FOURTH,
     "escalate": escalations.ESCALATE + escalations.ESCALATE_MORE
-    + escalations.ESCALATE_FAMILIES + escalations.ESCALATE_FOURTH,
+    + escalations.ESCALATE_FAMILIES + escalations.ESCALATE_FOURTH + escalations.ESCALATE_FIFTH,
 }
 
 
@@ -248,7 +248,7 @@ def build(split: CorpusSplit, *, seed: int, per_template: int = 40,
     rng = random.Random(f"{seed}-{split}")
     examples = own_examples(split, per_template, rng)
     if with_hass:
-        from edge_agent.triage import hass
+        from training.triage import hass
 
         examples += [Example(roughen(text, rng), intent, fold=fold)
                      for text, intent, fold in hass.sample(split, hass_per_template, rng)]

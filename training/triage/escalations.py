@@ -2,7 +2,7 @@
 
 Near-domain reasoning that mentions our devices (why, should, plan, compare, predict, explain),
 multi-step, conditional and scheduled commands, general knowledge, chit-chat and garbage. Same
-syntax as :mod:`edge_agent.triage.templates`; split by index the same way. Training-only.
+syntax as :mod:`training.triage.templates`; split by index the same way. Training-only.
 """
 
 from __future__ import annotations
@@ -221,6 +221,28 @@ ESCALATE_FOURTH = (
     "<on> {act}. (then|after that|and then) (<off>|<open>|<close>) {act2}",
     "(hi|hello|morning)(,|.|!) (what is|explain|tell me about) {topic}",
     "{chat}. (what is|tell me about|explain) {topic}", "(thanks|ok|great)(.|!) {chat}",
+)
+
+# Fifth generation, hard negatives: a device or reading is named, but the question asks how,
+# why, how often, what a code means or what to do; several ways in a row, so every fold has some.
+ESCALATE_FIFTH = (
+    "how do I (reset|clear|acknowledge|silence) the (alarm|fault|error) on {act}",
+    "how (can|should|do) I (reset|restart|reboot|reconfigure) {act}",
+    "how (often|frequently) should (the filters in|the belts on|the oil in) {act} be"
+    " (changed|replaced|checked)", "how often should I (service|clean|inspect|descale) {act}",
+    "what does (error|fault|alarm) (code|) (E|F|A){n} (on|from) {act} mean",
+    "what (is|does) (error|fault) {n} on {act} (mean|about|tell me)",
+    "what should I do (about|with|if) {act} (is leaking|keeps tripping|overheats|is noisy)",
+    "what do I do when {sensor} (reads|shows) {value}",
+    "which <devs> should (I|we) (replace|upgrade|service) first",
+    "which of the <devs> (needs|need) (maintenance|replacing|attention) (soonest|first|most)",
+    "why is {sensor} (reading|showing) {value}", "why would {sensor} (read|show) {value}",
+    "is {value} (on|in|at) {area} (dangerous|too much|ok|normal|a problem)",
+    "is a {kind} of {value} (in|on) {area} (dangerous|normal|too high|fine)",
+    "(is it|it is) normal that {sensor} (empties|fills|drops|rises) (this|so) (fast|quickly)",
+    "how can I (cut|reduce|lower) the (heating|energy|water|power) bill (for|of|in) {area}",
+    "how do I (tune|set up|configure) the (pid|controller|setpoint schedule) (of|for|on) {act}",
+    "what (causes|could cause|might cause) {act} to (trip|stall|overheat|cycle)",
 )
 
 # Pieces that turn a local request into one to escalate (``corpus.compose``): a second sentence

@@ -1,7 +1,7 @@
 """Phrasing templates of our own for industrial, building and agricultural IoT requests.
 
 Syntax: ``(a|b)`` picks one alternative, ``[x]`` is optional, ``{slot}`` is filled from
-:mod:`edge_agent.triage.vocab`. Templates are split by index into training, validation and
+:mod:`training.triage.vocab`. Templates are split by index into training, validation and
 held-out sets, so held-out phrasings never occur in training. Training-only.
 """
 
@@ -152,6 +152,8 @@ LIST_DEVICES = (
     "what <devs> report (to you|here)", "how many <devs> (are there|do you manage)",
     "<list> the (ids|names) of the <devs>", "(do you have|are there) any <devs> <in> {area}",
     "which <devs> can you (read|see|switch)", "<list> <devs> by (area|kind|zone)",
+    "any <devs> (offline|down|silent|not reporting)",
+    "which <devs> have (gone quiet|stopped reporting)",
 )
 LIST_ALERTS = (
     "any <alarm>", "<list> [the] (active|current|open) <alarm>", "<list> <alarm> <in> {area}",
@@ -161,14 +163,14 @@ LIST_ALERTS = (
     "(open|active) <alarm> (for|on) {dev}",
     "<list> (critical|high priority|urgent) <alarm>",
     "did anything (go wrong|alarm|trip) {window}", "(unacknowledged|pending|outstanding) <alarm>",
-    "(active|current) <alarm> on {dev}", "any <devs> (offline|down|silent|not reporting)",
+    "(active|current) <alarm> on {dev}",
     "(what|which) <alarm> are (active|open|raised)", "(alarm|alert) (list|summary|status)",
     "<list> the (alert|alarm) log {window}", "is anything (in alarm|out of range|faulty)",
     "which readings are out of (range|limits|bounds)", "(any|list) <alarm> (in|from) {area}",
     "what needs (my|) attention [<now>|today]",
     "(has|have) any <alarm> (gone off|tripped) {window}",
     "<list> (all|) (current|) <alarm>", "(anything|any issues) I should know about [<now>]",
-    "are there <alarm> on {dev}", "which <devs> have (gone quiet|stopped reporting)",
+    "are there <alarm> on {dev}",
     "(status|list) of [the] <alarm>", "(what|which) <alarm> are (still|) active <in> {area}",
     "(check|look) for <alarm>", "how many <alarm> are (active|open) [<now>]",
     "is everything (ok|okay|fine|normal) (with the alarms|on the alarm panel)",
@@ -248,6 +250,9 @@ LIST_DEVICES_MORE = (
     "what (equipment|hardware) is (in|on) {area}", "(tell me|show me) the <devs> you have",
     "what do you have connected", "<list> the <devs> on this (site|gateway)",
     "what (pumps|valves|fans|sensors) do we have", "devices (in|on) {area}",
+    "which <devs> (are|have gone) (offline|silent|quiet|dead)", "(list|show) offline <devs>",
+    "(any|which) <devs> (not reporting|without data|stuck)", "what's offline [<now>]",
+    "<devs> that (stopped reporting|went offline|lost connection)", "is anything offline",
 )
 LIST_ALERTS_MORE = (
     "any <alarm> [<now>]", "what's wrong", "what is wrong (right now|now|today|)",
@@ -258,9 +263,6 @@ LIST_ALERTS_MORE = (
     "do we have any <alarm>", "anything (wrong|abnormal|off) [<now>]", "(alarms|alerts)?",
     "any (sensors|readings) (out of range|outside limits)", "are any <devs> (faulty|in alarm)",
     "what (alarms|alerts) (are|have) (active|triggered|fired) [<now>]",
-    "which <devs> (are|have gone) (offline|silent|quiet|dead)", "(list|show) offline <devs>",
-    "(any|which) <devs> (not reporting|without data|stuck)", "what's offline [<now>]",
-    "<devs> that (stopped reporting|went offline|lost connection)", "is anything offline",
     "(any|which) (sensors|readings) (are|look) (abnormal|off|out of limits)",
 )
 
@@ -321,12 +323,12 @@ LIST_DEVICES_FOURTH = (
     "what (hardware|equipment|sensors|devices) (is|are) (connected|attached|linked) [to you|here]",
     "what (do|can) you (see|monitor) (in|on|at) {area}", "(how many|which) <devs> are (in|on|at)"
     " {area}", "(hi|hello)(,|.|!) <list> [all] [the] <devs>", "<list> [the] <devs>(.|!) thanks",
+    "(show|list|get) (offline|disconnected|silent|unreachable) <devs>",
+    "(which|what) <devs> are (offline|not responding|disconnected)",
 )
 LIST_ALERTS_FOURTH = (
     "(current|open|active|outstanding) <alarm> (on|for|at) {dev}", "<alarm> (for|on|at) {dev}"
     " [<now>]", "(does|has) {dev} (have|got) [any] <alarm>",
-    "(show|list|get) (offline|disconnected|silent|unreachable) <devs>",
-    "(which|what) <devs> are (offline|not responding|disconnected)",
     "(list|status of|show) [all] (current|open|active) (faults|trips|errors|alarms)",
     "(do|did) we (have|get) [any] <alarm> [<now>|today]", "any <alarm> (in|on|at|from) {area}"
     " [<now>]", "status of [the] <alarm>", "(hi|hello|morning)(,|.|!) any <alarm> [<now>]",

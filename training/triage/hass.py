@@ -11,10 +11,10 @@ import itertools
 import random
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from edge_agent.triage.decision import Intent
-from edge_agent.triage.vocab import Split, Vocab
+from training.triage.vocab import Split, Vocab
 
 # Home Assistant intent -> ours. Device control and state map onto local intents; things a
 # gateway cannot do (timers, media, shopping lists, weather, date) become "escalate", since a
@@ -45,20 +45,40 @@ def _fill_ranges(text: str, rng: random.Random) -> str:
     return _RANGE.sub(lambda m: str(rng.randint(1, 100)), text)
 
 
-def _slot_lists(vocab: Vocab) -> dict[str, Any]:
+class Names(Protocol):
+    """Where sampled sentences get their device names and areas from."""
+
+    @property
+    def rng(self) -> random.Random:
+        """The random source."""
+        ...
+
+    def device(self, role: Literal["actuator", "sensor", "any"] = "any") -> str:
+        """A device name."""
+        ...
+
+    def area(self) -> str:
+        """An area name."""
+        ...
+
+
+def _slot_lists(vocab: Names) -> dict[str, Any]:
     from hassil.intents import TextSlotList
 
     names = [vocab.device("actuator") for _ in range(2)] + [vocab.device("sensor")]
     return {
         "name": TextSlotList.from_strings(names),
         "area": TextSlotList.from_strings([vocab.area() for _ in range(2)]),
-        "floor": TextSlotList.from_strings([f"floor {vocab.rng.randint(1, 9)}"]),
+        "floor": TextSlotList.from_strings([f"floor {vocab.rng.randint(1, 9)}"
+                                            if isinstance(vocab, Vocab) else vocab.area()]),
     }
 
 
-def sample(split: str, per_template: int,
-           rng: random.Random) -> Iterator[tuple[str, Intent, int]]:
+def sample(split: str, per_template: int, rng: random.Random, language: str = "en",
+           names: Names | None = None) -> Iterator[tuple[str, Intent, int]]:
     """(text, intent, fold) from the Home Assistant templates that fall in this split.
+
+    ``names`` gives device names and areas (default: our English vocabularies).
 
     Sentence templates are assigned to a split by their index within each intent: index % 7 in
     0-4 trains, 5 validates, 6 is held out; the fold is that index % 7.
@@ -67,9 +87,9 @@ def sample(split: str, per_template: int,
     from hassil.intents import Intents
     from hassil.sample import sample_sentence
 
-    raw = home_assistant_intents.get_intents("en")
+    raw = home_assistant_intents.get_intents(language)
     if raw is None:
-        raise RuntimeError("home-assistant-intents has no English intents")
+        raise RuntimeError(f"home-assistant-intents has no intents for {language!r}")
     intents = Intents.from_dict(raw)
     vocab_split: Split = "heldout" if split == "heldout" else "train"
     wanted = {"train": range(5), "val": (5,), "heldout": (6,)}[split]
@@ -86,10 +106,11 @@ def sample(split: str, per_template: int,
                     n in data.wildcard_list_names for n in sentence.list_names(rules)
                 ):
                     continue
-                vocab = Vocab(vocab_split, rng)
+                vocab: Names = names or Vocab(vocab_split, rng)
                 lists = {**intents.slot_lists, **_slot_lists(vocab)}
                 texts = list(itertools.islice(
-                    sample_sentence(sentence, lists, rules, language="en", expand_ranges=False),
+                    sample_sentence(sentence, lists, rules, language=language,
+                                    expand_ranges=False),
                     400,
                 ))
                 for text in rng.sample(texts, min(per_template, len(texts))):

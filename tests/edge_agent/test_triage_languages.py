@@ -1,0 +1,180 @@
+"""Triage in five languages, without a config: the shipped model, language choice, bad input,
+message catalogues, and a runtime package that carries no training code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from edge_agent.config import load_config
+from edge_agent.errors import ConfigError
+from edge_agent.messages import CATALOGUES, missing, say
+from edge_agent.registry import Registry
+from edge_agent.triage import Triage
+from edge_agent.triage.languages import LANGUAGES, detect
+
+REPO = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def bare() -> Triage:
+    """The shipped model on a gateway whose registry is empty (no config)."""
+    return Triage(Registry())
+
+
+def test_readme_first_example_routes_local_without_a_config(bare: Triage) -> None:
+    """`echo "what is the temperature in zone 3?" | edge-agent triage` answers locally."""
+    decision = bare.classify("what is the temperature in zone 3?")
+    assert (decision.intent, decision.route, decision.lang) == ("query_state", "local", "en")
+
+
+@pytest.mark.parametrize("text", ["which devices are offline", "which devices are offline?",
+                                  "what devices are offline right now"])
+def test_offline_devices_is_a_device_list_not_alerts(bare: Triage, text: str) -> None:
+    """Asking which devices are offline lists devices; it is not read as an alerts question."""
+    assert bare.classify(text).intent == "list_devices"
+
+
+@pytest.mark.parametrize(("text", "lang", "intent"), [
+    ("Wie warm ist es gerade in Zone 3?", "de", "query_state"),
+    ("Schalte die Pumpe 4 ein", "de", "set_actuator"),
+    ("Gibt es gerade Alarme?", "de", "list_alerts"),
+    ("Quelle est la température dans la zone 3 ?", "fr", "query_state"),
+    ("Allume la pompe 4", "fr", "set_actuator"),
+    ("Quels appareils sont hors ligne ?", "fr", "list_devices"),
+    ("¿Cuál es la temperatura en la zona 3?", "es", "query_state"),
+    ("Enciende la bomba 4", "es", "set_actuator"),
+    ("¿Hay alarmas ahora mismo?", "es", "list_alerts"),
+    ("Wat is de temperatuur in zone 3?", "nl", "query_state"),
+    ("Zet pomp 4 aan", "nl", "set_actuator"),
+    ("Welke apparaten zijn offline?", "nl", "list_devices"),
+], ids=lambda v: v if len(v) < 4 else None)
+def test_plain_requests_in_each_language_stay_local(bare: Triage, text: str, lang: str,
+                                                     intent: str) -> None:
+    """A plain request in each language gets its intent, a local route and its language."""
+    decision = bare.classify(text)
+    assert (decision.intent, decision.route, decision.lang) == (intent, "local", lang), decision
+
+
+@pytest.mark.parametrize("text", [
+    "Warum schaltet die Pumpe 4 ständig ab?",
+    "Was soll ich tun, wenn der Kompressor K1 komisch klingt?",
+    "Pourquoi la pompe 4 s'arrête-t-elle sans cesse ?",
+    "Que dois-je faire si le compresseur C1 fait un bruit bizarre ?",
+    "¿Por qué se para la bomba 4 todo el rato?",
+    "¿Debería cortar el riego antes de la lluvia?",
+    "Waarom slaat pomp 4 steeds af?",
+    "Wat moet ik doen als compressor C1 een raar geluid maakt?",
+    "how do I clear the fault on fan 6?",
+    "why does pump 4 keep tripping?",
+])
+def test_device_questions_asking_why_or_what_to_do_escalate(bare: Triage, text: str) -> None:
+    """Hard negatives: a device is named, but the question needs reasoning."""
+    assert bare.classify(text).route == "escalate"
+
+
+def test_languages_setting_limits_what_is_answered_locally() -> None:
+    """With `[triage] languages = ["en"]` a German request escalates; English stays local."""
+    english_only = Triage(Registry(), langs=("en",))
+    german = english_only.classify("Schalte die Pumpe 4 ein")
+    assert (german.route, german.lang) == ("escalate", "de")
+    assert english_only.classify("turn on pump 4").route == "local"
+    assert english_only.languages == ("en",)
+
+
+def test_unknown_language_in_the_setting_is_a_config_error() -> None:
+    """A language the model does not know is refused with the list of known ones."""
+    with pytest.raises(ConfigError, match="unknown"):
+        Triage(Registry(), langs=("en", "xx"))
+
+
+def test_languages_setting_is_read_from_edge_toml(tmp_path: Path) -> None:
+    """`[triage] languages` in edge.toml reaches the config as a tuple."""
+    path = tmp_path / "edge.toml"
+    path.write_text('[triage]\nlanguages = ["en", "de"]\n')
+    assert load_config(path).triage.languages == ("en", "de")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "🔥💧⚡", "x" * 10240, "zone 3 " * 1500,
+                                  "bitte turn on la pompe 4 por favor", "\x00\x01",
+                                  "<script>alert(1)</script>"],
+                         ids=["empty", "blank", "emoji", "emoji2", "10kB", "repeated",
+                              "mixed", "control", "markup"])
+def test_bad_input_gets_a_decision(bare: Triage, text: str) -> None:
+    """Empty, emoji-only, mixed-language and 10 kB requests are decided, never raise."""
+    decision = bare.classify(text)
+    assert decision.route in ("local", "escalate") and decision.lang in LANGUAGES
+    assert 0.0 <= decision.confidence <= 1.0
+
+
+@pytest.mark.parametrize("text", ["", "😀😀😀", "x" * 10240], ids=["empty", "emoji", "10kB"])
+def test_contentless_input_escalates(bare: Triage, text: str) -> None:
+    """Nothing a gateway could answer is answered locally."""
+    assert bare.classify(text).route == "escalate"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("what is the temperature in zone 3?", "en"), ("Welche Geräte sind offline?", "de"),
+    ("Éteins la lumière du hall A", "fr"), ("¿Qué bombas tenemos?", "es"),
+    ("Hoe warm is het nu in kas 4?", "nl"), ("pump 2", "en"), ("", "en")])
+def test_language_is_told_from_the_words(text: str, lang: str) -> None:
+    """Function words and letters tell the language; nothing to go on means English."""
+    assert detect(text) == lang
+
+
+def test_detection_among_allowed_languages_only() -> None:
+    """Only allowed languages are candidates; the first allowed one is the fallback."""
+    assert detect("Welche Geräte sind offline?", ("en", "fr")) in ("en", "fr")
+    assert detect("12345", ("de", "fr")) == "de"
+
+
+def test_every_catalogue_has_every_message() -> None:
+    """No language lacks a message English has."""
+    assert set(CATALOGUES) == set(LANGUAGES)
+    assert missing() == {lang: [] for lang in CATALOGUES}
+
+
+def test_messages_come_in_the_request_language_with_fields() -> None:
+    """`say` formats the catalogue entry of the language, English when the language is unknown."""
+    assert say("done_set", "de", device="pump-2", value="on") == "Erledigt: pump-2 steht auf on."
+    assert say("no_alerts", "es") == "No hay alarmas activas."
+    assert say("no_alerts", "xx") == "No active alerts."
+    assert say("reading", "fr", device="t-104") == "t-104 indique {value} (il y a {age})"
+
+
+def test_runtime_package_carries_no_training_code_or_data() -> None:
+    """The wheel's packages leave out training/, and the model dir holds no held-out data."""
+    from setuptools import find_packages
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = find_packages(str(REPO), include=config["packages"]["find"]["include"])
+    assert "edge_agent.triage" in packages
+    assert not [p for p in packages if p.startswith("training")]
+    shipped = config["package-data"]["edge_agent.triage"]
+    assert not [f for f in shipped if "heldout" in f or "*" in f]
+    runtime = {p.name for p in (REPO / "edge_agent" / "triage").glob("*.py")}
+    assert runtime.isdisjoint({"train.py", "corpus.py", "templates.py", "hass.py", "export.py"})
+
+
+def test_model_card_lists_five_languages_and_calibration() -> None:
+    """The shipped card says which languages, the temperature, ECE and the cost model."""
+    card = json.loads((REPO / "edge_agent" / "triage" / "model" / "model_card.json").read_text())
+    assert card["languages"] == list(LANGUAGES)
+    assert card["calibration"]["ece_after"] <= card["calibration"]["ece_before"]
+    assert card["cost_model"]["wrong_local"] > card["cost_model"]["needless_escalation"]
+
+
+def test_cli_picks_the_language_per_line() -> None:
+    """`python -m edge_agent.triage` reads each line in its own language and says which."""
+    lines = "what is the temperature in zone 3?\nWelche Geräte sind offline?\n¿Hay alarmas?\n"
+    done = subprocess.run([sys.executable, "-m", "edge_agent.triage"], input=lines,
+                          capture_output=True, text=True, cwd=REPO, check=True, timeout=60)
+    rows = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [(r["lang"], r["intent"], r["route"]) for r in rows] == [
+        ("en", "query_state", "local"), ("de", "list_devices", "local"),
+        ("es", "list_alerts", "local")]

@@ -1,0 +1,121 @@
+"""Calibration and the shipped threshold: temperature scaling, ECE, and a cost model.
+
+The model's scores are made honest by temperature scaling fitted on requests from phrasing
+templates the model never trained on. The threshold then minimises the expected cost of a
+request: a wrong local answer (wrong reading, wrong actuation, a user misled) costs
+``wrong_local`` units; escalating a request the gateway could have answered costs one unit
+(the cloud's price plus a few hundred milliseconds of the user's time). Escalating a request
+that needs the cloud costs nothing extra: it had to go anyway. Training-only.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from edge_agent.triage.decision import INTENTS, LOCAL_INTENTS, Intent, Route
+
+F32 = npt.NDArray[np.float32]
+GRID = tuple(round(0.30 + 0.01 * i, 2) for i in range(70))
+
+
+def softmax(logits: F32) -> F32:
+    """Row-wise softmax."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: F32 = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def fit_temperature(logits: F32, labels: npt.NDArray[np.int64]) -> float:
+    """The temperature minimising negative log-likelihood (grid search, log-spaced)."""
+    best, best_nll = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 161)):
+        probs = softmax((logits / t).astype(np.float32))
+        nll = float(-np.log(probs[np.arange(len(labels)), labels] + 1e-9).mean())
+        if nll < best_nll:
+            best, best_nll = float(t), nll
+    return best
+
+
+def ece(probs: F32, labels: npt.NDArray[np.int64], bins: int = 15) -> float:
+    """Expected calibration error of the top-class confidence, equal-width bins."""
+    confidence = probs.max(axis=1)
+    right = probs.argmax(axis=1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for low, high in itertools.pairwise(edges):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            total += inside.mean() * abs(float(right[inside].mean() - confidence[inside].mean()))
+    return float(total)
+
+
+def reliability(probs: F32, labels: npt.NDArray[np.int64],
+                bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) per confidence bin, for the reliability plot."""
+    confidence = probs.max(axis=1)
+    right = probs.argmax(axis=1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    out = []
+    for low, high in itertools.pairwise(edges):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            out.append((float(confidence[inside].mean()), float(right[inside].mean()),
+                        int(inside.sum())))
+    return out
+
+
+def route(probs: F32, threshold: float) -> tuple[list[Intent], list[Route]]:
+    """Top intents, and routes under a threshold (local only for confident local intents)."""
+    top = probs.argmax(axis=1)
+    intents: list[Intent] = [INTENTS[i] for i in top]
+    routes: list[Route] = ["local" if i in LOCAL_INTENTS and p >= threshold else "escalate"
+                           for i, p in zip(intents, probs.max(axis=1), strict=True)]
+    return intents, routes
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    """Relative costs of the two mistakes a threshold trades against each other."""
+
+    wrong_local: float = 10.0  # a wrong local answer: noticed, asked again, and escalated then
+    needless_escalation: float = 1.0  # cloud price + latency for a locally answerable request
+
+    def row(self, gold: Sequence[Intent], probs: F32, threshold: float) -> dict[str, float]:
+        """Rates and expected cost per request at one threshold."""
+        intents, routes = route(probs, threshold)
+        n = max(1, len(gold))
+        local = [r == "local" for r in routes]
+        wrong = sum(1 for g, i, loc in zip(gold, intents, local, strict=True) if loc and g != i)
+        needless = sum(1 for g, loc in zip(gold, local, strict=True)
+                       if not loc and g != "escalate")
+        should = sum(1 for g in gold if g == "escalate")
+        leaked = sum(1 for g, loc in zip(gold, local, strict=True) if loc and g == "escalate")
+        right = sum(1 for g, i, loc in zip(gold, intents, local, strict=True)
+                    if (loc and g == i) or (not loc and g == "escalate"))
+        return {"threshold": threshold, "n": len(gold), "wrong_local": wrong,
+                "needless_escalations": needless, "local_share": round(sum(local) / n, 4),
+                "wrong_local_rate": round(wrong / max(1, sum(local)), 4),
+                "escalation_recall": round(1 - leaked / max(1, should), 4),
+                "accuracy": round(right / n, 4),
+                "cost": round((self.wrong_local * wrong
+                               + self.needless_escalation * needless) / n, 4)}
+
+    def curve(self, gold: Sequence[Intent], probs: F32,
+              thresholds: Sequence[float] = GRID) -> list[dict[str, float]]:
+        """One row per threshold."""
+        return [self.row(gold, probs, t) for t in thresholds]
+
+    def choose(self, rows: Sequence[dict[str, float]], tolerance: float = 0.05) -> float:
+        """The lowest threshold whose expected cost is within ``tolerance`` of the least.
+
+        The curve is flat near its minimum and validation only estimates real traffic, so
+        within that band the threshold that answers more requests locally wins.
+        """
+        least = min(r["cost"] for r in rows)
+        return min(r["threshold"] for r in rows if r["cost"] <= least * (1 + tolerance))

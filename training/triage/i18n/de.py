@@ -1,0 +1,116 @@
+"""German IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
+
+ACT = ("Pumpe", "Ventil", "Lüfter", "Heizung", "Kältemaschine", "Kompressor", "Förderband",
+       "Motor", "Licht", "Lampe", "Klappe", "Gebläse", "Sprinkler", "Kessel", "Rührwerk",
+       "Schieber", "Rollladen", "Abluftventilator", "Befeuchter", "Entfeuchter", "Dosierpumpe",
+       "Brenner", "Kühler", "Bewässerungsventil", "Dachfenster", "Tor", "Wärmepumpe", "Trockner")
+SENSOR = ("Temperaturfühler", "Thermometer", "Sonde", "Feuchtesensor", "Drucksensor",
+          "Durchflussmesser", "Füllstandssensor", "Tank", "Silo", "Bodensonde", "CO2-Sensor",
+          "Stromzähler", "Energiezähler", "Vibrationssensor", "Wetterstation", "Regenmesser",
+          "pH-Sonde", "Wasserzähler", "Behälter", "Gasmelder")
+AREAS = ("Zone {n}", "Linie {n}", "Halle {L}", "Gewächshaus {n}", "Stall {n}", "Raum {n}",
+         "Etage {n}", "Gebäude {L}", "Feld {n}", "Kühlhaus {n}", "Lager {n}", "Labor {n}",
+         "Produktionslinie {n}", "Bucht {n}", "Keller", "Serverraum", "Heizraum", "Werkstatt",
+         "Büro", "Kühlraum {n}", "Trakt {L}", "Block {L}")
+KINDS = ("Temperatur", "Luftfeuchtigkeit", "Feuchte", "Druck", "Füllstand", "Durchfluss",
+         "CO2", "Leistung", "Energieverbrauch", "Spannung", "Bodenfeuchte", "pH-Wert",
+         "Vibration", "Drehzahl", "Helligkeit", "Sauerstoff")
+VALUES = ("{n} Grad", "{n} %", "{n} Prozent", "{n} bar", "{n} °C", "{n}", "{n} U/min")
+WINDOWS = ("in den letzten {n} Stunden", "seit gestern", "heute", "in der letzten Stunde",
+           "in den letzten {n} Minuten", "diese Woche", "seit heute Morgen",
+           "über die letzten {n} Tage", "letzte Nacht", "in den vergangenen {n} Stunden")
+TOPICS = ("Tomaten", "Hühner", "Serverräume", "Weinlagerung", "Beton", "Setzlinge", "Käse")
+CHAT = ("hallo", "guten Morgen", "danke", "wie geht's dir", "wer bist du", "erzähl mir einen Witz",
+        "tschüss", "alles klar", "moment mal", "schönen Tag noch", "hmm", "ok danke",
+        "was kannst du", "bist du ein Roboter", "gute Nacht", "super, danke")
+
+TEMPLATES = {
+    "query_state": (
+        "(wie (hoch|warm|kalt) ist|was ist|wie ist) (die|der|das) {kind} (in|im|auf) {area}"
+        " [gerade|aktuell|jetzt|im Moment]",
+        "(zeig|zeige|sag) mir [bitte] (die|den|das) [aktuelle|aktuellen] {kind} (in|von) {area}",
+        "(läuft|arbeitet) {act} [gerade|noch|jetzt]",
+        "ist {act} (an|aus|offen|zu|geschlossen|eingeschaltet|ausgeschaltet) [oder nicht]",
+        "was (zeigt|misst|meldet) {sensor} [gerade|aktuell|im Moment]",
+        "(aktueller|aktuelle|momentaner) {kind} [in|von] {area}",
+        "{kind} {area} [bitte|jetzt]", "(Status|Zustand|Wert|Messwert) von {dev}",
+        "wie voll ist {sensor} [gerade]", "(welchen|welche) {kind} hat {area} [gerade|jetzt]",
+        "auf welchem Wert steht {act}", "wie warm ist es (in|im) {area} [gerade]",
+        "(kannst|könntest) du mir sagen, (wie|was) (die|der) {kind} (in|im) {area} ist",
+        "wo steht {act} [gerade]", "was sagt {sensor}", "{dev} Status [bitte]",
+        "welchen Stand hat {sensor}", "ist {act} noch (an|aktiv|in Betrieb)",
+    ),
+    "query_history": (
+        "(durchschnittliche|mittlere|maximale|minimale|höchste|niedrigste) {kind} (in|im) {area}"
+        " {window}",
+        "(wie war|wie hat sich) (die|der) {kind} (in|im) {area} {window} [entwickelt]",
+        "(zeig|zeige) mir den (Verlauf|Trend|Verlauf der Messwerte) von {sensor} {window}",
+        "{kind}-Verlauf (in|im) {area} {window}", "Mittelwert {kind} {area} {window}",
+        "(Spitzenwert|Höchstwert|Tiefstwert) von {sensor} {window}",
+        "wie lange lief {act} {window}", "wie oft ist {act} {window} angelaufen",
+        "(gib|zeig) mir die (Historie|Messwerte|Werte) von {dev} {window}",
+        "wie hoch war (die|der) {kind} {window} (in|im) {area}",
+        "Gesamtverbrauch von {act} {window}",
+    ),
+    "set_actuator": (
+        "(schalte|schalt|mach|mache) {act} (an|ein|aus) [bitte]",
+        "(schalte|schalt|mach) [bitte] (die|den|das) {act} (an|ein|aus)",
+        "(stelle|stell|setze|setz) {act} auf {value} [bitte]",
+        "(öffne|schließe|schließ|öffne bitte) {act}", "{act} (an|aus|auf|zu) [bitte|jetzt|sofort]",
+        "(starte|stoppe|stopp|halte) {act} [an] [bitte]",
+        "(erhöhe|senke|reduziere) (die|den) {kind} (in|im) {area} auf {value}",
+        "(kannst|könntest) du {act} (einschalten|ausschalten|öffnen|schließen|starten|stoppen)",
+        "bitte {act} (einschalten|ausschalten|öffnen|schließen|starten|stoppen)",
+        "(fahre|fahr) {act} (hoch|runter|auf {value})", "{act} auf {value} (stellen|setzen)",
+        "(dreh|drehe) {act} (auf|zu|hoch|runter)", "Heizung (in|im) {area} auf {value}",
+        "ich möchte, dass du {act} (einschaltest|ausschaltest|öffnest|schließt)",
+        "Licht (in|im) {area} (an|aus)", "{area} Lüftung auf {value}",
+    ),
+    "list_devices": (
+        "(welche|was für) (Geräte|Sensoren|Aktoren|Pumpen|Ventile|Lüfter) (gibt es|sind"
+        " (angeschlossen|verbunden|installiert|offline|online)) [in|im] [{area}]",
+        "(zeig|zeige|liste) [mir] alle (Geräte|Sensoren|Aktoren|Pumpen) [auf] [in|im] [{area}]",
+        "(liste|Liste) der (Geräte|Sensoren|Aktoren)", "alle Geräte [auflisten|anzeigen|bitte]",
+        "welche Geräte sind (offline|nicht erreichbar|online|verbunden)",
+        "wie viele (Geräte|Sensoren|Pumpen) (gibt es|hast du|sind angeschlossen) [in|im] [{area}]",
+        "was ist alles (angeschlossen|installiert) [in|im] [{area}]",
+        "welche {kind}sensoren gibt es (in|im) {area}", "Geräteliste [bitte]",
+    ),
+    "list_alerts": (
+        "(gibt es|hast du|sind) [aktive|aktuelle|offene] (Alarme|Warnungen|Störungen|Fehler)",
+        "(zeig|zeige|liste) [mir] [alle] [aktiven|offenen] (Alarme|Warnungen|Störungen)",
+        "welche (Alarme|Warnungen|Störungen) (sind aktiv|gibt es|stehen an) [gerade|jetzt]",
+        "(aktive|offene) (Alarme|Störungen|Warnungen) [bitte]", "irgendwelche Alarme",
+        "was ist gerade (im Alarm|gestört|auffällig)", "Alarmliste [bitte|anzeigen]",
+        "gibt es Probleme [in|im] [{area}]", "(Alarme|Warnungen) (in|im) {area}",
+    ),
+    "escalate": (
+        "warum ist es (in|im) {area} (wärmer|kälter|feuchter) als (gestern|letzte Woche|sonst)",
+        "warum (ist|hat) {act} (ausgefallen|abgeschaltet|gestoppt) [heute]",
+        "wieso (steigt|fällt|schwankt) (die|der) {kind} (in|im) {area} [ständig|so stark]",
+        "(soll|sollte) ich {act} vor dem (Sturm|Frost|Wochenende) (einschalten|abschalten|öffnen)",
+        "was soll ich tun, wenn {act} (vibriert|leckt|überhitzt|laut ist)",
+        "wie (kann|könnte) ich den Energieverbrauch (in|im) {area} senken",
+        "wie funktioniert (eine|ein) {act}",
+        "(plane|erstelle) (einen Wartungsplan|eine Abschaltung|den Neustart) für {area}",
+        "(vergleiche|vergleich) {area} mit {area} und sag mir, was auffällt",
+        "(ist|wäre) (die|der) {kind} (in|im) {area} (normal|zu hoch|gefährlich|in Ordnung)",
+        "wann wird {sensor} (leer|voll) sein", "was passiert, wenn ich {act} (abschalte|öffne)",
+        "(schalte|schalt) {act} (ein|aus), wenn (die|der) {kind} über {value} steigt",
+        "wenn {sensor} {value} erreicht, (schalte|mach) {act} (an|aus)",
+        "(schalte|schalt) {act} (um|ab) (6|8|22) Uhr (ein|aus)",
+        "(schalte|schalt) {act} (ein|aus) und (öffne|schließe) danach {act}",
+        "(in|nach) {n} Minuten {act} (ausschalten|einschalten)",
+        "welche (Temperatur|Feuchte) ist (ideal|am besten) für {topic}",
+        "(erkläre|erklär) mir, was (ein|eine) {kind} von {value} bedeutet",
+        "(schreib|schreibe) einen Bericht über den Energieverbrauch (in|im) {area}",
+        "muss {act} gewartet werden", "ist es sicher, {act} jetzt (abzuschalten|zu öffnen)",
+        "wie hoch ist der Eiffelturm", "was ist die Hauptstadt von Frankreich",
+        "wie wird das Wetter morgen", "schreib ein Gedicht über {topic}",
+        "übersetze das ins Englische", "wie spät ist es in Tokio",
+        "was kostet es, {act} einen Monat laufen zu lassen",
+        "welche Ursache kann der Druckabfall (in|im) {area} haben",
+        "wie kalibriere ich {sensor}", "(empfiehl|empfehle) mir eine Einstellung für {act}",
+        "{chat}", "{chat}",
+    ),
+}

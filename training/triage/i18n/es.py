@@ -1,0 +1,114 @@
+"""Spanish IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
+
+ACT = ("bomba", "válvula", "ventilador", "calefacción", "enfriadora", "compresor",
+       "cinta transportadora", "motor", "luz", "lámpara", "compuerta", "soplador", "aspersor",
+       "caldera", "agitador", "persiana", "extractor", "humidificador", "deshumidificador",
+       "bomba dosificadora", "quemador", "válvula de riego", "ventana del techo", "portón",
+       "bomba de calor", "secadora", "aireador", "sirena")
+SENSOR = ("sensor de temperatura", "termómetro", "sonda", "sensor de humedad",
+          "sensor de presión", "caudalímetro", "sensor de nivel", "tanque", "silo",
+          "sonda de suelo", "sensor de CO2", "contador eléctrico", "medidor de energía",
+          "sensor de vibración", "estación meteorológica", "pluviómetro", "sonda de pH",
+          "contador de agua", "depósito", "detector de gas")
+AREAS = ("zona {n}", "línea {n}", "nave {L}", "invernadero {n}", "establo {n}", "sala {n}",
+         "planta {n}", "edificio {L}", "campo {n}", "cámara frigorífica {n}", "almacén {n}",
+         "laboratorio {n}", "línea de producción {n}", "bahía {n}", "el sótano",
+         "la sala de servidores", "la sala de calderas", "el taller", "la oficina", "ala {L}",
+         "bloque {L}", "gallinero {n}")
+KINDS = ("temperatura", "humedad", "presión", "nivel", "caudal", "CO2", "potencia",
+         "consumo de energía", "tensión", "humedad del suelo", "pH", "vibración", "velocidad",
+         "luminosidad", "oxígeno")
+VALUES = ("{n} grados", "{n} %", "{n} por ciento", "{n} bar", "{n} °C", "{n}", "{n} rpm")
+WINDOWS = ("en las últimas {n} horas", "desde ayer", "hoy", "en la última hora",
+           "en los últimos {n} minutos", "esta semana", "desde esta mañana",
+           "en los últimos {n} días", "anoche", "durante las últimas {n} horas")
+TOPICS = ("tomates", "gallinas", "una sala de servidores", "el vino", "el hormigón",
+          "los plantones", "el queso")
+CHAT = ("hola", "buenos días", "gracias", "qué tal", "quién eres", "cuéntame un chiste",
+        "adiós", "vale", "espera", "que tengas un buen día", "hmm", "ok gracias",
+        "qué sabes hacer", "eres un robot", "buenas noches", "genial gracias")
+
+TEMPLATES = {
+    "query_state": (
+        "(cuál es|qué|dime|dame) la {kind} (en|de) {area} [ahora|actualmente|ahora mismo]",
+        "(muestra|muéstrame|dime) la {kind} (en|de) {area} [por favor]",
+        "(está|sigue) {act} (funcionando|encendido|encendida|en marcha) [ahora]",
+        "(está|esta) {act} (encendida|encendido|apagada|apagado|abierta|abierto|cerrada|cerrado)",
+        "qué (mide|marca|indica) {sensor} [ahora|en este momento]",
+        "{kind} actual (en|de) {area}", "{kind} {area} [por favor|ahora]",
+        "(estado|valor|lectura) (de|del) {dev}", "qué tan lleno está {sensor}",
+        "qué temperatura hace en {area} [ahora mismo]", "en qué valor está {act}",
+        "cuál es el estado de {act}", "(puedes|podrías) decirme la {kind} (en|de) {area}",
+        "¿{act} está (encendida|apagada|abierta|cerrada)?", "qué dice {sensor}",
+        "{dev} estado [por favor]", "cuánto marca {sensor}", "¿sigue en marcha {act}?",
+    ),
+    "query_history": (
+        "{kind} (media|máxima|mínima|promedio) (en|de) {area} {window}",
+        "cómo ha (evolucionado|cambiado) la {kind} (en|de) {area} {window}",
+        "(muestra|muéstrame) (el historial|la tendencia|la curva) de {sensor} {window}",
+        "historial de {kind} (en|de) {area} {window}", "promedio de {kind} {area} {window}",
+        "(pico|máximo|mínimo) de {sensor} {window}", "cuánto tiempo funcionó {act} {window}",
+        "cuántas veces arrancó {act} {window}",
+        "(dame|muestra) las (lecturas|mediciones|valores) de {dev} {window}",
+        "cuál fue la {kind} {window} en {area}", "consumo total de {act} {window}",
+    ),
+    "set_actuator": (
+        "(enciende|apaga|arranca|detén|para) [la|el] {act} [por favor|ya|ahora]",
+        "(abre|cierra) [la|el] {act} [por favor]",
+        "(pon|ajusta|configura|fija) [la|el] {act} (a|en) {value} [por favor]",
+        "(sube|baja) la {kind} (en|de) {area} a {value}",
+        "(puedes|podrías) (encender|apagar|abrir|cerrar|arrancar|parar) [la|el] {act}",
+        "{act} (on|off|abierta|cerrada) [por favor]", "{act} a {value}",
+        "pon la calefacción (en|de) {area} a {value}",
+        "(enciende|apaga) la luz (en|de) {area}", "quiero que (enciendas|apagues) {act}",
+        "pon en marcha [la|el] {act}", "corta [la|el] {act}", "activa [la|el] {act}",
+        "desactiva [la|el] {act}",
+    ),
+    "list_devices": (
+        "qué (dispositivos|sensores|actuadores|bombas|válvulas) (hay|están (conectados|"
+        "instalados|desconectados|en línea)) [en] [{area}]",
+        "(lista|muestra|muéstrame) (todos los|los) (dispositivos|sensores|actuadores|equipos)"
+        " [de|en] [{area}]",
+        "lista de (dispositivos|sensores|equipos) [por favor]",
+        "qué dispositivos están (desconectados|fuera de línea|en línea|caídos)",
+        "cuántos (dispositivos|sensores|bombas) (hay|están conectados) [en] [{area}]",
+        "qué hay (conectado|instalado) [en] [{area}]", "qué sensores de {kind} hay en {area}",
+        "inventario de dispositivos",
+    ),
+    "list_alerts": (
+        "(hay|tienes) (alarmas|alertas|fallos|averías) [activas|pendientes]",
+        "(muestra|muéstrame|lista) [todas] las (alarmas|alertas) [activas|pendientes]",
+        "qué (alarmas|alertas) (están activas|hay) [ahora]",
+        "(alarmas|alertas) (activas|pendientes) [por favor]", "alguna alarma",
+        "qué está en (alarma|fallo) [ahora mismo]", "lista de alarmas",
+        "hay problemas [en] [{area}]", "(alarmas|alertas) (en|de) {area}",
+    ),
+    "escalate": (
+        "por qué hace más (calor|frío) en {area} que (ayer|de costumbre|la semana pasada)",
+        "por qué (se paró|falló|se apagó) {act} [hoy]",
+        "por qué (sube|baja|oscila) la {kind} (en|de) {area} [constantemente]",
+        "(debo|debería) (encender|apagar|abrir|cerrar) {act} antes de"
+        " (la tormenta|la helada|el fin de semana)",
+        "qué hago si {act} (vibra|gotea|se sobrecalienta|hace ruido)",
+        "cómo puedo reducir el consumo de energía en {area}",
+        "cómo funciona (una|un) {act}",
+        "(planifica|prepara) (la parada|el arranque|el mantenimiento) de {area}",
+        "compara {area} con {area} y dime cuál necesita atención",
+        "es (normal|peligrosa|demasiado alta) la {kind} (en|de) {area}",
+        "cuándo estará {sensor} (vacío|lleno)", "qué pasa si (apago|abro) {act}",
+        "(enciende|apaga) {act} si la {kind} supera {value}",
+        "cuando {sensor} llegue a {value}, (enciende|apaga) {act}",
+        "(enciende|apaga) {act} a las (6|8|10) de la (mañana|noche)",
+        "(enciende|apaga) {act} y luego (abre|cierra) {act}",
+        "dentro de {n} minutos (enciende|apaga) {act}",
+        "cuál es la {kind} ideal para {topic}",
+        "explícame qué significa una {kind} de {value}",
+        "(escribe|redacta) un informe sobre el consumo (en|de) {area}",
+        "necesita mantenimiento {act}", "es seguro (apagar|abrir) {act} ahora",
+        "qué altura tiene la torre Eiffel", "cuál es la capital de Francia",
+        "qué tiempo hará mañana", "escribe un poema sobre {topic}", "traduce esto al inglés",
+        "cuánto cuesta tener {act} en marcha un mes",
+        "cuál puede ser la causa de la caída de presión en {area}",
+        "cómo calibro {sensor}", "recomiéndame un ajuste para {act}", "{chat}", "{chat}",
+    ),
+}

@@ -1,0 +1,105 @@
+"""Dutch IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
+
+ACT = ("pomp", "klep", "ventilator", "verwarming", "koelmachine", "compressor",
+       "transportband", "motor", "licht", "lamp", "schuif", "blazer", "sproeier", "ketel",
+       "roerwerk", "rolluik", "afzuiger", "bevochtiger", "ontvochtiger", "doseerpomp",
+       "brander", "beregeningsklep", "dakraam", "poort", "warmtepomp", "droger", "beluchter",
+       "sirene")
+SENSOR = ("temperatuursensor", "thermometer", "sonde", "vochtsensor", "druksensor",
+          "debietmeter", "niveausensor", "tank", "silo", "bodemsonde", "CO2-sensor",
+          "stroommeter", "energiemeter", "trillingssensor", "weerstation", "regenmeter",
+          "pH-sonde", "watermeter", "reservoir", "gasdetector")
+AREAS = ("zone {n}", "lijn {n}", "hal {L}", "kas {n}", "stal {n}", "ruimte {n}",
+         "verdieping {n}", "gebouw {L}", "veld {n}", "koelcel {n}", "magazijn {n}", "lab {n}",
+         "productielijn {n}", "vak {n}", "de kelder", "de serverruimte", "het ketelhuis",
+         "de werkplaats", "het kantoor", "vleugel {L}", "blok {L}", "kippenhok {n}")
+KINDS = ("temperatuur", "luchtvochtigheid", "vochtigheid", "druk", "niveau", "debiet", "CO2",
+         "vermogen", "energieverbruik", "spanning", "bodemvocht", "pH", "trilling", "toerental",
+         "lichtsterkte", "zuurstof")
+VALUES = ("{n} graden", "{n} %", "{n} procent", "{n} bar", "{n} °C", "{n}", "{n} rpm")
+WINDOWS = ("in de laatste {n} uur", "sinds gisteren", "vandaag", "in het afgelopen uur",
+           "in de laatste {n} minuten", "deze week", "sinds vanochtend",
+           "de afgelopen {n} dagen", "vannacht", "over de afgelopen {n} uur")
+TOPICS = ("tomaten", "kippen", "een serverruimte", "wijn", "beton", "zaailingen", "kaas")
+CHAT = ("hallo", "goedemorgen", "dank je", "hoe gaat het", "wie ben jij", "vertel een mop",
+        "doei", "oké", "wacht even", "fijne dag", "hmm", "ok bedankt", "wat kun je",
+        "ben jij een robot", "welterusten", "top, dank je")
+
+TEMPLATES = {
+    "query_state": (
+        "(wat is|hoe hoog is|geef me) de {kind} (in|op|van) {area} [nu|op dit moment|momenteel]",
+        "(toon|laat) [me] de {kind} (in|van) {area} [zien] [alsjeblieft|graag]",
+        "(draait|werkt|loopt) {act} [nog|nu]",
+        "(staat|is) {act} (aan|uit|open|dicht|gesloten)",
+        "wat (meet|geeft|toont) {sensor} [nu|op dit moment] [aan]",
+        "huidige {kind} (in|van) {area}", "{kind} {area} [graag|nu]",
+        "(status|toestand|waarde|meetwaarde) van {dev}", "hoe vol is {sensor} [nu]",
+        "hoe warm is het in {area} [nu]", "op welke waarde staat {act}",
+        "wat is de status van {act}", "(kun|kan) je me de {kind} in {area} vertellen",
+        "is {act} (aan|uit|open|dicht)?", "wat zegt {sensor}", "{dev} status [graag]",
+        "welk niveau heeft {sensor}", "draait {act} nog?",
+    ),
+    "query_history": (
+        "(gemiddelde|maximale|minimale|hoogste|laagste) {kind} (in|van) {area} {window}",
+        "hoe is de {kind} in {area} {window} (verlopen|veranderd)",
+        "(toon|laat) [me] (het verloop|de trend|de geschiedenis) van {sensor} {window} [zien]",
+        "verloop {kind} (in|van) {area} {window}", "gemiddelde {kind} {area} {window}",
+        "(piek|maximum|minimum) van {sensor} {window}", "hoe lang heeft {act} gedraaid {window}",
+        "hoe vaak is {act} {window} gestart",
+        "(geef|toon) [me] de (metingen|waarden) van {dev} {window}",
+        "wat was de {kind} {window} in {area}", "totaal verbruik van {act} {window}",
+    ),
+    "set_actuator": (
+        "(zet|doe) [de|het] {act} (aan|uit) [alsjeblieft|graag|nu]",
+        "(open|sluit) [de|het] {act} [alsjeblieft|graag]",
+        "(zet|stel) [de|het] {act} (op|in op) {value} [graag]",
+        "(verhoog|verlaag) de {kind} in {area} (naar|tot) {value}",
+        "(kun|kan|wil) je {act} (aanzetten|uitzetten|openen|sluiten|starten|stoppen)",
+        "{act} (aan|uit|open|dicht) [graag]", "{act} op {value}",
+        "zet de verwarming in {area} op {value}", "(zet|doe) het licht in {area} (aan|uit)",
+        "ik wil dat je {act} (aanzet|uitzet|opent|sluit)", "(start|stop) [de|het] {act}",
+        "schakel {act} (in|uit)", "draai {act} (open|dicht)", "{act} (starten|stoppen) graag",
+    ),
+    "list_devices": (
+        "welke (apparaten|sensoren|actuatoren|pompen|kleppen) (zijn er|zijn (aangesloten|"
+        "geïnstalleerd|offline|online)) [in|op] [{area}]",
+        "(toon|geef) [me] (alle|de) (apparaten|sensoren|actuatoren) [in|op] [{area}]",
+        "lijst van (apparaten|sensoren|actuatoren) [graag]",
+        "welke apparaten zijn (offline|niet bereikbaar|online)",
+        "hoeveel (apparaten|sensoren|pompen) (zijn er|zijn aangesloten) [in] [{area}]",
+        "wat is er (aangesloten|geïnstalleerd) [in] [{area}]",
+        "welke {kind}sensoren zijn er in {area}", "apparatenlijst [graag]",
+    ),
+    "list_alerts": (
+        "(zijn er|heb je) [actieve|openstaande] (alarmen|meldingen|storingen|fouten)",
+        "(toon|geef) [me] [alle] [actieve] (alarmen|meldingen|storingen)",
+        "welke (alarmen|meldingen) (zijn actief|staan open) [nu]",
+        "(actieve|openstaande) (alarmen|storingen) [graag]", "nog alarmen?",
+        "wat staat er in (alarm|storing) [nu]", "alarmlijst [graag]",
+        "zijn er problemen [in] [{area}]", "(alarmen|storingen) (in|op) {area}",
+    ),
+    "escalate": (
+        "waarom is het in {area} (warmer|kouder|vochtiger) dan (gisteren|normaal|vorige week)",
+        "waarom is {act} (gestopt|uitgevallen|uitgeschakeld) [vandaag]",
+        "waarom (stijgt|daalt|schommelt) de {kind} in {area} [steeds]",
+        "(moet|zou) ik {act} voor (de storm|de vorst|het weekend) (aanzetten|uitzetten|openen)",
+        "wat moet ik doen als {act} (trilt|lekt|oververhit raakt|lawaai maakt)",
+        "hoe kan ik het energieverbruik in {area} verlagen", "hoe werkt een {act}",
+        "(plan|maak) (een onderhoudsplan|de stillegging|de herstart) voor {area}",
+        "vergelijk {area} met {area} en zeg welke aandacht nodig heeft",
+        "is de {kind} in {area} (normaal|te hoog|gevaarlijk)",
+        "wanneer is {sensor} (leeg|vol)", "wat gebeurt er als ik {act} (uitzet|open)",
+        "zet {act} (aan|uit) als de {kind} boven {value} komt",
+        "als {sensor} {value} bereikt, zet {act} (aan|uit)",
+        "zet {act} om (6|8|22) uur (aan|uit)", "zet {act} (aan|uit) en (open|sluit) daarna {act}",
+        "over {n} minuten {act} (aanzetten|uitzetten)", "wat is de ideale {kind} voor {topic}",
+        "leg uit wat een {kind} van {value} betekent",
+        "schrijf een rapport over het verbruik in {area}", "moet {act} onderhouden worden",
+        "is het veilig om {act} nu (uit te zetten|te openen)",
+        "hoe hoog is de Eiffeltoren", "wat is de hoofdstad van Frankrijk",
+        "wat voor weer wordt het morgen", "schrijf een gedicht over {topic}",
+        "vertaal dit naar het Engels", "wat kost het om {act} een maand te laten draaien",
+        "wat kan de oorzaak zijn van de drukval in {area}", "hoe kalibreer ik {sensor}",
+        "raad me een instelling aan voor {act}", "{chat}", "{chat}",
+    ),
+}
