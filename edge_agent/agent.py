@@ -155,7 +155,8 @@ class EdgeAgent:
             self.mqtt.ack(message)
 
     def _ask(self, message: Message) -> None:
-        self.asks.handle(message.payload, message.response_topic, message.correlation_data)
+        self.asks.handle(message.payload, message.response_topic, message.correlation_data,
+                         message.qos)
 
     async def _flush_history(self) -> None:
         while True:
@@ -171,8 +172,9 @@ class EdgeAgent:
     async def _on_answer(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         await self.asks.deliver(item, response)
 
-    def _publish_reply(self, topic: str, payload: bytes, correlation: bytes | None) -> None:
-        self.mqtt.publish(topic, payload, qos=1, correlation_data=correlation)
+    def _publish_reply(self, topic: str, payload: bytes, correlation: bytes | None,
+                       qos: int = 1) -> None:
+        self.mqtt.publish(topic, payload, qos=qos, correlation_data=correlation)
 
     def _actuate(self, device_id: str, value: float | str) -> None:
         body = json.dumps({"value": value, "ts": time.time()}).encode()

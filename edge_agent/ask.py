@@ -15,9 +15,8 @@ import hashlib
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -34,8 +33,12 @@ from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.ask")
 
-# Publishes a reply: (topic, payload, correlation data) -> None.
-Publish = Callable[[str, bytes, bytes | None], None]
+class Publish(Protocol):
+    """Publishes a reply."""
+
+    def __call__(self, topic: str, payload: bytes, correlation: bytes | None,
+                 qos: int = 1) -> None:
+        """Send one reply at this QoS."""
 _CONTEXT_DEVICES = 20
 # Seconds after the request within which a cloud answer's actions may still run.
 DEFAULT_CLOUD_ACTION_MAX_AGE_S = 60.0
@@ -53,6 +56,11 @@ class ReplyRoute:
 
     topic: str
     correlation: bytes | None = None
+    # The request's own QoS for its immediate reply: a QoS 0 request is answered at QoS 0, so
+    # the broker sends no PUBACK back to the gateway for it. With Nagle on in a stock
+    # Mosquitto, that PUBACK would hold the next request to the gateway for a delayed ACK
+    # (40 ms on Linux). Answers that come later (queued, escalated) always go at QoS 1.
+    qos: int = 1
 
     def to_json(self) -> dict[str, str]:
         """A form that survives in the outbox across restarts."""
@@ -108,18 +116,19 @@ class AskHandler:
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None) -> None:
+    def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None,
+               qos: int = 1) -> None:
         """Answer a request; returns once its reply is sent or it is durably queued."""
         self.counters.requests += 1
         try:
             request = self._parse(payload)
         except BadPayload as exc:
-            route = self._route(response_topic, correlation, _loose_id(payload))
+            route = self._route(response_topic, correlation, _loose_id(payload), qos)
             if route is not None and self._admit(route, _loose_id(payload)):
                 self._fail(route, _loose_id(payload), exc.code, exc.message)
             return
         request_id = str(request.id) or uuid.uuid4().hex[:12]
-        route = self._route(response_topic or request.reply_to, correlation, request_id)
+        route = self._route(response_topic or request.reply_to, correlation, request_id, qos)
         if route is None or not self._admit(route, request_id):
             return
         request = self._model_allowed(request, route)
@@ -136,14 +145,15 @@ class AskHandler:
         return parse_ask(payload)
 
     def _route(self, topic: str | None, correlation: bytes | None,
-               request_id: str) -> ReplyRoute | None:
+               request_id: str, qos: int = 1) -> ReplyRoute | None:
         """Where to reply; None (after an error reply to the default topic) if not there."""
-        default = ReplyRoute(self._default_topic, correlation)
+        qos = min(max(qos, 0), 1)
+        default = ReplyRoute(self._default_topic, correlation, qos)
         if not topic:
             return default
         problem = self._reply_topic_problem(topic)
         if problem is None:
-            return ReplyRoute(topic, correlation)
+            return ReplyRoute(topic, correlation, qos)
         if self._admit(default, request_id):
             self._fail(default, request_id, "bad_reply_topic",
                        f"replies cannot go to {topic[:200]!r}: {problem}")
@@ -376,7 +386,7 @@ class AskHandler:
                                 error=ErrorInfo(code=code, message=message)))
 
     def _send(self, route: ReplyRoute, reply: Reply) -> None:
-        self._publish(route.topic, reply.to_bytes(), route.correlation)
+        self._publish(route.topic, reply.to_bytes(), route.correlation, route.qos)
 
 
 def _request_key(request: AskRequest, route: ReplyRoute, text: str) -> str | None:

@@ -87,7 +87,7 @@ def gw(tmp_path: Path, triage: Triage) -> Iterator[Gateway]:
                 on_answer=_never, on_command=_never, health=pb.HeartbeatRequest)
     handler = AskHandler(
         triage=triage, skills=skills, registry=registry, outbox=outbox, link=link,
-        publish=lambda topic, body, corr: replies.append(json.loads(body)),
+        publish=lambda topic, body, corr, qos=1: replies.append(json.loads(body)),
         default_reply_topic=REPLIES, escalation_ttl_s=60, cloud_action_max_age_s=60)
     yield Gateway(handler, outbox, journal, replies, sent)
     outbox.close()

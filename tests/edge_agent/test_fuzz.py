@@ -184,7 +184,7 @@ def build_gateway(data: Path, per_min: int = 0) -> Iterator[Gateway]:
                     lambda device, value: commands.append((device, value)))
     handler = AskHandler(
         triage=Triage(registry), skills=skills, registry=registry, outbox=outbox, link=link,
-        publish=lambda topic, body, corr: replies.append((topic, body, corr)),
+        publish=lambda topic, body, corr, qos=1: replies.append((topic, body, corr)),
         default_reply_topic=DEFAULT_REPLIES, escalation_ttl_s=60, max_payload_bytes=64 * 1024,
         max_requests_per_min=per_min)
     yield Gateway(handler, Ingest(registry, history, 64 * 1024), registry, outbox, replies,
