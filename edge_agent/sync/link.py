@@ -269,7 +269,8 @@ def escalate_request(item: OutboxItem) -> pb.EscalateRequest:
 
 
 def _next_delay(delay: float, cap: float) -> float:
-    return min(cap, delay * 2) * random.uniform(0.8, 1.2)
+    # Jitter only below the cap: the README promises waits of 0.2 s to 2 s.
+    return min(cap, delay * 2) * random.uniform(0.8, 1.0)
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.cloud_broker.test_roles import BrokerApp, start_broker
+from tests.support.admin_app import BrokerApp, start_broker
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
