@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from edge_agent.agent import build_policy, build_registry
-from edge_agent.ask import AskHandler
+from edge_agent.ask import AskHandler, Publish
 from edge_agent.config import CloudSection, EdgeConfig, GatewaySection
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
+from edge_agent.mqtt import Connection, MqttClient
 from edge_agent.normalise import has_invisible
 from edge_agent.outbox import Outbox
 from edge_agent.payloads import (
@@ -37,6 +38,7 @@ from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.oracle import REQUEST_CODES, expected, gateway_topic
 from tests.support.payloads import ask_payloads, dump, telemetry_payloads
+from tests.support.processes import MqttProbe
 
 FUZZ = settings(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -113,8 +115,10 @@ _CONFIG = {
 
 
 @contextlib.contextmanager
-def build_gateway(data: Path, per_min: int = 0) -> Iterator[Gateway]:
-    """A gateway as edge_agent.agent builds one, minus MQTT; closed on leaving the block."""
+def build_gateway(data: Path, per_min: int = 0, *, publish: Publish | None = None,
+                  default_topic: str = DEFAULT_REPLIES) -> Iterator[Gateway]:
+    """A gateway as edge_agent.agent builds one; replies are kept in a list and, given
+    ``publish``, also sent (through real paho); closed on leaving the block."""
     config = EdgeConfig(**{**_CONFIG, "gateway": {**_CONFIG["gateway"], "data_dir": data}})
     registry = build_registry(config)
     history = History(data / "history.db", max_rows=10_000, max_age_s=3600)
@@ -129,13 +133,20 @@ def build_gateway(data: Path, per_min: int = 0) -> Iterator[Gateway]:
     triage = Triage(registry)
     handler = AskHandler(
         triage=triage, skills=skills, registry=registry, outbox=outbox, link=link,
-        publish=lambda topic, body, corr: replies.append((topic, body, corr)),
-        default_reply_topic=DEFAULT_REPLIES, escalation_ttl_s=60, max_payload_bytes=MAX_PAYLOAD,
+        publish=lambda topic, body, corr: _keep(replies, publish, topic, body, corr),
+        default_reply_topic=default_topic, escalation_ttl_s=60, max_payload_bytes=MAX_PAYLOAD,
         max_requests_per_min=per_min)
     yield Gateway(handler, triage, Ingest(registry, history, 64 * 1024), registry, outbox, replies,
                   commands)
     history.close()
     outbox.close()
+
+
+def _keep(replies: list[tuple[str, bytes, bytes | None]], publish: Publish | None,
+          topic: str, body: bytes, corr: bytes | None) -> None:
+    replies.append((topic, body, corr))
+    if publish is not None:
+        publish(topic, body, corr)
 
 
 @pytest.fixture(scope="module")
@@ -266,3 +277,64 @@ def test_any_accepted_reading_can_travel_in_an_escalation(gateway: Gateway,
     assert reply.route == "queued", reply
     request = _assert_sendable(gateway, reply)
     assert [r.device_id for r in request.context] == ["t-104"]
+
+
+@dataclass
+class Wired:
+    """A gateway whose replies go out through real paho to the real Mosquitto, and a probe."""
+
+    gateway: Gateway
+    probe: MqttProbe
+    prefix: str
+
+    @property
+    def default_topic(self) -> str:
+        """Where refused replies go."""
+        return f"{self.prefix}/lab/replies"
+
+
+@pytest.fixture(scope="module")
+def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wired]:
+    """One gateway publishing through the edge's own MQTT client, for a module of examples."""
+    prefix = f"fzp-{uuid.uuid4().hex[:10]}"
+    client = MqttClient(Connection(client_id=f"edge-{prefix}"), [])
+    asyncio.run(client.start())
+    probe = MqttProbe([f"{prefix}/#"])
+
+    def publish(topic: str, body: bytes, corr: bytes | None) -> None:
+        client.publish(topic, body, qos=1, correlation_data=corr)
+
+    with build_gateway(tmp_path_factory.mktemp("fuzz-paho"), publish=publish,
+                       default_topic=f"{prefix}/lab/replies") as gw:
+        yield Wired(gw, probe, prefix)
+    probe.close()
+    asyncio.run(client.stop())
+
+
+# What Mosquitto delivers as a response topic: no controls, surrogates or non-characters
+# (it disconnects a client that sends them), but wildcards, "$" and any other text.
+_topic_tails = st.text(st.characters(exclude_categories=("Cs", "Cc", "Cn")),
+                       max_size=40) | st.sampled_from(
+    ["+", "#", "a/+/b", "x/#", "", "/", "lab/ask", "lab/actuators/pump-2/set",
+     "lab/sensors/t-104/telemetry"])
+_HARD = "why would a greenhouse get warmer at night than by day, and what should I check?"
+
+
+@pytest.mark.xfail(strict=False, reason="issue 13.2, h3: response topics are not validated, "
+                   "and paho raises on a wildcard")
+@settings(FUZZ, max_examples=200, phases=[Phase.generate])  # no shrinking: fail fast
+@given(tail=_topic_tails, text=st.sampled_from(["list devices", _HARD]),
+       outside=st.none() | st.sampled_from(["$SYS/x", "+", "#", "x/#", "a/+/b", "$share/g/x"]))
+def test_any_response_topic_goes_through_real_paho(wired: Wired, tail: str, text: str,
+                                                   outside: str | None) -> None:
+    """Any MQTT 5 response topic: the reply reaches Mosquitto on that topic, or is refused
+    with an error on the site's replies topic; the handler never raises."""
+    topic = outside or f"{wired.prefix}/{tail}"
+    correlation = uuid.uuid4().bytes
+    _ask(wired.gateway, dump({"id": "t", "text": text}), topic, correlation)
+    message = wired.probe.next(timeout=5)
+    assert message.properties.CorrelationData == correlation
+    reply = Reply.model_validate_json(message.payload)
+    if message.topic != topic:
+        assert message.topic == wired.default_topic and reply.error is not None, reply
+
