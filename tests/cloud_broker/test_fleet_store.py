@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -20,9 +19,6 @@ from tests.support.fleet import Clock, OpenStore
 # The shared fixtures, under the names the tests ask for.
 clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
                                     fixtures.store)
-
-T = TypeVar("T")
-
 
 def enrolled(store: SqlFleetStore, device: str, tags: list[str] | None = None) -> str:
     """Enrol a gateway with a fresh one-time token; returns its credential."""
