@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS := broker,demo,train,dev,metrics
 
-.PHONY: install demo test lint typecheck protos check-protos bench bundle clean
+.PHONY: install demo test services lint typecheck protos check-protos bench bundle clean
 
 $(STAMP): pyproject.toml deploy/llama/install.sh
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ check-protos: install
 		cmp -s $$f nanogate/v1/$$(basename $$f) || { echo "$$(basename $$f) is stale: run make protos"; exit 1; }; \
 	done && rm -rf $$tmp && echo "generated protos are current"
 
-test: install lint typecheck check-protos
+# Mosquitto and PostgreSQL: found, started, or a clear error (see .ci/services).
+services:
+	@bash .ci/services
+
+test: install lint typecheck check-protos services
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -147,6 +148,7 @@ def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerCon
             raise ConfigError(f"config file not found: {path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    _check_environment()
     if data_dir is not None:
         raw.setdefault("server", {})["data_dir"] = str(data_dir)
     try:
@@ -155,3 +157,18 @@ def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerCon
         where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                           for e in exc.errors())
         raise ConfigError(f"{path or 'defaults'}: {where}") from exc
+
+
+# Variables with the prefix that are not settings: the CLI's own.
+_NOT_SETTINGS = frozenset({"NANOGATE_BROKER_URL"})
+
+
+def _check_environment() -> None:
+    """A NANOGATE_BROKER_ variable naming no section is an error, as a wrong key in one is."""
+    prefix, known = "NANOGATE_BROKER_", set(BrokerConfig.model_fields)
+    for name in os.environ:
+        section = name[len(prefix):].split("__", 1)[0].lower()
+        if (name.upper().startswith(prefix) and name.upper() not in _NOT_SETTINGS
+                and section not in known):
+            raise ConfigError(f"{name}: {section!r} is not a setting; the sections are "
+                              f"{', '.join(sorted(known))} (NANOGATE_BROKER_<SECTION>__<KEY>)")

@@ -6,6 +6,7 @@ Environment overrides use ``__`` between levels: ``NANOGATE_EDGE_MQTT__PORT=1884
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -219,12 +220,23 @@ class EdgeConfig(BaseSettings):
 def load_config(path: Path | None, *, data_dir: Path | None = None) -> EdgeConfig:
     """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
     raw = read_toml(path) if path else {}
+    _check_environment()
     if data_dir is not None:
         raw.setdefault("gateway", {})["data_dir"] = str(data_dir)
     try:
         return EdgeConfig(**raw)
     except ValidationError as exc:
         raise ConfigError(f"{path or 'defaults'}: {_describe(exc)}") from exc
+
+
+def _check_environment() -> None:
+    """A NANOGATE_EDGE_ variable naming no section is an error, as a wrong key in one is."""
+    prefix, known = "NANOGATE_EDGE_", set(EdgeConfig.model_fields)
+    for name in os.environ:
+        section = name[len(prefix):].split("__", 1)[0].lower()
+        if name.upper().startswith(prefix) and section not in known:
+            raise ConfigError(f"{name}: {section!r} is not a setting; the sections are "
+                              f"{', '.join(sorted(known))} (NANOGATE_EDGE_<SECTION>__<KEY>)")
 
 
 def read_toml(path: Path) -> dict[str, Any]:

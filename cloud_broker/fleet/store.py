@@ -8,6 +8,7 @@ default) and ``PostgresFleetStore`` differ only in how they connect.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 import time
@@ -249,13 +250,17 @@ class SqlFleetStore(EscalationClaims):
     # uploads ------------------------------------------------------------------------------
 
     def store_uploads(self, device_id: str, items: list[dict[str, Any]]) -> list[str]:
-        """Store uploaded items once each; returns every key now stored (new or seen)."""
+        """Store uploaded items once each; returns every key now stored (new or seen).
+
+        An item whose creation time is not a finite number (NaN, infinite) is stored with the
+        time it was received: one bad clock reading must not sink the rest of its batch.
+        """
         now = self._clock()
         self._db.many(
             "INSERT INTO uploads (key, device_id, kind, stream, payload, created, received) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            [(i["key"], device_id, i["kind"], i["stream"], i["payload"], i["created"], now)
-             for i in items])
+            [(i["key"], device_id, i["kind"], i["stream"], i["payload"],
+              i["created"] if math.isfinite(i["created"]) else now, now) for i in items])
         return [i["key"] for i in items]
 
     # commands -----------------------------------------------------------------------------

@@ -346,7 +346,8 @@ def _item_delay(attempts: int, first: float, cap: float) -> float:
 
 
 def _next_delay(delay: float, cap: float) -> float:
-    return min(cap, delay * 2) * random.uniform(0.8, 1.2)
+    # Jitter only below the cap: the README promises waits of 0.2 s to 2 s.
+    return min(cap, delay * 2) * random.uniform(0.8, 1.0)
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:

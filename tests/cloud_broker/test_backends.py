@@ -16,7 +16,7 @@ from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.errors import BackendError, BackendRateLimited
 from cloud_broker.escalation import ContextReading, Escalation, ProposedAction
-from tests.cloud_broker.conftest import FakeEndpoint
+from tests.support.fake_openai import FakeOpenAI
 
 MESSAGES = [{"role": "user", "content": "How warm is the kitchen?"}]
 
@@ -28,7 +28,7 @@ async def _complete(backend: OpenAIBackend, timeout: float = 5.0) -> Completion:
         await backend.aclose()
 
 
-def test_openai_backend_reads_text_and_usage(endpoints: list[FakeEndpoint]) -> None:
+def test_openai_backend_reads_text_and_usage(endpoints: list[FakeOpenAI]) -> None:
     """A plain completion carries the text and the token counts the server reported."""
     done = asyncio.run(_complete(endpoints[0].backend("a")))
     assert (done.text, done.input_tokens, done.output_tokens) == (
@@ -36,10 +36,10 @@ def test_openai_backend_reads_text_and_usage(endpoints: list[FakeEndpoint]) -> N
         42,
         9,
     )
-    assert endpoints[0].fake.requests[0]["max_tokens"] == 64
+    assert endpoints[0].requests[0]["max_tokens"] == 64
 
 
-def test_openai_backend_streams_deltas_then_completion(endpoints: list[FakeEndpoint]) -> None:
+def test_openai_backend_streams_deltas_then_completion(endpoints: list[FakeOpenAI]) -> None:
     """Streaming yields text pieces, then a Completion with usage from `include_usage`."""
 
     async def run() -> list[str | Completion]:
@@ -53,14 +53,14 @@ def test_openai_backend_streams_deltas_then_completion(endpoints: list[FakeEndpo
     assert isinstance(final, Completion)
     assert "".join(i for i in items if isinstance(i, str)).strip() == final.text
     assert (final.input_tokens, final.output_tokens) == (42, 9)
-    assert endpoints[0].fake.requests[0]["stream_options"] == {"include_usage": True}
+    assert endpoints[0].requests[0]["stream_options"] == {"include_usage": True}
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
-def test_openai_backend_reads_tool_calls(endpoints: list[FakeEndpoint], stream: bool) -> None:
+def test_openai_backend_reads_tool_calls(endpoints: list[FakeOpenAI], stream: bool) -> None:
     """A `set_actuator` tool call comes back as a ToolCall with its JSON arguments."""
     args = json.dumps({"device_id": "heater-1", "command": "on"})
-    endpoints[0].fake.tool_calls = [
+    endpoints[0].tool_calls = [
         {"id": "c1", "type": "function", "function": {"name": "set_actuator", "arguments": args}}
     ]
 
@@ -82,10 +82,10 @@ def test_openai_backend_reads_tool_calls(endpoints: list[FakeEndpoint], stream: 
     ids=["500", "429", "hang"],
 )
 def test_openai_backend_translates_failures(
-    endpoints: list[FakeEndpoint], mode: str, error: type[Exception]
+    endpoints: list[FakeOpenAI], mode: str, error: type[Exception]
 ) -> None:
     """5xx and timeouts become BackendError, 429 becomes BackendRateLimited."""
-    endpoints[0].fake.mode = mode
+    endpoints[0].mode = mode
     with pytest.raises(error):
         asyncio.run(_complete(endpoints[0].backend("a"), timeout=0.3))
 

@@ -16,7 +16,7 @@ from cloud_broker.fleet.postgres import PostgresFleetStore
 from cloud_broker.link_core import LinkCore
 from nanogate.v1 import edge_pb2 as pb
 from tests.cloud_broker import conftest_fleet as fixtures
-from tests.cloud_broker.conftest_fleet import Clock
+from tests.support.fleet import Clock
 
 clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
                                     fixtures.store)

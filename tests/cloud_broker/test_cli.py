@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.cloud_broker.operator_broker import OperatorBroker, start_operator_broker
-from tests.cloud_broker.test_roles import BOOTSTRAP_TOKEN
+from tests.support.admin_app import BOOTSTRAP_TOKEN
+from tests.support.operator_broker import OperatorBroker, start_operator_broker
 
 ROOT = Path(__file__).resolve().parents[2]
 

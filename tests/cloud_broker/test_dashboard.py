@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.cloud_broker.operator_broker import ANSWER, QUESTION, start_operator_broker
-from tests.cloud_broker.test_roles import BrokerApp
+from tests.support.admin_app import BrokerApp
+from tests.support.operator_broker import ANSWER, QUESTION, start_operator_broker
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

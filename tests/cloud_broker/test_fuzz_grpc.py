@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,9 +123,8 @@ _reading = st.builds(pb.Reading, device_id=_short, kind=_short, area=_short, val
 _escalate = st.builds(pb.EscalateRequest, idempotency_key=_text, request_id=_text, text=_text,
                       intent=_text, confidence=_double, model=_text, max_tokens=_int32,
                       context=_many(_reading, [51, 2000]), alerts=_many(_short, [21, 5000]))
-# created_at is finite here: NaN is a known bug, pinned by test_upload_with_nan_time_is_refused.
 _item = st.builds(pb.OutboxItem, idempotency_key=_short, kind=_short, stream=_short,
-                  payload=st.binary(max_size=200), created_at=st.floats(allow_nan=False))
+                  payload=st.binary(max_size=200), created_at=_double)
 _upload = st.builds(pb.UploadRequest, items=_many(_item, [5001]))
 _ack = st.builds(pb.CommandAck, command_id=_text, ok=st.booleans(), result_json=_text)
 _pull = st.builds(pb.PullCommandsRequest, max=_int32)
@@ -158,6 +158,10 @@ def test_fuzzed_uploads_are_stored_or_refused(broker: Broker, request: pb.Upload
     _settle(result, pb.UploadResponse)
     if len(request.items) > 5000:  # refused by count, or by size before it is even parsed
         assert result in {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED}
+    else:  # any times, any bytes: every keyed item is stored, none sinks the batch
+        assert isinstance(result, pb.UploadResponse), result
+        assert list(result.accepted) == [i.idempotency_key for i in request.items
+                                         if i.idempotency_key]
 
 
 @settings(FUZZ, max_examples=300)
@@ -205,13 +209,22 @@ def test_fuzzed_enrolments_never_take_over_or_mint_bad_ids(broker: Broker,
     assert broker.store.authenticate(broker.credential).id == "gw-a"
 
 
-@pytest.mark.xfail(strict=True, reason="link_core.upload passes a NaN created_at to SQLite, "
-                   "which stores NULL and breaks NOT NULL: the call ends UNKNOWN")
-def test_upload_with_nan_time_is_refused(broker: Broker) -> None:
-    """An upload whose created_at is NaN is refused (or stored), not an internal error."""
-    item = pb.OutboxItem(idempotency_key="nan-time", kind="event", created_at=float("nan"))
-    _settle(broker.call("Upload", pb.UploadRequest(items=[item]), pb.UploadResponse),
-            pb.UploadResponse)
+@pytest.mark.parametrize("created_at", [float("nan"), float("inf"), float("-inf")],
+                         ids=["nan", "inf", "-inf"])
+def test_upload_with_a_bad_time_does_not_sink_its_batch(broker: Broker,
+                                                       created_at: float) -> None:
+    """An item whose created_at is not finite is stored with the rest of its batch."""
+    keys = [f"good-1-{created_at}", f"bad-time-{created_at}", f"good-2-{created_at}"]
+    items = [pb.OutboxItem(idempotency_key=keys[0], kind="event", created_at=1_700_000_000.0),
+             pb.OutboxItem(idempotency_key=keys[1], kind="event", created_at=created_at),
+             pb.OutboxItem(idempotency_key=keys[2], kind="event", created_at=1_700_000_001.0)]
+    reply = broker.call("Upload", pb.UploadRequest(items=items), pb.UploadResponse)
+    assert isinstance(reply, pb.UploadResponse), reply
+    assert list(reply.accepted) == keys
+    stored = {row["key"]: row["created"] for row in broker.store.db.all(
+        "SELECT key, created FROM uploads WHERE key IN (?, ?, ?)", keys)}
+    assert set(stored) == set(keys)
+    assert all(math.isfinite(created) for created in stored.values())
 
 
 @pytest.mark.parametrize("method, message", [

@@ -17,8 +17,8 @@ from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.journal import Journal, JournalingAnswerer
 from cloud_broker.usage import SqliteUsageLedger
 from simulations.harness import Daemon
-from tests.cloud_broker.conftest_fleet import Clock
-from tests.cloud_broker.operator_broker import HOUR, seed_spend
+from tests.support.fleet import Clock
+from tests.support.operator_broker import HOUR, seed_spend
 
 
 class Router:

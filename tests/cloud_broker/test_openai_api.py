@@ -14,7 +14,8 @@ from cloud_broker.apikeys import SqliteApiKeyStore
 from cloud_broker.openai_api import openai_routes
 from cloud_broker.router import Router, RoutingPolicy
 from cloud_broker.usage import SqliteUsageLedger
-from tests.cloud_broker.conftest import FakeEndpoint, ServerThread
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import ServerThread
 
 HELLO = [{"role": "user", "content": "Hello?"}]
 
@@ -35,7 +36,7 @@ class Api:
         )
 
 
-def _serve(tmp_path: Path, endpoint: FakeEndpoint, **policy: object) -> Api:
+def _serve(tmp_path: Path, endpoint: FakeOpenAI, **policy: object) -> Api:
     ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
     router = Router([endpoint.backend("remote")], ledger, RoutingPolicy.model_validate(policy))
     keys = SqliteApiKeyStore(tmp_path / "keys.sqlite")
@@ -46,7 +47,7 @@ def _serve(tmp_path: Path, endpoint: FakeEndpoint, **policy: object) -> Api:
 
 
 @pytest.fixture
-def api(tmp_path: Path, endpoints: list[FakeEndpoint]) -> Iterator[Api]:
+def api(tmp_path: Path, endpoints: list[FakeOpenAI]) -> Iterator[Api]:
     """The API in front of one fake model server."""
     running = _serve(tmp_path, endpoints[0])
     yield running
@@ -94,7 +95,7 @@ def test_bad_or_revoked_key_is_401(api: Api) -> None:
 
 
 def test_over_budget_is_429_with_a_clear_message(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """A spent per-key budget answers 429 saying which budget and when it resets."""
     budget = {"scope": "device", "id": "key:alice", "max_tokens": 10}
@@ -108,12 +109,12 @@ def test_over_budget_is_429_with_a_clear_message(
             client.chat.completions.create(model="auto", messages=HELLO, stream=True)
     finally:
         running.server.stop()
-    assert len(endpoints[0].fake.requests) == 1
+    assert len(endpoints[0].requests) == 1
 
 
-def test_no_backend_is_503_and_unknown_model_404(api: Api, endpoints: list[FakeEndpoint]) -> None:
+def test_no_backend_is_503_and_unknown_model_404(api: Api, endpoints: list[FakeOpenAI]) -> None:
     """All backends failing gives 503; a model nobody serves gives 404."""
-    endpoints[0].fake.mode = "error"
+    endpoints[0].mode = "error"
     with pytest.raises(openai.InternalServerError, match="no backend could answer"):
         api.client().chat.completions.create(model="auto", messages=HELLO)
     with pytest.raises(openai.NotFoundError, match="does not exist"):

@@ -24,9 +24,9 @@ from cloud_broker.fleet import (
     verify_digest,
 )
 from cloud_broker.fleet.waves import GatePolicy, plan_waves
-from tests.cloud_broker import conftest_fleet as fixtures
-from tests.cloud_broker.conftest_fleet import Clock, OpenStore
-from tests.cloud_broker.test_fleet_store import together
+from tests.support import fleet as fixtures
+from tests.support.concurrency import together
+from tests.support.fleet import Clock, OpenStore
 
 # The shared fixtures, under the names the tests ask for.
 clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,

@@ -16,7 +16,7 @@ from cloud_broker.errors import NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer, ContextReading, Escalation, ProposedAction
 from cloud_broker.router import Budget, Router, RoutingPolicy
 from cloud_broker.usage import SqliteUsageLedger
-from tests.cloud_broker.conftest import FakeEndpoint
+from tests.support.fake_openai import FakeOpenAI
 
 HEATER = ContextReading("heater-1", "heater", "kitchen", "off", "", 0.0)
 ESC = Escalation(
@@ -57,53 +57,53 @@ def _answer(router: Router, esc: Escalation = ESC, deadline: float | None = None
 
 @pytest.mark.parametrize("mode", ["error", "rate_limited", "hang"])
 def test_failing_backend_falls_back_to_the_next(
-    tmp_path: Path, endpoints: list[FakeEndpoint], mode: str
+    tmp_path: Path, endpoints: list[FakeOpenAI], mode: str
 ) -> None:
     """A backend that fails, is rate-limited or hangs past its timeout hands over to the next."""
     first, second = endpoints
-    first.fake.mode = mode
+    first.mode = mode
     router = _router(tmp_path, [first.backend("a", timeout_s=0.5), second.backend("b", price_in=1)])
     answer = _answer(router, deadline=time.monotonic() + 10)
     assert (answer.backend, answer.text) == ("b", "The kitchen is at 21 degrees.")
 
 
-def test_errors_are_retried_but_429_is_not(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+def test_errors_are_retried_but_429_is_not(tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
     """A 5xx is retried `retries` times on the same backend; a 429 moves on at once."""
-    endpoints[0].fake.mode = "error"
+    endpoints[0].mode = "error"
     router = _router(
         tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)], retries=2
     )
     _answer(router)
-    assert len(endpoints[0].fake.requests) == 3
-    endpoints[0].fake.mode, endpoints[0].fake.requests = "rate_limited", []
+    assert len(endpoints[0].requests) == 3
+    endpoints[0].mode, endpoints[0].requests = "rate_limited", []
     router = _router(
         tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)], retries=2
     )
     _answer(router)
-    assert len(endpoints[0].fake.requests) == 1
+    assert len(endpoints[0].requests) == 1
 
 
 def test_all_failing_lists_what_each_backend_said(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """NoBackendAvailable names every backend and its failure."""
-    endpoints[0].fake.mode, endpoints[1].fake.mode = "error", "rate_limited"
+    endpoints[0].mode, endpoints[1].mode = "error", "rate_limited"
     router = _router(tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b")], retries=0)
     with pytest.raises(NoBackendAvailable, match=r"a: backend 'a' answered 500.*b: .*429"):
         _answer(router)
 
 
-def test_deadline_stops_the_chain(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+def test_deadline_stops_the_chain(tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
     """When the first backend eats the deadline, the next one is not started."""
-    endpoints[0].fake.mode = "hang"
+    endpoints[0].mode = "hang"
     router = _router(tmp_path, [endpoints[0].backend("a", timeout_s=30), endpoints[1].backend("b")])
     with pytest.raises(NoBackendAvailable, match="b: not tried, deadline reached"):
         _answer(router, deadline=time.monotonic() + 0.3)
-    assert endpoints[1].fake.requests == []
+    assert endpoints[1].requests == []
 
 
 def test_breaker_opens_after_failures_and_closes_after_cooldown(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """N failures open a's breaker (a is skipped); after the cooldown one probe closes it."""
     clock = FakeClock()
@@ -111,14 +111,14 @@ def test_breaker_opens_after_failures_and_closes_after_cooldown(
     ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
     backends = [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)]
     router = Router(backends, ledger, policy, clock=clock)
-    endpoints[0].fake.mode = "error"
+    endpoints[0].mode = "error"
 
     async def run() -> list[str]:
         seen = []
         for step in range(4):
             if step == 3:
                 clock.now += 31
-                endpoints[0].fake.mode = "ok"
+                endpoints[0].mode = "ok"
             seen.append((await router.answer(ESC, deadline=time.monotonic() + 10)).backend)
             seen.append(router.breaker_state("a"))
         await router.aclose()
@@ -127,13 +127,13 @@ def test_breaker_opens_after_failures_and_closes_after_cooldown(
     with capture_logs() as logs:
         seen = asyncio.run(run())
     assert seen == ["b", "closed", "b", "open", "b", "open", "a", "closed"]
-    assert len(endpoints[0].fake.requests) == 3  # two failures, then the probe
+    assert len(endpoints[0].requests) == 3  # two failures, then the probe
     events = [e["event"] for e in logs if e["event"].startswith("breaker.")]
     assert events == ["breaker.opened", "breaker.closed"]
 
 
 def test_accounting_adds_up_to_reported_tokens(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """Ledger tokens and cost are what backends reported, priced per 1k tokens."""
     backend = endpoints[0].backend("a", price_in=2.0, price_out=6.0)
@@ -171,7 +171,7 @@ def test_accounting_adds_up_to_reported_tokens(
     ids=["each-device", "one-device-cost", "site", "global-month"],
 )
 def test_spent_budget_refuses_before_calling(
-    tmp_path: Path, endpoints: list[FakeEndpoint], budget: dict[str, object]
+    tmp_path: Path, endpoints: list[FakeOpenAI], budget: dict[str, object]
 ) -> None:
     """Once a budget is spent the router raises OverBudget and calls no backend."""
     backend = endpoints[0].backend("a", price_in=1.0)
@@ -181,11 +181,11 @@ def test_spent_budget_refuses_before_calling(
     _answer(router)
     with pytest.raises(OverBudget, match=r"budget of .*resets"):
         _answer(_router(tmp_path, [endpoints[0].backend("a")], budgets=[budget]))
-    assert len(endpoints[0].fake.requests) == 2
+    assert len(endpoints[0].requests) == 2
 
 
 def test_budget_of_another_device_does_not_apply(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """A budget for one device leaves other devices alone."""
     budget = Budget(scope="device", id="gw-2", max_tokens=0)
@@ -193,7 +193,7 @@ def test_budget_of_another_device_does_not_apply(
     assert _answer(router).backend == "a"
 
 
-def test_identical_escalations_hit_the_cache(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+def test_identical_escalations_hit_the_cache(tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
     """The same text and context within the TTL is answered without a backend call, for free."""
     router = _router(tmp_path, [endpoints[0].backend("a", price_in=1)], cache_ttl_s=60)
 
@@ -212,7 +212,7 @@ def test_identical_escalations_hit_the_cache(tmp_path: Path, endpoints: list[Fak
 
     first, second = asyncio.run(run())
     assert second.text == first.text and second.cost == 0.0
-    assert len(endpoints[0].fake.requests) == 1
+    assert len(endpoints[0].requests) == 1
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def test_identical_escalations_hit_the_cache(tmp_path: Path, endpoints: list[Fak
     ids=["confident-local", "unsure", "open-question"],
 )
 def test_harder_requests_go_to_a_higher_tier(
-    tmp_path: Path, endpoints: list[FakeEndpoint], intent: str, confidence: float, backend: str
+    tmp_path: Path, endpoints: list[FakeOpenAI], intent: str, confidence: float, backend: str
 ) -> None:
     """Low confidence or an `escalate` intent skips the cheap tier-0 backend."""
     cheap = endpoints[0].backend("cheap", tier=0)
@@ -230,7 +230,7 @@ def test_harder_requests_go_to_a_higher_tier(
     assert _answer(_router(tmp_path, [strong, cheap]), esc).backend == backend
 
 
-def test_named_model_is_used_even_if_dearer(tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+def test_named_model_is_used_even_if_dearer(tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
     """`model` naming a backend's model picks that backend."""
     backends = [endpoints[0].backend("cheap", tier=5), endpoints[1].backend("dear", price_in=9)]
     esc = Escalation(key="k", text="hi", model="dear-model")
@@ -240,11 +240,11 @@ def test_named_model_is_used_even_if_dearer(tmp_path: Path, endpoints: list[Fake
 
 
 def test_actions_from_tool_calls_are_validated(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """A valid set_actuator call becomes an action; one on an unknown device is dropped."""
     calls = [{"device_id": "heater-1", "command": "on"}, {"device_id": "door-1", "command": "open"}]
-    endpoints[0].fake.tool_calls = [
+    endpoints[0].tool_calls = [
         {
             "id": f"c{i}",
             "type": "function",
@@ -256,14 +256,14 @@ def test_actions_from_tool_calls_are_validated(
         answer = _answer(_router(tmp_path, [endpoints[0].backend("a")]))
     assert answer.actions == (ProposedAction("heater-1", "on"),)
     assert any(e["event"] == "action.dropped" for e in logs)
-    assert endpoints[0].fake.requests[0]["tools"][0]["function"]["name"] == "set_actuator"
+    assert endpoints[0].requests[0]["tools"][0]["function"]["name"] == "set_actuator"
 
 
 def test_stream_yields_deltas_then_the_answer(
-    tmp_path: Path, endpoints: list[FakeEndpoint]
+    tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """Streaming falls back like `answer`, then yields text pieces and the final Answer."""
-    endpoints[0].fake.mode = "error"
+    endpoints[0].mode = "error"
     router = _router(tmp_path, [endpoints[0].backend("a"), endpoints[1].backend("b", price_in=1)])
 
     async def run() -> list[str | Answer]:

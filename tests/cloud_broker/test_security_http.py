@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from cloud_broker.admin.auth import Guard
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.metrics import BrokerCollector, metrics_routes
-from tests.cloud_broker.conftest import ServerThread
-from tests.cloud_broker.test_roles import BOOTSTRAP_TOKEN, BrokerApp, start_broker
+from tests.support.admin_app import BOOTSTRAP_TOKEN, BrokerApp, start_broker
+from tests.support.servers import ServerThread
 
 
 @pytest.fixture

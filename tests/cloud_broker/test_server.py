@@ -5,38 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cloud_broker.errors import OverBudget
-from cloud_broker.escalation import Answer, Escalation, ProposedAction
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.server import EdgeLinkService, start_grpc
 from edge_agent.errors import CloudRejected
 from edge_agent.sync import GrpcTransport, Identity
 from nanogate.v1 import edge_pb2 as pb
-
-
-@dataclass
-class CountingAnswerer:
-    """A hand-written Answerer: counts calls, answers after an optional gate opens."""
-
-    calls: list[Escalation] = field(default_factory=list)
-    gate: asyncio.Event | None = None
-    over_budget: bool = False
-    called: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
-        self.calls.append(esc)
-        self.called.set()
-        if self.over_budget:
-            raise OverBudget("site lab spent 1.00 of its 1.00 daily budget")
-        if self.gate is not None:
-            await self.gate.wait()
-        return Answer(text=f"answer to {esc.text}", backend="b1", model="m1", input_tokens=10,
-                      output_tokens=5, cost=0.01, actions=(ProposedAction("pump-2", "off"),))
+from tests.support.answerer import CountingAnswerer
 
 
 @dataclass

@@ -14,7 +14,7 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.harness import MqttProbe, free_port, wait_for_port
+from tests.support.processes import MqttProbe, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "mosquitto" / "nanogate.conf"

@@ -24,8 +24,8 @@ from cloud_broker.mqtt_bridge import MqttBridge
 from edge_agent.mqtt import Connection
 from edge_agent.sync import Identity, MqttTransport
 from nanogate.v1 import edge_pb2 as pb
-from tests.cloud_broker.test_server import CountingAnswerer
-from tests.harness import free_port, wait_for_port
+from tests.support.answerer import CountingAnswerer
+from tests.support.processes import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ACL = ROOT / "deploy" / "mosquitto" / "uplink-acl.conf"

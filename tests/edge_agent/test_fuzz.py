@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import uuid
 from collections.abc import Iterator
@@ -13,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from edge_agent.agent import build_policy, build_registry
-from edge_agent.ask import AskHandler
+from edge_agent.ask import AskHandler, Publish
 from edge_agent.config import CloudSection, EdgeConfig, GatewaySection
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
+from edge_agent.mqtt import Connection, MqttClient
 from edge_agent.normalise import has_invisible
 from edge_agent.outbox import Outbox
 from edge_agent.payloads import (
@@ -36,70 +36,16 @@ from edge_agent.skills import Skills
 from edge_agent.sync import GrpcTransport, Link, escalate_request
 from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
+from tests.support.oracle import REQUEST_CODES, expected, gateway_topic
+from tests.support.payloads import ask_payloads, dump, telemetry_payloads
+from tests.support.processes import MqttProbe
 
 FUZZ = settings(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 DEFAULT_REPLIES = "fz/lab/replies"
 
-# Any character, lone surrogates and controls included (JSON can carry all of them).
-_chars = st.characters(exclude_categories=())
-_text = st.text(_chars, max_size=80) | st.sampled_from([
-    "", " ", "\u200b\u200d\ufeff", "turn on pump 2", "set fan 3 to 1e999", "set fan 3 to nan",
-    "what is the temperature in zone 3?", "ｔｕｒｎ ｏｆｆ ｐｕｍｐ ２", "\u202eevil",
-    "\x00\x1b[2J",
-    "why is it warm?" * 100, "list devices", "fz/lab/actuators/pump-2/set", "a/+/#", "$SYS/x"])
-_scalars = (st.none() | st.booleans() | st.integers() | _text
-            | st.floats(allow_nan=True, allow_infinity=True))
-_json = st.recursive(_scalars, lambda kids: st.lists(kids, max_size=6)
-                     | st.dictionaries(_text, kids, max_size=6), max_leaves=30)
-_ask_doc = st.fixed_dictionaries({}, optional={
-    "id": _scalars | st.integers(min_value=2**62, max_value=2**70),
-    "text": _text | _json, "reply_to": _text | _scalars, "model": _text | _scalars})
-_reading_doc = st.fixed_dictionaries({"value": _scalars}, optional={
-    "unit": _text | _scalars, "ts": _scalars, "kind": _text | _scalars, "area": _text | _scalars})
-_senml_record = st.fixed_dictionaries({}, optional={
-    k: _scalars for k in ("bn", "bt", "bu", "n", "t", "u", "v", "vb", "vs")})
-# Names that try to speak for another sensor (or the topic's own, split between bn and n).
-_senml_names = st.sampled_from(["", "t-104", "t-", "104", "t-201", "t-104/x", "T-104", "t-1040",
-                                "../t-201", "+", "#", "\u0000t-104"]) | _text
-_named_senml = st.lists(st.fixed_dictionaries(
-    {"v": st.floats(-1e6, 1e6)}, optional={"bn": _senml_names, "n": _senml_names}),
-    min_size=1, max_size=6)
-
-
-def _dump(doc: Any) -> bytes:
-    return json.dumps(doc).encode()
-
-
-@st.composite
-def _nasty(draw: st.DrawFn) -> bytes:
-    """Payloads json.dumps cannot make: huge integers, deep nesting, raw NaN, broken UTF-8."""
-    depth = draw(st.integers(1, 30_000))
-    digits = draw(st.integers(1, 6_000))
-    return draw(st.sampled_from([
-        b"[" * depth + b"]" * depth,
-        b'{"id": "d", "text": ' + b"[" * depth + b"]" * depth + b"}",
-        b'{"id": ' + b"9" * digits + b', "text": "hi", "value": 1}',
-        b'{"value": ' + b"9" * digits + b"}",
-        b'{"value": 1, "ts": ' + b"9" * min(digits, 400) + b"}",
-        b'[{"n": "t-104", "bt": 1e308, "t": 1e308, "v": 1}]',
-        b'{"value": NaN}', b'{"value": Infinity, "unit": "Cel"}', b'{"id": 1, "text": NaN}',
-        b'{"id": "x", "text": "\xff\xfe"}', b'{"id": "x", "text": "\\ud800 lone"}',
-        b'{"value": "\\udfff on"}', b'[{"n": "t-104", "vs": "\\ud800"}]',
-        b"\xef\xbb\xbf{}", b"\x00" * depth, b'{"text": "' + b"a" * 70_000 + b'"}',
-    ]))
-
-
-_plausible_ask = st.fixed_dictionaries({"id": st.text(max_size=12), "text": _text})
-_ask_payloads = (st.binary(max_size=300) | _json.map(_dump) | _ask_doc.map(_dump)
-                 | _plausible_ask.map(_dump) | _nasty())
-_telemetry_payloads = (st.binary(max_size=300) | _json.map(_dump) | _reading_doc.map(_dump)
-                       | st.lists(_senml_record, max_size=8).map(_dump)
-                       | _named_senml.map(_dump) | _nasty())
-
-
 @settings(FUZZ, max_examples=1500)
-@given(payload=_ask_payloads)
+@given(payload=ask_payloads)
 def test_parse_ask_raises_only_bad_payload(payload: bytes) -> None:
     """parse_ask accepts a request or raises BadPayload with a code; nothing else."""
     try:
@@ -113,7 +59,7 @@ def test_parse_ask_raises_only_bad_payload(payload: bytes) -> None:
 
 
 @settings(FUZZ, max_examples=1500)
-@given(payload=_telemetry_payloads)
+@given(payload=telemetry_payloads)
 def test_parse_telemetry_yields_bounded_finite_points(payload: bytes) -> None:
     """parse_telemetry yields at most a pack's worth of finite, labelled points or BadPayload."""
     try:
@@ -139,7 +85,7 @@ def test_parse_telemetry_yields_bounded_finite_points(payload: bytes) -> None:
 ])
 def test_senml_pack_size_is_capped(records: int, ok: bool) -> None:
     """A SenML pack of more records than the cap is refused as a whole, with the reason."""
-    pack = _dump([{"bn": "t-104", "v": 1.0}] + [{"v": float(n)} for n in range(records - 1)])
+    pack = dump([{"bn": "t-104", "v": 1.0}] + [{"v": float(n)} for n in range(records - 1)])
     if ok:
         assert len(parse_telemetry("t-104", pack)) == records
         return
@@ -153,6 +99,7 @@ class Gateway:
     """A real AskHandler and Ingest over SQLite in a temp dir, with the cloud link down."""
 
     handler: AskHandler
+    triage: Triage
     ingest: Ingest
     registry: Registry
     outbox: Outbox
@@ -169,8 +116,10 @@ _CONFIG = {
 
 
 @contextlib.contextmanager
-def build_gateway(data: Path, per_min: int = 0) -> Iterator[Gateway]:
-    """A gateway as edge_agent.agent builds one, minus MQTT; closed on leaving the block."""
+def build_gateway(data: Path, per_min: int = 0, *, publish: Publish | None = None,
+                  default_topic: str = DEFAULT_REPLIES) -> Iterator[Gateway]:
+    """A gateway as edge_agent.agent builds one; replies are kept in a list and, given
+    ``publish``, also sent (through real paho); closed on leaving the block."""
     config = EdgeConfig(**{**_CONFIG, "gateway": {**_CONFIG["gateway"], "data_dir": data}})
     registry = build_registry(config)
     history = History(data / "history.db", max_rows=10_000, max_age_s=3600)
@@ -182,15 +131,23 @@ def build_gateway(data: Path, per_min: int = 0) -> Iterator[Gateway]:
     commands: list[tuple[str, float | str]] = []
     skills = Skills(registry, history, build_policy(config),
                     lambda device, value: commands.append((device, value)))
+    triage = Triage(registry)
     handler = AskHandler(
-        triage=Triage(registry), skills=skills, registry=registry, outbox=outbox, link=link,
-        publish=lambda topic, body, corr, qos=1: replies.append((topic, body, corr)),
-        default_reply_topic=DEFAULT_REPLIES, escalation_ttl_s=60, max_payload_bytes=64 * 1024,
+        triage=triage, skills=skills, registry=registry, outbox=outbox, link=link,
+        publish=lambda topic, body, corr, qos=1: _keep(replies, publish, topic, body, corr),
+        default_reply_topic=default_topic, escalation_ttl_s=60, max_payload_bytes=MAX_PAYLOAD,
         max_requests_per_min=per_min)
-    yield Gateway(handler, Ingest(registry, history, 64 * 1024), registry, outbox, replies,
+    yield Gateway(handler, triage, Ingest(registry, history, 64 * 1024), registry, outbox, replies,
                   commands)
     history.close()
     outbox.close()
+
+
+def _keep(replies: list[tuple[str, bytes, bytes | None]], publish: Publish | None,
+          topic: str, body: bytes, corr: bytes | None) -> None:
+    replies.append((topic, body, corr))
+    if publish is not None:
+        publish(topic, body, corr)
 
 
 @pytest.fixture(scope="module")
@@ -227,40 +184,42 @@ def _assert_sendable(gw: Gateway, reply: Reply) -> pb.EscalateRequest:
     return request
 
 
-def _gateway_topic(topic: str) -> bool:
-    """Whether sensors, requests or actuators of a gateway under our prefix listen here."""
-    parts = topic.split("/")
-    return parts[0] == "fz" and len(parts) > 2 and parts[2] in {"sensors", "ask", "actuators"}
-
-
 def _valid_reply(topic: str, body: bytes) -> Reply:
     """A reply is a well-formed Reply on a publishable topic."""
     reply = Reply.model_validate_json(body)
     assert topic and not any(c in topic for c in "+#\x00")
-    assert not _gateway_topic(topic)
-    assert reply.error is not None or reply.route in ("local", "queued")
+    assert not gateway_topic(topic, "fz")
     return reply
 
 
+MAX_PAYLOAD = 64 * 1024  # what build_gateway gives the handler
+
+
 @settings(FUZZ, max_examples=1200)
-@given(payload=_ask_payloads, topic=st.none() | st.sampled_from(
+@given(payload=ask_payloads, topic=st.none() | st.sampled_from(
     ["app/replies", "fz/lab/actuators/pump-2/set", "fz/lab/ask", "fz/other/sensors/x/telemetry"]))
 def test_ask_handler_answers_every_payload_exactly_once(
         gateway: Gateway, payload: bytes, topic: str | None) -> None:
-    """Whatever arrives, the handler never raises and sends exactly one well-formed reply."""
+    """Whatever arrives, the handler never raises and sends exactly the reply it should."""
     correlation = uuid.uuid4().bytes  # a fresh request each time, never a redelivery
     [(reply_topic, body, corr)] = _ask(gateway, payload, topic, correlation)
     reply = _valid_reply(reply_topic, body)
     assert corr == correlation
+    route, code = expected(gateway.triage, payload, topic, prefix="fz", max_payload=MAX_PAYLOAD)
+    assert reply.route == {"local": "local", "escalate": "queued"}[route], reply  # link down
+    if code is not None:
+        assert reply.error is not None and reply.error.code == code, reply
+    else:
+        assert reply.error is None or reply.error.code not in REQUEST_CODES, reply
     if reply.route == "queued":  # what waits in the outbox must go up the link as it is
+        assert reply.error is None
         _assert_sendable(gateway, reply)
-    if topic is not None and _gateway_topic(topic):
+    if topic is not None and gateway_topic(topic, "fz"):
         assert reply_topic == DEFAULT_REPLIES
-        assert reply.error is not None and reply.error.code == "bad_reply_topic"
 
 
 @settings(FUZZ, max_examples=500)
-@given(payload=_telemetry_payloads, sensor=st.sampled_from(["t-104", "pump-2", "x-9", "b/d"]))
+@given(payload=telemetry_payloads, sensor=st.sampled_from(["t-104", "pump-2", "x-9", "b/d"]))
 def test_ingest_never_raises(gateway: Gateway, payload: bytes, sensor: str) -> None:
     """Telemetry of any shape is taken or rejected with a count; declared labels stay put."""
     before = gateway.ingest.accepted + gateway.ingest.rejected
@@ -273,7 +232,7 @@ def test_ingest_never_raises(gateway: Gateway, payload: bytes, sensor: str) -> N
 
 def test_requester_over_its_limit_hears_rate_limited(tmp_path: Path) -> None:
     """Past its allowance a requester gets `rate_limited` replies; others are still answered."""
-    request = _dump({"id": "r", "text": "list devices"})
+    request = dump({"id": "r", "text": "list devices"})
     with build_gateway(tmp_path, per_min=3) as gw:
         codes = [Reply.model_validate_json(body).error
                  for _ in range(5) for _, body, _ in _ask(gw, request, "app/greedy", None)]
@@ -287,7 +246,7 @@ def test_request_text_is_normalised_before_triage_and_escalation(tmp_path: Path)
     """Zero-width and full-width tricks are undone: the escalation carries the clean text."""
     text = "ｗｈｙ\u200b would a green\u200dhouse  get warmer at night\x1b than by day?"
     with build_gateway(tmp_path) as gw:
-        [(_, body, _)] = _ask(gw, _dump({"id": "r1", "text": text}), "app/r", None)
+        [(_, body, _)] = _ask(gw, dump({"id": "r1", "text": text}), "app/r", None)
         reply = Reply.model_validate_json(body)
         assert reply.route == "queued"
         item = gw.outbox.get(reply.data["key"])  # type: ignore[index]
@@ -298,7 +257,7 @@ def test_request_text_is_normalised_before_triage_and_escalation(tmp_path: Path)
 def test_replies_never_go_where_actuators_listen(tmp_path: Path) -> None:
     """A response topic on an actuator's command topic gets an error on the default topic."""
     with build_gateway(tmp_path) as gw:
-        [(topic, body, _)] = _ask(gw, _dump({"id": "r1", "text": "turn on pump 2"}),
+        [(topic, body, _)] = _ask(gw, dump({"id": "r1", "text": "turn on pump 2"}),
                                   "fz/lab/actuators/pump-2/set", b"c1")
     reply = Reply.model_validate_json(body)
     assert topic == DEFAULT_REPLIES
@@ -307,15 +266,74 @@ def test_replies_never_go_where_actuators_listen(tmp_path: Path) -> None:
 
 
 @settings(FUZZ, max_examples=300)
-@given(payload=_telemetry_payloads)
+@given(payload=telemetry_payloads)
 def test_any_accepted_reading_can_travel_in_an_escalation(gateway: Gateway,
                                                          payload: bytes) -> None:
     """Whatever a sensor got accepted still converts into the escalation's gRPC context."""
     gateway.ingest.handle("t-104", payload)
-    ask = _dump({"id": "q", "text": "why does t-104 read so oddly at night, and what should I "
+    ask = dump({"id": "q", "text": "why does t-104 read so oddly at night, and what should I "
                                     "check first?"})
     [(_, body, _)] = _ask(gateway, ask, f"app/{uuid.uuid4().hex}", None)
     reply = Reply.model_validate_json(body)
     assert reply.route == "queued", reply
     request = _assert_sendable(gateway, reply)
     assert [r.device_id for r in request.context] == ["t-104"]
+
+
+@dataclass
+class Wired:
+    """A gateway whose replies go out through real paho to the real Mosquitto, and a probe."""
+
+    gateway: Gateway
+    probe: MqttProbe
+    prefix: str
+
+    @property
+    def default_topic(self) -> str:
+        """Where refused replies go."""
+        return f"{self.prefix}/lab/replies"
+
+
+@pytest.fixture(scope="module")
+def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wired]:
+    """One gateway publishing through the edge's own MQTT client, for a module of examples."""
+    prefix = f"fzp-{uuid.uuid4().hex[:10]}"
+    client = MqttClient(Connection(client_id=f"edge-{prefix}"), [])
+    asyncio.run(client.start())
+    probe = MqttProbe([f"{prefix}/#"])
+
+    def publish(topic: str, body: bytes, corr: bytes | None) -> None:
+        client.publish(topic, body, qos=1, correlation_data=corr)
+
+    with build_gateway(tmp_path_factory.mktemp("fuzz-paho"), publish=publish,
+                       default_topic=f"{prefix}/lab/replies") as gw:
+        yield Wired(gw, probe, prefix)
+    probe.close()
+    asyncio.run(client.stop())
+
+
+# What Mosquitto delivers as a response topic: no controls, surrogates or non-characters
+# (it disconnects a client that sends them), but wildcards, "$" and any other text.
+_topic_tails = st.text(st.characters(exclude_categories=("Cs", "Cc", "Cn")),
+                       max_size=40) | st.sampled_from(
+    ["+", "#", "a/+/b", "x/#", "", "/", "lab/ask", "lab/actuators/pump-2/set",
+     "lab/sensors/t-104/telemetry"])
+_HARD = "why would a greenhouse get warmer at night than by day, and what should I check?"
+
+
+@settings(FUZZ, max_examples=200, phases=[Phase.generate])  # no shrinking: fail fast
+@given(tail=_topic_tails, text=st.sampled_from(["list devices", _HARD]),
+       outside=st.none() | st.sampled_from(["$SYS/x", "+", "#", "x/#", "a/+/b", "$share/g/x"]))
+def test_any_response_topic_goes_through_real_paho(wired: Wired, tail: str, text: str,
+                                                   outside: str | None) -> None:
+    """Any MQTT 5 response topic: the reply reaches Mosquitto on that topic, or is refused
+    with an error on the site's replies topic; the handler never raises."""
+    topic = outside or f"{wired.prefix}/{tail}"
+    correlation = uuid.uuid4().bytes
+    _ask(wired.gateway, dump({"id": "t", "text": text}), topic, correlation)
+    message = wired.probe.next(timeout=5)
+    assert message.properties.CorrelationData == correlation
+    reply = Reply.model_validate_json(message.payload)
+    if message.topic != topic:
+        assert message.topic == wired.default_topic and reply.error is not None, reply
+

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from edge_agent.outbox import NewItem, Outbox
+from tests.support.processes import wait_until
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -56,3 +58,26 @@ def test_bad_duration_is_a_clear_error(tmp_path: Path) -> None:
     result = _cli(tmp_path, "purge", "--older-than", "soon", "--yes")
     assert result.returncode == 2
     assert "30m or 7d" in result.stderr
+
+
+def test_status_shows_bytes_oldest_item_shed_and_expired(tmp_path: Path) -> None:
+    """Status shows the bytes waiting, the oldest item's age, and the shed and expired counts."""
+    started = time.time()
+    box = Outbox(tmp_path / "outbox.db", max_items=3, max_bytes=10**6)
+    box.put(NewItem("rollup", "t-104", {"count": 1}, key="r0"))
+    box.put(NewItem("rollup", "t-104", {"count": 2}, key="r1"))
+    box.put(NewItem("escalation", "app/replies", {"text": "why is it hot?"}, key="e1"))
+    box.put(NewItem("escalation", "app/replies", {"text": "and now?"}, key="e2"))  # sheds r0
+    short = box.put(NewItem("event", "alerts", {"n": 1}, key="v1", ttl_s=0.001))  # sheds r1
+    expires = short.expires
+    assert expires is not None
+    wait_until(lambda: time.time() > expires + 0.01, timeout=5, what="the TTL to pass")
+    assert [i.key for i in box.pending(10)] == ["e1", "e2"]  # v1 expired
+    waiting = box.status().bytes
+    box.close()
+    status = json.loads(_cli(tmp_path, "status").stdout)
+    assert status["items"] == {"escalation": 2} and status["depth"] == 2
+    assert status["shed"] == {"rollup": 2}
+    assert status["expired"] == {"event": 1}
+    assert status["bytes"] == waiting and status["bytes"] > len("why is it hot?and now?")
+    assert 0 <= status["oldest_age_s"] <= round(time.time() - started, 1) + 0.1

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Daemon, FakeOpenAI, MqttProbe, wait_until
-from tests.integration.conftest import FAKE_BACKEND, LLAMA_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.stack import FAKE_BACKEND, LLAMA_BACKEND, Setup, start
 
 
 def _ask(probe: MqttProbe, setup: Setup, text: str, reply_topic: str,
@@ -203,7 +204,7 @@ def test_cloud_action_outside_policy_is_refused_with_reason(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI, processes: list[Daemon],
         action: dict[str, str], reason: str) -> None:
     """A cloud action the gateway's policy forbids is refused; the reply says why."""
-    fake_cloud.tool_calls = [action]
+    fake_cloud.proposals = [action]
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     with setup.edge_config.open("a") as fh:  # every request goes to the cloud model
         fh.write("\n[triage]\nthreshold = 1.01\n")

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from simulations.netproxy import NetProxy
-from tests.harness import Daemon, FakeOpenAI, MqttProbe
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 SUBJECTS = ["the chillers", "the boilers", "conveyor line 4", "the cooling towers",
             "the air compressors", "the greenhouse vents"]
@@ -52,19 +53,12 @@ def _no_stragglers(probe: MqttProbe, setup: Setup, reply_topic: str) -> Counter[
             late[reply["id"]] += 1
 
 
-@pytest.mark.slow
-def test_twenty_crashes_lose_nothing_and_double_nothing(
-        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
-        processes: list[Daemon]) -> None:
-    """SIGKILL the daemon 20 times while requests arrive; each is answered exactly once."""
-    rng = random.Random(7)
-    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url), escalate_timeout=3)
+def _crash_while_asking(setup: Setup, probe: MqttProbe, edge: Daemon, rng: random.Random,
+                        kills: int, sent: list[str]) -> None:
+    """SIGKILL the daemon ``kills`` times, each time after one or two new requests."""
     reply_topic = f"{setup.prefix}/app/replies"
-    probe = MqttProbe([reply_topic])
-    edge = start(processes, setup.edge())
-    sent: list[str] = []
     pause = threading.Event()  # never set: waits below are fault-injection delays
-    for kill in range(20):
+    for kill in range(kills):
         edge.wait_log("agent.started", timeout=60)
         for _ in range(rng.choice([1, 1, 2])):
             n = len(sent)
@@ -76,6 +70,21 @@ def test_twenty_crashes_lose_nothing_and_double_nothing(
         edge.log_path = setup.tmp / f"edge-{kill}.log"
         edge.start()
     edge.wait_log("agent.started", timeout=60)
+
+
+# Twenty crashes in all, in four parts of five, so each part stays well inside the timeout.
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [7, 8, 9, 10])
+def test_crashes_lose_nothing_and_double_nothing(
+        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
+        processes: list[Daemon], seed: int) -> None:
+    """SIGKILL the daemon 5 times while requests arrive; each is answered exactly once."""
+    rng = random.Random(seed)
+    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url), escalate_timeout=3)
+    reply_topic = f"{setup.prefix}/app/replies"
+    probe = MqttProbe([reply_topic])
+    sent: list[str] = []
+    _crash_while_asking(setup, probe, start(processes, setup.edge()), rng, 5, sent)
     start(processes, setup.broker(), setup.grpc_port)
 
     finals = _finals(probe, set(sent), timeout=90)

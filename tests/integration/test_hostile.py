@@ -13,8 +13,9 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from tests.harness import Daemon, FakeOpenAI, MqttProbe, replies
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe, replies
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 EXTRA_ACTUATORS = """
 [[actuators]]
@@ -77,7 +78,7 @@ def test_compromised_cloud_cannot_drive_actuators_outside_policy(
     for every command; cloud actions run only on what the command named, within policy.
     """
     fake_cloud.answer_prefix = HIDDEN
-    fake_cloud.tool_calls = [
+    fake_cloud.proposals = [
         {"device_id": "gw-other/pump-2", "command": "on"},  # another gateway's device
         {"device_id": "pump-9", "command": "on"},  # declared nowhere
         {"device_id": "fan-3", "command": "set", "value": "150"},  # range 0-100
@@ -119,7 +120,7 @@ def test_sensor_labels_cannot_smuggle_instructions_to_the_cloud_model(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
         processes: list[Daemon]) -> None:
     """A sentence as an area is refused; what passes reaches the model only in the JSON fence."""
-    fake_cloud.tool_calls = [{"device_id": "pump-2", "command": "on"}]  # a model that obeyed
+    fake_cloud.proposals = [{"device_id": "pump-2", "command": "on"}]  # a model that obeyed
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     edge = _running(setup, processes)
     reply_topic = f"{setup.prefix}/app/replies"
@@ -177,18 +178,28 @@ def test_replies_cannot_be_aimed_at_actuators_or_requests(
 def test_greedy_requester_is_rate_limited_and_others_are_not(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
         processes: list[Daemon]) -> None:
-    """Past its allowance (120 a minute by default) a requester hears `rate_limited`."""
+    """Past its allowance a requester hears `rate_limited`; another requester is answered.
+
+    The bucket's arithmetic is tested with an injected clock (tests/edge_agent/test_hardening.py).
+    Here the allowance is 10 a minute, one new request every 6 s: the first 10 of a burst are
+    always answered, and a refusal needs only the burst to take less than 2 minutes.
+    """
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
-    edge = _running(setup, processes)
+    with setup.edge_config.open("a") as fh:
+        fh.write(EXTRA_ACTUATORS)
+    start(processes, setup.broker(), setup.grpc_port)
+    edge = setup.edge()
+    edge.env = {"NANOGATE_EDGE_MQTT__MAX_REQUESTS_PER_MIN_PER_REQUESTER": "10"}
+    start(processes, edge).wait_log("link.up")
     greedy, polite = f"{setup.prefix}/app/greedy", f"{setup.prefix}/app/polite"
     probe = MqttProbe([greedy, polite])
-    sent = 200
+    sent = 30
     for n in range(sent):
         probe.publish(setup.ask_topic, json.dumps({"id": f"g{n}", "text": "list devices"}),
                       response_topic=greedy)
     codes = [r.get("error", {}).get("code") for r in replies(probe, sent)]
-    assert 120 <= codes.count(None) < sent
-    assert set(codes) == {None, "rate_limited"}
+    assert codes[:10] == [None] * 10, codes
+    assert "rate_limited" in codes and set(codes) == {None, "rate_limited"}, codes
     edge.wait_log("request.rejected", code="rate_limited")
     probe.publish(setup.ask_topic, json.dumps({"id": "p1", "text": "list devices"}),
                   response_topic=polite)

@@ -9,8 +9,9 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.harness import Daemon, FakeOpenAI, MqttProbe, free_port, wait_for_port
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe, free_port, wait_for_port
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 
 def _value(text: str, sample: str) -> float:

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.harness import Daemon, FakeOpenAI, MqttProbe
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 HARD = [
     "why is the compressor cycling more often than it did last month?",

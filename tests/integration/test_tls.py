@@ -14,8 +14,9 @@ from edge_agent.sync import GrpcTransport, Identity
 from edge_agent.sync.tls import ClientTls
 from nanogate.v1 import edge_pb2 as pb
 from simulations.harness import ROOT
-from tests.harness import Daemon, FakeOpenAI, free_port, wait_until
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, free_port, wait_until
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 EXAMPLES = ROOT / "deploy" / "examples"
 
@@ -82,6 +83,9 @@ def test_example_configs_still_run_in_plaintext_on_loopback(
     start(processes, edge)
     edge.wait_log("link.enrolled", timeout=60, device_id="gw-demo-1")
     assert broker.wait_log("grpc.listening", tls="off")["port"] == grpc_port
+    # --data-dir moves their SQLite files
+    assert (tmp_path / "edge" / "outbox.db").exists()
+    assert (tmp_path / "broker" / "fleet.db").exists()
 
 
 def test_broker_refuses_plaintext_on_a_public_address(

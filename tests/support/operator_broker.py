@@ -19,9 +19,9 @@ from cloud_broker.fleet import ArtefactStore, RolloutController, SqliteFleetStor
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.journal import Journal
 from cloud_broker.usage import SqliteUsageLedger, UsageRecord, usage_json
-from tests.cloud_broker.conftest import ServerThread
-from tests.cloud_broker.conftest_fleet import Clock
-from tests.cloud_broker.test_roles import BOOTSTRAP_TOKEN, BrokerApp, seed_fleet
+from tests.support.admin_app import BOOTSTRAP_TOKEN, BrokerApp, seed_fleet
+from tests.support.fleet import Clock
+from tests.support.servers import ServerThread
 
 HOUR = 3600.0
 QUESTION = "Why is <PERSON_1>'s greenhouse warmer than zone 3 tonight?"
