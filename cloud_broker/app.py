@@ -16,6 +16,7 @@ from fastapi import APIRouter
 
 from cloud_broker.admin.api import create_app, rollout_routes
 from cloud_broker.admin.auth import Guard
+from cloud_broker.admin.backends import backend_routes
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig
@@ -32,7 +33,7 @@ from cloud_broker.mqtt_bridge import MqttBridge
 from cloud_broker.openai_api import openai_routes
 from cloud_broker.pki import load_broker_tls
 from cloud_broker.router import Router
-from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.server import EdgeLinkService, publish_worker_health, start_grpc
 from cloud_broker.usage import SqliteUsageLedger, usage_json
 
 log = structlog.get_logger("cloud_broker.app")
@@ -70,7 +71,8 @@ def build_router(
     ledger = SqliteUsageLedger(data_dir / "usage.sqlite")
     keys = SqliteApiKeyStore(data_dir / "apikeys.sqlite")
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
-    routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard)]
+    routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard),
+              backend_routes(router, guard)]
     # "Saved by the edge" is priced at the first backend that has a price.
     priced = next((s for s in config.backends if s.price_in_per_1k or s.price_out_per_1k), None)
 
@@ -112,6 +114,7 @@ class Broker:
         router, extra_routes, usage = build_router(
             self.config, data, guard=guard,
             local_answers=lambda: local_answer_count(store))
+        router.start()  # a model that cannot start says so now, in one log line
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(
             rc.signing_key_file or data / "signing_key.pem"), self.store.now)
@@ -124,6 +127,7 @@ class Broker:
         service = self.service
         extra_routes.append(metrics_routes(BrokerCollector(
             self.store, usage, breakers=router.breaker_states,
+            workers=lambda: [w.status() for w in router.workers()],
             counters=lambda: {"answered": service.escalations, "replayed": service.replays})))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
                                        rollouts=rollouts), self.config.server.http_listen)
@@ -136,6 +140,8 @@ class Broker:
                 self.ready.set()
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
+                tg.create_task(publish_worker_health(self.service.health, router.workers()),
+                               name="broker.model_health")
                 if self.config.mqtt_uplink.enabled:
                     tg.create_task(MqttBridge(self.service.core, self.config.mqtt_uplink).run(),
                                    name="broker.mqtt_uplink")

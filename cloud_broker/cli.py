@@ -207,6 +207,24 @@ def usage(url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = 
     console.print_json(data=summary)
 
 
+@app.command()
+def backends(url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+             data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Model backends: breaker state and, for local models, their worker process."""
+    found = _api(url, admin_token, config, data_dir).call("GET", "/api/backends")
+    if as_json:
+        _emit_json(found)
+        return
+    table = Table("backend", "model", "tier", "breaker", "worker", "pid", "restarts",
+                  "last exit", "reason")
+    for b in found:
+        w = b["worker"] or {}
+        table.add_row(b["name"], b["model"], str(b["tier"]), b["breaker"], w.get("state", "-"),
+                      str(w.get("pid") or ""), str(w.get("restarts", "")),
+                      w.get("last_exit", ""), w.get("reason", ""))
+    console.print(table)
+
+
 @keys.command("create")
 def keys_create(name: Annotated[str, typer.Option(help="who the key is for")],
                 url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,

@@ -2,9 +2,10 @@
 
 Plain methods over the fleet store and the router: each takes the authenticated gateway and
 the request message and returns the response message, or raises ``Unauthenticated``,
-``InvalidRequest``, ``RetryLater`` or ``NoBackendAvailable``; each transport maps those to
-its own status codes. Escalations are idempotent: a replayed key returns the stored answer
-and is not routed (or charged) again, whichever transport or replica the replay arrives on.
+``InvalidRequest`` or ``RetryLater``; each transport maps those to its own status codes. An
+escalation no backend could answer is answered ``backend_unavailable`` (within the deadline).
+Escalations are idempotent: a replayed key returns the stored answer and is not routed (or
+charged) again, whichever transport or replica the replay arrives on.
 """
 
 from __future__ import annotations
@@ -154,9 +155,9 @@ class LinkCore:
         except OverBudget as exc:
             log.warning("escalation.over_budget", reason=str(exc))
             return pb.EscalateResponse(error_code="over_budget", error_message=str(exc))
-        except NoBackendAvailable as exc:
+        except NoBackendAvailable as exc:  # answered, not retried: the requester hears now
             log.error("escalation.no_backend", reason=str(exc))
-            raise
+            return pb.EscalateResponse(error_code="backend_unavailable", error_message=str(exc))
         log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
                  tokens_out=answer.output_tokens, cost=answer.cost,
                  latency_ms=round(answer.latency_ms, 1))

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -35,6 +34,7 @@ from cloud_broker.backends.policy import (
     tier_for,
 )
 from cloud_broker.backends.prompt import SET_ACTUATOR_TOOL, PromptTemplates
+from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.errors import (
     BackendError,
     BackendRateLimited,
@@ -48,10 +48,6 @@ from cloud_broker.usage import (
     UsageRecord,
     period_start,
 )
-
-if TYPE_CHECKING:
-
-    pass
 
 __all__ = ["Budget", "Router", "RoutingPolicy", "TierPolicy", "cache_key"]
 
@@ -140,6 +136,19 @@ class Router:
     def breaker_states(self) -> dict[str, str]:
         """Each backend's breaker state, by backend name."""
         return {name: breaker.state for name, breaker in self._breakers.items()}
+
+    def backends(self) -> tuple[Backend, ...]:
+        """The backends in config order."""
+        return self._backends
+
+    def start(self) -> None:
+        """Start the worker process of every local model (each reports when it is ready)."""
+        for worker in self.workers():
+            worker.start()
+
+    def workers(self) -> list[WorkerBackend]:
+        """The backends whose model runs in a supervised worker process."""
+        return [b for b in self._backends if isinstance(b, WorkerBackend)]
 
     def breaker_state(self, backend: str) -> str:
         """'closed', 'open' or 'half_open' for one backend."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud_broker.errors import OverBudget
+from cloud_broker.errors import NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.server import EdgeLinkService, start_grpc
@@ -26,6 +26,7 @@ class CountingAnswerer:
     calls: list[Escalation] = field(default_factory=list)
     gate: asyncio.Event | None = None
     over_budget: bool = False
+    no_backend: bool = False
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
@@ -33,6 +34,8 @@ class CountingAnswerer:
         self.called.set()
         if self.over_budget:
             raise OverBudget("site lab spent 1.00 of its 1.00 daily budget")
+        if self.no_backend:
+            raise NoBackendAvailable("local: backend 'local': worker died (SIGSEGV)")
         if self.gate is not None:
             await self.gate.wait()
         return Answer(text=f"answer to {esc.text}", backend="b1", model="m1", input_tokens=10,
@@ -104,6 +107,16 @@ async def test_over_budget_is_a_clear_answer(link: Link) -> None:
     reply = await link.transport.escalate(_escalation("k3"), timeout=5)
     assert reply.error_code == "over_budget"
     assert "budget" in reply.error_message
+
+
+async def test_no_backend_left_is_a_clear_answer_given_once(link: Link) -> None:
+    """No backend left: `backend_unavailable` with the reason; a replay is not routed again."""
+    link.answerer.no_backend = True
+    reply = await link.transport.escalate(_escalation("k4"), timeout=5)
+    again = await link.transport.escalate(_escalation("k4"), timeout=5)
+    assert reply.error_code == "backend_unavailable" and "SIGSEGV" in reply.error_message
+    assert again.replayed and again.error_code == "backend_unavailable"
+    assert len(link.answerer.calls) == 1
 
 
 async def test_wrong_credential_is_refused(link: Link) -> None:

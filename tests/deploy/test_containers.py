@@ -274,3 +274,14 @@ def test_compose_gateways_use_distinct_sites_and_data() -> None:
     data = [v for g in gateways for v in g["volumes"] if v.endswith(":/var/lib/nanogate/edge")]
     assert len(data) == 2
     assert data[0] != data[1]
+
+
+def test_broker_image_builds_llama_cpp_with_the_portable_recipe() -> None:
+    """The broker image installs llama-cpp-python through deploy/llama/install.sh, first."""
+    text = (DOCKER / "broker.Dockerfile").read_text()
+    runs = [arg for op, arg in _instructions(text) if op == "RUN"]
+    install = next(arg for arg in runs if "[broker]" in arg)
+    assert "deploy/llama/install.sh" in install
+    assert install.index("deploy/llama/install.sh") < install.index("[broker]")
+    ignore = (DOCKER / "broker.Dockerfile.dockerignore").read_text().splitlines()
+    assert "!deploy/llama/install.sh" in ignore
