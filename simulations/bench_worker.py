@@ -3,8 +3,10 @@
 Baseline in the same run: the same model and prompts in-process (`LlamaCppBackend`, as the
 broker ran it before workers). Requests alternate between the two, one at a time, with
 temperature 0 so both generate the same tokens. Restart time is from SIGKILL to ready
-(backoff, process start, model load, one-token health check). RSS is read from /proc for a
-real `cloud-broker serve` process and its worker.
+(backoff, process start, model load, one-token health check on a short prompt; the default
+health check also evaluates the system prompt, to warm the prompt cache). RSS is read from
+/proc for a real `cloud-broker serve` process, and for this process before and after it loads
+the model in-process.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.escalation import Escalation
 
-ROUNDS = 6
-RESTARTS = 3
-MAX_TOKENS = 32
+ROUNDS = 4
+RESTARTS = 2
+MAX_TOKENS = 16
 QUESTIONS = ["What is the capital of France?", "Why does a fridge hum at night?",
              "What does a heat exchanger do?"]
 
@@ -59,14 +61,17 @@ async def _latency(data_dir: Path) -> dict[str, Any]:
     worker, inproc = WorkerBackend(spec, data_dir=data_dir), LlamaCppBackend(spec,
                                                                              data_dir=data_dir)
     try:
-        for backend in (worker, inproc):  # load both before measuring
+        before = _rss_mb(os.getpid())
+        for backend in (inproc, worker):  # load both (and warm their caches) before measuring
             await _one(backend, QUESTIONS[0])
+        loaded = _rss_mb(os.getpid()) - before
         runs: dict[str, list[tuple[float, float, int]]] = {"worker": [], "in_process": []}
         for i in range(ROUNDS):
             text = QUESTIONS[i % len(QUESTIONS)]
             runs["worker"].append(await _one(worker, text))
             runs["in_process"].append(await _one(inproc, text))
-        restarts = await _restarts(worker)
+        restarts = await _restarts(WorkerBackend(spec, data_dir=data_dir,
+                                                 health_check=[{"role": "user", "content": "Hi"}]))
     finally:
         await worker.aclose()
         await inproc.aclose()
@@ -74,12 +79,15 @@ async def _latency(data_dir: Path) -> dict[str, Any]:
     for key in ("ttft_ms_median", "total_ms_median"):
         ratio = figures["worker"][key] / figures["in_process"][key]
         figures[f"worker_vs_in_process_{key.split('_ms')[0]}"] = round(ratio, 3)
-    return {**figures, "restart": restarts}
+    return {**figures, "restart": restarts,
+            "in_process_model_rss_mb": round(loaded, 1)}
 
 
 async def _restarts(worker: WorkerBackend) -> dict[str, Any]:
     """SIGKILL the ready worker and time until it is ready again."""
     times = []
+    worker.start()
+    await worker.wait_for(lambda s: s.state == "ready", 300)
     for n in range(1, RESTARTS + 1):
         status = worker.status()
         assert status.pid is not None
@@ -87,6 +95,7 @@ async def _restarts(worker: WorkerBackend) -> dict[str, Any]:
         os.kill(status.pid, signal.SIGKILL)
         await worker.wait_for(lambda s, n=n: s.state == "ready" and s.restarts == n, 120)
         times.append(time.perf_counter() - started)
+    await worker.aclose()
     return {"to_ready_s_median": round(statistics.median(times), 2),
             "to_ready_s_max": round(max(times), 2), "backoff_s": 0.5, "target_s": 5.0}
 
@@ -99,7 +108,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def _broker_rss(data_dir: Path) -> dict[str, Any]:
-    """RSS of `cloud-broker serve` (one Gemma worker) and of its worker, once it is ready."""
+    """RSS of `cloud-broker serve` with a Gemma backend, once its worker process runs."""
     config = data_dir / "broker.toml"
     config.write_text(f'[server]\ngrpc_listen = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n'
                       f'data_dir = "{data_dir / "broker"}"\nadmin_token = "bench"\n\n'
@@ -110,8 +119,8 @@ def _broker_rss(data_dir: Path) -> dict[str, Any]:
                               stderr=subprocess.PIPE, text=True, env=env)
     try:
         port = _http_port(broker)
-        worker = _wait_ready(port)
-        return {"broker_rss_mb": _rss_mb(broker.pid), "worker_rss_mb": _rss_mb(worker)}
+        _wait_worker(port)
+        return {"broker_rss_mb": _rss_mb(broker.pid)}
     finally:
         broker.terminate()
         broker.wait(timeout=30)
@@ -127,16 +136,16 @@ def _http_port(broker: subprocess.Popen[str]) -> int:
     raise RuntimeError("the broker did not start")
 
 
-def _wait_ready(port: int) -> int:
-    deadline = time.monotonic() + 180
+def _wait_worker(port: int) -> None:
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         backends = httpx.get(f"http://127.0.0.1:{port}/api/backends",
                              headers={"Authorization": "Bearer bench"}).json()
-        worker = backends[0]["worker"]
-        if worker["state"] == "ready":
-            return int(worker["pid"])
-        time.sleep(0.5)
-    raise RuntimeError("the worker did not get ready in 180 s")
+        if backends[0]["worker"]["pid"]:
+            time.sleep(2.0)  # let the broker settle after starting its worker
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the worker process did not start in 60 s")
 
 
 def run() -> dict[str, Any]:

@@ -27,7 +27,7 @@ class LlamaCppSpec(BaseModel):
     timeout_s: float = Field(default=60.0, gt=0.0)
     # The worker process: load + one-token health check, ping silence that counts as a hang,
     # and the restart backoff (doubling from the first value up to the second).
-    start_timeout_s: float = Field(default=120.0, gt=0.0)
+    start_timeout_s: float = Field(default=300.0, gt=0.0)
     hang_timeout_s: float = Field(default=10.0, gt=0.0)
     restart_backoff_s: float = Field(default=0.5, ge=0.0)
     restart_backoff_max_s: float = Field(default=30.0, ge=0.0)

@@ -29,13 +29,14 @@ from typing import Any
 import structlog
 
 from cloud_broker.backends import Completion, Message, Tool
+from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.errors import BackendError
+from cloud_broker.escalation import Escalation
 
 log = structlog.get_logger(__name__)
 
 STATES = ("starting", "ready", "restarting", "failed", "stopped")
-_HEALTH_CHECK: list[Message] = [{"role": "user", "content": "Hello"}]
 _STABLE_S = 60.0  # a worker ready this long resets the restart backoff
 _LINE_LIMIT = 1 << 20
 
@@ -82,6 +83,16 @@ class _Child:
             stdin.write(json.dumps(message).encode() + b"\n")
 
 
+def health_check_messages() -> list[Message]:
+    """The escalation prompt with a one-word question.
+
+    Generating one token for it proves the model answers, and leaves the system prompt in
+    llama.cpp's prefix cache, so the first real escalation only evaluates its own question.
+    """
+    return PromptTemplates.load().messages(Escalation(key="health-check", text="Hello"),
+                                           tools=False)
+
+
 def describe_exit(returncode: int) -> str:
     """'SIGSEGV' for a worker killed by a signal, 'exit N' otherwise."""
     if returncode < 0:
@@ -96,12 +107,15 @@ class WorkerBackend:
 
     supports_tools = False
 
-    def __init__(self, spec: LlamaCppSpec, *, data_dir: Path) -> None:
+    def __init__(self, spec: LlamaCppSpec, *, data_dir: Path,
+                 health_check: list[Message] | None = None) -> None:
+        """`health_check`: the prompt of the start-up check (default: `health_check_messages`)."""
         self.name, self.model, self.tier = spec.name, spec.model, spec.tier
         self.price_in_per_1k = spec.price_in_per_1k
         self.price_out_per_1k = spec.price_out_per_1k
         self.timeout_s = spec.timeout_s
         self._spec, self._data_dir = spec, data_dir
+        self._probe = health_check or health_check_messages()
         self._task: asyncio.Task[None] | None = None
         self._child: _Child | None = None
         self._state, self._restarts, self._last_exit, self._reason = "stopped", 0, "", ""
@@ -260,7 +274,7 @@ class WorkerBackend:
         deadline = asyncio.get_running_loop().time() + timeout
         rid, queue = child.open()
         child.probe_id = rid
-        child.send({"op": "generate", "id": rid, "messages": _HEALTH_CHECK, "max_tokens": 1,
+        child.send({"op": "generate", "id": rid, "messages": self._probe, "max_tokens": 1,
                     "timeout": timeout})
         try:
             while "done" not in (message := await self._next(queue, deadline, timeout)):

@@ -33,14 +33,15 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("broker-data")
 
 
+@pytest.mark.timeout(600)
 def test_gemma_answers_through_its_worker_process(data_dir: Path) -> None:
     """Gemma answers briefly in its worker; a crash of the model fails this test, naming it."""
-    backend = WorkerBackend(LlamaCppSpec(timeout_s=120), data_dir=data_dir)
+    backend = WorkerBackend(LlamaCppSpec(timeout_s=280), data_dir=data_dir)
     messages = PromptTemplates.load().messages(QUESTION, tools=False)
 
     async def run() -> tuple[list[str | Completion], WorkerStatus]:
         try:
-            items = [i async for i in backend.stream(messages, max_tokens=48, timeout=120,
+            items = [i async for i in backend.stream(messages, max_tokens=48, timeout=280,
                                                      tools=None)]
             return items, backend.status()
         finally:

@@ -36,6 +36,8 @@ START_S = 180.0  # model load and prompt on a busy 2-core machine (llama.cpp's b
 # Short templates keep the prompt (and its evaluation time on a shared CPU) small.
 PROMPTS = {"system": "Answer.", "system_text": "Answer the question.",
            "user": "${context}Question: ${question}", "context": "${data}\n"}
+HEALTH_CHECK = [{"role": "system", "content": PROMPTS["system_text"]},
+                {"role": "user", "content": "Question: Hello"}]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def local_worker(data_dir: Path, **spec: float) -> WorkerBackend:
     """Gemma in a worker; the request timeout is long, so only the worker's own checks fire."""
     return WorkerBackend(LlamaCppSpec(name="local", tier=9, timeout_s=150, **spec),
-                         data_dir=data_dir)
+                         data_dir=data_dir, health_check=HEALTH_CHECK)
 
 
 @dataclass

@@ -34,7 +34,7 @@ def test_model_that_cannot_start_is_visible_and_the_broker_serves_on(
     broker = start(processes, setup.broker(), setup.grpc_port)
     line = broker.wait_log("worker.failed", timeout=120)
     assert line["backend"] == "broken" and str(missing) in line["reason"]
-    assert line["log_level"] == "error"
+    assert line["level"] == "error"
     base = f"http://127.0.0.1:{setup.http_port}"
     metrics = httpx.get(f"{base}/metrics").text
     assert 'nanogate_broker_worker_state{backend="broken",state="failed"} 1.0' in metrics
