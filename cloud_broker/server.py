@@ -114,7 +114,7 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
         """Answer a hard request once per idempotency key; the deadline travels on."""
         gateway = await self._caller(context)
         remaining = context.time_remaining()
-        deadline = time.monotonic() + remaining if remaining is not None else None
+        deadline = None if remaining is None else time.monotonic() + reply_margin(remaining)
         return await _guarded(context, self.core.escalate(gateway, request, deadline=deadline))
 
     async def Upload(self, request: pb.UploadRequest,
@@ -275,6 +275,15 @@ async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Se
     log.info("grpc.listening", address=listen.rsplit(":", 1)[0], port=port, tls=tls.mode,
              enrol_port=service.enrol_port or None)
     return server, port
+
+
+def reply_margin(remaining: float) -> float:
+    """The part of a caller's time the router may spend: the rest carries the reply back.
+
+    Without it, a router that gives up exactly at the deadline (every backend down or still
+    starting) answers `backend_unavailable` to a caller that has already stopped waiting.
+    """
+    return max(0.0, remaining - min(1.0, 0.1 * remaining))
 
 
 def is_loopback(listen: str) -> bool:

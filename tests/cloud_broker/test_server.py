@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ class CountingAnswerer:
     gate: asyncio.Event | None = None
     over_budget: bool = False
     no_backend: bool = False
+    wait_out: bool = False  # use the whole deadline (a worker still starting), then give up
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
@@ -34,6 +36,9 @@ class CountingAnswerer:
         self.called.set()
         if self.over_budget:
             raise OverBudget("site lab spent 1.00 of its 1.00 daily budget")
+        if self.wait_out and deadline is not None:
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            raise NoBackendAvailable("local: backend 'local' still starting")
         if self.no_backend:
             raise NoBackendAvailable("local: backend 'local': worker died (SIGSEGV)")
         if self.gate is not None:
@@ -117,6 +122,13 @@ async def test_no_backend_left_is_a_clear_answer_given_once(link: Link) -> None:
     assert reply.error_code == "backend_unavailable" and "SIGSEGV" in reply.error_message
     assert again.replayed and again.error_code == "backend_unavailable"
     assert len(link.answerer.calls) == 1
+
+
+async def test_giving_up_at_the_deadline_still_reaches_the_gateway(link: Link) -> None:
+    """A router that waits out the deadline answers `backend_unavailable` before it ends."""
+    link.answerer.wait_out = True
+    reply = await link.transport.escalate(_escalation("k5"), timeout=2)
+    assert reply.error_code == "backend_unavailable" and "starting" in reply.error_message
 
 
 async def test_wrong_credential_is_refused(link: Link) -> None:
