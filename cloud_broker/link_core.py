@@ -3,7 +3,8 @@
 Plain methods over the fleet store and the router: each takes the authenticated gateway and
 the request message and returns the response message, or raises ``Unauthenticated``,
 ``InvalidRequest`` or ``RetryLater``; each transport maps those to its own status codes. An
-escalation no backend could answer is answered ``backend_unavailable`` (within the deadline).
+escalation no backend could answer is answered ``backend_unavailable`` (within the deadline),
+unless a local model is only (re)starting: then ``RetryLater``, and the gateway asks again.
 Escalations are idempotent: a replayed key returns the stored answer and is not routed (or
 charged) again, whichever transport or replica the replay arrives on.
 """
@@ -19,6 +20,7 @@ import structlog
 
 from cloud_broker.errors import (
     InvalidRequest,
+    ModelsStarting,
     NoBackendAvailable,
     NotFound,
     OverBudget,
@@ -155,6 +157,9 @@ class LinkCore:
         except OverBudget as exc:
             log.warning("escalation.over_budget", reason=str(exc))
             return pb.EscalateResponse(error_code="over_budget", error_message=str(exc))
+        except ModelsStarting as exc:  # the gateway keeps it queued and asks again
+            log.warning("escalation.models_starting", reason=str(exc))
+            raise RetryLater(str(exc)) from exc
         except NoBackendAvailable as exc:  # answered, not retried: the requester hears now
             log.error("escalation.no_backend", reason=str(exc))
             return pb.EscalateResponse(error_code="backend_unavailable", error_message=str(exc))

@@ -31,7 +31,7 @@ import structlog
 from cloud_broker.backends import Completion, Message, Tool
 from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import LlamaCppSpec
-from cloud_broker.errors import BackendError
+from cloud_broker.errors import BackendError, BackendStarting
 from cloud_broker.escalation import Escalation
 
 log = structlog.get_logger(__name__)
@@ -209,11 +209,12 @@ class WorkerBackend:
                 async with asyncio.timeout_at(deadline):
                     await self.wait_for(lambda s: s.state != "starting")
             except TimeoutError as exc:
-                raise BackendError(
+                raise BackendStarting(
                     f"backend {self.name!r} still starting after {timeout:.1f}s") from exc
         if self._state != "ready" or self._child is None or self._child.ended:
             why = f": {self._reason}" if self._reason else ""
-            raise BackendError(f"backend {self.name!r} worker is {self._state}{why}")
+            error = BackendError if self._state == "failed" else BackendStarting
+            raise error(f"backend {self.name!r} worker is {self._state}{why}")
         return self._child
 
     async def _next(self, queue: asyncio.Queue[dict[str, Any]], deadline: float,

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cloud_broker.errors import NoBackendAvailable, OverBudget
+from cloud_broker.errors import ModelsStarting, NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.server import EdgeLinkService, start_grpc
-from edge_agent.errors import CloudRejected
+from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.sync import GrpcTransport, Identity
 from nanogate.v1 import edge_pb2 as pb
 
@@ -29,6 +29,7 @@ class CountingAnswerer:
     over_budget: bool = False
     no_backend: bool = False
     wait_out: bool = False  # use the whole deadline (a worker still starting), then give up
+    starting: bool = False
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
@@ -39,6 +40,8 @@ class CountingAnswerer:
         if self.wait_out and deadline is not None:
             await asyncio.sleep(max(0.0, deadline - time.monotonic()))
             raise NoBackendAvailable("local: backend 'local' still starting")
+        if self.starting:
+            raise ModelsStarting("local: backend 'local' worker is restarting")
         if self.no_backend:
             raise NoBackendAvailable("local: backend 'local': worker died (SIGSEGV)")
         if self.gate is not None:
@@ -129,6 +132,16 @@ async def test_giving_up_at_the_deadline_still_reaches_the_gateway(link: Link) -
     link.answerer.wait_out = True
     reply = await link.transport.escalate(_escalation("k5"), timeout=2)
     assert reply.error_code == "backend_unavailable" and "starting" in reply.error_message
+
+
+async def test_a_restarting_model_is_retried_later_not_answered(link: Link) -> None:
+    """While a local model restarts, the gateway is told to retry, and nothing is stored."""
+    link.answerer.starting = True
+    with pytest.raises(CloudUnavailable, match="restarting"):
+        await link.transport.escalate(_escalation("k6"), timeout=5)
+    link.answerer.starting = False
+    reply = await link.transport.escalate(_escalation("k6"), timeout=5)
+    assert reply.answer == "answer to why?" and not reply.replayed
 
 
 async def test_wrong_credential_is_refused(link: Link) -> None:
