@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 import pytest
 from structlog.testing import capture_logs
 
@@ -46,9 +46,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker-data")
 
 
-def local_worker(data_dir: Path, **spec: float) -> WorkerBackend:
+def local_worker(data_dir: Path, hang_timeout_s: float = 10.0) -> WorkerBackend:
     """Gemma in a worker; the request timeout is long, so only the worker's own checks fire."""
-    return WorkerBackend(LlamaCppSpec(name="local", tier=9, timeout_s=150, **spec),
+    return WorkerBackend(LlamaCppSpec(name="local", tier=9, timeout_s=150,
+                                      hang_timeout_s=hang_timeout_s),
                          data_dir=data_dir, health_check=HEALTH_CHECK)
 
 
@@ -58,6 +59,16 @@ class Stack:
 
     worker: WorkerBackend
     transport: GrpcTransport
+    server: grpc.aio.Server
+    router: Router
+    store: SqliteFleetStore
+
+    async def aclose(self) -> None:
+        """Stop the gateway's link, the service, the router (and its worker), the store."""
+        await self.transport.close()
+        await self.server.stop(None)
+        await self.router.aclose()
+        self.store.close()
 
     async def escalate(self, key: str, text: str, max_tokens: int = 160) -> pb.EscalateResponse:
         """Escalate as a gateway does, with the edge's deadline."""
@@ -66,8 +77,7 @@ class Stack:
         return await self.transport.escalate(request, timeout=START_S)
 
 
-async def running(tmp_path: Path, worker: WorkerBackend, *others: Backend
-                  ) -> tuple[Stack, list[object]]:
+async def running(tmp_path: Path, worker: WorkerBackend, *others: Backend) -> Stack:
     """Start the broker's gRPC service over a real router and enrol a gateway."""
     store = SqliteFleetStore(tmp_path / "fleet.db")
     store.create_enrol_token(site="lab", tags=["t"], token="tok")
@@ -81,16 +91,7 @@ async def running(tmp_path: Path, worker: WorkerBackend, *others: Backend
     transport = GrpcTransport(f"127.0.0.1:{port}")
     reply = await transport.enrol(pb.EnrolRequest(token="tok", requested_id="gw-a"), timeout=5)
     transport.set_identity(Identity(reply.device_id, reply.credential))
-    return Stack(worker, transport), [transport, server, router, store]
-
-
-async def close(parts: Sequence[object]) -> None:
-    """Close what `running` opened."""
-    transport, server, router, store = parts
-    await transport.close()  # type: ignore[attr-defined]
-    await server.stop(None)  # type: ignore[attr-defined]
-    await router.aclose()  # type: ignore[attr-defined]
-    store.close()  # type: ignore[attr-defined]
+    return Stack(worker, transport, server, router, store)
 
 
 async def kill_mid_generation(worker: WorkerBackend, sig: signal.Signals,
@@ -114,7 +115,7 @@ async def test_sigkill_and_sigsegv_mid_generation_are_backend_failures(
     """A worker killed mid-answer: fallback (or backend_unavailable), restart, answers again."""
     cloud_model = endpoints[0].fake
     cloud = endpoints[0].backend("cloud", tier=9, timeout_s=10, price_in=0.001)
-    stack, parts = await running(tmp_path, local_worker(data_dir), cloud)
+    stack = await running(tmp_path, local_worker(data_dir), cloud)
     try:
         pending = asyncio.create_task(stack.escalate("k1", LONG))
         killed = await kill_mid_generation(stack.worker, signal.SIGKILL)
@@ -129,7 +130,7 @@ async def test_sigkill_and_sigsegv_mid_generation_are_backend_failures(
         local = await stack.escalate("k3", "What is the capital of France?", 24)
         replayed = await stack.escalate("k1", LONG)  # the gateway replays its outbox
     finally:
-        await close(parts)
+        await stack.aclose()
     assert (fell_back.backend, fell_back.answer, fell_back.error_code) == \
         ("cloud", cloud_model.reply, "")
     assert after_kill.last_exit == "SIGKILL" and after_kill.pid not in (None, killed.pid)
@@ -147,7 +148,7 @@ async def test_hung_worker_is_killed_within_its_hang_timeout(
     """A stopped worker is found by its pings, killed and restarted; its request falls back."""
     cloud = endpoints[0].backend("cloud", tier=9, timeout_s=10, price_in=0.001)
     worker = local_worker(data_dir, hang_timeout_s=3.0)
-    stack, parts = await running(tmp_path, worker, cloud)
+    stack = await running(tmp_path, worker, cloud)
     try:
         with capture_logs() as logs:
             pending = asyncio.create_task(stack.escalate("k1", LONG))
@@ -155,7 +156,7 @@ async def test_hung_worker_is_killed_within_its_hang_timeout(
             first = await pending
             back = await restarted(worker, 1)
     finally:
-        await close(parts)
+        await stack.aclose()
     assert first.backend == "cloud"  # long before the request's own 150 s timeout
     assert [e["silent_s"] > 3.0 for e in logs if e["event"] == "worker.hung"] == [True]
     failed = [e["reason"] for e in logs if e["event"] == "backend.failed"]
@@ -170,7 +171,7 @@ async def test_model_that_cannot_start_is_reported_in_one_line(
     worker = WorkerBackend(LlamaCppSpec(name="broken", model_path=missing, tier=9,
                                         restart_backoff_s=600), data_dir=tmp_path)
     cloud = endpoints[0].backend("cloud", tier=9, timeout_s=10)
-    stack, parts = await running(tmp_path, worker, cloud)
+    stack = await running(tmp_path, worker, cloud)
     try:
         with capture_logs() as logs:
             worker.start()
@@ -180,7 +181,7 @@ async def test_model_that_cannot_start_is_reported_in_one_line(
                 await worker.complete([{"role": "user", "content": "hi"}], max_tokens=4,
                                       timeout=5, tools=None)
     finally:
-        await close(parts)
+        await stack.aclose()
     lines = [e for e in logs if e["event"] == "worker.failed"]
     assert len(lines) == 1 and str(missing) in lines[0]["reason"]
     assert lines[0]["log_level"] == "error" and status.pid is None
