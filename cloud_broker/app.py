@@ -17,6 +17,7 @@ from fastapi import APIRouter
 
 from cloud_broker.admin.api import OFFLINE_AFTER_S, create_app, rollout_routes
 from cloud_broker.admin.auth import Guard
+from cloud_broker.admin.backends import backend_routes
 from cloud_broker.admin.insights import Insights, Pricing
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
@@ -36,7 +37,7 @@ from cloud_broker.mqtt_bridge import MqttBridge
 from cloud_broker.openai_api import openai_routes
 from cloud_broker.pki import load_broker_tls
 from cloud_broker.router import Router
-from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.server import EdgeLinkService, publish_worker_health, start_grpc
 from cloud_broker.usage import SqliteUsageLedger, usage_json
 from nanogate.secret_files import write_secret
 
@@ -83,7 +84,8 @@ def build_router(
     ledger = SqliteUsageLedger(data_dir / "usage.sqlite")
     keys = SqliteApiKeyStore(data_dir / "apikeys.sqlite")
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
-    routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard)]
+    routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard),
+              backend_routes(router, guard)]
     # "Saved by the edge" is priced at the first backend that has a price.
     priced = next((s for s in config.backends if s.price_in_per_1k or s.price_out_per_1k), None)
 
@@ -129,6 +131,7 @@ class Broker:
         router, extra_routes, usage, insights = build_router(
             self.config, data, guard=guard,
             local_answers=lambda: local_answer_count(store), journal=journal)
+        router.start()  # a model that cannot start says so now, in one log line
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(
             rc.signing_key_file or data / "signing_key.pem"), self.store.now)
@@ -145,6 +148,7 @@ class Broker:
         service = self.service
         extra_routes.append(metrics_routes(BrokerCollector(
             self.store, usage, breakers=router.breaker_states,
+            workers=lambda: [w.status() for w in router.workers()],
             counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
             guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
@@ -164,6 +168,8 @@ class Broker:
                 tg.create_task(sample_forever(journal, store, interval_s=JOURNAL_SAMPLE_S,
                                               offline_after_s=OFFLINE_AFTER_S),
                                name="broker.journal")
+                tg.create_task(publish_worker_health(self.service.health, router.workers()),
+                               name="broker.model_health")
                 if bridge is not None:
                     tg.create_task(bridge.run(), name="broker.mqtt_uplink")
         finally:

@@ -8,9 +8,11 @@
      ├── NotFound             a gateway asked for something that does not exist (an artefact)
      ├── OverBudget           a budget (device, site or global) is spent; the message says which
      ├── NoBackendAvailable   every backend in the chain failed, timed out or is cooling down
-     │    └── UnknownModel    no backend serves the model the request named (permanent)
+     │    ├── UnknownModel         no backend serves the model the request named (permanent)
+     │    └── ModelsStarting       ... and a local model among them is (re)starting: retry later
      └── BackendError         one backend failed (raised inside the router, which falls back)
-          └── BackendRateLimited   the backend answered 429
+          ├── BackendRateLimited   the backend answered 429
+          └── BackendStarting      a local model's worker is starting or restarting
 """
 
 
@@ -50,9 +52,17 @@ class UnknownModel(NoBackendAvailable):
     """The request named a model no backend serves; asking again will not help."""
 
 
+class ModelsStarting(NoBackendAvailable):
+    """No backend answered, but a local model is starting: the request may be sent again."""
+
+
 class BackendError(BrokerError):
     """A single backend failed; the router tries the next one."""
 
 
 class BackendRateLimited(BackendError):
     """A backend answered 429 Too Many Requests."""
+
+
+class BackendStarting(BackendError):
+    """A local model's worker is starting or restarting; it will answer soon."""

@@ -2,11 +2,13 @@
 
 Plain methods over the fleet store and the router: each takes the authenticated gateway and
 the request message and returns the response message, or raises ``Unauthenticated``,
-``InvalidRequest``, ``RetryLater`` or ``NoBackendAvailable``; each transport maps those to
-its own status codes. Escalations are idempotent: a replayed key returns the stored answer
-and is not routed (or charged) again, whichever transport or replica the replay arrives on.
-A claim on a key is a lease (``cloud_broker.fleet.claims``): a replay that finds it held
-elsewhere waits at most until the lease ends, then takes it over and asks the model again.
+``InvalidRequest`` or ``RetryLater``; each transport maps those to its own status codes. An
+escalation no backend could answer is answered ``backend_unavailable`` (within the deadline),
+unless a local model is only (re)starting: then ``RetryLater``, and the gateway asks again.
+Escalations are idempotent: a replayed key returns the stored answer and is not routed (or
+charged) again, whichever transport or replica the replay arrives on. A claim on a key is a
+lease (``cloud_broker.fleet.claims``): a replay that finds it held elsewhere waits at most
+until the lease ends, then takes it over and asks the model again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import structlog
 
 from cloud_broker.errors import (
     InvalidRequest,
+    ModelsStarting,
     NoBackendAvailable,
     NotFound,
     OverBudget,
@@ -196,9 +199,12 @@ class LinkCore:
         except UnknownModel as exc:  # permanent: stored as the answer, never retried
             log.warning("escalation.unknown_model", reason=str(exc))
             return pb.EscalateResponse(error_code="unknown_model", error_message=str(exc))
-        except NoBackendAvailable as exc:
+        except ModelsStarting as exc:  # the gateway keeps it queued and asks again
+            log.warning("escalation.models_starting", reason=str(exc))
+            raise RetryLater(str(exc)) from exc
+        except NoBackendAvailable as exc:  # answered, not retried: the requester hears now
             log.error("escalation.no_backend", reason=str(exc))
-            raise
+            return pb.EscalateResponse(error_code="backend_unavailable", error_message=str(exc))
         log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
                  tokens_out=answer.output_tokens, cost=answer.cost,
                  latency_ms=round(answer.latency_ms, 1))

@@ -18,6 +18,7 @@ from prometheus_client.metrics_core import Metric
 
 from cloud_broker.admin.api import OFFLINE_AFTER_S
 from cloud_broker.admin.auth import Guard
+from cloud_broker.backends.worker import STATES, WorkerStatus
 from cloud_broker.fleet import FleetStore
 
 
@@ -26,17 +27,20 @@ class BrokerCollector:
 
     def __init__(self, store: FleetStore, usage: Callable[[], dict[str, Any]],
                  counters: Callable[[], dict[str, int]],
-                 breakers: Callable[[], dict[str, str]], *, per_gateway: bool = False) -> None:
+                 breakers: Callable[[], dict[str, str]],
+                 workers: Callable[[], list[WorkerStatus]] = list, *,
+                 per_gateway: bool = False) -> None:
         self._store = store
         self._usage = usage
         self._counters = counters
         self._breakers = breakers
+        self._workers = workers
         self._per_gateway = per_gateway
 
     def with_gateways(self) -> BrokerCollector:
         """The same collector, with per-gateway series (for authenticated scrapes)."""
         return BrokerCollector(self._store, self._usage, self._counters, self._breakers,
-                               per_gateway=True)
+                               self._workers, per_gateway=True)
 
     def collect(self) -> Iterator[Metric]:
         """The metric families."""
@@ -54,6 +58,24 @@ class BrokerCollector:
         for backend, state in sorted(self._breakers().items()):
             breaker.add_metric([backend, state], 1.0 if state != "closed" else 0.0)
         yield breaker
+        yield from self._worker_families()
+
+    def _worker_families(self) -> Iterator[Metric]:
+        state = GaugeMetricFamily("nanogate_broker_worker_state",
+                                  "1 for the state each model worker is in",
+                                  labels=["backend", "state"])
+        restarts = CounterMetricFamily("nanogate_broker_worker_restarts",
+                                       "Model worker restarts", labels=["backend"])
+        last_exit = GaugeMetricFamily("nanogate_broker_worker_last_exit",
+                                      "How each model worker last ended (signal or exit code)",
+                                      labels=["backend", "exit"])
+        for worker in self._workers():
+            for name in STATES:
+                state.add_metric([worker.backend, name], 1.0 if worker.state == name else 0.0)
+            restarts.add_metric([worker.backend], worker.restarts)
+            if worker.last_exit:
+                last_exit.add_metric([worker.backend, worker.last_exit], 1.0)
+        yield from (state, restarts, last_exit)
 
     def _fleet(self) -> Iterator[Metric]:
         gateways = self._store.gateways()

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -35,10 +34,13 @@ from cloud_broker.backends.policy import (
     tier_for,
 )
 from cloud_broker.backends.prompt import SET_ACTUATOR_TOOL, PromptTemplates
+from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.errors import (
     BackendError,
     BackendRateLimited,
+    BackendStarting,
     ConfigError,
+    ModelsStarting,
     NoBackendAvailable,
     OverBudget,
     UnknownModel,
@@ -49,10 +51,6 @@ from cloud_broker.usage import (
     UsageRecord,
     period_start,
 )
-
-if TYPE_CHECKING:
-
-    pass
 
 __all__ = ["Budget", "Router", "RoutingPolicy", "TierPolicy", "cache_key"]
 
@@ -142,6 +140,19 @@ class Router:
         """Each backend's breaker state, by backend name."""
         return {name: breaker.state for name, breaker in self._breakers.items()}
 
+    def backends(self) -> tuple[Backend, ...]:
+        """The backends in config order."""
+        return self._backends
+
+    def start(self) -> None:
+        """Start the worker process of every local model (each reports when it is ready)."""
+        for worker in self.workers():
+            worker.start()
+
+    def workers(self) -> list[WorkerBackend]:
+        """The backends whose model runs in a supervised worker process."""
+        return [b for b in self._backends if isinstance(b, WorkerBackend)]
+
     def breaker_state(self, backend: str) -> str:
         """'closed', 'open' or 'half_open' for one backend."""
         return self._breakers[backend].state
@@ -223,6 +234,7 @@ class Router:
     async def _complete(self, request: _Request, deadline: float) -> Answer:
         """Walk the chain until a backend answers."""
         said: list[str] = []
+        starting = False
         for backend in self._chain(request):
             for _attempt in range(1 + self._policy.retries):
                 if (timeout := self._admit(backend, deadline, said)) is None:
@@ -235,15 +247,17 @@ class Router:
                             messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
                         )
                 except (BackendError, TimeoutError) as exc:
+                    starting |= isinstance(exc, BackendStarting)
                     if not self._failed(request, backend, exc, started, timeout, said):
                         break
                     continue
                 return self._finish(request, backend, completion, started)
-        raise NoBackendAvailable(self._nobody(request, said))
+        raise self._nobody(request, said, starting)
 
     async def _stream(self, request: _Request, deadline: float) -> AsyncIterator[str | Answer]:
         """Like `_complete`, streaming; no fallback once text has been sent."""
         said: list[str] = []
+        starting = False
         for backend in self._chain(request):
             for _attempt in range(1 + self._policy.retries):
                 if (timeout := self._admit(backend, deadline, said)) is None:
@@ -263,13 +277,14 @@ class Router:
                             sent = True
                             yield delta
                 except BackendError as exc:
+                    starting |= isinstance(exc, BackendStarting)
                     retry = self._failed(request, backend, exc, started, timeout, said)
                     if sent:
                         said = [f"{backend.name} failed mid-answer: {exc}"]
-                        raise NoBackendAvailable(self._nobody(request, said)) from exc
+                        raise self._nobody(request, said, starting) from exc
                     if not retry:
                         break
-        raise NoBackendAvailable(self._nobody(request, said))
+        raise self._nobody(request, said, starting)
 
     def _chain(self, request: _Request) -> list[Backend]:
         """Backends in the order to try them."""
@@ -327,6 +342,9 @@ class Router:
         timed_out = isinstance(exc, TimeoutError) or elapsed >= 0.9 * timeout
         reason = str(exc) or f"timed out after {timeout:.1f}s"
         said.append(f"{backend.name}: {reason}")
+        if isinstance(exc, BackendStarting):  # its worker's supervisor is on it; not a fault
+            log.info("backend.starting", backend=backend.name, key=request.key)
+            return False
         self._breakers[backend.name].failed()
         outcome = "rate_limited" if limited else "timeout" if timed_out else "error"
         self._record(request, backend.name, backend.model, Completion("", 0, 0), elapsed, outcome)
@@ -424,7 +442,10 @@ class Router:
             if over_cost or (budget.max_tokens is not None and spend.tokens >= budget.max_tokens):
                 raise OverBudget(over_budget_message(budget, target, spend.cost, spend.tokens))
 
-    def _nobody(self, request: _Request, said: list[str]) -> str:
+    def _nobody(self, request: _Request, said: list[str],
+                starting: bool = False) -> NoBackendAvailable:
+        """The error to raise: `ModelsStarting` when a local model was (re)starting."""
         tried = "; ".join(said) or "no backend in the chain"
-        return f"no backend could answer {request.key or 'the request'}: {tried}"
+        message = f"no backend could answer {request.key or 'the request'}: {tried}"
+        return ModelsStarting(message) if starting else NoBackendAvailable(message)
 

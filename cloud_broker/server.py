@@ -14,14 +14,16 @@ accepts both would never see the certificates it must check.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypeVar
 
 import grpc
 import structlog
 
+from cloud_broker.backends.worker import WorkerBackend, WorkerStatus
 from cloud_broker.errors import (
     ConfigError,
     InvalidRequest,
@@ -54,6 +56,7 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
         self.tls = tls or BrokerTls()
         self.certificates = DeviceCertificates(store.db, store.now)
         self.enrol_port = 0  # mtls: the bound port of the Enrol listener (start_grpc sets it)
+        self.health: Any = None  # the gRPC health servicer (start_grpc sets it)
 
     @property
     def escalations(self) -> int:
@@ -112,7 +115,7 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
         """Answer a hard request once per idempotency key; the deadline travels on."""
         gateway = await self._caller(context)
         remaining = context.time_remaining()
-        deadline = time.monotonic() + remaining if remaining is not None else None
+        deadline = None if remaining is None else time.monotonic() + reply_margin(remaining)
         return await _guarded(context, self.core.escalate(gateway, request, deadline=deadline))
 
     async def Upload(self, request: pb.UploadRequest,
@@ -216,7 +219,7 @@ async def _guarded(context: grpc.aio.ServicerContext[Any, Any], call: Awaitable[
         raise AssertionError("unreachable") from exc
 
 
-async def add_health(server: grpc.aio.Server) -> None:
+async def add_health(server: grpc.aio.Server) -> Any:
     """The standard gRPC health service (load balancers and Kubernetes probes ask it)."""
     from grpc_health.v1 import health_pb2, health_pb2_grpc
     from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
@@ -225,6 +228,33 @@ async def add_health(server: grpc.aio.Server) -> None:
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     for name in ("", "nanogate.v1.EdgeLink"):
         await servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return servicer
+
+
+MODEL_HEALTH_PREFIX = "nanogate.v1.Model/"
+
+
+async def publish_worker_health(health: Any, workers: Sequence[WorkerBackend]) -> None:
+    """Each model worker as health service ``nanogate.v1.Model/<backend>``: SERVING when ready.
+
+    The broker itself ("") stays SERVING: a model that is down is a backend failure, and
+    the router falls back to the next backend.
+    """
+    from grpc_health.v1 import health_pb2
+
+    serving = health_pb2.HealthCheckResponse.SERVING
+    down = health_pb2.HealthCheckResponse.NOT_SERVING
+
+    def code(status: WorkerStatus) -> Any:
+        return serving if status.state == "ready" else down
+
+    updates: asyncio.Queue[WorkerStatus] = asyncio.Queue()
+    for worker in workers:
+        worker.add_listener(updates.put_nowait)
+        await health.set(MODEL_HEALTH_PREFIX + worker.name, code(worker.status()))
+    while True:
+        status = await updates.get()
+        await health.set(MODEL_HEALTH_PREFIX + status.backend, code(status))
 
 
 async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Server, int]:
@@ -240,7 +270,7 @@ async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Se
             "(or \"tls\"), listen on 127.0.0.1, or set [server] allow_insecure = true")
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     pb_grpc.add_EdgeLinkServicer_to_server(service, server)  # type: ignore[no-untyped-call]
-    await add_health(server)
+    service.health = await add_health(server)
     port = _bind(server, listen, tls, client_auth=tls.mode == "mtls")
     if tls.mode == "mtls":
         enrol_listen = tls.enrol_listen or _next_port(listen)
@@ -249,6 +279,15 @@ async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Se
     log.info("grpc.listening", address=listen.rsplit(":", 1)[0], port=port, tls=tls.mode,
              enrol_port=service.enrol_port or None)
     return server, port
+
+
+def reply_margin(remaining: float) -> float:
+    """The part of a caller's time the router may spend: the rest carries the reply back.
+
+    Without it, a router that gives up exactly at the deadline (every backend down or still
+    starting) answers `backend_unavailable` to a caller that has already stopped waiting.
+    """
+    return max(0.0, remaining - min(1.0, 0.1 * remaining))
 
 
 def is_loopback(listen: str) -> bool:

@@ -86,14 +86,18 @@ class Backend(Protocol):
 
 
 def build_backends(specs: Sequence[BackendSpec], *, data_dir: Path | None = None) -> list[Backend]:
-    """Create the backends a config lists, in order; models load lazily on first use."""
-    from cloud_broker.backends.llama_cpp import LlamaCppBackend
+    """Create the backends a config lists, in order; local models get a worker process each.
+
+    A worker starts on `start()` (the broker calls it at start-up) or on first use.
+    """
+    from cloud_broker.backends.llama_cpp import default_data_dir
     from cloud_broker.backends.openai import OpenAIBackend
+    from cloud_broker.backends.worker import WorkerBackend
 
     backends: list[Backend] = []
     for spec in specs:
         if isinstance(spec, LlamaCppSpec):
-            backends.append(LlamaCppBackend(spec, data_dir=data_dir))
+            backends.append(WorkerBackend(spec, data_dir=data_dir or default_data_dir()))
         else:
             backends.append(OpenAIBackend(spec))
     return backends

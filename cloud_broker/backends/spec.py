@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class LlamaCppSpec(BaseModel):
-    """A GGUF model run in-process by llama.cpp; the packaged Gemma 3 270M by default."""
+    """A GGUF model run by llama.cpp in a supervised worker process; Gemma 3 270M by default."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -25,6 +25,12 @@ class LlamaCppSpec(BaseModel):
     price_in_per_1k: float = Field(default=0.0, ge=0.0)
     price_out_per_1k: float = Field(default=0.0, ge=0.0)
     timeout_s: float = Field(default=60.0, gt=0.0)
+    # The worker process: load + one-token health check, ping silence that counts as a hang,
+    # and the restart backoff (doubling from the first value up to the second).
+    start_timeout_s: float = Field(default=300.0, gt=0.0)
+    hang_timeout_s: float = Field(default=10.0, gt=0.0)
+    restart_backoff_s: float = Field(default=0.5, ge=0.0)
+    restart_backoff_max_s: float = Field(default=30.0, ge=0.0)
 
 
 class OpenAISpec(BaseModel):

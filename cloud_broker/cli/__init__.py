@@ -32,6 +32,7 @@ fleet.add_typer(rollout, name="rollout")
 app.add_typer(_admin.keys, name="keys")
 app.add_typer(_admin.tokens, name="tokens")
 app.command("usage")(_admin.usage)
+app.command("backends")(_admin.backends)
 app.command("audit")(_admin.audit)
 
 

@@ -62,6 +62,24 @@ def usage(since: SinceOpt = None, url: UrlOpt = None, admin_token: TokenOpt = No
         _budgets(u["budgets"], cur)
 
 
+def backends(url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
+             data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Model backends: breaker state and, for local models, their worker process."""
+    found = Api(url, admin_token, config, data_dir).call("GET", "/api/backends")
+    if as_json:
+        emit_json(found)
+        return
+    t = table("Backend", "Model", "Tier", "Breaker", "Worker", "PID", "Restarts", "Last exit",
+              "Reason", right=("Tier", "PID", "Restarts"))
+    for b in found:
+        w = b["worker"] or {}
+        t.add_row(escape(b["name"]), escape(b["model"]), str(b["tier"]), b["breaker"],
+                  w.get("state", units.DASH), str(w.get("pid") or units.DASH),
+                  str(w.get("restarts", units.DASH)), w.get("last_exit") or units.DASH,
+                  escape(w.get("reason") or ""))
+    out.print(t)
+
+
 def _backends(u: dict[str, Any], cur: str) -> None:
     if not u["backends"]:
         out.print("No cloud calls in this window.")

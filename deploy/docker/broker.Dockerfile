@@ -18,7 +18,10 @@ COPY nanogate ./nanogate
 COPY edge_agent ./edge_agent
 COPY cloud_broker ./cloud_broker
 COPY simulations ./simulations
+# llama.cpp built for any x86-64 CPU, not the build host's: the same recipe as `make install`.
+COPY deploy/llama/install.sh ./deploy/llama/install.sh
 RUN python -m venv /opt/nanogate/venv \
+    && sh deploy/llama/install.sh /opt/nanogate/venv/bin/python \
     && /opt/nanogate/venv/bin/pip install --no-cache-dir ".[broker]"
 
 FROM ${PYTHON_IMAGE} AS runtime

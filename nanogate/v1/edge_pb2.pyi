@@ -186,14 +186,6 @@ class EscalateResponse(_message.Message):
     error_message: str
     def __init__(self, answer: _Optional[str] = ..., backend: _Optional[str] = ..., model: _Optional[str] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., replayed: _Optional[bool] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
 
-class EscalateChunk(_message.Message):
-    __slots__ = ("delta", "final")
-    DELTA_FIELD_NUMBER: _ClassVar[int]
-    FINAL_FIELD_NUMBER: _ClassVar[int]
-    delta: str
-    final: EscalateResponse
-    def __init__(self, delta: _Optional[str] = ..., final: _Optional[_Union[EscalateResponse, _Mapping]] = ...) -> None: ...
-
 class OutboxItem(_message.Message):
     __slots__ = ("idempotency_key", "kind", "stream", "payload", "created_at")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]

@@ -49,11 +49,6 @@ class EdgeLinkStub:
                 request_serializer=nanogate_dot_v1_dot_edge__pb2.EscalateRequest.SerializeToString,
                 response_deserializer=nanogate_dot_v1_dot_edge__pb2.EscalateResponse.FromString,
                 _registered_method=True)
-        self.EscalateStream = channel.unary_stream(
-                '/nanogate.v1.EdgeLink/EscalateStream',
-                request_serializer=nanogate_dot_v1_dot_edge__pb2.EscalateRequest.SerializeToString,
-                response_deserializer=nanogate_dot_v1_dot_edge__pb2.EscalateChunk.FromString,
-                _registered_method=True)
         self.Upload = channel.unary_unary(
                 '/nanogate.v1.EdgeLink/Upload',
                 request_serializer=nanogate_dot_v1_dot_edge__pb2.UploadRequest.SerializeToString,
@@ -100,13 +95,6 @@ class EdgeLinkServicer:
 
     def Escalate(self, request, context):
         """Ask a larger model a request the gateway could not answer on its own.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def EscalateStream(self, request, context):
-        """The same, with the answer streamed as it is generated.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -164,11 +152,6 @@ def add_EdgeLinkServicer_to_server(servicer, server):
                     servicer.Escalate,
                     request_deserializer=nanogate_dot_v1_dot_edge__pb2.EscalateRequest.FromString,
                     response_serializer=nanogate_dot_v1_dot_edge__pb2.EscalateResponse.SerializeToString,
-            ),
-            'EscalateStream': grpc.unary_stream_rpc_method_handler(
-                    servicer.EscalateStream,
-                    request_deserializer=nanogate_dot_v1_dot_edge__pb2.EscalateRequest.FromString,
-                    response_serializer=nanogate_dot_v1_dot_edge__pb2.EscalateChunk.SerializeToString,
             ),
             'Upload': grpc.unary_unary_rpc_method_handler(
                     servicer.Upload,
@@ -277,33 +260,6 @@ class EdgeLink:
             '/nanogate.v1.EdgeLink/Escalate',
             nanogate_dot_v1_dot_edge__pb2.EscalateRequest.SerializeToString,
             nanogate_dot_v1_dot_edge__pb2.EscalateResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def EscalateStream(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/nanogate.v1.EdgeLink/EscalateStream',
-            nanogate_dot_v1_dot_edge__pb2.EscalateRequest.SerializeToString,
-            nanogate_dot_v1_dot_edge__pb2.EscalateChunk.FromString,
             options,
             channel_credentials,
             insecure,

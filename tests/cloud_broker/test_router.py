@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
 
-from cloud_broker.backends import Backend
-from cloud_broker.errors import NoBackendAvailable, OverBudget
+from cloud_broker.backends import Backend, Completion
+from cloud_broker.errors import BackendStarting, ModelsStarting, NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer, ContextReading, Escalation, ProposedAction
 from cloud_broker.router import Budget, Router, RoutingPolicy
 from cloud_broker.usage import SqliteUsageLedger
@@ -276,3 +276,39 @@ def test_stream_yields_deltas_then_the_answer(
     assert isinstance(final, Answer) and final.backend == "b"
     assert "".join(i for i in items if isinstance(i, str)).strip() == final.text
     assert final.input_tokens == 42
+
+
+class StartingBackend:
+    """A local model whose worker is still starting (our own `Backend` seam)."""
+
+    name, model, tier, timeout_s, supports_tools = "local", "gemma", 0, 5.0, False
+    price_in_per_1k = price_out_per_1k = 0.0
+
+    async def complete(self, messages: list[dict[str, str]], *, max_tokens: int,
+                       timeout: float, tools: list[dict[str, object]] | None) -> Completion:
+        raise BackendStarting("backend 'local' worker is restarting: worker died (SIGKILL)")
+
+    async def stream(self, messages: list[dict[str, str]], *, max_tokens: int, timeout: float,
+                     tools: list[dict[str, object]] | None) -> AsyncIterator[str | Completion]:
+        raise BackendStarting("backend 'local' worker is starting")
+        yield ""  # pragma: no cover - makes this an async generator
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_a_starting_model_asks_for_a_retry_and_keeps_its_breaker_closed(
+    tmp_path: Path, endpoints: list[FakeOpenAI]
+) -> None:
+    """Only a (re)starting local model left: `ModelsStarting`; its breaker never opens."""
+    endpoints[0].fake.mode = "error"
+    router = _router(tmp_path, [StartingBackend(), endpoints[0].backend("a")],
+                     failure_threshold=1, retries=0)
+
+    async def run() -> list[str]:
+        for _ in range(3):
+            with pytest.raises(ModelsStarting, match="restarting: worker died"):
+                await router.answer(ESC)
+        return [router.breaker_state("local"), router.breaker_state("a")]
+
+    assert asyncio.run(run()) == ["closed", "open"]

@@ -12,7 +12,7 @@ import pytest
 
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.server import EdgeLinkService, start_grpc
-from edge_agent.errors import CloudRejected
+from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.sync import GrpcTransport, Identity
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.answerer import CountingAnswerer
@@ -83,6 +83,33 @@ async def test_over_budget_is_a_clear_answer(link: Link) -> None:
     reply = await link.transport.escalate(_escalation("k3"), timeout=5)
     assert reply.error_code == "over_budget"
     assert "budget" in reply.error_message
+
+
+async def test_no_backend_left_is_a_clear_answer_given_once(link: Link) -> None:
+    """No backend left: `backend_unavailable` with the reason; a replay is not routed again."""
+    link.answerer.no_backend = True
+    reply = await link.transport.escalate(_escalation("k4"), timeout=5)
+    again = await link.transport.escalate(_escalation("k4"), timeout=5)
+    assert reply.error_code == "backend_unavailable" and "SIGSEGV" in reply.error_message
+    assert again.replayed and again.error_code == "backend_unavailable"
+    assert len(link.answerer.calls) == 1
+
+
+async def test_giving_up_at_the_deadline_still_reaches_the_gateway(link: Link) -> None:
+    """A router that waits out the deadline answers `backend_unavailable` before it ends."""
+    link.answerer.wait_out = True
+    reply = await link.transport.escalate(_escalation("k5"), timeout=2)
+    assert reply.error_code == "backend_unavailable" and "starting" in reply.error_message
+
+
+async def test_a_restarting_model_is_retried_later_not_answered(link: Link) -> None:
+    """While a local model restarts, the gateway is told to retry, and nothing is stored."""
+    link.answerer.starting = True
+    with pytest.raises(CloudUnavailable, match="restarting"):
+        await link.transport.escalate(_escalation("k6"), timeout=5)
+    link.answerer.starting = False
+    reply = await link.transport.escalate(_escalation("k6"), timeout=5)
+    assert reply.answer == "answer to why?" and not reply.replayed
 
 
 async def test_wrong_credential_is_refused(link: Link) -> None:

@@ -325,3 +325,14 @@ def test_compose_runs_grpc_over_mtls(monkeypatch: pytest.MonkeyPatch) -> None:
         site = env["NANOGATE_EDGE_GATEWAY__SITE"]
         token = next(t for t in broker.enrol_tokens if t.site == site)
         assert env["NANOGATE_EDGE_CLOUD__ENROL_TOKEN"] == token.token
+
+
+def test_broker_image_builds_llama_cpp_with_the_portable_recipe() -> None:
+    """The broker image installs llama-cpp-python through deploy/llama/install.sh, first."""
+    text = (DOCKER / "broker.Dockerfile").read_text()
+    runs = [arg for op, arg in _instructions(text) if op == "RUN"]
+    install = next(arg for arg in runs if "[broker]" in arg)
+    assert "deploy/llama/install.sh" in install
+    assert install.index("deploy/llama/install.sh") < install.index("[broker]")
+    ignore = (DOCKER / "broker.Dockerfile.dockerignore").read_text().splitlines()
+    assert "!deploy/llama/install.sh" in ignore

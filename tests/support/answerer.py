@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
-from cloud_broker.errors import OverBudget
+from cloud_broker.errors import ModelsStarting, NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
 
 
@@ -16,14 +17,24 @@ class CountingAnswerer:
     calls: list[Escalation] = field(default_factory=list)
     gate: asyncio.Event | None = None
     over_budget: bool = False
+    no_backend: bool = False
+    wait_out: bool = False  # use the whole deadline (a worker still starting), then give up
+    starting: bool = False
     called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
-        """Count the call; refuse over budget, or answer once the gate (if any) opens."""
+        """Count the call; refuse as configured, or answer once the gate (if any) opens."""
         self.calls.append(esc)
         self.called.set()
         if self.over_budget:
             raise OverBudget("site lab spent 1.00 of its 1.00 daily budget")
+        if self.wait_out and deadline is not None:
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            raise NoBackendAvailable("local: backend 'local' still starting")
+        if self.starting:
+            raise ModelsStarting("local: backend 'local' worker is restarting")
+        if self.no_backend:
+            raise NoBackendAvailable("local: backend 'local': worker died (SIGSEGV)")
         if self.gate is not None:
             await self.gate.wait()
         return Answer(text=f"answer to {esc.text}", backend="b1", model="m1", input_tokens=10,
