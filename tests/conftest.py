@@ -64,3 +64,17 @@ def pytest_runtest_makereport(item: pytest.Item,
         report.outcome = "failed"
         report.longrepr = (f"CI=true: a skip for a missing required service is a failure: "
                            f"{reason}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """Each test starts and ends with structlog's defaults.
+
+    Commands run in-process (the CLIs' ``main``) configure logging to the stream pytest
+    captured for that test; left in place, the next test's logs would go to a closed file.
+    """
+    import structlog
+
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
