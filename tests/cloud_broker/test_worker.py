@@ -27,7 +27,7 @@ from cloud_broker.server import EdgeLinkService, start_grpc
 from cloud_broker.usage import SqliteUsageLedger
 from edge_agent.sync import GrpcTransport, Identity
 from nanogate.v1 import edge_pb2 as pb
-from tests.cloud_broker.conftest import FakeEndpoint
+from tests.support.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.slow
 
@@ -111,9 +111,9 @@ async def restarted(worker: WorkerBackend, restarts: int) -> WorkerStatus:
 
 @pytest.mark.timeout(900)
 async def test_sigkill_and_sigsegv_mid_generation_are_backend_failures(
-        tmp_path: Path, data_dir: Path, endpoints: list[FakeEndpoint]) -> None:
+        tmp_path: Path, data_dir: Path, endpoints: list[FakeOpenAI]) -> None:
     """A worker killed mid-answer: fallback (or backend_unavailable), restart, answers again."""
-    cloud_model = endpoints[0].fake
+    cloud_model = endpoints[0]
     cloud = endpoints[0].backend("cloud", tier=9, timeout_s=10, price_in=0.001)
     stack = await running(tmp_path, local_worker(data_dir), cloud)
     try:
@@ -144,7 +144,7 @@ async def test_sigkill_and_sigsegv_mid_generation_are_backend_failures(
 
 @pytest.mark.timeout(600)
 async def test_hung_worker_is_killed_within_its_hang_timeout(
-        tmp_path: Path, data_dir: Path, endpoints: list[FakeEndpoint]) -> None:
+        tmp_path: Path, data_dir: Path, endpoints: list[FakeOpenAI]) -> None:
     """A stopped worker is found by its pings, killed and restarted; its request falls back."""
     cloud = endpoints[0].backend("cloud", tier=9, timeout_s=10, price_in=0.001)
     worker = local_worker(data_dir, hang_timeout_s=3.0)
@@ -165,7 +165,7 @@ async def test_hung_worker_is_killed_within_its_hang_timeout(
 
 
 async def test_model_that_cannot_start_is_reported_in_one_line(
-        tmp_path: Path, endpoints: list[FakeEndpoint]) -> None:
+        tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
     """A missing GGUF: one `worker.failed` line naming it; requests fail fast and fall back."""
     missing = tmp_path / "no-such-model.gguf"
     worker = WorkerBackend(LlamaCppSpec(name="broken", model_path=missing, tier=9,
