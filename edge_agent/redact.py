@@ -1,0 +1,220 @@
+"""Redaction: what leaves the gateway carries placeholders, never names or personal data.
+
+Before an escalation is queued, configured device ids and names, areas and the site name
+become placeholders (``<DEVICE_1>``, ``<AREA_2>``, ``<SITE>``), and personal data in free text
+(``edge_agent.pii``) becomes ``<EMAIL_1>``, ``<PHONE_1>`` and so on. Readings sent as context
+lose or coarsen the fields ``[privacy]`` names. The mapping from placeholder to original is
+kept on the gateway, in the outbox item's payload under ``MAPPING_KEY`` (which the link never
+sends), so it survives a restart; the answer's placeholders are restored from it. A
+placeholder the model invents is left as it is and reported, never mapped to a device.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge_agent.config import PrivacySection
+from edge_agent.pii import find
+from edge_agent.registry import Registry
+from nanogate.v1 import edge_pb2 as pb
+
+MAPPING_KEY = "redaction"  # payload key of the mapping; link.escalate_request never reads it
+PLACEHOLDER = re.compile(r"<([A-Z]+)(?:_(\d+))?>")
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_GAP = re.compile(r"[\s_.\-/]{0,2}")  # what may stand between the words of one name
+
+
+@dataclass
+class Redaction:
+    """One request's placeholders: ``mapping`` goes to the outbox item, never to the cloud."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    _by_value: dict[tuple[str, str], str] = field(default_factory=dict)
+    _counts: dict[str, int] = field(default_factory=dict)
+
+    def placeholder(self, kind: str, original: str) -> str:
+        """The stable placeholder for ``original`` in this request (the same one each time)."""
+        key = (kind, original if kind in ("DEVICE", "AREA", "SITE") else original.strip())
+        found = self._by_value.get(key)
+        if found is not None:
+            return found
+        if kind == "SITE":
+            name = "<SITE>"
+        else:
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+            name = f"<{kind}_{self._counts[kind]}>"
+        self._by_value[key] = name
+        self.mapping[name] = original
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """Text with its placeholders put back, and the placeholders nobody sent."""
+
+    text: str
+    unknown: tuple[str, ...] = ()
+
+
+class Redactor:
+    """Applies one site's ``[privacy]`` policy to what an escalation sends."""
+
+    def __init__(self, policy: PrivacySection, registry: Registry, site: str) -> None:
+        self.policy = policy
+        self._registry = registry
+        self._site = site
+        self._version = -1
+        self._names: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+
+    def text(self, text: str, redaction: Redaction) -> str:
+        """``text`` with names and personal data replaced by placeholders."""
+        if not self.policy.enabled:
+            return text
+        pieces, last = [], 0
+        for start, end, kind in find(text, tuple(self.policy.detect)):
+            pieces += [self._hide_names(text[last:start], redaction),
+                       redaction.placeholder(kind.upper(), text[start:end])]
+            last = end
+        pieces.append(self._hide_names(text[last:], redaction))
+        return "".join(pieces)
+
+    def reading(self, reading: dict[str, Any], redaction: Redaction) -> dict[str, Any]:
+        """A context reading with its device and area hidden and fields dropped or bucketed."""
+        if not self.policy.enabled:
+            return reading
+        out = dict(reading)
+        if self.policy.names:
+            out["device_id"] = redaction.placeholder("DEVICE", str(reading["device_id"]))
+            if reading.get("area"):
+                out["area"] = redaction.placeholder("AREA", str(reading["area"]))
+        out["value"] = self.text(str(reading.get("value", "")), redaction)
+        for name, step in self.policy.bucket.items():
+            out[name] = _bucket(out.get(name), step)
+        for name in self.policy.drop_fields:
+            out[name] = 0.0 if name == "ts" else ""
+        return out
+
+    def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An escalation payload as the cloud may see it, with the mapping kept beside it."""
+        redaction = Redaction()
+        out = {**payload, "text": self.text(payload["text"], redaction)}
+        out["context"] = [self.reading(r, redaction) for r in payload.get("context", [])]
+        out["alerts"] = [self.text(a, redaction) for a in payload.get("alerts", [])]
+        out[MAPPING_KEY] = redaction.mapping
+        return out
+
+    def _hide_names(self, text: str, redaction: Redaction) -> str:
+        if not self.policy.names or not text:
+            return text
+        names = self._index()
+        tokens = list(_TOKEN.finditer(text))
+        pieces, last, n = [], 0, 0
+        while n < len(tokens):
+            hit = _name_at(text, tokens, n, names.get(tokens[n].group().lower(), ()))
+            if hit is None:
+                n += 1
+                continue
+            used, kind, original = hit
+            pieces += [text[last:tokens[n].start()], redaction.placeholder(kind, original)]
+            last, n = tokens[n + used - 1].end(), n + used
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def _index(self) -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
+        """Names by first word, longest first; rebuilt when the registry changes."""
+        if self._version == self._registry.version:
+            return self._names
+        entries: dict[tuple[str, ...], tuple[str, str]] = {}
+        for extra in self.policy.people:
+            entries.setdefault(_words(extra), ("PERSON", extra))
+        for device in self._registry.devices():
+            entries.setdefault(_words(device.id), ("DEVICE", device.id))
+            if device.name:
+                entries.setdefault(_words(device.name), ("DEVICE", device.id))
+        for device in self._registry.devices():
+            if device.area:
+                entries.setdefault(_words(device.area), ("AREA", device.area))
+        if self._site:
+            entries.setdefault(_words(self._site), ("SITE", self._site))
+        names: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        for words, (kind, original) in entries.items():
+            if words:
+                names.setdefault(words[0], []).append((words, kind, original))
+        for options in names.values():
+            options.sort(key=lambda o: -len(o[0]))
+        self._names, self._version = names, self._registry.version
+        return names
+
+
+def restore(text: str, mapping: dict[str, str]) -> Restored:
+    """``text`` with the placeholders of ``mapping`` put back; others stay and are reported."""
+    unknown: list[str] = []
+
+    def back(m: re.Match[str]) -> str:
+        original = mapping.get(m.group())
+        if original is None:
+            unknown.append(m.group())
+            return m.group()
+        return original
+
+    restored = PLACEHOLDER.sub(back, text) if "<" in text else text
+    return Restored(restored, tuple(dict.fromkeys(unknown)))
+
+
+def restore_response(response: pb.EscalateResponse,
+                     mapping: dict[str, str]) -> tuple[pb.EscalateResponse, list[str]]:
+    """A cloud answer with names restored in its text and its actions' device ids, and the
+    invented placeholders found (an action naming one keeps it: no device has that id)."""
+    out = pb.EscalateResponse()
+    out.CopyFrom(response)
+    unknown: dict[str, None] = {}
+    for name in ("answer", "error_message"):
+        done = restore(getattr(out, name), mapping)
+        setattr(out, name, done.text)
+        unknown.update(dict.fromkeys(done.unknown))
+    for action in out.actions:
+        for name in ("device_id", "value"):
+            done = restore(getattr(action, name), mapping)
+            setattr(action, name, done.text)
+            unknown.update(dict.fromkeys(done.unknown))
+    return out, list(unknown)
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(t.lower() for t in _TOKEN.findall(name))
+
+
+def _name_at(text: str, tokens: list[re.Match[str]], n: int,
+             options: list[tuple[tuple[str, ...], str, str]] | tuple[()]) -> \
+        tuple[int, str, str] | None:
+    """The longest configured name starting at token ``n``: (words used, kind, original)."""
+    for words, kind, original in options:
+        end = n + len(words)
+        if end > len(tokens) or any(tokens[n + i].group().lower() != w
+                                    for i, w in enumerate(words)):
+            continue
+        if _joined(text, tokens[n].start() - 1) or _joined(text, tokens[end - 1].end()):
+            continue  # part of a longer word: "pump-2b" is not "pump-2"
+        if all(_GAP.fullmatch(text, tokens[i].end(), tokens[i + 1].start())
+               for i in range(n, end - 1)):
+            return len(words), kind, original
+    return None
+
+
+def _joined(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and text[at].isalnum()
+
+
+def _bucket(value: Any, step: float) -> Any:
+    """``value`` rounded down to a multiple of ``step`` (text that is no number: unchanged)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    if not math.isfinite(number) or step <= 0:
+        return value
+    low = math.floor(number / step) * step
+    return low if isinstance(value, float) else f"{low:g}"
