@@ -11,12 +11,16 @@ placeholder the model invents is left as it is and reported, never mapped to a d
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
-from edge_agent.config import PrivacySection
+from edge_agent.config import PrivacySection, load_config
 from edge_agent.pii import find
 from edge_agent.registry import Registry
 from nanogate.v1 import edge_pb2 as pb
@@ -218,3 +222,42 @@ def _bucket(value: Any, step: float) -> Any:
         return value
     low = math.floor(number / step) * step
     return low if isinstance(value, float) else f"{low:g}"
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``redact`` subcommand to an argparse subparsers object."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "redact", help="show what a request would send to the cloud, under [privacy]",
+        description="Show the text an escalation would send to the cloud, with names and "
+        "personal data replaced by placeholders, and the mapping that stays on the gateway.")
+    parser.add_argument("text", help="a request, as a requester would send it")
+    parser.add_argument("--config", type=Path, help="edge.toml (its devices, site, [privacy])")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.set_defaults(func=lambda args: run_redact(args.text, args.config, as_json=args.json))
+    return parser
+
+
+def run_redact(text: str, config_path: Path | None, *, as_json: bool = False,
+               out: TextIO | None = None) -> int:
+    """Print what ``text`` would look like on its way to the cloud; 0 always."""
+    from edge_agent.agent import build_registry  # the daemon's wiring, imported on demand
+    from edge_agent.status import DEFAULT_CONFIG
+
+    if config_path is None and DEFAULT_CONFIG.exists():
+        config_path = DEFAULT_CONFIG
+    config = load_config(config_path)
+    redactor = Redactor(config.privacy, build_registry(config), config.gateway.site)
+    redaction = Redaction()
+    sent = redactor.text(text, redaction)
+    stream = out or sys.stdout
+    if as_json:
+        stream.write(json.dumps({"sent": sent, "kept": redaction.mapping,
+                                 "enabled": config.privacy.enabled}) + "\n")
+        return 0
+    lines = [f"sent: {sent}"]
+    if not config.privacy.enabled:
+        lines.append("([privacy] enabled = false: the request leaves as it is)")
+    lines += [f"  {name} = {original}  (kept on the gateway)"
+              for name, original in redaction.mapping.items()]
+    stream.write("\n".join(lines) + "\n")
+    return 0
