@@ -32,8 +32,10 @@ _TITLE = re.compile(
     r"[A-Z][\w'-]+(?: [A-Z][\w'-]+)?"
     r"|\b(?:[Mm]y name is|[Ii]ch heiße|[Jj]e m'appelle|[Mm]e llamo|[Ii]k heet) [A-Z][\w'-]+")
 
-_DIGIT = re.compile(r"\d")
-_UPPER = re.compile(r"[A-Z]")
+_TITLE_WORDS = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Herr", "Frau", "Mme", "Mlle",
+                          "Dhr", "Mevr", "Sr", "Sra", "name", "heiße", "m'appelle", "llamo",
+                          "heet"})
+_PUNCTUATION = str.maketrans(dict.fromkeys(".,;:!?()[]{}<>\"/", " "))
 Span = tuple[int, int]
 
 
@@ -105,10 +107,12 @@ DETECTORS = _detectors()
 
 def _worth_a_look(text: str) -> dict[Kind, bool]:
     """Cheap tests that rule a detector out before its regular expression runs."""
-    digit = _DIGIT.search(text) is not None
-    return {"email": "@" in text, "iban": digit, "card": digit, "phone": digit,
-            "mac": ":" in text or "-" in text, "ip": digit or ":" in text,
-            "person": _UPPER.search(text) is not None}
+    digits = sum(text.count(d) for d in "0123456789")
+    colons = text.count(":")
+    return {"email": "@" in text, "iban": digits >= 8, "card": digits >= 13,
+            "phone": digits >= 8, "mac": colons >= 5 or text.count("-") >= 5,
+            "ip": (digits >= 4 and "." in text) or colons >= 2,
+            "person": not _TITLE_WORDS.isdisjoint(text.translate(_PUNCTUATION).split())}
 
 
 def find(text: str, kinds: tuple[Kind, ...] = KINDS) -> list[tuple[int, int, Kind]]:

@@ -28,6 +28,9 @@ from nanogate.v1 import edge_pb2 as pb
 MAPPING_KEY = "redaction"  # payload key of the mapping; link.escalate_request never reads it
 PLACEHOLDER = re.compile(r"<([A-Z]+)(?:_(\d+))?>")
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_NUMBER = re.compile(r"[-+]?\d{0,7}(?:\.\d+)?(?:[eE][-+]?\d+)?")  # a reading, never a phone
+_PLANS_KEPT = 1024  # texts whose spans are remembered (alerts and readings recur)
+Plan = list[tuple[int, int, str, str]]  # (start, end, placeholder kind, original)
 _GAP = re.compile(r"[\s_.\-/]{0,2}")  # what may stand between the words of one name
 
 
@@ -41,7 +44,7 @@ class Redaction:
 
     def placeholder(self, kind: str, original: str) -> str:
         """The stable placeholder for ``original`` in this request (the same one each time)."""
-        key = (kind, original if kind in ("DEVICE", "AREA", "SITE") else original.strip())
+        key = (kind, original)
         found = self._by_value.get(key)
         if found is not None:
             return found
@@ -72,18 +75,38 @@ class Redactor:
         self._site = site
         self._version = -1
         self._names: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        self._plans: dict[str, Plan] = {}
+        self._detect = tuple(policy.detect)
 
     def text(self, text: str, redaction: Redaction) -> str:
         """``text`` with names and personal data replaced by placeholders."""
         if not self.policy.enabled:
             return text
+        self._index()  # a changed registry forgets the remembered plans
+        plan = self._plans.get(text)
+        if plan is None:
+            plan = self._plan(text)
         pieces, last = [], 0
-        for start, end, kind in find(text, tuple(self.policy.detect)):
-            pieces += [self._hide_names(text[last:start], redaction),
-                       redaction.placeholder(kind.upper(), text[start:end])]
+        for start, end, kind, original in plan:
+            pieces += [text[last:start], redaction.placeholder(kind, original)]
             last = end
-        pieces.append(self._hide_names(text[last:], redaction))
+        pieces.append(text[last:])
         return "".join(pieces)
+
+    def _plan(self, text: str) -> Plan:
+        """Where ``text`` holds what to hide: personal data first, then names between it.
+        Kept for texts seen again (alerts, readings) until the registry changes."""
+        plan: list[tuple[int, int, str, str]] = []
+        last = 0
+        for start, end, kind in [*find(text, self._detect), (len(text), len(text), "")]:
+            plan += self._names_in(text, last, start)
+            if kind:
+                plan.append((start, end, kind.upper(), text[start:end]))
+            last = end
+        if len(self._plans) >= _PLANS_KEPT:
+            self._plans.clear()
+        self._plans[text] = plan
+        return plan
 
     def reading(self, reading: dict[str, Any], redaction: Redaction) -> dict[str, Any]:
         """A context reading with its device and area hidden and fields dropped or bucketed."""
@@ -94,7 +117,8 @@ class Redactor:
             out["device_id"] = redaction.placeholder("DEVICE", str(reading["device_id"]))
             if reading.get("area"):
                 out["area"] = redaction.placeholder("AREA", str(reading["area"]))
-        out["value"] = self.text(str(reading.get("value", "")), redaction)
+        value = str(reading.get("value", ""))
+        out["value"] = value if _NUMBER.fullmatch(value) else self.text(value, redaction)
         for name, step in self.policy.bucket.items():
             out[name] = _bucket(out.get(name), step)
         for name in self.policy.drop_fields:
@@ -110,27 +134,35 @@ class Redactor:
         out[MAPPING_KEY] = redaction.mapping
         return out
 
-    def _hide_names(self, text: str, redaction: Redaction) -> str:
+    def _names_in(self, whole: str, begin: int, stop: int) -> Plan:
+        """Configured names in ``whole[begin:stop]``, as plan entries."""
+        text = whole[begin:stop]
         if not self.policy.names or not text:
-            return text
+            return []
         names = self._index()
-        tokens = list(_TOKEN.finditer(text))
-        pieces, last, n = [], 0, 0
-        while n < len(tokens):
-            hit = _name_at(text, tokens, n, names.get(tokens[n].group().lower(), ()))
-            if hit is None:
-                n += 1
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a rare letter whose lower case is longer
+            lowered = text
+        tokens = _TOKEN.findall(lowered)
+        if names.keys().isdisjoint(tokens):
+            return []  # the common case, decided in C
+        spans = [m.span() for m in _TOKEN.finditer(lowered)]
+        plan, after = [], 0
+        for n in [n for n, token in enumerate(tokens) if token in names]:
+            if n < after:
                 continue
-            used, kind, original = hit
-            pieces += [text[last:tokens[n].start()], redaction.placeholder(kind, original)]
-            last, n = tokens[n + used - 1].end(), n + used
-        pieces.append(text[last:])
-        return "".join(pieces)
+            hit = _name_at(lowered, tokens, spans, n, names[tokens[n]])
+            if hit is not None:
+                used, kind, original = hit
+                plan.append((begin + spans[n][0], begin + spans[n + used - 1][1], kind, original))
+                after = n + used
+        return plan
 
     def _index(self) -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
         """Names by first word, longest first; rebuilt when the registry changes."""
         if self._version == self._registry.version:
             return self._names
+        self._plans.clear()
         entries: dict[tuple[str, ...], tuple[str, str]] = {}
         for extra in self.policy.people:
             entries.setdefault(_words(extra), ("PERSON", extra))
@@ -191,19 +223,16 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(t.lower() for t in _TOKEN.findall(name))
 
 
-def _name_at(text: str, tokens: list[re.Match[str]], n: int,
-             options: list[tuple[tuple[str, ...], str, str]] | tuple[()]) -> \
-        tuple[int, str, str] | None:
+def _name_at(text: str, tokens: list[str], spans: list[tuple[int, int]], n: int,
+             options: list[tuple[tuple[str, ...], str, str]]) -> tuple[int, str, str] | None:
     """The longest configured name starting at token ``n``: (words used, kind, original)."""
     for words, kind, original in options:
         end = n + len(words)
-        if end > len(tokens) or any(tokens[n + i].group().lower() != w
-                                    for i, w in enumerate(words)):
+        if tuple(tokens[n:end]) != words:
             continue
-        if _joined(text, tokens[n].start() - 1) or _joined(text, tokens[end - 1].end()):
+        if _joined(text, spans[n][0] - 1) or _joined(text, spans[end - 1][1]):
             continue  # part of a longer word: "pump-2b" is not "pump-2"
-        if all(_GAP.fullmatch(text, tokens[i].end(), tokens[i + 1].start())
-               for i in range(n, end - 1)):
+        if all(_GAP.fullmatch(text, spans[i][1], spans[i + 1][0]) for i in range(n, end - 1)):
             return len(words), kind, original
     return None
 

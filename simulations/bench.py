@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-BENCHES = ["triage", "mqtt", "memory", "outbox", "router", "fleet"]
+BENCHES = ["triage", "mqtt", "memory", "outbox", "router", "fleet", "redact"]
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
     pytest.param("mac aa:bb:cc:dd:ee:ff seen", "mac", "aa:bb:cc:dd:ee:ff", id="mac-colons"),
     pytest.param("mac AA-BB-CC-DD-EE-0F seen", "mac", "AA-BB-CC-DD-EE-0F", id="mac-dashes"),
     pytest.param("ask Dr. Anna Weber", "person", "Dr. Anna Weber", id="person-title"),
+    pytest.param("signed (Dr. Weber, ops)", "person", "Dr. Weber", id="person-in-brackets"),
     pytest.param("my name is Jonas and", "person", "my name is Jonas", id="person-my-name"),
 ])
 def test_detector_finds_each_kind(text: str, kind: str, found: str) -> None:
