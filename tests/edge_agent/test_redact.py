@@ -112,6 +112,14 @@ def test_payload_keeps_mapping_and_hides_context() -> None:
                                 "<DEVICE_1>": "t-104"}
 
 
+def test_placeholders_typed_by_the_requester_are_defused() -> None:
+    """A requester's "<DEVICE_1>" is sent with angle quotes, so no answer maps it to a device."""
+    redaction = Redaction()
+    sent = _redactor().text("turn on <DEVICE_1> and pump-2", redaction)
+    assert sent == "turn on \u2039DEVICE_1\u203a and <DEVICE_1>"
+    assert redaction.mapping == {"<DEVICE_1>": "pump-2"}
+
+
 def test_disabled_policy_sends_as_is() -> None:
     """With enabled = false nothing is replaced."""
     assert _redactor(enabled=False).text("pump-2 ops@acme.de", Redaction()) == \
