@@ -78,8 +78,9 @@ class Redactor:
         self._plans: dict[str, Plan] = {}
         self._detect = tuple(policy.detect)
 
-    def text(self, text: str, redaction: Redaction) -> str:
-        """``text`` with names and personal data replaced by placeholders."""
+    def text(self, text: str, redaction: Redaction, *, recurs: bool = False) -> str:
+        """``text`` with names and personal data replaced by placeholders; ``recurs``: a text
+        seen again and again (an alert, a reading), whose spans are worth remembering."""
         if not self.policy.enabled:
             return text
         if "<" in text:  # a requester's own "<DEVICE_1>" must never pass for ours
@@ -87,7 +88,7 @@ class Redactor:
         self._index()  # a changed registry forgets the remembered plans
         plan = self._plans.get(text)
         if plan is None:
-            plan = self._plan(text)
+            plan = self._plan(text, recurs)
         pieces, last = [], 0
         for start, end, kind, original in plan:
             pieces += [text[last:start], redaction.placeholder(kind, original)]
@@ -95,7 +96,7 @@ class Redactor:
         pieces.append(text[last:])
         return "".join(pieces)
 
-    def _plan(self, text: str) -> Plan:
+    def _plan(self, text: str, remember: bool) -> Plan:
         """Where ``text`` holds what to hide: personal data first, then names between it.
         Kept for texts seen again (alerts, readings) until the registry changes."""
         plan: list[tuple[int, int, str, str]] = []
@@ -105,9 +106,10 @@ class Redactor:
             if kind:
                 plan.append((start, end, kind.upper(), text[start:end]))
             last = end
-        if len(self._plans) >= _PLANS_KEPT:
-            self._plans.clear()
-        self._plans[text] = plan
+        if remember:
+            if len(self._plans) >= _PLANS_KEPT:
+                self._plans.clear()
+            self._plans[text] = plan
         return plan
 
     def reading(self, reading: dict[str, Any], redaction: Redaction) -> dict[str, Any]:
@@ -120,7 +122,8 @@ class Redactor:
             if reading.get("area"):
                 out["area"] = redaction.placeholder("AREA", str(reading["area"]))
         value = str(reading.get("value", ""))
-        out["value"] = value if _NUMBER.fullmatch(value) else self.text(value, redaction)
+        out["value"] = value if _NUMBER.fullmatch(value) else \
+            self.text(value, redaction, recurs=True)
         for name, step in self.policy.bucket.items():
             out[name] = _bucket(out.get(name), step)
         for name in self.policy.drop_fields:
@@ -132,7 +135,7 @@ class Redactor:
         redaction = Redaction()
         out = {**payload, "text": self.text(payload["text"], redaction)}
         out["context"] = [self.reading(r, redaction) for r in payload.get("context", [])]
-        out["alerts"] = [self.text(a, redaction) for a in payload.get("alerts", [])]
+        out["alerts"] = [self.text(a, redaction, recurs=True) for a in payload.get("alerts", [])]
         out[MAPPING_KEY] = redaction.mapping
         return out
 
