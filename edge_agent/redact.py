@@ -26,7 +26,7 @@ from edge_agent.registry import Registry
 from nanogate.v1 import edge_pb2 as pb
 
 MAPPING_KEY = "redaction"  # payload key of the mapping; link.escalate_request never reads it
-PLACEHOLDER = re.compile(r"<([A-Z]+)(?:_(\d+))?>")
+PLACEHOLDER = re.compile(r"<SITE>|<(?:DEVICE|AREA|PERSON|EMAIL|PHONE|IBAN|CARD|IP|MAC)_\d+>")
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _NUMBER = re.compile(r"[-+]?\d{0,7}(?:\.\d+)?(?:[eE][-+]?\d+)?")  # a reading, never a phone
 _PLANS_KEPT = 1024  # texts whose spans are remembered (alerts and readings recur)

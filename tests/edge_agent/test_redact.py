@@ -134,6 +134,12 @@ def test_restore_puts_names_back_and_flags_invented() -> None:
     assert done.unknown == ("<DEVICE_9>",)
 
 
+def test_restore_leaves_other_angle_brackets_alone() -> None:
+    """Markup or a comparison in an answer is no placeholder and is not flagged."""
+    done = restore("Use <b>care</b> when <X> < 3 and <DEVICE> is off.", {})
+    assert done.unknown == () and done.text.startswith("Use <b>care</b>")
+
+
 def test_restore_response_maps_actions_never_invented_ones() -> None:
     """A proposed action on a sent placeholder gets the real id; an invented one keeps it."""
     response = pb.EscalateResponse(answer="Switch <DEVICE_1> off.", actions=[
