@@ -21,6 +21,7 @@ from edge_agent.metrics import Snapshot
 from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.outbox import Outbox, OutboxItem
 from edge_agent.policy import ActuationPolicy, Rule
+from edge_agent.redact import Redactor
 from edge_agent.registry import Device, Registry
 from edge_agent.rollups import Rollups
 from edge_agent.skills import Skills
@@ -105,7 +106,8 @@ class EdgeAgent:
             max_escalations_per_min=config.mqtt.max_escalations_per_min,
             model_choice_topics=tuple(config.mqtt.model_choice_topics),
             reserved_topics=(config.cloud.mqtt_topic_root,),
-            cloud_action_max_age_s=config.policy.cloud_action_max_age_s)
+            cloud_action_max_age_s=config.policy.cloud_action_max_age_s,
+            redactor=Redactor(config.privacy, self.registry, config.gateway.site))
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key, device_id=self._device_id)
         self.updates.restore()

@@ -25,6 +25,7 @@ from edge_agent.normalise import has_invisible, normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
 from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
 from edge_agent.ratelimit import RequesterLimit
+from edge_agent.redact import MAPPING_KEY, Redactor, restore, restore_response
 from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link
@@ -97,7 +98,8 @@ class AskHandler:
                  max_requests_per_min: int = 120, max_escalations_per_min: int = 0,
                  model_choice_topics: tuple[str, ...] = (),
                  reserved_topics: tuple[str, ...] = (),
-                 cloud_action_max_age_s: float = DEFAULT_CLOUD_ACTION_MAX_AGE_S) -> None:
+                 cloud_action_max_age_s: float = DEFAULT_CLOUD_ACTION_MAX_AGE_S,
+                 redactor: Redactor | None = None) -> None:
         self._triage = triage
         self._skills = skills
         self._registry = registry
@@ -113,6 +115,7 @@ class AskHandler:
         self._model_choice_topics = model_choice_topics
         self._reserved = [[lv for lv in t.split("/") if lv] for t in reserved_topics if t]
         self._action_max_age = cloud_action_max_age_s
+        self._redactor = redactor  # None: escalations leave as they are (tests, bench)
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -228,6 +231,8 @@ class AskHandler:
                    "confidence": decision.confidence, "model": request.model or "auto",
                    "context": self._context(decision), "reply": route.to_json(),
                    "alerts": [a["message"] for a in self._skills.alerts()][:20]}
+        if self._redactor is not None:  # the mapping stays in the outbox item, never sent
+            payload = self._redactor.payload(payload)
         key = _request_key(request, route, text)
         if key is not None and self._outbox.get(key) is not None:
             # MQTT delivered the same request again (the daemon died before acknowledging it):
@@ -306,6 +311,11 @@ class AskHandler:
         route = ReplyRoute.from_json(payload["reply"])
         data: dict[str, Any] = {"backend": response.backend, "model": response.model,
                                 "replayed": response.replayed}
+        mapping = payload.get(MAPPING_KEY) or {}
+        response, invented = restore_response(response, mapping)
+        if invented:  # placeholders the model made up stay as they are: no device has them
+            data["unknown_placeholders"] = invented
+            log.warning("redaction.unknown_placeholders", key=item.key, placeholders=invented)
         answer = response.answer
         if response.actions:
             notes = self._apply(item, response, data)
@@ -328,7 +338,8 @@ class AskHandler:
             shown = ", ".join(f"{a.device_id} {a.value or a.command}" for a in response.actions)
             log.info("actions.proposed", key=item.key, reason=reason, n=len(response.actions))
             return [f"Proposed, not applied ({reason}): {shown}."]
-        scope = self._scope(str(item.payload.get("text", "")))
+        scope = self._scope(restore(str(item.payload.get("text", "")),
+                                    item.payload.get(MAPPING_KEY) or {}).text)
         outcomes = [self._apply_one(a, scope, item.key) for a in response.actions]
         data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
                             "ok": r.error_code is None, "published": bool(r.data.get("published")),

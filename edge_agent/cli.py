@@ -93,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     from edge_agent.status import register as register_status
 
     register_status(sub)
+
+    from edge_agent.redact import register as register_redact
+
+    register_redact(sub)
     _outbox_parser(sub)
     _plain_help(sub)
     return parser

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from edge_agent.errors import ConfigError
+from edge_agent.pii import KINDS as PII_KINDS
+from edge_agent.pii import Kind as PiiKind
 
 
 class _Section(BaseModel):
@@ -157,6 +159,30 @@ class PolicySection(_Section):
     cloud_action_max_age_s: float = Field(default=60.0, ge=0)
 
 
+ReadingField = Literal["value", "unit", "kind", "ts"]
+
+
+def _minute_ts() -> dict[ReadingField, float]:
+    return {"ts": 60.0}
+
+
+class PrivacySection(_Section):
+    """What is hidden from the cloud: this gateway's site policy, strict unless relaxed."""
+
+    # Redact escalations at all; false sends requests, names and readings as they are.
+    enabled: bool = True
+    # Device ids and names, areas and the site name become <DEVICE_1>, <AREA_1>, <SITE>.
+    names: bool = True
+    # Personal data found in free text and replaced (<EMAIL_1>, <PHONE_1>, ...).
+    detect: tuple[PiiKind, ...] = PII_KINDS
+    # Names of people on the site to hide as <PERSON_n> wherever they appear.
+    people: tuple[str, ...] = ()
+    # Fields of context readings sent empty ("value", "unit", "kind", "ts").
+    drop_fields: tuple[ReadingField, ...] = ()
+    # Fields of context readings rounded down to a multiple: {ts = 60} sends the minute.
+    bucket: dict[ReadingField, float] = Field(default_factory=_minute_ts)
+
+
 class SensorSpec(_Section):
     """A sensor declared in the config."""
 
@@ -201,6 +227,7 @@ class EdgeConfig(BaseSettings):
     metrics: MetricsSection = Field(default_factory=MetricsSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     policy: PolicySection = Field(default_factory=PolicySection)
+    privacy: PrivacySection = Field(default_factory=PrivacySection)
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
 

@@ -40,6 +40,8 @@ class NetProxy:
     mode: Mode = "pass"
     latency_s: float = 0.0
     stats: Stats = field(default_factory=Stats)
+    record_up: bool = False  # keep every byte sent upstream in ``sent_up`` (tests read it)
+    sent_up: bytearray = field(default_factory=bytearray)
     _loop: asyncio.AbstractEventLoop | None = None
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
@@ -111,6 +113,8 @@ class NetProxy:
                     await asyncio.sleep(self.latency_s)
                 if up:
                     self.stats.bytes_up += len(data)
+                    if self.record_up:
+                        self.sent_up += data
                 else:
                     self.stats.bytes_down += len(data)
                 writer.write(data)

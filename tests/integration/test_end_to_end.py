@@ -206,8 +206,9 @@ def test_cloud_action_outside_policy_is_refused_with_reason(
     """A cloud action the gateway's policy forbids is refused; the reply says why."""
     fake_cloud.proposals = [action]
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
-    with setup.edge_config.open("a") as fh:  # every request goes to the cloud model
-        fh.write("\n[triage]\nthreshold = 1.01\n")
+    with setup.edge_config.open("a") as fh:  # every request goes to the cloud model, which
+        # proposes real device ids, so it must see them ([privacy] hides them by default)
+        fh.write("\n[triage]\nthreshold = 1.01\n[privacy]\nnames = false\n")
     _, edge = _running(setup, processes)
     reply_topic = f"{setup.prefix}/app/replies"
     probe = MqttProbe([reply_topic])

@@ -94,13 +94,17 @@ class Gateway:
                 continue
             commands.append((message.topic.split("/")[-2], body["value"]))
 
+# The fake cloud model proposes real device ids, so it must be sent them: [privacy] hides
+# them by default (test_privacy covers that, and placeholders in actions).
+SEE_NAMES = "\n[privacy]\nnames = false\n"
+
 
 def _gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
              processes: list[Daemon], extra_toml: str = "",
              env: dict[str, str] | None = None) -> Gateway:
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     with setup.edge_config.open("a") as fh:
-        fh.write(MORE_ACTUATORS + extra_toml)
+        fh.write(MORE_ACTUATORS + extra_toml + SEE_NAMES)
     start(processes, setup.broker(), setup.grpc_port)
     edge = setup.edge()
     edge.env.update({**UNLIMITED, **(env or {})})
@@ -270,7 +274,7 @@ def test_a_replayed_cloud_answer_after_a_crash_actuates_once(
     fake_cloud.tool_calls = [{"device_id": "pump-2", "command": "on"}]
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     with setup.edge_config.open("a") as fh:
-        fh.write(ALL_ESCALATE)
+        fh.write(ALL_ESCALATE + SEE_NAMES)
     data = setup.tmp / "edge"
     env = {"NANOGATE_EDGE_POLICY__CLOUD_ACTION_MAX_AGE_S": "600"}
     reply_topic = f"{setup.prefix}/app/replies"

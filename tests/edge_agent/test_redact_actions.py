@@ -1,0 +1,31 @@
+"""Cloud answers to redacted requests: placeholders are restored before the policy sees an
+action, and one the model invented is never taken for a device (the fixtures of
+``test_cloud_actions``: a real AskHandler over SQLite files and the shipped model)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from edge_agent.ask import ReplyRoute
+from edge_agent.outbox import NewItem
+from edge_agent.redact import MAPPING_KEY
+from nanogate.v1 import edge_pb2 as pb
+from tests.edge_agent.test_cloud_actions import REPLIES, Gateway, gw, triage  # noqa: F401
+
+
+def test_placeholders_in_actions_are_restored_and_invented_ones_refused(gw: Gateway) -> None:  # noqa: F811
+    """<DEVICE_1> (sent) switches pump-2; <DEVICE_9> (never sent) switches nothing, is flagged."""
+    item = gw.outbox.put(NewItem("escalation", REPLIES, {
+        "request_id": "r1", "text": "turn on <DEVICE_1>", "intent": "set_actuator",
+        "reply": ReplyRoute("app/replies").to_json(), MAPPING_KEY: {"<DEVICE_1>": "pump-2"}}))
+    response = pb.EscalateResponse(answer="Turning on <DEVICE_1>.", backend="fake", actions=[
+        pb.Action(device_id="<DEVICE_1>", command="on"),
+        pb.Action(device_id="<DEVICE_9>", command="on")])
+    asyncio.run(gw.handler.deliver(item, response))
+    reply = gw.replies[-1]
+    assert gw.sent == [("pump-2", "on")]
+    done, refused = reply["data"]["actions"]
+    assert (done["device"], done["ok"]) == ("pump-2", True)
+    assert (refused["device"], refused["ok"], refused["published"]) == ("<DEVICE_9>", False, False)
+    assert reply["data"]["unknown_placeholders"] == ["<DEVICE_9>"]
+    assert reply["answer"].startswith("Turning on pump-2.")
