@@ -1,4 +1,4 @@
-"""Slots and replies in five languages: the same exact resolution, phrased in the request's language.
+"""Slots and replies in five languages: exact resolution, phrased in the request's language.
 
 Tables per language, run through the real language detection, slot extractor, resolver and
 skills on the real Registry of ``test_resolve`` (with a real SQLite history and actuation
