@@ -69,7 +69,7 @@ class Resolver:
             return self._check_named(named, slots, role, lang)
         if slots.kind or slots.area:
             return self._select(slots, role, lang)
-        return Resolution("none", question=say("which_role", lang, role=_role_word(role, lang))
+        return Resolution("none", question=say(f"which_{role or 'device'}", lang)
                           + " " + self._what_exists(role, lang=lang), named=False)
 
     def resolve_id(self, device_id: str, role: DeviceRole | None = None,

@@ -13,7 +13,9 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "word_device": "device", "word_devices": "devices", "word_actuator": "actuator",
         "word_actuators": "actuators", "word_sensor": "sensor", "word_sensors": "sensors",
         "unlabelled": "unlabelled", "no_area": "no area",
-        "which_role": "Which {role} do you mean?",
+        "which_device": "Which device do you mean?",
+        "which_actuator": "Which actuator do you mean?",
+        "which_sensor": "Which sensor do you mean?",
         "not_declared": "There is no {device} here: it is not a declared {role} on this "
                         "gateway.",
         "is_sensor": "{device} is a sensor, not a declared actuator on this gateway; it cannot "
@@ -62,7 +64,9 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "word_device": "Gerät", "word_devices": "Geräte", "word_actuator": "Aktor",
         "word_actuators": "Aktoren", "word_sensor": "Sensor", "word_sensors": "Sensoren",
         "unlabelled": "ohne Typ", "no_area": "keinem Bereich",
-        "which_role": "Welchen {role} meinen Sie?",
+        "which_device": "Welches Gerät meinen Sie?",
+        "which_actuator": "Welchen Aktor meinen Sie?",
+        "which_sensor": "Welchen Sensor meinen Sie?",
         "not_declared": "{device} gibt es hier nicht: es ist kein deklarierter {role} dieses "
                         "Gateways.",
         "is_sensor": "{device} ist ein Sensor, kein deklarierter Aktor dieses Gateways; er kann "
@@ -113,7 +117,9 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "word_device": "appareil", "word_devices": "appareils", "word_actuator": "actionneur",
         "word_actuators": "actionneurs", "word_sensor": "capteur", "word_sensors": "capteurs",
         "unlabelled": "sans type", "no_area": "aucune zone",
-        "which_role": "De quel {role} parlez-vous ?",
+        "which_device": "De quel appareil parlez-vous ?",
+        "which_actuator": "De quel actionneur parlez-vous ?",
+        "which_sensor": "De quel capteur parlez-vous ?",
         "not_declared": "Il n'y a pas de {device} ici : ce n'est pas un {role} déclaré sur "
                         "cette passerelle.",
         "is_sensor": "{device} est un capteur, pas un actionneur déclaré sur cette passerelle ; "
@@ -164,7 +170,9 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "word_device": "dispositivo", "word_devices": "dispositivos",
         "word_actuator": "actuador", "word_actuators": "actuadores", "word_sensor": "sensor",
         "word_sensors": "sensores", "unlabelled": "sin tipo", "no_area": "ninguna zona",
-        "which_role": "¿A qué {role} se refiere?",
+        "which_device": "¿A qué dispositivo se refiere?",
+        "which_actuator": "¿A qué actuador se refiere?",
+        "which_sensor": "¿A qué sensor se refiere?",
         "not_declared": "Aquí no hay {device}: no es un {role} declarado en esta pasarela.",
         "is_sensor": "{device} es un sensor, no un actuador declarado en esta pasarela; no se "
                      "puede conmutar ni ajustar.",
@@ -213,7 +221,9 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "word_device": "apparaat", "word_devices": "apparaten", "word_actuator": "actuator",
         "word_actuators": "actuatoren", "word_sensor": "sensor", "word_sensors": "sensoren",
         "unlabelled": "zonder type", "no_area": "geen zone",
-        "which_role": "Welke {role} bedoelt u?",
+        "which_device": "Welk apparaat bedoelt u?",
+        "which_actuator": "Welke actuator bedoelt u?",
+        "which_sensor": "Welke sensor bedoelt u?",
         "not_declared": "{device} is er hier niet: het is geen gedeclareerde {role} op deze "
                         "gateway.",
         "is_sensor": "{device} is een sensor, geen gedeclareerde actuator op deze gateway; hij "

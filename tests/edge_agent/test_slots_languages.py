@@ -9,11 +9,13 @@ language and publishes nothing.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from edge_agent.messages import say
+from edge_agent.registry import Reading
 from edge_agent.resolve import Resolver
 from edge_agent.triage.decision import Decision, Intent
 from edge_agent.triage.languages import detect
@@ -76,9 +78,12 @@ UNKNOWN = [
      "Aquí no hay zona 9."),
     ("nl", "zet pomp 9 uit", "set_actuator", "pomp 9", "pomp 9 is er hier niet."),
     ("nl", "zet de klep 9 dicht", "set_actuator", "klep 9", "klep 9 is er hier niet."),
+    ("de", "schalte es bitte ein", "set_actuator", "", "Welchen Aktor meinen Sie?"),
+    ("nl", "zet het aan", "set_actuator", "", "Welke actuator bedoelt u?"),
 ]
 UNKNOWN_IDS = ["de-pump-9", "de-fan-8", "de-no-heater", "fr-pump-9", "fr-zone-9",
-               "es-pump-9", "es-zone-9", "nl-pump-9", "nl-valve-9"]
+               "es-pump-9", "es-zone-9", "nl-pump-9", "nl-valve-9", "de-nothing-named",
+               "nl-nothing-named"]
 # What the question then lists, in each language: the pumps, or the areas, that exist.
 LISTS = {"pumpe 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
          "pompe 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
@@ -170,3 +175,20 @@ def test_a_name_in_two_languages_still_constrains_the_match() -> None:
     found = Resolver(registry).resolve(slots, "actuator", "de")
     assert found.outcome == "none"
     assert found.question == "pump-2 ist in line 2, nicht in zone 3."
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("wie hoch ist die Temperatur in Zone 3?", "temperature zone 3 (t-104) misst 21.5 °C (vor "),
+    ("quelle est la température de la zone 3 ?",
+     "temperature zone 3 (t-104) indique 21.5 °C (il y a "),
+    ("¿cuál es la temperatura en la zona 3?", "temperature zone 3 (t-104) marca 21.5 °C (hace "),
+    ("wat is de temperatuur in zone 3?", "temperature zone 3 (t-104) meet 21.5 °C ("),
+], ids=["de", "fr", "es", "nl"])
+def test_readings_are_told_in_the_request_language(tmp_path: Path, text: str,
+                                                   says: str) -> None:
+    """The latest reading of the device a question names, in the question's language."""
+    plant = Plant(tmp_path)
+    plant.registry.record(Reading("t-104", 21.5, "Cel", time.time()))
+    result = plant.skills.answer(_decision(text, "query_state", plant))
+    assert result.answer.startswith(says), result.answer
+    assert result.data["readings"][0]["device"] == "t-104"
