@@ -211,6 +211,10 @@ class _Scan:
         return cls([slot_words.english(m.group(), lang) for m in found],
                    [m.span() for m in found], [False] * len(found), text, lang)
 
+    def raw(self, start: int, end: int) -> list[str]:
+        """Tokens start..end as written, before kind and area words became English."""
+        return [self.text[a:b] for a, b in self.spans[start:end]]
+
     def joined(self, i: int) -> bool:
         """Whether token i and the next are written as one id ("f-2599", "t_7")."""
         end, start = self.spans[i][1], self.spans[i + 1][0]
@@ -288,6 +292,8 @@ def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:
             if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
                 continue
             ids = index.lookup(key)
+            if not ids and scan.lang != languages.DEFAULT:  # a name as written: "tor 1"
+                ids = index.lookup(compact("".join(scan.raw(start, start + size))))
             if ids:
                 devices.extend(ids)
             elif key in index.areas:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.messages import say
-from edge_agent.registry import Reading
+from edge_agent.registry import Device, Reading
 from edge_agent.resolve import Resolver
 from edge_agent.triage.decision import Decision, Intent
 from edge_agent.triage.languages import detect
@@ -192,3 +192,10 @@ def test_readings_are_told_in_the_request_language(tmp_path: Path, text: str,
     result = plant.skills.answer(_decision(text, "query_state", plant))
     assert result.answer.startswith(says), result.answer
     assert result.data["readings"][0]["device"] == "t-104"
+
+
+def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
+    """A gate declared as "tor-1" is "tor 1" in a German command, not an unknown "gate 1"."""
+    registry = _registry(Device("tor-1", "actuator", "gate", "yard"))
+    slots = SlotResolver(registry).resolve("öffne bitte das Tor 1", "set_actuator")
+    assert (slots.devices, slots.mentions, slots.value) == (("tor-1",), (), "open")
