@@ -19,7 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from edge_agent.registry import Device, Registry
@@ -203,13 +203,16 @@ class _Scan:
     text: str = ""
 
     lang: str = languages.DEFAULT
+    translated: list[bool] = field(default_factory=list)  # tokens read as an English word
 
     @classmethod
     def of(cls, text: str, lang: str = languages.DEFAULT) -> _Scan:
         """Tokens of the text, kind and area words in English ("pumpe" -> "pump")."""
-        found = list(_TOKEN.finditer(text))
-        return cls([slot_words.english(m.group(), lang) for m in found],
-                   [m.span() for m in found], [False] * len(found), text, lang)
+        matches = list(_TOKEN.finditer(text))
+        found = [m.group() for m in matches]
+        words = [slot_words.english(w, lang) for w in found]
+        return cls(words, [m.span() for m in matches], [False] * len(found), text, lang,
+                   [a != b for a, b in zip(found, words, strict=True)])
 
     def raw(self, start: int, end: int) -> list[str]:
         """Tokens start..end as written, before kind and area words became English."""
@@ -292,7 +295,7 @@ def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:
             if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
                 continue
             ids = index.lookup(key)
-            if not ids and scan.lang != languages.DEFAULT:  # a name as written: "tor 1"
+            if not ids and any(scan.translated[start : start + size]):  # as written: "tor 1"
                 ids = index.lookup(compact("".join(scan.raw(start, start + size))))
             if ids:
                 devices.extend(ids)
