@@ -199,3 +199,37 @@ def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
     registry = _registry(Device("tor-1", "actuator", "gate", "yard"))
     slots = SlotResolver(registry).resolve("öffne bitte das Tor 1", "set_actuator")
     assert (slots.devices, slots.mentions, slots.value) == (("tor-1",), (), "open")
+
+
+@pytest.mark.parametrize(("lang", "text", "intent", "says"), [
+    ("de", "welche Geräte gibt es in Zone 5?", "list_devices",
+     "1 Geräte: t-201 (Sensor, temperature, zone 5)."),
+    ("fr", "quelles alarmes sont actives ?", "list_alerts", "Aucune alarme active."),
+    ("es", "¿cuál fue la presión de la línea 2 en las últimas 2 horas?", "query_history",
+     "pressure line 2 (p-7) no tiene lecturas en las últimas 2 h."),
+    ("nl", "toon de apparaten in zone 5", "list_devices",
+     "1 apparaten: t-201 (sensor, temperature, zone 5)."),
+], ids=["de-list", "fr-alerts", "es-history", "nl-list"])
+def test_lists_alerts_and_histories_in_the_request_language(
+        tmp_path: Path, lang: str, text: str, intent: Intent, says: str) -> None:
+    """Lists, alerts and histories come from the request language's catalogue."""
+    plant = Plant(tmp_path)
+    decision = _decision(text, intent, plant)
+    assert decision.lang == lang
+    assert plant.skills.answer(decision).answer == says
+
+
+def test_refusals_and_repeats_in_the_request_language(tmp_path: Path) -> None:
+    """The policy's refusal and the journal's "already done" are told in German; a repeated
+    request key sends nothing, a refused value sends nothing."""
+    plant = Plant(tmp_path)
+    refused = plant.skills.answer(_decision("schalte Pumpe 2 auf 40 %", "set_actuator", plant))
+    assert refused.answer.startswith("Abgelehnt: ") and refused.error_code == "policy_violation"
+    assert plant.sent == []
+    first = plant.skills.answer(_decision("Pumpe 2 ausschalten", "set_actuator", plant),
+                                key="rq-de")
+    again = plant.skills.answer(_decision("Pumpe 2 ausschalten", "set_actuator", plant),
+                                key="rq-de")
+    assert first.answer == "Erledigt: pump-2 steht auf off."
+    assert again.answer == say("already_done_value", "de", device="pump-2", value="off")
+    assert plant.sent == [("pump-2", "off")]
