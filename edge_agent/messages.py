@@ -12,6 +12,8 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
+from edge_agent.skill_messages import SKILL_MESSAGES
+
 FALLBACK = "en"
 
 CATALOGUES: dict[str, dict[str, str]] = {
@@ -131,6 +133,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "escalated": "Ik heb uw vraag aan de cloud doorgegeven; het antwoord volgt.",
     },
 }
+
+
+for _lang, _extra in SKILL_MESSAGES.items():  # the skills' and resolver's replies
+    CATALOGUES.setdefault(_lang, {}).update(_extra)
 
 
 class _Keep(dict[str, object]):

@@ -11,6 +11,7 @@ candidate: a device id, name, code or unambiguous typo (``Slots.devices``), a ki
 - ``none``: nothing matches; ``question`` says so and names what exists.
 - ``several``: several match and the request is not plural; ``question`` lists them.
 
+Questions are phrased in the request's language (``lang``, from ``edge_agent.messages``).
 Lookups go through the registry's kind and area indexes, so the cost of one resolution
 follows the size of its answer, not the size of the registry. Local skills, cloud-proposed
 actions and broker commands all resolve here, before the actuation policy.
@@ -23,7 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from edge_agent.messages import say
 from edge_agent.registry import Device, DeviceRole, Registry
+from edge_agent.triage import slot_words
 from edge_agent.triage.decision import Slots
 
 Outcome = Literal["one", "group", "none", "several"]
@@ -56,19 +59,21 @@ class Resolver:
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
 
-    def resolve(self, slots: Slots, role: DeviceRole | None = None) -> Resolution:
+    def resolve(self, slots: Slots, role: DeviceRole | None = None,
+                lang: str = "en") -> Resolution:
         """The devices the request's slots name, of this role (None: any)."""
         if slots.mentions:
-            return self._unknown(slots.mentions[0], role)
+            return self._unknown(slots.mentions[0], role, lang)
         named = [d for d in (self._registry.get(i) for i in slots.devices) if d is not None]
         if named:
-            return self._check_named(named, slots, role)
+            return self._check_named(named, slots, role, lang)
         if slots.kind or slots.area:
-            return self._select(slots, role)
-        return Resolution("none", question=f"Which {_role_word(role)} do you mean? "
-                          + self._what_exists(role), named=False)
+            return self._select(slots, role, lang)
+        return Resolution("none", question=say(f"which_{role or 'device'}", lang)
+                          + " " + self._what_exists(role, lang=lang), named=False)
 
-    def resolve_id(self, device_id: str, role: DeviceRole | None = None) -> Resolution:
+    def resolve_id(self, device_id: str, role: DeviceRole | None = None,
+                   lang: str = "en") -> Resolution:
         """The device a program names by its id (a cloud action, a broker command)."""
         device = self._registry.get(device_id)
         if device is None:
@@ -76,11 +81,10 @@ class Resolver:
             device = hits[0] if len(hits) == 1 else None
         if device is None:
             return Resolution("none", question=(
-                f"There is no {device_id[:80]} here: it is not a declared "
-                f"{_role_word(role)} on this gateway. "
-                + self._what_exists(role, self._kind_of(device_id))))
+                say("not_declared", lang, device=device_id[:80], role=_role_word(role, lang))
+                + " " + self._what_exists(role, self._kind_of(device_id), lang)))
         if role is not None and device.role != role:
-            return Resolution("none", question=_wrong_role(device, role))
+            return Resolution("none", question=_wrong_role(device, role, lang))
         return Resolution("one", (device,))
 
     def related(self, slots: Slots, limit: int = 20) -> list[Device]:
@@ -94,46 +98,49 @@ class Resolver:
         return list({d.id: d for d in found}.values())[:limit]
 
     def _check_named(self, named: list[Device], slots: Slots,
-                     role: DeviceRole | None) -> Resolution:
+                     role: DeviceRole | None, lang: str) -> Resolution:
         for device in named:
             if role is not None and device.role != role:
-                return Resolution("none", question=_wrong_role(device, role)
-                                  + " " + self._what_exists(role))
+                return Resolution("none", question=_wrong_role(device, role, lang)
+                                  + " " + self._what_exists(role, lang=lang))
             if slots.kind and device.kind.lower() != slots.kind.lower():
-                return Resolution("none", question=f"{device.id} is a {device.kind or 'device'}"
-                                  f", not a {slots.kind}. " + self._what_exists(role, slots.kind))
+                return Resolution("none", question=say(
+                    "wrong_kind", lang, device=device.id,
+                    kind=device.kind or say("word_device", lang), wanted=slots.kind)
+                    + " " + self._what_exists(role, slots.kind, lang))
             if slots.area and device.area != slots.area:
-                return Resolution("none", question=f"{device.id} is in "
-                                  f"{device.area or 'no area'}, not in {slots.area}.")
+                return Resolution("none", question=say(
+                    "wrong_area", lang, device=device.id,
+                    area=device.area or say("no_area", lang), wanted=slots.area))
         return Resolution("one" if len(named) == 1 else "group", tuple(named))
 
-    def _select(self, slots: Slots, role: DeviceRole | None) -> Resolution:
+    def _select(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
         found = self._registry.find(kind=slots.kind, area=slots.area, role=role)
-        what = " ".join(p for p in (slots.kind or _role_word(role),
-                                    f"in {slots.area}" if slots.area else "") if p)
+        kind = slots.kind or _role_word(role, lang)
+        what = say("kind_in_area", lang, kind=kind, area=slots.area) if slots.area else kind
         if not found:
-            return Resolution("none", question=f"There is no {what} here. "
-                              + self._what_exists(role, slots.kind))
+            return Resolution("none", question=say("no_such", lang, what=what)
+                              + " " + self._what_exists(role, slots.kind, lang))
         if len(found) == 1:
             return Resolution("one", tuple(found))
         if slots.plural:
             return Resolution("group", tuple(found))
-        return Resolution("several", tuple(found), question=(
-            f"Which one do you mean? {len(found)} match {what}: "
-            + _names(found, len(found)) + ". Name one, or say 'all'."))
+        return Resolution("several", tuple(found), question=say(
+            "which_one", lang, count=len(found), what=what,
+            names=_names(found, len(found), lang)))
 
-    def _unknown(self, mention: str, role: DeviceRole | None) -> Resolution:
+    def _unknown(self, mention: str, role: DeviceRole | None, lang: str) -> Resolution:
         if self._registry.has_area(mention):
-            return Resolution("none", question=f"This names more than one area ({mention} "
-                              "too); ask about one area at a time.")
-        word = mention.split()[0].rstrip("0123456789")
+            return Resolution("none", question=say("two_areas", lang, mention=mention))
+        word = slot_words.english(slot_words.fold(mention.split()[0].rstrip("0123456789")),
+                                  lang)
         areas = self._registry.areas(word, limit=MAX_LISTED + 1) if " " in mention else []
         if areas:
             total = self._registry.area_count(word)
-            listing = "Areas: " + _bounded(areas[:MAX_LISTED], total) + "."
+            listing = say("areas", lang, names=_bounded(areas[:MAX_LISTED], total, lang))
         else:
-            listing = self._what_exists(role, self._kind_of(word))
-        return Resolution("none", question=f"There is no {mention} here. {listing}")
+            listing = self._what_exists(role, self._kind_of(word), lang)
+        return Resolution("none", question=say("no_such", lang, what=mention) + " " + listing)
 
     def _kind_of(self, text: str) -> str | None:
         """The kind a name starts with, if devices of it exist ("pump" in "pump-9")."""
@@ -146,51 +153,62 @@ class Resolver:
                 return kind
         return None
 
-    def _what_exists(self, role: DeviceRole | None, kind: str | None = None) -> str:
+    def _what_exists(self, role: DeviceRole | None, kind: str | None = None,
+                     lang: str = "en") -> str:
         """What exists, for a clarifying question: "Pumps: pump-2 (line 2)."; a summary by
         kind when there are too many to list."""
         total = self._registry.count(kind=kind, role=role) if kind else 0
         if not total:
             kind, total = None, self._registry.count(role=role)
         if not total:
-            return f"This gateway has no {_role_word(role)}s yet."
+            return say("none_of_role", lang, roles=_role_word(role, lang, plural=True))
         if kind is None and total > MAX_LISTED:
             counts = sorted(self._registry.kind_counts(role).items())
-            parts = ", ".join(f"{n} {k or 'unlabelled'}" for k, n in counts[:MAX_LISTED])
-            return (f"{_role_word(role).capitalize()}s here: {total} ({parts}); name one by "
-                    "its id, or by kind and area.")
+            parts = ", ".join(f"{n} {k or say('unlabelled', lang)}"
+                              for k, n in counts[:MAX_LISTED])
+            return say("summary_kinds", lang, total=total, parts=parts,
+                       Roles=_upper(_role_word(role, lang, plural=True)))
         devices = self._registry.find(kind=kind, role=role, limit=MAX_LISTED)
-        return f"{_title(devices, role)}: {_names(devices, total)}."
+        return say("listing", lang, title=_title(devices, role, lang),
+                   names=_names(devices, total, lang))
 
 
-def _title(devices: Sequence[Device], role: DeviceRole | None) -> str:
+def _title(devices: Sequence[Device], role: DeviceRole | None, lang: str) -> str:
     kinds = {d.kind for d in devices}
     roles = {d.role for d in devices}
-    title = f"{_role_word(role)}s"
+    plural = _role_word(role, lang, plural=True)
+    title = say("title_roles", lang, Roles=_upper(plural))
     if len(kinds) == 1 and "" not in kinds:
         kind = next(iter(kinds))
-        title = f"{kind}s" if roles == {"actuator"} else f"{kind} {next(iter(roles))}s" \
-            if len(roles) == 1 else f"{kind} devices"
-    return title[:1].upper() + title[1:]
+        fields = {"kind": kind, "Kind": _upper(kind)}
+        if roles == {"actuator"}:
+            title = say("title_kind_actuators", lang, **fields)
+        elif len(roles) == 1:
+            words = _role_word(next(iter(roles)), lang, plural=True)
+            title = say("title_kind_role", lang, roles=words, Roles=_upper(words), **fields)
+        else:
+            title = say("title_kind_devices", lang, **fields)
+    return title
 
 
-def _names(devices: Sequence[Device], total: int) -> str:
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _names(devices: Sequence[Device], total: int, lang: str = "en") -> str:
     return _bounded([f"{d.id} ({d.area})" if d.area else d.id
-                     for d in devices[:MAX_LISTED]], total)
+                     for d in devices[:MAX_LISTED]], total, lang)
 
 
-def _bounded(items: Sequence[str], total: int) -> str:
+def _bounded(items: Sequence[str], total: int, lang: str = "en") -> str:
     shown = ", ".join(items[:MAX_LISTED])
     more = total - min(len(items), MAX_LISTED)
-    return f"{shown} and {more} more (ask to list them by kind or area)" if more > 0 else shown
+    return say("and_more_listed", lang, shown=shown, more=more) if more > 0 else shown
 
 
-def _role_word(role: DeviceRole | None) -> str:
-    return role or "device"
+def _role_word(role: DeviceRole | None, lang: str = "en", plural: bool = False) -> str:
+    return say(f"word_{role or 'device'}{'s' if plural else ''}", lang)
 
 
-def _wrong_role(device: Device, role: DeviceRole) -> str:
-    if role == "actuator":
-        return (f"{device.id} is a sensor, not a declared actuator on this gateway; it cannot be "
-                "switched or set.")
-    return f"{device.id} is an actuator, not a sensor."
+def _wrong_role(device: Device, role: DeviceRole, lang: str = "en") -> str:
+    return say("is_sensor" if role == "actuator" else "is_actuator", lang, device=device.id)

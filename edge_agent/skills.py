@@ -1,4 +1,8 @@
-"""Local answers from the gateway's own data, and actuation behind the actuation policy."""
+"""Local answers from the gateway's own data, and actuation behind the actuation policy.
+
+Every reply is phrased in the request's language (``Decision.lang``) from the message
+catalogues (``edge_agent.messages.say``); programs (cloud actions, broker commands) get English.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import structlog
 from edge_agent.errors import PolicyViolation
 from edge_agent.history import History
 from edge_agent.journal import Journal
+from edge_agent.messages import say
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
@@ -65,9 +70,9 @@ class Skills:
 
     def answer(self, decision: Decision, key: str | None = None) -> SkillResult:
         """Run the skill for a local intent; ``key`` identifies the request for the journal."""
-        intent = decision.intent
+        intent, lang = decision.intent, decision.lang
         if intent == "set_actuator":
-            return self.set_actuator(decision.slots, key=key)
+            return self.set_actuator(decision.slots, key=key, lang=lang)
         handler = {
             "query_state": self.query_state,
             "query_history": self.query_history,
@@ -76,11 +81,12 @@ class Skills:
         }.get(intent)
         if handler is None:
             raise ValueError(f"no local skill for intent {intent!r}")
-        return handler(decision.slots)
+        return handler(decision.slots, lang=lang)
 
     def resolve(self, decision: Decision) -> Resolution:
         """What the request names, for the role its intent acts on."""
-        return self.resolver.resolve(decision.slots, ROLE_OF_INTENT.get(decision.intent))
+        return self.resolver.resolve(decision.slots, ROLE_OF_INTENT.get(decision.intent),
+                                     decision.lang)
 
     def scope(self, slots: Slots) -> set[str]:
         """The actuators a command names exactly: what a cloud answer to it may move.
@@ -93,23 +99,23 @@ class Skills:
             return set(found.ids)
         return set()
 
-    def query_state(self, slots: Slots) -> SkillResult:
+    def query_state(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """The latest value of the devices the request names."""
-        found = self.resolver.resolve(slots)
+        found = self.resolver.resolve(slots, None, lang)
         if found.outcome == "none":
             return _clarify(found)
         lines, values = [], []
         for device in found.devices[:MAX_READINGS]:
             reading = self._registry.latest(device.id)
-            lines.append(_describe_reading(device, reading))
+            lines.append(_describe_reading(device, reading, lang))
             values.append(_reading_data(device, reading))
         more = len(found.devices) - MAX_READINGS
-        tail = f"; and {more} more (name a device or an area to narrow it)" if more > 0 else ""
+        tail = say("more_readings", lang, more=more) if more > 0 else ""
         return SkillResult("; ".join(lines) + tail + ".", {"readings": values})
 
-    def query_history(self, slots: Slots) -> SkillResult:
+    def query_history(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """Aggregates of numeric readings over the requested window (default one hour)."""
-        found = self.resolver.resolve(slots, "sensor")
+        found = self.resolver.resolve(slots, "sensor", lang)
         if found.outcome == "none":
             return _clarify(found)
         window = slots.window_s or DEFAULT_WINDOW_S
@@ -120,27 +126,27 @@ class Skills:
             stats.append({"device": device.id, "count": agg.count, "min": agg.min,
                           "max": agg.max, "mean": agg.mean, "first": agg.first,
                           "last": agg.last, "window_s": window})
-            lines.append(_describe_aggregate(device, agg.count, agg.mean, agg.min, agg.max,
-                                             agg.first, agg.last, window, slots.aggregate))
+            lines.append(_describe_aggregate(device, (agg.count, agg.mean, agg.min, agg.max,
+                                             agg.first, agg.last), window, slots.aggregate,
+                                             lang))
         return SkillResult("; ".join(lines) + ".", {"history": stats})
 
     def set_actuator(self, slots: Slots, key: str | None = None,
-                     source: Source = "local") -> SkillResult:
+                     source: Source = "local", *, lang: str = "en") -> SkillResult:
         """Drive the actuator the request names exactly; a group only if the policy allows."""
-        found = self.resolver.resolve(slots, "actuator")
+        found = self.resolver.resolve(slots, "actuator", lang)
         if not found.resolved:
             return _clarify(found)
         key = key or new_key()
         if found.outcome == "one":
-            return self.actuate(found.devices[0].id, slots.value, source=source, key=key)
+            return self.actuate(found.devices[0].id, slots.value, source=source, key=key,
+                                lang=lang)
         if not self._group_actions:
             return SkillResult(
-                f"Refused: this names {len(found.devices)} actuators ({', '.join(found.ids)}) "
-                "and group actions are off on this gateway ([policy] group_actions). "
-                "Nothing was sent; send one command per device.",
+                say("group_refused", lang, count=len(found.devices), ids=", ".join(found.ids)),
                 {"devices": found.ids, "refused": True, "published": False},
                 error_code="policy_violation")
-        results = [self.actuate(d.id, slots.value, source=source, key=key)
+        results = [self.actuate(d.id, slots.value, source=source, key=key, lang=lang)
                    for d in found.devices]
         done = [r.data["device"] for r in results if r.data.get("published")]
         answer = " ".join(r.answer for r in results)
@@ -149,16 +155,16 @@ class Skills:
                            error_code=None if done else results[0].error_code)
 
     def actuate(self, device_id: str, value: float | str | None, *, source: Source,
-                key: str | None = None) -> SkillResult:
+                key: str | None = None, lang: str = "en") -> SkillResult:
         """Resolve one device by id, check the policy, journal, then publish; say what happened.
 
         With a ``key`` already journalled for this device and value, nothing is sent again.
         """
-        found = self.resolver.resolve_id(device_id, "actuator")
+        found = self.resolver.resolve_id(device_id, "actuator", lang)
         if not found.resolved:
             log.warning("actuation.refused", device=device_id[:80], value=value, source=source,
                         reason="unresolved")
-            return SkillResult(f"Refused: {found.question}",
+            return SkillResult(say("refused_because", lang, question=found.question),
                                {"device": device_id, "refused": True, "published": False},
                                error_code="policy_violation")
         device = found.devices[0]
@@ -166,87 +172,91 @@ class Skills:
         action = _action(value)
         if self._journal is not None and self._journal.seen(key, device.id, action):
             log.info("actuation.skipped", device=device.id, key=key, reason="already_done")
-            return SkillResult(f"Already done: {device.id} was set to {value} for this request;"
-                               " not sent again.", {"device": device.id, "value": value,
-                                                    "published": False, "already_done": True})
+            return SkillResult(say("already_done_value", lang, device=device.id, value=value),
+                               {"device": device.id, "value": value, "published": False,
+                                "already_done": True})
         try:
             sent = self._policy.check(device.id, value, source)
         except PolicyViolation as exc:
             log.warning("actuation.refused", device=device.id, value=value, source=source,
                         reason=str(exc))
-            return SkillResult(f"Refused: {exc}.", {"device": device.id, "value": value,
+            return SkillResult(say("refused", lang, reason=exc), {"device": device.id,
+                                                                  "value": value,
                                                     "refused": True, "published": False},
                                error_code="policy_violation")
-        return self._send(device, sent, source, key, action)
+        return self._send(device, sent, source, (key, action), lang)
 
-    def _send(self, device: Device, sent: float | str, source: Source, key: str,
-              action: str) -> SkillResult:
+    def _send(self, device: Device, sent: float | str, source: Source,
+              journal_key: tuple[str, str], lang: str) -> SkillResult:
+        key, action = journal_key
         if self._journal is not None and not self._journal.record(
                 key, device.id, action, sent, source):
-            return SkillResult(f"Already done: {device.id} was set for this request.",
+            return SkillResult(say("already_done", lang, device=device.id),
                                {"device": device.id, "published": False, "already_done": True})
         self._actuate(device.id, sent)
         self._registry.record(Reading(device.id, sent, device.unit, time.time()))
         log.info("actuation.sent", device=device.id, value=sent, source=source, key=key)
         shown = f"{sent:g} {device.unit}".strip() if isinstance(sent, float) else sent
-        return SkillResult(f"Done: {device.id} set to {shown}.",
+        return SkillResult(say("done_set", lang, device=device.id, value=shown),
                            {"device": device.id, "value": sent, "unit": device.unit,
                             "source": source, "published": True})
 
-    def list_devices(self, slots: Slots) -> SkillResult:
+    def list_devices(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """The devices on this gateway, filtered by kind and area when the request says so;
         past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it."""
         if slots.mentions:
-            return _clarify(self.resolver.resolve(slots))
+            return _clarify(self.resolver.resolve(slots, None, lang))
         if slots.devices:
             devices = [d for d in (self._registry.get(i) for i in slots.devices) if d]
         else:
             total = self._registry.count(kind=slots.kind, area=slots.area)
             if not total and (slots.kind or slots.area):
-                return _clarify(self.resolver.resolve(slots))
+                return _clarify(self.resolver.resolve(slots, None, lang))
             if total > MAX_LISTED_DEVICES:
-                return self._summary(slots, total)
+                return self._summary(slots, total, lang)
             devices = self._registry.find(kind=slots.kind, area=slots.area)
         devices.sort(key=lambda d: (d.role != "sensor", d.id))
-        text = ", ".join(f"{d.id} ({d.role}{', ' + d.kind if d.kind else ''}"
+        text = ", ".join(f"{d.id} ({say('word_' + d.role, lang)}"
+                         f"{', ' + d.kind if d.kind else ''}"
                          f"{', ' + d.area if d.area else ''})" for d in devices)
-        return SkillResult(f"{len(devices)} devices: {text}." if devices else "No devices yet.",
-                           {"devices": [_device_data(d) for d in devices]})
+        answer = say("devices", lang, count=len(devices), items=text) if devices else \
+            say("no_devices", lang)
+        return SkillResult(answer, {"devices": [_device_data(d) for d in devices]})
 
-    def _summary(self, slots: Slots, total: int) -> SkillResult:
+    def _summary(self, slots: Slots, total: int, lang: str) -> SkillResult:
         """Too many to list: how many of each kind, in how many areas, and how to narrow."""
         kinds = {slots.kind: total} if slots.kind else {
             k: n for k in sorted(self._registry.kind_counts())
             if (n := self._registry.count(kind=k, area=slots.area))}
-        where = f" in {slots.area}" if slots.area else ""
-        parts = ", ".join(f"{n} {k or 'unlabelled'}" for k, n in kinds.items())
+        where = say("in_area", lang, area=slots.area) if slots.area else ""
+        parts = ", ".join(f"{n} {k or say('unlabelled', lang)}" for k, n in kinds.items())
         areas = [] if slots.area else self._registry.areas(limit=6)
-        in_areas = f"; areas include {', '.join(areas[:5])}" if areas else ""
+        in_areas = say("areas_include", lang, areas=", ".join(areas[:5])) if areas else ""
         return SkillResult(
-            f"{total} devices{where}: {parts}{in_areas}. That is too many to list here; "
-            "narrow it by kind and area, e.g. 'list the pumps on line 3'.",
+            say("summary", lang, total=total, where=where, parts=parts, in_areas=in_areas),
             {"total": total, "by_kind": kinds, "summary": True})
 
-    def list_alerts(self, slots: Slots) -> SkillResult:
+    def list_alerts(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """Readings outside their declared limits, and sensors that went quiet (bounded)."""
-        alerts = self.alerts()
+        alerts = self.alerts(lang=lang)
         if not alerts:
-            return SkillResult("No active alerts.", {"alerts": []})
+            return SkillResult(say("no_alerts", lang), {"alerts": []})
         shown = alerts[:MAX_READINGS]
-        more = f"; and {len(alerts) - len(shown)} more" if len(alerts) > len(shown) else ""
-        return SkillResult(f"{len(alerts)} active alerts: " + "; ".join(
-            a["message"] for a in shown) + more + ".",
-            {"alerts": shown, "total": len(alerts)})
+        more = say("and_n_more", lang, more=len(alerts) - len(shown)) \
+            if len(alerts) > len(shown) else ""
+        items = "; ".join(a["message"] for a in shown) + more
+        return SkillResult(say("alerts", lang, count=len(alerts), items=items) + ".",
+                           {"alerts": shown, "total": len(alerts)})
 
-    def alerts(self, now: float | None = None) -> list[dict[str, Any]]:
-        """Active alerts, computed from the latest readings."""
+    def alerts(self, now: float | None = None, lang: str = "en") -> list[dict[str, Any]]:
+        """Active alerts, computed from the latest readings, worded in ``lang``."""
         now = time.time() if now is None else now
         found = []
         for device in self._registry.devices():
             if device.role != "sensor":
                 continue
             reading = self._registry.latest(device.id)
-            message = _alert_message(device, reading, now)
+            message = _alert_message(device, reading, now, lang)
             if message:
                 found.append({"device": device.id, "message": message})
         return found
@@ -276,12 +286,12 @@ def _unit(unit: str) -> str:
     return {"Cel": "°C", "%RH": "%", "degC": "°C"}.get(unit, unit)
 
 
-def _describe_reading(device: Device, reading: Reading | None) -> str:
+def _describe_reading(device: Device, reading: Reading | None, lang: str) -> str:
     if reading is None:
-        return f"{device.label} has not reported yet"
+        return say("not_reported", lang, device=device.label)
     age = max(0.0, time.time() - reading.ts)
-    return f"{device.label} is {_fmt(reading.value, reading.unit or device.unit)} " \
-           f"({_age(age)} ago)"
+    return say("reading", lang, device=device.label,
+               value=_fmt(reading.value, reading.unit or device.unit), age=_age(age, lang))
 
 
 def _reading_data(device: Device, reading: Reading | None) -> dict[str, Any]:
@@ -291,36 +301,45 @@ def _reading_data(device: Device, reading: Reading | None) -> dict[str, Any]:
             "ts": reading.ts}
 
 
-def _describe_aggregate(device: Device, count: int, mean: float | None, low: float | None,
-                        high: float | None, first: float | None, last: float | None,
-                        window: float, aggregate: str | None) -> str:
+Stats = tuple[int, "float | None", "float | None", "float | None", "float | None",
+              "float | None"]  # count, mean, min, max, first, last
+
+
+def _describe_aggregate(device: Device, stats: Stats, window: float, aggregate: str | None,
+                        lang: str) -> str:
+    count, mean, low, high, first, last = stats
+    span = _age(window, lang)
     if count == 0 or mean is None or low is None or high is None:
-        return f"{device.label} has no readings in the last {_age(window)}"
+        return say("no_readings", lang, device=device.label, window=span)
     unit = _unit(device.unit)
-    span = f"over the last {_age(window)}"
     if aggregate == "trend" and first is not None and last is not None:
         delta = last - first
-        way = "rose" if delta > 0 else "fell" if delta < 0 else "held steady"
-        return f"{device.label} {way} {span}, from {first:g} to {last:g} {unit}".rstrip()
+        way = "trend_rose" if delta > 0 else "trend_fell" if delta < 0 else "trend_steady"
+        return say(way, lang, device=device.label, window=span, first=f"{first:g}",
+                   last=f"{last:g}", unit=unit).rstrip()
     picked = {"min": ("lowest", low), "max": ("highest", high)}.get(aggregate or "")
     if picked:
-        return f"{device.label} {picked[0]} {span}: {picked[1]:g} {unit}".rstrip()
-    return (f"{device.label} averaged {mean:.4g} {unit} {span} "
-            f"(min {low:g}, max {high:g}, {count} readings)")
+        return say(picked[0], lang, device=device.label, window=span,
+                   value=f"{picked[1]:g}", unit=unit).rstrip()
+    return say("averaged", lang, device=device.label, mean=f"{mean:.4g}", unit=unit,
+               window=span, low=f"{low:g}", high=f"{high:g}", count=count)
 
 
-def _alert_message(device: Device, reading: Reading | None, now: float) -> str | None:
+def _alert_message(device: Device, reading: Reading | None, now: float,
+                   lang: str = "en") -> str | None:
     if reading is None:
         return None
     if now - reading.ts > STALE_AFTER_S:
-        return f"{device.label} silent for {_age(now - reading.ts)}"
+        return say("silent", lang, device=device.label, age=_age(now - reading.ts, lang))
     value = reading.value
     if not isinstance(value, float) or isinstance(value, bool):
         return None
     if device.high is not None and value > device.high:
-        return f"{device.label} high: {value:g} > {device.high:g} {_unit(device.unit)}".rstrip()
+        return say("high", lang, device=device.label, value=f"{value:g}",
+                   limit=f"{device.high:g}", unit=_unit(device.unit)).rstrip()
     if device.low is not None and value < device.low:
-        return f"{device.label} low: {value:g} < {device.low:g} {_unit(device.unit)}".rstrip()
+        return say("low", lang, device=device.label, value=f"{value:g}",
+                   limit=f"{device.low:g}", unit=_unit(device.unit)).rstrip()
     return None
 
 
@@ -329,11 +348,11 @@ def _device_data(device: Device) -> dict[str, Any]:
             "unit": device.unit}
 
 
-def _age(seconds: float) -> str:
+def _age(seconds: float, lang: str = "en") -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
+    return say("age_days", lang, n=f"{seconds / 86400:.0f}")

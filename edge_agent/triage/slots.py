@@ -19,11 +19,11 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from edge_agent.registry import Device, Registry
-from edge_agent.triage import lexicon
+from edge_agent.triage import languages, lexicon, slot_words
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.delex import name_key
 
@@ -49,6 +49,7 @@ ACTUATOR_KINDS = {
     "agitator": "agitator", "burner": "burner", "extractor": "extractor", "feeder": "feeder",
 }
 _PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
+_FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
 
 
 T = TypeVar("T")
@@ -201,11 +202,21 @@ class _Scan:
     used: list[bool]
     text: str = ""
 
+    lang: str = languages.DEFAULT
+    translated: list[bool] = field(default_factory=list)  # tokens read as an English word
+
     @classmethod
-    def of(cls, text: str) -> _Scan:
-        found = list(_TOKEN.finditer(text))
-        return cls([m.group() for m in found], [m.span() for m in found], [False] * len(found),
-                   text)
+    def of(cls, text: str, lang: str = languages.DEFAULT) -> _Scan:
+        """Tokens of the text, kind and area words in English ("pumpe" -> "pump")."""
+        matches = list(_TOKEN.finditer(text))
+        found = [m.group() for m in matches]
+        words = [slot_words.english(w, lang) for w in found]
+        return cls(words, [m.span() for m in matches], [False] * len(found), text, lang,
+                   [a != b for a, b in zip(found, words, strict=True)])
+
+    def raw(self, start: int, end: int) -> list[str]:
+        """Tokens start..end as written, before kind and area words became English."""
+        return [self.text[a:b] for a, b in self.spans[start:end]]
 
     def joined(self, i: int) -> bool:
         """Whether token i and the next are written as one id ("f-2599", "t_7")."""
@@ -242,12 +253,18 @@ class SlotResolver:
         """Name keys of the registry's devices and areas, for delexicalising requests."""
         return self._index.names
 
-    def resolve(self, text: str, intent: Intent, now: float | None = None) -> Slots:
-        """The slots of one request; ``intent`` decides whether on/off words are a value."""
+    def resolve(self, text: str, intent: Intent, now: float | None = None,
+                lang: str | None = None) -> Slots:
+        """The slots of one request; ``intent`` decides whether on/off words are a value.
+
+        ``lang`` is the request's language (detected when None): its kind, area, switch,
+        unit, number and time words are read as their English counterparts.
+        """
         index = self._current()
+        lang = languages.detect(text[:2000]) if lang is None else lang
         norm = lexicon.NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]),
-                                       text.lower())
-        scan = _Scan.of(norm)
+                                       slot_words.normalise(text.lower(), lang))
+        scan = _Scan.of(norm, lang)
         devices, areas = _match_names(scan, index)
         area = areas[0] if areas else None
         devices += _match_fuzzy(scan, index, devices)
@@ -255,10 +272,11 @@ class SlotResolver:
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
         mentions = [*areas[1:], *_mentions(scan)]
-        kind, plural_kind = _kind(scan.free_text(norm), index, intent)
-        value, unit = _value(scan.free_text(norm_free), intent)
+        kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
+        value, unit = _value(scan.free_text(norm_free), intent, lang)
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
-        plural = plural_kind or _PLURAL.search(norm) is not None
+        plural = (plural_kind or _PLURAL.search(norm) is not None
+                  or slot_words.plural(norm, lang))
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, aggregate=aggregate,
                      mentions=tuple(mentions), plural=plural)
@@ -277,6 +295,8 @@ def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:
             if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
                 continue
             ids = index.lookup(key)
+            if not ids and any(scan.translated[start : start + size]):  # as written: "tor 1"
+                ids = index.lookup(compact("".join(scan.raw(start, start + size))))
             if ids:
                 devices.extend(ids)
             elif key in index.areas:
@@ -312,7 +332,7 @@ def _mentions(scan: _Scan) -> list[str]:
         pair = (i + 1 < len(words) and word.isalpha() and not scan.used[i + 1]
                 and re.fullmatch(r"\d+[a-z]?", words[i + 1]) is not None)
         id_shaped = pair and scan.joined(i)  # "f-2599": an id even if "f" is a unit
-        if scan.used[i] or (word in _NOT_NAMES and not id_shaped):
+        if scan.used[i] or (_not_name(word, scan.lang) and not id_shaped):
             continue
         if re.fullmatch(r"[a-z]{1,4}\d+[a-z]?", word):
             out.append(word)
@@ -321,6 +341,11 @@ def _mentions(scan: _Scan) -> list[str]:
             out.append(scan.text[scan.spans[i][0]:scan.spans[i + 1][1]])
             scan.used[i] = scan.used[i + 1] = True
     return out
+
+
+def _not_name(word: str, lang: str) -> bool:
+    """Whether a word before a number is not a name: "to 21", and "auf 40" in German."""
+    return word in _NOT_NAMES or (lang != languages.DEFAULT and word in _FUNCTION)
 
 
 def _blank_window(scan: _Scan, free: str) -> None:
@@ -347,13 +372,16 @@ def _window(text: str, now: float | None) -> tuple[float | None, str]:
     return seconds, text[:start] + " " * (end - start) + text[end:]
 
 
-def _kind(text: str, index: _Index, intent: Intent) -> tuple[str | None, bool]:
+def _kind(text: str, index: _Index, intent: Intent,
+          lang: str = languages.DEFAULT) -> tuple[str | None, bool]:
     """The kind the text names, and whether it names it in the plural ("pumps").
 
     A command names actuator kinds only ("set the heater to 21 degrees" names a heater, not a
-    temperature); a question may name either.
+    temperature); a question may name either. Other languages' kind words count as English.
     """
-    words = _TOKEN.findall(text)
+    words = [slot_words.english(w, lang) for w in _TOKEN.findall(text)]
+    if lang != languages.DEFAULT:
+        text = " ".join(words)
     for word in words:
         singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
         for form in dict.fromkeys((word, singular)):
@@ -373,13 +401,18 @@ def _kind(text: str, index: _Index, intent: Intent) -> tuple[str | None, bool]:
     return None, False
 
 
-def _value(text: str, intent: Intent) -> tuple[float | str | None, str | None]:
-    """A number with its unit; for actuator commands without a number, an on/off word."""
+def _value(text: str, intent: Intent,
+           lang: str = languages.DEFAULT) -> tuple[float | str | None, str | None]:
+    """A number with its unit; for actuator commands without a number, an on/off word
+    (the request's language's first, then English)."""
     for match in lexicon.VALUE.finditer(text):
         unit = lexicon.UNITS.get(match.group(2) or "")
         if unit or intent == "set_actuator":
             return float(match.group(1).replace(",", ".")), unit
     if intent == "set_actuator":
+        said = slot_words.switch(text, lang)
+        if said is not None:
+            return said, None
         for word, pattern in lexicon.SWITCH_WORDS:
             if pattern.search(text):
                 return word, None

@@ -86,4 +86,5 @@ class Triage:
                  and lang in self.languages and len(text) <= MAX_CHARS)
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence,
-                        slots=self._slots.resolve(text[:MAX_CHARS], intent), lang=lang)
+                        slots=self._slots.resolve(text[:MAX_CHARS], intent, lang=lang),
+                        lang=lang)

@@ -1,0 +1,212 @@
+"""Slot words of German, French, Spanish and Dutch, mapped onto the English the slot parser reads.
+
+The registry speaks English kinds ("pump", "valve") and the slot parser English phrases ("last 2
+hours", "40 percent", "off"). ``normalise(text, lang)`` folds accents ("éteins" -> "eteins") and
+rewrites a request's number words, units, time windows and calendar words into that English;
+``english(word, lang)`` maps one kind or area word ("pumpe", "bomba", "pomp" -> "pump"; "linie"
+-> "line"), token by token, so a name the registry lacks is still quoted as the user wrote it
+("pumpe 9"). ``switch(text, lang)`` finds an on/off/open/close word. English passes through.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Kind words (folded), singular and plural, to the registry's English kinds.
+_KINDS: dict[str, dict[str, str]] = {
+    "de": {
+        "pumpe": "pump", "pumpen": "pumps", "ventil": "valve", "ventile": "valves",
+        "lufter": "fan", "ventilator": "fan", "ventilatoren": "fans", "heizung": "heater",
+        "heizungen": "heaters", "heizer": "heater", "kessel": "boiler", "kompressor":
+        "compressor", "verdichter": "compressor", "klappe": "damper", "klappen": "dampers",
+        "motor": "motor", "motoren": "motors", "licht": "light", "lichter": "lights",
+        "lampe": "light", "lampen": "lights", "relais": "relay", "tur": "door", "tor": "gate",
+        "sirene": "siren", "ruhrwerk": "agitator", "mischer": "mixer", "brenner": "burner",
+        "forderband": "conveyor", "temperatur": "temperature", "feuchtigkeit": "humidity",
+        "luftfeuchtigkeit": "humidity", "luftfeuchte": "humidity", "druck": "pressure",
+        "fullstand": "level", "pegel": "level", "durchfluss": "flow", "leistung": "power",
+        "energie": "energy", "spannung": "voltage", "bodenfeuchte": "moisture",
+        "drehzahl": "speed", "larm": "noise", "sauerstoff": "oxygen"},
+    "fr": {
+        "pompe": "pump", "pompes": "pumps", "vanne": "valve", "vannes": "valves",
+        "ventilateur": "fan", "ventilateurs": "fans", "chauffage": "heater",
+        "radiateur": "heater", "chaudiere": "boiler", "compresseur": "compressor",
+        "registre": "damper", "moteur": "motor", "moteurs": "motors", "lumiere": "light",
+        "lumieres": "lights", "lampe": "light", "lampes": "lights", "relais": "relay",
+        "porte": "door", "portail": "gate", "sirene": "siren", "agitateur": "agitator",
+        "melangeur": "mixer", "bruleur": "burner", "convoyeur": "conveyor",
+        "arroseur": "sprinkler", "temperature": "temperature", "humidite": "humidity",
+        "pression": "pressure", "niveau": "level", "debit": "flow", "puissance": "power",
+        "energie": "energy", "tension": "voltage", "vitesse": "speed", "bruit": "noise",
+        "oxygene": "oxygen"},
+    "es": {
+        "bomba": "pump", "bombas": "pumps", "valvula": "valve", "valvulas": "valves",
+        "ventilador": "fan", "ventiladores": "fans", "calefaccion": "heater",
+        "calentador": "heater", "caldera": "boiler", "compresor": "compressor",
+        "compuerta": "damper", "motor": "motor", "motores": "motors", "luz": "light",
+        "luces": "lights", "lampara": "light", "rele": "relay", "puerta": "door",
+        "porton": "gate", "sirena": "siren", "agitador": "agitator", "mezclador": "mixer",
+        "quemador": "burner", "transportador": "conveyor", "aspersor": "sprinkler",
+        "temperatura": "temperature", "humedad": "humidity", "presion": "pressure",
+        "nivel": "level", "caudal": "flow", "flujo": "flow", "potencia": "power",
+        "energia": "energy", "voltaje": "voltage", "tension": "voltage",
+        "velocidad": "speed", "ruido": "noise", "oxigeno": "oxygen"},
+    "nl": {
+        "pomp": "pump", "pompen": "pumps", "klep": "valve", "kleppen": "valves",
+        "ventiel": "valve", "ventielen": "valves", "ventilator": "fan", "ventilatoren": "fans",
+        "verwarming": "heater", "kachel": "heater", "ketel": "boiler", "compressor":
+        "compressor", "motor": "motor", "motoren": "motors", "lamp": "light",
+        "lampen": "lights", "licht": "light", "lichten": "lights", "relais": "relay",
+        "deur": "door", "poort": "gate", "sirene": "siren", "roerwerk": "agitator",
+        "menger": "mixer", "brander": "burner", "transportband": "conveyor",
+        "sproeier": "sprinkler", "temperatuur": "temperature", "vochtigheid": "humidity",
+        "luchtvochtigheid": "humidity", "druk": "pressure", "niveau": "level",
+        "debiet": "flow", "vermogen": "power", "energie": "energy", "spanning": "voltage",
+        "snelheid": "speed", "geluid": "noise", "zuurstof": "oxygen"},
+}
+# Area words (folded) to the English ones areas are usually declared with ("zone 3").
+_AREAS: dict[str, dict[str, str]] = {
+    "de": {"zone": "zone", "linie": "line", "halle": "hall", "raum": "room",
+           "etage": "floor", "stockwerk": "floor", "gebaude": "building",
+           "gewachshaus": "greenhouse"},
+    "fr": {"zone": "zone", "ligne": "line", "hall": "hall", "salle": "room",
+           "etage": "floor", "batiment": "building", "serre": "greenhouse"},
+    "es": {"zona": "zone", "linea": "line", "nave": "hall", "sala": "room",
+           "planta": "floor", "piso": "floor", "edificio": "building",
+           "invernadero": "greenhouse"},
+    "nl": {"zone": "zone", "lijn": "line", "hal": "hall", "ruimte": "room", "kamer": "room",
+           "verdieping": "floor", "gebouw": "building", "kas": "greenhouse"},
+}
+_WORDS = {lang: {**_AREAS[lang], **kinds} for lang, kinds in _KINDS.items()}
+
+# Switch words per language, most cautious first (off before on), like lexicon.SWITCH_WORDS.
+_SWITCH: dict[str, tuple[tuple[str, str], ...]] = {
+    "de": (("off", r"aus|ausschalten|ausmachen|abschalten|abstellen|stopp\w*|anhalten"
+                   r"|deaktivier\w*"),
+           ("close", r"schliess\w*|zumachen|zu|zudrehen"),
+           ("open", r"offne\w*|offnen|aufmachen|aufdrehen|auf(?=\W*$)"),
+           ("on", r"an|ein|einschalten|anschalten|anmachen|starte\w*|aktivier\w*")),
+    "fr": (("off", r"eteins|eteindre|eteignez|arrete\w*|stoppe\w*|coupe\w*|desactive\w*"),
+           ("close", r"ferme\w*"),
+           ("open", r"ouvre\w*|ouvrir"),
+           ("on", r"allume\w*|demarre\w*|active\w*|marche")),
+    "es": (("off", r"apaga\w*|deten\w*|detener|desactiva\w*|corta\w*|^\W*para"),
+           ("close", r"cierra\w*|cerrar"),
+           ("open", r"abre|abrir|abra"),
+           ("on", r"enciende\w*|encender|encienda|prende\w*|activa\w*|arranca\w*|en marcha")),
+    "nl": (("off", r"uit\w*|stop\w*"),
+           ("close", r"sluit\w*|dicht\w*"),
+           ("open", r"open\w*"),
+           ("on", r"aan\w*|start\w*|inschakelen")),
+}
+_SWITCH_PATTERNS = {lang: tuple((value, re.compile(rf"\b(?:{words})\b"))
+                                for value, words in pairs) for lang, pairs in _SWITCH.items()}
+
+_NUMBERS: dict[str, dict[str, int]] = {
+    "de": {"zwei": 2, "drei": 3, "vier": 4, "funf": 5, "sechs": 6, "sieben": 7, "acht": 8,
+           "neun": 9, "zehn": 10, "elf": 11, "zwolf": 12, "zwanzig": 20, "dreissig": 30,
+           "vierzig": 40, "funfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80,
+           "neunzig": 90, "hundert": 100},
+    "fr": {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
+           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "trente": 30,
+           "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100},
+    "es": {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+           "nueve": 9, "diez": 10, "once": 11, "doce": 12, "veinte": 20, "treinta": 30,
+           "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80,
+           "noventa": 90, "cien": 100},
+    "nl": {"twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
+           "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "twintig": 20, "dertig": 30,
+           "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80,
+           "negentig": 90, "honderd": 100},
+}
+_NUMBER_PATTERNS = {lang: re.compile(r"\b(" + "|".join(words) + r")\b")
+                    for lang, words in _NUMBERS.items()}
+
+_UNITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "de": ((r"prozent", "percent"), (r"grad", "degrees")),
+    "fr": ((r"pour[ -]?cent", "percent"), (r"degres?", "degrees")),
+    "es": ((r"por ?ciento", "percent"), (r"grados?", "degrees")),
+    "nl": ((r"procent", "percent"), (r"graden", "degrees")),
+}
+_UNIT_PATTERNS = {lang: tuple((re.compile(rf"\b{pattern}\b"), english)
+                              for pattern, english in pairs) for lang, pairs in _UNITS.items()}
+
+_AMOUNT = r"(\d+(?:[.,]\d+)?)"
+_TIME_UNIT = {
+    "de": r"sekunden?|minuten?|stunden?|tagen?|tage|wochen?|monaten?|monate|monat",
+    "fr": r"secondes?|minutes?|heures?|jours?|semaines?|mois",
+    "es": r"segundos?|minutos?|horas?|dias?|semanas?|mes(?:es)?",
+    "nl": r"seconden?|minuten?|minuut|uur|uren|dagen?|weken|week|maanden?",
+}
+_LAST = {"de": r"(?:letzten|letzte|letzter|vergangenen|vergangene|seit)",
+         "fr": r"(?:derniere?s?|depuis)", "es": r"(?:ultim[oa]s?|hace)",
+         "nl": r"(?:laatste|afgelopen|voorbije|sinds)"}
+# "letzten 2 Stunden", "2 dernières heures", "últimas 2 horas", "afgelopen uur".
+_WINDOWS = {lang: re.compile(
+    rf"(?:\b{_AMOUNT}\s+)?\b{_LAST[lang]}\s+(?:{_AMOUNT}\s+)?({_TIME_UNIT[lang]})\b")
+    for lang in _LAST}
+_ENGLISH_UNIT = (("sem", "weeks"), ("se", "seconds"), ("mi", "minutes"), ("st", "hours"),
+                 ("he", "hours"), ("ho", "hours"), ("u", "hours"), ("t", "days"),
+                 ("j", "days"), ("d", "days"), ("w", "weeks"), ("m", "months"))
+_CALENDAR: dict[str, tuple[tuple[str, str], ...]] = {
+    "de": ((r"(?:seit )?gestern", "since yesterday"), (r"heute", "today")),
+    "fr": ((r"(?:depuis )?hier", "since yesterday"), (r"aujourd ?hui", "today")),
+    "es": ((r"(?:desde )?ayer", "since yesterday"), (r"hoy", "today")),
+    "nl": ((r"(?:sinds )?gisteren", "since yesterday"), (r"vandaag", "today")),
+}
+_CALENDAR_PATTERNS = {lang: tuple((re.compile(rf"\b{pattern}\b"), english)
+                                  for pattern, english in pairs)
+                      for lang, pairs in _CALENDAR.items()}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Éteins" -> "eteins", "Schließe" -> "schliesse"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def english(word: str, lang: str) -> str:
+    """The English kind or area word for one (folded, lower-case) word; the word otherwise."""
+    return _WORDS.get(lang, {}).get(word, word)
+
+
+def normalise(text: str, lang: str) -> str:
+    """The request (lower case) with accents folded and number words, units, time windows and
+    calendar words in English; English text is returned unchanged."""
+    if lang not in _KINDS:
+        return text
+    out = fold(text)
+    out = _NUMBER_PATTERNS[lang].sub(lambda m: str(_NUMBERS[lang][m.group(1)]), out)
+    for pattern, unit in _UNIT_PATTERNS[lang]:
+        out = pattern.sub(unit, out)
+    out = _WINDOWS[lang].sub(_english_window, out)
+    for pattern, phrase in _CALENDAR_PATTERNS[lang]:
+        out = pattern.sub(phrase, out)
+    return out
+
+
+def _english_window(match: re.Match[str]) -> str:
+    amount = match.group(1) or match.group(2)
+    unit = next(english for prefix, english in _ENGLISH_UNIT
+                if match.group(3).startswith(prefix))
+    return f"last {amount} {unit}" if amount else f"last {unit.rstrip('s')}"
+
+
+_PLURAL = {"de": r"alle|alles|beide", "fr": r"tous|toutes|tout|chaque",
+           "es": r"todos|todas|todo|cada|ambos|ambas", "nl": r"alle|allemaal|elke|beide"}
+_PLURAL_PATTERNS = {lang: re.compile(rf"\b(?:{words})\b") for lang, words in _PLURAL.items()}
+
+
+def plural(text: str, lang: str) -> bool:
+    """Whether the (normalised) text says "all" or "both" in ``lang``."""
+    pattern = _PLURAL_PATTERNS.get(lang)
+    return pattern is not None and pattern.search(text) is not None
+
+
+def switch(text: str, lang: str) -> str | None:
+    """The switch word ("on", "off", "open", "close") the text says in ``lang``, if any."""
+    for value, pattern in _SWITCH_PATTERNS.get(lang, ()):
+        if pattern.search(text):
+            return value
+    return None

@@ -1,0 +1,44 @@
+"""Commands and questions in other languages against the running daemon over real MQTT.
+
+The same gateway as ``test_resolution`` (real Mosquitto, the real triage model, a fake cloud
+model on loopback proposing every actuator): a German command moves exactly the device it
+names and says so in German; a French command naming a pump the gateway lacks gets a question
+in French, and nothing is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from edge_agent.messages import say
+from tests.harness import Daemon, FakeOpenAI
+from tests.integration.conftest import Setup
+from tests.integration.test_resolution import Gateway, _gateway, _propose_everything
+
+
+@pytest.fixture
+def gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
+            processes: list[Daemon]) -> Iterator[Gateway]:
+    """The gateway answering locally; the cloud model proposes moving every actuator."""
+    _propose_everything(fake_cloud)
+    gw = _gateway(make_setup, fake_cloud, processes)
+    yield gw
+    gw.probe.close()
+
+
+def test_german_and_french_requests_over_mqtt(gateway: Gateway) -> None:
+    """"Pumpe 2 ausschalten" switches pump-2 off, once, with a German reply; "éteins la pompe
+    9" is a French question listing the pumps, and nothing moves."""
+    reply, commands = gateway.ask("Pumpe 2 ausschalten")
+    assert commands == [("pump-2", "off")], reply
+    assert reply["route"] == "local" and reply["data"]["published"] is True
+    assert reply["answer"] == say("done_set", "de", device="pump-2", value="off")
+
+    reply, commands = gateway.ask("éteins la pompe 9")
+    assert commands == [], reply
+    assert reply["data"]["clarify"] is True and reply["data"]["published"] is False
+    assert reply["answer"].startswith("Il n'y a pas de pompe 9 ici. Actionneurs de type pump"
+                                      " : pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)")
+    assert gateway.edge.alive()
