@@ -107,7 +107,8 @@ class EdgeAgent:
             model_choice_topics=tuple(config.mqtt.model_choice_topics),
             reserved_topics=(config.cloud.mqtt_topic_root,),
             cloud_action_max_age_s=config.policy.cloud_action_max_age_s,
-            redactor=Redactor(config.privacy, self.registry, config.gateway.site))
+            redactor=Redactor(config.privacy, self.registry, config.gateway.site),
+            below_threshold=(config.triage.threshold or 0.0) <= 1.0)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key, device_id=self._device_id)
         self.updates.restore()

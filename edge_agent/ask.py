@@ -45,6 +45,10 @@ _CONTEXT_DEVICES = 20
 DEFAULT_CLOUD_ACTION_MAX_AGE_S = 60.0
 # A read of one named device is answered here below the triage threshold from this confidence.
 READ_FLOOR = 0.5
+# A command that names exactly one real device and a value is done here from this confidence
+# (the model's first choice, above every "why/how/should I" reading of the same words, which
+# it routes to escalate); the resolver and the policy still decide what moves.
+COMMAND_FLOOR = 0.75
 # Topic levels under <prefix>/<site>/ that sensors, apps and actuators listen on: a reply
 # sent there would be read as telemetry, a request or an actuator command.
 _GATEWAY_LEVELS = frozenset({"sensors", "ask", "actuators"})
@@ -99,7 +103,7 @@ class AskHandler:
                  model_choice_topics: tuple[str, ...] = (),
                  reserved_topics: tuple[str, ...] = (),
                  cloud_action_max_age_s: float = DEFAULT_CLOUD_ACTION_MAX_AGE_S,
-                 redactor: Redactor | None = None) -> None:
+                 redactor: Redactor | None = None, below_threshold: bool = True) -> None:
         self._triage = triage
         self._skills = skills
         self._registry = registry
@@ -115,6 +119,9 @@ class AskHandler:
         self._model_choice_topics = model_choice_topics
         self._reserved = [[lv for lv in t.split("/") if lv] for t in reserved_topics if t]
         self._action_max_age = cloud_action_max_age_s
+        # False when the operator sends everything to the cloud (a threshold above 1): then
+        # no read or command is done here below the threshold (READ_FLOOR, COMMAND_FLOOR).
+        self._below_threshold = below_threshold
         self._redactor = redactor  # None: escalations leave as they are (tests, bench)
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -289,15 +296,20 @@ class AskHandler:
         A local intent that names a device, kind or area this gateway lacks gets its
         clarifying question here: the cloud knows no more about this gateway's devices. A
         reading that names exactly one real device is read here too, when reading is the
-        model's clear first choice (``READ_FLOOR``); neither moves an actuator.
+        model's clear first choice (``READ_FLOOR``), and a command that names exactly one real
+        device and a value is done here from ``COMMAND_FLOOR``.
         """
         if decision.intent not in LOCAL_INTENTS or decision.intent == "list_alerts":
             return False
         found = self._skills.resolve(decision)
         if found.outcome == "none":
             return found.named
+        if found.outcome != "one" or not self._below_threshold:
+            return False
+        if decision.intent == "set_actuator":
+            return decision.slots.value is not None and decision.confidence >= COMMAND_FLOOR
         return (decision.intent in ("query_state", "query_history")
-                and found.outcome == "one" and decision.confidence >= READ_FLOOR)
+                and decision.confidence >= READ_FLOOR)
 
     async def deliver(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         """Send a cloud answer to its requester, applying the actions it may apply.

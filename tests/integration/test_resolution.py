@@ -127,7 +127,7 @@ def gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
 
 def _propose_everything(fake_cloud: FakeOpenAI, also: str = "pump-9") -> None:
     """A careless cloud model: every real actuator, and one that does not exist, switched."""
-    fake_cloud.tool_calls = [
+    fake_cloud.proposals = [
         *({"device_id": d, "command": "set", "value": str(v)} if isinstance(v, float)
           else {"device_id": d, "command": str(v)} for d, _, _, _, v in REAL),
         {"device_id": also, "command": "on"}]
@@ -271,7 +271,7 @@ def test_a_replayed_cloud_answer_after_a_crash_actuates_once(
         processes: list[Daemon]) -> None:
     """SIGKILL after the answer was applied but before its outbox item was acknowledged:
     after the restart the broker replays the answer, and the actuator sees one command."""
-    fake_cloud.tool_calls = [{"device_id": "pump-2", "command": "on"}]
+    fake_cloud.proposals = [{"device_id": "pump-2", "command": "on"}]
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
     with setup.edge_config.open("a") as fh:
         fh.write(ALL_ESCALATE + SEE_NAMES)
