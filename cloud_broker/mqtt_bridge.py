@@ -32,7 +32,7 @@ from cloud_broker.errors import (
 )
 from cloud_broker.fleet import Gateway
 from cloud_broker.link_core import LinkCore
-from cloud_broker.mqtt import Connection, Message, MqttClient
+from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
 from nanogate.v1 import edge_pb2 as pb
 
@@ -110,8 +110,6 @@ class MqttBridge:
             receive_maximum=s.max_inflight, tls=self._tls), self.subscriptions)
         if await client.start():
             self.ready.set()
-        else:
-            log.warning("uplink.connect_slow", host=s.host, port=s.port)
         try:
             async with asyncio.TaskGroup() as tg:
                 async for message in client.messages():

@@ -22,8 +22,8 @@ from google.protobuf.message import Message as Proto
 
 from edge_agent.config import CloudSection
 from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
-from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.sync.transport import Identity
+from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
 from nanogate.v1 import edge_pb2 as pb
 
