@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from cloud_broker.backends.policy import RoutingPolicy
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
 from cloud_broker.errors import ConfigError
+from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ServerSection(_Section):
+class ServerSection(Section):
     """Where the broker listens."""
 
     grpc_listen: str = "127.0.0.1:50051"
@@ -48,7 +44,7 @@ class ServerSection(_Section):
     replica_name: str = ""
 
 
-class StoreSection(_Section):
+class StoreSection(Section):
     """The fleet store: SQLite in the data dir, or PostgreSQL for several replicas."""
 
     kind: Literal["sqlite", "postgres"] = "sqlite"
@@ -58,7 +54,7 @@ class StoreSection(_Section):
     command_lease_s: float = Field(default=300.0, gt=0)
 
 
-class RolloutSection(_Section):
+class RolloutSection(Section):
     """Staged rollouts of config documents and models."""
 
     tick_s: float = 5.0
@@ -68,7 +64,7 @@ class RolloutSection(_Section):
     rollback_ttl_s: float = 7 * 86400.0
 
 
-class EnrolTokenSpec(_Section):
+class EnrolTokenSpec(Section):
     """An enrolment token written in the config (for demos and first gateways)."""
 
     token: str
@@ -80,7 +76,7 @@ class EnrolTokenSpec(_Section):
     ttl_s: float | None = Field(default=None, gt=0)
 
 
-class MqttUplinkSection(_Section):
+class MqttUplinkSection(Section):
     """Gateways that may only reach the cloud over MQTT: requests through an MQTT broker."""
 
     enabled: bool = False
@@ -104,12 +100,10 @@ class MqttUplinkSection(_Section):
     allow_insecure: bool = False
 
 
-class BrokerConfig(BaseSettings):
+class BrokerConfig(FileSettings):
     """Everything the cloud broker needs to run."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NANOGATE_BROKER_", env_nested_delimiter="__", frozen=True, extra="forbid"
-    )
+    model_config = SettingsConfigDict(env_prefix="NANOGATE_BROKER_")
 
     server: ServerSection = Field(default_factory=ServerSection)
     store: StoreSection = Field(default_factory=StoreSection)
@@ -120,17 +114,6 @@ class BrokerConfig(BaseSettings):
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: RoutingPolicy = Field(default_factory=RoutingPolicy)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (env_settings, init_settings)
-
 
 def _default_backends() -> list[BackendSpec]:
     return [LlamaCppSpec(name="local-gemma")]
@@ -138,20 +121,8 @@ def _default_backends() -> list[BackendSpec]:
 
 def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerConfig:
     """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            with path.open("rb") as fh:
-                raw = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file not found: {path}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    if data_dir is not None:
-        raw.setdefault("server", {})["data_dir"] = str(data_dir)
+    overrides = {"server": {"data_dir": str(data_dir)}} if data_dir is not None else None
     try:
-        return BrokerConfig(**raw)
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                          for e in exc.errors())
-        raise ConfigError(f"{path or 'defaults'}: {where}") from exc
+        return load_settings(BrokerConfig, path, overrides)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from exc

@@ -6,21 +6,17 @@ Environment overrides use ``__`` between levels: ``NANOGATE_EDGE_MQTT__PORT=1884
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from edge_agent.errors import ConfigError
+from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class GatewaySection(_Section):
+class GatewaySection(Section):
     """Who this gateway is and where it keeps its files."""
 
     id: str = "gw-1"
@@ -28,7 +24,7 @@ class GatewaySection(_Section):
     data_dir: Path = Path("./data/edge")
 
 
-class MqttSection(_Section):
+class MqttSection(Section):
     """The gateway's local MQTT broker, where sensors and apps publish."""
 
     host: str = "127.0.0.1"
@@ -51,7 +47,7 @@ class MqttSection(_Section):
     session_expiry_s: int = 24 * 3600
 
 
-class CloudSection(_Section):
+class CloudSection(Section):
     """The link to the cloud broker."""
 
     # "grpc" to `address`; "mqtt" for sites that only allow MQTT egress (the mqtt_* keys).
@@ -94,7 +90,7 @@ class CloudSection(_Section):
     upload_bytes_per_s: float = 0.0
 
 
-class TriageSection(_Section):
+class TriageSection(Section):
     """The nano model that decides what is answered on the gateway."""
 
     threshold: float | None = None  # None: the model card's recommended threshold
@@ -104,14 +100,14 @@ class TriageSection(_Section):
     languages: tuple[str, ...] = ()
 
 
-class HistorySection(_Section):
+class HistorySection(Section):
     """The bounded history of readings kept on the gateway."""
 
     max_rows: int = 200_000
     max_age_s: float = 7 * 24 * 3600
 
 
-class TelemetrySection(_Section):
+class TelemetrySection(Section):
     """What the gateway sends up about its sensors."""
 
     rollup_interval_s: float = 60.0  # one summary per sensor per interval; 0 turns it off
@@ -122,13 +118,13 @@ class TelemetrySection(_Section):
     max_learned_per_area: int = Field(default=1_000, ge=0)
 
 
-class MetricsSection(_Section):
+class MetricsSection(Section):
     """Prometheus metrics; needs the `metrics` extra (prometheus-client)."""
 
     listen: str = ""  # e.g. "127.0.0.1:9464"; empty: no metrics endpoint
 
 
-class OutboxSection(_Section):
+class OutboxSection(Section):
     """Store-and-forward for what must reach the cloud."""
 
     max_items: int = 100_000
@@ -145,7 +141,7 @@ class OutboxSection(_Section):
     retry_max_s: float = Field(default=300.0, gt=0.0)
 
 
-class PolicySection(_Section):
+class PolicySection(Section):
     """How far actuation may go beyond one named device, and for how long cloud actions hold."""
 
     # Plural commands ("all pumps", "everything on line 3") switch every device they name
@@ -156,7 +152,7 @@ class PolicySection(_Section):
     cloud_action_max_age_s: float = Field(default=60.0, ge=0)
 
 
-class SensorSpec(_Section):
+class SensorSpec(Section):
     """A sensor declared in the config."""
 
     id: str
@@ -168,7 +164,7 @@ class SensorSpec(_Section):
     high: float | None = None  # alert when a reading rises above
 
 
-class ActuatorSpec(_Section):
+class ActuatorSpec(Section):
     """An actuator, with the limits of the actuation policy."""
 
     id: str
@@ -184,12 +180,10 @@ class ActuatorSpec(_Section):
     allow_cloud: bool = True
 
 
-class EdgeConfig(BaseSettings):
+class EdgeConfig(FileSettings):
     """Everything the edge daemon needs to run."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NANOGATE_EDGE_", env_nested_delimiter="__", frozen=True, extra="forbid"
-    )
+    model_config = SettingsConfigDict(env_prefix="NANOGATE_EDGE_")
 
     gateway: GatewaySection = Field(default_factory=GatewaySection)
     mqtt: MqttSection = Field(default_factory=MqttSection)
@@ -203,42 +197,11 @@ class EdgeConfig(BaseSettings):
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment wins over the file, which arrives as init arguments.
-        return (env_settings, init_settings)
-
 
 def load_config(path: Path | None, *, data_dir: Path | None = None) -> EdgeConfig:
     """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
-    raw = read_toml(path) if path else {}
-    if data_dir is not None:
-        raw.setdefault("gateway", {})["data_dir"] = str(data_dir)
+    overrides = {"gateway": {"data_dir": str(data_dir)}} if data_dir is not None else None
     try:
-        return EdgeConfig(**raw)
-    except ValidationError as exc:
-        raise ConfigError(f"{path or 'defaults'}: {_describe(exc)}") from exc
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file into a dict, with a clear error for a missing or broken file."""
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file not found: {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-    )
+        return load_settings(EdgeConfig, path, overrides)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from exc
