@@ -23,22 +23,21 @@ from google.protobuf.message import Message as Proto
 
 from cloud_broker.config import MqttUplinkSection
 from cloud_broker.errors import (
+    BrokerError,
     ConfigError,
     InvalidRequest,
-    NoBackendAvailable,
-    NotFound,
-    RetryLater,
     Unauthenticated,
+    link_status,
 )
 from cloud_broker.fleet import Gateway
 from cloud_broker.link_core import LinkCore
+from nanogate import link
+from nanogate.link import MAX_TIMEOUT_S, UplinkTopics
 from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.mqtt_bridge")
-
-_MAX_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,7 @@ class MqttBridge:
     def __init__(self, core: LinkCore, section: MqttUplinkSection) -> None:
         self._core = core
         self._section = section
-        self._root = section.topic_root.rstrip("/")
+        self._topics = UplinkTopics(section.topic_root.rstrip("/"))
         self._tls = uplink_tls(section)
         self.served = 0
         self.refused = 0
@@ -98,8 +97,7 @@ class MqttBridge:
     @property
     def subscriptions(self) -> list[str]:
         """The shared subscriptions every replica takes."""
-        share = f"$share/{self._section.share_group}/{self._root}"
-        return [f"{share}/+/req/+", f"{share}/enrol/req"]
+        return self._topics.shared(self._section.share_group)
 
     async def run(self) -> None:
         """Serve requests until cancelled, each in its own task."""
@@ -134,37 +132,33 @@ class MqttBridge:
             client.ack(message)
 
     def _route(self, message: Message) -> Route:
-        parts = message.topic.removeprefix(self._root + "/").split("/")
-        reply = message.response_topic or ""
-        if parts == ["enrol", "req"]:
-            nonce = reply.removeprefix(f"{self._root}/enrol/res/")
-            if nonce == reply or not nonce or any(c in nonce for c in "/+#"):
-                raise Refused(f"an enrolment reply must go to {self._root}/enrol/res/<nonce>")
-            return Route("", "enrol", reply)
-        if len(parts) != 3 or parts[1] != "req":
+        topics, reply = self._topics, message.response_topic or ""
+        call = topics.parse_request(message.topic)
+        if call is None:
             raise Refused("not a request topic")
-        if reply != f"{self._root}/{parts[0]}/res":
-            raise Refused(f"replies go to the device's own {self._root}/{parts[0]}/res only")
-        return Route(parts[0], parts[2], reply)
+        device_id, method = call
+        if not device_id:  # enrolment
+            if topics.enrol_nonce(reply) is None:
+                raise Refused(f"an enrolment reply must go to {topics.enrol_response('<nonce>')}")
+        elif reply != topics.response(device_id):
+            raise Refused(f"replies go to the device's own {topics.response(device_id)} only")
+        return Route(device_id, method, reply)
 
     async def _answer(self, route: Route, message: Message) -> Outcome:
         try:
             if route.method == "enrol":
                 enrolled = await self._core.enrol(pb.EnrolRequest.FromString(message.payload))
-                return Outcome("ok", payload=enrolled.SerializeToString())
+                return Outcome(link.OK, payload=enrolled.SerializeToString())
             return await self._call(self._caller(message, route), route.method, message)
-        except Unauthenticated as exc:
-            return Outcome("unauthenticated", str(exc))
-        except (InvalidRequest, DecodeError) as exc:
-            return Outcome("invalid_argument", str(exc) or "the payload is not the request")
-        except RetryLater as exc:
-            return Outcome("unavailable", str(exc))
-        except NoBackendAvailable as exc:
-            return Outcome("unavailable", f"no model backend: {exc}")
-        except NotFound as exc:
-            return Outcome("not_found", str(exc))
+        except DecodeError as exc:
+            return Outcome(link.INVALID_ARGUMENT, str(exc) or "the payload is not the request")
+        except BrokerError as exc:
+            status = link_status(exc)
+            if status is None:
+                raise
+            return Outcome(*status)
         except LookupError as exc:
-            return Outcome("unimplemented", str(exc))
+            return Outcome(link.UNIMPLEMENTED, str(exc))
 
     def _caller(self, message: Message, route: Route) -> Gateway:
         header = message.user_property("authorization") or ""
@@ -196,10 +190,10 @@ class MqttBridge:
             case "fetch_artefact":
                 return await self._chunk(gateway, message)
             case "probe":
-                return Outcome("ok")
+                return Outcome(link.OK)
             case _:
                 raise LookupError(f"no method {method[:64]!r}")
-        return Outcome("ok", payload=reply.SerializeToString())
+        return Outcome(link.OK, payload=reply.SerializeToString())
 
     async def _chunk(self, gateway: Gateway, message: Message) -> Outcome:
         try:
@@ -208,7 +202,7 @@ class MqttBridge:
             raise InvalidRequest("the user property 'seq' must be a chunk number") from exc
         chunk, last = await self._core.artefact_chunk(
             gateway, pb.ArtefactRequest.FromString(message.payload), seq)
-        return Outcome("ok", payload=chunk.SerializeToString(),
+        return Outcome(link.OK, payload=chunk.SerializeToString(),
                        extra=(("last", "1" if last else "0"),))
 
 
@@ -218,4 +212,4 @@ def _deadline(message: Message) -> float | None:
         timeout_s = int(message.user_property("timeout-ms") or "") / 1000
     except ValueError:
         return None
-    return time.monotonic() + min(max(timeout_s, 0.0), _MAX_TIMEOUT_S)
+    return time.monotonic() + min(max(timeout_s, 0.0), MAX_TIMEOUT_S)

@@ -7,12 +7,13 @@ must use TLS, unless the operator says ``allow_insecure`` in so many words.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from nanogate.link import is_loopback_host
 
 
 class UplinkTlsError(ValueError):
@@ -56,17 +57,6 @@ class _NamedContext(ssl.SSLContext):
         if self.server_name:
             kwargs["server_hostname"] = self.server_name
         return super().wrap_socket(sock, *args, **kwargs)
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` is this machine (``localhost`` or a loopback address)."""
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_uplink(host: str, tls: MqttTls | None, *, allow_insecure: bool, keys: str) -> None:
