@@ -34,7 +34,7 @@ from cloud_broker.link_core import LinkCore
 from nanogate import link
 from nanogate.link import MAX_TIMEOUT_S, UplinkTopics
 from nanogate.mqtt import Connection, Message, MqttClient
-from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
+from nanogate.uplink_tls import MqttTls, UplinkTlsError, uplink_tls
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.mqtt_bridge")
@@ -68,18 +68,16 @@ class Refused(Exception):
     """A request that gets no answer at all (another device's subtree, a foreign reply topic)."""
 
 
-def uplink_tls(section: MqttUplinkSection) -> MqttTls | None:
+def section_tls(section: MqttUplinkSection) -> MqttTls | None:
     """The TLS settings of ``[mqtt_uplink]``; ``ConfigError`` for a plaintext remote uplink."""
-    tls = MqttTls(section.ca_file, section.cert_file, section.key_file,
-                  section.server_name) if section.tls else None
+    s = section
     try:
-        check_uplink(section.host, tls, allow_insecure=section.allow_insecure,
-                     keys="[mqtt_uplink] tls = true and ca_file")
-        if tls is not None:
-            tls.context()  # a missing CA file is an error at start, not at the first reconnect
+        return uplink_tls(s.host, tls=s.tls, ca_file=s.ca_file, cert_file=s.cert_file,
+                          key_file=s.key_file, server_name=s.server_name,
+                          allow_insecure=s.allow_insecure,
+                          keys="[mqtt_uplink] tls = true and ca_file")
     except UplinkTlsError as exc:
         raise ConfigError(str(exc)) from exc
-    return tls
 
 
 class MqttBridge:
@@ -89,7 +87,7 @@ class MqttBridge:
         self._core = core
         self._section = section
         self._topics = UplinkTopics(section.topic_root.rstrip("/"))
-        self._tls = uplink_tls(section)
+        self._tls = section_tls(section)
         self.served = 0
         self.refused = 0
         self.ready = asyncio.Event()  # set once the shared subscriptions are acknowledged

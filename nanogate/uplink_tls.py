@@ -60,8 +60,23 @@ class _NamedContext(ssl.SSLContext):
 
 
 def check_uplink(host: str, tls: MqttTls | None, *, allow_insecure: bool, keys: str) -> None:
-    """Refuse a plaintext uplink to a host other than loopback (``keys``: how to turn TLS on)."""
+    """Refuse a plaintext uplink to a host other than loopback (``keys``: how to turn TLS on).
+
+    TLS files are loaded here too: a missing CA file is an error at start, not at the first
+    reconnect.
+    """
     if tls is None and not allow_insecure and not is_loopback_host(host):
         raise UplinkTlsError(
             f"refusing a plaintext MQTT uplink to {host}: set {keys}, use an MQTT broker on "
             "127.0.0.1, or say allow_insecure = true")
+    if tls is not None:
+        tls.context()
+
+
+def uplink_tls(host: str, *, tls: bool, ca_file: Path | None, cert_file: Path | None,
+               key_file: Path | None, server_name: str, allow_insecure: bool,
+               keys: str) -> MqttTls | None:
+    """An uplink's TLS settings from its config keys, checked as ``check_uplink`` does."""
+    settings = MqttTls(ca_file, cert_file, key_file, server_name) if tls else None
+    check_uplink(host, settings, allow_insecure=allow_insecure, keys=keys)
+    return settings

@@ -25,7 +25,7 @@ from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
 from edge_agent.sync.transport import Identity
 from nanogate.link import DEFAULT_TOPIC_ROOT, OK, RETRYABLE, UplinkTopics
 from nanogate.mqtt import Connection, Message, MqttClient
-from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
+from nanogate.uplink_tls import UplinkTlsError, uplink_tls
 from nanogate.v1 import edge_pb2 as pb
 
 R = TypeVar("R", bound=Proto)
@@ -34,13 +34,12 @@ R = TypeVar("R", bound=Proto)
 
 def mqtt_transport(cloud: CloudSection, gateway_id: str) -> MqttTransport:
     """The MQTT transport the ``[cloud]`` section describes; ``ConfigError`` if unsafe."""
-    tls = MqttTls(cloud.mqtt_ca_file, cloud.mqtt_cert_file, cloud.mqtt_key_file,
-                  cloud.mqtt_server_name) if cloud.mqtt_tls else None
     try:
-        check_uplink(cloud.mqtt_host, tls, allow_insecure=cloud.mqtt_allow_insecure,
-                     keys="[cloud] mqtt_tls = true and mqtt_ca_file")
-        if tls is not None:
-            tls.context()  # a missing CA file is an error at start, not mid-run
+        tls = uplink_tls(cloud.mqtt_host, tls=cloud.mqtt_tls, ca_file=cloud.mqtt_ca_file,
+                         cert_file=cloud.mqtt_cert_file, key_file=cloud.mqtt_key_file,
+                         server_name=cloud.mqtt_server_name,
+                         allow_insecure=cloud.mqtt_allow_insecure,
+                         keys="[cloud] mqtt_tls = true and mqtt_ca_file")
     except UplinkTlsError as exc:
         raise ConfigError(str(exc)) from exc
     return MqttTransport(Connection(
