@@ -11,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from cloud_broker.backends.policy import RoutingPolicy
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
 from cloud_broker.errors import ConfigError
+from nanogate.link import DEFAULT_TOPIC_ROOT
 from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 
 
@@ -85,7 +86,7 @@ class MqttUplinkSection(Section):
     username: str | None = None
     password: str | None = None
     client_id: str = ""  # default: "nanogate-broker-<random>", one per replica
-    topic_root: str = "nanogate/cloud"
+    topic_root: str = DEFAULT_TOPIC_ROOT
     # Replicas in one shared-subscription group split the requests between them.
     share_group: str = "nanogate-brokers"
     max_inflight: int = 64  # requests one replica holds unanswered at once

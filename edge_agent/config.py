@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from edge_agent.errors import ConfigError
+from nanogate.link import DEFAULT_TOPIC_ROOT
 from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 
 
@@ -69,7 +70,7 @@ class CloudSection(Section):
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     mqtt_client_id: str = ""  # default: "nanogate-uplink-<gateway id>"
-    mqtt_topic_root: str = "nanogate/cloud"
+    mqtt_topic_root: str = DEFAULT_TOPIC_ROOT
     # TLS to the uplink MQTT broker; a host other than loopback needs it (or
     # mqtt_allow_insecure = true). CA: the MQTT broker's issuer (None: system CAs); a client
     # certificate only if that broker asks for one; server name if not mqtt_host.

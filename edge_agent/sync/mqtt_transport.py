@@ -23,7 +23,7 @@ from google.protobuf.message import Message as Proto
 from edge_agent.config import CloudSection
 from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
 from edge_agent.sync.transport import Identity
-from nanogate.link import DEFAULT_TOPIC_ROOT, OK, RETRYABLE, UplinkTopics
+from nanogate.link import DEFAULT_TOPIC_ROOT, OK, RETRYABLE, UNAUTHENTICATED, UplinkTopics
 from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.uplink_tls import UplinkTlsError, uplink_tls
 from nanogate.v1 import edge_pb2 as pb
@@ -165,7 +165,7 @@ class MqttTransport:
     async def _ensure(self, timeout: float) -> tuple[Identity, MqttClient]:
         identity = self._identity
         if identity is None:
-            raise CloudRejected("unauthenticated", "no identity yet: enrol first")
+            raise CloudRejected(UNAUTHENTICATED, "no identity yet: enrol first")
         topic = self._response_topic(identity)
         if self._client is not None and self._client_topic != topic:
             await self.close()  # a new identity: subscribe to its own subtree
