@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from cloud_broker.backends.policy import RoutingPolicy
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
 from cloud_broker.errors import ConfigError
+from nanogate.link import DEFAULT_TOPIC_ROOT
+from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ServerSection(_Section):
+class ServerSection(Section):
     """Where the broker listens."""
 
     grpc_listen: str = "127.0.0.1:50051"
@@ -49,7 +45,7 @@ class ServerSection(_Section):
     replica_name: str = ""
 
 
-class StoreSection(_Section):
+class StoreSection(Section):
     """The fleet store: SQLite in the data dir, or PostgreSQL for several replicas."""
 
     kind: Literal["sqlite", "postgres"] = "sqlite"
@@ -59,7 +55,7 @@ class StoreSection(_Section):
     command_lease_s: float = Field(default=300.0, gt=0)
 
 
-class RolloutSection(_Section):
+class RolloutSection(Section):
     """Staged rollouts of config documents and models."""
 
     tick_s: float = 5.0
@@ -69,7 +65,7 @@ class RolloutSection(_Section):
     rollback_ttl_s: float = 7 * 86400.0
 
 
-class EnrolTokenSpec(_Section):
+class EnrolTokenSpec(Section):
     """An enrolment token written in the config (for demos and first gateways)."""
 
     token: str
@@ -81,7 +77,7 @@ class EnrolTokenSpec(_Section):
     ttl_s: float | None = Field(default=None, gt=0)
 
 
-class MqttUplinkSection(_Section):
+class MqttUplinkSection(Section):
     """Gateways that may only reach the cloud over MQTT: requests through an MQTT broker."""
 
     enabled: bool = False
@@ -90,7 +86,7 @@ class MqttUplinkSection(_Section):
     username: str | None = None
     password: str | None = None
     client_id: str = ""  # default: "nanogate-broker-<random>", one per replica
-    topic_root: str = "nanogate/cloud"
+    topic_root: str = DEFAULT_TOPIC_ROOT
     # Replicas in one shared-subscription group split the requests between them.
     share_group: str = "nanogate-brokers"
     max_inflight: int = 64  # requests one replica holds unanswered at once
@@ -105,12 +101,10 @@ class MqttUplinkSection(_Section):
     allow_insecure: bool = False
 
 
-class BrokerConfig(BaseSettings):
+class BrokerConfig(FileSettings):
     """Everything the cloud broker needs to run."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NANOGATE_BROKER_", env_nested_delimiter="__", frozen=True, extra="forbid"
-    )
+    model_config = SettingsConfigDict(env_prefix="NANOGATE_BROKER_")
 
     server: ServerSection = Field(default_factory=ServerSection)
     store: StoreSection = Field(default_factory=StoreSection)
@@ -121,54 +115,19 @@ class BrokerConfig(BaseSettings):
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: RoutingPolicy = Field(default_factory=RoutingPolicy)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (env_settings, init_settings)
-
 
 def _default_backends() -> list[BackendSpec]:
     return [LlamaCppSpec(name="local-gemma")]
-
-
-def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerConfig:
-    """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            with path.open("rb") as fh:
-                raw = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file not found: {path}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    _check_environment()
-    if data_dir is not None:
-        raw.setdefault("server", {})["data_dir"] = str(data_dir)
-    try:
-        return BrokerConfig(**raw)
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                          for e in exc.errors())
-        raise ConfigError(f"{path or 'defaults'}: {where}") from exc
 
 
 # Variables with the prefix that are not settings: the CLI's own.
 _NOT_SETTINGS = frozenset({"NANOGATE_BROKER_URL"})
 
 
-def _check_environment() -> None:
-    """A NANOGATE_BROKER_ variable naming no section is an error, as a wrong key in one is."""
-    prefix, known = "NANOGATE_BROKER_", set(BrokerConfig.model_fields)
-    for name in os.environ:
-        section = name[len(prefix):].split("__", 1)[0].lower()
-        if (name.upper().startswith(prefix) and name.upper() not in _NOT_SETTINGS
-                and section not in known):
-            raise ConfigError(f"{name}: {section!r} is not a setting; the sections are "
-                              f"{', '.join(sorted(known))} (NANOGATE_BROKER_<SECTION>__<KEY>)")
+def load_config(path: Path | None, *, data_dir: Path | None = None) -> BrokerConfig:
+    """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
+    overrides = {"server": {"data_dir": str(data_dir)}} if data_dir is not None else None
+    try:
+        return load_settings(BrokerConfig, path, overrides, not_settings=_NOT_SETTINGS)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from exc

@@ -15,6 +15,10 @@
           └── BackendStarting      a local model's worker is starting or restarting
 """
 
+from __future__ import annotations
+
+from nanogate import link
+
 
 class BrokerError(Exception):
     """Root of every error the broker raises on purpose."""
@@ -66,3 +70,22 @@ class BackendRateLimited(BackendError):
 
 class BackendStarting(BackendError):
     """A local model's worker is starting or restarting; it will answer soon."""
+
+
+# What a gateway is told for each error the link core raises, on gRPC and on the MQTT uplink
+# alike: the status (nanogate.link) and a prefix for the message. First match wins.
+_LINK_STATUS: tuple[tuple[type[BrokerError], str, str], ...] = (
+    (Unauthenticated, link.UNAUTHENTICATED, ""),
+    (InvalidRequest, link.INVALID_ARGUMENT, ""),
+    (RetryLater, link.UNAVAILABLE, ""),
+    (NoBackendAvailable, link.UNAVAILABLE, "no model backend: "),
+    (NotFound, link.NOT_FOUND, ""),
+)
+
+
+def link_status(exc: BrokerError) -> tuple[str, str] | None:
+    """The status and message a gateway gets for ``exc``; None if it is not for a gateway."""
+    for kind, status, prefix in _LINK_STATUS:
+        if isinstance(exc, kind):
+            return status, f"{prefix}{exc}"
+    return None

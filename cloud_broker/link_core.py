@@ -34,13 +34,11 @@ from cloud_broker.errors import (
 from cloud_broker.escalation import Answer, ContextReading, Escalation
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
+from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.link")
 
-_MAX_TEXT = 4000
-_MAX_CONTEXT = 50
-_MAX_UPLOAD_ITEMS = 5000
 # A claim lasts this long past the request's deadline (or DEFAULT_LEASE_S without one),
 # and its holder renews it this often while the model works.
 LEASE_GRACE_S = 5.0
@@ -217,8 +215,8 @@ class LinkCore:
 
     async def upload(self, gateway: Gateway, request: pb.UploadRequest) -> pb.UploadResponse:
         """Store outbox items once each."""
-        if len(request.items) > _MAX_UPLOAD_ITEMS:
-            raise InvalidRequest(f"at most {_MAX_UPLOAD_ITEMS} items per upload")
+        if len(request.items) > MAX_UPLOAD_ITEMS:
+            raise InvalidRequest(f"at most {MAX_UPLOAD_ITEMS} items per upload")
         items = [{"key": i.idempotency_key, "kind": i.kind, "stream": i.stream,
                   "payload": i.payload.decode("utf-8", "replace"), "created": i.created_at}
                  for i in request.items if i.idempotency_key]
@@ -283,10 +281,11 @@ def _replayed(response: pb.EscalateResponse) -> pb.EscalateResponse:
 
 def _escalation(gateway: Gateway, request: pb.EscalateRequest) -> Escalation:
     return Escalation(
-        key=request.idempotency_key, text=request.text[:_MAX_TEXT], device_id=gateway.id,
+        key=request.idempotency_key, text=request.text[:MAX_TEXT_CHARS], device_id=gateway.id,
         site=gateway.site, request_id=request.request_id[:64], intent=request.intent[:32],
         confidence=request.confidence,
         context=tuple(ContextReading(r.device_id[:64], r.kind[:32], r.area[:64], r.value[:64],
-                                     r.unit[:16], r.ts) for r in request.context[:_MAX_CONTEXT]),
+                                     r.unit[:16], r.ts)
+                      for r in request.context[:MAX_CONTEXT_READINGS]),
         alerts=tuple(a[:200] for a in request.alerts[:20]), model=request.model or "auto",
         max_tokens=max(16, min(request.max_tokens or 256, 1024)))

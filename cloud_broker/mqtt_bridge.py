@@ -23,22 +23,21 @@ from google.protobuf.message import Message as Proto
 
 from cloud_broker.config import MqttUplinkSection
 from cloud_broker.errors import (
+    BrokerError,
     ConfigError,
     InvalidRequest,
-    NoBackendAvailable,
-    NotFound,
-    RetryLater,
     Unauthenticated,
+    link_status,
 )
 from cloud_broker.fleet import Gateway
 from cloud_broker.link_core import LinkCore
-from cloud_broker.mqtt import Connection, Message, MqttClient
-from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
+from nanogate import link
+from nanogate.link import MAX_TIMEOUT_S, UplinkTopics
+from nanogate.mqtt import Connection, Message, MqttClient
+from nanogate.uplink_tls import MqttTls, UplinkTlsError, uplink_tls
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.mqtt_bridge")
-
-_MAX_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +68,16 @@ class Refused(Exception):
     """A request that gets no answer at all (another device's subtree, a foreign reply topic)."""
 
 
-def uplink_tls(section: MqttUplinkSection) -> MqttTls | None:
+def section_tls(section: MqttUplinkSection) -> MqttTls | None:
     """The TLS settings of ``[mqtt_uplink]``; ``ConfigError`` for a plaintext remote uplink."""
-    tls = MqttTls(section.ca_file, section.cert_file, section.key_file,
-                  section.server_name) if section.tls else None
+    s = section
     try:
-        check_uplink(section.host, tls, allow_insecure=section.allow_insecure,
-                     keys="[mqtt_uplink] tls = true and ca_file")
-        if tls is not None:
-            tls.context()  # a missing CA file is an error at start, not at the first reconnect
+        return uplink_tls(s.host, tls=s.tls, ca_file=s.ca_file, cert_file=s.cert_file,
+                          key_file=s.key_file, server_name=s.server_name,
+                          allow_insecure=s.allow_insecure,
+                          keys="[mqtt_uplink] tls = true and ca_file")
     except UplinkTlsError as exc:
         raise ConfigError(str(exc)) from exc
-    return tls
 
 
 class MqttBridge:
@@ -89,8 +86,8 @@ class MqttBridge:
     def __init__(self, core: LinkCore, section: MqttUplinkSection) -> None:
         self._core = core
         self._section = section
-        self._root = section.topic_root.rstrip("/")
-        self._tls = uplink_tls(section)
+        self._topics = UplinkTopics(section.topic_root.rstrip("/"))
+        self._tls = section_tls(section)
         self.served = 0
         self.refused = 0
         self.ready = asyncio.Event()  # set once the shared subscriptions are acknowledged
@@ -98,8 +95,7 @@ class MqttBridge:
     @property
     def subscriptions(self) -> list[str]:
         """The shared subscriptions every replica takes."""
-        share = f"$share/{self._section.share_group}/{self._root}"
-        return [f"{share}/+/req/+", f"{share}/enrol/req"]
+        return self._topics.shared(self._section.share_group)
 
     async def run(self) -> None:
         """Serve requests until cancelled, each in its own task."""
@@ -110,8 +106,6 @@ class MqttBridge:
             receive_maximum=s.max_inflight, tls=self._tls), self.subscriptions)
         if await client.start():
             self.ready.set()
-        else:
-            log.warning("uplink.connect_slow", host=s.host, port=s.port)
         try:
             async with asyncio.TaskGroup() as tg:
                 async for message in client.messages():
@@ -136,37 +130,33 @@ class MqttBridge:
             client.ack(message)
 
     def _route(self, message: Message) -> Route:
-        parts = message.topic.removeprefix(self._root + "/").split("/")
-        reply = message.response_topic or ""
-        if parts == ["enrol", "req"]:
-            nonce = reply.removeprefix(f"{self._root}/enrol/res/")
-            if nonce == reply or not nonce or any(c in nonce for c in "/+#"):
-                raise Refused(f"an enrolment reply must go to {self._root}/enrol/res/<nonce>")
-            return Route("", "enrol", reply)
-        if len(parts) != 3 or parts[1] != "req":
+        topics, reply = self._topics, message.response_topic or ""
+        call = topics.parse_request(message.topic)
+        if call is None:
             raise Refused("not a request topic")
-        if reply != f"{self._root}/{parts[0]}/res":
-            raise Refused(f"replies go to the device's own {self._root}/{parts[0]}/res only")
-        return Route(parts[0], parts[2], reply)
+        device_id, method = call
+        if not device_id:  # enrolment
+            if topics.enrol_nonce(reply) is None:
+                raise Refused(f"an enrolment reply must go to {topics.enrol_response('<nonce>')}")
+        elif reply != topics.response(device_id):
+            raise Refused(f"replies go to the device's own {topics.response(device_id)} only")
+        return Route(device_id, method, reply)
 
     async def _answer(self, route: Route, message: Message) -> Outcome:
         try:
             if route.method == "enrol":
                 enrolled = await self._core.enrol(pb.EnrolRequest.FromString(message.payload))
-                return Outcome("ok", payload=enrolled.SerializeToString())
+                return Outcome(link.OK, payload=enrolled.SerializeToString())
             return await self._call(self._caller(message, route), route.method, message)
-        except Unauthenticated as exc:
-            return Outcome("unauthenticated", str(exc))
-        except (InvalidRequest, DecodeError) as exc:
-            return Outcome("invalid_argument", str(exc) or "the payload is not the request")
-        except RetryLater as exc:
-            return Outcome("unavailable", str(exc))
-        except NoBackendAvailable as exc:
-            return Outcome("unavailable", f"no model backend: {exc}")
-        except NotFound as exc:
-            return Outcome("not_found", str(exc))
+        except DecodeError as exc:
+            return Outcome(link.INVALID_ARGUMENT, str(exc) or "the payload is not the request")
+        except BrokerError as exc:
+            status = link_status(exc)
+            if status is None:
+                raise
+            return Outcome(*status)
         except LookupError as exc:
-            return Outcome("unimplemented", str(exc))
+            return Outcome(link.UNIMPLEMENTED, str(exc))
 
     def _caller(self, message: Message, route: Route) -> Gateway:
         header = message.user_property("authorization") or ""
@@ -198,10 +188,10 @@ class MqttBridge:
             case "fetch_artefact":
                 return await self._chunk(gateway, message)
             case "probe":
-                return Outcome("ok")
+                return Outcome(link.OK)
             case _:
                 raise LookupError(f"no method {method[:64]!r}")
-        return Outcome("ok", payload=reply.SerializeToString())
+        return Outcome(link.OK, payload=reply.SerializeToString())
 
     async def _chunk(self, gateway: Gateway, message: Message) -> Outcome:
         try:
@@ -210,7 +200,7 @@ class MqttBridge:
             raise InvalidRequest("the user property 'seq' must be a chunk number") from exc
         chunk, last = await self._core.artefact_chunk(
             gateway, pb.ArtefactRequest.FromString(message.payload), seq)
-        return Outcome("ok", payload=chunk.SerializeToString(),
+        return Outcome(link.OK, payload=chunk.SerializeToString(),
                        extra=(("last", "1" if last else "0"),))
 
 
@@ -220,4 +210,4 @@ def _deadline(message: Message) -> float | None:
         timeout_s = int(message.user_property("timeout-ms") or "") / 1000
     except ValueError:
         return None
-    return time.monotonic() + min(max(timeout_s, 0.0), _MAX_TIMEOUT_S)
+    return time.monotonic() + min(max(timeout_s, 0.0), MAX_TIMEOUT_S)

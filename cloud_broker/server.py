@@ -15,7 +15,6 @@ accepts both would never see the certificates it must check.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypeVar
@@ -25,17 +24,18 @@ import structlog
 
 from cloud_broker.backends.worker import WorkerBackend, WorkerStatus
 from cloud_broker.errors import (
+    BrokerError,
     ConfigError,
     InvalidRequest,
-    NoBackendAvailable,
-    RetryLater,
     Unauthenticated,
+    link_status,
 )
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.certificates import DeviceCertificates
 from cloud_broker.fleet.claims import Replica
 from cloud_broker.link_core import Answerer, LinkCore
 from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
+from nanogate.link import is_loopback, next_port
 from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
 
@@ -205,17 +205,11 @@ async def _guarded(context: grpc.aio.ServicerContext[Any, Any], call: Awaitable[
     """Await the core; its errors become the matching gRPC status."""
     try:
         return await call
-    except Unauthenticated as exc:
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
-        raise AssertionError("unreachable") from exc
-    except InvalidRequest as exc:
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        raise AssertionError("unreachable") from exc
-    except RetryLater as exc:
-        await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
-        raise AssertionError("unreachable") from exc
-    except NoBackendAvailable as exc:
-        await context.abort(grpc.StatusCode.UNAVAILABLE, f"no model backend: {exc}")
+    except BrokerError as exc:
+        status = link_status(exc)
+        if status is None:
+            raise
+        await context.abort(grpc.StatusCode[status[0].upper()], status[1])
         raise AssertionError("unreachable") from exc
 
 
@@ -273,7 +267,7 @@ async def start_grpc(service: EdgeLinkService, listen: str) -> tuple[grpc.aio.Se
     service.health = await add_health(server)
     port = _bind(server, listen, tls, client_auth=tls.mode == "mtls")
     if tls.mode == "mtls":
-        enrol_listen = tls.enrol_listen or _next_port(listen)
+        enrol_listen = tls.enrol_listen or next_port(listen)
         service.enrol_port = _bind(server, enrol_listen, tls, client_auth=False)
     await server.start()
     log.info("grpc.listening", address=listen.rsplit(":", 1)[0], port=port, tls=tls.mode,
@@ -290,16 +284,6 @@ def reply_margin(remaining: float) -> float:
     return max(0.0, remaining - min(1.0, 0.1 * remaining))
 
 
-def is_loopback(listen: str) -> bool:
-    """Whether a ``host:port`` listen address only accepts connections from this machine."""
-    host = listen.rpartition(":")[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 def _bind(server: grpc.aio.Server, listen: str, tls: BrokerTls, *, client_auth: bool) -> int:
     if tls.mode == "off":
@@ -312,10 +296,3 @@ def _bind(server: grpc.aio.Server, listen: str, tls: BrokerTls, *, client_auth: 
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     return port
-
-
-def _next_port(listen: str) -> str:
-    """The default Enrol listener: the same host, the next port (any free port for port 0)."""
-    host, _, wanted = listen.rpartition(":")
-    return f"{host}:{int(wanted) + 1 if int(wanted) else 0}"
-

@@ -18,7 +18,6 @@ from edge_agent.history import History
 from edge_agent.ingest import Ingest
 from edge_agent.journal import Journal
 from edge_agent.metrics import Snapshot
-from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.outbox import Outbox, OutboxItem
 from edge_agent.policy import ActuationPolicy, Rule
 from edge_agent.redact import Redactor
@@ -30,6 +29,7 @@ from edge_agent.sync.link import AGENT_VERSION
 from edge_agent.topics import Topics
 from edge_agent.triage import Triage
 from edge_agent.updates import Updates
+from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.agent")

@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from edge_agent.config import EdgeConfig
 from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
-from edge_agent.mqtt import Connection, MqttClient
 from edge_agent.sync.link import AGENT_VERSION
 from edge_agent.sync.transport import Identity, Transport
+from nanogate.mqtt import Connection, MqttClient
 from nanogate.v1 import edge_pb2 as pb
 
 Status = Literal["OK", "WARN", "FAIL", "SKIP"]

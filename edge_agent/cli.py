@@ -9,40 +9,18 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from edge_agent.config import EdgeConfig, load_config
 from edge_agent.errors import ConfigError
+from nanogate.logging import configure_logging
 
 if TYPE_CHECKING:
     from edge_agent.outbox import Outbox
-
-
-def configure_logging(level: str = "info") -> None:
-    """structlog once per process: JSON off a terminal, a console renderer on one."""
-    renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer() if sys.stderr.isatty()
-        else structlog.processors.JSONRenderer())
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=False,
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,24 +6,20 @@ Environment overrides use ``__`` between levels: ``NANOGATE_EDGE_MQTT__PORT=1884
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from edge_agent.errors import ConfigError
 from edge_agent.pii import KINDS as PII_KINDS
 from edge_agent.pii import Kind as PiiKind
+from nanogate.link import DEFAULT_TOPIC_ROOT
+from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class GatewaySection(_Section):
+class GatewaySection(Section):
     """Who this gateway is and where it keeps its files."""
 
     id: str = "gw-1"
@@ -31,7 +27,7 @@ class GatewaySection(_Section):
     data_dir: Path = Path("./data/edge")
 
 
-class MqttSection(_Section):
+class MqttSection(Section):
     """The gateway's local MQTT broker, where sensors and apps publish."""
 
     host: str = "127.0.0.1"
@@ -54,7 +50,7 @@ class MqttSection(_Section):
     session_expiry_s: int = 24 * 3600
 
 
-class CloudSection(_Section):
+class CloudSection(Section):
     """The link to the cloud broker."""
 
     # "grpc" to `address`; "mqtt" for sites that only allow MQTT egress (the mqtt_* keys).
@@ -76,7 +72,7 @@ class CloudSection(_Section):
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     mqtt_client_id: str = ""  # default: "nanogate-uplink-<gateway id>"
-    mqtt_topic_root: str = "nanogate/cloud"
+    mqtt_topic_root: str = DEFAULT_TOPIC_ROOT
     # TLS to the uplink MQTT broker; a host other than loopback needs it (or
     # mqtt_allow_insecure = true). CA: the MQTT broker's issuer (None: system CAs); a client
     # certificate only if that broker asks for one; server name if not mqtt_host.
@@ -97,7 +93,7 @@ class CloudSection(_Section):
     upload_bytes_per_s: float = 0.0
 
 
-class TriageSection(_Section):
+class TriageSection(Section):
     """The nano model that decides what is answered on the gateway."""
 
     threshold: float | None = None  # None: the model card's recommended threshold
@@ -107,14 +103,14 @@ class TriageSection(_Section):
     languages: tuple[str, ...] = ()
 
 
-class HistorySection(_Section):
+class HistorySection(Section):
     """The bounded history of readings kept on the gateway."""
 
     max_rows: int = 200_000
     max_age_s: float = 7 * 24 * 3600
 
 
-class TelemetrySection(_Section):
+class TelemetrySection(Section):
     """What the gateway sends up about its sensors."""
 
     rollup_interval_s: float = 60.0  # one summary per sensor per interval; 0 turns it off
@@ -125,13 +121,13 @@ class TelemetrySection(_Section):
     max_learned_per_area: int = Field(default=1_000, ge=0)
 
 
-class MetricsSection(_Section):
+class MetricsSection(Section):
     """Prometheus metrics; needs the `metrics` extra (prometheus-client)."""
 
     listen: str = ""  # e.g. "127.0.0.1:9464"; empty: no metrics endpoint
 
 
-class OutboxSection(_Section):
+class OutboxSection(Section):
     """Store-and-forward for what must reach the cloud."""
 
     max_items: int = 100_000
@@ -148,7 +144,7 @@ class OutboxSection(_Section):
     retry_max_s: float = Field(default=300.0, gt=0.0)
 
 
-class PolicySection(_Section):
+class PolicySection(Section):
     """How far actuation may go beyond one named device, and for how long cloud actions hold."""
 
     # Plural commands ("all pumps", "everything on line 3") switch every device they name
@@ -166,7 +162,7 @@ def _minute_ts() -> dict[ReadingField, float]:
     return {"ts": 60.0}
 
 
-class PrivacySection(_Section):
+class PrivacySection(Section):
     """What is hidden from the cloud: this gateway's site policy, strict unless relaxed."""
 
     # Redact escalations at all; false sends requests, names and readings as they are.
@@ -183,7 +179,7 @@ class PrivacySection(_Section):
     bucket: dict[ReadingField, float] = Field(default_factory=_minute_ts)
 
 
-class SensorSpec(_Section):
+class SensorSpec(Section):
     """A sensor declared in the config."""
 
     id: str
@@ -195,7 +191,7 @@ class SensorSpec(_Section):
     high: float | None = None  # alert when a reading rises above
 
 
-class ActuatorSpec(_Section):
+class ActuatorSpec(Section):
     """An actuator, with the limits of the actuation policy."""
 
     id: str
@@ -211,12 +207,10 @@ class ActuatorSpec(_Section):
     allow_cloud: bool = True
 
 
-class EdgeConfig(BaseSettings):
+class EdgeConfig(FileSettings):
     """Everything the edge daemon needs to run."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NANOGATE_EDGE_", env_nested_delimiter="__", frozen=True, extra="forbid"
-    )
+    model_config = SettingsConfigDict(env_prefix="NANOGATE_EDGE_")
 
     gateway: GatewaySection = Field(default_factory=GatewaySection)
     mqtt: MqttSection = Field(default_factory=MqttSection)
@@ -231,53 +225,11 @@ class EdgeConfig(BaseSettings):
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment wins over the file, which arrives as init arguments.
-        return (env_settings, init_settings)
-
 
 def load_config(path: Path | None, *, data_dir: Path | None = None) -> EdgeConfig:
     """Read the config file (or defaults when None); ``data_dir`` overrides the file's."""
-    raw = read_toml(path) if path else {}
-    _check_environment()
-    if data_dir is not None:
-        raw.setdefault("gateway", {})["data_dir"] = str(data_dir)
+    overrides = {"gateway": {"data_dir": str(data_dir)}} if data_dir is not None else None
     try:
-        return EdgeConfig(**raw)
-    except ValidationError as exc:
-        raise ConfigError(f"{path or 'defaults'}: {_describe(exc)}") from exc
-
-
-def _check_environment() -> None:
-    """A NANOGATE_EDGE_ variable naming no section is an error, as a wrong key in one is."""
-    prefix, known = "NANOGATE_EDGE_", set(EdgeConfig.model_fields)
-    for name in os.environ:
-        section = name[len(prefix):].split("__", 1)[0].lower()
-        if name.upper().startswith(prefix) and section not in known:
-            raise ConfigError(f"{name}: {section!r} is not a setting; the sections are "
-                              f"{', '.join(sorted(known))} (NANOGATE_EDGE_<SECTION>__<KEY>)")
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file into a dict, with a clear error for a missing or broken file."""
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file not found: {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-    )
+        return load_settings(EdgeConfig, path, overrides)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from exc

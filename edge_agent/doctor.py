@@ -29,6 +29,7 @@ from edge_agent.config import EdgeConfig, load_config
 from edge_agent.errors import ConfigError
 from edge_agent.service import DEFAULT_UNIT, Unit, read_unit, run_as, user_exists
 from edge_agent.status import DEFAULT_CONFIG, daemons, enrolment, outbox_depth, versions
+from nanogate.link import is_loopback_host
 
 DEFAULT_MOSQUITTO = Path("/etc/mosquitto/mosquitto.conf")
 HELP = """Check this gateway's set-up and say what to fix: one line per check, OK, WARN, FAIL or
@@ -196,7 +197,7 @@ async def diagnose(options: Options) -> AsyncIterator[Finding]:
     yield checks.check_model(Path(active.model_dir), f"{active.model} ({active.model_source})",
                              config.triage.threshold)
     yield await checks.check_mqtt(config, timeout)
-    yield checks.check_mosquitto(options.mosquitto_conf, local=_is_loopback(config.mqtt.host))
+    yield checks.check_mosquitto(options.mosquitto_conf, local=is_loopback_host(config.mqtt.host))
     uplink = await checks.check_uplink(config, timeout)
     yield uplink
     yield checks.check_data_dir(data)
@@ -275,7 +276,3 @@ def _me() -> str:
 
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
-
-
-def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")

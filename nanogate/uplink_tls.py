@@ -7,12 +7,13 @@ must use TLS, unless the operator says ``allow_insecure`` in so many words.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from nanogate.link import is_loopback_host
 
 
 class UplinkTlsError(ValueError):
@@ -58,20 +59,24 @@ class _NamedContext(ssl.SSLContext):
         return super().wrap_socket(sock, *args, **kwargs)
 
 
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` is this machine (``localhost`` or a loopback address)."""
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_uplink(host: str, tls: MqttTls | None, *, allow_insecure: bool, keys: str) -> None:
-    """Refuse a plaintext uplink to a host other than loopback (``keys``: how to turn TLS on)."""
+    """Refuse a plaintext uplink to a host other than loopback (``keys``: how to turn TLS on).
+
+    TLS files are loaded here too: a missing CA file is an error at start, not at the first
+    reconnect.
+    """
     if tls is None and not allow_insecure and not is_loopback_host(host):
         raise UplinkTlsError(
             f"refusing a plaintext MQTT uplink to {host}: set {keys}, use an MQTT broker on "
             "127.0.0.1, or say allow_insecure = true")
+    if tls is not None:
+        tls.context()
+
+
+def uplink_tls(host: str, *, tls: bool, ca_file: Path | None, cert_file: Path | None,
+               key_file: Path | None, server_name: str, allow_insecure: bool,
+               keys: str) -> MqttTls | None:
+    """An uplink's TLS settings from its config keys, checked as ``check_uplink`` does."""
+    settings = MqttTls(ca_file, cert_file, key_file, server_name) if tls else None
+    check_uplink(host, settings, allow_insecure=allow_insecure, keys=keys)
+    return settings

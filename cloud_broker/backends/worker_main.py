@@ -71,7 +71,7 @@ def _forget(tasks: dict[int, asyncio.Task[None]], rid: int, _task: asyncio.Task[
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the worker process."""
-    from edge_agent.cli import configure_logging  # the broker's own log set-up, as its CLI
+    from nanogate.logging import configure_logging  # the same set-up as the broker CLI
 
     args = sys.argv[1:] if argv is None else argv
     configure_logging("info")  # JSON lines on stderr, beside the broker's

@@ -62,7 +62,7 @@ def serve(config: ConfigOpt = None, data_dir: DataDirOpt = None,
               metavar="LEVEL", help="debug, info, warning or error.")] = "info") -> None:
     """Run the broker: gRPC for gateways, HTTP for the admin API, dashboard and /v1."""
     from cloud_broker.app import Broker
-    from edge_agent.cli import configure_logging
+    from nanogate.logging import configure_logging
 
     cfg = load(config, data_dir)
     for listen in (cfg.server.grpc_listen, cfg.server.http_listen):

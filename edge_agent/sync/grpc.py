@@ -9,7 +9,6 @@ certificate opens a new channel, so later calls present it.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -21,20 +20,13 @@ from edge_agent.config import CloudSection
 from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.sync.tls import ClientTls
 from edge_agent.sync.transport import Identity
+from nanogate.link import MAX_MESSAGE_BYTES, RETRYABLE, is_loopback, next_port
 from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
 
 log = structlog.get_logger("edge_agent.sync.grpc")
 T = TypeVar("T")
 
-_RETRYABLE = {
-    grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.DEADLINE_EXCEEDED,
-    grpc.StatusCode.CANCELLED,
-    grpc.StatusCode.ABORTED,
-    grpc.StatusCode.INTERNAL,
-    grpc.StatusCode.UNKNOWN,
-}
 # After a renewal, calls already under way on the old channel get this long to finish.
 _DRAIN_S = 30.0
 # Reconnect fast: the outbox drain should start within two seconds of the link returning.
@@ -44,7 +36,7 @@ _CHANNEL_OPTIONS = [
     ("grpc.max_reconnect_backoff_ms", 1000),
     ("grpc.keepalive_time_ms", 20_000),
     ("grpc.keepalive_timeout_ms", 5_000),
-    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
 
 
@@ -57,7 +49,7 @@ class GrpcTransport:
         self._tls = tls or ClientTls()
         # Under mtls, Enrol goes to the broker's TLS-only listener (default: the next port).
         self._enrol_address = enrol_address or (
-            _next_port(address) if self._tls.mode == "mtls" else address)
+            next_port(address) if self._tls.mode == "mtls" else address)
         self._channel: grpc.aio.Channel | None = None
         self._stub: pb_grpc.EdgeLinkStub | None = None
         self._identity: Identity | None = None
@@ -65,7 +57,7 @@ class GrpcTransport:
     @classmethod
     def from_config(cls, cloud: CloudSection, data_dir: Path) -> GrpcTransport:
         """The transport ``[cloud]`` describes; TLS files default to ``<data_dir>/tls``."""
-        if cloud.tls == "off" and not _is_loopback(cloud.address):
+        if cloud.tls == "off" and not is_loopback(cloud.address):
             log.warning("link.plaintext", address=cloud.address,
                         fix='set [cloud] tls = "mtls" and ca_file to the broker\'s CA')
         tls = ClientTls.from_config(cloud, data_dir)
@@ -116,7 +108,7 @@ class GrpcTransport:
             return await fn()
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
-            if code in _RETRYABLE:
+            if code.name.lower() in RETRYABLE:
                 raise CloudUnavailable(f"{name}: {code.name}: {exc.details()}") from exc
             raise CloudRejected(code.name.lower(), exc.details() or code.name) from exc
 
@@ -232,16 +224,3 @@ class GrpcTransport:
         if self._channel is not None:
             await self._channel.close(grace=None)
             self._channel = self._stub = None
-
-
-def _next_port(address: str) -> str:
-    host, _, port = address.rpartition(":")
-    return f"{host}:{int(port) + 1}" if port.isdigit() else address
-
-
-def _is_loopback(address: str) -> bool:
-    host = address.rpartition(":")[0].strip("[]")
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -22,27 +22,24 @@ from google.protobuf.message import Message as Proto
 
 from edge_agent.config import CloudSection
 from edge_agent.errors import CloudRejected, CloudUnavailable, ConfigError
-from edge_agent.mqtt import Connection, Message, MqttClient
 from edge_agent.sync.transport import Identity
-from nanogate.uplink_tls import MqttTls, UplinkTlsError, check_uplink
+from nanogate.link import DEFAULT_TOPIC_ROOT, OK, RETRYABLE, UNAUTHENTICATED, UplinkTopics
+from nanogate.mqtt import Connection, Message, MqttClient
+from nanogate.uplink_tls import UplinkTlsError, uplink_tls
 from nanogate.v1 import edge_pb2 as pb
 
 R = TypeVar("R", bound=Proto)
 
-# The same codes the gRPC transport retries (its _RETRYABLE), by name.
-_RETRYABLE = frozenset({"unavailable", "deadline_exceeded", "cancelled", "aborted",
-                        "internal", "unknown"})
 
 
 def mqtt_transport(cloud: CloudSection, gateway_id: str) -> MqttTransport:
     """The MQTT transport the ``[cloud]`` section describes; ``ConfigError`` if unsafe."""
-    tls = MqttTls(cloud.mqtt_ca_file, cloud.mqtt_cert_file, cloud.mqtt_key_file,
-                  cloud.mqtt_server_name) if cloud.mqtt_tls else None
     try:
-        check_uplink(cloud.mqtt_host, tls, allow_insecure=cloud.mqtt_allow_insecure,
-                     keys="[cloud] mqtt_tls = true and mqtt_ca_file")
-        if tls is not None:
-            tls.context()  # a missing CA file is an error at start, not mid-run
+        tls = uplink_tls(cloud.mqtt_host, tls=cloud.mqtt_tls, ca_file=cloud.mqtt_ca_file,
+                         cert_file=cloud.mqtt_cert_file, key_file=cloud.mqtt_key_file,
+                         server_name=cloud.mqtt_server_name,
+                         allow_insecure=cloud.mqtt_allow_insecure,
+                         keys="[cloud] mqtt_tls = true and mqtt_ca_file")
     except UplinkTlsError as exc:
         raise ConfigError(str(exc)) from exc
     return MqttTransport(Connection(
@@ -55,9 +52,9 @@ def mqtt_transport(cloud: CloudSection, gateway_id: str) -> MqttTransport:
 class MqttTransport:
     """Calls the broker's link methods over MQTT 5 request/response."""
 
-    def __init__(self, conn: Connection, topic_root: str = "nanogate/cloud") -> None:
+    def __init__(self, conn: Connection, topic_root: str = DEFAULT_TOPIC_ROOT) -> None:
         self._conn = replace(conn, session_expiry_s=0)  # a timed-out request is retried anew
-        self._root = topic_root.rstrip("/")
+        self._topics = UplinkTopics(topic_root.rstrip("/"))
         self._client: MqttClient | None = None
         self._client_topic = ""
         self._identity: Identity | None = None
@@ -69,7 +66,7 @@ class MqttTransport:
     async def enrol(self, request: pb.EnrolRequest, *, timeout: float) -> pb.EnrolResponse:
         """Exchange an enrolment token for an identity, on a one-off connection."""
         nonce = "enrol-" + secrets.token_hex(12)
-        response_topic = f"{self._root}/enrol/res/{nonce}"
+        response_topic = self._topics.enrol_response(nonce)
         client = MqttClient(replace(self._conn, client_id=nonce, queue_size=10),
                             [response_topic])
         deadline = _deadline(timeout)
@@ -78,7 +75,7 @@ class MqttTransport:
             if not await client.wait_connected(0):
                 raise CloudUnavailable(f"enrol: cannot reach {self._conn.host}:"
                                        f"{self._conn.port} in {timeout:g} s")
-            reply = await client.request(f"{self._root}/enrol/req", request.SerializeToString(),
+            reply = await client.request(self._topics.enrol_request, request.SerializeToString(),
                                          response_topic=response_topic,
                                          timeout=_left(deadline))
         except TimeoutError as exc:
@@ -158,7 +155,7 @@ class MqttTransport:
         left = _left(deadline)
         try:
             return await client.request(
-                f"{self._root}/{identity.device_id}/req/{method}", payload,
+                self._topics.request(identity.device_id, method), payload,
                 response_topic=self._response_topic(identity), timeout=left,
                 user_properties=(("authorization", f"Bearer {identity.credential}"),
                                  ("timeout-ms", str(round(left * 1000))), *extra))
@@ -168,7 +165,7 @@ class MqttTransport:
     async def _ensure(self, timeout: float) -> tuple[Identity, MqttClient]:
         identity = self._identity
         if identity is None:
-            raise CloudRejected("unauthenticated", "no identity yet: enrol first")
+            raise CloudRejected(UNAUTHENTICATED, "no identity yet: enrol first")
         topic = self._response_topic(identity)
         if self._client is not None and self._client_topic != topic:
             await self.close()  # a new identity: subscribe to its own subtree
@@ -182,15 +179,15 @@ class MqttTransport:
         return identity, self._client
 
     def _response_topic(self, identity: Identity) -> str:
-        return f"{self._root}/{identity.device_id}/res"
+        return self._topics.response(identity.device_id)
 
 
 def _decode(method: str, reply: Message, reply_type: type[R]) -> R:
     status = reply.user_property("status") or "unknown"
     message = reply.user_property("message") or status
-    if status in _RETRYABLE:
+    if status in RETRYABLE:
         raise CloudUnavailable(f"{method}: {status}: {message}")
-    if status != "ok":
+    if status != OK:
         raise CloudRejected(status, message)
     try:
         return reply_type.FromString(reply.payload)

@@ -125,7 +125,7 @@ def run_triage(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m edge_agent.triage``: the ``triage`` subcommand on its own."""
-    from edge_agent.cli import configure_logging
+    from nanogate.logging import configure_logging
 
     parser = argparse.ArgumentParser(prog="python -m edge_agent.triage", description=__doc__)
     add_arguments(parser)

@@ -23,8 +23,8 @@ from cloud_broker.fleet import (
 from cloud_broker.link_core import LinkCore
 from cloud_broker.mqtt_bridge import MqttBridge
 from edge_agent.errors import CloudRejected, CloudUnavailable
-from edge_agent.mqtt import Connection
 from edge_agent.sync import Identity, MqttTransport
+from nanogate.mqtt import Connection
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.answerer import CountingAnswerer
 from tests.support.logs import watching

@@ -21,8 +21,8 @@ from cloud_broker.config import MqttUplinkSection
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.link_core import LinkCore
 from cloud_broker.mqtt_bridge import MqttBridge
-from edge_agent.mqtt import Connection
 from edge_agent.sync import Identity, MqttTransport
+from nanogate.mqtt import Connection
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.answerer import CountingAnswerer
 from tests.support.processes import free_port, wait_for_port

@@ -1,12 +1,18 @@
-"""The gateway's MQTT client: the only module that imports paho.
+"""The MQTT client both sides use: the only module of nanogate that imports paho.
 
 paho runs its network loop in its own thread; incoming messages cross into the asyncio loop
 with ``call_soon_threadsafe`` and wait in a bounded queue. Users iterate
 ``async for message in client.messages()`` and call ``client.ack(message)`` once a message
-is handled or durably queued: subscriptions are QoS 1 on a persistent session, so a request
-that arrived while the daemon was down, or that was never acknowledged, is delivered again.
-``client.request(...)`` is MQTT 5 request/response the other way round: it publishes with a
-response topic and fresh correlation data and awaits the one reply that carries it back.
+is handled or durably queued (manual acknowledgement is why this is not aiomqtt):
+
+- the gateway subscribes at QoS 1 on a persistent session, so a request that arrived while
+  the daemon was down, or that was never acknowledged, is delivered again;
+- the cloud broker acknowledges a request once it is answered, so its Receive Maximum bounds
+  how many requests one replica holds at once and the MQTT broker gives the rest to the other
+  replicas of a shared subscription.
+
+``client.request(...)`` is MQTT 5 request/response: it publishes with a response topic and
+fresh correlation data and awaits the one reply that carries it back.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import contextlib
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
@@ -27,12 +33,12 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from nanogate.uplink_tls import MqttTls
 
-log = structlog.get_logger("edge_agent.mqtt")
+log = structlog.get_logger("nanogate.mqtt")
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One message received from the broker."""
+    """One message received from the broker, with its MQTT 5 request properties."""
 
     topic: str
     payload: bytes
@@ -58,7 +64,8 @@ class Connection:
     password: str | None = None
     tls: MqttTls | None = None  # None: plaintext (loopback only; see nanogate.uplink_tls)
     session_expiry_s: int = 0  # 0: a clean session that ends with the connection
-    queue_size: int = 10_000
+    queue_size: int = 10_000  # messages waiting for the loop, and publishes waiting for paho
+    receive_maximum: int = 0  # unacknowledged messages held at once; 0: the broker's default
 
 
 class MqttClient:
@@ -73,12 +80,8 @@ class MqttClient:
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
         self.shed = 0
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=conn.client_id,
-            protocol=paho.MQTTv5,
-            manual_ack=True,
-        )
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
+                                   protocol=paho.MQTTv5, manual_ack=True)
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
         if conn.tls is not None:
@@ -90,24 +93,18 @@ class MqttClient:
         self._client.on_subscribe = self._on_subscribe
         self._client.on_socket_open = _no_delay
 
-    async def start(self, timeout: float = 10.0) -> None:
-        """Connect and subscribe (waiting for the broker's SUBACK); paho reconnects after."""
+    async def start(self, timeout: float = 10.0) -> bool:
+        """Connect and subscribe; whether the SUBACK came within the timeout (paho retries)."""
         self._loop = asyncio.get_running_loop()
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = self._conn.session_expiry_s
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
-        self._client.connect_async(
-            self._conn.host,
-            self._conn.port,
-            keepalive=30,
-            clean_start=self._conn.session_expiry_s == 0,
-            properties=props,
-        )
+        self._client.connect_async(self._conn.host, self._conn.port, keepalive=30,
+                                   clean_start=self._conn.session_expiry_s == 0,
+                                   properties=self._connect_properties())
         self._client.loop_start()
-        try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
-        except TimeoutError:
-            log.warning("mqtt.connect_slow", host=self._conn.host, port=self._conn.port)
+        if await self.wait_connected(timeout):
+            return True
+        log.warning("mqtt.connect_slow", host=self._conn.host, port=self._conn.port)
+        return False
 
     async def stop(self) -> None:
         """Disconnect cleanly and stop paho's network thread."""
@@ -149,8 +146,8 @@ class MqttClient:
             if expiry_s:
                 props.MessageExpiryInterval = expiry_s
         info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=props)
-        if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
-            log.warning("mqtt.publish_failed", topic=topic, rc=info.rc)
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            log.warning("mqtt.publish_failed", topic=topic[:200], rc=info.rc)
 
     async def request(
         self,
@@ -189,64 +186,58 @@ class MqttClient:
         """Whether the client is connected now."""
         return self._client.is_connected()
 
+    def _connect_properties(self) -> Properties:
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = self._conn.session_expiry_s
+        if self._conn.receive_maximum:
+            props.ReceiveMaximum = self._conn.receive_maximum
+        return props
+
     # paho's thread from here on -------------------------------------------------------
 
-    def _on_connect(
-        self,
-        client: paho.Client,
-        userdata: object,
-        flags: paho.ConnectFlags,
-        reason: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
+    def _on_connect(self, client: paho.Client, userdata: object, flags: paho.ConnectFlags,
+                    reason: ReasonCode, properties: Properties | None) -> None:
         if reason.is_failure:
-            log.error("mqtt.connect_refused", reason=str(reason))
+            log.error("mqtt.connect_refused", host=self._conn.host, reason=str(reason))
             return
-        log.info("mqtt.connected", host=self._conn.host, session_present=flags.session_present)
+        log.info("mqtt.connected", host=self._conn.host, port=self._conn.port,
+                 session_present=flags.session_present)
         if self._subscriptions:
             client.subscribe([(topic, 1) for topic in self._subscriptions])
         else:
-            self._set_connected()
+            self._call(self._connected.set)
 
     def _on_subscribe(self, client: paho.Client, userdata: object, mid: int,
                       reasons: list[ReasonCode], properties: Properties | None) -> None:
         refused = [str(r) for r in reasons if r.is_failure]
         if refused:
             log.error("mqtt.subscribe_refused", reasons=refused, topics=self._subscriptions)
-        self._set_connected()
+        else:
+            log.info("mqtt.subscribed", topics=self._subscriptions)
+        self._call(self._connected.set)
 
-    def _set_connected(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._connected.set)
-
-    def _on_disconnect(
-        self,
-        client: paho.Client,
-        userdata: object,
-        flags: paho.DisconnectFlags,
-        reason: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
+    def _on_disconnect(self, client: paho.Client, userdata: object,
+                       flags: paho.DisconnectFlags, reason: ReasonCode,
+                       properties: Properties | None) -> None:
         if reason.is_failure:
             log.warning("mqtt.disconnected", reason=str(reason))
         else:
             log.info("mqtt.disconnected", reason=str(reason))
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._connected.clear)
+        self._call(self._connected.clear)
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
-        message = Message(
-            topic=msg.topic,
-            payload=bytes(msg.payload),
-            qos=msg.qos,
-            mid=msg.mid,
+        self._call(self._enqueue, Message(
+            topic=msg.topic, payload=bytes(msg.payload), qos=msg.qos, mid=msg.mid,
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
-            user_properties=tuple(getattr(props, "UserProperty", ())),
-        )
+            user_properties=tuple(getattr(props, "UserProperty", ()))))
+
+    def _call(self, fn: Callable[..., object], *args: object) -> None:
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._enqueue, message)
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    # the event loop's thread from here on ----------------------------------------------
 
     def _enqueue(self, message: Message) -> None:
         if message.topic in self._reply_topics:
@@ -255,15 +246,19 @@ class MqttClient:
         try:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
-            # Not acknowledged: a QoS 1 message comes back with the next session.
             self.shed += 1
-            log.warning("mqtt.message_shed", topic=message.topic, shed=self.shed)
+            log.warning("mqtt.message_shed", topic=message.topic[:200], shed=self.shed)
+            if self._conn.session_expiry_s == 0:
+                # A clean session never delivers it again: acknowledge it to free its slot
+                # (a requester times out and retries). On a persistent session it stays
+                # unacknowledged and comes back with the next session.
+                self.ack(message)
 
     def _resolve(self, message: Message) -> None:
         self.ack(message)
         waiter = self._waiters.pop(message.correlation_data or b"", None)
         if waiter is None or waiter.done():
-            log.debug("mqtt.reply_dropped", topic=message.topic)
+            log.debug("mqtt.reply_dropped", topic=message.topic[:200])
             return
         waiter.set_result(message)
 
