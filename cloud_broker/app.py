@@ -131,7 +131,6 @@ class Broker:
         router, extra_routes, usage, insights = build_router(
             self.config, data, guard=guard,
             local_answers=lambda: local_answer_count(store), journal=journal)
-        router.start()  # a model that cannot start says so now, in one log line
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(
             rc.signing_key_file or data / "signing_key.pem"), self.store.now)
@@ -144,6 +143,8 @@ class Broker:
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
                   if self.config.mqtt_uplink.enabled else None)  # refuses an unsafe uplink now
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
+        # After the listen checks: a refused config exits without a model worker to stop.
+        router.start()  # a model that cannot start says so now, in one log line
         extra_routes.append(rollout_routes(rollouts, artefacts, guard))
         service = self.service
         extra_routes.append(metrics_routes(BrokerCollector(

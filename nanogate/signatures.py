@@ -6,7 +6,8 @@ per kind, the one gateway it targets, the SHA-256 and whether it may change the 
 ``[cloud]`` trust settings. A gateway installs only a manifest for itself whose sequence is
 above every one it installed before, so an old signed artefact cannot be replayed as new.
 The broker signs (``cloud_broker.fleet.signing``); gateways verify with the public key they
-received at enrolment. Only ``cryptography`` is needed.
+received at enrolment. Only ``cryptography`` is needed, and only once a signature is
+checked: a gateway that never takes a rollout never loads it (about 9 MB of memory).
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 # Domain separation: a manifest signature is never a signature over a 32-byte digest.
 _MANIFEST_PREFIX = b"nanogate-rollout-manifest-v1\n"
@@ -48,12 +46,7 @@ class Manifest:
 
 def verify_manifest(manifest: Manifest, signature: str, public_key: str) -> bool:
     """True if ``signature`` is the key's signature of this manifest."""
-    try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
-        key.verify(bytes.fromhex(signature), manifest.to_bytes())
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    return _verified(manifest.to_bytes(), signature, public_key)
 
 
 def key_id(public_key: str) -> str:
@@ -64,13 +57,25 @@ def key_id(public_key: str) -> str:
 def verify_digest(sha256_hex: str, signature: str, public_key: str) -> bool:
     """True if ``signature`` is the key's signature of an artefact with this SHA-256."""
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
-        key.verify(bytes.fromhex(signature), bytes.fromhex(sha256_hex))
-    except (InvalidSignature, ValueError):
+        digest = bytes.fromhex(sha256_hex)
+    except ValueError:
         return False
-    return True
+    return _verified(digest, signature, public_key)
 
 
 def verify(data: bytes, signature: str, public_key: str) -> bool:
     """True if ``signature`` is the key's signature of ``data``."""
     return verify_digest(hashlib.sha256(data).hexdigest(), signature, public_key)
+
+
+def _verified(data: bytes, signature: str, public_key: str) -> bool:
+    """Whether ``signature`` (hex) is the Ed25519 signature of ``data`` by the hex key."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
+        key.verify(bytes.fromhex(signature), data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

@@ -1,9 +1,11 @@
 """The gateway's TLS files: its private key, its client certificate and the broker's CA.
 
-The one home of ``cryptography.x509`` on the gateway's link. The key (EC P-256) is made on
-the gateway the first time a certificate is requested and never leaves it: the broker sees a
-certificate signing request, and returns a certificate naming the gateway's device id. Key
-files are written 0600 in a 0700 directory, and every file is replaced atomically.
+The one home of ``cryptography.x509`` on the gateway's link, imported only when a key or a
+certificate is handled: a gateway on loopback or plain TLS never loads it. The key (EC P-256)
+is made on the gateway the first time a certificate is requested and never leaves it: the
+broker sees a certificate signing request, and returns a certificate naming the gateway's
+device id. Key files are written 0600 in a 0700 directory, and every file is replaced
+atomically.
 """
 
 from __future__ import annotations
@@ -13,16 +15,15 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import structlog
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from edge_agent.config import CloudSection
 from edge_agent.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 log = structlog.get_logger("edge_agent.sync.tls")
 
@@ -71,6 +72,10 @@ class ClientTls:
 
     def csr(self) -> bytes:
         """A PEM signing request for the gateway's key, made (0600) the first time."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.x509.oid import NameOID
+
         key = self._key()
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nanogate gateway")])
         request = x509.CertificateSigningRequestBuilder().subject_name(subject)
@@ -78,6 +83,8 @@ class ClientTls:
 
     def save(self, certificate: bytes, ca_certificate: bytes = b"") -> None:
         """Keep a certificate the broker issued (and its CA's), replacing the old one."""
+        from cryptography import x509
+
         cert = x509.load_pem_x509_certificate(certificate)
         if cert.public_key() != self._key().public_key():
             raise ValueError("the broker's certificate is not for this gateway's key")
@@ -90,6 +97,8 @@ class ClientTls:
 
     def validity(self) -> tuple[float, float] | None:
         """(not before, not after) of the current certificate in unix seconds, or None."""
+        from cryptography import x509
+
         try:
             cert = x509.load_pem_x509_certificate(self.cert_file.read_bytes())
         except (OSError, ValueError):
@@ -110,6 +119,9 @@ class ClientTls:
         return span is not None and (now or time.time()) >= span[1]
 
     def _key(self) -> ec.EllipticCurvePrivateKey:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         if not self.key_file.exists():
             key = ec.generate_private_key(ec.SECP256R1())
             _write(self.key_file, key.private_bytes(

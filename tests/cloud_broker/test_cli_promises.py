@@ -39,7 +39,7 @@ def test_fleet_ls_and_show(broker: BrokerApp, tmp_path: Path) -> None:
     assert [(g["id"], g["site"]) for g in listed] == [("gw-1", "plant-7")]
     assert listed[0]["health"]["outbox_depth"] == 3
     assert "gw-1" in _run(broker, tmp_path, "fleet", "ls")
-    shown = json.loads(_run(broker, tmp_path, "fleet", "show", "gw-1"))
+    shown = json.loads(_run(broker, tmp_path, "fleet", "show", "gw-1", "--json"))
     assert shown["id"] == "gw-1" and shown["versions"]["agent"] == "0.3.1"
 
 

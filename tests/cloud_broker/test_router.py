@@ -301,7 +301,7 @@ def test_a_starting_model_asks_for_a_retry_and_keeps_its_breaker_closed(
     tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
     """Only a (re)starting local model left: `ModelsStarting`; its breaker never opens."""
-    endpoints[0].fake.mode = "error"
+    endpoints[0].mode = "error"
     router = _router(tmp_path, [StartingBackend(), endpoints[0].backend("a")],
                      failure_threshold=1, retries=0)
 

@@ -75,7 +75,7 @@ def test_status_shows_bytes_oldest_item_shed_and_expired(tmp_path: Path) -> None
     assert [i.key for i in box.pending(10)] == ["e1", "e2"]  # v1 expired
     waiting = box.status().bytes
     box.close()
-    status = json.loads(_cli(tmp_path, "status").stdout)
+    status = json.loads(_cli(tmp_path, "status", "--json").stdout)
     assert status["items"] == {"escalation": 2} and status["depth"] == 2
     assert status["shed"] == {"rollup": 2}
     assert status["expired"] == {"event": 1}

@@ -97,7 +97,9 @@ def test_store_full_reaches_the_requester(
     reply_topic = f"{setup.prefix}/app/replies"
     probe = MqttProbe([reply_topic])
     edge = setup.edge()
-    edge.env = {"NANOGATE_EDGE_OUTBOX__MAX_ITEMS": "2"}
+    # All of the outbox for requests (by default they may take half, so acks keep room).
+    edge.env = {"NANOGATE_EDGE_OUTBOX__MAX_ITEMS": "2",
+                "NANOGATE_EDGE_OUTBOX__ESCALATION_SHARE": "1.0"}
     start(processes, edge).wait_log("agent.started")
     routes = []
     for n in range(3):
