@@ -20,7 +20,6 @@ from edge_agent.ask import AskHandler, Publish
 from edge_agent.config import CloudSection, EdgeConfig, GatewaySection
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
-from edge_agent.mqtt import Connection, MqttClient
 from edge_agent.normalise import has_invisible
 from edge_agent.outbox import Outbox
 from edge_agent.payloads import (
@@ -35,6 +34,7 @@ from edge_agent.registry import Registry
 from edge_agent.skills import Skills
 from edge_agent.sync import GrpcTransport, Link, escalate_request
 from edge_agent.triage import Triage
+from nanogate.mqtt import Connection, MqttClient
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.oracle import REQUEST_CODES, expected, gateway_topic
 from tests.support.payloads import ask_payloads, dump, telemetry_payloads
