@@ -13,7 +13,8 @@
 # Faster and still portable: GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS, one CPU backend per
 # x86-64 level chosen at run time (llama-cpp-python does not load them: the worker would call
 # ggml_backend_load_all_from_path through ctypes); it takes far longer to build, not done
-# yet. On arm64 these flags leave NEON on (part of the baseline there). The version is pinned to the one this was tested with.
+# yet. On arm64 these flags leave NEON on (part of the baseline there). The version is
+# pinned to the one this was tested with.
 #
 # The build takes a while, so the wheel is kept in a cache keyed by version and flags
 # (never pip's own cache, which would hand back a wheel built with other flags).
