@@ -2,7 +2,8 @@
 
 The fuzz tests compare each reply with this: a request-level error (bad JSON, a bad request,
 too large, a reply topic where devices listen) is predicted exactly; past that, the route
-follows triage, worked out here with the same model.
+follows triage, worked out here with the same model. A request's ``model`` counts only for a
+requester allowed to choose one (``[mqtt] model_choice_topics``); for anyone else it is ignored.
 """
 
 from __future__ import annotations
@@ -41,11 +42,17 @@ def request_error(payload: bytes, response_topic: str | None, *, prefix: str,
 
 
 def expected(triage: Classifier, payload: bytes, response_topic: str | None, *, prefix: str,
-             max_payload: int) -> tuple[str, str | None]:
-    """(``local`` or ``escalate``, the request-level error code or None) for one request."""
+             max_payload: int, may_choose_model: bool = False) -> tuple[str, str | None]:
+    """(``local`` or ``escalate``, the request-level error code or None) for one request.
+
+    ``escalate`` is triage's verdict; the gateway may still answer such a request itself when
+    it is about its own devices (a clarifying question for a device it lacks), which the
+    caller checks on the reply.
+    """
     request, code = request_error(payload, response_topic, prefix=prefix,
                                   max_payload=max_payload)
     if request is None:
         return "local", code
     decision = triage.classify(normalise_text(request.text, MAX_TEXT_CHARS))
-    return ("local" if decision.route == "local" and not request.model else "escalate"), None
+    chosen = bool(request.model) and may_choose_model
+    return ("local" if decision.route == "local" and not chosen else "escalate"), None
