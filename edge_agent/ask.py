@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from edge_agent.errors import CloudRejected, CloudUnavailable, StoreFull
+from edge_agent.errors import StoreFull
 from edge_agent.normalise import has_invisible, normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
 from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
@@ -28,7 +28,7 @@ from edge_agent.ratelimit import RequesterLimit
 from edge_agent.redact import MAPPING_KEY, Redactor, restore, restore_response
 from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
-from edge_agent.sync import Link
+from edge_agent.sync import Link, SendOutcome
 from edge_agent.triage.decision import LOCAL_INTENTS, Classifier, Decision
 from nanogate.v1 import edge_pb2 as pb
 
@@ -260,35 +260,25 @@ class AskHandler:
             return
         log.info("request.escalating", intent=decision.intent,
                  confidence=round(decision.confidence, 3), key=item.key)
-        self._link.reserve(item.key)  # before the drain can see it: it is sent once, from here
+        sending = self._link.submit(item)  # the link sends it, once, from now
         task = asyncio.get_running_loop().create_task(
-            self._try_now(item, route, request_id, decision), name=f"escalate.{item.key[:8]}")
+            self._reply_when_sent(sending, item, route, request_id, decision),
+            name=f"escalate.{item.key[:8]}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _try_now(self, item: OutboxItem, route: ReplyRoute, request_id: str,
-                       decision: Decision) -> None:
-        try:
-            response = await self._link.escalate_now(item)
-        except CloudUnavailable as exc:
-            self._link.release(item.key)  # the drain sends it once the link is back
-            self.counters.queued += 1
-            self._send(route, Reply(
-                id=request_id, route="queued", intent=decision.intent,
-                answer="The cloud is unreachable; your request is queued and will be answered "
-                       "when the link returns.", data={"key": item.key}))
-            log.info("request.queued", key=item.key, reason=str(exc))
-            self._link.wake()
+    async def _reply_when_sent(self, sending: asyncio.Task[SendOutcome], item: OutboxItem,
+                               route: ReplyRoute, request_id: str, decision: Decision) -> None:
+        """Tell the requester its request is queued when the link could not answer it now
+        (an answer, or a dead letter's error, has already reached it otherwise)."""
+        if await sending != "queued":
             return
-        except CloudRejected as exc:  # permanent: answered with the error, never retried
-            response = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
-        except BaseException:
-            self._link.release(item.key)
-            raise
-        try:
-            await self._link.answer(item, response)
-        finally:
-            self._link.release(item.key)
+        self.counters.queued += 1
+        self._send(route, Reply(
+            id=request_id, route="queued", intent=decision.intent,
+            answer="The cloud is unreachable; your request is queued and will be answered "
+                   "when the link returns.", data={"key": item.key}))
+        log.info("request.queued", key=item.key)
 
     def _local_after_all(self, decision: Decision) -> bool:
         """Below the threshold, still answer here what only the gateway can answer well.

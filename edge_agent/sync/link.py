@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import structlog
 
@@ -38,6 +39,7 @@ AnswerHandler = Callable[[OutboxItem, pb.EscalateResponse], Awaitable[None]]
 CommandHandler = Callable[[pb.Command], Awaitable[tuple[bool, dict[str, object]]]]
 HealthProbe = Callable[[], pb.HeartbeatRequest]
 _STREAMS_AT_ONCE = 4
+SendOutcome = Literal["answered", "queued", "failed"]
 
 
 class Link:
@@ -87,25 +89,35 @@ class Link:
         """Something new waits in the outbox: look now rather than at the next tick."""
         self._wake.set()
 
-    def reserve(self, key: str) -> None:
-        """Keep the drain away from an item the caller is sending itself (until ``release``)."""
-        self._inflight.add(key)
+    def submit(self, item: OutboxItem) -> asyncio.Task[SendOutcome]:
+        """Send a new escalation at once; the task tells how it went.
 
-    def release(self, key: str) -> None:
-        """The caller is done with a reserved item; the drain may send it again if it waits."""
-        self._inflight.discard(key)
+        The link is the only sender of outbox items. This and the drain share one in-flight
+        set, and each takes its items there before its first ``await``, so an item is never
+        sent twice. The outcome: ``answered`` (the answer went to its requester), ``queued``
+        (the item waits in the outbox; the drain answers it once the link is back) or
+        ``failed`` (dead-lettered, and its requester told why). A new request is sent in a
+        task of its own rather than in the drain's batch, so it never waits behind a replay.
+        """
+        claimed = item.key not in self._inflight
+        self._inflight.add(item.key)
+        return asyncio.get_running_loop().create_task(
+            self._send_claimed(item) if claimed else _already("queued"),
+            name=f"link.send.{item.key[:8]}")
 
-    async def escalate_now(self, item: OutboxItem) -> pb.EscalateResponse:
-        """Send one queued escalation right away (the caller has reserved it)."""
-        if self.identity is None or not self.up.is_set():
-            raise CloudUnavailable("the link to the broker is down")
+    async def _send_claimed(self, item: OutboxItem) -> SendOutcome:
         try:
-            return await self._transport.escalate(
-                escalate_request(item), timeout=self._cloud.escalate_timeout_s)
-        except CloudUnavailable:
+            if self.identity is None or not self.up.is_set():
+                return "queued"
+            delivered = await self._guarded(item, partial(self._escalate_one, item))
+            return "answered" if delivered else "failed"
+        except CloudUnavailable as exc:
             self.up.clear()
+            log.warning("link.down", error=str(exc))
+            return "queued"
+        finally:
+            self._inflight.discard(item.key)
             self.wake()
-            raise
 
     # enrolment ------------------------------------------------------------------------------
 
@@ -170,12 +182,17 @@ class Link:
         items = [i for i in self._outbox.due(self._batch_size) if i.key not in self._inflight]
         if not items:
             return 0
+        keys = {i.key for i in items}
+        self._inflight |= keys  # taken before the first await: ``submit`` cannot send them
         by_kind: dict[str, list[OutboxItem]] = defaultdict(list)
         for item in items:
             by_kind[item.kind].append(item)
-        delivered = await self._send_acks(by_kind.pop("ack", []))
-        delivered += await self._send_escalations(by_kind.pop("escalation", []))
-        delivered += await self._upload([i for group in by_kind.values() for i in group])
+        try:
+            delivered = await self._send_acks(by_kind.pop("ack", []))
+            delivered += await self._send_escalations(by_kind.pop("escalation", []))
+            delivered += await self._upload([i for group in by_kind.values() for i in group])
+        finally:
+            self._inflight -= keys
         self.drained += delivered
         if delivered:
             log.info("outbox.replayed", items=delivered)
@@ -257,14 +274,11 @@ class Link:
         return sent
 
     async def _escalate_one(self, item: OutboxItem) -> None:
-        self._inflight.add(item.key)
         try:
             reply = await self._transport.escalate(
                 escalate_request(item), timeout=self._cloud.escalate_timeout_s)
         except CloudRejected as exc:  # permanent: the requester gets it as an error reply
             reply = pb.EscalateResponse(error_code=exc.code, error_message=exc.message)
-        finally:
-            self._inflight.discard(item.key)
         await self._answered(item, reply)
 
     async def _upload(self, items: list[OutboxItem]) -> int:
@@ -338,6 +352,10 @@ def escalate_request(item: OutboxItem) -> pb.EscalateRequest:
         alerts=p.get("alerts", []), model=p.get("model") or "auto", created_at=item.created,
         max_tokens=int(p.get("max_tokens", 256)),
     )
+
+
+async def _already(outcome: SendOutcome) -> SendOutcome:
+    return outcome
 
 
 def _item_delay(attempts: int, first: float, cap: float) -> float:

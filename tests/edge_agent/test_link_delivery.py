@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from pathlib import Path
 
@@ -21,14 +22,17 @@ from nanogate.v1 import edge_pb2 as pb
 class Cloud:
     """Our Transport Protocol, answering escalations as the test says."""
 
-    def __init__(self, fail: Exception | None = None) -> None:
+    def __init__(self, fail: Exception | None = None, delays: list[float] | None = None) -> None:
         self.fail = fail
+        self.delays = delays or []  # each call's latency, in turn (the race test's lever)
         self.escalations: list[str] = []
         self.acks: list[str] = []
 
     async def escalate(self, request: pb.EscalateRequest, *,
                        timeout: float) -> pb.EscalateResponse:
         self.escalations.append(request.idempotency_key)
+        if self.delays:
+            await asyncio.sleep(self.delays.pop(0))
         if self.fail is not None:
             raise self.fail
         return pb.EscalateResponse(answer=f"answer to {request.text}", backend="fake")
@@ -130,4 +134,34 @@ def test_attempt_cap_dead_letters_with_an_error_reply(tmp_path: Path, fail: Exce
         assert len(cloud.escalations) == 3
         assert [r.error_code for _, r in answered] == ["undeliverable"]
         assert outbox.status().dead == {"escalation": 1}
+    assert outbox.status().depth == 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_new_request_racing_the_drain_is_sent_once(tmp_path: Path, seed: int) -> None:
+    """The drain replays a backlog while new requests arrive, each at a different moment of
+    it, and the cloud answers each call after its own delay: every item reaches the cloud
+    once and its requester once, and every new request hears its answer."""
+    rng = random.Random(seed)
+    answered: list[tuple[str, pb.EscalateResponse]] = []
+    cloud = Cloud(delays=[rng.uniform(0, 0.01) for _ in range(100)])
+    link, outbox = make_link(tmp_path, cloud, answered)
+    backlog = [outbox.put(escalation(f"old-{n}", f"app/{n % 3}")) for n in range(12)]
+
+    async def race() -> list[str]:
+        link.up.set()
+        drain = asyncio.create_task(link.drain_once())
+        await asyncio.sleep(0)  # the drain has taken its batch
+        sending = [link.submit(backlog[rng.randrange(12)])]  # one the drain holds
+        for n in range(12):
+            await asyncio.sleep(rng.uniform(0, 0.01))  # a new request lands mid-replay
+            sending.append(link.submit(outbox.put(escalation(f"new-{n}", f"app/{n % 3}"))))
+        await drain
+        return list(await asyncio.gather(*sending))
+
+    outcomes = asyncio.run(race())
+    assert sorted(cloud.escalations) == sorted({*cloud.escalations})  # no key sent twice
+    assert sorted(k for k, _ in answered) == sorted(f"{age}-{n}" for age in ("old", "new")
+                                                    for n in range(12))
+    assert outcomes == ["queued"] + ["answered"] * 12
     assert outbox.status().depth == 0
