@@ -211,6 +211,7 @@ class OperatorQueue:
 
     def claim(self, item_id: str, actor: str) -> QueueItem:
         """Mark an open item as being handled by ``actor`` (another operator may take it over)."""
+        self.expire_due()
         with self._db.transaction():
             self._open(item_id)
             self._db.execute("UPDATE operator_queue SET state = 'claimed', claimed_by = ?, "
@@ -235,6 +236,7 @@ class OperatorQueue:
 
     def _decide(self, item_id: str, actor: str, state: State, text: str,
                 kind: Kind | None = None) -> QueueItem:
+        self.expire_due()
         with self._db.transaction():
             item = self._open(item_id)
             if kind is not None and item.kind != kind:
@@ -258,10 +260,9 @@ class OperatorQueue:
         if row is None:
             raise NotFound(f"no queue item {item_id!r}; list them with 'cloud-broker queue ls'")
         item = _item(row)
-        if item.state in OPEN and item.expires_at <= self._clock():
-            self._db.execute("UPDATE operator_queue SET state = 'expired' WHERE id = ?",
-                             (item_id,))
-            raise Conflict(f"{item_id} expired; the requester was told no one decided in time")
+        if item.state == "expired" or item.expires_at <= self._clock():
+            raise Conflict(f"{item_id} expired: no one decided within its window, and the "
+                           "requester is told so; nothing was changed")
         if item.state not in OPEN:
             by = f" by {item.decided_by}" if item.decided_by else ""
             raise Conflict(f"{item_id} is already {item.state}{by}; nothing was changed")
