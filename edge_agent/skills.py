@@ -146,6 +146,13 @@ class Skills:
                 say("group_refused", lang, count=len(found.devices), ids=", ".join(found.ids)),
                 {"devices": found.ids, "refused": True, "published": False},
                 error_code="policy_violation")
+        held = [d.id for d in found.devices if self._policy.needs_approval(d.id, source)]
+        if held:  # one approval per change: a group is not held as a whole
+            return SkillResult(
+                f"{', '.join(held)} need an operator's approval, which is asked for one device "
+                "at a time; name one device. Nothing was sent.",
+                {"devices": found.ids, "refused": True, "published": False},
+                error_code="policy_violation")
         results = [self.actuate(d.id, slots.value, source=source, key=key, lang=lang)
                    for d in found.devices]
         done = [r.data["device"] for r in results if r.data.get("published")]
