@@ -19,6 +19,7 @@ from cloud_broker.admin.api import OFFLINE_AFTER_S, create_app, rollout_routes
 from cloud_broker.admin.auth import Guard
 from cloud_broker.admin.backends import backend_routes
 from cloud_broker.admin.insights import Insights, Pricing
+from cloud_broker.admin.queue import queue_routes
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig, ServerSection
@@ -36,6 +37,7 @@ from cloud_broker.metrics import BrokerCollector, metrics_routes
 from cloud_broker.mqtt_bridge import MqttBridge
 from cloud_broker.openai_api import openai_routes
 from cloud_broker.pki import load_broker_tls
+from cloud_broker.queue import OperatorQueue, QueueRules
 from cloud_broker.router import Router
 from cloud_broker.server import EdgeLinkService, publish_worker_health, start_grpc
 from cloud_broker.usage import SqliteUsageLedger, usage_json
@@ -137,15 +139,20 @@ class Broker:
         replica = Replica.start(replica_name(self.config.server))
         rollouts = RolloutController(self.store, artefacts, replica=replica.id,
                                      lease_s=rc.lease_s, rollback_ttl_s=rc.rollback_ttl_s)
-        self.service = EdgeLinkService(self.store, JournalingAnswerer(router, journal), artefacts,
-                                       replica=replica,
-                                       tls=load_broker_tls(self.config.server))
+        qc = self.config.queue
+        queue = OperatorQueue(self.store.db, self.store, clock=self.store.now,
+                              answer_window_s=qc.answer_window_s)
+        self.service = EdgeLinkService(
+            self.store, JournalingAnswerer(router, journal), artefacts, replica=replica,
+            tls=load_broker_tls(self.config.server), queue=queue if qc.enabled else None,
+            queue_rules=QueueRules(qc.over_budget, tuple(qc.uncertain_phrases)))
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
                   if self.config.mqtt_uplink.enabled else None)  # refuses an unsafe uplink now
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)
         # After the listen checks: a refused config exits without a model worker to stop.
         router.start()  # a model that cannot start says so now, in one log line
         extra_routes.append(rollout_routes(rollouts, artefacts, guard))
+        extra_routes.append(queue_routes(queue, guard))
         service = self.service
         extra_routes.append(metrics_routes(BrokerCollector(
             self.store, usage, breakers=router.breaker_states,
@@ -153,7 +160,7 @@ class Broker:
             counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
             guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
-                                       rollouts=rollouts, insights=insights),
+                                       rollouts=rollouts, insights=insights, queue=queue),
                             self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:
@@ -166,6 +173,7 @@ class Broker:
                 self.ready.set()
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
+                tg.create_task(queue.expire_forever(), name="broker.queue")
                 tg.create_task(sample_forever(journal, store, interval_s=JOURNAL_SAMPLE_S,
                                               offline_after_s=OFFLINE_AFTER_S),
                                name="broker.journal")

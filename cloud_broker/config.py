@@ -101,6 +101,22 @@ class MqttUplinkSection(Section):
     allow_insecure: bool = False
 
 
+class QueueSection(Section):
+    """The operator queue (cloud_broker.queue): when a person answers instead of a model."""
+
+    # File escalations no backend could answer for an operator (false: answer
+    # backend_unavailable at once, as without a queue).
+    enabled: bool = True
+    # A request over its budget: "refuse" answers over_budget; "operator" asks a person.
+    over_budget: Literal["refuse", "operator"] = "refuse"
+    # A model answer that contains one of these (case-insensitive) counts as uncertain and
+    # goes to an operator instead of the requester; empty: never.
+    uncertain_phrases: list[str] = Field(default_factory=lambda: [
+        "i don't know", "i do not know", "i'm not sure", "i am not sure", "cannot be sure"])
+    # How long a question waits for an answer before the requester is told no one answered.
+    answer_window_s: float = Field(default=24 * 3600.0, gt=0)
+
+
 class BrokerConfig(FileSettings):
     """Everything the cloud broker needs to run."""
 
@@ -114,6 +130,7 @@ class BrokerConfig(FileSettings):
     # Tried cheapest first within the tier a request needs; see cloud_broker.backends.spec.
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: RoutingPolicy = Field(default_factory=RoutingPolicy)
+    queue: QueueSection = Field(default_factory=QueueSection)
 
 
 def _default_backends() -> list[BackendSpec]:

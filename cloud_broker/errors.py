@@ -6,6 +6,7 @@
      ├── InvalidRequest       a gateway's request is malformed; retrying it will not help
      ├── RetryLater           the request cannot be served now (a duplicate is in flight)
      ├── NotFound             a gateway asked for something that does not exist (an artefact)
+     ├── Conflict             an operator decision on a queue item already decided or expired
      ├── OverBudget           a budget (device, site or global) is spent; the message says which
      ├── NoBackendAvailable   every backend in the chain failed, timed out or is cooling down
      │    ├── UnknownModel         no backend serves the model the request named (permanent)
@@ -42,6 +43,10 @@ class RetryLater(BrokerError):
 
 class NotFound(BrokerError):
     """A gateway asked for something the broker does not have."""
+
+
+class Conflict(BrokerError):
+    """The thing exists but its state forbids the change (a decided or expired queue item)."""
 
 
 class OverBudget(BrokerError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import json
 import time
 from typing import Protocol
 
@@ -34,7 +35,8 @@ from cloud_broker.errors import (
 from cloud_broker.escalation import Answer, ContextReading, Escalation
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
-from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS
+from cloud_broker.queue import OperatorQueue, QueueRules
+from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.link")
@@ -58,10 +60,13 @@ class LinkCore:
 
     def __init__(self, store: FleetStore, router: Answerer,
                  artefacts: ArtefactStore | None = None, *,
-                 replica: Replica | None = None) -> None:
+                 replica: Replica | None = None, queue: OperatorQueue | None = None,
+                 queue_rules: QueueRules | None = None) -> None:
         self._store = store
         self._router = router
         self._artefacts = artefacts
+        self.queue = queue
+        self._rules = queue_rules or QueueRules()
         self.replica = replica or Replica.start()
         released = store.release_claims(self.replica.name, self.replica.id)
         if released:
@@ -193,6 +198,8 @@ class LinkCore:
             answer = await self._router.answer(esc, deadline=deadline)
         except OverBudget as exc:
             log.warning("escalation.over_budget", reason=str(exc))
+            if self.queue is not None and self._rules.over_budget == "operator":
+                return self._to_operator(esc, "over_budget", [str(exc)])
             return pb.EscalateResponse(error_code="over_budget", error_message=str(exc))
         except UnknownModel as exc:  # permanent: stored as the answer, never retried
             log.warning("escalation.unknown_model", reason=str(exc))
@@ -202,7 +209,12 @@ class LinkCore:
             raise RetryLater(str(exc)) from exc
         except NoBackendAvailable as exc:  # answered, not retried: the requester hears now
             log.error("escalation.no_backend", reason=str(exc))
+            if self.queue is not None:
+                return self._to_operator(esc, "no_backend", [str(exc)])
             return pb.EscalateResponse(error_code="backend_unavailable", error_message=str(exc))
+        if self.queue is not None and not answer.actions and self._rules.uncertain(answer.text):
+            log.info("escalation.uncertain", backend=answer.backend)
+            return self._to_operator(esc, "uncertain", [f"{answer.backend}: {answer.text}"])
         log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
                  tokens_out=answer.output_tokens, cost=answer.cost,
                  latency_ms=round(answer.latency_ms, 1))
@@ -213,14 +225,39 @@ class LinkCore:
             actions=[pb.Action(device_id=a.device_id, command=a.command, value=a.value,
                                unit=a.unit, reason=a.reason) for a in answer.actions])
 
+    def _to_operator(self, esc: Escalation, reason: str,
+                     said: list[str]) -> pb.EscalateResponse:
+        """File the escalation in the operator queue; the gateway tells the requester so."""
+        assert self.queue is not None
+        item = self.queue.add_question(esc, reason, said)
+        return pb.EscalateResponse(
+            error_code=OPERATOR_QUEUE, backend="operator", model=item.id,
+            error_message="No model could answer this with confidence; it waits for an "
+                          "operator, whose answer will follow here.")
+
     async def upload(self, gateway: Gateway, request: pb.UploadRequest) -> pb.UploadResponse:
-        """Store outbox items once each."""
+        """Store outbox items once each; an ``approval`` item also files a queue item."""
         if len(request.items) > MAX_UPLOAD_ITEMS:
             raise InvalidRequest(f"at most {MAX_UPLOAD_ITEMS} items per upload")
         items = [{"key": i.idempotency_key, "kind": i.kind, "stream": i.stream,
                   "payload": i.payload.decode("utf-8", "replace"), "created": i.created_at}
                  for i in request.items if i.idempotency_key]
-        return pb.UploadResponse(accepted=self._store.store_uploads(gateway.id, items))
+        accepted = self._store.store_uploads(gateway.id, items)
+        for item in items:
+            if item["kind"] == "approval" and self.queue is not None:
+                self._file_approval(gateway, str(item["payload"]))
+        return pb.UploadResponse(accepted=accepted)
+
+    def _file_approval(self, gateway: Gateway, payload: str) -> None:
+        try:
+            doc = json.loads(payload)
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            log.warning("queue.approval_refused", device_id=gateway.id, reason="not a JSON object")
+            return
+        assert self.queue is not None
+        self.queue.add_approval(gateway.id, gateway.site, doc)
 
     async def pull_commands(self, gateway: Gateway,
                       request: pb.PullCommandsRequest) -> pb.PullCommandsResponse:

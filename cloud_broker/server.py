@@ -35,6 +35,7 @@ from cloud_broker.fleet.certificates import DeviceCertificates
 from cloud_broker.fleet.claims import Replica
 from cloud_broker.link_core import Answerer, LinkCore
 from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
+from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import is_loopback, next_port
 from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
@@ -49,10 +50,13 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
 
     def __init__(self, store: FleetStore, router: Answerer,
                  artefacts: ArtefactStore | None = None, *,
-                 tls: BrokerTls | None = None, replica: Replica | None = None) -> None:
+                 tls: BrokerTls | None = None, replica: Replica | None = None,
+                 queue: OperatorQueue | None = None,
+                 queue_rules: QueueRules | None = None) -> None:
         self._store = store
         self._artefacts = artefacts
-        self.core = LinkCore(store, router, artefacts, replica=replica)
+        self.core = LinkCore(store, router, artefacts, replica=replica, queue=queue,
+                             queue_rules=queue_rules)
         self.tls = tls or BrokerTls()
         self.certificates = DeviceCertificates(store.db, store.now)
         self.enrol_port = 0  # mtls: the bound port of the Enrol listener (start_grpc sets it)

@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 
+from edge_agent.approvals import Approvals, HeldStore
 from edge_agent.ask import AskHandler
 from edge_agent.commands import CommandFailed, Commands, actuate_command
 from edge_agent.config import EdgeConfig
@@ -33,6 +34,7 @@ from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.agent")
+HELD_SWEEP_S = 1.0  # how often held requests are checked for a passed window
 
 
 def build_registry(config: EdgeConfig) -> Registry:
@@ -50,7 +52,8 @@ def build_registry(config: EdgeConfig) -> Registry:
 def build_policy(config: EdgeConfig) -> ActuationPolicy:
     """The actuation policy from the declared actuators."""
     return ActuationPolicy([
-        Rule(a.id, a.control, a.min, a.max, a.max_changes_per_min, a.allow_cloud)
+        Rule(a.id, a.control, a.min, a.max, a.max_changes_per_min, a.allow_cloud,
+             a.require_approval or "never")
         for a in config.actuators])
 
 
@@ -97,6 +100,14 @@ class EdgeAgent:
                          batch_size=config.outbox.batch_size,
                          max_attempts=config.outbox.max_attempts,
                          retry_max_s=config.outbox.retry_max_s)
+        redactor = Redactor(config.privacy, self.registry, config.gateway.site)
+        self.held = HeldStore(data / "held.db")
+        self.approvals = Approvals(
+            self.held, outbox=self.outbox, skills=self.skills,
+            send=lambda route, reply: self.asks.send_to(route, reply),
+            window_s=config.policy.approval_window_s,
+            question_ttl_s=config.outbox.escalation_ttl_s,
+            redact=lambda text: str(redactor.payload({"text": text})["text"]))
         self.asks = AskHandler(
             triage=self.triage, skills=self.skills, registry=self.registry, outbox=self.outbox,
             link=self.link, publish=self._publish_reply, default_reply_topic=self.topics.replies,
@@ -107,8 +118,11 @@ class EdgeAgent:
             model_choice_topics=tuple(config.mqtt.model_choice_topics),
             reserved_topics=(config.cloud.mqtt_topic_root,),
             cloud_action_max_age_s=config.policy.cloud_action_max_age_s,
-            redactor=Redactor(config.privacy, self.registry, config.gateway.site),
-            below_threshold=(config.triage.threshold or 0.0) <= 1.0)
+            redactor=redactor, below_threshold=(config.triage.threshold or 0.0) <= 1.0,
+            approvals=self.approvals)
+        self.approvals.deliver = self.asks.deliver
+        self.commands.register("approval", self.approvals.decide)
+        self.commands.register("operator_answer", self.approvals.answer)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
                                trusted_key=self._trusted_key, device_id=self._device_id)
         self.updates.restore()
@@ -131,6 +145,7 @@ class EdgeAgent:
                 tg.create_task(self._consume(), name="agent.consume")
                 tg.create_task(self.link.run(), name="agent.link")
                 tg.create_task(self._flush_history(), name="agent.history")
+                tg.create_task(self._expire_held(), name="agent.held")
                 if self.config.telemetry.rollup_interval_s > 0:
                     tg.create_task(self._roll_up(), name="agent.rollups")
         finally:
@@ -138,6 +153,7 @@ class EdgeAgent:
             self.history.close()
             self.outbox.close()
             self.journal.close()
+            self.held.close()
 
     async def _consume(self) -> None:
         async for message in self.mqtt.messages():
@@ -165,6 +181,15 @@ class EdgeAgent:
         while True:
             await asyncio.sleep(0.2)
             self.history.flush()
+
+    async def _expire_held(self) -> None:
+        """Answer held actions and questions whose window passed (also after a restart)."""
+        while True:
+            try:
+                self.approvals.expire_due()
+            except Exception:  # a broken row must not stop the sweep for the others
+                log.exception("held.expiry_failed")
+            await asyncio.sleep(HELD_SWEEP_S)
 
     async def _roll_up(self) -> None:
         while True:

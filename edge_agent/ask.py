@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from edge_agent.approvals import Approvals
 from edge_agent.errors import StoreFull
 from edge_agent.normalise import has_invisible, normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
@@ -30,6 +31,7 @@ from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link, SendOutcome
 from edge_agent.triage.decision import LOCAL_INTENTS, Classifier, Decision
+from nanogate.link import OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.ask")
@@ -103,7 +105,8 @@ class AskHandler:
                  model_choice_topics: tuple[str, ...] = (),
                  reserved_topics: tuple[str, ...] = (),
                  cloud_action_max_age_s: float = DEFAULT_CLOUD_ACTION_MAX_AGE_S,
-                 redactor: Redactor | None = None, below_threshold: bool = True) -> None:
+                 redactor: Redactor | None = None, below_threshold: bool = True,
+                 approvals: Approvals | None = None) -> None:
         self._triage = triage
         self._skills = skills
         self._registry = registry
@@ -123,6 +126,7 @@ class AskHandler:
         # no read or command is done here below the threshold (READ_FLOOR, COMMAND_FLOOR).
         self._below_threshold = below_threshold
         self._redactor = redactor  # None: escalations leave as they are (tests, bench)
+        self._approvals = approvals  # None: no actuator requires approval (tests, bench)
         self.counters = Counters()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -214,10 +218,33 @@ class AskHandler:
         by_intent = self.counters.by_intent
         by_intent[decision.intent] = by_intent.get(decision.intent, 0) + 1
         if (decision.route == "local" or self._local_after_all(decision)) and not request.model:
-            result = self._skills.answer(decision, key=_request_key(request, route, text))
+            key = _request_key(request, route, text) or new_key()
+            result = self._skills.answer(decision, key=key)
+            if result.data.get("pending"):
+                self._hold(result, key, request_id, decision.intent, route, text)
+                return
             self._reply_local(route, request_id, decision, result, started)
             return
         self._escalate(request, text, request_id, decision, route)
+
+    def _hold(self, result: SkillResult, key: str, request_id: str, intent: str,
+              route: ReplyRoute, text: str) -> None:
+        """Hold a change for an operator's approval and answer ``pending`` now."""
+        assert self._approvals is not None, "an actuator requires approval: wire Approvals"
+        try:
+            held = self._approvals.hold_action(result, request_key=key, request_id=request_id,
+                                               intent=intent, route=route.to_json(), text=text)
+        except StoreFull as exc:
+            self._fail(route, request_id, "store_full", str(exc), intent=intent)
+            return
+        self._link.wake()
+        self._send(route, Reply(id=request_id, route="pending", intent=intent,
+                                answer=result.answer, data={**result.data, "approval": held}))
+        log.info("request.pending", approval=held, device=result.data.get("device"))
+
+    def send_to(self, route: dict[str, str], reply: Reply) -> None:
+        """Send a later reply to a stored route (``ReplyRoute.to_json``), at QoS 1."""
+        self._send(ReplyRoute.from_json(route), reply)
 
     def _reply_local(self, route: ReplyRoute, request_id: str, decision: Decision,
                      result: SkillResult, started: float) -> None:
@@ -311,6 +338,14 @@ class AskHandler:
         self.counters.escalated += 1
         payload = item.payload
         route = ReplyRoute.from_json(payload["reply"])
+        if response.error_code == OPERATOR_QUEUE and self._approvals is not None:
+            self._approvals.hold_question(item, response)
+            self._send(route, Reply(id=payload["request_id"], route="queued",
+                                    intent=payload.get("intent", "escalate"),
+                                    answer=response.error_message,
+                                    data={"key": item.key, "operator_queue": response.model}))
+            log.info("request.queued", key=item.key, reason="operator_queue")
+            return
         data: dict[str, Any] = {"backend": response.backend, "model": response.model,
                                 "replayed": response.replayed}
         mapping = payload.get(MAPPING_KEY) or {}
@@ -324,7 +359,8 @@ class AskHandler:
             answer = " ".join([answer, *notes]).strip()
         error = ErrorInfo(code=response.error_code, message=response.error_message) \
             if response.error_code else None
-        self._send(route, Reply(id=payload["request_id"], route="escalated",
+        held = any(a.get("pending") for a in data.get("actions", []))
+        self._send(route, Reply(id=payload["request_id"], route="pending" if held else "escalated",
                                 intent=payload.get("intent", "escalate"),
                                 answer=answer or response.error_message, data=data, error=error))
         log.info("request.answered", route="escalated", key=item.key, backend=response.backend,
@@ -345,9 +381,20 @@ class AskHandler:
         outcomes = [self._apply_one(a, scope, item.key) for a in response.actions]
         data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
                             "ok": r.error_code is None, "published": bool(r.data.get("published")),
-                            "result": r.answer}
+                            "result": r.answer, **self._held(item, r)}
                            for a, r in zip(response.actions, outcomes, strict=True)]
         return [r.answer for r in outcomes]
+
+    def _held(self, item: OutboxItem, result: SkillResult) -> dict[str, Any]:
+        """Hold a cloud action that needs approval; its id for the reply, or nothing."""
+        if not result.data.get("pending") or self._approvals is None:
+            return {}
+        p = item.payload
+        held = self._approvals.hold_action(
+            result, request_key=item.key, request_id=str(p["request_id"]),
+            intent=str(p.get("intent", "set_actuator")), route=p["reply"],
+            text=restore(str(p.get("text", "")), p.get(MAPPING_KEY) or {}).text)
+        return {"pending": True, "approval": held}
 
     def _not_applicable(self, item: OutboxItem) -> str | None:
         """Why a cloud answer's actions may not run, or None if they may."""

@@ -153,6 +153,9 @@ class PolicySection(Section):
     # Actions a cloud answer proposes run only for a set_actuator request answered within
     # this many seconds; otherwise they come back as proposals, with no effect.
     cloud_action_max_age_s: float = Field(default=60.0, ge=0)
+    # An action held for an operator's approval (an actuator's require_approval) runs only if
+    # approved within this many seconds; after it the requester is told it expired.
+    approval_window_s: float = Field(default=900.0, gt=0)
 
 
 ReadingField = Literal["value", "unit", "kind", "ts"]
@@ -205,6 +208,9 @@ class ActuatorSpec(Section):
     # Policy: at most this many changes per minute; 0 forbids actuation entirely.
     max_changes_per_min: int = 6
     allow_cloud: bool = True
+    # Hold a change until an operator approves it on the broker: "always", "cloud" (only
+    # what a cloud model proposed), or false. The policy above still applies when it runs.
+    require_approval: Literal["always", "cloud"] | Literal[False] = False
 
 
 class EdgeConfig(FileSettings):

@@ -34,7 +34,9 @@ from edge_agent.errors import StoreFull
 
 log = structlog.get_logger("edge_agent.outbox")
 
-PRIORITY = {"ack": 0, "escalation": 1, "event": 2, "rollup": 3}
+# An approval (an action held for an operator, edge_agent.approvals) goes up as soon as an
+# escalation would, and is never shed.
+PRIORITY = {"ack": 0, "escalation": 1, "approval": 1, "event": 2, "rollup": 3}
 SHEDDABLE = PRIORITY["event"]  # this priority and below (larger numbers) may be shed
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (

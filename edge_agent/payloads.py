@@ -112,7 +112,8 @@ class Reply(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    route: Literal["local", "escalated", "queued"]
+    # "pending": an action waits for an operator's approval; the final answer follows.
+    route: Literal["local", "escalated", "queued", "pending"]
     intent: str
     answer: str
     data: dict[str, Any] | None = None

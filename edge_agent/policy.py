@@ -32,6 +32,9 @@ class Rule:
     max_value: float | None = None
     max_changes_per_min: int = 6
     allow_cloud: bool = True
+    # "always" | "cloud" (only what a cloud model proposed) | "never". An operator's own
+    # command is already a person's decision and is never held.
+    require_approval: Literal["always", "cloud", "never"] = "never"
 
 
 class ActuationPolicy:
@@ -45,8 +48,27 @@ class ActuationPolicy:
         """The rule for an actuator, or None if it is not declared."""
         return self._rules.get(device_id)
 
+    def needs_approval(self, device_id: str, source: Source) -> bool:
+        """Whether a change from ``source`` must wait for an operator's approval."""
+        rule = self._rules.get(device_id)
+        if rule is None or source == "operator":
+            return False
+        return rule.require_approval == "always" or (
+            rule.require_approval == "cloud" and source == "cloud")
+
+    def preview(self, device_id: str, value: float | str | None,
+                source: Source) -> float | str:
+        """``check`` without taking a rate-limit slot: is the change allowed at all?"""
+        return self._allowed(device_id, value, source)[1]
+
     def check(self, device_id: str, value: float | str | None, source: Source) -> float | str:
         """Return the value to send, normalised, or raise PolicyViolation saying why not."""
+        rule, normalised = self._allowed(device_id, value, source)
+        self._take_slot(rule)
+        return normalised
+
+    def _allowed(self, device_id: str, value: float | str | None,
+                 source: Source) -> tuple[Rule, float | str]:
         rule = self._rules.get(device_id)
         if rule is None:
             raise PolicyViolation(f"{device_id} is not a declared actuator on this gateway")
@@ -54,9 +76,7 @@ class ActuationPolicy:
             raise PolicyViolation(f"{device_id} does not accept commands from the cloud")
         if rule.max_changes_per_min <= 0:
             raise PolicyViolation(f"{device_id} is read-only by policy")
-        normalised = _normalise(rule, value)
-        self._take_slot(rule)
-        return normalised
+        return rule, _normalise(rule, value)
 
     def _take_slot(self, rule: Rule, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -146,6 +146,13 @@ class Skills:
                 say("group_refused", lang, count=len(found.devices), ids=", ".join(found.ids)),
                 {"devices": found.ids, "refused": True, "published": False},
                 error_code="policy_violation")
+        held = [d.id for d in found.devices if self._policy.needs_approval(d.id, source)]
+        if held:  # one approval per change: a group is not held as a whole
+            return SkillResult(
+                f"{', '.join(held)} need an operator's approval, which is asked for one device "
+                "at a time; name one device. Nothing was sent.",
+                {"devices": found.ids, "refused": True, "published": False},
+                error_code="policy_violation")
         results = [self.actuate(d.id, slots.value, source=source, key=key, lang=lang)
                    for d in found.devices]
         done = [r.data["device"] for r in results if r.data.get("published")]
@@ -155,10 +162,13 @@ class Skills:
                            error_code=None if done else results[0].error_code)
 
     def actuate(self, device_id: str, value: float | str | None, *, source: Source,
-                key: str | None = None, lang: str = "en") -> SkillResult:
+                key: str | None = None, lang: str = "en", approved: bool = False) -> SkillResult:
         """Resolve one device by id, check the policy, journal, then publish; say what happened.
 
         With a ``key`` already journalled for this device and value, nothing is sent again.
+        An actuator whose policy requires approval for ``source`` is not moved: the result
+        has ``data["pending"]`` and the caller holds it (``edge_agent.approvals``) until an
+        operator approves, when it comes back here with ``approved=True``.
         """
         found = self.resolver.resolve_id(device_id, "actuator", lang)
         if not found.resolved:
@@ -176,6 +186,9 @@ class Skills:
                                {"device": device.id, "value": value, "published": False,
                                 "already_done": True})
         try:
+            if not approved and self._policy.needs_approval(device.id, source):
+                return self._pending(device, self._policy.preview(device.id, value, source),
+                                     source)
             sent = self._policy.check(device.id, value, source)
         except PolicyViolation as exc:
             log.warning("actuation.refused", device=device.id, value=value, source=source,
@@ -185,6 +198,16 @@ class Skills:
                                                     "refused": True, "published": False},
                                error_code="policy_violation")
         return self._send(device, sent, source, (key, action), lang)
+
+    def _pending(self, device: Device, value: float | str, source: Source) -> SkillResult:
+        """An allowed change that waits for an operator's approval; nothing is sent yet."""
+        shown = f"{value:g} {device.unit}".strip() if isinstance(value, float) else value
+        log.info("actuation.held", device=device.id, value=value, source=source)
+        return SkillResult(
+            f"Setting {device.id} to {shown} needs an operator's approval; you will hear "
+            "when it is approved or rejected.",
+            {"device": device.id, "value": value, "unit": device.unit, "source": source,
+             "pending": True, "published": False})
 
     def _send(self, device: Device, sent: float | str, source: Source,
               journal_key: tuple[str, str], lang: str) -> SkillResult:

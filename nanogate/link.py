@@ -33,6 +33,11 @@ MAX_UPLOAD_ITEMS = 5000  # items in one upload; more is an invalid request
 
 DEFAULT_TOPIC_ROOT = "nanogate/cloud"
 
+# An EscalateResponse's error_code when no model answered and the request waits in the
+# broker's operator queue: the gateway tells the requester "queued" and keeps the reply route
+# until the operator's answer arrives as a command (cloud_broker.queue).
+OPERATOR_QUEUE = "operator_queue"
+
 
 @dataclass(frozen=True, slots=True)
 class UplinkTopics:

@@ -34,6 +34,7 @@ from cloud_broker.fleet import (
 )
 from cloud_broker.fleet.artefacts import KINDS, NeedsAdmin, check_unprivileged
 from cloud_broker.fleet.enrolment import EnrolToken
+from cloud_broker.queue import OperatorQueue
 
 OFFLINE_AFTER_S = 60.0
 
@@ -173,7 +174,8 @@ def _targets(store: FleetStore, device: str | None, tag: str | None) -> list[str
 def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
                extra: list[APIRouter] | None = None, *,
                rollouts: RolloutController | None = None,
-               insights: Insights | None = None) -> FastAPI:
+               insights: Insights | None = None,
+               queue: OperatorQueue | None = None) -> FastAPI:
     """The broker's HTTP application: admin API, audit log, dashboard, and extra routes.
 
     ``/`` leads to the dashboard. FastAPI's Swagger and ReDoc pages load their scripts from a
@@ -197,7 +199,7 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
     app.include_router(admin_routes(store, guard, usage, insights))
     app.include_router(access_routes(guard))
     app.include_router(dashboard_routes(store, guard, usage, rollouts, insights=insights,
-                                        offline_after_s=OFFLINE_AFTER_S))
+                                        offline_after_s=OFFLINE_AFTER_S, queue=queue))
     for router in extra or []:
         app.include_router(router)
     return app

@@ -3,9 +3,11 @@
 The only module that imports Jinja2. A user signs in by pasting an admin token of any role;
 the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS) is an opaque id of a
 session held in the process (``auth.Sessions``), so logging out, a restart or revoking the
-token ends it. Pages: the fleet (alerts and charts), one gateway, escalations, rollouts, usage and
-the audit log; all read-only, refreshed by the browser every ``REFRESH_S`` seconds. Charts
-are inline SVG drawn by ``charts.py``; what each page shows is computed in ``views.py``.
+token ends it. Pages: the fleet (alerts and charts), one gateway, escalations, rollouts, usage, the
+operator queue and the audit log. All are read-only but the queue, whose forms let operators
+and admins claim, answer, approve and reject (each decision audited); the others are
+refreshed by the browser every ``REFRESH_S`` seconds. Charts are inline SVG drawn by
+``charts.py``; what each page shows is computed in ``views.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import jinja2
 import structlog
@@ -24,8 +26,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from cloud_broker.admin import units, views
 from cloud_broker.admin.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
 from cloud_broker.admin.insights import Insights
+from cloud_broker.admin.queue import PAST, decide
+from cloud_broker.errors import Conflict, NotFound
 from cloud_broker.fleet import FleetStore, RolloutController, status_json
+from cloud_broker.fleet.access import role_at_least
 from cloud_broker.journal import CHART_POINTS
+from cloud_broker.queue import STATES, OperatorQueue
 
 log = structlog.get_logger("cloud_broker.admin.dashboard")
 
@@ -58,14 +64,17 @@ class Pages:
     def render(self, name: str, who: Principal | None, status: int = 200,
                **context: Any) -> HTMLResponse:
         """One page as a response with the dashboard's security headers."""
+        # A page with forms passes refresh=0: a reload would wipe what the operator types.
+        refresh = context.pop("refresh", REFRESH_S if who else 0)
         html = self._env.get_template(name).render(who=who, page=name.removesuffix(".html"),
-                                                   refresh=REFRESH_S if who else 0, **context)
+                                                   refresh=refresh, **context)
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
 
 def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
                      rollouts: RolloutController | None, *, insights: Insights | None = None,
-                     offline_after_s: float = 60.0) -> APIRouter:
+                     offline_after_s: float = 60.0,
+                     queue: OperatorQueue | None = None) -> APIRouter:
     """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet."""
     sessions, pages = Sessions(guard), Pages()
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -152,7 +161,52 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
             return _to_login()
         return pages.render("audit.html", who, entries=guard.access.audit(limit=200))
 
+    if queue is not None:
+        _queue_routes(router, queue, guard, pages, signed_in)
     return router
+
+
+def _queue_routes(router: APIRouter, queue: OperatorQueue, guard: Guard, pages: Pages,
+                  signed_in: Callable[[Request], Principal | None]) -> None:
+    """``/dashboard/queue``: the operator queue, with forms to claim, answer, approve, reject."""
+
+    @router.get("/queue")
+    def queue_page(request: Request, state: str = "", kind: str = "",
+                   gateway: str = "", done: str = "", error: str = "") -> Response:
+        if (who := signed_in(request)) is None:
+            return _to_login()
+        items = queue.items(state=state or None, kind=kind or None, gateway=gateway or None,
+                            limit=200)
+        return pages.render("queue.html", who, items=[i.as_json() for i in items],
+                            state=state, kind=kind, gateway=gateway, states=STATES,
+                            may_decide=role_at_least(who.role, "operator"), refresh=0,
+                            done=done[:200], error=error[:300])
+
+    @router.post("/queue/{item_id}/{verb}")
+    async def queue_decide(item_id: str, verb: str, request: Request) -> Response:
+        _same_origin(request)
+        if (who := signed_in(request)) is None:
+            return _to_login()
+        if verb not in PAST:
+            raise HTTPException(404, f"unknown action {verb!r}")
+        guard.permit(who, "operator", f"{verb} queue item")
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        text = form.get("text", [""])[0]
+        try:
+            decide(queue, verb, item_id, who.name, text)
+        except (NotFound, Conflict, ValueError) as exc:
+            guard.access.record(actor=who.name, role=who.role, action=f"queue.{PAST[verb]}",
+                                target=item_id, args={"text": text} if text else None,
+                                outcome=f"error: {exc}")
+            return _back_to_queue(error=str(exc))
+        guard.access.record(actor=who.name, role=who.role, action=f"queue.{PAST[verb]}",
+                            target=item_id, args={"text": text} if text else None)
+        return _back_to_queue(done=f"{item_id} {PAST[verb]}")
+
+
+def _back_to_queue(**message: str) -> Response:
+    return RedirectResponse(f"/dashboard/queue?{urlencode(message)}", status_code=303,
+                            headers=_HEADERS)
 
 
 def _summary(insights: Insights | None, since: float) -> dict[str, str]:

@@ -103,7 +103,25 @@ ALTER TABLE escalations ADD COLUMN lease_until {real};
 ALTER TABLE escalations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# The operator queue (issue 17): questions no model could (or should) answer and actions
+# waiting for approval, each tied to the gateway's own key for the request (``ref``), so a
+# replayed escalation or upload files one item. Decisions are audited in audit_log.
+_V7 = """
+CREATE TABLE operator_queue (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL,
+    device_id TEXT NOT NULL, site TEXT NOT NULL DEFAULT '', ref TEXT NOT NULL,
+    request_id TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
+    reply_json TEXT NOT NULL DEFAULT '{{}}',
+    intent TEXT NOT NULL DEFAULT '', confidence {real} NOT NULL DEFAULT 0,
+    models_json TEXT NOT NULL DEFAULT '[]', context_json TEXT NOT NULL DEFAULT '[]',
+    action_json TEXT NOT NULL DEFAULT '{{}}', created {real} NOT NULL, expires_at {real} NOT NULL,
+    claimed_by TEXT, claimed_at {real}, decided_by TEXT, decided_at {real},
+    answer TEXT NOT NULL DEFAULT '', command_id TEXT);
+CREATE UNIQUE INDEX operator_queue_by_ref ON operator_queue (device_id, ref);
+CREATE INDEX operator_queue_by_state ON operator_queue (state, created)
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 def migrate(db: Database) -> int:

@@ -12,6 +12,7 @@ import httpx
 
 from cloud_broker.admin.api import create_app, rollout_routes
 from cloud_broker.admin.auth import Guard
+from cloud_broker.admin.queue import queue_routes
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.fleet import (
     ArtefactStore,
@@ -22,6 +23,7 @@ from cloud_broker.fleet import (
     load_or_create,
 )
 from cloud_broker.fleet.access import AccessStore
+from cloud_broker.queue import OperatorQueue
 from cloud_broker.usage import SqliteUsageLedger, UsageRecord, usage_json
 from tests.support.servers import ServerThread
 
@@ -37,6 +39,7 @@ class BrokerApp:
     access: AccessStore
     rollouts: RolloutController
     tokens: dict[str, str]
+    queue: OperatorQueue | None = None
 
     @property
     def url(self) -> str:
@@ -85,9 +88,11 @@ def start_broker(tmp_path: Path) -> BrokerApp:
         return usage_json(ledger.summary(local_answers=98, price_in_per_1k=0.01,
                                          price_out_per_1k=0.03))
 
+    queue = OperatorQueue(store.db, store, clock=store.now)
     app = create_app(store, guard, usage,
-                     [apikey_admin_routes(keys, guard), rollout_routes(rollouts, artefacts, guard)],
-                     rollouts=rollouts)
+                     [apikey_admin_routes(keys, guard), rollout_routes(rollouts, artefacts, guard),
+                      queue_routes(queue, guard)],
+                     rollouts=rollouts, queue=queue)
     tokens = {role: access.create_token(f"{role}-tester", role, "test")[1]
               for role in ("viewer", "operator", "admin")}
-    return BrokerApp(ServerThread(app), store, access, rollouts, tokens)
+    return BrokerApp(ServerThread(app), store, access, rollouts, tokens, queue)
