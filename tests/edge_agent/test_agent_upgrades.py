@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -167,9 +166,10 @@ async def test_a_good_bundle_is_installed_beside_and_switched(
     link = gateway.prefix / "venv"
     assert link.is_symlink() and link.resolve() == (gateway.prefix / "venvs/0.2.0").resolve()
     assert (gateway.prefix / "venvs/0.1.0/bin/edge-agent").is_file()  # the old one, kept
-    ran = subprocess.run([str(link / "bin/edge-agent")], capture_output=True, text=True,
-                         timeout=60)
-    assert ran.stdout.strip() == "edge-agent stub 0.2.0"
+    ran = await asyncio.create_subprocess_exec(str(link / "bin/edge-agent"),
+                                               stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(ran.communicate(), 60)
+    assert out.decode().strip() == "edge-agent stub 0.2.0"
     attempt = gateway.upgrade("0.1.0").attempt()
     assert attempt is not None and (attempt.state, attempt.version, attempt.previous,
                                     attempt.command_id) == ("trying", "0.2.0", "0.1.0", "cmd-1")
