@@ -237,7 +237,7 @@ class AgentUpgrade:
     def boot(self) -> bool:
         """Called first at start; True when this start must end (it rolled back): restart."""
         a = self.attempt()
-        if a is None or a.state != "trying":
+        if a is None or a.state != "trying" or self.venvs is None:
             return False
         if self.running != a.version:  # the switch never took effect, or was undone by hand
             self._fail(a, f"the gateway came back on {self.running}, not {a.version}")
@@ -260,7 +260,7 @@ class AgentUpgrade:
         True when confirmed (or nothing to watch); False when it rolled back: restart.
         """
         a = self.attempt()
-        if a is None or a.state != "trying" or a.version != self.running:
+        if a is None or a.state != "trying" or a.version != self.running or not self.venvs:
             return True
         try:
             await asyncio.wait_for(heard.wait(), max(0.0, a.deadline - self._clock()))
