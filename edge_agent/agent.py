@@ -124,11 +124,20 @@ class EdgeAgent:
         self.commands.register("approval", self.approvals.decide)
         self.commands.register("operator_answer", self.approvals.answer)
         self.updates = Updates(config=config, triage=self.triage, transport=transport,
-                               trusted_key=self._trusted_key, device_id=self._device_id)
+                               trusted_key=self._trusted_key, device_id=self._device_id,
+                               restart=self.request_restart)
         self.updates.restore()
-        self.commands.register("rollout", self.updates.rollout)
-        self.commands.register("rollback", self.updates.rollback)
+        self.commands.register_keyed("rollout", self.updates.rollout)
+        self.commands.register_keyed("rollback", self.updates.rollback)
         self.ready = asyncio.Event()
+        self.restart_requested = False
+        self._main: asyncio.Task[None] | None = None
+
+    def request_restart(self) -> None:
+        """End the daemon so that its service manager starts it again (RESTART_EXIT_CODE)."""
+        self.restart_requested = True
+        if self._main is not None:
+            self._main.cancel()
 
     async def run(self) -> None:
         """Run until cancelled."""
@@ -136,6 +145,8 @@ class EdgeAgent:
             from edge_agent.metrics import serve
 
             serve(self.config.metrics.listen, self._metrics)
+        self._main = asyncio.current_task()
+        self.updates.upgrade.take_acks(self.link.ack)  # what the version before us settled
         await self.mqtt.start()
         log.info("agent.started", site=self.config.gateway.site,
                  devices=len(self.registry.devices()), outbox=self.outbox.status().depth)
@@ -146,6 +157,7 @@ class EdgeAgent:
                 tg.create_task(self.link.run(), name="agent.link")
                 tg.create_task(self._flush_history(), name="agent.history")
                 tg.create_task(self._expire_held(), name="agent.held")
+                tg.create_task(self._watch_upgrade(), name="agent.upgrade")
                 if self.config.telemetry.rollup_interval_s > 0:
                     tg.create_task(self._roll_up(), name="agent.rollups")
         finally:
@@ -176,6 +188,13 @@ class EdgeAgent:
     def _ask(self, message: Message) -> None:
         self.asks.handle(message.payload, message.response_topic, message.correlation_data,
                          message.qos)
+
+    async def _watch_upgrade(self) -> None:
+        """A new agent version: confirm it once the broker answers, else roll back."""
+        if await self.updates.upgrade.watch(self.link.heard):
+            self.updates.upgrade.take_acks(self.link.ack)
+        else:
+            self.request_restart()
 
     async def _flush_history(self) -> None:
         while True:

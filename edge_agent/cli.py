@@ -20,7 +20,9 @@ from edge_agent.errors import ConfigError
 from nanogate.logging import configure_logging
 
 if TYPE_CHECKING:
+    from edge_agent.agent import EdgeAgent
     from edge_agent.outbox import Outbox
+    from edge_agent.upgrade import AgentUpgrade
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,8 +148,16 @@ def _run(args: argparse.Namespace) -> int:
     if (rolled_out := active_config(config.gateway.data_dir)) is not None:
         config = load_config(rolled_out, data_dir=config.gateway.data_dir)
 
+    from edge_agent.upgrade import RESTART_EXIT_CODE
+
+    # An agent upgrade that failed its health check swaps back before anything else runs.
+    if _upgrade(config).boot():
+        return RESTART_EXIT_CODE
+    started: list[EdgeAgent] = []
+
     async def serve() -> None:
         agent = EdgeAgent(config)
+        started.append(agent)
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
@@ -157,7 +167,17 @@ def _run(args: argparse.Namespace) -> int:
 
     with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
         asyncio.run(serve())
-    return 0
+    return RESTART_EXIT_CODE if started and started[0].restart_requested else 0
+
+
+def _upgrade(config: EdgeConfig) -> AgentUpgrade:
+    from edge_agent.sync.link import AGENT_VERSION
+    from edge_agent.upgrade import AgentUpgrade
+
+    u = config.upgrades
+    return AgentUpgrade(data_dir=config.gateway.data_dir, prefix=u.prefix,
+                        running=AGENT_VERSION, health_window_s=u.health_window_s,
+                        max_starts=u.max_starts)
 
 
 def _open_outbox(args: argparse.Namespace) -> Outbox | None:

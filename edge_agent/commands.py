@@ -21,7 +21,7 @@ log = structlog.get_logger("edge_agent.commands")
 # A handler returns its result, or a coroutine of it (a rollout downloads and installs).
 Handler = Callable[[dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
 # A keyed handler also gets the command's id: what it does must happen once per id.
-KeyedHandler = Callable[[dict[str, Any], str], dict[str, Any]]
+KeyedHandler = Callable[[dict[str, Any], str], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 
 class CommandFailed(EdgeAgentError):

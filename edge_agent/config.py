@@ -144,6 +144,17 @@ class OutboxSection(Section):
     retry_max_s: float = Field(default=300.0, gt=0.0)
 
 
+class UpgradesSection(Section):
+    """Agent upgrades rolled out by the broker (artefact kind ``agent``, README)."""
+
+    # install.sh's PREFIX (/opt/nanogate), which the service user must own; None: refuse them.
+    prefix: Path | None = None
+    # A new version must have a heartbeat answered by the broker this soon after the switch,
+    # and within max_starts starts, else it swaps back to the previous venv and says why.
+    health_window_s: float = Field(default=300.0, gt=0.0)
+    max_starts: int = Field(default=3, ge=1)
+
+
 class PolicySection(Section):
     """How far actuation may go beyond one named device, and for how long cloud actions hold."""
 
@@ -228,6 +239,7 @@ class EdgeConfig(FileSettings):
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     policy: PolicySection = Field(default_factory=PolicySection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
+    upgrades: UpgradesSection = Field(default_factory=UpgradesSection)
     sensors: list[SensorSpec] = Field(default_factory=list)
     actuators: list[ActuatorSpec] = Field(default_factory=list)
 

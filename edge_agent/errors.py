@@ -5,8 +5,13 @@
      ├── CloudUnavailable   the broker cannot be reached now; the caller queues and retries
      ├── CloudRejected      the broker answered with a refusal (bad credential, over budget)
      ├── PolicyViolation    an actuation the policy forbids; the reason is in the message
-     └── StoreFull          the outbox or disk is full; nothing new is accepted until it drains
+     ├── StoreFull          the outbox or disk is full; nothing new is accepted until it drains
+     └── UpdateFailed       one stage of a rollout failed; the running version stays
 """
+
+from typing import Literal
+
+Stage = Literal["fetch", "verify", "install", "smoke", "health"]
 
 
 class EdgeAgentError(Exception):
@@ -36,3 +41,12 @@ class PolicyViolation(EdgeAgentError):
 
 class StoreFull(EdgeAgentError):
     """The outbox reached its cap or the disk is full."""
+
+
+class UpdateFailed(EdgeAgentError):
+    """One stage of an install failed; the running version stays (``health``: rolled back)."""
+
+    def __init__(self, stage: Stage, message: str) -> None:
+        super().__init__(f"{stage}: {message}")
+        self.stage = stage
+        self.message = message

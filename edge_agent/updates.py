@@ -10,6 +10,10 @@ Artefacts:
   ``model_card.json`` at its top level; the card's ``version`` must be the artefact's version.
 - a **config** is an edge TOML document, validated as ``EdgeConfig``; it takes effect when the
   daemon next starts (``active_config`` names the file), and heartbeats report its version.
+- an **agent** upgrade is an offline install bundle: ``edge_agent.upgrade`` checks its
+  SHA256SUMS, installs it into a new venv beside the running one, swaps the venv symlink and
+  restarts; the new version acks the rollout once the broker answers its heartbeat, or it
+  swaps back and the old version acks the failure (stage ``health``).
 
 Slots in the data dir: ``models/<version>/`` and ``config/<version>/edge.toml``, with
 ``<kind>/active.json`` = ``{"active": ..., "previous": ...}`` ("" means the model or config
@@ -26,24 +30,25 @@ import tarfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from edge_agent.commands import CommandFailed
 from edge_agent.config import EdgeConfig
-from edge_agent.errors import CloudRejected, CloudUnavailable, EdgeAgentError
+from edge_agent.errors import CloudRejected, CloudUnavailable, EdgeAgentError, UpdateFailed
 from edge_agent.slots import Pointer, Slots
+from edge_agent.sync.link import AGENT_VERSION
 from edge_agent.sync.transport import Transport
 from edge_agent.triage import Triage
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE
+from edge_agent.upgrade import AgentUpgrade
 from nanogate.signatures import TRUST_KEYS, Manifest
 
 log = structlog.get_logger("edge_agent.updates")
 
-Kind = Literal["config", "model"]
-Stage = Literal["fetch", "verify", "install", "smoke"]
+Kind = Literal["config", "model", "agent"]
 CONFIG_FILE = "edge.toml"
 _MODEL_FILES = (MODEL_FILE, CARD_FILE)
 # Requests any sane triage model routes this way; a new model must get at least all but one.
@@ -55,15 +60,6 @@ SMOKE_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("are there any alerts", "list_alerts"),
     ("write me a poem about the ocean", "escalate"),
 )
-
-
-class UpdateFailed(EdgeAgentError):
-    """One stage of an install failed; nothing changed on the gateway."""
-
-    def __init__(self, stage: Stage, message: str) -> None:
-        super().__init__(f"{stage}: {message}")
-        self.stage = stage
-        self.message = message
 
 
 class RolloutArgs(BaseModel):
@@ -107,11 +103,14 @@ class RollbackArgs(BaseModel):
 
 
 class Updates:
-    """The ``rollout`` and ``rollback`` commands: models swap live, configs at next start."""
+    """The ``rollout`` and ``rollback`` commands: models swap live, configs at next start,
+    agent upgrades by a restart (``restart`` ends the daemon with RESTART_EXIT_CODE)."""
 
     def __init__(self, *, config: EdgeConfig, triage: Triage, transport: Transport,
                  trusted_key: Callable[[], str], fetch_timeout_s: float = 300.0,
-                 device_id: Callable[[], str] | None = None) -> None:
+                 device_id: Callable[[], str] | None = None,
+                 restart: Callable[[], None] | None = None,
+                 agent_version: str = AGENT_VERSION) -> None:
         data = config.gateway.data_dir
         self._config = config
         self._device_id = device_id or (lambda: config.gateway.id)
@@ -121,8 +120,14 @@ class Updates:
         self._fetch_timeout_s = fetch_timeout_s
         self._base_model = triage.version
         self._slots: dict[Kind, Slots] = {"model": Slots(data / "models"),
-                                          "config": Slots(data / "config")}
+                                          "config": Slots(data / "config"),
+                                          "agent": Slots(data / "agent")}  # its seq.json only
         self._lock = asyncio.Lock()
+        self._restart = restart
+        self.upgrade = AgentUpgrade(data_dir=data, prefix=config.upgrades.prefix,
+                                    running=agent_version,
+                                    health_window_s=config.upgrades.health_window_s,
+                                    max_starts=config.upgrades.max_starts)
 
     @property
     def model_version(self) -> str:
@@ -149,8 +154,12 @@ class Updates:
             return
         log.info("model.restored", version=pointer.active)
 
-    async def rollout(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Install an artefact version and make it active; CommandFailed with the stage."""
+    async def rollout(self, raw: dict[str, Any], command_id: str = "") -> dict[str, Any]:
+        """Install an artefact version and make it active; CommandFailed with the stage.
+
+        An agent upgrade does not return: the daemon restarts into the new version, which
+        acks ``command_id`` (or the old one does, with the reason it came back).
+        """
         try:
             args = RolloutArgs.model_validate(raw)
         except ValidationError as exc:
@@ -161,7 +170,10 @@ class Updates:
                 log.info("rollout.already_installed", kind=args.kind, version=args.version)
                 return {"installed": args.version, "already": True}
             try:
-                await self._install(args)
+                if args.kind == "agent" and (why := self.upgrade.refusal(args.version,
+                                                                         args.rollout_id)):
+                    raise UpdateFailed("health", why)
+                await self._install(args, command_id)
             except UpdateFailed as exc:
                 log.error("rollout.refused", kind=args.kind, version=args.version,
                           stage=exc.stage, error=exc.message, rollout_id=args.rollout_id)
@@ -169,11 +181,15 @@ class Updates:
                                      "reverted": True}) from exc
         log.info("rollout.installed", kind=args.kind, version=args.version,
                  rollout_id=args.rollout_id)
+        if args.kind == "agent":
+            await self._restart_into(args.version)
         return {"installed": args.version}
 
-    async def rollback(self, raw: dict[str, Any]) -> dict[str, Any]:
+    async def rollback(self, raw: dict[str, Any], command_id: str = "") -> dict[str, Any]:
         """Return from a bad version to the previous slot (or the base)."""
         args = RollbackArgs.model_validate(raw)
+        if args.kind == "agent":
+            return await self._roll_back_agent(args, command_id)
         async with self._lock:
             slots = self._slots[args.kind]
             pointer = slots.pointer()
@@ -194,7 +210,30 @@ class Updates:
     # stages ---------------------------------------------------------------------------------
 
     def _active_version(self, kind: Kind) -> str:
+        if kind == "agent":
+            return self.upgrade.running
         return self.model_version if kind == "model" else self.config_version
+
+    async def _roll_back_agent(self, args: RollbackArgs, command_id: str) -> dict[str, Any]:
+        """Swap back to the previous venv and restart; the old version acks ``command_id``."""
+        async with self._lock:
+            if self.upgrade.running != args.version:
+                log.info("rollback.not_needed", kind="agent", version=args.version,
+                         running=self.upgrade.running)
+                return {"restored": self.upgrade.running, "already": True}
+            try:
+                restored = self.upgrade.roll_back_on_request(args.version, command_id)
+            except UpdateFailed as exc:
+                raise CommandFailed({"error": exc.message, "stage": exc.stage}) from exc
+        return await self._restart_into(restored)
+
+    async def _restart_into(self, version: str) -> NoReturn:
+        """Ask the daemon to restart, then wait to be cancelled with it: no ack from here."""
+        log.info("agent.restarting", into=version)
+        if self._restart is not None:
+            self._restart()
+        await asyncio.Event().wait()  # the restart cancels this task with the daemon
+        raise AssertionError("unreachable")
 
     def _rollback_target(self, args: RollbackArgs, pointer: Pointer) -> str:
         """The slot to restore: ``to_version`` if it is here, else the previous, else base."""
@@ -223,8 +262,11 @@ class Updates:
                                "an old rollout replayed, or a downgrade; push it again to "
                                "go back on purpose")
 
-    async def _install(self, args: RolloutArgs) -> None:
+    async def _install(self, args: RolloutArgs, command_id: str = "") -> None:
         data = await self._fetch(args)
+        if args.kind == "agent":
+            await self._install_agent(args, data, command_id)
+            return
         slots = self._slots[args.kind]
         files = _unpack(args.kind, data)
         try:
@@ -245,6 +287,18 @@ class Updates:
         slots.point(Pointer(active=args.version, previous=previous))
         if args.kind == "model":
             self._triage.adopt(candidate)  # between two requests: both run on this loop
+
+    async def _install_agent(self, args: RolloutArgs, data: bytes, command_id: str) -> None:
+        """Stage, install beside, switch; the caller restarts into it."""
+        try:
+            self.upgrade.stage(args.version, data)
+            await self.upgrade.install(args.version)
+            self._slots["agent"].raise_seq(args.seq)
+            self.upgrade.switch(args.version, rollout_id=args.rollout_id, command_id=command_id)
+        except OSError as exc:
+            self.upgrade.forget(args.version)
+            raise UpdateFailed("install", f"cannot write the new venv or its symlink: {exc}; "
+                               "the service user must own [upgrades] prefix") from exc
 
     async def _fetch(self, args: RolloutArgs) -> bytes:
         key = self._trusted_key()

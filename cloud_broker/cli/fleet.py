@@ -29,7 +29,8 @@ from cloud_broker.cli.client import (
 
 fleet = typer.Typer(help="Gateways: list, inspect, command, revoke.", no_args_is_help=True)
 token = typer.Typer(help="One-time enrolment tokens for new gateways.", no_args_is_help=True)
-artefact = typer.Typer(help="Signed config documents and models.", no_args_is_help=True)
+artefact = typer.Typer(help="Signed configs, models and agent upgrades.",
+                       no_args_is_help=True)
 fleet.add_typer(token, name="token")
 fleet.add_typer(artefact, name="artefact")
 
@@ -287,7 +288,8 @@ def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="Fro
 @artefact.command("push")
 def artefact_push(path: Annotated[Path, typer.Argument(metavar="FILE",
                                                        help="The file to publish.")],
-                  kind: Annotated[str, typer.Option(metavar="KIND", help="config or model.")],
+                  kind: Annotated[str, typer.Option(
+                      metavar="KIND", help="config, model or agent (a bundle from make bundle).")],
                   version: Annotated[str, typer.Option(metavar="VERSION",
                                                        help="The version to publish.")],
                   name: Annotated[str | None, typer.Option(metavar="NAME",

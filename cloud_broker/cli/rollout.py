@@ -1,4 +1,4 @@
-"""``cloud-broker fleet rollout``: staged rollouts of config documents and models."""
+"""``cloud-broker fleet rollout``: staged rollouts of configs, models and agent upgrades."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from cloud_broker.cli.client import (
     table,
 )
 
-rollout = typer.Typer(help="Staged rollouts of config documents and models.",
+rollout = typer.Typer(help="Staged rollouts of configs, models and agent upgrades.",
                       no_args_is_help=True)
 _DONE = ("succeeded", "rolled_back", "aborted", "failed")
 _COLOUR = {"succeeded": "green", "running": "yellow", "paused": "yellow"}

@@ -1,4 +1,4 @@
-"""Artefacts a rollout ships: config documents and models, signed, stored in the fleet database.
+"""Artefacts a rollout ships: configs, models and agent upgrades, signed, in the fleet database.
 
 An artefact is immutable: a (name, version) always means the same bytes. Bytes live in the
 fleet database in chunks keyed by their SHA-256, so every replica can serve a download and
@@ -7,14 +7,18 @@ which the rollout manifest signs, so a gateway can refuse to go back to an older
 
 What the broker signs for a non-admin is checked first (``check_unprivileged``): a config
 must be a TOML document, a model a tar archive of the two model files; anything else needs
-the admin role. Only an admin's artefact is marked ``trust``: a gateway refuses a config
-without it that changes its ``[cloud]`` trust settings (``nanogate.signatures.TRUST_KEYS``).
+the admin role. An **agent** upgrade is an offline install bundle (``make bundle``): it runs
+new code on every gateway it reaches, so only an admin may push one, and its ``bundle.json``
+must name the version it is pushed as. Only an admin's artefact is marked ``trust``: a
+gateway refuses a config without it that changes its ``[cloud]`` trust settings
+(``nanogate.signatures.TRUST_KEYS``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 import tomllib
 from collections.abc import Iterator
@@ -29,8 +33,8 @@ from cloud_broker.fleet.store import Clock
 
 log = structlog.get_logger("cloud_broker.fleet.artefacts")
 
-Kind = Literal["config", "model"]
-KINDS: tuple[Kind, ...] = ("config", "model")
+Kind = Literal["config", "model", "agent"]
+KINDS: tuple[Kind, ...] = ("config", "model", "agent")
 CHUNK_BYTES = 1 << 20
 MODEL_FILES = frozenset({"triage.onnx", "model_card.json"})
 
@@ -84,6 +88,8 @@ class ArtefactStore:
             raise ValueError(f"artefact kind must be one of {', '.join(KINDS)}, not {kind!r}")
         if not name or not version:
             raise ValueError("an artefact needs a name and a version")
+        if kind == "agent":
+            check_bundle(data, version)
         sha256 = hashlib.sha256(data).hexdigest()
         existing = self.get(name, version)
         if existing is not None:
@@ -156,6 +162,8 @@ class ArtefactStore:
 
 def check_unprivileged(kind: str, data: bytes) -> None:
     """``NeedsAdmin`` unless an operator may have this signed (see the module docstring)."""
+    if kind == "agent":
+        raise NeedsAdmin("an agent upgrade runs new code on every gateway it reaches")
     if kind == "config":
         try:
             doc = tomllib.loads(data.decode())
@@ -171,6 +179,29 @@ def check_unprivileged(kind: str, data: bytes) -> None:
         raise NeedsAdmin(f"a model artefact must be a tar archive: {exc}") from exc
     if {m.name for m in members} != MODEL_FILES or not all(m.isfile() for m in members):
         raise NeedsAdmin(f"a model artefact holds exactly {' and '.join(sorted(MODEL_FILES))}")
+
+
+def check_bundle(data: bytes, version: str) -> None:
+    """ValueError unless ``data`` is a bundle archive whose bundle.json names ``version``.
+
+    Only the archive's listing and bundle.json are read; the gateway checks every file's
+    SHA-256 against the bundle's SHA256SUMS before it installs anything.
+    """
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            metas = [m for m in tar.getmembers() if m.isfile()
+                     and m.name.count("/") == 1 and m.name.endswith("/bundle.json")]
+            handle = tar.extractfile(metas[0]) if len(metas) == 1 else None
+            meta = json.loads(handle.read()) if handle is not None else None
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"an agent artefact is a bundle from make bundle (.tar.gz): {exc}"
+                         ) from exc
+    if not isinstance(meta, dict):
+        raise ValueError("an agent artefact is a bundle from make bundle: this archive has no "
+                         "<folder>/bundle.json")
+    if meta.get("version") != version:
+        raise ValueError(f"the bundle is nanogate {meta.get('version')!r}; push it as "
+                         f"--version {meta.get('version')}, the version gateways will report")
 
 
 def _artefact(row: Row) -> Artefact:

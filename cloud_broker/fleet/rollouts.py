@@ -31,6 +31,7 @@ from cloud_broker.fleet.waves import (
     baseline,
     judge,
     plan_waves,
+    reported_version,
     rollout_from_row,
     target_from_row,
     wave_from_row,
@@ -194,8 +195,7 @@ class RolloutController:
         with self._db.transaction():
             for t in status.wave_targets(wave.idx):
                 gateway = self._store.gateway(t.device_id)
-                previous = "" if gateway is None else (
-                    gateway.model_version if r.kind == "model" else gateway.config_version)
+                previous = "" if gateway is None else reported_version(gateway, r.kind)
                 command_id = self._store.add_command(
                     t.device_id, "rollout",
                     json.dumps(rollout_args(r.id, artefact, t.device_id, self._artefacts)),

@@ -176,12 +176,19 @@ def judge(gate: GatePolicy, gateway: Gateway | None, *, base: dict[str, float],
                                "(crash loop or offline)")
     if seen <= installed_at:
         return Verdict("wait")
-    reported = gateway.model_version if kind == "model" else gateway.config_version
+    reported = reported_version(gateway, kind)
     if reported != version:
         if seen - installed_at < VERSION_GRACE_S:  # a heartbeat sent before the install
             return Verdict("wait")
         return Verdict("fail", f"reports {kind} version {reported!r}, expected {version!r}")
     return _judge_health(gate, gateway.health, base)
+
+
+def reported_version(gateway: Gateway, kind: str) -> str:
+    """The version of an artefact kind a gateway's last heartbeat reported."""
+    if kind == "agent":
+        return gateway.agent_version
+    return gateway.model_version if kind == "model" else gateway.config_version
 
 
 def _judge_health(gate: GatePolicy, health: dict[str, Any], base: dict[str, float]) -> Verdict:

@@ -17,7 +17,6 @@ package index (``pip download``); installing needs no network at all.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -29,6 +28,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: the format lives in the nanogate package
+    sys.path.insert(0, str(ROOT))
+
+from nanogate.bundles import write_manifest  # noqa: E402  (after the path is set)
+
 MACHINES = ("x86_64", "aarch64")
 PYTHONS = ("3.11", "3.12", "3.13")
 # Wheels for glibc 2.17 (manylinux2014) up to 2.36 (Debian 12, Raspberry Pi OS Bookworm);
@@ -105,17 +109,6 @@ def assemble(folder: Path, wheels: Iterable[Path], *, machine: str, pythons: Seq
             "wheels": sorted(names)}
     (folder / "bundle.json").write_text(json.dumps(meta, indent=1) + "\n")
     write_manifest(folder)
-
-
-def write_manifest(folder: Path) -> Path:
-    """``SHA256SUMS`` for every file under the folder, in ``sha256sum --check`` format."""
-    lines = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        lines.append(f"{digest}  {path.relative_to(folder).as_posix()}\n")
-    manifest = folder / "SHA256SUMS"
-    manifest.write_text("".join(lines))
-    return manifest
 
 
 def archive(folder: Path, out: Path, *, compress: bool = True) -> Path:

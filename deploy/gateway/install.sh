@@ -6,6 +6,7 @@
 #   sudo deploy/gateway/install.sh --wheel nanogate-0.1.0-py3-none-any.whl ...   # from an index
 #   sudo deploy/gateway/install.sh --bundle newer.tar.gz     # upgrade: config and data kept
 #   sudo deploy/gateway/install.sh --uninstall [--purge]      # data kept unless --purge
+#   install.sh --bundle DIR --into-venv /opt/nanogate/venvs/0.2.0 --python PY   # agent upgrade
 #
 # Run it from a copy of the repository's deploy/ folder (an offline bundle holds one): it
 # reads the systemd unit from ../systemd and the Mosquitto drop-in from ../mosquitto.
@@ -46,7 +47,7 @@ wheel="" package="nanogate" python="" pip_args="" broker="" token="" site="defau
 bundle="" bundle_dir="" scratch="" tls="" ca="" client_cert="" client_key=""
 gateway_id="$(hostname 2>/dev/null || echo gw-1)"
 with_mosquitto=0 use_systemd=1 make_user=1 force_config=0 uninstall=0 purge=0
-system_site=0 insecure=0
+system_site=0 insecure=0 into_venv=""
 
 say() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -76,6 +77,9 @@ Usage: install.sh [options]
                            a different one than last time recreates the venv
   --system-site-packages   let the venv see the system's packages (e.g. apt's numpy)
   --pip-args "ARGS"        extra arguments for pip install, split on spaces
+  --into-venv DIR          with --bundle: only check the bundle and install it into a new
+                           venv DIR, then run its edge-agent; no config, unit, user or
+                           service (what an agent upgrade from the broker runs)
   --uninstall              remove the agent; config and data are kept
   --purge                  with --uninstall: remove config, data and the service user too
   -h, --help               this text
@@ -104,6 +108,7 @@ parse_args() {
             --no-systemd) use_systemd=0 ;;
             --no-user) make_user=0 ;;
             --system-site-packages) system_site=1 ;;
+            --into-venv) into_venv="${2:?--into-venv needs a directory}"; shift ;;
             --uninstall) uninstall=1 ;;
             --purge) purge=1 ;;
             -h|--help) usage; exit 0 ;;
@@ -113,6 +118,7 @@ parse_args() {
     done
     [ "$purge" = 0 ] || [ "$uninstall" = 1 ] || die "--purge only goes with --uninstall"
     [ -z "$bundle" ] || [ -z "$wheel" ] || die "--bundle already holds the wheel; drop --wheel"
+    [ -z "$into_venv" ] || [ -n "$bundle" ] || die "--into-venv installs a --bundle; add --bundle FILE"
     case "$tls" in ""|off|tls|mtls) ;; *) die "--tls must be off, tls or mtls, not $tls" ;; esac
     if { [ -n "$client_cert" ] && [ -z "$client_key" ]; } || { [ -z "$client_cert" ] && [ -n "$client_key" ]; }; then
         die "--client-cert and --client-key go together"
@@ -507,6 +513,18 @@ uninstall_all() {
 
 cleanup() { [ -z "$scratch" ] || rm -rf -- "$scratch"; }
 
+# An agent upgrade: the same bundle check and pip install as a full install, into a new venv
+# beside the running one; the agent swaps its venv symlink to it and restarts itself.
+install_into_venv() {
+    VENV="$into_venv"
+    choose_python
+    open_bundle
+    "$python" -c 'import ensurepip, venv' 2>/dev/null || die "$python cannot create a venv; install python3-venv"
+    install_venv
+    "$VENV/bin/edge-agent" --help >/dev/null || die "edge-agent from $VENV does not start; see above"
+    say "installed $("$VENV/bin/python" -c 'import importlib.metadata as m; print("nanogate", m.version("nanogate"))') into $VENV"
+}
+
 main() {
     parse_args "$@"
     if [ "$uninstall" = 1 ]; then
@@ -514,6 +532,10 @@ main() {
         return 0
     fi
     trap cleanup EXIT
+    if [ -n "$into_venv" ]; then
+        install_into_venv
+        return 0
+    fi
     [ -f "$UNIT_SRC" ] || die "$UNIT_SRC is missing: run this script from the deploy/ folder"
     check_config_args
     choose_python

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import json
 import random
 import time
@@ -21,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 
@@ -34,7 +35,16 @@ from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.sync")
 
-AGENT_VERSION = "0.1.0"
+
+def _installed_version() -> str:
+    """The installed nanogate's version: what heartbeats report and agent rollouts target."""
+    try:
+        return importlib.metadata.version("nanogate")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree
+        return "0.1.0"
+
+
+AGENT_VERSION = _installed_version()
 AnswerHandler = Callable[[OutboxItem, pb.EscalateResponse], Awaitable[None]]
 CommandHandler = Callable[[pb.Command], Awaitable[tuple[bool, dict[str, object]]]]
 HealthProbe = Callable[[], pb.HeartbeatRequest]
@@ -73,6 +83,7 @@ class Link:
         self._identity_path = gateway.data_dir / "identity.json"
         self.identity: Identity | None = None
         self.up = asyncio.Event()
+        self.heard = asyncio.Event()  # set once the broker answered a heartbeat
         self.enrolled = asyncio.Event()
         self._wake = asyncio.Event()
         self._inflight: set[str] = set()
@@ -305,6 +316,7 @@ class Link:
         while True:
             try:
                 reply = await self._transport.heartbeat(self._health(), timeout=5.0)
+                self.heard.set()
                 if reply.pending_commands:
                     await self._take_commands()
             except CloudUnavailable:
@@ -316,12 +328,16 @@ class Link:
     async def _take_commands(self) -> None:
         for command in await self._transport.pull_commands(max_items=50, timeout=5.0):
             ok, result = await self._on_command(command)
-            try:
-                self._outbox.put(NewItem("ack", "acks", {
-                    "command_id": command.id, "ok": ok, "result": result}, key=f"ack-{command.id}"))
-            except StoreFull:
-                log.error("command.ack_lost", command_id=command.id)
-            self.wake()
+            self.ack(command.id, ok, result)
+
+    def ack(self, command_id: str, ok: bool, result: dict[str, Any]) -> None:
+        """Queue a command's acknowledgement (durable in the outbox) and wake the drain."""
+        try:
+            self._outbox.put(NewItem("ack", "acks", {
+                "command_id": command_id, "ok": ok, "result": result}, key=f"ack-{command_id}"))
+        except StoreFull:
+            log.error("command.ack_lost", command_id=command_id)
+        self.wake()
 
 
 class Throttle:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.support.admin_app import BOOTSTRAP_TOKEN
+from tests.support.bundles import tiny_bundle
 from tests.support.operator_broker import OperatorBroker, start_operator_broker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +130,18 @@ def test_create_commands_in_both_modes(broker: OperatorBroker, tmp_path: Path) -
     doc = json.loads(ok(cli(broker, "fleet", "artefact", "push", str(artefact), "--kind",
                             "config", "--version", "v10", "--json")))
     assert doc["version"] == "v10" and doc["signature"]
+
+
+def test_artefact_push_kind_agent_publishes_a_bundle(broker: OperatorBroker,
+                                                     tmp_path: Path) -> None:
+    """``artefact push --kind agent`` signs a bundle; one naming another version is refused."""
+    path = tmp_path / "nanogate-0.2.0-linux.tar.gz"
+    path.write_bytes(tiny_bundle(tmp_path, "0.2.0"))
+    push = ("fleet", "artefact", "push", str(path), "--kind", "agent", "--name", "agent-cli")
+    doc = json.loads(ok(cli(broker, *push, "--version", "0.2.0", "--json")))
+    assert doc["kind"] == "agent" and doc["version"] == "0.2.0" and doc["signature"]
+    wrong = cli(broker, *push, "--version", "0.3.0")
+    assert wrong.returncode == 1 and "push it as --version 0.2.0" in wrong.stderr
 
 
 def test_revoke_a_gateway_in_both_modes(broker: OperatorBroker) -> None:
