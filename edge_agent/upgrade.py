@@ -207,7 +207,8 @@ class AgentUpgrade:
             self.forget(version)
             raise UpdateFailed("install", f"install.sh --into-venv failed ({code}): "
                                f"{output[-800:].strip()}")
-        code, output = await _run([str(target / "bin/python"), "-c", "import importlib."
+        # -I: the new venv's own packages only, never a source tree in the current directory
+        code, output = await _run([str(target / "bin/python"), "-I", "-c", "import importlib."
                                    "metadata as m; print(m.version('nanogate'))"])
         if code != 0 or output.strip() != version:
             self.forget(version)
