@@ -153,7 +153,8 @@ class Broker:
             counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
             guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
-                                       rollouts=rollouts, insights=insights),
+                                       rollouts=rollouts, insights=insights,
+                                       workers=lambda: [w.status() for w in router.workers()]),
                             self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:

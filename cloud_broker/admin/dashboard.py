@@ -11,7 +11,7 @@ are inline SVG drawn by ``charts.py``; what each page shows is computed in ``vie
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from cloud_broker.admin import units, views
 from cloud_broker.admin.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
 from cloud_broker.admin.insights import Insights
+from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.fleet import FleetStore, RolloutController, status_json
 from cloud_broker.journal import CHART_POINTS
 
@@ -65,8 +66,10 @@ class Pages:
 
 def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
                      rollouts: RolloutController | None, *, insights: Insights | None = None,
-                     offline_after_s: float = 60.0) -> APIRouter:
-    """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet."""
+                     offline_after_s: float = 60.0,
+                     workers: Callable[[], Sequence[WorkerStatus]] = tuple) -> APIRouter:
+    """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet; `workers`:
+    the local models' worker processes, for the fleet page's model panel."""
     sessions, pages = Sessions(guard), Pages()
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     _session_routes(router, guard, sessions, pages)
@@ -87,9 +90,11 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
         raw = store.gateways()
         rows = [views.gateway_row(g, now, offline_after_s) for g in raw]
         counts = {s: sum(r["status"] == s for r in rows) for s in ("online", "offline", "revoked")}
+        running = workers()
         return pages.render(
             "fleet.html", who, gateways=rows, counts=counts,
-            alerts=views.alerts(rows, raw, insights, rollout_docs(), now),
+            workers=[views.worker_row(w, now) for w in running],
+            alerts=views.alerts(rows, raw, insights, rollout_docs(), now, running),
             charts=views.overview_charts(insights, since, now) if insights else [],
             summary=_summary(insights, since), hours=(now - since) / 3600)
 
