@@ -5,10 +5,11 @@ which speaks JSON lines over its stdin and stdout:
 
     broker -> worker   {"op": "generate", "id": 7, "messages": [...], "max_tokens": 64,
                         "timeout": 30.0}   {"op": "cancel", "id": 7}   {"op": "ping", "id": 0}
+                       {"op": "probe", "id": 1, "timeout": 300.0} (load, run on one token)
     worker -> broker   {"id": 7, "delta": "Par"} ... {"id": 7, "done": [input_tokens,
                         output_tokens]}    {"id": 7, "error": "..."}   {"id": 0, "pong": true}
 
-The broker health-checks a new worker with a one-token generation on a one-word prompt,
+The broker health-checks a new worker with a probe (the model loaded and run on one token),
 then warms llama.cpp's prompt cache with the escalation prompt (not waited for: a request
 sent meanwhile queues behind it in the worker and finds its system prompt evaluated). It pings
 the worker while it runs, kills it when it stays silent for `hang_timeout_s`, and restarts it
@@ -42,7 +43,6 @@ log = structlog.get_logger(__name__)
 
 STATES = ("starting", "ready", "restarting", "failed", "stopped")
 _STABLE_S = 60.0  # a worker ready this long resets the restart backoff
-PROBE: list[Message] = [{"role": "user", "content": "Hi"}]  # the readiness check's prompt
 _LINE_LIMIT = 1 << 20
 
 
@@ -72,7 +72,7 @@ class _Child:
     fault: str = ""  # set when the broker kills it on purpose (a hang)
     ended: str = ""  # how it ended, once its stdout has closed
     next_id: int = 0
-    probes: set[int] = field(default_factory=set)  # health check and warm-up: text not counted
+    probes: set[int] = field(default_factory=set)  # the warm-up, whose text is not counted
 
     def open(self) -> tuple[int, asyncio.Queue[dict[str, Any]]]:
         """A new request id and the queue its messages arrive on."""
@@ -115,17 +115,14 @@ class WorkerBackend:
     supports_tools = False
 
     def __init__(self, spec: LlamaCppSpec, *, data_dir: Path,
-                 health_check: list[Message] | None = None,
                  warm_up: list[Message] | None = None) -> None:
-        """`health_check`: the prompt of the readiness check (default: `PROBE`); `warm_up`:
-        the prompt evaluated once the worker is ready (default: `health_check_messages`,
-        `[]` for none)."""
+        """`warm_up`: the prompt evaluated once a worker is ready (default:
+        `health_check_messages`; `[]` for none)."""
         self.name, self.model, self.tier = spec.name, spec.model, spec.tier
         self.price_in_per_1k = spec.price_in_per_1k
         self.price_out_per_1k = spec.price_out_per_1k
         self.timeout_s = spec.timeout_s
         self._spec, self._data_dir = spec, data_dir
-        self._probe = health_check or PROBE
         self._warm_up = health_check_messages() if warm_up is None else warm_up
         self._task: asyncio.Task[None] | None = None
         self._child: _Child | None = None
@@ -264,7 +261,7 @@ class WorkerBackend:
             self._restarts += 1
 
     async def _launch(self, retry_in: float) -> _Child | None:
-        """Start a worker and health-check it with a one-token generation."""
+        """Start a worker and health-check it with a probe."""
         self._set("starting")
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -300,9 +297,7 @@ class WorkerBackend:
         timeout = self._spec.start_timeout_s
         deadline = asyncio.get_running_loop().time() + timeout
         rid, queue = child.open()
-        child.probes.add(rid)
-        child.send({"op": "generate", "id": rid, "messages": self._probe, "max_tokens": 1,
-                    "timeout": timeout})
+        child.send({"op": "probe", "id": rid, "timeout": timeout})
         try:
             while "done" not in (message := await self._next(queue, deadline, timeout)):
                 if "error" in message:

@@ -36,7 +36,7 @@ START_S = 180.0  # model load and prompt on a busy 2-core machine (llama.cpp's b
 # Short templates keep the prompt (and its evaluation time on a shared CPU) small.
 PROMPTS = {"system": "Answer.", "system_text": "Answer the question.",
            "user": "${context}Question: ${question}", "context": "${data}\n"}
-HEALTH_CHECK = [{"role": "system", "content": PROMPTS["system_text"]},
+WARM_UP = [{"role": "system", "content": PROMPTS["system_text"]},
                 {"role": "user", "content": "Question: Hello"}]
 
 
@@ -50,7 +50,7 @@ def local_worker(data_dir: Path, hang_timeout_s: float = 10.0) -> WorkerBackend:
     """Gemma in a worker; the request timeout is long, so only the worker's own checks fire."""
     return WorkerBackend(LlamaCppSpec(name="local", tier=9, timeout_s=150,
                                       hang_timeout_s=hang_timeout_s),
-                         data_dir=data_dir, health_check=HEALTH_CHECK)
+                         data_dir=data_dir, warm_up=WARM_UP)
 
 
 @dataclass
