@@ -255,6 +255,8 @@ class WorkerBackend:
                     delay, at_once = self._spec.restart_backoff_s, True
                 self._set("restarting")
                 wait, at_once = (0.0 if at_once else delay), False
+                log.info("worker.restarting", backend=self.name, wait_s=wait,
+                         restarts=self._restarts + 1)
             if wait:
                 await asyncio.sleep(wait)
                 delay = min(max(delay * 2, 0.1), self._spec.restart_backoff_max_s)
