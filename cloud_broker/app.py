@@ -160,7 +160,8 @@ class Broker:
             counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
             guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
-                                       rollouts=rollouts, insights=insights, queue=queue),
+                                       rollouts=rollouts, insights=insights, queue=queue,
+                                       workers=lambda: [w.status() for w in router.workers()]),
                             self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:

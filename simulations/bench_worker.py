@@ -3,8 +3,9 @@
 Baseline in the same run: the same model and prompts in-process (`LlamaCppBackend`, as the
 broker ran it before workers). Requests alternate between the two, one at a time, with
 temperature 0 so both generate the same tokens. Restart time is from SIGKILL to ready
-(backoff, process start, model load, one-token health check on a short prompt; the default
-health check also evaluates the system prompt, to warm the prompt cache). RSS is read from
+(backoff, which the first restart skips; process start and imports; model load; the health
+check, the model run on one token); its baseline is the floor a restart in a fresh process
+cannot go below, loading the model and running that probe in this process. RSS is read from
 /proc for a real `cloud-broker serve` process, and for this process before and after it loads
 the model in-process.
 """
@@ -70,8 +71,9 @@ async def _latency(data_dir: Path) -> dict[str, Any]:
             text = QUESTIONS[i % len(QUESTIONS)]
             runs["worker"].append(await _one(worker, text))
             runs["in_process"].append(await _one(inproc, text))
-        restarts = await _restarts(WorkerBackend(spec, data_dir=data_dir,
-                                                 health_check=[{"role": "user", "content": "Hi"}]))
+        restarts = await _restarts(WorkerBackend(spec, data_dir=data_dir),
+                                   spec.restart_backoff_s)
+        restarts["in_process_load_and_probe_s"] = await _load_and_probe(spec, data_dir)
     finally:
         await worker.aclose()
         await inproc.aclose()
@@ -83,7 +85,7 @@ async def _latency(data_dir: Path) -> dict[str, Any]:
             "in_process_model_rss_mb": round(loaded, 1)}
 
 
-async def _restarts(worker: WorkerBackend) -> dict[str, Any]:
+async def _restarts(worker: WorkerBackend, backoff: float) -> dict[str, Any]:
     """SIGKILL the ready worker and time until it is ready again."""
     times = []
     worker.start()
@@ -97,7 +99,20 @@ async def _restarts(worker: WorkerBackend) -> dict[str, Any]:
         times.append(time.perf_counter() - started)
     await worker.aclose()
     return {"to_ready_s_median": round(statistics.median(times), 2),
-            "to_ready_s_max": round(max(times), 2), "backoff_s": 0.5, "target_s": 5.0}
+            "to_ready_s_max": round(max(times), 2),
+            "backoff_s": [0.0] + [backoff * 2 ** i for i in range(RESTARTS - 1)],
+            "target_s": 5.0}
+
+
+async def _load_and_probe(spec: LlamaCppSpec, data_dir: Path) -> float:
+    """The model loaded and run on one token in this process, as the worker's health check."""
+    backend = LlamaCppBackend(spec, data_dir=data_dir)
+    started = time.perf_counter()
+    try:
+        await backend.probe(120)
+    finally:
+        await backend.aclose()
+    return round(time.perf_counter() - started, 2)
 
 
 def _rss_mb(pid: int) -> float:

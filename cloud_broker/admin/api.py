@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -21,6 +21,7 @@ from cloud_broker.admin.apidocs import DOCS_HEADERS, api_docs_page
 from cloud_broker.admin.auth import Guard, access_routes
 from cloud_broker.admin.dashboard import dashboard_routes
 from cloud_broker.admin.insights import Insights
+from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.errors import InvalidRequest
 from cloud_broker.fleet import (
     Artefact,
@@ -175,7 +176,8 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
                extra: list[APIRouter] | None = None, *,
                rollouts: RolloutController | None = None,
                insights: Insights | None = None,
-               queue: OperatorQueue | None = None) -> FastAPI:
+               queue: OperatorQueue | None = None,
+               workers: Callable[[], Sequence[WorkerStatus]] = tuple) -> FastAPI:
     """The broker's HTTP application: admin API, audit log, dashboard, and extra routes.
 
     ``/`` leads to the dashboard. FastAPI's Swagger and ReDoc pages load their scripts from a
@@ -199,7 +201,8 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
     app.include_router(admin_routes(store, guard, usage, insights))
     app.include_router(access_routes(guard))
     app.include_router(dashboard_routes(store, guard, usage, rollouts, insights=insights,
-                                        offline_after_s=OFFLINE_AFTER_S, queue=queue))
+                                        offline_after_s=OFFLINE_AFTER_S, queue=queue,
+                                        workers=workers))
     for router in extra or []:
         app.include_router(router)
     return app

@@ -13,7 +13,7 @@ refreshed by the browser every ``REFRESH_S`` seconds. Charts are inline SVG draw
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -27,6 +27,7 @@ from cloud_broker.admin import units, views
 from cloud_broker.admin.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
 from cloud_broker.admin.insights import Insights
 from cloud_broker.admin.queue import PAST, decide
+from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.errors import Conflict, NotFound
 from cloud_broker.fleet import FleetStore, RolloutController, status_json
 from cloud_broker.fleet.access import role_at_least
@@ -74,8 +75,10 @@ class Pages:
 def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, Any]],
                      rollouts: RolloutController | None, *, insights: Insights | None = None,
                      offline_after_s: float = 60.0,
-                     queue: OperatorQueue | None = None) -> APIRouter:
-    """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet."""
+                     queue: OperatorQueue | None = None,
+                     workers: Callable[[], Sequence[WorkerStatus]] = tuple) -> APIRouter:
+    """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet; `workers`:
+    the local models' worker processes, for the fleet page's model panel."""
     sessions, pages = Sessions(guard), Pages()
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     _session_routes(router, guard, sessions, pages)
@@ -96,9 +99,11 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
         raw = store.gateways()
         rows = [views.gateway_row(g, now, offline_after_s) for g in raw]
         counts = {s: sum(r["status"] == s for r in rows) for s in ("online", "offline", "revoked")}
+        running = workers()
         return pages.render(
             "fleet.html", who, gateways=rows, counts=counts,
-            alerts=views.alerts(rows, raw, insights, rollout_docs(), now),
+            workers=[views.worker_row(w, now) for w in running],
+            alerts=views.alerts(rows, raw, insights, rollout_docs(), now, running),
             charts=views.overview_charts(insights, since, now) if insights else [],
             summary=_summary(insights, since), hours=(now - since) / 3600)
 

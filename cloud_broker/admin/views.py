@@ -17,6 +17,7 @@ from markupsafe import Markup
 from cloud_broker.admin import units
 from cloud_broker.admin.charts import Series, line_chart, meter, state_strip
 from cloud_broker.admin.insights import Insights
+from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.fleet import CommandRecord, Gateway
 from cloud_broker.journal import CHART_POINTS, HealthSample
 
@@ -68,6 +69,28 @@ def health_rows(health: dict[str, Any]) -> list[tuple[str, str]]:
     known = {key for key, _, _ in _HEALTH}
     rows += [(units.label(k), str(v)) for k, v in sorted(health.items()) if k not in known]
     return rows
+
+
+def worker_row(w: WorkerStatus, now: float) -> dict[str, Any]:
+    """A local model's worker process as the fleet page's model panel shows it."""
+    return {"backend": w.backend, "state": w.state, "pid": w.pid or units.DASH,
+            "uptime": units.duration(now - w.started_at) if w.started_at else units.DASH,
+            "restarts": units.count(w.restarts), "last_exit": w.last_exit or units.DASH,
+            "reason": w.reason}
+
+
+def worker_alerts(workers: Sequence[WorkerStatus]) -> list[Alert]:
+    """A model that cannot start is bad; one (re)starting is worth a look."""
+    found = []
+    for w in workers:
+        why = f": {w.reason}" if w.reason else ""
+        if w.state == "failed":
+            found.append(Alert("bad", f"model {w.backend}", f"worker failed{why}", "#workers"))
+        elif w.state == "restarting":
+            found.append(Alert("warn", f"model {w.backend}",
+                               f"worker restarting after {w.last_exit or 'an exit'}{why}",
+                               "#workers"))
+    return found
 
 
 def command_row(c: CommandRecord) -> dict[str, Any]:
@@ -196,9 +219,10 @@ def budget_rows(insights: Insights) -> list[dict[str, Any]]:
 
 
 def alerts(gateways: Sequence[dict[str, Any]], raw: Sequence[Gateway], insights: Insights | None,
-           rollouts: Sequence[dict[str, Any]], now: float) -> list[Alert]:
+           rollouts: Sequence[dict[str, Any]], now: float,
+           workers: Sequence[WorkerStatus] = ()) -> list[Alert]:
     """What needs a look, worst first."""
-    found: list[Alert] = []
+    found = worker_alerts(workers)
     for row, g in zip(gateways, raw, strict=True):
         link = f"/dashboard/devices/{g.id}"
         if row["status"] == "offline":

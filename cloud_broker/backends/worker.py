@@ -5,13 +5,17 @@ which speaks JSON lines over its stdin and stdout:
 
     broker -> worker   {"op": "generate", "id": 7, "messages": [...], "max_tokens": 64,
                         "timeout": 30.0}   {"op": "cancel", "id": 7}   {"op": "ping", "id": 0}
+                       {"op": "probe", "id": 1, "timeout": 300.0} (load, run on one token)
     worker -> broker   {"id": 7, "delta": "Par"} ... {"id": 7, "done": [input_tokens,
                         output_tokens]}    {"id": 7, "error": "..."}   {"id": 0, "pong": true}
 
-The broker health-checks a new worker with a one-token generation, pings it while it runs,
-kills it when it stays silent for `hang_timeout_s`, and restarts it with a doubling backoff
-whenever it exits. A request in flight when its worker dies or hangs fails at once with
-`BackendError`, so the router falls back; no request waits on a dead worker.
+The broker health-checks a new worker with a probe (the model loaded and run on one token),
+then warms llama.cpp's prompt cache with the escalation prompt (not waited for: a request
+sent meanwhile queues behind it in the worker and finds its system prompt evaluated). It pings
+the worker while it runs, kills it when it stays silent for `hang_timeout_s`, and restarts it
+whenever it exits: at once after a worker that was ready, with a doubling backoff when the
+restarted one fails again (or cannot start). A request in flight when its worker dies or hangs
+fails at once with `BackendError`, so the router falls back; no request waits on a dead worker.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import json
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +57,7 @@ class WorkerStatus:
     last_exit: str  # how the last worker process ended: "SIGSEGV", "exit 1", "" if none has
     reason: str  # why the last start or run failed, "" if none has
     deltas: int  # text pieces received from workers so far (progress, for tests and benchmarks)
+    started_at: float | None = None  # Unix time the running worker process started
 
 
 @dataclass(eq=False)
@@ -60,12 +66,13 @@ class _Child:
 
     process: asyncio.subprocess.Process
     last_heard: float
+    started_at: float = 0.0  # Unix time
     pending: dict[int, asyncio.Queue[dict[str, Any]]] = field(default_factory=dict)
     reader: asyncio.Task[None] | None = None
     fault: str = ""  # set when the broker kills it on purpose (a hang)
     ended: str = ""  # how it ended, once its stdout has closed
     next_id: int = 0
-    probe_id: int = -1  # the health check's request, whose text is not counted
+    probes: set[int] = field(default_factory=set)  # the warm-up, whose text is not counted
 
     def open(self) -> tuple[int, asyncio.Queue[dict[str, Any]]]:
         """A new request id and the queue its messages arrive on."""
@@ -84,10 +91,10 @@ class _Child:
 
 
 def health_check_messages() -> list[Message]:
-    """The escalation prompt with a one-word question.
+    """The escalation prompt with a one-word question: the warm-up after a worker is ready.
 
-    Generating one token for it proves the model answers, and leaves the system prompt in
-    llama.cpp's prefix cache, so the first real escalation only evaluates its own question.
+    Generating one token for it leaves the system prompt in llama.cpp's prefix cache, so the
+    first real escalation only evaluates its own question.
     """
     return PromptTemplates.load().messages(Escalation(key="health-check", text="Hello"),
                                            tools=False)
@@ -108,14 +115,15 @@ class WorkerBackend:
     supports_tools = False
 
     def __init__(self, spec: LlamaCppSpec, *, data_dir: Path,
-                 health_check: list[Message] | None = None) -> None:
-        """`health_check`: the prompt of the start-up check (default: `health_check_messages`)."""
+                 warm_up: list[Message] | None = None) -> None:
+        """`warm_up`: the prompt evaluated once a worker is ready (default:
+        `health_check_messages`; `[]` for none)."""
         self.name, self.model, self.tier = spec.name, spec.model, spec.tier
         self.price_in_per_1k = spec.price_in_per_1k
         self.price_out_per_1k = spec.price_out_per_1k
         self.timeout_s = spec.timeout_s
         self._spec, self._data_dir = spec, data_dir
-        self._probe = health_check or health_check_messages()
+        self._warm_up = health_check_messages() if warm_up is None else warm_up
         self._task: asyncio.Task[None] | None = None
         self._child: _Child | None = None
         self._state, self._restarts, self._last_exit, self._reason = "stopped", 0, "", ""
@@ -134,9 +142,10 @@ class WorkerBackend:
 
     def status(self) -> WorkerStatus:
         """The worker's state now."""
-        pid = self._child.process.pid if self._child and not self._child.ended else None
-        return WorkerStatus(self.name, self._state, pid, self._restarts, self._last_exit,
-                            self._reason, self._deltas)
+        child = self._child if self._child and not self._child.ended else None
+        return WorkerStatus(self.name, self._state, child.process.pid if child else None,
+                            self._restarts, self._last_exit, self._reason, self._deltas,
+                            child.started_at if child else None)
 
     def add_listener(self, listener: Callable[[WorkerStatus], None]) -> None:
         """Call `listener` with the new status on every state change."""
@@ -226,25 +235,35 @@ class WorkerBackend:
             raise BackendError(f"backend {self.name!r} timed out after {timeout:.1f}s") from exc
 
     async def _supervise(self) -> None:
-        """Start the worker, watch it, restart it with backoff; forever, until cancelled."""
+        """Start the worker, watch it, restart it; forever, until cancelled.
+
+        A worker that was ready and ends is restarted at once: a one-off crash costs only the
+        restart. Another end before the restarted one has run for `_STABLE_S`, or a start that
+        fails, waits a doubling backoff, so a crash loop does not spin.
+        """
         loop = asyncio.get_running_loop()
-        delay = self._spec.restart_backoff_s
+        delay, at_once = self._spec.restart_backoff_s, True
         while True:
             child = await self._launch(delay)
             if child is None:
                 self._set("failed")
+                wait = delay
             else:
                 ready_at = loop.time()
                 await self._watch(child)
                 if loop.time() - ready_at >= _STABLE_S:
-                    delay = self._spec.restart_backoff_s
+                    delay, at_once = self._spec.restart_backoff_s, True
                 self._set("restarting")
-            await asyncio.sleep(delay)
-            delay = min(max(delay * 2, 0.1), self._spec.restart_backoff_max_s)
+                wait, at_once = (0.0 if at_once else delay), False
+                log.info("worker.restarting", backend=self.name, wait_s=wait,
+                         restarts=self._restarts + 1)
+            if wait:
+                await asyncio.sleep(wait)
+                delay = min(max(delay * 2, 0.1), self._spec.restart_backoff_max_s)
             self._restarts += 1
 
     async def _launch(self, retry_in: float) -> _Child | None:
-        """Start a worker and health-check it with a one-token generation."""
+        """Start a worker and health-check it with a probe."""
         self._set("starting")
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -257,7 +276,7 @@ class WorkerBackend:
         except OSError as exc:
             self._start_failed(f"cannot start the worker process: {exc}", retry_in)
             return None
-        child = self._child = _Child(process, last_heard=started)
+        child = self._child = _Child(process, last_heard=started, started_at=time.time())
         child.reader = loop.create_task(self._read(child), name=f"worker.{self.name}.read")
         try:
             await self._health_check(child)
@@ -267,6 +286,12 @@ class WorkerBackend:
             return None
         log.info("worker.ready", backend=self.name, pid=process.pid, restarts=self._restarts,
                  start_s=round(loop.time() - started, 2))
+        if self._warm_up:  # its reply is not waited for; a real request queues behind it
+            rid, _ = child.open()
+            child.probes.add(rid)
+            child.pending.pop(rid)
+            child.send({"op": "generate", "id": rid, "messages": self._warm_up, "max_tokens": 1,
+                        "timeout": self._spec.start_timeout_s})
         self._set("ready")
         return child
 
@@ -274,9 +299,7 @@ class WorkerBackend:
         timeout = self._spec.start_timeout_s
         deadline = asyncio.get_running_loop().time() + timeout
         rid, queue = child.open()
-        child.probe_id = rid
-        child.send({"op": "generate", "id": rid, "messages": self._probe, "max_tokens": 1,
-                    "timeout": timeout})
+        child.send({"op": "probe", "id": rid, "timeout": timeout})
         try:
             while "done" not in (message := await self._next(queue, deadline, timeout)):
                 if "error" in message:
@@ -304,7 +327,7 @@ class WorkerBackend:
                 continue
             if (queue := child.pending.get(int(message.get("id", -1)))) is not None:
                 queue.put_nowait(message)
-            if "delta" in message and message.get("id") != child.probe_id:
+            if "delta" in message and message.get("id") not in child.probes:
                 self._deltas += 1
                 self._notify()
         returncode = await child.process.wait()

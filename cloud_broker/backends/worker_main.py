@@ -40,6 +40,15 @@ async def generate(backend: LlamaCppBackend, request: dict[str, Any], send: Send
         send({"id": rid, "error": str(exc)})
 
 
+async def probe(backend: LlamaCppBackend, request: dict[str, Any], send: Send) -> None:
+    """Load the model and run it on one token; then `done`, or the error."""
+    try:
+        await backend.probe(request["timeout"])
+        send({"id": request["id"], "done": [1, 0]})
+    except BackendError as exc:
+        send({"id": request["id"], "error": str(exc)})
+
+
 async def serve(backend: LlamaCppBackend, out_fd: int) -> None:
     """Answer the broker's messages until stdin closes."""
     loop = asyncio.get_running_loop()
@@ -58,8 +67,9 @@ async def serve(backend: LlamaCppBackend, out_fd: int) -> None:
         rid = int(message["id"])
         if message["op"] == "ping":
             send({"id": rid, "pong": True})
-        elif message["op"] == "generate":
-            tasks[rid] = loop.create_task(generate(backend, message, send))
+        elif message["op"] in ("generate", "probe"):
+            run = generate if message["op"] == "generate" else probe
+            tasks[rid] = loop.create_task(run(backend, message, send))
             tasks[rid].add_done_callback(functools.partial(_forget, tasks, rid))
         elif message["op"] == "cancel" and (running := tasks.get(rid)) is not None:
             running.cancel()

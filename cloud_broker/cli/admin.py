@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import httpx
@@ -69,12 +70,14 @@ def backends(url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt
     if as_json:
         emit_json(found)
         return
-    t = table("Backend", "Model", "Tier", "Breaker", "Worker", "PID", "Restarts", "Last exit",
-              "Reason", right=("Tier", "PID", "Restarts"))
+    t = table("Backend", "Model", "Tier", "Breaker", "Worker", "PID", "Up for", "Restarts",
+              "Last exit", "Reason", right=("Tier", "PID", "Up for", "Restarts"))
     for b in found:
         w = b["worker"] or {}
+        started = w.get("started_at")
         t.add_row(escape(b["name"]), escape(b["model"]), str(b["tier"]), b["breaker"],
                   w.get("state", units.DASH), str(w.get("pid") or units.DASH),
+                  units.duration(time.time() - started) if started else units.DASH,
                   str(w.get("restarts", units.DASH)), w.get("last_exit") or units.DASH,
                   escape(w.get("reason") or ""))
     out.print(t)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from cloud_broker.errors import Unauthenticated
 from tests.support.admin_app import BOOTSTRAP_TOKEN
 from tests.support.bundles import tiny_bundle
 from tests.support.operator_broker import OperatorBroker, start_operator_broker
@@ -155,6 +156,42 @@ def test_revoke_a_gateway_in_both_modes(broker: OperatorBroker) -> None:
     missing = cli(broker, "fleet", "revoke", "gw-404")
     assert missing.returncode == 1 and missing.stdout == ""
     assert "404" in missing.stderr and "gw-404" in missing.stderr
+
+
+def test_enrolment_tokens_are_listed_and_revoked_in_both_modes(broker: OperatorBroker) -> None:
+    """``fleet token ls`` shows a new token live (never its secret); ``fleet token revoke``
+    ends it: ls shows it revoked and a gateway enrolling with it is refused."""
+    secret = ok(cli(broker, "fleet", "token", "create", "--site", "plant-rv", "--tags",
+                    "line-r")).strip()
+    [made] = [t for t in json.loads(ok(cli(broker, "fleet", "token", "ls", "--json")))
+              if t["site"] == "plant-rv"]
+    assert (made["tags"], made["revoked"], made["used_by"]) == (["line-r"], None, None)
+    listed = ok(cli(broker, "fleet", "token", "ls"))
+    row = next(line for line in listed.splitlines() if made["id"] in line)
+    assert "plant-rv" in row and "line-r" in row and "live" in row
+    assert secret not in listed and "None" not in listed
+    assert ok(cli(broker, "fleet", "token", "revoke", made["id"])).strip() == (
+        f"revoked enrolment token {made['id']}")
+    row = next(line for line in ok(cli(broker, "fleet", "token", "ls")).splitlines()
+               if made["id"] in line)
+    assert "revoked" in row and "live" not in row
+    [after] = [t for t in json.loads(ok(cli(broker, "fleet", "token", "ls", "--json")))
+               if t["id"] == made["id"]]
+    assert after["revoked"] is not None
+    with pytest.raises(Unauthenticated, match="revoked"):
+        broker.store.enrol(secret, "gw-rv", "")
+    assert broker.store.gateway("gw-rv") is None
+
+
+@pytest.mark.parametrize("token_id", ["0123456789ab", "not-a-token"])
+def test_revoking_an_unknown_enrolment_token_is_exit_1(broker: OperatorBroker,
+                                                       token_id: str) -> None:
+    """An id no live token has: exit 1, the reason and the id on stderr, nothing on stdout."""
+    for extra in ([], ["--json"]):
+        done = cli(broker, "fleet", "token", "revoke", token_id, *extra)
+        assert done.returncode == 1 and done.stdout == ""
+        assert "no live enrolment token" in done.stderr and token_id in done.stderr
+        assert "Traceback" not in done.stderr
 
 
 # fleet exec: exit codes that say how it went ---------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from cloud_broker.backends.spec import LlamaCppSpec
+from cloud_broker.backends.worker import WorkerBackend
 from tests.support.admin_app import BrokerApp
 from tests.support.operator_broker import ANSWER, QUESTION, start_operator_broker
+from tests.support.workers import WorkerThread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -28,6 +32,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 HOSTILE_TAG = "<script>alert('x')</script>"
+START_S = 180.0  # a model worker's start on a busy 2-core machine (llama.cpp's baseline build)
 
 
 @pytest.fixture
@@ -37,6 +42,30 @@ def broker(tmp_path: Path) -> Iterator[BrokerApp]:
     yield running
     running.server.stop()
     running.store.close()
+
+
+@pytest.fixture
+def broken_model(tmp_path: Path) -> Iterator[WorkerThread]:
+    """A local model whose GGUF is missing, in a real worker process: it cannot start."""
+    model = WorkerBackend(LlamaCppSpec(name="broken", model_path=tmp_path / "no-such.gguf",
+                                       restart_backoff_s=600), data_dir=tmp_path)
+    running = WorkerThread(model)
+    running.wait_for(lambda s: s.state == "failed", START_S)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def crashed_model(tmp_path: Path) -> Iterator[WorkerThread]:
+    """Gemma in a real worker process, SIGKILLed once and ready again."""
+    running = WorkerThread(WorkerBackend(LlamaCppSpec(name="local"), data_dir=tmp_path,
+                                         warm_up=[]))
+    first = running.wait_for(lambda s: s.state == "ready", START_S)
+    assert first.pid is not None
+    os.kill(first.pid, signal.SIGKILL)
+    running.wait_for(lambda s: s.state == "ready" and s.restarts == 1, START_S)
+    yield running
+    running.stop()
 
 
 def signed_in(broker: BrokerApp, role: str = "viewer") -> httpx.Client:
@@ -215,15 +244,53 @@ def test_usage_page_shows_currency_keys_and_budgets(broker: BrokerApp) -> None:
     assert "API key ci-bot" in budgets and "0.02 USD" in budgets and 'class="meter"' in budgets
 
 
+def test_fleet_page_shows_a_local_model_that_cannot_start(tmp_path: Path,
+                                                          broken_model: WorkerThread) -> None:
+    """The local models panel shows the worker failed and why; an alert names the model."""
+    running = start_operator_broker(tmp_path, workers=broken_model.statuses)
+    try:
+        page = signed_in(running).get("/dashboard/").text
+    finally:
+        running.server.stop()
+        running.store.close()
+    panel = page[page.index('id="workers"'):page.index("</table>", page.index('id="workers"'))]
+    row = panel[panel.index("<td>broken</td>"):]
+    row = row[:row.index("</tr>")]
+    assert '<span class="state failed">failed</span>' in row
+    assert "GGUF model not found" in row and "no-such.gguf" in row and "None" not in row
+    alerts = page[page.index('id="alerts"'):page.index("</section>", page.index('id="alerts"'))]
+    assert "model broken" in alerts and "worker failed: GGUF model not found" in alerts
+
+
+def test_fleet_page_has_no_model_panel_without_local_models(broker: BrokerApp) -> None:
+    """Cloud backends only: no empty local models table."""
+    page = signed_in(broker).get("/dashboard/").text
+    assert 'id="workers"' not in page and "Local models" not in page
+
+
 # a user's visit in a real browser ---------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.skipif(not CHROMIUM.exists(),
                     reason="needs Debian's chromium at /usr/bin/chromium: apt-get install chromium")
-def test_operator_visits_the_dashboard_in_chromium(broker: BrokerApp, tmp_path: Path) -> None:
-    """Sign in through the form, read every page, photograph each; sign out."""
+def test_operator_visits_the_dashboard_in_chromium(crashed_model: WorkerThread,
+                                                   tmp_path: Path) -> None:
+    """Sign in through the form, read every page (the fleet page shows a local model that
+    crashed and is ready again), photograph each; sign out."""
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="needs the playwright package (dev extra)")
+    broker = start_operator_broker(tmp_path, gw2_tags=(HOSTILE_TAG,),
+                                   workers=crashed_model.statuses)
+    try:
+        browse(sync_api, broker, tmp_path)
+    finally:
+        broker.server.stop()
+        broker.store.close()
+
+
+def browse(sync_api: Any, broker: BrokerApp, tmp_path: Path) -> None:
+    """The visit in headless Chromium: no dialog, nothing fetched elsewhere, a safe cookie."""
     with sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
@@ -268,6 +335,12 @@ def visit(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:
     expect_(other).to_contain_text(HOSTILE_TAG)  # shown as text, not run
     expect_(p.locator("#alerts li.alert.bad").first).to_be_visible()
     expect_(p.locator("figure.chart > svg")).to_have_count(4)
+    model = p.locator("#workers tbody tr", has_text="local")
+    expect_(model.locator("td").nth(1)).to_have_text("ready")
+    expect_(model.locator("td").nth(2)).to_have_text(re.compile(r"^\d+$"))  # its pid
+    expect_(model.locator("td").nth(3)).to_have_text(re.compile(r"^\d+ (s|min)$"))  # up for
+    expect_(model.locator("td").nth(4)).to_have_text("1")  # restarts
+    expect_(model.locator("td").nth(5)).to_have_text("SIGKILL")  # how the last one ended
     shoot(p, "fleet")
 
     p.click("#fleet >> text=gw-1")

@@ -36,7 +36,7 @@ START_S = 180.0  # model load and prompt on a busy 2-core machine (llama.cpp's b
 # Short templates keep the prompt (and its evaluation time on a shared CPU) small.
 PROMPTS = {"system": "Answer.", "system_text": "Answer the question.",
            "user": "${context}Question: ${question}", "context": "${data}\n"}
-HEALTH_CHECK = [{"role": "system", "content": PROMPTS["system_text"]},
+WARM_UP = [{"role": "system", "content": PROMPTS["system_text"]},
                 {"role": "user", "content": "Question: Hello"}]
 
 
@@ -50,7 +50,7 @@ def local_worker(data_dir: Path, hang_timeout_s: float = 10.0) -> WorkerBackend:
     """Gemma in a worker; the request timeout is long, so only the worker's own checks fire."""
     return WorkerBackend(LlamaCppSpec(name="local", tier=9, timeout_s=150,
                                       hang_timeout_s=hang_timeout_s),
-                         data_dir=data_dir, health_check=HEALTH_CHECK)
+                         data_dir=data_dir, warm_up=WARM_UP)
 
 
 @dataclass
@@ -117,18 +117,21 @@ async def test_sigkill_and_sigsegv_mid_generation_are_backend_failures(
     cloud = endpoints[0].backend("cloud", tier=9, timeout_s=10, price_in=0.001)
     stack = await running(tmp_path, local_worker(data_dir), cloud)
     try:
-        pending = asyncio.create_task(stack.escalate("k1", LONG))
-        killed = await kill_mid_generation(stack.worker, signal.SIGKILL)
-        fell_back = await pending
-        after_kill = await restarted(stack.worker, 1)
-        cloud_model.mode = "error"  # now nothing is left to fall back to
-        pending = asyncio.create_task(stack.escalate("k2", LONG))
-        await kill_mid_generation(stack.worker, signal.SIGSEGV, after=after_kill.deltas)
-        unavailable = await pending
-        after_segv = await restarted(stack.worker, 2)
-        cloud_model.mode = "ok"
-        local = await stack.escalate("k3", "What is the capital of France?", 24)
-        replayed = await stack.escalate("k1", LONG)  # the gateway replays its outbox
+        with capture_logs() as logs:
+            pending = asyncio.create_task(stack.escalate("k1", LONG))
+            killed = await kill_mid_generation(stack.worker, signal.SIGKILL)
+            fell_back = await pending
+            after_kill = await restarted(stack.worker, 1)
+            ready_at = asyncio.get_running_loop().time()
+            cloud_model.mode = "error"  # now nothing is left to fall back to
+            pending = asyncio.create_task(stack.escalate("k2", LONG))
+            await kill_mid_generation(stack.worker, signal.SIGSEGV, after=after_kill.deltas)
+            ran_s = asyncio.get_running_loop().time() - ready_at
+            unavailable = await pending
+            after_segv = await restarted(stack.worker, 2)
+            cloud_model.mode = "ok"
+            local = await stack.escalate("k3", "What is the capital of France?", 24)
+            replayed = await stack.escalate("k1", LONG)  # the gateway replays its outbox
     finally:
         await stack.aclose()
     assert (fell_back.backend, fell_back.answer, fell_back.error_code) == \
@@ -140,6 +143,11 @@ async def test_sigkill_and_sigsegv_mid_generation_are_backend_failures(
     assert local.backend == "local" and local.answer and not local.error_code
     assert replayed.replayed and replayed.answer == fell_back.answer
     assert len(cloud_model.requests) == 2  # k1 once (answered), k2 once (failed); no repeats
+    # The first crash restarts at once; the second, soon after (a restarted worker counts as
+    # stable after 60 s), waits the backoff.
+    waits = [e["wait_s"] for e in logs if e["event"] == "worker.restarting"]
+    assert len(waits) == 2 and waits[0] == 0.0
+    assert waits[1] == LlamaCppSpec().restart_backoff_s or ran_s > 55, (waits, ran_s)
 
 
 @pytest.mark.timeout(600)

@@ -5,6 +5,7 @@ sites and API keys, and budgets. Used by the CLI and dashboard tests."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from cloud_broker.admin.auth import Guard
 from cloud_broker.admin.insights import Insights, Pricing
 from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
 from cloud_broker.backends.policy import Budget
+from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import ArtefactStore, RolloutController, SqliteFleetStore, load_or_create
 from cloud_broker.fleet.access import AccessStore
@@ -94,9 +96,11 @@ def seed_escalations(journal: Journal) -> None:
                                          "plant-9"), None, "NoBackendAvailable", 30000.0)
 
 
-def start_operator_broker(tmp_path: Path, gw2_tags: tuple[str, ...] = ("line-b",)
+def start_operator_broker(tmp_path: Path, gw2_tags: tuple[str, ...] = ("line-b",),
+                          workers: Callable[[], Sequence[WorkerStatus]] = tuple
                           ) -> OperatorBroker:
-    """Build the broker's HTTP app as ``app.py`` does, with history, and serve it."""
+    """Build the broker's HTTP app as ``app.py`` does, with history, and serve it; `workers`:
+    the local models' worker processes the fleet page shows."""
     now = time.time()
     store = SqliteFleetStore(tmp_path / "fleet.db")
     access = AccessStore(store.db, store.now)
@@ -127,7 +131,7 @@ def start_operator_broker(tmp_path: Path, gw2_tags: tuple[str, ...] = ("line-b",
 
     app = create_app(store, guard, usage,
                      [apikey_admin_routes(keys, guard), rollout_routes(rollouts, artefacts, guard)],
-                     rollouts=rollouts, insights=insights)
+                     rollouts=rollouts, insights=insights, workers=workers)
     tokens = {role: access.create_token(f"{role}-tester", role, "test")[1]
               for role in ("viewer", "operator", "admin")}
     return OperatorBroker(ServerThread(app), store, access, rollouts, tokens, insights, journal,
