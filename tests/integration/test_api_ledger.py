@@ -32,14 +32,17 @@ price_out_per_1k = 0.002
 """
 
 
-def _broker(tmp_path: Path, fake: FakeOpenAI) -> tuple[Daemon, str]:
+def _config(tmp_path: Path, fake: FakeOpenAI) -> tuple[Path, int]:
     http_port = free_port()
     config = write_toml(tmp_path / "broker.toml", BROKER_TOML.format(
         grpc_port=free_port(), http_port=http_port, data=tmp_path / "broker",
         base_url=fake.base_url))
-    daemon = Daemon(["-m", "cloud_broker", "serve", "--config", str(config)],
-                    tmp_path / "broker.log")
-    return daemon, f"http://127.0.0.1:{http_port}"
+    return config, http_port
+
+
+def _broker(tmp_path: Path, config: Path) -> Daemon:
+    return Daemon(["-m", "cloud_broker", "serve", "--config", str(config)],
+                  tmp_path / "broker.log")
 
 
 def _key_usage(base: str, name: str) -> dict[str, Any] | None:
@@ -52,17 +55,16 @@ def test_a_charge_made_right_before_a_sigkill_is_in_the_ledger_after_restart(
     """A chat completion answered, then the broker SIGKILLed: the restarted broker bills it."""
     fake = FakeOpenAI(input_tokens=30, output_tokens=12)
     try:
-        daemon, base = _broker(tmp_path, fake)
-        port = int(base.rsplit(":", 1)[1])
-        start(processes, daemon, port)
+        config, port = _config(tmp_path, fake)
+        base = f"http://127.0.0.1:{port}"
+        daemon = start(processes, _broker(tmp_path, config), port)
         key = httpx.post(f"{base}/api/keys", json={"name": "crash"}, headers=ADMIN,
                          timeout=10).json()["key"]
         reply = httpx.post(f"{base}/v1/chat/completions", json=QUESTION, timeout=10,
                            headers={"Authorization": f"Bearer {key}"})
         assert reply.status_code == 200, reply.text
         daemon.kill()  # at once: no shutdown, no flush
-        restarted, _ = _broker(tmp_path, fake)
-        start(processes, restarted, port)
+        start(processes, _broker(tmp_path, config), port)
         billed = _key_usage(base, "crash")
         assert billed is not None and billed["calls"] == 1
         assert billed["tokens"] == reply.json()["usage"]["total_tokens"] == 42
@@ -74,8 +76,9 @@ def test_a_revoked_key_stops_working(tmp_path: Path, processes: list[Daemon]) ->
     """A key that worked (and is remembered) is refused once revoked, within the key TTL."""
     fake = FakeOpenAI()
     try:
-        daemon, base = _broker(tmp_path, fake)
-        start(processes, daemon, int(base.rsplit(":", 1)[1]))
+        config, port = _config(tmp_path, fake)
+        base = f"http://127.0.0.1:{port}"
+        start(processes, _broker(tmp_path, config), port)
         made = httpx.post(f"{base}/api/keys", json={"name": "leaver"}, headers=ADMIN,
                           timeout=10).json()
         auth = {"Authorization": f"Bearer {made['key']}"}
