@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from simulations.harness import MQTT_HOST, MQTT_PORT, Daemon
+from simulations.stack import ProcessMeter
 
 PUBLISHERS = 4
 PER_PUBLISHER = 15_000
@@ -58,7 +59,7 @@ def _payload(n: int) -> bytes:
     return f'{{"value": {n % 400 / 10 + 0.05:.2f}, "unit": "Cel"}}'.encode()
 
 
-def _ingest_in_process(folder: Path) -> int:
+def _ingest_in_process(folder: Path) -> dict[str, float]:
     """Readings per second through Ingest into a SQLite History, flushed every 500."""
     from edge_agent.history import History
     from edge_agent.ingest import Ingest
@@ -70,15 +71,16 @@ def _ingest_in_process(folder: Path) -> int:
     history = History(folder / "baseline.db", max_rows=10**7, max_age_s=10**9)
     ingest = Ingest(registry, history, 65536)
     work = [(f"s-{n % PUBLISHERS}", _payload(n)) for n in range(PUBLISHERS * PER_PUBLISHER)]
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), time.process_time()
     for n, (sensor, payload) in enumerate(work):
         ingest.handle(sensor, payload)
         if n % 500 == 499:
             history.flush()
     history.flush()
     rate = round(len(work) / (time.perf_counter() - started))
+    cpu_us = round(1e6 * (time.process_time() - cpu0) / len(work), 1)
     history.close()
-    return rate
+    return {"per_s": rate, "cpu_us_per_reading": cpu_us}
 
 
 def _publish(prefix: str, sensor: str, count: int, qos: int) -> None:
@@ -135,17 +137,21 @@ def _end_to_end(folder: Path, qos: int) -> dict[str, Any]:
         for pub in publishers:
             assert pub.stdout is not None
             pub.stdout.readline()
-        started = time.perf_counter()
+        assert edge.proc is not None
+        meter = ProcessMeter(edge.proc.pid)
+        cpu0, started = meter.cpu_s(), time.perf_counter()
         for pub in publishers:
             assert pub.stdin is not None
             pub.stdin.write("go\n")
             pub.stdin.flush()
         stored, ended = _wait_rows(data / "history.db", PUBLISHERS * PER_PUBLISHER)
+        cpu = meter.cpu_s() - cpu0
         for pub in publishers:
             pub.wait(60)
         total = PUBLISHERS * PER_PUBLISHER
         return {"readings": total, "stored": stored, "lost": total - stored,
-                "per_s": round(stored / (ended - started))}
+                "per_s": round(stored / (ended - started)),
+                "agent_cpu_us_per_reading": round(1e6 * cpu / max(1, stored), 1)}
     finally:
         for pub in publishers:
             if pub.poll() is None:
@@ -180,7 +186,7 @@ def run() -> dict[str, Any]:
         folder = Path(name)
         baseline = _ingest_in_process(folder)
         return {"publishers": PUBLISHERS, "readings_per_publisher": PER_PUBLISHER,
-                "baseline_in_process_per_s": baseline,
+                "baseline_in_process": baseline,
                 "end_to_end_qos0": _end_to_end(folder, 0),
                 "end_to_end_qos1": _end_to_end(folder, 1),
                 "target_per_s": TARGET_PER_S}
