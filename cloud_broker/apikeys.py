@@ -2,6 +2,11 @@
 
 Keys are 256-bit random strings, so a plain SHA-256 is enough to make a stolen database
 useless; a slow password hash would only slow every request down.
+
+A live key, once checked, is remembered for ``KEY_CACHE_TTL_S`` seconds, so a request does not
+read the database. Revoking a key through this store forgets every remembered key at once; a
+key revoked by another process writing the same file stops working within the TTL, which is
+why it is short.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +37,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked REAL
 );
 """
+KEY_CACHE_TTL_S = 5.0  # how long a checked live key is trusted without reading the database
+_MAX_CACHED = 4096  # live keys remembered at once; past it, the memory starts over
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +79,16 @@ def _digest(plaintext: str) -> str:
 class SqliteApiKeyStore:
     """An `ApiKeyStore` in one SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, cache_ttl_s: float = KEY_CACHE_TTL_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._ttl_s, self._clock = cache_ttl_s, clock
+        self._live: dict[str, tuple[float, ApiKey]] = {}  # digest -> (checked at, key)
 
     def create(self, name: str) -> tuple[ApiKey, str]:
         """Make a key; return it and its plaintext, which is shown this once."""
@@ -105,19 +116,30 @@ class SqliteApiKeyStore:
                 "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
                 (time.time(), key_id),
             )
+            self._live.clear()  # which digest the id had is not known here: forget them all
         return cursor.rowcount == 1
 
     def verify(self, plaintext: str) -> ApiKey | None:
-        """The live key with this plaintext, or None."""
+        """The live key with this plaintext, or None (live keys are remembered a few seconds)."""
         digest = _digest(plaintext)
+        now = self._clock()
+        hit = self._live.get(digest)
+        if hit is not None and now - hit[0] < self._ttl_s:
+            return hit[1]
         with self._lock:
             row = self._db.execute(
                 "SELECT id, name, prefix, created, revoked, hash FROM api_keys WHERE hash = ?",
                 (digest,),
             ).fetchone()
-        if row is None or row[4] is not None or not hmac.compare_digest(row[5], digest):
-            return None
-        return ApiKey(*row[:5])
+            if row is None or row[4] is not None or not hmac.compare_digest(row[5], digest):
+                self._live.pop(digest, None)
+                return None
+            if len(self._live) >= _MAX_CACHED:
+                self._live.clear()
+            key = ApiKey(*row[:5])
+            if self._ttl_s > 0:
+                self._live[digest] = (now, key)
+        return key
 
     def close(self) -> None:
         """Close the database."""

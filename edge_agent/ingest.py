@@ -114,9 +114,11 @@ class Ingest:
                     '"kind" and "area" with its telemetry to register it')
             kind = point.kind if learns and point.kind else device.kind if device else ""
             try:
-                points[i] = dataclasses.replace(point, value=typed_value(kind, point.value))
+                value = typed_value(kind, point.value)
             except BadPayload as exc:
                 raise BadPayload(exc.code, f"{point.sensor_id}: {exc.message}") from None
+            if value is not point.value:  # most readings are already typed: no copy
+                points[i] = dataclasses.replace(point, value=value)
             if learns:
                 self._learn(point)
         return points

@@ -1,7 +1,8 @@
 """The MQTT client both sides use: the only module of nanogate that imports paho.
 
 paho runs its network loop in its own thread; incoming messages cross into the asyncio loop
-with ``call_soon_threadsafe`` and wait in a bounded queue. Users iterate
+through a deque, with one ``call_soon_threadsafe`` per burst rather than per message (a wake-up
+is only scheduled when none is pending), and wait in a bounded queue. Users iterate
 ``async for message in client.messages()`` and call ``client.ack(message)`` once a message
 is handled or durably queued (manual acknowledgement is why this is not aiomqtt):
 
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import secrets
 import socket
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -76,6 +78,8 @@ class MqttClient:
         self._subscriptions = subscriptions
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Message] = asyncio.Queue(conn.queue_size)
+        self._inbox: deque[Message] = deque()  # paho's thread appends, the loop takes
+        self._wake_pending = False  # a drain of the inbox is scheduled on the loop
         self._connected = asyncio.Event()
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
@@ -227,17 +231,26 @@ class MqttClient:
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
-        self._call(self._enqueue, Message(
+        self._inbox.append(Message(
             topic=msg.topic, payload=bytes(msg.payload), qos=msg.qos, mid=msg.mid,
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
             user_properties=tuple(getattr(props, "UserProperty", ()))))
+        if not self._wake_pending:  # the drain already scheduled will take this one too
+            self._wake_pending = True
+            self._call(self._drain)
 
     def _call(self, fn: Callable[..., object], *args: object) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn, *args)
 
     # the event loop's thread from here on ----------------------------------------------
+
+    def _drain(self) -> None:
+        # Cleared first: a message appended after this line schedules a drain of its own.
+        self._wake_pending = False
+        while self._inbox:
+            self._enqueue(self._inbox.popleft())
 
     def _enqueue(self, message: Message) -> None:
         if message.topic in self._reply_topics:

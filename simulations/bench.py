@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-BENCHES = ["triage", "mqtt", "memory", "redact", "outbox", "router", "fleet", "worker"]
+BENCHES = ["triage", "mqtt", "memory", "redact", "outbox", "router", "fleet", "worker", "http",
+           "telemetry", "escalation"]
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -185,6 +185,10 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
     """
     app = FastAPI(title="nanogate broker", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
+    # First: a request is matched against the routes in order, and the extra routes carry
+    # the hot path (the OpenAI-compatible /v1); their paths overlap no admin route.
+    for router in extra or []:
+        app.include_router(router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -203,8 +207,6 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
     app.include_router(dashboard_routes(store, guard, usage, rollouts, insights=insights,
                                         offline_after_s=OFFLINE_AFTER_S, queue=queue,
                                         workers=workers))
-    for router in extra or []:
-        app.include_router(router)
     return app
 
 

@@ -98,6 +98,8 @@ class OpenAIBackend:
         self.tier = spec.tier
         self.timeout_s = spec.timeout_s
         self._spec = spec
+        # An absolute URL object: httpx would otherwise parse and join a relative one per call.
+        self._url = httpx.URL(spec.base_url.rstrip("/") + "/chat/completions")
         headers = {"Accept": "application/json"}
         if spec.api_key_env and (key := os.environ.get(spec.api_key_env)):
             headers["Authorization"] = f"Bearer {key}"
@@ -121,7 +123,7 @@ class OpenAIBackend:
         """POST one chat completion and read the whole reply."""
         body = self._body(messages, max_tokens, tools, stream=False)
         async with self._translated(timeout):
-            response = await self._client.post("chat/completions", json=body, timeout=timeout)
+            response = await self._client.post(self._url, json=body, timeout=timeout)
             self._raise_for_status(response)
             return parse_completion(response.json(), self.model)
         raise AssertionError("unreachable")  # pragma: no cover - _translated always raises
@@ -140,7 +142,7 @@ class OpenAIBackend:
         deadline = asyncio.get_running_loop().time() + timeout
         # The timeout never spans a `yield`: it would cancel the consumer's code instead.
         async with self._translated(timeout):
-            request = self._client.build_request("POST", "chat/completions", json=body)
+            request = self._client.build_request("POST", self._url, json=body)
             response = await self._client.send(request, stream=True)
         try:
             lines = response.aiter_lines()
