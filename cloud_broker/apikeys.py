@@ -18,14 +18,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
-
-from cloud_broker.admin.auth import Guard
+from cachetools import TTLCache
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -87,8 +84,10 @@ class SqliteApiKeyStore:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
-        self._ttl_s, self._clock = cache_ttl_s, clock
-        self._live: dict[str, tuple[float, ApiKey]] = {}  # digest -> (checked at, key)
+        # digest -> key, for live keys checked within the last ``cache_ttl_s`` seconds
+        self._live: TTLCache[str, ApiKey] = TTLCache(
+            maxsize=_MAX_CACHED, ttl=max(cache_ttl_s, 1e-9), timer=clock)
+        self._caching = cache_ttl_s > 0
 
     def create(self, name: str) -> tuple[ApiKey, str]:
         """Make a key; return it and its plaintext, which is shown this once."""
@@ -122,59 +121,21 @@ class SqliteApiKeyStore:
     def verify(self, plaintext: str) -> ApiKey | None:
         """The live key with this plaintext, or None (live keys are remembered a few seconds)."""
         digest = _digest(plaintext)
-        now = self._clock()
-        hit = self._live.get(digest)
-        if hit is not None and now - hit[0] < self._ttl_s:
-            return hit[1]
         with self._lock:
+            if (hit := self._live.get(digest)) is not None:
+                return hit
             row = self._db.execute(
                 "SELECT id, name, prefix, created, revoked, hash FROM api_keys WHERE hash = ?",
                 (digest,),
             ).fetchone()
             if row is None or row[4] is not None or not hmac.compare_digest(row[5], digest):
-                self._live.pop(digest, None)
                 return None
-            if len(self._live) >= _MAX_CACHED:
-                self._live.clear()
             key = ApiKey(*row[:5])
-            if self._ttl_s > 0:
-                self._live[digest] = (now, key)
+            if self._caching:
+                self._live[digest] = key
         return key
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
-
-
-class KeyBody(BaseModel):
-    """A request for a new API key."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=64)
-
-
-def apikey_admin_routes(keys: ApiKeyStore, guard: Guard) -> APIRouter:
-    """`/api/keys` routes for the `cloud-broker keys` CLI: admins only, audited."""
-    admin = guard.require("admin")
-    api = APIRouter(prefix="/api/keys")
-
-    @api.post("", dependencies=[Depends(admin)])
-    def create_key(body: KeyBody, request: Request) -> dict[str, Any]:
-        with guard.audited(request, "api_key.created", body.name):
-            key, plaintext = keys.create(body.name)
-        return {**asdict(key), "key": plaintext}
-
-    @api.get("", dependencies=[Depends(admin)])
-    def list_keys() -> list[dict[str, Any]]:
-        return [asdict(k) for k in keys.list()]
-
-    @api.post("/{key_id}/revoke", dependencies=[Depends(admin)])
-    def revoke_key(key_id: str, request: Request) -> dict[str, str]:
-        with guard.audited(request, "api_key.revoked", key_id):
-            if not keys.revoke(key_id):
-                raise HTTPException(404, f"no live API key {key_id!r}")
-        return {"revoked": key_id}
-
-    return api

@@ -15,12 +15,7 @@ import structlog
 import uvicorn
 from fastapi import APIRouter
 
-from cloud_broker.admin.api import OFFLINE_AFTER_S, create_app, rollout_routes
-from cloud_broker.admin.auth import Guard
-from cloud_broker.admin.backends import backend_routes
-from cloud_broker.admin.insights import Insights, Pricing
-from cloud_broker.admin.queue import queue_routes
-from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
+from cloud_broker.apikeys import SqliteApiKeyStore
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig, ServerSection
 from cloud_broker.fleet import (
@@ -32,15 +27,21 @@ from cloud_broker.fleet import (
 )
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.fleet.claims import Replica
+from cloud_broker.http.api import OFFLINE_AFTER_S, create_app, rollout_routes
+from cloud_broker.http.apikeys import apikey_admin_routes
+from cloud_broker.http.auth import Guard
+from cloud_broker.http.backends import backend_routes
+from cloud_broker.http.insights import Insights, Pricing
+from cloud_broker.http.openai import openai_routes
+from cloud_broker.http.queue import queue_routes
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
+from cloud_broker.link.grpc import EdgeLinkService, publish_worker_health, start_grpc
+from cloud_broker.link.mqtt import MqttBridge
 from cloud_broker.metrics import BrokerCollector, metrics_routes
-from cloud_broker.mqtt_bridge import MqttBridge
-from cloud_broker.openai_api import openai_routes
 from cloud_broker.pki import load_broker_tls
 from cloud_broker.queue import OperatorQueue, QueueRules
-from cloud_broker.router import Router
-from cloud_broker.server import EdgeLinkService, publish_worker_health, start_grpc
-from cloud_broker.usage import SqliteUsageLedger, usage_json
+from cloud_broker.routing.ledger import SqliteUsageLedger, usage_json
+from cloud_broker.routing.router import Router
 from nanogate.secret_files import write_secret
 
 log = structlog.get_logger("cloud_broker.app")

@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from cloud_broker.backends.policy import RoutingPolicy
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
 from cloud_broker.errors import ConfigError
+from cloud_broker.routing.policy import RoutingPolicy
 from nanogate.link import DEFAULT_TOPIC_ROOT
 from nanogate.settings import FileSettings, Section, SettingsError, load_settings
 

@@ -16,10 +16,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from cloud_broker.admin.api import OFFLINE_AFTER_S
-from cloud_broker.admin.auth import Guard
 from cloud_broker.backends.worker import STATES, WorkerStatus
 from cloud_broker.fleet import FleetStore
+from cloud_broker.http.api import OFFLINE_AFTER_S
+from cloud_broker.http.auth import Guard
 
 
 class BrokerCollector:

@@ -20,7 +20,7 @@ import grpc
 
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import SqliteFleetStore
-from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from edge_agent.config import CloudSection, GatewaySection
 from edge_agent.outbox import _SCHEMA as SCHEMA
 from edge_agent.outbox import NewItem, Outbox, OutboxItem

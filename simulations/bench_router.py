@@ -29,8 +29,8 @@ from cloud_broker.backends import Completion, Message, Tool
 from cloud_broker.backends.openai import OpenAIBackend
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.escalation import ContextReading, Escalation
-from cloud_broker.router import Router, RoutingPolicy
-from cloud_broker.usage import SqliteUsageLedger
+from cloud_broker.routing.ledger import SqliteUsageLedger
+from cloud_broker.routing.router import Router, RoutingPolicy
 
 N_SEQUENTIAL = 400
 N_CONCURRENT = 2000

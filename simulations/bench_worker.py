@@ -27,10 +27,10 @@ import httpx
 
 from cloud_broker.backends import Backend, Completion
 from cloud_broker.backends.llama_cpp import LlamaCppBackend
-from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.escalation import Escalation
+from cloud_broker.routing.prompts import PromptTemplates
 
 ROUNDS = 4
 RESTARTS = 2

@@ -34,10 +34,10 @@ from typing import Any
 import structlog
 
 from cloud_broker.backends import Completion, Message, Tool
-from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.errors import BackendError, BackendStarting
 from cloud_broker.escalation import Escalation
+from cloud_broker.routing.prompts import PromptTemplates
 
 log = structlog.get_logger(__name__)
 

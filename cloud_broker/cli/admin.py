@@ -9,7 +9,6 @@ import httpx
 import typer
 from rich.markup import escape
 
-from cloud_broker.admin import units
 from cloud_broker.cli.client import (
     Api,
     ConfigOpt,
@@ -22,6 +21,7 @@ from cloud_broker.cli.client import (
     since_option,
     table,
 )
+from cloud_broker.http import units
 
 keys = typer.Typer(help="API keys for the OpenAI-compatible endpoint.", no_args_is_help=True)
 tokens = typer.Typer(help="Admin tokens with roles: viewer, operator, admin.",

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from cloud_broker.admin import units
 from cloud_broker.cli.client import (
     FAILED,
     USAGE,
@@ -26,6 +25,7 @@ from cloud_broker.cli.client import (
     progress,
     table,
 )
+from cloud_broker.http import units
 
 fleet = typer.Typer(help="Gateways: list, inspect, command, revoke.", no_args_is_help=True)
 token = typer.Typer(help="One-time enrolment tokens for new gateways.", no_args_is_help=True)

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 import typer
 from rich.markup import escape
 
-from cloud_broker.admin import units
 from cloud_broker.cli.client import (
     Api,
     ConfigOpt,
@@ -20,6 +19,7 @@ from cloud_broker.cli.client import (
     out,
     table,
 )
+from cloud_broker.http import units
 
 queue = typer.Typer(help="The operator queue: answer questions no model could, approve or "
                          "reject held actions.", no_args_is_help=True)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from cloud_broker.admin import units
 from cloud_broker.cli.client import (
     FAILED,
     Api,
@@ -22,6 +21,7 @@ from cloud_broker.cli.client import (
     progress,
     table,
 )
+from cloud_broker.http import units
 
 rollout = typer.Typer(help="Staged rollouts of configs, models and agent upgrades.",
                       no_args_is_help=True)

@@ -9,13 +9,13 @@ import pytest
 from structlog.testing import capture_logs
 
 from cloud_broker.backends import Completion, ToolCall
-from cloud_broker.backends.actions import ActionFilter, split_actions, validate_actions
 from cloud_broker.backends.llama_cpp import render_transcript
 from cloud_broker.backends.openai import OpenAIBackend
-from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.errors import BackendError, BackendRateLimited
 from cloud_broker.escalation import ContextReading, Escalation, ProposedAction
+from cloud_broker.routing.actions import ActionFilter, split_actions, validate_actions
+from cloud_broker.routing.prompts import PromptTemplates
 from tests.support.fake_openai import FakeOpenAI
 
 MESSAGES = [{"role": "user", "content": "How warm is the kitchen?"}]

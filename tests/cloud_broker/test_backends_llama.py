@@ -14,10 +14,10 @@ import pytest
 
 from cloud_broker.backends import Completion
 from cloud_broker.backends.openai import OpenAIBackend
-from cloud_broker.backends.prompt import PromptTemplates
 from cloud_broker.backends.spec import LlamaCppSpec, OpenAISpec
 from cloud_broker.backends.worker import WorkerBackend, WorkerStatus
 from cloud_broker.escalation import Escalation
+from cloud_broker.routing.prompts import PromptTemplates
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import SqlFleetStore, SqliteFleetStore
 from cloud_broker.fleet.claims import Replica
 from cloud_broker.fleet.postgres import PostgresFleetStore
-from cloud_broker.link_core import LinkCore
+from cloud_broker.link.core import LinkCore
 from nanogate.v1 import edge_pb2 as pb
 from tests.cloud_broker import conftest_fleet as fixtures
 from tests.support.fleet import Clock

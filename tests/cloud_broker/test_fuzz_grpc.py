@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.fleet.enrolment import DEVICE_ID, RESERVED_IDS
-from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from nanogate.v1 import edge_pb2 as pb
 
 FUZZ = settings(deadline=None, database=None,

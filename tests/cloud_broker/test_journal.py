@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloud_broker.admin.insights import Insights, Pricing
-from cloud_broker.backends.policy import Budget
 from cloud_broker.errors import NoBackendAvailable
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import SqliteFleetStore
+from cloud_broker.http.insights import Insights, Pricing
 from cloud_broker.journal import Journal, JournalingAnswerer
-from cloud_broker.usage import SqliteUsageLedger
+from cloud_broker.routing.ledger import SqliteUsageLedger
+from cloud_broker.routing.policy import Budget
 from simulations.harness import Daemon
 from tests.support.fleet import Clock
 from tests.support.operator_broker import HOUR, seed_spend

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cloud_broker.apikeys import KEY_CACHE_TTL_S, SqliteApiKeyStore
-from cloud_broker.usage import SqliteUsageLedger, UsageRecord
+from cloud_broker.routing.ledger import SqliteUsageLedger, UsageRecord
 
 
 class Clock:

@@ -20,8 +20,8 @@ from cloud_broker.fleet import (
     SqliteFleetStore,
     load_or_create,
 )
-from cloud_broker.link_core import LinkCore
-from cloud_broker.mqtt_bridge import MqttBridge
+from cloud_broker.link.core import LinkCore
+from cloud_broker.link.mqtt import MqttBridge
 from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.sync import Identity, MqttTransport
 from nanogate.mqtt import Connection

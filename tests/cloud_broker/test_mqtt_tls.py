@@ -20,8 +20,8 @@ from cryptography.x509.oid import NameOID
 from cloud_broker.config import MqttUplinkSection
 from cloud_broker.errors import ConfigError as BrokerConfigError
 from cloud_broker.fleet import SqliteFleetStore
-from cloud_broker.link_core import LinkCore
-from cloud_broker.mqtt_bridge import MqttBridge
+from cloud_broker.link.core import LinkCore
+from cloud_broker.link.mqtt import MqttBridge
 from cloud_broker.pki import CertificateAuthority
 from edge_agent.config import CloudSection
 from edge_agent.errors import CloudUnavailable

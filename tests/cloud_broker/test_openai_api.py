@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from cloud_broker.apikeys import SqliteApiKeyStore
-from cloud_broker.openai_api import openai_routes
-from cloud_broker.router import Router, RoutingPolicy
-from cloud_broker.usage import SqliteUsageLedger
+from cloud_broker.http.openai import openai_routes
+from cloud_broker.routing.ledger import SqliteUsageLedger
+from cloud_broker.routing.router import Router, RoutingPolicy
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import ServerThread
 

@@ -10,7 +10,7 @@ import pytest
 from cloud_broker.errors import Conflict, NoBackendAvailable, NotFound, OverBudget
 from cloud_broker.escalation import Answer, ContextReading, Escalation
 from cloud_broker.fleet import SqlFleetStore
-from cloud_broker.link_core import LinkCore
+from cloud_broker.link.core import LinkCore
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb

@@ -14,8 +14,8 @@ from structlog.testing import capture_logs
 from cloud_broker.backends import Backend, Completion
 from cloud_broker.errors import BackendStarting, ModelsStarting, NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer, ContextReading, Escalation, ProposedAction
-from cloud_broker.router import Budget, Router, RoutingPolicy
-from cloud_broker.usage import SqliteUsageLedger
+from cloud_broker.routing.ledger import SqliteUsageLedger
+from cloud_broker.routing.router import Budget, Router, RoutingPolicy
 from tests.support.fake_openai import FakeOpenAI
 
 HEATER = ContextReading("heater-1", "heater", "kitchen", "off", "", 0.0)

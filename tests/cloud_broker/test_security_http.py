@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cloud_broker.admin.auth import Guard
 from cloud_broker.fleet.access import AccessStore
+from cloud_broker.http.auth import Guard
 from cloud_broker.metrics import BrokerCollector, metrics_routes
 from tests.support.admin_app import BOOTSTRAP_TOKEN, BrokerApp, start_broker
 from tests.support.servers import ServerThread

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cloud_broker.fleet import SqliteFleetStore
-from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.sync import GrpcTransport, Identity
 from nanogate.v1 import edge_pb2 as pb

@@ -15,8 +15,8 @@ from cloud_broker.config import ServerSection
 from cloud_broker.errors import ConfigError, Unauthenticated
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.fleet.certificates import DeviceCertificates
+from cloud_broker.link.grpc import EdgeLinkService, is_loopback, start_grpc
 from cloud_broker.pki import BrokerTls, CertificateAuthority, load_broker_tls, peer_certificate
-from cloud_broker.server import EdgeLinkService, is_loopback, start_grpc
 from edge_agent.config import CloudSection
 from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.errors import ConfigError as EdgeConfigError

@@ -22,9 +22,9 @@ from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.backends.worker import WorkerBackend, WorkerStatus
 from cloud_broker.errors import BackendError
 from cloud_broker.fleet import SqliteFleetStore
-from cloud_broker.router import Router, RoutingPolicy
-from cloud_broker.server import EdgeLinkService, start_grpc
-from cloud_broker.usage import SqliteUsageLedger
+from cloud_broker.link.grpc import EdgeLinkService, start_grpc
+from cloud_broker.routing.ledger import SqliteUsageLedger
+from cloud_broker.routing.router import Router, RoutingPolicy
 from edge_agent.sync import GrpcTransport, Identity
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.fake_openai import FakeOpenAI

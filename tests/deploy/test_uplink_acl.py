@@ -19,8 +19,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from cloud_broker.config import MqttUplinkSection
 from cloud_broker.fleet import SqliteFleetStore
-from cloud_broker.link_core import LinkCore
-from cloud_broker.mqtt_bridge import MqttBridge
+from cloud_broker.link.core import LinkCore
+from cloud_broker.link.mqtt import MqttBridge
 from edge_agent.sync import Identity, MqttTransport
 from nanogate.mqtt import Connection
 from nanogate.v1 import edge_pb2 as pb

@@ -28,7 +28,7 @@ from cloud_broker.fleet import (
     load_or_create,
 )
 from cloud_broker.fleet.rollouts import rollout_args
-from cloud_broker.server import EdgeLinkService, start_grpc
+from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from edge_agent.commands import CommandFailed
 from edge_agent.config import EdgeConfig
 from edge_agent.registry import Registry

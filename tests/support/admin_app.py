@@ -10,10 +10,7 @@ from typing import Any
 
 import httpx
 
-from cloud_broker.admin.api import create_app, rollout_routes
-from cloud_broker.admin.auth import Guard
-from cloud_broker.admin.queue import queue_routes
-from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
+from cloud_broker.apikeys import SqliteApiKeyStore
 from cloud_broker.fleet import (
     ArtefactStore,
     RolloutController,
@@ -23,8 +20,12 @@ from cloud_broker.fleet import (
     load_or_create,
 )
 from cloud_broker.fleet.access import AccessStore
+from cloud_broker.http.api import create_app, rollout_routes
+from cloud_broker.http.apikeys import apikey_admin_routes
+from cloud_broker.http.auth import Guard
+from cloud_broker.http.queue import queue_routes
 from cloud_broker.queue import OperatorQueue
-from cloud_broker.usage import SqliteUsageLedger, UsageRecord, usage_json
+from cloud_broker.routing.ledger import SqliteUsageLedger, UsageRecord, usage_json
 from tests.support.servers import ServerThread
 
 BOOTSTRAP_TOKEN = "nga_bootstrap-test-token"

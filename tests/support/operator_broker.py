@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cloud_broker.admin.api import create_app, rollout_routes
-from cloud_broker.admin.auth import Guard
-from cloud_broker.admin.insights import Insights, Pricing
-from cloud_broker.apikeys import SqliteApiKeyStore, apikey_admin_routes
-from cloud_broker.backends.policy import Budget
+from cloud_broker.apikeys import SqliteApiKeyStore
 from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import ArtefactStore, RolloutController, SqliteFleetStore, load_or_create
 from cloud_broker.fleet.access import AccessStore
+from cloud_broker.http.api import create_app, rollout_routes
+from cloud_broker.http.apikeys import apikey_admin_routes
+from cloud_broker.http.auth import Guard
+from cloud_broker.http.insights import Insights, Pricing
 from cloud_broker.journal import Journal
-from cloud_broker.usage import SqliteUsageLedger, UsageRecord, usage_json
+from cloud_broker.routing.ledger import SqliteUsageLedger, UsageRecord, usage_json
+from cloud_broker.routing.policy import Budget
 from tests.support.admin_app import BOOTSTRAP_TOKEN, BrokerApp, seed_fleet
 from tests.support.fleet import Clock
 from tests.support.servers import ServerThread

@@ -1,6 +1,6 @@
 """The broker's gRPC service for gateways (grpc.aio, on the broker's one event loop).
 
-A thin adapter over ``cloud_broker.link_core.LinkCore``, which the MQTT bridge shares: every
+A thin adapter over ``cloud_broker.link.core.LinkCore``, which the MQTT bridge shares: every
 call but Enrol is authenticated, then handed to the core, whose errors become gRPC status codes.
 
 Authentication follows ``[server] tls``. With "off" and "tls" the gateway's bearer credential
@@ -33,14 +33,14 @@ from cloud_broker.errors import (
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.certificates import DeviceCertificates
 from cloud_broker.fleet.claims import Replica
-from cloud_broker.link_core import Answerer, LinkCore
+from cloud_broker.link.core import Answerer, LinkCore
 from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import is_loopback, next_port
 from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
 
-log = structlog.get_logger("cloud_broker.server")
+log = structlog.get_logger("cloud_broker.link.grpc")
 
 T = TypeVar("T")
 

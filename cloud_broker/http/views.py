@@ -14,11 +14,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from cloud_broker.admin import units
-from cloud_broker.admin.charts import Series, line_chart, meter, state_strip
-from cloud_broker.admin.insights import Insights
 from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.fleet import CommandRecord, Gateway
+from cloud_broker.http import units
+from cloud_broker.http.charts import Series, line_chart, meter, state_strip
+from cloud_broker.http.insights import Insights
 from cloud_broker.journal import CHART_POINTS, HealthSample
 
 WINDOW_S = 24 * 3600.0

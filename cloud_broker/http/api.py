@@ -17,10 +17,6 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud_broker.admin.apidocs import DOCS_HEADERS, api_docs_page
-from cloud_broker.admin.auth import Guard, access_routes
-from cloud_broker.admin.dashboard import dashboard_routes
-from cloud_broker.admin.insights import Insights
 from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.errors import InvalidRequest
 from cloud_broker.fleet import (
@@ -35,6 +31,10 @@ from cloud_broker.fleet import (
 )
 from cloud_broker.fleet.artefacts import KINDS, NeedsAdmin, check_unprivileged
 from cloud_broker.fleet.enrolment import EnrolToken
+from cloud_broker.http.apidocs import DOCS_HEADERS, api_docs_page
+from cloud_broker.http.auth import Guard, access_routes
+from cloud_broker.http.dashboard import dashboard_routes
+from cloud_broker.http.insights import Insights
 from cloud_broker.queue import OperatorQueue
 
 OFFLINE_AFTER_S = 60.0

@@ -8,32 +8,14 @@ times, never past the caller's deadline.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
 
 from cloud_broker.backends import Backend, Completion, Message, Tool
-from cloud_broker.backends.actions import (
-    ActionFilter,
-    split_actions,
-    tool_call_objects,
-    validate_actions,
-)
-from cloud_broker.backends.breaker import CircuitBreaker
-from cloud_broker.backends.policy import (
-    Budget,
-    RoutingPolicy,
-    TierPolicy,
-    over_budget_message,
-    tier_for,
-)
-from cloud_broker.backends.prompt import SET_ACTUATOR_TOOL, PromptTemplates
 from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.errors import (
     BackendError,
@@ -46,11 +28,27 @@ from cloud_broker.errors import (
     UnknownModel,
 )
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
-from cloud_broker.usage import (
+from cloud_broker.routing.actions import (
+    ActionFilter,
+    split_actions,
+    tool_call_objects,
+    validate_actions,
+)
+from cloud_broker.routing.breaker import CircuitBreaker
+from cloud_broker.routing.cache import AnswerCache, cache_key
+from cloud_broker.routing.ledger import (
     UsageLedger,
     UsageRecord,
     period_start,
 )
+from cloud_broker.routing.policy import (
+    Budget,
+    RoutingPolicy,
+    TierPolicy,
+    over_budget_message,
+    tier_for,
+)
+from cloud_broker.routing.prompts import SET_ACTUATOR_TOOL, PromptTemplates
 
 __all__ = ["Budget", "Router", "RoutingPolicy", "TierPolicy", "cache_key"]
 
@@ -69,38 +67,6 @@ class _Request:
     tier: int
     esc: Escalation | None = None
     messages: tuple[Message, ...] = ()
-
-
-class _AnswerCache:
-    """Answers to identical escalations, kept for `ttl_s` seconds."""
-
-    def __init__(self, ttl_s: float, max_entries: int, clock: Callable[[], float]) -> None:
-        self._ttl_s, self._max, self._clock = ttl_s, max_entries, clock
-        self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
-
-    def get(self, key: str | None) -> Answer | None:
-        if key is None or not (hit := self._items.get(key)):
-            return None
-        if self._clock() - hit[0] > self._ttl_s:
-            del self._items[key]
-            return None
-        return hit[1]
-
-    def put(self, key: str | None, answer: Answer) -> None:
-        if key is None or self._ttl_s <= 0:
-            return
-        self._items[key] = (self._clock(), answer)
-        self._items.move_to_end(key)
-        while len(self._items) > self._max:
-            self._items.popitem(last=False)
-
-
-def cache_key(esc: Escalation) -> str:
-    """Identical text, model and device context give the same key; timestamps do not count."""
-    readings = sorted((r.device_id, r.kind, r.area, r.value, r.unit) for r in esc.context)
-    parts = [" ".join(esc.text.lower().split()), esc.model, esc.max_tokens, readings]
-    parts.append(sorted(esc.alerts))
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 class Router:
@@ -130,7 +96,7 @@ class Router:
             )
             for b in backends
         }
-        self._cache = _AnswerCache(policy.cache_ttl_s, policy.cache_max_entries, clock)
+        self._cache = AnswerCache(policy.cache_ttl_s, policy.cache_max_entries, clock)
 
     def models(self) -> list[str]:
         """The model names callers may ask for, in config order (plus "auto")."""
@@ -233,58 +199,45 @@ class Router:
 
     async def _complete(self, request: _Request, deadline: float) -> Answer:
         """Walk the chain until a backend answers."""
-        said: list[str] = []
-        starting = False
-        for backend in self._chain(request):
-            for _attempt in range(1 + self._policy.retries):
-                if (timeout := self._admit(backend, deadline, said)) is None:
-                    break
-                messages, tools = self._prompt(request, backend)
-                started = self._clock()
-                try:
-                    async with asyncio.timeout(timeout):  # a guard if a backend overruns
-                        completion = await backend.complete(
-                            messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
-                        )
-                except (BackendError, TimeoutError) as exc:
-                    starting |= isinstance(exc, BackendStarting)
-                    if not self._failed(request, backend, exc, started, timeout, said):
-                        break
-                    continue
-                return self._finish(request, backend, completion, started)
-        raise self._nobody(request, said, starting)
+        walk = _Walk(self, request, deadline)
+        for backend, timeout in walk.attempts():
+            messages, tools = self._prompt(request, backend)
+            started = self._clock()
+            try:
+                async with asyncio.timeout(timeout):  # a guard if a backend overruns
+                    completion = await backend.complete(
+                        messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
+                    )
+            except (BackendError, TimeoutError) as exc:
+                walk.failed(backend, exc, started, timeout)
+                continue
+            return self._finish(request, backend, completion, started)
+        raise walk.nobody()
 
     async def _stream(self, request: _Request, deadline: float) -> AsyncIterator[str | Answer]:
         """Like `_complete`, streaming; no fallback once text has been sent."""
-        said: list[str] = []
-        starting = False
-        for backend in self._chain(request):
-            for _attempt in range(1 + self._policy.retries):
-                if (timeout := self._admit(backend, deadline, said)) is None:
-                    break
-                messages, tools = self._prompt(request, backend)
-                started, sent, text_filter = self._clock(), False, ActionFilter()
-                try:
-                    async for item in backend.stream(
-                        messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
-                    ):
-                        if isinstance(item, Completion):
-                            if rest := text_filter.flush():
-                                yield rest
-                            yield self._finish(request, backend, item, started)
-                            return
-                        if delta := text_filter.feed(item):
-                            sent = True
-                            yield delta
-                except BackendError as exc:
-                    starting |= isinstance(exc, BackendStarting)
-                    retry = self._failed(request, backend, exc, started, timeout, said)
-                    if sent:
-                        said = [f"{backend.name} failed mid-answer: {exc}"]
-                        raise self._nobody(request, said, starting) from exc
-                    if not retry:
-                        break
-        raise self._nobody(request, said, starting)
+        walk = _Walk(self, request, deadline)
+        for backend, timeout in walk.attempts():
+            messages, tools = self._prompt(request, backend)
+            started, sent, text_filter = self._clock(), False, ActionFilter()
+            try:
+                async for item in backend.stream(
+                    messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
+                ):
+                    if isinstance(item, Completion):
+                        if rest := text_filter.flush():
+                            yield rest
+                        yield self._finish(request, backend, item, started)
+                        return
+                    if delta := text_filter.feed(item):
+                        sent = True
+                        yield delta
+            except BackendError as exc:
+                walk.failed(backend, exc, started, timeout)
+                if sent:
+                    walk.said = [f"{backend.name} failed mid-answer: {exc}"]
+                    raise walk.nobody() from exc
+        raise walk.nobody()
 
     def _chain(self, request: _Request) -> list[Backend]:
         """Backends in the order to try them."""
@@ -449,3 +402,36 @@ class Router:
         message = f"no backend could answer {request.key or 'the request'}: {tried}"
         return ModelsStarting(message) if starting else NoBackendAvailable(message)
 
+
+class _Walk:
+    """One request's walk along the backend chain, shared by the plain and the streaming path:
+    which backend to try next, how often, and what each one said when it failed."""
+
+    def __init__(self, router: Router, request: _Request, deadline: float) -> None:
+        self._router, self._request, self._deadline = router, request, deadline
+        self.said: list[str] = []
+        self._starting = False  # a local model's worker was still starting
+        self._give_up_backend = False
+
+    def attempts(self) -> Iterator[tuple[Backend, float]]:
+        """(backend, timeout) for each attempt the policy, breakers and deadline allow."""
+        router = self._router
+        for backend in router._chain(self._request):
+            self._give_up_backend = False
+            for _attempt in range(1 + router._policy.retries):
+                timeout = router._admit(backend, self._deadline, self.said)
+                if timeout is None:
+                    break
+                yield backend, timeout
+                if self._give_up_backend:
+                    break
+
+    def failed(self, backend: Backend, exc: Exception, started: float, timeout: float) -> None:
+        """Account a failed attempt; the walk moves on when retrying this backend is futile."""
+        self._starting |= isinstance(exc, BackendStarting)
+        retry = self._router._failed(self._request, backend, exc, started, timeout, self.said)
+        self._give_up_backend = not retry
+
+    def nobody(self) -> NoBackendAvailable:
+        """The error for a request no backend answered."""
+        return self._router._nobody(self._request, self.said, self._starting)

@@ -23,18 +23,18 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cloud_broker.admin import units, views
-from cloud_broker.admin.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
-from cloud_broker.admin.insights import Insights
-from cloud_broker.admin.queue import PAST, decide
 from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.errors import Conflict, NotFound
 from cloud_broker.fleet import FleetStore, RolloutController, status_json
 from cloud_broker.fleet.access import role_at_least
+from cloud_broker.http import units, views
+from cloud_broker.http.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
+from cloud_broker.http.insights import Insights
+from cloud_broker.http.queue import PAST, decide
 from cloud_broker.journal import CHART_POINTS
 from cloud_broker.queue import STATES, OperatorQueue
 
-log = structlog.get_logger("cloud_broker.admin.dashboard")
+log = structlog.get_logger("cloud_broker.http.dashboard")
 
 COOKIE = "nanogate_session"
 REFRESH_S = 30  # pages reload themselves this often (a meta refresh: no script needed)

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from cloud_broker.admin.units import CURRENCY
-from cloud_broker.backends.policy import Budget
+from cloud_broker.http.units import CURRENCY
 from cloud_broker.journal import Journal
-from cloud_broker.usage import (
+from cloud_broker.routing.ledger import (
     KEY_PREFIX,
     Grouping,
     GroupUsage,
@@ -25,6 +24,7 @@ from cloud_broker.usage import (
     UsageSummary,
     period_start,
 )
+from cloud_broker.routing.policy import Budget
 
 
 class UsageReader(Protocol):

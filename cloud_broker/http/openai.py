@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
 from cloud_broker.errors import NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer
-from cloud_broker.router import Router
+from cloud_broker.routing.router import Router
 
 log = structlog.get_logger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud_broker.admin.auth import Guard
 from cloud_broker.errors import Conflict, NotFound
+from cloud_broker.http.auth import Guard
 from cloud_broker.queue import MAX_ANSWER_CHARS, STATES, OperatorQueue, QueueItem
 
 

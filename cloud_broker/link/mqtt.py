@@ -30,14 +30,14 @@ from cloud_broker.errors import (
     link_status,
 )
 from cloud_broker.fleet import Gateway
-from cloud_broker.link_core import LinkCore
+from cloud_broker.link.core import LinkCore
 from nanogate import link
 from nanogate.link import MAX_TIMEOUT_S, UplinkTopics
 from nanogate.mqtt import Connection, Message, MqttClient
 from nanogate.uplink_tls import MqttTls, UplinkTlsError, uplink_tls
 from nanogate.v1 import edge_pb2 as pb
 
-log = structlog.get_logger("cloud_broker.mqtt_bridge")
+log = structlog.get_logger("cloud_broker.link.mqtt")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from typing import Any
 import structlog
 
 from cloud_broker.backends import ToolCall
-from cloud_broker.backends.prompt import COMMANDS
 from cloud_broker.escalation import ProposedAction
+from cloud_broker.routing.prompts import COMMANDS
 
 log = structlog.get_logger(__name__)
 

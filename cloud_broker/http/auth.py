@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cloud_broker.fleet.access import BOOTSTRAP, AccessStore, AuditEntry, Role, role_at_least
 
-log = structlog.get_logger("cloud_broker.admin.auth")
+log = structlog.get_logger("cloud_broker.http.auth")
 
 SESSION_TTL_S = 8 * 3600
 MAX_SESSIONS = 10_000  # live dashboard sessions one process keeps; the oldest go first

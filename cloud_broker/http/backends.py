@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from cloud_broker.admin.auth import Guard
-from cloud_broker.router import Router
+from cloud_broker.http.auth import Guard
+from cloud_broker.routing.router import Router
 
 
 def backend_json(router: Router) -> list[dict[str, Any]]:
