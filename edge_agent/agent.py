@@ -91,9 +91,9 @@ class EdgeAgent:
         self.commands.register("drain_outbox", lambda args: self._drain_command())
         self.commands.register_keyed("actuate", self._actuate_command)
         self._cpu = CpuMeter()
-        transport: Transport = GrpcTransport.from_config(config.cloud, config.gateway.data_dir)
-        if config.cloud.transport == "mqtt":
-            transport = mqtt_transport(config.cloud, config.gateway.id)
+        transport: Transport = (
+            mqtt_transport(config.cloud, config.gateway.id) if config.cloud.transport == "mqtt"
+            else GrpcTransport.from_config(config.cloud, config.gateway.data_dir))
         self.link = Link(transport, self.outbox, config.cloud,
                          config.gateway, on_answer=self._on_answer,
                          on_command=self.commands.run, health=self._heartbeat,

@@ -18,6 +18,7 @@ import dataclasses
 import itertools
 import json
 import time
+from collections.abc import Iterator
 from typing import Protocol
 
 import structlog
@@ -33,7 +34,7 @@ from cloud_broker.errors import (
     UnknownModel,
 )
 from cloud_broker.escalation import Answer, ContextReading, Escalation
-from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
+from cloud_broker.fleet import Artefact, ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
@@ -277,23 +278,43 @@ class LinkCore:
         return pb.AckResponse(recorded=recorded)
 
 
-    async def artefact_chunk(self, gateway: Gateway, request: pb.ArtefactRequest,
-                             seq: int) -> tuple[pb.ArtefactChunk, bool]:
-        """Chunk ``seq`` of an artefact and whether it is the last; chunk 0 names its hash."""
+    def artefact(self, gateway: Gateway, request: pb.ArtefactRequest) -> Artefact:
+        """The artefact a gateway asks for, served only to the targets of a rollout of it."""
         store = self._artefacts
         found = store.get(request.name, request.version) if store else None
-        # Only the targets of a rollout of it may download an artefact (issue 13.11).
         if store is None or found is None or not store.serves(found.name, found.version,
                                                               gateway.id):
             raise NotFound(f"no artefact {request.name[:64]} {request.version[:64]} "
                            "in a rollout for this gateway")
+        return found
+
+    def artefact_chunks(self, gateway: Gateway,
+                        request: pb.ArtefactRequest) -> Iterator[pb.ArtefactChunk]:
+        """Every chunk of an artefact, in order (gRPC streams them); checked before the first."""
+        found = self.artefact(gateway, request)
+        assert self._artefacts is not None  # artefact() found it there
+        chunks = self._artefacts.chunks(found.name, found.version)
+        return (_chunk(found, seq, data) for seq, data in enumerate(chunks))
+
+    async def artefact_chunk(self, gateway: Gateway, request: pb.ArtefactRequest,
+                             seq: int) -> tuple[pb.ArtefactChunk, bool]:
+        """Chunk ``seq`` of an artefact and whether it is the last (the MQTT uplink asks for
+        one chunk a call)."""
+        found = self.artefact(gateway, request)
         if seq < 0:
             raise InvalidRequest("a chunk number is 0 or more")
-        pair = list(itertools.islice(store.chunks(found.name, found.version), seq, seq + 2))
+        assert self._artefacts is not None  # artefact() found it there
+        pair = list(itertools.islice(self._artefacts.chunks(found.name, found.version),
+                                     seq, seq + 2))
         if not pair:
             raise InvalidRequest(f"artefact {found.name} {found.version} has no chunk {seq}")
-        return pb.ArtefactChunk(data=pair[0], sha256=found.sha256 if seq == 0 else "",
-                                signature=found.signature if seq == 0 else ""), len(pair) == 1
+        return _chunk(found, seq, pair[0]), len(pair) == 1
+
+
+def _chunk(found: Artefact, seq: int, data: bytes) -> pb.ArtefactChunk:
+    """One chunk; the first names the artefact's SHA-256 and signature."""
+    return pb.ArtefactChunk(data=data, sha256=found.sha256 if seq == 0 else "",
+                            signature=found.signature if seq == 0 else "")
 
 
 def _retrieved(task: asyncio.Task[pb.EscalateResponse]) -> None:

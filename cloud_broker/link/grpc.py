@@ -27,6 +27,7 @@ from cloud_broker.errors import (
     BrokerError,
     ConfigError,
     InvalidRequest,
+    NotFound,
     Unauthenticated,
     link_status,
 )
@@ -54,7 +55,6 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
                  queue: OperatorQueue | None = None,
                  queue_rules: QueueRules | None = None) -> None:
         self._store = store
-        self._artefacts = artefacts
         self.core = LinkCore(store, router, artefacts, replica=replica, queue=queue,
                              queue_rules=queue_rules)
         self.tls = tls or BrokerTls()
@@ -145,18 +145,13 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
                             ) -> AsyncIterator[pb.ArtefactChunk]:
         """Stream an artefact in chunks; the first carries its SHA-256 and signature."""
         gateway = await self._caller(context)
-        store = self._artefacts
-        found = store.get(request.name, request.version) if store else None
-        # Only the targets of a rollout of it may download an artefact (issue 13.11).
-        if store is None or found is None or not store.serves(found.name, found.version,
-                                                              gateway.id):
-            await context.abort(grpc.StatusCode.NOT_FOUND,
-                                f"no artefact {request.name[:64]} {request.version[:64]} "
-                                "in a rollout for this gateway")
+        try:
+            chunks = self.core.artefact_chunks(gateway, request)
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             return
-        for seq, data in enumerate(store.chunks(found.name, found.version)):
-            yield pb.ArtefactChunk(data=data, sha256=found.sha256 if seq == 0 else "",
-                                   signature=found.signature if seq == 0 else "")
+        for chunk in chunks:
+            yield chunk
 
     async def _caller(self, context: grpc.aio.ServicerContext[Any, Any]) -> Gateway:
         metadata = dict(context.invocation_metadata() or ())
