@@ -166,7 +166,8 @@ async def test_hung_worker_is_killed_within_its_hang_timeout(
     finally:
         await stack.aclose()
     assert first.backend == "cloud"  # long before the request's own 150 s timeout
-    assert [e["silent_s"] > 3.0 for e in logs if e["event"] == "worker.hung"] == [True]
+    # silent_s is rounded to 0.1 s: a worker killed 3.02 s after its last word logs 3.0
+    assert [e["silent_s"] >= 3.0 for e in logs if e["event"] == "worker.hung"] == [True]
     failed = [e["reason"] for e in logs if e["event"] == "backend.failed"]
     assert len(failed) == 1 and "hung" in failed[0]
     assert back.last_exit == "SIGKILL"
