@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -99,6 +100,7 @@ class Demo:
     """The processes and the conversation."""
 
     def __init__(self, workdir: Path, mqtt_port: int) -> None:
+        self.workdir = workdir
         self.grpc_port, self.http_port = free_port(), free_port()
         env = {"NANOGATE_EDGE_MQTT__PORT": str(mqtt_port),
                "NANOGATE_EDGE_CLOUD__ADDRESS": f"127.0.0.1:{self.grpc_port}",
@@ -125,9 +127,11 @@ class Demo:
                       response_topic=self.reply_topic, correlation=row.id.encode())
         return row
 
-    def collect(self, probe: MqttProbe, until: float) -> None:
-        """Take replies until every request has a final one, or the time is up."""
-        while time.monotonic() < until and not self.done():
+    def collect(self, probe: MqttProbe, until: float, *, operator_done: bool = False) -> None:
+        """Take replies until every request has a final one (or, unless ``operator_done``,
+        waits for an operator), or the time is up."""
+        while time.monotonic() < until and not (self.done() if operator_done
+                                                 else self.settled()):
             try:
                 reply = probe.json(timeout=max(0.1, until - time.monotonic()))
             except TimeoutError:
@@ -138,6 +142,28 @@ class Demo:
             row.replies.append(reply)
             if reply.get("route") != "queued":
                 row.latency_ms = (time.perf_counter() - row.sent) * 1000
+
+    def answer_as_operator(self, probe: MqttProbe) -> None:
+        """Play the human tier: answer what no model could, as an operator would from the
+        dashboard or `cloud-broker queue answer`; the answer reaches the requester on its
+        original route (the gateway picks it up at its next heartbeat)."""
+        waiting = {_operator_item(row): row for row in self.rows.values()
+                   if row.latency_ms is None and _operator_item(row)}
+        if not waiting:
+            return
+        console.rule("an operator answers what no model could (the human tier)")
+        token = (self.workdir / "broker" / "admin_token").read_text().strip()
+        for item_id, row in waiting.items():
+            httpx.post(f"http://127.0.0.1:{self.http_port}/api/queue/{item_id}/answer",
+                       json={"text": f"(operator) Noted: {row.text!r}. A technician will "
+                                     "follow up today."},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                       ).raise_for_status()
+        self.collect(probe, time.monotonic() + 90, operator_done=True)
+
+    def settled(self) -> bool:
+        """Whether every request has its final answer or waits for an operator."""
+        return all(r.latency_ms is not None or _operator_item(r) for r in self.rows.values())
 
     def done(self) -> bool:
         """Whether every request has its final answer."""
@@ -153,6 +179,12 @@ class Demo:
             latency = f"{row.latency_ms:,.0f} ms" if row.latency_ms is not None else "-"
             table.add_row(row.phase, row.text, routes, answer, latency)
         return table
+
+
+def _operator_item(row: Row) -> str:
+    """The operator-queue item a request waits on ("" if none): no model could answer it."""
+    data = row.replies[-1].get("data") if row.replies else None
+    return str(data.get("operator_queue") or "") if isinstance(data, dict) else ""
 
 
 def main() -> int:
@@ -201,6 +233,7 @@ def run(demo: Demo, stop: threading.Event) -> int:
     console.rule("the cloud comes back: queued requests are answered")
     demo.broker.start()
     demo.collect(probe, time.monotonic() + 240)
+    demo.answer_as_operator(probe)
     console.print(demo.table())
     console.print("Latency is measured by this script through the MQTT broker. A stock Mosquitto "
                   "without `set_tcp_nodelay true` adds about 40 ms of Nagle delay to every "

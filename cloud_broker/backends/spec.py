@@ -25,6 +25,9 @@ class LlamaCppSpec(BaseModel):
     price_in_per_1k: float = Field(default=0.0, ge=0.0)
     price_out_per_1k: float = Field(default=0.0, ge=0.0)
     timeout_s: float = Field(default=60.0, gt=0.0)
+    # The longest answer it writes, whatever a request asks for (None: as asked); a small model
+    # on a small CPU writes a few tokens a second, so this keeps its answers inside timeout_s.
+    max_tokens: int | None = Field(default=None, ge=1)
     # The worker process: load + one-token health check, ping silence that counts as a hang,
     # and the restart backoff (doubling from the first value up to the second).
     start_timeout_s: float = Field(default=300.0, gt=0.0)
