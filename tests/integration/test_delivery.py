@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from edge_agent.outbox import NewItem, Outbox
-from tests.harness import Daemon, FakeOpenAI, MqttProbe, wait_until
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
-from tests.integration.gated_model import GatedModel
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gated_model import GatedModel
+from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 HARD = "write a short maintenance checklist for the cooling towers"
 LOCAL = "what is the temperature in zone 3?"
