@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.ask import ReplyRoute
-from edge_agent.outbox import NewItem
-from edge_agent.redact import MAPPING_KEY
 from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
-from tests.support.gateway import REPLIES, Gateway, running_gateway, shipped_triage
+from tests.support.escalations import escalation
+from tests.support.gateway import Gateway, running_gateway, shipped_triage
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +31,9 @@ def gw(tmp_path: Path, triage: Triage) -> Iterator[Gateway]:
 
 def test_placeholders_in_actions_are_restored_and_invented_ones_refused(gw: Gateway) -> None:
     """<DEVICE_1> (sent) switches pump-2; <DEVICE_9> (never sent) switches nothing, is flagged."""
-    item = gw.outbox.put(NewItem("escalation", REPLIES, {
-        "request_id": "r1", "text": "turn on <DEVICE_1>", "intent": "set_actuator",
-        "reply": ReplyRoute("app/replies").to_json(), MAPPING_KEY: {"<DEVICE_1>": "pump-2"}}))
+    item = gw.outbox.put(escalation(topic="app/replies", text="turn on <DEVICE_1>",
+                                    intent="set_actuator", request_id="r1",
+                                    redaction={"<DEVICE_1>": "pump-2"}))
     response = pb.EscalateResponse(answer="Turning on <DEVICE_1>.", backend="fake", actions=[
         pb.Action(device_id="<DEVICE_1>", command="on"),
         pb.Action(device_id="<DEVICE_9>", command="on")])

@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.agent import build_policy, build_registry
-from edge_agent.ask import AskHandler, ReplyRoute
+from edge_agent.ask import AskHandler
 from edge_agent.config import CloudSection, EdgeConfig, GatewaySection
 from edge_agent.history import History
 from edge_agent.journal import Journal
-from edge_agent.outbox import NewItem, Outbox, OutboxItem
+from edge_agent.outbox import Outbox, OutboxItem
 from edge_agent.skills import Skills
 from edge_agent.sync import GrpcTransport, Link
 from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
+from tests.support.escalations import escalation
 
 CONFIG = {
     "gateway": {"id": "gw-ca", "site": "lab"},
@@ -48,11 +49,8 @@ class Gateway:
 
     def escalation(self, text: str, intent: str, age_s: float = 0.0) -> OutboxItem:
         """An escalation as it sits in the outbox, ``age_s`` seconds old."""
-        item = self.outbox.put(NewItem("escalation", REPLIES, {
-            "request_id": "r1", "text": text, "intent": intent,
-            "reply": ReplyRoute("app/replies").to_json()}))
-        return OutboxItem(item.seq, item.key, item.kind, item.stream, item.payload,
-                          item.created - age_s, item.expires)
+        return self.outbox.put(escalation(topic="app/replies", text=text, intent=intent,
+                                          request_id="r1")).aged(age_s)
 
     def deliver(self, item: OutboxItem, *actions: pb.Action,
                 replayed: bool = False) -> dict[str, Any]:
