@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 
+from edge_agent.escalations import Escalation, upgrade
 from edge_agent.outbox import NewItem, Outbox, OutboxItem
 from edge_agent.payloads import ErrorInfo, Reply
 from edge_agent.policy import Source
@@ -56,7 +57,7 @@ class Held:
     request_id: str
     intent: str
     route: dict[str, str]
-    doc: dict[str, Any]  # action: device, value, source; question: the outbox payload
+    doc: dict[str, Any]  # action: device, value, source; question: the escalation
     created: float
     expires: float
 
@@ -113,6 +114,13 @@ def _held(row: tuple[Any, ...]) -> Held:
                 float(row[7]), float(row[8]))
 
 
+def _held_escalation(held: Held, created: float) -> Escalation:
+    """The escalation a held question waits with (an older gateway held its JSON document)."""
+    if "escalation" in held.doc:
+        return Escalation.from_json(held.doc["escalation"])
+    return upgrade(held.doc["payload"], held.request_key, created)
+
+
 def approval_id(request_key: str, device: str) -> str:
     """The same request and device always give the same id (a redelivery holds nothing new)."""
     return "ap-" + hashlib.sha256(f"{request_key}\x1f{device}".encode()).hexdigest()[:24]
@@ -158,9 +166,11 @@ class Approvals:
     def hold_question(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         """Keep an escalation the broker filed for an operator until the answer comes."""
         now = time.time()
-        held = Held(item.key, "question", item.key, str(item.payload.get("request_id", "")),
-                    str(item.payload.get("intent", "escalate")), item.payload["reply"],
-                    {"payload": item.payload, "created": item.created, "queue_id": response.model},
+        escalation = item.queued()
+        held = Held(item.key, "question", item.key, escalation.request_id, escalation.intent,
+                    escalation.route.to_json(), {"escalation": escalation.to_json(),
+                                                 "created": item.created,
+                                                 "queue_id": response.model},
                     now, now + self._question_ttl_s)
         self._store.put(held)
         log.info("question.held", key=item.key, queue_id=response.model)
@@ -212,8 +222,10 @@ class Approvals:
                 error_code="operator_rejected",
                 error_message=f"An operator ({by}) declined to answer{why}.")
         assert self.deliver is not None
-        item = OutboxItem(0, held.request_key, "escalation", held.route.get("topic", ""),
-                          held.doc["payload"], float(held.doc.get("created", held.created)), None)
+        created = float(held.doc.get("created", held.created))
+        escalation = _held_escalation(held, created)
+        item = OutboxItem(0, held.request_key, "escalation", escalation.route.topic, {},
+                          created, None, escalation=escalation)
         await self.deliver(item, response)
         self._store.remove(held.id)
         return {"ref": held.id, "done": True}

@@ -9,7 +9,6 @@ cloud does not answer in time the requester hears ``queued`` at once and the rea
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import re
@@ -22,11 +21,12 @@ import structlog
 
 from edge_agent.approvals import Approvals
 from edge_agent.errors import StoreFull
+from edge_agent.escalations import MAX_TOKENS, Escalation, ReplyRoute
 from edge_agent.normalise import has_invisible, normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
 from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
 from edge_agent.ratelimit import RequesterLimit
-from edge_agent.redact import MAPPING_KEY, Redactor, restore, restore_response
+from edge_agent.redact import Redactor, restore_response
 from edge_agent.registry import Registry
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link, SendOutcome
@@ -35,6 +35,8 @@ from nanogate.link import OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.ask")
+__all__ = ["AskHandler", "Counters", "Publish", "ReplyRoute", "topic_matches"]
+
 
 class Publish(Protocol):
     """Publishes a reply."""
@@ -55,32 +57,6 @@ COMMAND_FLOOR = 0.75
 # sent there would be read as telemetry, a request or an actuator command.
 _GATEWAY_LEVELS = frozenset({"sensors", "ask", "actuators"})
 MAX_REPLY_TOPIC_CHARS = 512  # as the reply_to field allows
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyRoute:
-    """Where the answer to one request goes."""
-
-    topic: str
-    correlation: bytes | None = None
-    # The request's own QoS for its immediate reply: a QoS 0 request is answered at QoS 0, so
-    # the broker sends no PUBACK back to the gateway for it. With Nagle on in a stock
-    # Mosquitto, that PUBACK would hold the next request to the gateway for a delayed ACK
-    # (40 ms on Linux). Answers that come later (queued, escalated) always go at QoS 1.
-    qos: int = 1
-
-    def to_json(self) -> dict[str, str]:
-        """A form that survives in the outbox across restarts."""
-        doc = {"topic": self.topic}
-        if self.correlation is not None:
-            doc["correlation"] = base64.b64encode(self.correlation).decode()
-        return doc
-
-    @classmethod
-    def from_json(cls, doc: dict[str, str]) -> ReplyRoute:
-        """The inverse of ``to_json``."""
-        corr = doc.get("correlation")
-        return cls(doc["topic"], base64.b64decode(corr) if corr is not None else None)
 
 
 @dataclass
@@ -261,12 +237,6 @@ class AskHandler:
 
     def _escalate(self, request: AskRequest, text: str, request_id: str, decision: Decision,
                   route: ReplyRoute) -> None:
-        payload = {"request_id": request_id, "text": text, "intent": decision.intent,
-                   "confidence": decision.confidence, "model": request.model or "auto",
-                   "context": self._context(decision), "reply": route.to_json(),
-                   "alerts": [a["message"] for a in self._skills.alerts()][:20]}
-        if self._redactor is not None:  # the mapping stays in the outbox item, never sent
-            payload = self._redactor.payload(payload)
         key = _request_key(request, route, text)
         if key is not None and self._outbox.get(key) is not None:
             # MQTT delivered the same request again (the daemon died before acknowledging it):
@@ -279,9 +249,10 @@ class AskHandler:
                        "the cloud this minute; send it again in a minute",
                        intent=decision.intent)
             return
+        escalation = self._escalation(key or new_key(), request, text, request_id, decision,
+                                      route)
         try:
-            item = self._outbox.put(NewItem("escalation", route.topic, payload,
-                                            key=key or new_key(), ttl_s=self._ttl))
+            item = self._outbox.put(NewItem.escalating(escalation, ttl_s=self._ttl))
         except StoreFull as exc:
             self._fail(route, request_id, "store_full", str(exc), intent=decision.intent)
             return
@@ -293,6 +264,20 @@ class AskHandler:
             name=f"escalate.{item.key[:8]}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _escalation(self, key: str, request: AskRequest, text: str, request_id: str,
+                    decision: Decision, route: ReplyRoute) -> Escalation:
+        """The escalation to queue: the request as the cloud will see it (redacted), where its
+        answer goes, and the redaction mapping, which stays here."""
+        up = pb.EscalateRequest(
+            idempotency_key=key, request_id=request_id, text=text, intent=decision.intent,
+            confidence=decision.confidence, context=self._context(decision),
+            alerts=[a["message"] for a in self._skills.alerts()][:20],
+            model=request.model or "auto", created_at=time.time(), max_tokens=MAX_TOKENS)
+        if self._redactor is None:
+            return Escalation(up, route)
+        redacted, mapping = self._redactor.request(up)
+        return Escalation(redacted, route, mapping)
 
     async def _reply_when_sent(self, sending: asyncio.Task[SendOutcome], item: OutboxItem,
                                route: ReplyRoute, request_id: str, decision: Decision) -> None:
@@ -336,20 +321,18 @@ class AskHandler:
         a replayed answer never actuates twice); otherwise they come back as proposals.
         """
         self.counters.escalated += 1
-        payload = item.payload
-        route = ReplyRoute.from_json(payload["reply"])
+        escalation = item.queued()
+        route = escalation.route
         if response.error_code == OPERATOR_QUEUE and self._approvals is not None:
             self._approvals.hold_question(item, response)
-            self._send(route, Reply(id=payload["request_id"], route="queued",
-                                    intent=payload.get("intent", "escalate"),
-                                    answer=response.error_message,
+            self._send(route, Reply(id=escalation.request_id, route="queued",
+                                    intent=escalation.intent, answer=response.error_message,
                                     data={"key": item.key, "operator_queue": response.model}))
             log.info("request.queued", key=item.key, reason="operator_queue")
             return
         data: dict[str, Any] = {"backend": response.backend, "model": response.model,
                                 "replayed": response.replayed}
-        mapping = payload.get(MAPPING_KEY) or {}
-        response, invented = restore_response(response, mapping)
+        response, invented = restore_response(response, dict(escalation.redaction))
         if invented:  # placeholders the model made up stay as they are: no device has them
             data["unknown_placeholders"] = invented
             log.warning("redaction.unknown_placeholders", key=item.key, placeholders=invented)
@@ -360,11 +343,12 @@ class AskHandler:
         error = ErrorInfo(code=response.error_code, message=response.error_message) \
             if response.error_code else None
         held = any(a.get("pending") for a in data.get("actions", []))
-        self._send(route, Reply(id=payload["request_id"], route="pending" if held else "escalated",
-                                intent=payload.get("intent", "escalate"),
+        self._send(route, Reply(id=escalation.request_id,
+                                route="pending" if held else "escalated",
+                                intent=escalation.intent,
                                 answer=answer or response.error_message, data=data, error=error))
         log.info("request.answered", route="escalated", key=item.key, backend=response.backend,
-                 replayed=response.replayed, request_id=payload["request_id"])
+                 replayed=response.replayed, request_id=escalation.request_id)
 
     def _apply(self, item: OutboxItem, response: pb.EscalateResponse,
                data: dict[str, Any]) -> list[str]:
@@ -376,8 +360,7 @@ class AskHandler:
             shown = ", ".join(f"{a.device_id} {a.value or a.command}" for a in response.actions)
             log.info("actions.proposed", key=item.key, reason=reason, n=len(response.actions))
             return [f"Proposed, not applied ({reason}): {shown}."]
-        scope = self._scope(restore(str(item.payload.get("text", "")),
-                                    item.payload.get(MAPPING_KEY) or {}).text)
+        scope = self._scope(item.queued().restored_text())
         outcomes = [self._apply_one(a, scope, item.key) for a in response.actions]
         data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
                             "ok": r.error_code is None, "published": bool(r.data.get("published")),
@@ -389,16 +372,16 @@ class AskHandler:
         """Hold a cloud action that needs approval; its id for the reply, or nothing."""
         if not result.data.get("pending") or self._approvals is None:
             return {}
-        p = item.payload
+        escalation = item.queued()
         held = self._approvals.hold_action(
-            result, request_key=item.key, request_id=str(p["request_id"]),
-            intent=str(p.get("intent", "set_actuator")), route=p["reply"],
-            text=restore(str(p.get("text", "")), p.get(MAPPING_KEY) or {}).text)
+            result, request_key=item.key, request_id=escalation.request_id,
+            intent=escalation.intent, route=escalation.route.to_json(),
+            text=escalation.restored_text())
         return {"pending": True, "approval": held}
 
     def _not_applicable(self, item: OutboxItem) -> str | None:
         """Why a cloud answer's actions may not run, or None if they may."""
-        if item.payload.get("intent") != "set_actuator":
+        if item.queued().intent != "set_actuator":
             return "the request was not a command"
         age = time.time() - item.created
         if age > self._action_max_age:
@@ -424,7 +407,7 @@ class AskHandler:
                 error_code="policy_violation")
         return self._skills.actuate(action.device_id, value, source="cloud", key=key)
 
-    def _context(self, decision: Decision) -> list[dict[str, Any]]:
+    def _context(self, decision: Decision) -> list[pb.Reading]:
         ids = [d.id for d in self._skills.resolver.related(decision.slots, _CONTEXT_DEVICES)]
         context = []
         for device_id in ids[:_CONTEXT_DEVICES]:
@@ -432,9 +415,10 @@ class AskHandler:
             reading = self._registry.latest(device_id)
             if device is None:
                 continue
-            context.append({"device_id": device.id, "kind": device.kind, "area": device.area,
-                            "value": "" if reading is None else str(reading.value),
-                            "unit": device.unit, "ts": 0.0 if reading is None else reading.ts})
+            context.append(pb.Reading(
+                device_id=device.id, kind=device.kind, area=device.area,
+                value="" if reading is None else str(reading.value), unit=device.unit,
+                ts=0.0 if reading is None else reading.ts))
         return context
 
     def _fail(self, route: ReplyRoute, request_id: str, code: str, message: str,

@@ -220,7 +220,8 @@ def _outbox_list(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{'SEQ':>6}  {'KIND':<10}  {'AGE':>8}  {'TRIES':>5}  SUMMARY\n")
     for item in items:
         age = time.time() - item.created
-        summary = str(item.payload.get("text", ""))[:80]
+        text = item.escalation.request.text if item.escalation else item.payload.get("text", "")
+        summary = str(text)[:80]
         if args.json:
             sys.stdout.write(json.dumps({
                 "seq": item.seq, "key": item.key, "kind": item.kind, "stream": item.stream,

@@ -14,23 +14,29 @@ Guarantees (the README states them for users):
   that cannot be delivered at all is moved to ``dead_letters``, logged and counted;
 - a kind may be capped at a share of the outbox (escalations), so a flood of requests never
   leaves command acks without room.
+
+An escalation is kept typed (``edge_agent.escalations``): its serialised request, reply route
+and redaction mapping in columns of their own; every other kind is a JSON document.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from edge_agent import escalations
 from edge_agent.errors import StoreFull
+from edge_agent.escalations import NO_COLUMNS, Escalation
+from edge_agent.outbox_items import NewItem, OutboxItem, OutboxStatus, new_key
+
+__all__ = ["PRIORITY", "NewItem", "Outbox", "OutboxItem", "OutboxStatus", "new_key"]
 
 log = structlog.get_logger("edge_agent.outbox")
 
@@ -71,59 +77,14 @@ _DUE = (
 )
 
 
-def new_key() -> str:
-    """A unique idempotency key that sorts by creation time (cheap to index in order)."""
-    return f"{time.time_ns():016x}{secrets.token_hex(6)}"
-
-
 _INSERT = (
-    "INSERT INTO items (key, kind, stream, priority, payload, size, created, expires) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+    "INSERT INTO items (key, kind, stream, priority, payload, size, created, expires, request, "
+    "reply_topic, reply_correlation, redaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (key) DO NOTHING"
 )
-# key, kind, stream, priority, payload, size, created, expires
-_Row = tuple[str, str, str, int, str, int, float, float | None]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """One durable item waiting to go up."""
-
-    seq: int
-    key: str
-    kind: str
-    stream: str
-    payload: dict[str, Any]
-    created: float
-    expires: float | None
-    attempts: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """An item to put: what it is, which stream it belongs to, and its document."""
-
-    kind: str
-    stream: str
-    payload: dict[str, Any]
-    key: str = field(default_factory=lambda: new_key())
-    ttl_s: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxStatus:
-    """Counts for ``edge-agent outbox status`` and the heartbeat."""
-
-    items: dict[str, int]
-    bytes: int
-    oldest: float | None
-    shed: dict[str, int]
-    expired: dict[str, int]
-    dead: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def depth(self) -> int:
-        """How many items wait in all."""
-        return sum(self.items.values())
+# key, kind, stream, priority, payload, size, created, expires, then escalations.COLUMNS
+_Row = tuple[str, str, str, int, str, int, float, float | None,
+             bytes | None, str | None, bytes | None, str | None]
 
 
 class Outbox:
@@ -142,6 +103,7 @@ class Outbox:
         if "next_attempt_at" not in columns:
             self._conn.execute(_NEXT_ATTEMPT)
         self._conn.execute(_DUE_INDEX)
+        escalations.migrate(self._conn)
         self._max_items = max_items
         self._max_bytes = max_bytes
         # kind -> the share of max_items and max_bytes its items may fill at most
@@ -164,7 +126,7 @@ class Outbox:
             assert existing is not None
             return existing
         return OutboxItem(int(cur.lastrowid or 0), item.key, item.kind, item.stream,
-                          item.payload, row[6], row[7])
+                          item.payload, row[6], row[7], escalation=item.escalation)
 
     def put_many(self, items: Sequence[NewItem]) -> int:
         """Store items in one transaction, all or none; returns how many were new."""
@@ -231,9 +193,10 @@ class Outbox:
         """Move an item that cannot be delivered to ``dead_letters``; False if it was gone."""
         with self._transaction():
             moved = self._conn.execute(
-                "INSERT OR REPLACE INTO dead_letters (key, kind, stream, payload, created, "
-                "attempts, failed_at, error) SELECT key, kind, stream, payload, created, "
-                "attempts, ?, ? FROM items WHERE key = ?", (time.time(), error[:2000], key))
+                f"INSERT OR REPLACE INTO dead_letters (key, kind, stream, payload, created, "
+                f"attempts, failed_at, error, {_ESCALATION}) SELECT key, kind, stream, payload, "
+                f"created, attempts, ?, ?, {_ESCALATION} FROM items WHERE key = ?",
+                (time.time(), error[:2000], key))
             kind = self._conn.execute("SELECT kind FROM items WHERE key = ?", (key,)).fetchone()
             self._conn.execute("DELETE FROM items WHERE key = ?", (key,))
             if kind is not None:
@@ -411,10 +374,13 @@ class _Transaction:
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:
+    request = row["request"]
+    escalation = None if request is None else Escalation.from_columns(
+        request, row["reply_topic"], row["reply_correlation"], row["redaction"])
     return OutboxItem(
         seq=row["seq"], key=row["key"], kind=row["kind"], stream=row["stream"],
         payload=json.loads(row["payload"]), created=row["created"], expires=row["expires"],
-        attempts=row["attempts"],
+        attempts=row["attempts"], escalation=escalation,
     )
 
 
@@ -422,10 +388,16 @@ def _row(item: NewItem, now: float) -> _Row:
     priority = PRIORITY.get(item.kind)
     if priority is None:
         raise ValueError(f"unknown outbox kind {item.kind!r}; one of {sorted(PRIORITY)}")
+    if (item.kind == "escalation") != (item.escalation is not None):
+        raise ValueError("an escalation is queued as an Escalation (NewItem.escalating), "
+                         "and only an escalation")
     payload = _dumps(item.payload)
+    typed = NO_COLUMNS if item.escalation is None else item.escalation.columns()
+    size = len(payload) + sum(len(c) for c in typed if c is not None)
     return (item.key, item.kind, item.stream, priority, payload,
-            len(payload) + len(item.key) + len(item.stream) + 64, now,
-            now + item.ttl_s if item.ttl_s else None)
+            size + len(item.key) + len(item.stream) + 64, now,
+            now + item.ttl_s if item.ttl_s else None, *typed)
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
+_ESCALATION = ", ".join(escalations.COLUMNS)

@@ -4,9 +4,10 @@ Before an escalation is queued, configured device ids and names, areas and the s
 become placeholders (``<DEVICE_1>``, ``<AREA_2>``, ``<SITE>``), and personal data in free text
 (``edge_agent.pii``) becomes ``<EMAIL_1>``, ``<PHONE_1>`` and so on. Readings sent as context
 lose or coarsen the fields ``[privacy]`` names. The mapping from placeholder to original is
-kept on the gateway, in the outbox item's payload under ``MAPPING_KEY`` (which the link never
-sends), so it survives a restart; the answer's placeholders are restored from it. A
-placeholder the model invents is left as it is and reported, never mapped to a device.
+kept on the gateway, in the outbox beside the queued request (``edge_agent.escalations``;
+the link never sends it), so it survives a restart; the answer's placeholders are restored
+from it. A placeholder the model invents is left as it is and reported, never mapped to a
+device.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from edge_agent.pii import find
 from edge_agent.registry import Registry
 from nanogate.v1 import edge_pb2 as pb
 
-MAPPING_KEY = "redaction"  # payload key of the mapping; link.escalate_request never reads it
+MAPPING_KEY = "redaction"  # the mapping's key in a payload (and in older outboxes' documents)
 PLACEHOLDER = re.compile(r"<SITE>|<(?:DEVICE|AREA|PERSON|EMAIL|PHONE|IBAN|CARD|IP|MAC)_\d+>")
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _NUMBER = re.compile(r"[-+]?\d{0,7}(?:\.\d+)?(?:[eE][-+]?\d+)?")  # a reading, never a phone
@@ -139,6 +140,19 @@ class Redactor:
         out[MAPPING_KEY] = redaction.mapping
         return out
 
+    def request(self, request: pb.EscalateRequest) -> tuple[pb.EscalateRequest, dict[str, str]]:
+        """An escalation request as the cloud may see it, and the mapping that stays here."""
+        redaction = Redaction()
+        out = pb.EscalateRequest()
+        out.CopyFrom(request)
+        out.text = self.text(request.text, redaction)
+        del out.context[:]
+        out.context.extend(pb.Reading(**self.reading(_fields(r), redaction))
+                           for r in request.context)
+        del out.alerts[:]
+        out.alerts.extend(self.text(a, redaction, recurs=True) for a in request.alerts)
+        return out, redaction.mapping
+
     def _names_in(self, whole: str, begin: int, stop: int) -> Plan:
         """Configured names in ``whole[begin:stop]``, as plan entries."""
         text = whole[begin:stop]
@@ -244,6 +258,10 @@ def _name_at(text: str, tokens: list[str], spans: list[tuple[int, int]], n: int,
 
 def _joined(text: str, at: int) -> bool:
     return 0 <= at < len(text) and text[at].isalnum()
+
+
+def _fields(reading: pb.Reading) -> dict[str, Any]:
+    return {f.name: getattr(reading, f.name) for f in reading.DESCRIPTOR.fields}
 
 
 def _bucket(value: Any, step: float) -> Any:

@@ -8,6 +8,8 @@ Each item is delivered inside its own error boundary: a failure backs that item 
 (doubling from ``[cloud] retry_min_s`` up to ``[outbox] retry_max_s``); after
 ``[outbox] max_attempts`` it is dead-lettered, and a waiting requester gets an error reply.
 A poison item (an undeliverable reply route, a broken payload) is dead-lettered at once.
+An escalation goes up as the ``pb.EscalateRequest`` it was queued as; its reply route and
+redaction mapping never leave the gateway.
 """
 
 from __future__ import annotations
@@ -359,15 +361,13 @@ class Throttle:
 
 
 def escalate_request(item: OutboxItem) -> pb.EscalateRequest:
-    """The gRPC request for a queued escalation; the same item always gives the same key."""
-    p = item.payload
-    return pb.EscalateRequest(
-        idempotency_key=item.key, request_id=str(p.get("request_id", "")), text=p["text"],
-        intent=p.get("intent", "escalate"), confidence=float(p.get("confidence", 0.0)),
-        context=[pb.Reading(**r) for r in p.get("context", [])],
-        alerts=p.get("alerts", []), model=p.get("model") or "auto", created_at=item.created,
-        max_tokens=int(p.get("max_tokens", 256)),
-    )
+    """The request a queued escalation sends, as it was queued; ``ValueError`` if the item
+    holds none. The same item always gives the same key."""
+    request = item.queued().request
+    if request.idempotency_key != item.key:
+        raise ValueError(f"outbox item {item.key} holds the request of "
+                         f"{request.idempotency_key!r}")
+    return request
 
 
 async def _already(outcome: SendOutcome) -> SendOutcome:

@@ -1,4 +1,5 @@
-"""Shared fixtures for the broker tests: fake model servers on loopback, a free port.
+"""Shared fixtures for the broker tests: fake model servers on loopback, a free port, and the
+fleet fixtures of ``tests.support.fleet`` (a settable clock, stores on SQLite and PostgreSQL).
 
 The fake model server (tests.support.fake_openai) is real HTTP on 127.0.0.1; only the model
 behind it is fake, because a real cloud model cannot run on a test machine.
@@ -12,6 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.fleet import clock, open_store, pg_dsn, store
+
+__all__ = ["clock", "endpoints", "free_port", "open_store", "pg_dsn", "store"]
 
 
 @pytest.fixture

@@ -21,12 +21,8 @@ from cloud_broker.fleet import (
 )
 from cloud_broker.fleet.artefacts import NeedsAdmin, check_unprivileged
 from cloud_broker.fleet.waves import GatePolicy
-from tests.support import fleet as fixtures
 from tests.support.bundles import tiny_bundle
 from tests.support.fleet import Clock
-
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 
 def _fleet(store: SqlFleetStore, clock: Clock, tmp_path: Path) -> tuple[ArtefactStore,

@@ -15,11 +15,7 @@ from cloud_broker.fleet.claims import Replica
 from cloud_broker.fleet.postgres import PostgresFleetStore
 from cloud_broker.link.core import LinkCore
 from nanogate.v1 import edge_pb2 as pb
-from tests.cloud_broker import conftest_fleet as fixtures
 from tests.support.fleet import Clock
-
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 
 def test_live_claim_is_not_taken_over(store: SqlFleetStore) -> None:

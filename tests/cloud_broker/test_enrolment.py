@@ -11,12 +11,8 @@ from cloud_broker.config import EnrolTokenSpec
 from cloud_broker.errors import InvalidRequest, Unauthenticated
 from cloud_broker.fleet import SqlFleetStore
 from cloud_broker.fleet.enrolment import RESERVED_IDS
-from tests.cloud_broker import conftest_fleet as fixtures
 from tests.support.concurrency import together
 from tests.support.fleet import Clock, OpenStore
-
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 
 def enrol_fresh(store: SqlFleetStore, device: str, site: str = "lab") -> str:

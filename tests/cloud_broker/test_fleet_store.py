@@ -12,13 +12,9 @@ from cloud_broker.errors import Unauthenticated
 from cloud_broker.fleet import SqlFleetStore, SqliteFleetStore
 from cloud_broker.fleet.schema import _V1, MIGRATIONS
 from cloud_broker.fleet.store import REDELIVER_AFTER_S
-from tests.support import fleet as fixtures
 from tests.support.concurrency import together
 from tests.support.fleet import Clock, OpenStore
 
-# The shared fixtures, under the names the tests ask for.
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 def enrolled(store: SqlFleetStore, device: str, tags: list[str] | None = None) -> str:
     """Enrol a gateway with a fresh one-time token; returns its credential."""

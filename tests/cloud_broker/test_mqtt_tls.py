@@ -29,8 +29,8 @@ from edge_agent.errors import ConfigError as EdgeConfigError
 from edge_agent.sync import Identity
 from edge_agent.sync.mqtt_transport import mqtt_transport
 from nanogate.v1 import edge_pb2 as pb
-from tests.harness import free_port, wait_for_port
 from tests.support.answerer import CountingAnswerer
+from tests.support.processes import free_port, wait_for_port
 
 MOSQUITTO = shutil.which("mosquitto") or (
     "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)

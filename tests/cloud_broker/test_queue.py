@@ -14,11 +14,7 @@ from cloud_broker.link.core import LinkCore
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
-from tests.support import fleet as fixtures
 from tests.support.fleet import Clock
-
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 
 def _queue(store: SqlFleetStore, clock: Clock, window_s: float = 3600.0) -> OperatorQueue:

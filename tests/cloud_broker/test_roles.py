@@ -17,12 +17,9 @@ from cloud_broker.fleet import (
     SqlFleetStore,
 )
 from cloud_broker.fleet.access import ARGS_MAX, AccessStore
-from tests.support import fleet as fixtures
 from tests.support.admin_app import BOOTSTRAP_TOKEN, BrokerApp, start_broker
 from tests.support.fleet import Clock
 
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[BrokerApp]:

@@ -24,13 +24,8 @@ from cloud_broker.fleet import (
     verify_digest,
 )
 from cloud_broker.fleet.waves import GatePolicy, plan_waves
-from tests.support import fleet as fixtures
 from tests.support.concurrency import together
 from tests.support.fleet import Clock, OpenStore
-
-# The shared fixtures, under the names the tests ask for.
-clock, open_store, pg_dsn, store = (fixtures.clock, fixtures.open_store, fixtures.pg_dsn,
-                                    fixtures.store)
 
 GATE = GatePolicy(max_error_rate=0.1, max_restarts=1, max_silence_s=120, min_requests=10)
 

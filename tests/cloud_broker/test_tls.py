@@ -23,11 +23,8 @@ from edge_agent.errors import ConfigError as EdgeConfigError
 from edge_agent.sync import GrpcTransport, Identity
 from edge_agent.sync.tls import ClientTls
 from nanogate.v1 import edge_pb2 as pb
-from tests.support import fleet as fixtures
 from tests.support.answerer import CountingAnswerer
 from tests.support.fleet import OpenStore
-
-clock, open_store, pg_dsn = fixtures.clock, fixtures.open_store, fixtures.pg_dsn
 
 
 @dataclass

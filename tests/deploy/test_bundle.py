@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy import wheelhouse
-from tests.deploy.test_install import ROOT, SCRIPT, Root, bundle
+from tests.support import wheelhouse
+from tests.support.bundles import bundle
+from tests.support.install import ROOT, SCRIPT, Root
 
 
 @pytest.mark.slow

@@ -20,8 +20,8 @@ import yaml
 
 from cloud_broker.config import load_config as load_broker_config
 from edge_agent.config import load_config as load_edge_config
-from tests.deploy import k8s_schemas
-from tests.deploy.schema import errors
+from tests.support import k8s_schemas
+from tests.support.schema import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "deploy" / "docker"

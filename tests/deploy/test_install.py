@@ -4,12 +4,11 @@ real install for a throwaway service user from an offline bundle, upgrade and un
 The option tests install the wheel with ``--no-deps`` and find the dependencies in this test's
 own environment through PYTHONPATH (fast, offline). The service-user test installs everything
 from a bundle built by deploy/gateway/bundle.py from wheels packed out of this environment
-(tests/deploy/wheelhouse.py), with no network, and runs the daemon as the unit does.
+(tests/support/wheelhouse.py), with no network, and runs the daemon as the unit does.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -18,35 +17,22 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from edge_agent.config import load_config
 from edge_agent.service import Unit, as_user, read_unit
-from tests.deploy import wheelhouse
-from tests.harness import MqttProbe, free_port, wait_until
+from tests.support import wheelhouse
+from tests.support.bundles import bundle
+from tests.support.install import ROOT, SCRIPT, Root
+from tests.support.processes import MqttProbe, free_port, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "deploy" / "gateway" / "install.sh"
 SYSTEM_PYTHON = Path("/usr/bin/python3")
-
-
-def _bundle_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bundle", ROOT / "deploy/gateway/bundle.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bundle = _bundle_module()
 
 
 @pytest.fixture(scope="module")
@@ -62,49 +48,6 @@ def offline_bundle(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Pat
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return Path(bundle.build(tmp_path_factory.mktemp("bundle"), platform.machine(), (python,),
                              wheel, deps, compress=False))
-
-
-class Root:
-    """A temporary filesystem root that install.sh writes into."""
-
-    def __init__(self, base: Path, user: str = "") -> None:
-        self.base = base
-        self.prefix = base / "opt" / "nanogate"
-        self.etc = base / "etc" / "nanogate"
-        self.data = base / "var" / "lib" / "nanogate" / "edge"
-        self.systemd = base / "etc" / "systemd" / "system"
-        self.mosquitto = base / "etc" / "mosquitto" / "conf.d"
-        self.env = {**os.environ, "PREFIX": str(self.prefix), "ETC": str(self.etc),
-                    "DATA_DIR": str(self.data), "SYSTEMD_DIR": str(self.systemd),
-                    "MOSQUITTO_DIR": str(self.mosquitto),
-                    "MOSQUITTO_CONF": str(base / "mosquitto.conf"), "SERVICE_USER": user}
-
-    @property
-    def config(self) -> Path:
-        """The edge.toml install.sh writes."""
-        return self.etc / "edge.toml"
-
-    @property
-    def unit(self) -> Path:
-        """The systemd unit install.sh writes."""
-        return self.systemd / "nanogate-edge.service"
-
-    def install(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run install.sh as an operator would (root, service user made); stderr has its say."""
-        return subprocess.run(["bash", str(SCRIPT), "--no-systemd", *args], env=self.env,
-                              cwd=self.base, capture_output=True, text=True, timeout=300)
-
-    def run(self, *args: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
-        """Run install.sh with the fast test flags: no user, the wheel only, our site-packages."""
-        env = {**self.env, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
-        return subprocess.run(["bash", str(SCRIPT), "--no-systemd", "--no-user",
-                               "--python", python, "--pip-args", "--no-deps", *args],
-                              env=env, cwd=self.base, capture_output=True, text=True,
-                              timeout=300)
-
-    def files(self) -> set[str]:
-        """Every path under the root, relative to it."""
-        return {str(p.relative_to(self.base)) for p in self.base.rglob("*")}
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.outbox import NewItem, Outbox
+from tests.support.escalations import escalation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def edge(*args: str) -> subprocess.CompletedProcess[str]:
 def data(tmp_path: Path) -> Path:
     """A gateway data dir whose outbox holds an escalation and a rollup."""
     box = Outbox(tmp_path / "outbox.db", max_items=100, max_bytes=10**6)
-    box.put(NewItem("escalation", "app/replies", {"text": "why is it hot?"}, key="e1"))
+    box.put(escalation("e1", text="why is it hot?"))
     box.put(NewItem("rollup", "t-104", {"count": 3}, key="r1"))
     box.close()
     return tmp_path

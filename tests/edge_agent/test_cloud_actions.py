@@ -1,8 +1,7 @@
 """Cloud-proposed actions: only for fresh answers to commands, only on named devices, once.
 
-A real AskHandler over SQLite files (outbox, history, actuation journal) and the shipped triage
-model; the cloud answer is a real protobuf EscalateResponse handed to ``deliver`` as the link
-hands it. The link itself is down (nothing listens on its port).
+The gateway of ``tests.support.gateway``: a real AskHandler over SQLite files and the shipped
+triage model, handed real protobuf answers as the link hands them.
 """
 
 from __future__ import annotations
@@ -10,92 +9,33 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from edge_agent.agent import build_policy, build_registry
-from edge_agent.ask import AskHandler, ReplyRoute
-from edge_agent.config import CloudSection, EdgeConfig, GatewaySection
+from edge_agent.ask import AskHandler
+from edge_agent.config import EdgeConfig
 from edge_agent.history import History
 from edge_agent.journal import Journal
-from edge_agent.outbox import NewItem, Outbox, OutboxItem
 from edge_agent.registry import Device
 from edge_agent.skills import Skills
-from edge_agent.sync import GrpcTransport, Link
 from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
-
-CONFIG = {
-    "gateway": {"id": "gw-ca", "site": "lab"},
-    "sensors": [{"id": "t-104", "kind": "temperature", "area": "zone 3", "unit": "Cel"},
-                {"id": "h-104", "kind": "humidity", "area": "zone 3", "unit": "%RH"}],
-    "actuators": [{"id": "pump-2", "kind": "pump", "area": "line 2"},
-                  {"id": "fan-3", "kind": "fan", "area": "zone 3", "control": "level",
-                   "min": 0, "max": 100}]}
-REPLIES = "nanogate/lab/replies"
-
-
-@dataclass
-class Gateway:
-    """An AskHandler as the agent builds one, recording replies and actuator commands."""
-
-    handler: AskHandler
-    outbox: Outbox
-    journal: Journal
-    replies: list[dict[str, Any]]
-    sent: list[tuple[str, float | str]]
-
-    def escalation(self, text: str, intent: str, age_s: float = 0.0) -> OutboxItem:
-        """An escalation as it sits in the outbox, ``age_s`` seconds old."""
-        item = self.outbox.put(NewItem("escalation", REPLIES, {
-            "request_id": "r1", "text": text, "intent": intent,
-            "reply": ReplyRoute("app/replies").to_json()}))
-        return OutboxItem(item.seq, item.key, item.kind, item.stream, item.payload,
-                          item.created - age_s, item.expires)
-
-    def deliver(self, item: OutboxItem, *actions: pb.Action,
-                replayed: bool = False) -> dict[str, Any]:
-        """Hand a cloud answer proposing ``actions`` to the handler; the reply it sent."""
-        response = pb.EscalateResponse(answer="ok.", backend="fake", actions=list(actions),
-                                       replayed=replayed)
-        asyncio.run(self.handler.deliver(item, response))
-        return self.replies[-1]
+from tests.support.gateway import CONFIG, Gateway, running_gateway, shipped_triage
 
 
 @pytest.fixture(scope="module")
 def triage() -> Triage:
     """The shipped model (loading it once per module)."""
-    return Triage(build_registry(EdgeConfig(**CONFIG)))
+    return shipped_triage()
 
 
 @pytest.fixture
 def gw(tmp_path: Path, triage: Triage) -> Iterator[Gateway]:
     """A gateway with a 60 s freshness window for cloud actions."""
-    config = EdgeConfig(**{**CONFIG, "gateway": {**CONFIG["gateway"], "data_dir": tmp_path}})
-    registry = build_registry(config)
-    outbox = Outbox(tmp_path / "outbox.db", max_items=1000, max_bytes=1 << 20)
-    journal = Journal(tmp_path / "actuations.db")
-    sent: list[tuple[str, float | str]] = []
-    replies: list[dict[str, Any]] = []
-    skills = Skills(registry, History(tmp_path / "h.db", max_rows=100, max_age_s=3600),
-                    build_policy(config), lambda d, v: sent.append((d, v)), journal=journal)
-    link = Link(GrpcTransport("127.0.0.1:9"), outbox, CloudSection(),
-                GatewaySection(id="gw-ca", site="lab", data_dir=tmp_path),
-                on_answer=_never, on_command=_never, health=pb.HeartbeatRequest)
-    handler = AskHandler(
-        triage=triage, skills=skills, registry=registry, outbox=outbox, link=link,
-        publish=lambda topic, body, corr, qos=1: replies.append(json.loads(body)),
-        default_reply_topic=REPLIES, escalation_ttl_s=60, cloud_action_max_age_s=60)
-    yield Gateway(handler, outbox, journal, replies, sent)
-    outbox.close()
-    journal.close()
-
-
-async def _never(*args: object) -> Any:
-    raise AssertionError("not used")
+    with running_gateway(tmp_path, triage) as gateway:
+        yield gateway
 
 
 def test_an_answer_delivered_twice_actuates_once(gw: Gateway) -> None:

@@ -262,7 +262,7 @@ def test_request_text_is_normalised_before_triage_and_escalation(tmp_path: Path)
         assert reply.route == "queued"
         item = gw.outbox.get(reply.data["key"])  # type: ignore[index]
     assert item is not None
-    assert item.payload["text"] == "why would a greenhouse get warmer at night than by day?"
+    assert item.queued().request.text == "why would a greenhouse get warmer at night than by day?"
 
 
 def test_replies_never_go_where_actuators_listen(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from edge_agent.outbox import NewItem, Outbox, OutboxItem
 from edge_agent.sync import Link
 from edge_agent.sync.transport import Identity
 from nanogate.v1 import edge_pb2 as pb
+from tests.support.escalations import escalation
 
 
 class Cloud:
@@ -47,20 +48,13 @@ class Cloud:
         pass
 
 
-def escalation(key: str, topic: str = "app/replies") -> NewItem:
-    """An escalation as the ask handler queues it."""
-    return NewItem("escalation", topic, {"request_id": key, "text": f"q {key}",
-                                         "intent": "escalate", "confidence": 0.1,
-                                         "context": [], "reply": {"topic": topic}}, key=key)
-
-
 def make_link(tmp_path: Path, cloud: Cloud, answered: list[tuple[str, pb.EscalateResponse]],
               **options: float) -> tuple[Link, Outbox]:
     """A link over a real outbox; answers go to ``answered`` (a reply to ``x/#`` fails)."""
     outbox = Outbox(tmp_path / "outbox.db", max_items=1000, max_bytes=1 << 22)
 
     async def on_answer(item: OutboxItem, reply: pb.EscalateResponse) -> None:
-        topic = item.payload["reply"]["topic"]
+        topic = item.queued().route.topic
         if "#" in topic:  # what paho does with a wildcard publish topic
             raise ValueError("Publish topic cannot contain wildcards.")
         answered.append((item.key, reply))

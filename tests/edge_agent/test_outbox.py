@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from edge_agent.errors import StoreFull
 from edge_agent.outbox import NewItem, Outbox
+from tests.support.escalations import escalation
 from tests.support.processes import wait_until
 
 
@@ -22,19 +23,23 @@ def _outbox(tmp_path: Path, **caps: int) -> Outbox:
 def test_put_survives_reopen(tmp_path: Path) -> None:
     """An item put is still there after the database is closed and opened again."""
     box = _outbox(tmp_path)
-    box.put(NewItem("escalation", "s1", {"text": "hello"}, key="k1"))
+    box.put(NewItem("event", "s1", {"text": "hello"}, key="k1"))
+    box.put(escalation("k2", "s1", text="why?", redaction={"<SITE>": "Plant 7"}))
     box.close()
     again = _outbox(tmp_path)
-    [item] = again.pending(10)
-    assert (item.key, item.payload) == ("k1", {"text": "hello"})
+    asked, event = again.pending(10)
+    assert (asked.key, asked.queued().request.text, asked.queued().route.topic) == \
+        ("k2", "why?", "s1")
+    assert dict(asked.queued().redaction) == {"<SITE>": "Plant 7"}
+    assert (event.key, event.payload) == ("k1", {"text": "hello"})
 
 
 def test_same_key_is_stored_once(tmp_path: Path) -> None:
     """Putting the same idempotency key twice keeps the first item."""
     box = _outbox(tmp_path)
-    box.put(NewItem("escalation", "s1", {"n": 1}, key="same"))
-    box.put(NewItem("escalation", "s1", {"n": 2}, key="same"))
-    assert [i.payload for i in box.pending(10)] == [{"n": 1}]
+    box.put(escalation("same", "s1", text="first"))
+    box.put(escalation("same", "s1", text="second"))
+    assert [i.queued().request.text for i in box.pending(10)] == ["first"]
 
 
 def test_pending_orders_by_priority_then_fifo(tmp_path: Path) -> None:
@@ -42,7 +47,7 @@ def test_pending_orders_by_priority_then_fifo(tmp_path: Path) -> None:
     box = _outbox(tmp_path)
     for key, kind in [("r1", "rollup"), ("e1", "escalation"), ("v1", "event"),
                       ("a1", "ack"), ("e2", "escalation"), ("r2", "rollup")]:
-        box.put(NewItem(kind, "s", {}, key=key))
+        box.put(escalation(key, "s") if kind == "escalation" else NewItem(kind, "s", {}, key=key))
     assert [i.key for i in box.pending(10)] == ["a1", "e1", "e2", "v1", "r1", "r2"]
 
 
@@ -63,7 +68,7 @@ def test_telemetry_is_shed_before_requests(tmp_path: Path) -> None:
     box = _outbox(tmp_path, max_items=3)
     for n in range(3):
         box.put(NewItem("rollup", "sensor", {"n": n}, key=f"r{n}"))
-    box.put(NewItem("escalation", "req", {}, key="e1"))
+    box.put(escalation("e1", "req"))
     keys = [i.key for i in box.pending(10)]
     assert keys == ["e1", "r1", "r2"]
     assert box.status().shed == {"rollup": 1}
@@ -72,10 +77,10 @@ def test_telemetry_is_shed_before_requests(tmp_path: Path) -> None:
 def test_full_of_requests_refuses_with_store_full(tmp_path: Path) -> None:
     """Requests are never shed: when only requests fill the store, a new one is refused."""
     box = _outbox(tmp_path, max_items=2)
-    box.put(NewItem("escalation", "a", {}, key="e1"))
-    box.put(NewItem("escalation", "a", {}, key="e2"))
+    box.put(escalation("e1", "a"))
+    box.put(escalation("e2", "a"))
     with pytest.raises(StoreFull, match="full"):
-        box.put(NewItem("escalation", "a", {}, key="e3"))
+        box.put(escalation("e3", "a"))
     with pytest.raises(StoreFull):
         box.put(NewItem("rollup", "s", {}, key="r1"))
     assert [i.key for i in box.pending(10)] == ["e1", "e2"]
@@ -94,7 +99,7 @@ def test_purge_by_kind(tmp_path: Path) -> None:
     """An operator's purge deletes only the kind asked for."""
     box = _outbox(tmp_path)
     box.put(NewItem("rollup", "s", {}, key="r1"))
-    box.put(NewItem("escalation", "s", {}, key="e1"))
+    box.put(escalation("e1", "s"))
     assert box.purge(kind="rollup") == 1
     assert [i.key for i in box.pending(10)] == ["e1"]
 
@@ -122,7 +127,8 @@ def test_outbox_matches_its_model(tmp_path_factory: pytest.TempPathFactory,
         if op == "put":
             key = f"k{counter}"
             counter += 1
-            box.put(NewItem(str(arg), "s", {"k": key}, key=key))
+            box.put(escalation(key, "s") if arg == "escalation"
+                    else NewItem(str(arg), "s", {"k": key}, key=key))
             model.append((prio[str(arg)], key))
         elif op in ("ack", "fail"):
             pending = box.pending(10)
@@ -144,11 +150,11 @@ def test_outbox_matches_its_model(tmp_path_factory: pytest.TempPathFactory,
 def test_full_disk_is_store_full_not_a_crash(tmp_path: Path) -> None:
     """When SQLite cannot grow the file (a full disk), put raises StoreFull and nothing is lost."""
     box = _outbox(tmp_path)
-    box.put(NewItem("escalation", "a", {"text": "kept"}, key="e0"))
+    box.put(escalation("e0", "a", text="kept"))
     pages = box._conn.execute("PRAGMA page_count").fetchone()[0]
     box._conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
     with pytest.raises(StoreFull, match="cannot write"):
         for n in range(1000):
-            box.put(NewItem("escalation", "a", {"text": "x" * 2000}, key=f"e{n + 1}"))
+            box.put(escalation(f"e{n + 1}", "a", text="x" * 2000))
     assert box.get("e0") is not None
     assert box.status().depth >= 1

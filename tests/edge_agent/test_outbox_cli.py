@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from edge_agent.outbox import NewItem, Outbox
+from tests.support.escalations import escalation
 from tests.support.processes import wait_until
 
 
@@ -20,7 +21,7 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _fill(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "outbox.db", max_items=100, max_bytes=10**6)
-    box.put(NewItem("escalation", "app/replies", {"text": "why is it hot?"}, key="e1"))
+    box.put(escalation("e1", text="why is it hot?"))
     box.put(NewItem("rollup", "t-104", {"count": 3}, key="r1"))
     box.close()
 
@@ -66,8 +67,8 @@ def test_status_shows_bytes_oldest_item_shed_and_expired(tmp_path: Path) -> None
     box = Outbox(tmp_path / "outbox.db", max_items=3, max_bytes=10**6)
     box.put(NewItem("rollup", "t-104", {"count": 1}, key="r0"))
     box.put(NewItem("rollup", "t-104", {"count": 2}, key="r1"))
-    box.put(NewItem("escalation", "app/replies", {"text": "why is it hot?"}, key="e1"))
-    box.put(NewItem("escalation", "app/replies", {"text": "and now?"}, key="e2"))  # sheds r0
+    box.put(escalation("e1", text="why is it hot?"))
+    box.put(escalation("e2", text="and now?"))  # sheds r0
     short = box.put(NewItem("event", "alerts", {"n": 1}, key="v1", ttl_s=0.001))  # sheds r1
     expires = short.expires
     assert expires is not None

@@ -10,6 +10,7 @@ import pytest
 
 from edge_agent.errors import StoreFull
 from edge_agent.outbox import NewItem, Outbox
+from tests.support.escalations import escalation
 
 
 def box(tmp_path: Path, **options: object) -> Outbox:
@@ -21,7 +22,7 @@ def test_backed_off_item_waits_and_keeps_its_streams_order(tmp_path: Path) -> No
     """A failed escalation holds back its own stream only; others and acks go on."""
     outbox = box(tmp_path)
     for key, stream in (("a1", "app-a"), ("a2", "app-a"), ("b1", "app-b")):
-        outbox.put(NewItem("escalation", stream, {"n": key}, key=key))
+        outbox.put(escalation(key, stream))
     outbox.put(NewItem("ack", "acks", {"command_id": "c"}, key="ack"))
     assert outbox.retry_later("a1", 60.0) == 1
     assert [i.key for i in outbox.due(10)] == ["ack", "b1"]
@@ -33,7 +34,7 @@ def test_backed_off_item_waits_and_keeps_its_streams_order(tmp_path: Path) -> No
 def test_dead_letter_keeps_the_item_aside_and_counts_it(tmp_path: Path) -> None:
     """A dead-lettered item leaves the queue, is kept with its error, and is counted."""
     outbox = box(tmp_path)
-    outbox.put(NewItem("escalation", "s", {"reply": {"topic": "x/#"}}, key="bad"))
+    outbox.put(escalation("bad", "x/#"))
     assert outbox.dead_letter("bad", "ValueError: wildcards")
     assert outbox.get("bad") is None and outbox.status().dead == {"escalation": 1}
     with sqlite3.connect(outbox.path) as db:
@@ -46,9 +47,9 @@ def test_escalations_cannot_take_the_room_acks_need(tmp_path: Path) -> None:
     """Past their share, escalations are refused; acks still fit."""
     outbox = box(tmp_path, shares={"escalation": 0.1})
     for n in range(10):
-        outbox.put(NewItem("escalation", f"s{n}", {"n": n}))
+        outbox.put(escalation(topic=f"s{n}"))
     with pytest.raises(StoreFull, match="share"):
-        outbox.put(NewItem("escalation", "s-more", {"n": 11}))
+        outbox.put(escalation(topic="s-more"))
     for n in range(80):
         outbox.put(NewItem("ack", "acks", {"command_id": f"c{n}"}))
     assert outbox.status().items == {"escalation": 10, "ack": 80}

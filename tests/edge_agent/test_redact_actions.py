@@ -1,23 +1,39 @@
 """Cloud answers to redacted requests: placeholders are restored before the policy sees an
-action, and one the model invented is never taken for a device (the fixtures of
-``test_cloud_actions``: a real AskHandler over SQLite files and the shipped model)."""
+action, and one the model invented is never taken for a device (the gateway of
+``tests.support.gateway``: a real AskHandler over SQLite files and the shipped model)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
-from edge_agent.ask import ReplyRoute
-from edge_agent.outbox import NewItem
-from edge_agent.redact import MAPPING_KEY
+import pytest
+
+from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
-from tests.edge_agent.test_cloud_actions import REPLIES, Gateway, gw, triage  # noqa: F401
+from tests.support.escalations import escalation
+from tests.support.gateway import Gateway, running_gateway, shipped_triage
 
 
-def test_placeholders_in_actions_are_restored_and_invented_ones_refused(gw: Gateway) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    """The shipped model (loading it once per module)."""
+    return shipped_triage()
+
+
+@pytest.fixture
+def gw(tmp_path: Path, triage: Triage) -> Iterator[Gateway]:
+    """A gateway with a 60 s freshness window for cloud actions."""
+    with running_gateway(tmp_path, triage) as gateway:
+        yield gateway
+
+
+def test_placeholders_in_actions_are_restored_and_invented_ones_refused(gw: Gateway) -> None:
     """<DEVICE_1> (sent) switches pump-2; <DEVICE_9> (never sent) switches nothing, is flagged."""
-    item = gw.outbox.put(NewItem("escalation", REPLIES, {
-        "request_id": "r1", "text": "turn on <DEVICE_1>", "intent": "set_actuator",
-        "reply": ReplyRoute("app/replies").to_json(), MAPPING_KEY: {"<DEVICE_1>": "pump-2"}}))
+    item = gw.outbox.put(escalation(topic="app/replies", text="turn on <DEVICE_1>",
+                                    intent="set_actuator", request_id="r1",
+                                    redaction={"<DEVICE_1>": "pump-2"}))
     response = pb.EscalateResponse(answer="Turning on <DEVICE_1>.", backend="fake", actions=[
         pb.Action(device_id="<DEVICE_1>", command="on"),
         pb.Action(device_id="<DEVICE_9>", command="on")])

@@ -13,42 +13,18 @@ import pytest
 
 from edge_agent.history import History
 from edge_agent.journal import Journal
-from edge_agent.policy import ActuationPolicy, Rule
+from edge_agent.policy import ActuationPolicy
 from edge_agent.registry import Device, Registry
 from edge_agent.resolve import Resolution, Resolver
 from edge_agent.skills import Skills
-from edge_agent.triage.decision import Decision, Intent
+from edge_agent.triage.decision import Intent
 from edge_agent.triage.slots import SlotResolver
-
-ACTUATORS = (
-    Device("pump-2", "actuator", "pump", "line 2"),
-    Device("valve-4", "actuator", "valve", "tank 1"),
-    Device("fan-3", "actuator", "fan", "zone 3", "%", control="level", min_value=0,
-           max_value=100),
-    Device("pump-5", "actuator", "pump", "line 3"),
-    Device("pump-6", "actuator", "pump", "line 3"),
-    Device("fan-7", "actuator", "fan", "line 3", "%", control="level", min_value=0,
-           max_value=100),
-)
-SENSORS = (
-    Device("t-104", "sensor", "temperature", "zone 3", "Cel"),
-    Device("h-104", "sensor", "humidity", "zone 3", "%RH"),
-    Device("t-201", "sensor", "temperature", "zone 5", "Cel"),
-    Device("lvl-1", "sensor", "level", "tank 1", "%"),
-    Device("p-7", "sensor", "pressure", "line 2", "bar"),
-)
-
-
-def _registry(*extra: Device) -> Registry:
-    registry = Registry()
-    for device in (*SENSORS, *ACTUATORS, *extra):
-        registry.add(device)
-    return registry
+from tests.support.plant import Plant, registry_of
 
 
 def _resolve(text: str, intent: Intent = "set_actuator",
              registry: Registry | None = None) -> Resolution:
-    registry = registry or _registry()
+    registry = registry or registry_of()
     slots = SlotResolver(registry).resolve(text, intent)
     role = {"set_actuator": "actuator", "query_history": "sensor"}.get(intent)
     return Resolver(registry).resolve(slots, role)  # type: ignore[arg-type]
@@ -129,7 +105,7 @@ def test_exact_commands_resolve_to_one_device(text: str, device: str | None) -> 
 
 def test_an_ambiguous_typo_is_a_question() -> None:
     """"ump 2" is one letter from pump-2 and from sump-2: ask, do not pick."""
-    registry = _registry(Device("sump-2", "actuator", "pump", "pit 1"))
+    registry = registry_of(Device("sump-2", "actuator", "pump", "pit 1"))
     assert _resolve("turn on pmup 2", registry=registry).ids == ["pump-2"]
     found = _resolve("turn on ump 2", registry=registry)
     assert found.outcome == "none" and "ump 2" in found.question
@@ -158,7 +134,7 @@ def test_queries_resolve_the_same_way(text: str, intent: Intent, outcome: str, i
 
 def test_cloud_and_broker_ids_resolve_exactly() -> None:
     """A program's device id matches one device exactly, or nothing; never a neighbour."""
-    resolver = Resolver(_registry())
+    resolver = Resolver(registry_of())
     assert resolver.resolve_id("pump-2", "actuator").ids == ["pump-2"]
     assert resolver.resolve_id("PUMP_02", "actuator").ids == ["pump-2"]
     for wrong in ("pump-9", "gw-other/pump-2", "pump", "t-104", ""):
@@ -168,34 +144,12 @@ def test_cloud_and_broker_ids_resolve_exactly() -> None:
 
 def test_registry_indexes_follow_changes() -> None:
     """Kind and area lookups see registrations and re-registrations at once."""
-    registry = _registry()
+    registry = registry_of()
     registry.learn("t-900", kind="temperature", area="zone 9", unit="Cel")
     assert [d.id for d in registry.find(kind="temperature", area="zone 9")] == ["t-900"]
     registry.learn("t-900", kind="temperature", area="zone 8", unit="Cel")
     assert registry.find(kind="temperature", area="zone 9") == []
     assert "zone 9" not in registry.areas() and "zone 8" in registry.areas()
-
-
-class Plant:
-    """Skills over the table's registry, a real SQLite history and journal, recording sends."""
-
-    def __init__(self, tmp_path: Path, group_actions: bool = False) -> None:
-        tmp_path.mkdir(parents=True, exist_ok=True)
-        self.registry = _registry()
-        self.sent: list[tuple[str, float | str]] = []
-        self.journal = Journal(tmp_path / "actuations.db")
-        policy = ActuationPolicy([Rule(d.id, d.control, d.min_value, d.max_value)
-                                  for d in ACTUATORS])
-        history = History(tmp_path / "h.db", max_rows=100, max_age_s=3600)
-        self.skills = Skills(self.registry, history, policy,
-                             lambda device, value: self.sent.append((device, value)),
-                             journal=self.journal, group_actions=group_actions)
-        self.slots = SlotResolver(self.registry)
-
-    def command(self, text: str, key: str | None = None) -> dict[str, object]:
-        slots = self.slots.resolve(text, "set_actuator")
-        result = self.skills.answer(Decision("set_actuator", "local", 0.99, slots), key=key)
-        return {"answer": result.answer, **result.data}
 
 
 @pytest.mark.parametrize("text", [
@@ -265,7 +219,7 @@ def test_big_gateway_answers_stay_short(tmp_path: Path) -> None:
 
 def test_slot_indexes_follow_registrations() -> None:
     """A sensor that registers, moves or renames itself is resolved by what it is now."""
-    registry = _registry()
+    registry = registry_of()
     slots = SlotResolver(registry)
     assert slots.resolve("temperature of t-900", "query_state").mentions == ("t-900",)
     registry.learn("t-900", kind="temperature", area="zone 9", unit="Cel")

@@ -1,7 +1,7 @@
 """Slots and replies in five languages: exact resolution, phrased in the request's language.
 
 Tables per language, run through the real language detection, slot extractor, resolver and
-skills on the real Registry of ``test_resolve`` (with a real SQLite history and actuation
+skills on the real Registry of ``tests.support.plant`` (with a real SQLite history and actuation
 journal): a command moves exactly the device it names to the value it says; a question reads
 the device it names; a device the gateway lacks gets a clarifying question in the request's
 language and publishes nothing.
@@ -20,7 +20,7 @@ from edge_agent.resolve import Resolver
 from edge_agent.triage.decision import Decision, Intent
 from edge_agent.triage.languages import detect
 from edge_agent.triage.slots import SlotResolver
-from tests.edge_agent.test_resolve import Plant, _registry
+from tests.support.plant import Plant, registry_of
 
 # (language, command, device, value)
 COMMANDS = [
@@ -119,7 +119,7 @@ def test_commands_move_the_named_device_to_the_said_value(
 def test_questions_read_the_named_device(lang: str, text: str, intent: Intent, device: str,
                                          window: float | None) -> None:
     """A question in any of the languages names the same device an English one would."""
-    registry = _registry()
+    registry = registry_of()
     slots = SlotResolver(registry).resolve(text, intent)
     found = Resolver(registry).resolve(slots, "sensor" if intent == "query_history" else None,
                                        lang)
@@ -164,13 +164,13 @@ def test_groups_are_refused_in_the_request_language(tmp_path: Path, text: str,
                          ids=["de", "fr", "es", "nl"])
 def test_function_words_before_a_value_are_not_device_names(text: str) -> None:
     """"auf 40", "à 40", "a 40", "op 40" are a value, not an unknown device called "auf"."""
-    slots = SlotResolver(_registry()).resolve(text, "set_actuator")
+    slots = SlotResolver(registry_of()).resolve(text, "set_actuator")
     assert (slots.devices, slots.mentions, slots.value) == (("pump-2",), (), 40.0)
 
 
 def test_a_name_in_two_languages_still_constrains_the_match() -> None:
     """Every identifier counts in every language: pump 2 is not in zone 3 ("Zone 3")."""
-    registry = _registry()
+    registry = registry_of()
     slots = SlotResolver(registry).resolve("schalte Pumpe 2 in Zone 3 aus", "set_actuator")
     found = Resolver(registry).resolve(slots, "actuator", "de")
     assert found.outcome == "none"
@@ -196,7 +196,7 @@ def test_readings_are_told_in_the_request_language(tmp_path: Path, text: str,
 
 def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
     """A gate declared as "tor-1" is "tor 1" in a German command, not an unknown "gate 1"."""
-    registry = _registry(Device("tor-1", "actuator", "gate", "yard"))
+    registry = registry_of(Device("tor-1", "actuator", "gate", "yard"))
     slots = SlotResolver(registry).resolve("öffne bitte das Tor 1", "set_actuator")
     assert (slots.devices, slots.mentions, slots.value) == (("tor-1",), (), "open")
 

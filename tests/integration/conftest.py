@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.fleet import pg_dsn
 from tests.support.processes import Daemon, free_port, write_toml
+from tests.support.stack import BROKER_TOML, EDGE_TOML, Setup
 
-# Kept for branches written before tests/support/; new tests import from tests.support.stack.
-from tests.support.stack import BROKER_TOML, EDGE_TOML, FAKE_BACKEND, LLAMA_BACKEND, Setup, start  # noqa: F401
+__all__ = ["fake_cloud", "make_setup", "pg_dsn", "processes"]
 
 
 @pytest.fixture

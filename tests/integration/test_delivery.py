@@ -13,10 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from edge_agent.outbox import NewItem, Outbox
-from tests.harness import Daemon, FakeOpenAI, MqttProbe, wait_until
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
-from tests.integration.gated_model import GatedModel
+from edge_agent.outbox import Outbox
+from tests.support.escalations import escalation
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gated_model import GatedModel
+from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 HARD = "write a short maintenance checklist for the cooling towers"
 LOCAL = "what is the temperature in zone 3?"
@@ -78,9 +80,7 @@ def test_poison_item_in_the_outbox_at_start_is_dead_lettered_and_the_rest_drain(
     reply_topic = f"{setup.prefix}/app/replies"
     outbox = Outbox(setup.tmp / "edge" / "outbox.db", max_items=1000, max_bytes=1 << 22)
     for key, topic in (("poison", "x/#"), ("good", reply_topic)):
-        outbox.put(NewItem("escalation", topic, {
-            "request_id": key, "text": f"{HARD} ({key})", "intent": "escalate",
-            "confidence": 0.1, "context": [], "reply": {"topic": topic}}, key=key))
+        outbox.put(escalation(key, topic, text=f"{HARD} ({key})"))
     outbox.close()
     probe = MqttProbe([reply_topic])
     edge = running(setup, processes)

@@ -17,12 +17,9 @@ import pytest
 from edge_agent.triage.model import SHIPPED_DIR
 from edge_agent.updates import pack_model
 from simulations.harness import ROOT
-from tests.support import fleet as fixtures
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.processes import Daemon, MqttProbe, free_port, wait_until
 from tests.support.stack import FAKE_BACKEND, Setup, start
-
-pg_dsn = fixtures.pg_dsn
 
 ROLLOUTS = "\n[rollouts]\ntick_s = 0.2\n"
 

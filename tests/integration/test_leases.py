@@ -17,12 +17,16 @@ from typing import Any
 import pytest
 
 from simulations.netproxy import NetProxy
-from tests.cloud_broker import conftest_fleet as fleet_fixtures
-from tests.harness import Daemon, MqttProbe, free_port, wait_for_port, wait_until, write_toml
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
-from tests.integration.gated_model import GatedModel
-
-pg_dsn = fleet_fixtures.pg_dsn
+from tests.support.gated_model import GatedModel
+from tests.support.processes import (
+    Daemon,
+    MqttProbe,
+    free_port,
+    wait_for_port,
+    wait_until,
+    write_toml,
+)
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 TEXTS = [f"explain the trade-offs of replacing the chillers at plant {n} with newer models"
          for n in range(60)]

@@ -8,8 +8,9 @@ import queue
 from collections.abc import Callable
 
 from simulations.netproxy import NetProxy
-from tests.harness import Daemon, FakeOpenAI, MqttProbe
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 REQUEST = ("Dr. Anna Weber here (anna.weber@example.com, +49 30 1234567): pump-2 in line 2 "
            "stops whenever t-104 in zone 3 runs warm. Refunds to IBAN DE89 3704 0044 0532 "

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from simulations.harness import Daemon, MqttProbe
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 
 @pytest.mark.parametrize("qos", [0, 1], ids=["qos0-request", "qos1-request"])

@@ -14,7 +14,6 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,115 +21,33 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.harness import Daemon, FakeOpenAI, MqttProbe, wait_until
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.stack import FAKE_BACKEND, Setup, start
+from tests.support.watched_gateway import (
+    REAL,
+    SEE_NAMES,
+    Gateway,
+    propose_everything,
+    watched_gateway,
+)
 
-# Added to the suite's gateway (t-104; pump-2 on line 2; fan-3 in zone 3, level 0-100).
-MORE_ACTUATORS = """
-[[actuators]]
-id = "valve-1"
-kind = "valve"
-area = "line 1"
-
-[[actuators]]
-id = "heater-4"
-kind = "heater"
-area = "hall"
-control = "level"
-min = 10
-max = 30
-
-[[actuators]]
-id = "pump-5"
-kind = "pump"
-area = "line 3"
-
-[[actuators]]
-id = "pump-6"
-kind = "pump"
-area = "line 3"
-"""
 ALL_ESCALATE = "\n[triage]\nthreshold = 1.01\n"  # every request goes to the cloud model
-# (id, kind, number, area, a value it accepts)
-REAL = [("pump-2", "pump", 2, "line 2", "on"), ("fan-3", "fan", 3, "zone 3", 40.0),
-        ("valve-1", "valve", 1, "line 1", "open"), ("heater-4", "heater", 4, "hall", 20.0),
-        ("pump-5", "pump", 5, "line 3", "off"), ("pump-6", "pump", 6, "line 3", "on")]
 KINDS = ["pump", "fan", "valve", "heater", "boiler", "chiller", "damper", "motor"]
 PAIRS = {(kind, area) for _, kind, _, area, _ in REAL}
-UNLIMITED = {"NANOGATE_EDGE_MQTT__MAX_REQUESTS_PER_MIN_PER_REQUESTER": "0"}
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
-
-
-@dataclass
-class Gateway:
-    """A running broker and gateway, and one client on the replies and every actuator."""
-
-    setup: Setup
-    edge: Daemon
-    probe: MqttProbe
-    reply_topic: str
-    asked: int = 0
-
-    def ask(self, text: str, **extra: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-        """The reply to one request and the actuator commands published before it."""
-        request_id = uuid.uuid4().hex[:10]
-        self.asked += 1
-        self.probe.publish(self.setup.ask_topic,
-                           json.dumps({"id": request_id, "text": text, **extra}),
-                           response_topic=self.reply_topic, correlation=request_id.encode())
-        return self.reply(request_id)
-
-    def reply(self, request_id: str) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-        """Collect actuator commands until the reply with this id (or a later one) arrives."""
-        commands = []
-        while True:
-            message = self.probe.next(timeout=60)
-            body = json.loads(message.payload)
-            if message.topic == self.reply_topic:
-                if body["id"] == request_id and body["route"] != "queued":
-                    return body, commands
-                continue
-            commands.append((message.topic.split("/")[-2], body["value"]))
-
-# The fake cloud model proposes real device ids, so it must be sent them: [privacy] hides
-# them by default (test_privacy covers that, and placeholders in actions).
-SEE_NAMES = "\n[privacy]\nnames = false\n"
-
-
-def _gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
-             processes: list[Daemon], extra_toml: str = "",
-             env: dict[str, str] | None = None) -> Gateway:
-    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
-    with setup.edge_config.open("a") as fh:
-        fh.write(MORE_ACTUATORS + extra_toml + SEE_NAMES)
-    start(processes, setup.broker(), setup.grpc_port)
-    edge = setup.edge()
-    edge.env.update({**UNLIMITED, **(env or {})})
-    start(processes, edge)
-    edge.wait_log("link.up")
-    reply_topic = f"{setup.prefix}/app/replies"
-    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
-    return Gateway(setup, edge, probe, reply_topic)
 
 
 @pytest.fixture
 def gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
             processes: list[Daemon]) -> Iterator[Gateway]:
     """The gateway answering locally; the cloud model proposes moving every actuator."""
-    _propose_everything(fake_cloud)
-    gw = _gateway(make_setup, fake_cloud, processes)
+    propose_everything(fake_cloud)
+    gw = watched_gateway(make_setup, fake_cloud, processes)
     yield gw
     gw.probe.close()
-
-
-def _propose_everything(fake_cloud: FakeOpenAI, also: str = "pump-9") -> None:
-    """A careless cloud model: every real actuator, and one that does not exist, switched."""
-    fake_cloud.proposals = [
-        *({"device_id": d, "command": "set", "value": str(v)} if isinstance(v, float)
-          else {"device_id": d, "command": str(v)} for d, _, _, _, v in REAL),
-        {"device_id": also, "command": "on"}]
 
 
 @st.composite
@@ -221,8 +138,8 @@ def test_cloud_actions_move_only_the_device_the_request_named(
     With this model nothing that names an unknown device reaches the cloud: the gateway asks
     its question first. tests/edge_agent/test_cloud_actions.py hands the gateway answers that
     propose other and unknown devices directly."""
-    _propose_everything(fake_cloud)
-    gw = _gateway(make_setup, fake_cloud, processes, ALL_ESCALATE)
+    propose_everything(fake_cloud)
+    gw = watched_gateway(make_setup, fake_cloud, processes, ALL_ESCALATE)
     for device, kind, n, _, value in REAL:
         text = _phrasings(device, kind, n, "", value)[1]
         reply, commands = gw.ask(text)
@@ -257,8 +174,8 @@ def test_cloud_actions_that_may_not_run_come_back_as_proposals(
         make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI, processes: list[Daemon],
         env: dict[str, str], text: str, reason: str) -> None:
     """A stale answer, or an answer to a question, proposes actions and moves nothing."""
-    _propose_everything(fake_cloud)
-    gw = _gateway(make_setup, fake_cloud, processes, ALL_ESCALATE, env)
+    propose_everything(fake_cloud)
+    gw = watched_gateway(make_setup, fake_cloud, processes, ALL_ESCALATE, env)
     reply, commands = gw.ask(text)
     assert reply["route"] == "escalated" and commands == []
     assert reply["data"]["proposals"]  # those the broker let through (its context filter)
@@ -327,7 +244,7 @@ def test_broker_commands_resolve_exactly_and_run_once(
         processes: list[Daemon]) -> None:
     """An operator's actuate command: unknown or ambiguous devices are refused with the
     question, a real one moves once."""
-    gw = _gateway(make_setup, fake_cloud, processes)
+    gw = watched_gateway(make_setup, fake_cloud, processes)
     api = httpx.Client(base_url=f"http://127.0.0.1:{gw.setup.http_port}/api", timeout=30.0,
                        headers={"Authorization": "Bearer test-admin-token"})
 
@@ -362,7 +279,7 @@ def test_a_registration_flood_is_capped_and_the_daemon_keeps_answering(
         processes: list[Daemon]) -> None:
     """2,600 new sensor ids in a burst: at most 600 per area and 1,500 in all register; the
     rest are refused; requests asked during and after the flood are answered, briefly."""
-    gw = _gateway(make_setup, fake_cloud, processes, env={
+    gw = watched_gateway(make_setup, fake_cloud, processes, env={
         "NANOGATE_EDGE_TELEMETRY__MAX_LEARNED_SENSORS": "1500",
         "NANOGATE_EDGE_TELEMETRY__MAX_LEARNED_PER_AREA": "600"})
     sender = MqttProbe([])

@@ -13,17 +13,18 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from edge_agent.messages import say
-from tests.harness import Daemon, FakeOpenAI
-from tests.integration.conftest import Setup
-from tests.integration.test_resolution import Gateway, _gateway, _propose_everything
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon
+from tests.support.stack import Setup
+from tests.support.watched_gateway import Gateway, propose_everything, watched_gateway
 
 
 @pytest.fixture
 def gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
             processes: list[Daemon]) -> Iterator[Gateway]:
     """The gateway answering locally; the cloud model proposes moving every actuator."""
-    _propose_everything(fake_cloud)
-    gw = _gateway(make_setup, fake_cloud, processes)
+    propose_everything(fake_cloud)
+    gw = watched_gateway(make_setup, fake_cloud, processes)
     yield gw
     gw.probe.close()
 

@@ -12,8 +12,9 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.harness import Daemon, FakeOpenAI
-from tests.integration.conftest import FAKE_BACKEND, Setup, start
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import Daemon
+from tests.support.stack import FAKE_BACKEND, Setup, start
 
 BROKEN_MODEL = """
 [[backends]]

@@ -12,5 +12,12 @@ Test modules import from here, never from each other:
 - ``answerer``: a hand-written ``Answerer`` for the broker's link;
 - ``admin_app``: the broker's HTTP app on loopback with a seeded fleet and a token per role;
 - ``payloads``: hypothesis strategies for hostile requests and telemetry;
-- ``gateway``: a gateway's request path built in process, as ``edge_agent.agent`` does.
+- ``gateway``: a gateway's request path built in process, as ``edge_agent.agent`` does;
+- ``plant``: a table of real devices in a Registry, and skills over it;
+- ``watched_gateway``: a running broker and gateway, one client on replies and actuators;
+- ``gated_model``: a fake model server that answers only when the test lets it;
+- ``bundles``, ``wheelhouse``, ``install``: offline bundles and install.sh in a temporary root;
+- ``schema``, ``k8s_schemas``: a JSON-schema subset and the Kubernetes shapes for manifests.
+
+Fixtures reach tests through the ``conftest.py`` of each test package, which imports them here.
 """

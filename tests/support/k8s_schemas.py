@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.deploy.schema import Schema
+from tests.support.schema import Schema
 
 STR: Schema = {"type": "string"}
 INT: Schema = {"type": "integer"}
