@@ -33,6 +33,7 @@ from cloud_broker.fleet import (
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.fleet.claims import Replica
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
+from cloud_broker.learning import Learning
 from cloud_broker.metrics import BrokerCollector, metrics_routes
 from cloud_broker.mqtt_bridge import MqttBridge
 from cloud_broker.openai_api import openai_routes
@@ -139,11 +140,13 @@ class Broker:
         replica = Replica.start(replica_name(self.config.server))
         rollouts = RolloutController(self.store, artefacts, replica=replica.id,
                                      lease_s=rc.lease_s, rollback_ttl_s=rc.rollback_ttl_s)
-        qc = self.config.queue
+        qc, learning = self.config.queue, Learning.build(self.store, router, self.config.learning)
         queue = OperatorQueue(self.store.db, self.store, clock=self.store.now,
-                              answer_window_s=qc.answer_window_s)
+                              answer_window_s=qc.answer_window_s,
+                              corrections=learning.corrections if learning.config.enabled else None)
         self.service = EdgeLinkService(
-            self.store, JournalingAnswerer(router, journal), artefacts, replica=replica,
+            self.store, learning.answerer(JournalingAnswerer(router, journal)), artefacts,
+            replica=replica,
             tls=load_broker_tls(self.config.server), queue=queue if qc.enabled else None,
             queue_rules=QueueRules(qc.over_budget, tuple(qc.uncertain_phrases)))
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
@@ -175,6 +178,7 @@ class Broker:
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
                 tg.create_task(queue.expire_forever(), name="broker.queue")
+                tg.create_task(learning.run(), name="broker.learning")
                 tg.create_task(sample_forever(journal, store, interval_s=JOURNAL_SAMPLE_S,
                                               offline_after_s=OFFLINE_AFTER_S),
                                name="broker.journal")
