@@ -140,7 +140,8 @@ class Broker:
         replica = Replica.start(replica_name(self.config.server))
         rollouts = RolloutController(self.store, artefacts, replica=replica.id,
                                      lease_s=rc.lease_s, rollback_ttl_s=rc.rollback_ttl_s)
-        qc, learning = self.config.queue, Learning.build(self.store, router, self.config.learning)
+        qc, learning = self.config.queue, Learning.build(self.store, router, self.config.learning,
+                                                      rollouts)
         queue = OperatorQueue(self.store.db, self.store, clock=self.store.now,
                               answer_window_s=qc.answer_window_s,
                               corrections=learning.corrections if learning.config.enabled else None)

@@ -127,3 +127,67 @@ def _show(doc: dict[str, Any]) -> None:
 
 def _pct(value: Any) -> str:
     return f"{value:.2%}" if isinstance(value, float | int) else "-"
+
+
+ab = typer.Typer(help="A/B tests of a candidate triage model on a random cohort.",
+                 no_args_is_help=True)
+model.add_typer(ab, name="ab")
+
+
+def _tests(cfg: BrokerConfig) -> Iterator[Any]:
+    from cloud_broker.fleet import RolloutController
+    from cloud_broker.learning import ABTests
+
+    with broker_store(cfg) as (store, artefacts):
+        lc = cfg.learning
+        yield ABTests(store, RolloutController(store, artefacts), confidence=lc.ab_confidence,
+                      min_requests=lc.ab_min_requests, clock=store.now)
+
+
+@ab.command("start")
+def ab_start(
+    candidate: Annotated[str, typer.Option("--candidate", metavar="VERSION",
+                                           help="The model version to test (a stored "
+                                                "triage artefact).")],
+    cohort: Annotated[str, typer.Option(metavar="SHARE", help="Share of the fleet (10%) "
+                                        "or a number of gateways.")] = "10%",
+    control: Annotated[str, typer.Option(metavar="VERSION", help="The model to compare with "
+                                         "(default: the one most gateways run).")] = "",
+    config: ConfigOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Ship a candidate model to a random cohort; the broker promotes or rolls it back."""
+    for tests in _tests(load(config, data_dir)):
+        try:
+            doc = tests.start(candidate, cohort, control)
+        except ValueError as exc:
+            fail(str(exc))
+    emit_json(doc) if as_json else _show_ab(doc)
+
+
+@ab.command("status")
+def ab_status(
+    test_id: Annotated[str | None, typer.Argument(metavar="[ID]",
+                                                  help="One test; default: the newest.")] = None,
+    config: ConfigOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Both arms' counts and rates, the z-test verdict and the test's state."""
+    for tests in _tests(load(config, data_dir)):
+        try:
+            doc = tests.status(test_id)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+    emit_json(doc) if as_json else _show_ab(doc)
+
+
+def _show_ab(doc: dict[str, Any]) -> None:
+    out.print(f"A/B test {escape(doc['id'])}: {doc['state']}"
+              + (f" ({escape(doc['reason'])})" if doc["reason"] else ""))
+    t = table("Arm", "Version", "Gateways", "Requests", "Local", "Corrections", "Clarify",
+              "p99 ms", right=("Gateways", "Requests", "Local", "Corrections", "Clarify"))
+    for arm in ("candidate", "control"):
+        a = doc[arm]
+        t.add_row(arm, escape(a["version"]), str(len(a["gateways"])), str(a["requests"]),
+                  _pct(a["local_answer_rate"]), _pct(a["correction_rate"]),
+                  _pct(a["clarify_rate"]), f"{a['triage_p99_ms']:.2f}")
+    out.print(t)
+    out.print(f"verdict: {doc['verdict']}: {doc['verdict_reason']}", markup=False)

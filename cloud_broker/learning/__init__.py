@@ -10,17 +10,20 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
 
 from cloud_broker.config import LearningSection
+from cloud_broker.fleet.rollouts import RolloutController
 from cloud_broker.fleet.store import FleetStore
+from cloud_broker.learning.ab import ABTests
 from cloud_broker.learning.labeller import Answerer, Chat, Labeller, LabellingAnswerer
 from cloud_broker.learning.labels import INTENTS, Label, LabelStore, OperatorLabels
 
-__all__ = ["INTENTS", "Label", "LabelStore", "Labeller", "LabellingAnswerer", "Learning",
+__all__ = ["INTENTS", "ABTests", "Label", "LabelStore", "Labeller", "LabellingAnswerer", "Learning",
            "OperatorLabels"]
 
 log = structlog.get_logger("cloud_broker.learning")
@@ -35,29 +38,39 @@ class Learning:
     labels: LabelStore
     labeller: Labeller
     corrections: OperatorLabels
+    ab: ABTests | None = None
 
     @classmethod
-    def build(cls, store: FleetStore, chat: Chat, config: LearningSection) -> Learning:
-        """The label store on the fleet database, a labeller using ``chat``."""
+    def build(cls, store: FleetStore, chat: Chat, config: LearningSection,
+              rollouts: RolloutController | None = None) -> Learning:
+        """The label store on the fleet database, a labeller using ``chat``, A/B tests."""
         labels = LabelStore(store.db, store.now)
         version = _model_version(store)
+        ab = None if rollouts is None else ABTests(
+            store, rollouts, confidence=config.ab_confidence,
+            min_requests=config.ab_min_requests, clock=store.now)
         return cls(config, labels,
                    Labeller(labels, chat, version, model=config.label_model,
                             max_pending=config.max_pending, clock=store.now),
-                   OperatorLabels(labels, version, store.now))
+                   OperatorLabels(labels, version, store.now), ab)
 
     def answerer(self, inner: Answerer) -> Answerer:
         """``inner``, labelling what it answers when learning is on."""
         return LabellingAnswerer(inner, self.labeller) if self.config.enabled else inner
 
-    async def run(self, interval_s: float = PRUNE_EVERY_S) -> None:
-        """Delete labels past their retention, now and every hour, until cancelled."""
+    async def run(self, prune_every_s: float = PRUNE_EVERY_S) -> None:
+        """Judge A/B tests every ``ab_tick_s``; delete labels past their retention hourly."""
+        pruned = -prune_every_s
         while True:
             try:
-                self.labels.prune(self.config.retention_days)
+                if self.ab is not None:
+                    self.ab.tick()
+                if time.monotonic() - pruned >= prune_every_s:
+                    self.labels.prune(self.config.retention_days)
+                    pruned = time.monotonic()
             except Exception:  # a database hiccup must not end the broker; try again later
-                log.exception("labels.prune_failed")
-            await asyncio.sleep(interval_s)
+                log.exception("learning.tick_failed")
+            await asyncio.sleep(self.config.ab_tick_s)
 
 
 def _model_version(store: FleetStore) -> Callable[[str], str]:
