@@ -35,6 +35,7 @@ from cloud_broker.http.insights import Insights, Pricing
 from cloud_broker.http.openai import openai_routes
 from cloud_broker.http.queue import queue_routes
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
+from cloud_broker.learning import Learning
 from cloud_broker.link.grpc import EdgeLinkService, publish_worker_health, start_grpc
 from cloud_broker.link.mqtt import MqttBridge
 from cloud_broker.metrics import BrokerCollector, metrics_routes
@@ -140,11 +141,14 @@ class Broker:
         replica = Replica.start(replica_name(self.config.server))
         rollouts = RolloutController(self.store, artefacts, replica=replica.id,
                                      lease_s=rc.lease_s, rollback_ttl_s=rc.rollback_ttl_s)
-        qc = self.config.queue
+        qc, learning = self.config.queue, Learning.build(self.store, router, self.config.learning,
+                                                      rollouts)
         queue = OperatorQueue(self.store.db, self.store, clock=self.store.now,
-                              answer_window_s=qc.answer_window_s)
+                              answer_window_s=qc.answer_window_s,
+                              corrections=learning.corrections if learning.config.enabled else None)
         self.service = EdgeLinkService(
-            self.store, JournalingAnswerer(router, journal), artefacts, replica=replica,
+            self.store, learning.answerer(JournalingAnswerer(router, journal)), artefacts,
+            replica=replica,
             tls=load_broker_tls(self.config.server), queue=queue if qc.enabled else None,
             queue_rules=QueueRules(qc.over_budget, tuple(qc.uncertain_phrases)))
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
@@ -176,6 +180,7 @@ class Broker:
                 tg.create_task(server.wait_for_termination(), name="broker.grpc")
                 tg.create_task(rollouts.run(rc.tick_s), name="broker.rollouts")
                 tg.create_task(queue.expire_forever(), name="broker.queue")
+                tg.create_task(learning.run(), name="broker.learning")
                 tg.create_task(sample_forever(journal, store, interval_s=JOURNAL_SAMPLE_S,
                                               offline_after_s=OFFLINE_AFTER_S),
                                name="broker.journal")

@@ -117,6 +117,26 @@ class QueueSection(Section):
     answer_window_s: float = Field(default=24 * 3600.0, gt=0)
 
 
+class LearningSection(Section):
+    """The fleet learns (cloud_broker.learning): labels, distillation, A/B tests of models."""
+
+    # Label every answered escalation (what the request really was) for the next model.
+    enabled: bool = True
+    retention_days: float = Field(default=90.0, gt=0)  # labels older than this are deleted
+    label_model: str = "auto"  # the model that labels when the answer proposed no action
+    max_pending: int = Field(default=64, ge=1)  # labels waiting at once; past that, shed
+    # Training (`cloud-broker model train`): labels of requests whose labels disagree are left
+    # out; a text needs this many agreeing labels (an operator's counts for all).
+    min_agreement: int = Field(default=1, ge=1)
+    min_labels: int = Field(default=50, ge=1)  # fewer usable labels: no training
+    holdout_share: float = Field(default=0.2, gt=0, lt=1)  # newest labels, for evaluation only
+    min_local_precision: float = Field(default=0.99, ge=0, le=1)
+    # A/B tests: confidence of the two-proportion z-test, and the least requests per arm.
+    ab_confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    ab_min_requests: int = Field(default=200, ge=1)
+    ab_tick_s: float = Field(default=30.0, gt=0)
+
+
 class BrokerConfig(FileSettings):
     """Everything the cloud broker needs to run."""
 
@@ -131,6 +151,7 @@ class BrokerConfig(FileSettings):
     backends: list[BackendSpec] = Field(default_factory=lambda: _default_backends())
     routing: RoutingPolicy = Field(default_factory=RoutingPolicy)
     queue: QueueSection = Field(default_factory=QueueSection)
+    learning: LearningSection = Field(default_factory=LearningSection)
 
 
 def _default_backends() -> list[BackendSpec]:

@@ -109,14 +109,24 @@ class Commands(Protocol):
         ...
 
 
+class Corrections(Protocol):
+    """Where an operator's judgement of a request goes (``cloud_broker.learning``)."""
+
+    def correct(self, item: QueueItem, intent: str, actor: str) -> None:
+        """Record what the request was (ValueError for an unknown intent)."""
+        ...
+
+
 class OperatorQueue:
     """The queue in the fleet database (SQLite or PostgreSQL), shared by every replica."""
 
     def __init__(self, db: Database, commands: Commands, *,
                  clock: Callable[[], float] = time.time,
-                 answer_window_s: float = DEFAULT_ANSWER_WINDOW_S) -> None:
+                 answer_window_s: float = DEFAULT_ANSWER_WINDOW_S,
+                 corrections: Corrections | None = None) -> None:
         self._db = db
         self._commands = commands
+        self.corrections = corrections
         self._clock = clock
         self.answer_window_s = answer_window_s
 
@@ -219,23 +229,27 @@ class OperatorQueue:
         log.info("queue.item_claimed", id=item_id, actor=actor)
         return self.item(item_id)
 
-    def answer(self, item_id: str, actor: str, text: str) -> QueueItem:
-        """Answer a question; the gateway sends the answer to the requester."""
+    def answer(self, item_id: str, actor: str, text: str, intent: str = "") -> QueueItem:
+        """Answer a question; the gateway sends the answer to the requester.
+
+        ``intent``: what the request was, recorded as a label for the next triage model.
+        """
         text = text.strip()[:MAX_ANSWER_CHARS]
         if not text:
             raise ValueError("an answer needs some text")
-        return self._decide(item_id, actor, "answered", text, kind="question")
+        return self._decide(item_id, actor, "answered", text, kind="question", intent=intent)
 
-    def approve(self, item_id: str, actor: str, note: str = "") -> QueueItem:
+    def approve(self, item_id: str, actor: str, note: str = "", intent: str = "") -> QueueItem:
         """Approve a held action; the gateway runs it through its policy and journal."""
-        return self._decide(item_id, actor, "approved", note.strip()[:500], kind="approval")
+        return self._decide(item_id, actor, "approved", note.strip()[:500], kind="approval",
+                            intent=intent)
 
     def reject(self, item_id: str, actor: str, reason: str = "") -> QueueItem:
         """Reject a question or a held action; the requester hears why."""
         return self._decide(item_id, actor, "rejected", reason.strip()[:500])
 
     def _decide(self, item_id: str, actor: str, state: State, text: str,
-                kind: Kind | None = None) -> QueueItem:
+                kind: Kind | None = None, intent: str = "") -> QueueItem:
         self.expire_due()
         with self._db.transaction():
             item = self._open(item_id)
@@ -249,6 +263,8 @@ class OperatorQueue:
                 "UPDATE operator_queue SET state = ?, decided_by = ?, decided_at = ?, "
                 "answer = ?, command_id = ? WHERE id = ?",
                 (state, actor, self._clock(), text, command_id, item_id))
+            if intent and self.corrections is not None:  # in the transaction: a bad one undoes
+                self.corrections.correct(item, intent, actor)
         log.info("queue.item_decided", id=item_id, state=state, actor=actor,
                  device_id=item.device_id, command_id=command_id)
         return self.item(item_id)

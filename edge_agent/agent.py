@@ -263,4 +263,5 @@ class EdgeAgent:
             config_version=self.updates.config_version, sent_at=time.time(),
             health=health(data_dir=Path(self.config.gateway.data_dir), cpu=self._cpu,
                           outbox_depth=self.outbox.status().depth, requests=c.requests,
-                          local=c.local, escalated=c.escalated + c.queued, errors=c.errors))
+                          local=c.local, escalated=c.escalated + c.queued, errors=c.errors,
+                          models=c.models.messages()))

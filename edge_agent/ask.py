@@ -22,6 +22,7 @@ import structlog
 from edge_agent.approvals import Approvals
 from edge_agent.errors import StoreFull
 from edge_agent.escalations import MAX_TOKENS, Escalation, ReplyRoute
+from edge_agent.model_stats import ModelStats
 from edge_agent.normalise import has_invisible, normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
 from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
@@ -69,6 +70,7 @@ class Counters:
     queued: int = 0
     errors: int = 0
     by_intent: dict[str, int] = field(default_factory=dict)
+    models: ModelStats = field(default_factory=ModelStats)
 
 
 class AskHandler:
@@ -191,6 +193,7 @@ class AskHandler:
             return
         started = time.perf_counter()
         decision = self._triage.classify(text)
+        triage_ms = (time.perf_counter() - started) * 1000
         by_intent = self.counters.by_intent
         by_intent[decision.intent] = by_intent.get(decision.intent, 0) + 1
         if (decision.route == "local" or self._local_after_all(decision)) and not request.model:
@@ -200,7 +203,12 @@ class AskHandler:
                 self._hold(result, key, request_id, decision.intent, route, text)
                 return
             self._reply_local(route, request_id, decision, result, started)
+            self.counters.models.record(getattr(self._triage, "version", ""), local=True,
+                                        clarify=bool(result.data.get("clarify")),
+                                        latency_ms=triage_ms)
             return
+        self.counters.models.record(getattr(self._triage, "version", ""), local=False,
+                                    clarify=False, latency_ms=triage_ms)
         self._escalate(request, text, request_id, decision, route)
 
     def _hold(self, result: SkillResult, key: str, request_id: str, intent: str,

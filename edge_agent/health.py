@@ -36,7 +36,8 @@ class CpuMeter:
 
 
 def health(*, data_dir: Path, cpu: CpuMeter, outbox_depth: int, requests: int, local: int,
-           escalated: int, errors: int) -> pb.Health:
+           escalated: int, errors: int,
+           models: list[pb.ModelCounters] | None = None) -> pb.Health:
     """A Health message from the gateway's counters and the operating system."""
     try:
         free = shutil.disk_usage(data_dir).free / 1e6
@@ -47,5 +48,5 @@ def health(*, data_dir: Path, cpu: CpuMeter, outbox_depth: int, requests: int, l
         cpu_percent=cpu.percent(), memory_mb=resident_mb(), disk_free_mb=free,
         outbox_depth=outbox_depth, escalation_rate=escalated / total,
         local_answer_rate=local / total, errors=errors, requests=requests,
-        restarts=int(os.environ.get("NANOGATE_RESTARTS", "0") or 0),
+        restarts=int(os.environ.get("NANOGATE_RESTARTS", "0") or 0), models=models or [],
     )

@@ -20,6 +20,7 @@ import typer
 from cloud_broker.cli import admin as _admin
 from cloud_broker.cli.client import ConfigOpt, DataDirOpt, fail, load, out
 from cloud_broker.cli.fleet import fleet
+from cloud_broker.cli.model import model
 from cloud_broker.cli.queue import queue
 from cloud_broker.cli.rollout import rollout
 
@@ -33,6 +34,7 @@ fleet.add_typer(rollout, name="rollout")
 app.add_typer(_admin.keys, name="keys")
 app.add_typer(_admin.tokens, name="tokens")
 app.add_typer(queue, name="queue")
+app.add_typer(model, name="model")
 app.command("usage")(_admin.usage)
 app.command("backends")(_admin.backends)
 app.command("audit")(_admin.audit)

@@ -71,10 +71,15 @@ def show(item_id: ItemArg, url: UrlOpt = None, admin_token: TokenOpt = None,
 def answer(item_id: ItemArg,
            text: Annotated[str, typer.Argument(metavar="TEXT",
                                                help="The answer the requester gets.")],
+           intent: Annotated[str, typer.Option(
+               "--intent", metavar="INTENT", help="What the request was (query_state, "
+               "query_history, set_actuator, list_devices, list_alerts or escalate): a label "
+               "for the next triage model.")] = "",
            url: UrlOpt = None, admin_token: TokenOpt = None, config: ConfigOpt = None,
            data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """Answer a question; it reaches the requester on its original reply topic."""
-    _decide(Api(url, admin_token, config, data_dir), item_id, "answer", {"text": text}, as_json)
+    body = {"text": text, **({"intent": intent} if intent else {})}
+    _decide(Api(url, admin_token, config, data_dir), item_id, "answer", body, as_json)
 
 
 ReasonOpt = Annotated[str, typer.Option("--reason", metavar="TEXT",

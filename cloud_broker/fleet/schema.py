@@ -121,7 +121,26 @@ CREATE UNIQUE INDEX operator_queue_by_ref ON operator_queue (device_id, ref);
 CREATE INDEX operator_queue_by_state ON operator_queue (state, created)
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# The fleet learns (issue 16): labels from escalations and operators, counters of what the
+# labelling dropped, and A/B tests of triage models (cloud_broker.learning).
+_V8 = """
+CREATE TABLE triage_labels (
+    device_id TEXT NOT NULL, ref TEXT NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL,
+    gateway_intent TEXT NOT NULL DEFAULT '', gateway_confidence {real} NOT NULL DEFAULT 0,
+    model_version TEXT NOT NULL DEFAULT '', label TEXT NOT NULL, method TEXT NOT NULL,
+    labeller TEXT NOT NULL DEFAULT '', created {real} NOT NULL,
+    PRIMARY KEY (device_id, ref, source));
+CREATE INDEX triage_labels_by_created ON triage_labels (created);
+CREATE TABLE learning_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE ab_tests (
+    id TEXT PRIMARY KEY, candidate TEXT NOT NULL, control TEXT NOT NULL,
+    cohort_json TEXT NOT NULL, control_json TEXT NOT NULL, rollout_id TEXT NOT NULL,
+    state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', config_json TEXT NOT NULL,
+    baseline_json TEXT NOT NULL DEFAULT '{{}}', result_json TEXT NOT NULL DEFAULT '{{}}',
+    final_rollout_id TEXT, created {real} NOT NULL, updated {real} NOT NULL)
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 
 def migrate(db: Database) -> int:

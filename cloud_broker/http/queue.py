@@ -26,6 +26,7 @@ class AnswerBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+    intent: str = Field(default="", max_length=32)  # what the request was: a training label
 
 
 class DecisionBody(BaseModel):
@@ -34,6 +35,7 @@ class DecisionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(default="", max_length=500)
+    intent: str = Field(default="", max_length=32)  # approvals: what the request was
 
 
 @contextmanager
@@ -50,12 +52,12 @@ def http_errors() -> Iterator[None]:
 
 
 def decide(queue: OperatorQueue, verb: str, item_id: str, actor: str,
-           text: str) -> QueueItem:
+           text: str, intent: str = "") -> QueueItem:
     """Apply one operator verb (claim, answer, approve, reject) to an item."""
     actions: dict[str, Callable[[], QueueItem]] = {
         "claim": lambda: queue.claim(item_id, actor),
-        "answer": lambda: queue.answer(item_id, actor, text),
-        "approve": lambda: queue.approve(item_id, actor, text),
+        "answer": lambda: queue.answer(item_id, actor, text, intent),
+        "approve": lambda: queue.approve(item_id, actor, text, intent),
         "reject": lambda: queue.reject(item_id, actor, text),
     }
     return actions[verb]()
@@ -84,11 +86,13 @@ def queue_routes(queue: OperatorQueue, guard: Guard) -> APIRouter:
         with http_errors():
             return queue.item(item_id).as_json()
 
-    def act(verb: str, item_id: str, request: Request, text: str) -> dict[str, Any]:
+    def act(verb: str, item_id: str, request: Request, text: str,
+            intent: str = "") -> dict[str, Any]:
         who = guard.caller(request)
+        args = {k: v for k, v in (("text", text), ("intent", intent)) if v}
         with guard.audited(request, f"queue.{PAST[verb]}", item_id,
-                           {"text": text} if text else None), http_errors():
-            return decide(queue, verb, item_id, who.name, text).as_json()
+                           args or None), http_errors():
+            return decide(queue, verb, item_id, who.name, text, intent).as_json()
 
     @api.post("/{item_id}/claim", dependencies=[Depends(operator)])
     def claim(item_id: str, request: Request) -> dict[str, Any]:
@@ -98,13 +102,14 @@ def queue_routes(queue: OperatorQueue, guard: Guard) -> APIRouter:
     @api.post("/{item_id}/answer", dependencies=[Depends(operator)])
     def answer(item_id: str, body: AnswerBody, request: Request) -> dict[str, Any]:
         """Answer a question; the requester gets it on the original response topic."""
-        return act("answer", item_id, request, body.text)
+        return act("answer", item_id, request, body.text, body.intent)
 
     @api.post("/{item_id}/approve", dependencies=[Depends(operator)])
     def approve(item_id: str, request: Request,
                 body: DecisionBody | None = None) -> dict[str, Any]:
         """Approve a held action; the gateway runs it through its policy, once."""
-        return act("approve", item_id, request, body.reason if body else "")
+        return act("approve", item_id, request, body.reason if body else "",
+                   body.intent if body else "")
 
     @api.post("/{item_id}/reject", dependencies=[Depends(operator)])
     def reject(item_id: str, request: Request,

@@ -107,7 +107,8 @@ class LinkCore:
             "cpu_percent": h.cpu_percent, "memory_mb": h.memory_mb,
             "disk_free_mb": h.disk_free_mb, "outbox_depth": h.outbox_depth,
             "escalation_rate": h.escalation_rate, "local_answer_rate": h.local_answer_rate,
-            "errors": h.errors, "requests": h.requests, "restarts": h.restarts})
+            "errors": h.errors, "requests": h.requests, "restarts": h.restarts,
+            "models": [_model_counters(m) for m in h.models[:8]]})
         return pb.HeartbeatResponse(pending_commands=self._store.pending_commands(gateway.id),
                                     server_time=time.time())
 
@@ -315,6 +316,14 @@ def _chunk(found: Artefact, seq: int, data: bytes) -> pb.ArtefactChunk:
     """One chunk; the first names the artefact's SHA-256 and signature."""
     return pb.ArtefactChunk(data=data, sha256=found.sha256 if seq == 0 else "",
                             signature=found.signature if seq == 0 else "")
+
+
+def _model_counters(m: pb.ModelCounters) -> dict[str, object]:
+    """One triage model's counters as the registry keeps them (for A/B tests)."""
+    return {"version": m.model_version[:64], "requests": m.requests,
+            "local_answers": m.local_answers, "escalations": m.escalations,
+            "clarifications": m.clarifications, "corrections": m.corrections,
+            "triage_p50_ms": m.triage_p50_ms, "triage_p99_ms": m.triage_p99_ms}
 
 
 def _retrieved(task: asyncio.Task[pb.EscalateResponse]) -> None:

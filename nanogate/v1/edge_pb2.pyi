@@ -56,8 +56,28 @@ class RenewCertificateResponse(_message.Message):
     not_after: float
     def __init__(self, certificate: _Optional[bytes] = ..., ca_certificate: _Optional[bytes] = ..., not_after: _Optional[float] = ...) -> None: ...
 
+class ModelCounters(_message.Message):
+    __slots__ = ("model_version", "requests", "local_answers", "escalations", "clarifications", "corrections", "triage_p50_ms", "triage_p99_ms")
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_FIELD_NUMBER: _ClassVar[int]
+    CLARIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    CORRECTIONS_FIELD_NUMBER: _ClassVar[int]
+    TRIAGE_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    TRIAGE_P99_MS_FIELD_NUMBER: _ClassVar[int]
+    model_version: str
+    requests: int
+    local_answers: int
+    escalations: int
+    clarifications: int
+    corrections: int
+    triage_p50_ms: float
+    triage_p99_ms: float
+    def __init__(self, model_version: _Optional[str] = ..., requests: _Optional[int] = ..., local_answers: _Optional[int] = ..., escalations: _Optional[int] = ..., clarifications: _Optional[int] = ..., corrections: _Optional[int] = ..., triage_p50_ms: _Optional[float] = ..., triage_p99_ms: _Optional[float] = ...) -> None: ...
+
 class Health(_message.Message):
-    __slots__ = ("cpu_percent", "memory_mb", "disk_free_mb", "outbox_depth", "escalation_rate", "local_answer_rate", "errors", "requests", "restarts")
+    __slots__ = ("cpu_percent", "memory_mb", "disk_free_mb", "outbox_depth", "escalation_rate", "local_answer_rate", "errors", "requests", "restarts", "models")
     CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
     MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
     DISK_FREE_MB_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +87,7 @@ class Health(_message.Message):
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     RESTARTS_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
     cpu_percent: float
     memory_mb: float
     disk_free_mb: float
@@ -76,7 +97,8 @@ class Health(_message.Message):
     errors: int
     requests: int
     restarts: int
-    def __init__(self, cpu_percent: _Optional[float] = ..., memory_mb: _Optional[float] = ..., disk_free_mb: _Optional[float] = ..., outbox_depth: _Optional[int] = ..., escalation_rate: _Optional[float] = ..., local_answer_rate: _Optional[float] = ..., errors: _Optional[int] = ..., requests: _Optional[int] = ..., restarts: _Optional[int] = ...) -> None: ...
+    models: _containers.RepeatedCompositeFieldContainer[ModelCounters]
+    def __init__(self, cpu_percent: _Optional[float] = ..., memory_mb: _Optional[float] = ..., disk_free_mb: _Optional[float] = ..., outbox_depth: _Optional[int] = ..., escalation_rate: _Optional[float] = ..., local_answer_rate: _Optional[float] = ..., errors: _Optional[int] = ..., requests: _Optional[int] = ..., restarts: _Optional[int] = ..., models: _Optional[_Iterable[_Union[ModelCounters, _Mapping]]] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
     __slots__ = ("agent_version", "model_version", "config_version", "health", "sent_at")

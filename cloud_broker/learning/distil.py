@@ -1,0 +1,145 @@
+"""Distillation: the next triage model from the templates and the fleet's labelled traffic.
+
+``distil`` builds the dataset (``dataset.build``), trains a candidate with the existing
+trainer (``training.triage``, the ``train`` extra), and scores it beside the model the fleet
+runs now on two sets it never trained on: the frozen evaluation set (held-out templates) and
+the recent slice of labelled traffic. A candidate whose local precision on either falls
+below the current model's, or below ``[learning] min_local_precision``, is refused. An
+accepted one is stored as a signed ``model`` artefact named ``triage``, its version the
+card's, with a model card that names its data counts, metrics, threshold and parent.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from cloud_broker.config import LearningSection
+from cloud_broker.errors import BrokerError
+from cloud_broker.fleet.artefacts import MODEL_FILES, ArtefactStore
+from cloud_broker.fleet.store import FleetStore
+from cloud_broker.learning import dataset
+from cloud_broker.learning.labels import LabelStore
+
+log = structlog.get_logger("cloud_broker.learning")
+ARTEFACT = "triage"  # the artefact name of triage models
+
+
+class TooLittleData(BrokerError):
+    """Not enough usable labels to train on; the message says how many and what to do."""
+
+
+@dataclass
+class Outcome:
+    """What a training run made: the card, the evaluation and, if accepted, the artefact."""
+
+    accepted: bool
+    card: dict[str, Any]
+    reasons: list[str] = field(default_factory=list)
+    artefact: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The outcome as ``--json`` prints it."""
+        d = self.card.get("distillation", {})
+        return {"accepted": self.accepted, "reasons": self.reasons,
+                "version": self.card.get("version"), "parent": d.get("parent"),
+                "threshold": self.card.get("threshold"), "data": d.get("data"),
+                "evaluation": d.get("evaluation"), "artefact": self.artefact}
+
+
+def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection, *,
+           size: str = "full", seed: int = 7) -> Outcome:
+    """Train, evaluate and gate the next model; store it if it passes."""
+    from training.triage import distil as trainer  # the train extra: only here
+
+    frozen = trainer.frozen_set()
+    data = dataset.build(LabelStore(store.db, store.now).labels(),
+                         min_agreement=config.min_agreement,
+                         holdout_share=config.holdout_share,
+                         exclude={dataset.text_key(r.text) for r in frozen})
+    if len(data.train) < config.min_labels:
+        raise TooLittleData(
+            f"too little data: {len(data.train)} usable labelled requests for training, "
+            f"[learning] min_labels is {config.min_labels} (labels {data.counts.get('labels', 0)}"
+            f", disagreeing {data.counts.get('disagreeing', 0)}, too few agreeing "
+            f"{data.counts.get('too_few_agreeing', 0)}). Let the fleet escalate for longer, "
+            "or lower min_labels; no model was made.")
+    with tempfile.TemporaryDirectory(prefix="nanogate-distil-") as work:
+        current, parent = current_model(store, artefacts, Path(work))
+        candidate = Path(work) / "candidate"
+        card = trainer.train_next(candidate, [trainer.Request(e.text, e.intent)
+                                              for e in data.train], seed=seed, size=size)
+        recent = [trainer.Request(e.text, e.intent) for e in data.recent]
+        evaluation = {name: {"candidate": trainer.evaluate(candidate, rows),
+                             "current": trainer.evaluate(current, rows)}
+                      for name, rows in (("frozen", frozen), ("recent", recent))}
+        reasons = gate(evaluation, config.min_local_precision)
+        card["distillation"] = {
+            "parent": parent, "data": data.counts, "evaluation": evaluation,
+            "gate": {"min_local_precision": config.min_local_precision,
+                     "min_agreement": config.min_agreement, "passed": not reasons}}
+        trainer.write_card(candidate, card)
+        if reasons:
+            log.warning("model.refused", version=card["version"], reasons=reasons)
+            return Outcome(False, card, reasons)
+        stored = artefacts.put("model", ARTEFACT, card["version"], pack(candidate))
+    log.info("model.distilled", version=stored.version, parent=parent,
+             train=len(data.train), recent=len(data.recent))
+    return Outcome(True, card, [], {"name": stored.name, "version": stored.version,
+                                    "sha256": stored.sha256, "size": stored.size})
+
+
+def gate(evaluation: dict[str, dict[str, dict[str, Any]]], floor: float) -> list[str]:
+    """Why a candidate is refused: local precision below the current model's or the floor."""
+    reasons = []
+    for name, pair in evaluation.items():
+        new, now = pair["candidate"], pair["current"]
+        if not new.get("n"):
+            continue
+        if new["local_precision"] < now["local_precision"]:
+            reasons.append(f"local precision on the {name} set fell to "
+                           f"{new['local_precision']:.2%} from the current model's "
+                           f"{now['local_precision']:.2%}")
+        if new["local_precision"] < floor:
+            reasons.append(f"local precision on the {name} set is {new['local_precision']:.2%}, "
+                           f"below the floor of {floor:.2%}")
+    return reasons
+
+
+def current_model(store: FleetStore, artefacts: ArtefactStore, work: Path) -> tuple[Path, str]:
+    """The model most of the fleet runs (a stored artefact), else the shipped one."""
+    from training.triage import distil as trainer
+
+    running = Counter(g.model_version for g in store.gateways()
+                      if g.model_version and not g.revoked)
+    for version, _ in running.most_common():
+        if artefacts.get(ARTEFACT, version) is not None:
+            return unpack(artefacts.read(ARTEFACT, version), work / "current"), version
+    return trainer.SHIPPED_DIR, trainer.shipped_version()
+
+
+def pack(model_dir: Path) -> bytes:
+    """A model artefact: a gzip-compressed tar of the model file and its card."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name in sorted(MODEL_FILES):
+            tar.add(model_dir / name, arcname=name)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, into: Path) -> Path:
+    """A model artefact's two files in a directory."""
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.name in MODEL_FILES else None
+            if handle is not None:
+                (into / member.name).write_bytes(handle.read())
+    return into

@@ -1,0 +1,135 @@
+"""The next triage model from the templates plus labelled traffic, and how to compare models.
+
+``train_next`` is ``train.train`` with extra labelled requests mixed into the training split
+(each repeated ``weight`` times, so a few hundred real requests count beside thousands of
+template ones). Temperature and threshold come from the validation templates as before.
+``frozen_set`` is the evaluation set no training run sees: the held-out templates (fold 6,
+device names and areas of their own) sampled in ``data/heldout.jsonl``. ``evaluate`` scores a
+model directory at its own threshold. Training-only: needs the ``train`` extra.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from edge_agent.triage.decision import INTENTS, Intent
+from edge_agent.triage.languages import detect
+from edge_agent.triage.metrics import score
+from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Card, Model
+from training.triage import card as card_doc
+from training.triage.calibration import CostModel, route
+from training.triage.corpus import Example, build
+from training.triage.export import export
+from training.triage.network import Hyper, fit
+from training.triage.train import (
+    BUCKETS,
+    DATA_DIR,
+    Plan,
+    Tagged,
+    _card,
+    _labels,
+    calibrate,
+    corpus,
+    training_features,
+)
+
+FROZEN_FILE = DATA_DIR / "heldout.jsonl"
+__all__ = ["FROZEN_FILE", "SHIPPED_DIR", "Request", "evaluate", "frozen_set", "shipped_version",
+           "train_next", "write_card"]
+
+
+def shipped_version() -> str:
+    """The version of the model shipped with the gateway."""
+    return Card.load(SHIPPED_DIR / CARD_FILE).version
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A labelled request to train or evaluate on; ``names`` are registry names it uses."""
+
+    text: str
+    intent: str
+    names: frozenset[str] = frozenset()
+
+
+def plan(size: str) -> Plan:
+    """``full`` (as shipped), ``quick`` (tests of the trainer) or ``tiny`` (seconds)."""
+    if size == "tiny":
+        return Plan(3, 0, 0, Hyper(buckets=BUCKETS, epochs=3), True)
+    return Plan.for_run(size == "quick")
+
+
+def templates(split: str, run: Plan, seed: int, size: str) -> list[Tagged]:
+    """The template corpus of one split; ``tiny``: our English templates only."""
+    if size == "tiny":
+        return [Tagged(e, "en") for e in build(split, seed=seed,  # type: ignore[arg-type]
+                                               per_template=run.per_template, with_hass=False)]
+    return corpus(split, run, seed)
+
+
+def frozen_set(path: Path = FROZEN_FILE) -> list[Request]:
+    """The frozen evaluation set: held-out templates with their own device names."""
+    return [Request(t.example.text, t.example.intent, t.example.names()) for t in _frozen(path)]
+
+
+def _frozen(path: Path = FROZEN_FILE) -> list[Tagged]:
+    rows = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            doc = json.loads(line)
+            rows.append(Tagged(Example(doc["text"], doc["intent"], doc.get("device", ""),
+                                       doc.get("area", "")), doc.get("lang", "en")))
+    return rows
+
+
+def evaluate(model_dir: Path, rows: Sequence[Request]) -> dict[str, Any]:
+    """Routing scores of a model at its own threshold (no confusion matrix)."""
+    model = Model(model_dir)
+    if not rows:
+        return {"n": 0}
+    probs = model.probabilities([model.features(r.text, r.names) for r in rows])
+    gold = [cast(Intent, r.intent) for r in rows]
+    scores = score(gold, *route(probs, model.card.threshold)).as_dict()
+    return {k: v for k, v in scores.items() if k != "confusion"}
+
+
+def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str = "quick",
+               weight: int = 4, costs: CostModel | None = None) -> dict[str, Any]:
+    """Train, calibrate and export a model on templates plus ``extra``; returns its card."""
+    started = time.monotonic()
+    costs = costs or CostModel()
+    run = plan(size)
+    data = {s: templates(s, run, seed, size) for s in ("train", "val")}
+    labelled = [Tagged(Example(r.text, r.intent), detect(r.text)) for r in extra
+                if r.intent in INTENTS]
+    train = data["train"] + labelled * weight
+    random.Random(f"{seed}-distil").shuffle(train)
+    cal = calibrate(train, data["val"], run, seed, costs)
+    pool = train + data["val"]
+    weights, losses = fit(training_features(pool, seed), _labels(pool), len(INTENTS),
+                          run.hyper, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
+                        doc="nanogate intent triage, distilled from fleet traffic")
+    card = _card(out, {"train": train, "val": data["val"], "heldout": _frozen()}, cal, costs,
+                 size_bytes, seed, run)
+    digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
+    card["version"] = f"triage-2.1-{digest}"
+    card["training"].update(seconds=round(time.monotonic() - started, 1), size=size,
+                            labelled=len(labelled), labelled_weight=weight,
+                            epoch_losses=[round(x, 4) for x in losses])
+    write_card(out, card)
+    return card
+
+
+def write_card(out: Path, card: dict[str, Any]) -> None:
+    """Write ``model_card.json`` and ``MODEL_CARD.md``."""
+    (out / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    (out / "MODEL_CARD.md").write_text(card_doc.render(card))
