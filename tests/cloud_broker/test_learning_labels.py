@@ -15,8 +15,8 @@ from cloud_broker.fleet import SqlFleetStore
 from cloud_broker.learning import INTENTS, Label, Learning
 from cloud_broker.link.core import LinkCore
 from cloud_broker.queue import OperatorQueue
-from cloud_broker.routing.router import Router, RoutingPolicy
 from cloud_broker.routing.ledger import SqliteUsageLedger
+from cloud_broker.routing.router import Router, RoutingPolicy
 from edge_agent.triage.decision import INTENTS as TRIAGE_INTENTS
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.fake_openai import FakeOpenAI
