@@ -60,8 +60,7 @@ class Commands:
             return False, {"error": f"unknown command {command.name!r}",
                            "known": sorted([*self._handlers, *self._keyed])}
         try:
-            args = json.loads(command.args_json or "{}")
-            result = handler(args if isinstance(args, dict) else {})
+            result = handler(_arguments(command))
             if inspect.isawaitable(result):
                 result = await result
         except CommandFailed as exc:  # already logged by the handler, with its stage
@@ -71,6 +70,15 @@ class Commands:
             return False, {"error": str(exc)}
         log.info("command.done", command=command.name, id=command.id)
         return True, dict(result)
+
+
+def _arguments(command: pb.Command) -> dict[str, Any]:
+    """A command's arguments: a rollout's typed ones, else its free-form JSON object."""
+    if command.HasField("rollout"):
+        return {f.name: getattr(command.rollout, f.name)
+                for f in pb.RolloutArgs.DESCRIPTOR.fields}
+    args = json.loads(command.args_json or "{}")
+    return args if isinstance(args, dict) else {}
 
 
 def _set_log_level(args: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from cloud_broker.errors import (
     UnknownModel,
 )
 from cloud_broker.escalation import Answer, ContextReading, Escalation
-from cloud_broker.fleet import Artefact, ArtefactStore, FleetStore, Gateway
+from cloud_broker.fleet import Artefact, ArtefactStore, CommandRecord, FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
@@ -265,9 +265,7 @@ class LinkCore:
                       request: pb.PullCommandsRequest) -> pb.PullCommandsResponse:
         """Hand out this gateway's waiting commands."""
         records = self._store.take_commands(gateway.id, max(1, min(request.max or 50, 500)))
-        return pb.PullCommandsResponse(commands=[
-            pb.Command(id=r.id, name=r.name, args_json=r.args_json, expires_at=r.expires_at)
-            for r in records])
+        return pb.PullCommandsResponse(commands=[_command(r) for r in records])
 
     async def ack_command(self, gateway: Gateway, request: pb.CommandAck) -> pb.AckResponse:
         """Record a command's result, only for the gateway it was sent to."""
@@ -310,6 +308,17 @@ class LinkCore:
         if not pair:
             raise InvalidRequest(f"artefact {found.name} {found.version} has no chunk {seq}")
         return _chunk(found, seq, pair[0]), len(pair) == 1
+
+
+def _command(record: CommandRecord) -> pb.Command:
+    """A stored command as it goes down the link; a rollout's arguments go typed."""
+    command = pb.Command(id=record.id, name=record.name, args_json=record.args_json,
+                         expires_at=record.expires_at)
+    if record.name == "rollout":
+        doc = json.loads(record.args_json)
+        fields = pb.RolloutArgs.DESCRIPTOR.fields_by_name
+        command.rollout.CopyFrom(pb.RolloutArgs(**{k: v for k, v in doc.items() if k in fields}))
+    return command
 
 
 def _chunk(found: Artefact, seq: int, data: bytes) -> pb.ArtefactChunk:

@@ -241,16 +241,48 @@ class PullCommandsRequest(_message.Message):
     def __init__(self, max: _Optional[int] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("id", "name", "args_json", "expires_at")
+    __slots__ = ("id", "name", "args_json", "expires_at", "rollout")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    ROLLOUT_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     args_json: str
     expires_at: float
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., args_json: _Optional[str] = ..., expires_at: _Optional[float] = ...) -> None: ...
+    rollout: RolloutArgs
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., args_json: _Optional[str] = ..., expires_at: _Optional[float] = ..., rollout: _Optional[_Union[RolloutArgs, _Mapping]] = ...) -> None: ...
+
+class RolloutArgs(_message.Message):
+    __slots__ = ("rollout_id", "kind", "name", "version", "sha256", "signature", "key_id", "size", "seq", "target", "trust", "manifest_signature", "fetch")
+    ROLLOUT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    TRUST_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    FETCH_FIELD_NUMBER: _ClassVar[int]
+    rollout_id: str
+    kind: str
+    name: str
+    version: str
+    sha256: str
+    signature: str
+    key_id: str
+    size: int
+    seq: int
+    target: str
+    trust: bool
+    manifest_signature: str
+    fetch: str
+    def __init__(self, rollout_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[str] = ..., sha256: _Optional[str] = ..., signature: _Optional[str] = ..., key_id: _Optional[str] = ..., size: _Optional[int] = ..., seq: _Optional[int] = ..., target: _Optional[str] = ..., trust: _Optional[bool] = ..., manifest_signature: _Optional[str] = ..., fetch: _Optional[str] = ...) -> None: ...
 
 class PullCommandsResponse(_message.Message):
     __slots__ = ("commands",)

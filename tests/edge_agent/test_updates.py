@@ -292,3 +292,27 @@ async def test_artefact_is_served_only_to_the_targets_of_its_rollouts(
     broker.rollout(artefact)
     data, _, _ = await broker.transport.fetch_artefact("edge", "cfg-2", timeout=5)
     assert data == b'[gateway]\nid = "gw-a"\n'
+
+
+async def test_a_rollout_travels_typed_and_installs(broker: Broker, tmp_path: Path) -> None:
+    """The rollout command comes down the link as a RolloutArgs message, and the gateway's
+    command runner installs from it as from the JSON it replaces."""
+    model = tmp_path / "model-typed"
+    shutil.copytree(SHIPPED_DIR, model)
+    card = json.loads((model / "model_card.json").read_text())
+    card["version"] = "triage-typed"
+    (model / "model_card.json").write_text(json.dumps(card))
+    artefact = broker.artefacts.put("model", "triage", "triage-typed", pack_model(model))
+    broker.rollouts.create(RolloutSpec(artefact="triage", version="triage-typed",
+                                       devices=["gw-a"]), time.time())
+    broker.rollouts.tick(time.time())  # the first wave's commands are queued
+    [command] = await broker.transport.pull_commands(max_items=10, timeout=5)
+    assert command.name == "rollout" and command.HasField("rollout")
+    assert (command.rollout.version, command.rollout.sha256, command.rollout.target) == (
+        "triage-typed", artefact.sha256, "gw-a")
+    commands = Commands()
+    triage = Triage(Registry())
+    commands.register_keyed("rollout", broker.updates(triage).rollout)
+    ok, result = await commands.run(command)
+    assert ok and result["installed"] == "triage-typed"
+    assert triage.version == "triage-typed"
