@@ -123,7 +123,10 @@ class LearningSection(Section):
     # Label every answered escalation (what the request really was) for the next model.
     enabled: bool = True
     retention_days: float = Field(default=90.0, gt=0)  # labels older than this are deleted
-    label_model: str = "auto"  # the model that labels when the answer proposed no action
+    # The model that labels an answer that proposed no action ("auto": the router's choice).
+    # Off ("") by default: it is one more model call per escalation, so it is opted into.
+    # Labels still come from proposed actions and from operators' corrections.
+    label_model: str = ""
     max_pending: int = Field(default=64, ge=1)  # labels waiting at once; past that, shed
     # Training (`cloud-broker model train`): labels of requests whose labels disagree are left
     # out; a text needs this many agreeing labels (an operator's counts for all).

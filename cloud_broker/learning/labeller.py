@@ -107,6 +107,9 @@ class Labeller:
         if answer.actions:
             intent = "set_actuator" if len(answer.actions) == 1 else "escalate"
             return intent, "actions", f"{answer.backend}/{answer.model}"
+        if not self._model:  # no labelling model configured: only actions and operators label
+            self._store.count("skipped.no_label_model")
+            return None
         try:
             reply = await self._chat.chat(
                 prompt(esc.text), model=self._model, max_tokens=24, caller=CALLER,
