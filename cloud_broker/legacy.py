@@ -5,7 +5,8 @@ Before issue 14 each broker kept its API keys in ``apikeys.sqlite`` and its usag
 the fleet's database (tables ``api_keys`` and ``usage_calls``), then writes
 ``<file>.imported`` beside each, so later starts skip it. The old files are only read, never
 changed or removed. A copy cut short (the broker killed) runs again at the next start without
-doubling anything: a key is kept by its id, a call by ``origin``, a hash of its old row.
+doubling anything: a key is kept by its id, a call by ``origin``, a hash of its old row, and
+only a call copied now is added to the spend totals.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import structlog
 
 from cloud_broker.fleet.database import Database
+from cloud_broker.routing.ledger import add_to_totals
 
 log = structlog.get_logger("cloud_broker.legacy")
 
@@ -33,26 +35,36 @@ _CALLS_SQL = ("INSERT INTO usage_calls (ts, key, device, site, backend, model, i
 def import_legacy_files(db: Database, data_dir: Path) -> None:
     """Copy an older broker's ``apikeys.sqlite`` and ``usage.sqlite`` into ``db``, once."""
     _import(db, data_dir / "apikeys.sqlite", "SELECT id, name, hash, prefix, created, revoked"
-            " FROM api_keys", _KEYS_SQL, lambda row: row)
+            " FROM api_keys", _copy_key)
     _import(db, data_dir / "usage.sqlite", "SELECT id, ts, key, device, site, backend, model,"
             " input_tokens, output_tokens, cost, latency_ms, outcome FROM calls ORDER BY id",
-            _CALLS_SQL, _call)
+            _copy_call)
 
 
-def _call(row: Sequence[Any]) -> Sequence[Any]:
+def _copy_key(db: Database, row: Sequence[Any]) -> None:
+    db.execute(_KEYS_SQL, row)
+
+
+def _copy_call(db: Database, row: Sequence[Any]) -> None:
+    """Copy one call and count it in the totals, unless an earlier try copied it."""
     origin = "usage.sqlite:" + hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:32]
-    return (*row[1:], origin)
+    _, ts, _, device, site, _, _, tokens_in, tokens_out, cost, _, _ = row
+    if db.execute(_CALLS_SQL, (*row[1:], origin)) == 1:
+        add_to_totals(db, ts=ts, site=site, device=device, cost=cost,
+                      tokens=tokens_in + tokens_out)
 
 
-def _import(db: Database, path: Path, select: str, insert: str,
-            convert: Callable[[Sequence[Any]], Sequence[Any]]) -> None:
+def _import(db: Database, path: Path, select: str,
+            copy: Callable[[Database, Sequence[Any]], None]) -> None:
     marker = path.with_name(path.name + ".imported")
     if not path.exists() or marker.exists():
         return
     copied = 0
     try:
         for batch in _batches(path, select):
-            db.many(insert, [convert(row) for row in batch])
+            with db.transaction():
+                for row in batch:
+                    copy(db, row)
             copied += len(batch)
     except sqlite3.Error as exc:
         log.warning("legacy.import_failed", path=str(path), error=str(exc), copied=copied,

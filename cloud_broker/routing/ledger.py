@@ -9,10 +9,12 @@ is never sent for a call the ledger does not hold. On SQLite (WAL, ``synchronous
 commit is an append to the WAL file without an fsync: it survives the broker being killed,
 and only a power cut or kernel crash can lose the last commits before a checkpoint.
 
-Budgets read spend on every request. Totals kept in memory would be exact only for a
-ledger's only writer; with several replicas writing, each check sums the period's rows
-instead, from an index that holds every column the sum needs (no table reads). The cost
-grows with the calls in the period; ``python -m simulations.bench http`` measures it.
+Budgets read spend on every request, and a sum over the period's calls grows with the
+traffic. So each call also adds itself to running totals in the database (table
+``usage_totals``: the day's and the month's, for everyone, its site and its device), in the
+same transaction as its row: a budget check reads one row, and the totals stay exact however
+many replicas write (totals kept in memory would be exact only for a ledger's only writer).
+Spend over any other window is summed from the calls.
 """
 
 from __future__ import annotations
@@ -146,6 +148,26 @@ def period_start(period: Period, now: float | None = None) -> float:
     return start.timestamp()
 
 
+_PERIODS: tuple[Period, ...] = ("day", "month")
+_ADD_TOTALS = (
+    "INSERT INTO usage_totals (period, start, scope, target, cost, tokens) VALUES "
+    + ", ".join(["(?,?,?,?,?,?)"] * 6)
+    + " ON CONFLICT (period, start, scope, target) DO UPDATE SET"
+    " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens")
+
+
+def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: float,
+                  tokens: int) -> None:
+    """Count one call in the running totals of its day and month (call this in the
+    transaction that inserts the call)."""
+    args: list[object] = []
+    for period in _PERIODS:
+        start = period_start(period, ts)
+        for scope, target in (("global", ""), ("site", site), ("device", device)):
+            args += [period, start, scope, target, cost, tokens]
+    db.execute(_ADD_TOTALS, args)
+
+
 class SqlUsageLedger:
     """A `UsageLedger` in the fleet's database, shared by every replica on it."""
 
@@ -153,20 +175,33 @@ class SqlUsageLedger:
         self._db = db
 
     def record(self, record: UsageRecord) -> None:
-        """Append one call (committed when this returns)."""
-        self._db.execute(
-            "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
-            " output_tokens, cost, latency_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (record.ts or time.time(), record.key, record.device, record.site, record.backend,
-             record.model, record.input_tokens, record.output_tokens, record.cost,
-             record.latency_ms, record.outcome))
+        """Append one call and count it in its totals (committed when this returns)."""
+        ts = record.ts or time.time()
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
+                " output_tokens, cost, latency_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (ts, record.key, record.device, record.site, record.backend, record.model,
+                 record.input_tokens, record.output_tokens, record.cost, record.latency_ms,
+                 record.outcome))
+            add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
+                          cost=record.cost,
+                          tokens=record.input_tokens + record.output_tokens)
 
     def spend(self, *, since: float, site: str | None = None, device: str | None = None) -> Spend:
         """Cost and tokens since `since` (wall clock), for one site, one device or everyone."""
+        period = next((p for p in _PERIODS if since == period_start(p)), None)
+        if period is not None and (site is None or device is None):
+            scope, target = ("site", site) if site is not None else (
+                ("device", device) if device is not None else ("global", ""))
+            row = self._db.one("SELECT cost, tokens FROM usage_totals WHERE period = ? AND"
+                               " start = ? AND scope = ? AND target = ?",
+                               (period, since, scope, target))
+            return Spend(float(row["cost"]), int(row["tokens"])) if row else Spend(0.0, 0)
         sql = ("SELECT COALESCE(SUM(cost), 0) AS cost,"
                " COALESCE(SUM(input_tokens + output_tokens), 0) AS tokens FROM usage_calls")
         where, args = ["ts >= ?"], list[object]([since])
-        if site is not None:  # the first column names the index: usage_calls_by_site
+        if site is not None:
             where, args = ["site = ?", *where], [site, *args]
         if device is not None:
             where, args = ["device = ?", *where], [device, *args]

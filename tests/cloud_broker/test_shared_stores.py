@@ -12,7 +12,7 @@ from cloud_broker.apikeys import SqlApiKeyStore
 from cloud_broker.fleet import SqlFleetStore
 from cloud_broker.fleet.postgres import PostgresFleetStore
 from cloud_broker.legacy import import_legacy_files
-from cloud_broker.routing.ledger import SqlUsageLedger, UsageRecord
+from cloud_broker.routing.ledger import SqlUsageLedger, UsageRecord, period_start
 from simulations.harness import wait_until
 from tests.support.fleet import OpenStore
 
@@ -73,6 +73,22 @@ def test_spend_is_summed_from_every_replica(open_store: OpenStore) -> None:
     assert b.spend(since=100.0, site="nowhere").cost == 0.0
 
 
+def test_budget_totals_equal_the_sum_of_the_periods_calls(open_store: OpenStore) -> None:
+    """The day's and month's totals that budgets read, written by two replicas, are what
+    summing the calls gives, for everyone, a site and a device; yesterday is not today."""
+    a, b = SqlUsageLedger(open_store().db), SqlUsageLedger(open_store().db)
+    today, month = period_start("day"), period_start("month")
+    a.record(_call("d1", "s1", 0.5, 10, ts=0.0))  # now
+    b.record(_call("d2", "s1", 0.25, 5, ts=0.0))
+    b.record(_call("d2", "s2", 1.0, 7, ts=today - 1.0))  # yesterday
+    assert (a.spend(since=today).tokens, b.spend(since=today, device="d2").tokens) == (17, 6)
+    for since in (today, month):
+        for site, device in ((None, None), ("s1", None), (None, "d2"), ("s9", None)):
+            kept = b.spend(since=since, site=site, device=device)
+            summed = a.spend(since=since - 0.5, site=site, device=device)  # no totals there
+            assert (round(kept.cost, 9), kept.tokens) == (round(summed.cost, 9), summed.tokens)
+
+
 def test_summary_breakdown_and_series_read_the_shared_ledger(store: SqlFleetStore) -> None:
     """The operator's views work on both engines: failures, cache hits, buckets, key names."""
     ledger = SqlUsageLedger(store.db)
@@ -106,9 +122,9 @@ def _old_files(data: Path) -> None:
         usage.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, ts REAL NOT NULL, key TEXT,"
                       " device TEXT, site TEXT, backend TEXT, model TEXT, input_tokens INTEGER,"
                       " output_tokens INTEGER, cost REAL, latency_ms REAL, outcome TEXT)")
-        for _ in range(3):  # identical calls but for their id: each one counts
-            usage.execute("INSERT INTO calls VALUES (NULL, 500.0, 'k', 'key:old', '', 'cloud',"
-                          " 'm', 40, 2, 0.5, 9.0, 'ok')")
+        for ts in (500.0, 500.0, time.time()):  # the first two alike but for their id
+            usage.execute("INSERT INTO calls VALUES (NULL, ?, 'k', 'key:old', '', 'cloud',"
+                          " 'm', 40, 2, 0.5, 9.0, 'ok')", (ts,))
     usage.close()
 
 
@@ -128,6 +144,7 @@ def test_an_older_brokers_files_are_imported_once_and_left_alone(
     import_legacy_files(store.db, data)
     import_legacy_files(store.db, data)
     assert ledger.spend(since=0.0).tokens == 126 and len(keys.list()) == 2
+    assert ledger.spend(since=period_start("day"), device="key:old").tokens == 42  # totals
     assert {p.name: p.read_bytes() for p in data.iterdir() if p.name in before} == before
 
 
