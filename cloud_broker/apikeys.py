@@ -3,10 +3,13 @@
 Keys are 256-bit random strings, so a plain SHA-256 is enough to make a stolen database
 useless; a slow password hash would only slow every request down.
 
+Keys live in the fleet's database (table ``api_keys``), so every replica knows every key.
 A live key, once checked, is remembered for ``KEY_CACHE_TTL_S`` seconds, so a request does not
-read the database. Revoking a key through this store forgets every remembered key at once; a
-key revoked by another process writing the same file stops working within the TTL, which is
-why it is short.
+read the database. Revoking a key forgets every remembered key at once, on this replica and,
+through the database's notices (PostgreSQL's LISTEN/NOTIFY, ``Notices``), on every other: a
+revoked key is refused everywhere as soon as the notice arrives (milliseconds). Without
+notices (another process on the same SQLite file, or while the listening connection is down)
+a revoked key stops working within the TTL, which is why it is short.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,16 +26,10 @@ from typing import Protocol
 
 from cachetools import TTLCache
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE,
-    prefix TEXT NOT NULL,
-    created REAL NOT NULL,
-    revoked REAL
-);
-"""
+from cloud_broker.fleet.database import Database, Notices, Row, sqlite_database
+from cloud_broker.fleet.schema import migrate
+
+CHANNEL = "nanogate_apikeys"  # a key was revoked: replicas forget the keys they remember
 KEY_CACHE_TTL_S = 5.0  # how long a checked live key is trusted without reading the database
 _MAX_CACHED = 4096  # live keys remembered at once; past it, the memory starts over
 
@@ -73,50 +69,47 @@ def _digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-class SqliteApiKeyStore:
-    """An `ApiKeyStore` in one SQLite file."""
+class SqlApiKeyStore:
+    """An `ApiKeyStore` in the fleet's database, shared by every replica on it."""
 
-    def __init__(self, path: Path | str, *, cache_ttl_s: float = KEY_CACHE_TTL_S,
+    def __init__(self, db: Database, *, notices: Notices | None = None,
+                 cache_ttl_s: float = KEY_CACHE_TTL_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = db
+        self._notices = notices
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
         # digest -> key, for live keys checked within the last ``cache_ttl_s`` seconds
         self._live: TTLCache[str, ApiKey] = TTLCache(
             maxsize=_MAX_CACHED, ttl=max(cache_ttl_s, 1e-9), timer=clock)
         self._caching = cache_ttl_s > 0
+        self._forgotten = 0  # counts `_forget` calls: a check that raced one is not remembered
+        if notices is not None:
+            notices.subscribe(CHANNEL, self._forget)
 
     def create(self, name: str) -> tuple[ApiKey, str]:
         """Make a key; return it and its plaintext, which is shown this once."""
         plaintext = "ng-" + secrets.token_urlsafe(32)
         key = ApiKey(secrets.token_hex(6), name, plaintext[:7], time.time())
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO api_keys (id, name, hash, prefix, created) VALUES (?,?,?,?,?)",
-                (key.id, key.name, _digest(plaintext), key.prefix, key.created),
-            )
+        self._db.execute(
+            "INSERT INTO api_keys (id, name, hash, prefix, created) VALUES (?,?,?,?,?)",
+            (key.id, key.name, _digest(plaintext), key.prefix, key.created))
         return key, plaintext
 
     def list(self) -> list[ApiKey]:
         """Every key, newest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, name, prefix, created, revoked FROM api_keys ORDER BY created DESC"
-            ).fetchall()
-        return [ApiKey(*row) for row in rows]
+        rows = self._db.all("SELECT id, name, prefix, created, revoked FROM api_keys"
+                            " ORDER BY created DESC")
+        return [_key(row) for row in rows]
 
     def revoke(self, key_id: str) -> bool:
         """Revoke a key by id; False if there is no such live key."""
-        with self._lock:
-            cursor = self._db.execute(
-                "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                (time.time(), key_id),
-            )
-            self._live.clear()  # which digest the id had is not known here: forget them all
-        return cursor.rowcount == 1
+        changed = self._db.execute(
+            "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
+            (time.time(), key_id))
+        self._forget(None)  # which digest the id had is not known here: forget them all
+        if changed and self._notices is not None:
+            self._notices.publish(CHANNEL, key_id)
+        return changed == 1
 
     def verify(self, plaintext: str) -> ApiKey | None:
         """The live key with this plaintext, or None (live keys are remembered a few seconds)."""
@@ -124,18 +117,39 @@ class SqliteApiKeyStore:
         with self._lock:
             if (hit := self._live.get(digest)) is not None:
                 return hit
-            row = self._db.execute(
-                "SELECT id, name, prefix, created, revoked, hash FROM api_keys WHERE hash = ?",
-                (digest,),
-            ).fetchone()
-            if row is None or row[4] is not None or not hmac.compare_digest(row[5], digest):
-                return None
-            key = ApiKey(*row[:5])
-            if self._caching:
+            forgotten = self._forgotten
+        row = self._db.one("SELECT id, name, prefix, created, revoked, hash FROM api_keys"
+                           " WHERE hash = ?", (digest,))
+        if row is None or row["revoked"] is not None or not hmac.compare_digest(
+                row["hash"], digest):
+            return None
+        key = _key(row)
+        with self._lock:
+            if self._caching and forgotten == self._forgotten:
                 self._live[digest] = key
         return key
 
+    def _forget(self, _notice: str | None) -> None:
+        with self._lock:
+            self._forgotten += 1
+            self._live.clear()
+
+
+class SqliteApiKeyStore(SqlApiKeyStore):
+    """An `ApiKeyStore` on a SQLite file of its own (tests, benchmarks, tools)."""
+
+    def __init__(self, path: Path | str, *, cache_ttl_s: float = KEY_CACHE_TTL_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        db = sqlite_database(Path(path))
+        migrate(db)
+        super().__init__(db, cache_ttl_s=cache_ttl_s, clock=clock)
+
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._db.close()
+
+
+def _key(row: Row) -> ApiKey:
+    revoked = row["revoked"]
+    return ApiKey(row["id"], row["name"], row["prefix"], float(row["created"]),
+                  None if revoked is None else float(revoked))

@@ -15,7 +15,7 @@ import structlog
 import uvicorn
 from fastapi import APIRouter
 
-from cloud_broker.apikeys import SqliteApiKeyStore
+from cloud_broker.apikeys import SqlApiKeyStore
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig, ServerSection
 from cloud_broker.fleet import (
@@ -27,6 +27,7 @@ from cloud_broker.fleet import (
 )
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.fleet.claims import Replica
+from cloud_broker.fleet.database import Database, Notices
 from cloud_broker.http.api import OFFLINE_AFTER_S, create_app, rollout_routes
 from cloud_broker.http.apikeys import apikey_admin_routes
 from cloud_broker.http.auth import Guard
@@ -36,12 +37,13 @@ from cloud_broker.http.openai import openai_routes
 from cloud_broker.http.queue import queue_routes
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
 from cloud_broker.learning import Learning
+from cloud_broker.legacy import import_legacy_files
 from cloud_broker.link.grpc import EdgeLinkService, publish_worker_health, start_grpc
 from cloud_broker.link.mqtt import MqttBridge
 from cloud_broker.metrics import BrokerCollector, metrics_routes
 from cloud_broker.pki import load_broker_tls
 from cloud_broker.queue import OperatorQueue, QueueRules
-from cloud_broker.routing.ledger import SqliteUsageLedger, usage_json
+from cloud_broker.routing.ledger import SqlUsageLedger, usage_json
 from cloud_broker.routing.router import Router
 from nanogate.secret_files import write_secret
 
@@ -80,13 +82,15 @@ def admin_token(config: BrokerConfig) -> str:
 
 
 def build_router(
-    config: BrokerConfig, data_dir: Path, *, guard: Guard,
+    config: BrokerConfig, data_dir: Path, *, db: Database, notices: Notices, guard: Guard,
     local_answers: Callable[[], int], journal: Journal | None = None,
 ) -> tuple[Router, list[APIRouter], Callable[[], dict[str, Any]], Insights]:
     """The router, its HTTP routes (OpenAI-compatible API, API keys), the usage summary and
-    the operator's read side over the ledger and journal."""
-    ledger = SqliteUsageLedger(data_dir / "usage.sqlite")
-    keys = SqliteApiKeyStore(data_dir / "apikeys.sqlite")
+    the operator's read side over the ledger and journal. Keys and the ledger live in the
+    fleet's database ``db``, shared by the replicas; ``notices`` tells them of revoked keys."""
+    import_legacy_files(db, data_dir)  # an older broker's apikeys.sqlite and usage.sqlite
+    ledger = SqlUsageLedger(db)
+    keys = SqlApiKeyStore(db, notices=notices)
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
     routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard),
               backend_routes(router, guard)]
@@ -133,7 +137,7 @@ class Broker:
         store = self.store
         journal = Journal(data / "journal.sqlite")
         router, extra_routes, usage, insights = build_router(
-            self.config, data, guard=guard,
+            self.config, data, db=store.db, notices=store, guard=guard,
             local_answers=lambda: local_answer_count(store), journal=journal)
         rc = self.config.rollouts
         artefacts = ArtefactStore(self.store.db, load_or_create(

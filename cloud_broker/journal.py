@@ -1,6 +1,6 @@
 """The operator's journal: what gateways asked and got, and their health over time.
 
-Two tables in one SQLite file beside the usage ledger (one per replica, like the ledger):
+Two tables in one SQLite file in the data dir (one per replica; not shared yet):
 ``escalations`` keeps each escalation's text as the gateway sent it (already redacted),
 the answer, backend, cost and latency; ``samples`` keeps each gateway's heartbeat health at
 a fixed interval, so the dashboard can draw history. ``JournalingAnswerer`` fills the first

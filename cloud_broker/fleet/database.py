@@ -8,11 +8,13 @@ service (event loop) and the admin API (thread pool) share it.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
@@ -34,18 +36,33 @@ class Dialect:
     skip_locked: str  # the same, for rows another transaction may take instead
     schema_lock: str  # serialises schema set-up across processes ("" if BEGIN does)
     qmark: bool  # True: ``?`` placeholders as written; False: ``%s``
+    floor: str  # rounds ``{}``, a non-negative number, down to an integer
 
 
 # BEGIN IMMEDIATE takes SQLite's one write lock, so rows need no locks of their own.
 SQLITE = Dialect(name="sqlite", real="REAL", blob="BLOB", begin="BEGIN IMMEDIATE",
-                 lock_row="", skip_locked="", schema_lock="", qmark=True)
+                 lock_row="", skip_locked="", schema_lock="", qmark=True,
+                 floor="CAST({} AS INTEGER)")
 # SKIP LOCKED: a second replica taking the same rows skips them instead of waiting and
 # then handing them out again.
 POSTGRES = Dialect(
     name="postgres", real="DOUBLE PRECISION", blob="BYTEA", begin="BEGIN",
     lock_row=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED",
     schema_lock="SELECT pg_advisory_xact_lock(hashtext('nanogate.fleet.' || current_schema()))",
-    qmark=False)
+    qmark=False, floor="FLOOR({})")  # PostgreSQL's CAST rounds to the nearest
+
+
+class Notices(Protocol):
+    """Short messages between replicas on one database (PostgreSQL's LISTEN/NOTIFY)."""
+
+    def publish(self, channel: str, payload: str = "") -> None:
+        """Tell every replica (this one too) something changed."""
+        ...
+
+    def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback`` with each payload on ``channel``, and with None when notices
+        may have been missed (the listening connection was lost and is back)."""
+        ...
 
 
 class Cursor(Protocol):
@@ -161,3 +178,18 @@ class Database:
         """Close the connection."""
         with self._lock:
             self._conn.close()
+
+
+def sqlite_database(path: Path) -> Database:
+    """A ``Database`` on one SQLite file (WAL; a commit survives the process being killed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                               timeout=10.0)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    return Database(connect, SQLITE)

@@ -1,8 +1,9 @@
 """The fleet store on PostgreSQL, for several broker replicas on one database.
 
 The behaviour is ``SqlFleetStore``'s; this module connects, and carries the one thing
-SQLite has no counterpart for: replicas tell each other that an escalation was finished by
-``NOTIFY``, so a replay waiting for a claim held elsewhere wakes at once. Everything that
+SQLite has no counterpart for: replicas tell each other what changed by ``NOTIFY`` (an
+escalation finished, so a replay waiting for a claim held elsewhere wakes at once; an API key
+revoked, so every replica forgets the keys it remembered). Everything that
 must happen once across replicas is decided by the database: enrolment tokens are read
 ``FOR UPDATE``, escalation claims are ``INSERT ... ON CONFLICT DO NOTHING`` leases taken
 over by a compare-and-set ``UPDATE``, commands are taken ``FOR UPDATE SKIP LOCKED``,
@@ -17,6 +18,8 @@ import select
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import structlog
@@ -58,6 +61,15 @@ class PostgresFleetStore(SqlFleetStore):
         """Wake replicas waiting on this key."""
         self._db.execute("SELECT pg_notify(?, ?)", (CHANNEL, key))
 
+    def publish(self, channel: str, payload: str = "") -> None:
+        """Tell every replica (this one too) something changed."""
+        self._db.execute("SELECT pg_notify(?, ?)", (channel, payload))
+
+    def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback`` with each payload on ``channel``; with None after the listening
+        connection was lost and is back (notices may have been missed meanwhile)."""
+        self._listener.subscribe(channel, callback)
+
     async def wait_escalation(self, key: str, timeout: float) -> None:
         """Return when another replica finishes or releases the key, or after ``timeout``."""
         event = self._listener.watch(key)
@@ -74,13 +86,16 @@ class PostgresFleetStore(SqlFleetStore):
 
 
 class _Listener:
-    """One ``LISTEN`` connection in a thread, started on first use; wakes waiters by key."""
+    """One ``LISTEN`` connection in a thread, started on first use; wakes escalation waiters
+    by key and calls the subscribers of other channels."""
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._lock = threading.Lock()
         self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = \
             defaultdict(set)
+        self._subscribers: dict[str, list[Callable[[str | None], None]]] = defaultdict(list)
+        self._conn: psycopg.Connection[tuple[Any, ...]] | None = None  # once listening
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self.listening = threading.Event()  # set once LISTEN is in place
@@ -90,11 +105,23 @@ class _Listener:
         event = asyncio.Event()
         with self._lock:
             self._waiters[key].add((asyncio.get_running_loop(), event))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pg.listen",
-                                                daemon=True)
-                self._thread.start()
+            self._start()
         return event
+
+    def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback`` with each payload on ``channel`` (None: notices may be lost)."""
+        with self._lock:
+            self._subscribers[channel].append(callback)
+            conn = self._conn
+            self._start()
+        if conn is not None:  # listening already: add the channel (the thread adds it if not)
+            with contextlib.suppress(psycopg.Error):  # lost: the reconnect listens to it
+                conn.execute(f"LISTEN {channel}")
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pg.listen", daemon=True)
+            self._thread.start()
 
     def unwatch(self, key: str, event: asyncio.Event) -> None:
         """Forget a waiter."""
@@ -118,13 +145,34 @@ class _Listener:
 
     def _listen(self) -> None:
         with psycopg.connect(self._dsn, autocommit=True) as conn:
-            conn.add_notify_handler(lambda n: self._wake(n.payload))
-            conn.execute(f"LISTEN {CHANNEL}")
-            self.listening.set()
-            while not self._stopped.is_set():
-                ready, _, _ = select.select([conn.fileno()], [], [], 1.0)
-                if ready:
-                    conn.execute("SELECT 1")  # reads the notifications that arrived
+            conn.add_notify_handler(self._dispatch)
+            with self._lock:
+                self._conn = conn
+                channels = [CHANNEL, *self._subscribers]
+            try:
+                for channel in channels:
+                    conn.execute(f"LISTEN {channel}")
+                self.listening.set()
+                with self._lock:
+                    callbacks = [c for cs in self._subscribers.values() for c in cs]
+                for callback in callbacks:
+                    callback(None)  # anything sent while not listening was missed
+                while not self._stopped.is_set():
+                    ready, _, _ = select.select([conn.fileno()], [], [], 1.0)
+                    if ready:
+                        conn.execute("SELECT 1")  # reads the notifications that arrived
+            finally:
+                with self._lock:
+                    self._conn = None
+
+    def _dispatch(self, notice: psycopg.Notify) -> None:
+        if notice.channel == CHANNEL:
+            self._wake(notice.payload)
+            return
+        with self._lock:
+            callbacks = list(self._subscribers.get(notice.channel, ()))
+        for callback in callbacks:
+            callback(notice.payload)
 
     def _wake(self, key: str) -> None:
         with self._lock:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 import secrets
-import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +20,7 @@ from cloud_broker.errors import Unauthenticated
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationClaims, Lease
 from cloud_broker.fleet.claims import Clock as Clock  # re-exported for the fleet's modules
 from cloud_broker.fleet.claims import EscalationRecord as EscalationRecord
-from cloud_broker.fleet.database import SQLITE, Database, Row
+from cloud_broker.fleet.database import Database, Row, sqlite_database
 from cloud_broker.fleet.enrolment import (
     EnrolTokens,
     check_reenrol,
@@ -115,6 +115,8 @@ class FleetStore(Protocol):
     def command(self, command_id: str) -> CommandRecord | None: ...
     def commands(self, device_id: str | None = None) -> list[CommandRecord]: ...
     def pending_commands(self, device_id: str) -> int: ...
+    def publish(self, channel: str, payload: str = "") -> None: ...  # see database.Notices
+    def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None: ...
     def close(self) -> None: ...
 
 
@@ -142,6 +144,13 @@ class SqlFleetStore(EscalationClaims):
     def enrol_tokens(self) -> EnrolTokens:
         """Enrolment tokens: sync with the config, list, revoke."""
         return self._tokens
+
+    def publish(self, channel: str, payload: str = "") -> None:
+        """Tell replicas something changed: nothing to do on SQLite (one machine; other
+        processes on the file rely on their short caches). PostgreSQL overrides this."""
+
+    def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Nothing arrives on SQLite (see ``publish``)."""
 
     # enrolment and identity ---------------------------------------------------------------
 
@@ -343,17 +352,7 @@ class SqliteFleetStore(SqlFleetStore):
 
     def __init__(self, path: Path, *, clock: Clock = time.time,
                  redeliver_after_s: float = REDELIVER_AFTER_S) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                   timeout=10.0)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            return conn
-
-        super().__init__(Database(connect, SQLITE), clock=clock,
+        super().__init__(sqlite_database(path), clock=clock,
                          redeliver_after_s=redeliver_after_s)
 
 

@@ -1,55 +1,38 @@
 """The usage ledger: every backend call with its tokens, cost, latency and outcome.
 
-`SqliteUsageLedger` is the only module writing the ledger's SQLite file (WAL mode). Calls are
-short, indexed statements, so the router makes them on the event loop.
+`SqlUsageLedger` keeps the calls in the fleet's database (table ``usage_calls``), so every
+replica on one PostgreSQL counts against the same budgets. Calls are short, indexed
+statements, so the router makes them on the event loop.
 
 Durability: each call is its own committed INSERT before the router returns, so the response
-is never sent for a call the ledger does not hold. In WAL mode with ``synchronous=NORMAL`` a
-commit is an append to the WAL file without an fsync: it survives the broker being killed
-(the operating system has the bytes), and only a power cut or kernel crash can lose the last
-commits before a checkpoint. A batching writer would save little over this append (tens of
-microseconds) and would add a thread hand-off or hold responses for a group commit.
+is never sent for a call the ledger does not hold. On SQLite (WAL, ``synchronous=NORMAL``) a
+commit is an append to the WAL file without an fsync: it survives the broker being killed,
+and only a power cut or kernel crash can lose the last commits before a checkpoint.
 
-Budgets read spend on every request; a sum over the period's rows grows with the traffic, so
-each (since, site, device) total is read once and then kept up to date by ``record``. That is
-exact because this ledger is its file's only writer (one per broker process).
+Budgets read spend on every request, and a sum over the period's calls grows with the
+traffic. So each call also adds itself to running totals in the database (table
+``usage_totals``: the day's and the month's, for everyone, its site and its device), in the
+same transaction as its row: a budget check reads one row, and the totals stay exact however
+many replicas write (totals kept in memory would be exact only for a ledger's only writer).
+Spend over any other window is summed from the calls.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from cloud_broker.fleet.database import Database, sqlite_database
+from cloud_broker.fleet.schema import migrate
+
 Period = Literal["day", "month"]
 Grouping = Literal["backend", "device", "site", "key"]
-_MAX_TOTALS = 1024  # spend totals kept current at once (budgets x targets x periods)
 KEY_PREFIX = "key:"  # the OpenAI-compatible API bills each API key as the device "key:<name>"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    id INTEGER PRIMARY KEY,
-    ts REAL NOT NULL,
-    key TEXT NOT NULL,
-    device TEXT NOT NULL,
-    site TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    model TEXT NOT NULL,
-    input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL,
-    cost REAL NOT NULL,
-    latency_ms REAL NOT NULL,
-    outcome TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts);
-CREATE INDEX IF NOT EXISTS calls_site_ts ON calls (site, ts);
-CREATE INDEX IF NOT EXISTS calls_device_ts ON calls (device, ts);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,66 +148,66 @@ def period_start(period: Period, now: float | None = None) -> float:
     return start.timestamp()
 
 
-class SqliteUsageLedger:
-    """A `UsageLedger` in one SQLite file."""
+_PERIODS: tuple[Period, ...] = ("day", "month")
+_ADD_TOTALS = (
+    "INSERT INTO usage_totals (period, start, scope, target, cost, tokens) VALUES "
+    + ", ".join(["(?,?,?,?,?,?)"] * 6)
+    + " ON CONFLICT (period, start, scope, target) DO UPDATE SET"
+    " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens")
 
-    def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        # (since, site, device) -> [cost, tokens]: spend totals kept current by `record`
-        self._spend: dict[tuple[float, str | None, str | None], list[float]] = {}
+
+def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: float,
+                  tokens: int) -> None:
+    """Count one call in the running totals of its day and month (call this in the
+    transaction that inserts the call)."""
+    args: list[object] = []
+    for period in _PERIODS:
+        start = period_start(period, ts)
+        for scope, target in (("global", ""), ("site", site), ("device", device)):
+            args += [period, start, scope, target, cost, tokens]
+    db.execute(_ADD_TOTALS, args)
+
+
+class SqlUsageLedger:
+    """A `UsageLedger` in the fleet's database, shared by every replica on it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def record(self, record: UsageRecord) -> None:
-        """Append one call."""
-        row = (
-            record.ts or time.time(),
-            record.key,
-            record.device,
-            record.site,
-            record.backend,
-            record.model,
-            record.input_tokens,
-            record.output_tokens,
-            record.cost,
-            record.latency_ms,
-            record.outcome,
-        )
-        tokens = record.input_tokens + record.output_tokens
-        with self._lock:
+        """Append one call and count it in its totals (committed when this returns)."""
+        ts = record.ts or time.time()
+        with self._db.transaction():
             self._db.execute(
-                "INSERT INTO calls (ts, key, device, site, backend, model, input_tokens,"
+                "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
                 " output_tokens, cost, latency_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                row,
-            )
-            for (since, site, device), total in self._spend.items():
-                if row[0] >= since and site in (None, record.site) and device in (
-                        None, record.device):
-                    total[0] += record.cost
-                    total[1] += tokens
+                (ts, record.key, record.device, record.site, record.backend, record.model,
+                 record.input_tokens, record.output_tokens, record.cost, record.latency_ms,
+                 record.outcome))
+            add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
+                          cost=record.cost,
+                          tokens=record.input_tokens + record.output_tokens)
 
     def spend(self, *, since: float, site: str | None = None, device: str | None = None) -> Spend:
         """Cost and tokens since `since` (wall clock), for one site, one device or everyone."""
-        with self._lock:
-            if (total := self._spend.get((since, site, device))) is not None:
-                return Spend(total[0], int(total[1]))
-        sql = "SELECT COALESCE(SUM(cost), 0), COALESCE(SUM(input_tokens + output_tokens), 0)"
-        sql += " FROM calls WHERE ts >= ?"
-        args: list[object] = [since]
+        period = next((p for p in _PERIODS if since == period_start(p)), None)
+        if period is not None and (site is None or device is None):
+            scope, target = ("site", site) if site is not None else (
+                ("device", device) if device is not None else ("global", ""))
+            row = self._db.one("SELECT cost, tokens FROM usage_totals WHERE period = ? AND"
+                               " start = ? AND scope = ? AND target = ?",
+                               (period, since, scope, target))
+            return Spend(float(row["cost"]), int(row["tokens"])) if row else Spend(0.0, 0)
+        sql = ("SELECT COALESCE(SUM(cost), 0) AS cost,"
+               " COALESCE(SUM(input_tokens + output_tokens), 0) AS tokens FROM usage_calls")
+        where, args = ["ts >= ?"], list[object]([since])
         if site is not None:
-            sql, args = sql + " AND site = ?", [*args, site]
+            where, args = ["site = ?", *where], [site, *args]
         if device is not None:
-            sql, args = sql + " AND device = ?", [*args, device]
-        with self._lock:
-            cost, tokens = self._db.execute(sql, args).fetchone()
-            if len(self._spend) >= _MAX_TOTALS:  # old periods' totals are never read again
-                self._spend.clear()
-            self._spend[(since, site, device)] = [float(cost), int(tokens)]
-        return Spend(float(cost), int(tokens))
+            where, args = ["device = ?", *where], [device, *args]
+        row = self._db.one(f"{sql} WHERE {' AND '.join(where)}", args)
+        assert row is not None  # an aggregate always returns its row
+        return Spend(float(row["cost"]), int(row["tokens"]))
 
     def summary(
         self,
@@ -237,21 +220,17 @@ class SqliteUsageLedger:
         assumed_output_tokens: int = 150,
     ) -> UsageSummary:
         """Totals since `since`; local answers are priced as cloud calls of the assumed size."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT backend, model, COUNT(*), SUM(outcome NOT IN ('ok', 'cached')),"
-                " SUM(input_tokens), SUM(output_tokens), SUM(cost), AVG(latency_ms)"
-                " FROM calls WHERE ts >= ? AND outcome != 'cached'"
-                " GROUP BY backend, model ORDER BY backend, model",
-                (since,),
-            ).fetchall()
-            (hits,) = self._db.execute(
-                "SELECT COUNT(*) FROM calls WHERE ts >= ? AND outcome = 'cached'", (since,)
-            ).fetchone()
+        rows = self._db.all(
+            "SELECT backend, model, COUNT(*) AS n,"
+            " SUM(CASE WHEN outcome NOT IN ('ok', 'cached') THEN 1 ELSE 0 END) AS failed,"
+            " SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cost) AS c,"
+            " AVG(latency_ms) AS lat FROM usage_calls WHERE ts >= ? AND outcome != 'cached'"
+            " GROUP BY backend, model ORDER BY backend, model", (since,))
+        hits = self._db.one("SELECT COUNT(*) AS n FROM usage_calls WHERE ts >= ?"
+                            " AND outcome = 'cached'", (since,))
         backends = tuple(
-            BackendUsage(b, m, n, int(f), int(i), int(o), float(c), float(lat))
-            for b, m, n, f, i, o, c, lat in rows
-        )
+            BackendUsage(r["backend"], r["model"], int(r["n"]), int(r["failed"]), int(r["i"]),
+                         int(r["o"]), float(r["c"]), float(r["lat"])) for r in rows)
         per_answer = (
             assumed_input_tokens * price_in_per_1k + assumed_output_tokens * price_out_per_1k
         ) / 1000
@@ -261,7 +240,7 @@ class SqliteUsageLedger:
             cost=sum(b.cost for b in backends),
             input_tokens=sum(b.input_tokens for b in backends),
             output_tokens=sum(b.output_tokens for b in backends),
-            cache_hits=int(hits),
+            cache_hits=int(hits["n"]) if hits else 0,
             local_answers=local_answers,
             saved_by_edge=local_answers * per_answer,
         )
@@ -274,30 +253,37 @@ class SqliteUsageLedger:
             where += f" AND device LIKE '{KEY_PREFIX}%'"
         elif by == "device":
             where += f" AND device NOT LIKE '{KEY_PREFIX}%'"
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {column}, COUNT(*), SUM(outcome != 'ok'),"
-                " SUM(input_tokens + output_tokens), SUM(cost), AVG(latency_ms)"
-                f" FROM calls WHERE {where} GROUP BY {column} ORDER BY SUM(cost) DESC, {column}",
-                (since,),
-            ).fetchall()
+        rows = self._db.all(
+            f"SELECT {column} AS name, COUNT(*) AS n,"
+            " SUM(CASE WHEN outcome != 'ok' THEN 1 ELSE 0 END) AS failed,"
+            " SUM(input_tokens + output_tokens) AS t, SUM(cost) AS c, AVG(latency_ms) AS lat"
+            f" FROM usage_calls WHERE {where} GROUP BY {column}"
+            f" ORDER BY SUM(cost) DESC, {column}", (since,))
         return [
-            GroupUsage(str(name).removeprefix(KEY_PREFIX) if by == "key" else str(name),
-                       int(n), int(f), int(t), float(c), float(lat))
-            for name, n, f, t, c, lat in rows
+            GroupUsage(str(r["name"]).removeprefix(KEY_PREFIX) if by == "key" else str(r["name"]),
+                       int(r["n"]), int(r["failed"]), int(r["t"]), float(r["c"]), float(r["lat"]))
+            for r in rows
         ]
 
     def series(self, *, since: float, bucket_s: float) -> list[SpendPoint]:
         """Spend and calls per time bucket since `since`; empty buckets are left out."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT CAST((ts - ?) / ? AS INTEGER), SUM(cost), COUNT(*) FROM calls"
-                " WHERE ts >= ? AND outcome != 'cached' GROUP BY 1 ORDER BY 1",
-                (since, bucket_s, since),
-            ).fetchall()
-        return [SpendPoint(since + i * bucket_s, float(c), int(n)) for i, c, n in rows]
+        bucket = self._db.dialect.floor.format("(ts - ?) / ?")
+        rows = self._db.all(
+            f"SELECT {bucket} AS i, SUM(cost) AS c, COUNT(*) AS n FROM usage_calls"
+            " WHERE ts >= ? AND outcome != 'cached' GROUP BY 1 ORDER BY 1",
+            (since, bucket_s, since))
+        return [SpendPoint(since + int(r["i"]) * bucket_s, float(r["c"]), int(r["n"]))
+                for r in rows]
+
+
+class SqliteUsageLedger(SqlUsageLedger):
+    """A `UsageLedger` on a SQLite file of its own (tests, benchmarks, tools)."""
+
+    def __init__(self, path: Path | str) -> None:
+        db = sqlite_database(Path(path))
+        migrate(db)
+        super().__init__(db)
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._db.close()

@@ -1,4 +1,4 @@
-"""API keys remembered for a short TTL, and spend totals kept current by the ledger."""
+"""API keys remembered for a short TTL, and spend read back exactly by every ledger on a file."""
 
 from __future__ import annotations
 
@@ -44,12 +44,12 @@ def _call(device: str, site: str, cost: float, tokens: int, ts: float = 0.0) -> 
     return UsageRecord("k", device, site, "b", "m", tokens, 0, cost, 1.0, "ok", ts)
 
 
-def test_spend_totals_kept_in_memory_match_the_file(tmp_path: Path) -> None:
+def test_spend_read_after_new_calls_matches_a_fresh_reader(tmp_path: Path) -> None:
     """Spend read after new calls equals what a fresh reader of the file sums up."""
     ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
     ledger.record(_call("d1", "s1", 0.5, 10))
     for site, device in ((None, None), ("s1", None), (None, "d2"), ("s2", "d2")):
-        ledger.spend(since=100.0, site=site, device=device)  # totals now kept current
+        ledger.spend(since=100.0, site=site, device=device)  # read before the calls below
     ledger.record(_call("d2", "s1", 0.25, 5))
     ledger.record(_call("d2", "s2", 1.0, 7))
     ledger.record(_call("d2", "s2", 9.0, 9, ts=50.0))  # before the period: not counted

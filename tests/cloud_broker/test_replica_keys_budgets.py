@@ -1,0 +1,100 @@
+"""Two broker replicas, A and B, on one PostgreSQL database, each wired as ``app.py`` wires
+the OpenAI-compatible API and the API-key routes: keys and budgets are the same on both."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cloud_broker.app import build_router
+from cloud_broker.config import BrokerConfig
+from cloud_broker.fleet.access import AccessStore
+from cloud_broker.fleet.postgres import PostgresFleetStore
+from cloud_broker.http.auth import Guard
+from simulations.harness import wait_until
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import ServerThread
+
+ADMIN = "test-admin-token"
+QUESTION = {"model": "auto", "messages": [{"role": "user", "content": "How warm is it?"}]}
+
+
+@dataclass
+class Replica:
+    """One broker replica's HTTP API and its fleet store."""
+
+    server: ServerThread
+    store: PostgresFleetStore
+
+    def post(self, path: str, body: dict[str, Any], token: str = ADMIN) -> httpx.Response:
+        """POST with a bearer token."""
+        return httpx.post(self.server.url + path, json=body, timeout=10,
+                          headers={"Authorization": f"Bearer {token}"})
+
+    def ask(self, key: str) -> httpx.Response:
+        """One chat completion with an API key."""
+        return self.post("/v1/chat/completions", QUESTION, key)
+
+
+def _replica(dsn: str, data: Path, model: FakeOpenAI, budgets: list[dict[str, Any]]) -> Replica:
+    store = PostgresFleetStore(dsn)
+    config = BrokerConfig.model_validate({
+        "server": {"data_dir": data, "admin_token": ADMIN},
+        "backends": [{"kind": "openai", "name": "cloud", "base_url": model.base_url,
+                      "model": "large", "tier": 0, "price_in_per_1k": 0.001}],
+        "routing": {"retries": 0, "budgets": budgets}})
+    guard = Guard(ADMIN, AccessStore(store.db, store.now))
+    _, routes, _, _ = build_router(config, data, db=store.db, notices=store, guard=guard,
+                                   local_answers=lambda: 0)
+    app = FastAPI()
+    for route in routes:
+        app.include_router(route)
+    return Replica(ServerThread(app), store)
+
+
+@pytest.fixture
+def replicas(request: pytest.FixtureRequest, pg_dsn: str, tmp_path: Path,
+             endpoints: list[FakeOpenAI]) -> Iterator[tuple[Replica, Replica]]:
+    """Replicas A and B (own data dirs, own connections) on one PostgreSQL database."""
+    budgets = getattr(request, "param", [])
+    a = _replica(pg_dsn, tmp_path / "a", endpoints[0], budgets)
+    b = _replica(pg_dsn, tmp_path / "b", endpoints[0], budgets)
+    yield a, b
+    for replica in (a, b):
+        replica.server.stop()
+        replica.store.close()
+
+
+def test_a_key_made_on_a_works_on_b_until_a_revokes_it(
+        replicas: tuple[Replica, Replica]) -> None:
+    """A key created on A answers on B; revoked on A, B refuses it within a second, although
+    B remembered it as live (its cache lasts seconds; the revocation arrives by NOTIFY)."""
+    a, b = replicas
+    made = a.post("/api/keys", {"name": "shared"}).json()
+    assert b.ask(made["key"]).status_code == 200
+    assert b.ask(made["key"]).status_code == 200  # B now remembers the key
+    revoked_at = time.monotonic()
+    assert a.post(f"/api/keys/{made['id']}/revoke", {}).status_code == 200
+    refused = wait_until(lambda: (r := b.ask(made["key"])).status_code == 401 and r,
+                         timeout=1.0, what="B refusing the key A revoked")
+    assert time.monotonic() - revoked_at < 1.0
+    assert refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("replicas", [[{"scope": "global", "max_tokens": 50}]], indirect=True)
+def test_spend_on_a_counts_against_the_same_budget_on_b(
+        replicas: tuple[Replica, Replica]) -> None:
+    """A daily budget of 50 tokens: one call through A spends 51, so B refuses the next."""
+    a, b = replicas
+    key = a.post("/api/keys", {"name": "spender"}).json()["key"]
+    assert a.ask(key).status_code == 200
+    refused = b.ask(key)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "over_budget"
