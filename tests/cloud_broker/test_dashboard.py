@@ -80,7 +80,7 @@ def signed_in(broker: BrokerApp, role: str = "viewer") -> httpx.Client:
 
 @pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/devices/gw-1",
                                   "/dashboard/rollouts", "/dashboard/usage", "/dashboard/audit",
-                                  "/dashboard/escalations"])
+                                  "/dashboard/escalations", "/dashboard/learning"])
 def test_pages_send_strangers_to_the_sign_in_form(broker: BrokerApp, path: str) -> None:
     """Without a session every page redirects to the sign-in form."""
     reply = httpx.get(broker.url + path, timeout=10)
