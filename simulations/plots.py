@@ -164,3 +164,33 @@ def render(folder: Path) -> list[Path]:
         bench = json.loads((folder / BENCH_REPORT).read_text())
         written.append(broker_load(bench, folder / "fleet-broker-load.png"))
     return written
+
+
+def learning_plot(result: dict[str, Any], path: Path) -> Path:
+    """The learning loop's before and after: local share, local precision, cloud spend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=SIZE, dpi=DPI)
+    b, a = result["before"], result["after"]
+    panels = (("Answered on the gateway", "local_share", 100, "%"),
+              ("Local precision", "local_precision", 100, "%"),
+              ("Cloud spend per 1,000 requests", "cloud_cost_per_1000", 1, "USD"))
+    for ax, (title, key, scale, unit) in zip(axes, panels, strict=True):
+        values = [(b[key] or 0) * scale, (a[key] or 0) * scale]
+        bars = ax.bar(["before", "after"], values, color=["tab:gray", "tab:green"])
+        ax.bar_label(bars, labels=[f"{v:.1f} %" if unit == "%" else f"{v:.4f}"
+                                   for v in values], fontsize=9)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3, axis="y")
+        if unit == "%":
+            ax.set_ylim(0, 105)
+    t = result["training"]
+    fig.suptitle(f"One turn of the learning loop: {result['shipped_model']} → "
+                 f"{t['version'] or 'no model'} ({result['ab_test']['state']}), "
+                 f"{result['plan']['gateways']} gateways, {result['seconds']['loop_s']:.0f} s",
+                 fontsize=10)
+    return _save(fig, path)

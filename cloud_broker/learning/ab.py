@@ -99,9 +99,10 @@ class ABTests:
 
     def __init__(self, store: FleetStore, rollouts: RolloutController, *,
                  confidence: float = 0.95, min_requests: int = 200,
-                 clock: Callable[[], float] = time.time,
+                 promote_soak_s: float = 600.0, clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None) -> None:
         self._store, self._db, self._rollouts = store, store.db, rollouts
+        self._soak = promote_soak_s
         self._confidence, self._min = confidence, min_requests
         self._clock = clock
         self._rng = rng or random.SystemRandom()
@@ -202,7 +203,7 @@ class ABTests:
         now = self._clock()
         final = self._rollouts.create(RolloutSpec(
             artefact=ARTEFACT, version=doc["candidate"]["version"],
-            devices=doc["control"]["gateways"]), now)
+            devices=doc["control"]["gateways"], soak_s=self._soak), now)
         self._finish(doc["id"], "promoted", doc["verdict_reason"], final.rollout.id)
         log.info("ab.promoted", id=doc["id"], reason=doc["verdict_reason"],
                  rollout_id=final.rollout.id)

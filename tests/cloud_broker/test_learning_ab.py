@@ -82,6 +82,7 @@ async def test_a_winning_candidate_is_promoted_to_the_rest_of_the_fleet(
     assert done["candidate"]["local_answer_rate"] == 0.8
     final = rollouts.status(done["final_rollout_id"])
     assert sorted(t.device_id for t in final.targets) == done["control"]["gateways"]
+    assert final.rollout.soak_s == 600.0  # [learning] promote_soak_s, staged as any rollout
 
 
 async def test_more_corrections_roll_the_cohort_back(store: SqlFleetStore,
