@@ -34,6 +34,7 @@ from edge_agent.sync.transport import Identity
 from edge_agent.triage import Triage
 from edge_agent.updates import Updates
 from nanogate.v1 import edge_pb2 as pb
+from simulations.stack import PRICE_IN_PER_1K, PRICE_OUT_PER_1K
 
 TRUTH_FILE = Path(__file__).resolve().parent / "workloads" / "learning.toml"
 TIMEOUT_S = 15.0
@@ -73,7 +74,8 @@ class Tally:
     local: int = 0
     local_right: int = 0
     escalated: int = 0
-    cost: float = 0.0
+    cost: float = 0.0  # of the escalations' answers
+    label_cost: float = 0.0  # of labelling those escalations
 
     def as_json(self) -> dict[str, Any]:
         """Counts, shares and spend per 1,000 requests."""
@@ -82,7 +84,9 @@ class Tally:
                 "local_share": round(self.local / n, 4),
                 "local_precision": round(self.local_right / self.local, 4) if self.local
                 else None, "escalations": self.escalated, "cloud_cost": round(self.cost, 6),
-                "cloud_cost_per_1000": round(1000 * self.cost / n, 5)}
+                "cloud_cost_per_1000": round(1000 * self.cost / n, 5),
+                "labelling_cost": round(self.label_cost, 6),
+                "with_labelling_per_1000": round(1000 * (self.cost + self.label_cost) / n, 5)}
 
 
 class LearningGateway:
@@ -160,7 +164,7 @@ class LabellingCloud:
     truth: Truth
     label_calls: int = 0
     answer_calls: int = 0
-    tokens: dict[str, int] = field(default_factory=lambda: {"in": 0, "out": 0})
+    label_tokens: dict[str, int] = field(default_factory=lambda: {"in": 0, "out": 0})
     _server: ThreadingHTTPServer | None = None
 
     def start(self) -> LabellingCloud:
@@ -203,14 +207,21 @@ class LabellingCloud:
             text = "Zone 3 runs within its usual range; nothing needs doing now."
             self.answer_calls += 1
         words = sum(len(str(m.get("content", "")).split()) for m in messages)
-        usage = {"prompt_tokens": int(words * 1.3) + 20, "completion_tokens": 12 if
-                 system.startswith("You label") else 60}
-        self.tokens["in"] += usage["prompt_tokens"]
-        self.tokens["out"] += usage["completion_tokens"]
+        labelling = system.startswith("You label requests")
+        usage = {"prompt_tokens": int(words * 1.3) + 20, "completion_tokens": 12 if labelling
+                 else 60}
+        if labelling:
+            self.label_tokens["in"] += usage["prompt_tokens"]
+            self.label_tokens["out"] += usage["completion_tokens"]
         return {"id": "fake", "object": "chat.completion", "model": "fake-large",
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": text}}],
                 "usage": usage}
+
+    def cost(self) -> float:
+        """What the labelling calls so far cost, at the simulated backend's prices."""
+        return (self.label_tokens["in"] * PRICE_IN_PER_1K +
+                self.label_tokens["out"] * PRICE_OUT_PER_1K) / 1000
 
     def stop(self) -> None:
         """Stop serving."""

@@ -40,7 +40,7 @@ import httpx
 
 from simulations.harness import wait_until
 from simulations.learngateway import LabellingCloud, LearningGateway, Tally, Truth
-from simulations.stack import ADMIN_TOKEN, ENROL_TOKEN, PRICE_IN_PER_1K, PRICE_OUT_PER_1K, Broker
+from simulations.stack import ADMIN_TOKEN, ENROL_TOKEN, Broker
 
 REPORT, PLOT = "learning-report.json", "learning-loop.png"
 HEARTBEAT_S = 0.5
@@ -138,11 +138,6 @@ async def _traffic(loop: Loop, per_gateway: int, tally: Callable[[LearningGatewa
     await asyncio.gather(*(one(gw) for gw in loop.gateways))
 
 
-def _labels_settled(loop: Loop, escalated: int) -> bool:
-    doc = loop.api("/api/learning")
-    return bool(doc["label_total"] + sum(doc["dropped"].values()) >= escalated)
-
-
 def train(loop: Loop) -> dict[str, Any]:
     """``model train``; again at the shipped model's precision if only the floor refused."""
     started = time.monotonic()
@@ -189,6 +184,12 @@ async def ab_test(loop: Loop, candidate: str, ab_tally: dict[str, Tally]) -> dic
     return decided or loop.api("/api/learning")["ab_tests"][0]
 
 
+async def _labelled(loop: Loop, escalations: int) -> None:
+    """Wait until the broker has asked for a label of every escalation so far."""
+    await asyncio.to_thread(wait_until, lambda: loop.cloud.label_calls >= escalations, 120.0,
+                            "every escalation labelled")
+
+
 async def _wait_for_versions(loop: Loop, version: str, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -210,29 +211,37 @@ async def run_loop(loop: Loop) -> dict[str, Any]:
     beats = asyncio.create_task(_heartbeats(loop, stop), name="learning.heartbeats")
     before, after = Tally(), Tally()
     times: dict[str, float] = {}
+    ab_tally: dict[str, Tally] = {}
+
+    def escalated() -> int:
+        return before.escalated + after.escalated + sum(t.escalated for t in ab_tally.values())
+
     try:
         t0 = time.monotonic()
         say(f"before: {plan.gateways} gateways x {plan.per_gateway} requests on {shipped}")
         await _traffic(loop, plan.per_gateway, lambda gw: before)
-        await asyncio.to_thread(wait_until, lambda: _labels_settled(loop, before.escalated),
-                                120.0, "every escalation labelled")
+        await _labelled(loop, before.escalated)
+        before.label_cost = loop.cloud.cost()
         times["before_and_labels_s"] = time.monotonic() - t0
         say(f"{before.escalated} escalations labelled; training a {plan.size} model...")
         trained = await asyncio.to_thread(train, loop)
         times["train_s"] = trained["seconds"]
         ab: dict[str, Any] = {"state": "not_started"}
-        ab_tally: dict[str, Tally] = {}
         if trained.get("accepted"):
             t1 = time.monotonic()
-            ab_tally = {v: Tally() for v in (shipped, trained["version"])}
+            ab_tally.update({v: Tally() for v in (shipped, trained["version"])})
             ab = await ab_test(loop, trained["version"], ab_tally)
             final = trained["version"] if ab.get("state") == "promoted" else shipped
             settled = await _wait_for_versions(loop, final)
             times["ab_s"] = time.monotonic() - t1
             say(f"A/B test {ab.get('state')}: {ab.get('reason')}; every gateway on {final}: "
                 f"{settled}")
+        await _labelled(loop, escalated())
+        spent = loop.cloud.cost()
         say(f"after: {plan.gateways} gateways x {plan.per_gateway} requests")
         await _traffic(loop, plan.per_gateway, lambda gw: after)
+        await _labelled(loop, escalated())
+        after.label_cost = loop.cloud.cost() - spent
     finally:
         stop.set()
         await beats
@@ -246,8 +255,6 @@ def report(loop: Loop, shipped: str, before: Tally, after: Tally, trained: dict[
            ab: dict[str, Any], ab_tally: dict[str, Tally],
            times: dict[str, float]) -> dict[str, Any]:
     """The figures: before and after, training, the A/B test, time and labelling spend."""
-    label_cost = (loop.cloud.tokens["in"] * PRICE_IN_PER_1K +
-                  loop.cloud.tokens["out"] * PRICE_OUT_PER_1K) / 1000
     learning = loop.api("/api/learning")
     return {
         "plan": vars(loop.plan), "shipped_model": shipped,
@@ -260,8 +267,7 @@ def report(loop: Loop, shipped: str, before: Tally, after: Tally, trained: dict[
         "ab_test": {k: ab.get(k) for k in ("id", "state", "reason", "verdict",
                                            "verdict_reason", "candidate", "control")},
         "labels": learning["labels"], "dropped": learning["dropped"],
-        "labelling": {"calls": loop.cloud.label_calls,
-                      "cost": round(label_cost, 6)},
+        "labelling": {"calls": loop.cloud.label_calls, "cost": round(loop.cloud.cost(), 6)},
         "seconds": {k: round(v, 1) for k, v in times.items()},
         "cloud_model": "fake OpenAI-compatible server on loopback; labels are the workload's "
                        "ground truth (a real model would make some mistakes)",
@@ -296,6 +302,8 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     return {"local_share": [b["local_share"], a["local_share"]],
             "local_precision": [b["local_precision"], a["local_precision"]],
             "cloud_cost_per_1000": [b["cloud_cost_per_1000"], a["cloud_cost_per_1000"]],
+            "with_labelling_per_1000": [b["with_labelling_per_1000"],
+                                        a["with_labelling_per_1000"]],
             "candidate": result["training"]["version"],
             "trained": result["training"]["accepted"],
             "floor_lowered_to": result["training"]["floor_lowered_to"],

@@ -181,8 +181,16 @@ def learning_plot(result: dict[str, Any], path: Path) -> Path:
     for ax, (title, key, scale, unit) in zip(axes, panels, strict=True):
         values = [(b[key] or 0) * scale, (a[key] or 0) * scale]
         bars = ax.bar(["before", "after"], values, color=["tab:gray", "tab:green"])
-        ax.bar_label(bars, labels=[f"{v:.1f} %" if unit == "%" else f"{v:.4f}"
-                                   for v in values], fontsize=9)
+        ax.bar_label(bars, labels=[f"{v:.1f} %" if unit == "%" else f"{v:.3f}"
+                                   for v in values], fontsize=9, label_type="center")
+        if unit == "USD":  # labelling every escalation is spend too: stacked on top
+            extra = [b["with_labelling_per_1000"] - values[0],
+                     a["with_labelling_per_1000"] - values[1]]
+            top = ax.bar(["before", "after"], extra, bottom=values, color="tab:orange",
+                         label="labelling the escalations")
+            ax.bar_label(top, labels=[f"{v:.3f}" for v in extra], fontsize=9,
+                         label_type="center")
+            ax.legend(fontsize=8, loc="upper right")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3, axis="y")

@@ -209,8 +209,8 @@ class ABTests:
                  rollout_id=final.rollout.id)
 
     def _roll_back(self, doc: dict[str, Any]) -> None:
-        self._rollouts.abort(doc["rollout_id"], self._clock(),
-                             f"A/B test {doc['id']}: {doc['verdict_reason']}")
+        self._rollouts.revert(doc["rollout_id"], self._clock(),
+                              f"A/B test {doc['id']}: {doc['verdict_reason']}")
         self._finish(doc["id"], "rolled_back", doc["verdict_reason"], None)
         log.warning("ab.rolled_back", id=doc["id"], reason=doc["verdict_reason"])
 
