@@ -177,7 +177,7 @@ def learning_plot(result: dict[str, Any], path: Path) -> Path:
     b, a = result["before"], result["after"]
     panels = (("Answered on the gateway", "local_share", 100, "%"),
               ("Local precision", "local_precision", 100, "%"),
-              ("Cloud spend per 1,000 requests", "cloud_cost_per_1000", 1, "USD"))
+              ("Spend per 1,000 requests", "cloud_cost_per_1000", 1, "USD"))
     for ax, (title, key, scale, unit) in zip(axes, panels, strict=True):
         values = [(b[key] or 0) * scale, (a[key] or 0) * scale]
         bars = ax.bar(["before", "after"], values, color=["tab:gray", "tab:green"])
@@ -190,6 +190,7 @@ def learning_plot(result: dict[str, Any], path: Path) -> Path:
                          label="labelling the escalations")
             ax.bar_label(top, labels=[f"{v:.3f}" for v in extra], fontsize=9,
                          label_type="center")
+            ax.set_ylim(0, 1.3 * max(b["with_labelling_per_1000"], a["with_labelling_per_1000"]))
             ax.legend(fontsize=8, loc="upper right")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit)
@@ -197,8 +198,7 @@ def learning_plot(result: dict[str, Any], path: Path) -> Path:
         if unit == "%":
             ax.set_ylim(0, 105)
     t = result["training"]
-    fig.suptitle(f"One turn of the learning loop: {result['shipped_model']} → "
-                 f"{t['version'] or 'no model'} ({result['ab_test']['state']}), "
-                 f"{result['plan']['gateways']} gateways, {result['seconds']['loop_s']:.0f} s",
-                 fontsize=10)
+    fig.suptitle(f"Learning loop: {result['shipped_model']} → {t['version'] or 'no model'}\n"
+                 f"({result['ab_test']['state']}; {result['plan']['gateways']} gateways, "
+                 f"{result['seconds']['loop_s']:.0f} s)", fontsize=10)
     return _save(fig, path)
