@@ -367,6 +367,11 @@ def visit(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:
     expect_(rollout.locator(".gate")).to_contain_text("error rate ≤ 5 %")
     shoot(p, "rollouts")
 
+    p.click("nav >> text=Learning")
+    expect_(p.locator("#labels-total")).to_have_text("3")
+    expect_(p.locator("#labels tbody tr", has_text="set_actuator")).to_contain_text("1")
+    shoot(p, "learning")
+
     p.click("nav >> text=Usage")
     expect_(p.locator("#spend")).to_have_text("0.0436 USD")
     expect_(p.locator("#backends tbody tr").first).to_contain_text("cloud-large")
