@@ -170,7 +170,8 @@ class Broker:
             guard))
         http = _http_server(create_app(self.store, guard, usage, extra_routes,
                                        rollouts=rollouts, insights=insights, queue=queue,
-                                       workers=lambda: [w.status() for w in router.workers()]),
+                                       workers=lambda: [w.status() for w in router.workers()],
+                                       learning=learning),
                             self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:

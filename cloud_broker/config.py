@@ -138,6 +138,9 @@ class LearningSection(Section):
     ab_confidence: float = Field(default=0.95, gt=0.5, lt=1)
     ab_min_requests: int = Field(default=200, ge=1)
     ab_tick_s: float = Field(default=30.0, gt=0)
+    # A winning candidate goes to the rest of the fleet by a staged rollout; each wave soaks
+    # this long.
+    promote_soak_s: float = Field(default=600.0, ge=0)
 
 
 class BrokerConfig(FileSettings):

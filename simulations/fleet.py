@@ -7,7 +7,8 @@ from a workload file (``simulations/workloads/default.toml``). Every gateway rea
 proxy that plays the workload's outages and latency. Writes ``fleet-report.json`` and PNG plots
 to ``--out`` (default ``out/fleet/``; pass ``--out docs`` to refresh the committed ones), and
 reports its progress on stderr. ``--plots`` redraws every plot from the saved reports;
-``--bench`` reruns the fleet bench for the broker-load plot.
+``--bench`` reruns the fleet bench for the broker-load plot. ``--learning`` plays one turn
+of the learning loop instead (``simulations.learning``).
 """
 
 from __future__ import annotations
@@ -337,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m simulations.fleet", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateways", type=int, default=60, help="fleet size (default 60)")
+    parser.add_argument("--gateways", type=int, default=None,
+                        help="fleet size (default 60; 6 with --learning)")
     parser.add_argument("--real", type=int, default=2, help="real edge agents among them")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds (default 120)")
     parser.add_argument("--workload", type=Path, default=DEFAULT, help="workload TOML file")
@@ -348,10 +350,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plots", action="store_true",
                         help="redraw every plot from the saved reports (runs what is missing)")
     parser.add_argument("--bench", action="store_true", help="rerun the fleet bench first")
+    parser.add_argument("--learning", action="store_true",
+                        help="one turn of the learning loop instead (simulations.learning): "
+                        "escalations, labels, model train, A/B test, before and after")
+    parser.add_argument("--per-gateway", type=int, default=150,
+                        help="with --learning: requests per gateway before, and again after")
     args = parser.parse_args(argv)
     from simulations.bench import quiet_logs
 
     quiet_logs()
+    if args.learning:
+        return _learning(args)
+    args.gateways = 60 if args.gateways is None else args.gateways
     args.out.mkdir(parents=True, exist_ok=True)
     fleet_json, bench_json = args.out / plots.FLEET_REPORT, args.out / plots.BENCH_REPORT
     if args.bench or (args.plots and not bench_json.exists()):
@@ -365,6 +375,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(result["summary"], indent=2) + "\n")
     for path in plots.render(args.out):
         say(f"wrote {path}")
+    return 0
+
+
+def _learning(args: argparse.Namespace) -> int:
+    from simulations import learning
+
+    plan = learning.Plan(gateways=args.gateways or 6, per_gateway=args.per_gateway,
+                         seed=args.seed)
+    result = learning.run(plan, args.out)
+    sys.stdout.write(json.dumps(learning.summary(result), indent=2) + "\n")
+    say(f"wrote {args.out / learning.REPORT} and {args.out / learning.PLOT}")
     return 0
 
 

@@ -164,3 +164,41 @@ def render(folder: Path) -> list[Path]:
         bench = json.loads((folder / BENCH_REPORT).read_text())
         written.append(broker_load(bench, folder / "fleet-broker-load.png"))
     return written
+
+
+def learning_plot(result: dict[str, Any], path: Path) -> Path:
+    """The learning loop's before and after: local share, local precision, cloud spend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=SIZE, dpi=DPI)
+    b, a = result["before"], result["after"]
+    panels = (("Answered on the gateway", "local_share", 100, "%"),
+              ("Local precision", "local_precision", 100, "%"),
+              ("Spend per 1,000 requests", "cloud_cost_per_1000", 1, "USD"))
+    for ax, (title, key, scale, unit) in zip(axes, panels, strict=True):
+        values = [(b[key] or 0) * scale, (a[key] or 0) * scale]
+        bars = ax.bar(["before", "after"], values, color=["tab:gray", "tab:green"])
+        ax.bar_label(bars, labels=[f"{v:.1f} %" if unit == "%" else f"{v:.3f}"
+                                   for v in values], fontsize=9, label_type="center")
+        if unit == "USD":  # labelling every escalation is spend too: stacked on top
+            extra = [b["with_labelling_per_1000"] - values[0],
+                     a["with_labelling_per_1000"] - values[1]]
+            top = ax.bar(["before", "after"], extra, bottom=values, color="tab:orange",
+                         label="labelling the escalations")
+            ax.bar_label(top, labels=[f"{v:.3f}" for v in extra], fontsize=9,
+                         label_type="center")
+            ax.set_ylim(0, 1.3 * max(b["with_labelling_per_1000"], a["with_labelling_per_1000"]))
+            ax.legend(fontsize=8, loc="upper right")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3, axis="y")
+        if unit == "%":
+            ax.set_ylim(0, 105)
+    t = result["training"]
+    fig.suptitle(f"Learning loop: {result['shipped_model']} → {t['version'] or 'no model'}\n"
+                 f"({result['ab_test']['state']}; {result['plan']['gateways']} gateways, "
+                 f"{result['seconds']['loop_s']:.0f} s)", fontsize=10)
+    return _save(fig, path)

@@ -116,6 +116,7 @@ class Broker:
     grpc_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     daemon: Daemon | None = None
+    extra_toml: str = ""  # more config sections (the learning loop's, say)
 
     def start(self) -> Broker:
         """Write the config, start the broker and wait for both ports."""
@@ -123,7 +124,7 @@ class Broker:
         config = write_toml(self.folder / "broker.toml", BROKER_TOML.format(
             grpc_port=self.grpc_port, http_port=self.http_port, data=self.folder / "data",
             admin=ADMIN_TOKEN, enrol=ENROL_TOKEN, cloud_url=self.cloud_url,
-            price_in=PRICE_IN_PER_1K, price_out=PRICE_OUT_PER_1K))
+            price_in=PRICE_IN_PER_1K, price_out=PRICE_OUT_PER_1K) + self.extra_toml)
         self.daemon = Daemon(["-m", "cloud_broker", "serve", "--config", str(config),
                               "--log-level", "warning"], self.folder / "broker.log",
                              env={"GRPC_VERBOSITY": "ERROR"}).start()

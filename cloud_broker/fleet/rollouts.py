@@ -134,6 +134,22 @@ class RolloutController:
         self._tick_one(rollout_id, now)
         return self.status(rollout_id)
 
+    def revert(self, rollout_id: str, now: float, reason: str) -> RolloutStatus:
+        """Roll back every gateway a rollout reached, even after it succeeded (an A/B test's
+        cohort that installed the candidate before the test was judged); an active rollout
+        is aborted."""
+        status = self.status(rollout_id)
+        if status.rollout.state != "succeeded":
+            return self.abort(rollout_id, now, reason)
+        with self._db.transaction():
+            for t in status.targets:
+                if t.state == "installed":
+                    self._roll_back_target(status.rollout, t)
+            reverted = self._set_state(rollout_id, "rolled_back", ("succeeded",), reason, now)
+        if reverted:
+            log.info("rollout.reverted", rollout_id=rollout_id, reason=reason)
+        return self.status(rollout_id)
+
     # the engine ---------------------------------------------------------------------------
 
     def tick(self, now: float) -> list[str]:

@@ -35,6 +35,8 @@ from cloud_broker.http.apidocs import DOCS_HEADERS, api_docs_page
 from cloud_broker.http.auth import Guard, access_routes
 from cloud_broker.http.dashboard import dashboard_routes
 from cloud_broker.http.insights import Insights
+from cloud_broker.http.learning import learning_routes
+from cloud_broker.learning import Learning
 from cloud_broker.queue import OperatorQueue
 
 OFFLINE_AFTER_S = 60.0
@@ -177,7 +179,8 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
                rollouts: RolloutController | None = None,
                insights: Insights | None = None,
                queue: OperatorQueue | None = None,
-               workers: Callable[[], Sequence[WorkerStatus]] = tuple) -> FastAPI:
+               workers: Callable[[], Sequence[WorkerStatus]] = tuple,
+               learning: Learning | None = None) -> FastAPI:
     """The broker's HTTP application: admin API, audit log, dashboard, and extra routes.
 
     ``/`` leads to the dashboard. FastAPI's Swagger and ReDoc pages load their scripts from a
@@ -204,9 +207,11 @@ def create_app(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, An
 
     app.include_router(admin_routes(store, guard, usage, insights))
     app.include_router(access_routes(guard))
+    if learning is not None:
+        app.include_router(learning_routes(learning, guard))
     app.include_router(dashboard_routes(store, guard, usage, rollouts, insights=insights,
                                         offline_after_s=OFFLINE_AFTER_S, queue=queue,
-                                        workers=workers))
+                                        workers=workers, learning=learning))
     return app
 
 

@@ -105,6 +105,29 @@ def state_strip(title: str, rows: Sequence[tuple[str, Sequence[tuple[float, bool
     return _frame(title, width, height, "".join(body), legend)
 
 
+def bar_chart(title: str, bars: Sequence[tuple[str, float]], *, fmt: Callable[[float], str],
+              width: int = 620, y_max: float | None = None,
+              empty: str = "Nothing to show yet.") -> Markup:
+    """One labelled horizontal bar per value, with the value written at its end."""
+    if not bars:
+        return line_chart(title, [], fmt=fmt, empty=empty)
+    band, gap, label_w = 22, 10, 120
+    height = _TOP + len(bars) * (band + gap) + 8
+    top = y_max if y_max is not None else _nice(max(v for _, v in bars))
+    plot_w = width - label_w - _RIGHT - 60
+    body = []
+    for i, (name, value) in enumerate(bars):
+        y0, w = _TOP + i * (band + gap), (min(value, top) / top if top else 0) * plot_w
+        body.append(f'<text x="{label_w - 6}" y="{y0 + 15}" text-anchor="end" {_FONT}>'
+                    f'{escape(name[:18])}</text><rect x="{label_w}" y="{y0}" '
+                    f'width="{plot_w}" height="{band}" fill="#eef2f7"/><rect x="{label_w}" '
+                    f'y="{y0}" width="{w:.1f}" height="{band}" '
+                    f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(name)}: '
+                    f'{escape(fmt(value))}</title></rect><text x="{label_w + w + 6:.1f}" '
+                    f'y="{y0 + 15}" {_FONT}>{escape(fmt(value))}</text>')
+    return _frame(title, width, height, "".join(body), "")
+
+
 def meter(share: float | None, *, width: int = 160) -> Markup:
     """A small horizontal bar for a budget: green, amber past 80 %, red when spent."""
     used = 0.0 if share is None else max(0.0, min(share, 1.0))

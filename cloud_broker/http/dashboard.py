@@ -3,11 +3,12 @@
 The only module that imports Jinja2. A user signs in by pasting an admin token of any role;
 the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS) is an opaque id of a
 session held in the process (``auth.Sessions``), so logging out, a restart or revoking the
-token ends it. Pages: the fleet (alerts and charts), one gateway, escalations, rollouts, usage, the
-operator queue and the audit log. All are read-only but the queue, whose forms let operators
-and admins claim, answer, approve and reject (each decision audited); the others are
-refreshed by the browser every ``REFRESH_S`` seconds. Charts are inline SVG drawn by
-``charts.py``; what each page shows is computed in ``views.py``.
+token ends it. Pages: the fleet (alerts and charts), one gateway, escalations, rollouts,
+learning (labels and A/B tests), usage, the operator queue and the audit log. All are
+read-only but the queue, whose forms let operators and admins claim, answer, approve and
+reject (each decision audited); the others are refreshed by the browser every ``REFRESH_S``
+seconds. Charts are inline SVG drawn by ``charts.py``; what each page shows is computed in
+``views.py`` (``learning.py`` for the learning page).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from cloud_broker.fleet.access import role_at_least
 from cloud_broker.http import units, views
 from cloud_broker.http.auth import SESSION_TTL_S, Guard, Principal, Sessions, behind_tls
 from cloud_broker.http.insights import Insights
+from cloud_broker.http.learning import ab_chart, learning_json
 from cloud_broker.http.queue import PAST, decide
 from cloud_broker.journal import CHART_POINTS
+from cloud_broker.learning import Learning
 from cloud_broker.queue import STATES, OperatorQueue
 
 log = structlog.get_logger("cloud_broker.http.dashboard")
@@ -76,9 +79,11 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
                      rollouts: RolloutController | None, *, insights: Insights | None = None,
                      offline_after_s: float = 60.0,
                      queue: OperatorQueue | None = None,
-                     workers: Callable[[], Sequence[WorkerStatus]] = tuple) -> APIRouter:
+                     workers: Callable[[], Sequence[WorkerStatus]] = tuple,
+                     learning: Learning | None = None) -> APIRouter:
     """The ``/dashboard`` pages, its sign-in and sign-out, and its stylesheet; `workers`:
-    the local models' worker processes, for the fleet page's model panel."""
+    the local models' worker processes, for the fleet page's model panel; `learning`: labels
+    and A/B tests, for the learning page."""
     sessions, pages = Sessions(guard), Pages()
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     _session_routes(router, guard, sessions, pages)
@@ -159,6 +164,17 @@ def dashboard_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[s
                             charts=[views.money_chart(insights, answered, since, now)],
                             budgets=views.budget_rows(insights), currency=insights.currency,
                             window=f"for the last {(now - since) / 3600:.0f} hours")
+
+    @router.get("/learning")
+    def learning_page(request: Request) -> Response:
+        if (who := signed_in(request)) is None:
+            return _to_login()
+        if learning is None:
+            return pages.render("learning.html", who, l=None, tests=[])
+        doc = learning_json(learning)
+        journal = insights.journal if insights else None
+        return pages.render("learning.html", who, l=doc, tests=[
+            {"doc": t, "chart": ab_chart(learning, t, journal)} for t in doc["ab_tests"]])
 
     @router.get("/audit")
     def audit(request: Request) -> Response:

@@ -48,7 +48,8 @@ class Learning:
         version = _model_version(store)
         ab = None if rollouts is None else ABTests(
             store, rollouts, confidence=config.ab_confidence,
-            min_requests=config.ab_min_requests, clock=store.now)
+            min_requests=config.ab_min_requests, promote_soak_s=config.promote_soak_s,
+            clock=store.now)
         return cls(config, labels,
                    Labeller(labels, chat, version, model=config.label_model,
                             max_pending=config.max_pending, clock=store.now),

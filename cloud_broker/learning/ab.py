@@ -19,8 +19,9 @@ import random
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from statistics import NormalDist
 from typing import Any
 
@@ -29,6 +30,7 @@ import structlog
 from cloud_broker.fleet.rollouts import RolloutController
 from cloud_broker.fleet.store import FleetStore, Gateway
 from cloud_broker.fleet.waves import RolloutSpec, wave_share
+from cloud_broker.journal import HealthSample
 
 log = structlog.get_logger("cloud_broker.learning")
 ARTEFACT = "triage"
@@ -97,9 +99,10 @@ class ABTests:
 
     def __init__(self, store: FleetStore, rollouts: RolloutController, *,
                  confidence: float = 0.95, min_requests: int = 200,
-                 clock: Callable[[], float] = time.time,
+                 promote_soak_s: float = 600.0, clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None) -> None:
         self._store, self._db, self._rollouts = store, store.db, rollouts
+        self._soak = promote_soak_s
         self._confidence, self._min = confidence, min_requests
         self._clock = clock
         self._rng = rng or random.SystemRandom()
@@ -152,6 +155,36 @@ class ABTests:
                 "final_rollout_id": row["final_rollout_id"], "config": json.loads(
                     row["config_json"]), "created": row["created"], "updated": row["updated"]}
 
+    def recent(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The newest tests' status documents, newest first."""
+        rows = self._db.all("SELECT id FROM ab_tests ORDER BY created DESC LIMIT ?",
+                            (max(1, limit),))
+        return [self.status(r["id"]) for r in rows]
+
+    def timeline(self, test_id: str, samples: Sequence[HealthSample]
+                 ) -> dict[str, list[tuple[float, float]]]:
+        """Each arm's local-answer rate since the test started, at each health sample's time.
+
+        ``samples`` are the journal's heartbeat samples (oldest first); a gateway missing
+        from a sampling round keeps its last counters.
+        """
+        row = self._db.one("SELECT * FROM ab_tests WHERE id = ?", (test_id,))
+        if row is None:
+            raise KeyError(f"no A/B test {test_id!r}")
+        base = json.loads(row["baseline_json"])
+        arms = {"candidate": (json.loads(row["cohort_json"]), row["candidate"]),
+                "control": (json.loads(row["control_json"]), row["control"])}
+        latest: dict[str, dict[str, Any]] = {}
+        points: dict[str, list[tuple[float, float]]] = {name: [] for name in arms}
+        for ts, group in groupby((s for s in samples if s.ts >= row["created"]),
+                                 key=lambda s: s.ts):
+            latest.update((s.device, s.health) for s in group)
+            for name, (devices, version) in arms.items():
+                arm = _arm([(d, latest[d]) for d in devices if d in latest], version, base)
+                if arm.requests:
+                    points[name].append((ts, arm.local_answers / arm.requests))
+        return points
+
     def tick(self) -> list[str]:
         """Judge running tests: promote on a win, roll back on a loss or harm; returns ids."""
         acted = []
@@ -170,14 +203,14 @@ class ABTests:
         now = self._clock()
         final = self._rollouts.create(RolloutSpec(
             artefact=ARTEFACT, version=doc["candidate"]["version"],
-            devices=doc["control"]["gateways"]), now)
+            devices=doc["control"]["gateways"], soak_s=self._soak), now)
         self._finish(doc["id"], "promoted", doc["verdict_reason"], final.rollout.id)
         log.info("ab.promoted", id=doc["id"], reason=doc["verdict_reason"],
                  rollout_id=final.rollout.id)
 
     def _roll_back(self, doc: dict[str, Any]) -> None:
-        self._rollouts.abort(doc["rollout_id"], self._clock(),
-                             f"A/B test {doc['id']}: {doc['verdict_reason']}")
+        self._rollouts.revert(doc["rollout_id"], self._clock(),
+                              f"A/B test {doc['id']}: {doc['verdict_reason']}")
         self._finish(doc["id"], "rolled_back", doc["verdict_reason"], None)
         log.warning("ab.rolled_back", id=doc["id"], reason=doc["verdict_reason"])
 
@@ -188,32 +221,36 @@ class ABTests:
 
     def _arms(self, row: dict[str, Any]) -> tuple[Arm, Arm]:
         base = json.loads(row["baseline_json"])
-        gateways = {g.id: g for g in self._store.gateways()}
-        return (_arm([gateways[d] for d in json.loads(row["cohort_json"]) if d in gateways],
+        health = {g.id: g.health for g in self._store.gateways()}
+        return (_arm([(d, health[d]) for d in json.loads(row["cohort_json"]) if d in health],
                      row["candidate"], base),
-                _arm([gateways[d] for d in json.loads(row["control_json"]) if d in gateways],
+                _arm([(d, health[d]) for d in json.loads(row["control_json"]) if d in health],
                      row["control"], base))
 
 
 def _counters(gateway: Gateway) -> dict[str, dict[str, float]]:
-    models = gateway.health.get("models") or []
+    return _model_counters(gateway.health)
+
+
+def _model_counters(health: dict[str, Any]) -> dict[str, dict[str, float]]:
+    models = health.get("models") or []
     return {str(m.get("version", "")): {k: float(m.get(k, 0)) for k in _FIELDS}
             for m in models if isinstance(m, dict)}
 
 
-def _arm(gateways: list[Gateway], version: str, base: dict[str, Any]) -> Arm:
-    """Counters of ``version`` on these gateways since their baseline."""
+def _arm(gateways: list[tuple[str, dict[str, Any]]], version: str, base: dict[str, Any]) -> Arm:
+    """Counters of ``version`` on these gateways (id and health) since their baseline."""
     sums = dict.fromkeys(_FIELDS, 0.0)
     p99 = 0.0
-    for g in gateways:
-        now = _counters(g).get(version)
+    for device, health in gateways:
+        now = _model_counters(health).get(version)
         if now is None:
             continue
-        before = base.get(g.id, {}).get(version, {})
+        before = base.get(device, {}).get(version, {})
         reset = now["requests"] < before.get("requests", 0.0)  # the counters restarted
         for k in _FIELDS:
             sums[k] += now[k] if reset else now[k] - before.get(k, 0.0)
-        entry = next(m for m in g.health["models"] if m.get("version") == version)
+        entry = next(m for m in health["models"] if m.get("version") == version)
         p99 = max(p99, float(entry.get("triage_p99_ms", 0.0)))
     n = {k: int(v) for k, v in sums.items()}
     return Arm(n["requests"], n["local_answers"], n["escalations"], n["clarifications"],

@@ -80,7 +80,7 @@ def signed_in(broker: BrokerApp, role: str = "viewer") -> httpx.Client:
 
 @pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/devices/gw-1",
                                   "/dashboard/rollouts", "/dashboard/usage", "/dashboard/audit",
-                                  "/dashboard/escalations"])
+                                  "/dashboard/escalations", "/dashboard/learning"])
 def test_pages_send_strangers_to_the_sign_in_form(broker: BrokerApp, path: str) -> None:
     """Without a session every page redirects to the sign-in form."""
     reply = httpx.get(broker.url + path, timeout=10)
@@ -366,6 +366,11 @@ def visit(expect_: Callable[..., Any], p: Page, broker: BrokerApp) -> None:
     expect_(rollout.locator("table.waves tbody tr").first).to_contain_text("gw-1")
     expect_(rollout.locator(".gate")).to_contain_text("error rate ≤ 5 %")
     shoot(p, "rollouts")
+
+    p.click("nav >> text=Learning")
+    expect_(p.locator("#labels-total")).to_have_text("3")
+    expect_(p.locator("#labels tbody tr", has_text="set_actuator")).to_contain_text("1")
+    shoot(p, "learning")
 
     p.click("nav >> text=Usage")
     expect_(p.locator("#spend")).to_have_text("0.0436 USD")

@@ -82,6 +82,7 @@ async def test_a_winning_candidate_is_promoted_to_the_rest_of_the_fleet(
     assert done["candidate"]["local_answer_rate"] == 0.8
     final = rollouts.status(done["final_rollout_id"])
     assert sorted(t.device_id for t in final.targets) == done["control"]["gateways"]
+    assert final.rollout.soak_s == 600.0  # [learning] promote_soak_s, staged as any rollout
 
 
 async def test_more_corrections_roll_the_cohort_back(store: SqlFleetStore,
@@ -100,6 +101,32 @@ async def test_more_corrections_roll_the_cohort_back(store: SqlFleetStore,
     assert done["state"] == "rolled_back" and "correction rate higher" in done["reason"]
     assert done["final_rollout_id"] is None
     assert rollouts.status(started["rollout_id"]).rollout.state == "rolled_back"
+
+
+async def test_a_losing_cohort_that_already_installed_the_candidate_is_rolled_back(
+        store: SqlFleetStore, tmp_path: Path) -> None:
+    """The cohort's rollout succeeded (every gateway acked) before the test was judged: a
+    loss still sends each of them a rollback to the version it ran before."""
+    tests, rollouts, core = _fleet(store, tmp_path)
+    started = tests.start("v2", "2")
+    rollouts.tick(store.now())
+    for device in started["candidate"]["gateways"]:
+        (command,) = store.take_commands(device, 10)
+        assert command.name == "rollout"
+        store.ack_command(device, command.id, True, '{"installed": "v2"}')
+    rollouts.tick(store.now())
+    assert rollouts.status(started["rollout_id"]).rollout.state == "succeeded"
+    for device in started["control"]["gateways"]:
+        await _beat(core, store, device, "v1", 1300, 780)
+    for device in started["candidate"]["gateways"]:
+        await _beat(core, store, device, "v2", 300, 90)  # far fewer local answers
+    assert tests.tick() == [started["id"]]
+    assert tests.status(started["id"])["state"] == "rolled_back"
+    assert rollouts.status(started["rollout_id"]).rollout.state == "rolled_back"
+    for device in started["candidate"]["gateways"]:
+        (command,) = store.take_commands(device, 10)
+        assert command.name == "rollback"
+        assert json.loads(command.args_json)["to_version"] == "v1"
 
 
 def test_cli_starts_a_test_and_reports_it_as_json(tmp_path: Path) -> None:

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from cloud_broker.apikeys import SqliteApiKeyStore
+from cloud_broker.backends import Message
 from cloud_broker.backends.worker import WorkerStatus
+from cloud_broker.config import LearningSection
+from cloud_broker.errors import NoBackendAvailable
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import ArtefactStore, RolloutController, SqliteFleetStore, load_or_create
 from cloud_broker.fleet.access import AccessStore
@@ -20,6 +23,7 @@ from cloud_broker.http.apikeys import apikey_admin_routes
 from cloud_broker.http.auth import Guard
 from cloud_broker.http.insights import Insights, Pricing
 from cloud_broker.journal import Journal
+from cloud_broker.learning import Label, Learning
 from cloud_broker.routing.ledger import SqliteUsageLedger, UsageRecord, usage_json
 from cloud_broker.routing.policy import Budget
 from tests.support.admin_app import BOOTSTRAP_TOKEN, BrokerApp, seed_fleet
@@ -29,6 +33,26 @@ from tests.support.servers import ServerThread
 HOUR = 3600.0
 QUESTION = "Why is <PERSON_1>'s greenhouse warmer than zone 3 tonight?"
 ANSWER = "Zone 3 vents close at dusk; the greenhouse keeps the day's heat for about two hours."
+
+
+class _NoChat:
+    """The labeller's model: never asked here (the labels are seeded)."""
+
+    async def chat(self, messages: Sequence[Message], *, model: str = "auto",
+                   max_tokens: int = 256, caller: str = "", site: str = "api",
+                   deadline: float | None = None) -> Answer:
+        raise NoBackendAvailable("no model for labelling in this broker")
+
+
+def seed_labels(learning: Learning, now: float) -> None:
+    """Three labelled escalations of gw-1 and one labelling answer that was dropped."""
+    for n, (text, label) in enumerate((("is it toasty in zone 3", "query_state"),
+                                       ("kill the pump on line 2", "set_actuator"),
+                                       (QUESTION, "escalate"))):
+        learning.labels.record(Label("gw-1", f"esc-l{n}", "cloud", text, "escalate", 0.41,
+                                     "triage-7", label, "prompt", "cloud-large/big-model",
+                                     now - HOUR))
+    learning.labels.drop("not_an_intent", key="gw-1/esc-l9", reply="maybe")
 
 
 @dataclass
@@ -130,9 +154,11 @@ def start_operator_broker(tmp_path: Path, gw2_tags: tuple[str, ...] = ("line-b",
         return usage_json(ledger.summary(local_answers=98, price_in_per_1k=0.01,
                                          price_out_per_1k=0.03))
 
+    learning = Learning.build(store, _NoChat(), LearningSection(), rollouts)
+    seed_labels(learning, now)
     app = create_app(store, guard, usage,
                      [apikey_admin_routes(keys, guard), rollout_routes(rollouts, artefacts, guard)],
-                     rollouts=rollouts, insights=insights, workers=workers)
+                     rollouts=rollouts, insights=insights, workers=workers, learning=learning)
     tokens = {role: access.create_token(f"{role}-tester", role, "test")[1]
               for role in ("viewer", "operator", "admin")}
     return OperatorBroker(ServerThread(app), store, access, rollouts, tokens, insights, journal,
