@@ -46,6 +46,7 @@ REPORT, PLOT = "learning-report.json", "learning-loop.png"
 HEARTBEAT_S = 0.5
 LEARNING_TOML = """
 [learning]
+label_model = "auto"  # the labelling prompt is opt-in: this fleet's cloud labels each request
 min_labels = {min_labels}
 ab_min_requests = {ab_min}
 ab_tick_s = 1.0
