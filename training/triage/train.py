@@ -37,7 +37,7 @@ from edge_agent.triage.features import feature_ids, pack
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
 from training.triage import card as card_doc
-from training.triage import i18n
+from training.triage import evaluation, i18n
 from training.triage.calibration import CostModel, ece, fit_temperature, reliability, route, softmax
 from training.triage.corpus import Example, build
 from training.triage.export import export
@@ -86,7 +86,10 @@ def corpus(split: str, plan: Plan, seed: int) -> list[Tagged]:
             lang, split, seed=seed, per_template=plan.other_per_template,  # type: ignore[arg-type]
             hass_per_template=plan.hass_per_template)]
     random.Random(f"{seed}-{split}-mix").shuffle(out)
-    return out
+    allowed = evaluation.keep_out(r.example.text for r in out)
+    dropped = len(out) - sum(allowed)
+    log.info("corpus.evaluation_kept_out", split=split, dropped=dropped)
+    return [r for r, keep in zip(out, allowed, strict=True) if keep]
 
 
 def training_features(rows: Sequence[Tagged], seed: int) -> list[list[int]]:
