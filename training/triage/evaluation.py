@@ -4,8 +4,8 @@ The sets live in ``tests/edge_agent/data/triage_*.jsonl``. Each row carries ``un
 once, when the row was written and before the training data changed, to whether no template of
 ours could produce it (``overlap.shaped``) and no training request had the same delexicalised
 form. It is frozen, so a new template cannot quietly shrink the "unseen" subset. Training drops
-every generated request whose delexicalised form equals that of any evaluation request
-(``keep_out``), so no evaluation sentence, with any names in it, is ever trained on.
+every generated request whose delexicalised form equals that of any evaluation or development
+request (``keep_out``), so no such sentence, with any names in it, is ever trained on.
 Training-only.
 """
 
@@ -20,6 +20,9 @@ from edge_agent.triage.delex import delex
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "edge_agent" / "data"
 GLOB = "triage_*.jsonl"
+# Hand-written requests for development (reading errors, choosing between candidate models):
+# never trained on either, so they measure what the evaluation sets would.
+DEVELOPMENT = Path(__file__).parent / "data" / "development.jsonl"
 
 
 def rows() -> list[dict[str, object]]:
@@ -33,10 +36,18 @@ def form(text: str) -> str:
     return " ".join(delex(text))
 
 
+def development_rows() -> list[dict[str, object]]:
+    """The hand-written development requests (none if the file is missing)."""
+    if not DEVELOPMENT.exists():
+        return []
+    return [json.loads(line) for line in DEVELOPMENT.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
 @lru_cache(maxsize=1)
 def forms() -> frozenset[str]:
-    """The delexicalised forms of all evaluation requests."""
-    return frozenset(form(str(r["text"])) for r in rows())
+    """The delexicalised forms of all evaluation and development requests."""
+    return frozenset(form(str(r["text"])) for r in rows() + development_rows())
 
 
 def keep_out(texts: Iterable[str]) -> list[bool]:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from edge_agent.triage.decision import Intent
 from training.triage.corpus import CorpusSplit, Example, expand, typo
-from training.triage.vocab import Split
+from training.triage.vocab import PSEUDO_SHARE, Split, pseudo_noun
 
 LANGS = ("de", "fr", "es", "nl")
 # Home Assistant has no history, device-list or alert intents: our templates carry them alone.
@@ -80,6 +80,8 @@ class LocalVocab:
         pool = self.words.ACT if role == "actuator" or (
             role == "any" and self.rng.random() < 0.6) else self.words.SENSOR
         noun, n = self.rng.choice(_half(pool, self.split)), self._n()
+        if self.rng.random() < PSEUDO_SHARE:
+            noun = pseudo_noun(self.rng)
         code = noun[0].upper() + (self._letter() if self.rng.random() < 0.3 else "")
         shapes = (f"{noun} {n}", f"{noun} {code}{n}", f"{code}-{n}", f"{code.lower()}{n}",
                   f"{noun} {n}{self._letter()}", f"{noun} {self.area()}")

@@ -18,7 +18,9 @@ KINDS = ("Temperatur", "Luftfeuchtigkeit", "Feuchte", "Druck", "Füllstand", "Du
 VALUES = ("{n} Grad", "{n} %", "{n} Prozent", "{n} bar", "{n} °C", "{n}", "{n} U/min")
 WINDOWS = ("in den letzten {n} Stunden", "seit gestern", "heute", "in der letzten Stunde",
            "in den letzten {n} Minuten", "diese Woche", "seit heute Morgen",
-           "über die letzten {n} Tage", "letzte Nacht", "in den vergangenen {n} Stunden")
+           "über die letzten {n} Tage", "letzte Nacht", "in den vergangenen {n} Stunden",
+           "gestern", "letzten Monat",
+           "im letzten Monat", "letzte Woche", "vorgestern", "seit Montag")
 TOPICS = ("Tomaten", "Hühner", "Serverräume", "Weinlagerung", "Beton", "Setzlinge", "Käse")
 CHAT = ("hallo", "guten Morgen", "danke", "wie geht's dir", "wer bist du", "erzähl mir einen Witz",
         "tschüss", "alles klar", "moment mal", "schönen Tag noch", "hmm", "ok danke",
@@ -171,4 +173,8 @@ MORE = {
         "was bedeutet es, wenn {act} (blinkt|piept|rot leuchtet)",
     ),
 }
+MORE["escalate"] += (
+    "(fasse|fass|analysiere) (die|alle)"
+    " (Alarme|Störungen|Warnungen) [von gestern|von heute] zusammen",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -21,7 +21,9 @@ KINDS = ("temperatura", "humedad", "presión", "nivel", "caudal", "CO2", "potenc
 VALUES = ("{n} grados", "{n} %", "{n} por ciento", "{n} bar", "{n} °C", "{n}", "{n} rpm")
 WINDOWS = ("en las últimas {n} horas", "desde ayer", "hoy", "en la última hora",
            "en los últimos {n} minutos", "esta semana", "desde esta mañana",
-           "en los últimos {n} días", "anoche", "durante las últimas {n} horas")
+           "en los últimos {n} días", "anoche", "durante las últimas {n} horas", "ayer",
+           "el mes pasado",
+           "la semana pasada", "anteayer", "desde el lunes")
 TOPICS = ("tomates", "gallinas", "una sala de servidores", "el vino", "el hormigón",
           "los plantones", "el queso")
 CHAT = ("hola", "buenos días", "gracias", "qué tal", "quién eres", "cuéntame un chiste",
@@ -172,4 +174,5 @@ MORE = {
         "qué quiere decir que [la|el] {act} (parpadee|pite|esté en rojo)",
     ),
 }
+MORE["escalate"] += ("(resume|analiza) (las|todas las) (alarmas|alertas|averías) [de ayer|de hoy]",)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

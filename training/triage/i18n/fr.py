@@ -20,7 +20,9 @@ KINDS = ("température", "humidité", "pression", "niveau", "débit", "CO2", "pu
 VALUES = ("{n} degrés", "{n} %", "{n} pour cent", "{n} bar", "{n} °C", "{n}", "{n} tr/min")
 WINDOWS = ("sur les {n} dernières heures", "depuis hier", "aujourd'hui", "sur la dernière heure",
            "ces {n} dernières minutes", "cette semaine", "depuis ce matin",
-           "sur les {n} derniers jours", "cette nuit", "pendant les {n} dernières heures")
+           "sur les {n} derniers jours", "cette nuit", "pendant les {n} dernières heures",
+           "hier", "le mois dernier",
+           "la semaine dernière", "avant-hier", "depuis lundi")
 TOPICS = ("les tomates", "les poules", "une salle serveur", "le vin", "le béton", "les semis",
           "le fromage")
 CHAT = ("bonjour", "salut", "merci", "comment ça va", "qui es-tu", "raconte-moi une blague",
@@ -174,4 +176,8 @@ MORE = {
         "qu'est-ce que ça veut dire quand [la|le|l'] {act} (clignote|bipe|est rouge)",
     ),
 }
+MORE["escalate"] += (
+    "(résume|analyse) (les|toutes les) (alarmes|alertes|pannes)"
+    " [d'hier|d'aujourd'hui]",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -19,7 +19,9 @@ KINDS = ("temperatuur", "luchtvochtigheid", "vochtigheid", "druk", "niveau", "de
 VALUES = ("{n} graden", "{n} %", "{n} procent", "{n} bar", "{n} °C", "{n}", "{n} rpm")
 WINDOWS = ("in de laatste {n} uur", "sinds gisteren", "vandaag", "in het afgelopen uur",
            "in de laatste {n} minuten", "deze week", "sinds vanochtend",
-           "de afgelopen {n} dagen", "vannacht", "over de afgelopen {n} uur")
+           "de afgelopen {n} dagen", "vannacht", "over de afgelopen {n} uur", "gisteren",
+           "vorige maand",
+           "vorige week", "eergisteren", "sinds maandag")
 TOPICS = ("tomaten", "kippen", "een serverruimte", "wijn", "beton", "zaailingen", "kaas")
 CHAT = ("hallo", "goedemorgen", "dank je", "hoe gaat het", "wie ben jij", "vertel een mop",
         "doei", "oké", "wacht even", "fijne dag", "hmm", "ok bedankt", "wat kun je",
@@ -158,4 +160,8 @@ MORE = {
         "wat betekent het als {act} (knippert|piept|rood brandt)",
     ),
 }
+MORE["escalate"] += (
+    "(vat|analyseer) (de|alle) (alarmen|storingen|meldingen)"
+    " [van gisteren|van vandaag] [samen]",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
