@@ -42,7 +42,7 @@ DATA = REPO / "tests" / "edge_agent" / "data"
 HELDOUT = REPO / "training" / "triage" / "data" / "heldout.jsonl"
 LANGS = ("en", "de", "fr", "es", "nl")
 HELDOUT_PER_LANGUAGE = 60  # hassil takes up to seconds per request: keep the run short
-PREVIOUS_COMMIT = "e9ca24b"  # the last commit shipping triage-1.1
+PREVIOUS_COMMIT = "6d63489"  # the last commit shipping triage-2.0
 _NAME = re.compile(r"(?:[^\W\d_]+[ -])?[A-Za-z]{0,4}-?\d+[A-Za-z]?\b")
 BAD_INPUTS = ("", "   ", "😀😀😀", "🔥💧⚡", "bitte turn on la pompe 4 por favor", "?" * 50,
               "x" * 10240, "zone 3 " * 1500, "\x00\x01\x02", "<script>alert(1)</script>")

@@ -33,13 +33,35 @@ def softmax(logits: F32) -> F32:
 
 def fit_temperature(logits: F32, labels: npt.NDArray[np.int64]) -> float:
     """The temperature minimising negative log-likelihood (grid search, log-spaced)."""
+    return fit_pooled_temperature([(logits, labels)])
+
+
+def fit_pooled_temperature(parts: Sequence[tuple[F32, npt.NDArray[np.int64]]]) -> float:
+    """The temperature minimising the mean of each part's negative log-likelihood.
+
+    Each part (templated validation, hand-written development requests) weighs the same,
+    whatever its size.
+    """
     best, best_nll = 1.0, float("inf")
     for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 161)):
-        probs = softmax((logits / t).astype(np.float32))
-        nll = float(-np.log(probs[np.arange(len(labels)), labels] + 1e-9).mean())
+        nll = 0.0
+        for logits, labels in parts:
+            probs = softmax((logits / t).astype(np.float32))
+            nll += float(-np.log(probs[np.arange(len(labels)), labels] + 1e-9).mean())
         if nll < best_nll:
             best, best_nll = float(t), nll
     return best
+
+
+def mean_curve(curves: Sequence[Sequence[dict[str, float]]]) -> list[dict[str, float]]:
+    """Cost curves of several sets averaged row by row (same thresholds), each set weighing
+    the same; ``n`` is their total."""
+    out = []
+    for rows in zip(*curves, strict=True):
+        row = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in rows[0]}
+        row.update(threshold=rows[0]["threshold"], n=sum(r["n"] for r in rows))
+        out.append(row)
+    return out
 
 
 def ece(probs: F32, labels: npt.NDArray[np.int64], bins: int = 15) -> float:
