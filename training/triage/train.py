@@ -12,8 +12,9 @@ each language sampled with ``hassil``. Phrasing templates fall in folds by index
    log-loss of the two sets, each weighing the same; ECE is reported before and after; the
    threshold is the one of least expected cost under the cost model
    (``calibration.CostModel``) on the mean of the two sets' cost curves. The model is
-   exported with that temperature and evaluated on fold 6 per language. Writes ``triage.onnx``, ``model_card.json`` and
-   ``MODEL_CARD.md`` to ``--out``, and a sample of fold 6 to ``training/triage/data``.
+   exported with that temperature and evaluated on fold 6 per language. Writes
+   ``triage.onnx``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``, and a sample of
+   fold 6 to ``training/triage/data``.
 Training-only: needs the ``train`` extra (onnx, hassil, home-assistant-intents).
 """
 
