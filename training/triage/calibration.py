@@ -133,11 +133,13 @@ class CostModel:
         """One row per threshold."""
         return [self.row(gold, probs, t) for t in thresholds]
 
-    def choose(self, rows: Sequence[dict[str, float]], tolerance: float = 0.05) -> float:
-        """The lowest threshold whose expected cost is within ``tolerance`` of the least.
+    def choose(self, rows: Sequence[dict[str, float]], tolerance: float = 0.0) -> float:
+        """The threshold of least expected cost (the lowest, on a tie).
 
-        The curve is flat near its minimum and validation only estimates real traffic, so
-        within that band the threshold that answers more requests locally wins.
+        With ``tolerance`` > 0, the lowest threshold whose cost is within that share of the
+        least (triage-2.0 used 5% on templates alone: with a flat curve that picks the bottom
+        of the band, far from the least cost; since 2.1 the curve includes hand-written
+        requests and the least cost itself is chosen).
         """
         least = min(r["cost"] for r in rows)
         return min(r["threshold"] for r in rows if r["cost"] <= least * (1 + tolerance))

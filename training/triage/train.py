@@ -163,7 +163,8 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any],
     curves = [costs.curve(cal["gold"], val_probs), costs.curve(gold, dev_probs)]  # type: ignore[arg-type]
     curve = mean_curve(curves)
     return {**cal, "validation_temperature": cal["temperature"], "temperature": temperature,
-            "curve": curve, "threshold": costs.choose(curve),
+            "curve": curve, "curves": {"validation": curves[0], "development": curves[1]},
+            "threshold": costs.choose(curve),
             "validation_threshold": costs.choose(curves[0]),
             "development": {"n": len(rows), "threshold_alone": costs.choose(curves[1]),
                             "ece_before": round(ece(softmax(logits), labels), 4),
@@ -225,10 +226,14 @@ def recard(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any
     For a changed cost model or threshold rule; the model file and its version stay.
     """
     card: dict[str, Any] = json.loads((out / CARD_FILE).read_text())
-    card["cost_model"]["curve"] = [
-        {**row, "cost": round((costs.wrong_local * row["wrong_local"]
-                               + costs.needless_escalation * row["needless_escalations"])
-                              / row["n"], 4)} for row in card["cost_model"]["curve"]]
+    parts = card["cost_model"].get("curves") or {"validation": card["cost_model"]["curve"]}
+    parts = {name: [{**row, "cost": round((costs.wrong_local * row["wrong_local"]
+                                           + costs.needless_escalation
+                                           * row["needless_escalations"]) / row["n"], 4)}
+                    for row in rows] for name, rows in parts.items()}
+    card["cost_model"]["curve"] = mean_curve(list(parts.values()))
+    if "curves" in card["cost_model"]:
+        card["cost_model"]["curves"] = parts
     card["cost_model"].update(wrong_local=costs.wrong_local,
                               needless_escalation=costs.needless_escalation)
     card["threshold"] = costs.choose(card["cost_model"]["curve"])
@@ -276,7 +281,7 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
         "cost_model": {"wrong_local": costs.wrong_local,
                        "needless_escalation": costs.needless_escalation,
                        "validation_threshold": cal.get("validation_threshold"),
-                       "curve": cal["curve"]},
+                       "curve": cal["curve"], "curves": cal.get("curves")},
         "size_bytes": size,
         "training": {"seed": seed, "quick": plan.quick, "counts": {
             s: dict(Counter(r.example.intent for r in v)) for s, v in data.items()}},

