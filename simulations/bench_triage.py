@@ -1,15 +1,17 @@
 """Benchmark: nanogate triage against hassil with the Home Assistant intents, per language.
 
 On the same requests, in the same run: the hand-written sets (English 200 + 51 unseen-name
-requests, 71-73 each in German, French, Spanish and Dutch, written by hand; ``unshaped`` is
-their subset that no template of ours could have produced, as ``training.triage.overlap``
-checks) and 60 requests per language of the templated held-out sample (fold 6, unseen
-templates and names). For each language: routed accuracy, local precision, escalation
+requests, 71-73 each in German, French, Spanish and Dutch; ``unseen`` is their frozen subset
+that no template of ours could have produced and no training request shares the delexicalised
+form of, see ``training.triage.evaluation``), the ``fresh`` sets (75 English, 35 per other
+language, written blind before the training data of triage-2.1 changed; ``fresh_unseen`` the
+same subset of them) and 60 requests per language of the templated held-out sample (fold 6,
+unseen templates and names). For each language: routed accuracy, local precision, escalation
 recall, local share, per-intent precision and recall, and expected calibration error, for
 
 - ``nanogate``: the shipped model, without a registry (as `edge-agent triage` without a config);
-- ``previous``: the model shipped before it (``triage-1.1``, English only), run with today's
-  feature code, when git can still show it;
+- ``previous``: the model shipped before it (``triage-2.0``), run with today's feature code,
+  when git can still show it;
 - ``hassil``: hassil's template matcher with that language's Home Assistant intents, given the
   device-shaped names in the requests as its entity and area lists; a request it cannot match
   escalates, a matched one is mapped onto our intents.
@@ -34,14 +36,13 @@ from edge_agent.registry import Registry
 from edge_agent.triage.decision import INTENTS, Intent, Route
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR
-from training.triage.overlap import shaped
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "edge_agent" / "data"
 HELDOUT = REPO / "training" / "triage" / "data" / "heldout.jsonl"
 LANGS = ("en", "de", "fr", "es", "nl")
 HELDOUT_PER_LANGUAGE = 60  # hassil takes up to seconds per request: keep the run short
-PREVIOUS_COMMIT = "e9ca24b"  # the last commit shipping triage-1.1
+PREVIOUS_COMMIT = "6d63489"  # the last commit shipping triage-2.0
 _NAME = re.compile(r"(?:[^\W\d_]+[ -])?[A-Za-z]{0,4}-?\d+[A-Za-z]?\b")
 BAD_INPUTS = ("", "   ", "😀😀😀", "🔥💧⚡", "bitte turn on la pompe 4 por favor", "?" * 50,
               "x" * 10240, "zone 3 " * 1500, "\x00\x01\x02", "<script>alert(1)</script>")
@@ -66,9 +67,13 @@ def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
         files = ([DATA / "triage_handwritten.jsonl", DATA / "triage_handwritten_en_unseen.jsonl"]
                  if lang == "en" else [DATA / f"triage_handwritten_{lang}.jsonl"])
         out[lang] = {"handwritten": [r for f in files if f.exists() for r in _rows(f)]}
-        # The hand-written requests that none of our templates could have produced.
-        out[lang]["unshaped"] = [r for r in out[lang]["handwritten"] if shaped(r["text"], lang)
-                                 is None]
+        # The frozen subset no template of ours could produce and no training request shares
+        # the delexicalised form of (``training.triage.evaluation``).
+        out[lang]["unseen"] = [r for r in out[lang]["handwritten"] if r.get("unseen")]
+        fresh = DATA / f"triage_fresh_{lang}.jsonl"
+        if fresh.exists():  # written blind, before the training data of triage-2.1 changed
+            out[lang]["fresh"] = _rows(fresh)
+            out[lang]["fresh_unseen"] = [r for r in out[lang]["fresh"] if r.get("unseen")]
         if HELDOUT.exists():
             rows = [r for r in _rows(HELDOUT) if r.get("lang", "en") == lang]
             step = max(1, len(rows) // HELDOUT_PER_LANGUAGE)  # the file is sorted by intent

@@ -243,6 +243,10 @@ ESCALATE_FIFTH = (
     "how can I (cut|reduce|lower) the (heating|energy|water|power) bill (for|of|in) {area}",
     "how do I (tune|set up|configure) the (pid|controller|setpoint schedule) (of|for|on) {act}",
     "what (causes|could cause|might cause) {act} to (trip|stall|overheat|cycle)",
+    # Added for triage-2.1: asking for a summary or an analysis of alerts is for the cloud.
+    "(summarise|summarize|recap|analyse|go through) (the|all the|today's|yesterday's)"
+    " (alarms|alerts|faults|warnings) [and (tell me|suggest) what to do]",
+    "(explain|interpret) the (alarms|alerts|faults) (on|in|from) {area}",
 )
 
 # Pieces that turn a local request into one to escalate (``corpus.compose``): a second sentence

@@ -6,12 +6,15 @@ hand-translated ones per language, ``i18n/``) and the ``home-assistant-intents``
 each language sampled with ``hassil``. Phrasing templates fall in folds by index: 0-4 train,
 5 validates, 6 is held out with unseen device names and areas.
 
-1. A model trained on folds 0-4 scores fold 5: the temperature is fitted there (negative
-   log-likelihood), ECE is reported before and after, and the threshold is the one of least
-   expected cost under the cost model (``calibration.CostModel``).
-2. The shipped model is trained on folds 0-5 and exported with that temperature; it is
-   evaluated on fold 6 per language. Writes ``triage.onnx``, ``model_card.json`` and
-   ``MODEL_CARD.md`` to ``--out``, and a sample of fold 6 to ``training/triage/data``.
+1. A model trained on folds 0-4 scores fold 5 (validation templates).
+2. The shipped model is trained on folds 0-5 and scores the hand-written development requests
+   (``data/development.jsonl``, never trained on). The temperature minimises the mean
+   log-loss of the two sets, each weighing the same; ECE is reported before and after; the
+   threshold is the one of least expected cost under the cost model
+   (``calibration.CostModel``) on the mean of the two sets' cost curves. The model is
+   exported with that temperature and evaluated on fold 6 per language. Writes
+   ``triage.onnx``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``, and a sample of
+   fold 6 to ``training/triage/data``.
 Training-only: needs the ``train`` extra (onnx, hassil, home-assistant-intents).
 """
 
@@ -37,8 +40,17 @@ from edge_agent.triage.features import feature_ids, pack
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
 from training.triage import card as card_doc
-from training.triage import i18n
-from training.triage.calibration import CostModel, ece, fit_temperature, reliability, route, softmax
+from training.triage import evaluation, i18n
+from training.triage.calibration import (
+    CostModel,
+    ece,
+    fit_pooled_temperature,
+    fit_temperature,
+    mean_curve,
+    reliability,
+    route,
+    softmax,
+)
 from training.triage.corpus import Example, build
 from training.triage.export import export
 from training.triage.network import F32, Hyper, Weights, fit
@@ -86,7 +98,10 @@ def corpus(split: str, plan: Plan, seed: int) -> list[Tagged]:
             lang, split, seed=seed, per_template=plan.other_per_template,  # type: ignore[arg-type]
             hass_per_template=plan.hass_per_template)]
     random.Random(f"{seed}-{split}-mix").shuffle(out)
-    return out
+    allowed = evaluation.keep_out(r.example.text for r in out)
+    dropped = len(out) - sum(allowed)
+    log.info("corpus.evaluation_kept_out", split=split, dropped=dropped)
+    return [r for r, keep in zip(out, allowed, strict=True) if keep]
 
 
 def training_features(rows: Sequence[Tagged], seed: int) -> list[list[int]]:
@@ -116,12 +131,46 @@ def calibrate(train: Sequence[Tagged], val: Sequence[Tagged], plan: Plan, seed: 
     probs = softmax((logits / temperature).astype(np.float32))
     gold = [r.example.intent for r in val]
     rows = costs.curve(gold, probs)
-    return {"temperature": temperature, "probs": probs, "gold": gold, "curve": rows,
+    return {"temperature": temperature, "logits": logits, "labels": labels, "probs": probs,
+            "gold": gold, "curve": rows,
             "threshold": costs.choose(rows),
             "ece_before": round(ece(softmax(logits), labels), 4),
             "ece_after": round(ece(probs, labels), 4),
             "reliability_before": reliability(softmax(logits), labels),
             "reliability_after": reliability(probs, labels)}
+
+
+def calibrate_on_development(weights: Weights, cal: dict[str, Any],
+                             costs: CostModel) -> dict[str, Any]:
+    """Temperature and threshold from templates and hand-written requests, weighed equally.
+
+    The validation fold is templated; real phrasings differ more from the templates than one
+    fold from another. The hand-written development requests (never trained on, never
+    evaluated on) are scored by the shipped model as a gateway without a registry would; the
+    temperature minimises the two sets' mean log-loss, and the threshold the mean of their
+    cost curves. Without the development file, the validation fold alone decides.
+    """
+    rows = evaluation.development_rows()
+    if not rows:
+        return {**cal, "validation_temperature": cal["temperature"]}
+    ids, mask = pack([feature_ids(str(r["text"]), BUCKETS) for r in rows])
+    logits = weights.logits(ids, mask)
+    labels = np.array([INTENTS.index(str(r["intent"])) for r in rows])
+    gold = [r["intent"] for r in rows]
+    temperature = fit_pooled_temperature([(cal["logits"], cal["labels"]), (logits, labels)])
+    val_probs = softmax((cal["logits"] / temperature).astype(np.float32))
+    dev_probs = softmax((logits / temperature).astype(np.float32))
+    curves = [costs.curve(cal["gold"], val_probs), costs.curve(gold, dev_probs)]  # type: ignore[arg-type]
+    curve = mean_curve(curves)
+    return {**cal, "validation_temperature": cal["temperature"], "temperature": temperature,
+            "curve": curve, "curves": {"validation": curves[0], "development": curves[1]},
+            "threshold": costs.choose(curve),
+            "validation_threshold": costs.choose(curves[0]),
+            "development": {"n": len(rows), "threshold_alone": costs.choose(curves[1]),
+                            "ece_before": round(ece(softmax(logits), labels), 4),
+                            "ece_after": round(ece(dev_probs, labels), 4)},
+            "ece_after": round(ece(val_probs, cal["labels"]), 4),
+            "reliability_after": reliability(val_probs, cal["labels"])}
 
 
 def write_heldout(rows: Sequence[Tagged], path: Path, per_lang: int, seed: int) -> None:
@@ -154,6 +203,9 @@ def train(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any]
     pool = data["train"] + data["val"]
     weights, losses = fit(training_features(pool, seed), _labels(pool), len(INTENTS),
                           plan.hyper, seed)
+    cal = calibrate_on_development(weights, cal, costs)
+    log.info("model.recalibrated", temperature=round(cal["temperature"], 4),
+             threshold=cal["threshold"], development=cal.get("development"))
     out.mkdir(parents=True, exist_ok=True)
     size = export(weights, cal["temperature"], out / MODEL_FILE,
                   doc="nanogate intent triage, en de fr es nl")
@@ -174,10 +226,14 @@ def recard(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any
     For a changed cost model or threshold rule; the model file and its version stay.
     """
     card: dict[str, Any] = json.loads((out / CARD_FILE).read_text())
-    card["cost_model"]["curve"] = [
-        {**row, "cost": round((costs.wrong_local * row["wrong_local"]
-                               + costs.needless_escalation * row["needless_escalations"])
-                              / row["n"], 4)} for row in card["cost_model"]["curve"]]
+    parts = card["cost_model"].get("curves") or {"validation": card["cost_model"]["curve"]}
+    parts = {name: [{**row, "cost": round((costs.wrong_local * row["wrong_local"]
+                                           + costs.needless_escalation
+                                           * row["needless_escalations"]) / row["n"], 4)}
+                    for row in rows] for name, rows in parts.items()}
+    card["cost_model"]["curve"] = mean_curve(list(parts.values()))
+    if "curves" in card["cost_model"]:
+        card["cost_model"]["curves"] = parts
     card["cost_model"].update(wrong_local=costs.wrong_local,
                               needless_escalation=costs.needless_escalation)
     card["threshold"] = costs.choose(card["cost_model"]["curve"])
@@ -204,7 +260,7 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
-        "version": f"triage-2.0-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
+        "version": f"triage-2.1-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
         "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets",
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
@@ -212,15 +268,20 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
                                " sentence cues in five languages (features.cues)"},
         "architecture": f"embedding bag (float16, {plan.hyper.dim} dims) -> {plan.hyper.hidden} "
                         "ReLU -> 6-way softmax",
-        "calibration": {"method": "temperature scaling on validation templates (fold 5) scored "
-                                  "by a model trained on folds 0-4",
+        "calibration": {"method": "temperature scaling: mean log-loss of validation templates "
+                                  "(fold 5, scored by a model trained on folds 0-4) and of "
+                                  "hand-written development requests (scored by this model), "
+                                  "each set weighing the same",
                         "temperature": round(cal["temperature"], 4),
+                        "validation_temperature": round(cal["validation_temperature"], 4),
+                        "development": cal.get("development"),
                         "ece_before": cal["ece_before"], "ece_after": cal["ece_after"],
                         "reliability_before": cal["reliability_before"],
                         "reliability_after": cal["reliability_after"]},
         "cost_model": {"wrong_local": costs.wrong_local,
                        "needless_escalation": costs.needless_escalation,
-                       "curve": cal["curve"]},
+                       "validation_threshold": cal.get("validation_threshold"),
+                       "curve": cal["curve"], "curves": cal.get("curves")},
         "size_bytes": size,
         "training": {"seed": seed, "quick": plan.quick, "counts": {
             s: dict(Counter(r.example.intent for r in v)) for s, v in data.items()}},

@@ -92,6 +92,21 @@ _AREA = _halves(AREA_SHAPES)
 _AREA_NAME = _halves(AREA_NAMES)
 _ADJ = _halves(ADJECTIVES)
 _TRAIN_LETTERS = "abcdefghjkmnpr"
+_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "gr",
+           "kl", "pl", "st", "tr", "sk", "fl")
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ou", "ee")
+PSEUDO_SHARE = 0.12  # device nouns replaced by a made-up word
+
+
+def pseudo_noun(rng: random.Random) -> str:
+    """A made-up device noun ("plorin", "gravek"): a name no vocabulary holds.
+
+    Real gateways have devices our lists never name ("mill m-2", "feed auger fa-1"); with some
+    made-up nouns in training the model learns that the word before an id carries no intent.
+    """
+    syllables = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS)
+                        for _ in range(rng.randint(2, 3)))
+    return syllables + rng.choice(("", "", "n", "r", "k", "t", "er"))
 _HELD_LETTERS = "qstuvwxyz"
 
 
@@ -131,6 +146,9 @@ class Vocab:
             _ACT if self.rng.random() < 0.6 else _SEN
         )
         noun = self.rng.choice(pool[self.split])
+        if self.rng.random() < PSEUDO_SHARE:
+            noun = pseudo_noun(self.rng) if self.rng.random() < 0.6 else \
+                f"{pseudo_noun(self.rng)} {noun}"
         n, code = self._number(), self._code(noun)
         shapes = (
             f"{noun} {n}", f"{noun} #{n}", f"{noun} {code.upper()}{n}", f"{code}-{n}",

@@ -19,7 +19,7 @@ from typing import Literal
 
 from edge_agent.triage.decision import Intent
 from training.triage.corpus import CorpusSplit, Example, expand, typo
-from training.triage.vocab import Split
+from training.triage.vocab import PSEUDO_SHARE, Split, pseudo_noun
 
 LANGS = ("de", "fr", "es", "nl")
 # Home Assistant has no history, device-list or alert intents: our templates carry them alone.
@@ -47,6 +47,28 @@ _POLITE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
            (" alsjeblieft", " graag", " bedankt", " nu", ", dank je!", " svp"),
            ("is dat normaal", "en waarom", "wat moet ik doen", "is dat gevaarlijk",
             "wat is de oorzaak", "wat betekent dat")),
+}
+
+
+# A deferred time and a joiner before a second command: a local command with either is for the
+# cloud, as in English (``corpus.compose``). Split in halves by index like the judgements.
+_LATER: dict[str, tuple[str, ...]] = {
+    "de": ("heute Abend", "morgen früh", "in {n} Minuten", "nach Feierabend", "am Wochenende",
+           "bei Sonnenaufgang", "jeden Morgen", "um Mitternacht", "in einer Stunde",
+           "übermorgen"),
+    "fr": ("ce soir", "demain matin", "dans {n} minutes", "après le travail", "ce week-end",
+           "au lever du soleil", "chaque matin", "à minuit", "dans une heure", "après-demain"),
+    "es": ("esta noche", "mañana por la mañana", "dentro de {n} minutos", "después del turno",
+           "el fin de semana", "al amanecer", "cada mañana", "a medianoche", "en una hora",
+           "pasado mañana"),
+    "nl": ("vanavond", "morgenochtend", "over {n} minuten", "na werktijd", "dit weekend",
+           "bij zonsopgang", "elke ochtend", "om middernacht", "over een uur", "overmorgen"),
+}
+_JOINS: dict[str, tuple[str, ...]] = {
+    "de": (" und dann ", " und danach ", ", danach ", " und ", ", anschließend "),
+    "fr": (" puis ", " et ensuite ", ", après ", " et ", ", ensuite "),
+    "es": (" y luego ", " y después ", ", luego ", " y ", ", a continuación "),
+    "nl": (" en dan ", " en daarna ", ", daarna ", " en ", ", vervolgens "),
 }
 
 
@@ -80,6 +102,8 @@ class LocalVocab:
         pool = self.words.ACT if role == "actuator" or (
             role == "any" and self.rng.random() < 0.6) else self.words.SENSOR
         noun, n = self.rng.choice(_half(pool, self.split)), self._n()
+        if self.rng.random() < PSEUDO_SHARE:
+            noun = pseudo_noun(self.rng)
         code = noun[0].upper() + (self._letter() if self.rng.random() < 0.3 else "")
         shapes = (f"{noun} {n}", f"{noun} {code}{n}", f"{code}-{n}", f"{code.lower()}{n}",
                   f"{noun} {n}{self._letter()}", f"{noun} {self.area()}")
@@ -154,11 +178,26 @@ def own_examples(lang: str, split: CorpusSplit, per_template: int,
                 text, device, area = _render(template, vocab)
                 fold = -1 if shared else index % 7
                 out.append(Example(roughen(text, lang, rng), intent, device, area, fold))
-                if intent != "escalate" and rng.random() < 0.08:
-                    joined = text + rng.choice(("? ", ", ", ". ")) + rng.choice(judge)
-                    out.append(Example(roughen(joined, lang, rng), "escalate", device, area,
+                composed = _compose(lang, text, intent, template, vocab, judge)
+                if composed is not None:
+                    out.append(Example(roughen(composed, lang, rng), "escalate", device, area,
                                        fold))
     return out
+
+
+def _compose(lang: str, text: str, intent: Intent, template: str, vocab: LocalVocab,
+             judge: tuple[str, ...]) -> str | None:
+    """Sometimes an escalate request from a local one: a judgement, a later time, a 2nd command."""
+    rng = vocab.rng
+    if intent == "escalate" or rng.random() >= (0.2 if intent == "set_actuator" else 0.08):
+        return None
+    choice = rng.randrange(3) if intent == "set_actuator" else 0
+    if choice == 0:
+        return text + rng.choice(("? ", ", ", ". ")) + rng.choice(judge)
+    if choice == 1:
+        later = rng.choice(_half(_LATER[lang], vocab.split)).format(n=rng.randint(2, 45))
+        return f"{later} {text}" if rng.random() < 0.3 else f"{text} {later}"
+    return text + rng.choice(_JOINS[lang]) + _render(template, vocab)[0]
 
 
 def build(lang: str, split: CorpusSplit, *, seed: int, per_template: int,

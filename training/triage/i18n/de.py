@@ -18,7 +18,9 @@ KINDS = ("Temperatur", "Luftfeuchtigkeit", "Feuchte", "Druck", "Füllstand", "Du
 VALUES = ("{n} Grad", "{n} %", "{n} Prozent", "{n} bar", "{n} °C", "{n}", "{n} U/min")
 WINDOWS = ("in den letzten {n} Stunden", "seit gestern", "heute", "in der letzten Stunde",
            "in den letzten {n} Minuten", "diese Woche", "seit heute Morgen",
-           "über die letzten {n} Tage", "letzte Nacht", "in den vergangenen {n} Stunden")
+           "über die letzten {n} Tage", "letzte Nacht", "in den vergangenen {n} Stunden",
+           "gestern", "letzten Monat",
+           "im letzten Monat", "letzte Woche", "vorgestern", "seit Montag")
 TOPICS = ("Tomaten", "Hühner", "Serverräume", "Weinlagerung", "Beton", "Setzlinge", "Käse")
 CHAT = ("hallo", "guten Morgen", "danke", "wie geht's dir", "wer bist du", "erzähl mir einen Witz",
         "tschüss", "alles klar", "moment mal", "schönen Tag noch", "hmm", "ok danke",
@@ -114,3 +116,68 @@ TEMPLATES = {
         "{chat}", "{chat}",
     ),
 }
+
+# Added for triage-2.1: other word orders (name first), frames, units, and hard negatives
+# (requests that name a device but ask why, how or what to do). Appended, so the fold of every
+# earlier template (index % 7) stays as it was.
+MORE = {
+    "query_state": (
+        "{dev}: (wie ist der Stand|was ist los|alles an) [gerade]",
+        "{area}, wie (warm|feucht|hoch) ist es da [gerade]",
+        "(weißt du|kannst du nachsehen), ob {act} (läuft|an ist|offen ist)",
+        "(gib|nenn) mir [mal] (die|den|das) {kind} von {sensor}",
+        "(Messwert|Anzeige|Stand) {sensor} [bitte|jetzt]",
+        "wie viel {kind} (hat|misst) {sensor} [gerade|jetzt]",
+        "in welchem Zustand ist {act} [gerade]",
+    ),
+    "query_history": (
+        "{kind} (in|im) {area} {window}, (Durchschnitt|Maximum|Minimum) [bitte]",
+        "(gib|zeig) mir (den Mittelwert|das Maximum|das Minimum|die Kurve) von {sensor} {window}",
+        "wie lange (war|lief) {act} {window} (an|in Betrieb|offen)",
+        "welchen (höchsten|niedrigsten) Wert hatte {sensor} {window}",
+        "wie (hat sich|entwickelte sich) (die|der) {kind} (in|im) {area}"
+        " {window} (entwickelt|verändert)",
+        "{sensor} {window}: (Verlauf|Trend|Historie) [bitte]",
+    ),
+    "set_actuator": (
+        "{act} (bitte|sofort|jetzt) (ausschalten|einschalten|abschalten|starten|stoppen)",
+        "(kannst|könntest) du {act} (ein|aus)schalten",
+        "(dreh|stell) {act} (hoch|runter|ab|auf {value})",
+        "(fahr|fahre) {act} (hoch|runter|an)",
+        "(öffne|schließe|schliess) [bitte] {act} [sofort]",
+        "(setz|setze) den Sollwert von {act} auf {value}",
+    ),
+    "list_devices": (
+        "was für Geräte hast du (in|im) {area}",
+        "(welche|was für) (Geräte|Sensoren|Zähler) (melden sich nicht|senden keine Daten) [mehr]",
+        "(liste|nenn) [mir] (alle|sämtliche) (Aktoren|Ventile|Lüfter|Sensoren) [auf]",
+        "welche (Geräte|Sensoren) kennst du",
+    ),
+    "list_alerts": (
+        "(liegen|stehen) (gerade|aktuell) (Alarme|Störungen|Warnungen) an",
+        "(gibt es|hast du) (offene|aktive) (Meldungen|Störungen|Alarme) (in|im) {area}",
+        "ist irgendwo (ein Alarm|eine Störung) (aktiv|offen)",
+    ),
+    "escalate": (
+        "was könnte die Ursache sein, dass {act} (so laut|so heiß|so langsam) (ist|läuft)",
+        "(muss|sollte) ich {act} (tauschen|reparieren lassen|nachfüllen)",
+        "wie lange hält {act} noch, bis (er|es|sie) (ausfällt|gewartet werden muss)",
+        "(lohnt|rechnet) es sich, {act} (zu ersetzen|nachts abzuschalten)",
+        "(erkläre|erklär) mir den Unterschied zwischen {act} und {act}",
+        "(sag|sage) voraus, wann {sensor} (leer|voll|kritisch) (ist|wird)",
+        "wieso zeigt {sensor} (so hohe|so niedrige|falsche) Werte",
+        "wie oft muss {act} gewartet werden",
+        "kannst du mir erklären, wie {act} funktioniert",
+        "welche Einstellung (empfiehlst|würdest) du für {act} (bei|im) (Winter|Sommer)",
+        "(hilf|helft) mir, den Fehler an {act} zu finden",
+        "was bedeutet es, wenn {act} (blinkt|piept|rot leuchtet)",
+    ),
+}
+# A "how long did it run" phrasing in a training fold (index % 7 < 5); the first one
+# fell in the held-out fold.
+MORE["query_history"] += ("wie viele Stunden (lief|war) {act} {window} (an|in Betrieb)",)
+MORE["escalate"] += (
+    "(fasse|fass|analysiere) (die|alle)"
+    " (Alarme|Störungen|Warnungen) [von gestern|von heute] zusammen",
+)
+TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

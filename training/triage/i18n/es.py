@@ -21,7 +21,9 @@ KINDS = ("temperatura", "humedad", "presión", "nivel", "caudal", "CO2", "potenc
 VALUES = ("{n} grados", "{n} %", "{n} por ciento", "{n} bar", "{n} °C", "{n}", "{n} rpm")
 WINDOWS = ("en las últimas {n} horas", "desde ayer", "hoy", "en la última hora",
            "en los últimos {n} minutos", "esta semana", "desde esta mañana",
-           "en los últimos {n} días", "anoche", "durante las últimas {n} horas")
+           "en los últimos {n} días", "anoche", "durante las últimas {n} horas", "ayer",
+           "el mes pasado",
+           "la semana pasada", "anteayer", "desde el lunes")
 TOPICS = ("tomates", "gallinas", "una sala de servidores", "el vino", "el hormigón",
           "los plantones", "el queso")
 CHAT = ("hola", "buenos días", "gracias", "qué tal", "quién eres", "cuéntame un chiste",
@@ -112,3 +114,71 @@ TEMPLATES = {
         "cómo calibro {sensor}", "recomiéndame un ajuste para {act}", "{chat}", "{chat}",
     ),
 }
+
+# Added for triage-2.1: other word orders (name first), frames, units, and hard negatives
+# (requests that name a device but ask why, how or what to do). Appended, so the fold of every
+# earlier template (index % 7) stays as it was.
+MORE = {
+    "query_state": (
+        "{dev}: (cómo está|qué tal va|qué marca) [ahora]",
+        "{area}, (cuántos grados hay|qué humedad hay|cómo está la cosa) [ahora mismo]",
+        "(sabes|puedes mirar) si [la|el] {act} (está funcionando|está encendido|está abierta)",
+        "(dame|dime) (la|el) {kind} (de la|del) {sensor}",
+        "(valor|lectura|medida) (de la|del) {sensor} [ahora|por favor]",
+        "cuánto (marca|indica) [la|el] {sensor} [en este momento]",
+        "en qué estado está [la|el] {act} [ahora]",
+    ),
+    "query_history": (
+        "{kind} (en|de) {area} {window}, (media|máximo|mínimo) [por favor]",
+        "(dame|muéstrame) (la media|el máximo|el mínimo|la curva) (de la|del) {sensor} {window}",
+        "cuánto tiempo (estuvo|ha estado) [la|el] {act} (encendido|funcionando|abierta) {window}",
+        "cuál fue el valor (más alto|más bajo) (de la|del) {sensor} {window}",
+        "cómo ha (evolucionado|variado) (la|el) {kind} (en|de) {area} {window}",
+        "{sensor} {window}: (histórico|tendencia|evolución) [por favor]",
+    ),
+    "set_actuator": (
+        "{act}: (enciéndelo|apágalo|ábrela|ciérrala|arráncalo|páralo) [por favor]",
+        "(puedes|podrías) (encender|apagar|abrir|cerrar|arrancar|parar) [la|el] {act}",
+        "(sube|baja) [la|el] {act} [a {value}]",
+        "(pon|deja) [la|el] {act} en (marcha|funcionamiento|parada)",
+        "(para|apaga) [la|el] {act} (ya mismo|inmediatamente|ahora)",
+        "ajusta la consigna (de la|del) {act} (a|en) {value}",
+        "(abre|cierra) [la|el] {act} [gracias]",
+    ),
+    "list_devices": (
+        "qué equipos tienes (en|de) {area}",
+        "qué (equipos|sensores|contadores) no (responden|envían datos) [ya]",
+        "(lista|enumera) (todos los|todas las) (actuadores|válvulas|sensores|bombas)",
+        "qué (dispositivos|sensores) conoces",
+    ),
+    "list_alerts": (
+        "qué (alarmas|alertas) (hay activas|están activas) [ahora]",
+        "(hay|tienes) (alertas|fallos|avisos) (en|de) {area}",
+        "(muéstrame|enséñame|lista) (las|todas las) (alarmas|alertas|averías)"
+        " (activas|abiertas|pendientes)",
+        "hay alguna alarma (activa|saltada) en algún sitio",
+    ),
+    "escalate": (
+        "cuál puede ser la causa de que [la|el] {act} (haga tanto ruido|se"
+        " caliente tanto|vaya tan lento)",
+        "(debo|tengo que) (cambiar|reparar|rellenar) [la|el] {act}",
+        "cuánto aguantará [la|el] {act} antes de (fallar|necesitar mantenimiento)",
+        "merece la pena (sustituir|apagar por la noche) [la|el] {act}",
+        "explícame la diferencia entre [la|el] {act} y [la|el] {act}",
+        "predice cuándo [la|el] {sensor} (estará vacío|estará lleno|será crítico)",
+        "por qué [la|el] {sensor} (da valores|marca lecturas) (tan altos|tan bajos|raros)",
+        "cada cuánto hay que revisar [la|el] {act}",
+        "puedes explicarme cómo funciona [la|el] {act}",
+        "qué ajuste (recomiendas|aconsejas) para [la|el] {act} en (invierno|verano)",
+        "ayúdame a encontrar la avería (de la|del) {act}",
+        "qué quiere decir que [la|el] {act} (parpadee|pite|esté en rojo)",
+    ),
+}
+# A "how long did it run" phrasing in a training fold (index % 7 < 5); the first one
+# fell in the held-out fold.
+MORE["query_history"] += (
+    "cuántas horas (estuvo|ha estado) [la|el] {act} (en"
+    " marcha|funcionando) {window}",
+)
+MORE["escalate"] += ("(resume|analiza) (las|todas las) (alarmas|alertas|averías) [de ayer|de hoy]",)
+TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -20,7 +20,9 @@ KINDS = ("température", "humidité", "pression", "niveau", "débit", "CO2", "pu
 VALUES = ("{n} degrés", "{n} %", "{n} pour cent", "{n} bar", "{n} °C", "{n}", "{n} tr/min")
 WINDOWS = ("sur les {n} dernières heures", "depuis hier", "aujourd'hui", "sur la dernière heure",
            "ces {n} dernières minutes", "cette semaine", "depuis ce matin",
-           "sur les {n} derniers jours", "cette nuit", "pendant les {n} dernières heures")
+           "sur les {n} derniers jours", "cette nuit", "pendant les {n} dernières heures",
+           "hier", "le mois dernier",
+           "la semaine dernière", "avant-hier", "depuis lundi")
 TOPICS = ("les tomates", "les poules", "une salle serveur", "le vin", "le béton", "les semis",
           "le fromage")
 CHAT = ("bonjour", "salut", "merci", "comment ça va", "qui es-tu", "raconte-moi une blague",
@@ -115,3 +117,73 @@ TEMPLATES = {
         "comment calibrer {sensor}", "recommande-moi un réglage pour {act}", "{chat}", "{chat}",
     ),
 }
+
+# Added for triage-2.1: other word orders (name first), frames, units, and hard negatives
+# (requests that name a device but ask why, how or what to do). Appended, so the fold of every
+# earlier template (index % 7) stays as it was.
+MORE = {
+    "query_state": (
+        "{dev} : (c'est quoi l'état|ça donne quoi|où en est-on) [maintenant]",
+        "{area}, (il fait combien|quelle (température|humidité)) [en ce moment]",
+        "(tu sais|peux-tu vérifier) si [la|le|l'] {act} (tourne|est allumé|est ouvert)",
+        "(donne|dis)-moi (la|le|l') {kind} (de|du) {sensor}",
+        "(valeur|mesure|relevé) (de|du) {sensor} [stp|maintenant]",
+        "combien (indique|affiche) {sensor} [en ce moment]",
+        "dans quel état est [la|le|l'] {act} [actuellement]",
+    ),
+    "query_history": (
+        "{kind} (dans|de) {area} {window}, (moyenne|maximum|minimum) [svp]",
+        "(donne|montre)-moi (la moyenne|le maximum|le minimum|la courbe) (de|du) {sensor} {window}",
+        "combien de temps [la|le|l'] {act} a-t-il (tourné|été allumé|été ouvert) {window}",
+        "quelle a été la valeur (la plus haute|la plus basse) (de|du) {sensor} {window}",
+        "{sensor} {window} : (historique|tendance|évolution) [stp]",
+    ),
+    "set_actuator": (
+        "{act} : (allume|éteins|ouvre|ferme|démarre|arrête)-(le|la) [stp]",
+        "(peux-tu|pourrais-tu|tu peux)"
+        " (allumer|éteindre|ouvrir|fermer|démarrer|arrêter) [la|le|l'] {act}",
+        "(monte|baisse|coupe) [la|le|l'] {act} [à {value}]",
+        "(mets|passe) [la|le|l'] {act} en (marche|route|arrêt)",
+        "(arrête|coupe) [la|le|l'] {act} (tout de suite|immédiatement|maintenant)",
+        "règle la consigne (de la|du) {act} (à|sur) {value}",
+        "(ouvre|ferme) [donc] [la|le|l'] {act} [merci]",
+    ),
+    "list_devices": (
+        "quels appareils as-tu (dans|en) {area}",
+        "(liste|énumère)-moi (tous les|toutes les) (actionneurs|vannes|capteurs|pompes)",
+        "quels (appareils|capteurs) connais-tu",
+    ),
+    "list_alerts": (
+        "(quelles|des) (alarmes|alertes) sont (actives|en cours) [en ce moment]",
+        "(il y a|y a-t-il) des (alertes|défauts) (dans|en) {area}",
+        "(montre|liste)-moi (les|toutes les) (alarmes|alertes|pannes) (actives|en cours|ouvertes)",
+        "une alarme est-elle (active|déclenchée) quelque part",
+    ),
+    "escalate": (
+        "quelle pourrait être la cause (du bruit|de la surchauffe|de la"
+        " lenteur) de [la|le|l'] {act}",
+        "(dois|faut)-(je|il) (changer|réparer|recharger) [la|le|l'] {act}",
+        "combien de temps [la|le|l'] {act} va-t-il tenir avant (la panne|l'entretien)",
+        "est-ce rentable de (remplacer|couper la nuit) [la|le|l'] {act}",
+        "explique-moi la différence entre [la|le|l'] {act} et [la|le|l'] {act}",
+        "prévois quand [la|le|l'] {sensor} sera (vide|plein|critique)",
+        "pourquoi [la|le|l'] {sensor} (affiche des valeurs|donne des mesures)"
+        " (si hautes|si basses|fausses)",
+        "tous les combien faut-il entretenir [la|le|l'] {act}",
+        "peux-tu m'expliquer comment fonctionne [la|le|l'] {act}",
+        "quel réglage (conseilles-tu|recommandes-tu) pour [la|le|l'] {act} en (hiver|été)",
+        "aide-moi à trouver la panne (de la|du) {act}",
+        "qu'est-ce que ça veut dire quand [la|le|l'] {act} (clignote|bipe|est rouge)",
+    ),
+}
+# A "how long did it run" phrasing in a training fold (index % 7 < 5); the first one
+# fell in the held-out fold.
+MORE["query_history"] += (
+    "pendant combien d'heures [la|le|l'] {act} a-t-il"
+    " (fonctionné|tourné) {window}",
+)
+MORE["escalate"] += (
+    "(résume|analyse) (les|toutes les) (alarmes|alertes|pannes)"
+    " [d'hier|d'aujourd'hui]",
+)
+TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -19,7 +19,9 @@ KINDS = ("temperatuur", "luchtvochtigheid", "vochtigheid", "druk", "niveau", "de
 VALUES = ("{n} graden", "{n} %", "{n} procent", "{n} bar", "{n} °C", "{n}", "{n} rpm")
 WINDOWS = ("in de laatste {n} uur", "sinds gisteren", "vandaag", "in het afgelopen uur",
            "in de laatste {n} minuten", "deze week", "sinds vanochtend",
-           "de afgelopen {n} dagen", "vannacht", "over de afgelopen {n} uur")
+           "de afgelopen {n} dagen", "vannacht", "over de afgelopen {n} uur", "gisteren",
+           "vorige maand",
+           "vorige week", "eergisteren", "sinds maandag")
 TOPICS = ("tomaten", "kippen", "een serverruimte", "wijn", "beton", "zaailingen", "kaas")
 CHAT = ("hallo", "goedemorgen", "dank je", "hoe gaat het", "wie ben jij", "vertel een mop",
         "doei", "oké", "wacht even", "fijne dag", "hmm", "ok bedankt", "wat kun je",
@@ -103,3 +105,66 @@ TEMPLATES = {
         "raad me een instelling aan voor {act}", "{chat}", "{chat}",
     ),
 }
+
+# Added for triage-2.1: other word orders (name first), frames, units, and hard negatives
+# (requests that name a device but ask why, how or what to do). Appended, so the fold of every
+# earlier template (index % 7) stays as it was.
+MORE = {
+    "query_state": (
+        "{dev}: (hoe staat het ervoor|wat is de stand|wat geeft hij aan) [nu]",
+        "{area}, hoe (warm|vochtig|vol) is het daar [nu]",
+        "(weet je|kun je kijken) of {act} (draait|aan staat|open staat)",
+        "(geef|noem) me [even] de {kind} van {sensor}",
+        "(meetwaarde|stand|uitlezing) {sensor} [graag|nu]",
+        "hoeveel (geeft|meet) {sensor} [nu] [aan]",
+        "in welke toestand is {act} [nu]",
+    ),
+    "query_history": (
+        "{kind} in {area} {window}, (gemiddeld|maximum|minimum) [graag]",
+        "(geef|toon) me (het gemiddelde|het maximum|het minimum|de grafiek) van {sensor} {window}",
+        "hoe lang (stond|draaide) {act} {window} (aan|open)",
+        "wat was de (hoogste|laagste) waarde van {sensor} {window}",
+        "hoe is de {kind} in {area} {window} (veranderd|verlopen)",
+        "{sensor} {window}: (verloop|trend|geschiedenis) [graag]",
+    ),
+    "set_actuator": (
+        "{act} (graag|meteen|nu) (aanzetten|uitzetten|openen|sluiten|starten|stoppen)",
+        "(kun|kan|zou) je {act} (aanzetten|uitzetten|openen|sluiten|starten|stoppen)",
+        "(draai|zet) {act} (hoger|lager|open|dicht)",
+        "(schakel|zet) {act} (in|uit|aan)",
+        "stop {act} (meteen|direct|nu)",
+        "zet het setpoint van {act} op {value}",
+        "doe {act} (open|dicht) [graag]",
+    ),
+    "list_devices": (
+        "wat voor apparaten heb je in {area}",
+        "(geef|noem) (alle|een lijst van de) (actuatoren|kleppen|sensoren|pompen)",
+        "welke (apparaten|sensoren) ken je",
+    ),
+    "list_alerts": (
+        "welke (alarmen|meldingen) staan er (nu|op dit moment) open",
+        "staat er ergens een alarm (actief|open)",
+    ),
+    "escalate": (
+        "wat kan de oorzaak zijn dat {act} zo (lawaaiig|heet|traag) is",
+        "(moet|zou) ik {act} (vervangen|laten repareren|bijvullen)",
+        "hoe lang houdt {act} het nog vol voor (het uitvalt|onderhoud nodig is)",
+        "loont het om {act} (te vervangen|'s nachts uit te zetten)",
+        "leg me het verschil uit tussen {act} en {act}",
+        "voorspel wanneer {sensor} (leeg|vol|kritiek) is",
+        "waarom geeft {sensor} zulke (hoge|lage|rare) waarden",
+        "hoe vaak moet {act} onderhouden worden",
+        "kun je uitleggen hoe {act} werkt",
+        "welke instelling (raad je aan|adviseer je) voor {act} in de (winter|zomer)",
+        "help me de storing van {act} te vinden",
+        "wat betekent het als {act} (knippert|piept|rood brandt)",
+    ),
+}
+# A "how long did it run" phrasing in a training fold (index % 7 < 5); the first one
+# fell in the held-out fold.
+MORE["query_history"] += ("hoeveel uur (stond|draaide) {act} {window} (aan|)",)
+MORE["escalate"] += (
+    "(vat|analyseer) (de|alle) (alarmen|storingen|meldingen)"
+    " [van gisteren|van vandaag] [samen]",
+)
+TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
