@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import (
     ArtefactStore,
     RolloutController,
@@ -37,14 +36,8 @@ from edge_agent.triage import Triage
 from edge_agent.updates import Updates
 from edge_agent.upgrade import AgentUpgrade, Venvs
 from nanogate.v1 import edge_pb2 as pb
+from tests.support.answerer import NoAnswers
 from tests.support.bundles import pack, tiny_bundle, tiny_bundle_folder
-
-
-class NoAnswers:
-    """An Answerer for a service whose escalations these tests never use."""
-
-    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
-        raise AssertionError("no escalation expected")
 
 
 @dataclass

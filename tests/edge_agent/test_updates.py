@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import (
     Artefact,
     ArtefactStore,
@@ -32,13 +31,7 @@ from edge_agent.triage import Triage
 from edge_agent.triage.model import SHIPPED_DIR
 from edge_agent.updates import Updates, active_config, pack_model
 from nanogate.v1 import edge_pb2 as pb
-
-
-class NoAnswers:
-    """An Answerer for a service whose escalations these tests never use."""
-
-    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
-        raise AssertionError("no escalation expected")
+from tests.support.answerer import NoAnswers
 
 
 @dataclass

@@ -39,3 +39,10 @@ class CountingAnswerer:
             await self.gate.wait()
         return Answer(text=f"answer to {esc.text}", backend="b1", model="m1", input_tokens=10,
                       output_tokens=5, cost=0.01, actions=(ProposedAction("pump-2", "off"),))
+
+
+class NoAnswers:
+    """An Answerer for a service whose escalations a test never uses."""
+
+    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
+        raise AssertionError("no escalation expected")
