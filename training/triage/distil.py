@@ -36,6 +36,7 @@ from training.triage.train import (
     _card,
     _labels,
     calibrate,
+    calibrate_on_development,
     corpus,
     training_features,
 )
@@ -115,6 +116,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     pool = train + data["val"]
     weights, losses = fit(training_features(pool, seed), _labels(pool), len(INTENTS),
                           run.hyper, seed)
+    cal = calibrate_on_development(weights, cal, costs)  # as train.train: the same card
     out.mkdir(parents=True, exist_ok=True)
     size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
                         doc="nanogate intent triage, distilled from fleet traffic")
