@@ -4,14 +4,14 @@ On the same requests, in the same run: the hand-written sets (English 200 + 51 u
 requests, 71-73 each in German, French, Spanish and Dutch; ``unseen`` is their frozen subset
 that no template of ours could have produced and no training request shares the delexicalised
 form of, see ``training.triage.evaluation``), the ``fresh`` sets (75 English, 35 per other
-language, written blind before the training data of triage-2.1 changed; ``fresh_unseen`` the
+language, written blind before the training data changed after triage-2.0; ``fresh_unseen`` the
 same subset of them) and 60 requests per language of the templated held-out sample (fold 6,
 unseen templates and names). For each language: routed accuracy, local precision, escalation
 recall, local share, per-intent precision and recall, and expected calibration error, for
 
 - ``nanogate``: the shipped model, without a registry (as `edge-agent triage` without a config);
-- ``previous``: the model shipped before it (``triage-2.0``), run with today's feature code,
-  when git can still show it;
+- ``previous``: the model shipped before it (``triage-1.1``, English only), run with today's
+  feature code, when git can still show it;
 - ``hassil``: hassil's template matcher with that language's Home Assistant intents, given the
   device-shaped names in the requests as its entity and area lists; a request it cannot match
   escalates, a matched one is mapped onto our intents.
@@ -42,7 +42,7 @@ DATA = REPO / "tests" / "edge_agent" / "data"
 HELDOUT = REPO / "training" / "triage" / "data" / "heldout.jsonl"
 LANGS = ("en", "de", "fr", "es", "nl")
 HELDOUT_PER_LANGUAGE = 60  # hassil takes up to seconds per request: keep the run short
-PREVIOUS_COMMIT = "6d63489"  # the last commit shipping triage-2.0
+PREVIOUS_COMMIT = "e9ca24b"  # the last commit shipping triage-1.1
 _NAME = re.compile(r"(?:[^\W\d_]+[ -])?[A-Za-z]{0,4}-?\d+[A-Za-z]?\b")
 BAD_INPUTS = ("", "   ", "😀😀😀", "🔥💧⚡", "bitte turn on la pompe 4 por favor", "?" * 50,
               "x" * 10240, "zone 3 " * 1500, "\x00\x01\x02", "<script>alert(1)</script>")
@@ -71,7 +71,7 @@ def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
         # the delexicalised form of (``training.triage.evaluation``).
         out[lang]["unseen"] = [r for r in out[lang]["handwritten"] if r.get("unseen")]
         fresh = DATA / f"triage_fresh_{lang}.jsonl"
-        if fresh.exists():  # written blind, before the training data of triage-2.1 changed
+        if fresh.exists():  # written blind, before the training data changed after 2.0
             out[lang]["fresh"] = _rows(fresh)
             out[lang]["fresh_unseen"] = [r for r in out[lang]["fresh"] if r.get("unseen")]
         if HELDOUT.exists():

@@ -14,9 +14,10 @@ _LIMITS = """\
   the English one; judge them by the hand-written sets in `docs/triage.md`.
 - A request naming two actions, a condition or a schedule is meant to escalate; a few short
   ones may still be taken as one `set_actuator`.
-- Calibration is fitted on validation templates the calibrating model never saw. Real traffic
-  differs more from the templates than one fold from another, so confidence there may still
-  be over-confident; the hand-written sets in `docs/triage.md` show how much.
+- Calibration weighs validation templates the calibrating model never saw and 191 hand-written
+  development requests the same. Real traffic differs more from the templates than one fold
+  from another, and 191 requests are few, so confidence on real traffic is only roughly
+  calibrated; the hand-written sets in `docs/triage.md` show how much.
 - Device names are not part of the model: requests are delexicalised first (`delex.py`:
   "pump 2", "Pumpe 3", "t-104", "zone 3" and registry names -> `<dev>`, numbers -> `<num>`,
   English windows -> `<window>`), and slots resolve the names against the gateway registry.
