@@ -9,7 +9,6 @@ cloud does not answer in time the requester hears ``queued`` at once and the rea
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import re
 import time
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 import structlog
 
 from edge_agent.approvals import Approvals
+from edge_agent.cloud_actions import DEFAULT_CLOUD_ACTION_MAX_AGE_S, CloudActions
 from edge_agent.errors import StoreFull
 from edge_agent.escalations import MAX_TOKENS, Escalation, ReplyRoute
 from edge_agent.model_stats import ModelStats
@@ -46,8 +46,6 @@ class Publish(Protocol):
                  qos: int = 1) -> None:
         """Send one reply at this QoS."""
 _CONTEXT_DEVICES = 20
-# Seconds after the request within which a cloud answer's actions may still run.
-DEFAULT_CLOUD_ACTION_MAX_AGE_S = 60.0
 # A read of one named device is answered here below the triage threshold from this confidence.
 READ_FLOOR = 0.5
 # A command that names exactly one real device and a value is done here from this confidence
@@ -99,7 +97,7 @@ class AskHandler:
         self._escalations = RequesterLimit(max_escalations_per_min, max_requesters=1)
         self._model_choice_topics = model_choice_topics
         self._reserved = [[lv for lv in t.split("/") if lv] for t in reserved_topics if t]
-        self._action_max_age = cloud_action_max_age_s
+        self._actions = CloudActions(skills, triage, approvals, cloud_action_max_age_s)
         # False when the operator sends everything to the cloud (a threshold above 1): then
         # no read or command is done here below the threshold (READ_FLOOR, COMMAND_FLOOR).
         self._below_threshold = below_threshold
@@ -346,7 +344,7 @@ class AskHandler:
             log.warning("redaction.unknown_placeholders", key=item.key, placeholders=invented)
         answer = response.answer
         if response.actions:
-            notes = self._apply(item, response, data)
+            notes = self._actions.apply(item, response, data)
             answer = " ".join([answer, *notes]).strip()
         error = ErrorInfo(code=response.error_code, message=response.error_message) \
             if response.error_code else None
@@ -357,63 +355,6 @@ class AskHandler:
                                 answer=answer or response.error_message, data=data, error=error))
         log.info("request.answered", route="escalated", key=item.key, backend=response.backend,
                  replayed=response.replayed, request_id=escalation.request_id)
-
-    def _apply(self, item: OutboxItem, response: pb.EscalateResponse,
-               data: dict[str, Any]) -> list[str]:
-        """Apply or propose the answer's actions; fills ``data``, returns lines for the answer."""
-        reason = self._not_applicable(item)
-        if reason is not None:
-            data["proposals"] = [{"device": a.device_id, "command": a.command, "value": a.value}
-                                 for a in response.actions]
-            shown = ", ".join(f"{a.device_id} {a.value or a.command}" for a in response.actions)
-            log.info("actions.proposed", key=item.key, reason=reason, n=len(response.actions))
-            return [f"Proposed, not applied ({reason}): {shown}."]
-        scope = self._scope(item.queued().restored_text())
-        outcomes = [self._apply_one(a, scope, item.key) for a in response.actions]
-        data["actions"] = [{"device": a.device_id, "command": a.command, "value": a.value,
-                            "ok": r.error_code is None, "published": bool(r.data.get("published")),
-                            "result": r.answer, **self._held(item, r)}
-                           for a, r in zip(response.actions, outcomes, strict=True)]
-        return [r.answer for r in outcomes]
-
-    def _held(self, item: OutboxItem, result: SkillResult) -> dict[str, Any]:
-        """Hold a cloud action that needs approval; its id for the reply, or nothing."""
-        if not result.data.get("pending") or self._approvals is None:
-            return {}
-        escalation = item.queued()
-        held = self._approvals.hold_action(
-            result, request_key=item.key, request_id=escalation.request_id,
-            intent=escalation.intent, route=escalation.route.to_json(),
-            text=escalation.restored_text())
-        return {"pending": True, "approval": held}
-
-    def _not_applicable(self, item: OutboxItem) -> str | None:
-        """Why a cloud answer's actions may not run, or None if they may."""
-        if item.queued().intent != "set_actuator":
-            return "the request was not a command"
-        age = time.time() - item.created
-        if age > self._action_max_age:
-            return (f"the answer came {age:.0f} s after the request; cloud actions run only "
-                    f"within {self._action_max_age:g} s")
-        return None
-
-    def _scope(self, text: str) -> set[str]:
-        """The actuators the request itself named exactly, as a local command would act on."""
-        return self._skills.scope(self._triage.classify(text).slots)
-
-    def _apply_one(self, action: pb.Action, scope: set[str], key: str) -> SkillResult:
-        value: float | str = action.value or action.command
-        with contextlib.suppress(ValueError):
-            value = float(action.value)
-        found = self._skills.resolver.resolve_id(action.device_id, "actuator")
-        if found.resolved and found.ids[0] not in scope:
-            log.warning("actuation.refused", device=found.ids[0], source="cloud",
-                        reason="not_named")
-            return SkillResult(
-                f"Refused: the request did not name {found.ids[0]} exactly; nothing was sent.",
-                {"device": found.ids[0], "refused": True, "published": False},
-                error_code="policy_violation")
-        return self._skills.actuate(action.device_id, value, source="cloud", key=key)
 
     def _context(self, decision: Decision) -> list[pb.Reading]:
         ids = [d.id for d in self._skills.resolver.related(decision.slots, _CONTEXT_DEVICES)]
