@@ -9,7 +9,7 @@ import httpx
 
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.processes import Daemon, free_port, wait_until, write_toml
-from tests.support.stack import start
+from tests.support.stack import FAKE_BACKEND, start
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 QUESTION = {"model": "auto", "messages": [{"role": "user", "content": "How warm is it?"}]}
@@ -19,17 +19,7 @@ grpc_listen = "127.0.0.1:{grpc_port}"
 http_listen = "127.0.0.1:{http_port}"
 data_dir = "{data}"
 admin_token = "test-admin-token"
-
-[[backends]]
-kind = "openai"
-name = "fake-cloud"
-base_url = "{base_url}"
-model = "fake-large"
-tier = 0
-timeout_s = 10
-price_in_per_1k = 0.001
-price_out_per_1k = 0.002
-"""
+""" + FAKE_BACKEND
 
 
 def _config(tmp_path: Path, fake: FakeOpenAI) -> tuple[Path, int]:
