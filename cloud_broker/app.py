@@ -154,7 +154,8 @@ class Broker:
             self.store, learning.answerer(JournalingAnswerer(router, journal)), artefacts,
             replica=replica,
             tls=load_broker_tls(self.config.server), queue=queue if qc.enabled else None,
-            queue_rules=QueueRules(qc.over_budget, tuple(qc.uncertain_phrases)))
+            queue_rules=QueueRules(qc.over_budget, tuple(qc.uncertain_phrases)),
+            labels=learning.uploaded if learning.config.enabled else None)
         bridge = (MqttBridge(self.service.core, self.config.mqtt_uplink)
                   if self.config.mqtt_uplink.enabled else None)  # refuses an unsafe uplink now
         server, self.grpc_port = await start_grpc(self.service, self.config.server.grpc_listen)

@@ -20,15 +20,25 @@ import structlog
 
 from edge_agent.approvals import Approvals
 from edge_agent.cloud_actions import DEFAULT_CLOUD_ACTION_MAX_AGE_S, CloudActions
+from edge_agent.corrections import Corrections
 from edge_agent.errors import StoreFull
 from edge_agent.escalations import MAX_TOKENS, Escalation, ReplyRoute
 from edge_agent.model_stats import ModelStats
-from edge_agent.normalise import has_invisible, normalise_text
+from edge_agent.normalise import normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
-from edge_agent.payloads import MAX_TEXT_CHARS, AskRequest, BadPayload, ErrorInfo, Reply, parse_ask
+from edge_agent.payloads import (
+    MAX_TEXT_CHARS,
+    AskRequest,
+    BadPayload,
+    ErrorInfo,
+    Feedback,
+    Reply,
+    parse_request,
+)
 from edge_agent.ratelimit import RequesterLimit
 from edge_agent.redact import Redactor, restore_response
 from edge_agent.registry import Registry
+from edge_agent.reply_topics import ReplyTopics, topic_matches
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link, SendOutcome
 from edge_agent.triage.decision import LOCAL_INTENTS, Classifier, Decision
@@ -52,10 +62,6 @@ READ_FLOOR = 0.5
 # (the model's first choice, above every "why/how/should I" reading of the same words, which
 # it routes to escalate); the resolver and the policy still decide what moves.
 COMMAND_FLOOR = 0.75
-# Topic levels under <prefix>/<site>/ that sensors, apps and actuators listen on: a reply
-# sent there would be read as telemetry, a request or an actuator command.
-_GATEWAY_LEVELS = frozenset({"sensors", "ask", "actuators"})
-MAX_REPLY_TOPIC_CHARS = 512  # as the reply_to field allows
 
 
 @dataclass
@@ -96,7 +102,7 @@ class AskHandler:
         # One allowance for every requester together: reply topics cost nothing to invent.
         self._escalations = RequesterLimit(max_escalations_per_min, max_requesters=1)
         self._model_choice_topics = model_choice_topics
-        self._reserved = [[lv for lv in t.split("/") if lv] for t in reserved_topics if t]
+        self._reply_topics = ReplyTopics(default_reply_topic, reserved_topics)
         self._actions = CloudActions(skills, triage, approvals, cloud_action_max_age_s)
         # False when the operator sends everything to the cloud (a threshold above 1): then
         # no read or command is done here below the threshold (READ_FLOOR, COMMAND_FLOOR).
@@ -104,6 +110,7 @@ class AskHandler:
         self._redactor = redactor  # None: escalations leave as they are (tests, bench)
         self._approvals = approvals  # None: no actuator requires approval (tests, bench)
         self.counters = Counters()
+        self.corrections = Corrections(outbox, self.counters.models, redactor, wake=link.wake)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None,
@@ -121,6 +128,9 @@ class AskHandler:
         route = self._route(response_topic or request.reply_to, correlation, request_id, qos)
         if route is None or not self._admit(route, request_id):
             return
+        if isinstance(request, Feedback):
+            self._send(route, self.corrections.feedback(route.topic, request))
+            return
         request = self._model_allowed(request, route)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
@@ -128,11 +138,11 @@ class AskHandler:
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
 
-    def _parse(self, payload: bytes) -> AskRequest:
+    def _parse(self, payload: bytes) -> AskRequest | Feedback:
         if len(payload) > self._max_bytes:
             raise BadPayload("too_large",
                              f"the request is {len(payload)} bytes; the limit is {self._max_bytes}")
-        return parse_ask(payload)
+        return parse_request(payload)
 
     def _route(self, topic: str | None, correlation: bytes | None,
                request_id: str, qos: int = 1) -> ReplyRoute | None:
@@ -141,29 +151,12 @@ class AskHandler:
         default = ReplyRoute(self._default_topic, correlation, qos)
         if not topic:
             return default
-        problem = self._reply_topic_problem(topic)
+        problem = self._reply_topics.problem(topic)
         if problem is None:
             return ReplyRoute(topic, correlation, qos)
         if self._admit(default, request_id):
             self._fail(default, request_id, "bad_reply_topic",
                        f"replies cannot go to {topic[:200]!r}: {problem}")
-        return None
-
-    def _reply_topic_problem(self, topic: str) -> str | None:
-        """Why a response topic or reply_to cannot take replies; None if it can."""
-        if len(topic) > MAX_REPLY_TOPIC_CHARS:
-            return f"a reply topic has at most {MAX_REPLY_TOPIC_CHARS} characters"
-        if topic.startswith("$") or any(c in topic for c in "+#") or has_invisible(topic):
-            return ("it must be a plain topic name: no wildcards (+ #), no control "
-                    "characters, not a $ topic")
-        levels = [level for level in topic.split("/") if level]  # empty levels hide nothing
-        for reserved in self._reserved:
-            if levels[:len(reserved)] == reserved:
-                return "the gateway's link to the cloud listens there; use a topic of your own"
-        prefix = [level for level in self._default_topic.split("/") if level][:-2]
-        if levels[:len(prefix)] == prefix and len(levels) > len(prefix) + 1 \
-                and levels[len(prefix) + 1] in _GATEWAY_LEVELS:
-            return "sensors, requests and actuators listen there; use a topic of your own"
         return None
 
     def _admit(self, route: ReplyRoute, request_id: str) -> bool:
@@ -189,9 +182,11 @@ class AskHandler:
             self._fail(route, request_id, "bad_request",
                        "text: nothing is left once control and invisible characters are removed")
             return
+        self.corrections.follow_up(route.topic, text)
         started = time.perf_counter()
         decision = self._triage.classify(text)
         triage_ms = (time.perf_counter() - started) * 1000
+        version = getattr(self._triage, "version", "")
         by_intent = self.counters.by_intent
         by_intent[decision.intent] = by_intent.get(decision.intent, 0) + 1
         if (decision.route == "local" or self._local_after_all(decision)) and not request.model:
@@ -201,12 +196,14 @@ class AskHandler:
                 self._hold(result, key, request_id, decision.intent, route, text)
                 return
             self._reply_local(route, request_id, decision, result, started)
-            self.counters.models.record(getattr(self._triage, "version", ""), local=True,
-                                        clarify=bool(result.data.get("clarify")),
+            clarify = bool(result.data.get("clarify"))
+            self.counters.models.record(version, local=True, clarify=clarify,
                                         latency_ms=triage_ms)
+            if not clarify and not result.error_code:
+                self.corrections.remember(route.topic, request_id, key, text, decision, version,
+                                          result.data)
             return
-        self.counters.models.record(getattr(self._triage, "version", ""), local=False,
-                                    clarify=False, latency_ms=triage_ms)
+        self.counters.models.record(version, local=False, clarify=False, latency_ms=triage_ms)
         self._escalate(request, text, request_id, decision, route)
 
     def _hold(self, result: SkillResult, key: str, request_id: str, intent: str,
@@ -389,17 +386,6 @@ def _request_key(request: AskRequest, route: ReplyRoute, text: str) -> str | Non
     digest = hashlib.sha256("\x1f".join(
         [str(request.id), route.topic, (route.correlation or b"").hex(), text]).encode())
     return "rq-" + digest.hexdigest()[:40]
-
-
-def topic_matches(topic_filter: str, topic: str) -> bool:
-    """Whether an MQTT topic filter (``+`` one level, ``#`` the rest) matches a topic."""
-    want, have = topic_filter.split("/"), topic.split("/")
-    for n, level in enumerate(want):
-        if level == "#":
-            return True
-        if n >= len(have) or level not in ("+", have[n]):
-            return False
-    return len(want) == len(have)
 
 
 def _loose_id(payload: bytes) -> str:

@@ -39,6 +39,13 @@ class ModelStats:
         stats.clarifications += clarify
         stats.latencies.append(latency_ms)
 
+    def correct(self, version: str) -> None:
+        """Count a local answer of this version that its requester corrected (if it is still
+        among the versions remembered)."""
+        stats = self._by.get(version)
+        if stats is not None:
+            stats.corrections += 1
+
     def messages(self) -> list[pb.ModelCounters]:
         """One ``ModelCounters`` per version, for the heartbeat."""
         return [pb.ModelCounters(

@@ -41,8 +41,9 @@ __all__ = ["PRIORITY", "NewItem", "Outbox", "OutboxItem", "OutboxStatus", "new_k
 log = structlog.get_logger("edge_agent.outbox")
 
 # An approval (an action held for an operator, edge_agent.approvals) goes up as soon as an
-# escalation would, and is never shed.
-PRIORITY = {"ack": 0, "escalation": 1, "approval": 1, "event": 2, "rollup": 3}
+# escalation would, and is never shed. A correction (edge_agent.corrections) is training data:
+# shed like an event when the outbox is full.
+PRIORITY = {"ack": 0, "escalation": 1, "approval": 1, "event": 2, "correction": 2, "rollup": 3}
 SHEDDABLE = PRIORITY["event"]  # this priority and below (larger numbers) may be shed
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (

@@ -5,7 +5,8 @@ Telemetry arrives as plain JSON (``{"value": 21.4, "unit": "Cel", "ts": ...}``, 
 ``typed_value`` then holds a reading to its sensor's kind: numbers for numeric kinds
 (``"hot"`` on a temperature sensor is refused), true/false for binary ones (``ON``/``OFF``,
 ``open``/``closed``, ``1``/``0`` are understood). Requests arrive as ``{"id": ..., "text": ...}``
-with an optional ``reply_to`` for MQTT 3.1.1 clients. Every reply is a ``Reply``.
+with an optional ``reply_to`` for MQTT 3.1.1 clients; ``{"feedback": "wrong", "id": ...}`` on the
+same topic says a local answer was wrong (``Feedback``). Every reply is a ``Reply``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -60,34 +62,44 @@ class BadPayload(ValueError):
         self.message = message
 
 
+def _plain_id(value: str | int) -> str | int:
+    """A request id that fits in 64 bits, or a short visible text."""
+    if isinstance(value, int):
+        if abs(value) >= 2**63:
+            raise ValueError("a numeric id must fit in 64 bits")
+    elif len(value) > MAX_ID_CHARS or has_invisible(value):
+        raise ValueError(f"the id must be at most {MAX_ID_CHARS} visible characters")
+    return value
+
+
+def _publishable(value: str | None) -> str | None:
+    """A reply topic a client may name: plain, no wildcards, not a $ topic."""
+    if value and (value.startswith("$") or any(c in value for c in "+#")
+                  or has_invisible(value)):
+        raise ValueError("reply_to must be a plain topic name: no wildcards (+ #), "
+                         "no control characters, not a $ topic")
+    return value
+
+
+def _named(value: str | int) -> str | int:
+    if value == "":
+        raise ValueError("name the id of the request whose answer was wrong")
+    return value
+
+
+RequestId = Annotated[str | int, AfterValidator(_plain_id)]
+ReplyTopic = Annotated[str | None, AfterValidator(_publishable)]
+
+
 class AskRequest(BaseModel):
     """A question or command for the gateway."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    id: str | int = Field(default="")
+    id: RequestId = Field(default="")
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    reply_to: str | None = Field(default=None, max_length=512)
+    reply_to: ReplyTopic = Field(default=None, max_length=512)
     model: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _plain_id(cls, value: str | int) -> str | int:
-        if isinstance(value, int):
-            if abs(value) >= 2**63:
-                raise ValueError("a numeric id must fit in 64 bits")
-        elif len(value) > MAX_ID_CHARS or has_invisible(value):
-            raise ValueError(f"the id must be at most {MAX_ID_CHARS} visible characters")
-        return value
-
-    @field_validator("reply_to")
-    @classmethod
-    def _publishable(cls, value: str | None) -> str | None:
-        if value and (value.startswith("$") or any(c in value for c in "+#")
-                      or has_invisible(value)):
-            raise ValueError("reply_to must be a plain topic name: no wildcards (+ #), "
-                             "no control characters, not a $ topic")
-        return value
 
     @field_validator("model")
     @classmethod
@@ -95,6 +107,20 @@ class AskRequest(BaseModel):
         if value is not None and not _MODEL_NAME.fullmatch(value):
             raise ValueError("model must be a model name like 'auto' or 'gpt-4o-mini'")
         return value
+
+
+class Feedback(BaseModel):
+    """A requester saying the gateway's answer to one of its requests (``id``) was wrong;
+    optionally what it should have been (``intent``) and what was meant (``text``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    feedback: Literal["wrong"]
+    id: Annotated[RequestId, AfterValidator(_named)]
+    intent: Literal["query_state", "query_history", "set_actuator", "list_devices",
+                    "list_alerts", "escalate"] | None = None
+    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    reply_to: ReplyTopic = Field(default=None, max_length=512)
 
 
 class ErrorInfo(BaseModel):
@@ -175,11 +201,25 @@ class TelemetryPoint:
 
 def parse_ask(payload: bytes) -> AskRequest:
     """Parse a request payload, raising BadPayload with a clear reason."""
-    doc = _load_json(payload)
+    return _ask(_load_json(payload))
+
+
+def _ask(doc: Any) -> AskRequest:
     if not isinstance(doc, dict):
         raise BadPayload("bad_request", 'expected a JSON object like {"id": "r1", "text": "..."}')
     try:
         return AskRequest.model_validate(doc)
+    except ValidationError as exc:
+        raise BadPayload("bad_request", _describe(exc)) from exc
+
+
+def parse_request(payload: bytes) -> AskRequest | Feedback:
+    """A request, or feedback on an answer when the object has a ``feedback`` field."""
+    doc = _load_json(payload)
+    if not isinstance(doc, dict) or "feedback" not in doc:
+        return _ask(doc)
+    try:
+        return Feedback.model_validate(doc)
     except ValidationError as exc:
         raise BadPayload("bad_request", _describe(exc)) from exc
 

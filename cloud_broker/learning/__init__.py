@@ -21,10 +21,16 @@ from cloud_broker.fleet.rollouts import RolloutController
 from cloud_broker.fleet.store import FleetStore
 from cloud_broker.learning.ab import ABTests
 from cloud_broker.learning.labeller import Answerer, Chat, Labeller, LabellingAnswerer
-from cloud_broker.learning.labels import INTENTS, Label, LabelStore, OperatorLabels
+from cloud_broker.learning.labels import (
+    INTENTS,
+    CorrectionLabels,
+    Label,
+    LabelStore,
+    OperatorLabels,
+)
 
-__all__ = ["INTENTS", "ABTests", "Label", "LabelStore", "Labeller", "LabellingAnswerer", "Learning",
-           "OperatorLabels"]
+__all__ = ["INTENTS", "ABTests", "CorrectionLabels", "Label", "LabelStore", "Labeller",
+           "LabellingAnswerer", "Learning", "OperatorLabels"]
 
 log = structlog.get_logger("cloud_broker.learning")
 PRUNE_EVERY_S = 3600.0
@@ -38,6 +44,7 @@ class Learning:
     labels: LabelStore
     labeller: Labeller
     corrections: OperatorLabels
+    uploaded: CorrectionLabels  # requesters' corrections of local answers, from gateways
     ab: ABTests | None = None
 
     @classmethod
@@ -53,7 +60,8 @@ class Learning:
         return cls(config, labels,
                    Labeller(labels, chat, version, model=config.label_model,
                             max_pending=config.max_pending, clock=store.now),
-                   OperatorLabels(labels, version, store.now), ab)
+                   OperatorLabels(labels, version, store.now),
+                   CorrectionLabels(labels, store.now), ab)
 
     def answerer(self, inner: Answerer) -> Answerer:
         """``inner``, labelling what it answers when learning is on."""

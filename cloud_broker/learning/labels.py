@@ -3,7 +3,9 @@
 A label ties one request (the gateway and its own key for it, ``ref``) to the intent the
 cloud judged it to be: one of the gateway's local intents, or ``escalate``. It comes from
 the cloud (``source = "cloud"``: the actions the model proposed, or a labelling prompt) or
-from an operator (``source = "operator"``), whose word wins. The text is stored exactly as
+from an operator (``source = "operator"``), whose word wins, or from the requester who got a
+local answer and said it was wrong (``source = "correction"``, uploaded by the gateway:
+``CorrectionLabels``). The text is stored exactly as
 the gateway sent it: what the gateway redacted stays redacted. Labels older than the
 retention are deleted (``prune``). A labelling answer that is not a known intent is never
 stored: ``drop`` counts it, by reason, in ``learning_counters``.
@@ -11,6 +13,7 @@ stored: ``drop`` counts it, by reason, in ``learning_counters``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -25,7 +28,7 @@ log = structlog.get_logger("cloud_broker.learning")
 # The gateway's triage labels (edge_agent.triage.decision.INTENTS; a test keeps them equal).
 LOCAL_INTENTS = ("query_state", "query_history", "set_actuator", "list_devices", "list_alerts")
 INTENTS = (*LOCAL_INTENTS, "escalate")
-Source = Literal["cloud", "operator"]
+Source = Literal["cloud", "operator", "correction"]
 _COLUMNS = ("device_id, ref, source, text, gateway_intent, gateway_confidence, model_version, "
             "label, method, labeller, created")
 
@@ -42,8 +45,8 @@ class Label:
     gateway_confidence: float
     model_version: str  # the triage model the gateway ran, from its last heartbeat
     label: str  # one of INTENTS
-    method: str  # "actions" | "prompt" | "operator"
-    labeller: str  # the model that judged, or the operator's name
+    method: str  # "actions" | "prompt" | "operator" | "feedback" | "follow_up" | "undo"
+    labeller: str  # the model that judged, the operator's name, or "requester"
     created: float
 
     def as_json(self) -> dict[str, object]:
@@ -148,3 +151,28 @@ class OperatorLabels:
         self._store.record(Label(item.device_id, item.ref, "operator", item.text, item.intent,
                                  item.confidence, self._version(item.device_id), intent,
                                  "operator", actor, self._clock()))
+
+
+class CorrectionLabels:
+    """Corrections of local answers that gateways upload (``correction`` items) as labels."""
+
+    def __init__(self, store: LabelStore, clock: Callable[[], float]) -> None:
+        self._store, self._clock = store, clock
+
+    def record(self, device_id: str, payload: str) -> None:
+        """Store one uploaded correction; a malformed one is dropped and counted, not raised."""
+        try:
+            doc = json.loads(payload)
+            label = Label(device_id, str(doc["ref"])[:128], "correction", str(doc["text"]),
+                          str(doc.get("intent", ""))[:32], float(doc.get("confidence", 0.0)),
+                          str(doc.get("model_version", ""))[:64], str(doc["label"]),
+                          str(doc.get("method", "feedback"))[:16], "requester", self._clock())
+        except (ValueError, TypeError, KeyError) as exc:
+            self._store.drop("correction_unreadable", device_id=device_id, error=str(exc)[:200])
+            return
+        if label.label not in INTENTS or not label.ref or not label.text:
+            self._store.drop("correction_not_an_intent", device_id=device_id,
+                             label=label.label[:32])
+            return
+        if self._store.record(label):  # a replayed upload is stored (and counted) once
+            self._store.count("corrections")

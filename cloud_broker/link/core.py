@@ -56,14 +56,24 @@ class Answerer(Protocol):
         ...
 
 
+class UploadedLabels(Protocol):
+    """Where uploaded ``correction`` items go (``cloud_broker.learning.CorrectionLabels``)."""
+
+    def record(self, device_id: str, payload: str) -> None:
+        """Store one gateway's correction of a local answer as a label, once per request."""
+        ...
+
+
 class LinkCore:
     """The per-method logic of ``nanogate.v1.EdgeLink``, shared by every transport."""
 
     def __init__(self, store: FleetStore, router: Answerer,
                  artefacts: ArtefactStore | None = None, *,
                  replica: Replica | None = None, queue: OperatorQueue | None = None,
-                 queue_rules: QueueRules | None = None) -> None:
+                 queue_rules: QueueRules | None = None,
+                 labels: UploadedLabels | None = None) -> None:
         self._store = store
+        self._labels = labels
         self._router = router
         self._artefacts = artefacts
         self.queue = queue
@@ -238,7 +248,8 @@ class LinkCore:
                           "operator, whose answer will follow here.")
 
     async def upload(self, gateway: Gateway, request: pb.UploadRequest) -> pb.UploadResponse:
-        """Store outbox items once each; an ``approval`` item also files a queue item."""
+        """Store outbox items once each; an ``approval`` item also files a queue item, a
+        ``correction`` a label (a replayed one is not stored twice)."""
         if len(request.items) > MAX_UPLOAD_ITEMS:
             raise InvalidRequest(f"at most {MAX_UPLOAD_ITEMS} items per upload")
         items = [{"key": i.idempotency_key, "kind": i.kind, "stream": i.stream,
@@ -248,6 +259,8 @@ class LinkCore:
         for item in items:
             if item["kind"] == "approval" and self.queue is not None:
                 self._file_approval(gateway, str(item["payload"]))
+            elif item["kind"] == "correction" and self._labels is not None:
+                self._labels.record(gateway.id, str(item["payload"]))
         return pb.UploadResponse(accepted=accepted)
 
     def _file_approval(self, gateway: Gateway, payload: str) -> None:

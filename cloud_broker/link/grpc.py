@@ -34,7 +34,7 @@ from cloud_broker.errors import (
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.certificates import DeviceCertificates
 from cloud_broker.fleet.claims import Replica
-from cloud_broker.link.core import Answerer, LinkCore
+from cloud_broker.link.core import Answerer, LinkCore, UploadedLabels
 from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import is_loopback, next_port
@@ -53,10 +53,11 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
                  artefacts: ArtefactStore | None = None, *,
                  tls: BrokerTls | None = None, replica: Replica | None = None,
                  queue: OperatorQueue | None = None,
-                 queue_rules: QueueRules | None = None) -> None:
+                 queue_rules: QueueRules | None = None,
+                 labels: UploadedLabels | None = None) -> None:
         self._store = store
         self.core = LinkCore(store, router, artefacts, replica=replica, queue=queue,
-                             queue_rules=queue_rules)
+                             queue_rules=queue_rules, labels=labels)
         self.tls = tls or BrokerTls()
         self.certificates = DeviceCertificates(store.db, store.now)
         self.enrol_port = 0  # mtls: the bound port of the Enrol listener (start_grpc sets it)

@@ -179,3 +179,35 @@ def test_labels_past_the_retention_are_deleted(store: SqlFleetStore, clock: Cloc
                                      clock() - age_days * 86400))
     assert learning.labels.prune(learning.config.retention_days) == 1
     assert [label.ref for label in learning.labels.labels()] == ["new"]
+
+
+async def test_an_uploaded_correction_is_a_label_once_and_a_bad_one_is_dropped(
+        store: SqlFleetStore, tmp_path: Path, models: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+    """A gateway's ``correction`` upload becomes one label with source "correction", replayed
+    or not; one that is not JSON or names no known intent is dropped and counted."""
+    _gateway(store)
+    learning = _parts(store, tmp_path, models)[1]
+    router = Router([models[0].backend("cloud")], SqliteUsageLedger(tmp_path / "u.sqlite"),
+                    RoutingPolicy())
+    core = LinkCore(store, router, labels=learning.uploaded)
+    gateway = store.gateway("gw-1")
+    assert gateway is not None
+    good = ('{"ref": "rq-9", "text": "turn on <DEVICE_1>", "intent": "set_actuator", '
+            '"confidence": 0.94, "model_version": "triage-2.0-abc", "label": "escalate", '
+            '"method": "follow_up"}')
+    bad_intent = good.replace('"label": "escalate"', '"label": "make_coffee"').replace(
+        "rq-9", "rq-10")
+    items = [pb.OutboxItem(idempotency_key=k, kind="correction", stream="correction",
+                           payload=p.encode(), created_at=1.0)
+             for k, p in (("cr-1", good), ("cr-2", "{not json"), ("cr-3", bad_intent))]
+    for _ in range(2):
+        reply = await core.upload(gateway, pb.UploadRequest(items=items))
+        assert list(reply.accepted) == ["cr-1", "cr-2", "cr-3"]
+    [label] = learning.labels.labels()
+    assert (label.source, label.ref, label.text, label.label, label.method, label.labeller) == \
+        ("correction", "rq-9", "turn on <DEVICE_1>", "escalate", "follow_up", "requester")
+    assert (label.gateway_intent, label.model_version) == ("set_actuator", "triage-2.0-abc")
+    counters = learning.labels.counters()
+    assert counters["corrections"] == 1
+    assert counters["dropped.correction_unreadable"] == 2  # a bad item counts each time it comes
+    assert counters["dropped.correction_not_an_intent"] == 2
