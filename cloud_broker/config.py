@@ -133,7 +133,12 @@ class LearningSection(Section):
     min_agreement: int = Field(default=1, ge=1)
     min_labels: int = Field(default=50, ge=1)  # fewer usable labels: no training
     holdout_share: float = Field(default=0.2, gt=0, lt=1)  # newest labels, for evaluation only
-    min_local_precision: float = Field(default=0.99, ge=0, le=1)
+    # The gate: a candidate's local precision, on the frozen evaluation set and on recent
+    # labelled traffic, must be at least the current model's and at least a floor. The floor
+    # is min_local_precision when set, else the current model's on the frozen set; either way
+    # never below hard_min_local_precision.
+    min_local_precision: float | None = Field(default=None, ge=0, le=1)
+    hard_min_local_precision: float = Field(default=0.98, ge=0, le=1)
     # A/B tests: confidence of the two-proportion z-test, and the least requests per arm.
     ab_confidence: float = Field(default=0.95, gt=0.5, lt=1)
     ab_min_requests: int = Field(default=200, ge=1)

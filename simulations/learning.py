@@ -8,11 +8,9 @@ that answers the labelling prompt truthfully from that file's ground truth. The 
 
 1. **before**: every gateway answers what it can and escalates the rest; the broker labels
    each escalation in the background.
-2. ``cloud-broker model train --size quick`` makes, gates and signs a candidate. If the
-   default ``[learning] min_local_precision`` (0.99) refuses it only because the shipped
-   model is itself below that floor, training runs again with the floor at the shipped
-   model's precision (the gate still refuses anything below the current model); the report
-   says so.
+2. ``cloud-broker model train --size quick`` makes, gates and signs a candidate, at the
+   default floor: no worse than the current model on the frozen set, never below
+   ``[learning] hard_min_local_precision``.
 3. ``cloud-broker model ab start``: half the fleet gets the candidate; the broker's z-tests
    promote it or roll it back, and the rollouts carry that to every gateway.
 4. **after**: the same users again, on whatever model each gateway then runs.
@@ -140,23 +138,10 @@ async def _traffic(loop: Loop, per_gateway: int, tally: Callable[[LearningGatewa
 
 
 def train(loop: Loop) -> dict[str, Any]:
-    """``model train``; again at the shipped model's precision if only the floor refused."""
+    """``model train`` at the default gate."""
     started = time.monotonic()
     code, doc = loop.cli("model", "train", "--size", loop.plan.size, "--seed",
                          str(loop.plan.seed))
-    doc["floor_lowered_to"] = None
-    frozen = (doc.get("evaluation") or {}).get("frozen", {}).get("current", {})
-    floor = frozen.get("local_precision")
-    if code != 0 and floor is not None and floor < 0.99 and any(
-            "below the floor" in r for r in doc.get("reasons", [])):
-        say(f"the gate's floor of 0.99 refused the candidate and the shipped model is itself "
-            f"at {floor:.4f} on the frozen set: training again with min_local_precision = "
-            f"{floor:.4f} (the gate still refuses anything below the current model)")
-        first = doc
-        code, doc = loop.cli("model", "train", "--size", loop.plan.size, "--seed",
-                             str(loop.plan.seed),
-                             env={"NANOGATE_BROKER_LEARNING__MIN_LOCAL_PRECISION": str(floor)})
-        doc["floor_lowered_to"], doc["refused_at_default_floor"] = floor, first
     doc["exit_code"], doc["seconds"] = code, round(time.monotonic() - started, 1)
     return doc
 
@@ -263,7 +248,7 @@ def report(loop: Loop, shipped: str, before: Tally, after: Tally, trained: dict[
         "before": before.as_json(), "after": after.as_json(),
         "ab_arms_seen_by_simulator": {v: t.as_json() for v, t in ab_tally.items()},
         "training": {k: trained.get(k) for k in ("accepted", "version", "reasons",
-                                                 "evaluation", "data", "floor_lowered_to",
+                                                 "evaluation", "data", "gate",
                                                  "exit_code", "seconds")},
         "ab_test": {k: ab.get(k) for k in ("id", "state", "reason", "verdict",
                                            "verdict_reason", "candidate", "control")},
@@ -307,6 +292,6 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
                                         a["with_labelling_per_1000"]],
             "candidate": result["training"]["version"],
             "trained": result["training"]["accepted"],
-            "floor_lowered_to": result["training"]["floor_lowered_to"],
+            "gate_floor": (result["training"]["gate"] or {}).get("min_local_precision"),
             "ab_test": result["ab_test"]["state"], "ab_reason": result["ab_test"]["reason"],
             "models_after": result["models_after"], "seconds": result["seconds"]}

@@ -84,8 +84,10 @@ def train(
     """Train the next triage model from the templates and labelled escalations.
 
     Stores it as a signed model artefact only if its local precision, on the frozen
-    evaluation set and on recent labelled traffic, is at least the current model's and
-    [learning] min_local_precision. Exits 1 with too little data or a refused model.
+    evaluation set and on recent labelled traffic, is at least the current model's and at
+    least the floor: [learning] min_local_precision if set, else the current model's on the
+    frozen set, never below [learning] hard_min_local_precision (0.98). Exits 1 with too
+    little data or a refused model.
     """
     if size not in SIZES:
         fail(f"--size is one of {', '.join(SIZES)}, not {size!r}", USAGE)
@@ -112,6 +114,10 @@ def _show(doc: dict[str, Any]) -> None:
     verdict = "[green]stored[/]" if doc["accepted"] else "[red]refused[/]"
     out.print(f"Model {escape(str(doc['version']))} (parent {escape(str(doc['parent']))}): "
               f"{verdict}, threshold {doc['threshold']}")
+    gate = doc.get("gate") or {}
+    if gate:
+        out.print(f"Gate: local precision at least the current model's on each set, and at "
+                  f"least {_pct(gate['min_local_precision'])} ({gate['floor']})", markup=False)
     for reason in doc["reasons"]:
         out.print(f"  {reason}", markup=False)
     t = table("Set", "Model", "n", "Local precision", "Local share", "Accuracy",

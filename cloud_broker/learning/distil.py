@@ -4,9 +4,11 @@
 trainer (``training.triage``, the ``train`` extra), and scores it beside the model the fleet
 runs now on two sets it never trained on: the frozen evaluation set (held-out templates) and
 the recent slice of labelled traffic. A candidate whose local precision on either falls
-below the current model's, or below ``[learning] min_local_precision``, is refused. An
-accepted one is stored as a signed ``model`` artefact named ``triage``, its version the
-card's, with a model card that names its data counts, metrics, threshold and parent.
+below the current model's, or below the floor, is refused. The floor is ``[learning]
+min_local_precision`` when set, else the current model's local precision on the frozen set;
+never below ``[learning] hard_min_local_precision`` (``floor``). An accepted one is stored
+as a signed ``model`` artefact named ``triage``, its version the card's, with a model card
+that names its data counts, metrics, threshold, parent and the gate's floor and its origin.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class Outcome:
         d = self.card.get("distillation", {})
         return {"accepted": self.accepted, "reasons": self.reasons,
                 "version": self.card.get("version"), "parent": d.get("parent"),
-                "threshold": self.card.get("threshold"), "data": d.get("data"),
+                "threshold": self.card.get("threshold"), "gate": d.get("gate"),
+                "data": d.get("data"),
                 "evaluation": d.get("evaluation"), "artefact": self.artefact}
 
 
@@ -80,10 +83,13 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
         evaluation = {name: {"candidate": trainer.evaluate(candidate, rows),
                              "current": trainer.evaluate(current, rows)}
                       for name, rows in (("frozen", frozen), ("recent", recent))}
-        reasons = gate(evaluation, config.min_local_precision)
+        least, rule = floor(config, evaluation)
+        reasons = gate(evaluation, least)
         card["distillation"] = {
             "parent": parent, "data": data.counts, "evaluation": evaluation,
-            "gate": {"min_local_precision": config.min_local_precision,
+            "gate": {"min_local_precision": least, "floor": rule,
+                     "configured_min_local_precision": config.min_local_precision,
+                     "hard_min_local_precision": config.hard_min_local_precision,
                      "min_agreement": config.min_agreement, "passed": not reasons}}
         trainer.write_card(candidate, card)
         if reasons:
@@ -94,6 +100,22 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
              train=len(data.train), recent=len(data.recent))
     return Outcome(True, card, [], {"name": stored.name, "version": stored.version,
                                     "sha256": stored.sha256, "size": stored.size})
+
+
+def floor(config: LearningSection,
+          evaluation: dict[str, dict[str, dict[str, Any]]]) -> tuple[float, str]:
+    """The gate's floor of local precision, and a sentence saying where it comes from."""
+    hard = config.hard_min_local_precision
+    if config.min_local_precision is not None:
+        chosen, rule = config.min_local_precision, "[learning] min_local_precision"
+    else:
+        current = evaluation.get("frozen", {}).get("current", {})
+        chosen = float(current.get("local_precision") or 0.0)
+        rule = "the current model's local precision on the frozen set"
+    if chosen < hard:
+        return hard, (f"the hard minimum, [learning] hard_min_local_precision ({rule} is "
+                      f"{chosen:.2%})")
+    return chosen, rule
 
 
 def gate(evaluation: dict[str, dict[str, dict[str, Any]]], floor: float) -> list[str]:

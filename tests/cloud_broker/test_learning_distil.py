@@ -20,7 +20,7 @@ from cloud_broker.config import LearningSection
 from cloud_broker.fleet import ArtefactStore, SqlFleetStore, SqliteFleetStore, load_or_create
 from cloud_broker.fleet.signing import verify_digest
 from cloud_broker.learning import Label, LabelStore, dataset
-from cloud_broker.learning.distil import distil, gate, pack
+from cloud_broker.learning.distil import distil, floor, gate, pack
 from edge_agent.triage.model import Model
 from training.triage import distil as trainer
 
@@ -81,6 +81,22 @@ def test_the_gate_refuses_a_drop_below_the_current_model_or_the_floor() -> None:
     assert len(worse) == 2 and "recent set fell to 98.00%" in worse[0]
 
 
+@pytest.mark.parametrize(("configured", "hard", "expected", "says"), [
+    (None, 0.98, 0.9815, "current model's local precision on the frozen set"),
+    (None, 0.99, 0.99, "hard minimum"),
+    (0.995, 0.98, 0.995, "[learning] min_local_precision"),
+    (0.9, 0.98, 0.98, "hard minimum"),
+], ids=["current", "current-under-hard", "configured", "configured-under-hard"])
+def test_the_floor_is_the_current_model_unless_set_and_never_below_the_hard_minimum(
+        configured: float | None, hard: float, expected: float, says: str) -> None:
+    """By default the floor is the current model's frozen-set precision; a configured one
+    replaces it; neither goes below hard_min_local_precision."""
+    evaluation = {"frozen": {"current": {"n": 750, "local_precision": 0.9815}}}
+    least, rule = floor(LearningSection(min_local_precision=configured,
+                                        hard_min_local_precision=hard), evaluation)
+    assert least == expected and says in rule
+
+
 # training ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -114,8 +130,8 @@ def test_a_better_model_is_stored_signed_with_its_card(
     stored as a signed model artefact whose card names parent, data, metrics, threshold."""
     artefacts = ArtefactStore(store.db, load_or_create(tmp_path / "key.pem"), store.now)
     parent = _fleet_on(store, artefacts, weak_model)
-    outcome = distil(store, artefacts, LearningSection(min_labels=40, min_local_precision=0.9),
-                     size="tiny")
+    outcome = distil(store, artefacts, LearningSection(
+        min_labels=40, min_local_precision=0.9, hard_min_local_precision=0.9), size="tiny")
     assert outcome.accepted, outcome.reasons
     stored = artefacts.get("triage", outcome.card["version"])
     assert stored is not None and stored.kind == "model"
@@ -179,3 +195,24 @@ def test_a_model_under_the_floor_is_refused_and_not_stored(tmp_path: Path,
     assert report["evaluation"]["frozen"]["current"]["n"] == 750
     store = SqliteFleetStore(tmp_path / "broker" / "fleet.db")
     assert len(store.db.all("SELECT name FROM artefacts")) == 1
+
+
+def test_a_candidate_taught_wrong_labels_is_refused_at_the_default_floor(
+        tmp_path: Path) -> None:
+    """Labels that call "why ..." questions readings and readings commands: against the
+    shipped model, at the default floor (its own frozen-set precision), the candidate is
+    refused; exit 1, the output names the floor and why, and nothing is stored."""
+    config = _broker_dir(tmp_path, None, min_labels=40)
+    store = SqliteFleetStore(tmp_path / "broker" / "fleet.db")
+    labels = LabelStore(store.db, store.now)
+    wrong = [(t, "query_state") for t in WHY] + [(t, "set_actuator") for t in STATE]
+    for i, (text, intent) in enumerate(wrong):
+        labels.record(_label(f"w{i}", text, intent, store.now() - 1000 + i))
+    store.close()
+    done = _cli("train", "--config", str(config), "--size", "tiny")
+    assert done.returncode == 1, done.stderr
+    assert "refused" in done.stdout and "current model's local precision on the frozen set" \
+        in done.stdout, done.stdout
+    assert "below the floor of" in done.stdout, done.stdout
+    store = SqliteFleetStore(tmp_path / "broker" / "fleet.db")
+    assert store.db.all("SELECT name FROM artefacts") == []
