@@ -175,7 +175,9 @@ def migrate(db: Database) -> int:
         row = db.one("SELECT MAX(version) AS v FROM fleet_schema")
         current = int(row["v"]) if row and row["v"] is not None else 0
         for version, ddl in enumerate(MIGRATIONS[current:], start=current + 1):
-            db.script(ddl.format(real=d.real, blob=d.blob))
-            db.execute("INSERT INTO fleet_schema (version) VALUES (?)", (version,))
+            for statement in ddl.format(real=d.real, blob=d.blob).split(";"):
+                db.execute(statement)
+            db.execute("INSERT INTO fleet_schema (version) VALUES (:version)",
+                       {"version": version})
             log.info("schema.migrated", dialect=d.name, version=version)
     return len(MIGRATIONS)
