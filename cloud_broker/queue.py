@@ -320,7 +320,7 @@ class OperatorQueue:
         """Expire items as their windows pass, so requesters hear without anyone looking."""
         while True:
             try:
-                self.expire_due()
+                await asyncio.to_thread(self.expire_due)
             except Exception:  # a database hiccup must not end the broker; try again later
                 log.exception("queue.expiry_failed")
             await asyncio.sleep(interval_s)

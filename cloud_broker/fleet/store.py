@@ -1,8 +1,10 @@
 """The fleet store: gateways, credentials, enrolment tokens, escalations, uploads, commands.
 
 All fleet state lives here, so any broker replica can serve any gateway. The behaviour is
-written once, in ``SqlFleetStore``, over a ``Database`` seam; ``SqliteFleetStore`` (the
-default) and ``PostgresFleetStore`` differ only in how they connect.
+written once, in ``SqlFleetStore``, over a ``Database`` seam (SQLAlchemy Core, pooled);
+``SqliteFleetStore`` (the default) and ``PostgresFleetStore`` differ only in how they connect.
+The tables are Alembic revisions (``cloud_broker.fleet.migrations``), applied on opening.
+Every method blocks on the database: async callers run them with ``Database.run``.
 """
 
 from __future__ import annotations
