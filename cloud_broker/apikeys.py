@@ -91,8 +91,10 @@ class SqlApiKeyStore:
         plaintext = "ng-" + secrets.token_urlsafe(32)
         key = ApiKey(secrets.token_hex(6), name, plaintext[:7], time.time())
         self._db.execute(
-            "INSERT INTO api_keys (id, name, hash, prefix, created) VALUES (?,?,?,?,?)",
-            (key.id, key.name, _digest(plaintext), key.prefix, key.created))
+            "INSERT INTO api_keys (id, name, hash, prefix, created) VALUES "
+            "(:id, :name, :hash, :prefix, :created)",
+            {"id": key.id, "name": key.name, "hash": _digest(plaintext), "prefix": key.prefix,
+             "created": key.created})
         return key, plaintext
 
     def list(self) -> list[ApiKey]:
@@ -104,8 +106,8 @@ class SqlApiKeyStore:
     def revoke(self, key_id: str) -> bool:
         """Revoke a key by id; False if there is no such live key."""
         changed = self._db.execute(
-            "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
-            (time.time(), key_id))
+            "UPDATE api_keys SET revoked = :now WHERE id = :id AND revoked IS NULL",
+            {"now": time.time(), "id": key_id})
         self._forget(None)  # which digest the id had is not known here: forget them all
         if changed and self._notices is not None:
             self._notices.publish(CHANNEL, key_id)
@@ -119,7 +121,7 @@ class SqlApiKeyStore:
                 return hit
             forgotten = self._forgotten
         row = self._db.one("SELECT id, name, prefix, created, revoked, hash FROM api_keys"
-                           " WHERE hash = ?", (digest,))
+                           " WHERE hash = :digest", {"digest": digest})
         if row is None or row["revoked"] is not None or not hmac.compare_digest(
                 row["hash"], digest):
             return None

@@ -26,10 +26,14 @@ log = structlog.get_logger("cloud_broker.legacy")
 
 _BATCH = 5000  # rows copied per transaction
 _KEYS_SQL = ("INSERT INTO api_keys (id, name, hash, prefix, created, revoked)"
-             " VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+             " VALUES (:id, :name, :hash, :prefix, :created, :revoked) ON CONFLICT DO NOTHING")
 _CALLS_SQL = ("INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
               " output_tokens, cost, latency_ms, outcome, origin)"
-              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+              " VALUES (:ts, :key, :device, :site, :backend, :model, :input_tokens,"
+              " :output_tokens, :cost, :latency_ms, :outcome, :origin) ON CONFLICT DO NOTHING")
+_KEY_COLUMNS = ("id", "name", "hash", "prefix", "created", "revoked")
+_CALL_COLUMNS = ("ts", "key", "device", "site", "backend", "model", "input_tokens",
+                 "output_tokens", "cost", "latency_ms", "outcome")
 
 
 def import_legacy_files(db: Database, data_dir: Path) -> None:
@@ -42,14 +46,15 @@ def import_legacy_files(db: Database, data_dir: Path) -> None:
 
 
 def _copy_key(db: Database, row: Sequence[Any]) -> None:
-    db.execute(_KEYS_SQL, row)
+    db.execute(_KEYS_SQL, dict(zip(_KEY_COLUMNS, row, strict=True)))
 
 
 def _copy_call(db: Database, row: Sequence[Any]) -> None:
     """Copy one call and count it in the totals, unless an earlier try copied it."""
     origin = "usage.sqlite:" + hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:32]
     _, ts, _, device, site, _, _, tokens_in, tokens_out, cost, _, _ = row
-    if db.execute(_CALLS_SQL, (*row[1:], origin)) == 1:
+    if db.execute(_CALLS_SQL, {**dict(zip(_CALL_COLUMNS, row[1:], strict=True)),
+                               "origin": origin}) == 1:
         add_to_totals(db, ts=ts, site=site, device=device, cost=cost,
                       tokens=tokens_in + tokens_out)
 

@@ -171,19 +171,23 @@ class OperatorQueue:
         now = self._clock()
         with self._db.transaction():
             found = self._db.one(f"SELECT {_COLUMNS} FROM operator_queue "
-                                 "WHERE device_id = ? AND ref = ?",
-                                 (fields["device_id"], fields["ref"]))
+                                 "WHERE device_id = :device_id AND ref = :ref",
+                                 {"device_id": fields["device_id"], "ref": fields["ref"]})
             if found is not None:
                 return _item(found)
             self._db.execute(
                 f"INSERT INTO operator_queue ({_COLUMNS}) VALUES "
-                "(?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "NULL, NULL, NULL, NULL, '', NULL)",
-                (item_id, fields["kind"], fields["reason"], fields["device_id"], fields["site"],
-                 fields["ref"], fields["request_id"], fields["text"],
-                 json.dumps(fields["reply"]), fields["intent"], float(fields["confidence"]),
-                 json.dumps(fields["models"]), json.dumps(fields["context"]),
-                 json.dumps(fields["action"]), now, fields["expires_at"]))
+                "(:id, :kind, :reason, 'open', :device_id, :site, :ref, :request_id, :text, "
+                ":reply, :intent, :confidence, :models, :context, :action, :created, "
+                ":expires_at, NULL, NULL, NULL, NULL, '', NULL)",
+                {"id": item_id, "kind": fields["kind"], "reason": fields["reason"],
+                 "device_id": fields["device_id"], "site": fields["site"], "ref": fields["ref"],
+                 "request_id": fields["request_id"], "text": fields["text"],
+                 "reply": json.dumps(fields["reply"]), "intent": fields["intent"],
+                 "confidence": float(fields["confidence"]),
+                 "models": json.dumps(fields["models"]), "context": json.dumps(fields["context"]),
+                 "action": json.dumps(fields["action"]), "created": now,
+                 "expires_at": fields["expires_at"]})
         log.info("queue.item_filed", id=item_id, kind=fields["kind"], reason=fields["reason"],
                  device_id=fields["device_id"])
         return self.item(item_id)
@@ -194,18 +198,19 @@ class OperatorQueue:
               gateway: str | None = None, limit: int = 200) -> list[QueueItem]:
         """Items, newest first, filtered by state, kind and gateway."""
         self.expire_due()
-        where, params = ["1 = 1"], []
+        where, params = ["1 = 1"], dict[str, Any](limit=max(1, limit))
         for column, value in (("state", state), ("kind", kind), ("device_id", gateway)):
             if value:
-                where.append(f"{column} = ?")
-                params.append(value)
+                where.append(f"{column} = :{column}")
+                params[column] = value
         rows = self._db.all(f"SELECT {_COLUMNS} FROM operator_queue WHERE {' AND '.join(where)} "
-                            "ORDER BY created DESC, id LIMIT ?", (*params, max(1, limit)))
+                            "ORDER BY created DESC, id LIMIT :limit", params)
         return [_item(r) for r in rows]
 
     def item(self, item_id: str) -> QueueItem:
         """One item; ``NotFound`` if there is none with this id."""
-        row = self._db.one(f"SELECT {_COLUMNS} FROM operator_queue WHERE id = ?", (item_id,))
+        row = self._db.one(f"SELECT {_COLUMNS} FROM operator_queue WHERE id = :id",
+                           {"id": item_id})
         if row is None:
             raise NotFound(f"no queue item {item_id!r}; list them with 'cloud-broker queue ls'")
         return _item(row)
@@ -213,8 +218,8 @@ class OperatorQueue:
     def open_count(self) -> int:
         """Items still waiting for an operator."""
         row = self._db.one("SELECT COUNT(*) AS n FROM operator_queue "
-                           "WHERE state IN ('open', 'claimed') AND expires_at > ?",
-                           (self._clock(),))
+                           "WHERE state IN ('open', 'claimed') AND expires_at > :now",
+                           {"now": self._clock()})
         return int(row["n"]) if row else 0
 
     # deciding -------------------------------------------------------------------------------
@@ -224,8 +229,9 @@ class OperatorQueue:
         self.expire_due()
         with self._db.transaction():
             self._open(item_id)
-            self._db.execute("UPDATE operator_queue SET state = 'claimed', claimed_by = ?, "
-                             "claimed_at = ? WHERE id = ?", (actor, self._clock(), item_id))
+            self._db.execute("UPDATE operator_queue SET state = 'claimed', claimed_by = :actor, "
+                             "claimed_at = :now WHERE id = :id",
+                             {"actor": actor, "now": self._clock(), "id": item_id})
         log.info("queue.item_claimed", id=item_id, actor=actor)
         return self.item(item_id)
 
@@ -260,9 +266,10 @@ class OperatorQueue:
             ttl = max(item.expires_at - self._clock(), 0.0) + _COMMAND_GRACE_S
             command_id = self._commands.add_command(item.device_id, name, json.dumps(args), ttl)
             self._db.execute(
-                "UPDATE operator_queue SET state = ?, decided_by = ?, decided_at = ?, "
-                "answer = ?, command_id = ? WHERE id = ?",
-                (state, actor, self._clock(), text, command_id, item_id))
+                "UPDATE operator_queue SET state = :state, decided_by = :actor, "
+                "decided_at = :now, answer = :answer, command_id = :command_id WHERE id = :id",
+                {"state": state, "actor": actor, "now": self._clock(), "answer": text,
+                 "command_id": command_id, "id": item_id})
             if intent and self.corrections is not None:  # in the transaction: a bad one undoes
                 self.corrections.correct(item, intent, actor)
         log.info("queue.item_decided", id=item_id, state=state, actor=actor,
@@ -271,8 +278,8 @@ class OperatorQueue:
 
     def _open(self, item_id: str) -> QueueItem:
         """The item, locked for this transaction, if it still waits for a decision."""
-        row = self._db.one(f"SELECT {_COLUMNS} FROM operator_queue WHERE id = ?"
-                           f"{self._db.dialect.lock_row}", (item_id,))
+        row = self._db.one(f"SELECT {_COLUMNS} FROM operator_queue WHERE id = :id"
+                           f"{self._db.dialect.lock_row}", {"id": item_id})
         if row is None:
             raise NotFound(f"no queue item {item_id!r}; list them with 'cloud-broker queue ls'")
         item = _item(row)
@@ -292,13 +299,14 @@ class OperatorQueue:
         """
         now = self._clock()
         due = self._db.all(f"SELECT {_COLUMNS} FROM operator_queue "
-                           "WHERE state IN ('open', 'claimed') AND expires_at <= ?", (now,))
+                           "WHERE state IN ('open', 'claimed') AND expires_at <= :now",
+                           {"now": now})
         expired = 0
         for item in map(_item, due):
             with self._db.transaction():
                 changed = self._db.execute(
-                    "UPDATE operator_queue SET state = 'expired', decided_at = ? "
-                    "WHERE id = ? AND state IN ('open', 'claimed')", (now, item.id))
+                    "UPDATE operator_queue SET state = 'expired', decided_at = :now "
+                    "WHERE id = :id AND state IN ('open', 'claimed')", {"now": now, "id": item.id})
                 if changed and item.kind == "question":
                     self._commands.add_command(item.device_id, "operator_answer", json.dumps(
                         {"ref": item.ref, "answered": False, "expired": True,
@@ -312,7 +320,7 @@ class OperatorQueue:
         """Expire items as their windows pass, so requesters hear without anyone looking."""
         while True:
             try:
-                self.expire_due()
+                await asyncio.to_thread(self.expire_due)
             except Exception:  # a database hiccup must not end the broker; try again later
                 log.exception("queue.expiry_failed")
             await asyncio.sleep(interval_s)

@@ -73,14 +73,15 @@ class AccessStore:
         token = AdminToken("tok-" + secrets.token_hex(5), name, role, secret[:8], self._clock(),
                            created_by)
         with self._db.transaction():
-            if self._db.one("SELECT id FROM admin_tokens WHERE name = ? AND revoked IS NULL"
-                            + self._db.dialect.lock_row, (name,)):
+            if self._db.one("SELECT id FROM admin_tokens WHERE name = :name AND revoked IS NULL"
+                            + self._db.dialect.lock_row, {"name": name}):
                 raise ValueError(f"a live token is already named {name!r}; revoke it first")
             self._db.execute(
                 "INSERT INTO admin_tokens (id, name, role, token_hash, prefix, created, "
-                "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (token.id, name, role, hash_secret(secret), token.prefix, token.created,
-                 created_by))
+                "created_by) VALUES (:id, :name, :role, :token_hash, :prefix, :created, "
+                ":created_by)",
+                {"id": token.id, "name": name, "role": role, "token_hash": hash_secret(secret),
+                 "prefix": token.prefix, "created": token.created, "created_by": created_by})
         return token, secret
 
     def tokens(self) -> list[AdminToken]:
@@ -90,26 +91,27 @@ class AccessStore:
 
     def token(self, token_id: str) -> AdminToken | None:
         """One live token by id, or None."""
-        row = self._db.one("SELECT * FROM admin_tokens WHERE id = ? AND revoked IS NULL",
-                           (token_id,))
+        row = self._db.one("SELECT * FROM admin_tokens WHERE id = :id AND revoked IS NULL",
+                           {"id": token_id})
         return _token(row) if row else None
 
     def revoke_token(self, id_or_name: str) -> AdminToken | None:
         """Revoke a live token, named by id or name; the revoked token, or None."""
         with self._db.transaction():
-            row = self._db.one("SELECT * FROM admin_tokens WHERE (id = ? OR name = ?) AND "
-                               "revoked IS NULL" + self._db.dialect.lock_row,
-                               (id_or_name, id_or_name))
+            row = self._db.one("SELECT * FROM admin_tokens WHERE (id = :key OR name = :key) "
+                               "AND revoked IS NULL" + self._db.dialect.lock_row,
+                               {"key": id_or_name})
             if row is None:
                 return None
             now = self._clock()
-            self._db.execute("UPDATE admin_tokens SET revoked = ? WHERE id = ?", (now, row["id"]))
+            self._db.execute("UPDATE admin_tokens SET revoked = :now WHERE id = :id",
+                             {"now": now, "id": row["id"]})
         return _token({**row, "revoked": now})
 
     def verify(self, secret: str) -> AdminToken | None:
         """The live token with this secret, or None."""
-        row = self._db.one("SELECT * FROM admin_tokens WHERE token_hash = ? AND revoked IS NULL",
-                           (hash_secret(secret),))
+        row = self._db.one("SELECT * FROM admin_tokens WHERE token_hash = :token_hash AND "
+                           "revoked IS NULL", {"token_hash": hash_secret(secret)})
         return _token(row) if row else None
 
     # audit --------------------------------------------------------------------------------
@@ -121,19 +123,20 @@ class AccessStore:
                            target, summarise(args or {}), outcome)
         self._db.execute(
             "INSERT INTO audit_log (id, ts, actor, role, action, target, args, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry.id, entry.ts, actor, role, action, target, entry.args, outcome))
+            "VALUES (:id, :ts, :actor, :role, :action, :target, :args, :outcome)",
+            {"id": entry.id, "ts": entry.ts, "actor": actor, "role": role, "action": action,
+             "target": target, "args": entry.args, "outcome": outcome})
         return entry
 
     def audit(self, *, limit: int = 100, actor: str | None = None,
               action: str | None = None) -> list[AuditEntry]:
         """The newest entries first, optionally for one actor or one action."""
-        sql, params = "SELECT * FROM audit_log WHERE 1 = 1", list[Any]()
+        sql, params = "SELECT * FROM audit_log WHERE 1 = 1", dict[str, Any](limit=limit)
         if actor:
-            sql, params = sql + " AND actor = ?", [*params, actor]
+            sql, params = sql + " AND actor = :actor", {**params, "actor": actor}
         if action:
-            sql, params = sql + " AND action = ?", [*params, action]
-        rows = self._db.all(sql + " ORDER BY ts DESC, id DESC LIMIT ?", [*params, limit])
+            sql, params = sql + " AND action = :action", {**params, "action": action}
+        rows = self._db.all(sql + " ORDER BY ts DESC, id DESC LIMIT :limit", params)
         return [AuditEntry(r["id"], r["ts"], r["actor"], r["role"], r["action"], r["target"],
                            r["args"], r["outcome"]) for r in rows]
 

@@ -109,39 +109,43 @@ class ArtefactStore:
         with self._db.transaction():
             for seq, start in enumerate(range(0, max(len(data), 1), step)):
                 self._db.execute("INSERT INTO artefact_chunks (sha256, seq, data) "
-                                 "VALUES (?, ?, ?) ON CONFLICT (sha256, seq) DO NOTHING",
-                                 (a.sha256, seq, data[start:start + step]))
+                                 "VALUES (:sha256, :seq, :data) "
+                                 "ON CONFLICT (sha256, seq) DO NOTHING",
+                                 {"sha256": a.sha256, "seq": seq,
+                                  "data": data[start:start + step]})
             row = self._db.one("SELECT COALESCE(MAX(seq), 0) AS top FROM artefacts "
-                               "WHERE kind = ?", (a.kind,))
+                               "WHERE kind = :kind", {"kind": a.kind})
             a = Artefact(a.name, a.version, a.kind, a.sha256, a.signature, a.key_id, a.size,
                          a.created, int(row["top"] if row else 0) + 1, a.trust)
             self._db.execute(
                 "INSERT INTO artefacts (name, version, kind, sha256, signature, key_id, size, "
-                "created, seq, trust) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (a.name, a.version, a.kind, a.sha256, a.signature, a.key_id, a.size, a.created,
-                 a.seq, int(a.trust)))
+                "created, seq, trust) VALUES (:name, :version, :kind, :sha256, :signature, "
+                ":key_id, :size, :created, :seq, :trust)",
+                {"name": a.name, "version": a.version, "kind": a.kind, "sha256": a.sha256,
+                 "signature": a.signature, "key_id": a.key_id, "size": a.size,
+                 "created": a.created, "seq": a.seq, "trust": int(a.trust)})
         return a
 
     def serves(self, name: str, version: str, device_id: str) -> bool:
         """Whether a rollout of this artefact targets ``device_id`` (who may download it)."""
         row = self._db.one(
             "SELECT 1 AS ok FROM rollouts r JOIN rollout_targets t ON t.rollout_id = r.id "
-            "WHERE r.artefact_name = ? AND r.artefact_version = ? AND t.device_id = ?",
-            (name, version, device_id))
+            "WHERE r.artefact_name = :name AND r.artefact_version = :version AND "
+            "t.device_id = :device_id", {"name": name, "version": version, "device_id": device_id})
         return row is not None
 
     def get(self, name: str, version: str) -> Artefact | None:
         """One artefact's record, or None."""
-        row = self._db.one("SELECT * FROM artefacts WHERE name = ? AND version = ?",
-                           (name, version))
+        row = self._db.one("SELECT * FROM artefacts WHERE name = :name AND version = :version",
+                           {"name": name, "version": version})
         return _artefact(row) if row else None
 
     def artefacts(self, name: str | None = None) -> list[Artefact]:
         """Artefacts, newest first, of one name or all."""
-        sql, params = "SELECT * FROM artefacts", []
+        sql, params = "SELECT * FROM artefacts", dict[str, str]()
         if name:
-            sql += " WHERE name = ?"
-            params.append(name)
+            sql += " WHERE name = :name"
+            params["name"] = name
         return [_artefact(r) for r in self._db.all(sql + " ORDER BY created DESC", params)]
 
     def chunks(self, name: str, version: str) -> Iterator[bytes]:
@@ -150,8 +154,9 @@ class ArtefactStore:
         if artefact is None:
             raise KeyError(f"no artefact {name} {version}")
         seq = 0
-        while (row := self._db.one("SELECT data FROM artefact_chunks WHERE sha256 = ? AND "
-                                   "seq = ?", (artefact.sha256, seq))) is not None:
+        while (row := self._db.one("SELECT data FROM artefact_chunks WHERE sha256 = :sha256 "
+                                   "AND seq = :seq",
+                                   {"sha256": artefact.sha256, "seq": seq})) is not None:
             yield bytes(row["data"])
             seq += 1
 

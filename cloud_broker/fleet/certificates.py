@@ -23,18 +23,21 @@ class DeviceCertificates:
         """Make ``serial`` the device's only valid certificate."""
         self._db.execute(
             "INSERT INTO device_certificates (device_id, serial, not_after, issued) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
-            "serial = excluded.serial, not_after = excluded.not_after, issued = excluded.issued",
-            (device_id, serial, not_after, self._clock()))
+            "VALUES (:device_id, :serial, :not_after, :issued) ON CONFLICT (device_id) DO UPDATE "
+            "SET serial = excluded.serial, not_after = excluded.not_after, "
+            "issued = excluded.issued",
+            {"device_id": device_id, "serial": serial, "not_after": not_after,
+             "issued": self._clock()})
 
     def forget(self, device_id: str) -> None:
         """The device has no valid certificate any more."""
-        self._db.execute("DELETE FROM device_certificates WHERE device_id = ?", (device_id,))
+        self._db.execute("DELETE FROM device_certificates WHERE device_id = :device_id",
+                         {"device_id": device_id})
 
     def current(self, device_id: str) -> str | None:
         """The serial the device may present, or None."""
-        row = self._db.one("SELECT serial FROM device_certificates WHERE device_id = ?",
-                           (device_id,))
+        row = self._db.one("SELECT serial FROM device_certificates WHERE device_id = :device_id",
+                           {"device_id": device_id})
         return str(row["serial"]) if row else None
 
     def check(self, device_id: str, serial: str) -> None:

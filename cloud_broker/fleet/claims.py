@@ -88,8 +88,10 @@ class EscalationClaims:
         now = self._clock()
         if self._db.execute(
                 "INSERT INTO escalations (key, device_id, state, created, owner, lease_until) "
-                "VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, device_id, now, owner, now + lease_s)) == 1:
+                "VALUES (:key, :device_id, 'pending', :now, :owner, :lease_until) "
+                "ON CONFLICT (key) DO NOTHING",
+                {"key": key, "device_id": device_id, "now": now, "owner": owner,
+                 "lease_until": now + lease_s}) == 1:
             return Lease(held=True, attempt=1)
         before = self.escalation(key)
         if before is None or before.state != "pending" or (
@@ -98,40 +100,47 @@ class EscalationClaims:
         # Compare-and-set: of replicas taking over at once, one wins. NULL lease: claimed
         # before claims were leases, by a broker that is gone.
         if self._db.execute(
-                "UPDATE escalations SET owner = ?, lease_until = ?, attempts = attempts + 1 "
-                "WHERE key = ? AND state = 'pending' AND (lease_until IS NULL OR "
-                "lease_until < ?) AND attempts = ?",
-                (owner, now + lease_s, key, now, before.attempts)) == 1:
+                "UPDATE escalations SET owner = :owner, lease_until = :lease_until, "
+                "attempts = attempts + 1 WHERE key = :key AND state = 'pending' AND "
+                "(lease_until IS NULL OR lease_until < :now) AND attempts = :attempts",
+                {"owner": owner, "lease_until": now + lease_s, "key": key, "now": now,
+                 "attempts": before.attempts}) == 1:
             return Lease(held=True, attempt=before.attempts + 1, record=before)
         return Lease(held=False, attempt=0, record=self.escalation(key))
 
     def renew_escalation(self, key: str, owner: str, lease_s: float) -> bool:
         """Extend this owner's claim to ``now + lease_s``; False if it is no longer held."""
         return self._db.execute(
-            "UPDATE escalations SET lease_until = ? WHERE key = ? AND owner = ? "
-            "AND state = 'pending'", (self._clock() + lease_s, key, owner)) == 1
+            "UPDATE escalations SET lease_until = :lease_until WHERE key = :key AND "
+            "owner = :owner AND state = 'pending'",
+            {"lease_until": self._clock() + lease_s, "key": key, "owner": owner}) == 1
 
     def finish_escalation(self, key: str, response: bytes, outcome: str) -> None:
         """Store the answer to a claimed key."""
-        self._db.execute("UPDATE escalations SET state = 'done', response = ?, outcome = ?, "
-                         "finished = ?, lease_until = NULL WHERE key = ?",
-                         (response, outcome, self._clock(), key))
+        self._db.execute("UPDATE escalations SET state = 'done', response = :response, "
+                         "outcome = :outcome, finished = :now, lease_until = NULL "
+                         "WHERE key = :key",
+                         {"response": response, "outcome": outcome, "now": self._clock(),
+                          "key": key})
         self._notify_escalation(key)
 
     def release_escalation(self, key: str) -> None:
         """Give up a claim (the answer failed), so a replay tries again."""
-        self._db.execute("DELETE FROM escalations WHERE key = ? AND state = 'pending'", (key,))
+        self._db.execute("DELETE FROM escalations WHERE key = :key AND state = 'pending'",
+                         {"key": key})
         self._notify_escalation(key)
 
     def release_claims(self, replica_name: str, incarnation_id: str) -> int:
         """Free what earlier incarnations of this replica held; returns how many escalations."""
         pattern = _like_literal(replica_name) + "#%"
         released = self._db.execute(
-            "UPDATE escalations SET lease_until = 0 WHERE state = 'pending' AND owner LIKE ? "
-            "ESCAPE '!' AND owner != ?", (pattern, incarnation_id))
+            "UPDATE escalations SET lease_until = 0 WHERE state = 'pending' AND "
+            "owner LIKE :pattern ESCAPE '!' AND owner != :incarnation",
+            {"pattern": pattern, "incarnation": incarnation_id})
         self._db.execute(
             "UPDATE rollouts SET lease_owner = NULL, lease_until = NULL WHERE lease_owner "
-            "LIKE ? ESCAPE '!' AND lease_owner != ?", (pattern, incarnation_id))
+            "LIKE :pattern ESCAPE '!' AND lease_owner != :incarnation",
+            {"pattern": pattern, "incarnation": incarnation_id})
         return released
 
     async def wait_escalation(self, key: str, timeout: float) -> None:
@@ -143,7 +152,7 @@ class EscalationClaims:
 
     def escalation(self, key: str) -> EscalationRecord | None:
         """The record for a key, or None."""
-        row = self._db.one("SELECT * FROM escalations WHERE key = ?", (key,))
+        row = self._db.one("SELECT * FROM escalations WHERE key = :key", {"key": key})
         if row is None:
             return None
         return EscalationRecord(row["key"], row["device_id"], row["state"],

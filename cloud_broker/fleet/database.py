@@ -1,27 +1,51 @@
-"""One database connection for the fleet, whichever engine: the SQL seam of the fleet store.
+"""The fleet's database, whichever engine: the SQL seam of the fleet store, on SQLAlchemy Core.
 
-The stores write their SQL once, with ``?`` placeholders; a ``Dialect`` carries the few
-differences between SQLite and PostgreSQL (column types, how a write transaction starts,
-row locks). A ``Database`` serialises its one connection with a lock, because the gRPC
-service (event loop) and the admin API (thread pool) share it.
+The stores write their SQL once, as ``sqlalchemy.text()`` with named parameters
+(``:device_id``) and a dict of values; SQLAlchemy renders the driver's own placeholders. A
+``Dialect`` carries the few differences SQLAlchemy cannot hide (column types in the
+migrations, row locks, rounding). A ``Database`` holds an ``Engine`` with a connection pool,
+so the gRPC service, the admin API's threads and the background tasks each take a connection
+of their own: readers no longer wait behind one another. A statement outside a transaction
+commits on its own (autocommit); ``transaction()`` runs its statements on one connection,
+and a nested ``transaction()`` on the same thread joins the outer one.
+
+SQLite (``sqlite:///path``): WAL with ``synchronous=NORMAL``, and a write transaction starts
+with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe: the driver's own
+transaction handling off, our BEGIN in the engine's ``begin`` event), so it holds SQLite's
+one write lock from its first statement and rows need no locks of their own. PostgreSQL
+(``postgresql+psycopg://``, see ``cloud_broker.fleet.postgres``): a ``QueuePool``, locks
+taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other rows instead).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
+import sqlalchemy as sa
 import structlog
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 log = structlog.get_logger("cloud_broker.fleet.database")
 
 Row = dict[str, Any]
+Params = Mapping[str, Any]
+P = ParamSpec("P")
+T = TypeVar("T")
+
+POOL_SIZE = 8  # connections kept open; the store's thread pool has as many threads
+MAX_OVERFLOW = 8  # more connections opened for a burst (the admin API's threads)
+_AUTOCOMMIT = "nanogate_autocommit"  # execution option: a statement that commits on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,25 +55,22 @@ class Dialect:
     name: str
     real: str  # a double-precision float column (timestamps)
     blob: str  # a byte-string column
-    begin: str  # starts a write transaction
     lock_row: str  # appended to a SELECT of a row the transaction will update
     skip_locked: str  # the same, for rows another transaction may take instead
     schema_lock: str  # serialises schema set-up across processes ("" if BEGIN does)
-    qmark: bool  # True: ``?`` placeholders as written; False: ``%s``
     floor: str  # rounds ``{}``, a non-negative number, down to an integer
 
 
 # BEGIN IMMEDIATE takes SQLite's one write lock, so rows need no locks of their own.
-SQLITE = Dialect(name="sqlite", real="REAL", blob="BLOB", begin="BEGIN IMMEDIATE",
-                 lock_row="", skip_locked="", schema_lock="", qmark=True,
-                 floor="CAST({} AS INTEGER)")
+SQLITE = Dialect(name="sqlite", real="REAL", blob="BLOB", lock_row="", skip_locked="",
+                 schema_lock="", floor="CAST({} AS INTEGER)")
 # SKIP LOCKED: a second replica taking the same rows skips them instead of waiting and
 # then handing them out again.
 POSTGRES = Dialect(
-    name="postgres", real="DOUBLE PRECISION", blob="BYTEA", begin="BEGIN",
+    name="postgres", real="DOUBLE PRECISION", blob="BYTEA",
     lock_row=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED",
     schema_lock="SELECT pg_advisory_xact_lock(hashtext('nanogate.fleet.' || current_schema()))",
-    qmark=False, floor="FLOOR({})")  # PostgreSQL's CAST rounds to the nearest
+    floor="FLOOR({})")  # PostgreSQL's CAST rounds to the nearest
 
 
 class Notices(Protocol):
@@ -65,131 +86,111 @@ class Notices(Protocol):
         ...
 
 
-class Cursor(Protocol):
-    """The part of a DB-API cursor the fleet uses."""
-
-    @property
-    def rowcount(self) -> int:
-        """Rows the last statement changed."""
-        ...
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-        ...
-
-    def fetchall(self) -> Any:
-        """Every remaining row."""
-        ...
-
-
-class Connection(Protocol):
-    """The part of a DB-API connection the fleet uses (sqlite3 and psycopg both fit)."""
-
-    def execute(self, sql: Any, params: Any = ..., /) -> Any:
-        """Run one statement."""
-        ...
-
-    def close(self) -> None:
-        """Close the connection."""
-        ...
-
-
-@lru_cache(maxsize=512)
-def _format_style(sql: str) -> str:
-    return sql.replace("%", "%%").replace("?", "%s")
+@lru_cache(maxsize=1024)
+def _text(sql: str) -> sa.TextClause:
+    return sa.text(sql)
 
 
 class Database:
-    """One connection with explicit, lock-guarded transactions."""
+    """A pooled SQLAlchemy ``Engine`` with explicit transactions, and a bounded thread pool
+    in which the event loop runs its blocking store calls (``run``)."""
 
-    def __init__(self, connect: Callable[[], Connection], dialect: Dialect,
-                 is_broken: Callable[[Connection], bool] = lambda _conn: False) -> None:
+    def __init__(self, engine: Engine, dialect: Dialect) -> None:
+        self.engine = engine
         self.dialect = dialect
-        self._connect = connect
-        self._is_broken = is_broken
-        self._conn = connect()
-        self._lock = threading.RLock()
-        self._depth = 0
-
-    def _sql(self, sql: str) -> str:
-        return sql if self.dialect.qmark else _format_style(sql)
-
-    def _connection(self) -> Connection:
-        if self._depth == 0 and self._is_broken(self._conn):
-            log.warning("database.reconnected", dialect=self.dialect.name)
-            self._conn = self._connect()
-        return self._conn
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns how many rows it changed."""
-        with self._lock:
-            cursor: Cursor = self._connection().execute(self._sql(sql), tuple(params))
-            return cursor.rowcount
-
-    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run one statement for each parameter row, in one transaction."""
-        with self.transaction():
-            for params in rows:
-                self._conn.execute(self._sql(sql), tuple(params))
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        """The first row a query returns, or None."""
-        with self._lock:
-            row = self._connection().execute(self._sql(sql), tuple(params)).fetchone()
-            return dict(row) if row is not None else None
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Every row a query returns."""
-        with self._lock:
-            return [dict(r) for r in
-                    self._connection().execute(self._sql(sql), tuple(params)).fetchall()]
+        self._local = threading.local()  # .conn: this thread's open transaction, if any
+        self._autocommit = engine.execution_options(**_autocommit_options(dialect))
+        self._executor = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db")
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction; nested uses join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            conn = self._connection()
-            conn.execute(self.dialect.begin)
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
-            finally:
-                self._depth = 0
+    def _connection(self) -> Iterator[Connection]:
+        """This thread's transaction if one is open, else a connection that autocommits."""
+        joined: Connection | None = getattr(self._local, "conn", None)
+        if joined is not None:
+            yield joined
+            return
+        with self._autocommit.connect() as conn:
+            yield conn
+            conn.commit()
 
-    def script(self, ddl: str) -> None:
-        """Run several ``;``-separated statements (no ``;`` inside literals) in order."""
-        for statement in ddl.split(";"):
-            if statement.strip():
-                self.execute(statement)
+    def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run one statement; returns how many rows it changed."""
+        with self._connection() as conn:
+            return int(conn.execute(_text(sql), dict(params or {})).rowcount)
+
+    def many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run one statement for each parameter row, in one transaction."""
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.execute(_text(sql), [dict(r) for r in rows])
+
+    def one(self, sql: str, params: Params | None = None) -> Row | None:
+        """The first row a query returns, or None."""
+        with self._connection() as conn:
+            row = conn.execute(_text(sql), dict(params or {})).mappings().first()
+            return dict(row) if row is not None else None
+
+    def all(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Every row a query returns."""
+        with self._connection() as conn:
+            return [dict(r) for r in conn.execute(_text(sql), dict(params or {})).mappings()]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction on one connection; nested uses on this thread join it."""
+        joined: Connection | None = getattr(self._local, "conn", None)
+        if joined is not None:
+            yield joined
+            return
+        with self.engine.begin() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking store call in this database's threads, off the event loop.
+
+        The pool has as many threads as connections, so a burst queues here, in order,
+        rather than in the connection pool.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(call, *args, **kwargs))
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        """Close every pooled connection and the thread pool."""
+        self._executor.shutdown(wait=False)
+        self.engine.dispose()
+
+
+def _autocommit_options(dialect: Dialect) -> dict[str, Any]:
+    # PostgreSQL: the driver's autocommit (one round trip a statement). SQLite: the driver
+    # never begins on its own (see sqlite_database), so skipping our BEGIN is enough.
+    if dialect is POSTGRES:
+        return {"isolation_level": "AUTOCOMMIT"}
+    return {_AUTOCOMMIT: True}
 
 
 def sqlite_database(path: Path) -> Database:
     """A ``Database`` on one SQLite file (WAL; a commit survives the process being killed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        f"sqlite:///{path}", poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW, connect_args={"check_same_thread": False, "timeout": 10.0})
+    event.listen(engine, "connect", _sqlite_connected)
+    event.listen(engine, "begin", _sqlite_begin)
+    return Database(engine, SQLITE)
 
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                               timeout=10.0)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
 
-    return Database(connect, SQLITE)
+def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    # The driver must not BEGIN (or COMMIT before DDL) by itself: _sqlite_begin does.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    if not conn.get_execution_options().get(_AUTOCOMMIT):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -98,16 +98,18 @@ class EnrolTokens:
         if reusable and ttl_s is None:
             ttl_s = REUSABLE_TTL_S
         digest = hash_secret(token)
-        existing = self._db.one("SELECT created FROM enrol_tokens WHERE token_hash = ?",
-                                (digest,))
+        existing = self._db.one("SELECT created FROM enrol_tokens WHERE token_hash = :digest",
+                                {"digest": digest})
         created = existing["created"] if existing else now  # a TTL runs from the first start
         self._db.execute(
             "INSERT INTO enrol_tokens (token_hash, site, tags, reusable, created, expires, "
-            "device_id, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO "
+            "device_id, source) VALUES (:digest, :site, :tags, :reusable, :created, :expires, "
+            ":device_id, :source) ON CONFLICT (token_hash) DO "
             "UPDATE SET site = excluded.site, tags = excluded.tags, reusable = excluded.reusable, "
             "expires = excluded.expires, device_id = excluded.device_id, source = excluded.source",
-            (digest, site, json.dumps(tags), int(reusable), created,
-             created + ttl_s if ttl_s else None, device_id, source))
+            {"digest": digest, "site": site, "tags": json.dumps(tags), "reusable": int(reusable),
+             "created": created, "expires": created + ttl_s if ttl_s else None,
+             "device_id": device_id, "source": source})
         return token
 
     def sync(self, specs: Sequence[TokenSpec], now: float) -> int:
@@ -120,8 +122,8 @@ class EnrolTokens:
                             "revoked IS NULL")
         gone = [r["token_hash"] for r in rows if r["token_hash"] not in keep]
         for digest in gone:
-            self._db.execute("UPDATE enrol_tokens SET revoked = ? WHERE token_hash = ?",
-                             (now, digest))
+            self._db.execute("UPDATE enrol_tokens SET revoked = :now WHERE token_hash = :digest",
+                             {"now": now, "digest": digest})
         return len(gone)
 
     def tokens(self) -> list[EnrolToken]:
@@ -134,18 +136,19 @@ class EnrolTokens:
         if len(token_id) < TOKEN_ID_CHARS or not re.fullmatch(r"[0-9a-f]+", token_id):
             return None
         with self._db.transaction():
-            row = self._db.one("SELECT * FROM enrol_tokens WHERE token_hash LIKE ? AND "
-                               "revoked IS NULL" + self._db.dialect.lock_row, (token_id + "%",))
+            row = self._db.one("SELECT * FROM enrol_tokens WHERE token_hash LIKE :prefix AND "
+                               "revoked IS NULL" + self._db.dialect.lock_row,
+                               {"prefix": token_id + "%"})
             if row is None:
                 return None
-            self._db.execute("UPDATE enrol_tokens SET revoked = ? WHERE token_hash = ?",
-                             (now, row["token_hash"]))
+            self._db.execute("UPDATE enrol_tokens SET revoked = :now WHERE token_hash = :digest",
+                             {"now": now, "digest": row["token_hash"]})
         return _token({**row, "revoked": now})
 
     def take(self, token: str, now: float) -> Row:
         """The usable token's row, locked for this transaction; ``Unauthenticated`` if none."""
-        row = self._db.one("SELECT * FROM enrol_tokens WHERE token_hash = ?"
-                           + self._db.dialect.lock_row, (hash_secret(token),))
+        row = self._db.one("SELECT * FROM enrol_tokens WHERE token_hash = :digest"
+                           + self._db.dialect.lock_row, {"digest": hash_secret(token)})
         if row is None:
             raise Unauthenticated("unknown enrolment token; ask an operator for a new one")
         if row["revoked"] is not None:

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+import sqlalchemy as sa
 import structlog
-from psycopg.rows import dict_row
 
 from cloud_broker.errors import ConfigError
-from cloud_broker.fleet.database import POSTGRES, Connection, Database
+from cloud_broker.fleet.database import MAX_OVERFLOW, POOL_SIZE, POSTGRES, Database
 from cloud_broker.fleet.store import REDELIVER_AFTER_S, Clock, SqlFleetStore
 
 log = structlog.get_logger("cloud_broker.fleet.postgres")
@@ -38,32 +38,26 @@ _SAFETY_POLL_S = 2.0
 
 
 class PostgresFleetStore(SqlFleetStore):
-    """The fleet store on PostgreSQL (one autocommit connection, explicit transactions)."""
+    """The fleet store on PostgreSQL (pooled connections, explicit transactions)."""
 
     def __init__(self, dsn: str, *, clock: Clock = time.time,
                  redeliver_after_s: float = REDELIVER_AFTER_S) -> None:
         if not dsn:
             raise ConfigError("store.kind is 'postgres' but store.dsn is empty; set it to "
                               "e.g. 'postgresql://127.0.0.1:5432/nanogate'")
-
-        def connect() -> Connection:
-            try:
-                return psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
-            except psycopg.OperationalError as exc:
-                raise ConfigError(f"cannot connect to PostgreSQL ({exc}); check store.dsn "
-                                  "and that the server is running") from exc
-
-        super().__init__(Database(connect, POSTGRES, is_broken=_is_broken), clock=clock,
+        super().__init__(postgres_database(dsn), clock=clock,
                          redeliver_after_s=redeliver_after_s)
         self._listener = _Listener(dsn)
 
     def _notify_escalation(self, key: str) -> None:
         """Wake replicas waiting on this key."""
-        self._db.execute("SELECT pg_notify(?, ?)", (CHANNEL, key))
+        self._db.execute("SELECT pg_notify(:channel, :payload)",
+                         {"channel": CHANNEL, "payload": key})
 
     def publish(self, channel: str, payload: str = "") -> None:
         """Tell every replica (this one too) something changed."""
-        self._db.execute("SELECT pg_notify(?, ?)", (channel, payload))
+        self._db.execute("SELECT pg_notify(:channel, :payload)",
+                         {"channel": channel, "payload": payload})
 
     def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None:
         """Call ``callback`` with each payload on ``channel``; with None after the listening
@@ -182,6 +176,22 @@ class _Listener:
                 loop.call_soon_threadsafe(event.set)
 
 
-def _is_broken(conn: Connection) -> bool:
-    # A server restart leaves the connection closed; the next call opens a new one.
-    return bool(getattr(conn, "closed", False) or getattr(conn, "broken", False))
+def postgres_database(dsn: str) -> Database:
+    """A ``Database`` on PostgreSQL through psycopg 3 (``postgresql+psycopg``), pooled.
+
+    ``dsn`` is anything libpq takes (a ``postgresql://`` URL or ``key=value`` pairs, with
+    ``options`` such as a search_path), so the driver connects with it as it is. A
+    connection the server dropped is replaced: the statement that found it fails, and the
+    pool opens fresh connections for the next ones.
+    """
+    def connect() -> psycopg.Connection[tuple[Any, ...]]:
+        try:
+            return psycopg.connect(dsn)
+        except psycopg.OperationalError as exc:
+            raise ConfigError(f"cannot connect to PostgreSQL ({exc}); check store.dsn "
+                              "and that the server is running") from exc
+
+    engine = sa.create_engine("postgresql+psycopg://", creator=connect,
+                              poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE,
+                              max_overflow=MAX_OVERFLOW)
+    return Database(engine, POSTGRES)

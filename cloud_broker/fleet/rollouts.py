@@ -70,16 +70,19 @@ class RolloutController:
             self._db.execute(
                 "INSERT INTO rollouts (id, artefact_name, artefact_version, kind, target_json, "
                 "state, soak_s, gate_json, created, deadline, updated, current_wave) "
-                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, 0)",
-                (rollout_id, artefact.name, artefact.version, artefact.kind, json.dumps(target),
-                 spec.soak_s, spec.gate.model_dump_json(), now, now + spec.deadline_s, now))
+                "VALUES (:id, :name, :version, :kind, :target, 'running', :soak_s, :gate, "
+                ":now, :deadline, :now, 0)",
+                {"id": rollout_id, "name": artefact.name, "version": artefact.version,
+                 "kind": artefact.kind, "target": json.dumps(target), "soak_s": spec.soak_s,
+                 "gate": spec.gate.model_dump_json(), "now": now,
+                 "deadline": now + spec.deadline_s})
             for idx, devices in enumerate(waves):
                 self._db.execute("INSERT INTO rollout_waves (rollout_id, idx, state) "
-                                 "VALUES (?, ?, 'waiting')", (rollout_id, idx))
+                                 "VALUES (:id, :idx, 'waiting')", {"id": rollout_id, "idx": idx})
                 for device in devices:
                     self._db.execute("INSERT INTO rollout_targets (rollout_id, device_id, wave, "
-                                     "state) VALUES (?, ?, ?, 'waiting')",
-                                     (rollout_id, device, idx))
+                                     "state) VALUES (:id, :device_id, :wave, 'waiting')",
+                                     {"id": rollout_id, "device_id": device, "wave": idx})
         log.info("rollout.created", rollout_id=rollout_id, artefact=artefact.name,
                  version=artefact.version, waves=[len(w) for w in waves])
         return self.status(rollout_id)
@@ -99,13 +102,13 @@ class RolloutController:
 
     def status(self, rollout_id: str) -> RolloutStatus:
         """A rollout, its waves and its targets (KeyError if unknown)."""
-        row = self._db.one("SELECT * FROM rollouts WHERE id = ?", (rollout_id,))
+        row = self._db.one("SELECT * FROM rollouts WHERE id = :id", {"id": rollout_id})
         if row is None:
             raise KeyError(f"no rollout {rollout_id!r}")
-        waves = self._db.all("SELECT * FROM rollout_waves WHERE rollout_id = ? ORDER BY idx",
-                             (rollout_id,))
-        targets = self._db.all("SELECT * FROM rollout_targets WHERE rollout_id = ? "
-                               "ORDER BY wave, device_id", (rollout_id,))
+        waves = self._db.all("SELECT * FROM rollout_waves WHERE rollout_id = :id ORDER BY idx",
+                             {"id": rollout_id})
+        targets = self._db.all("SELECT * FROM rollout_targets WHERE rollout_id = :id "
+                               "ORDER BY wave, device_id", {"id": rollout_id})
         return RolloutStatus(rollout_from_row(row), tuple(wave_from_row(w) for w in waves),
                              tuple(target_from_row(t) for t in targets))
 
@@ -128,8 +131,8 @@ class RolloutController:
               ) -> RolloutStatus:
         """Stop a rollout and roll back every gateway it reached (at once, or at next tick)."""
         self.status(rollout_id)
-        self._db.execute(f"UPDATE rollouts SET abort_requested = ? WHERE id = ? AND "
-                         f"{_ACTIVE_SQL}", (reason, rollout_id))
+        self._db.execute(f"UPDATE rollouts SET abort_requested = :reason WHERE id = :id AND "
+                         f"{_ACTIVE_SQL}", {"reason": reason, "id": rollout_id})
         log.info("rollout.abort_requested", rollout_id=rollout_id, reason=reason)
         self._tick_one(rollout_id, now)
         return self.status(rollout_id)
@@ -168,9 +171,11 @@ class RolloutController:
 
     def _tick_one(self, rollout_id: str, now: float) -> bool:
         taken = self._db.execute(
-            f"UPDATE rollouts SET lease_owner = ?, lease_until = ? WHERE id = ? AND {_ACTIVE_SQL}"
-            " AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)",
-            (self._replica, now + self._lease_s, rollout_id, now, self._replica))
+            "UPDATE rollouts SET lease_owner = :replica, lease_until = :lease_until "
+            f"WHERE id = :id AND {_ACTIVE_SQL}"
+            " AND (lease_owner IS NULL OR lease_until < :now OR lease_owner = :replica)",
+            {"replica": self._replica, "lease_until": now + self._lease_s, "id": rollout_id,
+             "now": now})
         if taken != 1:
             return False
         try:
@@ -179,12 +184,13 @@ class RolloutController:
                     break
         finally:
             self._db.execute("UPDATE rollouts SET lease_owner = NULL, lease_until = NULL "
-                             "WHERE id = ? AND lease_owner = ?", (rollout_id, self._replica))
+                             "WHERE id = :id AND lease_owner = :replica",
+                             {"id": rollout_id, "replica": self._replica})
         return True
 
     def _advance(self, rollout_id: str, now: float) -> bool:
         """One step; True if another step may follow at once."""
-        row = self._db.one("SELECT * FROM rollouts WHERE id = ?", (rollout_id,))
+        row = self._db.one("SELECT * FROM rollouts WHERE id = :id", {"id": rollout_id})
         if row is None or row["state"] not in ACTIVE:
             return False
         status = self.status(rollout_id)
@@ -217,11 +223,12 @@ class RolloutController:
                     json.dumps(rollout_args(r.id, artefact, t.device_id, self._artefacts)),
                     ttl_s=r.deadline - now)
                 self._db.execute(
-                    "UPDATE rollout_targets SET state = 'sent', command_id = ?, "
-                    "previous_version = ?, baseline_json = ? WHERE rollout_id = ? AND "
-                    "device_id = ?", (command_id, previous,
-                                      json.dumps(baseline(gateway) if gateway else {}),
-                                      r.id, t.device_id))
+                    "UPDATE rollout_targets SET state = 'sent', command_id = :command_id, "
+                    "previous_version = :previous, baseline_json = :baseline WHERE "
+                    "rollout_id = :id AND device_id = :device_id",
+                    {"command_id": command_id, "previous": previous,
+                     "baseline": json.dumps(baseline(gateway) if gateway else {}),
+                     "id": r.id, "device_id": t.device_id})
             self._set_wave(r.id, wave.idx, "deploying", now, started=now)
         log.info("rollout.wave_started", rollout_id=r.id, wave=wave.idx,
                  devices=[t.device_id for t in status.wave_targets(wave.idx)])
@@ -272,8 +279,8 @@ class RolloutController:
         if wave.idx + 1 >= len(status.waves):
             self._finish(r.id, "succeeded", f"{len(status.targets)} gateways on {r.version}", now)
             return False
-        self._db.execute("UPDATE rollouts SET current_wave = ?, updated = ? WHERE id = ?",
-                         (wave.idx + 1, now, r.id))
+        self._db.execute("UPDATE rollouts SET current_wave = :wave, updated = :now "
+                         "WHERE id = :id", {"wave": wave.idx + 1, "now": now, "id": r.id})
         return True
 
     def _roll_back(self, status: RolloutStatus, targets: Sequence[Target], now: float,
@@ -310,10 +317,12 @@ class RolloutController:
 
     def _set_state(self, rollout_id: str, state: str, from_states: tuple[str, ...],
                    reason: str, now: float) -> bool:
-        marks = ", ".join("?" for _ in from_states)
+        marks = ", ".join(f":from_{i}" for i in range(len(from_states)))
         changed = self._db.execute(
-            f"UPDATE rollouts SET state = ?, reason = ?, updated = ? WHERE id = ? "
-            f"AND state IN ({marks})", (state, reason, now, rollout_id, *from_states))
+            "UPDATE rollouts SET state = :state, reason = :reason, updated = :now WHERE id = :id "
+            f"AND state IN ({marks})",
+            {"state": state, "reason": reason, "now": now, "id": rollout_id,
+             **{f"from_{i}": s for i, s in enumerate(from_states)}})
         if changed and state in ("paused", "running"):
             log.info("rollout.paused" if state == "paused" else "rollout.resumed",
                      rollout_id=rollout_id)
@@ -321,15 +330,18 @@ class RolloutController:
 
     def _set_wave(self, rollout_id: str, idx: int, state: str, now: float,
                   **times: float) -> None:
-        sets = "".join(f", {name} = ?" for name in times)
-        self._db.execute(f"UPDATE rollout_waves SET state = ?{sets} WHERE rollout_id = ? AND "
-                         "idx = ?", (state, *times.values(), rollout_id, idx))
-        self._db.execute("UPDATE rollouts SET updated = ? WHERE id = ?", (now, rollout_id))
+        sets = "".join(f", {name} = :{name}" for name in times)
+        self._db.execute(f"UPDATE rollout_waves SET state = :state{sets} WHERE "
+                         "rollout_id = :rollout_id AND idx = :idx",
+                         {"state": state, **times, "rollout_id": rollout_id, "idx": idx})
+        self._db.execute("UPDATE rollouts SET updated = :now WHERE id = :id",
+                         {"now": now, "id": rollout_id})
 
     def _set_target(self, rollout_id: str, device_id: str, **values: Any) -> None:
-        sets = ", ".join(f"{name} = ?" for name in values)
-        self._db.execute(f"UPDATE rollout_targets SET {sets} WHERE rollout_id = ? AND "
-                         "device_id = ?", (*values.values(), rollout_id, device_id))
+        sets = ", ".join(f"{name} = :{name}" for name in values)
+        self._db.execute(f"UPDATE rollout_targets SET {sets} WHERE rollout_id = :rollout_id "
+                         "AND device_id = :device_id",
+                         {**values, "rollout_id": rollout_id, "device_id": device_id})
 
 
 def rollout_args(rollout_id: str, a: Artefact, target: str,

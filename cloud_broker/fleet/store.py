@@ -1,8 +1,10 @@
 """The fleet store: gateways, credentials, enrolment tokens, escalations, uploads, commands.
 
 All fleet state lives here, so any broker replica can serve any gateway. The behaviour is
-written once, in ``SqlFleetStore``, over a ``Database`` seam; ``SqliteFleetStore`` (the
-default) and ``PostgresFleetStore`` differ only in how they connect.
+written once, in ``SqlFleetStore``, over a ``Database`` seam (SQLAlchemy Core, pooled);
+``SqliteFleetStore`` (the default) and ``PostgresFleetStore`` differ only in how they connect.
+The tables are Alembic revisions (``cloud_broker.fleet.migrations``), applied on opening.
+Every method blocks on the database: async callers run them with ``Database.run``.
 """
 
 from __future__ import annotations
@@ -181,33 +183,37 @@ class SqlFleetStore(EscalationClaims):
             gateway_site = enrolled_site(row, site)
             self._file_gateway(row, device_id, gateway_site, new_credential, credential, now)
             if not row["reusable"]:
-                self._db.execute("UPDATE enrol_tokens SET used_by = ?, used_at = ? "
-                                 "WHERE token_hash = ?", (device_id, now, row["token_hash"]))
+                self._db.execute("UPDATE enrol_tokens SET used_by = :device_id, used_at = :now "
+                                 "WHERE token_hash = :token_hash",
+                                 {"device_id": device_id, "now": now,
+                                  "token_hash": row["token_hash"]})
         gateway = self.gateway(device_id)
         assert gateway is not None
         return gateway, new_credential
 
     def _file_gateway(self, token: Row, device_id: str, site: str, new_credential: str,
                       credential: str, now: float) -> None:
-        existing = self._db.one("SELECT * FROM gateways WHERE id = ?"
-                                + self._db.dialect.lock_row, (device_id,))
+        existing = self._db.one("SELECT * FROM gateways WHERE id = :id"
+                                + self._db.dialect.lock_row, {"id": device_id})
         if existing is not None:
             check_reenrol(token, existing, credential)
-            self._db.execute("UPDATE gateways SET site = ?, tags = ?, credential_hash = ? "
-                             "WHERE id = ? AND revoked = 0",
-                             (site, token["tags"], hash_secret(new_credential), device_id))
+            self._db.execute("UPDATE gateways SET site = :site, tags = :tags, "
+                             "credential_hash = :credential_hash WHERE id = :id AND revoked = 0",
+                             {"site": site, "tags": token["tags"],
+                              "credential_hash": hash_secret(new_credential), "id": device_id})
             return
         inserted = self._db.execute(
             "INSERT INTO gateways (id, site, tags, credential_hash, enrolled_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-            (device_id, site, token["tags"], hash_secret(new_credential), now))
+            "VALUES (:id, :site, :tags, :credential_hash, :now) ON CONFLICT (id) DO NOTHING",
+            {"id": device_id, "site": site, "tags": token["tags"],
+             "credential_hash": hash_secret(new_credential), "now": now})
         if inserted != 1:  # another replica enrolled this id a moment ago
             raise Unauthenticated(f"gateway {device_id!r} is already enrolled")
 
     def authenticate(self, credential: str) -> Gateway:
         """The gateway a credential belongs to; Unauthenticated if none or revoked."""
-        row = self._db.one("SELECT * FROM gateways WHERE credential_hash = ?",
-                           (hash_secret(credential),))
+        row = self._db.one("SELECT * FROM gateways WHERE credential_hash = :credential_hash",
+                           {"credential_hash": hash_secret(credential)})
         if row is None:
             raise Unauthenticated("unknown credential; enrol the gateway again")
         if row["revoked"]:
@@ -216,13 +222,15 @@ class SqlFleetStore(EscalationClaims):
 
     def revoke(self, device_id: str) -> bool:
         """Revoke a gateway's credential at once."""
-        return self._db.execute("UPDATE gateways SET revoked = 1 WHERE id = ?", (device_id,)) > 0
+        return self._db.execute("UPDATE gateways SET revoked = 1 WHERE id = :id",
+                                {"id": device_id}) > 0
 
     def rotate(self, device_id: str) -> str:
         """Issue a new credential for a gateway; the old one stops working."""
         credential = f"ngc_{secrets.token_urlsafe(32)}"
-        changed = self._db.execute("UPDATE gateways SET credential_hash = ?, revoked = 0 "
-                                   "WHERE id = ?", (hash_secret(credential), device_id))
+        changed = self._db.execute("UPDATE gateways SET credential_hash = :credential_hash, "
+                                   "revoked = 0 WHERE id = :id",
+                                   {"credential_hash": hash_secret(credential), "id": device_id})
         if changed == 0:
             raise KeyError(device_id)
         return credential
@@ -232,10 +240,11 @@ class SqlFleetStore(EscalationClaims):
     def heartbeat(self, device_id: str, versions: dict[str, str], health: dict[str, Any]) -> None:
         """Record a heartbeat: last seen, versions and health."""
         self._db.execute(
-            "UPDATE gateways SET last_seen = ?, agent_version = ?, model_version = ?, "
-            "config_version = ?, health = ? WHERE id = ?",
-            (self._clock(), versions.get("agent", ""), versions.get("model", ""),
-             versions.get("config", ""), json.dumps(health), device_id))
+            "UPDATE gateways SET last_seen = :now, agent_version = :agent, "
+            "model_version = :model, config_version = :config, health = :health WHERE id = :id",
+            {"now": self._clock(), "agent": versions.get("agent", ""),
+             "model": versions.get("model", ""), "config": versions.get("config", ""),
+             "health": json.dumps(health), "id": device_id})
 
     def gateways(self) -> list[Gateway]:
         """Every gateway, by id."""
@@ -243,7 +252,7 @@ class SqlFleetStore(EscalationClaims):
 
     def gateway(self, device_id: str) -> Gateway | None:
         """One gateway, or None."""
-        row = self._db.one("SELECT * FROM gateways WHERE id = ?", (device_id,))
+        row = self._db.one("SELECT * FROM gateways WHERE id = :id", {"id": device_id})
         return _gateway(row) if row else None
 
     # escalations: answered once, charged once (claims: EscalationClaims) -------------
@@ -251,8 +260,9 @@ class SqlFleetStore(EscalationClaims):
     def recent_escalations(self, device_id: str, limit: int = 20) -> list[EscalationRecord]:
         """A gateway's newest escalations, without their stored answers."""
         rows = self._db.all("SELECT key, device_id, state, outcome, created, finished "
-                            "FROM escalations WHERE device_id = ? ORDER BY created DESC LIMIT ?",
-                            (device_id, limit))
+                            "FROM escalations WHERE device_id = :device_id "
+                            "ORDER BY created DESC LIMIT :limit",
+                            {"device_id": device_id, "limit": limit})
         return [EscalationRecord(r["key"], r["device_id"], r["state"], b"", r["created"],
                                  r["outcome"] or "", r["finished"]) for r in rows]
 
@@ -267,9 +277,12 @@ class SqlFleetStore(EscalationClaims):
         now = self._clock()
         self._db.many(
             "INSERT INTO uploads (key, device_id, kind, stream, payload, created, received) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            [(i["key"], device_id, i["kind"], i["stream"], i["payload"],
-              i["created"] if math.isfinite(i["created"]) else now, now) for i in items])
+            "VALUES (:key, :device_id, :kind, :stream, :payload, :created, :received) "
+            "ON CONFLICT (key) DO NOTHING",
+            [{"key": i["key"], "device_id": device_id, "kind": i["kind"], "stream": i["stream"],
+              "payload": i["payload"],
+              "created": i["created"] if math.isfinite(i["created"]) else now, "received": now}
+             for i in items])
         return [i["key"] for i in items]
 
     # commands -----------------------------------------------------------------------------
@@ -280,61 +293,66 @@ class SqlFleetStore(EscalationClaims):
         now = self._clock()
         self._db.execute(
             "INSERT INTO commands (id, device_id, name, args_json, created, expires_at, state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-            (command_id, device_id, name, args_json, now, now + ttl_s))
+            "VALUES (:id, :device_id, :name, :args_json, :now, :expires_at, 'pending')",
+            {"id": command_id, "device_id": device_id, "name": name, "args_json": args_json,
+             "now": now, "expires_at": now + ttl_s})
         return command_id
 
     def take_commands(self, device_id: str, limit: int) -> list[CommandRecord]:
         """Unexpired commands for a gateway not yet handed out (or unacked for too long)."""
         now = self._clock()
         with self._db.transaction():
-            self._db.execute("UPDATE commands SET state = 'expired' WHERE device_id = ? AND "
-                             "state IN ('pending', 'delivered') AND expires_at < ?",
-                             (device_id, now))
+            self._db.execute("UPDATE commands SET state = 'expired' WHERE "
+                             "device_id = :device_id AND state IN ('pending', 'delivered') "
+                             "AND expires_at < :now", {"device_id": device_id, "now": now})
             rows = self._db.all(
-                "SELECT * FROM commands WHERE device_id = ? AND " + _TAKEABLE
-                + " ORDER BY created, id LIMIT ?" + self._db.dialect.skip_locked,
-                (device_id, now, now - self._redeliver_after_s, limit))
+                "SELECT * FROM commands WHERE device_id = :device_id AND " + _TAKEABLE
+                + " ORDER BY created, id LIMIT :limit" + self._db.dialect.skip_locked,
+                {"device_id": device_id, "now": now,
+                 "redeliver_before": now - self._redeliver_after_s, "limit": limit})
             for row in rows:
-                self._db.execute("UPDATE commands SET state = 'delivered', delivered_at = ?, "
-                                 "deliveries = deliveries + 1 WHERE id = ?", (now, row["id"]))
+                self._db.execute("UPDATE commands SET state = 'delivered', delivered_at = :now, "
+                                 "deliveries = deliveries + 1 WHERE id = :id",
+                                 {"now": now, "id": row["id"]})
         return [_command({**r, "state": "delivered"}, now) for r in rows]
 
     def ack_command(self, device_id: str, command_id: str, ok: bool, result_json: str) -> bool:
         """Record a command's result; False if it is not this gateway's command."""
         return self._db.execute(
-            "UPDATE commands SET state = 'acked', ok = ?, result_json = ?, acked_at = ? "
-            "WHERE id = ? AND device_id = ?",
-            (int(ok), result_json, self._clock(), command_id, device_id)) > 0
+            "UPDATE commands SET state = 'acked', ok = :ok, result_json = :result_json, "
+            "acked_at = :now WHERE id = :id AND device_id = :device_id",
+            {"ok": int(ok), "result_json": result_json, "now": self._clock(), "id": command_id,
+             "device_id": device_id}) > 0
 
     def cancel_command(self, command_id: str) -> bool:
         """Withdraw an unacked command; True if it had never been handed out."""
         with self._db.transaction():
-            unsent = self._db.execute("UPDATE commands SET state = 'cancelled' WHERE id = ? "
-                                      "AND state = 'pending'", (command_id,))
-            self._db.execute("UPDATE commands SET state = 'cancelled' WHERE id = ? "
-                             "AND state = 'delivered'", (command_id,))
+            unsent = self._db.execute("UPDATE commands SET state = 'cancelled' WHERE id = :id "
+                                      "AND state = 'pending'", {"id": command_id})
+            self._db.execute("UPDATE commands SET state = 'cancelled' WHERE id = :id "
+                             "AND state = 'delivered'", {"id": command_id})
         return unsent > 0
 
     def command(self, command_id: str) -> CommandRecord | None:
         """One command, or None."""
-        row = self._db.one("SELECT * FROM commands WHERE id = ?", (command_id,))
+        row = self._db.one("SELECT * FROM commands WHERE id = :id", {"id": command_id})
         return _command(row, self._clock()) if row else None
 
     def commands(self, device_id: str | None = None) -> list[CommandRecord]:
         """Commands, newest first, for one gateway or all."""
-        sql, params = "SELECT * FROM commands", []
+        sql, params = "SELECT * FROM commands", dict[str, Any]()
         if device_id:
-            sql += " WHERE device_id = ?"
-            params.append(device_id)
+            sql += " WHERE device_id = :device_id"
+            params["device_id"] = device_id
         now = self._clock()
         return [_command(r, now) for r in self._db.all(sql + " ORDER BY created DESC", params)]
 
     def pending_commands(self, device_id: str) -> int:
         """How many commands a gateway would be handed if it pulled now."""
         now = self._clock()
-        row = self._db.one("SELECT COUNT(*) AS n FROM commands WHERE device_id = ? AND "
-                           + _TAKEABLE, (device_id, now, now - self._redeliver_after_s))
+        row = self._db.one("SELECT COUNT(*) AS n FROM commands WHERE device_id = :device_id AND "
+                           + _TAKEABLE, {"device_id": device_id, "now": now,
+                                         "redeliver_before": now - self._redeliver_after_s})
         return int(row["n"]) if row else 0
 
     def close(self) -> None:
@@ -342,9 +360,9 @@ class SqlFleetStore(EscalationClaims):
         self._db.close()
 
 
-# Parameters: now, now - redelivery lease.
-_TAKEABLE = ("expires_at >= ? AND (state = 'pending' OR "
-             "(state = 'delivered' AND delivered_at < ?))")
+# Parameters: now, and now less the redelivery lease.
+_TAKEABLE = ("expires_at >= :now AND (state = 'pending' OR "
+             "(state = 'delivered' AND delivered_at < :redeliver_before))")
 
 
 class SqliteFleetStore(SqlFleetStore):

@@ -128,18 +128,22 @@ class ABTests:
         self._db.execute(
             "INSERT INTO ab_tests (id, candidate, control, cohort_json, control_json, "
             "rollout_id, state, config_json, baseline_json, created, updated) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-            (test_id, candidate, control, json.dumps(chosen), json.dumps([g.id for g in rest]),
-             rollout.rollout.id, json.dumps({"cohort": cohort, "confidence": self._confidence,
-                                             "min_requests": self._min}),
-             json.dumps({g.id: _counters(g) for g in gateways}), now, now))
+            "VALUES (:id, :candidate, :control, :cohort, :control_devices, :rollout_id, "
+            "'running', :config, :baseline, :now, :now)",
+            {"id": test_id, "candidate": candidate, "control": control,
+             "cohort": json.dumps(chosen), "control_devices": json.dumps([g.id for g in rest]),
+             "rollout_id": rollout.rollout.id,
+             "config": json.dumps({"cohort": cohort, "confidence": self._confidence,
+                                   "min_requests": self._min}),
+             "baseline": json.dumps({g.id: _counters(g) for g in gateways}), "now": now})
         log.info("ab.started", id=test_id, candidate=candidate, control=control,
                  cohort=len(chosen), rollout_id=rollout.rollout.id)
         return self.status(test_id)
 
     def status(self, test_id: str | None = None) -> dict[str, Any]:
         """One test (default: the newest) with both arms and the verdict; KeyError if none."""
-        row = (self._db.one("SELECT * FROM ab_tests WHERE id = ?", (test_id,)) if test_id else
+        row = (self._db.one("SELECT * FROM ab_tests WHERE id = :id", {"id": test_id})
+               if test_id else
                self._db.one("SELECT * FROM ab_tests ORDER BY created DESC LIMIT 1"))
         if row is None:
             raise KeyError(f"no A/B test {test_id!r}" if test_id else "no A/B test yet")
@@ -157,8 +161,8 @@ class ABTests:
 
     def recent(self, limit: int = 10) -> list[dict[str, Any]]:
         """The newest tests' status documents, newest first."""
-        rows = self._db.all("SELECT id FROM ab_tests ORDER BY created DESC LIMIT ?",
-                            (max(1, limit),))
+        rows = self._db.all("SELECT id FROM ab_tests ORDER BY created DESC LIMIT :limit",
+                            {"limit": max(1, limit)})
         return [self.status(r["id"]) for r in rows]
 
     def timeline(self, test_id: str, samples: Sequence[HealthSample]
@@ -168,7 +172,7 @@ class ABTests:
         ``samples`` are the journal's heartbeat samples (oldest first); a gateway missing
         from a sampling round keeps its last counters.
         """
-        row = self._db.one("SELECT * FROM ab_tests WHERE id = ?", (test_id,))
+        row = self._db.one("SELECT * FROM ab_tests WHERE id = :id", {"id": test_id})
         if row is None:
             raise KeyError(f"no A/B test {test_id!r}")
         base = json.loads(row["baseline_json"])
@@ -215,9 +219,11 @@ class ABTests:
         log.warning("ab.rolled_back", id=doc["id"], reason=doc["verdict_reason"])
 
     def _finish(self, test_id: str, state: str, reason: str, final: str | None) -> None:
-        self._db.execute("UPDATE ab_tests SET state = ?, reason = ?, final_rollout_id = ?, "
-                         "updated = ? WHERE id = ? AND state = 'running'",
-                         (state, reason, final, self._clock(), test_id))
+        self._db.execute("UPDATE ab_tests SET state = :state, reason = :reason, "
+                         "final_rollout_id = :final, updated = :now WHERE id = :id AND "
+                         "state = 'running'",
+                         {"state": state, "reason": reason, "final": final, "now": self._clock(),
+                          "id": test_id})
 
     def _arms(self, row: dict[str, Any]) -> tuple[Arm, Arm]:
         base = json.loads(row["baseline_json"])

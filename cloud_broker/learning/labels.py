@@ -76,11 +76,14 @@ class LabelStore:
         conflict = ("DO UPDATE SET label = excluded.label, labeller = excluded.labeller, "
                     "created = excluded.created" if label.source == "operator" else "DO NOTHING")
         changed = self._db.execute(
-            f"INSERT INTO triage_labels ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            f"ON CONFLICT (device_id, ref, source) {conflict}",
-            (label.device_id, label.ref, label.source, label.text, label.gateway_intent,
-             float(label.gateway_confidence), label.model_version, label.label, label.method,
-             label.labeller, label.created))
+            f"INSERT INTO triage_labels ({_COLUMNS}) VALUES (:device_id, :ref, :source, :text, "
+            ":gateway_intent, :gateway_confidence, :model_version, :label, :method, :labeller, "
+            f":created) ON CONFLICT (device_id, ref, source) {conflict}",
+            {"device_id": label.device_id, "ref": label.ref, "source": label.source,
+             "text": label.text, "gateway_intent": label.gateway_intent,
+             "gateway_confidence": float(label.gateway_confidence),
+             "model_version": label.model_version, "label": label.label,
+             "method": label.method, "labeller": label.labeller, "created": label.created})
         if changed:
             log.info("label.recorded", device_id=label.device_id, ref=label.ref,
                      source=label.source, label=label.label, method=label.method,
@@ -89,17 +92,19 @@ class LabelStore:
 
     def labels(self, *, since: float = 0.0, limit: int | None = None) -> list[Label]:
         """Labels created at or after ``since``, oldest first (an operator's beside the cloud's)."""
-        sql = f"SELECT {_COLUMNS} FROM triage_labels WHERE created >= ? ORDER BY created, ref"
-        params: list[object] = [since]
+        sql = (f"SELECT {_COLUMNS} FROM triage_labels WHERE created >= :since "
+               "ORDER BY created, ref")
+        params: dict[str, object] = {"since": since}
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(max(1, limit))
+            sql += " LIMIT :limit"
+            params["limit"] = max(1, limit)
         return [_label(r) for r in self._db.all(sql, params)]
 
     def prune(self, retention_days: float) -> int:
         """Delete labels older than the retention; returns how many."""
         cutoff = self._clock() - retention_days * 86400.0
-        deleted = self._db.execute("DELETE FROM triage_labels WHERE created < ?", (cutoff,))
+        deleted = self._db.execute("DELETE FROM triage_labels WHERE created < :cutoff",
+                                   {"cutoff": cutoff})
         if deleted:
             log.info("labels.pruned", count=deleted, retention_days=retention_days)
         return deleted
@@ -112,8 +117,9 @@ class LabelStore:
     def count(self, name: str, by: int = 1) -> None:
         """Add to one of the learning counters."""
         self._db.execute(
-            "INSERT INTO learning_counters (name, value) VALUES (?, ?) ON CONFLICT (name) "
-            "DO UPDATE SET value = learning_counters.value + excluded.value", (name, by))
+            "INSERT INTO learning_counters (name, value) VALUES (:name, :by) ON CONFLICT (name) "
+            "DO UPDATE SET value = learning_counters.value + excluded.value",
+            {"name": name, "by": by})
 
     def counters(self) -> dict[str, int]:
         """Every learning counter by name."""

@@ -9,6 +9,12 @@ Escalations are idempotent: a replayed key returns the stored answer and is not 
 charged) again, whichever transport or replica the replay arrives on. A claim on a key is a
 lease (``cloud_broker.fleet.claims``): a replay that finds it held elsewhere waits at most
 until the lease ends, then takes it over and asks the model again.
+
+Every store call runs in the database's threads (``Database.run``), never on the event loop:
+a slow statement (a write waiting for SQLite's lock, a PostgreSQL round trip) holds one call,
+not every gateway's. Exactly-once stays the database's decision (the claim is one statement);
+the in-flight table keeps a retry arriving while its first attempt is answered on this replica
+from asking the database at all.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ import dataclasses
 import itertools
 import json
 import time
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import structlog
 
@@ -41,6 +47,8 @@ from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("cloud_broker.link")
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # A claim lasts this long past the request's deadline (or DEFAULT_LEASE_S without one),
 # and its holder renews it this often while the model works.
@@ -87,15 +95,19 @@ class LinkCore:
         self.escalations = 0
         self.replays = 0
 
-    def authenticate(self, credential: str) -> Gateway:
+    async def _db(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking store call off the event loop."""
+        return await self._store.db.run(call, *args, **kwargs)
+
+    async def authenticate(self, credential: str) -> Gateway:
         """The gateway this credential belongs to; ``Unauthenticated`` otherwise."""
-        return self._store.authenticate(credential)
+        return await self._db(self._store.authenticate, credential)
 
     async def enrol(self, request: pb.EnrolRequest) -> pb.EnrolResponse:
         """Exchange a one-time token for a device identity (checked: see fleet.enrolment)."""
         try:
-            gateway, credential = self._store.enrol(
-                request.token, request.requested_id[:64], request.site[:64],
+            gateway, credential = await self._db(
+                self._store.enrol, request.token, request.requested_id[:64], request.site[:64],
                 request.credential[:128])
         except (Unauthenticated, InvalidRequest) as exc:
             log.warning("gateway.enrol_refused", requested_id=request.requested_id[:64],
@@ -111,16 +123,22 @@ class LinkCore:
                         request: pb.HeartbeatRequest) -> pb.HeartbeatResponse:
         """Record health; tell the gateway how many commands wait."""
         h = request.health
-        self._store.heartbeat(gateway.id, {
-            "agent": request.agent_version, "model": request.model_version,
-            "config": request.config_version}, {
+        versions = {"agent": request.agent_version, "model": request.model_version,
+                    "config": request.config_version}
+        health = {
             "cpu_percent": h.cpu_percent, "memory_mb": h.memory_mb,
             "disk_free_mb": h.disk_free_mb, "outbox_depth": h.outbox_depth,
             "escalation_rate": h.escalation_rate, "local_answer_rate": h.local_answer_rate,
             "errors": h.errors, "requests": h.requests, "restarts": h.restarts,
-            "models": [_model_counters(m) for m in h.models[:8]]})
-        return pb.HeartbeatResponse(pending_commands=self._store.pending_commands(gateway.id),
-                                    server_time=time.time())
+            "models": [_model_counters(m) for m in h.models[:8]]}
+        pending = await self._db(self._record_heartbeat, gateway.id, versions, health)
+        return pb.HeartbeatResponse(pending_commands=pending, server_time=time.time())
+
+    def _record_heartbeat(self, device_id: str, versions: dict[str, str],
+                          health: dict[str, object]) -> int:
+        """Store a heartbeat; returns how many commands wait (one trip to the threads)."""
+        self._store.heartbeat(device_id, versions, health)
+        return self._store.pending_commands(device_id)
 
     async def escalate(self, gateway: Gateway, request: pb.EscalateRequest, *,
                        deadline: float | None) -> pb.EscalateResponse:
@@ -137,21 +155,23 @@ class LinkCore:
     async def _escalate_once(self, gateway: Gateway, request: pb.EscalateRequest,
                              deadline: float | None) -> pb.EscalateResponse:
         key = f"{gateway.id}/{request.idempotency_key[:128]}"
-        running = self._inflight.get(key)
-        if running is not None:  # a retry while the first attempt is still being answered
-            try:
-                return _replayed(await asyncio.shield(running))
-            except Exception as exc:
-                raise RetryLater("the first attempt failed; retry") from exc
         while True:
-            lease = self._store.lease_escalation(key, gateway.id, owner=self.replica.id,
-                                                 lease_s=_lease_s(deadline))
+            running = self._inflight.get(key)
+            if running is not None:  # a retry while the first attempt is still being answered
+                try:
+                    return _replayed(await asyncio.shield(running))
+                except Exception as exc:
+                    raise RetryLater("the first attempt failed; retry") from exc
+            lease = await self._db(self._store.lease_escalation, key, gateway.id,
+                                   owner=self.replica.id, lease_s=_lease_s(deadline))
             if lease.held:
                 return await self._answer_claimed(key, gateway, request, deadline, lease)
             if lease.record is not None and lease.record.state == "done":
                 self.replays += 1
                 log.info("escalation.replayed", key=key)
                 return _replayed(pb.EscalateResponse.FromString(lease.record.response))
+            if key in self._inflight:  # claimed here while this call was at the database
+                continue
             if lease.record is not None:
                 await self._wait_for_holder(key, lease.record, deadline)
 
@@ -185,15 +205,21 @@ class LinkCore:
                     deadline: float | None) -> pb.EscalateResponse:
         renewal = asyncio.create_task(self._renew(key, deadline), name=f"renew.{key[-12:]}")
         try:
-            response = await self._route(esc, deadline)
-        except BaseException:
-            self._store.release_escalation(key)
-            raise
+            try:
+                response = await self._route(esc, deadline)
+            except BaseException:
+                # Shielded: the claim is released even if this task is cancelled again.
+                await asyncio.shield(self._db(self._store.release_escalation, key))
+                raise
+            finally:
+                renewal.cancel()
+            # Stored before the key leaves the in-flight table, so a retry arriving now waits
+            # on this task rather than finding a pending claim in the database.
+            await asyncio.shield(self._db(self._store.finish_escalation, key,
+                                          response.SerializeToString(),
+                                          response.error_code or "ok"))
         finally:
-            renewal.cancel()
             self._inflight.pop(key, None)
-        self._store.finish_escalation(key, response.SerializeToString(),
-                                      response.error_code or "ok")
         self.escalations += 1
         return response
 
@@ -201,7 +227,8 @@ class LinkCore:
         """Keep this replica's claim alive while it works (a few seconds past the deadline)."""
         while True:
             await asyncio.sleep(_RENEW_EVERY_S)
-            if not self._store.renew_escalation(key, self.replica.id, _lease_s(deadline)):
+            if not await self._db(self._store.renew_escalation, key, self.replica.id,
+                                  _lease_s(deadline)):
                 log.warning("escalation.lease_lost", key=key)
                 return
 
@@ -211,7 +238,7 @@ class LinkCore:
         except OverBudget as exc:
             log.warning("escalation.over_budget", reason=str(exc))
             if self.queue is not None and self._rules.over_budget == "operator":
-                return self._to_operator(esc, "over_budget", [str(exc)])
+                return await self._to_operator(esc, "over_budget", [str(exc)])
             return pb.EscalateResponse(error_code="over_budget", error_message=str(exc))
         except UnknownModel as exc:  # permanent: stored as the answer, never retried
             log.warning("escalation.unknown_model", reason=str(exc))
@@ -222,11 +249,12 @@ class LinkCore:
         except NoBackendAvailable as exc:  # answered, not retried: the requester hears now
             log.error("escalation.no_backend", reason=str(exc))
             if self.queue is not None:
-                return self._to_operator(esc, "no_backend", [str(exc)])
+                return await self._to_operator(esc, "no_backend", [str(exc)])
             return pb.EscalateResponse(error_code="backend_unavailable", error_message=str(exc))
         if self.queue is not None and not answer.actions and self._rules.uncertain(answer.text):
             log.info("escalation.uncertain", backend=answer.backend)
-            return self._to_operator(esc, "uncertain", [f"{answer.backend}: {answer.text}"])
+            return await self._to_operator(esc, "uncertain",
+                                           [f"{answer.backend}: {answer.text}"])
         log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
                  tokens_out=answer.output_tokens, cost=answer.cost,
                  latency_ms=round(answer.latency_ms, 1))
@@ -237,11 +265,11 @@ class LinkCore:
             actions=[pb.Action(device_id=a.device_id, command=a.command, value=a.value,
                                unit=a.unit, reason=a.reason) for a in answer.actions])
 
-    def _to_operator(self, esc: Escalation, reason: str,
-                     said: list[str]) -> pb.EscalateResponse:
+    async def _to_operator(self, esc: Escalation, reason: str,
+                           said: list[str]) -> pb.EscalateResponse:
         """File the escalation in the operator queue; the gateway tells the requester so."""
         assert self.queue is not None
-        item = self.queue.add_question(esc, reason, said)
+        item = await self._db(self.queue.add_question, esc, reason, said)
         return pb.EscalateResponse(
             error_code=OPERATOR_QUEUE, backend="operator", model=item.id,
             error_message="No model could answer this with confidence; it waits for an "
@@ -255,13 +283,17 @@ class LinkCore:
         items = [{"key": i.idempotency_key, "kind": i.kind, "stream": i.stream,
                   "payload": i.payload.decode("utf-8", "replace"), "created": i.created_at}
                  for i in request.items if i.idempotency_key]
+        return pb.UploadResponse(accepted=await self._db(self._store_upload, gateway, items))
+
+    def _store_upload(self, gateway: Gateway, items: list[dict[str, Any]]) -> list[str]:
+        """Store the items, then file the approvals among them (in the store's threads)."""
         accepted = self._store.store_uploads(gateway.id, items)
         for item in items:
             if item["kind"] == "approval" and self.queue is not None:
                 self._file_approval(gateway, str(item["payload"]))
             elif item["kind"] == "correction" and self._labels is not None:
                 self._labels.record(gateway.id, str(item["payload"]))
-        return pb.UploadResponse(accepted=accepted)
+        return accepted
 
     def _file_approval(self, gateway: Gateway, payload: str) -> None:
         try:
@@ -277,13 +309,14 @@ class LinkCore:
     async def pull_commands(self, gateway: Gateway,
                       request: pb.PullCommandsRequest) -> pb.PullCommandsResponse:
         """Hand out this gateway's waiting commands."""
-        records = self._store.take_commands(gateway.id, max(1, min(request.max or 50, 500)))
+        records = await self._db(self._store.take_commands, gateway.id,
+                                 max(1, min(request.max or 50, 500)))
         return pb.PullCommandsResponse(commands=[_command(r) for r in records])
 
     async def ack_command(self, gateway: Gateway, request: pb.CommandAck) -> pb.AckResponse:
         """Record a command's result, only for the gateway it was sent to."""
-        recorded = self._store.ack_command(gateway.id, request.command_id, request.ok,
-                                           request.result_json[:65536])
+        recorded = await self._db(self._store.ack_command, gateway.id, request.command_id,
+                                  request.ok, request.result_json[:65536])
         if recorded:
             log.info("command.acked", device_id=gateway.id, command_id=request.command_id,
                      ok=request.ok)
@@ -312,15 +345,21 @@ class LinkCore:
                              seq: int) -> tuple[pb.ArtefactChunk, bool]:
         """Chunk ``seq`` of an artefact and whether it is the last (the MQTT uplink asks for
         one chunk a call)."""
-        found = self.artefact(gateway, request)
         if seq < 0:
             raise InvalidRequest("a chunk number is 0 or more")
-        assert self._artefacts is not None  # artefact() found it there
-        pair = list(itertools.islice(self._artefacts.chunks(found.name, found.version),
-                                     seq, seq + 2))
+        found, pair = await self._db(self._chunk_pair, gateway, request, seq)
         if not pair:
             raise InvalidRequest(f"artefact {found.name} {found.version} has no chunk {seq}")
         return _chunk(found, seq, pair[0]), len(pair) == 1
+
+
+    def _chunk_pair(self, gateway: Gateway, request: pb.ArtefactRequest,
+                    seq: int) -> tuple[Artefact, list[bytes]]:
+        """The artefact and its chunks ``seq`` and ``seq + 1`` (if any)."""
+        found = self.artefact(gateway, request)
+        assert self._artefacts is not None  # artefact() found it there
+        chunks = self._artefacts.chunks(found.name, found.version)
+        return found, list(itertools.islice(chunks, seq, seq + 2))
 
 
 def _command(record: CommandRecord) -> pb.Command:

@@ -2,6 +2,8 @@
 
 A thin adapter over ``cloud_broker.link.core.LinkCore``, which the MQTT bridge shares: every
 call but Enrol is authenticated, then handed to the core, whose errors become gRPC status codes.
+Store calls (authentication, certificates, artefact chunks) run in the database's threads,
+never on the event loop.
 
 Authentication follows ``[server] tls``. With "off" and "tls" the gateway's bearer credential
 names it. With "mtls" its client certificate does: the device it names must exist, not be
@@ -80,11 +82,11 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
             await _check_csr(context, request.csr)
         response = await _guarded(context, self.core.enrol(request))
         if request.csr and self.tls.ca is not None:
-            issued = self._issue(response.device_id, request.csr)
+            issued = await self._store.db.run(self._issue, response.device_id, request.csr)
             response.certificate = issued.pem
             response.ca_certificate = self.tls.ca.certificate_pem
         else:  # a certificate from an earlier enrolment must not outlive this one
-            self.certificates.forget(response.device_id)
+            await self._store.db.run(self.certificates.forget, response.device_id)
         return response
 
     async def RenewCertificate(self, request: pb.RenewCertificateRequest,
@@ -96,7 +98,7 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
                                 "this broker issues no certificates: its [server] tls is off")
         await _check_csr(context, request.csr)
-        issued = self._issue(gateway.id, request.csr)
+        issued = await self._store.db.run(self._issue, gateway.id, request.csr)
         assert self.tls.ca is not None
         return pb.RenewCertificateResponse(certificate=issued.pem, not_after=issued.not_after,
                                            ca_certificate=self.tls.ca.certificate_pem)
@@ -146,12 +148,13 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
                             ) -> AsyncIterator[pb.ArtefactChunk]:
         """Stream an artefact in chunks; the first carries its SHA-256 and signature."""
         gateway = await self._caller(context)
+        run = self._store.db.run
         try:
-            chunks = self.core.artefact_chunks(gateway, request)
+            chunks = await run(self.core.artefact_chunks, gateway, request)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             return
-        for chunk in chunks:
+        while (chunk := await run(next, chunks, None)) is not None:
             yield chunk
 
     async def _caller(self, context: grpc.aio.ServicerContext[Any, Any]) -> Gateway:
@@ -160,11 +163,12 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
         bearer = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         try:
             if self.tls.mode == "mtls":
-                return self._by_certificate(context, bearer)
+                pems = list(context.auth_context().get("x509_pem_cert", ()))
+                return await self._store.db.run(self._by_certificate, pems, bearer)
             if not bearer:
                 raise Unauthenticated(
                     "missing credential: send 'authorization: Bearer <credential>'")
-            return self._store.authenticate(bearer)
+            return await self.core.authenticate(bearer)
         except _WrongDevice as exc:
             log.warning("gateway.impersonation_refused", reason=str(exc))
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
@@ -173,9 +177,7 @@ class EdgeLinkService(pb_grpc.EdgeLinkServicer):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
             raise AssertionError("unreachable") from exc
 
-    def _by_certificate(self, context: grpc.aio.ServicerContext[Any, Any],
-                        bearer: str) -> Gateway:
-        pems = list(context.auth_context().get("x509_pem_cert", ()))
+    def _by_certificate(self, pems: list[bytes], bearer: str) -> Gateway:
         peer = peer_certificate(pems[0]) if pems else None
         if peer is None:
             raise Unauthenticated("this call needs the gateway's client certificate (mtls)")

@@ -147,7 +147,7 @@ class MqttBridge:
             if route.method == "enrol":
                 enrolled = await self._core.enrol(pb.EnrolRequest.FromString(message.payload))
                 return Outcome(link.OK, payload=enrolled.SerializeToString())
-            return await self._call(self._caller(message, route), route.method, message)
+            return await self._call(await self._caller(message, route), route.method, message)
         except DecodeError as exc:
             return Outcome(link.INVALID_ARGUMENT, str(exc) or "the payload is not the request")
         except BrokerError as exc:
@@ -158,12 +158,12 @@ class MqttBridge:
         except LookupError as exc:
             return Outcome(link.UNIMPLEMENTED, str(exc))
 
-    def _caller(self, message: Message, route: Route) -> Gateway:
+    async def _caller(self, message: Message, route: Route) -> Gateway:
         header = message.user_property("authorization") or ""
         if not header.startswith("Bearer "):
             raise Unauthenticated("missing credential: send the user property "
                                   "'authorization: Bearer <credential>'")
-        gateway = self._core.authenticate(header.removeprefix("Bearer ").strip())
+        gateway = await self._core.authenticate(header.removeprefix("Bearer ").strip())
         if gateway.id != route.device_id:
             raise Refused(f"gateway {gateway.id} published in the subtree of "
                           f"{route.device_id[:64]}")

@@ -151,7 +151,8 @@ def period_start(period: Period, now: float | None = None) -> float:
 _PERIODS: tuple[Period, ...] = ("day", "month")
 _ADD_TOTALS = (
     "INSERT INTO usage_totals (period, start, scope, target, cost, tokens) VALUES "
-    + ", ".join(["(?,?,?,?,?,?)"] * 6)
+    + ", ".join(f"(:period{i}, :start{i}, :scope{i}, :target{i}, :cost, :tokens)"
+                for i in range(6))
     + " ON CONFLICT (period, start, scope, target) DO UPDATE SET"
     " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens")
 
@@ -160,11 +161,12 @@ def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: floa
                   tokens: int) -> None:
     """Count one call in the running totals of its day and month (call this in the
     transaction that inserts the call)."""
-    args: list[object] = []
-    for period in _PERIODS:
-        start = period_start(period, ts)
-        for scope, target in (("global", ""), ("site", site), ("device", device)):
-            args += [period, start, scope, target, cost, tokens]
+    args: dict[str, object] = {"cost": cost, "tokens": tokens}
+    rows = [(period, scope, target) for period in _PERIODS
+            for scope, target in (("global", ""), ("site", site), ("device", device))]
+    for i, (period, scope, target) in enumerate(rows):
+        args |= {f"period{i}": period, f"start{i}": period_start(period, ts),
+                 f"scope{i}": scope, f"target{i}": target}
     db.execute(_ADD_TOTALS, args)
 
 
@@ -180,10 +182,13 @@ class SqlUsageLedger:
         with self._db.transaction():
             self._db.execute(
                 "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
-                " output_tokens, cost, latency_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (ts, record.key, record.device, record.site, record.backend, record.model,
-                 record.input_tokens, record.output_tokens, record.cost, record.latency_ms,
-                 record.outcome))
+                " output_tokens, cost, latency_ms, outcome) VALUES (:ts, :key, :device, :site,"
+                " :backend, :model, :input_tokens, :output_tokens, :cost, :latency_ms, :outcome)",
+                {"ts": ts, "key": record.key, "device": record.device, "site": record.site,
+                 "backend": record.backend, "model": record.model,
+                 "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
+                 "cost": record.cost, "latency_ms": record.latency_ms,
+                 "outcome": record.outcome})
             add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
                           cost=record.cost,
                           tokens=record.input_tokens + record.output_tokens)
@@ -194,17 +199,18 @@ class SqlUsageLedger:
         if period is not None and (site is None or device is None):
             scope, target = ("site", site) if site is not None else (
                 ("device", device) if device is not None else ("global", ""))
-            row = self._db.one("SELECT cost, tokens FROM usage_totals WHERE period = ? AND"
-                               " start = ? AND scope = ? AND target = ?",
-                               (period, since, scope, target))
+            row = self._db.one("SELECT cost, tokens FROM usage_totals WHERE period = :period"
+                               " AND start = :start AND scope = :scope AND target = :target",
+                               {"period": period, "start": since, "scope": scope,
+                                "target": target})
             return Spend(float(row["cost"]), int(row["tokens"])) if row else Spend(0.0, 0)
         sql = ("SELECT COALESCE(SUM(cost), 0) AS cost,"
                " COALESCE(SUM(input_tokens + output_tokens), 0) AS tokens FROM usage_calls")
-        where, args = ["ts >= ?"], list[object]([since])
+        where, args = ["ts >= :since"], dict[str, object](since=since)
         if site is not None:
-            where, args = ["site = ?", *where], [site, *args]
+            where, args = ["site = :site", *where], {**args, "site": site}
         if device is not None:
-            where, args = ["device = ?", *where], [device, *args]
+            where, args = ["device = :device", *where], {**args, "device": device}
         row = self._db.one(f"{sql} WHERE {' AND '.join(where)}", args)
         assert row is not None  # an aggregate always returns its row
         return Spend(float(row["cost"]), int(row["tokens"]))
@@ -224,10 +230,10 @@ class SqlUsageLedger:
             "SELECT backend, model, COUNT(*) AS n,"
             " SUM(CASE WHEN outcome NOT IN ('ok', 'cached') THEN 1 ELSE 0 END) AS failed,"
             " SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cost) AS c,"
-            " AVG(latency_ms) AS lat FROM usage_calls WHERE ts >= ? AND outcome != 'cached'"
-            " GROUP BY backend, model ORDER BY backend, model", (since,))
-        hits = self._db.one("SELECT COUNT(*) AS n FROM usage_calls WHERE ts >= ?"
-                            " AND outcome = 'cached'", (since,))
+            " AVG(latency_ms) AS lat FROM usage_calls WHERE ts >= :since AND outcome != 'cached'"
+            " GROUP BY backend, model ORDER BY backend, model", {"since": since})
+        hits = self._db.one("SELECT COUNT(*) AS n FROM usage_calls WHERE ts >= :since"
+                            " AND outcome = 'cached'", {"since": since})
         backends = tuple(
             BackendUsage(r["backend"], r["model"], int(r["n"]), int(r["failed"]), int(r["i"]),
                          int(r["o"]), float(r["c"]), float(r["lat"])) for r in rows)
@@ -248,7 +254,7 @@ class SqlUsageLedger:
     def breakdown(self, by: Grouping, *, since: float = 0.0) -> list[GroupUsage]:
         """Spend since `since` grouped by backend, device, site or API key, dearest first."""
         column = {"backend": "backend", "device": "device", "site": "site", "key": "device"}[by]
-        where = "ts >= ? AND outcome != 'cached'"
+        where = "ts >= :since AND outcome != 'cached'"
         if by == "key":
             where += f" AND device LIKE '{KEY_PREFIX}%'"
         elif by == "device":
@@ -258,7 +264,7 @@ class SqlUsageLedger:
             " SUM(CASE WHEN outcome != 'ok' THEN 1 ELSE 0 END) AS failed,"
             " SUM(input_tokens + output_tokens) AS t, SUM(cost) AS c, AVG(latency_ms) AS lat"
             f" FROM usage_calls WHERE {where} GROUP BY {column}"
-            f" ORDER BY SUM(cost) DESC, {column}", (since,))
+            f" ORDER BY SUM(cost) DESC, {column}", {"since": since})
         return [
             GroupUsage(str(r["name"]).removeprefix(KEY_PREFIX) if by == "key" else str(r["name"]),
                        int(r["n"]), int(r["failed"]), int(r["t"]), float(r["c"]), float(r["lat"]))
@@ -267,11 +273,11 @@ class SqlUsageLedger:
 
     def series(self, *, since: float, bucket_s: float) -> list[SpendPoint]:
         """Spend and calls per time bucket since `since`; empty buckets are left out."""
-        bucket = self._db.dialect.floor.format("(ts - ?) / ?")
+        bucket = self._db.dialect.floor.format("(ts - :since) / :bucket_s")
         rows = self._db.all(
             f"SELECT {bucket} AS i, SUM(cost) AS c, COUNT(*) AS n FROM usage_calls"
-            " WHERE ts >= ? AND outcome != 'cached' GROUP BY 1 ORDER BY 1",
-            (since, bucket_s, since))
+            " WHERE ts >= :since AND outcome != 'cached' GROUP BY 1 ORDER BY 1",
+            {"since": since, "bucket_s": bucket_s})
         return [SpendPoint(since + int(r["i"]) * bucket_s, float(r["c"]), int(r["n"]))
                 for r in rows]
 

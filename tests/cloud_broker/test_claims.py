@@ -138,9 +138,10 @@ def test_restart_frees_the_rollouts_its_earlier_incarnation_was_advancing(
         store.db.execute(
             "INSERT INTO rollouts (id, artefact_name, artefact_version, kind, target_json, "
             "state, soak_s, gate_json, created, deadline, updated, current_wave, lease_owner, "
-            "lease_until) VALUES (?, 'm', '1', 'model', '{}', 'running', 0, '{}', ?, ?, ?, 0, "
-            "?, ?)", (rollout_id, clock.now, clock.now + 600, clock.now, owner,
-                      clock.now + 60))
+            "lease_until) VALUES (:id, 'm', '1', 'model', '{}', 'running', 0, '{}', :now, "
+            ":deadline, :now, 0, :owner, :until)",
+            {"id": rollout_id, "now": clock.now, "deadline": clock.now + 600, "owner": owner,
+             "until": clock.now + 60})
     store.release_claims("node", "node#new")
     owners = {r["id"]: r["lease_owner"] for r in store.db.all("SELECT * FROM rollouts")}
     assert owners == {"ro-mine": None, "ro-theirs": "other#x"}

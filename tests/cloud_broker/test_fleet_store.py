@@ -10,7 +10,8 @@ import pytest
 
 from cloud_broker.errors import Unauthenticated
 from cloud_broker.fleet import SqlFleetStore, SqliteFleetStore
-from cloud_broker.fleet.schema import _V1, MIGRATIONS
+from cloud_broker.fleet.migrations.versions import v0001_fleet
+from cloud_broker.fleet.schema import current, head
 from cloud_broker.fleet.store import REDELIVER_AFTER_S
 from tests.support.concurrency import together
 from tests.support.fleet import Clock, OpenStore
@@ -224,20 +225,19 @@ def test_commands_are_listed_newest_first(store: SqlFleetStore, clock: Clock) ->
 # schema -----------------------------------------------------------------------------------
 
 def test_schema_set_up_is_idempotent(open_store: OpenStore) -> None:
-    """Opening the same database again keeps its data and schema version."""
+    """Opening the same database again keeps its data and schema revision."""
     first = open_store()
     enrolled(first, "gw-1")
     second = open_store()
     assert [g.id for g in second.gateways()] == ["gw-1"]
-    row = second.db.one("SELECT MAX(version) AS v FROM fleet_schema")
-    assert row is not None and row["v"] == len(MIGRATIONS)
+    assert current(second.db) == head()
 
 
 def test_sqlite_file_from_before_rollouts_is_upgraded(tmp_path: Path) -> None:
     """A fleet.db written by the first store version opens, keeps its commands, gains columns."""
     path = tmp_path / "fleet.db"
     with sqlite3.connect(path) as conn:
-        conn.executescript(_V1.format(real="REAL", blob="BLOB"))
+        conn.executescript(v0001_fleet.DDL.format(real="REAL", blob="BLOB"))
         conn.execute("INSERT INTO commands (id, device_id, name, args_json, created, "
                      "expires_at, state) VALUES ('c1', 'gw-1', 'ping', '{}', 1, 9e18, 'pending')")
     conn.close()

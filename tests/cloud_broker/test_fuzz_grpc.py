@@ -222,7 +222,8 @@ def test_upload_with_a_bad_time_does_not_sink_its_batch(broker: Broker,
     assert isinstance(reply, pb.UploadResponse), reply
     assert list(reply.accepted) == keys
     stored = {row["key"]: row["created"] for row in broker.store.db.all(
-        "SELECT key, created FROM uploads WHERE key IN (?, ?, ?)", keys)}
+        "SELECT key, created FROM uploads WHERE key IN (:k0, :k1, :k2)",
+        {f"k{i}": key for i, key in enumerate(keys)})}
     assert set(stored) == set(keys)
     assert all(math.isfinite(created) for created in stored.values())
 

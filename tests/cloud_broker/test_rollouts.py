@@ -250,8 +250,8 @@ def test_a_leased_rollout_is_left_to_its_replica(open_store: OpenStore, clock: C
     other = RolloutController(other_store, ArtefactStore(
         other_store.db, load_or_create(tmp_path / "signing.pem"), clock), replica="r2")
     rollout_id = fleet.controller.create(spec(), clock.now).rollout.id
-    fleet.store.db.execute("UPDATE rollouts SET lease_owner = 'r1', lease_until = ? "
-                           "WHERE id = ?", (clock.now + 60, rollout_id))
+    fleet.store.db.execute("UPDATE rollouts SET lease_owner = 'r1', lease_until = :until "
+                           "WHERE id = :id", {"until": clock.now + 60, "id": rollout_id})
     assert other.tick(clock.advance(1)) == []
     assert fleet.sent("gw-0") == []
     assert other.tick(clock.advance(60)) == [rollout_id]

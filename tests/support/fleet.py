@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,16 +60,25 @@ def _admin_dsn() -> str:
     pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432: " + "; ".join(errors))
 
 
-@pytest.fixture
-def pg_dsn() -> Iterator[str]:
-    """A DSN whose search_path is a fresh schema, dropped after the test."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A DSN whose search_path is a fresh schema, dropped on leaving."""
     admin = _admin_dsn()
     schema = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield make_conninfo(admin, options=f"-c search_path={schema}")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        yield make_conninfo(admin, options=f"-c search_path={schema}")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_dsn() -> Iterator[str]:
+    """A DSN whose search_path is a fresh schema, dropped after the test."""
+    with fresh_pg_schema() as dsn:
+        yield dsn
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
