@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.errors import InvalidRequest
@@ -231,17 +232,22 @@ def rollout_routes(rollouts: RolloutController, artefacts: ArtefactStore,
     @api.put("/artefacts/{kind}/{name}/{version}", dependencies=[Depends(operator)])
     async def put_artefact(kind: str, name: str, version: str, request: Request) -> dict[str, Any]:
         data = await request.body()
-        admin = guard.caller(request).role == "admin"
-        with guard.audited(request, "artefact.pushed", f"{name} {version}",
-                           {"kind": kind, "size": len(data), "trust": admin}):
-            try:
-                if not admin and kind in KINDS:
-                    check_unprivileged(kind, data)
-                return artefact_json(artefacts.put(kind, name, version, data, trust=admin))
-            except NeedsAdmin as exc:
-                raise HTTPException(403, f"{exc}; ask an admin to push it") from exc
-            except ValueError as exc:
-                raise HTTPException(409 if "immutable" in str(exc) else 422, str(exc)) from exc
+
+        def put() -> dict[str, Any]:  # hashing, signing and the store: off the event loop
+            admin = guard.caller(request).role == "admin"
+            with guard.audited(request, "artefact.pushed", f"{name} {version}",
+                               {"kind": kind, "size": len(data), "trust": admin}):
+                try:
+                    if not admin and kind in KINDS:
+                        check_unprivileged(kind, data)
+                    return artefact_json(artefacts.put(kind, name, version, data, trust=admin))
+                except NeedsAdmin as exc:
+                    raise HTTPException(403, f"{exc}; ask an admin to push it") from exc
+                except ValueError as exc:
+                    raise HTTPException(409 if "immutable" in str(exc) else 422,
+                                        str(exc)) from exc
+
+        return await run_in_threadpool(put)
 
     @api.get("/artefacts", dependencies=[Depends(viewer)])
     def list_artefacts(name: str | None = None) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ import jinja2
 import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.backends.worker import WorkerStatus
 from cloud_broker.errors import Conflict, NotFound
@@ -206,13 +207,17 @@ def _queue_routes(router: APIRouter, queue: OperatorQueue, guard: Guard, pages: 
     @router.post("/queue/{item_id}/{verb}")
     async def queue_decide(item_id: str, verb: str, request: Request) -> Response:
         _same_origin(request)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        # The session, the queue and the audit log are database calls: off the event loop.
+        return await run_in_threadpool(decide_from_form, item_id, verb, request,
+                                       form.get("text", [""])[0])
+
+    def decide_from_form(item_id: str, verb: str, request: Request, text: str) -> Response:
         if (who := signed_in(request)) is None:
             return _to_login()
         if verb not in PAST:
             raise HTTPException(404, f"unknown action {verb!r}")
         guard.permit(who, "operator", f"{verb} queue item")
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        text = form.get("text", [""])[0]
         try:
             decide(queue, verb, item_id, who.name, text)
         except (NotFound, Conflict, ValueError) as exc:
@@ -251,7 +256,10 @@ def _session_routes(router: APIRouter, guard: Guard, sessions: Sessions, pages: 
     async def login(request: Request) -> Response:
         _same_origin(request)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        who = guard.identify(form.get("token", [""])[0].strip())
+        return await run_in_threadpool(sign_in, request, form.get("token", [""])[0].strip())
+
+    def sign_in(request: Request, token: str) -> Response:
+        who = guard.identify(token)  # a database look-up: in the thread pool
         if who is None:
             log.warning("session.refused", client=request.client.host if request.client else "")
             return pages.render("login.html", None, 401,
