@@ -19,6 +19,7 @@ import typer
 
 from cloud_broker.cli import admin as _admin
 from cloud_broker.cli.client import ConfigOpt, DataDirOpt, fail, load, out
+from cloud_broker.cli.db import db
 from cloud_broker.cli.fleet import fleet
 from cloud_broker.cli.model import model
 from cloud_broker.cli.queue import queue
@@ -35,6 +36,7 @@ app.add_typer(_admin.keys, name="keys")
 app.add_typer(_admin.tokens, name="tokens")
 app.add_typer(queue, name="queue")
 app.add_typer(model, name="model")
+app.add_typer(db, name="db")
 app.command("usage")(_admin.usage)
 app.command("backends")(_admin.backends)
 app.command("audit")(_admin.audit)

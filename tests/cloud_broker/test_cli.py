@@ -337,3 +337,31 @@ def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1 and done.stdout == ""
     assert f"port {port} in use" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+# db ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_db_status_and_upgrade(dialect: str, tmp_path: Path,
+                               request: pytest.FixtureRequest) -> None:
+    """`db status` shows a new database needs an upgrade; `db upgrade` brings it to head."""
+    config = tmp_path / "broker.toml"
+    store = (f'[store]\nkind = "postgres"\ndsn = "{request.getfixturevalue("pg_dsn")}"\n'
+             if dialect == "postgres" else "")
+    config.write_text(f'[server]\ndata_dir = "{tmp_path}"\n{store}')
+    before = json.loads(ok(run("db", "status", "--config", str(config), "--json")))
+    assert before["revision"] is None and before["current"] is False
+    assert "needs an upgrade" in ok(run("db", "status", "--config", str(config)))
+    upgraded = json.loads(ok(run("db", "upgrade", "--config", str(config), "--json")))
+    assert upgraded == {"database": before["database"], "from": None, "to": before["head"]}
+    after = json.loads(ok(run("db", "status", "--config", str(config), "--json")))
+    assert after["revision"] == after["head"] and after["current"] is True
+
+
+def test_db_status_unreachable_postgres_fails_clearly(tmp_path: Path) -> None:
+    """A DSN no server answers exits 1 with what could not be opened, not a traceback."""
+    config = tmp_path / "broker.toml"
+    config.write_text('[store]\nkind = "postgres"\n'
+                      'dsn = "postgresql://127.0.0.1:1/nope?connect_timeout=2"\n')
+    done = run("db", "status", "--config", str(config))
+    assert done.returncode == 1
+    assert "cannot open the fleet database" in done.stderr and "Traceback" not in done.stderr
