@@ -25,7 +25,7 @@ from edge_agent.redact import Redactor
 from edge_agent.registry import Device, Registry
 from edge_agent.rollups import Rollups
 from edge_agent.skills import Skills
-from edge_agent.sync import GrpcTransport, Link, Transport, mqtt_transport
+from edge_agent.sync import Link, Transport, mqtt_transport
 from edge_agent.sync.link import AGENT_VERSION
 from edge_agent.topics import Topics
 from edge_agent.triage import Triage
@@ -55,6 +55,15 @@ def build_policy(config: EdgeConfig) -> ActuationPolicy:
         Rule(a.id, a.control, a.min, a.max, a.max_changes_per_min, a.allow_cloud,
              a.require_approval or "never")
         for a in config.actuators])
+
+
+def _transport(config: EdgeConfig) -> Transport:
+    """The uplink ``[cloud] transport`` names; gRPC is imported only when it is the one."""
+    if config.cloud.transport == "mqtt":
+        return mqtt_transport(config.cloud, config.gateway.id)
+    from edge_agent.sync.grpc import GrpcTransport
+
+    return GrpcTransport.from_config(config.cloud, config.gateway.data_dir)
 
 
 class EdgeAgent:
@@ -91,9 +100,7 @@ class EdgeAgent:
         self.commands.register("drain_outbox", lambda args: self._drain_command())
         self.commands.register_keyed("actuate", self._actuate_command)
         self._cpu = CpuMeter()
-        transport: Transport = (
-            mqtt_transport(config.cloud, config.gateway.id) if config.cloud.transport == "mqtt"
-            else GrpcTransport.from_config(config.cloud, config.gateway.data_dir))
+        transport = _transport(config)
         self.link = Link(transport, self.outbox, config.cloud,
                          config.gateway, on_answer=self._on_answer,
                          on_command=self.commands.run, health=self._heartbeat,

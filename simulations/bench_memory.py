@@ -2,19 +2,25 @@
 
 The daemon runs with ``deploy/examples/edge.toml`` as shipped (its data dir and MQTT port
 moved for the run; the cloud is down, so escalations queue in the outbox), against a stock
-Mosquitto on a free loopback port. Beside it, in the same run: a bare interpreter, and an
-interpreter that only imports the daemon's modules. The breakdown says which part of the
-resident set is the process's own memory (anonymous) and which is shared library code
-mapped from files.
+Mosquitto on a free loopback port. It runs three times: as is in this environment; as on a
+gateway install, where the packages only development and the broker install (``DEV_ONLY``)
+cannot be imported; and so again with ``[cloud] transport = "mqtt"`` (the uplink on the same
+Mosquitto, no bridge: escalations queue). Beside them, in the same run: a bare interpreter,
+one that only imports the daemon's modules, and a breakdown, one interpreter per step, each
+importing one more part than the one before. For the daemon: its threads by name, the growth
+from idle to after the asks, and where its resident pages are (``/proc/PID/smaps``).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,28 @@ ASKS = [
     "set fan 3 to 40%",
     "why does the pump on line 2 keep tripping and what should I check first?",
 ]
+# Importable here, not on a gateway: structlog imports rich (and rich pygments and attr) when
+# they are there, grpc its tools and health shims, structlog's greenlet support greenlet.
+DEV_ONLY = ("rich", "pygments", "attr", "greenlet", "grpc_tools", "grpc_health")
+# (what the step adds, code run after the previous steps' code): cumulative.
+STEPS = [
+    ("interpreter", ""),
+    ("stdlib the daemon uses (asyncio, json, sqlite3, ssl, hashlib)",
+     "import asyncio, json, sqlite3, ssl, hashlib"),
+    ("numpy", "import numpy"),
+    ("structlog", "import structlog"),
+    ("pydantic, pydantic-settings and the config models", "import edge_agent.config"),
+    ("paho (nanogate.mqtt)", "import nanogate.mqtt"),
+    ("protobuf and the link messages", "from nanogate.v1 import edge_pb2"),
+    ("grpc and its stubs (gRPC uplink only)", "import edge_agent.sync.grpc"),
+    ("triage model loaded (numpy runtime)",
+     "from edge_agent.triage.model import Model\nModel()"),
+    ("rest of edge_agent.agent and the CLI",
+     "import edge_agent.agent\nfrom edge_agent.cli import _parser\n_parser()"),
+    ("for comparison, not in the daemon: onnxruntime and a session on the same model",
+     "Model(runtime='onnxruntime')"),
+]
+_LIBRARY = re.compile(r"site-packages/([^/]+)/|/(lib[a-z0-9_+]+|python3[.0-9]*)[^/]*\.so")
 
 
 def _ps(pid: int) -> dict[str, float]:
@@ -49,41 +77,115 @@ def _ps(pid: int) -> dict[str, float]:
             "anon_mb": round(split["anon"], 1), "file_mb": round(split["file"], 1)}
 
 
-def _interpreter(code: str) -> dict[str, float]:
+def _mapping_group(name: str, size_kb: int) -> str:
+    """Which part of the process one mapping of /proc/PID/smaps belongs to."""
+    if name == "[heap]":
+        return "malloc heap (C allocations: SQLite caches, protobuf, grpc, small arrays)"
+    if name.startswith("[stack"):
+        return "main thread stack"
+    if "lib-dynload" in name:
+        return "stdlib extension modules (lib-dynload)"
+    if not name:
+        return ("thread stacks" if 8180 <= size_kb <= 8200 else
+                "anonymous mmaps (Python object arenas, large arrays, thread malloc arenas)")
+    match = _LIBRARY.search(name)
+    if match:
+        return f"library: {match.group(1) or match.group(2)}"
+    return "other file mappings"
+
+
+def _smaps(pid: int) -> dict[str, float]:
+    """Resident MB of the process by part, largest first (mappings under 0.1 MB summed)."""
+    groups: Counter[str] = Counter()
+    group = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            group = _mapping_group(fields[5] if len(fields) > 5 else "", (high - low) // 1024)
+        elif fields[0] == "Rss:":
+            groups[group] += int(fields[1])
+    big = {k: round(v / 1024, 1) for k, v in groups.most_common() if v >= 100}
+    big["rest (each under 0.1 MB)"] = round(
+        sum(v for k, v in groups.items() if k not in big) / 1024, 1)
+    return big
+
+
+def _threads(pid: int) -> dict[str, int]:
+    names = Counter(Path(f"/proc/{pid}/task/{t}/comm").read_text().strip()
+                    for t in os.listdir(f"/proc/{pid}/task"))
+    return dict(names.most_common())
+
+
+def _interpreter(code: str, env: dict[str, str] | None = None) -> dict[str, float]:
     """The RSS of a Python process that runs ``code`` and then waits to be measured."""
     script = f"{code}\nimport sys; print('ready', flush=True); sys.stdin.read()"
     proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, cwd=ROOT)
+                            stdout=subprocess.PIPE, cwd=ROOT, env={**os.environ, **(env or {})})
     try:
         assert proc.stdout is not None
-        proc.stdout.readline()
+        if not proc.stdout.readline():
+            raise RuntimeError(f"interpreter failed: {code!r}")
         return _ps(proc.pid)
     finally:
         proc.communicate(b"", timeout=10)
+
+
+def _gateway_env(tmp: Path) -> dict[str, str]:
+    """PYTHONPATH so that DEV_ONLY packages raise ImportError, as on a gateway install."""
+    for name in DEV_ONLY:
+        (tmp / "gateway-site" / name).mkdir(parents=True, exist_ok=True)
+        (tmp / "gateway-site" / name / "__init__.py").write_text(
+            "raise ImportError('not installed on a gateway')\n")
+    path = [str(tmp / "gateway-site"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
+
+
+def _breakdown(env: dict[str, str]) -> list[dict[str, Any]]:
+    """One interpreter per step, each importing one more part: what each part adds."""
+    rows, code, previous = [], "", 0.0
+    for part, step in STEPS:
+        code += step + "\n"
+        rss = _interpreter(code, env)["rss_mb"]
+        rows.append({"part": part, "rss_mb": rss, "adds_mb": round(rss - previous, 1)})
+        previous = rss
+    return rows
 
 
 def run() -> dict[str, Any]:
     """The daemon's memory after N_ASKS, beside bare and import-only interpreters."""
     with tempfile.TemporaryDirectory(prefix="nanogate-bench-mem-") as name:
         tmp = Path(name)
+        gateway = _gateway_env(tmp)
         broker, port = mosquitto(tmp, tuned=False)
         try:
-            daemon = _daemon_figures(tmp, port)
+            here = _daemon_figures(tmp / "here", port)
+            installed = _daemon_figures(tmp / "gateway", port, gateway)
+            mqtt = _daemon_figures(tmp / "mqtt", port, {
+                **gateway, "NANOGATE_EDGE_CLOUD__TRANSPORT": "mqtt",
+                "NANOGATE_EDGE_CLOUD__MQTT_PORT": str(port)})
         finally:
             broker.terminate()
-    return {
-        "daemon_after_asks": daemon,
-        "baseline_bare_python": _interpreter(""),
-        "baseline_import_edge_agent_agent": _interpreter("import edge_agent.agent"),
-        "asks": N_ASKS, "config": "deploy/examples/edge.toml", "target_rss_mb": 80,
-    }
+        return {
+            "daemon_after_asks": here,
+            "daemon_after_asks_gateway_install": installed,
+            "daemon_after_asks_gateway_install_mqtt_uplink": mqtt,
+            "baseline_bare_python": _interpreter(""),
+            "baseline_import_edge_agent_agent": _interpreter("import edge_agent.agent"),
+            "baseline_import_edge_agent_agent_gateway_install": _interpreter(
+                "import edge_agent.agent", gateway),
+            "breakdown_gateway_install": _breakdown(gateway),
+            "dev_only_packages": list(DEV_ONLY),
+            "asks": N_ASKS, "config": "deploy/examples/edge.toml", "target_rss_mb": 80,
+        }
 
 
-def _daemon_figures(tmp: Path, port: int) -> dict[str, Any]:
+def _daemon_figures(tmp: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, Any]:
     env = {"NANOGATE_EDGE_MQTT__PORT": str(port),
            "NANOGATE_EDGE_CLOUD__ADDRESS": f"127.0.0.1:{free_port()}",
            # one requester sends all the asks: lift its per-minute allowance for the run
-           "NANOGATE_EDGE_MQTT__MAX_REQUESTS_PER_MIN_PER_REQUESTER": "100000"}
+           "NANOGATE_EDGE_MQTT__MAX_REQUESTS_PER_MIN_PER_REQUESTER": "100000", **(extra or {})}
+    tmp.mkdir(parents=True, exist_ok=True)
     edge = Daemon(["-m", "edge_agent", "run", "--config",
                    str(ROOT / "deploy" / "examples" / "edge.toml"), "--data-dir",
                    str(tmp / "edge")], tmp / "edge.log", env=env).start()
@@ -101,6 +203,9 @@ def _daemon_figures(tmp: Path, port: int) -> dict[str, Any]:
             event.wait(30)
         after = _ps(edge.proc.pid)
         requester.close()
-        return {"idle": idle, "after": after, "routes": requester.routes}
+        return {"idle": idle, "after": after,
+                "growth_mb": round(after["rss_mb"] - idle["rss_mb"], 1),
+                "routes": requester.routes, "threads": _threads(edge.proc.pid),
+                "resident_by_part_mb": _smaps(edge.proc.pid)}
     finally:
         edge.stop()
