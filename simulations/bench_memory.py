@@ -52,12 +52,10 @@ STEPS = [
     ("paho (nanogate.mqtt)", "import nanogate.mqtt"),
     ("protobuf and the link messages", "from nanogate.v1 import edge_pb2"),
     ("grpc and its stubs (gRPC uplink only)", "import edge_agent.sync.grpc"),
-    ("triage model loaded (numpy runtime)",
+    ("onnxruntime and the triage model's session",
      "from edge_agent.triage.model import Model\nModel()"),
     ("rest of edge_agent.agent and the CLI",
      "import edge_agent.agent\nfrom edge_agent.cli import _parser\n_parser()"),
-    ("for comparison, not in the daemon: onnxruntime and a session on the same model",
-     "Model(runtime='onnxruntime')"),
 ]
 _LIBRARY = re.compile(r"site-packages/([^/]+)/|/(lib[a-z0-9_+]+|python3[.0-9]*)[^/]*\.so")
 
