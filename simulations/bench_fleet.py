@@ -184,12 +184,22 @@ def pair(broker: Any, echo: Any) -> Any:
     return {"broker": broker, "raw_grpc_echo": echo}
 
 
-def run(plan: Plan | None = None) -> dict[str, Any]:
-    """Measure the broker under a simulated fleet, then the raw gRPC echo, in one run."""
+def run(plan: Plan | None = None, *, gateways: int | None = None,
+        store: str = "sqlite") -> dict[str, Any]:
+    """Measure the broker under a simulated fleet, then the raw gRPC echo, in one run.
+
+    ``gateways``: run ``simulations.bench_fleet_scale`` with that many instead of the stages.
+    ``store``: the broker's fleet store, "sqlite" or "postgres" (a fresh schema, dropped after).
+    """
+    from simulations import bench_fleet_scale as scale
+
+    if gateways is not None:
+        return scale.run(scale.ScalePlan(gateways=gateways, store=store))
     plan = plan or Plan()
-    with tempfile.TemporaryDirectory(prefix="nanogate-fleet-") as folder:
+    with tempfile.TemporaryDirectory(prefix="nanogate-fleet-") as folder, \
+            scale.store_toml(store) as extra:
         cloud = FakeCloud(latency_ms=0).start()
-        broker = Broker(Path(folder), cloud.url)
+        broker = Broker(Path(folder), cloud.url, extra_toml=extra)
         try:
             broker.start()
             ours = asyncio.run(measure(broker, f"127.0.0.1:{broker.grpc_port}", plan))
@@ -202,7 +212,7 @@ def run(plan: Plan | None = None) -> dict[str, Any]:
     finally:
         echo.stop()
     return {"heartbeat_interval_s": INTERVAL_S, "window_s": plan.window_s,
-            "store": "sqlite", "figures": pair(ours, base)}
+            "store": store, "figures": pair(ours, base)}
 
 
 if __name__ == "__main__":
