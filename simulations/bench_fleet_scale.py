@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,7 @@ async def _window(target: Any, workers: list[Worker], plan: ScalePlan) -> dict[s
             "server_cpu_percent": round(100 * cpu / wall, 1),
             "server_cpu_ms_per_heartbeat": round(1000 * cpu / max(1, len(beats)), 3),
             "client_cpu_percent": round(100 * client / wall, 1),
-            "failed_heartbeats": sum(r["failures"] for r in reports)}
+            "failed_calls": dict(sum((Counter(r["failures"]) for r in reports), Counter()))}
 
 
 async def _fanout(target: Any, workers: list[Worker], plan: ScalePlan) -> dict[str, Any]:

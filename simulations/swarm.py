@@ -19,6 +19,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ class Swarm:
     channels: list[grpc.aio.Channel] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
-    failures: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # status code name -> calls
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     all_acked: asyncio.Event = field(default_factory=asyncio.Event)
@@ -98,8 +99,8 @@ class Swarm:
         started = time.perf_counter()
         try:
             reply = await gw.stub.Heartbeat(request, timeout=TIMEOUT_S, metadata=gw.metadata())
-        except grpc.aio.AioRpcError:
-            self.failures += 1
+        except grpc.aio.AioRpcError as exc:
+            self.failures[exc.code().name] += 1
             return
         self.latencies.append(time.perf_counter() - started)
         if reply.pending_commands:
@@ -118,8 +119,8 @@ class Swarm:
                     self.acked += 1
                     if self.acked >= len(self.gateways):
                         self.all_acked.set()
-        except grpc.aio.AioRpcError:
-            self.failures += 1
+        except grpc.aio.AioRpcError as exc:
+            self.failures[exc.code().name] += 1
 
     async def beat(self, gw: Gateway, interval: float) -> None:
         """Heartbeat every ``interval`` seconds, from a random phase in the first one."""
@@ -141,7 +142,7 @@ class Swarm:
                           for gw in self.gateways]
             return {}
         if op == "window":
-            self.latencies, self.failures = [], 0
+            self.latencies, self.failures = [], Counter()
             return {"cpu_s": time.process_time()}
         if op == "report":
             return {"latencies": self.latencies, "failures": self.failures,
