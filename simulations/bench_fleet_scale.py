@@ -140,6 +140,7 @@ async def measure(target: Any, address: str, plan: ScalePlan) -> dict[str, Any]:
         await asyncio.gather(*(w.close() for w in workers))
     enrol_s = max(r["enrol_s"] for r in enrolled)
     return {"enrol_per_s": round(plan.gateways / enrol_s, 1),
+            "enrol_retries": sum(r["retries"] for r in enrolled),
             "rss_idle_mb": round(rss0, 1), "rss_fleet_mb": round(rss1, 1),
             "rss_per_gateway_kb": round((rss1 - rss0) * 1024 / plan.gateways, 2),
             "heartbeat": heartbeat, "command_fanout": fanout}

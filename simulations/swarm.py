@@ -30,6 +30,7 @@ from nanogate.v1 import edge_pb2 as pb
 from nanogate.v1 import edge_pb2_grpc as pb_grpc
 
 TIMEOUT_S = 10.0
+ENROL_ATTEMPTS = 5  # an overloaded loopback can drop a connection attempt
 
 
 @dataclass
@@ -79,17 +80,26 @@ class Swarm:
         gate = asyncio.Semaphore(concurrency)
 
         async def one(gw: Gateway) -> None:
-            async with gate:
-                reply = await gw.stub.Enrol(pb.EnrolRequest(
-                    token=token, requested_id=gw.name, site="sim", agent_version="sim-0.1"),
-                    timeout=60)
+            request = pb.EnrolRequest(token=token, requested_id=gw.name, site="sim",
+                                      agent_version="sim-0.1")
+            for attempt in range(ENROL_ATTEMPTS):  # a gateway retries, as the edge link does
+                async with gate:
+                    try:
+                        reply = await gw.stub.Enrol(request, timeout=60)
+                    except grpc.aio.AioRpcError as exc:
+                        if exc.code() != grpc.StatusCode.UNAVAILABLE or \
+                                attempt == ENROL_ATTEMPTS - 1:
+                            raise
+                        self.failures[f"enrol.{exc.code().name}"] += 1
+                        continue
                 gw.credential = reply.credential
+                return
 
         started = time.perf_counter()
         async with asyncio.TaskGroup() as tg:
             for gw in self.gateways:
                 tg.create_task(one(gw))
-        return {"enrol_s": time.perf_counter() - started}
+        return {"enrol_s": time.perf_counter() - started, "retries": sum(self.failures.values())}
 
     async def heartbeat(self, gw: Gateway) -> None:
         """One heartbeat; pull and ack what it announces."""
