@@ -8,6 +8,11 @@ heartbeat ceiling, and a burst of escalations (fake priced backend, no latency, 
 gives the broker's CPU per escalation. The broker is ``cloud-broker serve`` on SQLite in its
 own process; its CPU and RSS come from /proc. The baseline, in the same run, is the same
 client against a raw grpc.aio server with one generic handler and in-memory state.
+
+``--gateways N`` runs ``simulations.bench_fleet_scale`` instead (10,000 gateways at the real
+15 s heartbeat, one connection each); ``--store postgres`` puts either on a fresh schema of
+the local PostgreSQL. The small stages share one TCP connection between all their gateways
+(grpc's global subchannel pool), so their RSS per gateway is not per connection.
 """
 
 from __future__ import annotations
