@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from cloud_broker.apikeys import SqlApiKeyStore
 from cloud_broker.backends import build_backends
 from cloud_broker.config import BrokerConfig, ServerSection
+from cloud_broker.errors import ConfigError
 from cloud_broker.fleet import (
     ArtefactStore,
     FleetStore,
@@ -69,15 +70,29 @@ def replica_name(server: ServerSection) -> str:
 
 
 def admin_token(config: BrokerConfig) -> str:
-    """The admin token: from the config, or generated once and kept in the data dir."""
+    """The admin token: from the config or its file, or generated once in the data dir."""
     if config.server.admin_token:
         return config.server.admin_token
+    if config.server.admin_token_file is not None:
+        return read_admin_token(config.server.admin_token_file)
     path = config.server.data_dir / "admin_token"
     if path.exists():
         return path.read_text().strip()
     token = "nga_" + secrets.token_urlsafe(24)
     write_secret(path, (token + "\n").encode())
     log.info("admin.token_created", path=str(path))
+    return token
+
+
+def read_admin_token(path: Path) -> str:
+    """The token in ``[server] admin_token_file``; a missing or empty file is a config error."""
+    try:
+        token = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read [server] admin_token_file {path}: {exc.strerror}; "
+                          "mount the secret there or fix the path") from exc
+    if not token:
+        raise ConfigError(f"[server] admin_token_file {path} is empty")
     return token
 
 

@@ -23,6 +23,8 @@ class ServerSection(Section):
     data_dir: Path = Path("./data/broker")
     # A token for the admin API and the `cloud-broker` CLI; empty: generated at first start.
     admin_token: str = ""
+    # Or a file holding it (a mounted secret every replica shares); admin_token wins if both.
+    admin_token_file: Path | None = None
     # gRPC security: "off" (plaintext; loopback only unless allow_insecure), "tls" (server
     # certificate; gateways send their credential), "mtls" (gateways present certificates
     # issued at enrolment; Enrol gets its own TLS-only listener, enrol_listen).

@@ -34,13 +34,15 @@ def quiet_logs() -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
-def run(name: str, points: list[int] | None = None) -> dict[str, Any]:
-    """Run one benchmark and return its figures (``points``: triage by registry size)."""
+def run(name: str, points: list[int] | None = None,
+        options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one benchmark and return its figures (``points``: triage by registry size;
+    ``options``: keyword arguments for its ``run``, e.g. the fleet's gateways and store)."""
     quiet_logs()
     module = importlib.import_module(
         "simulations.bench_points" if points and name == "triage" else f"simulations.bench_{name}")
     started = time.time()
-    figures: dict[str, Any] = module.run(points) if points else module.run()
+    figures: dict[str, Any] = module.run(points) if points else module.run(**(options or {}))
     return {"bench": name, "machine": _machine(), "seconds": round(time.time() - started, 1),
             **figures}
 
@@ -82,14 +84,49 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point."""
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("give at least one gateway")
+    return count
+
+
+def fleet_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The fleet bench's keyword arguments from the command line (empty: its defaults)."""
+    options: dict[str, Any] = {}
+    if args.gateways is not None:
+        options["gateways"] = args.gateways
+    if args.store is not None:
+        options["store"] = args.store
+    return options
+
+
+def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, Any]]:
+    """The command line, and the fleet bench's keyword arguments from it; exit 2 if wrong."""
     parser = argparse.ArgumentParser(prog="python -m simulations.bench", description=__doc__)
     parser.add_argument("name", choices=[*BENCHES, "all"])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--points", type=_sizes, default=None, metavar="N,N,...",
                         help="triage only: registry sizes to measure, e.g. 10,100,1000,10000")
+    parser.add_argument("--gateways", type=_count, default=None, metavar="N",
+                        help="fleet only: N gateways heartbeating every 15 s (e.g. 10000) "
+                             "instead of the small stages at 1/s")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default=None,
+                        help="fleet only: the broker's store (postgres: a fresh schema on "
+                             "127.0.0.1:5432, database test; default sqlite)")
     args = parser.parse_args(argv)
+    options = fleet_options(args)
+    if options and args.name != "fleet":
+        parser.error("--gateways and --store apply to the fleet bench only")
+    return args, options
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    args, options = parse_args(argv)
     if args.name == "all":
         results = []
         for name in BENCHES:
@@ -101,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "docs" / "benchmarks.md").write_text(markdown(results))
         sys.stdout.write(json.dumps(results, indent=None if args.json else 2) + "\n")
         return 0
-    result = run(args.name, args.points)
+    result = run(args.name, args.points, options)
     sys.stdout.write(json.dumps(result, indent=None if args.json else 2) + "\n")
     return 0
 

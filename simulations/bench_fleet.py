@@ -8,6 +8,11 @@ heartbeat ceiling, and a burst of escalations (fake priced backend, no latency, 
 gives the broker's CPU per escalation. The broker is ``cloud-broker serve`` on SQLite in its
 own process; its CPU and RSS come from /proc. The baseline, in the same run, is the same
 client against a raw grpc.aio server with one generic handler and in-memory state.
+
+``--gateways N`` runs ``simulations.bench_fleet_scale`` instead (10,000 gateways at the real
+15 s heartbeat, one connection each); ``--store postgres`` puts either on a fresh schema of
+the local PostgreSQL. The small stages share one TCP connection between all their gateways
+(grpc's global subchannel pool), so their RSS per gateway is not per connection.
 """
 
 from __future__ import annotations
@@ -184,12 +189,22 @@ def pair(broker: Any, echo: Any) -> Any:
     return {"broker": broker, "raw_grpc_echo": echo}
 
 
-def run(plan: Plan | None = None) -> dict[str, Any]:
-    """Measure the broker under a simulated fleet, then the raw gRPC echo, in one run."""
+def run(plan: Plan | None = None, *, gateways: int | None = None,
+        store: str = "sqlite") -> dict[str, Any]:
+    """Measure the broker under a simulated fleet, then the raw gRPC echo, in one run.
+
+    ``gateways``: run ``simulations.bench_fleet_scale`` with that many instead of the stages.
+    ``store``: the broker's fleet store, "sqlite" or "postgres" (a fresh schema, dropped after).
+    """
+    from simulations import bench_fleet_scale as scale
+
+    if gateways is not None:
+        return scale.run(scale.ScalePlan(gateways=gateways, store=store))
     plan = plan or Plan()
-    with tempfile.TemporaryDirectory(prefix="nanogate-fleet-") as folder:
+    with tempfile.TemporaryDirectory(prefix="nanogate-fleet-") as folder, \
+            scale.store_toml(store) as extra:
         cloud = FakeCloud(latency_ms=0).start()
-        broker = Broker(Path(folder), cloud.url)
+        broker = Broker(Path(folder), cloud.url, extra_toml=extra)
         try:
             broker.start()
             ours = asyncio.run(measure(broker, f"127.0.0.1:{broker.grpc_port}", plan))
@@ -202,7 +217,7 @@ def run(plan: Plan | None = None) -> dict[str, Any]:
     finally:
         echo.stop()
     return {"heartbeat_interval_s": INTERVAL_S, "window_s": plan.window_s,
-            "store": "sqlite", "figures": pair(ours, base)}
+            "store": store, "figures": pair(ours, base)}
 
 
 if __name__ == "__main__":

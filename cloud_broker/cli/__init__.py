@@ -24,6 +24,7 @@ from cloud_broker.cli.fleet import fleet
 from cloud_broker.cli.model import model
 from cloud_broker.cli.queue import queue
 from cloud_broker.cli.rollout import rollout
+from cloud_broker.cli.secrets import secrets
 
 __all__ = ["app", "main"]
 
@@ -40,6 +41,7 @@ app.add_typer(db, name="db")
 app.command("usage")(_admin.usage)
 app.command("backends")(_admin.backends)
 app.command("audit")(_admin.audit)
+app.command("secrets")(secrets)
 
 
 def _version() -> str:

@@ -104,7 +104,7 @@ class Api:
 
 
 def _token_file(cfg: BrokerConfig) -> str:
-    path = cfg.server.data_dir / "admin_token"
+    path = cfg.server.admin_token_file or cfg.server.data_dir / "admin_token"
     try:
         return path.read_text().strip() if path.is_file() else ""
     except OSError:

@@ -25,6 +25,8 @@ RUN python -m venv /opt/nanogate/venv \
     && /opt/nanogate/venv/bin/pip install --no-cache-dir ".[broker]"
 
 FROM ${PYTHON_IMAGE} AS runtime
+# secrets/ and ca/ exist owned by the broker's user so that the named volumes compose mounts
+# there start with that owner (broker-secrets writes them; see deploy/compose.yaml).
 # libgomp: llama.cpp's OpenMP threads; the only native library the wheels do not bring.
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -33,7 +35,8 @@ RUN apt-get update \
     && groupadd --system --gid 10001 nanogate \
     && useradd --system --uid 10001 --gid nanogate --home-dir /var/lib/nanogate \
         --shell /usr/sbin/nologin nanogate \
-    && mkdir -p /var/lib/nanogate/broker /var/lib/nanogate/pki /etc/nanogate \
+    && mkdir -p /var/lib/nanogate/broker /var/lib/nanogate/pki /var/lib/nanogate/secrets \
+        /var/lib/nanogate/ca /etc/nanogate \
     && chown -R nanogate:nanogate /var/lib/nanogate
 COPY --from=builder /opt/nanogate/venv /opt/nanogate/venv
 ENV PATH=/opt/nanogate/venv/bin:$PATH \

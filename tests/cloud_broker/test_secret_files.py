@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from cloud_broker.app import admin_token
+from cloud_broker.cli.secrets import FILES as SECRET_FILES
+from cloud_broker.cli.secrets import make_secrets
 from cloud_broker.config import BrokerConfig
+from cloud_broker.errors import ConfigError
 from edge_agent.sync.link import _save_identity
 from edge_agent.sync.transport import Identity
 from nanogate.secret_files import write_secret
@@ -58,3 +61,44 @@ def test_write_secret_replaces_atomically(tmp_path: Path, open_umask: None) -> N
     write_secret(path, b"two")
     assert path.read_bytes() == b"two" and _mode(path) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["key"]
+
+
+# shared by replicas: one folder, made once (issue 14) ---------------------------------------
+
+def test_admin_token_file_is_read_and_nothing_is_generated(tmp_path: Path) -> None:
+    """With admin_token_file set, the token is the file's, and none is made in the data dir."""
+    shared = tmp_path / "shared" / "admin_token"
+    shared.parent.mkdir()
+    shared.write_text("nga_shared-by-all-replicas\n")
+    config = BrokerConfig(server={"data_dir": tmp_path / "data",  # type: ignore[arg-type]
+                                  "admin_token_file": shared})
+    assert admin_token(config) == "nga_shared-by-all-replicas"
+    assert not (tmp_path / "data" / "admin_token").exists()
+
+
+@pytest.mark.parametrize("content", [None, "  \n"], ids=["missing", "empty"])
+def test_admin_token_file_missing_or_empty_is_a_config_error(
+        tmp_path: Path, content: str | None) -> None:
+    """A secret that was not mounted stops the broker with the path named, never a new token."""
+    path = tmp_path / "admin_token"
+    if content is not None:
+        path.write_text(content)
+    config = BrokerConfig(server={"data_dir": tmp_path,  # type: ignore[arg-type]
+                                  "admin_token_file": path})
+    with pytest.raises(ConfigError, match="admin_token_file"):
+        admin_token(config)
+
+
+def test_cloud_broker_secrets_makes_each_file_once_and_keeps_them(
+        tmp_path: Path, open_umask: None) -> None:
+    """CA, signing key and token are made 0600 (ca.pem readable); a second run changes none."""
+    folder, public = tmp_path / "secrets", tmp_path / "public"
+    made = make_secrets(folder, public)
+    assert set(made) == set(SECRET_FILES)
+    first = {name: (folder / name).read_bytes() for name in SECRET_FILES}
+    for name in ("ca.key", "signing_key.pem", "admin_token"):
+        assert _mode(folder / name) == 0o600
+    assert [p.name for p in public.iterdir()] == ["ca.pem"]
+    make_secrets(folder, public)
+    assert {name: (folder / name).read_bytes() for name in SECRET_FILES} == first
+    assert (public / "ca.pem").read_bytes() == first["ca.pem"]

@@ -1,8 +1,10 @@
 """Dockerfiles, compose.yaml and the Kubernetes manifests, checked offline.
 
 No container engine or cluster runs on a test machine, so these are static checks: hadolint
-when it is installed, our own rules for what matters most, and the manifests against a
-subset of the Kubernetes API schema; the configs they carry are loaded with our own loaders.
+when it is installed, our own rules for what matters most, the manifests against the
+Kubernetes API schemas (kubernetes-validate ships them) and compose.yaml against the Compose
+Specification (compose-spec's parser); the configs they carry are loaded with our own
+loaders. tests/deploy/test_compose_start.py runs the compose replicas as real processes.
 """
 
 from __future__ import annotations
@@ -15,19 +17,24 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
+from compose_spec import PyOptions
 
+from cloud_broker.cli.secrets import FILES as SECRET_FILES
+from cloud_broker.config import BrokerConfig
 from cloud_broker.config import load_config as load_broker_config
 from edge_agent.config import load_config as load_edge_config
-from tests.support import k8s_schemas
-from tests.support.schema import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "deploy" / "docker"
 K8S = ROOT / "deploy" / "k8s"
 COMPOSE = ROOT / "deploy" / "compose.yaml"
 DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
+K8S_VERSION = "1.30.0"  # the oldest Kubernetes release still supported upstream
+BROKERS = ("broker-1", "broker-2")
+HEALTH_PATH = "/healthz"
 
 
 def dockerfile_problems(text: str) -> list[str]:
@@ -111,30 +118,41 @@ def _k8s_docs() -> list[tuple[str, dict[str, Any]]]:
             for i, doc in enumerate(yaml.safe_load_all(p.read_text())) if doc]
 
 
-@pytest.mark.parametrize("name,doc", _k8s_docs(), ids=[n for n, _ in _k8s_docs()])
-def test_k8s_manifest_matches_the_api_schema(name: str, doc: dict[str, Any]) -> None:
-    """Each manifest has a known kind and matches the schema of the API fields it uses."""
-    schema = k8s_schemas.BY_KIND.get(doc.get("kind", ""))
-    assert schema is not None, f"{name}: unexpected kind {doc.get('kind')}"
-    assert errors(doc, schema) == []
+def _api_objects() -> list[tuple[str, dict[str, Any]]]:
+    return [(n, d) for n, d in _k8s_docs() if d.get("kind") != "Kustomization"]
 
 
-def test_schema_check_catches_a_misspelt_probe() -> None:
-    """A typo in a field name and a wrong type are both reported."""
+@pytest.mark.parametrize("name,doc", _api_objects(), ids=[n for n, _ in _api_objects()])
+def test_k8s_manifest_matches_the_kubernetes_schema(name: str, doc: dict[str, Any]) -> None:
+    """Each manifest validates, strictly (no unknown field), against the Kubernetes schema."""
+    kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("mistake", ["misspelt probe", "replicas as a string"])
+def test_kubernetes_schema_catches_a_broken_deployment(mistake: str) -> None:
+    """A typo in a field name and a wrong type are each reported."""
     doc = _by_kind("Deployment")
     container = doc["spec"]["template"]["spec"]["containers"][0]
-    container["readinesProbe"] = container.pop("readinessProbe")
-    doc["spec"]["replicas"] = "2"
-    found = errors(doc, k8s_schemas.DEPLOYMENT)
-    assert any("readinesProbe" in e for e in found) and any("replicas" in e for e in found)
+    if mistake == "misspelt probe":
+        container["readinesProbe"] = container.pop("readinessProbe")
+    else:
+        doc["spec"]["replicas"] = "2"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
 def _by_kind(kind: str) -> dict[str, Any]:
     return next(doc for _, doc in _k8s_docs() if doc.get("kind") == kind)
 
 
+def _broker_container() -> dict[str, Any]:
+    container: dict[str, Any] = _by_kind("Deployment")["spec"]["template"]["spec"][
+        "containers"][0]
+    return container
+
+
 def test_k8s_broker_deployment_is_wired_together() -> None:
-    """Two replicas, probes on gRPC health and /healthz, limits set, names that match."""
+    """Two replicas, probes on named ports, limits set, selectors and mounts that match."""
     deployment, service = _by_kind("Deployment"), _by_kind("Service")
     pod = deployment["spec"]["template"]
     container = pod["spec"]["containers"][0]
@@ -145,22 +163,96 @@ def test_k8s_broker_deployment_is_wired_together() -> None:
     port_names = {p["name"] for p in container["ports"]}
     assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
     assert container["readinessProbe"]["tcpSocket"]["port"] == "grpc"  # mTLS: no gRPC probe
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
     assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
     volumes = {v["name"] for v in pod["spec"]["volumes"]}
     assert {m["name"] for m in container["volumeMounts"]} <= volumes
 
 
-def test_k8s_secret_refs_name_keys_of_the_example_secret() -> None:
-    """Every secretKeyRef names the Secret and a key that secret.example.yaml documents."""
+def _k8s_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BrokerConfig:
+    """broker.toml from the ConfigMap, loaded with the Deployment's environment."""
+    path = tmp_path / "broker.toml"
+    path.write_text(_by_kind("ConfigMap")["data"]["broker.toml"])
+    secret = _by_kind("Secret")["stringData"]
+    for var in _broker_container()["env"]:
+        source = var.get("valueFrom", {})
+        if "secretKeyRef" in source:
+            value = secret[source["secretKeyRef"]["key"]]
+        elif "fieldRef" in source:
+            value = "nanogate-broker-5d9c7-abcde"  # a pod name, as the downward API gives
+        else:
+            value = var["value"]
+        monkeypatch.setenv(var["name"], value)
+    return load_broker_config(path)
+
+
+def test_k8s_secret_refs_name_keys_of_the_one_secret() -> None:
+    """Every secretKeyRef and secret volume names the one Secret, and keys it documents."""
     secret = _by_kind("Secret")
-    env = _by_kind("Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
-    refs = [e["valueFrom"]["secretKeyRef"] for e in env if "valueFrom" in e]
+    pod = _by_kind("Deployment")["spec"]["template"]["spec"]
+    refs = [e["valueFrom"]["secretKeyRef"] for e in _broker_container()["env"]
+            if "secretKeyRef" in e.get("valueFrom", {})]
     assert refs
     for ref in refs:
         assert ref["name"] == secret["metadata"]["name"]
         assert ref["key"] in secret["stringData"]
+    assert {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v} == {
+        secret["metadata"]["name"]}
+
+
+def test_k8s_every_shared_file_comes_from_the_mounted_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CA, CA key, signing key and admin token are paths of keys in the mounted Secret."""
+    config = _k8s_config(tmp_path, monkeypatch)
+    pod = _by_kind("Deployment")["spec"]["template"]["spec"]
+    secret_volume = next(v["name"] for v in pod["volumes"] if "secret" in v)
+    mount = next(Path(m["mountPath"]) for m in _broker_container()["volumeMounts"]
+                 if m["name"] == secret_volume)
+    shared = [config.server.ca_cert_file, config.server.ca_key_file,
+              config.server.admin_token_file, config.rollouts.signing_key_file]
+    keys = _by_kind("Secret")["stringData"].keys()
+    for path in shared:
+        assert path is not None and path.parent == mount
+        assert path.name in keys
+    assert {path.name for path in shared if path} == set(SECRET_FILES)
+
+
+def test_k8s_configmap_is_a_valid_postgres_broker_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """broker.toml from the ConfigMap, with the Deployment's env, loads as a postgres broker."""
+    config = _k8s_config(tmp_path, monkeypatch)
+    assert config.store.kind == "postgres"
+    assert config.store.dsn == _by_kind("Secret")["stringData"]["dsn"]
+    assert config.server.replica_name.startswith("nanogate-broker-")
+    assert config.server.admin_token == ""  # from the mounted file, never the ConfigMap
+
+
+def test_k8s_ports_match_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The container ports are the ports the config listens on, under the probes' names."""
+    config = _k8s_config(tmp_path, monkeypatch)
+    ports = {p["name"]: p["containerPort"] for p in _broker_container()["ports"]}
+    assert ports == {"grpc": _port(config.server.grpc_listen),
+                     "enrol": _port(config.server.enrol_listen),
+                     "http": _port(config.server.http_listen)}
+
+
+def _port(listen: str) -> int:
+    return int(listen.rpartition(":")[2])
+
+
+def test_k8s_probes_and_compose_healthcheck_ask_one_endpoint() -> None:
+    """Every HTTP probe asks the http port for the path compose's healthcheck uses, which
+    tests/deploy/test_compose_start.py asks two real replicas for."""
+    container = _broker_container()
+    probes = [container[k] for k in ("startupProbe", "livenessProbe", "readinessProbe")]
+    http = [p["httpGet"] for p in probes if "httpGet" in p]
+    assert http
+    for probe in http:
+        assert probe["port"] == "http"
+        assert probe["path"] == HEALTH_PATH
+    for replica in BROKERS:
+        check = " ".join(_compose()["services"][replica]["healthcheck"]["test"])
+        assert f":8080{HEALTH_PATH}'" in check
 
 
 def test_k8s_kustomization_lists_existing_files_and_not_the_example_secret() -> None:
@@ -170,64 +262,34 @@ def test_k8s_kustomization_lists_existing_files_and_not_the_example_secret() -> 
     assert "secret.example.yaml" not in resources
 
 
-def test_k8s_configmap_is_a_valid_postgres_broker_config(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """broker.toml from the ConfigMap, with the Deployment's env, loads as a postgres broker."""
-    config_map, secret = _by_kind("ConfigMap"), _by_kind("Secret")
-    path = tmp_path / "broker.toml"
-    path.write_text(config_map["data"]["broker.toml"])
-    env = _by_kind("Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
-    for var in env:
-        ref = var.get("valueFrom", {}).get("secretKeyRef")
-        monkeypatch.setenv(var["name"], secret["stringData"][ref["key"]] if ref else var["value"])
-    config = load_broker_config(path)
-    assert config.store.kind == "postgres"
-    assert config.store.dsn.startswith("postgresql://")
-    assert config.server.grpc_listen == "0.0.0.0:50051"
-    assert config.server.admin_token == secret["stringData"]["admin-token"]
-
-
-COMPOSE_SERVICE = {"type": "object", "properties": {
-    "image": {"type": "string", "pattern": r"^[\w./-]+:[\w.-]+$"},
-    "build": {"type": "object", "required": ["context", "dockerfile"],
-              "properties": {"context": {"type": "string"}, "dockerfile": {"type": "string"}}},
-    "command": {"type": "array", "items": {"type": "string"}},
-    "environment": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
-    "volumes": {"type": "array", "items": {"type": "string"}},
-    "ports": {"type": "array", "items": {"type": "string",
-                                         "pattern": r"^(\d+\.\d+\.\d+\.\d+:)?\d+:\d+$"}},
-    "depends_on": {"type": "object", "additionalProperties": {
-        "type": "object", "required": ["condition"], "properties": {"condition": {"enum": [
-            "service_started", "service_healthy", "service_completed_successfully"]}}}},
-    "configs": {"type": "array", "items": {"type": "object", "required": ["source", "target"],
-                                           "properties": {"source": {"type": "string"},
-                                                          "target": {"type": "string"}}}},
-    "healthcheck": {"type": "object", "required": ["test"], "open": True},
-    "restart": {"enum": ["no", "always", "on-failure", "unless-stopped"]},
-    "mem_limit": {"type": "string"}}}
-COMPOSE_FILE = {"type": "object", "required": ["services"], "properties": {
-    "name": {"type": "string"},
-    "services": {"type": "object", "additionalProperties": COMPOSE_SERVICE},
-    "volumes": {"type": "object", "additionalProperties": {"type": ["object", "null"]}},
-    "configs": {"type": "object", "additionalProperties": {"type": "object", "open": True}}},
-    "open": False}
-
-
 def _compose() -> dict[str, Any]:
     doc = yaml.safe_load(COMPOSE.read_text())
     return {k: v for k, v in doc.items() if not k.startswith("x-")}
 
 
-def test_compose_file_matches_its_schema() -> None:
-    """compose.yaml, anchors merged, uses known keys with the right shapes and pinned images."""
-    assert errors(_compose(), COMPOSE_FILE) == []
+def test_compose_file_matches_the_compose_spec() -> None:
+    """compose.yaml, anchors merged, parses and validates against the Compose Specification."""
+    project = PyOptions(apply_merge=True).from_yaml(COMPOSE.read_text())
+    project.validate()
+    assert "broker-1" in project.service_names()
+
+
+@pytest.mark.parametrize("old,new", [
+    ("restart: unless-stopped", "restrt: unless-stopped"),
+    ("condition: service_healthy", "condition: service_up"),
+    ("mem_limit: 256m", "mem_limit: lots")], ids=["typo", "bad-enum", "bad-size"])
+def test_compose_spec_catches_a_broken_file(old: str, new: str) -> None:
+    """A misspelt key, an unknown condition and a malformed size are each rejected."""
+    with pytest.raises(ValueError):
+        PyOptions(apply_merge=True).from_yaml(COMPOSE.read_text().replace(old, new, 1))
 
 
 def test_compose_references_resolve() -> None:
     """Build files, bind mounts, named volumes, configs and dependencies all exist."""
     doc = _compose()
     services = doc["services"]
-    assert {"mosquitto", "postgres", "broker", "gateway-1", "gateway-2"} <= services.keys()
+    assert {"mosquitto", "postgres", "broker-secrets", "broker-1", "broker-2", "gateway-1",
+            "gateway-2"} <= services.keys()
     for name, svc in services.items():
         assert "image" in svc or "build" in svc, name
         if "build" in svc:
@@ -257,13 +319,34 @@ def test_compose_gateway_env_overrides_real_config_keys(
     assert config.cloud.address == "broker:50051"
 
 
-def test_compose_broker_env_makes_a_postgres_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The broker service's variables turn deploy/examples/broker.toml into a postgres broker."""
-    for key, value in _compose()["services"]["broker"]["environment"].items():
+@pytest.mark.parametrize("replica", BROKERS)
+def test_compose_broker_env_makes_a_postgres_broker(
+        replica: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each replica's variables turn deploy/examples/broker.toml into a postgres broker."""
+    for key, value in _compose()["services"][replica]["environment"].items():
         monkeypatch.setenv(key, str(value))
     config = load_broker_config(ROOT / "deploy" / "examples" / "broker.toml")
     assert config.store.kind == "postgres"
     assert "@postgres:5432/" in config.store.dsn
+    assert config.server.replica_name == replica
+
+
+def test_compose_replicas_share_secrets_and_the_gateways_see_only_the_ca() -> None:
+    """Both replicas mount the one secrets volume; gateways mount the CA-only volume."""
+    services = _compose()["services"]
+    init = services["broker-secrets"]
+    made, public = (init["command"][2], init["command"][4])
+    volumes = {v.split(":")[1]: v.split(":")[0] for v in init["volumes"]}
+    secrets_volume, ca_volume = volumes[made], volumes[public]
+    for replica in BROKERS:
+        svc = services[replica]
+        assert svc["depends_on"]["broker-secrets"]["condition"] == \
+            "service_completed_successfully"
+        assert any(v.startswith(f"{secrets_volume}:") and v.endswith(":ro")
+                   for v in svc["volumes"])
+    for gateway in ("gateway-1", "gateway-2"):
+        sources = {v.split(":")[0] for v in services[gateway]["volumes"]}
+        assert ca_volume in sources and secrets_volume not in sources
 
 
 def test_compose_gateways_use_distinct_sites_and_data() -> None:
@@ -299,27 +382,29 @@ def test_k8s_broker_serves_mtls_with_a_shared_ca() -> None:
     mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
     secrets = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
     ca_dir = str(Path(server["ca_cert_file"]).parent)
-    assert secrets[mounts[ca_dir]] == "nanogate-broker-ca"
+    assert secrets[mounts[ca_dir]] == "nanogate-broker"
     assert str(Path(server["ca_key_file"]).parent) == ca_dir
     service_ports = {p["port"] for p in _by_kind("Service")["spec"]["ports"]}
     assert {50051, 50052} <= service_ports
 
 
-def test_compose_runs_grpc_over_mtls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The compose broker serves mTLS for the name the gateways use; they trust its CA."""
+@pytest.mark.parametrize("replica", BROKERS)
+def test_compose_runs_grpc_over_mtls(replica: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each replica serves mTLS for the name the gateways use; they trust the shared CA."""
     services = _compose()["services"]
-    for key, value in services["broker"]["environment"].items():
+    for key, value in services[replica]["environment"].items():
         monkeypatch.setenv(key, str(value))
     broker = load_broker_config(ROOT / "deploy" / "examples" / "broker.toml")
     assert broker.server.tls == "mtls" and "broker" in broker.server.cert_names
+    assert "broker" in services[replica]["networks"]["default"]["aliases"]
     assert {t.site for t in broker.enrol_tokens} == {"site-a", "site-b"}
-    pki_volume = next(v for v in services["broker"]["volumes"]
-                      if v.endswith(str(broker.server.ca_cert_file.parent)))
+    init = services["broker-secrets"]
+    ca_volume = next(v.split(":")[0] for v in init["volumes"]
+                     if v.split(":")[1] == init["command"][4])
     for name in ("gateway-1", "gateway-2"):
         env = services[name]["environment"]
         assert env["NANOGATE_EDGE_CLOUD__TLS"] == "mtls"
-        mounted = [v for v in services[name]["volumes"]
-                   if v.startswith(pki_volume.split(":")[0] + ":")]
+        mounted = [v for v in services[name]["volumes"] if v.startswith(f"{ca_volume}:")]
         assert mounted and mounted[0].split(":")[1] == str(
             Path(env["NANOGATE_EDGE_CLOUD__CA_FILE"]).parent)
         site = env["NANOGATE_EDGE_GATEWAY__SITE"]

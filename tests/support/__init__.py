@@ -16,8 +16,7 @@ Test modules import from here, never from each other:
 - ``plant``: a table of real devices in a Registry, and skills over it;
 - ``watched_gateway``: a running broker and gateway, one client on replies and actuators;
 - ``gated_model``: a fake model server that answers only when the test lets it;
-- ``bundles``, ``wheelhouse``, ``install``: offline bundles and install.sh in a temporary root;
-- ``schema``, ``k8s_schemas``: a JSON-schema subset and the Kubernetes shapes for manifests.
+- ``bundles``, ``wheelhouse``, ``install``: offline bundles and install.sh in a temporary root.
 
 Fixtures reach tests through the ``conftest.py`` of each test package, which imports them here.
 """
