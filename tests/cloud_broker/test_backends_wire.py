@@ -175,3 +175,22 @@ def test_a_proxy_in_the_environment_is_used_through_httpx(
     direct = wire_for("http://127.0.0.1:9/v1/chat/completions", {}, max_connections=1,
                       timeout_s=1)
     assert isinstance(proxied, HttpxWire) and isinstance(direct, Http1Pool)
+
+
+def test_the_httpx_wire_posts_and_reads_like_the_pool() -> None:
+    """The proxy path (httpx) answers the same status and body as the lean pool."""
+    async def run() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
+        async with _server(_ok) as (url, _connections):
+            got = []
+            for wire in (HttpxWire(url, {}, max_connections=1, timeout_s=5),
+                         Http1Pool(url, {}, max_connections=1)):
+                reply = await wire.post(b'{"same": true}')
+                try:
+                    got.append((reply.status, await reply.read()))
+                finally:
+                    await reply.aclose()
+                await wire.aclose()
+            return got[0], got[1]
+
+    via_httpx, via_pool = asyncio.run(run())
+    assert via_httpx == via_pool == (200, b'{"same": true}')
