@@ -33,8 +33,9 @@ from cloud_broker.http.api import OFFLINE_AFTER_S, create_app, rollout_routes
 from cloud_broker.http.apikeys import apikey_admin_routes
 from cloud_broker.http.auth import Guard
 from cloud_broker.http.backends import backend_routes
+from cloud_broker.http.fastpath import FastPath
 from cloud_broker.http.insights import Insights, Pricing
-from cloud_broker.http.openai import openai_routes
+from cloud_broker.http.openai import HOT_ROUTES, openai_routes
 from cloud_broker.http.queue import queue_routes
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
 from cloud_broker.learning import Learning
@@ -184,11 +185,11 @@ class Broker:
             workers=lambda: [w.status() for w in router.workers()],
             counters=lambda: {"answered": service.escalations, "replayed": service.replays}),
             guard))
-        http = _http_server(create_app(self.store, guard, usage, extra_routes,
-                                       rollouts=rollouts, insights=insights, queue=queue,
-                                       workers=lambda: [w.status() for w in router.workers()],
-                                       learning=learning),
-                            self.config.server.http_listen)
+        app = create_app(self.store, guard, usage, extra_routes, rollouts=rollouts,
+                         insights=insights, queue=queue,
+                         workers=lambda: [w.status() for w in router.workers()],
+                         learning=learning)
+        http = _http_server(FastPath(app, extra_routes, HOT_ROUTES), self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(http.serve(), name="broker.http")

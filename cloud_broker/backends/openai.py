@@ -1,7 +1,8 @@
-"""OpenAI-compatible chat completions over httpx, the only module speaking that protocol outward.
+"""OpenAI-compatible chat completions, the only module speaking that protocol outward.
 
-Errors are translated where they enter: 429 becomes `BackendRateLimited`; other HTTP errors,
-timeouts, broken connections and unreadable bodies become `BackendError`.
+The HTTP itself goes through `cloud_broker.backends.wire` (a lean keep-alive pool; httpx
+behind a proxy). Errors are translated where they enter: 429 becomes `BackendRateLimited`;
+other HTTP errors, timeouts, broken connections and unreadable bodies become `BackendError`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from cloud_broker.backends import Completion, Message, Tool, ToolCall
 from cloud_broker.backends.spec import OpenAISpec
+from cloud_broker.backends.wire import WireError, wire_for
 from cloud_broker.errors import BackendError, BackendRateLimited
 
 
@@ -90,7 +90,7 @@ class OpenAIBackend:
 
     supports_tools = True
 
-    def __init__(self, spec: OpenAISpec, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, spec: OpenAISpec) -> None:
         self.name = spec.name
         self.model = spec.model
         self.price_in_per_1k = spec.price_in_per_1k
@@ -98,19 +98,11 @@ class OpenAIBackend:
         self.tier = spec.tier
         self.timeout_s = spec.timeout_s
         self._spec = spec
-        # An absolute URL object: httpx would otherwise parse and join a relative one per call.
-        self._url = httpx.URL(spec.base_url.rstrip("/") + "/chat/completions")
         headers = {"Accept": "application/json"}
         if spec.api_key_env and (key := os.environ.get(spec.api_key_env)):
             headers["Authorization"] = f"Bearer {key}"
-        limits = httpx.Limits(max_connections=spec.max_connections)
-        self._client = httpx.AsyncClient(
-            base_url=spec.base_url.rstrip("/") + "/",
-            headers=headers,
-            timeout=spec.timeout_s,
-            limits=limits,
-            transport=transport,
-        )
+        self._wire = wire_for(spec.base_url.rstrip("/") + "/chat/completions", headers,
+                              max_connections=spec.max_connections, timeout_s=spec.timeout_s)
 
     async def complete(
         self,
@@ -123,9 +115,13 @@ class OpenAIBackend:
         """POST one chat completion and read the whole reply."""
         body = self._body(messages, max_tokens, tools, stream=False)
         async with self._translated(timeout):
-            response = await self._client.post(self._url, json=body, timeout=timeout)
-            self._raise_for_status(response)
-            return parse_completion(response.json(), self.model)
+            reply = await self._wire.post(json.dumps(body).encode())
+            try:
+                data = await reply.read()
+            finally:
+                await reply.aclose()
+            self._raise_for_status(reply.status, data)
+            return parse_completion(json.loads(data), self.model)
         raise AssertionError("unreachable")  # pragma: no cover - _translated always raises
 
     async def stream(
@@ -142,15 +138,13 @@ class OpenAIBackend:
         deadline = asyncio.get_running_loop().time() + timeout
         # The timeout never spans a `yield`: it would cancel the consumer's code instead.
         async with self._translated(timeout):
-            request = self._client.build_request("POST", self._url, json=body)
-            response = await self._client.send(request, stream=True)
+            reply = await self._wire.post(json.dumps(body).encode())
         try:
-            lines = response.aiter_lines()
+            lines = reply.lines()
             while True:
                 async with self._translated(timeout, deadline):
-                    if response.status_code >= 400:
-                        await response.aread()
-                        self._raise_for_status(response)
+                    if reply.status >= 400:
+                        self._raise_for_status(reply.status, await reply.read())
                     line = await anext(lines, None)
                     delta = state.take_line(line) if line is not None else None
                 if line is None or delta is None:
@@ -158,12 +152,12 @@ class OpenAIBackend:
                 if delta:
                     yield delta
         finally:
-            await response.aclose()
+            await reply.aclose()
         yield state.completion(self.model)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._client.aclose()
+        await self._wire.aclose()
 
     def _body(
         self, messages: list[Message], max_tokens: int, tools: list[Tool] | None, *, stream: bool
@@ -178,12 +172,12 @@ class OpenAIBackend:
             body["stream_options"] = {"include_usage": True}
         return body
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
-        if response.status_code == 429:
+    def _raise_for_status(self, status: int, body: bytes) -> None:
+        if status == 429:
             raise BackendRateLimited(f"backend {self.name!r} is rate-limited (429)")
-        if response.status_code >= 400:
-            snippet = response.text[:200].replace("\n", " ")
-            raise BackendError(f"backend {self.name!r} answered {response.status_code}: {snippet}")
+        if status >= 400:
+            snippet = body[:200].decode(errors="replace").replace("\n", " ")
+            raise BackendError(f"backend {self.name!r} answered {status}: {snippet}")
 
     @asynccontextmanager
     async def _translated(
@@ -196,9 +190,7 @@ class OpenAIBackend:
                 yield
         except TimeoutError as exc:
             raise BackendError(f"backend {self.name!r} timed out after {timeout:.1f}s") from exc
-        except httpx.TimeoutException as exc:
-            raise BackendError(f"backend {self.name!r} timed out after {timeout:.1f}s") from exc
-        except httpx.HTTPError as exc:
+        except WireError as exc:
             raise BackendError(f"backend {self.name!r} unreachable: {exc!r}") from exc
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BackendError(f"backend {self.name!r} sent invalid JSON: {exc}") from exc

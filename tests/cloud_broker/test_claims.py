@@ -118,6 +118,49 @@ def test_replay_gives_up_at_its_own_deadline(tmp_path: Path) -> None:
     holder.close()
 
 
+class _WatchedStore(SqliteFleetStore):
+    """The SQLite fleet store, telling when a claim is renewed."""
+
+    renewed: asyncio.Event
+
+    def renew_escalation(self, key: str, owner: str, lease_s: float) -> bool:
+        held = super().renew_escalation(key, owner, lease_s)
+        self.renewed.set()
+        return held
+
+
+class _SlowRouter:
+    """Answers only once its claim has been renewed."""
+
+    def __init__(self, store: _WatchedStore) -> None:
+        self.store = store
+
+    async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
+        self.store.renewed = asyncio.Event()
+        first = self.store.escalation("gw-1/k")
+        async with asyncio.timeout(10):
+            await self.store.renewed.wait()
+        now = self.store.escalation("gw-1/k")
+        assert first is not None and now is not None and now.state == "pending"
+        assert (now.lease_until or 0) > (first.lease_until or 0)
+        return Answer(text="slow answer", backend="fake", model="fake")
+
+
+def test_a_slow_answer_keeps_renewing_its_claim(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the model works, the claim is renewed; the answer is then stored once."""
+    monkeypatch.setattr("cloud_broker.link.core._RENEW_EVERY_S", 0.05)
+    store = _WatchedStore(tmp_path / "fleet.db")
+    gateway = store.enrol(store.create_enrol_token(site="s", tags=[]), "gw-1", "s")[0]
+    core = LinkCore(store, _SlowRouter(store), replica=Replica("node", "1"))
+    reply = asyncio.run(core.escalate(gateway, pb.EscalateRequest(idempotency_key="k", text="q"),
+                                      deadline=time.monotonic() + 5))
+    record = store.escalation("gw-1/k")
+    assert reply.answer == "slow answer"
+    assert record is not None and record.state == "done"
+    store.close()
+
+
 def test_claims_of_the_previous_incarnation_are_released_at_start(tmp_path: Path) -> None:
     """A restarted replica answers its predecessor's unfinished keys at once."""
     store = SqliteFleetStore(tmp_path / "fleet.db")

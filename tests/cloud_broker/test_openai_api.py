@@ -8,10 +8,11 @@ from pathlib import Path
 
 import openai
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from cloud_broker.apikeys import SqliteApiKeyStore
-from cloud_broker.http.openai import openai_routes
+from cloud_broker.http.fastpath import FastPath
+from cloud_broker.http.openai import HOT_ROUTES, openai_routes
 from cloud_broker.routing.ledger import SqliteUsageLedger
 from cloud_broker.routing.router import Router, RoutingPolicy
 from tests.support.fake_openai import FakeOpenAI
@@ -36,20 +37,23 @@ class Api:
         )
 
 
-def _serve(tmp_path: Path, endpoint: FakeOpenAI, **policy: object) -> Api:
+def _serve(tmp_path: Path, endpoint: FakeOpenAI, *, fast_path: bool = True,
+           **policy: object) -> Api:
     ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
     router = Router([endpoint.backend("remote")], ledger, RoutingPolicy.model_validate(policy))
     keys = SqliteApiKeyStore(tmp_path / "keys.sqlite")
     _, plaintext = keys.create("alice")
-    app = FastAPI()
-    app.include_router(openai_routes(router, keys))
-    return Api(ServerThread(app), keys, plaintext, ledger)
+    app, routes = FastAPI(), openai_routes(router, keys)
+    app.include_router(routes)
+    served = FastPath(app, [routes], HOT_ROUTES) if fast_path else app  # as the broker serves
+    return Api(ServerThread(served), keys, plaintext, ledger)
 
 
-@pytest.fixture
-def api(tmp_path: Path, endpoints: list[FakeOpenAI]) -> Iterator[Api]:
-    """The API in front of one fake model server."""
-    running = _serve(tmp_path, endpoints[0])
+@pytest.fixture(params=[True, False], ids=["fast_path", "through_fastapi"])
+def api(tmp_path: Path, endpoints: list[FakeOpenAI], request: pytest.FixtureRequest
+        ) -> Iterator[Api]:
+    """The API in front of one fake model server, served as the broker does and by FastAPI."""
+    running = _serve(tmp_path, endpoints[0], fast_path=request.param)
     yield running
     running.server.stop()
 
@@ -125,3 +129,19 @@ def test_api_calls_are_billed_to_the_key(api: Api) -> None:
     """Usage through the API lands in the ledger under the key's name."""
     api.client().chat.completions.create(model="auto", messages=HELLO)
     assert api.ledger.spend(since=0, device="key:alice").tokens == 51
+
+
+def test_a_hot_route_must_be_an_async_endpoint_of_the_request_alone() -> None:
+    """FastPath refuses, at start, an endpoint it could not call without FastAPI."""
+    routes = APIRouter()
+
+    @routes.post("/hot")
+    async def hot(request: Request, name: str) -> dict[str, str]:
+        return {"name": name}
+
+    app = FastAPI()
+    app.include_router(routes)
+    with pytest.raises(TypeError, match="POST /hot"):
+        FastPath(app, [routes], [("POST", "/hot")])
+    with pytest.raises(LookupError, match="GET /cold"):
+        FastPath(app, [routes], [("GET", "/cold")])
