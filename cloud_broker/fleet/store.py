@@ -13,7 +13,7 @@ import json
 import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -111,6 +111,8 @@ class FleetStore(Protocol):
     def recent_escalations(self, device_id: str, limit: int = 20) -> list[EscalationRecord]: ...
     def store_uploads(self, device_id: str, items: list[dict[str, Any]]) -> list[str]: ...
     def add_command(self, device_id: str, name: str, args_json: str, ttl_s: float) -> str: ...
+    def add_commands(self, device_ids: Sequence[str], name: str, args_json: str,
+                     ttl_s: float) -> list[str]: ...
     def take_commands(self, device_id: str, limit: int) -> list[CommandRecord]: ...
     def ack_command(self, device_id: str, command_id: str, ok: bool, result_json: str) -> bool: ...
     def cancel_command(self, command_id: str) -> bool: ...
@@ -297,6 +299,18 @@ class SqlFleetStore(EscalationClaims):
             {"id": command_id, "device_id": device_id, "name": name, "args_json": args_json,
              "now": now, "expires_at": now + ttl_s})
         return command_id
+
+    def add_commands(self, device_ids: Sequence[str], name: str, args_json: str,
+                     ttl_s: float) -> list[str]:
+        """Queue one command for each gateway, in one transaction; returns their ids in order."""
+        now = self._clock()
+        rows = [{"id": "cmd-" + secrets.token_hex(6), "device_id": device_id, "name": name,
+                 "args_json": args_json, "now": now, "expires_at": now + ttl_s}
+                for device_id in device_ids]
+        self._db.many(
+            "INSERT INTO commands (id, device_id, name, args_json, created, expires_at, state) "
+            "VALUES (:id, :device_id, :name, :args_json, :now, :expires_at, 'pending')", rows)
+        return [str(row["id"]) for row in rows]
 
     def take_commands(self, device_id: str, limit: int) -> list[CommandRecord]:
         """Unexpired commands for a gateway not yet handed out (or unacked for too long)."""

@@ -123,8 +123,7 @@ def admin_routes(store: FleetStore, guard: Guard, usage: Callable[[], dict[str, 
         target = f"device:{body.device}" if body.device else f"tag:{body.tag}"
         with guard.audited(request, "command.sent", target, {"name": body.name, "args": body.args}):
             targets = _targets(store, body.device, body.tag)
-            ids = [store.add_command(t, body.name, json.dumps(body.args), body.ttl_s)
-                   for t in targets]
+            ids = store.add_commands(targets, body.name, json.dumps(body.args), body.ttl_s)
         return {"commands": [{"device": t, "id": i} for t, i in zip(targets, ids, strict=True)]}
 
     @api.get("/commands", dependencies=[Depends(viewer)])

@@ -160,6 +160,16 @@ def test_command_is_delivered_once(store: SqlFleetStore) -> None:
     assert state_of(store, command_id) == "delivered"
 
 
+def test_commands_for_many_gateways_each_reach_their_own(store: SqlFleetStore) -> None:
+    """One command queued for several gateways at once: each takes its own, once."""
+    ids = store.add_commands(["gw-1", "gw-2", "gw-3"], "ping", '{"n": 1}', ttl_s=600)
+    assert len(set(ids)) == 3
+    for device_id, command_id in zip(["gw-1", "gw-2", "gw-3"], ids, strict=True):
+        taken = store.take_commands(device_id, 10)
+        assert [(c.id, c.name, c.args_json) for c in taken] == [(command_id, "ping", '{"n": 1}')]
+    assert store.add_commands([], "ping", "{}", ttl_s=600) == []
+
+
 def test_unacked_command_is_redelivered_after_its_lease(store: SqlFleetStore,
                                                         clock: Clock) -> None:
     """A command delivered but never acked is handed out again after the lease."""
