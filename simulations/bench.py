@@ -34,13 +34,16 @@ def quiet_logs() -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
-def run(name: str, points: list[int] | None = None) -> dict[str, Any]:
-    """Run one benchmark and return its figures (``points``: triage by registry size)."""
+def run(name: str, points: list[int] | None = None, tuned: bool = False) -> dict[str, Any]:
+    """Run one benchmark and return its figures (``points``: triage by registry size;
+    ``tuned``: mqtt through a tuned Mosquitto as well as the stock one)."""
     quiet_logs()
     module = importlib.import_module(
         "simulations.bench_points" if points and name == "triage" else f"simulations.bench_{name}")
     started = time.time()
-    figures: dict[str, Any] = module.run(points) if points else module.run()
+    figures: dict[str, Any] = (module.run(points) if points
+                               else module.run(tuned=True) if tuned and name == "mqtt"
+                               else module.run())
     return {"bench": name, "machine": _machine(), "seconds": round(time.time() - started, 1),
             **figures}
 
@@ -89,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--points", type=_sizes, default=None, metavar="N,N,...",
                         help="triage only: registry sizes to measure, e.g. 10,100,1000,10000")
+    parser.add_argument("--tuned", action="store_true",
+                        help="mqtt only: also measure through a Mosquitto with deploy/mosquitto's "
+                        "set_tcp_nodelay (the stock one is always measured)")
     args = parser.parse_args(argv)
     if args.name == "all":
         results = []
@@ -101,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "docs" / "benchmarks.md").write_text(markdown(results))
         sys.stdout.write(json.dumps(results, indent=None if args.json else 2) + "\n")
         return 0
-    result = run(args.name, args.points)
+    result = run(args.name, args.points, args.tuned)
     sys.stdout.write(json.dumps(result, indent=None if args.json else 2) + "\n")
     return 0
 
