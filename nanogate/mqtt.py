@@ -27,7 +27,7 @@ import secrets
 import socket
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
@@ -80,9 +80,11 @@ class Connection:
 class MqttClient:
     """An MQTT 5 client with manual acknowledgement and an asyncio message stream."""
 
-    def __init__(self, conn: Connection, subscriptions: list[str]) -> None:
+    def __init__(self, conn: Connection,
+                 subscriptions: Sequence[str | tuple[str, int]]) -> None:
+        """Subscriptions: topic filters, at QoS 1 unless given as (filter, QoS)."""
         self._conn = conn
-        self._subscriptions = subscriptions
+        self._subscriptions = [(s, 1) if isinstance(s, str) else s for s in subscriptions]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Message] = asyncio.Queue(conn.queue_size)
         self._inbox: deque[Message] = deque()  # paho's thread appends, the loop takes
@@ -199,6 +201,9 @@ class MqttClient:
         """Whether the client is connected now."""
         return self._client.is_connected()
 
+    def _topics(self) -> list[str]:
+        return [topic for topic, _ in self._subscriptions]
+
     def _connect_properties(self) -> Properties:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = self._conn.session_expiry_s
@@ -216,7 +221,7 @@ class MqttClient:
         log.info("mqtt.connected", host=self._conn.host, port=self._conn.port,
                  session_present=flags.session_present)
         if self._subscriptions:
-            client.subscribe([(topic, 1) for topic in self._subscriptions])
+            client.subscribe(self._subscriptions)
         else:
             self._call(self._connected.set)
 
@@ -224,9 +229,9 @@ class MqttClient:
                       reasons: list[ReasonCode], properties: Properties | None) -> None:
         refused = [str(r) for r in reasons if r.is_failure]
         if refused:
-            log.error("mqtt.subscribe_refused", reasons=refused, topics=self._subscriptions)
+            log.error("mqtt.subscribe_refused", reasons=refused, topics=self._topics())
         else:
-            log.info("mqtt.subscribed", topics=self._subscriptions)
+            log.info("mqtt.subscribed", topics=self._topics())
         self._call(self._connected.set)
 
     def _on_disconnect(self, client: paho.Client, userdata: object,
@@ -292,12 +297,13 @@ class MqttClient:
 class _Paho(paho.Client):
     """paho's client reading through a ``BufferedSocket``, handing messages over per batch.
 
-    Three of paho's methods are overridden: ``_create_socket`` (private; paho 2.x) to wrap a
-    plain TCP socket (TLS and websocket ones are left as paho makes them); ``loop_read`` to
-    keep reading while the buffer holds packets, then call ``on_batch`` once; and
-    ``_handle_publish`` (private) to decode a QoS 0/1 PUBLISH without properties (telemetry)
-    without paho's ``Properties`` object, half of paho's cost per such message (measured).
-    Anything else goes to paho's own code.
+    Four of paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket``
+    to wrap a plain TCP socket (TLS and websocket ones are left as paho makes them);
+    ``loop_read`` to keep reading while the buffer holds packets, then call ``on_batch`` once;
+    ``_handle_publish`` to decode a QoS 0/1 PUBLISH without properties (telemetry) without
+    paho's ``Properties`` object, half of paho's cost per such message (measured); and
+    ``_handle_on_message`` to call ``on_message`` without matching the topic against per-topic
+    callbacks, which nanogate never registers. Anything else goes to paho's own code.
     """
 
     quick_ack = False
@@ -338,6 +344,12 @@ class _Paho(paho.Client):
         message.timestamp = time.monotonic()
         self._handle_on_message(message)
         return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _handle_on_message(self, message: paho.MQTTMessage) -> None:
+        on_message = self.on_message
+        if on_message is not None:
+            with self._in_callback_mutex:  # as paho holds it around every callback
+                on_message(self, self._userdata, message)
 
 
 def _bare_publish(header: int, packet: bytes | bytearray, v5: bool,

@@ -44,6 +44,7 @@ port = {port}
 topic_prefix = "{prefix}"
 client_id = "edge-{prefix}"
 session_expiry_s = 0
+telemetry_qos = {telemetry_qos}
 [cloud]
 address = "127.0.0.1:1"
 [telemetry]
@@ -125,23 +126,25 @@ def _rows(db: Path) -> int:
         return 0
 
 
-def _end_to_end(folder: Path, qos: int) -> dict[str, Any]:
+def _end_to_end(folder: Path, qos: int, telemetry_qos: int = 1) -> dict[str, Any]:
     broker, port = mosquitto(folder, tuned=False)
     try:
-        return _through(folder, qos, port, ProcessMeter(broker.pid))
+        return _through(folder, qos, port, ProcessMeter(broker.pid), telemetry_qos)
     finally:
         broker.terminate()
         broker.wait(10)
 
 
-def _through(folder: Path, qos: int, port: int, broker: ProcessMeter) -> dict[str, Any]:
+def _through(folder: Path, qos: int, port: int, broker: ProcessMeter,
+             telemetry_qos: int) -> dict[str, Any]:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    data = folder / f"edge-qos{qos}"
-    config = EDGE_TOML.format(data=data, prefix=prefix, port=port) + "".join(
+    data = folder / f"edge-qos{qos}-sub{telemetry_qos}"
+    config = EDGE_TOML.format(data=data, prefix=prefix, port=port,
+                              telemetry_qos=telemetry_qos) + "".join(
         SENSOR_TOML.format(n=s) for s in range(PUBLISHERS))
-    (folder / f"edge-qos{qos}.toml").write_text(config)
-    edge = Daemon(["-m", "edge_agent", "run", "--config", str(folder / f"edge-qos{qos}.toml"),
-                   ], folder / f"edge-qos{qos}.log")
+    (data.parent / f"{data.name}.toml").write_text(config)
+    edge = Daemon(["-m", "edge_agent", "run", "--config", str(data.parent / f"{data.name}.toml"),
+                   ], data.parent / f"{data.name}.log")
     edge.start()
     publishers: list[subprocess.Popen[str]] = []
     try:
@@ -206,7 +209,8 @@ def _wait_rows(db: Path, total: int) -> tuple[int, float]:
 
 
 def run() -> dict[str, Any]:
-    """In-process ingest rate, then end to end at QoS 0 and QoS 1."""
+    """In-process ingest rate, then end to end: publishers at QoS 0, at QoS 1, and at QoS 1
+    to a gateway subscribed at QoS 0 (``[mqtt] telemetry_qos = 0``)."""
     with tempfile.TemporaryDirectory(prefix="nanogate-telemetry-") as name:
         folder = Path(name)
         baseline = _ingest_in_process(folder)
@@ -214,6 +218,7 @@ def run() -> dict[str, Any]:
                 "baseline_in_process": baseline,
                 "end_to_end_qos0": _end_to_end(folder, 0),
                 "end_to_end_qos1": _end_to_end(folder, 1),
+                "end_to_end_qos1_telemetry_qos0": _end_to_end(folder, 1, telemetry_qos=0),
                 "target_per_s": TARGET_PER_S}
 
 

@@ -173,3 +173,20 @@ async def test_client_reconnects_after_the_broker_restarts(
     finally:
         await sub.stop()
         await pub.stop()
+
+
+async def test_a_qos0_subscription_takes_qos1_messages_without_acknowledgements() -> None:
+    """A (filter, 0) subscription gets QoS 1 publishes at QoS 0: nothing for the broker to await."""
+    prefix = f"ngtest-{uuid.uuid4().hex[:10]}"
+    sub = MqttClient(Connection(client_id=f"sub-{prefix}"), [(f"{prefix}/t/#", 0), f"{prefix}/q"])
+    pub = MqttClient(Connection(client_id=f"pub-{prefix}"), [])
+    assert await sub.start() and await pub.start()
+    try:
+        stream = sub.messages()
+        pub.publish(f"{prefix}/t/1", b"reading", qos=1)
+        pub.publish(f"{prefix}/q", b"request", qos=1)
+        got = {m.topic: m.qos for m in [await _next(sub, stream) for _ in range(2)]}
+        assert got == {f"{prefix}/t/1": 0, f"{prefix}/q": 1}
+    finally:
+        await sub.stop()
+        await pub.stop()
