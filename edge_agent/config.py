@@ -48,6 +48,10 @@ class MqttSection(Section):
     model_choice_topics: list[str] = Field(default_factory=list)
     # Persistent session: requests sent while the daemon restarts are delivered afterwards.
     session_expiry_s: int = 24 * 3600
+    # QoS of the telemetry subscription. 1: readings sent while the daemon restarts are queued
+    # by the broker too, and each is acknowledged; 0: the broker never waits for the gateway's
+    # acknowledgements (a stock Mosquitto keeps only 20 in flight), for higher rates.
+    telemetry_qos: Literal[0, 1] = 1
 
 
 class CloudSection(Section):

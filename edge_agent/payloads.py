@@ -243,6 +243,8 @@ def parse_telemetry(
     if not isinstance(doc, dict):
         raise BadPayload("bad_telemetry", "expected a JSON object, a SenML array, or a bare "
                          "value such as 21.7, true or ON")
+    if (point := _plain_reading(sensor_id, doc, now)) is not None:
+        return [point]
     try:
         reading = _JsonReading.model_validate(doc)
     except ValidationError as exc:
@@ -250,6 +252,23 @@ def parse_telemetry(
     ts = float(reading.ts) if reading.ts is not None else now
     return [TelemetryPoint(sensor_id, reading.value, reading.unit, ts, reading.kind,
                            reading.area)]
+
+
+_PLAIN_KEYS = frozenset({"value", "unit", "ts"})
+
+
+def _plain_reading(sensor_id: str, doc: dict[str, Any], now: float) -> TelemetryPoint | None:
+    """``{"value": <finite number>, "unit": ..., "ts": ...}``, the common reading, checked as
+    ``_JsonReading`` would and without its cost; None: anything else, for the full model."""
+    value, unit, ts = doc.get("value"), doc.get("unit", ""), doc.get("ts")
+    if (not doc.keys() <= _PLAIN_KEYS or type(value) not in (int, float)
+            or type(unit) is not str or (ts is not None and type(ts) not in (int, float))):
+        return None
+    try:
+        return TelemetryPoint(sensor_id, _number(value), _unit(unit),
+                              now if ts is None else _number(ts))
+    except ValueError:  # BadPayload is one: let the model say what is wrong, as it always has
+        return None
 
 
 def _parse_senml(sensor_id: str, records: list[Any], now: float) -> list[TelemetryPoint]:

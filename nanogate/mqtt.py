@@ -1,10 +1,13 @@
 """The MQTT client both sides use: the only module of nanogate that imports paho.
 
 paho runs its network loop in its own thread; incoming messages cross into the asyncio loop
-through a deque, with one ``call_soon_threadsafe`` per burst rather than per message (a wake-up
-is only scheduled when none is pending), and wait in a bounded queue. Users iterate
-``async for message in client.messages()`` and call ``client.ack(message)`` once a message
-is handled or durably queued (manual acknowledgement is why this is not aiomqtt):
+through a deque, with one ``call_soon_threadsafe`` per batch of packets read rather than per
+message, and wait in a bounded queue. paho reads a plain TCP socket through
+``nanogate.socket_reader.BufferedSocket``: one ``recv`` for many packets, and with
+``Connection.quick_ack`` (the default) an immediate TCP ACK after each read, so a broker with
+Nagle's algorithm on never holds a packet to us for our delayed ACK (docs/performance.md).
+Users iterate ``async for message in client.messages()`` and call ``client.ack(message)``
+once a message is handled or durably queued (manual acknowledgement is why this is not aiomqtt):
 
 - the gateway subscribes at QoS 1 on a persistent session, so a request that arrived while
   the daemon was down, or that was never acknowledged, is delivered again;
@@ -22,20 +25,23 @@ import asyncio
 import contextlib
 import secrets
 import socket
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from nanogate.socket_reader import BufferedSocket
 from nanogate.uplink_tls import MqttTls
 
 log = structlog.get_logger("nanogate.mqtt")
+MAX_BATCH_READS = 256  # reads of buffered packets before paho's loop gets to write (acks) again
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +74,17 @@ class Connection:
     session_expiry_s: int = 0  # 0: a clean session that ends with the connection
     queue_size: int = 10_000  # messages waiting for the loop, and publishes waiting for paho
     receive_maximum: int = 0  # unacknowledged messages held at once; 0: the broker's default
+    quick_ack: bool = True  # acknowledge TCP data at once (Linux): no 40 ms delayed-ACK stalls
 
 
 class MqttClient:
     """An MQTT 5 client with manual acknowledgement and an asyncio message stream."""
 
-    def __init__(self, conn: Connection, subscriptions: list[str]) -> None:
+    def __init__(self, conn: Connection,
+                 subscriptions: Sequence[str | tuple[str, int]]) -> None:
+        """Subscriptions: topic filters, at QoS 1 unless given as (filter, QoS)."""
         self._conn = conn
-        self._subscriptions = subscriptions
+        self._subscriptions = [(s, 1) if isinstance(s, str) else s for s in subscriptions]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Message] = asyncio.Queue(conn.queue_size)
         self._inbox: deque[Message] = deque()  # paho's thread appends, the loop takes
@@ -84,8 +93,10 @@ class MqttClient:
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
         self.shed = 0
-        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
-                                   protocol=paho.MQTTv5, manual_ack=True)
+        self._client = _Paho(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
+                             protocol=paho.MQTTv5, manual_ack=True)
+        self._client.quick_ack = conn.quick_ack
+        self._client.on_batch = self._wake
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
         if conn.tls is not None:
@@ -190,6 +201,9 @@ class MqttClient:
         """Whether the client is connected now."""
         return self._client.is_connected()
 
+    def _topics(self) -> list[str]:
+        return [topic for topic, _ in self._subscriptions]
+
     def _connect_properties(self) -> Properties:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = self._conn.session_expiry_s
@@ -207,7 +221,7 @@ class MqttClient:
         log.info("mqtt.connected", host=self._conn.host, port=self._conn.port,
                  session_present=flags.session_present)
         if self._subscriptions:
-            client.subscribe([(topic, 1) for topic in self._subscriptions])
+            client.subscribe(self._subscriptions)
         else:
             self._call(self._connected.set)
 
@@ -215,9 +229,9 @@ class MqttClient:
                       reasons: list[ReasonCode], properties: Properties | None) -> None:
         refused = [str(r) for r in reasons if r.is_failure]
         if refused:
-            log.error("mqtt.subscribe_refused", reasons=refused, topics=self._subscriptions)
+            log.error("mqtt.subscribe_refused", reasons=refused, topics=self._topics())
         else:
-            log.info("mqtt.subscribed", topics=self._subscriptions)
+            log.info("mqtt.subscribed", topics=self._topics())
         self._call(self._connected.set)
 
     def _on_disconnect(self, client: paho.Client, userdata: object,
@@ -236,7 +250,11 @@ class MqttClient:
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
             user_properties=tuple(getattr(props, "UserProperty", ()))))
-        if not self._wake_pending:  # the drain already scheduled will take this one too
+        if not self._client.reading:  # else the batch's end wakes the loop (_Paho.loop_read)
+            self._wake()
+
+    def _wake(self) -> None:
+        if self._inbox and not self._wake_pending:  # a drain already scheduled takes them all
             self._wake_pending = True
             self._call(self._drain)
 
@@ -274,6 +292,78 @@ class MqttClient:
             log.debug("mqtt.reply_dropped", topic=message.topic[:200])
             return
         waiter.set_result(message)
+
+
+class _Paho(paho.Client):
+    """paho's client reading through a ``BufferedSocket``, handing messages over per batch.
+
+    Four of paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket``
+    to wrap a plain TCP socket (TLS and websocket ones are left as paho makes them);
+    ``loop_read`` to keep reading while the buffer holds packets, then call ``on_batch`` once;
+    ``_handle_publish`` to decode a QoS 0/1 PUBLISH without properties (telemetry) without
+    paho's ``Properties`` object, half of paho's cost per such message (measured); and
+    ``_handle_on_message`` to call ``on_message`` without matching the topic against per-topic
+    callbacks, which nanogate never registers. Anything else goes to paho's own code.
+    """
+
+    quick_ack = False
+    reading = False  # inside loop_read: on_message leaves the wake-up to on_batch
+    on_batch: Callable[[], None] | None = None
+
+    def _create_socket(self) -> paho.SocketLike:
+        sock = super()._create_socket()
+        if type(sock) is socket.socket and sock.family in (socket.AF_INET, socket.AF_INET6):
+            return BufferedSocket(sock, quick_ack=self.quick_ack)
+        return sock
+
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        """Read what the socket holds, up to ``MAX_BATCH_READS`` rounds, then hand it over."""
+        self.reading = True
+        try:
+            rc = super().loop_read(max_packets)
+            for _ in range(MAX_BATCH_READS):
+                sock = self.socket()
+                if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
+                    break
+                rc = super().loop_read(max_packets)
+            return rc
+        finally:
+            self.reading = False
+            if self.on_batch is not None:
+                self.on_batch()
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        header, packet = self._in_packet["command"], self._in_packet["packet"]
+        decoded = _bare_publish(header, packet, self._protocol == paho.MQTTv5)
+        if decoded is None or not self._manual_ack:
+            return super()._handle_publish()
+        message = paho.MQTTMessage(mid=decoded[1], topic=decoded[0])
+        message.qos, message.dup, message.retain = (header & 0x06) >> 1, bool(header & 0x08), \
+            bool(header & 0x01)
+        message.payload = decoded[2]
+        message.timestamp = time.monotonic()
+        self._handle_on_message(message)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _handle_on_message(self, message: paho.MQTTMessage) -> None:
+        on_message = self.on_message
+        if on_message is not None:
+            with self._in_callback_mutex:  # as paho holds it around every callback
+                on_message(self, self._userdata, message)
+
+
+def _bare_publish(header: int, packet: bytes | bytearray, v5: bool,
+                  ) -> tuple[bytes, int, bytes] | None:
+    """Topic, packet id and payload of a QoS 0/1 PUBLISH with no properties; else None."""
+    qos = (header & 0x06) >> 1
+    if qos > 1 or len(packet) < 3:
+        return None
+    topic_end = 2 + int.from_bytes(packet[:2], "big")
+    pos = topic_end + 2 if qos else topic_end
+    if topic_end == 2 or len(packet) < pos + v5 or (v5 and packet[pos] != 0):
+        return None  # no topic (an alias, or malformed), too short, or properties: paho decodes
+    mid = int.from_bytes(packet[topic_end:pos], "big") if qos else 0
+    return bytes(packet[2:topic_end]), mid, bytes(packet[pos + v5:])
 
 
 def _no_delay(client: paho.Client, userdata: object, sock: object) -> None:

@@ -105,7 +105,7 @@ def fleet_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, Any]]:
-    """The command line, and the fleet bench's keyword arguments from it; exit 2 if wrong."""
+    """The command line, and the bench's keyword arguments from it; exit 2 if wrong."""
     parser = argparse.ArgumentParser(prog="python -m simulations.bench", description=__doc__)
     parser.add_argument("name", choices=[*BENCHES, "all"])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -117,10 +117,17 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, An
     parser.add_argument("--store", choices=["sqlite", "postgres"], default=None,
                         help="fleet only: the broker's store (postgres: a fresh schema on "
                              "127.0.0.1:5432, database test; default sqlite)")
+    parser.add_argument("--tuned", action="store_true",
+                        help="mqtt only: also measure through a Mosquitto with deploy/mosquitto's "
+                        "set_tcp_nodelay (the stock one is always measured)")
     args = parser.parse_args(argv)
     options = fleet_options(args)
     if options and args.name != "fleet":
         parser.error("--gateways and --store apply to the fleet bench only")
+    if args.tuned:
+        if args.name != "mqtt":
+            parser.error("--tuned applies to the mqtt bench only")
+        options["tuned"] = True
     return args, options
 
 

@@ -1,17 +1,21 @@
 """MQTT figures: a local answer end to end through Mosquitto, beside a raw paho echo.
 
 The edge agent runs as a real process; requests go through a Mosquitto started for the run on
-a free loopback port, with MQTT 5 request/response, twice: with the machine's stock settings
-(what most gateways run, Nagle on) and with the gateway settings of ``deploy/mosquitto``
-(``set_tcp_nodelay true``). Each is asked by a QoS 0 requester (``mosquitto_rr``'s default) and
-a QoS 1 requester. The baseline is a bare paho client that echoes each request to its response
-topic, through the same broker, measured the same way in the same run.
-Also: telemetry ingest rate (in-process, and end to end) and the daemon's resident memory.
+a free loopback port with the machine's stock settings (what most gateways run, Nagle on), with
+MQTT 5 request/response; with ``tuned=True`` (``--tuned``) also through one with the gateway
+settings of ``deploy/mosquitto`` (``set_tcp_nodelay true``). Requesters: a paho client at QoS 0
+(``mosquitto_rr``'s default), at QoS 1, and at QoS 1 re-arming ``TCP_QUICKACK`` after each
+read (what a requester can do about a Nagle broker); and ``mosquitto_rr`` itself, one process
+per request (its wall time includes starting and connecting). The baseline is a bare paho
+client that echoes each request to its response topic, through the same broker, measured the
+same way in the same run. Also: the daemon's resident memory, and with ``--tuned`` the
+telemetry ingest rate (``python -m simulations.bench telemetry`` is the full telemetry bench).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -34,6 +38,7 @@ N_LATENCY = 1000
 WINDOW = 32
 SUSTAIN_S = 5.0
 N_TELEMETRY = 20_000
+N_RR = 15  # mosquitto_rr processes per case
 
 EDGE_TOML = """
 [gateway]
@@ -60,9 +65,11 @@ unit = "Cel"
 class Requester:
     """A paho MQTT 5 client that sends requests and matches replies by correlation data."""
 
-    def __init__(self, reply_topic: str, port: int, qos: int = 1) -> None:
+    def __init__(self, reply_topic: str, port: int, qos: int = 1,
+                 quick_ack: bool = False) -> None:
         self._reply_topic = reply_topic
         self.qos = qos
+        self._quick_ack = quick_ack
         self._waiting: dict[bytes, tuple[float, threading.Event]] = {}
         self.latencies: list[float] = []
         self.routes: dict[str, int] = {}
@@ -72,6 +79,8 @@ class Requester:
                                    client_id=f"bench-{uuid.uuid4().hex[:6]}")
         self._client.on_message = self._on_message
         self._client.on_socket_open = no_delay
+        if quick_ack:  # the PUBACK for our request came: acknowledge it now, not in 40 ms
+            self._client.on_publish = lambda client, *a: quick_ack_now(client)
         ready = threading.Event()
         self._client.on_subscribe = lambda *a: ready.set()
         self._client.connect(MQTT_HOST, port)
@@ -93,6 +102,8 @@ class Requester:
         return done
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        if self._quick_ack:
+            quick_ack_now(client)
         corr = getattr(msg.properties, "CorrelationData", None)
         with self._lock:
             entry = self._waiting.pop(corr, None) if corr else None
@@ -109,6 +120,13 @@ class Requester:
         """Disconnect."""
         self._client.disconnect()
         self._client.loop_stop()
+
+
+def quick_ack_now(client: paho.Client) -> None:
+    """Re-arm TCP_QUICKACK on a paho client's socket (Linux clears it by itself)."""
+    sock = client.socket()
+    if sock is not None and hasattr(socket, "TCP_QUICKACK"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)  # type: ignore[attr-defined]
 
 
 def _measure(send: Callable[[], threading.Event], requester: Requester,
@@ -143,7 +161,8 @@ def _echo_server(topic: str, port: int) -> paho.Client:
 
     def on_message(c: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         props = Properties(PacketTypes.PUBLISH)
-        props.CorrelationData = msg.properties.CorrelationData
+        if hasattr(msg.properties, "CorrelationData"):
+            props.CorrelationData = msg.properties.CorrelationData
         c.publish(msg.properties.ResponseTopic, msg.payload, qos=1, properties=props)
 
     ready = threading.Event()
@@ -221,21 +240,25 @@ def mosquitto(tmp: Path, *, tuned: bool = True) -> tuple[subprocess.Popen[bytes]
     return proc, port
 
 
-def run() -> dict[str, Any]:
-    """All MQTT figures."""
+def run(tuned: bool = False) -> dict[str, Any]:
+    """All MQTT figures: through a stock Mosquitto, and with ``tuned`` a tuned one too."""
+    brokers = {"stock_mosquitto": False, **({"tuned_mosquitto": True} if tuned else {})}
     with tempfile.TemporaryDirectory(prefix="nanogate-bench-") as name:
         tmp = Path(name)
-        stock = _on_broker(tmp / "stock", tuned=False, telemetry=False)
-        tuned = _on_broker(tmp / "tuned", tuned=True, telemetry=True)
-    return {
-        "local_answer": {"stock_mosquitto": stock["latency"], "tuned_mosquitto": tuned["latency"],
-                         "question": QUESTION},
-        "baseline_raw_paho_echo": {"stock_mosquitto": stock["baseline"],
-                                   "tuned_mosquitto": tuned["baseline"]},
+        runs = {key: _on_broker(tmp / key, tuned=is_tuned, telemetry=is_tuned)
+                for key, is_tuned in brokers.items()}
+        ingest = _ingest_in_process(tmp) if tuned else {}
+    figures: dict[str, Any] = {
+        "local_answer": {key: r["latency"] for key, r in runs.items()} | {"question": QUESTION},
+        "baseline_raw_paho_echo": {key: r["baseline"] for key, r in runs.items()},
+        "mosquitto_rr_wall_ms": {key: r["rr"] for key, r in runs.items()},
         "targets": {"p50_ms": 2.0, "sustained_rps": 1000},
-        "telemetry": {**_ingest_in_process(tmp), "ingest_end_to_end_per_s": tuned["telemetry"]},
-        "edge_rss_mb": {**tuned["rss"], "target": 80},
+        "edge_rss_mb": {**runs["stock_mosquitto"]["rss"], "target": 80},
     }
+    if tuned:
+        figures["telemetry"] = {**ingest, "ingest_end_to_end_per_s":
+                                runs["tuned_mosquitto"]["telemetry"]}
+    return figures
 
 
 def _on_broker(tmp: Path, *, tuned: bool, telemetry: bool) -> dict[str, Any]:
@@ -249,6 +272,10 @@ def _on_broker(tmp: Path, *, tuned: bool, telemetry: bool) -> dict[str, Any]:
         broker.terminate()
 
 
+REQUESTERS = {"requester_qos0": (0, False), "requester_qos1": (1, False),
+              "requester_qos1_quickack": (1, True)}
+
+
 def _run(tmp: Path, prefix: str, base: str, port: int, *, telemetry: bool) -> dict[str, Any]:
     (tmp / "edge.toml").write_text(
         EDGE_TOML.format(data=tmp / "edge", prefix=prefix, port=port))
@@ -259,23 +286,40 @@ def _run(tmp: Path, prefix: str, base: str, port: int, *, telemetry: bool) -> di
         edge.wait_log("agent.started", timeout=60)
         rss_idle = _rss_mb(edge.proc.pid)  # type: ignore[union-attr]
         echo = _echo_server(f"{prefix}/echo", port)
-        for qos in (0, 1):
-            requester = Requester(f"{base}/bench-app/replies-{qos}", port, qos=qos)
+        for key, (qos, quick_ack) in REQUESTERS.items():
+            requester = Requester(f"{base}/bench-app/{key}", port, qos=qos, quick_ack=quick_ack)
             requester.send(f"{base}/ask", QUESTION).wait(10)
             # Fewer rounds where each may stall for a delayed ACK (40 ms on Linux).
-            n = N_LATENCY if qos == 0 else N_LATENCY // 4
-            key = f"requester_qos{qos}"
+            n = N_LATENCY if qos == 0 or quick_ack else N_LATENCY // 4
             figures["latency"][key] = {
                 **_measure(lambda r=requester: r.send(f"{base}/ask", QUESTION), requester, n),
                 "routes": dict(requester.routes)}
             figures["baseline"][key] = _measure(
                 lambda r=requester: r.send(f"{prefix}/echo", QUESTION), requester, n)
-            if telemetry and qos == 1:
-                figures["rss"] = {"idle": round(rss_idle, 1), "after_requests": round(
-                    _rss_mb(edge.proc.pid), 1)}  # type: ignore[union-attr]
+            if telemetry and key == "requester_qos1":
                 figures["telemetry"] = round(_telemetry_e2e(base, requester, port))
             requester.close()
+        figures["rss"] = {"idle": round(rss_idle, 1), "after_requests": round(
+            _rss_mb(edge.proc.pid), 1)}  # type: ignore[union-attr]
+        figures["rr"] = {f"qos{q}": {"nanogate": _rr(port, f"{base}/ask", q),
+                                     "raw_paho_echo": _rr(port, f"{prefix}/echo", q)}
+                         for q in (0, 1)}
         echo.disconnect()
     finally:
         edge.stop()
     return figures
+
+
+def _rr(port: int, topic: str, qos: int) -> dict[str, float]:
+    """Wall time of ``mosquitto_rr`` (start, connect, ask, answer, exit), p50 and max."""
+    times = []
+    for n in range(N_RR):
+        started = time.perf_counter()
+        subprocess.run(
+            ["mosquitto_rr", "-h", MQTT_HOST, "-p", str(port), "-V", "5", "-q", str(qos),
+             "-t", topic, "-e", f"{topic}-rr-replies", "-W", "10",
+             "-m", json.dumps({"id": f"rr{n}", "text": QUESTION}),
+             "-D", "publish", "correlation-data", f"rr{n}"],
+            check=True, stdout=subprocess.DEVNULL, timeout=15)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}

@@ -1,8 +1,11 @@
 """Telemetry figures: readings per second from several MQTT publishers into the history store.
 
-End to end: a real edge agent process subscribed to the local Mosquitto (127.0.0.1:1883, a
-fresh topic prefix), and ``PUBLISHERS`` publisher processes (paho, one sensor each, one
-reading per message) publishing as fast as paho lets them. The clock runs from the start
+End to end: a real edge agent process subscribed to a Mosquitto started for the run with the
+machine's stock settings (``max_queued_messages 1000``, Nagle on; ``--tuned`` would not change
+throughput), and ``PUBLISHERS`` publisher processes (paho, one sensor each, one reading per
+message) publishing as fast as paho lets them. The CPU time of each party over the run (agent,
+Mosquitto, all publishers together) is reported, so the reader sees where the ceiling is on a
+machine where all of them share the cores. The clock runs from the start
 signal until the agent's SQLite history file holds every reading (read by this process, as
 any other reader would), or until it stops growing: then what never arrived is reported as
 lost (QoS 0 through a busy Mosquitto may drop; QoS 1 is acknowledged only once handled).
@@ -22,7 +25,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from simulations.harness import MQTT_HOST, MQTT_PORT, Daemon
+from simulations.bench_mqtt import mosquitto
+from simulations.harness import MQTT_HOST, Daemon
 from simulations.stack import ProcessMeter
 
 PUBLISHERS = 4
@@ -36,9 +40,11 @@ id = "gw-telemetry"
 site = "bench"
 data_dir = "{data}"
 [mqtt]
+port = {port}
 topic_prefix = "{prefix}"
 client_id = "edge-{prefix}"
 session_expiry_s = 0
+telemetry_qos = {telemetry_qos}
 [cloud]
 address = "127.0.0.1:1"
 [telemetry]
@@ -83,21 +89,22 @@ def _ingest_in_process(folder: Path) -> dict[str, float]:
     return {"per_s": rate, "cpu_us_per_reading": cpu_us}
 
 
-def _publish(prefix: str, sensor: str, count: int, qos: int) -> None:
-    """Child process: connect, wait for "go" on stdin, publish ``count`` readings."""
+def _publish(prefix: str, sensor: str, count: int, qos: int, port: int) -> None:
+    """Child process: connect, wait for "go", publish ``count`` readings, print CPU seconds."""
     import paho.mqtt.client as paho
     from paho.mqtt.enums import CallbackAPIVersion
 
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
     client.max_queued_messages_set(0)
     client.max_inflight_messages_set(1000)
-    client.connect(MQTT_HOST, MQTT_PORT)
+    client.connect(MQTT_HOST, port)
     client.loop_start()
     topic = f"{prefix}/sensors/{sensor}/telemetry"
     payloads = [_payload(n) for n in range(count)]
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     sys.stdin.readline()
+    cpu0 = time.process_time()
     info = None
     for n, payload in enumerate(payloads):
         info = client.publish(topic, payload, qos=qos)
@@ -105,6 +112,8 @@ def _publish(prefix: str, sensor: str, count: int, qos: int) -> None:
             info.wait_for_publish(30)
     if info is not None:
         info.wait_for_publish(30)
+    sys.stdout.write(f"{time.process_time() - cpu0}\n")
+    sys.stdout.flush()
     client.disconnect()
     client.loop_stop()
 
@@ -117,14 +126,25 @@ def _rows(db: Path) -> int:
         return 0
 
 
-def _end_to_end(folder: Path, qos: int) -> dict[str, Any]:
+def _end_to_end(folder: Path, qos: int, telemetry_qos: int = 1) -> dict[str, Any]:
+    broker, port = mosquitto(folder, tuned=False)
+    try:
+        return _through(folder, qos, port, ProcessMeter(broker.pid), telemetry_qos)
+    finally:
+        broker.terminate()
+        broker.wait(10)
+
+
+def _through(folder: Path, qos: int, port: int, broker: ProcessMeter,
+             telemetry_qos: int) -> dict[str, Any]:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    data = folder / f"edge-qos{qos}"
-    config = EDGE_TOML.format(data=data, prefix=prefix) + "".join(
+    data = folder / f"edge-qos{qos}-sub{telemetry_qos}"
+    config = EDGE_TOML.format(data=data, prefix=prefix, port=port,
+                              telemetry_qos=telemetry_qos) + "".join(
         SENSOR_TOML.format(n=s) for s in range(PUBLISHERS))
-    (folder / f"edge-qos{qos}.toml").write_text(config)
-    edge = Daemon(["-m", "edge_agent", "run", "--config", str(folder / f"edge-qos{qos}.toml"),
-                   ], folder / f"edge-qos{qos}.log")
+    (data.parent / f"{data.name}.toml").write_text(config)
+    edge = Daemon(["-m", "edge_agent", "run", "--config", str(data.parent / f"{data.name}.toml"),
+                   ], data.parent / f"{data.name}.log")
     edge.start()
     publishers: list[subprocess.Popen[str]] = []
     try:
@@ -132,26 +152,34 @@ def _end_to_end(folder: Path, qos: int) -> dict[str, Any]:
         base = f"{prefix}/bench"
         publishers = [subprocess.Popen(
             [sys.executable, "-m", "simulations.bench_telemetry", "--publish", base, f"s-{s}",
-             str(PER_PUBLISHER), str(qos)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True) for s in range(PUBLISHERS)]
+             str(PER_PUBLISHER), str(qos), str(port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for s in range(PUBLISHERS)]
         for pub in publishers:
             assert pub.stdout is not None
             pub.stdout.readline()
         assert edge.proc is not None
         meter = ProcessMeter(edge.proc.pid)
-        cpu0, started = meter.cpu_s(), time.perf_counter()
+        cpu0, broker0, started = meter.cpu_s(), broker.cpu_s(), time.perf_counter()
         for pub in publishers:
             assert pub.stdin is not None
             pub.stdin.write("go\n")
             pub.stdin.flush()
         stored, ended = _wait_rows(data / "history.db", PUBLISHERS * PER_PUBLISHER)
-        cpu = meter.cpu_s() - cpu0
+        cpu, broker_cpu = meter.cpu_s() - cpu0, broker.cpu_s() - broker0
+        publisher_cpu = sum(float(pub.stdout.readline() or 0) for pub in publishers
+                            if pub.stdout is not None)
         for pub in publishers:
             pub.wait(60)
-        total = PUBLISHERS * PER_PUBLISHER
+        total, seconds = PUBLISHERS * PER_PUBLISHER, ended - started
         return {"readings": total, "stored": stored, "lost": total - stored,
-                "per_s": round(stored / (ended - started)),
-                "agent_cpu_us_per_reading": round(1e6 * cpu / max(1, stored), 1)}
+                "per_s": round(stored / seconds), "seconds": round(seconds, 2),
+                "cpu_us_per_reading": {
+                    "agent": round(1e6 * cpu / max(1, stored), 1),
+                    "mosquitto": round(1e6 * broker_cpu / max(1, stored), 1),
+                    "publishers": round(1e6 * publisher_cpu / total, 1)},
+                "cpu_share_of_one_core": {
+                    "agent": round(cpu / seconds, 2), "mosquitto": round(broker_cpu / seconds, 2),
+                    "publishers": round(publisher_cpu / seconds, 2)}}
     finally:
         for pub in publishers:
             if pub.poll() is None:
@@ -181,7 +209,8 @@ def _wait_rows(db: Path, total: int) -> tuple[int, float]:
 
 
 def run() -> dict[str, Any]:
-    """In-process ingest rate, then end to end at QoS 0 and QoS 1."""
+    """In-process ingest rate, then end to end: publishers at QoS 0, at QoS 1, and at QoS 1
+    to a gateway subscribed at QoS 0 (``[mqtt] telemetry_qos = 0``)."""
     with tempfile.TemporaryDirectory(prefix="nanogate-telemetry-") as name:
         folder = Path(name)
         baseline = _ingest_in_process(folder)
@@ -189,11 +218,12 @@ def run() -> dict[str, Any]:
                 "baseline_in_process": baseline,
                 "end_to_end_qos0": _end_to_end(folder, 0),
                 "end_to_end_qos1": _end_to_end(folder, 1),
+                "end_to_end_qos1_telemetry_qos0": _end_to_end(folder, 1, telemetry_qos=0),
                 "target_per_s": TARGET_PER_S}
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--publish"]:
-        _publish(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        _publish(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
     else:
         sys.stdout.write(json.dumps(run(), indent=2) + "\n")

@@ -163,3 +163,31 @@ def test_a_self_announcing_sensor_with_a_bad_value_is_not_registered(tmp_path: P
     ingest = Ingest(registry, History(tmp_path / "h.db", max_rows=100, max_age_s=3600), 65536)
     body = json.dumps({"value": "hot", "kind": "temperature", "area": "roof"}).encode()
     assert ingest.handle("t-9", body) == 0 and registry.get("t-9") is None
+
+
+@pytest.mark.parametrize("doc", [
+    {"value": 21, "unit": "Cel"}, {"value": 21.5}, {"value": -0.0, "unit": "", "ts": 1700000000},
+    {"value": 3.25, "unit": "%RH", "ts": 1700000000.5}, {"value": 1e308, "unit": "W"},
+    {"value": True, "unit": "Cel"}, {"value": "21.5"}, {"value": 1, "unit": "x" * 17},
+    {"value": 1, "unit": "C\u200bel"}, {"value": 1, "ts": "now"}, {"value": 1, "ts": True},
+    {"value": 1, "unit": 5}, {"value": 1, "extra": 2}, {"value": 1e309}, {"unit": "Cel"},
+    {"value": 1, "kind": "temperature", "area": "zone 3"},
+], ids=lambda doc: json.dumps(doc)[:40])
+def test_plain_readings_parse_as_the_full_model_does(doc: dict[str, object]) -> None:
+    """The fast path for plain readings gives the model's points, or the model's refusal."""
+    from edge_agent.payloads import _JsonReading, _plain_reading
+
+    payload = json.dumps(doc).encode()
+    try:
+        reading = _JsonReading.model_validate(doc)
+    except ValueError:
+        with pytest.raises(BadPayload) as refused:
+            parse_telemetry("t-1", payload, now=5.0)
+        assert refused.value.code == "bad_telemetry"
+        assert _plain_reading("t-1", doc, 5.0) is None
+        return
+    [point] = parse_telemetry("t-1", payload, now=5.0)
+    ts = 5.0 if reading.ts is None else float(reading.ts)
+    assert (point.value, point.unit, point.ts, point.kind, point.area) == (
+        reading.value, reading.unit, ts, reading.kind, reading.area)
+    assert type(point.value) is type(reading.value)
