@@ -17,21 +17,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cachetools import TTLCache
-
 from cloud_broker.fleet.database import Database, Notices, Row, sqlite_database
 from cloud_broker.fleet.schema import migrate
+from cloud_broker.trusted import TRUST_TTL_S, Trusted
 
 CHANNEL = "nanogate_apikeys"  # a key was revoked: replicas forget the keys they remember
-KEY_CACHE_TTL_S = 5.0  # how long a checked live key is trusted without reading the database
-_MAX_CACHED = 4096  # live keys remembered at once; past it, the memory starts over
+KEY_CACHE_TTL_S = TRUST_TTL_S  # how long a checked live key is trusted without the database
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +74,9 @@ class SqlApiKeyStore:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
         self._notices = notices
-        self._lock = threading.Lock()
-        # digest -> key, for live keys checked within the last ``cache_ttl_s`` seconds
-        self._live: TTLCache[str, ApiKey] = TTLCache(
-            maxsize=_MAX_CACHED, ttl=max(cache_ttl_s, 1e-9), timer=clock)
-        self._caching = cache_ttl_s > 0
-        self._forgotten = 0  # counts `_forget` calls: a check that raced one is not remembered
+        self._live: Trusted[ApiKey] = Trusted(cache_ttl_s, clock=clock)  # by digest
         if notices is not None:
-            notices.subscribe(CHANNEL, self._forget)
+            notices.subscribe(CHANNEL, self._live.forget)
 
     def create(self, name: str) -> tuple[ApiKey, str]:
         """Make a key; return it and its plaintext, which is shown this once."""
@@ -108,7 +100,7 @@ class SqlApiKeyStore:
         changed = self._db.execute(
             "UPDATE api_keys SET revoked = :now WHERE id = :id AND revoked IS NULL",
             {"now": time.time(), "id": key_id})
-        self._forget(None)  # which digest the id had is not known here: forget them all
+        self._live.forget()  # which digest the id had is not known here: forget them all
         if changed and self._notices is not None:
             self._notices.publish(CHANNEL, key_id)
         return changed == 1
@@ -116,25 +108,17 @@ class SqlApiKeyStore:
     def verify(self, plaintext: str) -> ApiKey | None:
         """The live key with this plaintext, or None (live keys are remembered a few seconds)."""
         digest = _digest(plaintext)
-        with self._lock:
-            if (hit := self._live.get(digest)) is not None:
-                return hit
-            forgotten = self._forgotten
+        hit, mark = self._live.get(digest)
+        if hit is not None:
+            return hit
         row = self._db.one("SELECT id, name, prefix, created, revoked, hash FROM api_keys"
                            " WHERE hash = :digest", {"digest": digest})
         if row is None or row["revoked"] is not None or not hmac.compare_digest(
                 row["hash"], digest):
             return None
         key = _key(row)
-        with self._lock:
-            if self._caching and forgotten == self._forgotten:
-                self._live[digest] = key
+        self._live.keep(digest, key, mark)
         return key
-
-    def _forget(self, _notice: str | None) -> None:
-        with self._lock:
-            self._forgotten += 1
-            self._live.clear()
 
 
 class SqliteApiKeyStore(SqlApiKeyStore):

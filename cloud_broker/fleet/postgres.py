@@ -27,7 +27,7 @@ import structlog
 
 from cloud_broker.errors import ConfigError
 from cloud_broker.fleet.database import MAX_OVERFLOW, POOL_SIZE, POSTGRES, Database
-from cloud_broker.fleet.store import REDELIVER_AFTER_S, Clock, SqlFleetStore
+from cloud_broker.fleet.store import IDENTITIES, REDELIVER_AFTER_S, Clock, SqlFleetStore
 
 log = structlog.get_logger("cloud_broker.fleet.postgres")
 
@@ -48,6 +48,7 @@ class PostgresFleetStore(SqlFleetStore):
         super().__init__(postgres_database(dsn), clock=clock,
                          redeliver_after_s=redeliver_after_s)
         self._listener = _Listener(dsn)
+        self.subscribe(IDENTITIES, self._known.forget)
 
     def _notify_escalation(self, key: str) -> None:
         """Wake replicas waiting on this key."""

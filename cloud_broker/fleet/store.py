@@ -31,9 +31,13 @@ from cloud_broker.fleet.enrolment import (
     hash_secret,
 )
 from cloud_broker.fleet.schema import migrate
+from cloud_broker.trusted import Trusted
 
 # A delivered command that is not acked within this time is handed out again.
 REDELIVER_AFTER_S = 300.0
+# Notices on this channel (payload: a device id) say a gateway's identity changed (revoked,
+# rotated, re-enrolled): every replica forgets the credentials it trusted.
+IDENTITIES = "nanogate_identities"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,8 @@ class SqlFleetStore(EscalationClaims):
         self._tokens = EnrolTokens(db)
         self._clock = clock
         self._redeliver_after_s = redeliver_after_s
+        # credential hash -> gateway, checked a moment ago (forgotten on any identity change)
+        self._known: Trusted[Gateway] = Trusted()
         migrate(db)
 
     @property
@@ -203,6 +209,7 @@ class SqlFleetStore(EscalationClaims):
                              "credential_hash = :credential_hash WHERE id = :id AND revoked = 0",
                              {"site": site, "tags": token["tags"],
                               "credential_hash": hash_secret(new_credential), "id": device_id})
+            self._identity_changed(device_id)
             return
         inserted = self._db.execute(
             "INSERT INTO gateways (id, site, tags, credential_hash, enrolled_at) "
@@ -213,19 +220,28 @@ class SqlFleetStore(EscalationClaims):
             raise Unauthenticated(f"gateway {device_id!r} is already enrolled")
 
     def authenticate(self, credential: str) -> Gateway:
-        """The gateway a credential belongs to; Unauthenticated if none or revoked."""
+        """The gateway a credential belongs to; Unauthenticated if none or revoked (a
+        credential checked a moment ago is trusted without reading the database again)."""
+        digest = hash_secret(credential)
+        known, mark = self._known.get(digest)
+        if known is not None:
+            return known
         row = self._db.one("SELECT * FROM gateways WHERE credential_hash = :credential_hash",
-                           {"credential_hash": hash_secret(credential)})
+                           {"credential_hash": digest})
         if row is None:
             raise Unauthenticated("unknown credential; enrol the gateway again")
         if row["revoked"]:
             raise Unauthenticated(f"the credential of {row['id']} was revoked")
-        return _gateway(row)
+        gateway = _gateway(row)
+        self._known.keep(digest, gateway, mark)
+        return gateway
 
     def revoke(self, device_id: str) -> bool:
-        """Revoke a gateway's credential at once."""
-        return self._db.execute("UPDATE gateways SET revoked = 1 WHERE id = :id",
-                                {"id": device_id}) > 0
+        """Revoke a gateway's credential at once, on every replica."""
+        revoked = self._db.execute("UPDATE gateways SET revoked = 1 WHERE id = :id",
+                                   {"id": device_id}) > 0
+        self._identity_changed(device_id)
+        return revoked
 
     def rotate(self, device_id: str) -> str:
         """Issue a new credential for a gateway; the old one stops working."""
@@ -233,9 +249,15 @@ class SqlFleetStore(EscalationClaims):
         changed = self._db.execute("UPDATE gateways SET credential_hash = :credential_hash, "
                                    "revoked = 0 WHERE id = :id",
                                    {"credential_hash": hash_secret(credential), "id": device_id})
+        self._identity_changed(device_id)
         if changed == 0:
             raise KeyError(device_id)
         return credential
+
+    def _identity_changed(self, device_id: str) -> None:
+        """Forget checked credentials here, and tell the other replicas to (``IDENTITIES``)."""
+        self._known.forget()
+        self.publish(IDENTITIES, device_id)
 
     # registry -----------------------------------------------------------------------------
 

@@ -11,10 +11,12 @@ import pytest
 from cloud_broker.errors import Unauthenticated
 from cloud_broker.fleet import SqlFleetStore, SqliteFleetStore
 from cloud_broker.fleet.migrations.versions import v0001_fleet
+from cloud_broker.fleet.postgres import PostgresFleetStore
 from cloud_broker.fleet.schema import current, head
 from cloud_broker.fleet.store import REDELIVER_AFTER_S
 from tests.support.concurrency import together
 from tests.support.fleet import Clock, OpenStore
+from tests.support.processes import wait_until
 
 
 def enrolled(store: SqlFleetStore, device: str, tags: list[str] | None = None) -> str:
@@ -78,6 +80,7 @@ def test_authenticate_knows_credentials(store: SqlFleetStore) -> None:
 def test_revoke_stops_a_credential(store: SqlFleetStore) -> None:
     """A revoked gateway cannot authenticate; revoking an unknown gateway says so."""
     credential = enrolled(store, "gw-1")
+    assert store.authenticate(credential).id == "gw-1"  # trusted for a while from now on
     assert store.revoke("gw-1") is True
     with pytest.raises(Unauthenticated, match="revoked"):
         store.authenticate(credential)
@@ -88,6 +91,7 @@ def test_revoke_stops_a_credential(store: SqlFleetStore) -> None:
 def test_rotate_replaces_the_credential(store: SqlFleetStore) -> None:
     """After rotation the new credential works and the old one does not."""
     old = enrolled(store, "gw-1")
+    assert store.authenticate(old).id == "gw-1"
     new = store.rotate("gw-1")
     assert store.authenticate(new).id == "gw-1"
     with pytest.raises(Unauthenticated):
@@ -267,6 +271,29 @@ def test_gateway_enrolled_on_one_replica_authenticates_on_the_other(
     other.revoke("gw-1")
     with pytest.raises(Unauthenticated):
         one.authenticate(credential)
+
+
+def test_credential_revoked_on_one_replica_is_refused_at_once_by_one_that_trusted_it(
+        pg_dsn: str) -> None:
+    """A replica that checked a credential a moment ago forgets it by the revoke's notice
+    (PostgreSQL), well before its trust would run out."""
+    one, other = PostgresFleetStore(pg_dsn), PostgresFleetStore(pg_dsn)
+    try:
+        credential = enrolled(one, "gw-1")
+        assert one.authenticate(credential).id == "gw-1"
+        other.revoke("gw-1")
+
+        def refused() -> bool:
+            try:
+                one.authenticate(credential)
+            except Unauthenticated:
+                return True
+            return False
+
+        wait_until(refused, timeout=1.0, what="the revoked credential refused on the other")
+    finally:
+        one.close()
+        other.close()
 
 
 def test_escalation_claimed_on_one_replica_is_claimed_on_the_other(
