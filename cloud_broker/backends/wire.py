@@ -15,7 +15,8 @@ connection (a half-read reply must never be read by the next call); so does a re
 back before it was read to its end. The caller bounds each call (``asyncio.timeout``); the
 wire adds only a connect timeout. A POST is never sent twice: a kept-alive connection the
 server closed just as the request left is an error, not a retry (aiohttp retries only
-idempotent methods).
+idempotent methods); it goes again only if aiohttp found that connection closing before it
+wrote a byte.
 """
 
 from __future__ import annotations
@@ -68,6 +69,20 @@ def wire_for(url: str, headers: Mapping[str, str], *, max_connections: int,
              timeout_s: float) -> Wire:
     """The wire for ``url`` (through the environment's proxy, if it names one for it)."""
     return AiohttpWire(url, headers, max_connections=max_connections, timeout_s=timeout_s)
+
+
+# What aiohttp says when the connection it took from the pool was closing before any byte of
+# the request was written: then, and only then, the request may go again on another.
+_NOTHING_SENT = "Cannot write to closing transport"
+
+
+def _nothing_sent(exc: BaseException | None) -> bool:
+    """Whether ``exc`` comes of a request not written at all (aiohttp wraps it in others)."""
+    while exc is not None:
+        if isinstance(exc, aiohttp.ClientConnectionResetError) and str(exc) == _NOTHING_SENT:
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def _wire_error(exc: aiohttp.ClientError | ValueError) -> WireError:
@@ -133,11 +148,20 @@ class AiohttpWire:
     async def post(self, body: bytes) -> Reply:
         """Send one request; return once the reply's headers are in."""
         try:
-            response = await self._session_here().post(
-                self._url, data=body, proxy=self._proxy, proxy_auth=self._proxy_auth)
+            try:
+                response = await self._send(body)
+            except aiohttp.ClientOSError as exc:
+                if not _nothing_sent(exc):
+                    raise
+                # A kept-alive connection the server closed as it was taken: no byte left.
+                response = await self._send(body)
         except aiohttp.ClientError as exc:
             raise _wire_error(exc) from exc
         return _AiohttpReply(response)
+
+    async def _send(self, body: bytes) -> aiohttp.ClientResponse:
+        return await self._session_here().post(
+            self._url, data=body, proxy=self._proxy, proxy_auth=self._proxy_auth)
 
     async def aclose(self) -> None:
         """Close every connection."""
