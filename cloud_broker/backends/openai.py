@@ -1,7 +1,7 @@
 """OpenAI-compatible chat completions, the only module speaking that protocol outward.
 
-The HTTP itself goes through `cloud_broker.backends.wire` (a lean keep-alive pool; httpx
-behind a proxy). Errors are translated where they enter: 429 becomes `BackendRateLimited`;
+The HTTP itself goes through `cloud_broker.backends.wire` (aiohttp's keep-alive pool).
+Errors are translated where they enter: 429 becomes `BackendRateLimited`;
 other HTTP errors, timeouts, broken connections and unreadable bodies become `BackendError`.
 """
 

@@ -1,28 +1,34 @@
-"""The HTTP client an OpenAI-compatible backend POSTs through: the only importer of httptools.
+"""The HTTP client an OpenAI-compatible backend POSTs through: the only importer of aiohttp.
 
-``Http1Pool`` is a lean HTTP/1.1 keep-alive pool on asyncio protocols, its responses parsed by
-httptools (C). Against a backend on loopback it costs a fraction of httpx's CPU per call: a
-request leaves in one write, and no h11, anyio or request/response models sit in between.
-It speaks plain HTTP and HTTPS straight to the backend; ``wire_for`` hands out httpx instead
-when the environment names a proxy for the backend's URL, which only httpx knows how to use.
+``AiohttpWire`` is one ``aiohttp.ClientSession`` per backend: a keep-alive pool of at most
+``max_connections`` connections (``TCPConnector``), replies parsed by aiohttp's C parser
+(llhttp), TLS verified against the system's CAs, and the proxy the environment names
+(``https_proxy``, ``no_proxy``, ...) honoured. The proxy is looked up once, when the wire is
+made, with the helper aiohttp's ``trust_env`` uses: ``trust_env`` itself would look it up (and
+read ``~/.netrc``) on every request, in two thread-pool hops, which cost ten times the rest of
+the call's CPU. The session is made lazily inside the running loop (aiohttp binds it to one
+loop), and again if the loop changes.
 
 Errors: every failure to connect, a connection lost mid-reply, and a reply that is not
 HTTP raise ``WireError``; the caller translates it. A cancelled or timed-out call closes its
-connection (a half-read reply must never be read by the next call).
+connection (a half-read reply must never be read by the next call); so does a reply given
+back before it was read to its end. The caller bounds each call (``asyncio.timeout``); the
+wire adds only a connect timeout. A POST is never sent twice: a kept-alive connection the
+server closed just as the request left is an error, not a retry (aiohttp retries only
+idempotent methods); it goes again only if aiohttp found that connection closing before it
+wrote a byte.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ssl
-import urllib.request
-from collections import deque
+import contextlib
 from collections.abc import AsyncIterator, Mapping
-from typing import Protocol, cast
-from urllib.parse import urlsplit
+from typing import Protocol
 
-import httptools
-import httpx
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 
 class WireError(Exception):
@@ -61,260 +67,117 @@ class Wire(Protocol):
 
 def wire_for(url: str, headers: Mapping[str, str], *, max_connections: int,
              timeout_s: float) -> Wire:
-    """The lean pool for ``url``, or httpx when the environment routes it through a proxy."""
-    parts = urlsplit(url)
-    proxies = urllib.request.getproxies()
-    if (proxies.get(parts.scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(
-            parts.hostname or ""):
-        return HttpxWire(url, headers, max_connections=max_connections, timeout_s=timeout_s)
-    return Http1Pool(url, headers, max_connections=max_connections)
+    """The wire for ``url`` (through the environment's proxy, if it names one for it)."""
+    return AiohttpWire(url, headers, max_connections=max_connections, timeout_s=timeout_s)
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive connection; parses one reply at a time (httptools calls the on_*)."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.status = 0
-        self.closed = False
-        self.heard = False  # any byte of the current reply arrived
-        self._parser = httptools.HttpResponseParser(self)
-        self._chunks: deque[bytes] = deque()
-        self._headers = self._done = self._keep_alive = False
-        self._error: WireError | None = None
-        self._waiter: asyncio.Future[None] | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-
-    def data_received(self, data: bytes) -> None:
-        self.heard = True
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(WireError(f"not an HTTP reply: {exc}"))
-            self.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if not self._done:
-            self._fail(WireError(f"connection closed mid-reply: {exc or 'by the server'}"))
-
-    def on_headers_complete(self) -> None:
-        self.status = self._parser.get_status_code()
-        self._headers = True
-        self._wake()
-
-    def on_body(self, body: bytes) -> None:
-        self._chunks.append(body)
-        self._wake()
-
-    def on_message_complete(self) -> None:
-        # Asked now: once the message is complete, the parser forgets (and says False).
-        self._keep_alive = self._parser.should_keep_alive()
-        self._done = True
-        self._wake()
-
-    def send(self, request: bytes) -> None:
-        """Start one exchange."""
-        assert self.transport is not None
-        self.status, self.heard, self._headers, self._done = 0, False, False, False
-        self._keep_alive = False
-        self._parser = httptools.HttpResponseParser(self)
-        self.transport.write(request)
-
-    async def headers(self) -> None:
-        """Wait for the reply's status line and headers."""
-        while not self._headers:
-            await self._wait()
-
-    async def chunk(self) -> bytes | None:
-        """The next piece of the body, or None at its end."""
-        while not self._chunks:
-            if self._done:
-                return None
-            await self._wait()
-        return self._chunks.popleft()
-
-    @property
-    def reusable(self) -> bool:
-        """Whether the reply was read to its end and the connection may carry another."""
-        return self._done and self._keep_alive and not self._chunks and not self.closed
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.closed = True
-        if self.transport is not None:
-            self.transport.close()
-
-    async def _wait(self) -> None:
-        if self._error is not None:
-            raise self._error
-        self._waiter = asyncio.get_running_loop().create_future()
-        try:
-            await self._waiter
-        finally:
-            self._waiter = None
-        if self._error is not None and not (self._chunks or self._done or self._headers):
-            raise self._error
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    def _fail(self, error: WireError) -> None:
-        self._error = error
-        self._wake()
+# What aiohttp says when the connection it took from the pool was closing before any byte of
+# the request was written: then, and only then, the request may go again on another.
+_NOTHING_SENT = "Cannot write to closing transport"
 
 
-class _PoolReply:
-    """A reply on a pooled connection."""
+def _nothing_sent(exc: BaseException | None) -> bool:
+    """Whether ``exc`` comes of a request not written at all (aiohttp wraps it in others)."""
+    while exc is not None:
+        if isinstance(exc, aiohttp.ClientConnectionResetError) and str(exc) == _NOTHING_SENT:
+            return True
+        exc = exc.__cause__
+    return False
 
-    def __init__(self, pool: Http1Pool, conn: _Connection) -> None:
-        self._pool, self._conn, self.status = pool, conn, conn.status
+
+def _wire_error(exc: aiohttp.ClientError | ValueError) -> WireError:
+    """Our error for one of aiohttp's, saying which kind of failure it was."""
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return WireError(f"cannot connect: {exc}")
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return WireError(f"reply cut short: {exc!r}")
+    return WireError(f"broken reply or connection: {exc!r}")
+
+
+class _AiohttpReply:
+    """A reply on one of the session's connections."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response, self.status = response, response.status
 
     async def read(self) -> bytes:
         """The whole body."""
-        parts = []
-        while (piece := await self._conn.chunk()) is not None:
-            parts.append(piece)
-        return b"".join(parts)
+        try:
+            return await self._response.read()
+        except aiohttp.ClientError as exc:
+            raise _wire_error(exc) from exc
 
     async def lines(self) -> AsyncIterator[str]:
         """The body line by line, without line ends."""
-        pending = b""
-        while (piece := await self._conn.chunk()) is not None:
-            *done, pending = (pending + piece).split(b"\n")
-            for line in done:
-                yield line.rstrip(b"\r").decode(errors="replace")
-        if pending:
-            yield pending.rstrip(b"\r").decode(errors="replace")
+        content = self._response.content
+        while True:
+            try:
+                line = await content.readline()
+            except (aiohttp.ClientError, ValueError) as exc:  # ValueError: a line over 128 KiB
+                raise _wire_error(exc) from exc
+            if not line:
+                return
+            yield line.rstrip(b"\r\n").decode(errors="replace")
 
     async def aclose(self) -> None:
         """Give the connection back, or close it if the body was not read to its end."""
-        self._pool.give_back(self._conn)
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
 
 
-class Http1Pool:
-    """Keep-alive HTTP/1.1 connections to one backend, at most ``max_connections`` at once."""
+class AiohttpWire:
+    """Keep-alive connections to one backend, at most ``max_connections`` at once."""
 
-    def __init__(self, url: str, headers: Mapping[str, str], *, max_connections: int) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+    def __init__(self, url: str, headers: Mapping[str, str], *, max_connections: int,
+                 timeout_s: float) -> None:
+        if not url.startswith(("http://", "https://")):
             raise ValueError(f"not an http(s) URL: {url!r}")
-        self._host = parts.hostname
-        self._port = parts.port or (443 if parts.scheme == "https" else 80)
-        self._ssl = ssl.create_default_context() if parts.scheme == "https" else None
-        lines = [f"POST {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1",
-                 f"Host: {parts.netloc.rpartition('@')[2]}", "Content-Type: application/json",
-                 *(f"{name}: {value}" for name, value in headers.items())]
-        self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
+        self._url = URL(url)
+        self._proxy: URL | None = None
+        self._proxy_auth: aiohttp.BasicAuth | None = None
+        with contextlib.suppress(LookupError):  # LookupError: no proxy for this URL
+            self._proxy, self._proxy_auth = get_env_proxy_for_url(self._url)
+        self._headers = {"Content-Type": "application/json", **headers}
         self._max = max_connections
-        self._idle: list[_Connection] = []
-        self._slots = asyncio.Semaphore(max_connections)
+        self._connect_s = timeout_s
+        self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def post(self, body: bytes) -> Reply:
         """Send one request; return once the reply's headers are in."""
-        request = b"%s%d\r\n\r\n%s" % (self._head, len(body), body)
-        if (loop := asyncio.get_running_loop()) is not self._loop:  # connections are per loop
-            self._idle, self._slots, self._loop = [], asyncio.Semaphore(self._max), loop
-        await self._slots.acquire()
         try:
-            return await self._exchange(request)
-        except BaseException:
-            self._slots.release()
-            raise
+            try:
+                response = await self._send(body)
+            except aiohttp.ClientOSError as exc:
+                if not _nothing_sent(exc):
+                    raise
+                # A kept-alive connection the server closed as it was taken: no byte left.
+                response = await self._send(body)
+        except aiohttp.ClientError as exc:
+            raise _wire_error(exc) from exc
+        return _AiohttpReply(response)
 
-    async def _exchange(self, request: bytes) -> _PoolReply:
-        while self._idle:  # a server may have closed an idle connection: then try the next
-            conn = self._idle.pop()
-            if await self._answered(conn, request, reused=True):
-                return _PoolReply(self, conn)
-        conn = await self._connect()
-        await self._answered(conn, request, reused=False)
-        return _PoolReply(self, conn)
+    async def _send(self, body: bytes) -> aiohttp.ClientResponse:
+        return await self._session_here().post(
+            self._url, data=body, proxy=self._proxy, proxy_auth=self._proxy_auth)
 
-    async def _answered(self, conn: _Connection, request: bytes, *, reused: bool) -> bool:
-        """Send on ``conn`` and wait for headers; False if a reused one was found closed
-        before it said anything (the request can go again: the server never read it)."""
-        if conn.closed:
-            return False
-        try:
-            conn.send(request)
-            await conn.headers()
-        except WireError:
-            conn.close()
-            if reused and not conn.heard:
-                return False
-            raise
-        except BaseException:
-            conn.close()
-            raise
-        return True
+    async def aclose(self) -> None:
+        """Close every connection."""
+        if self._session is not None and self._loop is asyncio.get_running_loop():
+            await self._session.close()
+        self._session = self._loop = None
 
-    async def _connect(self) -> _Connection:
+    def _session_here(self) -> aiohttp.ClientSession:
+        """The session of the running loop, made on first use (connections are per loop)."""
         loop = asyncio.get_running_loop()
-        try:
-            _transport, conn = await loop.create_connection(
-                _Connection, self._host, self._port, ssl=self._ssl)
-        except OSError as exc:
-            raise WireError(f"cannot connect to {self._host}:{self._port}: {exc}") from exc
-        return conn
-
-    def give_back(self, conn: _Connection) -> None:
-        """Pool the connection if it can carry another request, else close it."""
-        if conn.reusable:
-            self._idle.append(conn)
-        else:
-            conn.close()
-        self._slots.release()
-
-    async def aclose(self) -> None:
-        """Close every idle connection."""
-        while self._idle:
-            self._idle.pop().close()
-
-
-class _HttpxReply:
-    def __init__(self, response: httpx.Response) -> None:
-        self._response, self.status = response, response.status_code
-
-    async def read(self) -> bytes:
-        try:
-            return await self._response.aread()
-        except httpx.HTTPError as exc:
-            raise WireError(repr(exc)) from exc
-
-    async def lines(self) -> AsyncIterator[str]:
-        try:
-            async for line in self._response.aiter_lines():
-                yield line
-        except httpx.HTTPError as exc:
-            raise WireError(repr(exc)) from exc
-
-    async def aclose(self) -> None:
-        await self._response.aclose()
-
-
-class HttpxWire:
-    """httpx, for a backend reached through the proxy the environment names."""
-
-    def __init__(self, url: str, headers: Mapping[str, str], *, max_connections: int,
-                 timeout_s: float) -> None:
-        self._url = httpx.URL(url)
-        self._client = httpx.AsyncClient(
-            headers={"Content-Type": "application/json", **headers}, timeout=timeout_s,
-            limits=httpx.Limits(max_connections=max_connections))
-
-    async def post(self, body: bytes) -> Reply:
-        """Send one request; return once the reply's headers are in."""
-        try:
-            request = self._client.build_request("POST", self._url, content=body)
-            return _HttpxReply(await self._client.send(request, stream=True))
-        except httpx.HTTPError as exc:
-            raise WireError(repr(exc)) from exc
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
+        if self._session is None or self._loop is not loop:
+            if self._session is not None:
+                self._session.detach()  # its loop is gone, and its connections with it
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max, ssl=True),
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_s))
+            self._loop = loop
+        return self._session

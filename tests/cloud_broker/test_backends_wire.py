@@ -1,16 +1,17 @@
-"""The backends' lean HTTP/1.1 pool against a raw loopback server that scripts its replies."""
+"""The backends' HTTP wire (aiohttp) against a raw loopback server that scripts its replies."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import pytest
 
 from cloud_broker.backends.openai import OpenAIBackend
 from cloud_broker.backends.spec import OpenAISpec
-from cloud_broker.backends.wire import Http1Pool, HttpxWire, WireError, wire_for
+from cloud_broker.backends.wire import AiohttpWire, Wire, WireError, wire_for
 from cloud_broker.errors import BackendError
 
 OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s")
@@ -26,20 +27,31 @@ def _ok(n: int, body: bytes) -> tuple[bytes, bool]:
     return OK % (len(body), body), False
 
 
+@dataclass
+class _Served:
+    """What a scripted server saw: its URL, and per TCP connection the request lines."""
+
+    url: str
+    connections: list[list[bytes]] = field(default_factory=list)
+    hung_up: asyncio.Event = field(default_factory=asyncio.Event)  # a connection closed
+
+
 @asynccontextmanager
-async def _server(script: Script) -> AsyncIterator[tuple[str, list[int]]]:
-    """A loopback HTTP server; yields its URL and a list with one entry per connection."""
-    connections: list[int] = []
+async def _server(script: Script) -> AsyncIterator[_Served]:
+    """A loopback HTTP server answering by ``script``."""
+    served = _Served("")
     count = 0
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal count
-        connections.append(len(connections))
+        requests: list[bytes] = []
+        served.connections.append(requests)
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
                 length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
                               if line.lower().startswith(b"content-length"))
                 body = await reader.readexactly(length)
+                requests.append(head.split(b"\r\n")[0])
                 count += 1
                 reply, close = script(count, body)
                 writer.write(reply)
@@ -49,67 +61,91 @@ async def _server(script: Script) -> AsyncIterator[tuple[str, list[int]]]:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         writer.close()
+        await writer.wait_closed()
+        served.hung_up.set()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    served.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/chat/completions"
     try:
-        yield f"http://127.0.0.1:{port}/v1/chat/completions", connections
+        yield served
     finally:
         server.close()
+        await server.wait_closed()
 
 
-async def _post(pool: Http1Pool, body: bytes) -> tuple[int, bytes]:
-    reply = await pool.post(body)
+def _wire(url: str) -> Wire:
+    return wire_for(url, {}, max_connections=4, timeout_s=5)
+
+
+async def _post(wire: Wire, body: bytes) -> tuple[int, bytes]:
+    reply = await wire.post(body)
     try:
         return reply.status, await reply.read()
     finally:
         await reply.aclose()
 
 
+def _backend(url: str) -> OpenAIBackend:
+    return OpenAIBackend(OpenAISpec(name="b", base_url=url.removesuffix("/chat/completions"),
+                                    model="m"))
+
+
+async def _complete(url: str) -> None:
+    backend = _backend(url)
+    try:
+        await backend.complete([{"role": "user", "content": "?"}], max_tokens=8, timeout=5,
+                               tools=None)
+    finally:
+        await backend.aclose()
+
+
 def test_sequential_calls_reuse_one_connection() -> None:
     """Three calls in a row travel on one keep-alive connection, each with its own reply."""
     async def run() -> tuple[list[tuple[int, bytes]], list[int]]:
-        async with _server(_ok) as (url, connections):
-            pool = Http1Pool(url, {}, max_connections=4)
-            replies = [await _post(pool, b'{"n": %d}' % i) for i in range(3)]
-            await pool.aclose()
-            return replies, connections
+        async with _server(_ok) as served:
+            wire = _wire(served.url)
+            replies = [await _post(wire, b'{"n": %d}' % i) for i in range(3)]
+            await wire.aclose()
+            return replies, [len(requests) for requests in served.connections]
 
-    replies, connections = asyncio.run(run())
+    replies, per_connection = asyncio.run(run())
     assert replies == [(200, b'{"n": %d}' % i) for i in range(3)]
-    assert len(connections) == 1
+    assert per_connection == [3]
 
 
 def test_an_idle_connection_the_server_closed_is_replaced() -> None:
     """A server that closes after each reply (without saying so) costs a reconnect, not an error."""
     async def run() -> tuple[list[tuple[int, bytes]], list[int]]:
-        async with _server(lambda n, body: (_ok(n, body)[0], True)) as (url, connections):
-            pool = Http1Pool(url, {}, max_connections=1)
+        async with _server(lambda n, body: (_ok(n, body)[0], True)) as served:
+            wire = _wire(served.url)
             replies = []
             for i in range(3):
-                replies.append(await _post(pool, b"[%d]" % i))
-                await asyncio.sleep(0)  # let the close arrive, as it would between requests
-            return replies, connections
+                replies.append(await _post(wire, b"[%d]" % i))
+                await served.hung_up.wait()  # the server closed the idle connection
+                served.hung_up.clear()
+            await wire.aclose()
+            return replies, [len(requests) for requests in served.connections]
 
-    replies, connections = asyncio.run(run())
+    replies, per_connection = asyncio.run(run())
     assert replies == [(200, b"[%d]" % i) for i in range(3)]
-    assert len(connections) == 3
+    assert per_connection == [1, 1, 1]
 
 
 def test_chunked_server_sent_events_come_out_line_by_line() -> None:
     """Chunk borders inside a line do not split it; the last line needs no line end."""
-    chunks = [b"data: {\"a\"", b": 1}\n\ndata: [DO", b"NE]"]
+    chunks = [b"data: {\"a\"", b": 1}\r\n\r\ndata: [DO", b"NE]"]
     reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
         b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
 
     async def run() -> list[str]:
-        async with _server(lambda n, body: (reply, False)) as (url, _connections):
-            pool = Http1Pool(url, {}, max_connections=1)
-            answer = await pool.post(b"{}")
+        async with _server(lambda n, body: (reply, False)) as served:
+            wire = _wire(served.url)
+            answer = await wire.post(b"{}")
             try:
                 return [line async for line in answer.lines()]
             finally:
                 await answer.aclose()
+                await wire.aclose()
 
     assert asyncio.run(run()) == ['data: {"a": 1}', "", "data: [DONE]"]
 
@@ -119,14 +155,20 @@ def test_a_reply_cut_short_is_a_backend_error() -> None:
     cut = b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + COMPLETION[:20]
 
     async def run() -> None:
-        async with _server(lambda n, body: (cut, True)) as (url, _connections):
-            spec = OpenAISpec(name="cut", base_url=url.removesuffix("/chat/completions"),
-                              model="m")
-            backend = OpenAIBackend(spec)
-            await backend.complete([{"role": "user", "content": "?"}], max_tokens=8,
-                                   timeout=5, tools=None)
+        async with _server(lambda n, body: (cut, True)) as served:
+            await _complete(served.url)
 
-    with pytest.raises(BackendError, match=r"unreachable.*mid-reply"):
+    with pytest.raises(BackendError, match=r"unreachable.*cut short"):
+        asyncio.run(run())
+
+
+def test_a_reply_that_is_not_http_is_a_backend_error() -> None:
+    """Garbage where a status line belongs: BackendError, not a crash."""
+    async def run() -> None:
+        async with _server(lambda n, body: (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", True)) as served:
+            await _complete(served.url)
+
+    with pytest.raises(BackendError, match=r"unreachable"):
         asyncio.run(run())
 
 
@@ -137,60 +179,59 @@ def test_a_timed_out_call_does_not_leave_its_late_reply_to_the_next() -> None:
 
         async def late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             head = await reader.readuntil(b"\r\n\r\n")
-            body = await reader.readexactly(int(head.split(b"Content-Length: ")[1].split(b"\r")[0]))
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length"))
+            body = await reader.readexactly(length)
             if body == b"first":
                 await release.wait()
             writer.write(OK % (len(body), body))
             await writer.drain()
+            writer.close()
 
         server = await asyncio.start_server(late, "127.0.0.1", 0)
-        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
-        pool = Http1Pool(url, {}, max_connections=1)
+        wire = AiohttpWire(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/", {},
+                           max_connections=1, timeout_s=5)
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(0.2):
-                await _post(pool, b"first")
+                await _post(wire, b"first")
         release.set()
         try:
-            return await _post(pool, b"second")
+            return await _post(wire, b"second")
         finally:
+            await wire.aclose()
             server.close()
+            await server.wait_closed()
 
     assert asyncio.run(run()) == (200, b"second")
 
 
 def test_a_refused_connection_is_a_wire_error(free_port: int) -> None:
     """Nothing listening: WireError naming the address."""
-    pool = Http1Pool(f"http://127.0.0.1:{free_port}/x", {}, max_connections=1)
+    async def run() -> None:
+        wire = _wire(f"http://127.0.0.1:{free_port}/x")
+        try:
+            await _post(wire, b"{}")
+        finally:
+            await wire.aclose()
+
     with pytest.raises(WireError, match=f"127.0.0.1:{free_port}"):
-        asyncio.run(_post(pool, b"{}"))
+        asyncio.run(run())
 
 
-def test_a_proxy_in_the_environment_is_used_through_httpx(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx knows proxies; the lean pool does not, so a proxied URL gets httpx."""
-    monkeypatch.setenv("https_proxy", "http://proxy.invalid:3128")
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
-    proxied = wire_for("https://api.example.invalid/v1/chat/completions", {},
-                       max_connections=1, timeout_s=1)
-    direct = wire_for("http://127.0.0.1:9/v1/chat/completions", {}, max_connections=1,
-                      timeout_s=1)
-    assert isinstance(proxied, HttpxWire) and isinstance(direct, Http1Pool)
-
-
-def test_the_httpx_wire_posts_and_reads_like_the_pool() -> None:
-    """The proxy path (httpx) answers the same status and body as the lean pool."""
-    async def run() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
-        async with _server(_ok) as (url, _connections):
-            got = []
-            for wire in (HttpxWire(url, {}, max_connections=1, timeout_s=5),
-                         Http1Pool(url, {}, max_connections=1)):
-                reply = await wire.post(b'{"same": true}')
-                try:
-                    got.append((reply.status, await reply.read()))
-                finally:
-                    await reply.aclose()
+def test_a_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """http_proxy sends a call through the proxy; a host in no_proxy is called directly."""
+    async def run() -> tuple[list[list[bytes]], list[list[bytes]]]:
+        async with _server(_ok) as proxy, _server(_ok) as backend:
+            monkeypatch.setenv("http_proxy", proxy.url.removesuffix("/v1/chat/completions"))
+            monkeypatch.setenv("no_proxy", "127.0.0.1")
+            for url in ("http://api.example.invalid/v1/chat/completions", backend.url):
+                wire = _wire(url)
+                assert await _post(wire, b"{}") == (200, b"{}")
                 await wire.aclose()
-            return got[0], got[1]
+            return proxy.connections, backend.connections
 
-    via_httpx, via_pool = asyncio.run(run())
-    assert via_httpx == via_pool == (200, b'{"same": true}')
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    via_proxy, direct = asyncio.run(run())
+    assert via_proxy == [[b"POST http://api.example.invalid/v1/chat/completions HTTP/1.1"]]
+    assert direct == [[b"POST /v1/chat/completions HTTP/1.1"]]
