@@ -96,6 +96,7 @@ class FleetStore(Protocol):
     def enrol(self, token: str, requested_id: str, site: str,
               credential: str = "") -> tuple[Gateway, str]: ...
     def authenticate(self, credential: str) -> Gateway: ...
+    def trusted(self, credential: str) -> Gateway | None: ...
     def revoke(self, device_id: str) -> bool: ...
     def rotate(self, device_id: str) -> str: ...
     def heartbeat(self, device_id: str, versions: dict[str, str],
@@ -235,6 +236,11 @@ class SqlFleetStore(EscalationClaims):
         gateway = _gateway(row)
         self._known.keep(digest, gateway, mark)
         return gateway
+
+    def trusted(self, credential: str) -> Gateway | None:
+        """The gateway a credential proved to be a moment ago, without reading the database
+        (None: not checked lately; ``authenticate`` it)."""
+        return self._known.get(hash_secret(credential))[0]
 
     def revoke(self, device_id: str) -> bool:
         """Revoke a gateway's credential at once, on every replica."""
