@@ -126,7 +126,7 @@ class Router:
     async def answer(self, esc: Escalation, *, deadline: float | None = None) -> Answer:
         """Answer one escalation; `deadline` is an absolute `time.monotonic()` value."""
         request = self._escalation_request(esc)
-        if (cached := self._cached(request)) is not None:
+        if (cached := await self._cached(request)) is not None:
             return cached
         return await self._complete(request, self._deadline(deadline))
 
@@ -135,7 +135,7 @@ class Router:
     ) -> AsyncIterator[str | Answer]:
         """Yield text deltas of the answer, then the `Answer` itself."""
         request = self._escalation_request(esc)
-        if (cached := self._cached(request)) is not None:
+        if (cached := await self._cached(request)) is not None:
             yield cached.text
             yield cached
             return
@@ -154,7 +154,7 @@ class Router:
     ) -> Answer:
         """Answer raw chat messages (the OpenAI-compatible API); `caller` is billed as a device."""
         request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
-        self._check_budgets(request)
+        await self._check_budgets(request)
         return await self._complete(request, self._deadline(deadline))
 
     async def chat_stream(
@@ -169,7 +169,7 @@ class Router:
     ) -> AsyncIterator[str | Answer]:
         """Stream the answer to raw chat messages: deltas, then the `Answer`."""
         request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
-        self._check_budgets(request)
+        await self._check_budgets(request)
         async for item in self._stream(request, self._deadline(deadline)):
             yield item
 
@@ -183,14 +183,14 @@ class Router:
         request = _Request(esc.key, esc.device_id, esc.site, esc.model, esc.max_tokens, tier, esc)
         return request
 
-    def _cached(self, request: _Request) -> Answer | None:
+    async def _cached(self, request: _Request) -> Answer | None:
         """A cached answer (recorded as a free call), or None after checking budgets."""
         assert request.esc is not None
         key = cache_key(request.esc) if self._policy.cache_ttl_s > 0 else None
         if (hit := self._cache.get(key)) is None:
-            self._check_budgets(request)
+            await self._check_budgets(request)
             return None
-        self._record(request, hit.backend, hit.model, Completion("", 0, 0), 0.0, "cached")
+        await self._record(request, hit.backend, hit.model, Completion("", 0, 0), 0.0, "cached")
         log.info("answer.cached", key=request.key, backend=hit.backend)
         return replace(hit, input_tokens=0, output_tokens=0, cost=0.0, latency_ms=0.0)
 
@@ -209,9 +209,9 @@ class Router:
                         messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
                     )
             except (BackendError, TimeoutError) as exc:
-                walk.failed(backend, exc, started, timeout)
+                await walk.failed(backend, exc, started, timeout)
                 continue
-            return self._finish(request, backend, completion, started)
+            return await self._finish(request, backend, completion, started)
         raise walk.nobody()
 
     async def _stream(self, request: _Request, deadline: float) -> AsyncIterator[str | Answer]:
@@ -227,13 +227,13 @@ class Router:
                     if isinstance(item, Completion):
                         if rest := text_filter.flush():
                             yield rest
-                        yield self._finish(request, backend, item, started)
+                        yield await self._finish(request, backend, item, started)
                         return
                     if delta := text_filter.feed(item):
                         sent = True
                         yield delta
             except BackendError as exc:
-                walk.failed(backend, exc, started, timeout)
+                await walk.failed(backend, exc, started, timeout)
                 if sent:
                     walk.said = [f"{backend.name} failed mid-answer: {exc}"]
                     raise walk.nobody() from exc
@@ -280,7 +280,7 @@ class Router:
         tools = [SET_ACTUATOR_TOOL] if backend.supports_tools else None
         return self._prompts.messages(request.esc, tools=backend.supports_tools), tools
 
-    def _failed(
+    async def _failed(
         self,
         request: _Request,
         backend: Backend,
@@ -300,11 +300,12 @@ class Router:
             return False
         self._breakers[backend.name].failed()
         outcome = "rate_limited" if limited else "timeout" if timed_out else "error"
-        self._record(request, backend.name, backend.model, Completion("", 0, 0), elapsed, outcome)
+        await self._record(request, backend.name, backend.model, Completion("", 0, 0), elapsed,
+                           outcome)
         log.warning("backend.failed", backend=backend.name, key=request.key, reason=reason)
         return not (limited or timed_out)
 
-    def _finish(
+    async def _finish(
         self, request: _Request, backend: Backend, completion: Completion, started: float
     ) -> Answer:
         """Turn a completion into an `Answer`: actions checked, cost accounted, cache filled."""
@@ -316,7 +317,7 @@ class Router:
             known = frozenset(r.device_id for r in request.esc.context)
             found = tool_call_objects(completion.tool_calls) + blocks
             actions = validate_actions(found, known)
-        cost = self._record(
+        cost = await self._record(
             request,
             backend.name,
             completion.model or backend.model,
@@ -349,7 +350,7 @@ class Router:
         )
         return answer
 
-    def _record(
+    async def _record(
         self,
         request: _Request,
         backend: str,
@@ -359,30 +360,21 @@ class Router:
         outcome: str,
         priced: Backend | None = None,
     ) -> float:
-        """Write one ledger row; return its cost."""
+        """Write one ledger row (committed before the answer goes out, in a thread: never on
+        the event loop); return its cost."""
         cost = 0.0
         if priced is not None:
             cost = (
                 completion.input_tokens * priced.price_in_per_1k
                 + completion.output_tokens * priced.price_out_per_1k
             ) / 1000
-        self._ledger.record(
-            UsageRecord(
-                request.key,
-                request.device,
-                request.site,
-                backend,
-                model,
-                completion.input_tokens,
-                completion.output_tokens,
-                cost,
-                elapsed * 1000,
-                outcome,
-            )
-        )
+        record = UsageRecord(request.key, request.device, request.site, backend, model,
+                             completion.input_tokens, completion.output_tokens, cost,
+                             elapsed * 1000, outcome)
+        await asyncio.to_thread(self._ledger.record, record)
         return cost
 
-    def _check_budgets(self, request: _Request) -> None:
+    async def _check_budgets(self, request: _Request) -> None:
         """Raise `OverBudget` if any budget that applies to the request is spent."""
         for budget in self._policy.budgets:
             site = request.site if budget.scope == "site" else None
@@ -390,7 +382,8 @@ class Router:
             target = site if site is not None else device
             if target is not None and (not target or budget.id not in (None, target)):
                 continue
-            spend = self._ledger.spend(since=period_start(budget.period), site=site, device=device)
+            spend = await asyncio.to_thread(self._ledger.spend, since=period_start(budget.period),
+                                            site=site, device=device)
             over_cost = budget.max_cost is not None and spend.cost >= budget.max_cost
             if over_cost or (budget.max_tokens is not None and spend.tokens >= budget.max_tokens):
                 raise OverBudget(over_budget_message(budget, target, spend.cost, spend.tokens))
@@ -426,10 +419,11 @@ class _Walk:
                 if self._give_up_backend:
                     break
 
-    def failed(self, backend: Backend, exc: Exception, started: float, timeout: float) -> None:
+    async def failed(self, backend: Backend, exc: Exception, started: float,
+                     timeout: float) -> None:
         """Account a failed attempt; the walk moves on when retrying this backend is futile."""
         self._starting |= isinstance(exc, BackendStarting)
-        retry = self._router._failed(self._request, backend, exc, started, timeout, self.said)
+        retry = await self._router._failed(self._request, backend, exc, started, timeout, self.said)
         self._give_up_backend = not retry
 
     def nobody(self) -> NoBackendAvailable:
