@@ -87,8 +87,12 @@ class Notices(Protocol):
 
 
 @lru_cache(maxsize=1024)
-def _text(sql: str) -> sa.TextClause:
-    return sa.text(sql)
+def _text(sql: str, expanding: tuple[str, ...] = ()) -> sa.TextClause:
+    """The statement, parsed once; ``expanding`` names list parameters (``IN :ids``)."""
+    clause = sa.text(sql)
+    if expanding:
+        clause = clause.bindparams(*(sa.bindparam(name, expanding=True) for name in expanding))
+    return clause
 
 
 class Database:
@@ -131,10 +135,12 @@ class Database:
             row = conn.execute(_text(sql), dict(params or {})).mappings().first()
             return dict(row) if row is not None else None
 
-    def all(self, sql: str, params: Params | None = None) -> list[Row]:
-        """Every row a query returns."""
+    def all(self, sql: str, params: Params | None = None, *,
+            expanding: tuple[str, ...] = ()) -> list[Row]:
+        """Every row a query returns (``expanding``: parameters that are lists, ``IN :ids``)."""
         with self._connection() as conn:
-            return [dict(r) for r in conn.execute(_text(sql), dict(params or {})).mappings()]
+            return [dict(r) for r in
+                    conn.execute(_text(sql, expanding), dict(params or {})).mappings()]
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

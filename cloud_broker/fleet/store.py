@@ -35,6 +35,20 @@ from cloud_broker.trusted import Trusted
 
 # A delivered command that is not acked within this time is handed out again.
 REDELIVER_AFTER_S = 300.0
+_HEARTBEAT = ("UPDATE gateways SET last_seen = :now, agent_version = :agent, "
+              "model_version = :model, config_version = :config, health = :health "
+              "WHERE id = :id")
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """One gateway's heartbeat: the versions it runs and its health figures."""
+
+    device_id: str
+    versions: dict[str, str]
+    health: dict[str, Any]
+
+
 # Notices on this channel (payload: a device id) say a gateway's identity changed (revoked,
 # rotated, re-enrolled): every replica forgets the credentials it trusted.
 IDENTITIES = "nanogate_identities"
@@ -101,6 +115,7 @@ class FleetStore(Protocol):
     def rotate(self, device_id: str) -> str: ...
     def heartbeat(self, device_id: str, versions: dict[str, str],
                   health: dict[str, Any]) -> None: ...
+    def heartbeats(self, beats: Sequence[Heartbeat]) -> dict[str, int]: ...
     def gateways(self) -> list[Gateway]: ...
     def gateway(self, device_id: str) -> Gateway | None: ...
     def claim_escalation(self, key: str, device_id: str, *, owner: str = "",
@@ -269,12 +284,28 @@ class SqlFleetStore(EscalationClaims):
 
     def heartbeat(self, device_id: str, versions: dict[str, str], health: dict[str, Any]) -> None:
         """Record a heartbeat: last seen, versions and health."""
-        self._db.execute(
-            "UPDATE gateways SET last_seen = :now, agent_version = :agent, "
-            "model_version = :model, config_version = :config, health = :health WHERE id = :id",
-            {"now": self._clock(), "agent": versions.get("agent", ""),
-             "model": versions.get("model", ""), "config": versions.get("config", ""),
-             "health": json.dumps(health), "id": device_id})
+        self._db.execute(_HEARTBEAT, self._heartbeat_row(Heartbeat(device_id, versions, health)))
+
+    def heartbeats(self, beats: Sequence[Heartbeat]) -> dict[str, int]:
+        """Record many heartbeats in one transaction; returns how many commands wait for each
+        gateway that has any (the link's batches: see ``cloud_broker.link.heartbeats``)."""
+        if not beats:
+            return {}
+        now = self._clock()
+        with self._db.transaction():
+            self._db.many(_HEARTBEAT, [self._heartbeat_row(b) for b in beats])
+            rows = self._db.all(
+                "SELECT device_id, COUNT(*) AS n FROM commands WHERE device_id IN :ids AND "
+                + _TAKEABLE + " GROUP BY device_id",
+                {"ids": sorted({b.device_id for b in beats}), "now": now,
+                 "redeliver_before": now - self._redeliver_after_s}, expanding=("ids",))
+        return {str(r["device_id"]): int(r["n"]) for r in rows}
+
+    def _heartbeat_row(self, beat: Heartbeat) -> dict[str, Any]:
+        versions = beat.versions
+        return {"now": self._clock(), "agent": versions.get("agent", ""),
+                "model": versions.get("model", ""), "config": versions.get("config", ""),
+                "health": json.dumps(beat.health), "id": beat.device_id}
 
     def gateways(self) -> list[Gateway]:
         """Every gateway, by id."""

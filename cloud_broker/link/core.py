@@ -24,7 +24,7 @@ import dataclasses
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 import structlog
@@ -42,6 +42,8 @@ from cloud_broker.errors import (
 from cloud_broker.escalation import Answer, ContextReading, Escalation
 from cloud_broker.fleet import Artefact, ArtefactStore, CommandRecord, FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
+from cloud_broker.fleet.store import Heartbeat
+from cloud_broker.link.heartbeats import Heartbeats
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
@@ -92,12 +94,16 @@ class LinkCore:
             log.warning("escalation.claims_released", replica=self.replica.name,
                         claims=released)
         self._inflight: dict[str, asyncio.Task[pb.EscalateResponse]] = {}
+        self._heartbeats = Heartbeats(self._write_heartbeats)
         self.escalations = 0
         self.replays = 0
 
     async def _db(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking store call off the event loop."""
         return await self._store.db.run(call, *args, **kwargs)
+
+    async def _write_heartbeats(self, beats: Sequence[Heartbeat]) -> dict[str, int]:
+        return await self._db(self._store.heartbeats, beats)
 
     async def authenticate(self, credential: str) -> Gateway:
         """The gateway this credential belongs to; ``Unauthenticated`` otherwise."""
@@ -133,14 +139,8 @@ class LinkCore:
             "escalation_rate": h.escalation_rate, "local_answer_rate": h.local_answer_rate,
             "errors": h.errors, "requests": h.requests, "restarts": h.restarts,
             "models": [_model_counters(m) for m in h.models[:8]]}
-        pending = await self._db(self._record_heartbeat, gateway.id, versions, health)
+        pending = await self._heartbeats.record(gateway.id, versions, health)
         return pb.HeartbeatResponse(pending_commands=pending, server_time=time.time())
-
-    def _record_heartbeat(self, device_id: str, versions: dict[str, str],
-                          health: dict[str, object]) -> int:
-        """Store a heartbeat; returns how many commands wait (one trip to the threads)."""
-        self._store.heartbeat(device_id, versions, health)
-        return self._store.pending_commands(device_id)
 
     async def escalate(self, gateway: Gateway, request: pb.EscalateRequest, *,
                        deadline: float | None) -> pb.EscalateResponse:
