@@ -1,11 +1,11 @@
 """The fleet: registry of gateways, enrolment, commands, artefacts and staged rollouts."""
 
 from cloud_broker.fleet.artefacts import Artefact, ArtefactStore
+from cloud_broker.fleet.commands import CommandRecord
 from cloud_broker.fleet.database import Database, Dialect
 from cloud_broker.fleet.rollouts import RolloutController, status_json
 from cloud_broker.fleet.signing import SigningKey, load_or_create, verify, verify_digest
 from cloud_broker.fleet.store import (
-    CommandRecord,
     EscalationRecord,
     FleetStore,
     Gateway,
