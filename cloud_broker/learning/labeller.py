@@ -74,6 +74,8 @@ class Labeller:
 
     def observe(self, esc: Escalation, answer: Answer) -> None:
         """Label this escalation later, in a task of its own (shed when too many wait)."""
+        if not answer.actions and not self._model:
+            return  # nothing to label it by: no actions, and no labelling model configured
         if len(self._pending) >= self._max:
             self._store.count("shed")
             log.warning("label.shed", reason="too many labels waiting", waiting=self._max)
@@ -97,7 +99,7 @@ class Labeller:
             label = Label(esc.device_id, esc.key.split("#retry-")[0], "cloud", esc.text,
                           esc.intent, esc.confidence, self._version(esc.device_id), intent,
                           method, labeller, self._clock())
-            self._store.record(label)
+            await asyncio.to_thread(self._store.record, label)  # off the event loop
             return label
         except Exception:  # a database or model hiccup must never reach the link
             log.exception("label.failed", key=esc.key)
@@ -108,20 +110,19 @@ class Labeller:
             intent = "set_actuator" if len(answer.actions) == 1 else "escalate"
             return intent, "actions", f"{answer.backend}/{answer.model}"
         if not self._model:  # no labelling model configured: only actions and operators label
-            self._store.count("skipped.no_label_model")
             return None
         try:
             reply = await self._chat.chat(
                 prompt(esc.text), model=self._model, max_tokens=24, caller=CALLER,
                 site=CALLER, deadline=time.monotonic() + self._timeout)
         except BrokerError as exc:
-            self._store.count("skipped.no_model")
+            await asyncio.to_thread(self._store.count, "skipped.no_model")
             log.warning("label.skipped", key=esc.key, reason=str(exc))
             return None
         judged = parse(reply.text)
         if judged is None:
-            self._store.drop("not_an_intent", key=esc.key, reply=reply.text[:200],
-                             labeller=reply.backend)
+            await asyncio.to_thread(self._store.drop, "not_an_intent", key=esc.key,
+                                    reply=reply.text[:200], labeller=reply.backend)
             return None
         return judged, "prompt", f"{reply.backend}/{reply.model}"
 
