@@ -60,10 +60,13 @@ class StoreSection(Section):
 class RolloutSection(Section):
     """Staged rollouts of config documents and models."""
 
-    tick_s: float = 5.0
+    tick_s: float = Field(default=5.0, gt=0)  # how often each replica advances rollouts
     # Every replica must use the same key: point this at a shared secret file.
     signing_key_file: Path | None = None  # default: <data_dir>/signing_key.pem
-    lease_s: float = 60.0
+    # One replica at a time advances a rollout, under a lease on its row held while it ticks.
+    # A replica that dies mid-tick keeps it this long; then another replica carries the
+    # rollout on from where it stood. Keep it well above one tick's duration.
+    lease_s: float = Field(default=60.0, gt=0)
     rollback_ttl_s: float = 7 * 86400.0
 
 

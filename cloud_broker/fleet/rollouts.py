@@ -170,13 +170,7 @@ class RolloutController:
             await asyncio.sleep(interval_s)
 
     def _tick_one(self, rollout_id: str, now: float) -> bool:
-        taken = self._db.execute(
-            "UPDATE rollouts SET lease_owner = :replica, lease_until = :lease_until "
-            f"WHERE id = :id AND {_ACTIVE_SQL}"
-            " AND (lease_owner IS NULL OR lease_until < :now OR lease_owner = :replica)",
-            {"replica": self._replica, "lease_until": now + self._lease_s, "id": rollout_id,
-             "now": now})
-        if taken != 1:
+        if not self._lease(rollout_id, now):
             return False
         try:
             for _ in range(64):  # a few waves may pass in one tick; never loop forever
@@ -186,6 +180,25 @@ class RolloutController:
             self._db.execute("UPDATE rollouts SET lease_owner = NULL, lease_until = NULL "
                              "WHERE id = :id AND lease_owner = :replica",
                              {"id": rollout_id, "replica": self._replica})
+        return True
+
+    def _lease(self, rollout_id: str, now: float) -> bool:
+        """Take the rollout's lease: free, ours, or run out (its holder died mid-tick)."""
+        params = {"replica": self._replica, "lease_until": now + self._lease_s,
+                  "id": rollout_id, "now": now}
+        take = ("UPDATE rollouts SET lease_owner = :replica, lease_until = :lease_until "
+                f"WHERE id = :id AND {_ACTIVE_SQL} AND ")
+        if self._db.execute(take + "(lease_owner IS NULL OR lease_owner = :replica)",
+                            params) == 1:
+            return True
+        row = self._db.one("SELECT lease_owner, lease_until FROM rollouts WHERE id = :id "
+                           "AND lease_until < :now", params)
+        if row is None or self._db.execute(
+                take + "lease_owner = :owner AND lease_until < :now",
+                {**params, "owner": row["lease_owner"]}) != 1:
+            return False
+        log.warning("rollout.taken_over", rollout_id=rollout_id, replica=self._replica,
+                    previous_owner=row["lease_owner"], lease_ran_out=row["lease_until"])
         return True
 
     def _advance(self, rollout_id: str, now: float) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from cloud_broker.fleet import (
     ArtefactStore,
@@ -244,7 +245,8 @@ def test_abort_rolls_back_every_gateway_reached(fleet: Fleet) -> None:
 
 def test_a_leased_rollout_is_left_to_its_replica(open_store: OpenStore, clock: Clock,
                                                  tmp_path: Path) -> None:
-    """While one replica holds a rollout's lease, another leaves it alone until it expires."""
+    """While one replica holds a rollout's lease, another leaves it alone until it expires,
+    then takes it over and says whose it was."""
     fleet = make_fleet(open_store(), clock, tmp_path, gateways=2)
     other_store = open_store()
     other = RolloutController(other_store, ArtefactStore(
@@ -254,7 +256,10 @@ def test_a_leased_rollout_is_left_to_its_replica(open_store: OpenStore, clock: C
                            "WHERE id = :id", {"until": clock.now + 60, "id": rollout_id})
     assert other.tick(clock.advance(1)) == []
     assert fleet.sent("gw-0") == []
-    assert other.tick(clock.advance(60)) == [rollout_id]
+    with capture_logs() as logs:
+        assert other.tick(clock.advance(60)) == [rollout_id]
+    assert [(e["replica"], e["previous_owner"]) for e in logs
+            if e["event"] == "rollout.taken_over"] == [("r2", "r1")]
     assert fleet.sent("gw-0") == [("rollout", "pending")]
     assert fleet.controller.tick(clock.now) == [rollout_id]
     assert fleet.sent("gw-0") == [("rollout", "pending")]

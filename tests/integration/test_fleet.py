@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import uuid
@@ -14,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from edge_agent.triage.model import SHIPPED_DIR
-from edge_agent.updates import pack_model
 from simulations.harness import ROOT
+from tests.support.bundles import model_archive
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.processes import Daemon, MqttProbe, free_port, wait_until
 from tests.support.stack import FAKE_BACKEND, Setup, start
@@ -59,18 +57,6 @@ def _final(doc: dict[str, Any]) -> dict[str, Any] | None:
     return doc if doc["state"] in ("succeeded", "rolled_back", "failed") else None
 
 
-def _model(tmp: Path, version: str, *, broken: bool = False) -> bytes:
-    """A model artefact: the shipped model with a new version in its card."""
-    folder = tmp / f"model-{version}"
-    shutil.copytree(SHIPPED_DIR, folder)
-    card = json.loads((folder / "model_card.json").read_text())
-    card["version"] = version
-    (folder / "model_card.json").write_text(json.dumps(card))
-    if broken:
-        (folder / "triage.onnx").write_bytes(b"\x08\x07not a graph")
-    return pack_model(folder)
-
-
 def _running(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
              processes: list[Daemon]) -> tuple[Setup, Daemon, Admin]:
     setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
@@ -111,7 +97,7 @@ def test_model_rollout_succeeds_without_dropping_requests(
     setup, edge, admin = _running(make_setup, fake_cloud, processes)
     version = f"triage-it-{uuid.uuid4().hex[:6]}"
     artefact = tmp_path / "triage.tar.gz"
-    artefact.write_bytes(_model(tmp_path, version))
+    artefact.write_bytes(model_archive(tmp_path, version))
     pushed = _cli(setup, "fleet", "artefact", "push", str(artefact), "--kind", "model",
                   "--version", version, "--name", "triage", "--json")
     assert pushed["signature"]
@@ -144,7 +130,7 @@ def test_model_failing_its_smoke_test_is_rolled_back(
     _, edge, admin = _running(make_setup, fake_cloud, processes)
     before = admin.gateway()["versions"]["model"]
     admin.call("PUT", "/artefacts/model/triage/triage-broken",
-               content=_model(tmp_path, "triage-broken", broken=True))
+               content=model_archive(tmp_path, "triage-broken", broken=True))
     status = admin.finished(admin.rollout("triage-broken"))
     assert status["state"] == "rolled_back"
     assert "does not load" in status["reason"]
@@ -165,7 +151,7 @@ def test_rollout_to_an_offline_gateway_fails_naming_it(
     _, edge, admin = _running(make_setup, fake_cloud, processes)
     edge.stop()
     admin.call("PUT", "/artefacts/model/triage/triage-late",
-               content=_model(tmp_path, "triage-late"))
+               content=model_archive(tmp_path, "triage-late"))
     status = admin.finished(admin.rollout("triage-late", deadline_s=2.0))
     assert status["state"] == "failed"
     assert "gw-test" in status["reason"]

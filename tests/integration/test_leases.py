@@ -1,9 +1,13 @@
 """A broker killed in the middle of a model call: its claim is a lease, and the request is
 answered after the restart (or by the surviving replica), once, with at most two model calls.
+A replica killed in the middle of a rollout's tick: once its lease runs out another replica
+carries the rollout on, and no gateway gets its command twice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import random
 import socket
@@ -11,12 +15,19 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import psycopg
 import pytest
 
+from edge_agent.errors import CloudUnavailable
+from simulations.learngateway import LearningGateway
 from simulations.netproxy import NetProxy
+from tests.support.bundles import model_archive
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.gated_model import GatedModel
 from tests.support.processes import (
     Daemon,
@@ -41,6 +52,11 @@ admin_token = "test-admin-token"
 [store]
 kind = "postgres"
 dsn = "{dsn}"
+
+[rollouts]
+signing_key_file = "{signing_key}"  # replicas share one
+tick_s = {tick_s}
+lease_s = {lease_s}
 
 [[enrol_tokens]]
 token = "test-token"
@@ -94,6 +110,33 @@ def stragglers(probe: MqttProbe, setup: Setup, reply_topic: str) -> Counter[str]
     return late
 
 
+@dataclass(frozen=True)
+class Replica:
+    """A broker replica on PostgreSQL (not started) and its ports."""
+
+    daemon: Daemon
+    grpc_port: int
+    http_port: int
+
+    @property
+    def name(self) -> str:
+        """The name it records on the leases it holds, before its per-start incarnation."""
+        return f"{socket.gethostname()}:{self.grpc_port}"
+
+
+def pg_replica(setup: Setup, name: str, dsn: str, backends: str, *, tick_s: float = 5.0,
+               lease_s: float = 60.0) -> Replica:
+    """Broker replica ``name`` on the database ``dsn``: own ports and data dir, shared key."""
+    grpc_port, http_port = free_port(), free_port()
+    config = write_toml(setup.tmp / f"broker-{name}.toml", PG_BROKER_TOML.format(
+        grpc_port=grpc_port, http_port=http_port, data=setup.tmp / f"broker-{name}", dsn=dsn,
+        signing_key=setup.tmp / "signing_key.pem", tick_s=tick_s, lease_s=lease_s,
+        backends=backends))
+    daemon = Daemon(["-m", "cloud_broker", "serve", "--config", str(config)],
+                    setup.tmp / f"broker-{name}.log")
+    return Replica(daemon, grpc_port, http_port)
+
+
 def restart(daemon: Daemon, log_path: Path, port: int) -> float:
     """Start a killed daemon again with a fresh log; returns when its port answered."""
     daemon.log_path = log_path
@@ -141,13 +184,8 @@ def test_surviving_replica_takes_over_a_dead_replicas_claim(
     setup = make_setup(FAKE_BACKEND.format(base_url=model.base_url), escalate_timeout=3)
     replicas = []
     for name in ("a", "b"):
-        grpc_port, http_port = free_port(), free_port()
-        config = write_toml(setup.tmp / f"broker-{name}.toml", PG_BROKER_TOML.format(
-            grpc_port=grpc_port, http_port=http_port, data=setup.tmp / f"broker-{name}",
-            dsn=pg_dsn, backends=FAKE_BACKEND.format(base_url=model.base_url)))
-        daemon = Daemon(["-m", "cloud_broker", "serve", "--config", str(config)],
-                        setup.tmp / f"broker-{name}.log")
-        replicas.append((start(processes, daemon, grpc_port), grpc_port))
+        replica = pg_replica(setup, name, pg_dsn, FAKE_BACKEND.format(base_url=model.base_url))
+        replicas.append((start(processes, replica.daemon, replica.grpc_port), replica.grpc_port))
     (first, first_port), (survivor, survivor_port) = replicas
     proxy = NetProxy(first_port).start()
     setup.edge_config.write_text(setup.edge_config.read_text().replace(
@@ -225,3 +263,98 @@ def test_chaos_kills_of_edge_and_broker_answer_everything_exactly_once(
     assert set(calls) == set(TEXTS[:48]) and max(calls.values()) <= 2
     probe.close()
     model.close()
+
+
+async def _enrolled(proxy: NetProxy, tmp: Path, tokens: list[str]) -> list[LearningGateway]:
+    """Simulated gateways enrolled through the load balancer, one token each."""
+    gateways = [LearningGateway(f"gw-{n}", f"127.0.0.1:{proxy.port}", tmp / f"gw-{n}")
+                for n in range(1, len(tokens) + 1)]
+    for gw, token in zip(gateways, tokens, strict=True):
+        await gw.enrol(token)
+        await gw.heartbeat()
+    return gateways
+
+
+async def _heartbeats(gateways: list[LearningGateway]) -> None:
+    """One heartbeat each, running and acking its waiting commands; a broker away is retried."""
+    for gw in gateways:
+        with contextlib.suppress(CloudUnavailable):
+            await gw.heartbeat()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_surviving_replica_carries_on_a_rollout_whose_replica_died_mid_wave(
+        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI, processes: list[Daemon],
+        pg_dsn: str, tmp_path: Path) -> None:
+    """A started a two-wave rollout and died holding its lease mid-wave; B carries it on.
+
+    Gateways: four simulated gateways in this process (simulations.learngateway), each with
+    the real triage model and the real Updates over real gRPC through a load balancer
+    (NetProxy): they fetch, verify, smoke-test and swap the model and ack the command.
+    To die holding the lease, A is stopped inside its tick: this test holds gw-2's
+    rollout_targets row locked, so A's tick waits there after marking gw-1 installed.
+    """
+    backends = FAKE_BACKEND.format(base_url=fake_cloud.base_url)
+    setup = make_setup(backends)
+    a, b = (pg_replica(setup, name, pg_dsn, backends, tick_s=0.2, lease_s=2.0)
+            for name in ("a", "b"))
+    start(processes, a.daemon, a.grpc_port)
+    wait_for_port(a.http_port, timeout=60)
+    api_a, api_b = (httpx.Client(base_url=f"http://127.0.0.1:{r.http_port}/api", timeout=30.0,
+                                 headers={"Authorization": "Bearer test-admin-token"})
+                    for r in (a, b))
+    tokens = [api_a.post("/tokens", json={"site": "sim"}).raise_for_status().json()["token"]
+              for _ in range(4)]
+    proxy = NetProxy(a.grpc_port).start()
+    loop = asyncio.new_event_loop()
+    gateways = loop.run_until_complete(_enrolled(proxy, tmp_path, tokens))
+    version = "triage-wave-test"
+    api_a.put(f"/artefacts/model/triage/{version}",
+              content=model_archive(tmp_path, version)).raise_for_status()
+    created = api_a.post("/rollouts", json={
+        "artefact": "triage", "version": version, "devices": [gw.name for gw in gateways],
+        "waves": [2], "soak_s": 1.0, "deadline_s": 300.0, "gate": {"min_requests": 0}})
+    rollout_id = created.raise_for_status().json()["id"]
+    a.daemon.wait_log("rollout.wave_started", rollout_id=rollout_id, wave=0)
+    with psycopg.connect(pg_dsn) as lock, psycopg.connect(pg_dsn, autocommit=True) as watch:
+        lock.execute("SELECT 1 FROM rollout_targets WHERE rollout_id = %s AND device_id = "
+                     "'gw-2' FOR UPDATE", (rollout_id,))
+        loop.run_until_complete(_heartbeats(gateways[:2]))  # both run it and ack to A
+        wait_until(lambda: watch.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            (lock.info.backend_pid,)).fetchone(), 60, "A's tick waiting on gw-2's row")
+        owner = watch.execute("SELECT lease_owner FROM rollouts WHERE id = %s",
+                              (rollout_id,)).fetchone()
+        assert owner is not None and owner[0].startswith(a.name + "#")
+        a.daemon.kill()
+        lock.rollback()
+    start(processes, b.daemon, b.grpc_port)
+    wait_for_port(b.http_port, timeout=60)
+    proxy.target_port = b.grpc_port  # the load balancer sends the gateways to B
+    proxy.reset_all()
+
+    def finished() -> dict[str, Any] | None:
+        loop.run_until_complete(_heartbeats(gateways))
+        doc: dict[str, Any] = api_b.get(f"/rollouts/{rollout_id}").json()
+        return doc if doc["state"] not in ("running", "paused") else None
+
+    status = wait_until(finished, 120, f"rollout {rollout_id} ended on B")
+    assert status["state"] == "succeeded", status["reason"]
+    assert [w["state"] for w in status["waves"]] == ["passed", "passed"]
+    [taken] = [e for e in b.daemon.logs() if e.get("event") == "rollout.taken_over"]
+    assert taken["previous_owner"].startswith(a.name + "#")
+    by_b = {(e["event"], e.get("wave")) for e in b.daemon.logs()
+             if e.get("rollout_id") == rollout_id}
+    assert {("rollout.wave_installed", 0), ("rollout.wave_started", 1),
+            ("rollout.succeeded", None)} <= by_b
+    assert not [e for e in a.daemon.logs() if e.get("event") == "rollout.wave_installed"]
+    for gw in gateways:
+        commands = api_b.get("/commands", params={"device": gw.name}).json()
+        assert [(c["name"], c["state"], c["ok"]) for c in commands] == [
+            ("rollout", "acked", True)], gw.name
+        assert gw.triage.version == version
+    for gw in gateways:
+        loop.run_until_complete(gw.close())
+    loop.close()
+    proxy.stop()

@@ -1,4 +1,7 @@
-"""Tiny real offline bundles for agent-upgrade tests: a stand-in nanogate wheel that pip installs.
+"""Tiny real artefacts for rollout tests: a model archive, and offline agent-upgrade bundles.
+
+A model archive is the shipped triage model with a new version in its card (or a broken graph).
+For agent upgrades, a stand-in nanogate wheel that pip installs.
 
 The wheel is a real one (METADATA, WHEEL, RECORD, an ``edge-agent`` console script) with a
 one-line module, so ``install.sh --bundle DIR --into-venv`` installs it offline in seconds;
@@ -10,10 +13,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import json
 import platform
+import shutil
 import zipfile
 from pathlib import Path
 from types import ModuleType
+
+from edge_agent.triage.model import SHIPPED_DIR
+from edge_agent.updates import pack_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +35,18 @@ def _bundle_module() -> ModuleType:
 
 
 bundle = _bundle_module()
+
+
+def model_archive(tmp: Path, version: str, *, broken: bool = False) -> bytes:
+    """A model artefact: the shipped model with a new version in its card."""
+    folder = tmp / f"model-{version}"
+    shutil.copytree(SHIPPED_DIR, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    card["version"] = version
+    (folder / "model_card.json").write_text(json.dumps(card))
+    if broken:
+        (folder / "triage.onnx").write_bytes(b"\x08\x07not a graph")
+    return pack_model(folder)
 
 
 def tiny_wheel(out: Path, version: str) -> Path:
