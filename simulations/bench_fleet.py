@@ -22,14 +22,12 @@ import contextlib
 import json
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from simulations.simgateway import CallLog, SimGateway, enrol_all, percentile
-from simulations.stack import ENROL_TOKEN, Broker, EchoServer, FakeCloud, ProcessMeter
+from simulations.stack import ENROL_TOKEN, ProcessMeter
 
 STAGES = (200, 500, 1000)
 INTERVAL_S = 1.0
@@ -200,23 +198,10 @@ def run(plan: Plan | None = None, *, gateways: int | None = None,
 
     if gateways is not None:
         return scale.run(scale.ScalePlan(gateways=gateways, store=store))
-    plan = plan or Plan()
-    with tempfile.TemporaryDirectory(prefix="nanogate-fleet-") as folder, \
-            scale.store_toml(store) as extra:
-        cloud = FakeCloud(latency_ms=0).start()
-        broker = Broker(Path(folder), cloud.url, extra_toml=extra)
-        try:
-            broker.start()
-            ours = asyncio.run(measure(broker, f"127.0.0.1:{broker.grpc_port}", plan))
-        finally:
-            broker.stop()
-            cloud.stop()
-    echo = EchoServer().start()
-    try:
-        base = asyncio.run(measure(echo, f"127.0.0.1:{echo.port}", plan))
-    finally:
-        echo.stop()
-    return {"heartbeat_interval_s": INTERVAL_S, "window_s": plan.window_s,
+    chosen = plan or Plan()
+    ours, base = scale.broker_then_echo(store, lambda target, address: measure(target, address,
+                                                                               chosen))
+    return {"heartbeat_interval_s": INTERVAL_S, "window_s": chosen.window_s,
             "store": store, "figures": pair(ours, base)}
 
 

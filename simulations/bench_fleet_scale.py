@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,23 +171,34 @@ def store_toml(store: str) -> Iterator[str]:
         yield f'\n[store]\nkind = "postgres"\ndsn = "{dsn}"\n'
 
 
-def run(plan: ScalePlan) -> dict[str, Any]:
-    """Measure the broker under the fleet, then the raw gRPC echo, in one run."""
+Measure = Callable[[Any, str], Coroutine[Any, Any, dict[str, Any]]]
+
+
+def broker_then_echo(store: str, measure_one: Measure) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``measure_one(target, address)`` against the broker on ``store``, then against the raw
+    gRPC echo, in one run: (broker's figures, echo's)."""
     with tempfile.TemporaryDirectory(prefix="nanogate-fleet-") as folder, \
-            store_toml(plan.store) as extra:
+            store_toml(store) as extra:
         cloud = FakeCloud(latency_ms=0).start()
         broker = Broker(Path(folder), cloud.url, extra_toml=extra)
         try:
             broker.start()
-            ours = asyncio.run(measure(broker, f"127.0.0.1:{broker.grpc_port}", plan))
+            ours = asyncio.run(measure_one(broker, f"127.0.0.1:{broker.grpc_port}"))
         finally:
             broker.stop()
             cloud.stop()
     echo = EchoServer().start()
     try:
-        base = asyncio.run(measure(echo, f"127.0.0.1:{echo.port}", plan))
+        base = asyncio.run(measure_one(echo, f"127.0.0.1:{echo.port}"))
     finally:
         echo.stop()
+    return ours, base
+
+
+def run(plan: ScalePlan) -> dict[str, Any]:
+    """Measure the broker under the fleet, then the raw gRPC echo, in one run."""
+    ours, base = broker_then_echo(plan.store, lambda target, address: measure(target, address,
+                                                                                plan))
     return {"gateways": plan.gateways, "store": plan.store,
             "heartbeat_interval_s": plan.interval_s, "window_s": plan.window_s,
             "client_workers": plan.workers,

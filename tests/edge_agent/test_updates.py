@@ -32,6 +32,7 @@ from edge_agent.triage.model import SHIPPED_DIR
 from edge_agent.updates import Updates, active_config, pack_model
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.answerer import NoAnswers
+from tests.support.bundles import model_archive
 
 
 @dataclass
@@ -60,14 +61,8 @@ class Broker:
 
     def push_model(self, tmp: Path, version: str, *, broken: bool = False) -> dict[str, Any]:
         """Upload a copy of the shipped model with a new version; its rollout arguments."""
-        model = tmp / f"model-{version}"
-        shutil.copytree(SHIPPED_DIR, model)
-        card = json.loads((model / "model_card.json").read_text())
-        card["version"] = version
-        (model / "model_card.json").write_text(json.dumps(card))
-        if broken:
-            (model / "triage.onnx").write_bytes(b"not an onnx graph")
-        return self.rollout(self.artefacts.put("model", "triage", version, pack_model(model)))
+        archive = model_archive(tmp, version, broken=broken)
+        return self.rollout(self.artefacts.put("model", "triage", version, archive))
 
 
 @pytest.fixture
