@@ -245,8 +245,15 @@ class MqttClient:
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:  # a broker should refuse it; never let it stop the reader
+            log.warning("mqtt.message_dropped", reason="topic is not UTF-8", mid=msg.mid)
+            if msg.qos:
+                client.ack(msg.mid, msg.qos)
+            return
         self._inbox.append(Message(
-            topic=msg.topic, payload=bytes(msg.payload), qos=msg.qos, mid=msg.mid,
+            topic=topic, payload=bytes(msg.payload), qos=msg.qos, mid=msg.mid,
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
             user_properties=tuple(getattr(props, "UserProperty", ()))))

@@ -10,7 +10,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import paho.mqtt.client as paho
 import pytest
+from structlog.testing import capture_logs
 
 from nanogate.mqtt import Connection, Message, MqttClient, _bare_publish
 from nanogate.socket_reader import BufferedSocket
@@ -190,3 +192,14 @@ async def test_a_qos0_subscription_takes_qos1_messages_without_acknowledgements(
     finally:
         await sub.stop()
         await pub.stop()
+
+
+def test_a_message_whose_topic_is_not_utf8_is_dropped_not_raised() -> None:
+    """A broker that forwards a non-UTF-8 topic (Mosquitto refuses them) cannot stop the
+    reader: the message is logged and dropped, and nothing reaches the queue."""
+    client = MqttClient(Connection(client_id=f"utf8-{uuid.uuid4().hex[:8]}"), ["t/#"])
+    message = paho.MQTTMessage(mid=0, topic=b"t/\xff\xfe")
+    with capture_logs() as logs:
+        client._on_message(client._client, None, message)
+    assert [e["event"] for e in logs] == ["mqtt.message_dropped"]
+    assert not client._inbox
