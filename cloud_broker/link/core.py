@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 import structlog
@@ -33,16 +32,16 @@ from cloud_broker.errors import (
     InvalidRequest,
     ModelsStarting,
     NoBackendAvailable,
-    NotFound,
     OverBudget,
     RetryLater,
     Unauthenticated,
     UnknownModel,
 )
 from cloud_broker.escalation import Answer, ContextReading, Escalation
-from cloud_broker.fleet import Artefact, ArtefactStore, CommandRecord, FleetStore, Gateway
+from cloud_broker.fleet import ArtefactStore, CommandRecord, FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
 from cloud_broker.fleet.store import Heartbeat
+from cloud_broker.link.artefacts import ArtefactServing
 from cloud_broker.link.heartbeats import Heartbeats
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
@@ -74,7 +73,7 @@ class UploadedLabels(Protocol):
         ...
 
 
-class LinkCore:
+class LinkCore(ArtefactServing):
     """The per-method logic of ``nanogate.v1.EdgeLink``, shared by every transport."""
 
     def __init__(self, store: FleetStore, router: Answerer,
@@ -325,45 +324,6 @@ class LinkCore:
         return pb.AckResponse(recorded=recorded)
 
 
-    def artefact(self, gateway: Gateway, request: pb.ArtefactRequest) -> Artefact:
-        """The artefact a gateway asks for, served only to the targets of a rollout of it."""
-        store = self._artefacts
-        found = store.get(request.name, request.version) if store else None
-        if store is None or found is None or not store.serves(found.name, found.version,
-                                                              gateway.id):
-            raise NotFound(f"no artefact {request.name[:64]} {request.version[:64]} "
-                           "in a rollout for this gateway")
-        return found
-
-    def artefact_chunks(self, gateway: Gateway,
-                        request: pb.ArtefactRequest) -> Iterator[pb.ArtefactChunk]:
-        """Every chunk of an artefact, in order (gRPC streams them); checked before the first."""
-        found = self.artefact(gateway, request)
-        assert self._artefacts is not None  # artefact() found it there
-        chunks = self._artefacts.chunks(found.name, found.version)
-        return (_chunk(found, seq, data) for seq, data in enumerate(chunks))
-
-    async def artefact_chunk(self, gateway: Gateway, request: pb.ArtefactRequest,
-                             seq: int) -> tuple[pb.ArtefactChunk, bool]:
-        """Chunk ``seq`` of an artefact and whether it is the last (the MQTT uplink asks for
-        one chunk a call)."""
-        if seq < 0:
-            raise InvalidRequest("a chunk number is 0 or more")
-        found, pair = await self._db(self._chunk_pair, gateway, request, seq)
-        if not pair:
-            raise InvalidRequest(f"artefact {found.name} {found.version} has no chunk {seq}")
-        return _chunk(found, seq, pair[0]), len(pair) == 1
-
-
-    def _chunk_pair(self, gateway: Gateway, request: pb.ArtefactRequest,
-                    seq: int) -> tuple[Artefact, list[bytes]]:
-        """The artefact and its chunks ``seq`` and ``seq + 1`` (if any)."""
-        found = self.artefact(gateway, request)
-        assert self._artefacts is not None  # artefact() found it there
-        chunks = self._artefacts.chunks(found.name, found.version)
-        return found, list(itertools.islice(chunks, seq, seq + 2))
-
-
 def _command(record: CommandRecord) -> pb.Command:
     """A stored command as it goes down the link; a rollout's arguments go typed."""
     command = pb.Command(id=record.id, name=record.name, args_json=record.args_json,
@@ -373,12 +333,6 @@ def _command(record: CommandRecord) -> pb.Command:
         fields = pb.RolloutArgs.DESCRIPTOR.fields_by_name
         command.rollout.CopyFrom(pb.RolloutArgs(**{k: v for k, v in doc.items() if k in fields}))
     return command
-
-
-def _chunk(found: Artefact, seq: int, data: bytes) -> pb.ArtefactChunk:
-    """One chunk; the first names the artefact's SHA-256 and signature."""
-    return pb.ArtefactChunk(data=data, sha256=found.sha256 if seq == 0 else "",
-                            signature=found.signature if seq == 0 else "")
 
 
 def _model_counters(m: pb.ModelCounters) -> dict[str, object]:
