@@ -17,6 +17,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
 from cloud_broker.errors import NoBackendAvailable, OverBudget
@@ -146,10 +147,22 @@ def openai_routes(router: Router, keys: ApiKeyStore, *, max_tokens_cap: int = 20
     """The `/v1` routes of the OpenAI-compatible API, checked against `keys`."""
     api = APIRouter(prefix="/v1")
 
-    def caller(request: Request) -> ApiKey | None:
+    def bearer(request: Request) -> str:
         header = request.headers.get("authorization", "")
-        plaintext = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+
+    def caller(request: Request) -> ApiKey | None:  # in the thread pool: it may read the db
+        plaintext = bearer(request)
         return keys.verify(plaintext) if plaintext else None
+
+    async def async_caller(request: Request) -> ApiKey | None:
+        """The caller's key: remembered, or read in the thread pool, never on the loop."""
+        plaintext = bearer(request)
+        if not plaintext:
+            return None
+        if (key := keys.trusted(plaintext)) is not None:
+            return key
+        return await run_in_threadpool(keys.verify, plaintext)
 
     def unauthorized() -> JSONResponse:
         message = "Missing or invalid API key: send 'Authorization: Bearer <key>' with a live key."
@@ -165,7 +178,7 @@ def openai_routes(router: Router, keys: ApiKeyStore, *, max_tokens_cap: int = 20
 
     @api.post("/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
-        key = caller(request)
+        key = await async_caller(request)
         if key is None:
             return unauthorized()
         try:  # parsed and checked in one pass, without a dict in between

@@ -44,6 +44,18 @@ def _call(device: str, site: str, cost: float, tokens: int, ts: float = 0.0) -> 
     return UsageRecord("k", device, site, "b", "m", tokens, 0, cost, 1.0, "ok", ts)
 
 
+def test_a_key_is_trusted_only_between_a_check_and_its_revocation(tmp_path: Path) -> None:
+    """``trusted`` reads no database: nothing before a check, the key after one, nothing
+    once revoked (the /v1 endpoint then checks in a thread, off the event loop)."""
+    keys = SqliteApiKeyStore(tmp_path / "keys.sqlite", clock=Clock())
+    key, plaintext = keys.create("app")
+    assert keys.trusted(plaintext) is None
+    assert keys.verify(plaintext) == key
+    assert keys.trusted(plaintext) == key
+    keys.revoke(key.id)
+    assert keys.trusted(plaintext) is None and keys.verify(plaintext) is None
+
+
 def test_spend_read_after_new_calls_matches_a_fresh_reader(tmp_path: Path) -> None:
     """Spend read after new calls equals what a fresh reader of the file sums up."""
     ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
