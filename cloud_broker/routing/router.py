@@ -375,15 +375,19 @@ class Router:
         return cost
 
     async def _check_budgets(self, request: _Request) -> None:
-        """Raise `OverBudget` if any budget that applies to the request is spent."""
+        """Raise `OverBudget` if any budget that applies to the request is spent (every
+        budget's spend read in one trip to a thread, none when there are no budgets)."""
+        if self._policy.budgets:
+            await asyncio.to_thread(self._check_budgets_now, request)
+
+    def _check_budgets_now(self, request: _Request) -> None:
         for budget in self._policy.budgets:
             site = request.site if budget.scope == "site" else None
             device = request.device if budget.scope == "device" else None
             target = site if site is not None else device
             if target is not None and (not target or budget.id not in (None, target)):
                 continue
-            spend = await asyncio.to_thread(self._ledger.spend, since=period_start(budget.period),
-                                            site=site, device=device)
+            spend = self._ledger.spend(since=period_start(budget.period), site=site, device=device)
             over_cost = budget.max_cost is not None and spend.cost >= budget.max_cost
             if over_cost or (budget.max_tokens is not None and spend.tokens >= budget.max_tokens):
                 raise OverBudget(over_budget_message(budget, target, spend.cost, spend.tokens))
