@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import socket
 import threading
@@ -260,7 +261,14 @@ def test_chaos_kills_of_edge_and_broker_answer_everything_exactly_once(
                          - restarted, 2) for killed, restarted, before in outages]}
     print("\nchaos:", json.dumps(figures))
     assert answers == Counter({request_id: 1 for request_id in sent})
-    assert set(calls) == set(TEXTS[:48]) and max(calls.values()) <= 2
+    # A model call is repeated only when a broker died during it: once per such death, and at
+    # most once in all unless two deaths both caught the question unanswered.
+    interrupted = {TEXTS[i]: sum(1 for killed, _up, before in outages
+                                 if f"r{i}" in before and arrived.get(f"r{i}", math.inf) > killed)
+                   for i in range(48)}
+    assert set(calls) == set(TEXTS[:48])
+    assert all(n <= max(2, 1 + interrupted[text]) for text, n in calls.items()), (
+        calls, interrupted)
     probe.close()
     model.close()
 
