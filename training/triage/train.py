@@ -126,6 +126,11 @@ def calibrate(train: Sequence[Tagged], val: Sequence[Tagged], plan: Plan, seed: 
     """Temperature, ECE and threshold from a model that never saw the validation templates."""
     weights, _ = fit(training_features(train, seed), _labels(train), len(INTENTS),
                      plan.hyper, seed + 1)
+    return scored(weights, val, costs)
+
+
+def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel) -> dict[str, Any]:
+    """Temperature, ECE, cost curve and threshold of ``weights`` on the validation templates."""
     logits, labels = _logits(weights, val), _labels(val)
     temperature = fit_temperature(logits, labels)
     probs = softmax((logits / temperature).astype(np.float32))
@@ -140,8 +145,8 @@ def calibrate(train: Sequence[Tagged], val: Sequence[Tagged], plan: Plan, seed: 
             "reliability_after": reliability(probs, labels)}
 
 
-def calibrate_on_development(weights: Weights, cal: dict[str, Any],
-                             costs: CostModel) -> dict[str, Any]:
+def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostModel,
+                             *, unseen_only: bool = False) -> dict[str, Any]:
     """Temperature and threshold from templates and hand-written requests, weighed equally.
 
     The validation fold is templated; real phrasings differ more from the templates than one
@@ -149,6 +154,8 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any],
     evaluated on) are scored by the shipped model as a gateway without a registry would; the
     temperature minimises the two sets' mean log-loss, and the threshold the mean of their
     cost curves. Without the development file, the validation fold alone decides.
+    ``unseen_only``: the temperature from the development requests alone (for a fine-tuned
+    model, whose parent trained on the validation fold).
     """
     rows = evaluation.development_rows()
     if not rows:
@@ -157,7 +164,9 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any],
     logits = weights.logits(ids, mask)
     labels = np.array([INTENTS.index(str(r["intent"])) for r in rows])
     gold = [r["intent"] for r in rows]
-    temperature = fit_pooled_temperature([(cal["logits"], cal["labels"]), (logits, labels)])
+    parts = [(logits, labels)] if unseen_only else [(cal["logits"], cal["labels"]),
+                                                    (logits, labels)]
+    temperature = fit_pooled_temperature(parts)
     val_probs = softmax((cal["logits"] / temperature).astype(np.float32))
     dev_probs = softmax((logits / temperature).astype(np.float32))
     curves = [costs.curve(cal["gold"], val_probs), costs.curve(gold, dev_probs)]  # type: ignore[arg-type]
