@@ -80,12 +80,13 @@ def test_a_warm_start_learns_the_new_phrasings(
 
 
 def test_a_warm_start_keeps_the_frozen_set(candidate: tuple[Path, dict[str, object]]) -> None:
-    """On the frozen set, accuracy and local share stay within a few points of the parent's
-    and local precision within one point (a model trained from scratch at this size loses
-    tens of points)."""
-    out, _ = candidate
+    """On the frozen set the candidate names intents as well as its parent (within two
+    points), answers locally at least as precisely, and gives up at most ten points of local
+    share to its stricter threshold (99% local precision on validation and development)."""
+    out, card = candidate
     frozen = trainer.frozen_set()
     new, old = trainer.evaluate(out, frozen), trainer.evaluate(trainer.SHIPPED_DIR, frozen)
-    assert abs(new["accuracy"] - old["accuracy"]) < 0.04, (new, old)
-    assert abs(new["local_share"] - old["local_share"]) < 0.06, (new, old)
-    assert new["local_precision"] > old["local_precision"] - 0.01, (new, old)
+    assert abs(new["intent_accuracy"] - old["intent_accuracy"]) < 0.02, (new, old)
+    assert new["local_precision"] >= old["local_precision"], (new, old)
+    assert old["local_share"] - new["local_share"] < 0.10, (new, old)
+    assert card["cost_model"]["min_local_precision"] == 0.99  # type: ignore[index]

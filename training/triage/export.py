@@ -27,7 +27,11 @@ def load(path: Path) -> tuple[Weights, float]:
     import onnx
     from onnx import numpy_helper
 
-    found = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as exc:  # onnx raises protobuf's and its own untyped errors
+        raise NotOurGraph(f"cannot read {path}: {exc}") from exc
+    found = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     missing = [name for name in (*PARAMETERS, "temperature") if name not in found]
     if missing:
         raise NotOurGraph(f"{path} has no initialiser {', '.join(missing)}: not a triage graph")

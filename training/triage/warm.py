@@ -2,11 +2,12 @@
 
 The parent's ONNX file holds its weights (``export.load``). Features are hashed into the
 card's number of buckets, so a parent with this trainer's buckets and labels shares the
-feature space and the output layer, whatever its embedding and hidden sizes. Fine-tuning runs
-a fixed number of updates (a few epochs) at a low learning rate over the labelled requests mixed with a replay sample of
-the template corpus, so the model learns the fleet's phrasings without forgetting the ones it
-knew. A parent that does not fit (other buckets or labels, unreadable weights) means training
-from scratch; ``parent`` says why. Training-only.
+feature space and the output layer, whatever its embedding and hidden sizes. Fine-tuning
+makes a fixed number of updates (about three epochs) at a fifth of the usual learning rate
+over the labelled requests (a fifth of the rows) mixed with a replay sample of the template
+corpus (the rest), so the model learns the fleet's phrasings without forgetting the ones it
+knew. A parent that does not fit (other buckets or labels, unreadable weights) means
+training from scratch; ``parent`` says why. Training-only.
 """
 
 from __future__ import annotations
