@@ -54,6 +54,7 @@ class Outcome:
         return {"accepted": self.accepted, "reasons": self.reasons,
                 "version": self.card.get("version"), "parent": d.get("parent"),
                 "threshold": self.card.get("threshold"), "gate": d.get("gate"),
+                "warm_start": self.card.get("training", {}).get("warm_start"),
                 "data": d.get("data"),
                 "evaluation": d.get("evaluation"), "artefact": self.artefact}
 
