@@ -249,6 +249,7 @@ def report(loop: Loop, shipped: str, before: Tally, after: Tally, trained: dict[
         "before": before.as_json(), "after": after.as_json(),
         "ab_arms_seen_by_simulator": {v: t.as_json() for v, t in ab_tally.items()},
         "training": {k: trained.get(k) for k in ("accepted", "version", "warm_start",
+                                                 "threshold", "learned",
                                                  "reasons", "evaluation", "data", "gate",
                                                  "exit_code", "seconds")},
         "ab_test": {k: ab.get(k) for k in ("id", "state", "reason", "verdict",

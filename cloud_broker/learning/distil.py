@@ -55,6 +55,7 @@ class Outcome:
                 "version": self.card.get("version"), "parent": d.get("parent"),
                 "threshold": self.card.get("threshold"), "gate": d.get("gate"),
                 "warm_start": self.card.get("training", {}).get("warm_start"),
+                "learned": self.card.get("training", {}).get("labelled_scores"),
                 "data": d.get("data"),
                 "evaluation": d.get("evaluation"), "artefact": self.artefact}
 
