@@ -59,6 +59,15 @@ def test_a_parent_with_other_buckets_means_training_from_scratch(tmp_path: Path)
     assert start is None and "from scratch" in why and "32768 buckets" in why
 
 
+def test_a_parent_whose_model_file_is_not_ours_means_training_from_scratch(
+        tmp_path: Path) -> None:
+    """A parent whose ONNX file does not parse cannot be continued: no start, and why."""
+    shutil.copytree(trainer.SHIPPED_DIR, tmp_path / "model")
+    (tmp_path / "model" / MODEL_FILE).write_bytes(b"not a model")
+    start, why = warm.parent(tmp_path / "model")
+    assert start is None and "unreadable" in why
+
+
 @pytest.fixture(scope="module")
 def candidate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     """The shipped model fine-tuned on the labelled phrasings (quick replay: about 20 s)."""
