@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from math import comb
 from pathlib import Path
 
+from nanogate.logging import configure_logging
 from training.triage import evaluation
 
 ALPHA = 0.05
@@ -177,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", choices=("development", "unseen"), default="development",
                         help="development: to choose between candidates; unseen: once, at the end")
     args = parser.parse_args(argv)
+    configure_logging("warning")  # logs go to stderr; stdout carries only the verdict
     rows = evaluation.development_rows() if args.set == "development" else unseen_rows()
     verdict = judge(outcomes(args.candidate, rows), outcomes(args.against, rows))
     report = asdict(verdict)
