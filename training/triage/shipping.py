@@ -9,7 +9,10 @@ registry, each at its own card's threshold):
 2. **pooled local precision** does not fall below the shipped model's, or is at least 99%;
 3. **pooled escalation recall** is at least 97%;
 4. **no language loses more than one request's worth** of safety: per language, at most one
-   more wrong local answer and at most one more escalation let through than the shipped model.
+   more wrong local answer and at most one more escalation let through than the shipped model;
+5. the tests asserting the routes of the product's own requests (``tests/edge_agent/
+   test_triage*.py``) pass unchanged: checked by the test suite, not here, and before the
+   evaluation sets are scored.
 
 Sets of 35-60 requests per language move by one request in 2-3 points, so "every set of every
 language improves or holds" rejected pooled improvements on the strength of one request; the
