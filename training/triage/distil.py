@@ -123,7 +123,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     card = _card(out, {"train": train, "val": data["val"], "heldout": _frozen()}, cal, costs,
                  size_bytes, seed, run)
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
-    card["version"] = f"triage-2.1-{digest}"
+    card["version"] = f"triage-2.2-{digest}"
     card["training"].update(seconds=round(time.monotonic() - started, 1), size=size,
                             labelled=len(labelled), labelled_weight=weight,
                             epoch_losses=[round(x, 4) for x in losses])

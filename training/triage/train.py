@@ -36,6 +36,7 @@ import numpy as np
 import structlog
 
 from edge_agent.triage.decision import INTENTS, LOCAL_INTENTS
+from edge_agent.triage.delex import SCHEME
 from edge_agent.triage.features import feature_ids, pack
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
@@ -73,11 +74,11 @@ class Plan:
     quick: bool
 
     @classmethod
-    def for_run(cls, quick: bool) -> Plan:
+    def for_run(cls, quick: bool, hidden: int = 128) -> Plan:
         """The full plan, or a small one for tests (seconds, lower accuracy)."""
         if quick:
             return cls(4, 3, 1, Hyper(buckets=BUCKETS, epochs=2), True)
-        return cls(60, 40, 8, Hyper(buckets=BUCKETS, dim=32, hidden=128, epochs=8,
+        return cls(60, 40, 8, Hyper(buckets=BUCKETS, dim=32, hidden=hidden, epochs=8,
                                     dropout=0.4), False)
 
 
@@ -191,10 +192,11 @@ def write_heldout(rows: Sequence[Tagged], path: Path, per_lang: int, seed: int) 
     path.write_text("\n".join(lines) + "\n")
 
 
-def train(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any]:
+def train(out: Path, seed: int, quick: bool, costs: CostModel,
+          hidden: int = 128) -> dict[str, Any]:
     """Run the whole pipeline; returns the model card as written."""
     started = time.monotonic()
-    plan = Plan.for_run(quick)
+    plan = Plan.for_run(quick, hidden)
     data = {s: corpus(s, plan, seed) for s in ("train", "val", "heldout")}
     log.info("corpus.built", **{s: len(v) for s, v in data.items()})
     cal = calibrate(data["train"], data["val"], plan, seed, costs)
@@ -260,9 +262,9 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
-        "version": f"triage-2.1-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
+        "version": f"triage-2.2-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
-        "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets",
+        "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": SCHEME,
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
                                " unigrams, word bigrams with ^/$ marks, char 3-4-grams of words,"
                                " sentence cues in five languages (features.cues)"},
@@ -302,9 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="cost of a wrong local answer, in needless escalations")
     parser.add_argument("--recard", action="store_true",
                         help="keep the trained model: re-pick the threshold, re-score held-out")
+    parser.add_argument("--hidden", type=int, default=128, help="hidden layer width")
     args = parser.parse_args(argv)
-    run = recard if args.recard else train
-    card = run(args.out, args.seed, args.quick, CostModel(wrong_local=args.wrong_local_cost))
+    costs = CostModel(wrong_local=args.wrong_local_cost)
+    card = recard(args.out, args.seed, args.quick, costs) if args.recard else \
+        train(args.out, args.seed, args.quick, costs, args.hidden)
     sys.stdout.write(json.dumps({"out": str(args.out), "size_bytes": card["size_bytes"],
                                  "threshold": card["threshold"],
                                  "ece": {k: card["calibration"][k]
