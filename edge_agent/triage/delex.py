@@ -8,6 +8,11 @@ with a physical unit becomes ``<num> <unit>``; other numbers ``<num>``; a relati
 window ("over the last 3 hours", "since yesterday") ``<window>``. A gateway may also pass the
 compact keys of its registry names, so multi-word names it knows ("the boiler room") become
 ``<dev>`` too. Kind words ("temperature") are kept: they carry meaning.
+
+Scheme 2 (models from triage-2.2 on; a model card's ``features.delex`` says which scheme a
+model was trained with): a code takes the noun it abbreviates or follows as an article's
+object, so "mill m-2", "feed auger fa-1" and "the gravek dp-6" become ``<dev>`` like "pump 2"
+does, while a verb before a code stays ("schedule pm-11", "reset ch-2").
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Collection
 from edge_agent.triage import languages, lexicon
 
 DEV, NUM, UNIT, WINDOW = "<dev>", "<num>", "<unit>", "<window>"
+SCHEME = 2  # the newest delexicalisation scheme; models say theirs in the card
 PLACEHOLDERS = frozenset((DEV, NUM, UNIT, WINDOW))
 _WINDOW_MARK = " zzwindowzz "
 _CAPITAL_MARK = "zzcapitalzz"
@@ -58,6 +64,14 @@ _FUNCTION_WORDS = frozenset((
     "this", "that", "these", "those", "there", "here", "i", "we", "you", "they", "he", "she",
     *(w for w in lexicon.KIND_OF_WORD if w != "level"), *_TIME_WORDS, *_UNITS,
     *languages.FUNCTION))
+# Words after which a word is a noun, not an imperative verb: articles, possessives,
+# prepositions and copulas ("the gravek dp-6", "on gravek dp-6", "ist Mühle xz-2").
+_NOUN_MARKERS = frozenset((
+    "the", "a", "an", "this", "that", "my", "our", "your", "of", "on", "in", "at", "for", "from",
+    "is", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "ist",
+    "le", "la", "les", "l", "du", "un", "une", "est", "el", "los", "las", "del", "al", "una",
+    "es", "het", "de", "een", "van", "op"))
+_LETTERS = re.compile(r"[a-z]+")
 _KEY = re.compile(r"[^a-z0-9]")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(
     w for w in lexicon.NUMBER_WORDS if w not in ("one", "zero")) + r")\b")
@@ -96,7 +110,25 @@ def _is_name_word(word: str) -> bool:
     return word.isalpha() and len(word) > 1 and word not in _FUNCTION_WORDS
 
 
-def _merge_names(words: list[str]) -> list[str]:
+def _noun_span(out: list[str], code: str) -> int:
+    """How many words at the end of ``out`` are the noun a code names ("feed auger fa-1": 2).
+
+    Words whose initials begin the code's letters are its noun; so is a single name word after
+    an article or preposition. A word that is neither may be a verb, and stays.
+    """
+    letters = _LETTERS.match(code)
+    if letters is None or not out or not _is_name_word(out[-1]):
+        return 0
+    for size in (3, 2):
+        span = out[-size:]
+        if (len(span) == size and all(_is_name_word(w) for w in span)
+                and letters.group().startswith("".join(w[0] for w in span))):
+            return size
+    before = out[-2] if len(out) > 1 else ""
+    return 1 if out[-1][0] == letters.group()[0] or before in _NOUN_MARKERS else 0
+
+
+def _merge_names(words: list[str], scheme: int = SCHEME) -> list[str]:
     """Numbers, codes and designators after a name word, with that word, become ``<dev>``."""
     out: list[str] = []
     for i, word in enumerate(words):
@@ -110,6 +142,9 @@ def _merge_names(words: list[str]) -> list[str]:
             else:
                 out.append(NUM)
         elif _CODE.fullmatch(word) and word not in _NOT_CODES:
+            if scheme >= 2 and (span := _noun_span(out, word)):
+                del out[-span:]
+                head = out[-1] if out else ""
             if head != DEV:  # a code names a device alone: "schedule pm-11" keeps its verb
                 out.append(DEV)
         elif word == _CAPITAL_MARK:
@@ -127,12 +162,15 @@ def _merge_names(words: list[str]) -> list[str]:
     return out
 
 
-def delex(text: str, names: Collection[str] = ()) -> list[str]:
-    """The request's tokens with names, numbers, units and windows as placeholders."""
+def delex(text: str, names: Collection[str] = (), scheme: int = SCHEME) -> list[str]:
+    """The request's tokens with names, numbers, units and windows as placeholders.
+
+    ``scheme`` is the delexicalisation a model was trained with (1: triage-2.0 and before).
+    """
     low = _CAPITAL.sub(_CAPITAL_MARK, text).lower()
     low = _blank_windows(_NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]), low))
     # No word is longer than 40 letters; a longer "word" is a paste or a key held down.
     words = [WINDOW if w == "zzwindowzz" else w for w in _TOKEN.findall(low) if len(w) <= 40]
     if names:
         words = _known_names(words, names)
-    return _merge_names(words)
+    return _merge_names(words, scheme)

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.triage import languages, lexicon
-from edge_agent.triage.delex import DEV, NUM, PLACEHOLDERS, WINDOW, delex
+from edge_agent.triage.delex import DEV, NUM, PLACEHOLDERS, SCHEME, WINDOW, delex
 
 DEFAULT_BUCKETS = 1 << 15
 # Sentence-level cues, each one extra hashed id: the mean over n-grams dilutes a lone "why" or
@@ -60,9 +60,9 @@ _REASON = frozenset(("why", "should", "explain", "plan", "compare", "recommend",
                      *languages.REASON))
 
 
-def tokens(text: str, names: Collection[str] = ()) -> list[str]:
+def tokens(text: str, names: Collection[str] = (), scheme: int = SCHEME) -> list[str]:
     """Lower-cased, delexicalised word and symbol tokens."""
-    return delex(text, names)
+    return delex(text, names, scheme)
 
 
 def _crc(feature: str, buckets: int) -> int:
@@ -86,13 +86,15 @@ def _pair_id(left: str, right: str, buckets: int) -> int:
 
 
 def feature_ids(text: str, buckets: int = DEFAULT_BUCKETS,
-                names: Collection[str] = (), lang: str | None = None) -> list[int]:
+                names: Collection[str] = (), lang: str | None = None,
+                scheme: int = SCHEME) -> list[int]:
     """Bucket ids of a request's words, word bigrams (with start and end marks) and char n-grams.
 
     ``names`` are compact keys of registry names, delexicalised like generic device names;
-    ``lang`` is the request's language when the caller has told it already.
+    ``lang`` is the request's language when the caller has told it already; ``scheme`` the
+    delexicalisation the model was trained with.
     """
-    words = tokens(text, names)
+    words = tokens(text, names, scheme)
     ids: list[int] = []
     for word in words:
         ids.extend(_word_ids(word, buckets))

@@ -38,6 +38,7 @@ class Card:
     threshold: float
     temperature: float
     languages: tuple[str, ...] = ("en",)  # what it was trained on (cards before 2.0: English)
+    delex: int = 1  # delexicalisation scheme (``delex.SCHEME``; cards before 2.2: 1)
 
     @classmethod
     def load(cls, path: Path) -> Card:
@@ -50,7 +51,8 @@ class Card:
             return cls(str(raw["version"]), cast(tuple[Intent, ...], labels),
                        int(raw["features"]["buckets"]), float(raw["threshold"]),
                        float(raw["calibration"]["temperature"]),
-                       tuple(str(x) for x in raw.get("languages", ("en",))))
+                       tuple(str(x) for x in raw.get("languages", ("en",))),
+                       int(raw["features"].get("delex", 1)))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"cannot read model card {path}: {exc}; "
                              "retrain with `python -m training.triage.train`") from exc
@@ -84,7 +86,7 @@ class Model:
         ``names`` are the registry's name keys (``delex.name_key``), delexicalised as devices;
         ``lang`` the request's language if already told (``languages.detect``).
         """
-        return feature_ids(text, self.card.buckets, names, lang)
+        return feature_ids(text, self.card.buckets, names, lang, self.card.delex)
 
     def probabilities(self, batch: Sequence[Sequence[int]]) -> npt.NDArray[np.float32]:
         """Calibrated intent probabilities [len(batch), len(labels)] for feature id lists."""

@@ -227,6 +227,24 @@ def test_delexicalisation_keeps_the_shape(text: str, shape: str) -> None:
     assert " ".join(delex(text)) == shape
 
 
+@pytest.mark.parametrize(("text", "shape"), [
+    ("mill m-2 status", "<dev> status"),
+    ("start feed auger fa-1", "start <dev>"),
+    ("turn on the gravek dp-6", "turn on the <dev>"),
+    ("Zet pomp P-7 aan", "zet <dev> aan"),
+    ("schedule pm-11 for tomorrow", "schedule <dev> for tomorrow"),
+    ("reset ch-2", "reset <dev>"),
+], ids=["initial", "two-initials", "after-article", "dutch", "verb-stays", "verb-stays-2"])
+def test_a_code_takes_the_noun_it_abbreviates(text: str, shape: str) -> None:
+    """Scheme 2: "mill m-2" is one device like "pump 2"; a verb before a code stays."""
+    assert " ".join(delex(text)) == shape
+
+
+def test_older_models_keep_their_delexicalisation() -> None:
+    """A model trained with scheme 1 (triage-2.0) is fed the tokens it was trained on."""
+    assert " ".join(delex("mill m-2 status", scheme=1)) == "mill <dev> status"
+
+
 def test_registry_names_are_delexicalised_too() -> None:
     """A multi-word name the registry knows becomes one device placeholder."""
     assert delex("is the boiler room warm", {"theboilerroom"}) == ["is", "<dev>", "warm"]

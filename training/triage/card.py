@@ -19,8 +19,9 @@ _LIMITS = """\
   from another, and 191 requests are few, so confidence on real traffic is only roughly
   calibrated; the hand-written sets in `docs/triage.md` show how much.
 - Device names are not part of the model: requests are delexicalised first (`delex.py`:
-  "pump 2", "Pumpe 3", "t-104", "zone 3" and registry names -> `<dev>`, numbers -> `<num>`,
-  English windows -> `<window>`), and slots resolve the names against the gateway registry.
+  "pump 2", "Pumpe 3", "t-104", "zone 3", a code with the noun it abbreviates ("mill m-2",
+  "feed auger fa-1", scheme 2) and registry names -> `<dev>`, numbers -> `<num>`, English
+  windows -> `<window>`), and slots resolve the names against the gateway registry.
 - "which devices are offline" and other connectivity questions are `list_devices`, not
   `list_alerts`.
 """

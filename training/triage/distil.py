@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from edge_agent.triage.decision import INTENTS, Intent
+from edge_agent.triage.delex import SCHEME
 from edge_agent.triage.languages import detect
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Card, Model
@@ -128,8 +129,10 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     if start is not None:
         weights, losses, train = warm.fine_tune(start, data["train"], labelled,
                                                 weight=weight, seed=seed)
-        cal = calibrate_on_development(weights, scored(weights, data["val"], costs), costs,
-                                       unseen_only=warm.CALIBRATE_ON_UNSEEN)
+        cal = calibrate_on_development(weights, scored(weights, data["val"], costs,
+                                                       start.scheme), costs,
+                                       unseen_only=warm.CALIBRATE_ON_UNSEEN,
+                                       scheme=start.scheme)
     else:
         weights, losses, train, cal = _from_scratch(data, labelled, run, seed, weight, costs)
     least_cost = cal["threshold"]
@@ -139,9 +142,9 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
                         doc="nanogate intent triage, distilled from fleet traffic")
     card = _card(out, {"train": train, "val": data["val"], "heldout": _frozen()}, cal, costs,
-                 size_bytes, seed, run)
+                 size_bytes, seed, run, start.scheme if start else SCHEME)
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
-    card["version"] = f"triage-2.1-{digest}"
+    card["version"] = f"triage-2.2-{digest}"
     if start is not None:
         card["architecture"] = (f"embedding bag (float16, {weights.emb.shape[1]} dims) -> "
                                 f"{weights.w1.shape[1]} ReLU -> 6-way softmax")

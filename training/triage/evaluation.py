@@ -20,14 +20,16 @@ from edge_agent.triage.delex import delex
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "edge_agent" / "data"
 GLOB = "triage_*.jsonl"
+HANDWRITTEN = "triage_handwritten*.jsonl"  # the older hand-written sets (their ``unseen`` rows
+# are the targets' "unseen phrasings"); the ``fresh`` sets are the rest
 # Hand-written requests for development (reading errors, choosing between candidate models):
 # never trained on either, so they measure what the evaluation sets would.
 DEVELOPMENT = Path(__file__).parent / "data" / "development.jsonl"
 
 
-def rows() -> list[dict[str, object]]:
-    """Every labelled row of every evaluation set (none if the tests are not checked out)."""
-    return [json.loads(line) for path in sorted(DATA.glob(GLOB))
+def rows(glob: str = GLOB) -> list[dict[str, object]]:
+    """Every labelled row of the evaluation sets (none if the tests are not checked out)."""
+    return [json.loads(line) for path in sorted(DATA.glob(glob))
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import structlog
 
 from edge_agent.triage.decision import INTENTS, LOCAL_INTENTS
+from edge_agent.triage.delex import SCHEME
 from edge_agent.triage.features import feature_ids, pack
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
@@ -73,11 +74,11 @@ class Plan:
     quick: bool
 
     @classmethod
-    def for_run(cls, quick: bool) -> Plan:
+    def for_run(cls, quick: bool, hidden: int = 128) -> Plan:
         """The full plan, or a small one for tests (seconds, lower accuracy)."""
         if quick:
             return cls(4, 3, 1, Hyper(buckets=BUCKETS, epochs=2), True)
-        return cls(60, 40, 8, Hyper(buckets=BUCKETS, dim=32, hidden=128, epochs=8,
+        return cls(60, 40, 8, Hyper(buckets=BUCKETS, dim=32, hidden=hidden, epochs=8,
                                     dropout=0.4), False)
 
 
@@ -104,11 +105,13 @@ def corpus(split: str, plan: Plan, seed: int) -> list[Tagged]:
     return [r for r, keep in zip(out, allowed, strict=True) if keep]
 
 
-def training_features(rows: Sequence[Tagged], seed: int) -> list[list[int]]:
+def training_features(rows: Sequence[Tagged], seed: int,
+                      scheme: int = SCHEME) -> list[list[int]]:
     """Feature ids; some with registry names delexicalised, the rest generic only."""
     rng = random.Random(seed)
     return [feature_ids(r.example.text, BUCKETS,
-                        r.example.names() if rng.random() < REGISTRY_SHARE else ())
+                        r.example.names() if rng.random() < REGISTRY_SHARE else (),
+                        scheme=scheme)
             for r in rows]
 
 
@@ -116,8 +119,9 @@ def _labels(rows: Sequence[Tagged]) -> np.ndarray:
     return np.array([INTENTS.index(r.example.intent) for r in rows])
 
 
-def _logits(weights: Weights, rows: Sequence[Tagged]) -> F32:
-    ids, mask = pack([feature_ids(r.example.text, BUCKETS, r.example.names()) for r in rows])
+def _logits(weights: Weights, rows: Sequence[Tagged], scheme: int = SCHEME) -> F32:
+    ids, mask = pack([feature_ids(r.example.text, BUCKETS, r.example.names(), scheme=scheme)
+                      for r in rows])
     return weights.logits(ids, mask)
 
 
@@ -129,9 +133,10 @@ def calibrate(train: Sequence[Tagged], val: Sequence[Tagged], plan: Plan, seed: 
     return scored(weights, val, costs)
 
 
-def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel) -> dict[str, Any]:
+def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel,
+           scheme: int = SCHEME) -> dict[str, Any]:
     """Temperature, ECE, cost curve and threshold of ``weights`` on the validation templates."""
-    logits, labels = _logits(weights, val), _labels(val)
+    logits, labels = _logits(weights, val, scheme), _labels(val)
     temperature = fit_temperature(logits, labels)
     probs = softmax((logits / temperature).astype(np.float32))
     gold = [r.example.intent for r in val]
@@ -146,7 +151,8 @@ def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel) -> dict[st
 
 
 def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostModel,
-                             *, unseen_only: bool = False) -> dict[str, Any]:
+                             *, unseen_only: bool = False,
+                             scheme: int = SCHEME) -> dict[str, Any]:
     """Temperature and threshold from templates and hand-written requests, weighed equally.
 
     The validation fold is templated; real phrasings differ more from the templates than one
@@ -160,7 +166,7 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostM
     rows = evaluation.development_rows()
     if not rows:
         return {**cal, "validation_temperature": cal["temperature"]}
-    ids, mask = pack([feature_ids(str(r["text"]), BUCKETS) for r in rows])
+    ids, mask = pack([feature_ids(str(r["text"]), BUCKETS, scheme=scheme) for r in rows])
     logits = weights.logits(ids, mask)
     labels = np.array([INTENTS.index(str(r["intent"])) for r in rows])
     gold = [r["intent"] for r in rows]
@@ -200,10 +206,11 @@ def write_heldout(rows: Sequence[Tagged], path: Path, per_lang: int, seed: int) 
     path.write_text("\n".join(lines) + "\n")
 
 
-def train(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any]:
+def train(out: Path, seed: int, quick: bool, costs: CostModel,
+          hidden: int = 128) -> dict[str, Any]:
     """Run the whole pipeline; returns the model card as written."""
     started = time.monotonic()
-    plan = Plan.for_run(quick)
+    plan = Plan.for_run(quick, hidden)
     data = {s: corpus(s, plan, seed) for s in ("train", "val", "heldout")}
     log.info("corpus.built", **{s: len(v) for s, v in data.items()})
     cal = calibrate(data["train"], data["val"], plan, seed, costs)
@@ -264,14 +271,14 @@ def _scores(model: Model, heldout: Sequence[Tagged], threshold: float) -> dict[s
 
 
 def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: CostModel,
-          size: int, seed: int, plan: Plan) -> dict[str, Any]:
+          size: int, seed: int, plan: Plan, scheme: int = SCHEME) -> dict[str, Any]:
     """The card's facts; the exported ONNX file itself is evaluated on held-out per language."""
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
-        "version": f"triage-2.1-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
+        "version": f"triage-2.2-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
-        "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets",
+        "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": scheme,
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
                                " unigrams, word bigrams with ^/$ marks, char 3-4-grams of words,"
                                " sentence cues in five languages (features.cues)"},
@@ -311,9 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="cost of a wrong local answer, in needless escalations")
     parser.add_argument("--recard", action="store_true",
                         help="keep the trained model: re-pick the threshold, re-score held-out")
+    parser.add_argument("--hidden", type=int, default=128, help="hidden layer width")
     args = parser.parse_args(argv)
-    run = recard if args.recard else train
-    card = run(args.out, args.seed, args.quick, CostModel(wrong_local=args.wrong_local_cost))
+    costs = CostModel(wrong_local=args.wrong_local_cost)
+    card = recard(args.out, args.seed, args.quick, costs) if args.recard else \
+        train(args.out, args.seed, args.quick, costs, args.hidden)
     sys.stdout.write(json.dumps({"out": str(args.out), "size_bytes": card["size_bytes"],
                                  "threshold": card["threshold"],
                                  "ece": {k: card["calibration"][k]

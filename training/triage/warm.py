@@ -2,7 +2,8 @@
 
 The parent's ONNX file holds its weights (``export.load``). Features are hashed into the
 card's number of buckets, so a parent with this trainer's buckets and labels shares the
-feature space and the output layer, whatever its embedding and hidden sizes. Fine-tuning
+feature space and the output layer, whatever its embedding and hidden sizes; the candidate
+keeps the parent's delexicalisation scheme (``delex.SCHEME`` may have moved on since). Fine-tuning
 makes a fixed number of updates (about three epochs) at a fifth of the usual learning rate
 over the labelled requests (a fifth of the rows) mixed with a replay sample of the template
 corpus (the rest), so the model learns the fleet's phrasings without forgetting the ones it
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.triage.decision import INTENTS
+from edge_agent.triage.delex import SCHEME
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, Card, ModelError
 from training.triage.export import NotOurGraph, load
 from training.triage.network import Weights, fit
@@ -39,6 +41,7 @@ class Parent:
     version: str
     weights: Weights
     temperature: float
+    scheme: int  # its delexicalisation scheme: the candidate keeps it (same features)
 
 
 def parent(model_dir: Path) -> tuple[Parent | None, str]:
@@ -52,9 +55,13 @@ def parent(model_dir: Path) -> tuple[Parent | None, str]:
         return None, (f"from scratch: parent {card.version} hashes into {card.buckets} buckets "
                       f"with labels {list(card.labels)}; this trainer uses {BUCKETS} and "
                       f"{list(INTENTS)}")
+    if card.delex > SCHEME:
+        return None, (f"from scratch: parent {card.version} uses delexicalisation scheme "
+                      f"{card.delex}, newer than this trainer's {SCHEME}")
     if weights.emb.shape[0] != BUCKETS or weights.b2.shape != (len(INTENTS),):
         return None, f"from scratch: parent {card.version}'s weights are {weights.shapes()}"
-    return Parent(card.version, weights, temperature), f"warm start from {card.version}"
+    return (Parent(card.version, weights, temperature, card.delex),
+            f"warm start from {card.version} (delexicalisation scheme {card.delex})")
 
 
 def fine_tune(start: Parent, replay: Sequence[Tagged], labelled: Sequence[Tagged], *,
@@ -68,8 +75,8 @@ def fine_tune(start: Parent, replay: Sequence[Tagged], labelled: Sequence[Tagged
     batch = 64
     epochs = max(1, round(STEPS * batch / len(rows))) if rows else 0
     hyper = start.weights.hyper(epochs=epochs, lr=LR, dropout=DROPOUT, batch=batch)
-    weights, losses = fit(training_features(rows, seed), _labels(rows), len(INTENTS), hyper,
-                          seed, start=start.weights)
+    weights, losses = fit(training_features(rows, seed, start.scheme), _labels(rows),
+                          len(INTENTS), hyper, seed, start=start.weights)
     return weights, losses, rows
 
 
