@@ -79,9 +79,10 @@ def candidate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def test_a_warm_start_learns_the_new_phrasings(
         candidate: tuple[Path, dict[str, object]]) -> None:
     """The candidate answers most of the labelled local phrasings locally and rightly, more
-    than its parent, and its card names the parent it started from."""
+    than its parent; its card names the parent it started from and keeps its features."""
     out, card = candidate
     assert card["training"]["warm_start"] == trainer.shipped_version()  # type: ignore[index]
+    assert Model(out).card.delex == Model().card.delex  # the parent's features, kept
     rows = [r for r in _requests() if r.intent != "escalate"]
     new, old = trainer.evaluate(out, rows), trainer.evaluate(trainer.SHIPPED_DIR, rows)
     assert new["local_precision"] == 1.0
@@ -90,12 +91,13 @@ def test_a_warm_start_learns_the_new_phrasings(
 
 def test_a_warm_start_keeps_the_frozen_set(candidate: tuple[Path, dict[str, object]]) -> None:
     """On the frozen set the candidate names intents as well as its parent (within two
-    points), answers locally at least as precisely, and gives up at most ten points of local
-    share to its stricter threshold (99% local precision on validation and development)."""
+    points), answers locally at least as precisely, and gives up at most twelve points of
+    local share to its stricter threshold (99% local precision on validation and on
+    development, where the parent's 0.83 gives about 97%)."""
     out, card = candidate
     frozen = trainer.frozen_set()
     new, old = trainer.evaluate(out, frozen), trainer.evaluate(trainer.SHIPPED_DIR, frozen)
     assert abs(new["intent_accuracy"] - old["intent_accuracy"]) < 0.02, (new, old)
     assert new["local_precision"] >= old["local_precision"], (new, old)
-    assert old["local_share"] - new["local_share"] < 0.10, (new, old)
+    assert old["local_share"] - new["local_share"] < 0.12, (new, old)
     assert card["cost_model"]["min_local_precision"] == 0.99  # type: ignore[index]
