@@ -136,6 +136,8 @@ class LearningSection(Section):
     # Training (`cloud-broker model train`): labels of requests whose labels disagree are left
     # out; a text needs this many agreeing labels (an operator's counts for all).
     min_agreement: int = Field(default=1, ge=1)
+    # A local intent named only by requesters' corrections needs this many gateways agreeing.
+    correction_agreement: int = Field(default=2, ge=1)
     min_labels: int = Field(default=50, ge=1)  # fewer usable labels: no training
     holdout_share: float = Field(default=0.2, gt=0, lt=1)  # newest labels, for evaluation only
     # The gate: a candidate's local precision, on the frozen evaluation set and on recent

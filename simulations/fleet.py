@@ -355,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
                         "escalations, labels, model train, A/B test, before and after")
     parser.add_argument("--per-gateway", type=int, default=150,
                         help="with --learning: requests per gateway before, and again after")
+    parser.add_argument("--size", choices=("tiny", "quick", "full"), default="quick",
+                        help="with --learning: the training size of the candidate (default "
+                        "quick)")
     args = parser.parse_args(argv)
     from simulations.bench import quiet_logs
 
@@ -382,7 +385,7 @@ def _learning(args: argparse.Namespace) -> int:
     from simulations import learning
 
     plan = learning.Plan(gateways=args.gateways or 6, per_gateway=args.per_gateway,
-                         seed=args.seed)
+                         seed=args.seed, size=args.size)
     result = learning.run(plan, args.out)
     sys.stdout.write(json.dumps(learning.summary(result), indent=2) + "\n")
     say(f"wrote {args.out / learning.REPORT} and {args.out / learning.PLOT}")

@@ -10,7 +10,8 @@ that answers the labelling prompt truthfully from that file's ground truth. The 
    each escalation in the background.
 2. ``cloud-broker model train --size quick`` makes, gates and signs a candidate, at the
    default floor: no worse than the current model on the frozen set, never below
-   ``[learning] hard_min_local_precision``.
+   ``[learning] hard_min_local_precision``. The candidate is the shipped model fine-tuned on
+   the labelled requests and a replay of the templates (``training.triage.warm``).
 3. ``cloud-broker model ab start``: half the fleet gets the candidate; the broker's z-tests
    promote it or roll it back, and the rollouts carry that to every gateway.
 4. **after**: the same users again, on whatever model each gateway then runs.
@@ -247,8 +248,9 @@ def report(loop: Loop, shipped: str, before: Tally, after: Tally, trained: dict[
         "models_after": sorted({gw.triage.version for gw in loop.gateways}),
         "before": before.as_json(), "after": after.as_json(),
         "ab_arms_seen_by_simulator": {v: t.as_json() for v, t in ab_tally.items()},
-        "training": {k: trained.get(k) for k in ("accepted", "version", "reasons",
-                                                 "evaluation", "data", "gate",
+        "training": {k: trained.get(k) for k in ("accepted", "version", "warm_start",
+                                                 "threshold", "learned",
+                                                 "reasons", "evaluation", "data", "gate",
                                                  "exit_code", "seconds")},
         "ab_test": {k: ab.get(k) for k in ("id", "state", "reason", "verdict",
                                            "verdict_reason", "candidate", "control")},

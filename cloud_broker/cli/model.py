@@ -83,6 +83,9 @@ def train(
 ) -> None:
     """Train the next triage model from the templates and labelled escalations.
 
+    The model the fleet runs now is fine-tuned (warm start) when its features and labels
+    fit; otherwise the next one is trained from scratch. The card says which.
+
     Stores it as a signed model artefact only if its local precision, on the frozen
     evaluation set and on recent labelled traffic, is at least the current model's and at
     least the floor: [learning] min_local_precision if set, else the current model's on the
@@ -112,8 +115,10 @@ def train(
 
 def _show(doc: dict[str, Any]) -> None:
     verdict = "[green]stored[/]" if doc["accepted"] else "[red]refused[/]"
+    start = f"fine-tuned from {escape(str(doc['warm_start']))}" if doc.get("warm_start") \
+        else "trained from scratch"
     out.print(f"Model {escape(str(doc['version']))} (parent {escape(str(doc['parent']))}): "
-              f"{verdict}, threshold {doc['threshold']}")
+              f"{verdict}, threshold {doc['threshold']}, {start}")
     gate = doc.get("gate") or {}
     if gate:
         out.print(f"Gate: local precision at least the current model's on each set, and at "

@@ -2,9 +2,13 @@
 
 1. One judgement per request: an operator's label replaces the cloud's for the same request.
 2. Requests with the same text (case and spacing aside) are one example. If an operator
-   labelled any of them, only operators' labels count; otherwise the cloud's labels must all
-   agree and there must be at least ``min_agreement`` of them. Texts whose labels disagree
-   are left out, and counted.
+   labelled any of them, only operators' labels count; otherwise the cloud's labels and the
+   requesters' corrections must all agree and there must be at least ``min_agreement`` of
+   them. Texts whose labels disagree are left out, and counted.
+   A requester's correction naming a local intent would teach the model to answer that text
+   by itself, on one stranger's word: without a cloud label agreeing, it needs corrections
+   from ``correction_agreement`` different gateways (``unconfirmed_corrections`` counts the
+   texts left out). A correction saying ``escalate`` only makes the model answer less.
 3. Texts in the frozen evaluation set are left out, so training never sees them.
 4. The newest ``holdout_share`` of the examples (by their newest label) are the recent slice,
    for evaluation only; the rest is for training.
@@ -44,7 +48,7 @@ def text_key(text: str) -> str:
 
 
 def build(labels: Iterable[Label], *, min_agreement: int = 1, holdout_share: float = 0.2,
-          exclude: Collection[str] = ()) -> Dataset:
+          exclude: Collection[str] = (), correction_agreement: int = 2) -> Dataset:
     """The dataset from labels (see the module docstring); ``exclude`` holds ``text_key``s."""
     counts: Counter[str] = Counter()
     groups: dict[str, list[Label]] = {}
@@ -53,7 +57,7 @@ def build(labels: Iterable[Label], *, min_agreement: int = 1, holdout_share: flo
             groups.setdefault(key, []).append(label)
     examples = []
     for key, group in groups.items():
-        example = _agreed(group, min_agreement, counts)
+        example = _agreed(group, min_agreement, correction_agreement, counts)
         if example is None:
             continue
         if key in exclude:
@@ -80,7 +84,8 @@ def _one_per_request(labels: Iterable[Label], counts: Counter[str]) -> list[Labe
     return list(chosen.values())
 
 
-def _agreed(group: list[Label], min_agreement: int, counts: Counter[str]) -> Example | None:
+def _agreed(group: list[Label], min_agreement: int, correction_agreement: int,
+            counts: Counter[str]) -> Example | None:
     operators = [g for g in group if g.source == "operator"]
     judges = operators or group
     intents = {g.label for g in judges}
@@ -90,5 +95,15 @@ def _agreed(group: list[Label], min_agreement: int, counts: Counter[str]) -> Exa
     if not operators and len(judges) < min_agreement:
         counts["too_few_agreeing"] += 1
         return None
+    if not operators and _unconfirmed(judges, correction_agreement):
+        counts["unconfirmed_corrections"] += 1
+        return None
     newest = max(group, key=lambda g: g.created)
     return Example(newest.text, intents.pop(), newest.created, len(judges))
+
+
+def _unconfirmed(judges: list[Label], correction_agreement: int) -> bool:
+    """Only corrections name this local intent, from too few gateways."""
+    if any(j.source != "correction" for j in judges) or judges[0].label == "escalate":
+        return False
+    return len({j.device_id for j in judges}) < correction_agreement

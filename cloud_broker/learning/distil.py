@@ -1,7 +1,8 @@
 """Distillation: the next triage model from the templates and the fleet's labelled traffic.
 
 ``distil`` builds the dataset (``dataset.build``), trains a candidate with the existing
-trainer (``training.triage``, the ``train`` extra), and scores it beside the model the fleet
+trainer (``training.triage``, the ``train`` extra), fine-tuning the current model's weights
+when they fit (the card's ``training.warm_start``), and scores it beside the model the fleet
 runs now on two sets it never trained on: the frozen evaluation set (held-out templates) and
 the recent slice of labelled traffic. A candidate whose local precision on either falls
 below the current model's, or below the floor, is refused. The floor is ``[learning]
@@ -53,6 +54,8 @@ class Outcome:
         return {"accepted": self.accepted, "reasons": self.reasons,
                 "version": self.card.get("version"), "parent": d.get("parent"),
                 "threshold": self.card.get("threshold"), "gate": d.get("gate"),
+                "warm_start": self.card.get("training", {}).get("warm_start"),
+                "learned": self.card.get("training", {}).get("labelled_scores"),
                 "data": d.get("data"),
                 "evaluation": d.get("evaluation"), "artefact": self.artefact}
 
@@ -65,6 +68,7 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
     frozen = trainer.frozen_set()
     data = dataset.build(LabelStore(store.db, store.now).labels(),
                          min_agreement=config.min_agreement,
+                         correction_agreement=config.correction_agreement,
                          holdout_share=config.holdout_share,
                          exclude={dataset.text_key(r.text) for r in frozen})
     if len(data.train) < config.min_labels:
@@ -78,7 +82,8 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
         current, parent = current_model(store, artefacts, Path(work))
         candidate = Path(work) / "candidate"
         card = trainer.train_next(candidate, [trainer.Request(e.text, e.intent)
-                                              for e in data.train], seed=seed, size=size)
+                                              for e in data.train], seed=seed, size=size,
+                                  parent=current)
         recent = [trainer.Request(e.text, e.intent) for e in data.recent]
         evaluation = {name: {"candidate": trainer.evaluate(candidate, rows),
                              "current": trainer.evaluate(current, rows)}
@@ -90,7 +95,9 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
             "gate": {"min_local_precision": least, "floor": rule,
                      "configured_min_local_precision": config.min_local_precision,
                      "hard_min_local_precision": config.hard_min_local_precision,
-                     "min_agreement": config.min_agreement, "passed": not reasons}}
+                     "min_agreement": config.min_agreement,
+                     "correction_agreement": config.correction_agreement,
+                     "passed": not reasons}}
         trainer.write_card(candidate, card)
         if reasons:
             log.warning("model.refused", version=card["version"], reasons=reasons)

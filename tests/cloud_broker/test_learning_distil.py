@@ -72,6 +72,23 @@ def test_min_agreement_frozen_texts_and_the_newest_slice_held_out() -> None:
     assert (data.counts["too_few_agreeing"], data.counts["in_frozen_set"]) == (1, 1)
 
 
+def test_a_local_intent_from_corrections_alone_needs_two_gateways() -> None:
+    """One requester's correction naming a local intent is left out (poisoning); the same
+    from two gateways, or beside an agreeing cloud label, counts; ``escalate`` needs none."""
+    labels = [_label("a", "make it cosy", "set_actuator", 1.0, "correction"),
+              _label("b", "blast the heater", "set_actuator", 2.0, "correction"),
+              _label("c", "blast the heater", "set_actuator", 3.0, "correction", "gw-2"),
+              _label("d", "is it nice out", "query_state", 4.0, "correction"),
+              _label("e", "is it nice out", "query_state", 5.0),
+              _label("f", "tell me a joke", "escalate", 6.0, "correction")]
+    data = dataset.build(labels, holdout_share=0.01)
+    assert sorted(e.text for e in data.train) == ["blast the heater", "is it nice out",
+                                                  "tell me a joke"]
+    assert data.counts["unconfirmed_corrections"] == 1
+    one_is_enough = dataset.build(labels, holdout_share=0.01, correction_agreement=1)
+    assert len(one_is_enough.train) == 4
+
+
 def test_the_gate_refuses_a_drop_below_the_current_model_or_the_floor() -> None:
     """Lower local precision than the current model, or under the floor, is a reason."""
     same = {"n": 10, "local_precision": 0.995}

@@ -54,3 +54,19 @@ def test_mean_curve_averages_costs_row_by_row() -> None:
     assert all(abs(m["cost"] - (x["cost"] + y["cost"]) / 2) < 1e-3
                for m, x, y in zip(mean, a, b, strict=True))
     assert mean[0]["n"] == 400
+
+
+def test_the_precise_threshold_is_the_cheapest_that_keeps_precision_on_every_set() -> None:
+    """Least cost on the mean curve, among thresholds where the mean and each set keep local
+    precision at the floor; the highest threshold when none does."""
+    def rows(rates: list[float], costs: list[float]) -> list[dict[str, float]]:
+        return [{"threshold": t, "wrong_local_rate": r, "cost": c}
+                for t, r, c in zip((0.8, 0.9, 0.95), rates, costs, strict=True)]
+
+    mean = rows([0.005, 0.004, 0.0], [0.1, 0.2, 0.3])
+    development = rows([0.02, 0.0, 0.0], [0.1, 0.2, 0.3])
+    costs = CostModel()
+    assert costs.choose(mean) == 0.8
+    assert costs.choose_precise(mean, 0.99) == 0.8
+    assert costs.choose_precise(mean, 0.99, [development]) == 0.9
+    assert costs.choose_precise(mean, 1.0, [rows([0.1] * 3, [0.0] * 3)]) == 0.95

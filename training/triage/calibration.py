@@ -143,3 +143,13 @@ class CostModel:
         """
         least = min(r["cost"] for r in rows)
         return min(r["threshold"] for r in rows if r["cost"] <= least * (1 + tolerance))
+
+    def choose_precise(self, rows: Sequence[dict[str, float]], min_precision: float,
+                       each: Sequence[Sequence[dict[str, float]]] = ()) -> float:
+        """The threshold of least expected cost on ``rows`` among those where local precision
+        (1 - ``wrong_local_rate``) is at least ``min_precision`` on ``rows`` and on each curve
+        of ``each`` (same thresholds); the highest threshold if none is."""
+        ok = [all(1 - r["wrong_local_rate"] >= min_precision for r in (row, *others))
+              for row, *others in zip(rows, *each, strict=True)]
+        precise = [r for r, good in zip(rows, ok, strict=True) if good]
+        return self.choose(precise) if precise else max(r["threshold"] for r in rows)

@@ -76,7 +76,7 @@ templates (fold 6), with the request's own device and area in the registry.
   {cal['ece_before']} before, {cal['ece_after']} after.
 - Training: seed {card['training']['seed']}, {card['training'].get('seconds', '?')} s wall clock
   (on a shared 2-CPU machine), numpy only; retrain with `python -m training.triage.train`.
-
+{_start(card)}
 ## Data
 
 Our own templates for industrial, building and agricultural IoT (English, and translated by
@@ -105,3 +105,13 @@ Pick a higher threshold for fewer wrong local answers, a lower one for more loca
 ## Limits
 
 {_LIMITS}"""
+
+
+def _start(card: dict[str, Any]) -> str:
+    """A line on where a distilled model started (``training.start``), if it is one."""
+    training = card["training"]
+    if "start" not in training:
+        return ""
+    return (f"- Start: {training['start']}; {training.get('labelled', 0)} labelled requests, "
+            f"each {training.get('labelled_weight', 1)} times; threshold for at least "
+            f"{card['cost_model'].get('min_local_precision', '?')} local precision.\n")

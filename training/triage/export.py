@@ -2,7 +2,8 @@
 
 Graph: ``ids`` [B, L] int64 and ``weights`` [B, L] float -> Gather (float16 table) -> Cast ->
 weighted mean over L -> MatMul/Add/Relu -> MatMul/Add -> divide by the calibrated temperature
--> Softmax -> ``probs`` [B, C]. Training-only: imports ``onnx``.
+-> Softmax -> ``probs`` [B, C]. ``load`` reads the weights and temperature back from such a
+file, to warm-start the next model from it. Training-only: imports ``onnx``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,28 @@ import numpy as np
 from training.triage.network import Weights
 
 OPSET = 17
+PARAMETERS = ("emb", "w1", "b1", "w2", "b2")
+
+
+class NotOurGraph(ValueError):
+    """The ONNX file lacks one of the initialisers ``export`` writes."""
+
+
+def load(path: Path) -> tuple[Weights, float]:
+    """The weights (embedding table widened to float32) and temperature of an exported model."""
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as exc:  # onnx raises protobuf's and its own untyped errors
+        raise NotOurGraph(f"cannot read {path}: {exc}") from exc
+    found = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    missing = [name for name in (*PARAMETERS, "temperature") if name not in found]
+    if missing:
+        raise NotOurGraph(f"{path} has no initialiser {', '.join(missing)}: not a triage graph")
+    arrays = [np.array(found[name], dtype=np.float32) for name in PARAMETERS]
+    return Weights(*arrays), float(found["temperature"])
 
 
 def export(weights: Weights, temperature: float, path: Path, doc: str = "") -> int:

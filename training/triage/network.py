@@ -59,6 +59,20 @@ class Weights:
             b2=np.zeros(classes, np.float32),
         )
 
+    def copy(self) -> Weights:
+        """An independent copy (fine-tuning must not change its parent's arrays)."""
+        return Weights(*(np.array(a, dtype=np.float32) for a in
+                         (self.emb, self.w1, self.b1, self.w2, self.b2)))
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """Each parameter's shape, for error messages and model cards."""
+        return {"emb": self.emb.shape, "w1": self.w1.shape, "w2": self.w2.shape}
+
+    def hyper(self, **changes: float | int) -> Hyper:
+        """Hyper-parameters whose shapes are these weights' (for fine-tuning them)."""
+        buckets, dim = self.emb.shape
+        return Hyper(buckets=buckets, dim=dim, hidden=self.w1.shape[1], **changes)  # type: ignore[arg-type]
+
     def logits(self, ids: I64, weights: F32) -> F32:
         """Forward pass to unnormalised scores, for a padded batch."""
         pooled = _pool(self.emb, ids, weights)
@@ -133,24 +147,32 @@ def _step(w: Weights, opt: _Adam, ids: I64, mask: F32, labels: I64, hyper: Hyper
 
 
 def fit(feats: Sequence[Sequence[int]], labels: I64, classes: int, hyper: Hyper,
-        seed: int) -> tuple[Weights, list[float]]:
-    """Train from scratch on feature id lists; returns the weights and each epoch's loss."""
+        seed: int, start: Weights | None = None) -> tuple[Weights, list[float]]:
+    """Train on feature id lists, from scratch or from a copy of ``start`` (fine-tuning);
+    returns the weights and each epoch's loss. ``start`` must have ``hyper``'s shapes."""
     rng = np.random.default_rng(seed)
-    w = Weights.init(hyper, classes, rng)
+    w = Weights.init(hyper, classes, rng) if start is None else start.copy()
+    if w.emb.shape != (hyper.buckets, hyper.dim) or w.w1.shape != (hyper.dim, hyper.hidden) \
+            or w.b2.shape != (classes,):
+        raise ValueError(f"start weights {w.shapes()} do not fit {hyper} with {classes} classes")
     opt = _Adam.like([w.emb, w.w1, w.b1, w.w2, w.b2])
     counts = np.bincount(labels, minlength=classes).astype(np.float32)
     # Square-root balancing: small local classes count more, without drowning escalate.
     class_weight = np.sqrt(counts.mean() / np.maximum(counts, 1.0)).astype(np.float32)
-    losses = []
-    for _ in range(hyper.epochs):
-        order = rng.permutation(len(labels))
-        total = 0.0
-        for start in range(0, len(order), hyper.batch):
-            batch = order[start : start + hyper.batch]
-            ids, mask = pack([feats[i] for i in batch])
-            keep = mask * (rng.random(mask.shape) >= hyper.dropout)
-            keep = np.where(keep.sum(axis=1, keepdims=True) > 0, keep, mask)
-            total += _step(w, opt, ids, keep.astype(np.float32), labels[batch], hyper,
-                            class_weight)
-        losses.append(total / max(1, -(-len(order) // hyper.batch)))
-    return w, losses
+    return w, [_epoch(w, opt, feats, labels, hyper, class_weight, rng)
+               for _ in range(hyper.epochs)]
+
+
+def _epoch(w: Weights, opt: _Adam, feats: Sequence[Sequence[int]], labels: I64, hyper: Hyper,
+           class_weight: F32, rng: np.random.Generator) -> float:
+    """One pass over the data in a random order, with feature dropout; its mean batch loss."""
+    order = rng.permutation(len(labels))
+    total = 0.0
+    for first in range(0, len(order), hyper.batch):
+        batch = order[first : first + hyper.batch]
+        ids, mask = pack([feats[i] for i in batch])
+        keep = mask * (rng.random(mask.shape) >= hyper.dropout)
+        keep = np.where(keep.sum(axis=1, keepdims=True) > 0, keep, mask)
+        total += _step(w, opt, ids, keep.astype(np.float32), labels[batch], hyper,
+                        class_weight)
+    return total / max(1, -(-len(order) // hyper.batch))

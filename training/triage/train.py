@@ -105,11 +105,13 @@ def corpus(split: str, plan: Plan, seed: int) -> list[Tagged]:
     return [r for r, keep in zip(out, allowed, strict=True) if keep]
 
 
-def training_features(rows: Sequence[Tagged], seed: int) -> list[list[int]]:
+def training_features(rows: Sequence[Tagged], seed: int,
+                      scheme: int = SCHEME) -> list[list[int]]:
     """Feature ids; some with registry names delexicalised, the rest generic only."""
     rng = random.Random(seed)
     return [feature_ids(r.example.text, BUCKETS,
-                        r.example.names() if rng.random() < REGISTRY_SHARE else ())
+                        r.example.names() if rng.random() < REGISTRY_SHARE else (),
+                        scheme=scheme)
             for r in rows]
 
 
@@ -117,8 +119,9 @@ def _labels(rows: Sequence[Tagged]) -> np.ndarray:
     return np.array([INTENTS.index(r.example.intent) for r in rows])
 
 
-def _logits(weights: Weights, rows: Sequence[Tagged]) -> F32:
-    ids, mask = pack([feature_ids(r.example.text, BUCKETS, r.example.names()) for r in rows])
+def _logits(weights: Weights, rows: Sequence[Tagged], scheme: int = SCHEME) -> F32:
+    ids, mask = pack([feature_ids(r.example.text, BUCKETS, r.example.names(), scheme=scheme)
+                      for r in rows])
     return weights.logits(ids, mask)
 
 
@@ -127,7 +130,13 @@ def calibrate(train: Sequence[Tagged], val: Sequence[Tagged], plan: Plan, seed: 
     """Temperature, ECE and threshold from a model that never saw the validation templates."""
     weights, _ = fit(training_features(train, seed), _labels(train), len(INTENTS),
                      plan.hyper, seed + 1)
-    logits, labels = _logits(weights, val), _labels(val)
+    return scored(weights, val, costs)
+
+
+def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel,
+           scheme: int = SCHEME) -> dict[str, Any]:
+    """Temperature, ECE, cost curve and threshold of ``weights`` on the validation templates."""
+    logits, labels = _logits(weights, val, scheme), _labels(val)
     temperature = fit_temperature(logits, labels)
     probs = softmax((logits / temperature).astype(np.float32))
     gold = [r.example.intent for r in val]
@@ -141,8 +150,9 @@ def calibrate(train: Sequence[Tagged], val: Sequence[Tagged], plan: Plan, seed: 
             "reliability_after": reliability(probs, labels)}
 
 
-def calibrate_on_development(weights: Weights, cal: dict[str, Any],
-                             costs: CostModel) -> dict[str, Any]:
+def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostModel,
+                             *, unseen_only: bool = False,
+                             scheme: int = SCHEME) -> dict[str, Any]:
     """Temperature and threshold from templates and hand-written requests, weighed equally.
 
     The validation fold is templated; real phrasings differ more from the templates than one
@@ -150,15 +160,19 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any],
     evaluated on) are scored by the shipped model as a gateway without a registry would; the
     temperature minimises the two sets' mean log-loss, and the threshold the mean of their
     cost curves. Without the development file, the validation fold alone decides.
+    ``unseen_only``: the temperature from the development requests alone (for a fine-tuned
+    model, whose parent trained on the validation fold).
     """
     rows = evaluation.development_rows()
     if not rows:
         return {**cal, "validation_temperature": cal["temperature"]}
-    ids, mask = pack([feature_ids(str(r["text"]), BUCKETS) for r in rows])
+    ids, mask = pack([feature_ids(str(r["text"]), BUCKETS, scheme=scheme) for r in rows])
     logits = weights.logits(ids, mask)
     labels = np.array([INTENTS.index(str(r["intent"])) for r in rows])
     gold = [r["intent"] for r in rows]
-    temperature = fit_pooled_temperature([(cal["logits"], cal["labels"]), (logits, labels)])
+    parts = [(logits, labels)] if unseen_only else [(cal["logits"], cal["labels"]),
+                                                    (logits, labels)]
+    temperature = fit_pooled_temperature(parts)
     val_probs = softmax((cal["logits"] / temperature).astype(np.float32))
     dev_probs = softmax((logits / temperature).astype(np.float32))
     curves = [costs.curve(cal["gold"], val_probs), costs.curve(gold, dev_probs)]  # type: ignore[arg-type]
@@ -257,14 +271,14 @@ def _scores(model: Model, heldout: Sequence[Tagged], threshold: float) -> dict[s
 
 
 def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: CostModel,
-          size: int, seed: int, plan: Plan) -> dict[str, Any]:
+          size: int, seed: int, plan: Plan, scheme: int = SCHEME) -> dict[str, Any]:
     """The card's facts; the exported ONNX file itself is evaluated on held-out per language."""
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
         "version": f"triage-2.2-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
-        "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": SCHEME,
+        "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": scheme,
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
                                " unigrams, word bigrams with ^/$ marks, char 3-4-grams of words,"
                                " sentence cues in five languages (features.cues)"},

@@ -1,0 +1,103 @@
+"""Warm start: the next model continues from the shipped model's own weights, read back from
+its ONNX file, learns the fleet's phrasings and keeps what it knew."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_agent.triage.model import CARD_FILE, MODEL_FILE, Model
+from training.triage import distil as trainer
+from training.triage import warm
+from training.triage.export import export, load
+
+# Phrasings no template of ours makes, each with its true intent (escalate ones too, so the
+# candidate does not learn "everything labelled is local").
+LABELLED = [("gimme the barn's temp real quick", "query_state"),
+            ("yo what's the cellar humidity looking like", "query_state"),
+            ("how frosty is the greenhouse at this moment", "query_state"),
+            ("nudge the barn heater to 40", "set_actuator"),
+            ("kick the cellar pump on", "set_actuator"),
+            ("power down the attic fan pls", "set_actuator"),
+            ("roster of every gadget wired in", "list_devices"),
+            ("which thingies are plugged into you", "list_devices"),
+            ("any alarms going off rn", "list_alerts"),
+            ("has anything tripped a warning lately", "list_alerts"),
+            ("why does the barn get colder than the shed at night", "escalate"),
+            ("plan a watering schedule for next week", "escalate")]
+
+
+def _requests() -> list[trainer.Request]:
+    return [trainer.Request(text, intent) for text, intent in LABELLED]
+
+
+def test_the_parents_weights_load_exactly(tmp_path: Path) -> None:
+    """Weights read back from the shipped ONNX file and exported again give the parent's
+    probabilities (float16 table both times), and the parent's temperature."""
+    start, why = warm.parent(trainer.SHIPPED_DIR)
+    assert start is not None, why
+    weights, temperature = load(trainer.SHIPPED_DIR / MODEL_FILE)
+    assert temperature == pytest.approx(Model().card.temperature, rel=1e-4)
+    export(weights, temperature, tmp_path / MODEL_FILE)
+    shutil.copy(trainer.SHIPPED_DIR / CARD_FILE, tmp_path / CARD_FILE)
+    parent, copy = Model(), Model(tmp_path)
+    rows = [parent.features(r.text, r.names) for r in trainer.frozen_set()[:300]]
+    assert np.abs(parent.probabilities(rows) - copy.probabilities(rows)).max() < 1e-5
+
+
+def test_a_parent_with_other_buckets_means_training_from_scratch(tmp_path: Path) -> None:
+    """A parent hashing into other buckets cannot be continued: no start, and it says why."""
+    shutil.copytree(trainer.SHIPPED_DIR, tmp_path / "model")
+    card = json.loads((tmp_path / "model" / CARD_FILE).read_text())
+    card["features"]["buckets"] = 1 << 15
+    (tmp_path / "model" / CARD_FILE).write_text(json.dumps(card))
+    start, why = warm.parent(tmp_path / "model")
+    assert start is None and "from scratch" in why and "32768 buckets" in why
+
+
+def test_a_parent_whose_model_file_is_not_ours_means_training_from_scratch(
+        tmp_path: Path) -> None:
+    """A parent whose ONNX file does not parse cannot be continued: no start, and why."""
+    shutil.copytree(trainer.SHIPPED_DIR, tmp_path / "model")
+    (tmp_path / "model" / MODEL_FILE).write_bytes(b"not a model")
+    start, why = warm.parent(tmp_path / "model")
+    assert start is None and "unreadable" in why
+
+
+@pytest.fixture(scope="module")
+def candidate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    """The shipped model fine-tuned on the labelled phrasings (quick replay: about 20 s)."""
+    out = tmp_path_factory.mktemp("warm") / "model"
+    card = trainer.train_next(out, _requests(), size="quick", parent=trainer.SHIPPED_DIR)
+    return out, card
+
+
+def test_a_warm_start_learns_the_new_phrasings(
+        candidate: tuple[Path, dict[str, object]]) -> None:
+    """The candidate answers most of the labelled local phrasings locally and rightly, more
+    than its parent; its card names the parent it started from and keeps its features."""
+    out, card = candidate
+    assert card["training"]["warm_start"] == trainer.shipped_version()  # type: ignore[index]
+    assert Model(out).card.delex == Model().card.delex  # the parent's features, kept
+    rows = [r for r in _requests() if r.intent != "escalate"]
+    new, old = trainer.evaluate(out, rows), trainer.evaluate(trainer.SHIPPED_DIR, rows)
+    assert new["local_precision"] == 1.0
+    assert new["local_share"] >= 0.8 > old["local_share"]
+
+
+def test_a_warm_start_keeps_the_frozen_set(candidate: tuple[Path, dict[str, object]]) -> None:
+    """On the frozen set the candidate names intents as well as its parent (within two
+    points), answers locally at least as precisely, and gives up at most twelve points of
+    local share to its stricter threshold (99% local precision on validation and on
+    development, where the parent's 0.83 gives about 97%)."""
+    out, card = candidate
+    frozen = trainer.frozen_set()
+    new, old = trainer.evaluate(out, frozen), trainer.evaluate(trainer.SHIPPED_DIR, frozen)
+    assert abs(new["intent_accuracy"] - old["intent_accuracy"]) < 0.02, (new, old)
+    assert new["local_precision"] >= old["local_precision"], (new, old)
+    assert old["local_share"] - new["local_share"] < 0.12, (new, old)
+    assert card["cost_model"]["min_local_precision"] == 0.99  # type: ignore[index]
