@@ -44,6 +44,7 @@ from cloud_broker.fleet.store import Heartbeat
 from cloud_broker.link.artefacts import ArtefactServing
 from cloud_broker.link.heartbeats import Heartbeats
 from cloud_broker.queue import OperatorQueue, QueueRules
+from cloud_broker.routing.charges import Charges
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
 
@@ -205,24 +206,34 @@ class LinkCore(ArtefactServing):
     async def _work(self, key: str, esc: Escalation,
                     deadline: float | None) -> pb.EscalateResponse:
         renewal = asyncio.create_task(self._renew(key, deadline), name=f"renew.{key[-12:]}")
+        charges = Charges.open()  # the router's ledger rows, committed with the claim below
         try:
             try:
                 response = await self._route(esc, deadline)
             except BaseException:
                 # Shielded: the claim is released even if this task is cancelled again.
-                await asyncio.shield(self._db(self._store.release_escalation, key))
+                await asyncio.shield(self._db(self._settle, key, None, charges.close()))
                 raise
             finally:
                 renewal.cancel()
             # Stored before the key leaves the in-flight table, so a retry arriving now waits
             # on this task rather than finding a pending claim in the database.
-            await asyncio.shield(self._db(self._store.finish_escalation, key,
-                                          response.SerializeToString(),
-                                          response.error_code or "ok"))
+            await asyncio.shield(self._db(self._settle, key, response, charges.close()))
         finally:
             self._inflight.pop(key, None)
         self.escalations += 1
         return response
+
+    def _settle(self, key: str, response: pb.EscalateResponse | None, charges: Charges) -> None:
+        """Commit the work's ledger rows and store its answer (or, with none, release the
+        claim for a replay), in one transaction: one trip from the event loop."""
+        with self._store.db.transaction():
+            charges.commit()
+            if response is None:
+                self._store.release_escalation(key)
+            else:
+                self._store.finish_escalation(key, response.SerializeToString(),
+                                              response.error_code or "ok")
 
     async def _renew(self, key: str, deadline: float | None) -> None:
         """Keep this replica's claim alive while it works (a few seconds past the deadline)."""
