@@ -45,6 +45,7 @@ T = TypeVar("T")
 
 POOL_SIZE = 8  # connections kept open; the store's thread pool has as many threads
 MAX_OVERFLOW = 8  # more connections opened for a burst (the admin API's threads)
+_MAX_STATEMENTS = 1024  # rendered statements kept per database
 _AUTOCOMMIT = "nanogate_autocommit"  # execution option: a statement that commits on its own
 
 
@@ -105,6 +106,7 @@ class Database:
         self._local = threading.local()  # .conn: this thread's open transaction, if any
         self._autocommit = engine.execution_options(**_autocommit_options(dialect))
         self._executor = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db")
+        self._statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # see _compiled
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -120,27 +122,60 @@ class Database:
     def execute(self, sql: str, params: Params | None = None) -> int:
         """Run one statement; returns how many rows it changed."""
         with self._connection() as conn:
-            return int(conn.execute(_text(sql), dict(params or {})).rowcount)
+            return int(self._cursor(conn, sql, params).rowcount)
 
     def many(self, sql: str, rows: Sequence[Params]) -> None:
         """Run one statement for each parameter row, in one transaction."""
         if not rows:
             return
         with self.transaction() as conn:
-            conn.execute(_text(sql), [dict(r) for r in rows])
+            driver_sql, names = self._compiled(sql)
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.executemany(driver_sql, [_args(names, r) for r in rows])
 
     def one(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row a query returns, or None."""
         with self._connection() as conn:
-            row = conn.execute(_text(sql), dict(params or {})).mappings().first()
-            return dict(row) if row is not None else None
+            cursor = self._cursor(conn, sql, params)
+            row = cursor.fetchone()
+            return dict(zip(_columns(cursor), row, strict=True)) if row is not None else None
 
     def all(self, sql: str, params: Params | None = None, *,
             expanding: tuple[str, ...] = ()) -> list[Row]:
         """Every row a query returns (``expanding``: parameters that are lists, ``IN :ids``)."""
         with self._connection() as conn:
-            return [dict(r) for r in
-                    conn.execute(_text(sql, expanding), dict(params or {})).mappings()]
+            if expanding:  # rendered per call by SQLAlchemy, for the lists' lengths
+                return [dict(r) for r in
+                        conn.execute(_text(sql, expanding), dict(params or {})).mappings()]
+            cursor = self._cursor(conn, sql, params)
+            columns = _columns(cursor)
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def _compiled(self, sql: str) -> tuple[str, tuple[str, ...] | None]:
+        """The statement in the driver's own placeholders, rendered once by SQLAlchemy, and
+        the parameter names in order (None: the driver takes them by name)."""
+        known = self._statements.get(sql)
+        if known is None:
+            if len(self._statements) >= _MAX_STATEMENTS:  # the stores' SQL is a fixed set
+                self._statements.clear()
+            compiled = _text(sql).compile(dialect=self.engine.dialect)
+            names = tuple(compiled.positiontup or ()) if self.engine.dialect.positional else None
+            known = self._statements[sql] = (str(compiled), names)
+        return known
+
+    def _cursor(self, conn: Connection, sql: str, params: Params | None) -> Any:
+        """Run a statement on the driver's cursor of ``conn``'s connection.
+
+        SQLAlchemy renders the statement once (``_compiled``); running it through the
+        driver's cursor skips SQLAlchemy's per-statement work (execution context, events,
+        result objects): several times the cost of the statement itself on SQLite (see
+        docs/performance.md). The values go to the driver as they are; the stores pass
+        only numbers, strings, bytes and None.
+        """
+        driver_sql, names = self._compiled(sql)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(driver_sql, _args(names, params or {}))
+        return cursor
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -169,6 +204,15 @@ class Database:
         """Close every pooled connection and the thread pool."""
         self._executor.shutdown(wait=False)
         self.engine.dispose()
+
+
+def _args(names: tuple[str, ...] | None, params: Params) -> Any:
+    """A statement's values as its driver takes them: in order, or by name."""
+    return dict(params) if names is None else tuple(params[name] for name in names)
+
+
+def _columns(cursor: Any) -> list[str]:
+    return [column[0] for column in cursor.description]
 
 
 def _autocommit_options(dialect: Dialect) -> dict[str, Any]:

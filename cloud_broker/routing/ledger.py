@@ -164,11 +164,11 @@ def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: floa
     """Count one call in the running totals of its day and month (call this in the
     transaction that inserts the call); returns the six totals as they are now."""
     args: dict[str, object] = {"cost": cost, "tokens": tokens}
-    rows = [(period, scope, target) for period in _PERIODS
+    rows = [(period, period_start(period, ts), scope, target) for period in _PERIODS
             for scope, target in (("global", ""), ("site", site), ("device", device))]
-    for i, (period, scope, target) in enumerate(rows):
-        args |= {f"period{i}": period, f"start{i}": period_start(period, ts),
-                 f"scope{i}": scope, f"target{i}": target}
+    for i, (period, start, scope, target) in enumerate(rows):
+        args |= {f"period{i}": period, f"start{i}": start, f"scope{i}": scope,
+                 f"target{i}": target}
     return [(r["period"], float(r["start"]), r["scope"], r["target"], float(r["cost"]),
              int(r["tokens"])) for r in db.all(_ADD_TOTALS, args)]
 
@@ -190,7 +190,11 @@ class SqlUsageLedger:
         a transaction of the caller's on this thread holds it: then with that one)."""
         ts = record.ts or time.time()
         with self._db.transaction():
-            self._db.execute(_INSERT_CALL, dataclasses.asdict(record) | {"ts": ts})
+            self._db.execute(_INSERT_CALL, {
+                "ts": ts, "key": record.key, "device": record.device, "site": record.site,
+                "backend": record.backend, "model": record.model,
+                "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
+                "cost": record.cost, "latency_ms": record.latency_ms, "outcome": record.outcome})
             rows = add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
                                  cost=record.cost,
                                  tokens=record.input_tokens + record.output_tokens)
