@@ -242,5 +242,5 @@ def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionP
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    if not conn.get_execution_options().get(_AUTOCOMMIT):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if not conn.get_execution_options().get(_AUTOCOMMIT):  # on the driver: the cheaper way
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]

@@ -218,7 +218,11 @@ class LinkCore(ArtefactServing):
                 renewal.cancel()
             # Stored before the key leaves the in-flight table, so a retry arriving now waits
             # on this task rather than finding a pending claim in the database.
-            await asyncio.shield(self._db(self._settle, key, response, charges.close()))
+            try:
+                await asyncio.shield(self._db(self._settle, key, response, charges.close()))
+            except Exception:  # the answer is not stored, but the model was paid: charge it
+                await asyncio.shield(self._db(charges.commit))
+                raise
         finally:
             self._inflight.pop(key, None)
         self.escalations += 1
