@@ -20,6 +20,8 @@ taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other ro
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -100,12 +102,14 @@ class Database:
     """A pooled SQLAlchemy ``Engine`` with explicit transactions, and a bounded thread pool
     in which the event loop runs its blocking store calls (``run``)."""
 
-    def __init__(self, engine: Engine, dialect: Dialect) -> None:
+    def __init__(self, engine: Engine, dialect: Dialect, *, one_thread: bool = False) -> None:
         self.engine = engine
         self.dialect = dialect
         self._local = threading.local()  # .conn: this thread's open transaction, if any
         self._autocommit = engine.execution_options(**_autocommit_options(dialect))
-        self._executor = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db")
+        self._executor: ThreadPoolExecutor | OneThread = (
+            OneThread("fleet.db") if one_thread
+            else ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db"))
         self._statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # see _compiled
 
     @contextmanager
@@ -194,9 +198,11 @@ class Database:
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking store call in this database's threads, off the event loop.
 
-        The pool has as many threads as connections, so a burst queues here, in order,
-        rather than in the connection pool.
+        PostgreSQL: a pool with as many threads as connections, so a burst queues here, in
+        order, rather than in the connection pool. SQLite: one thread (``OneThread``).
         """
+        if isinstance(self._executor, OneThread):
+            return await self._executor.submit(partial(call, *args, **kwargs))
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(call, *args, **kwargs))
 
@@ -204,6 +210,55 @@ class Database:
         """Close every pooled connection and the thread pool."""
         self._executor.shutdown(wait=False)
         self.engine.dispose()
+
+
+class OneThread:
+    """One thread that runs the calls handed to it in order: the SQLite database's.
+
+    SQLite takes one write lock, so more threads writing at once only wait for it and for
+    each other (its busy handler sleeps and retries) and pass Python's GIL around: measured,
+    a ledger write from an 8-thread pool cost twice its CPU inline, a bare hop 40-60 us
+    against 20 here (``python -m simulations.hopcost``; docs/performance.md).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._calls: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue ``call``; the future (of the running loop) gets its result or error."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._calls.put((loop, future, call))
+        return future
+
+    def shutdown(self, wait: bool = False) -> None:
+        """End the thread once the calls queued so far have run."""
+        self._calls.put(None)
+        if wait:
+            self._thread.join()
+
+    def _serve(self) -> None:
+        while (job := self._calls.get()) is not None:
+            loop, future, call = job
+            if future.cancelled():  # the caller gave up before the call started
+                continue
+            try:
+                result, error = call(), None
+            except BaseException as exc:  # handed to the caller, as an executor does
+                result, error = None, exc
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _args(names: tuple[str, ...] | None, params: Params) -> Any:
@@ -231,7 +286,7 @@ def sqlite_database(path: Path) -> Database:
         max_overflow=MAX_OVERFLOW, connect_args={"check_same_thread": False, "timeout": 10.0})
     event.listen(engine, "connect", _sqlite_connected)
     event.listen(engine, "begin", _sqlite_begin)
-    return Database(engine, SQLITE)
+    return Database(engine, SQLITE, one_thread=True)
 
 
 def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

@@ -126,6 +126,10 @@ class UsageLedger(Protocol):
         """The current day's and month's totals in memory (the first call reads them)."""
         ...
 
+    async def arecord(self, record: UsageRecord) -> None:
+        """Append one call from the event loop, in the database's threads."""
+        ...
+
     def summary(
         self,
         *,
@@ -202,6 +206,11 @@ class SqlUsageLedger:
                 self._notices.publish(TOTALS, encode(rows))
         if self._totals is not None:
             self._totals.raise_to(rows)
+
+    async def arecord(self, record: UsageRecord) -> None:
+        """Append one call from the event loop, in the database's threads (committed when
+        this returns)."""
+        await self._db.run(self.record, record)
 
     def totals(self) -> SpendTotals:
         """The current day's and month's totals in memory: read from the database on the

@@ -381,7 +381,7 @@ class Router:
                              completion.input_tokens, completion.output_tokens, cost,
                              elapsed * 1000, outcome)
         if not Charges.defer(self._ledger, record):
-            await asyncio.to_thread(self._ledger.record, record)
+            await self._ledger.arecord(record)
         return cost
 
     def _check_budgets(self, request: _Request) -> None:
