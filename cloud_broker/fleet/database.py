@@ -282,7 +282,8 @@ def sqlite_database(path: Path) -> Database:
     """A ``Database`` on one SQLite file (WAL; a commit survives the process being killed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
-        f"sqlite:///{path}", poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE,
+        # "named": the driver takes :name and a dict, so statements need no reordering.
+        f"sqlite:///{path}", paramstyle="named", poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW, connect_args={"check_same_thread": False, "timeout": 10.0})
     event.listen(engine, "connect", _sqlite_connected)
     event.listen(engine, "begin", _sqlite_begin)

@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 
 from cloud_broker.fleet.database import Database, Notices, sqlite_database
 from cloud_broker.fleet.schema import migrate
-from cloud_broker.routing.totals import TOTALS, SpendTotals, TotalRow, encode
+from cloud_broker.routing.totals import TOTALS, SpendTotals, TotalRow, current_starts, encode
 from cloud_broker.routing.totals import Period as Period  # callers know them from here
 from cloud_broker.routing.totals import period_start as period_start
 
@@ -168,7 +168,8 @@ def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: floa
     """Count one call in the running totals of its day and month (call this in the
     transaction that inserts the call); returns the six totals as they are now."""
     args: dict[str, object] = {"cost": cost, "tokens": tokens}
-    rows = [(period, period_start(period, ts), scope, target) for period in _PERIODS
+    starts = current_starts(lambda: ts)
+    rows = [(period, starts[period], scope, target) for period in _PERIODS
             for scope, target in (("global", ""), ("site", site), ("device", device))]
     for i, (period, start, scope, target) in enumerate(rows):
         args |= {f"period{i}": period, f"start{i}": start, f"scope{i}": scope,
