@@ -12,7 +12,9 @@ until the lease ends, then takes it over and asks the model again.
 
 Every store call runs in the database's threads (``Database.run``), never on the event loop:
 a slow statement (a write waiting for SQLite's lock, a PostgreSQL round trip) holds one call,
-not every gateway's. Exactly-once stays the database's decision (the claim is one statement);
+not every gateway's. An escalation makes two such trips: the claim, and at the end one
+transaction holding the router's ledger rows and the claim's finish (``Charges``).
+Exactly-once stays the database's decision (the claim is one statement);
 the in-flight table keeps a retry arriving while its first attempt is answered on this replica
 from asking the database at all.
 """
