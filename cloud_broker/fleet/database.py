@@ -119,6 +119,12 @@ class Database:
         if joined is not None:
             yield joined
             return
+        kept: Connection | None = getattr(self._local, "kept", None)
+        if kept is not None:  # SQLite's one thread: its own connection, no BEGIN (autocommit)
+            yield kept
+            if kept.in_transaction():  # begun by a statement run through SQLAlchemy
+                kept.commit()
+            return
         with self._autocommit.connect() as conn:
             yield conn
             conn.commit()
@@ -188,7 +194,13 @@ class Database:
         if joined is not None:
             yield joined
             return
-        with self.engine.begin() as conn:
+        kept: Connection | None = getattr(self._local, "kept", None)
+        with contextlib.ExitStack() as stack:
+            if kept is not None:  # SQLite's one thread: a transaction on its own connection
+                stack.enter_context(kept.begin())
+                conn = kept
+            else:
+                conn = stack.enter_context(self.engine.begin())
             self._local.conn = conn
             try:
                 yield conn
@@ -202,13 +214,30 @@ class Database:
         order, rather than in the connection pool. SQLite: one thread (``OneThread``).
         """
         if isinstance(self._executor, OneThread):
-            return await self._executor.submit(partial(call, *args, **kwargs))
+            return await self._executor.submit(partial(self._on_own_thread, call, *args, **kwargs))
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(call, *args, **kwargs))
 
+    def _on_own_thread(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``call`` on SQLite's one thread, which keeps a connection checked out for
+        itself: no pool checkout, no new ``Connection`` per statement or transaction."""
+        if getattr(self._local, "kept", None) is None:
+            self._local.kept = self.engine.connect()
+        return call(*args, **kwargs)
+
+    def _let_go(self) -> None:
+        """Give back the one thread's connection (on that thread, as it ends)."""
+        kept: Connection | None = getattr(self._local, "kept", None)
+        if kept is not None:
+            self._local.kept = None
+            kept.close()
+
     def close(self) -> None:
         """Close every pooled connection and the thread pool."""
-        self._executor.shutdown(wait=False)
+        if isinstance(self._executor, OneThread):
+            self._executor.shutdown(last=self._let_go)
+        else:
+            self._executor.shutdown(wait=False)
         self.engine.dispose()
 
 
@@ -233,14 +262,18 @@ class OneThread:
         self._calls.put((loop, future, call))
         return future
 
-    def shutdown(self, wait: bool = False) -> None:
-        """End the thread once the calls queued so far have run."""
-        self._calls.put(None)
-        if wait:
-            self._thread.join()
+    def shutdown(self, *, last: Callable[[], None] | None = None) -> None:
+        """End the thread once the calls queued so far have run, and ``last`` after them."""
+        self._calls.put(None if last is None else (None, None, last))
+        if last is not None:
+            self._calls.put(None)
 
     def _serve(self) -> None:
         while (job := self._calls.get()) is not None:
+            if job[0] is None:  # the last call: nobody waits for it
+                with contextlib.suppress(Exception):
+                    job[2]()
+                continue
             loop, future, call = job
             if future.cancelled():  # the caller gave up before the call started
                 continue
