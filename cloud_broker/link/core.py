@@ -223,7 +223,7 @@ class LinkCore(ArtefactServing):
             try:
                 await asyncio.shield(self._db(self._settle, key, response, charges.close()))
             except Exception:  # the answer is not stored, but the model was paid: charge it
-                await asyncio.shield(self._db(charges.commit))
+                await asyncio.shield(self._db(self._charge, charges))
                 raise
         finally:
             self._inflight.pop(key, None)
@@ -232,7 +232,7 @@ class LinkCore(ArtefactServing):
 
     def _settle(self, key: str, response: pb.EscalateResponse | None, charges: Charges) -> None:
         """Commit the work's ledger rows and store its answer (or, with none, release the
-        claim for a replay), in one transaction: one trip from the event loop."""
+        claim for a replay), in one transaction, then journal it: one trip from the loop."""
         with self._store.db.transaction():
             charges.commit()
             if response is None:
@@ -240,6 +240,12 @@ class LinkCore(ArtefactServing):
             else:
                 self._store.finish_escalation(key, response.SerializeToString(),
                                               response.error_code or "ok")
+        charges.write_notes()  # the operator's journal: its own file, after the commit
+
+    def _charge(self, charges: Charges) -> None:
+        """Commit the work's ledger rows alone (its answer could not be stored)."""
+        charges.commit()
+        charges.write_notes()
 
     async def _renew(self, key: str, deadline: float | None) -> None:
         """Keep this replica's claim alive while it works (a few seconds past the deadline)."""

@@ -8,15 +8,24 @@ router hands its rows to it instead of writing them, and the caller commits them
 own writes, in one transaction, before the answer goes out. Once the caller has taken the
 rows (``close``), a late row (a task that outlived the work) is written by the router as
 usual, so none is lost.
+
+The operator's journal entry of the work (``cloud_broker.journal``, a SQLite file of its own)
+rides along as a note: written in the same trip, after the transaction, never on the event
+loop; a note that fails is logged, not raised (the answer is stored and charged by then).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import structlog
+
 from cloud_broker.routing.ledger import UsageRecord
+
+log = structlog.get_logger("cloud_broker.routing.charges")
 
 
 class Ledger(Protocol):
@@ -35,6 +44,7 @@ class Charges:
     """The ledger rows of one piece of work, held until its owner commits them."""
 
     rows: list[tuple[Ledger, UsageRecord]] = field(default_factory=list)
+    notes: list[Callable[[], None]] = field(default_factory=list)  # written after the rows
     closed: bool = False
 
     @classmethod
@@ -53,6 +63,15 @@ class Charges:
         charges.rows.append((ledger, record))
         return True
 
+    @staticmethod
+    def note(write: Callable[[], None]) -> bool:
+        """Hand a journal write to the open ``Charges`` (True), or say there is none."""
+        charges = _OPEN.get()
+        if charges is None or charges.closed:
+            return False
+        charges.notes.append(write)
+        return True
+
     def close(self) -> Charges:
         """Stop taking rows (later ones are written as usual); returns self to commit."""
         self.closed = True
@@ -63,3 +82,11 @@ class Charges:
         transaction so that they commit with its writes)."""
         for ledger, record in self.rows:
             ledger.record(record)
+
+    def write_notes(self) -> None:
+        """Write the notes (blocking: in the database's threads, after the commit)."""
+        for write in self.notes:
+            try:
+                write()
+            except Exception as exc:  # a full disk must not undo a stored, charged answer
+                log.warning("journal.write_failed", error=str(exc))

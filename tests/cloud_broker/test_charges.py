@@ -10,6 +10,7 @@ import pytest
 
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.fleet.claims import Replica
+from cloud_broker.journal import Journal, JournalingAnswerer
 from cloud_broker.link.core import LinkCore
 from cloud_broker.routing.charges import Charges
 from cloud_broker.routing.ledger import SqlUsageLedger, UsageRecord
@@ -50,11 +51,20 @@ def _escalate(core: LinkCore, store: SqliteFleetStore, key: str) -> pb.EscalateR
                                      deadline=time.monotonic() + 10))
 
 
-def _core(store: SqliteFleetStore, model: FakeOpenAI) -> tuple[LinkCore, SqlUsageLedger]:
+class _FullJournal(Journal):
+    """A journal whose disk is full."""
+
+    def record_escalation(self, *args: object, **kwargs: object) -> None:
+        raise OSError("database or disk is full")
+
+
+def _core(store: SqliteFleetStore, model: FakeOpenAI,
+          journal: Journal | None = None) -> tuple[LinkCore, SqlUsageLedger]:
     store.enrol(store.create_enrol_token(site="s", tags=[]), "gw-1", "s")
     ledger = SqlUsageLedger(store.db)
     router = Router([model.backend("cloud", price_in=1.0)], ledger, RoutingPolicy(retries=0))
-    return LinkCore(store, router, replica=Replica("node", "1")), ledger
+    answerer = JournalingAnswerer(router, journal) if journal is not None else router
+    return LinkCore(store, answerer, replica=Replica("node", "1")), ledger
 
 
 def test_an_escalation_is_charged_once_with_its_stored_answer(
@@ -79,6 +89,29 @@ def test_a_charge_survives_an_answer_that_could_not_be_stored(
     with pytest.raises(OSError, match="disk I/O"):
         _escalate(core, store, "k1")
     assert ledger.spend(since=0.0).tokens == 51
+    store.close()
+
+
+def test_the_journal_entry_is_written_with_the_final_writes(
+        tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
+    """The operator's journal holds the escalation once the link has answered it."""
+    store, journal = SqliteFleetStore(tmp_path / "fleet.db"), Journal(tmp_path / "j.sqlite")
+    core, _ = _core(store, endpoints[0], journal)
+    assert _escalate(core, store, "k1").answer
+    (entry,) = journal.escalations()
+    assert (entry.key, entry.backend, entry.outcome) == ("k1", "cloud", "ok")
+    store.close()
+    journal.close()
+
+
+def test_a_journal_that_cannot_write_leaves_the_answer_stored_and_charged_once(
+        tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
+    """A full journal is logged, not raised: the answer stands, its replay costs nothing."""
+    store, journal = SqliteFleetStore(tmp_path / "fleet.db"), _FullJournal(":memory:")
+    core, ledger = _core(store, endpoints[0], journal)
+    assert _escalate(core, store, "k1").answer
+    assert _escalate(core, store, "k1").replayed
+    assert ledger.spend(since=0.0).tokens == 51 and len(endpoints[0].requests) == 1
     store.close()
 
 
