@@ -141,7 +141,10 @@ class Database:
         with self.transaction() as conn:
             driver_sql, names = self._compiled(sql)
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            cursor.executemany(driver_sql, [_args(names, r) for r in rows])
+            try:
+                cursor.executemany(driver_sql, [_args(names, r) for r in rows])
+            except self.engine.dialect.loaded_dbapi.Error as exc:
+                raise self._translated(conn, exc, driver_sql, None, cursor) from exc
 
     def one(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row a query returns, or None."""
@@ -184,8 +187,24 @@ class Database:
         """
         driver_sql, names = self._compiled(sql)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(driver_sql, _args(names, params or {}))
+        try:
+            cursor.execute(driver_sql, _args(names, params or {}))
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            raise self._translated(conn, exc, driver_sql, params, cursor) from exc
         return cursor
+
+    def _translated(self, conn: Connection, exc: Exception, sql: str, params: Params | None,
+                    cursor: Any) -> Exception:
+        """The driver's error as SQLAlchemy raises it (``sqlalchemy.exc``); a connection the
+        server dropped is invalidated, so the pool replaces it, as SQLAlchemy would."""
+        dialect = self.engine.dialect
+        dropped = dialect.is_disconnect(exc, conn.connection.dbapi_connection,  # type: ignore[arg-type]
+                                        cursor)
+        if dropped and not conn.invalidated:
+            conn.invalidate(exc)
+        return sa.exc.DBAPIError.instance(sql, dict(params or {}), exc,
+                                          dialect.loaded_dbapi.Error,
+                                          connection_invalidated=dropped, dialect=dialect)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
