@@ -105,7 +105,7 @@ def build_router(
     the operator's read side over the ledger and journal. Keys and the ledger live in the
     fleet's database ``db``, shared by the replicas; ``notices`` tells them of revoked keys."""
     import_legacy_files(db, data_dir)  # an older broker's apikeys.sqlite and usage.sqlite
-    ledger = SqlUsageLedger(db)
+    ledger = SqlUsageLedger(db, notices)
     keys = SqlApiKeyStore(db, notices=notices)
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
     routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard),

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ import structlog
 
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import FleetStore
+from cloud_broker.routing.charges import Charges
 
 log = structlog.get_logger("cloud_broker.journal")
 
@@ -185,12 +187,17 @@ class JournalingAnswerer:
         try:
             answer = await self._inner.answer(esc, deadline=deadline)
         except Exception as exc:
-            self._journal.record_escalation(esc, None, type(exc).__name__,
-                                            (time.monotonic() - started) * 1000)
+            self._keep(esc, None, type(exc).__name__, (time.monotonic() - started) * 1000)
             raise
-        self._journal.record_escalation(esc, answer, "ok", answer.latency_ms or
-                                        (time.monotonic() - started) * 1000)
+        self._keep(esc, answer, "ok", answer.latency_ms or (time.monotonic() - started) * 1000)
         return answer
+
+    def _keep(self, esc: Escalation, answer: Answer | None, outcome: str,
+              latency_ms: float) -> None:
+        """Journal now, or with the link's final writes, in its trip off the event loop."""
+        write = partial(self._journal.record_escalation, esc, answer, outcome, latency_ms)
+        if not Charges.note(write):
+            write()
 
     async def stream(self, esc: Escalation, *,
                      deadline: float | None = None) -> AsyncIterator[str | Answer]:

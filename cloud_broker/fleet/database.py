@@ -20,6 +20,8 @@ taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other ro
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,6 +47,7 @@ T = TypeVar("T")
 
 POOL_SIZE = 8  # connections kept open; the store's thread pool has as many threads
 MAX_OVERFLOW = 8  # more connections opened for a burst (the admin API's threads)
+_MAX_STATEMENTS = 1024  # rendered statements kept per database
 _AUTOCOMMIT = "nanogate_autocommit"  # execution option: a statement that commits on its own
 
 
@@ -99,12 +102,15 @@ class Database:
     """A pooled SQLAlchemy ``Engine`` with explicit transactions, and a bounded thread pool
     in which the event loop runs its blocking store calls (``run``)."""
 
-    def __init__(self, engine: Engine, dialect: Dialect) -> None:
+    def __init__(self, engine: Engine, dialect: Dialect, *, one_thread: bool = False) -> None:
         self.engine = engine
         self.dialect = dialect
         self._local = threading.local()  # .conn: this thread's open transaction, if any
         self._autocommit = engine.execution_options(**_autocommit_options(dialect))
-        self._executor = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db")
+        self._executor: ThreadPoolExecutor | OneThread = (
+            OneThread("fleet.db") if one_thread
+            else ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db"))
+        self._statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # see _compiled
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -113,6 +119,12 @@ class Database:
         if joined is not None:
             yield joined
             return
+        kept: Connection | None = getattr(self._local, "kept", None)
+        if kept is not None:  # SQLite's one thread: its own connection, no BEGIN (autocommit)
+            yield kept
+            if kept.in_transaction():  # begun by a statement run through SQLAlchemy
+                kept.commit()
+            return
         with self._autocommit.connect() as conn:
             yield conn
             conn.commit()
@@ -120,27 +132,79 @@ class Database:
     def execute(self, sql: str, params: Params | None = None) -> int:
         """Run one statement; returns how many rows it changed."""
         with self._connection() as conn:
-            return int(conn.execute(_text(sql), dict(params or {})).rowcount)
+            return int(self._cursor(conn, sql, params).rowcount)
 
     def many(self, sql: str, rows: Sequence[Params]) -> None:
         """Run one statement for each parameter row, in one transaction."""
         if not rows:
             return
         with self.transaction() as conn:
-            conn.execute(_text(sql), [dict(r) for r in rows])
+            driver_sql, names = self._compiled(sql)
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.executemany(driver_sql, [_args(names, r) for r in rows])
+            except self.engine.dialect.loaded_dbapi.Error as exc:
+                raise self._translated(conn, exc, driver_sql, None, cursor) from exc
 
     def one(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row a query returns, or None."""
         with self._connection() as conn:
-            row = conn.execute(_text(sql), dict(params or {})).mappings().first()
-            return dict(row) if row is not None else None
+            cursor = self._cursor(conn, sql, params)
+            row = cursor.fetchone()
+            return dict(zip(_columns(cursor), row, strict=True)) if row is not None else None
 
     def all(self, sql: str, params: Params | None = None, *,
             expanding: tuple[str, ...] = ()) -> list[Row]:
         """Every row a query returns (``expanding``: parameters that are lists, ``IN :ids``)."""
         with self._connection() as conn:
-            return [dict(r) for r in
-                    conn.execute(_text(sql, expanding), dict(params or {})).mappings()]
+            if expanding:  # rendered per call by SQLAlchemy, for the lists' lengths
+                return [dict(r) for r in
+                        conn.execute(_text(sql, expanding), dict(params or {})).mappings()]
+            cursor = self._cursor(conn, sql, params)
+            columns = _columns(cursor)
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def _compiled(self, sql: str) -> tuple[str, tuple[str, ...] | None]:
+        """The statement in the driver's own placeholders, rendered once by SQLAlchemy, and
+        the parameter names in order (None: the driver takes them by name)."""
+        known = self._statements.get(sql)
+        if known is None:
+            if len(self._statements) >= _MAX_STATEMENTS:  # the stores' SQL is a fixed set
+                self._statements.clear()
+            compiled = _text(sql).compile(dialect=self.engine.dialect)
+            names = tuple(compiled.positiontup or ()) if self.engine.dialect.positional else None
+            known = self._statements[sql] = (str(compiled), names)
+        return known
+
+    def _cursor(self, conn: Connection, sql: str, params: Params | None) -> Any:
+        """Run a statement on the driver's cursor of ``conn``'s connection.
+
+        SQLAlchemy renders the statement once (``_compiled``); running it through the
+        driver's cursor skips SQLAlchemy's per-statement work (execution context, events,
+        result objects): several times the cost of the statement itself on SQLite (see
+        docs/performance.md). The values go to the driver as they are; the stores pass
+        only numbers, strings, bytes and None.
+        """
+        driver_sql, names = self._compiled(sql)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(driver_sql, _args(names, params or {}))
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            raise self._translated(conn, exc, driver_sql, params, cursor) from exc
+        return cursor
+
+    def _translated(self, conn: Connection, exc: Exception, sql: str, params: Params | None,
+                    cursor: Any) -> Exception:
+        """The driver's error as SQLAlchemy raises it (``sqlalchemy.exc``); a connection the
+        server dropped is invalidated, so the pool replaces it, as SQLAlchemy would."""
+        dialect = self.engine.dialect
+        dropped = dialect.is_disconnect(exc, conn.connection.dbapi_connection,  # type: ignore[arg-type]
+                                        cursor)
+        if dropped and not conn.invalidated:
+            conn.invalidate(exc)
+        return sa.exc.DBAPIError.instance(sql, dict(params or {}), exc,
+                                          dialect.loaded_dbapi.Error,
+                                          connection_invalidated=dropped, dialect=dialect)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -149,7 +213,13 @@ class Database:
         if joined is not None:
             yield joined
             return
-        with self.engine.begin() as conn:
+        kept: Connection | None = getattr(self._local, "kept", None)
+        with contextlib.ExitStack() as stack:
+            if kept is not None:  # SQLite's one thread: a transaction on its own connection
+                stack.enter_context(kept.begin())
+                conn = kept
+            else:
+                conn = stack.enter_context(self.engine.begin())
             self._local.conn = conn
             try:
                 yield conn
@@ -159,16 +229,97 @@ class Database:
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking store call in this database's threads, off the event loop.
 
-        The pool has as many threads as connections, so a burst queues here, in order,
-        rather than in the connection pool.
+        PostgreSQL: a pool with as many threads as connections, so a burst queues here, in
+        order, rather than in the connection pool. SQLite: one thread (``OneThread``).
         """
+        if isinstance(self._executor, OneThread):
+            return await self._executor.submit(partial(self._on_own_thread, call, *args, **kwargs))
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(call, *args, **kwargs))
 
+    def _on_own_thread(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``call`` on SQLite's one thread, which keeps a connection checked out for
+        itself: no pool checkout, no new ``Connection`` per statement or transaction."""
+        if getattr(self._local, "kept", None) is None:
+            self._local.kept = self.engine.connect()
+        return call(*args, **kwargs)
+
+    def _let_go(self) -> None:
+        """Give back the one thread's connection (on that thread, as it ends)."""
+        kept: Connection | None = getattr(self._local, "kept", None)
+        if kept is not None:
+            self._local.kept = None
+            kept.close()
+
     def close(self) -> None:
         """Close every pooled connection and the thread pool."""
-        self._executor.shutdown(wait=False)
+        if isinstance(self._executor, OneThread):
+            self._executor.shutdown(last=self._let_go)
+        else:
+            self._executor.shutdown(wait=False)
         self.engine.dispose()
+
+
+class OneThread:
+    """One thread that runs the calls handed to it in order: the SQLite database's.
+
+    SQLite takes one write lock, so more threads writing at once only wait for it and for
+    each other (its busy handler sleeps and retries) and pass Python's GIL around: measured,
+    a ledger write from an 8-thread pool cost twice its CPU inline, a bare hop 40-60 us
+    against 20 here (``python -m simulations.hopcost``; docs/performance.md).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._calls: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue ``call``; the future (of the running loop) gets its result or error."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._calls.put((loop, future, call))
+        return future
+
+    def shutdown(self, *, last: Callable[[], None] | None = None) -> None:
+        """End the thread once the calls queued so far have run, and ``last`` after them."""
+        self._calls.put(None if last is None else (None, None, last))
+        if last is not None:
+            self._calls.put(None)
+
+    def _serve(self) -> None:
+        while (job := self._calls.get()) is not None:
+            if job[0] is None:  # the last call: nobody waits for it
+                with contextlib.suppress(Exception):
+                    job[2]()
+                continue
+            loop, future, call = job
+            if future.cancelled():  # the caller gave up before the call started
+                continue
+            try:
+                result, error = call(), None
+            except BaseException as exc:  # handed to the caller, as an executor does
+                result, error = None, exc
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _args(names: tuple[str, ...] | None, params: Params) -> Any:
+    """A statement's values as its driver takes them: in order, or by name."""
+    return dict(params) if names is None else tuple(params[name] for name in names)
+
+
+def _columns(cursor: Any) -> list[str]:
+    return [column[0] for column in cursor.description]
 
 
 def _autocommit_options(dialect: Dialect) -> dict[str, Any]:
@@ -183,11 +334,12 @@ def sqlite_database(path: Path) -> Database:
     """A ``Database`` on one SQLite file (WAL; a commit survives the process being killed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
-        f"sqlite:///{path}", poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE,
+        # "named": the driver takes :name and a dict, so statements need no reordering.
+        f"sqlite:///{path}", paramstyle="named", poolclass=sa.pool.QueuePool, pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW, connect_args={"check_same_thread": False, "timeout": 10.0})
     event.listen(engine, "connect", _sqlite_connected)
     event.listen(engine, "begin", _sqlite_begin)
-    return Database(engine, SQLITE)
+    return Database(engine, SQLITE, one_thread=True)
 
 
 def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -198,5 +350,5 @@ def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionP
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    if not conn.get_execution_options().get(_AUTOCOMMIT):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if not conn.get_execution_options().get(_AUTOCOMMIT):  # on the driver: the cheaper way
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]

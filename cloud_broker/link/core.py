@@ -12,7 +12,9 @@ until the lease ends, then takes it over and asks the model again.
 
 Every store call runs in the database's threads (``Database.run``), never on the event loop:
 a slow statement (a write waiting for SQLite's lock, a PostgreSQL round trip) holds one call,
-not every gateway's. Exactly-once stays the database's decision (the claim is one statement);
+not every gateway's. An escalation makes two such trips: the claim, and at the end one
+transaction holding the router's ledger rows and the claim's finish (``Charges``).
+Exactly-once stays the database's decision (the claim is one statement);
 the in-flight table keeps a retry arriving while its first attempt is answered on this replica
 from asking the database at all.
 """
@@ -44,6 +46,7 @@ from cloud_broker.fleet.store import Heartbeat
 from cloud_broker.link.artefacts import ArtefactServing
 from cloud_broker.link.heartbeats import Heartbeats
 from cloud_broker.queue import OperatorQueue, QueueRules
+from cloud_broker.routing.charges import Charges
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, MAX_UPLOAD_ITEMS, OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
 
@@ -205,24 +208,44 @@ class LinkCore(ArtefactServing):
     async def _work(self, key: str, esc: Escalation,
                     deadline: float | None) -> pb.EscalateResponse:
         renewal = asyncio.create_task(self._renew(key, deadline), name=f"renew.{key[-12:]}")
+        charges = Charges.open()  # the router's ledger rows, committed with the claim below
         try:
             try:
                 response = await self._route(esc, deadline)
             except BaseException:
                 # Shielded: the claim is released even if this task is cancelled again.
-                await asyncio.shield(self._db(self._store.release_escalation, key))
+                await asyncio.shield(self._db(self._settle, key, None, charges.close()))
                 raise
             finally:
                 renewal.cancel()
             # Stored before the key leaves the in-flight table, so a retry arriving now waits
             # on this task rather than finding a pending claim in the database.
-            await asyncio.shield(self._db(self._store.finish_escalation, key,
-                                          response.SerializeToString(),
-                                          response.error_code or "ok"))
+            try:
+                await asyncio.shield(self._db(self._settle, key, response, charges.close()))
+            except Exception:  # the answer is not stored, but the model was paid: charge it
+                await asyncio.shield(self._db(self._charge, charges))
+                raise
         finally:
             self._inflight.pop(key, None)
         self.escalations += 1
         return response
+
+    def _settle(self, key: str, response: pb.EscalateResponse | None, charges: Charges) -> None:
+        """Commit the work's ledger rows and store its answer (or, with none, release the
+        claim for a replay), in one transaction, then journal it: one trip from the loop."""
+        with self._store.db.transaction():
+            charges.commit()
+            if response is None:
+                self._store.release_escalation(key)
+            else:
+                self._store.finish_escalation(key, response.SerializeToString(),
+                                              response.error_code or "ok")
+        charges.write_notes()  # the operator's journal: its own file, after the commit
+
+    def _charge(self, charges: Charges) -> None:
+        """Commit the work's ledger rows alone (its answer could not be stored)."""
+        charges.commit()
+        charges.write_notes()
 
     async def _renew(self, key: str, deadline: float | None) -> None:
         """Keep this replica's claim alive while it works (a few seconds past the deadline)."""

@@ -1,20 +1,22 @@
 """The usage ledger: every backend call with its tokens, cost, latency and outcome.
 
 `SqlUsageLedger` keeps the calls in the fleet's database (table ``usage_calls``), so every
-replica on one PostgreSQL counts against the same budgets. Calls are short, indexed
-statements, so the router makes them on the event loop.
+replica on one PostgreSQL counts against the same budgets.
 
-Durability: each call is its own committed INSERT before the router returns, so the response
-is never sent for a call the ledger does not hold. On SQLite (WAL, ``synchronous=NORMAL``) a
-commit is an append to the WAL file without an fsync: it survives the broker being killed,
-and only a power cut or kernel crash can lose the last commits before a checkpoint.
+Durability: each call is committed before the router returns (its own transaction, or the
+caller's: the link commits an escalation's calls with the claim's finish, in one trip), so
+the response is never sent for a call the ledger does not hold. On SQLite (WAL,
+``synchronous=NORMAL``) a commit is an append to the WAL file without an fsync: it survives
+the broker being killed, and only a power cut or kernel crash can lose the last commits
+before a checkpoint.
 
-Budgets read spend on every request, and a sum over the period's calls grows with the
-traffic. So each call also adds itself to running totals in the database (table
+Budgets need each period's spend on every request, and a sum over the period's calls grows
+with the traffic. So each call also adds itself to running totals in the database (table
 ``usage_totals``: the day's and the month's, for everyone, its site and its device), in the
-same transaction as its row: a budget check reads one row, and the totals stay exact however
-many replicas write (totals kept in memory would be exact only for a ledger's only writer).
-Spend over any other window is summed from the calls.
+same transaction as its row, and the replica keeps the current periods' totals in memory
+(``SpendTotals``: seeded from the table, raised by its own writes and by the other replicas'
+notices), so a budget check makes no database call. Spend over any other window is summed
+from the calls.
 """
 
 from __future__ import annotations
@@ -22,17 +24,17 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from cloud_broker.fleet.database import Database, sqlite_database
+from cloud_broker.fleet.database import Database, Notices, sqlite_database
 from cloud_broker.fleet.schema import migrate
+from cloud_broker.routing.totals import TOTALS, SpendTotals, TotalRow, current_starts, encode
+from cloud_broker.routing.totals import Period as Period  # callers know them from here
+from cloud_broker.routing.totals import period_start as period_start
 
-Period = Literal["day", "month"]
 Grouping = Literal["backend", "device", "site", "key"]
 KEY_PREFIX = "key:"  # the OpenAI-compatible API bills each API key as the device "key:<name>"
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,14 @@ class UsageLedger(Protocol):
         """Cost and tokens since `since` (wall clock), for one site, one device or everyone."""
         ...
 
+    def totals(self) -> SpendTotals:
+        """The current day's and month's totals in memory (the first call reads them)."""
+        ...
+
+    async def arecord(self, record: UsageRecord) -> None:
+        """Append one call from the event loop, in the database's threads."""
+        ...
+
     def summary(
         self,
         *,
@@ -139,59 +149,76 @@ def usage_json(summary: UsageSummary) -> dict[str, Any]:
     return dataclasses.asdict(summary)
 
 
-def period_start(period: Period, now: float | None = None) -> float:
-    """Wall-clock start (UTC) of the current day or month."""
-    moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
-    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "month":
-        start = start.replace(day=1)
-    return start.timestamp()
-
-
 _PERIODS: tuple[Period, ...] = ("day", "month")
 _ADD_TOTALS = (
     "INSERT INTO usage_totals (period, start, scope, target, cost, tokens) VALUES "
     + ", ".join(f"(:period{i}, :start{i}, :scope{i}, :target{i}, :cost, :tokens)"
                 for i in range(6))
     + " ON CONFLICT (period, start, scope, target) DO UPDATE SET"
-    " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens")
+    " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens"
+    " RETURNING period, start, scope, target, cost, tokens")
+_INSERT_CALL = (
+    "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
+    " output_tokens, cost, latency_ms, outcome) VALUES (:ts, :key, :device, :site,"
+    " :backend, :model, :input_tokens, :output_tokens, :cost, :latency_ms, :outcome)")
 
 
 def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: float,
-                  tokens: int) -> None:
+                  tokens: int) -> list[TotalRow]:
     """Count one call in the running totals of its day and month (call this in the
-    transaction that inserts the call)."""
+    transaction that inserts the call); returns the six totals as they are now."""
     args: dict[str, object] = {"cost": cost, "tokens": tokens}
-    rows = [(period, scope, target) for period in _PERIODS
+    starts = current_starts(lambda: ts)
+    rows = [(period, starts[period], scope, target) for period in _PERIODS
             for scope, target in (("global", ""), ("site", site), ("device", device))]
-    for i, (period, scope, target) in enumerate(rows):
-        args |= {f"period{i}": period, f"start{i}": period_start(period, ts),
-                 f"scope{i}": scope, f"target{i}": target}
-    db.execute(_ADD_TOTALS, args)
+    for i, (period, start, scope, target) in enumerate(rows):
+        args |= {f"period{i}": period, f"start{i}": start, f"scope{i}": scope,
+                 f"target{i}": target}
+    return [(r["period"], float(r["start"]), r["scope"], r["target"], float(r["cost"]),
+             int(r["tokens"])) for r in db.all(_ADD_TOTALS, args)]
 
 
 class SqlUsageLedger:
-    """A `UsageLedger` in the fleet's database, shared by every replica on it."""
+    """A `UsageLedger` in the fleet's database, shared by every replica on it.
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    ``notices`` (the fleet store on PostgreSQL) carries each write's new totals to the other
+    replicas' ``SpendTotals``; without it, this ledger must be its database's only writer
+    for budget checks to see every call (one broker on SQLite).
+    """
+
+    def __init__(self, db: Database, notices: Notices | None = None) -> None:
+        self._db, self._notices = db, notices
+        self._totals: SpendTotals | None = None  # read on the first budget check
 
     def record(self, record: UsageRecord) -> None:
-        """Append one call and count it in its totals (committed when this returns)."""
+        """Append one call and count it in its totals (committed when this returns, unless
+        a transaction of the caller's on this thread holds it: then with that one)."""
         ts = record.ts or time.time()
         with self._db.transaction():
-            self._db.execute(
-                "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
-                " output_tokens, cost, latency_ms, outcome) VALUES (:ts, :key, :device, :site,"
-                " :backend, :model, :input_tokens, :output_tokens, :cost, :latency_ms, :outcome)",
-                {"ts": ts, "key": record.key, "device": record.device, "site": record.site,
-                 "backend": record.backend, "model": record.model,
-                 "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
-                 "cost": record.cost, "latency_ms": record.latency_ms,
-                 "outcome": record.outcome})
-            add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
-                          cost=record.cost,
-                          tokens=record.input_tokens + record.output_tokens)
+            self._db.execute(_INSERT_CALL, {
+                "ts": ts, "key": record.key, "device": record.device, "site": record.site,
+                "backend": record.backend, "model": record.model,
+                "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
+                "cost": record.cost, "latency_ms": record.latency_ms, "outcome": record.outcome})
+            rows = add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
+                                 cost=record.cost,
+                                 tokens=record.input_tokens + record.output_tokens)
+            if self._notices is not None:  # sent by the commit, with the rows
+                self._notices.publish(TOTALS, encode(rows))
+        if self._totals is not None:
+            self._totals.raise_to(rows)
+
+    async def arecord(self, record: UsageRecord) -> None:
+        """Append one call from the event loop, in the database's threads (committed when
+        this returns)."""
+        await self._db.run(self.record, record)
+
+    def totals(self) -> SpendTotals:
+        """The current day's and month's totals in memory: read from the database on the
+        first call (which blocks: not on the event loop), kept up to date after."""
+        if self._totals is None:
+            self._totals = SpendTotals(self._db, self._notices)
+        return self._totals
 
     def spend(self, *, since: float, site: str | None = None, device: str | None = None) -> Spend:
         """Cost and tokens since `since` (wall clock), for one site, one device or everyone."""

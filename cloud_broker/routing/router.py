@@ -36,11 +36,8 @@ from cloud_broker.routing.actions import (
 )
 from cloud_broker.routing.breaker import CircuitBreaker
 from cloud_broker.routing.cache import AnswerCache, cache_key
-from cloud_broker.routing.ledger import (
-    UsageLedger,
-    UsageRecord,
-    period_start,
-)
+from cloud_broker.routing.charges import Charges
+from cloud_broker.routing.ledger import UsageLedger, UsageRecord
 from cloud_broker.routing.policy import (
     Budget,
     RoutingPolicy,
@@ -97,6 +94,8 @@ class Router:
             for b in backends
         }
         self._cache = AnswerCache(policy.cache_ttl_s, policy.cache_max_entries, clock)
+        # Read once here (at start, off any request's path); budget checks read memory.
+        self._totals = ledger.totals() if policy.budgets else None
 
     def models(self) -> list[str]:
         """The model names callers may ask for, in config order (plus "auto")."""
@@ -154,7 +153,7 @@ class Router:
     ) -> Answer:
         """Answer raw chat messages (the OpenAI-compatible API); `caller` is billed as a device."""
         request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
-        await self._check_budgets(request)
+        self._check_budgets(request)
         return await self._complete(request, self._deadline(deadline))
 
     async def chat_stream(
@@ -169,9 +168,18 @@ class Router:
     ) -> AsyncIterator[str | Answer]:
         """Stream the answer to raw chat messages: deltas, then the `Answer`."""
         request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
-        await self._check_budgets(request)
+        self._check_budgets(request)
         async for item in self._stream(request, self._deadline(deadline)):
             yield item
+
+    def budget_refusal(self, *, device: str = "", site: str = "") -> str | None:
+        """Why a request from this device (an API key: ``key:<name>``) or site would be
+        refused for budget now, or None (memory only: no database call)."""
+        try:
+            self._check_budgets(_Request("", device, site, "auto", 0, 0))
+        except OverBudget as exc:
+            return str(exc)
+        return None
 
     async def aclose(self) -> None:
         """Close every backend."""
@@ -188,7 +196,7 @@ class Router:
         assert request.esc is not None
         key = cache_key(request.esc) if self._policy.cache_ttl_s > 0 else None
         if (hit := self._cache.get(key)) is None:
-            await self._check_budgets(request)
+            self._check_budgets(request)
             return None
         await self._record(request, hit.backend, hit.model, Completion("", 0, 0), 0.0, "cached")
         log.info("answer.cached", key=request.key, backend=hit.backend)
@@ -361,7 +369,8 @@ class Router:
         priced: Backend | None = None,
     ) -> float:
         """Write one ledger row (committed before the answer goes out, in a thread: never on
-        the event loop); return its cost."""
+        the event loop; or handed to the caller's `Charges`, which commits it with its own
+        writes); return its cost."""
         cost = 0.0
         if priced is not None:
             cost = (
@@ -371,26 +380,25 @@ class Router:
         record = UsageRecord(request.key, request.device, request.site, backend, model,
                              completion.input_tokens, completion.output_tokens, cost,
                              elapsed * 1000, outcome)
-        await asyncio.to_thread(self._ledger.record, record)
+        if not Charges.defer(self._ledger, record):
+            await self._ledger.arecord(record)
         return cost
 
-    async def _check_budgets(self, request: _Request) -> None:
-        """Raise `OverBudget` if any budget that applies to the request is spent (every
-        budget's spend read in one trip to a thread, none when there are no budgets)."""
-        if self._policy.budgets:
-            await asyncio.to_thread(self._check_budgets_now, request)
-
-    def _check_budgets_now(self, request: _Request) -> None:
+    def _check_budgets(self, request: _Request) -> None:
+        """Raise `OverBudget` if any budget that applies to the request is spent (from the
+        totals this replica keeps in memory: no database call)."""
+        if self._totals is None:
+            return
         for budget in self._policy.budgets:
             site = request.site if budget.scope == "site" else None
             device = request.device if budget.scope == "device" else None
             target = site if site is not None else device
             if target is not None and (not target or budget.id not in (None, target)):
                 continue
-            spend = self._ledger.spend(since=period_start(budget.period), site=site, device=device)
-            over_cost = budget.max_cost is not None and spend.cost >= budget.max_cost
-            if over_cost or (budget.max_tokens is not None and spend.tokens >= budget.max_tokens):
-                raise OverBudget(over_budget_message(budget, target, spend.cost, spend.tokens))
+            cost, tokens = self._totals.spent(budget.period, budget.scope, target or "")
+            over_cost = budget.max_cost is not None and cost >= budget.max_cost
+            if over_cost or (budget.max_tokens is not None and tokens >= budget.max_tokens):
+                raise OverBudget(over_budget_message(budget, target, cost, tokens))
 
     def _nobody(self, request: _Request, said: list[str],
                 starting: bool = False) -> NoBackendAvailable:

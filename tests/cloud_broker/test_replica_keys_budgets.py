@@ -18,6 +18,7 @@ from cloud_broker.config import BrokerConfig
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.fleet.postgres import PostgresFleetStore
 from cloud_broker.http.auth import Guard
+from cloud_broker.routing.router import Router
 from simulations.harness import wait_until
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import ServerThread
@@ -32,6 +33,7 @@ class Replica:
 
     server: ServerThread
     store: PostgresFleetStore
+    router: Router
 
     def post(self, path: str, body: dict[str, Any], token: str = ADMIN) -> httpx.Response:
         """POST with a bearer token."""
@@ -51,12 +53,12 @@ def _replica(dsn: str, data: Path, model: FakeOpenAI, budgets: list[dict[str, An
                       "model": "large", "tier": 0, "price_in_per_1k": 0.001}],
         "routing": {"retries": 0, "budgets": budgets}})
     guard = Guard(ADMIN, AccessStore(store.db, store.now))
-    _, routes, _, _ = build_router(config, data, db=store.db, notices=store, guard=guard,
-                                   local_answers=lambda: 0)
+    router, routes, _, _ = build_router(config, data, db=store.db, notices=store, guard=guard,
+                                        local_answers=lambda: 0)
     app = FastAPI()
     for route in routes:
         app.include_router(route)
-    return Replica(ServerThread(app), store)
+    return Replica(ServerThread(app), store, router)
 
 
 @pytest.fixture
@@ -91,10 +93,33 @@ def test_a_key_made_on_a_works_on_b_until_a_revokes_it(
 @pytest.mark.parametrize("replicas", [[{"scope": "global", "max_tokens": 50}]], indirect=True)
 def test_spend_on_a_counts_against_the_same_budget_on_b(
         replicas: tuple[Replica, Replica]) -> None:
-    """A daily budget of 50 tokens: one call through A spends 51, so B refuses the next."""
+    """A daily budget of 50 tokens: one call through A spends 51, and B, which keeps the
+    budget's spend in memory, hears of it by NOTIFY within a second and refuses the next."""
     a, b = replicas
     key = a.post("/api/keys", {"name": "spender"}).json()["key"]
+    assert b.router.budget_refusal(device="key:spender") is None
     assert a.ask(key).status_code == 200
+    wait_until(lambda: b.router.budget_refusal(device="key:spender"), timeout=1.0,
+               what="B hearing of A's spend")
     refused = b.ask(key)
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "over_budget"
+
+
+@pytest.mark.parametrize("replicas", [[{"scope": "device", "max_tokens": 100}]], indirect=True)
+def test_a_replica_started_later_reads_the_spend_so_far(
+        replicas: tuple[Replica, Replica], pg_dsn: str, tmp_path: Path,
+        endpoints: list[FakeOpenAI]) -> None:
+    """Spend made before a replica starts is read from the database when it starts: two calls
+    through A (102 tokens of a key's 100) and a replica C started after them refuses."""
+    a, _ = replicas
+    key = a.post("/api/keys", {"name": "early"}).json()["key"]
+    assert [a.ask(key).status_code for _ in range(2)] == [200, 200]
+    c = _replica(pg_dsn, tmp_path / "c", endpoints[0], [{"scope": "device", "max_tokens": 100}])
+    try:
+        assert c.router.budget_refusal(device="key:early") is not None
+        assert c.ask(key).status_code == 429
+        assert a.router.budget_refusal(device="key:other") is None  # per key: others still run
+    finally:
+        c.server.stop()
+        c.store.close()

@@ -184,6 +184,30 @@ def test_spent_budget_refuses_before_calling(
     assert len(endpoints[0].requests) == 2
 
 
+def test_a_running_router_counts_its_own_spend_without_reading_it_back(
+    tmp_path: Path, endpoints: list[FakeOpenAI]
+) -> None:
+    """One router, no restart: the totals it keeps in memory grow with each call it makes, so
+    the third call of a device over its 100 tokens is refused without a backend call."""
+    router = _router(tmp_path, [endpoints[0].backend("a")],
+                     budgets=[{"scope": "device", "max_tokens": 100}])
+
+    async def run() -> list[str]:
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append((await router.answer(ESC)).backend)
+            except OverBudget:
+                outcomes.append("refused")
+        await router.aclose()
+        return outcomes
+
+    assert asyncio.run(run()) == ["a", "a", "refused"]
+    assert len(endpoints[0].requests) == 2
+    assert router.budget_refusal(device="gw-1") is not None
+    assert router.budget_refusal(device="gw-2") is None
+
+
 def test_budget_of_another_device_does_not_apply(
     tmp_path: Path, endpoints: list[FakeOpenAI]
 ) -> None:
