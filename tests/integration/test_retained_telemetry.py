@@ -48,14 +48,15 @@ async def test_a_retained_reading_keeps_its_time_and_one_history_row_across_rest
         sensor.publish(topic, json.dumps({"value": 17.5, "unit": "Cel"}).encode(), retain=True)
         ((first_ts, _),) = wait_until(lambda: _rows(db, "t-104"), timeout=30,
                                       what="the live reading in the history")
-        for _restart in range(2):
+        for restart in range(2):
             edge.stop()
             edge = start(processes, setup.edge())
             edge.wait_log("agent.started", timeout=60)
             # A live reading published after the restart arrives after the retained one.
             sensor.publish(setup.telemetry_topic("h-7"), json.dumps(
                 {"value": 40.0, "unit": "%RH", "kind": "humidity", "area": "hall"}).encode())
-            wait_until(lambda: len(_rows(db, "h-7")) == _restart + 1, timeout=30,
+            markers = restart + 1
+            wait_until(lambda: len(_rows(db, "h-7")) == markers, timeout=30,  # noqa: B023
                        what="the marker reading in the history")
             reading = _reading(setup, probe, reply_topic)
             assert _rows(db, "t-104") == [(first_ts, 17.5)]  # no duplicate row
