@@ -1,0 +1,88 @@
+"""The gateway as a user drives it with Mosquitto's own clients: odd requests, odd telemetry.
+
+``mosquitto_pub`` and ``mosquitto_rr`` on the real Mosquitto, the real daemon (its link to the
+cloud down: everything here is answered or refused on the gateway).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.support.processes import Daemon, MqttProbe
+from tests.support.stack import FAKE_BACKEND, Setup, start
+
+pytestmark = pytest.mark.skipif(
+    subprocess.run(["which", "mosquitto_rr"], capture_output=True).returncode != 0,
+    reason="needs Mosquitto's command-line clients")
+
+
+def _edge(make_setup: Callable[..., Setup], processes: list[Daemon]) -> Setup:
+    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
+    start(processes, setup.edge()).wait_log("mqtt.subscribed")
+    return setup
+
+
+def _pub(topic: str, *args: str) -> None:
+    """mosquitto_pub at QoS 1: it returns once Mosquitto has the message."""
+    subprocess.run(["mosquitto_pub", "-q", "1", "-t", topic, *args], check=True, timeout=30)
+
+
+def _rr(setup: Setup, reply_topic: str, *args: str) -> dict[str, Any]:
+    """mosquitto_rr (MQTT 5 response topic and correlation data): the one reply."""
+    done = subprocess.run(["mosquitto_rr", "-V", "mqttv5", "-W", "30", "-t", setup.ask_topic,
+                           "-e", reply_topic, *args],
+                          check=True, timeout=60, capture_output=True)
+    reply: dict[str, Any] = json.loads(done.stdout)
+    return reply
+
+
+def test_wildcard_reply_to_is_a_bad_reply_topic_as_a_response_topic_is(
+        make_setup: Callable[..., Setup], processes: list[Daemon]) -> None:
+    """MQTT 3.1.1 `reply_to` with a wildcard: `bad_reply_topic` on the default replies topic."""
+    setup = _edge(make_setup, processes)
+    default = f"{setup.prefix}/{setup.site}/replies"
+    probe = MqttProbe([default])
+    for n, target in enumerate(("app/#", "app/+/x", "$SYS/x")):
+        _pub(setup.ask_topic, "-V", "mqttv311", "-m", json.dumps(
+            {"id": f"w{n}", "text": "what is the temperature in zone 3?", "reply_to": target}))
+        reply = probe.json()
+        assert (reply["id"], reply["error"]["code"]) == (f"w{n}", "bad_reply_topic")
+        assert "Value error" not in reply["error"]["message"]
+    probe.close()
+
+
+def test_an_empty_request_says_it_is_empty(
+        make_setup: Callable[..., Setup], processes: list[Daemon]) -> None:
+    """A zero-byte request (what `mosquitto_rr -f` sends) is `bad_json` saying so."""
+    setup = _edge(make_setup, processes)
+    reply = _rr(setup, f"{setup.prefix}-app/r", "-n")
+    assert reply["error"] == {"code": "bad_json", "message": "the payload is empty"}
+
+
+@pytest.mark.parametrize("reading", [
+    pytest.param({"value": 99.0, "ts": -5}, id="ts-before-2000"),
+    pytest.param({"value": 99.0, "ts": 1e30}, id="ts-far-ahead"),
+    pytest.param({"value": 1.7e308}, id="huge-value"),
+    pytest.param([{"n": "t-104", "v": -1e300}], id="huge-senml-value"),
+])
+def test_implausible_readings_are_refused_and_the_last_good_one_stays(
+        make_setup: Callable[..., Setup], processes: list[Daemon], reading: object) -> None:
+    """A reading from before 2000, far in the future or of absurd size is refused and logged;
+    the answer shows the last plausible reading, and no alert says it went silent."""
+    setup = _edge(make_setup, processes)
+    topic = setup.telemetry_topic("t-104")
+    _pub(topic, "-m", json.dumps({"value": 21.5, "unit": "Cel"}))
+    _pub(topic, "-m", json.dumps(reading))
+    edge = processes[-1]
+    edge.wait_log("telemetry.rejected", sensor="t-104", code="bad_telemetry")
+    reply = _rr(setup, f"{setup.prefix}-app/t", "-m", json.dumps(
+        {"id": "q1", "text": "what is the temperature in zone 3?"}))
+    assert [r["value"] for r in reply["data"]["readings"]] == [21.5]
+    alerts = _rr(setup, f"{setup.prefix}-app/t", "-m", json.dumps(
+        {"id": "q2", "text": "any alerts?"}))
+    assert alerts["data"]["alerts"] == []
