@@ -302,17 +302,22 @@ class AskHandler:
         clarifying question here: the cloud knows no more about this gateway's devices. A
         reading that names exactly one real device is read here too, when reading is the
         model's clear first choice (``READ_FLOOR``), and a command that names exactly one real
-        device and a value is done here from ``COMMAND_FLOOR``.
+        device and a value is done here from ``COMMAND_FLOOR``; from there too, one that fits
+        several devices ("turn off pump" with two pumps) gets its "which one?" here.
         """
         if decision.intent not in LOCAL_INTENTS or decision.intent == "list_alerts":
             return False
         found = self._skills.resolve(decision)
         if found.outcome == "none":
             return found.named
+        command = (decision.intent == "set_actuator" and decision.slots.value is not None
+                   and decision.confidence >= COMMAND_FLOOR)
+        if found.outcome == "several":
+            return command and self._below_threshold
         if found.outcome != "one" or not self._below_threshold:
             return False
         if decision.intent == "set_actuator":
-            return decision.slots.value is not None and decision.confidence >= COMMAND_FLOOR
+            return command
         return (decision.intent in ("query_state", "query_history")
                 and decision.confidence >= READ_FLOOR)
 

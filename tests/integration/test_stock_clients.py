@@ -86,3 +86,35 @@ def test_implausible_readings_are_refused_and_the_last_good_one_stays(
     alerts = _rr(setup, f"{setup.prefix}-app/t", "-m", json.dumps(
         {"id": "q2", "text": "any alerts?"}))
     assert alerts["data"]["alerts"] == []
+
+
+SECOND_PUMP = """
+[[actuators]]
+id = "pump-5"
+kind = "pump"
+area = "line 5"
+"""
+
+
+@pytest.mark.parametrize("text", [
+    "turn off pump", "turn off the pump", "schalte die Pumpe aus", "éteins la pompe",
+    "apaga la bomba", "zet de pomp uit",
+])
+def test_a_command_that_fits_two_pumps_asks_which_and_moves_nothing(
+        make_setup: Callable[..., Setup], processes: list[Daemon], text: str) -> None:
+    """With two pumps, "turn off pump" in any language is a clarifying question from the
+    gateway (below the triage threshold too), and nothing is published on an actuator."""
+    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
+    with setup.edge_config.open("a") as fh:
+        fh.write(SECOND_PUMP)
+    start(processes, setup.edge()).wait_log("mqtt.subscribed")
+    reply_topic = f"{setup.prefix}-app/which"
+    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
+    probe.publish(setup.ask_topic, json.dumps({"id": "p1", "text": text}),
+                  response_topic=reply_topic, correlation=b"p1")
+    message = probe.next()  # a command would come before the reply that reports it
+    assert message.topic == reply_topic
+    reply = json.loads(message.payload)
+    assert (reply["route"], reply["data"]["clarify"]) == ("local", True), reply
+    assert "pump-2" in reply["answer"] and "pump-5" in reply["answer"]
+    probe.close()
