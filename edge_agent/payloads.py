@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     StrictFloat,
     StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
 )
@@ -90,7 +91,7 @@ def _named(value: str | int) -> str | int:
     return value
 
 
-RequestId = Annotated[str | int, AfterValidator(_plain_id)]
+RequestId = Annotated[StrictStr | StrictInt, AfterValidator(_plain_id)]  # no true, 1.0
 ReplyTopic = Annotated[str | None, AfterValidator(_publishable)]
 
 

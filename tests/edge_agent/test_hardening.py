@@ -72,6 +72,8 @@ def test_safe_labels_are_kept_normalised() -> None:
     pytest.param({"id": "r\x00", "text": "hi"}, id="control-in-id"),
     pytest.param({"id": 2**64, "text": "hi"}, id="huge-numeric-id"),
     pytest.param({"text": "hi", "model": "x; drop"}, id="model-name"),
+    pytest.param({"id": True, "text": "hi"}, id="boolean-id"),
+    pytest.param({"id": 1.5, "text": "hi"}, id="fractional-id"),
 ])
 def test_request_fields_that_cannot_be_echoed_safely_are_refused(
         payload: dict[str, object]) -> None:
