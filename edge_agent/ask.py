@@ -303,7 +303,8 @@ class AskHandler:
         reading that names exactly one real device is read here too, when reading is the
         model's clear first choice (``READ_FLOOR``), and a command that names exactly one real
         device and a value is done here from ``COMMAND_FLOOR``; from there too, one that fits
-        several devices ("turn off pump" with two pumps) gets its "which one?" here.
+        several devices ("turn off pump" with two pumps) gets its "which one?" here, and a
+        group command where groups may not be switched its refusal (nothing moves either way).
         """
         if decision.intent not in LOCAL_INTENTS or decision.intent == "list_alerts":
             return False
@@ -313,6 +314,8 @@ class AskHandler:
         command = (decision.intent == "set_actuator" and decision.slots.value is not None
                    and decision.confidence >= COMMAND_FLOOR)
         if found.outcome == "several":
+            return command and self._below_threshold
+        if found.outcome == "group" and not self._skills.scope(decision.slots):
             return command and self._below_threshold
         if found.outcome != "one" or not self._below_threshold:
             return False

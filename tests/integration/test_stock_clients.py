@@ -118,3 +118,27 @@ def test_a_command_that_fits_two_pumps_asks_which_and_moves_nothing(
     assert (reply["route"], reply["data"]["clarify"]) == ("local", True), reply
     assert "pump-2" in reply["answer"] and "pump-5" in reply["answer"]
     probe.close()
+
+
+@pytest.mark.parametrize("text", [
+    "turn off all pumps", "turn off both pumps", "schalte alle Pumpen aus",
+])
+def test_a_group_command_without_group_actions_is_refused_here_and_moves_nothing(
+        make_setup: Callable[..., Setup], processes: list[Daemon], text: str) -> None:
+    """With `[policy] group_actions = false`, "turn off all pumps" is refused by the gateway
+    (`policy_violation`, naming the pumps), however sure triage is, and nothing moves."""
+    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
+    with setup.edge_config.open("a") as fh:
+        fh.write(SECOND_PUMP)
+    start(processes, setup.edge()).wait_log("mqtt.subscribed")
+    reply_topic = f"{setup.prefix}-app/all"
+    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
+    probe.publish(setup.ask_topic, json.dumps({"id": "g1", "text": text}),
+                  response_topic=reply_topic, correlation=b"g1")
+    message = probe.next()
+    assert message.topic == reply_topic
+    reply = json.loads(message.payload)
+    assert (reply["route"], reply["error"]["code"]) == ("local", "policy_violation"), reply
+    assert reply["data"]["published"] is False
+    probe.close()
+
