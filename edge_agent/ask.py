@@ -62,6 +62,9 @@ READ_FLOOR = 0.5
 # (the model's first choice, above every "why/how/should I" reading of the same words, which
 # it routes to escalate); the resolver and the policy still decide what moves.
 COMMAND_FLOOR = 0.75
+RETAINED = ("the MQTT broker kept this request as a retained message and replays it at every "
+            "reconnect, so it is not acted on; publish requests without the retain flag, and "
+            "clear this one with an empty retained message on the ask topic")
 
 
 @dataclass
@@ -114,8 +117,12 @@ class AskHandler:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None,
-               qos: int = 1) -> None:
-        """Answer a request; returns once its reply is sent or it is durably queued."""
+               qos: int = 1, *, retained: bool = False) -> None:
+        """Answer a request; returns once its reply is sent or it is durably queued.
+
+        A ``retained`` request (replayed from the MQTT broker's store at each reconnect) is
+        refused: acting on it would run the same command again at every restart.
+        """
         self.counters.requests += 1
         try:
             request = self._parse(payload)
@@ -127,6 +134,9 @@ class AskHandler:
         request_id = str(request.id) or uuid.uuid4().hex[:12]
         route = self._route(response_topic or request.reply_to, correlation, request_id, qos)
         if route is None or not self._admit(route, request_id):
+            return
+        if retained:
+            self._fail(route, request_id, "retained", RETAINED)
             return
         if isinstance(request, Feedback):
             self._send(route, self.corrections.feedback(route.topic, request))

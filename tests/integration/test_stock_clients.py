@@ -142,3 +142,25 @@ def test_a_group_command_without_group_actions_is_refused_here_and_moves_nothing
     assert reply["data"]["published"] is False
     probe.close()
 
+
+
+def test_a_retained_request_is_refused_not_replayed_at_each_start(
+        make_setup: Callable[..., Setup], processes: list[Daemon]) -> None:
+    """`mosquitto_pub -r` on the ask topic: the broker hands the request to the daemon at
+    every start; it is refused (`retained`), and the pump is not switched each time."""
+    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
+    reply_topic = f"{setup.prefix}-app/retained"
+    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
+    _pub(setup.ask_topic, "-r", "-m", json.dumps(
+        {"id": "kept", "text": "turn on pump 2", "reply_to": reply_topic}))
+    try:
+        for _ in range(2):  # two starts of the daemon
+            edge = start(processes, setup.edge())
+            message = probe.next()  # a command would come before the reply that reports it
+            assert message.topic == reply_topic
+            reply = json.loads(message.payload)
+            assert (reply["id"], reply["error"]["code"]) == ("kept", "retained"), reply
+            edge.stop()
+    finally:
+        _pub(setup.ask_topic, "-r", "-n")
+    probe.close()
