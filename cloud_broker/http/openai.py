@@ -16,7 +16,7 @@ from typing import Any, Literal
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
@@ -41,7 +41,13 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[dict[str, Any]] | None  # required; null only for an assistant's
+
+    @model_validator(mode="after")
+    def _said_something(self) -> ChatMessage:
+        if self.content is None and self.role != "assistant":
+            raise ValueError(f"a {self.role} message needs content (text or text parts)")
+        return self
 
     def plain(self) -> dict[str, str]:
         """The message as the backends take it."""
@@ -87,8 +93,9 @@ def invalid_body(exc: ValidationError) -> JSONResponse:
     if err["type"] == "json_invalid":
         why = (err.get("ctx") or {}).get("error", "")
         return openai_error(400, f"The body is not valid JSON: {why}.", "invalid_request_error")
+    said = err["msg"].removeprefix("Value error, ")
     message = (f"Missing required parameter: '{param}'." if err["type"] == "missing"
-               else f"Invalid value for '{param or 'body'}': {err['msg']}.")
+               else f"Invalid value for '{param or 'body'}': {said}.")
     return openai_error(400, message, "invalid_request_error", param=param)
 
 

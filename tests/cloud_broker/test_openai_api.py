@@ -164,6 +164,10 @@ def test_a_hot_route_must_be_an_async_endpoint_of_the_request_alone() -> None:
                  id="negative-max-tokens"),
     pytest.param(b'{"model": "auto", "messages": [{"role": "user", "content": "\xff"}]}',
                  None, "not valid JSON", id="invalid-utf8"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user"}]}', "messages.0.content",
+                 "Missing required parameter", id="no-content"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user", "content": null}]}',
+                 "messages.0", "a user message needs content", id="null-content"),
 ])
 def test_a_malformed_request_is_400_in_openai_shape_naming_the_field(
         api: Api, endpoints: list[FakeOpenAI], body: bytes, param: str | None,
