@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
 from cloud_broker.errors import NoBackendAvailable, OverBudget
 from cloud_broker.escalation import Answer
+from cloud_broker.http.auth import bearer_token
 from cloud_broker.routing.router import Router
 
 log = structlog.get_logger(__name__)
@@ -186,8 +187,7 @@ def openai_routes(router: Router, keys: ApiKeyStore, *, max_tokens_cap: int = 20
     api = APIRouter(prefix="/v1")
 
     def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        return bearer_token(request.headers.get("authorization", ""))
 
     def caller(request: Request) -> ApiKey | None:  # in the thread pool: it may read the db
         plaintext = bearer(request)

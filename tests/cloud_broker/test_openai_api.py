@@ -214,3 +214,10 @@ def test_models_retrieve_and_unserved_paths_answer_in_openai_shape(api: Api) -> 
     wrong = httpx.get(api.server.url + "/v1/chat/completions",
                       headers={"Authorization": f"Bearer {api.key}"}, timeout=10)
     assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_lowercase_bearer_scheme_is_accepted(api: Api) -> None:
+    """`authorization: bearer <key>` is the same key (RFC 7235: the scheme has no case)."""
+    reply = httpx.get(api.server.url + "/v1/models", timeout=10,
+                      headers={"authorization": f"bearer {api.key}"})
+    assert reply.status_code == 200 and reply.json()["data"][0]["id"] == "auto"
