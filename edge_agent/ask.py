@@ -190,7 +190,7 @@ class AskHandler:
         text = normalise_text(request.text, MAX_TEXT_CHARS)
         if not text:
             self._fail(route, request_id, "bad_request",
-                       "text: nothing is left once control and invisible characters are removed")
+                       "text: the text is empty (only spaces, control or invisible characters)")
             return
         self.corrections.follow_up(route.topic, text)
         started = time.perf_counter()

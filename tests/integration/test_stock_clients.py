@@ -62,6 +62,10 @@ def test_an_empty_request_says_it_is_empty(
     setup = _edge(make_setup, processes)
     reply = _rr(setup, f"{setup.prefix}-app/r", "-n")
     assert reply["error"] == {"code": "bad_json", "message": "the payload is empty"}
+    for n, text in enumerate(("", "   ", "\u200b\t\u0000")):
+        reply = _rr(setup, f"{setup.prefix}-app/r", "-m", json.dumps({"id": n, "text": text}))
+        assert (reply["id"], reply["error"]["code"]) == (str(n), "bad_request")
+        assert "empty" in reply["error"]["message"] or "at least 1" in reply["error"]["message"]
 
 
 @pytest.mark.parametrize("reading", [
