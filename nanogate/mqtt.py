@@ -55,6 +55,9 @@ class Message:
     response_topic: str | None = None
     correlation_data: bytes | None = None
     user_properties: tuple[tuple[str, str], ...] = ()
+    # From the broker's retained store (sent at each subscribe), not forwarded live: live
+    # messages come with the flag cleared, as we never ask for retain-as-published.
+    retained: bool = False
 
     def user_property(self, name: str) -> str | None:
         """The first user property of this name, if any."""
@@ -256,7 +259,8 @@ class MqttClient:
             topic=topic, payload=bytes(msg.payload), qos=msg.qos, mid=msg.mid,
             response_topic=getattr(props, "ResponseTopic", None),
             correlation_data=getattr(props, "CorrelationData", None),
-            user_properties=tuple(getattr(props, "UserProperty", ()))))
+            user_properties=tuple(getattr(props, "UserProperty", ())),
+            retained=bool(msg.retain)))
         if not self._client.reading:  # else the batch's end wakes the loop (_Paho.loop_read)
             self._wake()
 
