@@ -35,6 +35,7 @@ from cloud_broker.http.auth import Guard
 from cloud_broker.http.backends import backend_routes
 from cloud_broker.http.fastpath import FastPath
 from cloud_broker.http.insights import Insights, Pricing
+from cloud_broker.http.limits import BodyLimit
 from cloud_broker.http.openai import HOT_ROUTES, openai_routes
 from cloud_broker.http.queue import queue_routes
 from cloud_broker.journal import Journal, JournalingAnswerer, sample_forever
@@ -189,7 +190,8 @@ class Broker:
                          insights=insights, queue=queue,
                          workers=lambda: [w.status() for w in router.workers()],
                          learning=learning)
-        http = _http_server(FastPath(app, extra_routes, HOT_ROUTES), self.config.server.http_listen)
+        http = _http_server(BodyLimit(FastPath(app, extra_routes, HOT_ROUTES)),
+                            self.config.server.http_listen)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(http.serve(), name="broker.http")

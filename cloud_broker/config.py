@@ -145,7 +145,7 @@ class LearningSection(Section):
     # is min_local_precision when set, else the current model's on the frozen set; either way
     # never below hard_min_local_precision.
     min_local_precision: float | None = Field(default=None, ge=0, le=1)
-    hard_min_local_precision: float = Field(default=0.98, ge=0, le=1)
+    hard_min_local_precision: float = Field(default=0.99, ge=0, le=1)  # the 99 %
     # A/B tests: confidence of the two-proportion z-test, and the least requests per arm.
     ab_confidence: float = Field(default=0.95, gt=0.5, lt=1)
     ab_min_requests: int = Field(default=200, ge=1)

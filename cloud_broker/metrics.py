@@ -19,7 +19,7 @@ from prometheus_client.metrics_core import Metric
 from cloud_broker.backends.worker import STATES, WorkerStatus
 from cloud_broker.fleet import FleetStore
 from cloud_broker.http.api import OFFLINE_AFTER_S
-from cloud_broker.http.auth import Guard
+from cloud_broker.http.auth import Guard, bearer_token
 
 
 class BrokerCollector:
@@ -130,7 +130,7 @@ def metrics_routes(collector: BrokerCollector, guard: Guard) -> APIRouter:
     def metrics(authorization: Annotated[str, Header()] = "") -> Response:
         registry = public
         if authorization:
-            if guard.identify(authorization.removeprefix("Bearer ").strip()) is None:
+            if guard.identify(bearer_token(authorization)) is None:
                 raise HTTPException(401, "unknown token: scrape /metrics without one for "
                                     "aggregates, or with an admin token (viewer is enough)",
                                     headers={"WWW-Authenticate": "Bearer"})

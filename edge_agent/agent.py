@@ -194,7 +194,7 @@ class EdgeAgent:
 
     def _ask(self, message: Message) -> None:
         self.asks.handle(message.payload, message.response_topic, message.correlation_data,
-                         message.qos)
+                         message.qos, retained=message.retained)
 
     async def _watch_upgrade(self) -> None:
         """A new agent version: confirm it once the broker answers, else roll back."""

@@ -62,6 +62,9 @@ READ_FLOOR = 0.5
 # (the model's first choice, above every "why/how/should I" reading of the same words, which
 # it routes to escalate); the resolver and the policy still decide what moves.
 COMMAND_FLOOR = 0.75
+RETAINED = ("the MQTT broker kept this request as a retained message and replays it at every "
+            "reconnect, so it is not acted on; publish requests without the retain flag, and "
+            "clear this one with an empty retained message on the ask topic")
 
 
 @dataclass
@@ -114,8 +117,12 @@ class AskHandler:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def handle(self, payload: bytes, response_topic: str | None, correlation: bytes | None,
-               qos: int = 1) -> None:
-        """Answer a request; returns once its reply is sent or it is durably queued."""
+               qos: int = 1, *, retained: bool = False) -> None:
+        """Answer a request; returns once its reply is sent or it is durably queued.
+
+        A ``retained`` request (replayed from the MQTT broker's store at each reconnect) is
+        refused: acting on it would run the same command again at every restart.
+        """
         self.counters.requests += 1
         try:
             request = self._parse(payload)
@@ -127,6 +134,9 @@ class AskHandler:
         request_id = str(request.id) or uuid.uuid4().hex[:12]
         route = self._route(response_topic or request.reply_to, correlation, request_id, qos)
         if route is None or not self._admit(route, request_id):
+            return
+        if retained:
+            self._fail(route, request_id, "retained", RETAINED)
             return
         if isinstance(request, Feedback):
             self._send(route, self.corrections.feedback(route.topic, request))
@@ -180,7 +190,7 @@ class AskHandler:
         text = normalise_text(request.text, MAX_TEXT_CHARS)
         if not text:
             self._fail(route, request_id, "bad_request",
-                       "text: nothing is left once control and invisible characters are removed")
+                       "text: the text is empty (only spaces, control or invisible characters)")
             return
         self.corrections.follow_up(route.topic, text)
         started = time.perf_counter()
@@ -302,17 +312,25 @@ class AskHandler:
         clarifying question here: the cloud knows no more about this gateway's devices. A
         reading that names exactly one real device is read here too, when reading is the
         model's clear first choice (``READ_FLOOR``), and a command that names exactly one real
-        device and a value is done here from ``COMMAND_FLOOR``.
+        device and a value is done here from ``COMMAND_FLOOR``; from there too, one that fits
+        several devices ("turn off pump" with two pumps) gets its "which one?" here, and a
+        group command where groups may not be switched its refusal (nothing moves either way).
         """
         if decision.intent not in LOCAL_INTENTS or decision.intent == "list_alerts":
             return False
         found = self._skills.resolve(decision)
         if found.outcome == "none":
             return found.named
+        command = (decision.intent == "set_actuator" and decision.slots.value is not None
+                   and decision.confidence >= COMMAND_FLOOR)
+        if found.outcome == "several":
+            return command and self._below_threshold
+        if found.outcome == "group" and not self._skills.scope(decision.slots):
+            return command and self._below_threshold
         if found.outcome != "one" or not self._below_threshold:
             return False
         if decision.intent == "set_actuator":
-            return decision.slots.value is not None and decision.confidence >= COMMAND_FLOOR
+            return command
         return (decision.intent in ("query_state", "query_history")
                 and decision.confidence >= READ_FLOOR)
 

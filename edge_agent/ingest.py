@@ -34,6 +34,11 @@ _SENSOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 MAX_LEARNED_SENSORS = 1000
 LOG_EVERY_S = 60.0  # one rejection log line per sensor and reason in this time
 _MAX_QUIET = 4096  # (sensor, reason) pairs remembered for rate limiting
+# A reading's time must be a plausible unix time: not before 2000 (a sensor's uptime, or
+# junk), not more than a day ahead of the gateway's clock. Otherwise it would show as decades
+# silent, or as fresh for ever.
+EARLIEST_TS = 946684800.0
+MAX_AHEAD_S = 86400.0
 
 
 class _Quiet:
@@ -124,6 +129,7 @@ class Ingest:
             raise BadPayload("too_large", f"{len(payload)} bytes; the limit is {self._max_bytes}")
         points = parse_telemetry(sensor_id, payload, now)
         for i, point in enumerate(points):
+            _check_time(point, now)
             if not _SENSOR_ID.fullmatch(point.sensor_id):
                 raise BadPayload("bad_sensor_id", f"{point.sensor_id[:64]!r} is not a sensor id")
             device = self._registry.get(point.sensor_id)
@@ -170,3 +176,10 @@ class Ingest:
                      area=point.area)
         return self._registry.learn(point.sensor_id, kind=point.kind, area=point.area,
                                     unit=point.unit)
+
+
+def _check_time(point: TelemetryPoint, now: float) -> None:
+    """Refuse a reading whose time cannot be a real one (see EARLIEST_TS, MAX_AHEAD_S)."""
+    if not EARLIEST_TS <= point.ts <= now + MAX_AHEAD_S:
+        raise BadPayload("bad_telemetry", f"ts {point.ts:.0f} is not a plausible unix time "
+                         "in seconds; send the reading's time, or leave ts out for now")

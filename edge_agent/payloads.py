@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     StrictFloat,
     StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
 )
@@ -36,6 +37,9 @@ MAX_ID_CHARS = 128
 MAX_SENML_RECORDS = 1000
 MAX_UNIT_CHARS = 16
 MAX_STRING_VALUE_CHARS = 256
+# No sensor measures past this; larger values are junk, and sums of them (a history's mean)
+# would overflow to infinity.
+MAX_ABS_READING = 1e15
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}")
 
 # Kinds whose readings are numbers, and kinds whose readings are on/off. Other kinds take
@@ -76,8 +80,8 @@ def _publishable(value: str | None) -> str | None:
     """A reply topic a client may name: plain, no wildcards, not a $ topic."""
     if value and (value.startswith("$") or any(c in value for c in "+#")
                   or has_invisible(value)):
-        raise ValueError("reply_to must be a plain topic name: no wildcards (+ #), "
-                         "no control characters, not a $ topic")
+        raise ValueError(f"replies cannot go to {value[:200]!r}: it must be a plain topic "
+                         "name: no wildcards (+ #), no control characters, not a $ topic")
     return value
 
 
@@ -87,7 +91,7 @@ def _named(value: str | int) -> str | int:
     return value
 
 
-RequestId = Annotated[str | int, AfterValidator(_plain_id)]
+RequestId = Annotated[StrictStr | StrictInt, AfterValidator(_plain_id)]  # no true, 1.0
 ReplyTopic = Annotated[str | None, AfterValidator(_publishable)]
 
 
@@ -164,7 +168,7 @@ class _JsonReading(BaseModel):
     def _bounded_value(cls, value: float | int | bool | str) -> float | bool | str:
         if isinstance(value, str):
             return _text_value(value)
-        return value if isinstance(value, bool) else _number(value)
+        return value if isinstance(value, bool) else _reading(value)
 
     @field_validator("ts")
     @classmethod
@@ -210,7 +214,7 @@ def _ask(doc: Any) -> AskRequest:
     try:
         return AskRequest.model_validate(doc)
     except ValidationError as exc:
-        raise BadPayload("bad_request", _describe(exc)) from exc
+        raise BadPayload(_request_code(exc), _describe(exc)) from exc
 
 
 def parse_request(payload: bytes) -> AskRequest | Feedback:
@@ -221,7 +225,16 @@ def parse_request(payload: bytes) -> AskRequest | Feedback:
     try:
         return Feedback.model_validate(doc)
     except ValidationError as exc:
-        raise BadPayload("bad_request", _describe(exc)) from exc
+        raise BadPayload(_request_code(exc), _describe(exc)) from exc
+
+
+def _request_code(exc: ValidationError) -> str:
+    """``bad_reply_topic`` when only the reply topic is wrong (as for an MQTT 5 response
+    topic), else ``bad_request``."""
+    errors = exc.errors()
+    if all(e["loc"][:1] == ("reply_to",) and e["type"] != "string_type" for e in errors):
+        return "bad_reply_topic"
+    return "bad_request"
 
 
 def parse_telemetry(
@@ -238,7 +251,7 @@ def parse_telemetry(
     if isinstance(doc, list):
         return _parse_senml(sensor_id, doc, now)
     if isinstance(doc, bool | int | float) or (isinstance(doc, str) and _is_word(doc)):
-        value = doc if isinstance(doc, bool | str) else _number(doc)
+        value = doc if isinstance(doc, bool | str) else _reading(doc)
         return [TelemetryPoint(sensor_id, value, "", now)]
     if not isinstance(doc, dict):
         raise BadPayload("bad_telemetry", "expected a JSON object, a SenML array, or a bare "
@@ -265,7 +278,7 @@ def _plain_reading(sensor_id: str, doc: dict[str, Any], now: float) -> Telemetry
             or type(unit) is not str or (ts is not None and type(ts) not in (int, float))):
         return None
     try:
-        return TelemetryPoint(sensor_id, _number(value), _unit(unit),
+        return TelemetryPoint(sensor_id, _reading(value), _unit(unit),
                               now if ts is None else _number(ts))
     except ValueError:  # BadPayload is one: let the model say what is wrong, as it always has
         return None
@@ -308,7 +321,7 @@ def _check_senml_name(sensor_id: str, name: str) -> None:
 
 def _senml_value(record: dict[str, Any]) -> float | str | bool | None:
     if "v" in record:
-        return _number(record["v"])
+        return _reading(record["v"])
     if "vb" in record:
         if not isinstance(record["vb"], bool):
             raise BadPayload("bad_telemetry", "SenML 'vb' must be true or false")
@@ -327,7 +340,7 @@ def typed_value(kind: str, value: float | str | bool) -> float | str | bool:
     if kind in NUMERIC_KINDS:
         if isinstance(value, str):
             try:
-                return _number(float(value.strip()))
+                return _reading(float(value.strip()))
             except ValueError:  # BadPayload is one too
                 pass
         elif not isinstance(value, bool):
@@ -396,7 +409,18 @@ def _number(value: Any) -> float:
     return number
 
 
+def _reading(value: Any) -> float:
+    """A finite number no larger than any sensor measures, else BadPayload."""
+    number = _number(value)
+    if abs(number) > MAX_ABS_READING:
+        raise BadPayload("bad_telemetry", f"{number:g} is out of range: a reading is at most "
+                         f"{MAX_ABS_READING:g} in size")
+    return number
+
+
 def _load_json(payload: bytes) -> Any:
+    if not payload.strip():
+        raise BadPayload("bad_json", "the payload is empty")
     try:
         return json.loads(payload)
     except RecursionError:
@@ -409,5 +433,6 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "payload"
-        parts.append(f"{where}: {err['msg']}")
+        # pydantic puts "Value error, " before the message of a ValueError a validator raised
+        parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)

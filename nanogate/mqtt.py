@@ -55,7 +55,8 @@ class Message:
     response_topic: str | None = None
     correlation_data: bytes | None = None
     user_properties: tuple[tuple[str, str], ...] = ()
-    # Sent by the broker from its retained store (on subscribing), not published just now.
+    # From the broker's retained store (sent at each subscribe), not forwarded live: live
+    # messages come with the flag cleared, as we never ask for retain-as-published.
     retained: bool = False
 
     def user_property(self, name: str) -> str | None:

@@ -121,8 +121,11 @@ def _link(tmp: Path, port: int, box: Outbox) -> Link:
 
     return Link(GrpcTransport(f"127.0.0.1:{port}"), box,
                 CloudSection(address=f"127.0.0.1:{port}", enrol_token="bench", heartbeat_s=3600),
-                GatewaySection(id="gw-bench", data_dir=tmp), on_answer=on_answer,
+                GatewaySection(id="gw-bench", site="bench", data_dir=tmp), on_answer=on_answer,
                 on_command=on_command, health=lambda: pb.HeartbeatRequest(), batch_size=BATCH)
+
+
+ENROL_S = 30.0
 
 
 async def _drain(tmp: Path) -> dict[str, Any]:
@@ -134,7 +137,7 @@ async def _drain(tmp: Path) -> dict[str, Any]:
     box.put_many([NewItem("rollup", f"s{i % 50}", doc) for i in range(N_DRAIN)])
     link = _link(tmp, port, box)
     task = asyncio.create_task(link.run())
-    await link.enrolled.wait()
+    await asyncio.wait_for(link.enrolled.wait(), ENROL_S)  # a refused enrolment: fail, not hang
     started = time.perf_counter()
     while link.drained < N_DRAIN:
         await link.drain_once()
@@ -178,7 +181,7 @@ async def _linkup(tmp: Path) -> dict[str, Any]:
         box = Outbox(tmp / f"up-{run}.db", max_items=1000, max_bytes=10**8)
         link = _link(tmp / f"gw-{run}", port, box)
         task = asyncio.create_task(link.run())
-        await link.enrolled.wait()
+        await asyncio.wait_for(link.enrolled.wait(), ENROL_S)
         await server.stop(None)  # the link goes down...
         box.put(NewItem("rollup", "s", {"n": run}))
         await asyncio.sleep(1.0 + run % 3)  # ...and stays down a while, probing

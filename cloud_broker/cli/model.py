@@ -89,7 +89,7 @@ def train(
     Stores it as a signed model artefact only if its local precision, on the frozen
     evaluation set and on recent labelled traffic, is at least the current model's and at
     least the floor: [learning] min_local_precision if set, else the current model's on the
-    frozen set, never below [learning] hard_min_local_precision (0.98). Exits 1 with too
+    frozen set, never below [learning] hard_min_local_precision (0.99). Exits 1 with too
     little data or a refused model.
     """
     if size not in SIZES:

@@ -32,6 +32,13 @@ SESSION_TTL_S = 8 * 3600
 MAX_SESSIONS = 10_000  # live dashboard sessions one process keeps; the oldest go first
 
 
+def bearer_token(authorization: str) -> str:
+    """The credential in an ``Authorization: Bearer <credential>`` header, the scheme in any
+    case (RFC 7235); a header without the scheme is taken as the credential itself."""
+    scheme, _, credential = authorization.strip().partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" else authorization.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The holder of an admin token: its id, name and role."""
@@ -111,7 +118,7 @@ class Guard:
         """A FastAPI dependency: the caller, if their token has at least ``needed``."""
 
         def check(request: Request, authorization: Annotated[str, Header()] = "") -> Principal:
-            who = self.identify(authorization.removeprefix("Bearer ").strip())
+            who = self.identify(bearer_token(authorization))
             if who is None:
                 raise HTTPException(401, "missing or unknown admin token; send "
                                     "'Authorization: Bearer <token>'",

@@ -16,12 +16,13 @@ from typing import Any, Literal
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
 from cloud_broker.errors import NoBackendAvailable, OverBudget, RequestRejected
 from cloud_broker.escalation import Answer
+from cloud_broker.http.auth import bearer_token
 from cloud_broker.routing.router import Router
 
 log = structlog.get_logger(__name__)
@@ -30,15 +31,24 @@ API_SITE = "api"
 # Served past FastAPI's middleware (cloud_broker.http.fastpath): the endpoint takes only the
 # request, so keep it that way.
 HOT_ROUTES = (("POST", "/v1/chat/completions"),)
+# A chat request larger than this is refused before it is read whole (413).
+MAX_BODY_BYTES = 4 << 20
+_OURS = frozenset({"models", "chat/completions"})
 
 
 class ChatMessage(BaseModel):
     """One message of a chat request; content may be text or a list of text parts."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[dict[str, Any]] | None  # required; null only for an assistant's
+
+    @model_validator(mode="after")
+    def _said_something(self) -> ChatMessage:
+        if self.content is None and self.role != "assistant":
+            raise ValueError(f"a {self.role} message needs content (text or text parts)")
+        return self
 
     def plain(self) -> dict[str, str]:
         """The message as the backends take it."""
@@ -51,17 +61,18 @@ class ChatMessage(BaseModel):
 class StreamOptions(BaseModel):
     """OpenAI's `stream_options`."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     include_usage: bool = False
 
 
 class ChatRequest(BaseModel):
-    """The part of OpenAI's chat-completions request nanogate understands."""
+    """The part of OpenAI's chat-completions request nanogate understands; as OpenAI's
+    API does, it takes no `"stream": "yes"` for true and needs a model (`auto` to route)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
-    model: str = "auto"
+    model: str
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
@@ -69,10 +80,38 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int | None = Field(default=None, ge=1)
 
 
-def openai_error(status: int, message: str, kind: str, code: str | None = None) -> JSONResponse:
+def openai_error(status: int, message: str, kind: str, code: str | None = None,
+                 param: str | None = None) -> JSONResponse:
     """An error response in OpenAI's JSON shape."""
-    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return JSONResponse(body, status_code=status)
+
+
+def invalid_body(exc: ValidationError) -> JSONResponse:
+    """400 for a body that is not a chat request: the first problem, plainly, and its field."""
+    err = exc.errors(include_url=False)[0]
+    param = ".".join(str(p) for p in err["loc"]) or None
+    if err["type"] == "json_invalid":
+        why = (err.get("ctx") or {}).get("error", "")
+        return openai_error(400, f"The body is not valid JSON: {why}.", "invalid_request_error")
+    said = err["msg"].removeprefix("Value error, ")
+    message = (f"Missing required parameter: '{param}'." if err["type"] == "missing"
+               else f"Invalid value for '{param or 'body'}': {said}.")
+    return openai_error(400, message, "invalid_request_error", param=param)
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The request's body, or None once it passes MAX_BODY_BYTES (it is not read further)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _usage(answer: Answer) -> dict[str, int]:
@@ -148,8 +187,7 @@ def openai_routes(router: Router, keys: ApiKeyStore, *, max_tokens_cap: int = 20
     api = APIRouter(prefix="/v1")
 
     def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        return bearer_token(request.headers.get("authorization", ""))
 
     def caller(request: Request) -> ApiKey | None:  # in the thread pool: it may read the db
         plaintext = bearer(request)
@@ -173,25 +211,51 @@ def openai_routes(router: Router, keys: ApiKeyStore, *, max_tokens_cap: int = 20
         if caller(request) is None:
             return unauthorized()
         names = ["auto", *router.models()]
-        data = [{"id": n, "object": "model", "created": 0, "owned_by": "nanogate"} for n in names]
-        return {"object": "list", "data": data}
+        return {"object": "list", "data": [_model_json(n) for n in names]}
+
+    @api.get("/models/{name:path}", response_model=None)
+    def retrieve_model(name: str, request: Request) -> JSONResponse | dict[str, Any]:
+        if caller(request) is None:
+            return unauthorized()
+        if name != "auto" and name not in router.models():
+            return openai_error(404, f"The model {name!r} does not exist here.",
+                                "invalid_request_error", "model_not_found", "model")
+        return _model_json(name)
 
     @api.post("/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
         key = await async_caller(request)
         if key is None:
             return unauthorized()
+        if (raw := await _read_body(request)) is None:
+            return openai_error(413, f"The request is larger than {MAX_BODY_BYTES} bytes.",
+                                "invalid_request_error", "request_too_large")
         try:  # parsed and checked in one pass, without a dict in between
-            body = ChatRequest.model_validate_json(await request.body())
-        except (ValidationError, ValueError) as exc:
-            return openai_error(400, f"invalid request: {exc}", "invalid_request_error")
+            body = ChatRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            return invalid_body(exc)
         if body.model != "auto" and body.model not in router.models():
             known = ", ".join(["auto", *router.models()])
             message = f"The model {body.model!r} does not exist here; use one of: {known}."
             return openai_error(404, message, "invalid_request_error", "model_not_found")
         return await _answer(router, body, key, max_tokens_cap)
 
+    @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                   include_in_schema=False)
+    def elsewhere(path: str, request: Request) -> JSONResponse:
+        """What OpenAI's API has and this one does not, or a method a route does not take."""
+        if path in _OURS:
+            return openai_error(405, f"{request.method} is not allowed on /v1/{path}.",
+                                "invalid_request_error", "method_not_allowed")
+        return openai_error(404, f"/v1/{path[:100]} is not served here; this API serves "
+                            "/v1/chat/completions and /v1/models.", "invalid_request_error",
+                            "not_found")
+
     return api
+
+
+def _model_json(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "nanogate"}
 
 
 async def _answer(

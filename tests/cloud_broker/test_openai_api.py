@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from fastapi import APIRouter, FastAPI, Request
@@ -167,3 +169,77 @@ def test_a_prompt_too_long_is_400_and_leaves_the_breaker_closed(
     assert len(endpoints[0].requests) == 5  # never retried on the same backend
     reply = api.client().chat.completions.create(model="auto", messages=HELLO)
     assert reply.choices[0].message.content == "The kitchen is at 21 degrees."
+
+
+@pytest.mark.parametrize("body, param, says", [
+    pytest.param(b"{not json", None, "not valid JSON", id="bad-json"),
+    pytest.param(b"[1, 2]", None, "Invalid value for 'body'", id="array"),
+    pytest.param(b'{"messages": [{"role": "user", "content": "hi"}]}', "model",
+                 "Missing required parameter: 'model'", id="no-model"),
+    pytest.param(b'{"model": "auto", "messages": []}', "messages", "at least 1", id="no-messages"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "wizard", "content": "hi"}]}',
+                 "messages.0.role", "Invalid value", id="bad-role"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], '
+                 b'"stream": "yes"}', "stream", "valid boolean", id="stream-as-text"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], '
+                 b'"max_tokens": -1}', "max_tokens", "greater than or equal to 1",
+                 id="negative-max-tokens"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user", "content": "\xff"}]}',
+                 None, "not valid JSON", id="invalid-utf8"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user"}]}', "messages.0.content",
+                 "Missing required parameter", id="no-content"),
+    pytest.param(b'{"model": "auto", "messages": [{"role": "user", "content": null}]}',
+                 "messages.0", "a user message needs content", id="null-content"),
+])
+def test_a_malformed_request_is_400_in_openai_shape_naming_the_field(
+        api: Api, endpoints: list[FakeOpenAI], body: bytes, param: str | None,
+        says: str) -> None:
+    """400 with OpenAI's error object: a plain message, the field in `param`, no pydantic
+    internals (URLs, input echoes); nothing reaches the model."""
+    reply = httpx.post(api.server.url + "/v1/chat/completions", content=body, timeout=10,
+                       headers={"Authorization": f"Bearer {api.key}",
+                                "Content-Type": "application/json"})
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] == param
+    assert says in error["message"]
+    assert "pydantic" not in error["message"] and "input_value" not in error["message"]
+    assert endpoints[0].requests == []
+
+
+def test_a_body_past_the_limit_is_413_unread(api: Api, endpoints: list[FakeOpenAI]) -> None:
+    """A chat request of more than MAX_BODY_BYTES is refused with 413, declared or streamed."""
+    from cloud_broker.http.openai import MAX_BODY_BYTES
+
+    text = "a" * (MAX_BODY_BYTES + 1)
+    body = json.dumps({"model": "auto", "messages": [{"role": "user", "content": text}]})
+    headers = {"Authorization": f"Bearer {api.key}", "Content-Type": "application/json"}
+    url = api.server.url + "/v1/chat/completions"
+    declared = httpx.post(url, content=body.encode(), headers=headers, timeout=30)
+    streamed = httpx.post(url, content=iter([body.encode()]), headers=headers, timeout=30)
+    for reply in (declared, streamed):
+        assert reply.status_code == 413
+        assert reply.json()["error"]["code"] == "request_too_large"
+    assert endpoints[0].requests == []
+
+
+def test_models_retrieve_and_unserved_paths_answer_in_openai_shape(api: Api) -> None:
+    """`models.retrieve` works; other OpenAI endpoints are 404 and wrong methods 405, each
+    an OpenAI error object the SDK raises as such."""
+    client = api.client()
+    assert client.models.retrieve("remote-model").id == "remote-model"
+    with pytest.raises(openai.NotFoundError) as unknown:
+        client.models.retrieve("gpt-9")
+    assert unknown.value.code == "model_not_found"
+    with pytest.raises(openai.NotFoundError, match="not served here"):
+        client.embeddings.create(model="auto", input="hi")
+    wrong = httpx.get(api.server.url + "/v1/chat/completions",
+                      headers={"Authorization": f"Bearer {api.key}"}, timeout=10)
+    assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_lowercase_bearer_scheme_is_accepted(api: Api) -> None:
+    """`authorization: bearer <key>` is the same key (RFC 7235: the scheme has no case)."""
+    reply = httpx.get(api.server.url + "/v1/models", timeout=10,
+                      headers={"authorization": f"bearer {api.key}"})
+    assert reply.status_code == 200 and reply.json()["data"][0]["id"] == "auto"

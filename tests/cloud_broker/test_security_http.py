@@ -151,3 +151,16 @@ def test_operator_pushes_configs_and_models_without_trust(broker: BrokerApp) -> 
                           headers=headers, timeout=10)
         assert reply.status_code == 200, reply.text
         assert reply.json()["trust"] is False and reply.json()["seq"] >= 1
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_the_bearer_scheme_is_case_insensitive_and_a_wrong_token_still_401(
+        broker: BrokerApp, metrics_url: str, scheme: str) -> None:
+    """`authorization: bearer <token>` (curl users type it so; RFC 7235) works on /api and
+    /metrics; a wrong token in any case is still 401 with no stack trace."""
+    token = broker.tokens["viewer"]
+    for url in (broker.url + "/api/gateways", metrics_url):
+        assert httpx.get(url, headers={"authorization": f"{scheme} {token}"},
+                         timeout=10).status_code == 200
+        wrong = httpx.get(url, headers={"authorization": f"{scheme} nga_nope"}, timeout=10)
+        assert wrong.status_code == 401 and "Traceback" not in wrong.text

@@ -71,16 +71,29 @@ def test_safe_labels_are_kept_normalised() -> None:
     pytest.param({"id": "r" * 129, "text": "hi"}, id="long-id"),
     pytest.param({"id": "r\x00", "text": "hi"}, id="control-in-id"),
     pytest.param({"id": 2**64, "text": "hi"}, id="huge-numeric-id"),
-    pytest.param({"text": "hi", "reply_to": "app/#"}, id="wildcard-reply-to"),
-    pytest.param({"text": "hi", "reply_to": "$SYS/broker"}, id="dollar-reply-to"),
     pytest.param({"text": "hi", "model": "x; drop"}, id="model-name"),
+    pytest.param({"id": True, "text": "hi"}, id="boolean-id"),
+    pytest.param({"id": 1.5, "text": "hi"}, id="fractional-id"),
 ])
 def test_request_fields_that_cannot_be_echoed_safely_are_refused(
         payload: dict[str, object]) -> None:
-    """Ids, reply topics and model names that would break a reply or a topic are refused."""
+    """Ids and model names that would break a reply or a topic are refused."""
     with pytest.raises(BadPayload) as info:
         parse_ask(json.dumps(payload).encode())
     assert info.value.code == "bad_request"
+
+
+@pytest.mark.parametrize("reply_to", [
+    pytest.param("app/#", id="wildcard"), pytest.param("app/+/x", id="plus"),
+    pytest.param("$SYS/broker", id="dollar"), pytest.param("a" * 513, id="too-long"),
+])
+def test_a_reply_to_that_cannot_take_replies_is_a_bad_reply_topic(reply_to: str) -> None:
+    """As for an MQTT 5 response topic: `bad_reply_topic`, naming the topic, plainly worded."""
+    with pytest.raises(BadPayload) as info:
+        parse_ask(json.dumps({"text": "hi", "reply_to": reply_to}).encode())
+    assert info.value.code == "bad_reply_topic"
+    assert "replies cannot go to" in info.value.message or "512" in info.value.message
+    assert "Value error" not in info.value.message
 
 
 def _ingest(tmp_path: Path) -> tuple[Ingest, Registry]:

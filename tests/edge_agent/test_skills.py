@@ -153,9 +153,10 @@ def test_a_retained_reading_at_first_boot_is_the_value_with_its_time_unknown(
 def test_a_retained_reading_the_gateway_knows_is_skipped(gw: Gateway) -> None:
     """A retained reading without ts adds nothing when the sensor has a value; one with ts
     is a reading like any other."""
-    gw.ingest.handle("t-104", b'{"value": 21.0, "unit": "Cel", "ts": 1000.0}')
+    earlier = time.time() - 3600
+    gw.ingest.handle("t-104", f'{{"value": 21.0, "unit": "Cel", "ts": {earlier}}}'.encode())
     gw.ingest.handle("t-104", b'{"value": 25.0, "unit": "Cel"}', retained=True)
-    assert gw.registry.latest("t-104") == Reading("t-104", 21.0, "Cel", 1000.0)
+    assert gw.registry.latest("t-104") == Reading("t-104", 21.0, "Cel", earlier)
     assert (gw.history.count(), gw.ingest.retained_undated) == (1, 1)
     stamp = time.time()
     gw.ingest.handle("t-104", f'{{"value": 22.0, "ts": {stamp}}}'.encode(), retained=True)
