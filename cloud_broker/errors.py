@@ -10,13 +10,18 @@
      ├── OverBudget           a budget (device, site or global) is spent; the message says which
      ├── NoBackendAvailable   every backend in the chain failed, timed out or is cooling down
      │    ├── UnknownModel         no backend serves the model the request named (permanent)
+     │    ├── RequestRejected      every backend tried refused the request itself (permanent)
      │    └── ModelsStarting       ... and a local model among them is (re)starting: retry later
      └── BackendError         one backend failed (raised inside the router, which falls back)
           ├── BackendRateLimited   the backend answered 429
+          ├── BackendRejected      the backend refused this request (too long for its context,
+          │                        malformed): not the backend's fault, not retried there
           └── BackendStarting      a local model's worker is starting or restarting
 """
 
 from __future__ import annotations
+
+import re
 
 from nanogate import link
 
@@ -61,6 +66,17 @@ class UnknownModel(NoBackendAvailable):
     """The request named a model no backend serves; asking again will not help."""
 
 
+class RequestRejected(NoBackendAvailable):
+    """Every backend that was tried refused the request itself; sending it again will not help.
+
+    ``code`` is OpenAI's error code for it: ``context_length_exceeded`` or ``invalid_request``.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class ModelsStarting(NoBackendAvailable):
     """No backend answered, but a local model is starting: the request may be sent again."""
 
@@ -73,6 +89,30 @@ class BackendRateLimited(BackendError):
     """A backend answered 429 Too Many Requests."""
 
 
+CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
+INVALID_REQUEST = "invalid_request"
+# How backends word a prompt longer than the context: OpenAI's code, vLLM's and llama.cpp
+# server's messages and types, llama-cpp-python's "Requested tokens (N) exceed context window".
+_OVERFLOW = re.compile(r"context[_ ](length|window|size)|exceed_context|too many tokens"
+                       r"|maximum context", re.IGNORECASE)
+
+
+def rejection_code(text: str) -> str:
+    """``CONTEXT_LENGTH_EXCEEDED`` if a backend's refusal says the prompt was too long, else
+    ``INVALID_REQUEST``."""
+    return CONTEXT_LENGTH_EXCEEDED if _OVERFLOW.search(text) else INVALID_REQUEST
+
+
+class BackendRejected(BackendError):
+    """The backend refused this request because of the request (a prompt longer than its
+    context, a body it calls invalid); ``code`` says which (``CONTEXT_LENGTH_EXCEEDED`` or
+    ``INVALID_REQUEST``). The router neither counts it against the backend nor retries there."""
+
+    def __init__(self, message: str, code: str = INVALID_REQUEST) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class BackendStarting(BackendError):
     """A local model's worker is starting or restarting; it will answer soon."""
 
@@ -83,6 +123,7 @@ _LINK_STATUS: tuple[tuple[type[BrokerError], str, str], ...] = (
     (Unauthenticated, link.UNAUTHENTICATED, ""),
     (InvalidRequest, link.INVALID_ARGUMENT, ""),
     (RetryLater, link.UNAVAILABLE, ""),
+    (RequestRejected, link.INVALID_ARGUMENT, ""),  # before its parent: never to be replayed
     (NoBackendAvailable, link.UNAVAILABLE, "no model backend: "),
     (NotFound, link.NOT_FOUND, ""),
 )

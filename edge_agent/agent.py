@@ -182,7 +182,7 @@ class EdgeAgent:
         kind, sensor_id = self.topics.classify(message.topic)
         try:
             if kind == "telemetry":
-                self.ingest.handle(sensor_id, message.payload)
+                self.ingest.handle(sensor_id, message.payload, retained=message.retained)
             elif kind == "ask":
                 self._ask(message)
             else:

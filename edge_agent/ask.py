@@ -382,7 +382,7 @@ class AskHandler:
             context.append(pb.Reading(
                 device_id=device.id, kind=device.kind, area=device.area,
                 value="" if reading is None else str(reading.value), unit=device.unit,
-                ts=0.0 if reading is None else reading.ts))
+                ts=0.0 if reading is None or reading.ts is None else reading.ts))
         return context
 
     def _fail(self, route: ReplyRoute, request_id: str, code: str, message: str,

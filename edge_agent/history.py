@@ -23,6 +23,15 @@ CREATE INDEX IF NOT EXISTS idx_readings_sensor_id_ts ON readings (sensor_id, ts)
 """
 
 
+def _stored(value: float | str | bool) -> tuple[float | None, str | None]:
+    """A value as its row holds it: (number, text)."""
+    if isinstance(value, bool):
+        return float(value), ("on" if value else "off")
+    if isinstance(value, float | int):
+        return float(value), None
+    return None, value
+
+
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """Statistics of one sensor's numeric readings over a window."""
@@ -54,13 +63,15 @@ class History:
 
     def add(self, sensor_id: str, ts: float, value: float | str | bool, unit: str) -> None:
         """Buffer one reading; ``flush`` writes the buffer."""
-        if isinstance(value, bool):
-            number, text = float(value), ("on" if value else "off")
-        elif isinstance(value, float | int):
-            number, text = float(value), None
-        else:
-            number, text = None, value
-        self._pending.append((sensor_id, ts, number, text, unit))
+        self._pending.append((sensor_id, ts, *_stored(value), unit))
+
+    def last(self, sensor_id: str, value: float | str | bool) -> float | None:
+        """The time of the sensor's newest stored reading if it holds ``value``, else None."""
+        self.flush()
+        row = self._conn.execute(
+            "SELECT ts, value, text FROM readings WHERE sensor_id = ? ORDER BY ts DESC LIMIT 1",
+            (sensor_id,)).fetchone()
+        return float(row[0]) if row is not None and tuple(row[1:]) == _stored(value) else None
 
     def flush(self) -> int:
         """Write buffered readings in one transaction; returns how many."""

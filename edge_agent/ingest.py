@@ -3,6 +3,12 @@
 A reading must suit its sensor's kind (``payloads.typed_value``): a refused one is counted by
 reason in ``Ingest.rejected_by_code`` and logged at most once a minute per sensor and reason,
 so a chatty misconfigured sensor cannot flood the log.
+
+A retained telemetry message without ``ts`` (the broker's stored copy, sent again on every
+subscribe: each daemon start) is not a new reading, for its age is unknown. If the gateway
+knows the sensor's value (in memory, or as its newest history row after a restart) it is
+skipped and the value keeps the time it really arrived; if not (first boot), it becomes the
+latest value with its time unknown (``Reading.ts`` None), kept out of history and rollups.
 """
 
 from __future__ import annotations
@@ -75,15 +81,24 @@ class Ingest:
         self.accepted = 0
         self.rejected = 0
         self.rejected_by_code: dict[str, int] = {}
+        self.retained_undated = 0  # retained readings without ts, not taken as new
         self._quiet = _Quiet(LOG_EVERY_S, clock)
 
-    def handle(self, sensor_id: str, payload: bytes) -> int:
-        """Take one telemetry message; returns how many readings it held (0 if rejected)."""
+    def handle(self, sensor_id: str, payload: bytes, *, retained: bool = False) -> int:
+        """Take one telemetry message; returns how many new readings it held (0 if rejected).
+
+        ``retained``: the broker sent it from its retained store (see the module docstring).
+        """
+        now = time.time()
         try:
-            points = self._parse(sensor_id, payload)
+            points = self._parse(sensor_id, payload, now)
         except BadPayload as exc:
             self._reject(sensor_id[:64], exc)
             return 0
+        if retained:  # a point without ts was given `now`: a real clock never lands on it
+            for point in (p for p in points if p.ts == now):
+                self._undated(point)
+            points = [p for p in points if p.ts != now]
         for point in points:
             self._registry.record(Reading(point.sensor_id, point.value, point.unit, point.ts))
             self._history.add(point.sensor_id, point.ts, point.value, point.unit)
@@ -99,10 +114,19 @@ class Ingest:
             log.warning("telemetry.rejected", sensor=sensor_id, code=exc.code,
                         error=exc.message, held_back=held)
 
-    def _parse(self, sensor_id: str, payload: bytes) -> list[TelemetryPoint]:
+    def _undated(self, point: TelemetryPoint) -> None:
+        """Take a retained reading without ts as the latest value only if the gateway has
+        none (at the time its history says it arrived, or unknown); never as a new one."""
+        self.retained_undated += 1
+        known = self._registry.latest(point.sensor_id) is not None
+        if not known:
+            ts = self._history.last(point.sensor_id, point.value)
+            self._registry.record(Reading(point.sensor_id, point.value, point.unit, ts))
+        log.debug("telemetry.retained_undated", sensor=point.sensor_id, known=known)
+
+    def _parse(self, sensor_id: str, payload: bytes, now: float) -> list[TelemetryPoint]:
         if len(payload) > self._max_bytes:
             raise BadPayload("too_large", f"{len(payload)} bytes; the limit is {self._max_bytes}")
-        now = time.time()
         points = parse_telemetry(sensor_id, payload, now)
         for i, point in enumerate(points):
             _check_time(point, now)

@@ -32,6 +32,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "alerts": "{count} active alerts: {items}",
         "not_reported": "{device} has not reported yet",
         "reading": "{device} is {value} ({age} ago)",
+        "reading_undated": "{device} is {value} (time of reading unknown)",
         "no_readings": "{device} has no readings in the last {window}",
         "averaged": "{device} averaged {mean} {unit} over the last {window} "
                     "(min {low}, max {high}, {count} readings)",
@@ -55,6 +56,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "alerts": "{count} aktive Alarme: {items}",
         "not_reported": "{device} hat noch nichts gemeldet",
         "reading": "{device} misst {value} (vor {age})",
+        "reading_undated": "{device} misst {value} (Zeitpunkt unbekannt)",
         "no_readings": "{device} hat in den letzten {window} keine Messwerte",
         "averaged": "{device} lag in den letzten {window} im Mittel bei {mean} {unit} "
                     "(min {low}, max {high}, {count} Messwerte)",
@@ -78,6 +80,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "alerts": "{count} alarmes actives : {items}",
         "not_reported": "{device} n'a encore rien envoyé",
         "reading": "{device} indique {value} (il y a {age})",
+        "reading_undated": "{device} indique {value} (heure de la mesure inconnue)",
         "no_readings": "{device} n'a aucune mesure sur les dernières {window}",
         "averaged": "{device} : moyenne {mean} {unit} sur les dernières {window} "
                     "(min {low}, max {high}, {count} mesures)",
@@ -101,6 +104,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "alerts": "{count} alarmas activas: {items}",
         "not_reported": "{device} todavía no ha informado",
         "reading": "{device} marca {value} (hace {age})",
+        "reading_undated": "{device} marca {value} (hora de la lectura desconocida)",
         "no_readings": "{device} no tiene lecturas en las últimas {window}",
         "averaged": "{device} promedió {mean} {unit} en las últimas {window} "
                     "(mín {low}, máx {high}, {count} lecturas)",
@@ -124,6 +128,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "alerts": "{count} actieve alarmen: {items}",
         "not_reported": "{device} heeft nog niets gemeld",
         "reading": "{device} meet {value} ({age} geleden)",
+        "reading_undated": "{device} meet {value} (tijdstip onbekend)",
         "no_readings": "{device} heeft geen metingen in de laatste {window}",
         "averaged": "{device} was gemiddeld {mean} {unit} in de laatste {window} "
                     "(min {low}, max {high}, {count} metingen)",

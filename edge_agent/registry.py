@@ -63,7 +63,7 @@ class Reading:
     device_id: str
     value: float | str | bool
     unit: str
-    ts: float
+    ts: float | None  # Unix time; None: unknown (a retained value without ``ts`` at first boot)
 
 
 # Told of each change to the registry: (the device before, or None; the device now).

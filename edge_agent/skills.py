@@ -312,6 +312,9 @@ def _unit(unit: str) -> str:
 def _describe_reading(device: Device, reading: Reading | None, lang: str) -> str:
     if reading is None:
         return say("not_reported", lang, device=device.label)
+    if reading.ts is None:  # a retained value seen at first boot: its age is unknown
+        return say("reading_undated", lang, device=device.label,
+                   value=_fmt(reading.value, reading.unit or device.unit))
     age = max(0.0, time.time() - reading.ts)
     return say("reading", lang, device=device.label,
                value=_fmt(reading.value, reading.unit or device.unit), age=_age(age, lang))
@@ -352,7 +355,7 @@ def _alert_message(device: Device, reading: Reading | None, now: float,
                    lang: str = "en") -> str | None:
     if reading is None:
         return None
-    if now - reading.ts > STALE_AFTER_S:
+    if reading.ts is not None and now - reading.ts > STALE_AFTER_S:
         return say("silent", lang, device=device.label, age=_age(now - reading.ts, lang))
     value = reading.value
     if not isinstance(value, float) or isinstance(value, bool):

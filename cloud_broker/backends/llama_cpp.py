@@ -22,7 +22,12 @@ import structlog
 
 from cloud_broker.backends import Completion, Message, Tool
 from cloud_broker.backends.spec import LlamaCppSpec
-from cloud_broker.errors import BackendError
+from cloud_broker.errors import (
+    CONTEXT_LENGTH_EXCEEDED,
+    BackendError,
+    BackendRejected,
+    rejection_code,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -132,6 +137,9 @@ class LlamaCppBackend:
                 item = await queue.get()
         except TimeoutError as exc:
             raise BackendError(f"backend {self.name!r} timed out after {timeout:.1f}s") from exc
+        if isinstance(item, ValueError) and rejection_code(str(item)) == CONTEXT_LENGTH_EXCEEDED:
+            raise BackendRejected(f"llama.cpp refused the request: {item}",
+                                  CONTEXT_LENGTH_EXCEEDED) from item
         if isinstance(item, BaseException):
             raise BackendError(f"llama.cpp failed: {item}") from item
         return item

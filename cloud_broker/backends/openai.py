@@ -1,8 +1,10 @@
 """OpenAI-compatible chat completions, the only module speaking that protocol outward.
 
 The HTTP itself goes through `cloud_broker.backends.wire` (aiohttp's keep-alive pool).
-Errors are translated where they enter: 429 becomes `BackendRateLimited`;
-other HTTP errors, timeouts, broken connections and unreadable bodies become `BackendError`.
+Errors are translated where they enter: 429 becomes `BackendRateLimited`; 400, 413 and 422
+(the request itself is bad: most often longer than the model's context) become
+`BackendRejected`, which the router holds against the request, not the backend; other HTTP
+errors (auth, 5xx, ...), timeouts, broken connections and unreadable bodies become `BackendError`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from typing import Any
 from cloud_broker.backends import Completion, Message, Tool, ToolCall
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.backends.wire import WireError, wire_for
-from cloud_broker.errors import BackendError, BackendRateLimited
+from cloud_broker.errors import (
+    BackendError,
+    BackendRateLimited,
+    BackendRejected,
+    rejection_code,
+)
+
+# Statuses that say the request is at fault, not the backend (401/403/404 are our config's).
+_REJECTED = frozenset({400, 413, 422})
 
 
 @dataclass
@@ -175,6 +185,11 @@ class OpenAIBackend:
     def _raise_for_status(self, status: int, body: bytes) -> None:
         if status == 429:
             raise BackendRateLimited(f"backend {self.name!r} is rate-limited (429)")
+        if status in _REJECTED:
+            text = body[:2000].decode(errors="replace")
+            snippet = text[:200].replace("\n", " ")
+            raise BackendRejected(f"backend {self.name!r} refused the request ({status}): "
+                                  f"{snippet}", rejection_code(text))
         if status >= 400:
             snippet = body[:200].decode(errors="replace").replace("\n", " ")
             raise BackendError(f"backend {self.name!r} answered {status}: {snippet}")

@@ -8,6 +8,8 @@ which speaks JSON lines over its stdin and stdout:
                        {"op": "probe", "id": 1, "timeout": 300.0} (load, run on one token)
     worker -> broker   {"id": 7, "delta": "Par"} ... {"id": 7, "done": [input_tokens,
                         output_tokens]}    {"id": 7, "error": "..."}   {"id": 0, "pong": true}
+                       {"id": 7, "error": "...", "rejected": "context_length_exceeded"} (the
+                        request itself was refused: `BackendRejected`, not the worker's fault)
 
 The broker health-checks a new worker with a probe (the model loaded and run on one token),
 then warms llama.cpp's prompt cache with the escalation prompt (not waited for: a request
@@ -35,7 +37,7 @@ import structlog
 
 from cloud_broker.backends import Completion, Message, Tool
 from cloud_broker.backends.spec import LlamaCppSpec
-from cloud_broker.errors import BackendError, BackendStarting
+from cloud_broker.errors import BackendError, BackendRejected, BackendStarting
 from cloud_broker.escalation import Escalation
 from cloud_broker.routing.prompts import PromptTemplates
 
@@ -44,6 +46,14 @@ log = structlog.get_logger(__name__)
 STATES = ("starting", "ready", "restarting", "failed", "stopped")
 _STABLE_S = 60.0  # a worker ready this long resets the restart backoff
 _LINE_LIMIT = 1 << 20
+
+
+def _error(backend: str, message: dict[str, Any]) -> BackendError:
+    """The error a worker's ``error`` message stands for."""
+    text = f"backend {backend!r}: {message['error']}"
+    if code := message.get("rejected"):
+        return BackendRejected(text, str(code))
+    return BackendError(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +199,7 @@ class WorkerBackend:
             while "done" not in (message := await self._next(queue, deadline, timeout)):
                 if "error" in message:
                     finished = True
-                    raise BackendError(f"backend {self.name!r}: {message['error']}")
+                    raise _error(self.name, message)
                 pieces.append(delta := str(message["delta"]))
                 yield delta  # no timeout spans this yield: it would cancel the consumer instead
             finished = True

@@ -21,7 +21,7 @@ from typing import Any
 from cloud_broker.backends import Completion
 from cloud_broker.backends.llama_cpp import LlamaCppBackend
 from cloud_broker.backends.spec import LlamaCppSpec
-from cloud_broker.errors import BackendError
+from cloud_broker.errors import BackendError, BackendRejected
 
 Send = Callable[[dict[str, Any]], None]
 
@@ -36,6 +36,8 @@ async def generate(backend: LlamaCppBackend, request: dict[str, Any], send: Send
                 send({"id": rid, "done": [item.input_tokens, item.output_tokens]})
             else:
                 send({"id": rid, "delta": item})
+    except BackendRejected as exc:  # the request's fault: the broker must know it apart
+        send({"id": rid, "error": str(exc), "rejected": exc.code})
     except BackendError as exc:
         send({"id": rid, "error": str(exc)})
 

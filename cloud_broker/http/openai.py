@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
-from cloud_broker.errors import NoBackendAvailable, OverBudget
+from cloud_broker.errors import NoBackendAvailable, OverBudget, RequestRejected
 from cloud_broker.escalation import Answer
 from cloud_broker.http.auth import bearer_token
 from cloud_broker.routing.router import Router
@@ -279,6 +279,8 @@ async def _answer(
         first = await anext(stream)
     except OverBudget as exc:
         return openai_error(429, str(exc), "insufficient_quota", "over_budget")
+    except RequestRejected as exc:  # as OpenAI answers a prompt too long for every model
+        return openai_error(400, str(exc), "invalid_request_error", exc.code)
     except NoBackendAvailable as exc:
         return openai_error(503, str(exc), "server_error", "no_backend")
     events = _sse(first, stream, completion_id, body)

@@ -35,6 +35,7 @@ from cloud_broker.errors import (
     ModelsStarting,
     NoBackendAvailable,
     OverBudget,
+    RequestRejected,
     RetryLater,
     Unauthenticated,
     UnknownModel,
@@ -267,6 +268,9 @@ class LinkCore(ArtefactServing):
         except UnknownModel as exc:  # permanent: stored as the answer, never retried
             log.warning("escalation.unknown_model", reason=str(exc))
             return pb.EscalateResponse(error_code="unknown_model", error_message=str(exc))
+        except RequestRejected as exc:  # permanent as well: the request itself was refused
+            log.warning("escalation.rejected", code=exc.code, reason=str(exc))
+            return pb.EscalateResponse(error_code=exc.code, error_message=str(exc))
         except ModelsStarting as exc:  # the gateway keeps it queued and asks again
             log.warning("escalation.models_starting", reason=str(exc))
             raise RetryLater(str(exc)) from exc

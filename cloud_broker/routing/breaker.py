@@ -52,6 +52,11 @@ class CircuitBreaker:
             log.info("breaker.closed", backend=self.name)
         self._failures, self._opened_at, self._probing = 0, None, False
 
+    def excused(self) -> None:
+        """An attempt that says nothing of the backend's health (it refused a bad request, or
+        its model is starting): counts neither way, but frees a half-open probe's slot."""
+        self._probing = False
+
     def failed(self) -> None:
         """Count a failure; open after the threshold, or at once when a probe fails."""
         self._failures += 1

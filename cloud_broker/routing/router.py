@@ -2,7 +2,10 @@
 
 Order of a request: response cache, budgets, then the backend chain (cheapest backend whose
 tier suits the request first), each backend behind a circuit breaker and tried `1 + retries`
-times, never past the caller's deadline.
+times, never past the caller's deadline. A backend that refuses the request itself (a prompt
+longer than its context, a body it calls invalid) is neither retried nor held against its
+breaker; the next backend may still take it, and when none does the caller hears
+`RequestRejected` (OpenAI's 400 `context_length_exceeded`), not "no backend".
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.errors import (
     BackendError,
     BackendRateLimited,
+    BackendRejected,
     BackendStarting,
     ConfigError,
     ModelsStarting,
     NoBackendAvailable,
     OverBudget,
+    RequestRejected,
     UnknownModel,
 )
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
@@ -304,7 +309,15 @@ class Router:
         reason = str(exc) or f"timed out after {timeout:.1f}s"
         said.append(f"{backend.name}: {reason}")
         if isinstance(exc, BackendStarting):  # its worker's supervisor is on it; not a fault
+            self._breakers[backend.name].excused()
             log.info("backend.starting", backend=backend.name, key=request.key)
+            return False
+        if isinstance(exc, BackendRejected):  # the request's fault: a larger model may take it
+            self._breakers[backend.name].excused()
+            await self._record(request, backend.name, backend.model, Completion("", 0, 0),
+                               elapsed, "rejected")
+            log.info("backend.rejected", backend=backend.name, key=request.key, code=exc.code,
+                     reason=reason)
             return False
         self._breakers[backend.name].failed()
         outcome = "rate_limited" if limited else "timeout" if timed_out else "error"
@@ -400,10 +413,14 @@ class Router:
             if over_cost or (budget.max_tokens is not None and tokens >= budget.max_tokens):
                 raise OverBudget(over_budget_message(budget, target, cost, tokens))
 
-    def _nobody(self, request: _Request, said: list[str],
-                starting: bool = False) -> NoBackendAvailable:
-        """The error to raise: `ModelsStarting` when a local model was (re)starting."""
+    def _nobody(self, request: _Request, said: list[str], starting: bool = False,
+                rejected: Sequence[str] = ()) -> NoBackendAvailable:
+        """The error to raise: `ModelsStarting` when a local model was (re)starting,
+        `RequestRejected` when every backend the walk came to refused the request itself."""
         tried = "; ".join(said) or "no backend in the chain"
+        if rejected and len(rejected) == len(said):
+            message = f"the request was refused: {tried}"
+            return RequestRejected(message, rejected[-1])
         message = f"no backend could answer {request.key or 'the request'}: {tried}"
         return ModelsStarting(message) if starting else NoBackendAvailable(message)
 
@@ -416,6 +433,7 @@ class _Walk:
         self._router, self._request, self._deadline = router, request, deadline
         self.said: list[str] = []
         self._starting = False  # a local model's worker was still starting
+        self._rejected: list[str] = []  # the codes of backends that refused the request itself
         self._give_up_backend = False
 
     def attempts(self) -> Iterator[tuple[Backend, float]]:
@@ -435,9 +453,11 @@ class _Walk:
                      timeout: float) -> None:
         """Account a failed attempt; the walk moves on when retrying this backend is futile."""
         self._starting |= isinstance(exc, BackendStarting)
+        if isinstance(exc, BackendRejected):
+            self._rejected.append(exc.code)
         retry = await self._router._failed(self._request, backend, exc, started, timeout, self.said)
         self._give_up_backend = not retry
 
     def nobody(self) -> NoBackendAvailable:
         """The error for a request no backend answered."""
-        return self._router._nobody(self._request, self.said, self._starting)
+        return self._router._nobody(self._request, self.said, self._starting, self._rejected)

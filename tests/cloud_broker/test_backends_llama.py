@@ -16,6 +16,7 @@ from cloud_broker.backends import Completion
 from cloud_broker.backends.openai import OpenAIBackend
 from cloud_broker.backends.spec import LlamaCppSpec, OpenAISpec
 from cloud_broker.backends.worker import WorkerBackend, WorkerStatus
+from cloud_broker.errors import BackendRejected
 from cloud_broker.escalation import Escalation
 from cloud_broker.routing.prompts import PromptTemplates
 
@@ -54,6 +55,48 @@ def test_gemma_answers_through_its_worker_process(data_dir: Path) -> None:
     assert final.input_tokens > 20 and 0 < final.output_tokens <= 48
     assert (status.state, status.restarts, status.last_exit) == ("ready", 0, "")
     assert (data_dir / "models" / "gemma-3-270m-q4_k_m.gguf").is_file()
+
+
+@pytest.mark.timeout(600)
+def test_a_prompt_over_the_context_is_refused_as_the_requests_fault(data_dir: Path) -> None:
+    """llama.cpp's "exceed context window" comes back from the worker as `BackendRejected`
+    (`context_length_exceeded`), and the worker stays up to answer the next request."""
+    backend = WorkerBackend(LlamaCppSpec(timeout_s=280, n_ctx=256), data_dir=data_dir)
+    oversized = [{"role": "user", "content": "word " * 2000}]
+    short = [{"role": "user", "content": "Say hi."}]
+
+    async def run() -> tuple[str, Completion, WorkerStatus]:
+        try:
+            with pytest.raises(BackendRejected, match="exceed context window") as refused:
+                await backend.complete(oversized, max_tokens=4, timeout=280, tools=None)
+            answer = await backend.complete(short, max_tokens=4, timeout=280, tools=None)
+            return refused.value.code, answer, backend.status()
+        finally:
+            await backend.aclose()
+
+    code, answer, status = asyncio.run(run())
+    assert code == "context_length_exceeded"
+    assert answer.output_tokens > 0
+    assert (status.state, status.restarts) == ("ready", 0)
+
+
+def test_llama_cpp_server_refusal_of_a_long_prompt_is_a_rejection(llama_server: str) -> None:
+    """llama.cpp's own OpenAI-compatible server refuses a prompt over its context: the backend
+    calls that the request's fault (`context_length_exceeded`), not a backend failure."""
+    backend = OpenAIBackend(
+        OpenAISpec(name="llama-server", base_url=llama_server, model="gemma-3-270m", timeout_s=120)
+    )
+    oversized = [{"role": "user", "content": "word " * 5000}]
+
+    async def run() -> str:
+        try:
+            with pytest.raises(BackendRejected) as refused:
+                await backend.complete(oversized, max_tokens=4, timeout=120, tools=None)
+            return refused.value.code
+        finally:
+            await backend.aclose()
+
+    assert asyncio.run(run()) == "context_length_exceeded"
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),

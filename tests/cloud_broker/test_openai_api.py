@@ -149,6 +149,28 @@ def test_a_hot_route_must_be_an_async_endpoint_of_the_request_alone() -> None:
         FastPath(app, [routes], [("GET", "/cold")])
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_a_prompt_too_long_is_400_and_leaves_the_breaker_closed(
+    api: Api, endpoints: list[FakeOpenAI], stream: bool
+) -> None:
+    """Oversized prompts get OpenAI's 400 `context_length_exceeded`, as many as are sent,
+    and the backend still answers the next caller (its breaker never opens)."""
+    endpoints[0].context_words = 100
+    oversized = [{"role": "user", "content": "word " * 5000}]
+    for _ in range(5):  # the breaker's threshold is 3
+        with pytest.raises(openai.BadRequestError) as refused:
+            api.client().chat.completions.create(model="auto", messages=oversized,
+                                                 stream=stream)
+        assert refused.value.code == "context_length_exceeded"
+        assert refused.value.status_code == 400
+        error = refused.value.body
+        assert isinstance(error, dict) and error["type"] == "invalid_request_error"
+        assert "maximum context length" in error["message"]
+    assert len(endpoints[0].requests) == 5  # never retried on the same backend
+    reply = api.client().chat.completions.create(model="auto", messages=HELLO)
+    assert reply.choices[0].message.content == "The kitchen is at 21 degrees."
+
+
 @pytest.mark.parametrize("body, param, says", [
     pytest.param(b"{not json", None, "not valid JSON", id="bad-json"),
     pytest.param(b"[1, 2]", None, "Invalid value for 'body'", id="array"),

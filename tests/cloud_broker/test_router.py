@@ -12,7 +12,13 @@ import pytest
 from structlog.testing import capture_logs
 
 from cloud_broker.backends import Backend, Completion
-from cloud_broker.errors import BackendStarting, ModelsStarting, NoBackendAvailable, OverBudget
+from cloud_broker.errors import (
+    BackendStarting,
+    ModelsStarting,
+    NoBackendAvailable,
+    OverBudget,
+    RequestRejected,
+)
 from cloud_broker.escalation import Answer, ContextReading, Escalation, ProposedAction
 from cloud_broker.routing.ledger import SqliteUsageLedger
 from cloud_broker.routing.router import Budget, Router, RoutingPolicy
@@ -336,3 +342,94 @@ def test_a_starting_model_asks_for_a_retry_and_keeps_its_breaker_closed(
         return [router.breaker_state("local"), router.breaker_state("a")]
 
     assert asyncio.run(run()) == ["closed", "open"]
+
+
+LONG = [{"role": "user", "content": "word " * 500}]
+SHORT = [{"role": "user", "content": "Hello?"}]
+
+
+def test_oversized_prompts_neither_open_the_breaker_nor_are_retried(
+    tmp_path: Path, endpoints: list[FakeOpenAI]
+) -> None:
+    """A backend's 400 `context_length_exceeded` is the request's fault: `RequestRejected`
+    each time, one call each, the breaker stays closed and the next request is answered."""
+    endpoints[0].context_words = 100
+    router = _router(tmp_path, [endpoints[0].backend("a")], failure_threshold=2, retries=2)
+
+    async def run() -> tuple[list[str], str, Answer]:
+        codes = []
+        for _ in range(4):
+            with pytest.raises(RequestRejected, match="maximum context length") as refused:
+                await router.chat(LONG)
+            codes.append(refused.value.code)
+        state = router.breaker_state("a")
+        answer = await router.chat(SHORT)
+        await router.aclose()
+        return codes, state, answer
+
+    codes, state, answer = asyncio.run(run())
+    assert codes == ["context_length_exceeded"] * 4
+    assert (state, answer.backend) == ("closed", "a")
+    assert len(endpoints[0].requests) == 5
+
+
+def test_a_prompt_too_long_for_one_model_goes_to_the_next(
+    tmp_path: Path, endpoints: list[FakeOpenAI]
+) -> None:
+    """The cheap model refuses a prompt over its context; the larger one answers it."""
+    endpoints[0].context_words = 100
+    router = _router(tmp_path, [endpoints[0].backend("small"),
+                                endpoints[1].backend("large", price_in=1)], failure_threshold=1)
+
+    async def run() -> tuple[str, str]:
+        answer = await router.chat(LONG)
+        state = router.breaker_state("small")
+        await router.aclose()
+        return answer.backend, state
+
+    assert asyncio.run(run()) == ("large", "closed")
+    assert len(endpoints[0].requests) == 1
+
+
+def test_a_refusal_beside_a_failure_is_no_backend_not_a_rejection(
+    tmp_path: Path, endpoints: list[FakeOpenAI]
+) -> None:
+    """When another backend failed (and might take it later), the caller hears "no backend"."""
+    endpoints[0].context_words, endpoints[1].mode = 100, "error"
+    router = _router(tmp_path, [endpoints[0].backend("small"),
+                                endpoints[1].backend("large", price_in=1)], retries=0)
+
+    async def run() -> None:
+        try:
+            await router.chat(LONG)
+        finally:
+            await router.aclose()
+
+    with pytest.raises(NoBackendAvailable, match="no backend could answer") as refused:
+        asyncio.run(run())
+    assert not isinstance(refused.value, RequestRejected)
+
+
+def test_a_refused_probe_frees_the_half_open_breaker(
+    tmp_path: Path, endpoints: list[FakeOpenAI]
+) -> None:
+    """An oversized request that lands as a half-open breaker's probe does not keep the
+    breaker from letting the next probe through."""
+    clock = FakeClock()
+    ledger = SqliteUsageLedger(tmp_path / "usage.sqlite")
+    policy = RoutingPolicy(retries=0, failure_threshold=1, cooldown_s=30)
+    router = Router([endpoints[0].backend("a")], ledger, policy, clock=clock)
+    endpoints[0].mode = "error"
+
+    async def run() -> str:
+        with pytest.raises(NoBackendAvailable):
+            await router.chat(SHORT, deadline=clock.now + 10)
+        clock.now += 31
+        endpoints[0].mode, endpoints[0].context_words = "ok", 100
+        with pytest.raises(RequestRejected):
+            await router.chat(LONG, deadline=clock.now + 10)
+        answer = await router.chat(SHORT, deadline=clock.now + 10)
+        await router.aclose()
+        return answer.backend
+
+    assert asyncio.run(run()) == "a"

@@ -135,3 +135,30 @@ def test_list_devices_filters_by_area(gw: Gateway) -> None:
     _, data, _ = gw.ask("list_devices", area="zone 3")
     ids = [d["id"] for d in data["devices"]]  # type: ignore[attr-defined]
     assert ids == ["h-104", "t-104", "fan-3"]
+
+
+def test_a_retained_reading_at_first_boot_is_the_value_with_its_time_unknown(
+        gw: Gateway) -> None:
+    """With no value for the sensor yet, a retained reading without ts becomes its latest
+    value, said to be of unknown time, never "silent", and kept out of the history."""
+    assert gw.ingest.handle("t-104", b'{"value": 19.5, "unit": "Cel"}', retained=True) == 0
+    answer, data, _ = gw.ask("query_state", kind="temperature", area="zone 3")
+    assert "19.5 °C" in answer and "time of reading unknown" in answer
+    assert data["readings"] == [{"device": "t-104", "value": 19.5, "unit": "Cel", "ts": None}]
+    assert gw.history.count() == 0
+    alerts, _, _ = gw.ask("list_alerts")
+    assert "t-104" not in alerts
+
+
+def test_a_retained_reading_the_gateway_knows_is_skipped(gw: Gateway) -> None:
+    """A retained reading without ts adds nothing when the sensor has a value; one with ts
+    is a reading like any other."""
+    earlier = time.time() - 3600
+    gw.ingest.handle("t-104", f'{{"value": 21.0, "unit": "Cel", "ts": {earlier}}}'.encode())
+    gw.ingest.handle("t-104", b'{"value": 25.0, "unit": "Cel"}', retained=True)
+    assert gw.registry.latest("t-104") == Reading("t-104", 21.0, "Cel", earlier)
+    assert (gw.history.count(), gw.ingest.retained_undated) == (1, 1)
+    stamp = time.time()
+    gw.ingest.handle("t-104", f'{{"value": 22.0, "ts": {stamp}}}'.encode(), retained=True)
+    assert gw.registry.latest("t-104") == Reading("t-104", 22.0, "", stamp)
+    assert gw.history.count() == 2

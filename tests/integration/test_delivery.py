@@ -117,6 +117,31 @@ def test_unknown_model_gets_an_error_reply_without_hammering_the_broker(
     probe.close()
 
 
+@pytest.mark.slow
+def test_an_escalation_too_long_for_the_model_is_an_error_reply_not_an_outage(
+        make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
+        processes: list[Daemon]) -> None:
+    """The model refuses escalations over its context: each requester hears
+    `context_length_exceeded` once, the breaker stays closed and the next one is answered."""
+    setup = make_setup(FAKE_BACKEND.format(base_url=fake_cloud.base_url))
+    edge = running(setup, processes)
+    reply_topic = f"{setup.prefix}/app/replies"
+    probe = MqttProbe([reply_topic])
+    fake_cloud.mode = "too_long"
+    for n in range(4):  # past the breaker's threshold of 3
+        ask(probe, setup, {"id": f"long{n}", "text": f"{HARD} ({n})"}, reply_topic)
+        assert final(probe, f"long{n}")["error"]["code"] == "context_length_exceeded"
+    fake_cloud.mode = "ok"
+    ask(probe, setup, {"id": "next", "text": HARD}, reply_topic)
+    answer = final(probe, "next")
+    assert answer["route"] == "escalated" and "error" not in answer
+    broker = processes[0]
+    assert not events(broker, "breaker.opened")
+    assert len(events(broker, "escalation.rejected")) == 4  # never replayed by the gateway
+    assert edge.alive()
+    probe.close()
+
+
 @pytest.fixture
 def stuck_model() -> Iterator[GatedModel]:
     """A model that answers nothing until the test ends: escalations pile up."""

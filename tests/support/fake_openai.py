@@ -27,7 +27,9 @@ from tests.support.servers import ServerThread
 class FakeOpenAI:
     """A chat-completions server on loopback whose answers the test decides.
 
-    - ``mode``: ``ok``, ``error`` (500), ``rate_limited`` (429) or ``hang`` (until ``release``);
+    - ``mode``: ``ok``, ``error`` (500), ``rate_limited`` (429), ``hang`` (until ``release``)
+      or ``too_long`` (400 ``context_length_exceeded``, as OpenAI refuses an oversized prompt);
+    - ``context_words``: with ``ok``, a question longer than this many words is ``too_long``;
     - ``reply``: the text of every answer; None numbers them: ``answer_prefix`` + request count;
     - ``input_tokens`` / ``output_tokens``: the usage reported; None counts the question's words;
     - ``tool_calls``: raw OpenAI tool calls put in every answer;
@@ -39,6 +41,7 @@ class FakeOpenAI:
     def __init__(self, *, reply: str | None = None, answer_prefix: str = "cloud answer #",
                  input_tokens: int | None = None, output_tokens: int | None = None) -> None:
         self.mode = "ok"
+        self.context_words: int | None = None
         self.reply = reply
         self.answer_prefix = answer_prefix
         self.input_tokens = input_tokens
@@ -80,6 +83,13 @@ class FakeOpenAI:
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
         if self.mode == "rate_limited":
             return JSONResponse({"error": {"message": "slow down"}}, status_code=429)
+        words = len(str(body["messages"][-1].get("content", "")).split())
+        if self.mode == "too_long" or (self.context_words or words) < words:
+            message = (f"This model's maximum context length is {self.context_words or 0} "
+                       f"tokens. However, your messages resulted in {words} tokens.")
+            error = {"message": message, "type": "invalid_request_error", "param": "messages",
+                     "code": "context_length_exceeded"}
+            return JSONResponse({"error": error}, status_code=400)
         if self.mode == "hang":
             await anyio.to_thread.run_sync(self.release.wait)
         model = body.get("model", "fake")
