@@ -24,6 +24,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -110,6 +111,10 @@ class Database:
         self._executor: ThreadPoolExecutor | OneThread = (
             OneThread("fleet.db") if one_thread
             else ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="fleet.db"))
+        if isinstance(self._executor, OneThread):
+            # A database nobody closed still ends its thread, and with it the connection the
+            # thread keeps, once it is garbage: else each one holds a thread and open files.
+            weakref.finalize(self, self._executor.shutdown)
         self._statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # see _compiled
 
     @contextmanager
@@ -288,20 +293,27 @@ class OneThread:
             self._calls.put(None)
 
     def _serve(self) -> None:
+        # Each job is run by _run, so nothing of it (its call holds the database) stays
+        # referenced from here while the thread waits for the next one.
         while (job := self._calls.get()) is not None:
-            if job[0] is None:  # the last call: nobody waits for it
-                with contextlib.suppress(Exception):
-                    job[2]()
-                continue
-            loop, future, call = job
-            if future.cancelled():  # the caller gave up before the call started
-                continue
-            try:
-                result, error = call(), None
-            except BaseException as exc:  # handed to the caller, as an executor does
-                result, error = None, exc
-            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
-                loop.call_soon_threadsafe(_settle, future, result, error)
+            self._run(*job)
+            del job
+
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop | None, future: asyncio.Future[Any] | None,
+             call: Callable[[], Any]) -> None:
+        if loop is None or future is None:  # the last call: nobody waits for it
+            with contextlib.suppress(Exception):
+                call()
+            return
+        if future.cancelled():  # the caller gave up before the call started
+            return
+        try:
+            result, error = call(), None
+        except BaseException as exc:  # handed to the caller, as an executor does
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+            loop.call_soon_threadsafe(_settle, future, result, error)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

@@ -4,12 +4,17 @@ and its handling of a connection the server dropped."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
+import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from cloud_broker.fleet import SqlFleetStore
 from cloud_broker.fleet.postgres import postgres_database
+from cloud_broker.fleet.store import SqliteFleetStore
 
 
 def test_a_failed_statement_raises_sqlalchemys_error_and_leaves_the_store_working(
@@ -45,3 +50,27 @@ def test_a_connection_the_server_dropped_is_replaced(pg_dsn: str) -> None:
     assert db.one("SELECT 1 AS one") == {"one": 1}
     db.close()
     admin.close()
+
+
+def test_a_sqlite_store_nobody_closed_gives_back_its_thread_and_files(tmp_path: Path) -> None:
+    """A store dropped without ``close`` ends its database thread and closes its files once it
+    is garbage (a long process, such as a test run, would otherwise run out of descriptors)."""
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def use(store: SqliteFleetStore) -> None:
+        await store.db.run(store.db.one, "SELECT 1 AS x")
+
+    before = open_files()
+    threads = []
+    for i in range(5):
+        store = SqliteFleetStore(tmp_path / f"fleet-{i}.db")
+        asyncio.run(use(store))
+        threads += [t for t in threading.enumerate()
+                    if t.name == "fleet.db" and t not in threads]
+        del store
+    gc.collect()
+    for thread in threads:
+        thread.join(10)
+    assert [t for t in threads if t.is_alive()] == []
+    assert open_files() <= before
