@@ -4,6 +4,7 @@ and its handling of a connection the server dropped."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import threading
@@ -55,22 +56,27 @@ def test_a_connection_the_server_dropped_is_replaced(pg_dsn: str) -> None:
 def test_a_sqlite_store_nobody_closed_gives_back_its_thread_and_files(tmp_path: Path) -> None:
     """A store dropped without ``close`` ends its database thread and closes its files once it
     is garbage (a long process, such as a test run, would otherwise run out of descriptors)."""
-    def open_files() -> int:
-        return len(os.listdir("/proc/self/fd"))
+    def files_open_here() -> list[str]:
+        names = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+                names.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return [n for n in names if n.startswith(str(tmp_path))]
 
     async def use(store: SqliteFleetStore) -> None:
         await store.db.run(store.db.one, "SELECT 1 AS x")
 
-    before = open_files()
-    threads = []
+    earlier = set(threading.enumerate())  # other tests' threads are not this test's business
+    threads: list[threading.Thread] = []
     for i in range(5):
         store = SqliteFleetStore(tmp_path / f"fleet-{i}.db")
         asyncio.run(use(store))
         threads += [t for t in threading.enumerate()
-                    if t.name == "fleet.db" and t not in threads]
+                    if t.name == "fleet.db" and t not in earlier and t not in threads]
         del store
+    assert len(threads) == 5
     gc.collect()
     for thread in threads:
         thread.join(10)
     assert [t for t in threads if t.is_alive()] == []
-    assert open_files() <= before
+    assert files_open_here() == []
