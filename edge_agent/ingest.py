@@ -95,10 +95,10 @@ class Ingest:
         except BadPayload as exc:
             self._reject(sensor_id[:64], exc)
             return 0
-        if retained:  # a point without ts was given `now`: a real clock never lands on it
-            for point in (p for p in points if p.ts == now):
+        if retained:
+            for point in (p for p in points if not p.dated):
                 self._undated(point)
-            points = [p for p in points if p.ts != now]
+            points = [p for p in points if p.dated]
         for point in points:
             self._registry.record(Reading(point.sensor_id, point.value, point.unit, point.ts))
             self._history.add(point.sensor_id, point.ts, point.value, point.unit)

@@ -201,6 +201,7 @@ class TelemetryPoint:
     ts: float
     kind: str = ""
     area: str = ""
+    dated: bool = True  # False: the payload said no time, and ``ts`` is when it was parsed
 
 
 def parse_ask(payload: bytes) -> AskRequest:
@@ -252,7 +253,7 @@ def parse_telemetry(
         return _parse_senml(sensor_id, doc, now)
     if isinstance(doc, bool | int | float) or (isinstance(doc, str) and _is_word(doc)):
         value = doc if isinstance(doc, bool | str) else _reading(doc)
-        return [TelemetryPoint(sensor_id, value, "", now)]
+        return [TelemetryPoint(sensor_id, value, "", now, dated=False)]
     if not isinstance(doc, dict):
         raise BadPayload("bad_telemetry", "expected a JSON object, a SenML array, or a bare "
                          "value such as 21.7, true or ON")
@@ -264,7 +265,7 @@ def parse_telemetry(
         raise BadPayload("bad_telemetry", _describe(exc)) from exc
     ts = float(reading.ts) if reading.ts is not None else now
     return [TelemetryPoint(sensor_id, reading.value, reading.unit, ts, reading.kind,
-                           reading.area)]
+                           reading.area, dated=reading.ts is not None)]
 
 
 _PLAIN_KEYS = frozenset({"value", "unit", "ts"})
@@ -279,7 +280,7 @@ def _plain_reading(sensor_id: str, doc: dict[str, Any], now: float) -> Telemetry
         return None
     try:
         return TelemetryPoint(sensor_id, _reading(value), _unit(unit),
-                              now if ts is None else _number(ts))
+                              now if ts is None else _number(ts), dated=ts is not None)
     except ValueError:  # BadPayload is one: let the model say what is wrong, as it always has
         return None
 
@@ -304,8 +305,9 @@ def _parse_senml(sensor_id: str, records: list[Any], now: float) -> list[Telemet
         t = _number(base_time + _number(record.get("t", 0.0)))
         # RFC 8428: times below 2**28 are relative to now.
         ts = _number(now + t) if t < 2**28 else t
-        points.append(
-            TelemetryPoint(sensor_id, value, _senml_unit(record.get("u", base_unit)), ts)
+        points.append(  # a relative time of 0 (or none) says no time at all
+            TelemetryPoint(sensor_id, value, _senml_unit(record.get("u", base_unit)), ts,
+                           dated=t != 0)
         )
     if not points:
         raise BadPayload("bad_telemetry", "the SenML pack holds no value")
