@@ -100,6 +100,23 @@ area = "line 5"
 """
 
 
+def _ask_with_two_pumps(make_setup: Callable[..., Setup], processes: list[Daemon],
+                        text: str) -> tuple[dict[str, Any], MqttProbe]:
+    """Ask a gateway with two pumps; its first message back must be the reply (a command
+    would come before the reply that reports it). The probe also watches the actuators."""
+    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
+    with setup.edge_config.open("a") as fh:
+        fh.write(SECOND_PUMP)
+    start(processes, setup.edge()).wait_log("mqtt.subscribed")
+    reply_topic = f"{setup.prefix}-app/reply"
+    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
+    probe.publish(setup.ask_topic, json.dumps({"id": "p1", "text": text}),
+                  response_topic=reply_topic, correlation=b"p1")
+    message = probe.next()
+    assert message.topic == reply_topic
+    return json.loads(message.payload), probe
+
+
 @pytest.mark.parametrize("text", [
     "turn off pump", "turn off the pump", "schalte die Pumpe aus", "éteins la pompe",
     "apaga la bomba", "zet de pomp uit",
@@ -108,17 +125,7 @@ def test_a_command_that_fits_two_pumps_asks_which_and_moves_nothing(
         make_setup: Callable[..., Setup], processes: list[Daemon], text: str) -> None:
     """With two pumps, "turn off pump" in any language is a clarifying question from the
     gateway (below the triage threshold too), and nothing is published on an actuator."""
-    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
-    with setup.edge_config.open("a") as fh:
-        fh.write(SECOND_PUMP)
-    start(processes, setup.edge()).wait_log("mqtt.subscribed")
-    reply_topic = f"{setup.prefix}-app/which"
-    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
-    probe.publish(setup.ask_topic, json.dumps({"id": "p1", "text": text}),
-                  response_topic=reply_topic, correlation=b"p1")
-    message = probe.next()  # a command would come before the reply that reports it
-    assert message.topic == reply_topic
-    reply = json.loads(message.payload)
+    reply, probe = _ask_with_two_pumps(make_setup, processes, text)
     assert (reply["route"], reply["data"]["clarify"]) == ("local", True), reply
     assert "pump-2" in reply["answer"] and "pump-5" in reply["answer"]
     probe.close()
@@ -131,17 +138,7 @@ def test_a_group_command_without_group_actions_is_refused_here_and_moves_nothing
         make_setup: Callable[..., Setup], processes: list[Daemon], text: str) -> None:
     """With `[policy] group_actions = false`, "turn off all pumps" is refused by the gateway
     (`policy_violation`, naming the pumps), however sure triage is, and nothing moves."""
-    setup = make_setup(FAKE_BACKEND.format(base_url="http://127.0.0.1:9/v1"))
-    with setup.edge_config.open("a") as fh:
-        fh.write(SECOND_PUMP)
-    start(processes, setup.edge()).wait_log("mqtt.subscribed")
-    reply_topic = f"{setup.prefix}-app/all"
-    probe = MqttProbe([reply_topic, f"{setup.prefix}/{setup.site}/actuators/#"])
-    probe.publish(setup.ask_topic, json.dumps({"id": "g1", "text": text}),
-                  response_topic=reply_topic, correlation=b"g1")
-    message = probe.next()
-    assert message.topic == reply_topic
-    reply = json.loads(message.payload)
+    reply, probe = _ask_with_two_pumps(make_setup, processes, text)
     assert (reply["route"], reply["error"]["code"]) == ("local", "policy_violation"), reply
     assert reply["data"]["published"] is False
     probe.close()
