@@ -201,7 +201,9 @@ class TelemetryPoint:
     ts: float
     kind: str = ""
     area: str = ""
-    dated: bool = True  # False: the payload said no time, and ``ts`` is when it was parsed
+    # False: the payload gave no absolute time (none, or SenML's time relative to when it was
+    # sent), so ``ts`` counts from when it was parsed; a retained copy's age is unknown.
+    dated: bool = True
 
 
 def parse_ask(payload: bytes) -> AskRequest:
@@ -305,9 +307,9 @@ def _parse_senml(sensor_id: str, records: list[Any], now: float) -> list[Telemet
         t = _number(base_time + _number(record.get("t", 0.0)))
         # RFC 8428: times below 2**28 are relative to now.
         ts = _number(now + t) if t < 2**28 else t
-        points.append(  # a relative time of 0 (or none) says no time at all
+        points.append(  # a relative time counts from when the pack was sent, not received
             TelemetryPoint(sensor_id, value, _senml_unit(record.get("u", base_unit)), ts,
-                           dated=t != 0)
+                           dated=t >= 2**28)
         )
     if not points:
         raise BadPayload("bad_telemetry", "the SenML pack holds no value")

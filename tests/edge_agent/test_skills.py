@@ -162,3 +162,19 @@ def test_a_retained_reading_the_gateway_knows_is_skipped(gw: Gateway) -> None:
     gw.ingest.handle("t-104", f'{{"value": 22.0, "ts": {stamp}}}'.encode(), retained=True)
     assert gw.registry.latest("t-104") == Reading("t-104", 22.0, "", stamp)
     assert gw.history.count() == 2
+
+
+def test_a_retained_senml_reading_with_a_relative_time_is_not_a_new_reading(
+        gw: Gateway) -> None:
+    """SenML's relative time ("5 s before sending") says nothing of a retained copy's age, so
+    such a reading is undated like one without a time; an absolute time is a reading."""
+    earlier = time.time() - 3600
+    gw.ingest.handle("t-104", f'{{"value": 21.0, "unit": "Cel", "ts": {earlier}}}'.encode())
+    gw.ingest.handle("t-104", b'[{"n": "t-104", "v": 30.0, "u": "Cel", "t": -5}]',
+                     retained=True)
+    assert gw.registry.latest("t-104") == Reading("t-104", 21.0, "Cel", earlier)
+    assert (gw.history.count(), gw.ingest.retained_undated) == (1, 1)
+    stamp = time.time()
+    gw.ingest.handle("t-104", f'[{{"n": "t-104", "v": 22.0, "t": {stamp}}}]'.encode(),
+                     retained=True)
+    assert gw.registry.latest("t-104") == Reading("t-104", 22.0, "", stamp)
