@@ -276,7 +276,7 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
-        "version": f"triage-2.2-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
+        "version": f"triage-2.3-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
         "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": scheme,
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
