@@ -129,15 +129,22 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     if start is not None:
         weights, losses, train = warm.fine_tune(start, data["train"], labelled,
                                                 weight=weight, seed=seed)
+        # Never bolder than the parent: its temperature and threshold were fitted on requests
+        # it had not trained on, while the candidate's validation fold is its parent's
+        # training data and the development requests alone are few. (From triage-2.3, whose
+        # development-only temperature is 1.6 against its 2.0, a fine-tune without any new
+        # label answered "comment fonctionne une pompe 4" locally.)
         cal = calibrate_on_development(weights, scored(weights, data["val"], costs,
                                                        start.scheme), costs,
                                        unseen_only=warm.CALIBRATE_ON_UNSEEN,
-                                       scheme=start.scheme)
+                                       scheme=start.scheme,
+                                       least_temperature=start.temperature)
     else:
         weights, losses, train, cal = _from_scratch(data, labelled, run, seed, weight, costs)
     least_cost = cal["threshold"]
-    cal["threshold"] = costs.choose_precise(cal["curve"], min_precision,
-                                            list((cal.get("curves") or {}).values()))
+    cal["threshold"] = max(costs.choose_precise(cal["curve"], min_precision,
+                                                list((cal.get("curves") or {}).values())),
+                           start.threshold if start is not None else 0.0)
     out.mkdir(parents=True, exist_ok=True)
     size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
                         doc="nanogate intent triage, distilled from fleet traffic")

@@ -151,8 +151,8 @@ def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel,
 
 
 def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostModel,
-                             *, unseen_only: bool = False,
-                             scheme: int = SCHEME) -> dict[str, Any]:
+                             *, unseen_only: bool = False, scheme: int = SCHEME,
+                             least_temperature: float = 0.0) -> dict[str, Any]:
     """Temperature and threshold from templates and hand-written requests, weighed equally.
 
     The validation fold is templated; real phrasings differ more from the templates than one
@@ -161,7 +161,8 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostM
     temperature minimises the two sets' mean log-loss, and the threshold the mean of their
     cost curves. Without the development file, the validation fold alone decides.
     ``unseen_only``: the temperature from the development requests alone (for a fine-tuned
-    model, whose parent trained on the validation fold).
+    model, whose parent trained on the validation fold); ``least_temperature``: no lower
+    than this (a fine-tuned model is never bolder than its parent's calibration).
     """
     rows = evaluation.development_rows()
     if not rows:
@@ -172,7 +173,7 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostM
     gold = [r["intent"] for r in rows]
     parts = [(logits, labels)] if unseen_only else [(cal["logits"], cal["labels"]),
                                                     (logits, labels)]
-    temperature = fit_pooled_temperature(parts)
+    temperature = max(fit_pooled_temperature(parts), least_temperature)
     val_probs = softmax((cal["logits"] / temperature).astype(np.float32))
     dev_probs = softmax((logits / temperature).astype(np.float32))
     curves = [costs.curve(cal["gold"], val_probs), costs.curve(gold, dev_probs)]  # type: ignore[arg-type]
