@@ -133,7 +133,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
         # it had not trained on, while the candidate's validation fold is its parent's
         # training data and the development requests alone are few. (From triage-2.3, whose
         # development-only temperature is 1.6 against its 2.0, a fine-tune without any new
-        # label answered "comment fonctionne une pompe 4" locally.)
+        # label answered held-out "comment fonctionne une R-423 ?" locally.)
         cal = calibrate_on_development(weights, scored(weights, data["val"], costs,
                                                        start.scheme), costs,
                                        unseen_only=warm.CALIBRATE_ON_UNSEEN,
