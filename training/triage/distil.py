@@ -36,6 +36,7 @@ from training.triage.network import Hyper, Weights, fit
 from training.triage.train import (
     BUCKETS,
     DATA_DIR,
+    SERIES,
     Plan,
     Tagged,
     _card,
@@ -151,7 +152,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     card = _card(out, {"train": train, "val": data["val"], "heldout": _frozen()}, cal, costs,
                  size_bytes, seed, run, start.scheme if start else SCHEME)
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
-    card["version"] = f"triage-2.2-{digest}"
+    card["version"] = f"{SERIES}-{digest}"
     if start is not None:
         card["architecture"] = (f"embedding bag (float16, {weights.emb.shape[1]} dims) -> "
                                 f"{weights.w1.shape[1]} ReLU -> 6-way softmax")

@@ -61,6 +61,7 @@ LANGS = ("en", *i18n.LANGS)
 BUCKETS = 1 << 16
 DATA_DIR = Path(__file__).parent / "data"
 REGISTRY_SHARE = 0.5  # training requests featurised with their names known to the registry
+SERIES = "triage-2.3"  # a model's version is this and a digest of its file
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +278,7 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
-        "version": f"triage-2.3-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
+        "version": f"{SERIES}-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
         "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": scheme,
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"
