@@ -60,18 +60,40 @@ _STOP: dict[Language, frozenset[str]] = {
         "alarmen", "meldingen", "toon", "laat", "zien", "geef", "lijst", "alsjeblieft",
         "graag", "huidige", "nu", "staat", "draait", "van", "temperatuur", "niet", "nog")),
 }
+# Nouns of the gateway's world that name their language: a short request is often a kind, a
+# preposition and a name ("niveau du réservoir 3 ?", "Druck in Linie 2"), with no function
+# word of its own language to tell it by.
+_NOUNS: dict[Language, frozenset[str]] = {
+    "de": frozenset((
+        "druck", "linie", "pegel", "füllstand", "feuchte", "feuchtigkeit", "luftfeuchtigkeit",
+        "pumpen", "ventile", "sensoren", "behälter", "kessel", "gewächshaus", "stall",
+        "leitung", "wert", "stand", "lüftung", "klappe", "förderband")),
+    "fr": frozenset((
+        "niveau", "réservoir", "cuve", "pression", "débit", "capteur", "capteurs", "sonde",
+        "ventilateur", "lumière", "moteur", "ligne", "serre", "étable", "état", "pompes",
+        "vannes", "four", "chaudière", "consigne", "valeur")),
+    "es": frozenset((
+        "presión", "nivel", "caudal", "depósito", "tanque", "línea", "nave", "invernadero",
+        "ventilador", "bombas", "válvulas", "estado", "establo", "caldera", "valor")),
+    "nl": frozenset((
+        "niveau", "druk", "lijn", "kas", "stal", "pompen", "kleppen", "ventilator", "vocht",
+        "vochtigheid", "ketel", "stand", "lampen", "waarde")),
+}
 _LETTERS: dict[Language, re.Pattern[str]] = {
     "de": re.compile(r"[äöüß]"),
-    "fr": re.compile(r"[çèêëàâîïôœùû]"),
+    # é is French far more often than Spanish, whose "qué" and "también" carry other marks
+    "fr": re.compile(r"[çèéêëàâîïôœùû]"),
     "es": re.compile(r"[ñ¿¡áíóú]"),
     "nl": re.compile(r"ij"),
 }
 _WORD = re.compile(r"[^\W\d_]+")
 # Each word's languages, a word several share ("in", "de", "es") counting for each in part.
+_WORDS: dict[Language, frozenset[str]] = {
+    lang: words | _NOUNS.get(lang, frozenset()) for lang, words in _STOP.items()}
 _TABLE: dict[str, tuple[tuple[Language, float], ...]] = {
-    w: tuple((lang, 1.0 / sum(w in words for words in _STOP.values()))
-             for lang, words in _STOP.items() if w in words)
-    for w in frozenset().union(*_STOP.values())}
+    w: tuple((lang, 1.0 / sum(w in words for words in _WORDS.values()))
+             for lang, words in _WORDS.items() if w in words)
+    for w in frozenset().union(*_WORDS.values())}
 
 
 def detect(text: str, allowed: Collection[Language] = LANGUAGES) -> Language:

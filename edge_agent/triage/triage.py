@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -19,6 +20,9 @@ log = structlog.get_logger(__name__)
 # The model reads at most this much of a request, and a longer one escalates: it is prose or
 # a paste, not a gateway command, and a 10 kB request must cost no more than a short one.
 MAX_CHARS = 600
+# A request without one letter or digit ("?????", "!!!") asks nothing the gateway could answer,
+# whatever the model makes of its punctuation.
+_WORD = re.compile(r"[^\W_]")
 
 
 class Triage:
@@ -83,7 +87,8 @@ class Triage:
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
-                 and lang in self.languages and len(text) <= MAX_CHARS)
+                 and lang in self.languages and len(text) <= MAX_CHARS
+                 and _WORD.search(text) is not None)
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence,
                         slots=self._slots.resolve(text[:MAX_CHARS], intent, lang=lang),

@@ -112,7 +112,8 @@ def test_bad_input_gets_a_decision(bare: Triage, text: str) -> None:
     assert 0.0 <= decision.confidence <= 1.0
 
 
-@pytest.mark.parametrize("text", ["", "😀😀😀", "x" * 10240], ids=["empty", "emoji", "10kB"])
+@pytest.mark.parametrize("text", ["", "😀😀😀", "x" * 10240, "?" * 50, "!!! ??? ..."],
+                         ids=["empty", "emoji", "10kB", "questions", "punctuation"])
 def test_contentless_input_escalates(bare: Triage, text: str) -> None:
     """Nothing a gateway could answer is answered locally."""
     assert bare.classify(text).route == "escalate"

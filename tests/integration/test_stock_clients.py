@@ -133,6 +133,7 @@ def test_a_command_that_fits_two_pumps_asks_which_and_moves_nothing(
 
 @pytest.mark.parametrize("text", [
     "turn off all pumps", "turn off both pumps", "schalte alle Pumpen aus",
+    "éteins toutes les pompes", "apaga todas las bombas", "zet alle pompen uit",
 ])
 def test_a_group_command_without_group_actions_is_refused_here_and_moves_nothing(
         make_setup: Callable[..., Setup], processes: list[Daemon], text: str) -> None:

@@ -101,3 +101,14 @@ def test_a_warm_start_keeps_the_frozen_set(candidate: tuple[Path, dict[str, obje
     assert new["local_precision"] >= old["local_precision"], (new, old)
     assert old["local_share"] - new["local_share"] < 0.12, (new, old)
     assert card["cost_model"]["min_local_precision"] == 0.99  # type: ignore[index]
+
+
+def test_a_warm_start_is_never_bolder_than_its_parent(
+        candidate: tuple[Path, dict[str, object]]) -> None:
+    """Its temperature and threshold are at least the parent's: the parent fitted them on
+    requests it had not trained on, the candidate's validation fold is the parent's training
+    data (a fine-tune of triage-2.3 got 1.6 from the development requests alone, against 2.0)."""
+    out, _ = candidate
+    parent, child = Model().card, Model(out).card
+    assert child.temperature >= parent.temperature - 1e-4
+    assert child.threshold >= parent.threshold

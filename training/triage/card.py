@@ -49,6 +49,14 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
+def _basis(costs: dict[str, Any]) -> str:
+    """What the threshold's cost curve was measured on."""
+    if costs.get("curves"):
+        return ("on the mean of two cost curves, validation templates the calibrating model "
+                "never saw and hand-written development requests")
+    return "on validation templates the calibrating model never saw"
+
+
 def render(card: dict[str, Any]) -> str:
     """Markdown: what the model is, its data, metrics, threshold curve and limits."""
     counts = card["training"]["counts"]
@@ -63,9 +71,9 @@ def render(card: dict[str, Any]) -> str:
 Classifies a request on the gateway into a local intent (`query_state`, `query_history`,
 `set_actuator`, `list_devices`, `list_alerts`) or `escalate`, with a calibrated confidence.
 A request is answered locally only when its top intent is local and the confidence is at least
-the threshold (recommended: **{card['threshold']}**, the lowest whose expected cost is within 5%
-of the least, when a wrong local answer costs {costs['wrong_local']:g} and a needless escalation
-{costs['needless_escalation']:g}, on validation templates the calibrating model never saw).
+the threshold (recommended: **{card['threshold']}**, the one of least expected cost when a wrong
+local answer costs {costs['wrong_local']:g} and a needless escalation \
+{costs['needless_escalation']:g}, {_basis(costs)}).
 Languages: {", ".join(card['languages'])}. Metrics below are per language on held-out
 templates (fold 6), with the request's own device and area in the registry.
 

@@ -64,9 +64,26 @@ def _halves(items: tuple[str, ...], split: Split) -> tuple[str, ...]:
     return held if split == "heldout" else tuple(x for x in items if x not in held)
 
 
+def _macro(name: str, rng: random.Random) -> str:
+    """One phrasing of a macro, the common ones more often (Zipf weights by listed order).
+
+    A macro lists its phrasings most common first ("what is|what's|...|I need"). Drawn
+    uniformly, "what is the temperature in zone 3" was one request in twenty of its template
+    while "what is ..." opened as many escalations as state questions, so the plainest
+    requests were the least confident ones.
+    """
+    options = templates.MACROS[name].split("|")
+    return rng.choices(options, weights=_zipf(len(options)))[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _zipf(n: int) -> tuple[float, ...]:
+    return tuple(1.0 / (rank + 1) for rank in range(n))
+
+
 def expand(template: str, rng: random.Random) -> str:
     """Resolve ``<macro>``, ``(a|b)`` and ``[x]`` groups, innermost first, by random choice."""
-    template = _MACRO.sub(lambda m: f"({templates.MACROS[m.group(1)]})", template)
+    template = _MACRO.sub(lambda m: _macro(m.group(1), rng), template)
     while True:
         match = _INNER.search(template)
         if match is None:
@@ -191,7 +208,7 @@ TEMPLATES: dict[Intent, tuple[str, ...]] = {
     "query_history": templates.QUERY_HISTORY + templates.QUERY_HISTORY_MORE
     + templates.QUERY_HISTORY_FOURTH,
     "set_actuator": templates.SET_ACTUATOR + templates.SET_ACTUATOR_MORE
-    + templates.SET_ACTUATOR_FOURTH,
+    + templates.SET_ACTUATOR_FOURTH + templates.SET_ACTUATOR_FIFTH,
     "list_devices": templates.LIST_DEVICES + templates.LIST_DEVICES_MORE
     + templates.LIST_DEVICES_FOURTH,
     "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE

@@ -36,6 +36,7 @@ from training.triage.network import Hyper, Weights, fit
 from training.triage.train import (
     BUCKETS,
     DATA_DIR,
+    SERIES,
     Plan,
     Tagged,
     _card,
@@ -129,22 +130,29 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     if start is not None:
         weights, losses, train = warm.fine_tune(start, data["train"], labelled,
                                                 weight=weight, seed=seed)
+        # Never bolder than the parent: its temperature and threshold were fitted on requests
+        # it had not trained on, while the candidate's validation fold is its parent's
+        # training data and the development requests alone are few. (From triage-2.3, whose
+        # development-only temperature is 1.6 against its 2.0, a fine-tune without any new
+        # label answered held-out "comment fonctionne une R-423 ?" locally.)
         cal = calibrate_on_development(weights, scored(weights, data["val"], costs,
                                                        start.scheme), costs,
                                        unseen_only=warm.CALIBRATE_ON_UNSEEN,
-                                       scheme=start.scheme)
+                                       scheme=start.scheme,
+                                       least_temperature=start.temperature)
     else:
         weights, losses, train, cal = _from_scratch(data, labelled, run, seed, weight, costs)
     least_cost = cal["threshold"]
-    cal["threshold"] = costs.choose_precise(cal["curve"], min_precision,
-                                            list((cal.get("curves") or {}).values()))
+    cal["threshold"] = max(costs.choose_precise(cal["curve"], min_precision,
+                                                list((cal.get("curves") or {}).values())),
+                           start.threshold if start is not None else 0.0)
     out.mkdir(parents=True, exist_ok=True)
     size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
                         doc="nanogate intent triage, distilled from fleet traffic")
     card = _card(out, {"train": train, "val": data["val"], "heldout": _frozen()}, cal, costs,
                  size_bytes, seed, run, start.scheme if start else SCHEME)
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
-    card["version"] = f"triage-2.2-{digest}"
+    card["version"] = f"{SERIES}-{digest}"
     if start is not None:
         card["architecture"] = (f"embedding bag (float16, {weights.emb.shape[1]} dims) -> "
                                 f"{weights.w1.shape[1]} ReLU -> 6-way softmax")

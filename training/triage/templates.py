@@ -333,3 +333,19 @@ LIST_ALERTS_FOURTH = (
     "(do|did) we (have|get) [any] <alarm> [<now>|today]", "any <alarm> (in|on|at|from) {area}"
     " [<now>]", "status of [the] <alarm>", "(hi|hello|morning)(,|.|!) any <alarm> [<now>]",
 )
+
+# Fifth generation: commands to a group ("turn off all the pumps") and to several named devices
+# ("turn off pump 2 and pump 9"), alternating so that every fold gets both. They are one command
+# each: the resolver answers them (a group needs `[policy] group_actions`; an unknown name is
+# a clarifying question), while a second *command* after "and" still escalates (``compose``).
+SET_ACTUATOR_FIFTH = (
+    "<off> all [the] <things> [<in> {area}]", "<off> {act} and {act2} [<pls>]",
+    "<on> all [the] <things> <in> {area}", "<on> {act} and {act2}",
+    "<turn> (off|on) (all|both|every one of) [the] <things>", "(open|close) {act} and {act2}",
+    "<close> all [the] (valves|dampers|shutters|vents) [<in> {area}]",
+    "<off> both {act} and {act2}",
+    "<off> every (pump|fan|heater|light|motor|valve) <in> {area}",
+    "<turn> (on|off) {act}, {act2} and {act2}",
+    "(stop|start) all [the] <things> [now|<pls>]", "<set> {act} and {act2} to {value}",
+    "(can|could) you <off> all [the] <things> [<in> {area}]", "{act} and {act2} (on|off) [<pls>]",
+)

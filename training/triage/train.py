@@ -61,6 +61,7 @@ LANGS = ("en", *i18n.LANGS)
 BUCKETS = 1 << 16
 DATA_DIR = Path(__file__).parent / "data"
 REGISTRY_SHARE = 0.5  # training requests featurised with their names known to the registry
+SERIES = "triage-2.3"  # a model's version is this and a digest of its file
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +152,8 @@ def scored(weights: Weights, val: Sequence[Tagged], costs: CostModel,
 
 
 def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostModel,
-                             *, unseen_only: bool = False,
-                             scheme: int = SCHEME) -> dict[str, Any]:
+                             *, unseen_only: bool = False, scheme: int = SCHEME,
+                             least_temperature: float = 0.0) -> dict[str, Any]:
     """Temperature and threshold from templates and hand-written requests, weighed equally.
 
     The validation fold is templated; real phrasings differ more from the templates than one
@@ -161,7 +162,8 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostM
     temperature minimises the two sets' mean log-loss, and the threshold the mean of their
     cost curves. Without the development file, the validation fold alone decides.
     ``unseen_only``: the temperature from the development requests alone (for a fine-tuned
-    model, whose parent trained on the validation fold).
+    model, whose parent trained on the validation fold); ``least_temperature``: no lower
+    than this (a fine-tuned model is never bolder than its parent's calibration).
     """
     rows = evaluation.development_rows()
     if not rows:
@@ -172,7 +174,7 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostM
     gold = [r["intent"] for r in rows]
     parts = [(logits, labels)] if unseen_only else [(cal["logits"], cal["labels"]),
                                                     (logits, labels)]
-    temperature = fit_pooled_temperature(parts)
+    temperature = max(fit_pooled_temperature(parts), least_temperature)
     val_probs = softmax((cal["logits"] / temperature).astype(np.float32))
     dev_probs = softmax((logits / temperature).astype(np.float32))
     curves = [costs.curve(cal["gold"], val_probs), costs.curve(gold, dev_probs)]  # type: ignore[arg-type]
@@ -276,7 +278,7 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
     digest = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:12]
     threshold = cal["threshold"]
     card: dict[str, Any] = {
-        "version": f"triage-2.2-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
+        "version": f"{SERIES}-{digest}", "labels": list(INTENTS), "languages": list(LANGS),
         "threshold": threshold,
         "features": {"buckets": BUCKETS, "hash": "crc32(utf-8) mod buckets", "delex": scheme,
                      "ngrams": "delexicalised tokens (<dev>, <num>, <unit>, <window>), word"

@@ -42,6 +42,7 @@ class Parent:
     weights: Weights
     temperature: float
     scheme: int  # its delexicalisation scheme: the candidate keeps it (same features)
+    threshold: float = 0.0  # its card's threshold: the candidate's is at least this
 
 
 def parent(model_dir: Path) -> tuple[Parent | None, str]:
@@ -60,7 +61,7 @@ def parent(model_dir: Path) -> tuple[Parent | None, str]:
                       f"{card.delex}, newer than this trainer's {SCHEME}")
     if weights.emb.shape[0] != BUCKETS or weights.b2.shape != (len(INTENTS),):
         return None, f"from scratch: parent {card.version}'s weights are {weights.shapes()}"
-    return (Parent(card.version, weights, temperature, card.delex),
+    return (Parent(card.version, weights, temperature, card.delex, card.threshold),
             f"warm start from {card.version} (delexicalisation scheme {card.delex})")
 
 

@@ -118,7 +118,8 @@ class LocalVocab:
         """The filler of one ``{slot}`` of a template."""
         w, rng = self.words, self.rng
         fillers: dict[str, Callable[[], str]] = {
-            "act": lambda: self.device("actuator"), "sensor": lambda: self.device("sensor"),
+            "act": lambda: self.device("actuator"), "act2": lambda: self.device("actuator"),
+            "sensor": lambda: self.device("sensor"),
             "dev": self.device, "area": self.area, "kind": lambda: rng.choice(w.KINDS),
             "value": lambda: rng.choice(w.VALUES).format(n=rng.choice(
                 (str(rng.randint(0, 100)), f"{rng.uniform(0, 40):.1f}".replace(".", ",")))),

@@ -180,4 +180,22 @@ MORE["escalate"] += (
     "(fasse|fass|analysiere) (die|alle)"
     " (Alarme|Störungen|Warnungen) [von gestern|von heute] zusammen",
 )
+# Commands to a group ("alle Pumpen") and to several named devices ("{act} und {act2}"),
+# alternating so that every fold gets both; appended, so earlier templates keep their folds.
+MORE["set_actuator"] += (
+    "schalte alle (Pumpen|Lüfter|Ventile|Heizungen|Lampen|Motoren) [in {area}] (aus|ein|an)",
+    "schalte {act} und {act2} (aus|ein|an)",
+    "mach alle (Pumpen|Lüfter|Lichter|Heizungen) [in {area}] (aus|an)",
+    "(öffne|schließe) {act} und {act2}",
+    "(stoppe|starte) alle (Pumpen|Motoren|Förderbänder|Lüfter) [in {area}]",
+    "mach {act} und {act2} (aus|an) [bitte]",
+    "(schließe|öffne) alle (Ventile|Klappen|Fenster) [in {area}]",
+    "(stoppe|starte) {act} und {act2} [sofort]",
+    "alle (Pumpen|Lüfter|Lampen) [in {area}] (aus|an) [bitte]",
+    "{act} und {act2} (aus|an|auf|zu) [bitte]",
+    "(kannst du|könntest du) alle (Pumpen|Lüfter|Lampen) [in {area}] (ausschalten|einschalten)",
+    "stelle {act} und {act2} auf {value}",
+    "schalte (beide|sämtliche) (Pumpen|Lüfter|Ventile) (aus|ein)",
+    "(kannst du|könntest du) {act} und {act2} (ausschalten|einschalten)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

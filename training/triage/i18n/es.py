@@ -181,4 +181,24 @@ MORE["query_history"] += (
     " marcha|funcionando) {window}",
 )
 MORE["escalate"] += ("(resume|analiza) (las|todas las) (alarmas|alertas|averías) [de ayer|de hoy]",)
+# Commands to a group ("alle Pumpen") and to several named devices ("{act} und {act2}"),
+# alternating so that every fold gets both; appended, so earlier templates keep their folds.
+MORE["set_actuator"] += (
+    "(apaga|enciende|para|arranca) todas las (bombas|válvulas|luces|lámparas) [en {area}]",
+    "(apaga|enciende|para|arranca) [la|el] {act} y [la|el] {act2}",
+    "(apaga|enciende|para|arranca) todos los (ventiladores|motores|calefactores|compresores)"
+    " [en {area}]",
+    "(abre|cierra) [la|el] {act} y [la|el] {act2}",
+    "(abre|cierra) todas las (válvulas|ventanas|compuertas) [en {area}]",
+    "(puedes|podrías) (apagar|encender|parar) {act} y {act2}",
+    "(puedes|podrías) (apagar|encender) (todas las bombas|todos los ventiladores"
+    "|todas las luces) [en {area}]",
+    "{act} y {act2} (on|off|encendidas|apagadas) [por favor]",
+    "(apaga|para) (todas las bombas|todos los motores) (ya|ahora|por favor)",
+    "(pon|ajusta) {act} y {act2} (a|en) {value}",
+    "pon (todas las bombas|todos los ventiladores) en (marcha|off)",
+    "(apaga|para) {act} y {act2} (ya|ahora|por favor)",
+    "(apaga|enciende) (ambas bombas|ambos ventiladores|todas las luces)",
+    "(apaga|enciende) {act}, {act2} y {act2}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

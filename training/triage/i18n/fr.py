@@ -186,4 +186,26 @@ MORE["escalate"] += (
     "(résume|analyse) (les|toutes les) (alarmes|alertes|pannes)"
     " [d'hier|d'aujourd'hui]",
 )
+# Commands to a group ("alle Pumpen") and to several named devices ("{act} und {act2}"),
+# alternating so that every fold gets both; appended, so earlier templates keep their folds.
+MORE["set_actuator"] += (
+    "(éteins|allume|arrête|démarre) toutes les (pompes|vannes|lumières|lampes|soufflantes)"
+    " [dans {area}]",
+    "(éteins|allume|arrête|démarre) [la|le] {act} et [la|le] {act2}",
+    "(éteins|allume|arrête|démarre) tous les (ventilateurs|moteurs|chauffages|convoyeurs"
+    "|compresseurs) [dans {area}]",
+    "(ouvre|ferme) [la|le] {act} et [la|le] {act2}",
+    "(ouvre|ferme) toutes les (vannes|fenêtres|trappes) [dans {area}]",
+    "(peux-tu|tu peux) (éteindre|allumer|arrêter) {act} et {act2}",
+    "(peux-tu|tu peux) (éteindre|allumer|arrêter) (toutes les pompes|tous les ventilateurs"
+    "|toutes les lumières) [dans {area}]",
+    "{act} et {act2} (on|off|en marche|à l'arrêt) [svp]",
+    "coupe (toutes les pompes|tous les moteurs|tous les ventilateurs) [dans {area}]",
+    "(mets|règle) {act} et {act2} (à|sur) {value}",
+    "(éteins|arrête|allume) toutes les (pompes|lampes|vannes) (maintenant|svp|tout de suite)",
+    "(arrête|coupe) {act} et {act2} (maintenant|tout de suite|svp)",
+    "mets (toutes les pompes|tous les ventilateurs|tous les moteurs) en (marche|arrêt)"
+    " [dans {area}]",
+    "(allume|éteins) {act}, {act2} et {act2}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

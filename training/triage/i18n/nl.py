@@ -167,4 +167,22 @@ MORE["escalate"] += (
     "(vat|analyseer) (de|alle) (alarmen|storingen|meldingen)"
     " [van gisteren|van vandaag] [samen]",
 )
+# Commands to a group ("alle Pumpen") and to several named devices ("{act} und {act2}"),
+# alternating so that every fold gets both; appended, so earlier templates keep their folds.
+MORE["set_actuator"] += (
+    "zet alle (pompen|ventilatoren|lampen|kleppen|motoren) [in {area}] (uit|aan)",
+    "zet {act} en {act2} (uit|aan)",
+    "doe alle (lampen|lichten|pompen) [in {area}] (uit|aan)",
+    "(open|sluit) {act} en {act2}",
+    "(stop|start) alle (pompen|motoren|transportbanden|ventilatoren) [in {area}]",
+    "doe {act} en {act2} (uit|aan) [alsjeblieft]",
+    "(sluit|open) alle (kleppen|ramen|luiken) [in {area}]",
+    "(stop|start) {act} en {act2} [nu|meteen]",
+    "alle (pompen|lampen|ventilatoren) [in {area}] (uit|aan) [graag|alsjeblieft]",
+    "{act} en {act2} (uit|aan|open|dicht) [graag]",
+    "(kun je|kan je) alle (pompen|lampen|ventilatoren) [in {area}] (uitzetten|aanzetten)",
+    "zet {act} en {act2} op {value}",
+    "zet beide (pompen|ventilatoren|kleppen) (uit|aan)",
+    "(kun je|kan je) {act} en {act2} (uitzetten|aanzetten)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -1,0 +1,88 @@
+"""Commands the gateway's resolver answers, read by the shipped model: groups ("all pumps") and
+several named devices ("pump 2 and pump 9"), in five languages; and the language of short
+requests that are only a kind and a name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge_agent.ask import COMMAND_FLOOR
+from edge_agent.messages import say
+from edge_agent.triage import Triage
+from edge_agent.triage.languages import detect
+from tests.support.plant import Plant, registry_of
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    """The shipped model over the plant's registry (pumps 2, 5 and 6; 5 and 6 on line 3)."""
+    return Triage(registry_of())
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("turn off all the pumps on line 3", "en"), ("schalte alle Pumpen in Linie 3 aus", "de"),
+    ("éteins toutes les pompes de la ligne 3", "fr"),
+    ("apaga todas las bombas de la línea 3", "es"), ("zet alle pompen op lijn 3 uit", "nl"),
+], ids=["en", "de", "fr", "es", "nl"])
+def test_a_group_command_is_a_command_the_gateway_answers(
+        triage: Triage, tmp_path: Path, text: str, lang: str) -> None:
+    """A plural command is read as one command, sure enough for the gateway to answer it
+    itself (``COMMAND_FLOOR``); the group is named and, without group actions, refused."""
+    decision = triage.classify(text)
+    assert (decision.intent, decision.lang) == ("set_actuator", lang), decision
+    assert decision.confidence >= COMMAND_FLOOR, decision
+    plant = Plant(tmp_path)
+    result = plant.skills.answer(decision)
+    assert result.data["devices"] == ["pump-5", "pump-6"] and result.data["published"] is False
+    assert result.answer == say("group_refused", lang, count=2, ids="pump-5, pump-6")
+    assert plant.sent == []
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("turn off all pumps", "en"), ("schalte alle Pumpen aus", "de"),
+    ("éteins toutes les pompes", "fr"), ("apaga todas las bombas", "es"),
+    ("zet alle pompen uit", "nl"),
+], ids=["en", "de", "fr", "es", "nl"])
+def test_all_pumps_without_an_area_is_a_command(triage: Triage, text: str, lang: str) -> None:
+    """"All pumps" with no area is still one command to a group, not a question for the cloud."""
+    decision = triage.classify(text)
+    assert (decision.intent, decision.lang) == ("set_actuator", lang), decision
+    assert decision.confidence >= COMMAND_FLOOR, decision
+
+
+@pytest.mark.parametrize("text", [
+    "turn off pump 2 and pump 9", "schalte Pumpe 2 und Pumpe 9 aus",
+    "éteins la pompe 2 et la pompe 9", "apaga la bomba 2 y la bomba 9",
+    "zet pomp 2 en pomp 9 uit",
+], ids=["en", "de", "fr", "es", "nl"])
+def test_one_command_to_two_named_devices_asks_about_the_unknown_one(
+        triage: Triage, tmp_path: Path, text: str) -> None:
+    """One verb, two named devices is a command (not two steps for the cloud); pump 9 is
+    not declared, so the gateway asks instead of switching pump 2 alone."""
+    decision = triage.classify(text)
+    assert decision.intent == "set_actuator", decision
+    plant = Plant(tmp_path)
+    result = plant.skills.answer(decision)
+    assert result.data["clarify"] is True and result.data["published"] is False
+    assert "9" in result.answer and plant.sent == []
+
+
+@pytest.mark.parametrize("text", [
+    "turn off pump 2 and then open valve 4", "schalte Pumpe 2 aus und öffne dann Ventil 4",
+], ids=["en", "de"])
+def test_two_commands_still_go_to_the_cloud(triage: Triage, text: str) -> None:
+    """A second command after "and then" is a plan of two steps: it escalates."""
+    assert triage.classify(text).route == "escalate"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("niveau du réservoir 3 ?", "fr"), ("pression de la cuve 2", "fr"),
+    ("Druck in Linie 2", "de"), ("Pegel im Tank 3?", "de"), ("nivel del depósito 3", "es"),
+    ("druk in lijn 2", "nl"), ("¿Qué temperatura hay en la nave 3?", "es"),
+], ids=["fr-niveau", "fr-pression", "de-druck", "de-pegel", "es-nivel", "nl-druk", "es-que"])
+def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
+    """A short request with no function word of its own is told by its kind and place nouns
+    (a shared "du" or "in" alone would leave it to chance)."""
+    assert detect(text) == lang
