@@ -17,6 +17,11 @@ once a message is handled or durably queued (manual acknowledgement is why this 
 
 ``client.request(...)`` is MQTT 5 request/response: it publishes with a response topic and
 fresh correlation data and awaits the one reply that carries it back.
+
+Overload: a QoS 1 message is never shed here, for it is acknowledged only once handled; the
+broker holds back what would pass ``Connection.receive_maximum`` unacknowledged messages, so
+those bound the queue. A QoS 0 message finding ``queue_size`` messages waiting is shed,
+counted in ``shed`` and logged at most once a second (``mqtt.message_shed``, with the count).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from nanogate.uplink_tls import MqttTls
 
 log = structlog.get_logger("nanogate.mqtt")
 MAX_BATCH_READS = 256  # reads of buffered packets before paho's loop gets to write (acks) again
+SHED_LOG_EVERY_S = 1.0  # under overload a line per shed message would only add to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +81,10 @@ class Connection:
     password: str | None = None
     tls: MqttTls | None = None  # None: plaintext (loopback only; see nanogate.uplink_tls)
     session_expiry_s: int = 0  # 0: a clean session that ends with the connection
-    queue_size: int = 10_000  # messages waiting for the loop, and publishes waiting for paho
-    receive_maximum: int = 0  # unacknowledged messages held at once; 0: the broker's default
+    queue_size: int = 10_000  # QoS 0 messages waiting for the loop; publishes waiting for paho
+    # Unacknowledged QoS 1 messages the broker may send at once (they wait past queue_size,
+    # never shed); 0: the broker's default (Mosquitto's max_inflight_messages, 20).
+    receive_maximum: int = 0
     quick_ack: bool = True  # acknowledge TCP data at once (Linux): no 40 ms delayed-ACK stalls
 
 
@@ -89,13 +97,15 @@ class MqttClient:
         self._conn = conn
         self._subscriptions = [(s, 1) if isinstance(s, str) else s for s in subscriptions]
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[Message] = asyncio.Queue(conn.queue_size)
+        # Unbounded as a queue: QoS 0 is bounded in _enqueue, QoS 1 by the Receive Maximum.
+        self._queue: asyncio.Queue[Message] = asyncio.Queue()
         self._inbox: deque[Message] = deque()  # paho's thread appends, the loop takes
         self._wake_pending = False  # a drain of the inbox is scheduled on the loop
         self._connected = asyncio.Event()
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
-        self.shed = 0
+        self.shed = 0  # QoS 0 messages dropped for a full queue
+        self._shed_logged = (-SHED_LOG_EVERY_S, 0)  # when the last line was, and its count
         self._client = _Paho(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
                              protocol=paho.MQTTv5, manual_ack=True)
         self._client.quick_ack = conn.quick_ack
@@ -126,6 +136,9 @@ class MqttClient:
 
     async def stop(self) -> None:
         """Disconnect cleanly and stop paho's network thread."""
+        if self.shed > self._shed_logged[1]:
+            log.warning("mqtt.message_shed", shed=self.shed, since_last=self.shed -
+                        self._shed_logged[1], qos=0)
         self._client.disconnect()
         await asyncio.to_thread(self._client.loop_stop)
 
@@ -285,16 +298,20 @@ class MqttClient:
         if message.topic in self._reply_topics:
             self._resolve(message)
             return
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
-            self.shed += 1
-            log.warning("mqtt.message_shed", topic=message.topic[:200], shed=self.shed)
-            if self._conn.session_expiry_s == 0:
-                # A clean session never delivers it again: acknowledge it to free its slot
-                # (a requester times out and retries). On a persistent session it stays
-                # unacknowledged and comes back with the next session.
-                self.ack(message)
+        if message.qos == 0 and self._queue.qsize() >= self._conn.queue_size:
+            self._shed(message.topic)
+            return
+        self._queue.put_nowait(message)
+
+    def _shed(self, topic: str) -> None:
+        """Count a QoS 0 message dropped for a full queue; one log line a second at most."""
+        self.shed += 1
+        now = time.monotonic()
+        last_at, last_count = self._shed_logged
+        if now - last_at >= SHED_LOG_EVERY_S:
+            log.warning("mqtt.message_shed", shed=self.shed, since_last=self.shed - last_count,
+                        qos=0, topic=topic[:200])
+            self._shed_logged = (now, self.shed)
 
     def _resolve(self, message: Message) -> None:
         self.ack(message)

@@ -7,7 +7,7 @@ import contextlib
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -208,3 +208,39 @@ def test_a_message_whose_topic_is_not_utf8_is_dropped_not_raised() -> None:
         client._on_message(client._client, None, message)
     assert [e["event"] for e in logs] == ["mqtt.message_dropped"]
     assert not client._inbox
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the loop run (paho's thread hands messages over) until ``condition`` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_a_full_queue_sheds_qos0_with_a_count_and_keeps_every_qos1_message() -> None:
+    """Past queue_size, QoS 0 messages are counted and logged as shed; QoS 1 ones, acknowledged
+    only once handled, all wait (the broker's Receive Maximum bounds them), none is lost."""
+    prefix = f"ngtest-{uuid.uuid4().hex[:10]}"
+    sub = MqttClient(Connection(client_id=f"sub-{prefix}", queue_size=5, receive_maximum=100),
+                     [(f"{prefix}/t0", 0), f"{prefix}/t1"])
+    pub = MqttClient(Connection(client_id=f"pub-{prefix}"), [])
+    assert await sub.start() and await pub.start()
+    try:
+        with capture_logs() as logs:
+            for n in range(20):
+                pub.publish(f"{prefix}/t0", str(n).encode(), qos=0)
+            for n in range(30):
+                pub.publish(f"{prefix}/t1", str(n).encode(), qos=1)
+            await _until(lambda: sub.shed == 15 and sub._queue.qsize() == 35)
+            stream = sub.messages()
+            got = [await _next(sub, stream) for _ in range(35)]
+            await sub.stop()
+        by_qos = {q: [int(m.payload) for m in got if m.qos == q] for q in (0, 1)}
+        assert by_qos == {0: list(range(5)), 1: list(range(30))}
+        shed = [e for e in logs if e["event"] == "mqtt.message_shed"]
+        assert shed[0]["shed"] == 1 and shed[-1]["shed"] == 15
+        assert sum(e["since_last"] for e in shed) == 15
+    finally:
+        await pub.stop()
