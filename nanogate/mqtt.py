@@ -42,6 +42,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from nanogate.mqtt_wire import Publish, bare_publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from nanogate.uplink_tls import MqttTls
 
@@ -104,12 +105,14 @@ class MqttClient:
         self._connected = asyncio.Event()
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
+        self._acks: list[int] = []  # packet ids of QoS 1 messages handled, to acknowledge
         self.shed = 0  # QoS 0 messages dropped for a full queue
         self._shed_logged = (-SHED_LOG_EVERY_S, 0)  # when the last line was, and its count
         self._client = _Paho(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
                              protocol=paho.MQTTv5, manual_ack=True)
         self._client.quick_ack = conn.quick_ack
         self._client.on_batch = self._wake
+        self._client.on_publishes = self._on_publishes
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
         if conn.tls is not None:
@@ -139,6 +142,7 @@ class MqttClient:
         if self.shed > self._shed_logged[1]:
             log.warning("mqtt.message_shed", shed=self.shed, since_last=self.shed -
                         self._shed_logged[1], qos=0)
+        self._send_acks()  # what was handled must not come back with the next session
         self._client.disconnect()
         await asyncio.to_thread(self._client.loop_stop)
 
@@ -148,9 +152,21 @@ class MqttClient:
             yield await self._queue.get()
 
     def ack(self, message: Message) -> None:
-        """Acknowledge a QoS 1 message: the broker will not deliver it again."""
-        if message.qos > 0:
+        """Acknowledge a QoS 1 message (on the event loop): the broker will not deliver it again.
+
+        The acknowledgements of one turn of the loop leave together, in one write, once it is
+        free: paho would wake its thread and write to the socket once for each."""
+        if message.qos == 1 and self._loop is not None:
+            if not self._acks:
+                self._loop.call_soon(self._send_acks)
+            self._acks.append(message.mid)
+        elif message.qos > 0:
             self._client.ack(message.mid, message.qos)
+
+    def _send_acks(self) -> None:
+        mids, self._acks = self._acks, []
+        if mids:
+            self._client.ack_all(mids)
 
     def publish(
         self,
@@ -277,6 +293,17 @@ class MqttClient:
         if not self._client.reading:  # else the batch's end wakes the loop (_Paho.loop_read)
             self._wake()
 
+    def _on_publishes(self, found: list[Publish]) -> None:
+        """Plain PUBLISH packets read in one pass (``_Paho.loop_read``), as ``_on_message``."""
+        inbox = self._inbox
+        for topic, mid, payload, qos, retain in found:
+            try:
+                inbox.append(Message(topic.decode(), payload, qos, mid, retained=retain))
+            except UnicodeDecodeError:
+                log.warning("mqtt.message_dropped", reason="topic is not UTF-8", mid=mid)
+                if qos:
+                    self._client.ack(mid, qos)
+
     def _wake(self) -> None:
         if self._inbox and not self._wake_pending:  # a drain already scheduled takes them all
             self._wake_pending = True
@@ -325,7 +352,8 @@ class MqttClient:
 class _Paho(paho.Client):
     """paho's client reading through a ``BufferedSocket``, handing messages over per batch.
 
-    Four of paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket``
+    ``ack_all`` queues many PUBACKs as one packet through paho's ``_packet_queue``. Four of
+    paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket``
     to wrap a plain TCP socket (TLS and websocket ones are left as paho makes them);
     ``loop_read`` to keep reading while the buffer holds packets, then call ``on_batch`` once;
     ``_handle_publish`` to decode a QoS 0/1 PUBLISH without properties (telemetry) without
@@ -337,6 +365,7 @@ class _Paho(paho.Client):
     quick_ack = False
     reading = False  # inside loop_read: on_message leaves the wake-up to on_batch
     on_batch: Callable[[], None] | None = None
+    on_publishes: Callable[[list[Publish]], None] | None = None  # set with manual acks only
 
     def _create_socket(self) -> paho.SocketLike:
         sock = super()._create_socket()
@@ -344,8 +373,15 @@ class _Paho(paho.Client):
             return BufferedSocket(sock, quick_ack=self.quick_ack)
         return sock
 
+    def ack_all(self, mids: list[int]) -> None:
+        """Acknowledge QoS 1 messages with one queued write of their PUBACKs (no properties,
+        reason code omitted: success, in MQTT 5 as in 3.1.1)."""
+        packets = b"".join(b"\x40\x02" + mid.to_bytes(2, "big") for mid in mids)
+        self._packet_queue(paho.PUBACK, packets, 0, 0)
+
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Read what the socket holds, up to ``MAX_BATCH_READS`` rounds, then hand it over."""
+        """Read what the socket holds, up to ``MAX_BATCH_READS`` rounds, then hand it over:
+        plain PUBLISH packets in one pass (``mqtt_wire``), any other packet paho's way."""
         self.reading = True
         try:
             rc = super().loop_read(max_packets)
@@ -353,6 +389,10 @@ class _Paho(paho.Client):
                 sock = self.socket()
                 if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
                     break
+                if self.on_publishes is not None and self._in_packet["command"] == 0:
+                    self._take_publishes(sock)
+                    if not sock.pending():
+                        break
                 rc = super().loop_read(max_packets)
             return rc
         finally:
@@ -360,9 +400,17 @@ class _Paho(paho.Client):
             if self.on_batch is not None:
                 self.on_batch()
 
+    def _take_publishes(self, sock: BufferedSocket) -> None:
+        found, offset = split_publishes(*sock.buffered(), self._protocol == paho.MQTTv5)
+        if found and self.on_publishes is not None:
+            sock.consume(offset)
+            with self._msgtime_mutex:  # as paho notes each packet's arrival, for keepalive
+                self._last_bytes_received = time.monotonic()
+            self.on_publishes(found)
+
     def _handle_publish(self) -> MQTTErrorCode:
         header, packet = self._in_packet["command"], self._in_packet["packet"]
-        decoded = _bare_publish(header, packet, self._protocol == paho.MQTTv5)
+        decoded = bare_publish(header, packet, self._protocol == paho.MQTTv5)
         if decoded is None or not self._manual_ack:
             return super()._handle_publish()
         message = paho.MQTTMessage(mid=decoded[1], topic=decoded[0])
@@ -378,20 +426,6 @@ class _Paho(paho.Client):
         if on_message is not None:
             with self._in_callback_mutex:  # as paho holds it around every callback
                 on_message(self, self._userdata, message)
-
-
-def _bare_publish(header: int, packet: bytes | bytearray, v5: bool,
-                  ) -> tuple[bytes, int, bytes] | None:
-    """Topic, packet id and payload of a QoS 0/1 PUBLISH with no properties; else None."""
-    qos = (header & 0x06) >> 1
-    if qos > 1 or len(packet) < 3:
-        return None
-    topic_end = 2 + int.from_bytes(packet[:2], "big")
-    pos = topic_end + 2 if qos else topic_end
-    if topic_end == 2 or len(packet) < pos + v5 or (v5 and packet[pos] != 0):
-        return None  # no topic (an alias, or malformed), too short, or properties: paho decodes
-    mid = int.from_bytes(packet[topic_end:pos], "big") if qos else 0
-    return bytes(packet[2:topic_end]), mid, bytes(packet[pos + v5:])
 
 
 def _no_delay(client: paho.Client, userdata: object, sock: object) -> None:

@@ -120,10 +120,21 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, An
     parser.add_argument("--tuned", action="store_true",
                         help="mqtt only: also measure through a Mosquitto with deploy/mosquitto's "
                         "set_tcp_nodelay (the stock one is always measured)")
+    parser.add_argument("--publishers", choices=["mosquitto_pub", "paho"], default=None,
+                        help="telemetry only: who publishes the readings (default mosquitto_pub, "
+                        "Mosquitto's C client; paho: Python processes)")
+    parser.add_argument("--rate", type=float, default=None, metavar="N",
+                        help="telemetry only: readings a second offered by all publishers "
+                        "together (default: as fast as they can)")
     args = parser.parse_args(argv)
     options = fleet_options(args)
     if options and args.name != "fleet":
         parser.error("--gateways and --store apply to the fleet bench only")
+    for key in ("publishers", "rate"):
+        if getattr(args, key) is not None:
+            if args.name != "telemetry":
+                parser.error(f"--{key} applies to the telemetry bench only")
+            options[key] = getattr(args, key)
     if args.tuned:
         if args.name != "mqtt":
             parser.error("--tuned applies to the mqtt bench only")

@@ -14,7 +14,8 @@ import paho.mqtt.client as paho
 import pytest
 from structlog.testing import capture_logs
 
-from nanogate.mqtt import Connection, Message, MqttClient, _bare_publish
+from nanogate.mqtt import Connection, Message, MqttClient
+from nanogate.mqtt_wire import Publish, bare_publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from simulations.harness import free_port, wait_for_port
 
@@ -76,7 +77,33 @@ def _publish_body(topic: bytes, payload: bytes, mid: int | None, props: bytes | 
 def test_bare_publish_decodes_only_what_needs_no_properties(
         header: int, body: bytes, v5: bool, expected: tuple[bytes, int, bytes] | None) -> None:
     """Plain QoS 0/1 messages are decoded here; anything else is left to paho."""
-    assert _bare_publish(header, body, v5) == expected
+    assert bare_publish(header, body, v5) == expected
+
+
+def _packet(header: int, body: bytes) -> bytes:
+    """A whole MQTT packet: header byte, variable-length remaining length, body."""
+    length, encoded = len(body), b""
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        encoded += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            return bytes([header]) + encoded + body
+
+
+def test_split_publishes_takes_plain_packets_and_stops_where_paho_must_read() -> None:
+    """Complete plain PUBLISH packets are taken in order (a long one too); the first other
+    packet, one with properties, or one cut off by the buffer's end is left where it starts."""
+    long = b"x" * 300  # a remaining length of two bytes
+    plain = [_packet(0x30, _publish_body(b"a/b", b"1", None, b"\x00")),
+             _packet(0x33, _publish_body(b"a/c", long, 9, b"\x00"))]
+    stream = b"junk" + b"".join(plain)
+    for tail in (_packet(0x40, b"\x00\x01"),  # a PUBACK
+                 _packet(0x30, _publish_body(b"a/b", b"2", None, b"\x02\x01\x01")),
+                 _packet(0x30, _publish_body(b"a/b", b"3", None, b"\x00"))[:-1]):
+        found, offset = split_publishes(stream + tail, 4, True)
+        assert found == [Publish(b"a/b", 0, b"1", 0, False), Publish(b"a/c", 9, long, 1, True)]
+        assert offset == len(stream)
+    assert split_publishes(stream, len(stream), True) == ([], len(stream))
 
 
 def _mosquitto(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
