@@ -56,7 +56,7 @@ class MqttSection(Section):
     # them (MQTT 5 Receive Maximum). Each waits in memory until handled, never shed; past it the
     # broker queues (a stock Mosquitto: 1,000 more, then drops). Mosquitto's own default, 20,
     # paces QoS 1 telemetry by the acknowledgement round trip. 0: the broker's default.
-    receive_maximum: int = Field(default=1000, ge=0, le=65535)
+    receive_maximum: int = Field(default=10_000, ge=0, le=65535)
 
 
 class CloudSection(Section):

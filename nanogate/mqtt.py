@@ -42,33 +42,15 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from nanogate.mqtt_wire import Publish, bare_publish, split_publishes
+from nanogate.mqtt_wire import Message, Publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from nanogate.uplink_tls import MqttTls
+
+__all__ = ["Connection", "Message", "MqttClient"]
 
 log = structlog.get_logger("nanogate.mqtt")
 MAX_BATCH_READS = 256  # reads of buffered packets before paho's loop gets to write (acks) again
 SHED_LOG_EVERY_S = 1.0  # under overload a line per shed message would only add to it
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message received from the broker, with its MQTT 5 request properties."""
-
-    topic: str
-    payload: bytes
-    qos: int
-    mid: int
-    response_topic: str | None = None
-    correlation_data: bytes | None = None
-    user_properties: tuple[tuple[str, str], ...] = ()
-    # From the broker's retained store (sent at each subscribe), not forwarded live: live
-    # messages come with the flag cleared, as we never ask for retain-as-published.
-    retained: bool = False
-
-    def user_property(self, name: str) -> str | None:
-        """The first user property of this name, if any."""
-        return next((v for k, v in self.user_properties if k == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,14 +334,13 @@ class MqttClient:
 class _Paho(paho.Client):
     """paho's client reading through a ``BufferedSocket``, handing messages over per batch.
 
-    ``ack_all`` queues many PUBACKs as one packet through paho's ``_packet_queue``. Four of
-    paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket``
-    to wrap a plain TCP socket (TLS and websocket ones are left as paho makes them);
-    ``loop_read`` to keep reading while the buffer holds packets, then call ``on_batch`` once;
-    ``_handle_publish`` to decode a QoS 0/1 PUBLISH without properties (telemetry) without
-    paho's ``Properties`` object, half of paho's cost per such message (measured); and
-    ``_handle_on_message`` to call ``on_message`` without matching the topic against per-topic
-    callbacks, which nanogate never registers. Anything else goes to paho's own code.
+    ``ack_all`` queues many PUBACKs as one packet through paho's ``_packet_queue``. Three of
+    paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket`` to
+    wrap a plain TCP socket (TLS and websocket ones are left as paho makes them); ``loop_read``
+    to take the plain PUBLISH packets the buffer holds in one pass (``nanogate.mqtt_wire``),
+    read any other packet paho's way, then call ``on_batch`` once; and ``_handle_on_message``
+    to call ``on_message`` without matching the topic against per-topic callbacks, which
+    nanogate never registers. Anything else goes to paho's own code.
     """
 
     quick_ack = False
@@ -407,19 +388,6 @@ class _Paho(paho.Client):
             with self._msgtime_mutex:  # as paho notes each packet's arrival, for keepalive
                 self._last_bytes_received = time.monotonic()
             self.on_publishes(found)
-
-    def _handle_publish(self) -> MQTTErrorCode:
-        header, packet = self._in_packet["command"], self._in_packet["packet"]
-        decoded = bare_publish(header, packet, self._protocol == paho.MQTTv5)
-        if decoded is None or not self._manual_ack:
-            return super()._handle_publish()
-        message = paho.MQTTMessage(mid=decoded[1], topic=decoded[0])
-        message.qos, message.dup, message.retain = (header & 0x06) >> 1, bool(header & 0x08), \
-            bool(header & 0x01)
-        message.payload = decoded[2]
-        message.timestamp = time.monotonic()
-        self._handle_on_message(message)
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
 
     def _handle_on_message(self, message: paho.MQTTMessage) -> None:
         on_message = self.on_message

@@ -1,4 +1,5 @@
-"""Plain QoS 0/1 PUBLISH packets read straight from bytes, without paho.
+"""Messages as they come off the wire: the ``Message`` value, and plain QoS 0/1 PUBLISH
+packets read straight from bytes, without paho.
 
 Telemetry arrives as a stream of small PUBLISH packets without properties. paho reads each one
 through a state machine of dictionaries, builds an ``MQTTMessage``, takes a lock and calls back:
@@ -9,9 +10,30 @@ properties, or cut off by the buffer's end), which paho then reads its own way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 _PUBLISH = 0x30
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message received from the broker, with its MQTT 5 request properties."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    mid: int
+    response_topic: str | None = None
+    correlation_data: bytes | None = None
+    user_properties: tuple[tuple[str, str], ...] = ()
+    # From the broker's retained store (sent at each subscribe), not forwarded live: live
+    # messages come with the flag cleared, as we never ask for retain-as-published.
+    retained: bool = False
+
+    def user_property(self, name: str) -> str | None:
+        """The first user property of this name, if any."""
+        return next((v for k, v in self.user_properties if k == name), None)
 
 
 class Publish(NamedTuple):
