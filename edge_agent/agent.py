@@ -87,7 +87,7 @@ class EdgeAgent:
             client_id=config.mqtt.client_id or f"nanogate-edge-{config.gateway.id}",
             username=config.mqtt.username, password=config.mqtt.password,
             session_expiry_s=config.mqtt.session_expiry_s,
-            receive_maximum=config.mqtt.receive_maximum,
+            receive_maximum=config.mqtt.receive_maximum, hold_when_full=True,
         ), [(self.topics.telemetry_filter, config.mqtt.telemetry_qos), self.topics.ask])
         self.journal = Journal(data / "actuations.db")
         self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate,

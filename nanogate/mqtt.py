@@ -1,11 +1,12 @@
 """The MQTT client both sides use: the only module of nanogate that imports paho.
 
 paho runs its network loop in its own thread; incoming messages cross into the asyncio loop
-through a deque, with one ``call_soon_threadsafe`` per batch of packets read rather than per
-message, and wait in a bounded queue. paho reads a plain TCP socket through
-``nanogate.socket_reader.BufferedSocket``: one ``recv`` for many packets, and with
-``Connection.quick_ack`` (the default) an immediate TCP ACK after each read, so a broker with
-Nagle's algorithm on never holds a packet to us for our delayed ACK (docs/performance.md).
+through ``nanogate.mqtt_inbox.Inbox`` (bounded; its docstring says what happens under
+overload). paho reads a plain TCP socket through ``nanogate.socket_reader.BufferedSocket``:
+one ``recv`` serves many packets, plain PUBLISH packets are taken from its buffer in one pass
+(``nanogate.mqtt_wire``), and with ``Connection.quick_ack`` (the default) an immediate TCP ACK
+follows each read, so a broker with Nagle's algorithm on never holds a packet to us for our
+delayed ACK (docs/performance.md).
 Users iterate ``async for message in client.messages()`` and call ``client.ack(message)``
 once a message is handled or durably queued (manual acknowledgement is why this is not aiomqtt):
 
@@ -17,11 +18,6 @@ once a message is handled or durably queued (manual acknowledgement is why this 
 
 ``client.request(...)`` is MQTT 5 request/response: it publishes with a response topic and
 fresh correlation data and awaits the one reply that carries it back.
-
-Overload: a QoS 1 message is never shed here, for it is acknowledged only once handled; the
-broker holds back what would pass ``Connection.receive_maximum`` unacknowledged messages, so
-those bound the queue. A QoS 0 message finding ``queue_size`` messages waiting is shed,
-counted in ``shed`` and logged at most once a second (``mqtt.message_shed``, with the count).
 """
 
 from __future__ import annotations
@@ -31,7 +27,6 @@ import contextlib
 import secrets
 import socket
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +37,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from nanogate.mqtt_inbox import Inbox
 from nanogate.mqtt_wire import Message, Publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from nanogate.uplink_tls import MqttTls
@@ -50,7 +46,6 @@ __all__ = ["Connection", "Message", "MqttClient"]
 
 log = structlog.get_logger("nanogate.mqtt")
 MAX_BATCH_READS = 256  # reads of buffered packets before paho's loop gets to write (acks) again
-SHED_LOG_EVERY_S = 1.0  # under overload a line per shed message would only add to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +64,10 @@ class Connection:
     # never shed); 0: the broker's default (Mosquitto's max_inflight_messages, 20).
     receive_maximum: int = 0
     quick_ack: bool = True  # acknowledge TCP data at once (Linux): no 40 ms delayed-ACK stalls
+    # Stop reading the socket while queue_size // 2 messages wait (nanogate.mqtt_inbox): the
+    # broker holds the rest rather than the client shedding QoS 0. Only for a client that
+    # always consumes messages(), for request() replies wait behind them.
+    hold_when_full: bool = False
 
 
 class MqttClient:
@@ -80,21 +79,18 @@ class MqttClient:
         self._conn = conn
         self._subscriptions = [(s, 1) if isinstance(s, str) else s for s in subscriptions]
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Unbounded as a queue: QoS 0 is bounded in _enqueue, QoS 1 by the Receive Maximum.
-        self._queue: asyncio.Queue[Message] = asyncio.Queue()
-        self._inbox: deque[Message] = deque()  # paho's thread appends, the loop takes
-        self._wake_pending = False  # a drain of the inbox is scheduled on the loop
+        self._inbox = Inbox(conn.queue_size, self._divert)
         self._connected = asyncio.Event()
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
         self._acks: list[int] = []  # packet ids of QoS 1 messages handled, to acknowledge
-        self.shed = 0  # QoS 0 messages dropped for a full queue
-        self._shed_logged = (-SHED_LOG_EVERY_S, 0)  # when the last line was, and its count
         self._client = _Paho(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
                              protocol=paho.MQTTv5, manual_ack=True)
         self._client.quick_ack = conn.quick_ack
-        self._client.on_batch = self._wake
+        self._client.on_batch = self._inbox.wake
         self._client.on_publishes = self._on_publishes
+        if conn.hold_when_full:
+            self._client.hold = self._inbox.hold
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
         if conn.tls is not None:
@@ -109,6 +105,7 @@ class MqttClient:
     async def start(self, timeout: float = 10.0) -> bool:
         """Connect and subscribe; whether the SUBACK came within the timeout (paho retries)."""
         self._loop = asyncio.get_running_loop()
+        self._inbox.bind(self._loop)
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         self._client.connect_async(self._conn.host, self._conn.port, keepalive=30,
                                    clean_start=self._conn.session_expiry_s == 0,
@@ -121,17 +118,15 @@ class MqttClient:
 
     async def stop(self) -> None:
         """Disconnect cleanly and stop paho's network thread."""
-        if self.shed > self._shed_logged[1]:
-            log.warning("mqtt.message_shed", shed=self.shed, since_last=self.shed -
-                        self._shed_logged[1], qos=0)
+        self._inbox.close()
         self._send_acks()  # what was handled must not come back with the next session
         self._client.disconnect()
         await asyncio.to_thread(self._client.loop_stop)
 
     async def messages(self) -> AsyncIterator[Message]:
         """Yield incoming messages in arrival order."""
-        while True:
-            yield await self._queue.get()
+        async for message in self._inbox.messages():
+            yield message
 
     def ack(self, message: Message) -> None:
         """Acknowledge a QoS 1 message (on the event loop): the broker will not deliver it again.
@@ -204,6 +199,11 @@ class MqttClient:
         finally:
             self._waiters.pop(correlation, None)
 
+    @property
+    def shed(self) -> int:
+        """QoS 0 messages dropped because the queue was full (nanogate.mqtt_inbox)."""
+        return self._inbox.shed
+
     async def wait_connected(self, timeout: float) -> bool:
         """Whether the client is (or becomes, within the timeout) connected and subscribed."""
         with contextlib.suppress(TimeoutError):
@@ -273,7 +273,7 @@ class MqttClient:
             user_properties=tuple(getattr(props, "UserProperty", ())),
             retained=bool(msg.retain)))
         if not self._client.reading:  # else the batch's end wakes the loop (_Paho.loop_read)
-            self._wake()
+            self._inbox.wake()
 
     def _on_publishes(self, found: list[Publish]) -> None:
         """Plain PUBLISH packets read in one pass (``_Paho.loop_read``), as ``_on_message``."""
@@ -286,41 +286,18 @@ class MqttClient:
                 if qos:
                     self._client.ack(mid, qos)
 
-    def _wake(self) -> None:
-        if self._inbox and not self._wake_pending:  # a drain already scheduled takes them all
-            self._wake_pending = True
-            self._call(self._drain)
-
     def _call(self, fn: Callable[..., object], *args: object) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn, *args)
 
     # the event loop's thread from here on ----------------------------------------------
 
-    def _drain(self) -> None:
-        # Cleared first: a message appended after this line schedules a drain of its own.
-        self._wake_pending = False
-        while self._inbox:
-            self._enqueue(self._inbox.popleft())
-
-    def _enqueue(self, message: Message) -> None:
-        if message.topic in self._reply_topics:
-            self._resolve(message)
-            return
-        if message.qos == 0 and self._queue.qsize() >= self._conn.queue_size:
-            self._shed(message.topic)
-            return
-        self._queue.put_nowait(message)
-
-    def _shed(self, topic: str) -> None:
-        """Count a QoS 0 message dropped for a full queue; one log line a second at most."""
-        self.shed += 1
-        now = time.monotonic()
-        last_at, last_count = self._shed_logged
-        if now - last_at >= SHED_LOG_EVERY_S:
-            log.warning("mqtt.message_shed", shed=self.shed, since_last=self.shed - last_count,
-                        qos=0, topic=topic[:200])
-            self._shed_logged = (now, self.shed)
+    def _divert(self, message: Message) -> bool:
+        """A reply to request() is resolved here, not queued."""
+        if message.topic not in self._reply_topics:
+            return False
+        self._resolve(message)
+        return True
 
     def _resolve(self, message: Message) -> None:
         self.ack(message)
@@ -347,6 +324,7 @@ class _Paho(paho.Client):
     reading = False  # inside loop_read: on_message leaves the wake-up to on_batch
     on_batch: Callable[[], None] | None = None
     on_publishes: Callable[[list[Publish]], None] | None = None  # set with manual acks only
+    hold: Callable[[], int] | None = None  # blocks until the consumer has room; how much
 
     def _create_socket(self) -> paho.SocketLike:
         sock = super()._create_socket()
@@ -363,6 +341,7 @@ class _Paho(paho.Client):
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """Read what the socket holds, up to ``MAX_BATCH_READS`` rounds, then hand it over:
         plain PUBLISH packets in one pass (``mqtt_wire``), any other packet paho's way."""
+        room = self.hold() if self.hold is not None else MAX_BATCH_READS << 16
         self.reading = True
         try:
             rc = super().loop_read(max_packets)
@@ -371,9 +350,9 @@ class _Paho(paho.Client):
                 if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
                     break
                 if self.on_publishes is not None and self._in_packet["command"] == 0:
-                    self._take_publishes(sock)
-                    if not sock.pending():
-                        break
+                    self._take_publishes(sock, room)
+                    if not sock.pending() or self.hold is not None:
+                        break  # with hold: back to hold() before the next read
                 rc = super().loop_read(max_packets)
             return rc
         finally:
@@ -381,8 +360,8 @@ class _Paho(paho.Client):
             if self.on_batch is not None:
                 self.on_batch()
 
-    def _take_publishes(self, sock: BufferedSocket) -> None:
-        found, offset = split_publishes(*sock.buffered(), self._protocol == paho.MQTTv5)
+    def _take_publishes(self, sock: BufferedSocket, limit: int) -> None:
+        found, offset = split_publishes(*sock.buffered(), self._protocol == paho.MQTTv5, limit)
         if found and self.on_publishes is not None:
             sock.consume(offset)
             with self._msgtime_mutex:  # as paho notes each packet's arrival, for keepalive

@@ -60,12 +60,13 @@ def bare_publish(header: int, packet: bytes | bytearray, v5: bool,
     return bytes(packet[2:topic_end]), mid, bytes(packet[pos + v5:])
 
 
-def split_publishes(buffer: bytes, offset: int, v5: bool) -> tuple[list[Publish], int]:
-    """The plain PUBLISH packets complete in ``buffer`` from ``offset`` on, and where the
-    first packet left for paho starts (``offset`` itself when there is none)."""
+def split_publishes(buffer: bytes, offset: int, v5: bool,
+                    limit: int = 1 << 30) -> tuple[list[Publish], int]:
+    """The plain PUBLISH packets complete in ``buffer`` from ``offset`` on (at most ``limit``),
+    and where the first packet left for paho starts (``offset`` itself when there is none)."""
     found: list[Publish] = []
     end = len(buffer)
-    while offset < end:
+    while offset < end and len(found) < limit:
         header = buffer[offset]
         if header & 0xF0 != _PUBLISH:
             break

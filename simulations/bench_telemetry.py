@@ -1,16 +1,21 @@
 """Telemetry figures: readings per second from several MQTT publishers into the history store.
 
 End to end: a real edge agent process subscribed to a Mosquitto started for the run with the
-machine's stock settings (``max_queued_messages 1000``, Nagle on; ``--tuned`` would not change
-throughput), and ``PUBLISHERS`` publisher processes (paho, one sensor each, one reading per
-message) publishing as fast as paho lets them. The CPU time of each party over the run (agent,
-Mosquitto, all publishers together) is reported, so the reader sees where the ceiling is on a
-machine where all of them share the cores. The clock runs from the start
-signal until the agent's SQLite history file holds every reading (read by this process, as
-any other reader would), or until it stops growing: then what never arrived is reported as
-lost (QoS 0 through a busy Mosquitto may drop; QoS 1 is acknowledged only once handled).
-Baseline, in the same run: the same payloads through ``Ingest`` into a ``History`` in this
-process, without MQTT.
+machine's stock settings (the Debian package's defaults: ``max_inflight_messages 20``,
+``max_queued_messages 1000``, Nagle on), and ``PUBLISHERS`` publisher processes, one sensor
+each, one reading per message. By default they are Mosquitto's own C client,
+``mosquitto_pub -l`` (one message per line of its stdin, which this process writes): cheap,
+as a real sensor's publisher is none of the gateway's CPU; ``publishers="paho"`` runs Python
+ones instead. ``rate``: readings a second offered by all of them together (0: as fast as they
+go, an overload). The CPU time of each party over the run (agent, Mosquitto, all publishers
+together) is reported, so the reader sees where the ceiling is on a machine where all of them
+share the cores. The clock runs from the start signal until the agent's SQLite history file
+holds every reading (read by this process, as any other reader would), or until it stops
+growing: then what never arrived is lost, split into what the daemon shed (QoS 0 past its
+queue: its ``mqtt.message_shed`` log lines) and what never reached it (dropped by Mosquitto,
+whose queue per client holds 1,000 messages; at QoS 1 Mosquitto acknowledged them to the
+publisher, the gateway never did). Baseline, in the same run: the same payloads through
+``Ingest`` into a ``History`` in this process, without MQTT.
 """
 
 from __future__ import annotations

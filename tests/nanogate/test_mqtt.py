@@ -104,6 +104,8 @@ def test_split_publishes_takes_plain_packets_and_stops_where_paho_must_read() ->
         assert found == [Publish(b"a/b", 0, b"1", 0, False), Publish(b"a/c", 9, long, 1, True)]
         assert offset == len(stream)
     assert split_publishes(stream, len(stream), True) == ([], len(stream))
+    first = len(plain[0]) + 4
+    assert split_publishes(stream, 4, True, limit=1) == ([Publish(b"a/b", 0, b"1", 0, False)], first)
 
 
 def _mosquitto(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -234,7 +236,7 @@ def test_a_message_whose_topic_is_not_utf8_is_dropped_not_raised() -> None:
     with capture_logs() as logs:
         client._on_message(client._client, None, message)
     assert [e["event"] for e in logs] == ["mqtt.message_dropped"]
-    assert not client._inbox
+    assert client._inbox.waiting() == 0
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -260,7 +262,7 @@ async def test_a_full_queue_sheds_qos0_with_a_count_and_keeps_every_qos1_message
                 pub.publish(f"{prefix}/t0", str(n).encode(), qos=0)
             for n in range(30):
                 pub.publish(f"{prefix}/t1", str(n).encode(), qos=1)
-            await _until(lambda: sub.shed == 15 and sub._queue.qsize() == 35)
+            await _until(lambda: sub.shed == 15 and sub._inbox.waiting() == 35)
             stream = sub.messages()
             got = [await _next(sub, stream) for _ in range(35)]
             await sub.stop()
@@ -270,4 +272,25 @@ async def test_a_full_queue_sheds_qos0_with_a_count_and_keeps_every_qos1_message
         assert shed[0]["shed"] == 1 and shed[-1]["shed"] == 15
         assert sum(e["since_last"] for e in shed) == 15
     finally:
+        await pub.stop()
+
+
+async def test_a_client_that_holds_when_full_stops_reading_instead_of_shedding() -> None:
+    """With hold_when_full, a QoS 0 burst past queue_size waits at the broker and in the
+    socket while the consumer is behind, then arrives whole and in order: nothing shed."""
+    prefix = f"ngtest-{uuid.uuid4().hex[:10]}"
+    sub = MqttClient(Connection(client_id=f"sub-{prefix}", queue_size=20, hold_when_full=True),
+                     [(f"{prefix}/t", 0)])
+    pub = MqttClient(Connection(client_id=f"pub-{prefix}"), [])
+    assert await sub.start() and await pub.start()
+    try:
+        for n in range(200):
+            pub.publish(f"{prefix}/t", str(n).encode(), qos=0)
+        await _until(lambda: sub._inbox.waiting() >= 10)  # the reader holds from here
+        stream = sub.messages()
+        got = [int((await _next(sub, stream)).payload) for _ in range(200)]
+        assert got == list(range(200))
+        assert sub.shed == 0
+    finally:
+        await sub.stop()
         await pub.stop()
