@@ -126,14 +126,17 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, An
     parser.add_argument("--rate", type=float, default=None, metavar="N",
                         help="telemetry only: readings a second offered by all publishers "
                         "together (default: as fast as they can)")
+    parser.add_argument("--system-broker", action="store_const", const=True, default=None,
+                        help="telemetry only: through the machine's Mosquitto on 127.0.0.1:1883 "
+                        "(shared with whatever else uses it) instead of one started for the run")
     args = parser.parse_args(argv)
     options = fleet_options(args)
     if options and args.name != "fleet":
         parser.error("--gateways and --store apply to the fleet bench only")
-    for key in ("publishers", "rate"):
+    for key in ("publishers", "rate", "system_broker"):
         if getattr(args, key) is not None:
             if args.name != "telemetry":
-                parser.error(f"--{key} applies to the telemetry bench only")
+                parser.error(f"--{key.replace('_', '-')} applies to the telemetry bench only")
             options[key] = getattr(args, key)
     if args.tuned:
         if args.name != "mqtt":

@@ -14,8 +14,9 @@ holds every reading (read by this process, as any other reader would), or until 
 growing: then what never arrived is lost, split into what the daemon shed (QoS 0 past its
 queue: its ``mqtt.message_shed`` log lines) and what never reached it (dropped by Mosquitto,
 whose queue per client holds 1,000 messages; at QoS 1 Mosquitto acknowledged them to the
-publisher, the gateway never did). Baseline, in the same run: the same payloads through
-``Ingest`` into a ``History`` in this process, without MQTT.
+publisher, the gateway never did). With ``system_broker`` the machine's own Mosquitto
+(127.0.0.1:1883) carries them instead, shared with whatever else uses it. Baseline, in the same
+run: the same payloads through ``Ingest`` into a ``History`` in this process, without MQTT.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from simulations.bench_mqtt import mosquitto
-from simulations.harness import MQTT_HOST, Daemon
+from simulations.harness import MQTT_HOST, MQTT_PORT, Daemon
 from simulations.stack import ProcessMeter
 
 PUBLISHERS = 4
@@ -42,6 +43,7 @@ PER_PUBLISHER = 15_000
 TARGET_PER_S = 20_000
 STALL_S = 5.0  # no new rows for this long: the rest is lost
 CHUNK = 100  # readings a paced publisher sends at once
+SYSTEM_BROKER_PID = "/run/mosquitto/mosquitto.pid"  # the Debian package's
 
 EDGE_TOML = """
 [gateway]
@@ -217,7 +219,12 @@ def _rows(db: Path) -> int:
 
 
 def _end_to_end(folder: Path, qos: int, telemetry_qos: int = 1, *,
-                publishers: str = "mosquitto_pub", rate: float = 0.0) -> dict[str, Any]:
+                publishers: str = "mosquitto_pub", rate: float = 0.0,
+                system_broker: bool = False) -> dict[str, Any]:
+    if system_broker:  # the machine's own Mosquitto, shared with whatever else uses it
+        pid = int(Path(SYSTEM_BROKER_PID).read_text().split()[0])
+        return _through(folder, Run(qos, telemetry_qos, publishers, rate), MQTT_PORT,
+                        ProcessMeter(pid))
     broker, port = mosquitto(folder, tuned=False)
     try:
         return _through(folder, Run(qos, telemetry_qos, publishers, rate), port,
@@ -311,19 +318,22 @@ def _wait_rows(db: Path, total: int) -> tuple[int, float]:
         time.sleep(0.02)
 
 
-def run(publishers: str = "mosquitto_pub", rate: float = 0.0) -> dict[str, Any]:
+def run(publishers: str = "mosquitto_pub", rate: float = 0.0,
+        system_broker: bool = False) -> dict[str, Any]:
     """In-process ingest rate, then end to end: publishers at QoS 0, at QoS 1, and at QoS 1
     to a gateway subscribed at QoS 0 (``[mqtt] telemetry_qos = 0``).
 
     ``publishers``: "mosquitto_pub" (the C client) or "paho"; ``rate``: readings a second
-    offered by all of them together, 0 for as fast as they can."""
+    offered by all of them together, 0 for as fast as they can; ``system_broker``: through
+    the machine's Mosquitto on 127.0.0.1:1883 instead of one started for the run."""
     with tempfile.TemporaryDirectory(prefix="nanogate-telemetry-") as name:
         folder = Path(name)
         baseline = _ingest_in_process(folder)
         runs = {f"end_to_end_qos{qos}{'_telemetry_qos0' if sub == 0 else ''}": _end_to_end(
-            folder, qos, sub, publishers=publishers, rate=rate)
+            folder, qos, sub, publishers=publishers, rate=rate, system_broker=system_broker)
             for qos, sub in ((0, 1), (1, 1), (1, 0))}
         return {"publishers": PUBLISHERS, "readings_per_publisher": PER_PUBLISHER,
+                "broker": "system" if system_broker else "started for the run",
                 "load_average": os.getloadavg(), "baseline_in_process": baseline, **runs,
                 "target_per_s": TARGET_PER_S}
 

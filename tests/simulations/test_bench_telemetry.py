@@ -11,7 +11,8 @@ from simulations import bench
     (("telemetry",), {}),
     (("telemetry", "--publishers", "paho"), {"publishers": "paho"}),
     (("telemetry", "--rate", "30000"), {"rate": 30000.0}),
-], ids=["defaults", "paho", "paced"])
+    (("telemetry", "--system-broker"), {"system_broker": True}),
+], ids=["defaults", "paho", "paced", "system-broker"])
 def test_telemetry_options_reach_the_bench(argv: tuple[str, ...],
                                            options: dict[str, object]) -> None:
     """--publishers and --rate become the telemetry bench's keyword arguments."""
