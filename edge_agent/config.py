@@ -53,10 +53,12 @@ class MqttSection(Section):
     # acknowledgements, for higher rates.
     telemetry_qos: Literal[0, 1] = 1
     # QoS 1 messages (telemetry, requests) the broker may send before the gateway acknowledges
-    # them (MQTT 5 Receive Maximum). Each waits in memory until handled, never shed; past it the
-    # broker queues (a stock Mosquitto: 1,000 more, then drops). Mosquitto's own default, 20,
-    # paces QoS 1 telemetry by the acknowledgement round trip. 0: the broker's default.
-    receive_maximum: int = Field(default=10_000, ge=0, le=65535)
+    # them (MQTT 5 Receive Maximum); past it the broker queues (a stock Mosquitto: 1,000 more,
+    # then drops, having acknowledged them to their publishers). The gateway itself holds at
+    # most 5,000 (it stops reading), so a large window costs the broker's memory, not the
+    # gateway's. Mosquitto's own default, 20, paces QoS 1 telemetry by the acknowledgement
+    # round trip. 0: the broker's default.
+    receive_maximum: int = Field(default=65535, ge=0, le=65535)
 
 
 class CloudSection(Section):
