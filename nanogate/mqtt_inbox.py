@@ -8,6 +8,7 @@ paho's thread appends to a deque and asks for one drain per batch of packets rea
   more than the client's Receive Maximum of them unacknowledged, which bounds the queue;
 - with ``hold``, paho's thread stops reading the socket while half of ``queue_size`` messages
   wait, until a quarter do: the broker keeps the rest (TCP flow control, then its own queue);
+  a consumer stuck for ``HOLD_MAX_S`` lets one packet through each time, to keep the session;
 - a QoS 0 message finding ``queue_size`` messages waiting is shed, counted in ``shed`` and
   logged at most once a second (``mqtt.message_shed``, with the count).
 """
@@ -27,14 +28,19 @@ from nanogate.mqtt_wire import Message
 log = structlog.get_logger("nanogate.mqtt")
 SHED_LOG_EVERY_S = 1.0  # under overload a line per shed message would only add to it
 HOLD_RECHECK_S = 0.1  # a held reader looks again this often (a wake-up may fall in between)
+# A reader held this long reads one packet and goes round paho's loop, which keeps the
+# connection alive (PINGREQ): a consumer stuck for a while must not cost the session.
+HOLD_MAX_S = 10.0
 
 
 class Inbox:
     """The bounded hand-over of received messages, from paho's thread to the event loop."""
 
-    def __init__(self, queue_size: int, divert: Callable[[Message], bool]) -> None:
+    def __init__(self, queue_size: int, divert: Callable[[Message], bool], *,
+                 hold_max_s: float = HOLD_MAX_S) -> None:
         """``divert``: called on the loop first; True when it took the message (a reply)."""
         self._size = queue_size
+        self._hold_max_s = hold_max_s
         self._divert = divert
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Message] = asyncio.Queue()  # bounded below, not here
@@ -78,11 +84,14 @@ class Inbox:
 
     def hold(self) -> int:
         """Before a read: wait while half of ``queue_size`` messages wait for the consumer;
-        then how many more may be read before holding again."""
+        then how many more may be read before holding again (1 after ``hold_max_s``)."""
+        deadline = time.monotonic() + self._hold_max_s
         while not self._closed:
             self._room.clear()
             if (room := self._size // 2 - self.waiting()) > 0:
                 return room
+            if time.monotonic() >= deadline:
+                return 1
             self._room.wait(HOLD_RECHECK_S)
         return self._size
 

@@ -15,6 +15,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from nanogate.mqtt import Connection, Message, MqttClient
+from nanogate.mqtt_inbox import Inbox
 from nanogate.mqtt_wire import Publish, bare_publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from simulations.harness import free_port, wait_for_port
@@ -295,3 +296,15 @@ async def test_a_client_that_holds_when_full_stops_reading_instead_of_shedding()
     finally:
         await sub.stop()
         await pub.stop()
+
+
+def test_a_held_reader_reads_again_when_there_is_room_or_after_its_longest_wait() -> None:
+    """hold() says how much may be read; with half the queue waiting it waits, and after its
+    longest wait lets one packet through, so paho's loop can keep the connection alive."""
+    inbox = Inbox(4, lambda message: False, hold_max_s=0.05)
+    assert inbox.hold() == 2
+    for n in range(2):
+        inbox.append(Message("t", str(n).encode(), 0, 0))
+    assert inbox.hold() == 1
+    inbox.close()
+    assert inbox.hold() == 4
