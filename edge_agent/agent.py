@@ -87,6 +87,7 @@ class EdgeAgent:
             client_id=config.mqtt.client_id or f"nanogate-edge-{config.gateway.id}",
             username=config.mqtt.username, password=config.mqtt.password,
             session_expiry_s=config.mqtt.session_expiry_s,
+            receive_maximum=config.mqtt.receive_maximum, hold_when_full=True,
         ), [(self.topics.telemetry_filter, config.mqtt.telemetry_qos), self.topics.ask])
         self.journal = Journal(data / "actuations.db")
         self.skills = Skills(self.registry, self.history, build_policy(config), self._actuate,
@@ -242,7 +243,8 @@ class EdgeAgent:
             outbox_bytes=status.bytes, shed=status.shed, expired=status.expired,
             telemetry_accepted=self.ingest.accepted, telemetry_rejected=self.ingest.rejected,
             link_up=self.link.up.is_set(),
-            telemetry_rejected_by_reason=dict(self.ingest.rejected_by_code))
+            telemetry_rejected_by_reason=dict(self.ingest.rejected_by_code),
+            mqtt_shed=self.mqtt.shed)
 
     def _actuate_command(self, args: dict[str, Any], command_id: str) -> dict[str, Any]:
         """An operator's command: resolve, policy, journal (by command id), publish."""

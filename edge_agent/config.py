@@ -50,8 +50,15 @@ class MqttSection(Section):
     session_expiry_s: int = 24 * 3600
     # QoS of the telemetry subscription. 1: readings sent while the daemon restarts are queued
     # by the broker too, and each is acknowledged; 0: the broker never waits for the gateway's
-    # acknowledgements (a stock Mosquitto keeps only 20 in flight), for higher rates.
+    # acknowledgements, for higher rates.
     telemetry_qos: Literal[0, 1] = 1
+    # QoS 1 messages (telemetry, requests) the broker may send before the gateway acknowledges
+    # them (MQTT 5 Receive Maximum); past it the broker queues (a stock Mosquitto: 1,000 more,
+    # then drops, having acknowledged them to their publishers). The gateway itself holds at
+    # most 5,000 (it stops reading), so a large window costs the broker's memory, not the
+    # gateway's. Mosquitto's own default, 20, paces QoS 1 telemetry by the acknowledgement
+    # round trip. 0: the broker's default.
+    receive_maximum: int = Field(default=65535, ge=0, le=65535)
 
 
 class CloudSection(Section):

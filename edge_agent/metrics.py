@@ -31,6 +31,7 @@ class Snapshot:
     telemetry_rejected: int
     link_up: bool
     telemetry_rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    mqtt_shed: int = 0  # QoS 0 messages dropped because the daemon's queue was full
 
 
 def serve(listen: str, snapshot: Callable[[], Snapshot]) -> None:
@@ -73,6 +74,8 @@ class _Collector:
         yield _labelled(CounterMetricFamily(
             "nanogate_edge_telemetry_rejected", "Readings refused, by reason (not_a_number, "
             "not_binary, unknown_sensor, ...)", labels=["reason"]), s.telemetry_rejected_by_reason)
+        yield CounterMetricFamily("nanogate_edge_mqtt_shed", "QoS 0 messages (telemetry) "
+                                  "dropped because the daemon's queue was full", value=s.mqtt_shed)
         yield GaugeMetricFamily("nanogate_edge_link_up", "1 when the broker is reachable",
                                 value=1.0 if s.link_up else 0.0)
 

@@ -11,6 +11,7 @@ same topic says a local answer was wrong (``Feedback``). Every reply is a ``Repl
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -271,6 +272,7 @@ def parse_telemetry(
 
 
 _PLAIN_KEYS = frozenset({"value", "unit", "ts"})
+_JSON = json.JSONDecoder()  # what json.loads uses, without its per-call checks
 
 
 def _plain_reading(sensor_id: str, doc: dict[str, Any], now: float) -> TelemetryPoint | None:
@@ -338,9 +340,14 @@ def _senml_value(record: dict[str, Any]) -> float | str | bool | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # a gateway has a handful of kinds, read millions of times
+def _kind_key(kind: str) -> str:
+    return kind.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 def typed_value(kind: str, value: float | str | bool) -> float | str | bool:
     """A reading as its kind wants it; BadPayload (``not_a_number``, ``not_binary``) if not."""
-    kind = kind.strip().lower().replace(" ", "_").replace("-", "_")
+    kind = _kind_key(kind) if len(kind) <= 64 else _kind_key.__wrapped__(kind)
     if kind in NUMERIC_KINDS:
         if isinstance(value, str):
             try:
@@ -394,9 +401,14 @@ def _senml_unit(value: Any) -> str:
 
 
 def _unit(value: str) -> str:
-    if len(value) > MAX_UNIT_CHARS or has_invisible(value):
+    if len(value) > MAX_UNIT_CHARS or not _visible(value):
         raise ValueError(f"a unit is at most {MAX_UNIT_CHARS} visible characters")
     return value
+
+
+@functools.lru_cache(maxsize=1024)  # a gateway sees a handful of units, millions of times
+def _visible(short_text: str) -> bool:
+    return not has_invisible(short_text)
 
 
 def _number(value: Any) -> float:
@@ -426,6 +438,10 @@ def _load_json(payload: bytes) -> Any:
     if not payload.strip():
         raise BadPayload("bad_json", "the payload is empty")
     try:
+        if payload[0] and payload[0] < 0x80 and (len(payload) == 1 or payload[1]):
+            # What json.loads does with bytes it takes for UTF-8 (no BOM, no NUL in the first
+            # two), without its detection of the encoding.
+            return _JSON.decode(payload.decode("utf-8", "surrogatepass"))
         return json.loads(payload)
     except RecursionError:
         raise BadPayload("bad_json", "payload nests too deeply") from None

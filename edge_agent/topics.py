@@ -49,9 +49,9 @@ class Topics:
         """What a topic carries, and the sensor id for telemetry."""
         if topic == self.ask:
             return "ask", ""
-        parts = topic.split("/")
-        base = self.base.split("/")
-        if (len(parts) == len(base) + 3 and parts[: len(base)] == base
-                and parts[-3] == "sensors" and parts[-1] == "telemetry" and parts[-2]):
-            return "telemetry", parts[-2]
+        head = f"{self.prefix}/{self.site}/sensors/"
+        if topic.startswith(head) and topic.endswith("/telemetry"):
+            sensor_id = topic[len(head):-len("/telemetry")]
+            if sensor_id and "/" not in sensor_id:
+                return "telemetry", sensor_id
         return "other", ""

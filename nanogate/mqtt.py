@@ -1,11 +1,12 @@
 """The MQTT client both sides use: the only module of nanogate that imports paho.
 
 paho runs its network loop in its own thread; incoming messages cross into the asyncio loop
-through a deque, with one ``call_soon_threadsafe`` per batch of packets read rather than per
-message, and wait in a bounded queue. paho reads a plain TCP socket through
-``nanogate.socket_reader.BufferedSocket``: one ``recv`` for many packets, and with
-``Connection.quick_ack`` (the default) an immediate TCP ACK after each read, so a broker with
-Nagle's algorithm on never holds a packet to us for our delayed ACK (docs/performance.md).
+through ``nanogate.mqtt_inbox.Inbox`` (bounded; its docstring says what happens under
+overload). paho reads a plain TCP socket through ``nanogate.socket_reader.BufferedSocket``:
+one ``recv`` serves many packets, plain PUBLISH packets are taken from its buffer in one pass
+(``nanogate.mqtt_wire``), and with ``Connection.quick_ack`` (the default) an immediate TCP ACK
+follows each read, so a broker with Nagle's algorithm on never holds a packet to us for our
+delayed ACK (docs/performance.md).
 Users iterate ``async for message in client.messages()`` and call ``client.ack(message)``
 once a message is handled or durably queued (manual acknowledgement is why this is not aiomqtt):
 
@@ -26,7 +27,6 @@ import contextlib
 import secrets
 import socket
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,31 +37,15 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from nanogate.mqtt_inbox import Inbox
+from nanogate.mqtt_wire import Message, Publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from nanogate.uplink_tls import MqttTls
 
+__all__ = ["Connection", "Message", "MqttClient"]
+
 log = structlog.get_logger("nanogate.mqtt")
 MAX_BATCH_READS = 256  # reads of buffered packets before paho's loop gets to write (acks) again
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message received from the broker, with its MQTT 5 request properties."""
-
-    topic: str
-    payload: bytes
-    qos: int
-    mid: int
-    response_topic: str | None = None
-    correlation_data: bytes | None = None
-    user_properties: tuple[tuple[str, str], ...] = ()
-    # From the broker's retained store (sent at each subscribe), not forwarded live: live
-    # messages come with the flag cleared, as we never ask for retain-as-published.
-    retained: bool = False
-
-    def user_property(self, name: str) -> str | None:
-        """The first user property of this name, if any."""
-        return next((v for k, v in self.user_properties if k == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +59,15 @@ class Connection:
     password: str | None = None
     tls: MqttTls | None = None  # None: plaintext (loopback only; see nanogate.uplink_tls)
     session_expiry_s: int = 0  # 0: a clean session that ends with the connection
-    queue_size: int = 10_000  # messages waiting for the loop, and publishes waiting for paho
-    receive_maximum: int = 0  # unacknowledged messages held at once; 0: the broker's default
+    queue_size: int = 10_000  # QoS 0 messages waiting for the loop; publishes waiting for paho
+    # Unacknowledged QoS 1 messages the broker may send at once (they wait past queue_size,
+    # never shed); 0: the broker's default (Mosquitto's max_inflight_messages, 20).
+    receive_maximum: int = 0
     quick_ack: bool = True  # acknowledge TCP data at once (Linux): no 40 ms delayed-ACK stalls
+    # Stop reading the socket while queue_size // 2 messages wait (nanogate.mqtt_inbox): the
+    # broker holds the rest rather than the client shedding QoS 0. Only for a client that
+    # always consumes messages(), for request() replies wait behind them.
+    hold_when_full: bool = False
 
 
 class MqttClient:
@@ -89,17 +79,18 @@ class MqttClient:
         self._conn = conn
         self._subscriptions = [(s, 1) if isinstance(s, str) else s for s in subscriptions]
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[Message] = asyncio.Queue(conn.queue_size)
-        self._inbox: deque[Message] = deque()  # paho's thread appends, the loop takes
-        self._wake_pending = False  # a drain of the inbox is scheduled on the loop
+        self._inbox = Inbox(conn.queue_size, self._divert)
         self._connected = asyncio.Event()
         self._waiters: dict[bytes, asyncio.Future[Message]] = {}
         self._reply_topics: set[str] = set()
-        self.shed = 0
+        self._acks: list[int] = []  # packet ids of QoS 1 messages handled, to acknowledge
         self._client = _Paho(CallbackAPIVersion.VERSION2, client_id=conn.client_id,
                              protocol=paho.MQTTv5, manual_ack=True)
         self._client.quick_ack = conn.quick_ack
-        self._client.on_batch = self._wake
+        self._client.on_batch = self._inbox.wake
+        self._client.on_publishes = self._on_publishes
+        if conn.hold_when_full:
+            self._client.hold = self._inbox.hold
         if conn.username:
             self._client.username_pw_set(conn.username, conn.password)
         if conn.tls is not None:
@@ -114,6 +105,7 @@ class MqttClient:
     async def start(self, timeout: float = 10.0) -> bool:
         """Connect and subscribe; whether the SUBACK came within the timeout (paho retries)."""
         self._loop = asyncio.get_running_loop()
+        self._inbox.bind(self._loop)
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         self._client.connect_async(self._conn.host, self._conn.port, keepalive=30,
                                    clean_start=self._conn.session_expiry_s == 0,
@@ -126,18 +118,32 @@ class MqttClient:
 
     async def stop(self) -> None:
         """Disconnect cleanly and stop paho's network thread."""
+        self._inbox.close()
+        self._send_acks()  # what was handled must not come back with the next session
         self._client.disconnect()
         await asyncio.to_thread(self._client.loop_stop)
 
     async def messages(self) -> AsyncIterator[Message]:
         """Yield incoming messages in arrival order."""
-        while True:
-            yield await self._queue.get()
+        async for message in self._inbox.messages():
+            yield message
 
     def ack(self, message: Message) -> None:
-        """Acknowledge a QoS 1 message: the broker will not deliver it again."""
-        if message.qos > 0:
+        """Acknowledge a QoS 1 message (on the event loop): the broker will not deliver it again.
+
+        The acknowledgements of one turn of the loop leave together, in one write, once it is
+        free: paho would wake its thread and write to the socket once for each."""
+        if message.qos == 1 and self._loop is not None:
+            if not self._acks:
+                self._loop.call_soon(self._send_acks)
+            self._acks.append(message.mid)
+        elif message.qos > 0:
             self._client.ack(message.mid, message.qos)
+
+    def _send_acks(self) -> None:
+        mids, self._acks = self._acks, []
+        if mids:
+            self._client.ack_all(mids)
 
     def publish(
         self,
@@ -192,6 +198,11 @@ class MqttClient:
             return await asyncio.wait_for(waiter, timeout)
         finally:
             self._waiters.pop(correlation, None)
+
+    @property
+    def shed(self) -> int:
+        """QoS 0 messages dropped because the queue was full (nanogate.mqtt_inbox)."""
+        return self._inbox.shed
 
     async def wait_connected(self, timeout: float) -> bool:
         """Whether the client is (or becomes, within the timeout) connected and subscribed."""
@@ -262,12 +273,18 @@ class MqttClient:
             user_properties=tuple(getattr(props, "UserProperty", ())),
             retained=bool(msg.retain)))
         if not self._client.reading:  # else the batch's end wakes the loop (_Paho.loop_read)
-            self._wake()
+            self._inbox.wake()
 
-    def _wake(self) -> None:
-        if self._inbox and not self._wake_pending:  # a drain already scheduled takes them all
-            self._wake_pending = True
-            self._call(self._drain)
+    def _on_publishes(self, found: list[Publish]) -> None:
+        """Plain PUBLISH packets read in one pass (``_Paho.loop_read``), as ``_on_message``."""
+        inbox = self._inbox
+        for topic, mid, payload, qos, retain in found:
+            try:
+                inbox.append(Message(topic.decode(), payload, qos, mid, retained=retain))
+            except UnicodeDecodeError:
+                log.warning("mqtt.message_dropped", reason="topic is not UTF-8", mid=mid)
+                if qos:
+                    self._client.ack(mid, qos)
 
     def _call(self, fn: Callable[..., object], *args: object) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -275,26 +292,12 @@ class MqttClient:
 
     # the event loop's thread from here on ----------------------------------------------
 
-    def _drain(self) -> None:
-        # Cleared first: a message appended after this line schedules a drain of its own.
-        self._wake_pending = False
-        while self._inbox:
-            self._enqueue(self._inbox.popleft())
-
-    def _enqueue(self, message: Message) -> None:
-        if message.topic in self._reply_topics:
-            self._resolve(message)
-            return
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
-            self.shed += 1
-            log.warning("mqtt.message_shed", topic=message.topic[:200], shed=self.shed)
-            if self._conn.session_expiry_s == 0:
-                # A clean session never delivers it again: acknowledge it to free its slot
-                # (a requester times out and retries). On a persistent session it stays
-                # unacknowledged and comes back with the next session.
-                self.ack(message)
+    def _divert(self, message: Message) -> bool:
+        """A reply to request() is resolved here, not queued."""
+        if message.topic not in self._reply_topics:
+            return False
+        self._resolve(message)
+        return True
 
     def _resolve(self, message: Message) -> None:
         self.ack(message)
@@ -308,18 +311,20 @@ class MqttClient:
 class _Paho(paho.Client):
     """paho's client reading through a ``BufferedSocket``, handing messages over per batch.
 
-    Four of paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket``
-    to wrap a plain TCP socket (TLS and websocket ones are left as paho makes them);
-    ``loop_read`` to keep reading while the buffer holds packets, then call ``on_batch`` once;
-    ``_handle_publish`` to decode a QoS 0/1 PUBLISH without properties (telemetry) without
-    paho's ``Properties`` object, half of paho's cost per such message (measured); and
-    ``_handle_on_message`` to call ``on_message`` without matching the topic against per-topic
-    callbacks, which nanogate never registers. Anything else goes to paho's own code.
+    ``ack_all`` queues many PUBACKs as one packet through paho's ``_packet_queue``. Three of
+    paho's methods are overridden (the private ones as of paho 2.x): ``_create_socket`` to
+    wrap a plain TCP socket (TLS and websocket ones are left as paho makes them); ``loop_read``
+    to take the plain PUBLISH packets the buffer holds in one pass (``nanogate.mqtt_wire``),
+    read any other packet paho's way, then call ``on_batch`` once; and ``_handle_on_message``
+    to call ``on_message`` without matching the topic against per-topic callbacks, which
+    nanogate never registers. Anything else goes to paho's own code.
     """
 
     quick_ack = False
     reading = False  # inside loop_read: on_message leaves the wake-up to on_batch
     on_batch: Callable[[], None] | None = None
+    on_publishes: Callable[[list[Publish]], None] | None = None  # set with manual acks only
+    hold: Callable[[], int] | None = None  # blocks until the consumer has room; how much
 
     def _create_socket(self) -> paho.SocketLike:
         sock = super()._create_socket()
@@ -327,8 +332,16 @@ class _Paho(paho.Client):
             return BufferedSocket(sock, quick_ack=self.quick_ack)
         return sock
 
+    def ack_all(self, mids: list[int]) -> None:
+        """Acknowledge QoS 1 messages with one queued write of their PUBACKs (no properties,
+        reason code omitted: success, in MQTT 5 as in 3.1.1)."""
+        packets = b"".join(b"\x40\x02" + mid.to_bytes(2, "big") for mid in mids)
+        self._packet_queue(paho.PUBACK, packets, 0, 0)
+
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Read what the socket holds, up to ``MAX_BATCH_READS`` rounds, then hand it over."""
+        """Read what the socket holds, up to ``MAX_BATCH_READS`` rounds, then hand it over:
+        plain PUBLISH packets in one pass (``mqtt_wire``), any other packet paho's way."""
+        room = self.hold() if self.hold is not None else MAX_BATCH_READS << 16
         self.reading = True
         try:
             rc = super().loop_read(max_packets)
@@ -336,6 +349,10 @@ class _Paho(paho.Client):
                 sock = self.socket()
                 if rc or not isinstance(sock, BufferedSocket) or not sock.pending():
                     break
+                if self.on_publishes is not None and self._in_packet["command"] == 0:
+                    self._take_publishes(sock, room)
+                    if not sock.pending() or self.hold is not None:
+                        break  # with hold: back to hold() before the next read
                 rc = super().loop_read(max_packets)
             return rc
         finally:
@@ -343,38 +360,19 @@ class _Paho(paho.Client):
             if self.on_batch is not None:
                 self.on_batch()
 
-    def _handle_publish(self) -> MQTTErrorCode:
-        header, packet = self._in_packet["command"], self._in_packet["packet"]
-        decoded = _bare_publish(header, packet, self._protocol == paho.MQTTv5)
-        if decoded is None or not self._manual_ack:
-            return super()._handle_publish()
-        message = paho.MQTTMessage(mid=decoded[1], topic=decoded[0])
-        message.qos, message.dup, message.retain = (header & 0x06) >> 1, bool(header & 0x08), \
-            bool(header & 0x01)
-        message.payload = decoded[2]
-        message.timestamp = time.monotonic()
-        self._handle_on_message(message)
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
+    def _take_publishes(self, sock: BufferedSocket, limit: int) -> None:
+        found, offset = split_publishes(*sock.buffered(), self._protocol == paho.MQTTv5, limit)
+        if found and self.on_publishes is not None:
+            sock.consume(offset)
+            with self._msgtime_mutex:  # as paho notes each packet's arrival, for keepalive
+                self._last_bytes_received = time.monotonic()
+            self.on_publishes(found)
 
     def _handle_on_message(self, message: paho.MQTTMessage) -> None:
         on_message = self.on_message
         if on_message is not None:
             with self._in_callback_mutex:  # as paho holds it around every callback
                 on_message(self, self._userdata, message)
-
-
-def _bare_publish(header: int, packet: bytes | bytearray, v5: bool,
-                  ) -> tuple[bytes, int, bytes] | None:
-    """Topic, packet id and payload of a QoS 0/1 PUBLISH with no properties; else None."""
-    qos = (header & 0x06) >> 1
-    if qos > 1 or len(packet) < 3:
-        return None
-    topic_end = 2 + int.from_bytes(packet[:2], "big")
-    pos = topic_end + 2 if qos else topic_end
-    if topic_end == 2 or len(packet) < pos + v5 or (v5 and packet[pos] != 0):
-        return None  # no topic (an alias, or malformed), too short, or properties: paho decodes
-    mid = int.from_bytes(packet[topic_end:pos], "big") if qos else 0
-    return bytes(packet[2:topic_end]), mid, bytes(packet[pos + v5:])
 
 
 def _no_delay(client: paho.Client, userdata: object, sock: object) -> None:

@@ -48,6 +48,14 @@ class BufferedSocket:
         """Bytes already read from the socket and not yet returned by ``recv``."""
         return len(self._buffer) - self._offset
 
+    def buffered(self) -> tuple[bytes, int]:
+        """The read buffer and where its unread bytes start (for ``nanogate.mqtt_wire``)."""
+        return self._buffer, self._offset
+
+    def consume(self, offset: int) -> None:
+        """Mark the buffer read up to ``offset``: it was parsed from ``buffered()``."""
+        self._offset = min(offset, len(self._buffer))
+
     def acknowledge(self) -> None:
         """Acknowledge received data now (TCP_QUICKACK); a no-op off Linux or when closed."""
         if _QUICKACK is None:

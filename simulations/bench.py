@@ -120,10 +120,24 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, An
     parser.add_argument("--tuned", action="store_true",
                         help="mqtt only: also measure through a Mosquitto with deploy/mosquitto's "
                         "set_tcp_nodelay (the stock one is always measured)")
+    parser.add_argument("--publishers", choices=["mosquitto_pub", "paho"], default=None,
+                        help="telemetry only: who publishes the readings (default mosquitto_pub, "
+                        "Mosquitto's C client; paho: Python processes)")
+    parser.add_argument("--rate", type=float, default=None, metavar="N",
+                        help="telemetry only: readings a second offered by all publishers "
+                        "together (default: as fast as they can)")
+    parser.add_argument("--system-broker", action="store_const", const=True, default=None,
+                        help="telemetry only: through the machine's Mosquitto on 127.0.0.1:1883 "
+                        "(shared with whatever else uses it) instead of one started for the run")
     args = parser.parse_args(argv)
     options = fleet_options(args)
     if options and args.name != "fleet":
         parser.error("--gateways and --store apply to the fleet bench only")
+    for key in ("publishers", "rate", "system_broker"):
+        if getattr(args, key) is not None:
+            if args.name != "telemetry":
+                parser.error(f"--{key.replace('_', '-')} applies to the telemetry bench only")
+            options[key] = getattr(args, key)
     if args.tuned:
         if args.name != "mqtt":
             parser.error("--tuned applies to the mqtt bench only")

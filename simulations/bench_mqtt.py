@@ -15,6 +15,7 @@ telemetry ingest rate (``python -m simulations.bench telemetry`` is the full tel
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -228,14 +229,16 @@ def _ingest_in_process(tmp: Path) -> dict[str, float]:
             "target_per_s": 20_000}
 
 
-def mosquitto(tmp: Path, *, tuned: bool = True) -> tuple[subprocess.Popen[bytes], int]:
-    """A Mosquitto for this run on a free loopback port: stock, or configured as on a gateway."""
+def mosquitto(tmp: Path, *, tuned: bool = True,
+              log: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """A Mosquitto for this run on a free loopback port: stock, or configured as on a gateway;
+    its own log lines go to ``log`` if given."""
     port = free_port()
     conf = tmp / f"mosquitto-{'tuned' if tuned else 'stock'}.conf"
     settings = "set_tcp_nodelay true\nmax_queued_messages 100000\n" if tuned else ""
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n{settings}")
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with open(log or os.devnull, "wb") as out:
+        proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=out, stderr=out)
     wait_for_port(port, 10)
     return proc, port
 

@@ -191,3 +191,23 @@ def test_plain_readings_parse_as_the_full_model_does(doc: dict[str, object]) -> 
     assert (point.value, point.unit, point.ts, point.kind, point.area) == (
         reading.value, reading.unit, ts, reading.kind, reading.area)
     assert type(point.value) is type(reading.value)
+
+
+@pytest.mark.parametrize("payload", [
+    b'{"value": 1}', b"21.5", b"7", b"[1, 2]", '{"unit": "°C"}'.encode(),
+    '\ufeff{"value": 2}'.encode(), '{"value": 3}'.encode("utf-16"),
+    '{"value": 4}'.encode("utf-16-le"), '{"value": 5}'.encode("utf-32"), b"\xff\xfe{}",
+    b"{\xff}", b'"\xed\xa0\x80"', b"x\x00", b"{", b"1\x00\x00\x00",
+], ids=["object", "float", "int", "array", "utf8", "utf8-bom", "utf16-bom", "utf16-le",
+        "utf32", "utf16-bom-odd", "bad-utf8", "surrogate", "nul-second", "cut", "utf32-le"])
+def test_json_is_read_as_json_loads_reads_bytes(payload: bytes) -> None:
+    """The UTF-8 shortcut reads every payload as json.loads does, or refuses what it refuses."""
+    from edge_agent.payloads import _load_json
+
+    try:
+        expected: object = json.loads(payload)
+    except ValueError:
+        with pytest.raises(BadPayload):
+            _load_json(payload)
+        return
+    assert _load_json(payload) == expected

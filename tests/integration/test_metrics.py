@@ -51,6 +51,7 @@ def test_metrics_count_what_the_gateway_and_broker_did(
     assert _value(edge_metrics, 'nanogate_edge_requests_total{route="escalated"}') == 1
     assert _value(edge_metrics, "nanogate_edge_request_errors_total") == 1
     assert _value(edge_metrics, "nanogate_edge_link_up") == 1
+    assert _value(edge_metrics, "nanogate_edge_mqtt_shed_total") == 0  # nothing shed here
     assert _value(edge_metrics, 'nanogate_edge_telemetry_rejected_total{reason="not_a_number"}'
                   ) == 1
     assert _value(edge_metrics, 'nanogate_edge_telemetry_total{outcome="accepted"}') >= 1

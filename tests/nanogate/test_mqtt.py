@@ -7,14 +7,16 @@ import contextlib
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
 from structlog.testing import capture_logs
 
-from nanogate.mqtt import Connection, Message, MqttClient, _bare_publish
+from nanogate.mqtt import Connection, Message, MqttClient
+from nanogate.mqtt_inbox import Inbox
+from nanogate.mqtt_wire import Publish, bare_publish, split_publishes
 from nanogate.socket_reader import BufferedSocket
 from simulations.harness import free_port, wait_for_port
 
@@ -76,7 +78,36 @@ def _publish_body(topic: bytes, payload: bytes, mid: int | None, props: bytes | 
 def test_bare_publish_decodes_only_what_needs_no_properties(
         header: int, body: bytes, v5: bool, expected: tuple[bytes, int, bytes] | None) -> None:
     """Plain QoS 0/1 messages are decoded here; anything else is left to paho."""
-    assert _bare_publish(header, body, v5) == expected
+    assert bare_publish(header, body, v5) == expected
+
+
+def _packet(header: int, body: bytes) -> bytes:
+    """A whole MQTT packet: header byte, variable-length remaining length, body."""
+    length, encoded = len(body), b""
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        encoded += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            return bytes([header]) + encoded + body
+
+
+def test_split_publishes_takes_plain_packets_and_stops_where_paho_must_read() -> None:
+    """Complete plain PUBLISH packets are taken in order (a long one too); the first other
+    packet, one with properties, or one cut off by the buffer's end is left where it starts."""
+    long = b"x" * 300  # a remaining length of two bytes
+    plain = [_packet(0x30, _publish_body(b"a/b", b"1", None, b"\x00")),
+             _packet(0x33, _publish_body(b"a/c", long, 9, b"\x00"))]
+    stream = b"junk" + b"".join(plain)
+    for tail in (_packet(0x40, b"\x00\x01"),  # a PUBACK
+                 _packet(0x30, _publish_body(b"a/b", b"2", None, b"\x02\x01\x01")),
+                 _packet(0x30, _publish_body(b"a/b", b"3", None, b"\x00"))[:-1]):
+        found, offset = split_publishes(stream + tail, 4, True)
+        assert found == [Publish(b"a/b", 0, b"1", 0, False), Publish(b"a/c", 9, long, 1, True)]
+        assert offset == len(stream)
+    assert split_publishes(stream, len(stream), True) == ([], len(stream))
+    first = len(plain[0]) + 4
+    one = ([Publish(b"a/b", 0, b"1", 0, False)], first)
+    assert split_publishes(stream, 4, True, limit=1) == one  # the rest stays for the next read
 
 
 def _mosquitto(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -207,4 +238,73 @@ def test_a_message_whose_topic_is_not_utf8_is_dropped_not_raised() -> None:
     with capture_logs() as logs:
         client._on_message(client._client, None, message)
     assert [e["event"] for e in logs] == ["mqtt.message_dropped"]
-    assert not client._inbox
+    assert client._inbox.waiting() == 0
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the loop run (paho's thread hands messages over) until ``condition`` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_a_full_queue_sheds_qos0_with_a_count_and_keeps_every_qos1_message() -> None:
+    """Past queue_size, QoS 0 messages are counted and logged as shed; QoS 1 ones, acknowledged
+    only once handled, all wait (the broker's Receive Maximum bounds them), none is lost."""
+    prefix = f"ngtest-{uuid.uuid4().hex[:10]}"
+    sub = MqttClient(Connection(client_id=f"sub-{prefix}", queue_size=5, receive_maximum=100),
+                     [(f"{prefix}/t0", 0), f"{prefix}/t1"])
+    pub = MqttClient(Connection(client_id=f"pub-{prefix}"), [])
+    assert await sub.start() and await pub.start()
+    try:
+        with capture_logs() as logs:
+            for n in range(20):
+                pub.publish(f"{prefix}/t0", str(n).encode(), qos=0)
+            for n in range(30):
+                pub.publish(f"{prefix}/t1", str(n).encode(), qos=1)
+            await _until(lambda: sub.shed == 15 and sub._inbox.waiting() == 35)
+            stream = sub.messages()
+            got = [await _next(sub, stream) for _ in range(35)]
+            await sub.stop()
+        by_qos = {q: [int(m.payload) for m in got if m.qos == q] for q in (0, 1)}
+        assert by_qos == {0: list(range(5)), 1: list(range(30))}
+        shed = [e for e in logs if e["event"] == "mqtt.message_shed"]
+        assert shed[0]["shed"] == 1 and shed[-1]["shed"] == 15
+        assert sum(e["since_last"] for e in shed) == 15
+    finally:
+        await pub.stop()
+
+
+async def test_a_client_that_holds_when_full_stops_reading_instead_of_shedding() -> None:
+    """With hold_when_full, a QoS 0 burst past queue_size waits at the broker and in the
+    socket while the consumer is behind, then arrives whole and in order: nothing shed."""
+    prefix = f"ngtest-{uuid.uuid4().hex[:10]}"
+    sub = MqttClient(Connection(client_id=f"sub-{prefix}", queue_size=20, hold_when_full=True),
+                     [(f"{prefix}/t", 0)])
+    pub = MqttClient(Connection(client_id=f"pub-{prefix}"), [])
+    assert await sub.start() and await pub.start()
+    try:
+        for n in range(200):
+            pub.publish(f"{prefix}/t", str(n).encode(), qos=0)
+        await _until(lambda: sub._inbox.waiting() >= 10)  # the reader holds from here
+        stream = sub.messages()
+        got = [int((await _next(sub, stream)).payload) for _ in range(200)]
+        assert got == list(range(200))
+        assert sub.shed == 0
+    finally:
+        await sub.stop()
+        await pub.stop()
+
+
+def test_a_held_reader_reads_again_when_there_is_room_or_after_its_longest_wait() -> None:
+    """hold() says how much may be read; with half the queue waiting it waits, and after its
+    longest wait lets one packet through, so paho's loop can keep the connection alive."""
+    inbox = Inbox(4, lambda message: False, hold_max_s=0.05)
+    assert inbox.hold() == 2
+    for n in range(2):
+        inbox.append(Message("t", str(n).encode(), 0, 0))
+    assert inbox.hold() == 1
+    inbox.close()
+    assert inbox.hold() == 4
