@@ -1,6 +1,6 @@
 """Telemetry in: parse, register self-announcing sensors, keep the latest value and history.
 
-A reading must suit its sensor's kind (``payloads.typed_value``): a refused one is counted by
+A reading must suit its sensor's kind (``telemetry.typed_value``): a refused one is counted by
 reason in ``Ingest.rejected_by_code`` and logged at most once a minute per sensor and reason,
 so a chatty misconfigured sensor cannot flood the log.
 
@@ -21,9 +21,10 @@ from collections.abc import Callable
 import structlog
 
 from edge_agent.history import History
-from edge_agent.payloads import BadPayload, TelemetryPoint, parse_telemetry, typed_value
+from edge_agent.payloads import BadPayload
 from edge_agent.registry import Device, Reading, Registry
 from edge_agent.rollups import Rollups
+from edge_agent.telemetry import TelemetryPoint, parse_telemetry, typed_value
 
 log = structlog.get_logger("edge_agent.ingest")
 

@@ -22,17 +22,11 @@ from edge_agent.history import History
 from edge_agent.ingest import Ingest
 from edge_agent.normalise import has_invisible
 from edge_agent.outbox import Outbox
-from edge_agent.payloads import (
-    MAX_SENML_RECORDS,
-    MAX_UNIT_CHARS,
-    BadPayload,
-    Reply,
-    parse_ask,
-    parse_telemetry,
-)
+from edge_agent.payloads import BadPayload, Reply, parse_ask
 from edge_agent.registry import Registry
 from edge_agent.skills import Skills
 from edge_agent.sync import GrpcTransport, Link, escalate_request
+from edge_agent.telemetry import MAX_SENML_RECORDS, MAX_UNIT_CHARS, parse_telemetry
 from edge_agent.triage import Triage
 from edge_agent.triage.decision import LOCAL_INTENTS
 from nanogate.mqtt import Connection, MqttClient

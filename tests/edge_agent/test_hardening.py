@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from edge_agent.history import History
 from edge_agent.ingest import MAX_LEARNED_SENSORS, Ingest
 from edge_agent.normalise import has_invisible, normalise_text
-from edge_agent.payloads import BadPayload, parse_ask, parse_telemetry
+from edge_agent.payloads import BadPayload, parse_ask
 from edge_agent.ratelimit import RequesterLimit
 from edge_agent.registry import Device, Registry
+from edge_agent.telemetry import parse_telemetry
 
 
 @pytest.mark.parametrize("raw, clean", [

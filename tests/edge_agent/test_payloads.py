@@ -10,8 +10,9 @@ import structlog
 
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
-from edge_agent.payloads import BadPayload, parse_ask, parse_telemetry, typed_value
+from edge_agent.payloads import BadPayload, parse_ask
 from edge_agent.registry import Device, Registry
+from edge_agent.telemetry import parse_telemetry, typed_value
 
 
 def test_plain_json_reading() -> None:
@@ -175,7 +176,7 @@ def test_a_self_announcing_sensor_with_a_bad_value_is_not_registered(tmp_path: P
 ], ids=lambda doc: json.dumps(doc)[:40])
 def test_plain_readings_parse_as_the_full_model_does(doc: dict[str, object]) -> None:
     """The fast path for plain readings gives the model's points, or the model's refusal."""
-    from edge_agent.payloads import _JsonReading, _plain_reading
+    from edge_agent.telemetry import _JsonReading, _plain_reading
 
     payload = json.dumps(doc).encode()
     try:
@@ -202,12 +203,12 @@ def test_plain_readings_parse_as_the_full_model_does(doc: dict[str, object]) -> 
         "utf32", "utf16-bom-odd", "bad-utf8", "surrogate", "nul-second", "cut", "utf32-le"])
 def test_json_is_read_as_json_loads_reads_bytes(payload: bytes) -> None:
     """The UTF-8 shortcut reads every payload as json.loads does, or refuses what it refuses."""
-    from edge_agent.payloads import _load_json
+    from edge_agent.payloads import load_json
 
     try:
         expected: object = json.loads(payload)
     except ValueError:
         with pytest.raises(BadPayload):
-            _load_json(payload)
+            load_json(payload)
         return
-    assert _load_json(payload) == expected
+    assert load_json(payload) == expected
