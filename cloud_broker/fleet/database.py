@@ -99,6 +99,10 @@ def _text(sql: str, expanding: tuple[str, ...] = ()) -> sa.TextClause:
     return clause
 
 
+class TransactionLost(RuntimeError):
+    """The database ended the transaction itself while a savepoint was rolling back."""
+
+
 class Database:
     """A pooled SQLAlchemy ``Engine`` with explicit transactions, and a bounded thread pool
     in which the event loop runs its blocking store calls (``run``)."""
@@ -243,9 +247,14 @@ class Database:
         cursor.execute("SAVEPOINT nanogate_write")
         try:
             yield
-        except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT nanogate_write")
-            cursor.execute("RELEASE SAVEPOINT nanogate_write")
+        except BaseException as exc:
+            try:
+                cursor.execute("ROLLBACK TO SAVEPOINT nanogate_write")
+                cursor.execute("RELEASE SAVEPOINT nanogate_write")
+            except self.engine.dialect.loaded_dbapi.Error:
+                # SQLite rolls a whole transaction back on some errors (a full disk): nothing
+                # of it stands, and what follows must not run outside it.
+                raise TransactionLost("the transaction ended inside a savepoint") from exc
             raise
         cursor.execute("RELEASE SAVEPOINT nanogate_write")
 

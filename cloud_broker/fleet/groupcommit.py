@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 
-from cloud_broker.fleet.database import Database
+from cloud_broker.fleet.database import Database, TransactionLost
 
 log = structlog.get_logger("cloud_broker.fleet.groupcommit")
 T = TypeVar("T")
@@ -92,6 +92,8 @@ class GroupCommit:
         try:
             with self._db.savepoint():
                 write.result = write.call()
+        except TransactionLost:  # nothing in the batch stands: every caller hears it
+            raise
         except Exception as exc:  # rolled back alone; its caller hears it
             write.error = exc
 
