@@ -66,11 +66,14 @@ class GroupCommit:
             try:
                 await self._db.run(self._commit, batch)
             except BaseException as exc:  # the transaction failed: every write in it did
+                if not isinstance(exc, Exception):  # cancelled: the loop is ending, and so
+                    batch, self._waiting = batch + self._waiting, []  # is every waiting write
                 for write in batch:
                     write.error = exc
-                if not isinstance(exc, Exception):  # cancelled: the loop is ending
-                    _settle(batch)
+                _settle(batch)
+                if not isinstance(exc, Exception):
                     raise
+                continue
             _settle(batch)
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
