@@ -11,8 +11,9 @@ and a nested ``transaction()`` on the same thread joins the outer one.
 
 SQLite (``sqlite:///path``): WAL with ``synchronous=NORMAL``, and a write transaction starts
 with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe: the driver's own
-transaction handling off, our BEGIN in the engine's ``begin`` event), so it holds SQLite's
-one write lock from its first statement and rows need no locks of their own. PostgreSQL
+transaction handling off, our BEGIN in the engine's ``begin`` event; on the one thread
+``Database.run`` uses, on the driver itself), so it holds SQLite's one write lock from its
+first statement and rows need no locks of their own. PostgreSQL
 (``postgresql+psycopg://``, see ``cloud_broker.fleet.postgres``): a ``QueuePool``, locks
 taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other rows instead).
 """

@@ -1,12 +1,12 @@
 """Short writes from the event loop committed together: one trip to the database's threads and
 one transaction for every write that queued while the previous batch was being written.
 
-An escalation ends with a write (its ledger rows and the claim's finish, ``Charges``); each
-one alone costs a hop to the database's thread and back, a transaction and, on SQLite, a
-commit that appends the pages it touched to the WAL. Several escalations in flight end at
-about the same time, so their writes share those costs here. No timer decides when to
-write (as ``cloud_broker.link.heartbeats``): the first write starts at once, and whatever
-queues meanwhile is the next batch, so a lone write waits for nothing.
+An escalation makes two writes (its claim; at the end, its ledger rows with the claim's
+finish, ``Charges``); each alone costs a hop to the database's thread and back, a transaction
+and, on SQLite, a commit that appends the pages it touched to the WAL. With several
+escalations in flight their writes meet in the queue and share those costs here. No timer
+decides when to write (as ``cloud_broker.link.heartbeats``): the first write starts at once,
+and whatever queues meanwhile is the next batch, so a lone write waits for nothing.
 
 Each write still succeeds or fails on its own: in a batch of more than one, each runs inside
 a savepoint, so one that raises is rolled back alone and its caller hears its error while
