@@ -28,7 +28,7 @@ from cloud_broker.fleet import (
 )
 from cloud_broker.fleet.access import AccessStore
 from cloud_broker.fleet.claims import Replica
-from cloud_broker.fleet.database import Database, Notices
+from cloud_broker.fleet.database import SQLITE, Database, Notices
 from cloud_broker.http.api import OFFLINE_AFTER_S, create_app, rollout_routes
 from cloud_broker.http.apikeys import apikey_admin_routes
 from cloud_broker.http.auth import Guard
@@ -106,7 +106,9 @@ def build_router(
     the operator's read side over the ledger and journal. Keys and the ledger live in the
     fleet's database ``db``, shared by the replicas; ``notices`` tells them of revoked keys."""
     import_legacy_files(db, data_dir)  # an older broker's apikeys.sqlite and usage.sqlite
-    ledger = SqlUsageLedger(db, notices)
+    # On SQLite no other replica listens: the ledger would encode every write's totals for
+    # a notice that goes nowhere (a few percent of an escalation's CPU).
+    ledger = SqlUsageLedger(db, None if db.dialect is SQLITE else notices)
     keys = SqlApiKeyStore(db, notices=notices)
     router = Router(build_backends(config.backends, data_dir=data_dir), ledger, config.routing)
     routes = [openai_routes(router, keys), apikey_admin_routes(keys, guard),

@@ -11,8 +11,9 @@ and a nested ``transaction()`` on the same thread joins the outer one.
 
 SQLite (``sqlite:///path``): WAL with ``synchronous=NORMAL``, and a write transaction starts
 with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe: the driver's own
-transaction handling off, our BEGIN in the engine's ``begin`` event), so it holds SQLite's
-one write lock from its first statement and rows need no locks of their own. PostgreSQL
+transaction handling off, our BEGIN in the engine's ``begin`` event; on the one thread
+``Database.run`` uses, on the driver itself), so it holds SQLite's one write lock from its
+first statement and rows need no locks of their own. PostgreSQL
 (``postgresql+psycopg://``, see ``cloud_broker.fleet.postgres``): a ``QueuePool``, locks
 taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other rows instead).
 """
@@ -20,8 +21,6 @@ taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other ro
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
 import sqlite3
 import threading
 import weakref
@@ -38,6 +37,8 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from cloud_broker.fleet.onethread import OneThread
 
 log = structlog.get_logger("cloud_broker.fleet.database")
 
@@ -97,6 +98,10 @@ def _text(sql: str, expanding: tuple[str, ...] = ()) -> sa.TextClause:
     if expanding:
         clause = clause.bindparams(*(sa.bindparam(name, expanding=True) for name in expanding))
     return clause
+
+
+class TransactionLost(RuntimeError):
+    """The database ended the transaction itself while a savepoint was rolling back."""
 
 
 class Database:
@@ -219,17 +224,68 @@ class Database:
             yield joined
             return
         kept: Connection | None = getattr(self._local, "kept", None)
-        with contextlib.ExitStack() as stack:
-            if kept is not None:  # SQLite's one thread: a transaction on its own connection
-                stack.enter_context(kept.begin())
-                conn = kept
-            else:
-                conn = stack.enter_context(self.engine.begin())
+        if kept is not None:  # SQLite's one thread: a transaction on its own connection
+            yield from self._kept_transaction(kept)
+            return
+        with self.engine.begin() as conn:
             self._local.conn = conn
             try:
                 yield conn
             finally:
                 self._local.conn = None
+
+    def _kept_transaction(self, kept: Connection) -> Iterator[Connection]:
+        """BEGIN and COMMIT on the driver: SQLAlchemy's transaction object, events and commit
+        cost a ledger write about a tenth of its time on the one thread. A statement run
+        through SQLAlchemy inside joins it (``_sqlite_begin`` sees the driver's transaction),
+        and SQLAlchemy then ends it."""
+        driver: sqlite3.Connection = kept.connection.dbapi_connection  # type: ignore[assignment]
+        self._on_driver(kept, driver.execute, "BEGIN IMMEDIATE")
+        self._local.conn = kept
+        try:
+            yield kept
+        except BaseException:
+            self._local.conn = None
+            if kept.in_transaction():
+                kept.rollback()
+            else:
+                self._on_driver(kept, lambda _sql: driver.rollback(), "ROLLBACK")
+            raise
+        self._local.conn = None
+        if kept.in_transaction():
+            kept.commit()
+        else:
+            self._on_driver(kept, lambda _sql: driver.commit(), "COMMIT")
+
+    def _on_driver(self, conn: Connection, run: Callable[[str], object], sql: str) -> None:
+        """``run(sql)`` on the driver, its error raised as SQLAlchemy raises it."""
+        try:
+            run(sql)
+        except sqlite3.Error as exc:
+            raise self._translated(conn, exc, sql, None, None) from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside this thread's ``transaction()``: the block's statements are rolled back alone
+        if it raises (on the driver's cursor: SQLAlchemy's savepoint costs several times the
+        statement)."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            raise RuntimeError("a savepoint needs a transaction open on this thread")
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("SAVEPOINT nanogate_write")
+        try:
+            yield
+        except BaseException as exc:
+            try:
+                cursor.execute("ROLLBACK TO SAVEPOINT nanogate_write")
+                cursor.execute("RELEASE SAVEPOINT nanogate_write")
+            except self.engine.dialect.loaded_dbapi.Error:
+                # SQLite rolls a whole transaction back on some errors (a full disk): nothing
+                # of it stands, and what follows must not run outside it.
+                raise TransactionLost("the transaction ended inside a savepoint") from exc
+            raise
+        cursor.execute("RELEASE SAVEPOINT nanogate_write")
 
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking store call in this database's threads, off the event loop.
@@ -263,66 +319,6 @@ class Database:
         else:
             self._executor.shutdown(wait=False)
         self.engine.dispose()
-
-
-class OneThread:
-    """One thread that runs the calls handed to it in order: the SQLite database's.
-
-    SQLite takes one write lock, so more threads writing at once only wait for it and for
-    each other (its busy handler sleeps and retries) and pass Python's GIL around: measured,
-    a ledger write from an 8-thread pool cost twice its CPU inline, a bare hop 40-60 us
-    against 20 here (``python -m simulations.hopcost``; docs/performance.md).
-    """
-
-    def __init__(self, name: str) -> None:
-        self._calls: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, call: Callable[[], T]) -> asyncio.Future[T]:
-        """Queue ``call``; the future (of the running loop) gets its result or error."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._calls.put((loop, future, call))
-        return future
-
-    def shutdown(self, *, last: Callable[[], None] | None = None) -> None:
-        """End the thread once the calls queued so far have run, and ``last`` after them."""
-        self._calls.put(None if last is None else (None, None, last))
-        if last is not None:
-            self._calls.put(None)
-
-    def _serve(self) -> None:
-        # Each job is run by _run, so nothing of it (its call holds the database) stays
-        # referenced from here while the thread waits for the next one.
-        while (job := self._calls.get()) is not None:
-            self._run(*job)
-            del job
-
-    @staticmethod
-    def _run(loop: asyncio.AbstractEventLoop | None, future: asyncio.Future[Any] | None,
-             call: Callable[[], Any]) -> None:
-        if loop is None or future is None:  # the last call: nobody waits for it
-            with contextlib.suppress(Exception):
-                call()
-            return
-        if future.cancelled():  # the caller gave up before the call started
-            return
-        try:
-            result, error = call(), None
-        except BaseException as exc:  # handed to the caller, as an executor does
-            result, error = None, exc
-        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
-            loop.call_soon_threadsafe(_settle, future, result, error)
-
-
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
 
 
 def _args(names: tuple[str, ...] | None, params: Params) -> Any:
@@ -362,5 +358,8 @@ def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionP
 
 
 def _sqlite_begin(conn: Connection) -> None:
+    driver: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]
+    if driver.in_transaction:  # begun on the driver (Database._kept_transaction): joined
+        return
     if not conn.get_execution_options().get(_AUTOCOMMIT):  # on the driver: the cheaper way
-        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        driver.execute("BEGIN IMMEDIATE")

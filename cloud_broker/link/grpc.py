@@ -36,7 +36,8 @@ from cloud_broker.errors import (
 from cloud_broker.fleet import ArtefactStore, FleetStore, Gateway
 from cloud_broker.fleet.certificates import DeviceCertificates
 from cloud_broker.fleet.claims import Replica
-from cloud_broker.link.core import Answerer, LinkCore, UploadedLabels
+from cloud_broker.link.core import LinkCore, UploadedLabels
+from cloud_broker.link.escalations import Answerer
 from cloud_broker.pki import BrokerTls, IssuedCertificate, load_csr, peer_certificate
 from cloud_broker.queue import OperatorQueue, QueueRules
 from nanogate.link import is_loopback, next_port

@@ -157,6 +157,7 @@ _ADD_TOTALS = (
     + " ON CONFLICT (period, start, scope, target) DO UPDATE SET"
     " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens"
     " RETURNING period, start, scope, target, cost, tokens")
+_TOTAL_NAMES = tuple((f"period{i}", f"start{i}", f"scope{i}", f"target{i}") for i in range(6))
 _INSERT_CALL = (
     "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
     " output_tokens, cost, latency_ms, outcome) VALUES (:ts, :key, :device, :site,"
@@ -169,11 +170,10 @@ def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: floa
     transaction that inserts the call); returns the six totals as they are now."""
     args: dict[str, object] = {"cost": cost, "tokens": tokens}
     starts = current_starts(lambda: ts)
-    rows = [(period, starts[period], scope, target) for period in _PERIODS
-            for scope, target in (("global", ""), ("site", site), ("device", device))]
-    for i, (period, start, scope, target) in enumerate(rows):
-        args |= {f"period{i}": period, f"start{i}": start, f"scope{i}": scope,
-                 f"target{i}": target}
+    values = [(period, starts[period], scope, target) for period in _PERIODS
+              for scope, target in (("global", ""), ("site", site), ("device", device))]
+    for names, row in zip(_TOTAL_NAMES, values, strict=True):
+        args.update(zip(names, row, strict=True))
     return [(r["period"], float(r["start"]), r["scope"], r["target"], float(r["cost"]),
              int(r["tokens"])) for r in db.all(_ADD_TOTALS, args)]
 

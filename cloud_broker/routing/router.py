@@ -5,15 +5,18 @@ tier suits the request first), each backend behind a circuit breaker and tried `
 times, never past the caller's deadline. A backend that refuses the request itself (a prompt
 longer than its context, a body it calls invalid) is neither retried nor held against its
 breaker; the next backend may still take it, and when none does the caller hears
-`RequestRejected` (OpenAI's 400 `context_length_exceeded`), not "no backend".
+`RequestRejected` (OpenAI's 400 `context_length_exceeded`), not "no backend". The walk along
+the chain is `cloud_broker.routing.walk`'s; prices, ledger rows and budget checks are
+`cloud_broker.routing.accounting`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import structlog
@@ -26,13 +29,11 @@ from cloud_broker.errors import (
     BackendRejected,
     BackendStarting,
     ConfigError,
-    ModelsStarting,
-    NoBackendAvailable,
     OverBudget,
-    RequestRejected,
     UnknownModel,
 )
 from cloud_broker.escalation import Answer, Escalation, ProposedAction
+from cloud_broker.routing.accounting import Accounting
 from cloud_broker.routing.actions import (
     ActionFilter,
     split_actions,
@@ -41,16 +42,15 @@ from cloud_broker.routing.actions import (
 )
 from cloud_broker.routing.breaker import CircuitBreaker
 from cloud_broker.routing.cache import AnswerCache, cache_key
-from cloud_broker.routing.charges import Charges
-from cloud_broker.routing.ledger import UsageLedger, UsageRecord
+from cloud_broker.routing.ledger import UsageLedger
 from cloud_broker.routing.policy import (
     Budget,
     RoutingPolicy,
     TierPolicy,
-    over_budget_message,
     tier_for,
 )
 from cloud_broker.routing.prompts import SET_ACTUATOR_TOOL, PromptTemplates
+from cloud_broker.routing.walk import Walk
 
 __all__ = ["Budget", "Router", "RoutingPolicy", "TierPolicy", "cache_key"]
 
@@ -87,7 +87,7 @@ class Router:
         if not names or len(set(names)) != len(names):
             raise ConfigError(f"backends need distinct names and at least one; got {names}")
         self._backends = tuple(backends)
-        self._ledger, self._policy, self._clock = ledger, policy, clock
+        self._policy, self._clock = policy, clock
         self._prompts = PromptTemplates.load(prompts_dir)
         self._breakers = {
             b.name: CircuitBreaker(
@@ -99,8 +99,7 @@ class Router:
             for b in backends
         }
         self._cache = AnswerCache(policy.cache_ttl_s, policy.cache_max_entries, clock)
-        # Read once here (at start, off any request's path); budget checks read memory.
-        self._totals = ledger.totals() if policy.budgets else None
+        self._accounts = Accounting(ledger, policy)
 
     def models(self) -> list[str]:
         """The model names callers may ask for, in config order (plus "auto")."""
@@ -181,7 +180,7 @@ class Router:
         """Why a request from this device (an API key: ``key:<name>``) or site would be
         refused for budget now, or None (memory only: no database call)."""
         try:
-            self._check_budgets(_Request("", device, site, "auto", 0, 0))
+            self._accounts.check(device=device, site=site)
         except OverBudget as exc:
             return str(exc)
         return None
@@ -212,7 +211,7 @@ class Router:
 
     async def _complete(self, request: _Request, deadline: float) -> Answer:
         """Walk the chain until a backend answers."""
-        walk = _Walk(self, request, deadline)
+        walk = self._walk(request, deadline)
         for backend, timeout in walk.attempts():
             messages, tools = self._prompt(request, backend)
             started = self._clock()
@@ -229,7 +228,7 @@ class Router:
 
     async def _stream(self, request: _Request, deadline: float) -> AsyncIterator[str | Answer]:
         """Like `_complete`, streaming; no fallback once text has been sent."""
-        walk = _Walk(self, request, deadline)
+        walk = self._walk(request, deadline)
         for backend, timeout in walk.attempts():
             messages, tools = self._prompt(request, backend)
             started, sent, text_filter = self._clock(), False, ActionFilter()
@@ -273,17 +272,15 @@ class Router:
         tail = [b for b in auto if b not in named] if self._policy.named_model_fallback else []
         return named + tail
 
-    def _admit(self, backend: Backend, deadline: float, said: list[str]) -> float | None:
-        """The timeout for an attempt, or None (with the reason noted) if none may start."""
-        remaining = deadline - self._clock()
-        if remaining < max(self._policy.min_attempt_s, 1e-3):
-            said.append(f"{backend.name}: not tried, deadline reached")
-            return None
-        breaker = self._breakers[backend.name]
-        if not breaker.allow():
-            said.append(f"{backend.name}: circuit open, retry in {breaker.retry_in():.0f}s")
-            return None
-        return min(backend.timeout_s, remaining)
+    def _walk(self, request: _Request, deadline: float) -> Walk:
+        """A walk along this request's chain, behind the breakers, within the deadline."""
+
+        async def failed(backend: Backend, exc: Exception, started: float, timeout: float,
+                         said: list[str]) -> bool:
+            return await self._failed(request, backend, exc, started, timeout, said)
+
+        return Walk(self._chain(request), failed, breakers=self._breakers, policy=self._policy,
+                    clock=self._clock, deadline=deadline, key=request.key)
 
     def _prompt(
         self, request: _Request, backend: Backend
@@ -359,105 +356,23 @@ class Router:
         )
         if request.esc is not None and self._policy.cache_ttl_s > 0:
             self._cache.put(cache_key(request.esc), answer)
-        log.info(
-            "escalation.answered",
-            key=request.key,
-            backend=backend.name,
-            cost=cost,
-            input_tokens=answer.input_tokens,
-            output_tokens=answer.output_tokens,
-            latency_ms=round(answer.latency_ms, 1),
-            actions=len(actions),
-        )
+        # Logged once the caller has sent the answer (the loop's next turn, in this task's
+        # context): rendered and written here, the line held each /v1 answer back by about
+        # 60 us (a cold path on a busy machine; docs/performance.md).
+        asyncio.get_running_loop().call_soon(partial(
+            log.info, "escalation.answered", key=request.key, backend=backend.name, cost=cost,
+            input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
+            latency_ms=round(answer.latency_ms, 1), actions=len(actions)))
         return answer
 
-    async def _record(
-        self,
-        request: _Request,
-        backend: str,
-        model: str,
-        completion: Completion,
-        elapsed: float,
-        outcome: str,
-        priced: Backend | None = None,
-    ) -> float:
-        """Write one ledger row (committed before the answer goes out, in a thread: never on
-        the event loop; or handed to the caller's `Charges`, which commits it with its own
-        writes); return its cost."""
-        cost = 0.0
-        if priced is not None:
-            cost = (
-                completion.input_tokens * priced.price_in_per_1k
-                + completion.output_tokens * priced.price_out_per_1k
-            ) / 1000
-        record = UsageRecord(request.key, request.device, request.site, backend, model,
-                             completion.input_tokens, completion.output_tokens, cost,
-                             elapsed * 1000, outcome)
-        if not Charges.defer(self._ledger, record):
-            await self._ledger.arecord(record)
-        return cost
+    async def _record(self, request: _Request, backend: str, model: str,
+                      completion: Completion, elapsed: float, outcome: str,
+                      priced: Backend | None = None) -> float:
+        """Write one ledger row for the request (see `Accounting.record`); its cost."""
+        return await self._accounts.record(
+            key=request.key, device=request.device, site=request.site, backend=backend,
+            model=model, completion=completion, elapsed=elapsed, outcome=outcome,
+            priced=priced)
 
     def _check_budgets(self, request: _Request) -> None:
-        """Raise `OverBudget` if any budget that applies to the request is spent (from the
-        totals this replica keeps in memory: no database call)."""
-        if self._totals is None:
-            return
-        for budget in self._policy.budgets:
-            site = request.site if budget.scope == "site" else None
-            device = request.device if budget.scope == "device" else None
-            target = site if site is not None else device
-            if target is not None and (not target or budget.id not in (None, target)):
-                continue
-            cost, tokens = self._totals.spent(budget.period, budget.scope, target or "")
-            over_cost = budget.max_cost is not None and cost >= budget.max_cost
-            if over_cost or (budget.max_tokens is not None and tokens >= budget.max_tokens):
-                raise OverBudget(over_budget_message(budget, target, cost, tokens))
-
-    def _nobody(self, request: _Request, said: list[str], starting: bool = False,
-                rejected: Sequence[str] = ()) -> NoBackendAvailable:
-        """The error to raise: `ModelsStarting` when a local model was (re)starting,
-        `RequestRejected` when every backend the walk came to refused the request itself."""
-        tried = "; ".join(said) or "no backend in the chain"
-        if rejected and len(rejected) == len(said):
-            message = f"the request was refused: {tried}"
-            return RequestRejected(message, rejected[-1])
-        message = f"no backend could answer {request.key or 'the request'}: {tried}"
-        return ModelsStarting(message) if starting else NoBackendAvailable(message)
-
-
-class _Walk:
-    """One request's walk along the backend chain, shared by the plain and the streaming path:
-    which backend to try next, how often, and what each one said when it failed."""
-
-    def __init__(self, router: Router, request: _Request, deadline: float) -> None:
-        self._router, self._request, self._deadline = router, request, deadline
-        self.said: list[str] = []
-        self._starting = False  # a local model's worker was still starting
-        self._rejected: list[str] = []  # the codes of backends that refused the request itself
-        self._give_up_backend = False
-
-    def attempts(self) -> Iterator[tuple[Backend, float]]:
-        """(backend, timeout) for each attempt the policy, breakers and deadline allow."""
-        router = self._router
-        for backend in router._chain(self._request):
-            self._give_up_backend = False
-            for _attempt in range(1 + router._policy.retries):
-                timeout = router._admit(backend, self._deadline, self.said)
-                if timeout is None:
-                    break
-                yield backend, timeout
-                if self._give_up_backend:
-                    break
-
-    async def failed(self, backend: Backend, exc: Exception, started: float,
-                     timeout: float) -> None:
-        """Account a failed attempt; the walk moves on when retrying this backend is futile."""
-        self._starting |= isinstance(exc, BackendStarting)
-        if isinstance(exc, BackendRejected):
-            self._rejected.append(exc.code)
-        retry = await self._router._failed(self._request, backend, exc, started, timeout, self.said)
-        self._give_up_backend = not retry
-
-    def nobody(self) -> NoBackendAvailable:
-        """The error for a request no backend answered."""
-        return self._router._nobody(self._request, self.said, self._starting, self._rejected)
+        self._accounts.check(device=request.device, site=request.site)

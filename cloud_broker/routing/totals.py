@@ -48,8 +48,21 @@ def period_start(period: Period, now: float | None = None) -> float:
 
 def current_starts(clock: Callable[[], float] = time.time) -> dict[str, float]:
     """Wall-clock starts (UTC) of the current day and month."""
+    global _known_day
     now = clock()
-    return {"day": period_start("day", now), "month": period_start("month", now)}
+    low, high, day, month = _known_day
+    if not low <= now < high:  # another day: worked out by the calendar, then kept
+        day, month = period_start("day", now), period_start("month", now)
+        # Short of the next midnight by a millisecond: period_start rounds to microseconds.
+        low, high = day, day + _DAY_S - 1e-3
+        _known_day = (low, high, day, month)
+    return {"day": day, "month": month}
+
+
+# Every ledger write and budget check asks for the starts; two calendar computations each
+# time were a few percent of an escalation's CPU. A UTC day is always 86,400 s long.
+_DAY_S = 86_400.0
+_known_day: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # low, high, day, month
 
 
 class SpendTotals:

@@ -152,7 +152,7 @@ class _SlowRouter:
 def test_a_slow_answer_keeps_renewing_its_claim(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While the model works, the claim is renewed; the answer is then stored once."""
-    monkeypatch.setattr("cloud_broker.link.core._RENEW_EVERY_S", 0.05)
+    monkeypatch.setattr("cloud_broker.link.escalations._RENEW_EVERY_S", 0.05)
     store = _WatchedStore(tmp_path / "fleet.db")
     gateway = store.enrol(store.create_enrol_token(site="s", tags=[]), "gw-1", "s")[0]
     core = LinkCore(store, _SlowRouter(store), replica=Replica("node", "1"))

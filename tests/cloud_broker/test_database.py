@@ -80,3 +80,39 @@ def test_a_sqlite_store_nobody_closed_gives_back_its_thread_and_files(tmp_path: 
         thread.join(10)
     assert [t for t in threads if t.is_alive()] == []
     assert files_open_here() == []
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["commits", "rolls-back"])
+def test_a_statement_through_sqlalchemy_joins_the_one_threads_transaction(
+        tmp_path: Path, fails: bool) -> None:
+    """On SQLite's one thread a transaction begins on the driver; a statement SQLAlchemy runs
+    inside it (a list parameter) joins it, and everything commits or rolls back together."""
+    store = SqliteFleetStore(tmp_path / "fleet.db")
+    db = store.db
+    db.execute("CREATE TABLE probe (k TEXT PRIMARY KEY)")
+
+    def write() -> list[str]:
+        with db.transaction():
+            db.execute("INSERT INTO probe (k) VALUES (:k)", {"k": "a"})
+            seen = [r["k"] for r in db.all("SELECT k FROM probe WHERE k IN :ks",
+                                             {"ks": ["a", "b"]}, expanding=("ks",))]
+            db.execute("INSERT INTO probe (k) VALUES (:k)", {"k": "b"})
+            if fails:
+                raise ValueError("refused")
+            return seen
+
+    async def run() -> list[str]:
+        return await db.run(write)
+
+    if fails:
+        with pytest.raises(ValueError, match="refused"):
+            asyncio.run(run())
+    else:
+        assert asyncio.run(run()) == ["a"]
+    async def after() -> int:  # the one thread's connection is usable after either
+        return await db.run(db.execute, "INSERT INTO probe (k) VALUES (:k)", {"k": "c"})
+
+    assert asyncio.run(after()) == 1
+    assert [r["k"] for r in db.all("SELECT k FROM probe ORDER BY k")] == (
+        ["c"] if fails else ["a", "b", "c"])
+    store.close()
