@@ -88,7 +88,8 @@ class Triage:
         confidence = float(probs[best])
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
                  and lang in self.languages and len(text) <= MAX_CHARS
-                 and _WORD.search(text) is not None)
+                 and _WORD.search(text) is not None
+                 and languages.foreign(text[:MAX_CHARS]) is None)
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence,
                         slots=self._slots.resolve(text[:MAX_CHARS], intent, lang=lang),

@@ -16,7 +16,7 @@ from edge_agent.errors import ConfigError
 from edge_agent.messages import CATALOGUES, missing, say
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
-from edge_agent.triage.languages import LANGUAGES, detect
+from edge_agent.triage.languages import LANGUAGES, detect, foreign
 
 REPO = Path(__file__).parents[2]
 
@@ -85,6 +85,26 @@ def test_languages_setting_limits_what_is_answered_locally() -> None:
     assert (german.route, german.lang) == ("escalate", "de")
     assert english_only.classify("turn on pump 4").route == "local"
     assert english_only.languages == ("en",)
+
+
+@pytest.mark.parametrize("text", [
+    "qual è la temperatura nella zona 3?", "spegni la pompa 2 per favore",
+    "Accendi la luce 3", "qual é a temperatura na zona 3?", "desligue a bomba 2, por favor, agora",
+], ids=["it-question", "it-command", "it-light", "pt-question", "pt-command"])
+def test_a_language_triage_does_not_answer_escalates(bare: Triage, text: str) -> None:
+    """Italian or Portuguese is not read as its nearest neighbour (Spanish, French) and
+    answered in that language: it goes to the cloud's models, which read it."""
+    assert bare.classify(text).route == "escalate"
+
+
+@pytest.mark.parametrize("text", [
+    "¿cuál es la temperatura en la zona 3?", "quelle est la température dans la zone 3 ?",
+    "apaga la bomba 2", "what is the ore level in crusher 2?",
+])
+def test_neighbours_of_other_languages_stay_answerable(text: str) -> None:
+    """Spanish and French requests, and an English word Italian shares, are no foreign
+    language."""
+    assert foreign(text) is None
 
 
 def test_unknown_language_in_the_setting_is_a_config_error() -> None:
