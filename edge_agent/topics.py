@@ -49,7 +49,7 @@ class Topics:
         """What a topic carries, and the sensor id for telemetry."""
         if topic == self.ask:
             return "ask", ""
-        head = f"{self.prefix}/{self.site}/sensors/"
+        head = f"{self.base}/sensors/"
         if topic.startswith(head) and topic.endswith("/telemetry"):
             sensor_id = topic[len(head):-len("/telemetry")]
             if sensor_id and "/" not in sensor_id:

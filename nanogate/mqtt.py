@@ -261,10 +261,8 @@ class MqttClient:
         props = getattr(msg, "properties", None)
         try:
             topic = msg.topic
-        except UnicodeDecodeError:  # a broker should refuse it; never let it stop the reader
-            log.warning("mqtt.message_dropped", reason="topic is not UTF-8", mid=msg.mid)
-            if msg.qos:
-                client.ack(msg.mid, msg.qos)
+        except UnicodeDecodeError:
+            self._drop_undecodable(msg.mid, msg.qos)
             return
         self._inbox.append(Message(
             topic=topic, payload=bytes(msg.payload), qos=msg.qos, mid=msg.mid,
@@ -282,9 +280,14 @@ class MqttClient:
             try:
                 inbox.append(Message(topic.decode(), payload, qos, mid, retained=retain))
             except UnicodeDecodeError:
-                log.warning("mqtt.message_dropped", reason="topic is not UTF-8", mid=mid)
-                if qos:
-                    self._client.ack(mid, qos)
+                self._drop_undecodable(mid, qos)
+
+    def _drop_undecodable(self, mid: int, qos: int) -> None:
+        """Drop a message whose topic is not UTF-8 (a broker should refuse it), acknowledged so
+        it never comes back: it must not stop the reader."""
+        log.warning("mqtt.message_dropped", reason="topic is not UTF-8", mid=mid)
+        if qos:
+            self._client.ack(mid, qos)
 
     def _call(self, fn: Callable[..., object], *args: object) -> None:
         if self._loop is not None and not self._loop.is_closed():
