@@ -96,39 +96,6 @@ _TABLE: dict[str, tuple[tuple[Language, float], ...]] = {
     for w in frozenset().union(*_WORDS.values())}
 
 
-# Words of languages triage does not answer that none of the five uses (shared ones are taken
-# out below). Without them such a request is read as its nearest neighbour ("qual è la
-# temperatura nella zona 3?" scores as Spanish) and answered in that language.
-_FOREIGN_WORDS: dict[str, frozenset[str]] = {
-    "it": frozenset((
-        "è", "nella", "nel", "della", "dello", "delle", "degli", "gli", "sono", "spegni",
-        "accendi", "qual", "quali", "quale", "perché", "grazie", "favore", "mostrami", "dimmi",
-        "quanti", "quante", "ultime", "ore", "acceso", "accesa", "spento", "spenta",
-        "dispositivi", "allarmi", "ciao", "buongiorno", "umidità", "pompa", "valvola",
-        "riscaldamento", "ventola", "luce", "imposta", "apri", "chiudi", "livello", "sensori",
-        "elenca")),
-    "pt": frozenset((
-        "não", "você", "obrigado", "obrigada", "desligue", "desliga", "ligue", "liga", "são",
-        "qual", "quais", "é", "mostre", "diga", "últimos", "umidade", "aquecimento",
-        "ventoinha", "estão", "nível", "pressão", "olá", "bom", "agora", "atual", "sensores",
-        "ligada", "ligado", "desligada", "desligado")),
-}
-_FOREIGN: dict[str, frozenset[str]] = {
-    lang: words - frozenset(_TABLE) for lang, words in _FOREIGN_WORDS.items()}
-
-
-def foreign(text: str) -> str | None:
-    """The language of a request written in one triage does not answer (``it``, ``pt``), when
-    at least two of its own words say so, more than any of the five languages' words do."""
-    low = text[:2000].lower()
-    words = _WORD.findall(low)
-    hits = {lang: sum(w in table for w in words) for lang, table in _FOREIGN.items()}
-    lang = max(hits, key=lambda k: hits[k])
-    if hits[lang] < 2:
-        return None
-    return lang if hits[lang] > max(_scores(low, words, LANGUAGES).values()) else None
-
-
 def detect(text: str, allowed: Collection[Language] = LANGUAGES) -> Language:
     """The language of one request among ``allowed`` (the first allowed one when unsure)."""
     low = text[:2000].lower()

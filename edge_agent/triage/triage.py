@@ -13,6 +13,7 @@ from edge_agent.errors import ConfigError
 from edge_agent.registry import Registry
 from edge_agent.triage import languages
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
+from edge_agent.triage.foreign import foreign
 from edge_agent.triage.model import Model
 from edge_agent.triage.slots import SlotResolver
 
@@ -89,7 +90,7 @@ class Triage:
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
                  and lang in self.languages and len(text) <= MAX_CHARS
                  and _WORD.search(text) is not None
-                 and languages.foreign(text[:MAX_CHARS]) is None)
+                 and foreign(text) is None)
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence,
                         slots=self._slots.resolve(text[:MAX_CHARS], intent, lang=lang),

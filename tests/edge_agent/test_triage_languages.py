@@ -16,7 +16,8 @@ from edge_agent.errors import ConfigError
 from edge_agent.messages import CATALOGUES, missing, say
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
-from edge_agent.triage.languages import LANGUAGES, detect, foreign
+from edge_agent.triage.foreign import foreign
+from edge_agent.triage.languages import LANGUAGES, detect
 
 REPO = Path(__file__).parents[2]
 
@@ -98,12 +99,29 @@ def test_a_language_triage_does_not_answer_escalates(bare: Triage, text: str) ->
 
 
 @pytest.mark.parametrize("text", [
+    "hvad er temperaturen i zone 3?", "vad är temperaturen i zon 3?",
+    "hva er temperaturen i sone 3?", "jaka jest temperatura w strefie 3?",
+    "care este temperatura în zona 3?", "mikä on lämpötila vyöhykkeellä 3?",
+    "какая температура в зоне 3?", "3区的温度是多少？", "ポンプ2を止めて",
+])
+def test_other_languages_and_scripts_escalate_not_answered_as_a_neighbour(
+        bare: Triage, text: str) -> None:
+    """Danish, Swedish, Norwegian, Polish, Romanian and Finnish, read by the model as Dutch,
+    German or Spanish, and requests in other scripts, escalate: none is answered on the
+    gateway in a language its asker did not use."""
+    assert foreign(text) is not None
+    assert bare.classify(text).route == "escalate"
+
+
+@pytest.mark.parametrize("text", [
     "¿cuál es la temperatura en la zona 3?", "quelle est la température dans la zone 3 ?",
     "apaga la bomba 2", "what is the ore level in crusher 2?",
+    "what is the temperature in Øst 2?", "conductivity of tank 3 in µS/cm",
+    "wie hoch ist der Druck in Halle Nord (Łódź)?", "show the alarms of pump 2 — 温度",
 ])
 def test_neighbours_of_other_languages_stay_answerable(text: str) -> None:
-    """Spanish and French requests, and an English word Italian shares, are no foreign
-    language."""
+    """Spanish and French requests, an English word Italian shares, and one name or word
+    of another language or script in a request of the five, are no foreign language."""
     assert foreign(text) is None
 
 
