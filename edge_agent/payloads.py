@@ -1,9 +1,10 @@
 """The JSON documents of the gateway's ask topic, how to parse them, and the replies.
 
 Requests arrive as ``{"id": ..., "text": ...}`` with an optional ``reply_to`` for MQTT 3.1.1
-clients; ``{"feedback": "wrong", "id": ...}`` on the same topic says a local answer was wrong
-(``Feedback``). Every reply is a ``Reply``. A payload that cannot be used raises
-``BadPayload``, here and in ``edge_agent.telemetry`` (the sensors' readings).
+clients, or as plain text (the request's words, no id); ``{"feedback": "wrong", "id": ...}`` on
+the same topic says a local answer was wrong (``Feedback``). Every reply is a ``Reply``. A
+payload that cannot be used raises ``BadPayload``, here and in ``edge_agent.telemetry`` (the
+sensors' readings).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class Reply(BaseModel):
 
 def parse_ask(payload: bytes) -> AskRequest:
     """Parse a request payload, raising BadPayload with a clear reason."""
-    return _ask(load_json(payload))
+    return _ask(_document(payload))
 
 
 def _ask(doc: Any) -> AskRequest:
@@ -142,13 +143,35 @@ def _ask(doc: Any) -> AskRequest:
 
 def parse_request(payload: bytes) -> AskRequest | Feedback:
     """A request, or feedback on an answer when the object has a ``feedback`` field."""
-    doc = load_json(payload)
+    doc = _document(payload)
     if not isinstance(doc, dict) or "feedback" not in doc:
         return _ask(doc)
     try:
         return Feedback.model_validate(doc)
     except ValidationError as exc:
         raise BadPayload(_request_code(exc), describe(exc)) from exc
+
+
+def _document(payload: bytes) -> Any:
+    """A request payload's JSON document. A payload that is plain text, not JSON (``mosquitto_rr
+    -m "turn off pump 2"``), is ``{"text": ...}``; one that starts like JSON (``{``, ``[``,
+    ``"``) must be JSON."""
+    try:
+        return load_json(payload)
+    except BadPayload:
+        text = _plain_text(payload)
+        if text is None:
+            raise
+        return {"text": text}
+
+
+def _plain_text(payload: bytes) -> str | None:
+    """The payload as a request's text, if it is UTF-8 that does not start like JSON."""
+    try:
+        text = payload.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    return text if text and text[0] not in '{["' else None
 
 
 def _request_code(exc: ValidationError) -> str:

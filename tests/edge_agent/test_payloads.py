@@ -212,3 +212,27 @@ def test_json_is_read_as_json_loads_reads_bytes(payload: bytes) -> None:
             load_json(payload)
         return
     assert load_json(payload) == expected
+
+
+@pytest.mark.parametrize("payload, text", [
+    pytest.param(b"turn off pump 2", "turn off pump 2", id="words"),
+    pytest.param("  ¿cuál es la temperatura?\n".encode(), "¿cuál es la temperatura?", id="utf8"),
+    pytest.param(b"42 degrees in zone 3?", "42 degrees in zone 3?", id="starts-with-a-number"),
+])
+def test_a_plain_text_request_is_its_text(payload: bytes, text: str) -> None:
+    """A payload that is not JSON and does not start like it is the request's words."""
+    request = parse_ask(payload)
+    assert (request.id, request.text) == ("", text)
+
+
+@pytest.mark.parametrize("payload", [
+    pytest.param(b'{"id": "r1", "text": "turn off pump 2"', id="cut-off-object"),
+    pytest.param(b'["turn off pump 2"', id="cut-off-list"),
+    pytest.param(b'"turn off pump 2', id="cut-off-string"),
+    pytest.param(b"\xff\xfeturn off pump 2", id="not-utf8"),
+])
+def test_a_payload_that_starts_like_json_must_be_json(payload: bytes) -> None:
+    """A payload cut off inside its JSON is refused as bad JSON, never read as words."""
+    with pytest.raises(BadPayload) as info:
+        parse_ask(payload)
+    assert info.value.code == "bad_json"

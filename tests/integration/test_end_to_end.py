@@ -124,7 +124,8 @@ def test_hard_question_is_answered_by_local_llama_backend(
 
 
 @pytest.mark.parametrize("payload, code", [
-    pytest.param(b"this is not json", "bad_json", id="not-json"),
+    pytest.param(b'{"id": "x0", "text": "turn off pump 2"', "bad_json", id="cut-off-json"),
+    pytest.param(b"\xff\xfeturn off pump 2", "bad_json", id="not-utf8"),
     pytest.param(b'{"id": "x1", "text": 42}', "bad_request", id="wrong-type"),
     pytest.param(b'{"id": "x2"}', "bad_request", id="missing-text"),
     pytest.param(b"[1, 2, 3]", "bad_request", id="not-an-object"),

@@ -68,6 +68,22 @@ def test_an_empty_request_says_it_is_empty(
         assert "empty" in reply["error"]["message"] or "at least 1" in reply["error"]["message"]
 
 
+def test_a_plain_text_request_is_answered_as_its_words(
+        make_setup: Callable[..., Setup], processes: list[Daemon]) -> None:
+    """`mosquitto_rr -m "..."` with the request's words, no JSON, is answered like
+    ``{"text": ...}``: a state question locally, a device the gateway lacks with a question
+    and no actuation; a payload cut off inside its JSON is still `bad_json`."""
+    setup = _edge(make_setup, processes)
+    reply = _rr(setup, f"{setup.prefix}-app/r", "-m", "what is the temperature in zone 3?")
+    assert (reply["route"], reply["intent"]) == ("local", "query_state"), reply
+    assert reply["id"] and "error" not in reply
+    reply = _rr(setup, f"{setup.prefix}-app/r", "-m", "turn off pump 9")
+    assert reply["route"] == "local" and "pump 9" in reply["answer"].lower(), reply
+    assert not reply.get("data", {}).get("changed"), reply
+    reply = _rr(setup, f"{setup.prefix}-app/r", "-m", '{"id": "c1", "text": "turn off pump 2"')
+    assert (reply["id"], reply["error"]["code"]) == ("c1", "bad_json")
+
+
 @pytest.mark.parametrize("reading", [
     pytest.param({"value": 99.0, "ts": -5}, id="ts-before-2000"),
     pytest.param({"value": 99.0, "ts": 1e30}, id="ts-far-ahead"),
