@@ -52,6 +52,13 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "summary": "{total} devices{where}: {parts}{in_areas}. That is too many to list here; "
                    "narrow it by kind and area, e.g. 'list the pumps on line 3'.",
         "and_n_more": "; and {more} more",
+        "switch_on": "on", "switch_off": "off", "switch_open": "open", "switch_close": "close",
+        "offline_sensors": "{count} of {total} sensors are offline: {items}.",
+        "online_sensors": "{count} of {total} sensors are reporting: {items}.",
+        "none_offline": "All {total} sensors are reporting.",
+        "none_online": "None of the {total} sensors is reporting.",
+        "actuators_unknown": " Actuators do not report here, so whether they are online is not "
+                             "known.",
         "trend_rose": "{device} rose over the last {window}, from {first} to {last} {unit}",
         "trend_fell": "{device} fell over the last {window}, from {first} to {last} {unit}",
         "trend_steady": "{device} held steady over the last {window}, from {first} to {last} "
@@ -105,6 +112,13 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
                    "aufzulisten; grenzen Sie nach Typ und Bereich ein, z. B. 'liste die Pumpen "
                    "in Linie 3'.",
         "and_n_more": "; und {more} weitere",
+        "switch_on": "an", "switch_off": "aus", "switch_open": "offen", "switch_close": "zu",
+        "offline_sensors": "{count} von {total} Sensoren sind offline: {items}.",
+        "online_sensors": "{count} von {total} Sensoren melden Werte: {items}.",
+        "none_offline": "Alle {total} Sensoren melden Werte.",
+        "none_online": "Keiner der {total} Sensoren meldet Werte.",
+        "actuators_unknown": " Aktoren melden hier nichts; ob sie online sind, ist nicht "
+                             "bekannt.",
         "trend_rose": "{device} stieg in den letzten {window} von {first} auf {last} {unit}",
         "trend_fell": "{device} fiel in den letzten {window} von {first} auf {last} {unit}",
         "trend_steady": "{device} blieb in den letzten {window} gleich, von {first} auf {last} "
@@ -157,6 +171,14 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "summary": "{total} appareils{where} : {parts}{in_areas}. C'est trop pour les lister "
                    "ici ; précisez par type et zone, p. ex. 'liste les pompes de la ligne 3'.",
         "and_n_more": " ; et {more} autres",
+        "switch_on": "en marche", "switch_off": "à l'arrêt",
+        "switch_open": "ouvert", "switch_close": "fermé",
+        "offline_sensors": "{count} capteurs sur {total} sont hors ligne : {items}.",
+        "online_sensors": "{count} capteurs sur {total} envoient des mesures : {items}.",
+        "none_offline": "Les {total} capteurs envoient tous des mesures.",
+        "none_online": "Aucun des {total} capteurs n'envoie de mesures.",
+        "actuators_unknown": " Les actionneurs n'envoient rien ici : on ne sait pas s'ils sont "
+                             "en ligne.",
         "trend_rose": "{device} a monté sur les dernières {window}, de {first} à {last} {unit}",
         "trend_fell": "{device} a baissé sur les dernières {window}, de {first} à {last} "
                       "{unit}",
@@ -209,6 +231,14 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
                    "listarlos aquí; acote por tipo y zona, p. ej. 'lista las bombas de la línea "
                    "3'.",
         "and_n_more": "; y {more} más",
+        "switch_on": "encendido", "switch_off": "apagado",
+        "switch_open": "abierto", "switch_close": "cerrado",
+        "offline_sensors": "{count} de {total} sensores están desconectados: {items}.",
+        "online_sensors": "{count} de {total} sensores envían datos: {items}.",
+        "none_offline": "Los {total} sensores envían datos.",
+        "none_online": "Ninguno de los {total} sensores envía datos.",
+        "actuators_unknown": " Los actuadores no informan aquí, así que no se sabe si están "
+                             "conectados.",
         "trend_rose": "{device} subió en las últimas {window}, de {first} a {last} {unit}",
         "trend_fell": "{device} bajó en las últimas {window}, de {first} a {last} {unit}",
         "trend_steady": "{device} se mantuvo estable en las últimas {window}, de {first} a "
@@ -260,6 +290,13 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "summary": "{total} apparaten{where}: {parts}{in_areas}. Te veel om hier op te "
                    "sommen; verfijn op type en zone, bijv. 'toon de pompen op lijn 3'.",
         "and_n_more": "; en nog {more}",
+        "switch_on": "aan", "switch_off": "uit", "switch_open": "open", "switch_close": "dicht",
+        "offline_sensors": "{count} van {total} sensoren zijn offline: {items}.",
+        "online_sensors": "{count} van {total} sensoren melden waarden: {items}.",
+        "none_offline": "Alle {total} sensoren melden waarden.",
+        "none_online": "Geen van de {total} sensoren meldt waarden.",
+        "actuators_unknown": " Actuatoren melden hier niets, dus of ze online zijn is niet "
+                             "bekend.",
         "trend_rose": "{device} steeg in de laatste {window}, van {first} naar {last} {unit}",
         "trend_fell": "{device} daalde in de laatste {window}, van {first} naar {last} {unit}",
         "trend_steady": "{device} bleef gelijk in de laatste {window}, van {first} naar {last} "

@@ -13,12 +13,15 @@ from typing import Any
 
 import structlog
 
+from edge_agent import presence
 from edge_agent.errors import PolicyViolation
 from edge_agent.history import History
 from edge_agent.journal import Journal
 from edge_agent.messages import say
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
+from edge_agent.presence import STALE_AFTER_S
+from edge_agent.presence import age as _age
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
 from edge_agent.resolve import Resolution, Resolver
 from edge_agent.triage.decision import Decision, Intent, Slots
@@ -26,7 +29,6 @@ from edge_agent.triage.decision import Decision, Intent, Slots
 log = structlog.get_logger("edge_agent.skills")
 
 DEFAULT_WINDOW_S = 3600.0
-STALE_AFTER_S = 15 * 60.0
 MAX_READINGS = 20  # readings (or alerts) in one answer; a wider question is told to narrow
 MAX_LISTED_DEVICES = 50  # past this, "list the devices" answers with a summary
 ROLE_OF_INTENT: dict[Intent, DeviceRole] = {"set_actuator": "actuator",
@@ -182,7 +184,8 @@ class Skills:
         action = _action(value)
         if self._journal is not None and self._journal.seen(key, device.id, action):
             log.info("actuation.skipped", device=device.id, key=key, reason="already_done")
-            return SkillResult(say("already_done_value", lang, device=device.id, value=value),
+            shown = _switch_word(value, lang) if isinstance(value, str) else value
+            return SkillResult(say("already_done_value", lang, device=device.id, value=shown),
                                {"device": device.id, "value": value, "published": False,
                                 "already_done": True})
         try:
@@ -219,16 +222,22 @@ class Skills:
         self._actuate(device.id, sent)
         self._registry.record(Reading(device.id, sent, device.unit, time.time()))
         log.info("actuation.sent", device=device.id, value=sent, source=source, key=key)
-        shown = f"{sent:g} {device.unit}".strip() if isinstance(sent, float) else sent
+        shown = f"{sent:g} {device.unit}".strip() if isinstance(sent, float) else \
+            _switch_word(sent, lang)
         return SkillResult(say("done_set", lang, device=device.id, value=shown),
                            {"device": device.id, "value": sent, "unit": device.unit,
                             "source": source, "published": True})
 
     def list_devices(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """The devices on this gateway, filtered by kind and area when the request says so;
-        past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it."""
+        past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it. "Which
+        are offline / online" lists the sensors that have gone quiet / that report."""
         if slots.mentions:
             return _clarify(self.resolver.resolve(slots, None, lang))
+        if slots.status and not slots.devices:
+            answer, data = presence.answer(self._registry, slots.status, kind=slots.kind,
+                                           area=slots.area, lang=lang)
+            return SkillResult(answer, data)
         if slots.devices:
             devices = [d for d in (self._registry.get(i) for i in slots.devices) if d]
         else:
@@ -297,12 +306,22 @@ def _action(value: float | str | None) -> str:
         str(value).strip().lower()
 
 
-def _fmt(value: float | str | bool, unit: str) -> str:
+def _fmt(value: float | str | bool, unit: str, lang: str = "en") -> str:
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return _switch_word("on" if value else "off", lang)
     if isinstance(value, float):
         return f"{value:g} {_unit(unit)}".strip()
-    return f"{value} {_unit(unit)}".strip() if unit and value not in ("on", "off") else value
+    if value in SWITCH_VALUES:
+        return _switch_word(value, lang)
+    return f"{value} {_unit(unit)}".strip() if unit else value
+
+
+SWITCH_VALUES = ("on", "off", "open", "close")
+
+
+def _switch_word(value: str, lang: str) -> str:
+    """A switch's state in the reply's language ("aus", "fermé"); other values as they are."""
+    return say("switch_" + value, lang) if value in SWITCH_VALUES else value
 
 
 def _unit(unit: str) -> str:
@@ -314,10 +333,11 @@ def _describe_reading(device: Device, reading: Reading | None, lang: str) -> str
         return say("not_reported", lang, device=device.label)
     if reading.ts is None:  # a retained value seen at first boot: its age is unknown
         return say("reading_undated", lang, device=device.label,
-                   value=_fmt(reading.value, reading.unit or device.unit))
+                   value=_fmt(reading.value, reading.unit or device.unit, lang))
     age = max(0.0, time.time() - reading.ts)
     return say("reading", lang, device=device.label,
-               value=_fmt(reading.value, reading.unit or device.unit), age=_age(age, lang))
+               value=_fmt(reading.value, reading.unit or device.unit, lang),
+               age=_age(age, lang))
 
 
 def _reading_data(device: Device, reading: Reading | None) -> dict[str, Any]:
@@ -372,13 +392,3 @@ def _alert_message(device: Device, reading: Reading | None, now: float,
 def _device_data(device: Device) -> dict[str, Any]:
     return {"id": device.id, "role": device.role, "kind": device.kind, "area": device.area,
             "unit": device.unit}
-
-
-def _age(seconds: float, lang: str = "en") -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return say("age_days", lang, n=f"{seconds / 86400:.0f}")

@@ -39,6 +39,7 @@ class Slots:
     aggregate: str | None = None  # "mean" | "min" | "max" | "sum" | "trend" | "count"
     mentions: tuple[str, ...] = field(default=())
     plural: bool = False  # "all pumps", "everything on line 3": a group, not one device
+    status: str | None = None  # "offline" | "online": "which sensors are offline?"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without the unset fields."""

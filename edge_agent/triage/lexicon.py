@@ -55,10 +55,28 @@ VALUE = re.compile(
         re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")?(?![\w/])")
 
 SWITCH_WORDS = (
-    ("off", re.compile(r"\b(off|stop|halt|kill|disable|deactivate|shut ?down|power down|cut)\b")),
+    # "shut pump 2 down" is off, not the "shut" of a valve
+    ("off", re.compile(r"\b(off|stop|halt|kill|disable|deactivate|shut ?down|power down|cut"
+                       r"|(?:shut|power)\s+(?:[\w-]+\s+){0,3}down)\b")),
     ("close", re.compile(r"\b(close|closed|shut|seal)\b")),
     ("open", re.compile(r"\b(open|unlock)\b")),
     ("on", re.compile(r"\b(on|start|enable|activate|power up|fire up|resume|run|engage)\b")),
+)
+
+# Whether devices report, in the five languages ("which devices are offline?"); the words
+# that deny a connection are tried first, so "nicht erreichbar" is offline, not "erreichbar".
+STATUS = (
+    ("offline", re.compile(
+        r"\b(offline|off-line|off line|not (?:reporting|responding|connected|sending)|"
+        r"unresponsive|unreachable|disconnected|(?:gone|went|are|is) (?:silent|quiet)|"
+        r"stopped (?:reporting|sending)|(?:not|never|n't) reported|"
+        r"hors[- ]ligne|déconnecté\w*|deconnecte\w*|injoignable\w*|muets?|"
+        r"nicht (?:erreichbar|verbunden|online)|getrennt|ausgefallen|"
+        r"desconectad\w*|sin conexión|sin conexion|fuera de línea|no responden?|"
+        r"niet (?:bereikbaar|verbonden|online)|verbroken)\b")),
+    ("online", re.compile(
+        r"\b(online|on-line|reporting|connected|en ligne|connecté\w*|erreichbar|verbunden|"
+        r"conectad\w*|en línea|bereikbaar|verbonden)\b")),
 )
 
 AGGREGATES = (

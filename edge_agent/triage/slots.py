@@ -275,11 +275,13 @@ class SlotResolver:
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         value, unit = _value(scan.free_text(norm_free), intent, lang)
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
+        status = next((name for name, p in lexicon.STATUS if p.search(text.lower())), None) \
+            if intent == "list_devices" else None
         plural = (plural_kind or _PLURAL.search(norm) is not None
                   or slot_words.plural(norm, lang))
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, aggregate=aggregate,
-                     mentions=tuple(mentions), plural=plural)
+                     mentions=tuple(mentions), plural=plural, status=status)
 
 
 def _match_names(scan: _Scan, index: _Index) -> tuple[list[str], list[str]]:

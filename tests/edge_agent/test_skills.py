@@ -178,3 +178,41 @@ def test_a_retained_senml_reading_with_a_relative_time_is_not_a_new_reading(
     gw.ingest.handle("t-104", f'[{{"n": "t-104", "v": 22.0, "t": {stamp}}}]'.encode(),
                      retained=True)
     assert gw.registry.latest("t-104") == Reading("t-104", 22.0, "", stamp)
+
+
+@pytest.mark.parametrize("text, lang, status", [
+    ("which devices are offline?", "en", "offline"),
+    ("which sensors have stopped reporting", "en", "offline"),
+    ("Welche Geräte sind nicht erreichbar?", "de", "offline"),
+    ("quels capteurs sont hors ligne ?", "fr", "offline"),
+    ("¿qué dispositivos están desconectados?", "es", "offline"),
+    ("Welke apparaten zijn offline?", "nl", "offline"),
+    ("which devices are online", "en", "online"),
+])
+def test_which_devices_are_offline_names_the_quiet_sensors(
+        gw: Gateway, text: str, lang: str, status: str) -> None:
+    """"Which devices are offline?" names the sensors that never reported or went quiet, in
+    the request's language, and says actuators cannot be told; it does not list them all."""
+    from edge_agent.triage import Triage
+    decision = Triage(gw.registry).classify(text)
+    assert (decision.intent, decision.lang, decision.slots.status) == (
+        "list_devices", lang, status)
+    gw.registry.record(Reading("t-104", 21.0, "Cel", time.time() - 7200))
+    gw.registry.record(Reading("h-104", 40.0, "%RH", time.time()))
+    result = gw.skills.answer(decision)
+    if status == "offline":
+        assert result.data == {"offline": ["t-104"], "sensors": 2}
+        assert "t-104" in result.answer and "h-104" not in result.answer
+        assert "2 h" in result.answer
+    else:
+        assert result.data == {"online": ["h-104"], "sensors": 2}
+    assert "pump-2" not in result.answer
+
+
+def test_no_sensor_offline_says_all_report(gw: Gateway) -> None:
+    """With every sensor reporting, the answer says so (not an empty list)."""
+    for sensor in ("t-104", "h-104"):
+        gw.registry.record(Reading(sensor, 1.0, "", time.time()))
+    answer, data, error = gw.ask("list_devices", status="offline")
+    assert answer.startswith("All 2 sensors are reporting.") and error is None
+    assert data == {"offline": [], "sensors": 2}

@@ -110,7 +110,7 @@ def test_commands_move_the_named_device_to_the_said_value(
     result = plant.skills.answer(decision, key=f"rq-{lang}")
     assert plant.sent == [(device, value)], result.answer
     unit = " %" if isinstance(value, float) else ""
-    shown = f"{value:g}{unit}" if isinstance(value, float) else value
+    shown = f"{value:g}{unit}" if isinstance(value, float) else say(f"switch_{value}", lang)
     assert result.answer == say("done_set", lang, device=device, value=shown)
 
 
@@ -230,6 +230,6 @@ def test_refusals_and_repeats_in_the_request_language(tmp_path: Path) -> None:
                                 key="rq-de")
     again = plant.skills.answer(_decision("Pumpe 2 ausschalten", "set_actuator", plant),
                                 key="rq-de")
-    assert first.answer == "Erledigt: pump-2 steht auf off."
-    assert again.answer == say("already_done_value", "de", device="pump-2", value="off")
+    assert first.answer == "Erledigt: pump-2 steht auf aus."
+    assert again.answer == say("already_done_value", "de", device="pump-2", value="aus")
     assert plant.sent == [("pump-2", "off")]

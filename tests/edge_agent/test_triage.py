@@ -172,8 +172,9 @@ def test_new_devices_resolve_after_registry_changes() -> None:
     ("set flow on pump 2 to 2,5 l/min", 2.5, "l/min"), ("set fan 3 to twenty", 20.0, None),
     ("switch pump 2 off", "off", None), ("turn on pump 2", "on", None),
     ("close valve 4", "close", None), ("open valve 4", "open", None),
+    ("could you shut pump 2 down", "off", None), ("shut valve 4", "close", None),
 ], ids=["percent", "celsius", "rpm", "bar", "lpm-comma", "word-number", "off", "on", "close",
-        "open"])
+        "open", "shut-down-split", "shut"])
 def test_values_and_units(text: str, value: float | str, unit: str | None) -> None:
     """Numbers with units, number words, and on/off/open/close words become the value."""
     slots = SlotResolver(_registry()).resolve(text, "set_actuator")

@@ -35,7 +35,7 @@ def test_german_and_french_requests_over_mqtt(gateway: Gateway) -> None:
     reply, commands = gateway.ask("Pumpe 2 ausschalten")
     assert commands == [("pump-2", "off")], reply
     assert reply["route"] == "local" and reply["data"]["published"] is True
-    assert reply["answer"] == say("done_set", "de", device="pump-2", value="off")
+    assert reply["answer"] == say("done_set", "de", device="pump-2", value="aus")
 
     reply, commands = gateway.ask("éteins la pompe 9")
     assert commands == [], reply
