@@ -71,9 +71,13 @@ STATUS = (
         r"unresponsive|unreachable|disconnected|(?:gone|went|are|is) (?:silent|quiet)|"
         r"stopped (?:reporting|sending)|(?:not|never|n't) reported|"
         r"hors[- ]ligne|déconnecté\w*|deconnecte\w*|injoignable\w*|muets?|"
+        r"ne (?:répond|repond|envoi)\w* (?:plus|pas|rien)|"
         r"nicht (?:erreichbar|verbunden|online)|getrennt|ausgefallen|"
-        r"desconectad\w*|sin conexión|sin conexion|fuera de línea|no responden?|"
-        r"niet (?:bereikbaar|verbonden|online)|verbroken)\b")),
+        r"(?:antwort|meld|send)\w* (?:nicht|nichts|keine)|"
+        r"desconectad\w*|sin conexión|sin conexion|fuera de línea|"
+        r"no (?:responde|envía|envia|informa)\w*|"
+        r"niet (?:bereikbaar|verbonden|online)|verbroken|"
+        r"(?:reageer|reageren|meld|stuur)\w* (?:niet|niets|geen))\b")),
     ("online", re.compile(
         r"\b(online|on-line|reporting|connected|en ligne|connecté\w*|erreichbar|verbunden|"
         r"conectad\w*|en línea|bereikbaar|verbonden)\b")),

@@ -14,6 +14,7 @@ from edge_agent.registry import Registry
 from edge_agent.triage import languages
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
 from edge_agent.triage.foreign import foreign
+from edge_agent.triage.guards import held_back
 from edge_agent.triage.model import Model
 from edge_agent.triage.slots import SlotResolver
 
@@ -87,6 +88,8 @@ class Triage:
         best = int(probs.argmax())
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
+        if intent == "set_actuator" and held_back(text[:MAX_CHARS], lang) is not None:
+            intent = "escalate"  # "don't turn off pump 2", "raise fan 3 by 10%": guards.py
         local = (intent in LOCAL_INTENTS and confidence >= self.threshold
                  and lang in self.languages and len(text) <= MAX_CHARS
                  and _WORD.search(text) is not None

@@ -10,7 +10,9 @@ import pytest
 
 from edge_agent.ask import COMMAND_FLOOR
 from edge_agent.messages import say
+from edge_agent.registry import Registry
 from edge_agent.triage import Triage
+from edge_agent.triage.guards import held_back
 from edge_agent.triage.languages import detect
 from tests.support.plant import Plant, registry_of
 
@@ -86,3 +88,32 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     """A short request with no function word of its own is told by its kind and place nouns
     (a shared "du" or "in" alone would leave it to chance)."""
     assert detect(text) == lang
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("don't turn off pump 2", "en"), ("do not switch on the fan in zone 3", "en"),
+    ("never open valve 4", "en"), ("Pumpe 2 nicht ausschalten", "de"),
+    ("schalte die Pumpe 2 nicht aus", "de"), ("n'éteins pas la pompe 2", "fr"),
+    ("no apagues la bomba 2", "es"), ("zet pomp 2 niet uit", "nl"),
+    ("increase fan 3 by 10%", "en"), ("turn fan 3 up by 20 percent", "en"),
+    ("erhöhe Lüfter 3 um 10 %", "de"), ("augmente le ventilateur 3 de 10 %", "fr"),
+    ("sube el ventilador 3 un 10 %", "es"), ("verhoog ventilator 3 met 10 %", "nl"),
+])
+def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
+    """A negated command is not its opposite, and a change by an amount is not a change to
+    it: neither is a local command (guards.held_back); the model alone read them so."""
+    assert held_back(text, lang) is not None
+    decision = Triage(Registry()).classify(text)
+    assert decision.intent != "set_actuator" and decision.route == "escalate", decision
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("turn off pump 2", "en"), ("set fan 3 to 40 %", "en"), ("schalte Pumpe 2 aus", "de"),
+    ("stelle Lüfter 3 auf 40 %", "de"), ("éteins la pompe 2", "fr"),
+    ("allume la pompe de la zone ne-2", "fr"), ("apaga la bomba 2", "es"),
+    ("pon la bomba no. 2 en marcha", "es"), ("zet ventilator 3 op 40 %", "nl"),
+])
+def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
+    """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
+    are not held back."""
+    assert held_back(text, lang) is None

@@ -43,3 +43,16 @@ def test_german_and_french_requests_over_mqtt(gateway: Gateway) -> None:
     assert reply["answer"].startswith("Il n'y a pas de pompe 9 ici. Actionneurs de type pump"
                                       " : pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)")
     assert gateway.edge.alive()
+
+
+def test_negated_and_relative_commands_move_nothing(gateway: Gateway) -> None:
+    """"Don't turn off pump 2" in five languages, and "raise fan 3 by 10 %", are not read as
+    "turn off pump 2" and "set fan 3 to 10 %": they go to the cloud model, whose proposals
+    come back as proposals, and nothing moves."""
+    for text in ("don't turn off pump 2", "Pumpe 2 nicht ausschalten",
+                 "n'éteins pas la pompe 2", "no apagues la bomba 2", "zet pomp 2 niet uit",
+                 "increase fan 3 by 10%", "erhöhe Lüfter 3 um 10 %"):
+        reply, commands = gateway.ask(text)
+        assert commands == [], (text, reply)
+        assert reply["route"] != "local" and reply["intent"] == "escalate", (text, reply)
+    assert gateway.edge.alive()
