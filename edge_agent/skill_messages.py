@@ -52,6 +52,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "summary": "{total} devices{where}: {parts}{in_areas}. That is too many to list here; "
                    "narrow it by kind and area, e.g. 'list the pumps on line 3'.",
         "and_n_more": "; and {more} more",
+        "wrong_unit": "{device} is set in {unit}, not in {said}; say the value in {unit}. Nothing "
+                      "was sent.",
         "switch_on": "on", "switch_off": "off", "switch_open": "open", "switch_close": "close",
         "offline_sensors": "{count} of {total} sensors are offline: {items}.",
         "online_sensors": "{count} of {total} sensors are reporting: {items}.",
@@ -112,6 +114,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
                    "aufzulisten; grenzen Sie nach Typ und Bereich ein, z. B. 'liste die Pumpen "
                    "in Linie 3'.",
         "and_n_more": "; und {more} weitere",
+        "wrong_unit": "{device} wird in {unit} gestellt, nicht in {said}; nennen Sie den Wert in "
+                      "{unit}. Nichts wurde gesendet.",
         "switch_on": "an", "switch_off": "aus", "switch_open": "offen", "switch_close": "zu",
         "offline_sensors": "{count} von {total} Sensoren sind offline: {items}.",
         "online_sensors": "{count} von {total} Sensoren melden Werte: {items}.",
@@ -171,6 +175,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "summary": "{total} appareils{where} : {parts}{in_areas}. C'est trop pour les lister "
                    "ici ; précisez par type et zone, p. ex. 'liste les pompes de la ligne 3'.",
         "and_n_more": " ; et {more} autres",
+        "wrong_unit": "{device} se règle en {unit}, pas en {said} ; donnez la valeur en {unit}. "
+                      "Rien n'a été envoyé.",
         "switch_on": "en marche", "switch_off": "à l'arrêt",
         "switch_open": "ouvert", "switch_close": "fermé",
         "offline_sensors": "{count} capteurs sur {total} sont hors ligne : {items}.",
@@ -231,6 +237,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
                    "listarlos aquí; acote por tipo y zona, p. ej. 'lista las bombas de la línea "
                    "3'.",
         "and_n_more": "; y {more} más",
+        "wrong_unit": "{device} se ajusta en {unit}, no en {said}; diga el valor en {unit}. No se "
+                      "envió nada.",
         "switch_on": "encendido", "switch_off": "apagado",
         "switch_open": "abierto", "switch_close": "cerrado",
         "offline_sensors": "{count} de {total} sensores están desconectados: {items}.",
@@ -290,6 +298,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "summary": "{total} apparaten{where}: {parts}{in_areas}. Te veel om hier op te "
                    "sommen; verfijn op type en zone, bijv. 'toon de pompen op lijn 3'.",
         "and_n_more": "; en nog {more}",
+        "wrong_unit": "{device} wordt in {unit} ingesteld, niet in {said}; noem de waarde in "
+                      "{unit}. Er is niets verstuurd.",
         "switch_on": "aan", "switch_off": "uit", "switch_open": "open", "switch_close": "dicht",
         "offline_sensors": "{count} van {total} sensoren zijn offline: {items}.",
         "online_sensors": "{count} van {total} sensoren melden waarden: {items}.",

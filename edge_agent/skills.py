@@ -139,6 +139,13 @@ class Skills:
         found = self.resolver.resolve(slots, "actuator", lang)
         if not found.resolved:
             return _clarify(found)
+        wrong = next((d for d in found.devices if slots.unit and d.unit
+                      and _unit(d.unit) != slots.unit), None)
+        if wrong is not None:  # "set fan 3 to 50 degrees" is not 50 %
+            return SkillResult(
+                say("wrong_unit", lang, device=wrong.id, unit=_unit(wrong.unit), said=slots.unit),
+                {"device": wrong.id, "refused": True, "published": False},
+                error_code="policy_violation")
         key = key or new_key()
         if found.outcome == "one":
             return self.actuate(found.devices[0].id, slots.value, source=source, key=key,
