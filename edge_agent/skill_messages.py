@@ -83,7 +83,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "is_actuator": "{device} ist ein Aktor, kein Sensor.",
         "wrong_kind": "{device} ist vom Typ {kind}, nicht {wanted}.",
         "wrong_area": "{device} ist in {area}, nicht in {wanted}.",
-        "no_such": "{what} gibt es hier nicht.",
+        "no_such": "„{what}“ gibt es hier nicht.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Welches meinen Sie? {count} passen zu {what}: {names}. Nennen Sie eines, "
                      "oder sagen Sie 'alle'.",
@@ -269,7 +269,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "is_actuator": "{device} is een actuator, geen sensor.",
         "wrong_kind": "{device} is van het type {kind}, niet {wanted}.",
         "wrong_area": "{device} staat in {area}, niet in {wanted}.",
-        "no_such": "{what} is er hier niet.",
+        "no_such": "‘{what}’ is er hier niet.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Welke bedoelt u? {count} passen bij {what}: {names}. Noem er een, of zeg "
                      "'alle'.",

@@ -221,8 +221,8 @@ def test_no_sensor_offline_says_all_report(gw: Gateway) -> None:
 def test_a_value_in_another_unit_is_refused_not_taken_as_the_device_unit(gw: Gateway) -> None:
     """"Set fan 3 to 50 degrees" does not set the fan (set in %) to 50 %: it says which unit
     the fan takes and sends nothing; the same value in % is done."""
-    answer, data, error = gw.ask("set_actuator", devices=("fan-3",), value=50.0, unit="°C")
+    answer, _, error = gw.ask("set_actuator", devices=("fan-3",), value=50.0, unit="°C")
     assert error == "policy_violation" and gw.sent == []
     assert answer == "fan-3 is set in %, not in °C; say the value in %. Nothing was sent."
-    answer, data, error = gw.ask("set_actuator", devices=("fan-3",), value=50.0, unit="%")
+    answer, _, error = gw.ask("set_actuator", devices=("fan-3",), value=50.0, unit="%")
     assert error is None and gw.sent == [("fan-3", 50.0)]

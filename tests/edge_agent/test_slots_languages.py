@@ -66,18 +66,18 @@ QUERY_IDS = ["de-state", "de-history", "fr-state", "fr-history", "es-state", "es
 
 # (language, request, intent, what the question quotes, how it opens in that language)
 UNKNOWN = [
-    ("de", "schalte Pumpe 9 aus", "set_actuator", "pumpe 9", "pumpe 9 gibt es hier nicht."),
+    ("de", "schalte Pumpe 9 aus", "set_actuator", "pumpe 9", "„pumpe 9“ gibt es hier nicht."),
     ("de", "stelle Lüfter 8 auf 20 %", "set_actuator", "lufter 8",
-     "lufter 8 gibt es hier nicht."),
-    ("de", "schalte die Heizung ein", "set_actuator", "heater", "heater gibt es hier nicht."),
+     "„lufter 8“ gibt es hier nicht."),
+    ("de", "schalte die Heizung ein", "set_actuator", "heater", "„heater“ gibt es hier nicht."),
     ("fr", "éteins la pompe 9", "set_actuator", "pompe 9", "Il n'y a pas de pompe 9 ici."),
     ("fr", "quelle est la température de la zone 9 ?", "query_state", "zone 9",
      "Il n'y a pas de zone 9 ici."),
     ("es", "apaga la bomba 9", "set_actuator", "bomba 9", "Aquí no hay bomba 9."),
     ("es", "¿cuál es la temperatura en la zona 9?", "query_state", "zona 9",
      "Aquí no hay zona 9."),
-    ("nl", "zet pomp 9 uit", "set_actuator", "pomp 9", "pomp 9 is er hier niet."),
-    ("nl", "zet de klep 9 dicht", "set_actuator", "klep 9", "klep 9 is er hier niet."),
+    ("nl", "zet pomp 9 uit", "set_actuator", "pomp 9", "‘pomp 9’ is er hier niet."),
+    ("nl", "zet de klep 9 dicht", "set_actuator", "klep 9", "‘klep 9’ is er hier niet."),
     ("de", "schalte es bitte ein", "set_actuator", "", "Welchen Aktor meinen Sie?"),
     ("nl", "zet het aan", "set_actuator", "", "Welke actuator bedoelt u?"),
 ]
