@@ -27,7 +27,10 @@ _KINDS: dict[str, dict[str, str]] = {
         "luftfeuchtigkeit": "humidity", "luftfeuchte": "humidity", "druck": "pressure",
         "fullstand": "level", "pegel": "level", "durchfluss": "flow", "leistung": "power",
         "energie": "energy", "spannung": "voltage", "bodenfeuchte": "moisture",
-        "drehzahl": "speed", "larm": "noise", "sauerstoff": "oxygen"},
+        "drehzahl": "speed", "larm": "noise", "sauerstoff": "oxygen",
+        # adjectives that ask for a kind, as "how full" and "how warm" do in English
+        "voll": "level", "leer": "level", "warm": "temperature", "kalt": "temperature",
+        "heiss": "temperature", "feucht": "humidity", "trocken": "humidity"},
     "fr": {
         "pompe": "pump", "pompes": "pumps", "vanne": "valve", "vannes": "valves",
         "ventilateur": "fan", "ventilateurs": "fans", "chauffage": "heater",
@@ -39,7 +42,8 @@ _KINDS: dict[str, dict[str, str]] = {
         "arroseur": "sprinkler", "temperature": "temperature", "humidite": "humidity",
         "pression": "pressure", "niveau": "level", "debit": "flow", "puissance": "power",
         "energie": "energy", "tension": "voltage", "vitesse": "speed", "bruit": "noise",
-        "oxygene": "oxygen"},
+        "oxygene": "oxygen", "plein": "level", "pleine": "level", "vide": "level",
+        "chaud": "temperature", "froid": "temperature", "humide": "humidity"},
     "es": {
         "bomba": "pump", "bombas": "pumps", "valvula": "valve", "valvulas": "valves",
         "ventilador": "fan", "ventiladores": "fans", "calefaccion": "heater",
@@ -51,7 +55,10 @@ _KINDS: dict[str, dict[str, str]] = {
         "temperatura": "temperature", "humedad": "humidity", "presion": "pressure",
         "nivel": "level", "caudal": "flow", "flujo": "flow", "potencia": "power",
         "energia": "energy", "voltaje": "voltage", "tension": "voltage",
-        "velocidad": "speed", "ruido": "noise", "oxigeno": "oxygen"},
+        "velocidad": "speed", "ruido": "noise", "oxigeno": "oxygen", "lleno": "level",
+        "llena": "level", "vacio": "level", "vacia": "level", "caliente": "temperature",
+        "frio": "temperature", "fria": "temperature", "calor": "temperature",
+        "humedo": "humidity", "humeda": "humidity", "seco": "humidity"},
     "nl": {
         "pomp": "pump", "pompen": "pumps", "klep": "valve", "kleppen": "valves",
         "ventiel": "valve", "ventielen": "valves", "ventilator": "fan", "ventilatoren": "fans",
@@ -63,7 +70,9 @@ _KINDS: dict[str, dict[str, str]] = {
         "sproeier": "sprinkler", "temperatuur": "temperature", "vochtigheid": "humidity",
         "luchtvochtigheid": "humidity", "druk": "pressure", "niveau": "level",
         "debiet": "flow", "vermogen": "power", "energie": "energy", "spanning": "voltage",
-        "snelheid": "speed", "geluid": "noise", "zuurstof": "oxygen"},
+        "snelheid": "speed", "geluid": "noise", "zuurstof": "oxygen", "vol": "level",
+        "leeg": "level", "warm": "temperature", "koud": "temperature", "heet": "temperature",
+        "vochtig": "humidity", "droog": "humidity"},
 }
 # Area words (folded) to the English ones areas are usually declared with ("zone 3").
 _AREAS: dict[str, dict[str, str]] = {

@@ -233,3 +233,16 @@ def test_refusals_and_repeats_in_the_request_language(tmp_path: Path) -> None:
     assert first.answer == "Erledigt: pump-2 steht auf aus."
     assert again.answer == say("already_done_value", "de", device="pump-2", value="aus")
     assert plant.sent == [("pump-2", "off")]
+
+
+@pytest.mark.parametrize("lang, text, kind", [
+    ("de", "wie voll ist Tank 1?", "level"), ("de", "wie warm ist es in Zone 3?", "temperature"),
+    ("fr", "il fait chaud dans la zone 3 ?", "temperature"),
+    ("es", "¿hace calor en la zona 3?", "temperature"), ("es", "¿está lleno el tanque 1?", "level"),
+    ("nl", "hoe vol is tank 1?", "level"), ("nl", "hoe koud is het in zone 3?", "temperature"),
+])
+def test_how_full_and_how_warm_ask_for_a_kind(lang: str, text: str, kind: str) -> None:
+    """"Wie voll", "hoe koud", "hace calor" ask for a level or a temperature, as "how full"
+    and "how warm" do, so the answer is that sensor's reading, not every device in the area."""
+    slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=lang)
+    assert slots.kind == kind
