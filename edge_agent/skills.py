@@ -25,6 +25,7 @@ from edge_agent.presence import age as _age
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
 from edge_agent.resolve import Resolution, Resolver
 from edge_agent.triage.decision import Decision, Intent, Slots
+from edge_agent.triage.lexicon import UNITS
 
 log = structlog.get_logger("edge_agent.skills")
 
@@ -140,7 +141,7 @@ class Skills:
         if not found.resolved:
             return _clarify(found)
         wrong = next((d for d in found.devices if slots.unit and d.unit
-                      and _unit(d.unit) != slots.unit), None)
+                      and _canonical_unit(d.unit) != slots.unit), None)
         if wrong is not None:  # "set fan 3 to 50 degrees" is not 50 %
             return SkillResult(
                 say("wrong_unit", lang, device=wrong.id, unit=_unit(wrong.unit), said=slots.unit),
@@ -333,6 +334,11 @@ def _switch_word(value: str, lang: str) -> str:
 
 def _unit(unit: str) -> str:
     return {"Cel": "°C", "%RH": "%", "degC": "°C"}.get(unit, unit)
+
+
+def _canonical_unit(unit: str) -> str:
+    """A declared unit as a request's unit reads ("percent" and "%RH" are "%", "Cel" "°C")."""
+    return UNITS.get(unit.lower(), _unit(unit))
 
 
 def _describe_reading(device: Device, reading: Reading | None, lang: str) -> str:
