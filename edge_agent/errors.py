@@ -36,7 +36,13 @@ class CloudRejected(EdgeAgentError):
 
 
 class PolicyViolation(EdgeAgentError):
-    """An actuation outside the actuation policy."""
+    """An actuation outside the actuation policy; ``key`` and ``fields`` name its message in
+    the catalogues (``edge_agent.messages``), so a reply can say it in the request's language."""
+
+    def __init__(self, message: str, key: str = "", **fields: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.fields = fields
 
 
 class StoreFull(EdgeAgentError):

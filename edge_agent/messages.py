@@ -12,6 +12,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
+from edge_agent.policy_messages import POLICY_MESSAGES
 from edge_agent.skill_messages import SKILL_MESSAGES
 
 FALLBACK = "en"
@@ -140,8 +141,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
 }
 
 
-for _lang, _extra in SKILL_MESSAGES.items():  # the skills' and resolver's replies
-    CATALOGUES.setdefault(_lang, {}).update(_extra)
+for _extra_catalogues in (SKILL_MESSAGES, POLICY_MESSAGES):  # skills', resolver's, policy's
+    for _lang, _extra in _extra_catalogues.items():
+        CATALOGUES.setdefault(_lang, {}).update(_extra)
 
 
 class _Keep(dict[str, object]):

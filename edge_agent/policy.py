@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from edge_agent.errors import PolicyViolation
+from edge_agent.messages import say
 
 # Where a command comes from: a local request, a cloud model's proposal, or an operator's
 # broker command (which also arrives over the cloud link).
@@ -71,11 +72,11 @@ class ActuationPolicy:
                  source: Source) -> tuple[Rule, float | str]:
         rule = self._rules.get(device_id)
         if rule is None:
-            raise PolicyViolation(f"{device_id} is not a declared actuator on this gateway")
+            raise _refusal("policy_not_declared", device=device_id)
         if source != "local" and not rule.allow_cloud:
-            raise PolicyViolation(f"{device_id} does not accept commands from the cloud")
+            raise _refusal("policy_no_cloud", device=device_id)
         if rule.max_changes_per_min <= 0:
-            raise PolicyViolation(f"{device_id} is read-only by policy")
+            raise _refusal("policy_read_only", device=device_id)
         return rule, _normalise(rule, value)
 
     def _take_slot(self, rule: Rule, now: float | None = None) -> None:
@@ -84,31 +85,27 @@ class ActuationPolicy:
         while recent and now - recent[0] > 60.0:
             recent.popleft()
         if len(recent) >= rule.max_changes_per_min:
-            raise PolicyViolation(
-                f"{rule.device_id} was changed {len(recent)} times in the last minute; "
-                f"the policy allows {rule.max_changes_per_min}. Try again later."
-            )
+            raise _refusal("policy_too_often", device=rule.device_id, count=len(recent),
+                           limit=rule.max_changes_per_min)
         recent.append(now)
 
 
 def _normalise(rule: Rule, value: float | str | None) -> float | str:
     if value is None:
-        raise PolicyViolation(f"say what to set {rule.device_id} to")
+        raise _refusal("policy_no_value", device=rule.device_id)
     if rule.control == "switch":
         word = SWITCH_WORDS.get(str(value).strip().lower())
         if word is None:
-            raise PolicyViolation(f"{rule.device_id} is a switch: use on/off or open/close")
+            raise _refusal("policy_switch", device=rule.device_id)
         return word
     number = _as_number(rule, value)
     low = rule.min_value if rule.min_value is not None else float("-inf")
     high = rule.max_value if rule.max_value is not None else float("inf")
     if not low <= number <= high:
-        raise PolicyViolation(
-            f"{number:g} is outside the allowed range of {rule.device_id} "
-            f"({rule.min_value:g} to {rule.max_value:g})"
-            if rule.min_value is not None and rule.max_value is not None
-            else f"{number:g} is outside the allowed range of {rule.device_id}"
-        )
+        if rule.min_value is not None and rule.max_value is not None:
+            raise _refusal("policy_range", value=f"{number:g}", device=rule.device_id,
+                           low=f"{rule.min_value:g}", high=f"{rule.max_value:g}")
+        raise _refusal("policy_range_open", value=f"{number:g}", device=rule.device_id)
     return number
 
 
@@ -123,4 +120,9 @@ def _as_number(rule: Rule, value: float | str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise PolicyViolation(f"{rule.device_id} takes a number, not {value!r}") from None
+        raise _refusal("policy_number", device=rule.device_id, value=repr(value)) from None
+
+
+def _refusal(key: str, **fields: object) -> PolicyViolation:
+    """A refusal worded from the catalogue (English in the exception, any language in a reply)."""
+    return PolicyViolation(say(key, "en", **fields), key, **fields)

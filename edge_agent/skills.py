@@ -204,7 +204,8 @@ class Skills:
         except PolicyViolation as exc:
             log.warning("actuation.refused", device=device.id, value=value, source=source,
                         reason=str(exc))
-            return SkillResult(say("refused", lang, reason=exc), {"device": device.id,
+            reason = say(exc.key, lang, **exc.fields) if exc.key else str(exc)
+            return SkillResult(say("refused", lang, reason=reason), {"device": device.id,
                                                                   "value": value,
                                                     "refused": True, "published": False},
                                error_code="policy_violation")

@@ -220,11 +220,12 @@ def test_lists_alerts_and_histories_in_the_request_language(
 
 
 def test_refusals_and_repeats_in_the_request_language(tmp_path: Path) -> None:
-    """The policy's refusal and the journal's "already done" are told in German; a repeated
-    request key sends nothing, a refused value sends nothing."""
+    """The policy's refusal, its reason included, and the journal's "already done" are told in
+    German; a repeated request key sends nothing, a refused value sends nothing."""
     plant = Plant(tmp_path)
     refused = plant.skills.answer(_decision("schalte Pumpe 2 auf 40 %", "set_actuator", plant))
-    assert refused.answer.startswith("Abgelehnt: ") and refused.error_code == "policy_violation"
+    assert refused.answer == "Abgelehnt: pump-2 ist ein Schalter: an/aus oder auf/zu."
+    assert refused.error_code == "policy_violation"
     assert plant.sent == []
     first = plant.skills.answer(_decision("Pumpe 2 ausschalten", "set_actuator", plant),
                                 key="rq-de")
