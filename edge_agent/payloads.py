@@ -186,6 +186,10 @@ def _request_code(exc: ValidationError) -> str:
 _JSON = json.JSONDecoder()  # what json.loads uses, without its per-call checks
 
 
+MAX_DEPTH = 64  # nesting a payload may have, whatever the stack depth of its reader
+_TOO_DEEP = f"payload nests more than {MAX_DEPTH} levels deep"
+
+
 def load_json(payload: bytes) -> Any:
     """A payload's JSON document, or BadPayload (``bad_json``) saying why there is none."""
     if not payload.strip():
@@ -194,12 +198,32 @@ def load_json(payload: bytes) -> Any:
         if payload[0] and payload[0] < 0x80 and (len(payload) == 1 or payload[1]):
             # What json.loads does with bytes it takes for UTF-8 (no BOM, no NUL in the first
             # two), without its detection of the encoding.
-            return _JSON.decode(payload.decode("utf-8", "surrogatepass"))
-        return json.loads(payload)
+            doc = _JSON.decode(payload.decode("utf-8", "surrogatepass"))
+        else:
+            doc = json.loads(payload)
     except RecursionError:
-        raise BadPayload("bad_json", "payload nests too deeply") from None
+        raise BadPayload("bad_json", _TOO_DEEP) from None
     except ValueError as exc:  # also UnicodeDecodeError and ints of more than 4300 digits
         raise BadPayload("bad_json", f"payload is not valid UTF-8 JSON: {exc}") from exc
+    # Where json gives up depends on how deep the caller's stack already is; a fixed limit
+    # makes the answer the same everywhere. Few brackets cannot nest deeply: no walk then.
+    if payload.count(b"[") + payload.count(b"{") > MAX_DEPTH and _deeper_than(doc, MAX_DEPTH):
+        raise BadPayload("bad_json", _TOO_DEEP)
+    return doc
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels in ``doc`` (no recursion)."""
+    if not isinstance(doc, (dict, list)):
+        return False
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def describe(exc: ValidationError) -> str:

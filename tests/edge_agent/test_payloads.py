@@ -10,7 +10,7 @@ import structlog
 
 from edge_agent.history import History
 from edge_agent.ingest import Ingest
-from edge_agent.payloads import BadPayload, parse_ask
+from edge_agent.payloads import BadPayload, load_json, parse_ask
 from edge_agent.registry import Device, Registry
 from edge_agent.telemetry import parse_telemetry, typed_value
 
@@ -236,3 +236,20 @@ def test_a_payload_that_starts_like_json_must_be_json(payload: bytes) -> None:
     with pytest.raises(BadPayload) as info:
         parse_ask(payload)
     assert info.value.code == "bad_json"
+
+
+def _at_stack_depth(frames: int, payload: bytes) -> object:
+    """load_json called from ``frames`` frames deeper than here."""
+    return load_json(payload) if frames == 0 else _at_stack_depth(frames - 1, payload)
+
+
+@pytest.mark.parametrize("frames", [0, 700], ids=["shallow-stack", "deep-stack"])
+def test_nesting_has_one_limit_whatever_the_readers_stack(frames: int) -> None:
+    """64 levels of nesting parse and 65 or 30,000 are refused with the same reason, however
+    deep the reader's stack already is (json's own limit moves with it)."""
+    assert isinstance(_at_stack_depth(frames, b"[" * 64 + b"]" * 64), list)
+    assert isinstance(_at_stack_depth(frames, b'{"a": ' * 63 + b"[]" + b"}" * 63), dict)
+    for depth in (65, 900, 30_000):
+        with pytest.raises(BadPayload, match="more than 64 levels deep") as info:
+            _at_stack_depth(frames, b"[" * depth + b"]" * depth)
+        assert info.value.code == "bad_json"

@@ -40,7 +40,7 @@ def test_metrics_count_what_the_gateway_and_broker_did(
         probe.publish(setup.ask_topic, json.dumps({"id": text[:4], "text": text}),
                       response_topic=reply_topic)
         probe.json()
-    probe.publish(setup.ask_topic, b"not json", response_topic=reply_topic)
+    probe.publish(setup.ask_topic, b'{"id": "bad", "text": ', response_topic=reply_topic)
     probe.json()
     probe.publish(setup.telemetry_topic("t-104"), b"21.7")  # a bare number, as sensors send
     probe.publish(setup.telemetry_topic("t-104"), json.dumps({"value": "hot"}))
