@@ -340,3 +340,31 @@ CHAT = (
 )
 
 
+
+# Sixth generation (triage-2.4): "how does X work" and other questions that name a device and
+# read like state questions but ask how something works, what it is for, what it should be or
+# how to do something; several ways in a row so that every fold gets each.
+ESCALATE_SIXTH = (
+    "how does {act} work", "how do I (calibrate|reset|clean|service|configure) {dev}",
+    "what does {act} (do|control|regulate)", "how does {sensor} measure the {kind}",
+    "explain how {act} works", "what is {dev} (for|used for)",
+    "how (warm|cold|humid) should it be in {area}", "how does {act} work [<now>]?",
+    "how (is|are) {act} (controlled|wired|installed|powered)",
+    "how (do|can) I (tell|know) (if|whether) {act} is (broken|faulty|clogged|worn)",
+    "what should the {kind} in {area} be", "can you explain how {sensor} works",
+    "how (do|should) I (use|operate|start up|shut down) {act} (safely|properly|correctly)",
+    "what is the right {kind} for {area}",
+    "how does the {kind} (in|at) {area} (affect|change) {topic}",
+    "how (do|does) {act} (know|decide) when to (start|stop|open|close)",
+    "{act} (shows|reports|is showing) (fault|error|alarm) {n}(,|.) what (now|do I do)",
+    "how does {act} work and what does it (control|do)",
+    "why is {act} (open|on|off|closed) [<now>]",
+    "what happens if I <off> {act}", "how long does {act} take to (start|warm up|cool down)",
+    "how should {act} be (set|configured) (for|in) {topic}",
+    "how do (pumps|valves|fans|heaters|chillers) like {act} work",
+    "what's the difference between {act} and {act2}",
+    "how (does|do) the {kind} (sensors|probes) in {area} work",
+    "what is the best {kind} for {topic}", "how do I read {sensor}",
+    "how do I (install|replace|wire) {dev}",
+    "{act} (flags|throws|gives) (code|error) (E|F){n}, what (now|should I do)",
+)

@@ -349,3 +349,53 @@ SET_ACTUATOR_FIFTH = (
     "(stop|start) all [the] <things> [now|<pls>]", "<set> {act} and {act2} to {value}",
     "(can|could) you <off> all [the] <things> [<in> {area}]", "{act} and {act2} (on|off) [<pls>]",
 )
+
+# Sixth generation (triage-2.4): what users type that the templates lacked, written several ways
+# in a row so that every fold gets each. One command to two existing devices, in every form the
+# fifth generation had only a few of ("turn off pump 2 and valve 4" was right at 0.69); terse
+# and polite commands; devices named by a noun without a number ("the skylight", "the freezer in
+# hall B"); "status of X", "how warm is it in the barn", "currently" / "right now" questions.
+QUERY_STATE_SIXTH = (
+    "what is the {kind} in {area}", "how (warm|cold|hot|humid) is it"
+    " in {area} (currently|right now|at the moment|now)", "is {act} (open|closed|on|off) [<now>]",
+    "(status|state) of {act} (currently|right now|now)", "what is the {kind} (in|at) {area}?",
+    "(could|can|would) you (please|kindly) tell me the {kind} (in|at|of) {area}",
+    "what's the {kind} (currently|right now) (in|at) {area}", "{dev} status?",
+    "what is the {kind} (currently|right now|at the moment) (in|at) {area}",
+    "is {act} (currently|still) (open|closed|running|on|off)", "what is {sensor} reading [<now>]",
+    "how (warm|cold) is {area} (currently|right now|today)", "what is the current {kind} in {area}",
+    "(hey|hi|hello)(,|) what does {sensor} (say|read|show) [<now>]",
+    "what (temp|temperature) is {sensor} (holding|at|reading) [<now>]",
+    "{dev} {kind}?", "(please|kindly) check {dev}",
+    "what's the {kind} (through|across|on|in) {dev} [<now>]",
+    "any idea what the {kind} (in|on|at) {area} is [<now>]",
+    "do you know (if|whether) {act} is (open|on|running|closed)",
+    "what is the {kind} in {area} please", "(I'd like|I want|I need) the status of {dev}",
+    "is {act} (open|running|on) or (closed|stopped|off)", "how much is {sensor} (showing|reading)",
+    "what's (happening|going on) with {dev} [<now>]",
+    "what is the {kind} in {area} (now|right now|currently)",
+)
+SET_ACTUATOR_SIXTH = (
+    "<off> {act} and {act2}", "{act} off", "<on> {act} and {act2} [<pls>]", "{act} on [<pls>]",
+    "<close> {act} and {act2} [<pls>]", "(please|pls|kindly) <off> {act}",
+    "(can|could|would) you <off> {act} and {act2} [<pls>]", "<off> {act} (now|please|thanks)",
+    "{act} and {act2} off [<pls>]",
+    "<turn> {act} and {act2} (off|on)",
+    "(please|kindly|pls) <on> {act} and {act2}",
+    "(could|would|can) you (please|kindly) <close> {act}",
+    "<off> {act} as well as {act2}", "<set> {act} to {value} (please|thanks|pls)",
+    "<open> {act} and {act2} [<now>]",
+    "<off> {act} & {act2}", "<on> {act} (right now|now|immediately)",
+    "<off> {act}, {act2} [<pls>]",
+    "(please|kindly) (open|close) {act} and {act2}", "(switch|turn) {act} off [<pls>]",
+    "<on> both {act} and {act2} [<now>]",
+    "{act} and {act2} (on|off|open|closed) (please|now|thanks)",
+    "i need {act} and {act2} (off|on|closed|open)",
+)
+LIST_DEVICES_SIXTH = (
+    "which <devs> are (offline|disconnected|not connected|not reporting) [<now>]",
+    "(which|what) (probes|sensors|meters) (are|have gone) (offline|disconnected|silent)",
+    "(list|show) [the] <devs> (that are|) (offline|disconnected|unreachable) [<now>]",
+    "(which|what) <devs> (aren't|are not) (reporting|responding|connected) [<now>]",
+    "what's (disconnected|offline|not responding) [<now>]",
+)

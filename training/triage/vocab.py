@@ -22,6 +22,13 @@ ACTUATOR_NOUNS = (
     "dryer", "kiln", "extruder", "circulator", "ventilator", "siren", "solenoid", "spray bar",
     "grow light", "shade screen", "aerator", "inlet valve", "outlet valve", "recirculation pump",
     "fogger", "crusher", "press",
+    # Appended for triage-2.4 (earlier nouns keep their half): nouns real sites use without a
+    # number ("the roller door", "the freezer"), so unnumbered names are not all "the {noun}"
+    # of a few familiar words.
+    "roller door", "freezer", "floodlight", "heat lamp", "roof window", "cold room fan",
+    "misting system", "winch", "louvre", "ventilation unit", "water heater", "sliding door",
+    "ice machine", "barrier", "shredder", "oven", "dosing unit", "skip hoist", "awning",
+    "fountain pump",
 )
 SENSOR_NOUNS = (
     "temperature sensor", "thermometer", "probe", "humidity sensor", "pressure sensor",
@@ -38,6 +45,8 @@ AREA_SHAPES = (
     "lab {n}", "cleanroom {n}", "production line {n}", "poultry house {n}", "orchard block {n}",
     "wing {L}", "cell {n}", "pen {n}", "packing line {n}", "pump house {n}", "substation {n}",
     "level {n}", "block {L}", "store room {n}", "nursery {n}", "tent {n}", "kitchen {n}",
+    # Appended for triage-2.4: a place with a letter that is also a word ("courtyard a").
+    "courtyard {l}", "hall {l}", "wing {l}", "yard {l}", "bay {l}",
 )
 AREA_NAMES = (
     "the north field", "the server room", "the boiler room", "the cellar", "the workshop",
@@ -45,6 +54,10 @@ AREA_NAMES = (
     "the east wing", "the south greenhouse", "the mezzanine", "the canteen", "the yard",
     "the lobby", "the attic", "the paint shop", "the clean room", "the vineyard",
     "the propagation house", "the brewhouse", "the hatchery", "the control room",
+    # Appended for triage-2.4: places without a number, as users name them.
+    "the barn", "the stable", "the plant room", "the cold room", "the greenhouse",
+    "the milking parlour", "the loft", "the garage", "the car park", "the freezer room",
+    "the pump house", "the store", "the kitchen", "the lab", "the foyer",
 )
 ADJECTIVES = (
     "north", "south", "east", "west", "main", "backup", "spare", "primary", "secondary",
@@ -138,7 +151,8 @@ class Vocab:
         if self.rng.random() < 0.15:
             return self.rng.choice(_AREA_NAME[self.split])
         shape = self.rng.choice(_AREA[self.split])
-        return shape.format(n=self._number(), L=self._letter().upper())
+        letter = self._letter()
+        return shape.format(n=self._number(), L=letter.upper(), l=letter)
 
     def device(self, role: Literal["actuator", "sensor", "any"] = "any") -> str:
         """A device name in one of many shapes: "pump 7", "p-104", "valve V3", "zone 3 fan"."""
@@ -155,8 +169,11 @@ class Vocab:
             f"{code.upper()}-{n}", f"{code}{n}", f"{code.upper()}_{n.zfill(2)}",
             f"{self.area()} {noun}", f"{self.rng.choice(_ADJ[self.split])} {noun}",
             f"{noun} {n}{self._letter()}", f"the {noun}", f"{noun} {code}{n}",
+            f"the {noun} {self.rng.choice(('in', 'at', 'on'))} {self.area()}",
         )
-        weights = (6, 1, 2, 2, 1, 1, 1, 2, 2, 1, 1, 1)
+        # Unnumbered names ("the freezer", "the skylight in hall b") weigh more since 2.4: with
+        # 1 in 21 they were rare, and such requests escalated on names the registry lacks.
+        weights = (6, 1, 2, 2, 1, 1, 1, 2, 2, 1, 3, 1, 1)
         return self.rng.choices(shapes, weights=weights)[0]
 
     def kind(self) -> str:

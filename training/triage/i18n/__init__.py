@@ -72,6 +72,14 @@ _JOINS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Articles before a device named by its noun alone ("das Oberlicht", "het dakraam"). French and
+# Spanish templates carry their own ("[la|le|l'] {act}"), so their unnumbered name is the noun.
+# Gender is not matched: the model reads words and n-grams, and a wrong article is noise.
+_ARTICLES: dict[str, tuple[str, ...]] = {
+    "de": ("der", "die", "das"), "fr": ("",), "es": ("",), "nl": ("de", "het"),
+}
+
+
 def module(lang: str) -> ModuleType:
     """The templates and vocabulary of one language."""
     return importlib.import_module(f"training.triage.i18n.{lang}")
@@ -105,9 +113,13 @@ class LocalVocab:
         if self.rng.random() < PSEUDO_SHARE:
             noun = pseudo_noun(self.rng)
         code = noun[0].upper() + (self._letter() if self.rng.random() < 0.3 else "")
+        article = self.rng.choice(_ARTICLES[self.words.__name__.rsplit(".", 1)[-1]])
         shapes = (f"{noun} {n}", f"{noun} {code}{n}", f"{code}-{n}", f"{code.lower()}{n}",
-                  f"{noun} {n}{self._letter()}", f"{noun} {self.area()}")
-        return self.rng.choices(shapes, weights=(6, 2, 2, 1, 1, 1))[0]
+                  f"{noun} {n}{self._letter()}", f"{noun} {self.area()}",
+                  f"{article} {noun}".strip())
+        # Since 2.4 a device may be named by its noun alone ("das Oberlicht", "le lanterneau"):
+        # before, every non-English device had a number or an area, and such requests escalated.
+        return self.rng.choices(shapes, weights=(6, 2, 2, 1, 1, 1, 2))[0]
 
     def area(self) -> str:
         """An area: "Zone 3", "hall B", "la cave"."""

@@ -198,4 +198,44 @@ MORE["set_actuator"] += (
     "schalte (beide|sämtliche) (Pumpen|Lüfter|Ventile) (aus|ein)",
     "(kannst du|könntest du) {act} und {act2} (ausschalten|einschalten)",
 )
+# Sixth generation (triage-2.4), appended: one command to two existing devices in more forms,
+# terse and polite commands, "Status von X", "gerade/aktuell" questions, offline devices, and
+# hard negatives that ask how something works or what it should be ("wie funktioniert X").
+MORE["query_state"] += (
+    "Status von {dev} [bitte]",
+    "ist {act} (gerade|aktuell|noch) (an|aus|offen|zu)", "was ist die {kind} (in|im) {area}",
+    "(kannst|könntest) du mir bitte die {kind} (in|im) {area} sagen",
+    "wie ist der Status von {act} [gerade]", "{dev} Status?", "{kind} (von|bei) {dev} [bitte]",
+    "wie (hoch|warm|kalt) ist (die|der) {kind} (in|im) {area} (gerade|aktuell|jetzt)",
+    "was (zeigt|meldet) {sensor} (gerade|im Moment|aktuell)", "ist {act} (an|offen) oder (aus|zu)",
+    "weißt du, ob {act} (läuft|an ist|offen ist)", "wie steht es um {dev}",
+    "wie (warm|kalt|feucht) ist es (in|im) {area}",
+    "{kind} (in|im|von) {area} (bitte|danke)",
+)
+MORE["set_actuator"] += (
+    "schalte {act} und {act2} aus", "{act} aus", "mach {act} und {act2} an [bitte]",
+    "{act} an [bitte]", "(schließe|schließ) {act} und {act2} [bitte]",
+    "bitte (schalte|schalt) {act} aus", "(kannst|könntest) du bitte {act} und {act2} ausschalten",
+    "(schalte|schalt) {act} (in|im) {area} (aus|ein|an) [bitte]", "{act} und {act2} aus [bitte]",
+    "(öffne|schließe|starte|stoppe) {act} [bitte]", "(öffne|öffnet) {act} und {act2} [sofort]",
+    "{act} sofort (aus|an)", "(schalte|schalt) {act} sowie {act2} (aus|ein)",
+    "(kannst|könntest) du bitte {act} (schließen|öffnen)",
+)
+MORE["list_devices"] += (
+    "welche (Sensoren|Fühler|Zähler|Geräte) sind (offline|getrennt|nicht verbunden) [gerade]",
+    "(zeig|liste) [mir] (die|alle) (Geräte|Sensoren) (, die|die) offline sind",
+    "sind (irgendwelche|welche) Geräte (offline|nicht erreichbar)",
+)
+MORE["escalate"] += (
+    "{act} (meldet|zeigt) (Störung|Fehler|Alarm) {n}, was (nun|jetzt|tun)",
+    "{act} (hat|zeigt) Fehlercode (E|F){n}, was soll ich machen",
+    "wie funktioniert {act}", "wie (kalibriere|reinige|warte|konfiguriere) ich {dev}",
+    "was (macht|steuert|regelt) {act}", "wie misst {sensor} (die|den) {kind}",
+    "(erkläre|erklär) mir, wie {act} funktioniert", "wofür ist {dev} (da|gut)",
+    "wie (warm|kalt|feucht) sollte es (in|im) {area} sein",
+    "woran erkenne ich, dass {act} (defekt|verstopft|verschlissen) ist",
+    "was sollte (die|der) {kind} (in|im) {area} sein", "wie bediene ich {act} (richtig|sicher)",
+    "wie funktioniert {act} eigentlich", "warum ist {act} (an|aus|offen|zu) [gerade]",
+    "was passiert, wenn ich {act} ausschalte", "wie wird {act} (gesteuert|angeschlossen)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -201,4 +201,51 @@ MORE["set_actuator"] += (
     "(apaga|enciende) (ambas bombas|ambos ventiladores|todas las luces)",
     "(apaga|enciende) {act}, {act2} y {act2}",
 )
+# Sixth generation (triage-2.4), appended: one command to two existing devices in more forms,
+# terse and polite commands, "estado de X", "ahora mismo" questions, offline devices, and hard
+# negatives that ask how something works or what it should be ("¿cómo funciona X?").
+MORE["query_state"] += (
+    "estado de [la|el] {dev} [por favor]", "qué temperatura hace en {area} (ahora mismo|ahora"
+    "|en este momento)", "¿está [la|el] {act} (encendida|abierta|en marcha|apagada) [ahora]?",
+    "cuál es la {kind} (en|de) {area}", "(podrías|puedes) decirme la {kind} (en|de) {area}"
+    " [por favor]", "cuál es el estado de [la|el] {act} [ahora mismo]", "{dev} estado?",
+    "{kind} (de|del) {dev} [por favor]", "cuánta {kind} hay en {area} (ahora mismo|ahora"
+    "|actualmente)", "qué (marca|mide|indica) [la|el] {sensor} (ahora|en este momento)",
+    "¿[la|el] {act} está (encendida|abierta) o (apagada|cerrada)?",
+    "sabes si [la|el] {act} (funciona|está encendida|está abierta)", "cómo va [la|el] {dev}",
+    "hace (calor|frío) en {area}?",
+)
+MORE["set_actuator"] += (
+    "apaga [la|el] {act} y [la|el] {act2}", "{act} off", "enciende {act} y {act2} [por favor]",
+    "{act} on [por favor]", "cierra [la|el] {act} y [la|el] {act2} [por favor]",
+    "por favor apaga [la|el] {act}", "(puedes|podrías) apagar {act} y {act2} por favor",
+    "{act} y {act2} off [porfa]",
+    "(abre|cierra|arranca|para) [la|el] {act} [por favor]", "abre {act} y {act2} [ya]",
+    "(apaga|enciende) {act} ahora mismo", "(apaga|corta) {act} así como {act2}",
+    "(puedes|podrías) (cerrar|abrir) [la|el] {act} por favor",
+)
+MORE["list_devices"] += (
+
+    "(muéstrame|lista) los (dispositivos|sensores) (desconectados|sin conexión)",
+    "hay (dispositivos|sensores) (desconectados|sin conexión|fuera de línea)",
+)
+# "How does X work" read as a state question cost Spanish escalation recall in 2.3 (95.1% on
+# the model card): many shapes of it, and of "how do I", "what is it for", "what should it be".
+MORE["escalate"] += (
+    "[la|el] {act} (marca|indica|da) (fallo|error|alarma) {n}, (y ahora qué|qué hago)",
+    "[la|el] {act} (muestra|da) el código (E|F){n}, qué debo hacer",
+    "cómo funciona [la|el] {act}", "cómo (calibro|limpio|configuro|mantengo) [la|el] {dev}",
+    "para qué sirve [la|el] {dev}", "cómo mide [la|el] {sensor} la {kind}",
+    "explícame cómo funciona [la|el] {act}", "qué (hace|controla|regula) [la|el] {act}",
+    "qué temperatura (debería haber|hace falta) en {area}",
+    "cómo sé si [la|el] {act} está (averiada|atascada|gastada)",
+    "cuál debería ser la {kind} (en|de) {area}", "cómo se usa [la|el] {act} (correctamente|con"
+    " seguridad)", "cómo funciona (una|un) {act}", "por qué está [la|el] {act} (encendida|apagada"
+    "|abierta)", "qué pasa si apago [la|el] {act}",
+    "cómo se (controla|conecta|instala) [la|el] {act}",
+    "cómo funciona exactamente [la|el] {act}", "cómo se calibra [la|el] {sensor}",
+    "me explicas cómo funciona [la|el] {sensor}", "cómo trabaja [la|el] {act}",
+    "cómo funcionan (las bombas|los ventiladores|las válvulas) como {act}",
+    "de qué manera funciona [la|el] {act}", "cómo se pone en marcha [la|el] {act} con seguridad",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

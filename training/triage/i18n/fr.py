@@ -208,4 +208,50 @@ MORE["set_actuator"] += (
     " [dans {area}]",
     "(allume|éteins) {act}, {act2} et {act2}",
 )
+# Sixth generation (triage-2.4), appended: one command to two existing devices in more forms,
+# terse and polite commands, "état de X", "en ce moment" questions, offline devices, and hard
+# negatives that ask how something works or what it should be ("comment fonctionne X").
+MORE["query_state"] += (
+    "état de [la|le|l'] {dev} [svp]", "quelle est la {kind} (dans|de) {area} en ce moment",
+
+    "quelle est la {kind} (dans|de) {area}", "(pourrais-tu|peux-tu) me donner la {kind} (dans|de)"
+    " {area} [s'il te plaît]", "quel est l'état de [la|le|l'] {act} [actuellement]",
+    "{dev} état ?", "{kind} (de|du) {dev} [svp]", "il fait (combien|quelle température) (dans|à)"
+    " {area} (en ce moment|actuellement|maintenant)", "que (mesure|indique) [la|le|l'] {sensor}"
+    " (en ce moment|actuellement)", "[la|le|l'] {act} est (allumé|ouvert) ou (éteint|fermé) ?",
+    "sais-tu si [la|le|l'] {act} (tourne|est allumé|est ouvert)", "où en est [la|le|l'] {dev}",
+    "il fait (chaud|froid) (dans|à) {area} ?",
+)
+MORE["set_actuator"] += (
+    "éteins [la|le|l'] {act} et [la|le|l'] {act2}", "{act} off", "allume {act} et {act2} [svp]",
+    "{act} on [svp]", "ferme [la|le|l'] {act} et [la|le|l'] {act2} [s'il te plaît]",
+    "(s'il te plaît|svp) éteins [la|le|l'] {act}",
+    "(peux-tu|pourrais-tu) éteindre {act} et {act2} [s'il te plaît]",
+    "(éteins|allume) [la|le|l'] {act} (dans|de) {area} [svp]", "{act} et {act2} off [svp]",
+    "(ouvre|ferme|démarre|arrête) [la|le|l'] {act} [svp]", "ouvre {act} et {act2} [maintenant]",
+    "(éteins|allume) {act} tout de suite", "(éteins|coupe) {act} ainsi que {act2}",
+    "(peux-tu|pourrais-tu) (fermer|ouvrir) [la|le|l'] {act} [s'il te plaît]",
+)
+MORE["list_devices"] += (
+    "quels (capteurs|appareils|compteurs|équipements) sont (hors ligne|déconnectés) [en ce moment]",
+    "(montre|liste)-moi les (appareils|capteurs) (hors ligne|déconnectés)",
+    "y a-t-il des (appareils|capteurs) (hors ligne|déconnectés|injoignables)",
+)
+MORE["escalate"] += (
+    "[la|le|l'] {act} (signale|affiche) (le défaut|l'erreur|l'alarme) {n},"
+    " (que faire|et maintenant)",
+    "[la|le|l'] {act} (affiche|indique) le code (E|F){n}, je fais quoi",
+    "comment fonctionne [la|le|l'] {act}", "comment (calibrer|nettoyer|entretenir|configurer)"
+    " [la|le|l'] {dev}", "à quoi sert [la|le|l'] {dev}",
+    "comment [la|le|l'] {sensor} mesure-t-(il|elle)"
+    " la {kind}", "explique-moi comment fonctionne [la|le|l'] {act}",
+    "que (fait|contrôle|règle) [la|le|l'] {act}", "quelle (température|humidité) faut-il (dans|à)"
+    " {area}", "comment savoir si [la|le|l'] {act} est (en panne|bouché|usé)",
+    "quelle devrait être la {kind} (dans|de) {area}",
+    "comment utiliser [la|le|l'] {act} (correctement|en sécurité)",
+    "comment marche [la|le|l'] {act}",
+    "pourquoi [la|le|l'] {act} est-(il|elle) (allumé|éteint|ouvert)",
+    "que se passe-t-il si j'éteins [la|le|l'] {act}", "comment [la|le|l'] {act} est-(il|elle)"
+    " (commandé|branché|piloté)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

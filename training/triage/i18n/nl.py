@@ -185,4 +185,44 @@ MORE["set_actuator"] += (
     "zet beide (pompen|ventilatoren|kleppen) (uit|aan)",
     "(kun je|kan je) {act} en {act2} (uitzetten|aanzetten)",
 )
+# Sixth generation (triage-2.4), appended: one command to two existing devices in more forms,
+# terse and polite commands, "status van X", "nu/op dit moment" questions, offline devices, and
+# hard negatives that ask how something works or what it should be ("hoe werkt X").
+MORE["query_state"] += (
+    "status van {dev} [graag]",
+    "staat {act} (nu|nog) (aan|uit|open|dicht)", "wat is de {kind} in {area}",
+    "(kun|kan) je me de {kind} in {area} vertellen [alsjeblieft]",
+    "wat is de status van {act} [nu]", "{dev} status?", "{kind} van {dev} [graag]",
+    "hoe (hoog|warm|koud) is de {kind} in {area} (nu|op dit moment|momenteel)",
+    "wat (meet|meldt|geeft) {sensor} (nu|op dit moment) [aan]", "staat {act} aan of uit",
+    "weet je of {act} (draait|aan staat|open staat)", "hoe staat het met {dev}",
+    "hoe (warm|koud|vochtig) is het in {area}",
+    "{kind} (in|van) {area} (graag|alsjeblieft)",
+)
+MORE["set_actuator"] += (
+    "zet {act} en {act2} uit", "{act} uit", "zet {act} en {act2} aan [graag]",
+    "{act} aan [graag]", "sluit {act} en {act2} [alsjeblieft]",
+    "zet alsjeblieft {act} uit", "(kun|kan) je {act} en {act2} uitzetten [alsjeblieft]",
+    "zet {act} in {area} (uit|aan) [graag]", "{act} en {act2} uit [graag]",
+    "(open|sluit|start|stop) {act} [graag]", "open {act} en {act2} [nu]",
+    "{act} meteen (uit|aan)", "zet {act} en ook {act2} (uit|aan)",
+    "(kun|kan) je {act} (sluiten|openen) [alsjeblieft]",
+)
+MORE["list_devices"] += (
+    "welke (sensoren|apparaten|meters|toestellen) zijn (offline|niet verbonden) [nu]",
+    "toon [me] de (apparaten|sensoren) die offline zijn",
+    "zijn er (apparaten|sensoren) (offline|onbereikbaar|niet verbonden)",
+)
+MORE["escalate"] += (
+    "{act} (meldt|geeft) (storing|fout|alarm) {n}, wat (nu|moet ik doen)",
+    "{act} (toont|geeft) foutcode (E|F){n}, wat moet ik doen",
+    "hoe werkt {act}", "hoe (kalibreer|reinig|onderhoud|configureer) ik {dev}",
+    "wat (doet|regelt|stuurt) {act}", "hoe meet {sensor} de {kind}",
+    "waar is {dev} voor",
+    "hoe (warm|koud|vochtig) moet het in {area} zijn",
+    "hoe weet ik of {act} (kapot|verstopt|versleten) is",
+    "wat zou de {kind} in {area} moeten zijn", "hoe bedien ik {act} (goed|veilig)",
+    "hoe werkt {act} eigenlijk", "waarom staat {act} (aan|uit|open|dicht)",
+    "wat gebeurt er als ik {act} uitzet", "hoe wordt {act} (aangestuurd|aangesloten)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
