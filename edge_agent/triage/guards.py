@@ -15,7 +15,7 @@ import re
 _APOSTROPHE = "['’]"
 _NEGATION: dict[str, re.Pattern[str]] = {
     "en": re.compile(
-        r"\b(?:not|never|(?:do|does|did|should|must|would|could|ca|wo|is|are|was|were)n"
+        r"\b(?:not|never|cannot|(?:do|does|did|should|must|would|could|ca|wo|is|are|was|were)n"
         + _APOSTROPHE + r"?t)\b"),
     "de": re.compile(r"\b(?:nicht|nie|niemals|keine?[nmrs]?)\b"),
     # "ne-2" and "no. 2" are names and numbers, not negations
@@ -27,7 +27,7 @@ _NEGATION: dict[str, re.Pattern[str]] = {
 _RELATIVE: dict[str, re.Pattern[str]] = {
     "en": re.compile(r"\bby\s+[-+]?\d|\b\d+(?:[.,]\d+)?\s*(?:%|percent|degrees?|°)?\s*"
                      r"(?:more|less|higher|lower|warmer|cooler|colder)\b"),
-    "de": re.compile(r"\bum\s+[-+]?\d+(?:[.,]\d+)?\s*(?:%|prozent|grad|°)"),
+    "de": re.compile(r"\bum\s+[-+]?\d"),
     "fr": re.compile(r"\b(?:augment|baiss|diminu|rédui|redui|réduis|mont|descend|hauss)\w*\b"
                      r".*\bde\s+[-+]?\d"),
     "es": re.compile(r"\b(?:sub|baj|aument|disminu|reduc|reduz|increment)\w*\b"

@@ -96,7 +96,8 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("schalte die Pumpe 2 nicht aus", "de"), ("n'éteins pas la pompe 2", "fr"),
     ("no apagues la bomba 2", "es"), ("zet pomp 2 niet uit", "nl"),
     ("increase fan 3 by 10%", "en"), ("turn fan 3 up by 20 percent", "en"),
-    ("erhöhe Lüfter 3 um 10 %", "de"), ("augmente le ventilateur 3 de 10 %", "fr"),
+    ("erhöhe Lüfter 3 um 10 %", "de"), ("erhöhe Lüfter 3 um 10", "de"),
+    ("augmente le ventilateur 3 de 10 %", "fr"),
     ("sube el ventilador 3 un 10 %", "es"), ("verhoog ventilator 3 met 10 %", "nl"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
