@@ -240,9 +240,9 @@ class Escalations:
             log.info("escalation.uncertain", backend=answer.backend)
             return await self._to_operator(esc, "uncertain",
                                            [f"{answer.backend}: {answer.text}"])
-        log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
-                 tokens_out=answer.output_tokens, cost=answer.cost,
-                 latency_ms=round(answer.latency_ms, 1))
+        # No line of its own here: the router logs ``escalation.answered`` (``answer.cached``
+        # for a cached answer) with the same fields; a second line cost each escalation a
+        # rendered JSON line at the info level.
         return pb.EscalateResponse(
             answer=answer.text, backend=answer.backend, model=answer.model,
             usage=pb.Usage(input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
