@@ -37,7 +37,6 @@ class _Write(Generic[T]):
     call: Callable[[], T]
     after: Callable[[], None] | None
     done: asyncio.Future[T]
-    needs_transaction: bool
     result: Any = None
     error: BaseException | None = None
 
@@ -50,20 +49,13 @@ class GroupCommit:
         self._waiting: list[_Write[Any]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def write(self, call: Callable[[], T], after: Callable[[], None] | None = None, *,
-                    needs_transaction: bool = True) -> T:
+    async def write(self, call: Callable[[], T], after: Callable[[], None] | None = None) -> T:
         """Run ``call`` in a transaction (shared with other writes), then ``after`` once it
         has committed; returns what ``call`` returned, or raises what it (or the commit)
-        raised. The write happens even if the caller is cancelled while it waits.
-
-        ``needs_transaction=False``: each statement of ``call`` is safe on its own (one
-        statement, or a compare-and-set), so when it is alone in its batch it runs without
-        a transaction of its own: each statement commits itself, with no BEGIN and COMMIT
-        (on SQLite each of those is another step of the driver, and each step hands
-        Python's lock to the event loop's thread and waits to get it back)."""
+        raised. The write happens even if the caller is cancelled while it waits."""
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         done.add_done_callback(_retrieved)  # a caller that hung up leaves its error unread
-        self._waiting.append(_Write(call, after, done, needs_transaction))
+        self._waiting.append(_Write(call, after, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="groupcommit.write")
         # Awaited as it is, not shielded: cancelling the caller cancels only ``done``, and
@@ -89,15 +81,12 @@ class GroupCommit:
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         """Run the batch in one transaction, then the afters (in the database's threads)."""
-        if len(batch) == 1 and not batch[0].needs_transaction:
-            batch[0].result = batch[0].call()  # each statement commits itself
-        else:
-            with self._db.transaction():
-                if len(batch) == 1:  # alone: its error is the transaction's, as without a batch
-                    batch[0].result = batch[0].call()
-                else:
-                    for write in batch:
-                        self._one(write)
+        with self._db.transaction():
+            if len(batch) == 1:  # alone: its error is the transaction's, as without a batch
+                batch[0].result = batch[0].call()
+            else:
+                for write in batch:
+                    self._one(write)
         for write in batch:
             if write.error is None and write.after is not None:
                 try:

@@ -106,10 +106,9 @@ class Escalations:
                     return _replayed(await asyncio.shield(running))
                 except Exception as exc:
                     raise RetryLater("the first attempt failed; retry") from exc
-            # The claim's statements are each safe alone (an insert, then a compare-and-set).
             lease = await self._writes.write(partial(
                 self._store.lease_escalation, key, gateway.id, owner=self.replica.id,
-                lease_s=_lease_s(deadline)), needs_transaction=False)
+                lease_s=_lease_s(deadline)))
             if lease.held:
                 return await self._answer_claimed(key, gateway, request, deadline, lease)
             if lease.record is not None and lease.record.state == "done":

@@ -20,14 +20,13 @@ class _Trips:
     """The store's database, counting the trips to its threads."""
 
     def __init__(self, db: Database) -> None:
-        self.db, self.trips, self.transactions = db, 0, 0
+        self.db, self.trips = db, 0
 
     async def run(self, call: Callable[..., T], *args: Any) -> T:
         self.trips += 1
         return await self.db.run(call, *args)
 
     def transaction(self) -> AbstractContextManager[Any]:
-        self.transactions += 1
         return self.db.transaction()
 
     def savepoint(self) -> AbstractContextManager[None]:
@@ -121,23 +120,3 @@ def test_a_write_whose_caller_is_cancelled_is_still_committed(trips: _Trips) -> 
 
     assert asyncio.run(run()) == 20
     assert _keys(trips.db) == ["a", "b"] and after == ["a"]
-
-
-def test_a_lone_write_that_needs_no_transaction_runs_without_one(trips: _Trips) -> None:
-    """``needs_transaction=False`` alone in its batch: committed, with no transaction of its
-    own; queued with others, it shares theirs as any write does."""
-    writes = GroupCommit(trips)  # type: ignore[arg-type]
-
-    async def alone() -> int:
-        return await writes.write(lambda: _insert(trips.db, "a", 1), needs_transaction=False)
-
-    assert asyncio.run(alone()) == 10
-    assert trips.transactions == 0 and _keys(trips.db) == ["a"]
-
-    async def together() -> list[int]:
-        return await asyncio.gather(*(writes.write(lambda k=k: _insert(trips.db, k, 2),
-                                                   needs_transaction=False) for k in "bcd"))
-
-    assert asyncio.run(together()) == [20, 20, 20]
-    assert trips.transactions == 1  # the three queued together: one transaction
-    assert _keys(trips.db) == ["a", "b", "c", "d"]
