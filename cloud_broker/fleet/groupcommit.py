@@ -58,10 +58,7 @@ class GroupCommit:
         self._waiting.append(_Write(call, after, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="groupcommit.write")
-        # Awaited as it is, not shielded: cancelling the caller cancels only ``done``, and
-        # the write stays queued (``_settle`` skips a done future). A shield cost each
-        # write one more future and one more turn of the loop.
-        return await done
+        return await asyncio.shield(done)
 
     async def _drain(self) -> None:
         while self._waiting:
