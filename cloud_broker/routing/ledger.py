@@ -29,14 +29,7 @@ from typing import Any, Literal, Protocol
 
 from cloud_broker.fleet.database import Database, Notices, sqlite_database
 from cloud_broker.fleet.schema import migrate
-from cloud_broker.routing.totals import (
-    TOTALS,
-    SpendTotals,
-    TotalKey,
-    TotalRow,
-    current_starts,
-    encode,
-)
+from cloud_broker.routing.totals import TOTALS, SpendTotals, TotalRow, current_starts, encode
 from cloud_broker.routing.totals import Period as Period  # callers know them from here
 from cloud_broker.routing.totals import period_start as period_start
 
@@ -171,14 +164,6 @@ _INSERT_CALL = (
     " :backend, :model, :input_tokens, :output_tokens, :cost, :latency_ms, :outcome)")
 
 
-def total_keys(ts: float, site: str, device: str) -> list[TotalKey]:
-    """The six totals a call at ``ts`` counts in: its day's and month's, for everyone, its
-    site and its device."""
-    starts = current_starts(lambda: ts)
-    return [(period, starts[period], scope, target) for period in _PERIODS
-            for scope, target in (("global", ""), ("site", site), ("device", device))]
-
-
 def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: float,
                   tokens: int, returning: bool = True) -> list[TotalRow]:
     """Count one call in the running totals of its day and month (call this in the
@@ -186,7 +171,10 @@ def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: floa
     without ``returning`` (fetching the rows is six more steps of the driver, each of which
     hands Python's lock to the event loop's thread and waits to get it back)."""
     args: dict[str, object] = {"cost": cost, "tokens": tokens}
-    for names, row in zip(_TOTAL_NAMES, total_keys(ts, site, device), strict=True):
+    starts = current_starts(lambda: ts)
+    values = [(period, starts[period], scope, target) for period in _PERIODS
+              for scope, target in (("global", ""), ("site", site), ("device", device))]
+    for names, row in zip(_TOTAL_NAMES, values, strict=True):
         args.update(zip(names, row, strict=True))
     if not returning:
         db.execute(_ADD_TOTALS, args)
@@ -211,11 +199,10 @@ class SqlUsageLedger:
         """Append one call and count it in its totals (committed when this returns, unless
         a transaction of the caller's on this thread holds it: then with that one)."""
         ts = record.ts or time.time()
-        # The new totals are read back only for the other replicas (notices). Without them
-        # this ledger is its database's only writer, so its own call is the whole change
-        # to the budgets' totals in memory (made at start when budgets are set).
-        totals, returning = self._totals, self._notices is not None
-        tokens = record.input_tokens + record.output_tokens
+        # The new totals are read back only for someone: the budgets' totals in memory
+        # (made at start when budgets are set) or the other replicas' (notices).
+        totals = self._totals
+        wanted = totals is not None or self._notices is not None
         with self._db.transaction():
             self._db.execute(_INSERT_CALL, {
                 "ts": ts, "key": record.key, "device": record.device, "site": record.site,
@@ -223,13 +210,13 @@ class SqlUsageLedger:
                 "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
                 "cost": record.cost, "latency_ms": record.latency_ms, "outcome": record.outcome})
             rows = add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
-                                 cost=record.cost, tokens=tokens, returning=returning)
+                                 cost=record.cost,
+                                 tokens=record.input_tokens + record.output_tokens,
+                                 returning=wanted)
             if self._notices is not None:  # sent by the commit, with the rows
                 self._notices.publish(TOTALS, encode(rows))
-        if totals is not None and returning:
+        if totals is not None:
             totals.raise_to(rows)
-        elif totals is not None:
-            totals.add(total_keys(ts, record.site, record.device), record.cost, tokens)
         elif self._totals is not None:  # made while this call was written: read it again
             self._totals.seed()
 

@@ -9,8 +9,7 @@ period, so a row heard twice, late or out of order changes nothing: each is kept
 highest value seen. When notices may have been missed (the listening connection came back),
 the rows are read again.
 
-On SQLite one broker process writes the ledger, so the totals in memory are exact, and its
-own writes add their amounts here (``add``) rather than read the new rows back. With
+On SQLite one broker process writes the ledger, so the totals in memory are exact. With
 several replicas a write on one reaches the others' memory when its notice arrives, within
 milliseconds of its commit; budgets were never a hard cap under concurrency (two requests
 that start under a limit both run), and this adds that delay to the overshoot.
@@ -105,26 +104,10 @@ class SpendTotals:
                 key = (period, start, scope, target)
                 known_cost, known_tokens = self._totals.get(key, (0.0, 0))
                 self._totals[key] = (max(known_cost, cost), max(known_tokens, tokens))
-            self._forget_ended(starts)
-
-    def add(self, keys: Iterable[TotalKey], cost: float, tokens: int) -> None:
-        """Count one call in each of its totals: for the database's only writer (one broker
-        on SQLite), whose own call is the whole change, in the order its database saw it."""
-        starts = self._starts()
-        with self._lock:
-            for key in keys:
-                if key[1] < starts.get(key[0], 0.0):
-                    continue
-                known_cost, known_tokens = self._totals.get(key, (0.0, 0))
-                self._totals[key] = (known_cost + cost, known_tokens + tokens)
-            self._forget_ended(starts)
-
-    def _forget_ended(self, starts: dict[str, float]) -> None:
-        """A new day or month: forget the ended one's rows (with the lock held)."""
-        if starts != self._current:
-            self._current = starts
-            for key in [k for k in self._totals if k[1] < starts.get(k[0], 0.0)]:
-                del self._totals[key]
+            if starts != self._current:  # a new day or month: forget the ended one's rows
+                self._current = starts
+                for key in [k for k in self._totals if k[1] < starts.get(k[0], 0.0)]:
+                    del self._totals[key]
 
     def _heard(self, payload: str | None) -> None:
         """A notice from a ledger write (None: notices may have been missed; read again)."""
