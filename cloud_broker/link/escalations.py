@@ -1,11 +1,12 @@
 """Escalations answered once per idempotency key, whichever transport or replica carried them.
 
 A replayed key returns the stored answer and is not routed (or charged) again. A claim on a
-key is a lease (``cloud_broker.fleet.claims``): this replica renews it while the model works,
-and a replay that finds it held elsewhere waits at most until the lease ends, then takes it
-over and asks the model again. Exactly-once stays the database's decision (the claim is one
-statement); the in-flight table keeps a retry arriving while its first attempt is answered on
-this replica from asking the database at all.
+key is a lease (``cloud_broker.fleet.claims``): this replica renews it while the model works
+(one task renews all it holds, in one trip, not a task per escalation), and a replay that
+finds it held elsewhere waits at most until the lease ends, then takes it over and asks the
+model again. Exactly-once stays the database's decision (the claim is one statement); the
+in-flight table keeps a retry arriving while its first attempt is answered on this replica
+from asking the database at all.
 
 Every store call runs in the database's threads, never on the event loop. An escalation's two
 writes, the claim and at the end its ledger rows with the claim's finish (``Charges``), go
@@ -73,6 +74,8 @@ class Escalations:
         self._store, self._router, self.replica = store, router, replica
         self._queue, self._rules = queue, rules
         self._inflight: dict[str, asyncio.Task[pb.EscalateResponse]] = {}
+        self._held: dict[str, float | None] = {}  # claims being worked on: key -> deadline
+        self._renewer: asyncio.Task[None] | None = None
         self._writes = GroupCommit(store.db)
         self.answered = 0
         self.replays = 0
@@ -145,7 +148,7 @@ class Escalations:
 
     async def _work(self, key: str, esc: Escalation,
                     deadline: float | None) -> pb.EscalateResponse:
-        renewal = asyncio.create_task(self._renew(key, deadline), name=f"renew.{key[-12:]}")
+        self._hold(key, deadline)
         charges = Charges.open()  # the router's ledger rows, committed with the claim below
         try:
             try:
@@ -156,7 +159,7 @@ class Escalations:
                                          charges.write_notes)
                 raise
             finally:
-                renewal.cancel()
+                self._held.pop(key, None)
             # Stored before the key leaves the in-flight table, so a retry arriving now waits
             # on this task rather than finding a pending claim in the database.
             try:
@@ -186,14 +189,29 @@ class Escalations:
         charges.commit()
         charges.write_notes()
 
-    async def _renew(self, key: str, deadline: float | None) -> None:
-        """Keep this replica's claim alive while it works (a few seconds past the deadline)."""
-        while True:
+    def _hold(self, key: str, deadline: float | None) -> None:
+        """Renew this claim while it is worked on, with the others (see ``_renew_held``)."""
+        self._held[key] = deadline
+        renewer, loop = self._renewer, asyncio.get_running_loop()
+        if renewer is None or renewer.done() or renewer.get_loop() is not loop:
+            self._renewer = asyncio.create_task(self._renew_held(), name="escalation.renew")
+
+    async def _renew_held(self) -> None:
+        """Keep this replica's claims alive while it works (each a few seconds past its
+        deadline): every ``_RENEW_EVERY_S``, all of them in one trip; ends when none is held."""
+        while self._held:
             await asyncio.sleep(_RENEW_EVERY_S)
-            if not await self._db(self._store.renew_escalation, key, self.replica.id,
-                                  _lease_s(deadline)):
-                log.warning("escalation.lease_lost", key=key)
-                return
+            held = dict(self._held)
+            lost = await self._db(self._renew, held) if held else []
+            for key in lost:
+                if key in self._held:  # not answered meanwhile: another replica took it
+                    del self._held[key]
+                    log.warning("escalation.lease_lost", key=key)
+
+    def _renew(self, held: dict[str, float | None]) -> list[str]:
+        """Renew each claim; the keys no longer held by this replica (or answered)."""
+        return [key for key, deadline in held.items()
+                if not self._store.renew_escalation(key, self.replica.id, _lease_s(deadline))]
 
     async def _route(self, esc: Escalation, deadline: float | None) -> pb.EscalateResponse:
         try:
@@ -221,9 +239,9 @@ class Escalations:
             log.info("escalation.uncertain", backend=answer.backend)
             return await self._to_operator(esc, "uncertain",
                                            [f"{answer.backend}: {answer.text}"])
-        log.info("escalation.answered", backend=answer.backend, tokens_in=answer.input_tokens,
-                 tokens_out=answer.output_tokens, cost=answer.cost,
-                 latency_ms=round(answer.latency_ms, 1))
+        # No line of its own here: the router logs ``escalation.answered`` (``answer.cached``
+        # for a cached answer) with the same fields; a second line cost each escalation a
+        # rendered JSON line at the info level.
         return pb.EscalateResponse(
             answer=answer.text, backend=answer.backend, model=answer.model,
             usage=pb.Usage(input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,

@@ -155,8 +155,8 @@ _ADD_TOTALS = (
     + ", ".join(f"(:period{i}, :start{i}, :scope{i}, :target{i}, :cost, :tokens)"
                 for i in range(6))
     + " ON CONFLICT (period, start, scope, target) DO UPDATE SET"
-    " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens"
-    " RETURNING period, start, scope, target, cost, tokens")
+    " cost = usage_totals.cost + excluded.cost, tokens = usage_totals.tokens + excluded.tokens")
+_RETURNING = " RETURNING period, start, scope, target, cost, tokens"
 _TOTAL_NAMES = tuple((f"period{i}", f"start{i}", f"scope{i}", f"target{i}") for i in range(6))
 _INSERT_CALL = (
     "INSERT INTO usage_calls (ts, key, device, site, backend, model, input_tokens,"
@@ -165,17 +165,22 @@ _INSERT_CALL = (
 
 
 def add_to_totals(db: Database, *, ts: float, site: str, device: str, cost: float,
-                  tokens: int) -> list[TotalRow]:
+                  tokens: int, returning: bool = True) -> list[TotalRow]:
     """Count one call in the running totals of its day and month (call this in the
-    transaction that inserts the call); returns the six totals as they are now."""
+    transaction that inserts the call); returns the six totals as they are now, or nothing
+    without ``returning`` (fetching the rows is six more steps of the driver, each of which
+    hands Python's lock to the event loop's thread and waits to get it back)."""
     args: dict[str, object] = {"cost": cost, "tokens": tokens}
     starts = current_starts(lambda: ts)
     values = [(period, starts[period], scope, target) for period in _PERIODS
               for scope, target in (("global", ""), ("site", site), ("device", device))]
     for names, row in zip(_TOTAL_NAMES, values, strict=True):
         args.update(zip(names, row, strict=True))
+    if not returning:
+        db.execute(_ADD_TOTALS, args)
+        return []
     return [(r["period"], float(r["start"]), r["scope"], r["target"], float(r["cost"]),
-             int(r["tokens"])) for r in db.all(_ADD_TOTALS, args)]
+             int(r["tokens"])) for r in db.all(_ADD_TOTALS + _RETURNING, args)]
 
 
 class SqlUsageLedger:
@@ -194,6 +199,10 @@ class SqlUsageLedger:
         """Append one call and count it in its totals (committed when this returns, unless
         a transaction of the caller's on this thread holds it: then with that one)."""
         ts = record.ts or time.time()
+        # The new totals are read back only for someone: the budgets' totals in memory
+        # (made at start when budgets are set) or the other replicas' (notices).
+        totals = self._totals
+        wanted = totals is not None or self._notices is not None
         with self._db.transaction():
             self._db.execute(_INSERT_CALL, {
                 "ts": ts, "key": record.key, "device": record.device, "site": record.site,
@@ -202,11 +211,14 @@ class SqlUsageLedger:
                 "cost": record.cost, "latency_ms": record.latency_ms, "outcome": record.outcome})
             rows = add_to_totals(self._db, ts=ts, site=record.site, device=record.device,
                                  cost=record.cost,
-                                 tokens=record.input_tokens + record.output_tokens)
+                                 tokens=record.input_tokens + record.output_tokens,
+                                 returning=wanted)
             if self._notices is not None:  # sent by the commit, with the rows
                 self._notices.publish(TOTALS, encode(rows))
-        if self._totals is not None:
-            self._totals.raise_to(rows)
+        if totals is not None:
+            totals.raise_to(rows)
+        elif self._totals is not None:  # made while this call was written: read it again
+            self._totals.seed()
 
     async def arecord(self, record: UsageRecord) -> None:
         """Append one call from the event loop, in the database's threads (committed when

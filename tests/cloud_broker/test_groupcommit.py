@@ -102,3 +102,21 @@ def test_a_savepoint_needs_a_transaction(store: SqlFleetStore) -> None:
     """Outside a transaction there is nothing to roll back to: a programming error."""
     with pytest.raises(RuntimeError, match="needs a transaction"), store.db.savepoint():
         pass
+
+
+def test_a_write_whose_caller_is_cancelled_is_still_committed(trips: _Trips) -> None:
+    """A caller that hangs up while its write waits hears CancelledError; the write is
+    committed all the same, with its ``after``, and the next write goes on as usual."""
+    writes, after = GroupCommit(trips), list[str]()  # type: ignore[arg-type]
+
+    async def run() -> int:
+        caller = asyncio.create_task(writes.write(lambda: _insert(trips.db, "a", 1),
+                                                  lambda: after.append("a")))
+        await asyncio.sleep(0)  # the write is queued
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        return await writes.write(lambda: _insert(trips.db, "b", 2))
+
+    assert asyncio.run(run()) == 20
+    assert _keys(trips.db) == ["a", "b"] and after == ["a"]

@@ -89,6 +89,21 @@ def test_budget_totals_equal_the_sum_of_the_periods_calls(open_store: OpenStore)
             assert (round(kept.cost, 9), kept.tokens) == (round(summed.cost, 9), summed.tokens)
 
 
+def test_the_totals_in_memory_count_the_ledgers_own_calls(store: SqlFleetStore) -> None:
+    """The budgets' totals in memory follow the ledger's own calls as the database's totals
+    do: everyone, a site, a device."""
+    ledger = SqlUsageLedger(store.db)
+    totals = ledger.totals()
+    for device, site, cost, tokens in (("d1", "s1", 0.5, 10), ("d2", "s1", 0.25, 5),
+                                       ("d2", "s2", 1.0, 7)):
+        ledger.record(_call(device, site, cost, tokens, ts=0.0))  # now
+    read = SqlUsageLedger(store.db).totals()  # read from the database
+    for period in ("day", "month"):
+        for scope, target in (("global", ""), ("site", "s1"), ("device", "d2"), ("site", "s9")):
+            assert totals.spent(period, scope, target) == read.spent(period, scope, target)
+    assert totals.spent("day", "global", "") == (1.75, 25)
+
+
 def test_summary_breakdown_and_series_read_the_shared_ledger(store: SqlFleetStore) -> None:
     """The operator's views work on both engines: failures, cache hits, buckets, key names."""
     ledger = SqlUsageLedger(store.db)
