@@ -168,6 +168,10 @@ async def ab_test(loop: Loop, candidate: str, ab_tally: dict[str, Tally]) -> dic
     while not done() and rounds < 20:
         await _traffic(loop, 25, lambda gw: ab_tally[gw.triage.version], done)
         rounds += 1
+    # The broker judges on the arms' counts as heartbeats bring them: the traffic can end
+    # before the last of them arrive (a loaded machine), so give the heartbeats time.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.to_thread(wait_until, done, 60.0, "the A/B test's decision")
     return decided or loop.api("/api/learning")["ab_tests"][0]
 
 
