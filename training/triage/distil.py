@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
+
 from edge_agent.triage.decision import INTENTS, Intent
 from edge_agent.triage.delex import SCHEME
 from edge_agent.triage.languages import detect
@@ -29,7 +31,7 @@ from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Card, Model
 from training.triage import card as card_doc
 from training.triage import warm
-from training.triage.calibration import CostModel, route
+from training.triage.calibration import GRID, CostModel, route, softmax
 from training.triage.corpus import Example, build
 from training.triage.export import export
 from training.triage.network import Hyper, Weights, fit
@@ -41,6 +43,7 @@ from training.triage.train import (
     Tagged,
     _card,
     _labels,
+    _logits,
     calibrate,
     calibrate_on_development,
     corpus,
@@ -146,6 +149,10 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     cal["threshold"] = max(costs.choose_precise(cal["curve"], min_precision,
                                                 list((cal.get("curves") or {}).values())),
                            start.threshold if start is not None else 0.0)
+    if start is not None and parent is not None:
+        cal["threshold"] = _as_precise_as(parent, weights, cal["temperature"], start.scheme,
+                                          _calibration_heldout(seed), cal["threshold"],
+                                          min_precision)
     out.mkdir(parents=True, exist_ok=True)
     size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
                         doc="nanogate intent triage, distilled from fleet traffic")
@@ -166,6 +173,42 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     card["training"]["labelled_scores"] = evaluate(out, [r for r in extra if r.intent in INTENTS])
     write_card(out, card)
     return card
+
+
+CALIBRATION_ROWS = 6000  # held-out templates a fine-tune's threshold is checked on
+
+
+def _calibration_heldout(seed: int) -> list[Tagged]:
+    """Held-out templates of the full-size corpus (the frozen sample's kind), the frozen
+    sample itself left out: the gate scores on that one alone."""
+    frozen = {t.example.text for t in _frozen()}
+    rows = [t for t in corpus("heldout", Plan.for_run(False), seed)
+            if t.example.text not in frozen]
+    return random.Random(seed).sample(rows, min(CALIBRATION_ROWS, len(rows)))
+
+
+def _as_precise_as(parent: Path, weights: Weights, temperature: float, scheme: int,
+                   rows: Sequence[Tagged], threshold: float, least: float) -> float:
+    """The lowest threshold from ``threshold`` up at which the fine-tuned model answers
+    ``rows`` locally at least as precisely as its parent does at its own threshold, and at
+    least ``least``.
+
+    A fine-tune on a few labelled phrasings can make a model bolder on everything else, and
+    the gate refuses a candidate less precise than the model the fleet runs, or under its
+    hard minimum; a parent that was already bold has no margin left. Held-out templates of the
+    frozen sample's kind, never trained on, say how much stricter the candidate must be."""
+    if not rows:
+        return threshold
+    gold = [r.example.intent for r in rows]
+    model = Model(parent)
+    before = model.probabilities([model.features(r.example.text, r.example.names())
+                                  for r in rows])
+    want = max(score(gold, *route(before, model.card.threshold)).local_precision, least)
+    after = softmax((_logits(weights, rows, scheme) / temperature).astype(np.float32))
+    for t in (t for t in GRID if t >= threshold):
+        if score(gold, *route(after, t)).local_precision >= want:
+            return t
+    return max(threshold, GRID[-1])
 
 
 def _repeats(train: Sequence[Tagged], labelled: Sequence[Tagged]) -> int:
