@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from edge_agent.messages import say
-from edge_agent.registry import Device, Registry
+from edge_agent.registry import Device, Reading, Registry
 
 STALE_AFTER_S = 15 * 60.0
 MAX_LISTED = 20  # sensors named in one answer; the rest are counted
@@ -23,6 +23,12 @@ def offline_reason(registry: Registry, device: Device, now: float, lang: str) ->
     reading = registry.latest(device.id)
     if reading is None:
         return say("not_reported", lang, device=device.label)
+    return silence(device, reading, now, lang)
+
+
+def silence(device: Device, reading: Reading, now: float, lang: str) -> str | None:
+    """"<device> silent for 2 h" when its last reading is older than ``STALE_AFTER_S``; a
+    reading of unknown age is not silence."""
     if reading.ts is not None and now - reading.ts > STALE_AFTER_S:
         return say("silent", lang, device=device.label, age=age(now - reading.ts, lang))
     return None

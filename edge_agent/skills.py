@@ -20,7 +20,6 @@ from edge_agent.journal import Journal
 from edge_agent.messages import say
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
-from edge_agent.presence import STALE_AFTER_S
 from edge_agent.presence import age as _age
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
 from edge_agent.resolve import Resolution, Resolver
@@ -389,8 +388,9 @@ def _alert_message(device: Device, reading: Reading | None, now: float,
                    lang: str = "en") -> str | None:
     if reading is None:
         return None
-    if reading.ts is not None and now - reading.ts > STALE_AFTER_S:
-        return say("silent", lang, device=device.label, age=_age(now - reading.ts, lang))
+    quiet = presence.silence(device, reading, now, lang)
+    if quiet is not None:
+        return quiet
     value = reading.value
     if not isinstance(value, float) or isinstance(value, bool):
         return None
