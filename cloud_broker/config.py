@@ -146,9 +146,11 @@ class LearningSection(Section):
     # never below hard_min_local_precision.
     min_local_precision: float | None = Field(default=None, ge=0, le=1)
     hard_min_local_precision: float = Field(default=0.99, ge=0, le=1)  # the 99 %
-    # A/B tests: confidence of the two-proportion z-test, and the least requests per arm.
+    # A/B tests: confidence of the two-proportion z-test, the least requests per arm before
+    # judging, and the most: with no significant difference by then the control model stays.
     ab_confidence: float = Field(default=0.95, gt=0.5, lt=1)
     ab_min_requests: int = Field(default=200, ge=1)
+    ab_max_requests: int = Field(default=2000, ge=1)
     ab_tick_s: float = Field(default=30.0, gt=0)
     # A winning candidate goes to the rest of the fleet by a staged rollout; each wave soaks
     # this long.

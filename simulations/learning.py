@@ -48,6 +48,7 @@ LEARNING_TOML = """
 label_model = "auto"  # the labelling prompt is opt-in: this fleet's cloud labels each request
 min_labels = {min_labels}
 ab_min_requests = {ab_min}
+ab_max_requests = {ab_max}
 ab_tick_s = 1.0
 promote_soak_s = 0  # the fleet is small and the simulation short: no soak between waves
 
@@ -63,6 +64,7 @@ class Plan:
     gateways: int = 6
     per_gateway: int = 150  # requests per gateway before, and again after
     ab_min_requests: int = 150  # per arm before the broker judges the A/B test
+    ab_max_requests: int = 600  # per arm: no significant difference by then keeps the control
     min_labels: int = 20
     size: str = "quick"
     seed: int = 7
@@ -273,7 +275,8 @@ def run(plan: Plan, out: Path) -> dict[str, Any]:
     cloud = LabellingCloud(truth).start()
     with tempfile.TemporaryDirectory(prefix="nanogate-learning-") as tmp:
         broker = Broker(Path(tmp) / "broker", cloud.url, extra_toml=LEARNING_TOML.format(
-            min_labels=plan.min_labels, ab_min=plan.ab_min_requests)).start()
+            min_labels=plan.min_labels, ab_min=plan.ab_min_requests,
+            ab_max=plan.ab_max_requests)).start()
         try:
             loop = Loop(plan, truth, cloud, broker, Path(tmp), rng=random.Random(plan.seed))
             result = asyncio.run(run_loop(loop))

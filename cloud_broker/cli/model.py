@@ -152,7 +152,8 @@ def _tests(cfg: BrokerConfig) -> Iterator[Any]:
     with broker_store(cfg) as (store, artefacts):
         lc = cfg.learning
         yield ABTests(store, RolloutController(store, artefacts), confidence=lc.ab_confidence,
-                      min_requests=lc.ab_min_requests, promote_soak_s=lc.promote_soak_s,
+                      min_requests=lc.ab_min_requests, max_requests=lc.ab_max_requests,
+                      promote_soak_s=lc.promote_soak_s,
                       clock=store.now)
 
 

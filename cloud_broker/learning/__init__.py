@@ -55,7 +55,8 @@ class Learning:
         version = _model_version(store)
         ab = None if rollouts is None else ABTests(
             store, rollouts, confidence=config.ab_confidence,
-            min_requests=config.ab_min_requests, promote_soak_s=config.promote_soak_s,
+            min_requests=config.ab_min_requests, max_requests=config.ab_max_requests,
+            promote_soak_s=config.promote_soak_s,
             clock=store.now)
         return cls(config, labels,
                    Labeller(labels, chat, version, model=config.label_model,

@@ -8,7 +8,9 @@ the local-answer rate (higher is better) and the correction rate per local answe
 better) at ``confidence``; the clarification rate and triage p99 latency are guards. A win
 promotes the candidate (a rollout to the control arm); a loss or a harmed guard aborts the
 cohort's rollout, which rolls the cohort back. Nothing is judged before both arms have
-``min_requests`` requests.
+``min_requests`` requests. A test is not open-ended: once both arms have ``max_requests``
+without a significant difference, the candidate has shown no gain worth a change and the
+cohort goes back to the control model (``no_gain``).
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ def z_score(x1: int, n1: int, x2: int, n2: int) -> float:
 
 
 def verdict(candidate: Arm, control: Arm, *, confidence: float,
-            min_requests: int) -> tuple[str, str]:
-    """``win``, ``loss``, ``harm`` or ``undecided``, with the reason."""
+            min_requests: int, max_requests: int | None = None) -> tuple[str, str]:
+    """``win``, ``loss``, ``harm``, ``no_gain`` or ``undecided``, with the reason."""
     if min(candidate.requests, control.requests) < min_requests:
         return "undecided", f"waiting for {min_requests} requests in each arm"
     crit = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
@@ -91,6 +93,9 @@ def verdict(candidate: Arm, control: Arm, *, confidence: float,
                         f"{control.triage_p99_ms:.2f} ms")
     if local > crit:
         return "win", f"local-answer rate higher (z = {local:.2f}), corrections not worse"
+    if max_requests is not None and min(candidate.requests, control.requests) >= max_requests:
+        return "no_gain", (f"no significant difference after {max_requests} requests in each "
+                           f"arm (z = {local:.2f}): the control model stays")
     return "undecided", f"no significant difference yet (z = {local:.2f})"
 
 
@@ -99,11 +104,13 @@ class ABTests:
 
     def __init__(self, store: FleetStore, rollouts: RolloutController, *,
                  confidence: float = 0.95, min_requests: int = 200,
-                 promote_soak_s: float = 600.0, clock: Callable[[], float] = time.time,
+                 max_requests: int = 2000, promote_soak_s: float = 600.0,
+                 clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None) -> None:
         self._store, self._db, self._rollouts = store, store.db, rollouts
         self._soak = promote_soak_s
         self._confidence, self._min = confidence, min_requests
+        self._max = max(min_requests, max_requests)
         self._clock = clock
         self._rng = rng or random.SystemRandom()
 
@@ -134,7 +141,8 @@ class ABTests:
              "cohort": json.dumps(chosen), "control_devices": json.dumps([g.id for g in rest]),
              "rollout_id": rollout.rollout.id,
              "config": json.dumps({"cohort": cohort, "confidence": self._confidence,
-                                   "min_requests": self._min}),
+                                   "min_requests": self._min,
+                                   "max_requests": self._max}),
              "baseline": json.dumps({g.id: _counters(g) for g in gateways}), "now": now})
         log.info("ab.started", id=test_id, candidate=candidate, control=control,
                  cohort=len(chosen), rollout_id=rollout.rollout.id)
@@ -148,16 +156,18 @@ class ABTests:
         if row is None:
             raise KeyError(f"no A/B test {test_id!r}" if test_id else "no A/B test yet")
         candidate, control = self._arms(row)
+        config = json.loads(row["config_json"])
         outcome, reason = verdict(candidate, control, confidence=self._confidence,
-                                  min_requests=self._min)
+                                  min_requests=self._min,
+                                  max_requests=config.get("max_requests", self._max))
         return {"id": row["id"], "state": row["state"], "reason": row["reason"],
                 "candidate": {"version": row["candidate"], "gateways": json.loads(
                     row["cohort_json"]), **candidate.as_json()},
                 "control": {"version": row["control"], "gateways": json.loads(
                     row["control_json"]), **control.as_json()},
                 "verdict": outcome, "verdict_reason": reason, "rollout_id": row["rollout_id"],
-                "final_rollout_id": row["final_rollout_id"], "config": json.loads(
-                    row["config_json"]), "created": row["created"], "updated": row["updated"]}
+                "final_rollout_id": row["final_rollout_id"], "config": config,
+                "created": row["created"], "updated": row["updated"]}
 
     def recent(self, limit: int = 10) -> list[dict[str, Any]]:
         """The newest tests' status documents, newest first."""
@@ -190,13 +200,14 @@ class ABTests:
         return points
 
     def tick(self) -> list[str]:
-        """Judge running tests: promote on a win, roll back on a loss or harm; returns ids."""
+        """Judge running tests: promote on a win, roll back on a loss, harm or no gain;
+        returns the ids acted on."""
         acted = []
         for row in self._db.all("SELECT id FROM ab_tests WHERE state = 'running'"):
             doc = self.status(row["id"])
             if doc["verdict"] == "win":
                 self._promote(doc)
-            elif doc["verdict"] in ("loss", "harm"):
+            elif doc["verdict"] in ("loss", "harm", "no_gain"):
                 self._roll_back(doc)
             else:
                 continue

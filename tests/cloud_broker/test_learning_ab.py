@@ -38,6 +38,15 @@ def test_too_few_requests_are_undecided_and_p99_is_a_guard() -> None:
     assert verdict(slow, fast, confidence=0.95, min_requests=100)[0] == "harm"
 
 
+def test_a_test_that_finds_no_difference_ends_keeping_the_control() -> None:
+    """Equal arms are undecided until max_requests per arm, then ``no_gain``."""
+    same = Arm(1000, 600)
+    assert verdict(same, same, confidence=0.95, min_requests=200,
+                   max_requests=2000)[0] == "undecided"
+    outcome, reason = verdict(same, same, confidence=0.95, min_requests=200, max_requests=1000)
+    assert outcome == "no_gain" and "control model stays" in reason
+
+
 def _fleet(store: SqlFleetStore, tmp_path: Path) -> tuple[ABTests, RolloutController, LinkCore]:
     artefacts = ArtefactStore(store.db, load_or_create(tmp_path / "key.pem"), store.now)
     artefacts.put("model", "triage", "v2", b"a candidate model")

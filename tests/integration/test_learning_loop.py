@@ -21,6 +21,7 @@ def test_a_tiny_fleet_goes_round_the_loop(tmp_path: Path) -> None:
     """Escalations become labels, a model is trained and A/B tested, and the decision
     reaches every gateway; the report and the plot are written."""
     result = learning.run(learning.Plan(gateways=4, per_gateway=50, ab_min_requests=50,
+                                        ab_max_requests=200,
                                         min_labels=10, size="tiny"), tmp_path)
     assert json.loads((tmp_path / learning.REPORT).read_text())["plan"]["gateways"] == 4
     assert (tmp_path / learning.PLOT).stat().st_size > 10_000
