@@ -54,7 +54,7 @@ class GroupCommit:
         has committed; returns what ``call`` returned, or raises what it (or the commit)
         raised. The write happens even if the caller is cancelled while it waits."""
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        done.add_done_callback(_retrieved)  # a caller that hung up leaves its error unread
+        done.add_done_callback(retrieved)  # a caller that hung up leaves its error unread
         self._waiting.append(_Write(call, after, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="groupcommit.write")
@@ -112,6 +112,8 @@ def _settle(batch: list[_Write[Any]]) -> None:
             write.done.set_result(write.result)
 
 
-def _retrieved(done: asyncio.Future[Any]) -> None:
+def retrieved(done: asyncio.Future[Any]) -> None:
+    """Mark a future's error as seen (a done callback): whoever awaits it handles the error,
+    and one that nobody awaits any more logs no 'exception was never retrieved'."""
     if not done.cancelled():
         done.exception()

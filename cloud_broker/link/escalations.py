@@ -42,7 +42,7 @@ from cloud_broker.errors import (
 from cloud_broker.escalation import Answer, ContextReading, Escalation
 from cloud_broker.fleet import FleetStore, Gateway
 from cloud_broker.fleet.claims import DEFAULT_LEASE_S, EscalationRecord, Lease, Replica
-from cloud_broker.fleet.groupcommit import GroupCommit
+from cloud_broker.fleet.groupcommit import GroupCommit, retrieved
 from cloud_broker.queue import OperatorQueue, QueueRules
 from cloud_broker.routing.charges import Charges
 from nanogate.link import MAX_CONTEXT_READINGS, MAX_TEXT_CHARS, OPERATOR_QUEUE
@@ -142,7 +142,7 @@ class Escalations:
         # The work outlives the call: a gateway that hangs up (killed, timed out) finds the
         # answer stored when it replays, instead of a released claim and a second model call.
         work = asyncio.create_task(self._work(key, esc, deadline), name=f"answer.{key[-12:]}")
-        work.add_done_callback(_retrieved)
+        work.add_done_callback(retrieved)
         self._inflight[key] = work
         return await asyncio.shield(work)
 
@@ -258,12 +258,6 @@ class Escalations:
             error_code=OPERATOR_QUEUE, backend="operator", model=item.id,
             error_message="No model could answer this with confidence; it waits for an "
                           "operator, whose answer will follow here.")
-
-
-def _retrieved(task: asyncio.Task[pb.EscalateResponse]) -> None:
-    """Mark a failed answer task's error as seen: the caller that awaited it handled it."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _lease_s(deadline: float | None) -> float:
