@@ -316,8 +316,9 @@ class AskHandler:
         several devices ("turn off pump" with two pumps) gets its "which one?" here, and a
         group command where groups may not be switched its refusal (nothing moves either way).
         """
-        if decision.intent not in LOCAL_INTENTS or decision.intent == "list_alerts":
-            return False
+        if (not decision.readable or decision.intent not in LOCAL_INTENTS
+                or decision.intent == "list_alerts"):
+            return False  # another language, a paste: the cloud reads it
         found = self._skills.resolve(decision)
         if found.outcome == "none":
             return found.named

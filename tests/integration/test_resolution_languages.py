@@ -56,3 +56,15 @@ def test_negated_and_relative_commands_move_nothing(gateway: Gateway) -> None:
         assert commands == [], (text, reply)
         assert reply["route"] != "local" and reply["intent"] == "escalate", (text, reply)
     assert gateway.edge.alive()
+
+
+def test_reads_in_other_languages_go_to_the_cloud_not_to_a_neighbour(gateway: Gateway) -> None:
+    """Italian and Portuguese questions about a real sensor are not read here as Spanish
+    (below the threshold a read of one real device would be): the cloud model answers them,
+    in their language. The same question in Spanish is answered here."""
+    for text in ("qual è la temperatura nella zona 3?", "qual é a temperatura na zona 3?"):
+        reply, commands = gateway.ask(text)
+        assert commands == [], (text, reply)
+        assert reply["route"] == "escalated", (text, reply)
+    reply, _ = gateway.ask("¿cuál es la temperatura en la zona 3?")
+    assert reply["route"] == "local" and "t-104" in reply["answer"], reply
