@@ -31,6 +31,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "no_devices": "No devices yet.",
         "no_alerts": "No active alerts.",
         "alerts": "{count} active alerts: {items}",
+        "alerts_one": "1 active alert: {items}",
+        "devices_one": "1 device: {items}.",
+        "state": "{device} is {value} ({age} ago)",
+        "state_undated": "{device} is {value} (time unknown)",
         "not_reported": "{device} has not reported yet",
         "reading": "{device} is {value} ({age} ago)",
         "reading_undated": "{device} is {value} (time of reading unknown)",
@@ -55,6 +59,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "no_devices": "Noch keine Geräte.",
         "no_alerts": "Keine aktiven Alarme.",
         "alerts": "{count} aktive Alarme: {items}",
+        "alerts_one": "1 aktiver Alarm: {items}",
+        "devices_one": "1 Gerät: {items}.",
+        "state": "{device} steht auf {value} (vor {age})",
+        "state_undated": "{device} steht auf {value} (Zeitpunkt unbekannt)",
         "not_reported": "{device} hat noch nichts gemeldet",
         "reading": "{device} misst {value} (vor {age})",
         "reading_undated": "{device} misst {value} (Zeitpunkt unbekannt)",
@@ -79,6 +87,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "no_devices": "Aucun appareil pour l'instant.",
         "no_alerts": "Aucune alarme active.",
         "alerts": "{count} alarmes actives : {items}",
+        "alerts_one": "1 alarme active : {items}",
+        "devices_one": "1 appareil : {items}.",
+        "state": "{device} : {value} (il y a {age})",
+        "state_undated": "{device} : {value} (heure inconnue)",
         "not_reported": "{device} n'a encore rien envoyé",
         "reading": "{device} indique {value} (il y a {age})",
         "reading_undated": "{device} indique {value} (heure de la mesure inconnue)",
@@ -103,6 +115,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "no_devices": "Todavía no hay dispositivos.",
         "no_alerts": "No hay alarmas activas.",
         "alerts": "{count} alarmas activas: {items}",
+        "alerts_one": "1 alarma activa: {items}",
+        "devices_one": "1 dispositivo: {items}.",
+        "state": "{device}: {value} (hace {age})",
+        "state_undated": "{device}: {value} (hora desconocida)",
         "not_reported": "{device} todavía no ha informado",
         "reading": "{device} marca {value} (hace {age})",
         "reading_undated": "{device} marca {value} (hora de la lectura desconocida)",
@@ -127,6 +143,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "no_devices": "Nog geen apparaten.",
         "no_alerts": "Geen actieve alarmen.",
         "alerts": "{count} actieve alarmen: {items}",
+        "alerts_one": "1 actief alarm: {items}",
+        "devices_one": "1 apparaat: {items}.",
+        "state": "{device} staat op {value} ({age} geleden)",
+        "state_undated": "{device} staat op {value} (tijdstip onbekend)",
         "not_reported": "{device} heeft nog niets gemeld",
         "reading": "{device} meet {value} ({age} geleden)",
         "reading_undated": "{device} meet {value} (tijdstip onbekend)",
@@ -162,6 +182,11 @@ def say(key: str, lang: str = FALLBACK, /, **fields: object) -> str:
     if template is None:
         raise KeyError(f"no message {key!r} in the catalogue")
     return _FORMATTER.vformat(template, (), _Keep(fields))
+
+
+def say_count(key: str, lang: str, count: int, /, **fields: object) -> str:
+    """``say`` for a message about ``count`` things: ``<key>_one`` when there is one."""
+    return say(f"{key}_one" if count == 1 else key, lang, count=count, **fields)
 
 
 def languages() -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from edge_agent import presence
 from edge_agent.errors import PolicyViolation
 from edge_agent.history import History
 from edge_agent.journal import Journal
-from edge_agent.messages import say
+from edge_agent.messages import say, say_count
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
 from edge_agent.presence import age as _age
@@ -259,7 +259,7 @@ class Skills:
         text = ", ".join(f"{d.id} ({say('word_' + d.role, lang)}"
                          f"{', ' + d.kind if d.kind else ''}"
                          f"{', ' + d.area if d.area else ''})" for d in devices)
-        answer = say("devices", lang, count=len(devices), items=text) if devices else \
+        answer = say_count("devices", lang, len(devices), items=text) if devices else \
             say("no_devices", lang)
         return SkillResult(answer, {"devices": [_device_data(d) for d in devices]})
 
@@ -285,7 +285,7 @@ class Skills:
         more = say("and_n_more", lang, more=len(alerts) - len(shown)) \
             if len(alerts) > len(shown) else ""
         items = "; ".join(a["message"] for a in shown) + more
-        return SkillResult(say("alerts", lang, count=len(alerts), items=items) + ".",
+        return SkillResult(say_count("alerts", lang, len(alerts), items=items) + ".",
                            {"alerts": shown, "total": len(alerts)})
 
     def alerts(self, now: float | None = None, lang: str = "en") -> list[dict[str, Any]]:
@@ -342,13 +342,15 @@ def _canonical_unit(unit: str) -> str:
 
 
 def _describe_reading(device: Device, reading: Reading | None, lang: str) -> str:
+    """A sensor "measures" its value; an actuator "is" in its state ("Pumpe 2 ist an")."""
     if reading is None:
         return say("not_reported", lang, device=device.label)
+    key = "reading" if device.role == "sensor" else "state"
     if reading.ts is None:  # a retained value seen at first boot: its age is unknown
-        return say("reading_undated", lang, device=device.label,
+        return say(f"{key}_undated", lang, device=device.label,
                    value=_fmt(reading.value, reading.unit or device.unit, lang))
     age = max(0.0, time.time() - reading.ts)
-    return say("reading", lang, device=device.label,
+    return say(key, lang, device=device.label,
                value=_fmt(reading.value, reading.unit or device.unit, lang),
                age=_age(age, lang))
 

@@ -194,6 +194,22 @@ def test_readings_are_told_in_the_request_language(tmp_path: Path, text: str,
     assert result.data["readings"][0]["device"] == "t-104"
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("is pump 2 on?", "pump line 2 (pump-2) is on ("),
+    ("ist die Pumpe 2 an?", "pump line 2 (pump-2) steht auf an (vor "),
+    ("la pompe 2 est-elle en marche ?", "pump line 2 (pump-2) : "),
+    ("¿está encendida la bomba 2?", "pump line 2 (pump-2): "),
+    ("staat pomp 2 aan?", "pump line 2 (pump-2) staat op aan ("),
+], ids=["en", "de", "fr", "es", "nl"])
+def test_an_actuators_state_is_a_state_not_a_measurement(tmp_path: Path, text: str,
+                                                         says: str) -> None:
+    """A pump "is on" ("steht auf an"), where a sensor "measures" ("misst 21.5 °C")."""
+    plant = Plant(tmp_path)
+    plant.registry.record(Reading("pump-2", "on", "", time.time()))
+    result = plant.skills.answer(_decision(text, "query_state", plant))
+    assert result.answer.startswith(says), result.answer
+
+
 def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
     """A gate declared as "tor-1" is "tor 1" in a German command, not an unknown "gate 1"."""
     registry = registry_of(Device("tor-1", "actuator", "gate", "yard"))
@@ -203,12 +219,12 @@ def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
 
 @pytest.mark.parametrize(("lang", "text", "intent", "says"), [
     ("de", "welche Geräte gibt es in Zone 5?", "list_devices",
-     "1 Geräte: t-201 (Sensor, temperature, zone 5)."),
+     "1 Gerät: t-201 (Sensor, temperature, zone 5)."),
     ("fr", "quelles alarmes sont actives ?", "list_alerts", "Aucune alarme active."),
     ("es", "¿cuál fue la presión de la línea 2 en las últimas 2 horas?", "query_history",
      "pressure line 2 (p-7) no tiene lecturas en las últimas 2 h."),
     ("nl", "toon de apparaten in zone 5", "list_devices",
-     "1 apparaten: t-201 (sensor, temperature, zone 5)."),
+     "1 apparaat: t-201 (sensor, temperature, zone 5)."),
 ], ids=["de-list", "fr-alerts", "es-history", "nl-list"])
 def test_lists_alerts_and_histories_in_the_request_language(
         tmp_path: Path, lang: str, text: str, intent: Intent, says: str) -> None:
