@@ -20,11 +20,18 @@ from edge_agent.journal import Journal
 from edge_agent.messages import say, say_count
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
-from edge_agent.presence import age as _age
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
 from edge_agent.resolve import Resolution, Resolver
 from edge_agent.triage.decision import Decision, Intent, Slots
-from edge_agent.triage.lexicon import UNITS
+from edge_agent.wording import (
+    alert_message,
+    canonical_unit,
+    describe_aggregate,
+    describe_reading,
+    display_unit,
+    reading_data,
+    switch_word,
+)
 
 log = structlog.get_logger("edge_agent.skills")
 
@@ -109,8 +116,8 @@ class Skills:
         lines, values = [], []
         for device in found.devices[:MAX_READINGS]:
             reading = self._registry.latest(device.id)
-            lines.append(_describe_reading(device, reading, lang))
-            values.append(_reading_data(device, reading))
+            lines.append(describe_reading(device, reading, lang))
+            values.append(reading_data(device, reading))
         more = len(found.devices) - MAX_READINGS
         tail = say("more_readings", lang, more=more) if more > 0 else ""
         return SkillResult("; ".join(lines) + tail + ".", {"readings": values})
@@ -128,7 +135,7 @@ class Skills:
             stats.append({"device": device.id, "count": agg.count, "min": agg.min,
                           "max": agg.max, "mean": agg.mean, "first": agg.first,
                           "last": agg.last, "window_s": window})
-            lines.append(_describe_aggregate(device, (agg.count, agg.mean, agg.min, agg.max,
+            lines.append(describe_aggregate(device, (agg.count, agg.mean, agg.min, agg.max,
                                              agg.first, agg.last), window, slots.aggregate,
                                              lang))
         return SkillResult("; ".join(lines) + ".", {"history": stats})
@@ -140,10 +147,11 @@ class Skills:
         if not found.resolved:
             return _clarify(found)
         wrong = next((d for d in found.devices if slots.unit and d.unit
-                      and _canonical_unit(d.unit) != slots.unit), None)
+                      and canonical_unit(d.unit) != slots.unit), None)
         if wrong is not None:  # "set fan 3 to 50 degrees" is not 50 %
             return SkillResult(
-                say("wrong_unit", lang, device=wrong.id, unit=_unit(wrong.unit), said=slots.unit),
+                say("wrong_unit", lang, device=wrong.id, unit=display_unit(wrong.unit),
+                    said=slots.unit),
                 {"device": wrong.id, "refused": True, "published": False},
                 error_code="policy_violation")
         key = key or new_key()
@@ -191,7 +199,7 @@ class Skills:
         action = _action(value)
         if self._journal is not None and self._journal.seen(key, device.id, action):
             log.info("actuation.skipped", device=device.id, key=key, reason="already_done")
-            shown = _switch_word(value, lang) if isinstance(value, str) else value
+            shown = switch_word(value, lang) if isinstance(value, str) else value
             return SkillResult(say("already_done_value", lang, device=device.id, value=shown),
                                {"device": device.id, "value": value, "published": False,
                                 "already_done": True})
@@ -231,7 +239,7 @@ class Skills:
         self._registry.record(Reading(device.id, sent, device.unit, time.time()))
         log.info("actuation.sent", device=device.id, value=sent, source=source, key=key)
         shown = f"{sent:g} {device.unit}".strip() if isinstance(sent, float) else \
-            _switch_word(sent, lang)
+            switch_word(sent, lang)
         return SkillResult(say("done_set", lang, device=device.id, value=shown),
                            {"device": device.id, "value": sent, "unit": device.unit,
                             "source": source, "published": True})
@@ -296,7 +304,7 @@ class Skills:
             if device.role != "sensor":
                 continue
             reading = self._registry.latest(device.id)
-            message = _alert_message(device, reading, now, lang)
+            message = alert_message(device, reading, now, lang)
             if message:
                 found.append({"device": device.id, "message": message})
         return found
@@ -312,97 +320,6 @@ def _action(value: float | str | None) -> str:
     """The journal's name for a requested value: the same request always gives the same."""
     return "none" if value is None else f"{value:g}" if isinstance(value, float) else \
         str(value).strip().lower()
-
-
-def _fmt(value: float | str | bool, unit: str, lang: str = "en") -> str:
-    if isinstance(value, bool):
-        return _switch_word("on" if value else "off", lang)
-    if isinstance(value, float):
-        return f"{value:g} {_unit(unit)}".strip()
-    if value in SWITCH_VALUES:
-        return _switch_word(value, lang)
-    return f"{value} {_unit(unit)}".strip() if unit else value
-
-
-SWITCH_VALUES = ("on", "off", "open", "close")
-
-
-def _switch_word(value: str, lang: str) -> str:
-    """A switch's state in the reply's language ("aus", "fermé"); other values as they are."""
-    return say("switch_" + value, lang) if value in SWITCH_VALUES else value
-
-
-def _unit(unit: str) -> str:
-    return {"Cel": "°C", "%RH": "%", "degC": "°C"}.get(unit, unit)
-
-
-def _canonical_unit(unit: str) -> str:
-    """A declared unit as a request's unit reads ("percent" and "%RH" are "%", "Cel" "°C")."""
-    return UNITS.get(unit.lower(), _unit(unit))
-
-
-def _describe_reading(device: Device, reading: Reading | None, lang: str) -> str:
-    """A sensor "measures" its value; an actuator "is" in its state ("Pumpe 2 ist an")."""
-    if reading is None:
-        return say("not_reported", lang, device=device.label)
-    key = "reading" if device.role == "sensor" else "state"
-    if reading.ts is None:  # a retained value seen at first boot: its age is unknown
-        return say(f"{key}_undated", lang, device=device.label,
-                   value=_fmt(reading.value, reading.unit or device.unit, lang))
-    age = max(0.0, time.time() - reading.ts)
-    return say(key, lang, device=device.label,
-               value=_fmt(reading.value, reading.unit or device.unit, lang),
-               age=_age(age, lang))
-
-
-def _reading_data(device: Device, reading: Reading | None) -> dict[str, Any]:
-    if reading is None:
-        return {"device": device.id, "value": None}
-    return {"device": device.id, "value": reading.value, "unit": reading.unit or device.unit,
-            "ts": reading.ts}
-
-
-Stats = tuple[int, "float | None", "float | None", "float | None", "float | None",
-              "float | None"]  # count, mean, min, max, first, last
-
-
-def _describe_aggregate(device: Device, stats: Stats, window: float, aggregate: str | None,
-                        lang: str) -> str:
-    count, mean, low, high, first, last = stats
-    span = _age(window, lang)
-    if count == 0 or mean is None or low is None or high is None:
-        return say("no_readings", lang, device=device.label, window=span)
-    unit = _unit(device.unit)
-    if aggregate == "trend" and first is not None and last is not None:
-        delta = last - first
-        way = "trend_rose" if delta > 0 else "trend_fell" if delta < 0 else "trend_steady"
-        return say(way, lang, device=device.label, window=span, first=f"{first:g}",
-                   last=f"{last:g}", unit=unit).rstrip()
-    picked = {"min": ("lowest", low), "max": ("highest", high)}.get(aggregate or "")
-    if picked:
-        return say(picked[0], lang, device=device.label, window=span,
-                   value=f"{picked[1]:g}", unit=unit).rstrip()
-    return say("averaged", lang, device=device.label, mean=f"{mean:.4g}", unit=unit,
-               window=span, low=f"{low:g}", high=f"{high:g}", count=count)
-
-
-def _alert_message(device: Device, reading: Reading | None, now: float,
-                   lang: str = "en") -> str | None:
-    if reading is None:
-        return None
-    quiet = presence.silence(device, reading, now, lang)
-    if quiet is not None:
-        return quiet
-    value = reading.value
-    if not isinstance(value, float) or isinstance(value, bool):
-        return None
-    if device.high is not None and value > device.high:
-        return say("high", lang, device=device.label, value=f"{value:g}",
-                   limit=f"{device.high:g}", unit=_unit(device.unit)).rstrip()
-    if device.low is not None and value < device.low:
-        return say("low", lang, device=device.label, value=f"{value:g}",
-                   limit=f"{device.low:g}", unit=_unit(device.unit)).rstrip()
-    return None
 
 
 def _device_data(device: Device) -> dict[str, Any]:
