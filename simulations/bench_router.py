@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cloud_broker.backends import Completion, Message, Tool
+from cloud_broker.backends import DEFAULT_SAMPLING, Completion, Message, Sampling, Tool
 from cloud_broker.backends.openai import OpenAIBackend
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.escalation import ContextReading, Escalation
@@ -89,20 +89,23 @@ class TimedBackend:
         self.timeout_s, self.supports_tools = inner.timeout_s, inner.supports_tools
 
     async def complete(
-        self, messages: list[Message], *, max_tokens: int, timeout: float, tools: list[Tool] | None
+        self, messages: list[Message], *, max_tokens: int, timeout: float,
+        tools: list[Tool] | None, sampling: Sampling = DEFAULT_SAMPLING,
     ) -> Completion:
         started = time.perf_counter()
         try:
             return await self.inner.complete(
-                messages, max_tokens=max_tokens, timeout=timeout, tools=tools
+                messages, max_tokens=max_tokens, timeout=timeout, tools=tools, sampling=sampling
             )
         finally:
             self.spent += time.perf_counter() - started
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int, timeout: float, tools: list[Tool] | None
+        self, messages: list[Message], *, max_tokens: int, timeout: float,
+        tools: list[Tool] | None, sampling: Sampling = DEFAULT_SAMPLING,
     ) -> AsyncIterator[str | Completion]:
-        return self.inner.stream(messages, max_tokens=max_tokens, timeout=timeout, tools=tools)
+        return self.inner.stream(messages, max_tokens=max_tokens, timeout=timeout, tools=tools,
+                                 sampling=sampling)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

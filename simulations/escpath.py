@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from cloud_broker.backends import Backend, Completion, Message, Tool
+from cloud_broker.backends import DEFAULT_SAMPLING, Backend, Completion, Message, Sampling, Tool
 from cloud_broker.backends.openai import OpenAIBackend
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.fleet.store import SqliteFleetStore
@@ -47,13 +47,15 @@ class InstantBackend:
     price_in_per_1k, price_out_per_1k = 0.0005, 0.0015
 
     async def complete(self, messages: list[Message], *, max_tokens: int, timeout: float,
-                       tools: list[Tool] | None) -> Completion:
+                       tools: list[Tool] | None,
+                       sampling: Sampling = DEFAULT_SAMPLING) -> Completion:
         """The same short answer to everything."""
         await asyncio.sleep(0)
         return Completion("Zone 3 faces west and gets the afternoon sun.", 120, 30)
 
     def stream(self, messages: list[Message], *, max_tokens: int, timeout: float,
-               tools: list[Tool] | None) -> AsyncIterator[str | Completion]:
+               tools: list[Tool] | None,
+               sampling: Sampling = DEFAULT_SAMPLING) -> AsyncIterator[str | Completion]:
         """Not used here."""
         raise NotImplementedError
 

@@ -14,11 +14,13 @@ from typing import Any, Protocol, runtime_checkable
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec, OpenAISpec
 
 __all__ = [
+    "DEFAULT_SAMPLING",
     "Backend",
     "BackendSpec",
     "Completion",
     "LlamaCppSpec",
     "OpenAISpec",
+    "Sampling",
     "ToolCall",
     "build_backends",
 ]
@@ -46,6 +48,44 @@ class Completion:
     model: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """How a request asks the model to pick its tokens; None (no stop) keeps the backend's own.
+
+    The names are OpenAI's, which llama.cpp's completion call shares, so `options()` goes to
+    either as it is.
+    """
+
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+
+    def options(self) -> dict[str, Any]:
+        """The options this request sets, by name (`stop` as a list)."""
+        chosen: dict[str, Any] = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+        }
+        options = {name: value for name, value in chosen.items() if value is not None}
+        if self.stop:
+            options["stop"] = list(self.stop)
+        return options
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> Sampling:
+        """The sampling `options()` described (how it crosses to a model worker)."""
+        return cls(**{**options, "stop": tuple(options.get("stop") or ())})
+
+
+DEFAULT_SAMPLING = Sampling()  # every backend's own settings
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A model the router can send chat messages to."""
@@ -65,6 +105,7 @@ class Backend(Protocol):
         max_tokens: int,
         timeout: float,
         tools: list[Tool] | None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> Completion:
         """Return the whole reply, or raise `BackendError` within `timeout` seconds."""
         ...
@@ -76,6 +117,7 @@ class Backend(Protocol):
         max_tokens: int,
         timeout: float,
         tools: list[Tool] | None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> AsyncIterator[str | Completion]:
         """Yield text deltas, then one final `Completion` with the whole reply."""
         ...

@@ -20,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from cloud_broker.backends import Completion, Message, Tool
+from cloud_broker.backends import DEFAULT_SAMPLING, Completion, Message, Sampling, Tool
 from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.errors import (
     CONTEXT_LENGTH_EXCEEDED,
@@ -91,10 +91,11 @@ class LlamaCppBackend:
         max_tokens: int,
         timeout: float,
         tools: list[Tool] | None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> Completion:
         """Generate the whole reply; `tools` are ignored (the prompt asks for action blocks)."""
         async for item in self.stream(
-            messages, max_tokens=max_tokens, timeout=timeout, tools=tools
+            messages, max_tokens=max_tokens, timeout=timeout, tools=tools, sampling=sampling
         ):
             if isinstance(item, Completion):
                 return item
@@ -107,8 +108,10 @@ class LlamaCppBackend:
         max_tokens: int,
         timeout: float,
         tools: list[Tool] | None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> AsyncIterator[str | Completion]:
-        """Yield text as llama.cpp produces it, then the `Completion` with token counts."""
+        """Yield text as llama.cpp produces it, then the `Completion` with token counts; the
+        request's `sampling` wins over the config's temperature, its stops join the prompt's."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | _Done | BaseException] = asyncio.Queue()
         cancel = threading.Event()
@@ -116,7 +119,8 @@ class LlamaCppBackend:
         def emit(item: str | _Done | BaseException) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
-        loop.run_in_executor(self._executor, self._generate, messages, max_tokens, cancel, emit)
+        loop.run_in_executor(self._executor, self._generate, messages, max_tokens, sampling,
+                             cancel, emit)
         deadline = loop.time() + timeout
         pieces: list[str] = []
         try:
@@ -174,6 +178,7 @@ class LlamaCppBackend:
         self,
         messages: list[Message],
         max_tokens: int,
+        sampling: Sampling,
         cancel: threading.Event,
         emit: Callable[[str | _Done | BaseException], None],
     ) -> None:
@@ -181,7 +186,7 @@ class LlamaCppBackend:
         if cancel.is_set():
             return  # the caller gave up while this request waited its turn
         try:
-            emit(self._run(messages, max_tokens, cancel, emit))
+            emit(self._run(messages, max_tokens, sampling, cancel, emit))
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError/OSError
             emit(exc)
 
@@ -189,6 +194,7 @@ class LlamaCppBackend:
         self,
         messages: list[Message],
         max_tokens: int,
+        sampling: Sampling,
         cancel: threading.Event,
         emit: Callable[[str | _Done | BaseException], None],
     ) -> _Done:
@@ -204,13 +210,15 @@ class LlamaCppBackend:
             generated += 1  # llama.cpp calls this once per sampled token
             return cancel.is_set()
 
+        # The request's options win over the config's; its stops join the prompt format's.
+        options = {"temperature": self._spec.temperature, **sampling.options(),
+                   "stop": [*sampling.stop, *stops]}
         chunks = llm.create_completion(
             prompt,
             max_tokens=max_tokens,
-            temperature=self._spec.temperature,
             repeat_penalty=self._spec.repeat_penalty,
-            stop=stops,
             stream=True,
+            **options,
             stopping_criteria=StoppingCriteriaList([count_and_check]),
         )
         for chunk in chunks:

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloud_broker.backends import Completion, Message, Tool, ToolCall
+from cloud_broker.backends import DEFAULT_SAMPLING, Completion, Message, Sampling, Tool, ToolCall
 from cloud_broker.backends.spec import OpenAISpec
 from cloud_broker.backends.wire import WireError, wire_for
 from cloud_broker.errors import (
@@ -121,9 +121,10 @@ class OpenAIBackend:
         max_tokens: int,
         timeout: float,
         tools: list[Tool] | None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> Completion:
         """POST one chat completion and read the whole reply."""
-        body = self._body(messages, max_tokens, tools, stream=False)
+        body = self._body(messages, max_tokens, tools, sampling, stream=False)
         async with self._translated(timeout):
             reply = await self._wire.post(json.dumps(body).encode())
             try:
@@ -141,9 +142,10 @@ class OpenAIBackend:
         max_tokens: int,
         timeout: float,
         tools: list[Tool] | None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> AsyncIterator[str | Completion]:
         """POST with `stream: true` and yield the SSE deltas, then the `Completion`."""
-        body = self._body(messages, max_tokens, tools, stream=True)
+        body = self._body(messages, max_tokens, tools, sampling, stream=True)
         state = _StreamState()
         deadline = asyncio.get_running_loop().time() + timeout
         # The timeout never spans a `yield`: it would cancel the consumer's code instead.
@@ -170,11 +172,18 @@ class OpenAIBackend:
         await self._wire.aclose()
 
     def _body(
-        self, messages: list[Message], max_tokens: int, tools: list[Tool] | None, *, stream: bool
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        tools: list[Tool] | None,
+        sampling: Sampling,
+        *,
+        stream: bool,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": max_tokens}
-        if self._spec.temperature is not None:
+        if self._spec.temperature is not None:  # the config's default; a request's wins
             body["temperature"] = self._spec.temperature
+        body.update(sampling.options())
         if tools:
             body["tools"] = tools
         if stream:

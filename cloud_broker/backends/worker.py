@@ -4,7 +4,9 @@ Each `llama_cpp` backend runs in its own child (`python -m cloud_broker.backends
 which speaks JSON lines over its stdin and stdout:
 
     broker -> worker   {"op": "generate", "id": 7, "messages": [...], "max_tokens": 64,
-                        "timeout": 30.0}   {"op": "cancel", "id": 7}   {"op": "ping", "id": 0}
+                        "timeout": 30.0, "sampling": {"temperature": 0, "stop": ["\\n"]}}
+                       (`sampling`: the options a request sets, if any)
+                       {"op": "cancel", "id": 7}   {"op": "ping", "id": 0}
                        {"op": "probe", "id": 1, "timeout": 300.0} (load, run on one token)
     worker -> broker   {"id": 7, "delta": "Par"} ... {"id": 7, "done": [input_tokens,
                         output_tokens]}    {"id": 7, "error": "..."}   {"id": 0, "pong": true}
@@ -35,7 +37,7 @@ from typing import Any
 
 import structlog
 
-from cloud_broker.backends import Completion, Message, Tool
+from cloud_broker.backends import DEFAULT_SAMPLING, Completion, Message, Sampling, Tool
 from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.errors import BackendError, BackendRejected, BackendStarting
 from cloud_broker.escalation import Escalation
@@ -176,23 +178,28 @@ class WorkerBackend:
             self._waiters.remove(entry)
 
     async def complete(self, messages: list[Message], *, max_tokens: int, timeout: float,
-                       tools: list[Tool] | None) -> Completion:
+                       tools: list[Tool] | None,
+                       sampling: Sampling = DEFAULT_SAMPLING) -> Completion:
         """Generate the whole reply in the worker; `tools` are ignored."""
         async for item in self.stream(messages, max_tokens=max_tokens, timeout=timeout,
-                                      tools=tools):
+                                      tools=tools, sampling=sampling):
             if isinstance(item, Completion):
                 return item
         raise BackendError(f"backend {self.name!r} ended without a reply")  # pragma: no cover
 
     async def stream(self, messages: list[Message], *, max_tokens: int, timeout: float,
-                     tools: list[Tool] | None) -> AsyncIterator[str | Completion]:
+                     tools: list[Tool] | None,
+                     sampling: Sampling = DEFAULT_SAMPLING) -> AsyncIterator[str | Completion]:
         """Yield the worker's text deltas, then the `Completion`; fail fast if it dies."""
         deadline = asyncio.get_running_loop().time() + timeout
         child = await self._ready(deadline, timeout)
         rid, queue = child.open()
         cap = self._spec.max_tokens or max_tokens  # a small CPU answers within its timeout
-        child.send({"op": "generate", "id": rid, "messages": messages,
-                    "max_tokens": min(max_tokens, cap), "timeout": timeout})
+        generate = {"op": "generate", "id": rid, "messages": messages,
+                    "max_tokens": min(max_tokens, cap), "timeout": timeout}
+        if options := sampling.options():
+            generate["sampling"] = options
+        child.send(generate)
         pieces: list[str] = []
         finished = False
         try:

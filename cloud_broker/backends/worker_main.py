@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cloud_broker.backends import Completion
+from cloud_broker.backends import Completion, Sampling
 from cloud_broker.backends.llama_cpp import LlamaCppBackend
 from cloud_broker.backends.spec import LlamaCppSpec
 from cloud_broker.errors import BackendError, BackendRejected
@@ -29,9 +29,11 @@ Send = Callable[[dict[str, Any]], None]
 async def generate(backend: LlamaCppBackend, request: dict[str, Any], send: Send) -> None:
     """Run one generation, sending its deltas, then its token counts or its error."""
     rid = request["id"]
+    sampling = Sampling.from_options(request.get("sampling") or {})
     try:
         async for item in backend.stream(request["messages"], max_tokens=request["max_tokens"],
-                                         timeout=request["timeout"], tools=None):
+                                         timeout=request["timeout"], tools=None,
+                                         sampling=sampling):
             if isinstance(item, Completion):
                 send({"id": rid, "done": [item.input_tokens, item.output_tokens]})
             else:

@@ -1,6 +1,10 @@
 """An OpenAI-compatible HTTP API in front of the router: `/v1/chat/completions` and `/v1/models`.
 
 `model: "auto"` lets nanogate route; any other name must be a configured backend's model.
+Sampling options every backend can honour (temperature, top_p, stop, seed, the penalties) go
+through the router to the backend; OpenAI features nanogate lacks (several choices, tools and
+functions, log probabilities, JSON output) are refused with 400 `unsupported_value` (or
+`unsupported_parameter`) naming the field, never silently dropped.
 Each API key is billed as the device `key:<name>` of the site `api`, so device and site
 budgets apply to API callers too. Errors use OpenAI's JSON shape, so its SDKs show them well.
 """
@@ -16,10 +20,20 @@ from typing import Any, Literal
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from cloud_broker.apikeys import ApiKey, ApiKeyStore
+from cloud_broker.backends import DEFAULT_SAMPLING, Sampling
 from cloud_broker.errors import NoBackendAvailable, OverBudget, RequestRejected
 from cloud_broker.escalation import Answer
 from cloud_broker.http.auth import bearer_token
@@ -34,6 +48,19 @@ HOT_ROUTES = (("POST", "/v1/chat/completions"),)
 # A chat request larger than this is refused before it is read whole (413).
 MAX_BODY_BYTES = 4 << 20
 _OURS = frozenset({"models", "chat/completions"})
+_SAMPLING = frozenset(
+    {"temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty"})
+# OpenAI features nanogate does not implement: what each asks for, and what a caller may send.
+_UNSUPPORTED = {
+    "n": ("more than one choice", "send 1 or leave it out"),
+    "tools": ("tool calls", "leave it out: answers are text only"),
+    "tool_choice": ("tool calls", "send 'none' or leave it out"),
+    "functions": ("function calls", "leave it out: answers are text only"),
+    "function_call": ("function calls", "send 'none' or leave it out"),
+    "logprobs": ("log probabilities", "send false or leave it out"),
+    "top_logprobs": ("log probabilities", "send 0 or leave it out"),
+    "response_format": ("structured output", "send type 'text' or leave it out"),
+}
 
 
 class ChatMessage(BaseModel):
@@ -66,9 +93,18 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class ResponseFormat(BaseModel):
+    """OpenAI's `response_format`; only `text` is served."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    type: Literal["text", "json_object", "json_schema"]
+
+
 class ChatRequest(BaseModel):
     """The part of OpenAI's chat-completions request nanogate understands; as OpenAI's
-    API does, it takes no `"stream": "yes"` for true and needs a model (`auto` to route)."""
+    API does, it takes no `"stream": "yes"` for true and needs a model (`auto` to route).
+    The fields of `_UNSUPPORTED` are read only to refuse what they ask for."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
@@ -78,6 +114,50 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    stop: list[str] | None = Field(default=None, max_length=4)  # or one string
+    seed: int | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    user: str | None = None  # accepted; nanogate bills by API key
+    n: int | None = Field(default=None, ge=1, le=128)
+    tools: list[Any] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    functions: list[Any] | None = None
+    function_call: str | dict[str, Any] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    response_format: ResponseFormat | None = None
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _one_stop(cls, stop: object) -> object:
+        return [stop] if isinstance(stop, str) else stop
+
+    @field_validator(*_UNSUPPORTED)
+    @classmethod
+    def _refuse_unsupported(cls, value: Any, info: ValidationInfo) -> Any:
+        """Only a field that is sent is checked: a request without them pays nothing."""
+        name = info.field_name or ""
+        if value is None or value == _OFF.get(name) or value in ([], False, 0):
+            return value
+        what, fix = _UNSUPPORTED[name]
+        code = "unsupported_parameter" if name in ("tools", "functions") else "unsupported_value"
+        raise PydanticCustomError(code, f"'{name}' asks for {what}, which this gateway does not "
+                                  f"support; {fix}.")
+
+    def sampling(self) -> Sampling:
+        """The sampling options the request sets (the backends' own for the others)."""
+        if _SAMPLING.isdisjoint(self.model_fields_set):
+            return DEFAULT_SAMPLING
+        return Sampling(self.temperature, self.top_p, tuple(self.stop or ()), self.seed,
+                        self.presence_penalty, self.frequency_penalty)
+
+
+# The value of an unsupported field that asks for nothing (besides null, [], false and 0).
+_OFF: dict[str, object] = {"n": 1, "tool_choice": "none", "function_call": "none",
+                           "response_format": ResponseFormat(type="text")}
 
 
 def openai_error(status: int, message: str, kind: str, code: str | None = None,
@@ -91,6 +171,8 @@ def invalid_body(exc: ValidationError) -> JSONResponse:
     """400 for a body that is not a chat request: the first problem, plainly, and its field."""
     err = exc.errors(include_url=False)[0]
     param = ".".join(str(p) for p in err["loc"]) or None
+    if err["type"] in ("unsupported_value", "unsupported_parameter"):
+        return openai_error(400, err["msg"], "invalid_request_error", err["type"], param)
     if err["type"] == "json_invalid":
         why = (err.get("ctx") or {}).get("error", "")
         return openai_error(400, f"The body is not valid JSON: {why}.", "invalid_request_error")
@@ -267,6 +349,7 @@ async def _answer(
     options: dict[str, Any] = {
         "model": body.model,
         "max_tokens": max_tokens,
+        "sampling": body.sampling(),
         "caller": f"key:{key.name}",
         "site": API_SITE,
     }

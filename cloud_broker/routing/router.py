@@ -1,7 +1,8 @@
 """The escalation router: picks a backend, falls back on failure, keeps budgets, accounts usage.
 
-Order of a request: response cache, budgets, then the backend chain (cheapest backend whose
-tier suits the request first), each backend behind a circuit breaker and tried `1 + retries`
+Order of a request: response cache (escalations only: raw chat, with its own sampling
+options, is never cached), budgets, then the backend chain (cheapest backend whose tier suits
+the request first), each backend behind a circuit breaker and tried `1 + retries`
 times, never past the caller's deadline. A backend that refuses the request itself (a prompt
 longer than its context, a body it calls invalid) is neither retried nor held against its
 breaker; the next backend may still take it, and when none does the caller hears
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import structlog
 
-from cloud_broker.backends import Backend, Completion, Message, Tool
+from cloud_broker.backends import DEFAULT_SAMPLING, Backend, Completion, Message, Sampling, Tool
 from cloud_broker.backends.worker import WorkerBackend
 from cloud_broker.errors import (
     BackendError,
@@ -69,6 +70,7 @@ class _Request:
     tier: int
     esc: Escalation | None = None
     messages: tuple[Message, ...] = ()
+    sampling: Sampling = DEFAULT_SAMPLING
 
 
 class Router:
@@ -151,12 +153,14 @@ class Router:
         *,
         model: str = "auto",
         max_tokens: int = 256,
+        sampling: Sampling = DEFAULT_SAMPLING,
         caller: str = "",
         site: str = "api",
         deadline: float | None = None,
     ) -> Answer:
         """Answer raw chat messages (the OpenAI-compatible API); `caller` is billed as a device."""
-        request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
+        request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages),
+                           sampling)
         self._check_budgets(request)
         return await self._complete(request, self._deadline(deadline))
 
@@ -166,12 +170,14 @@ class Router:
         *,
         model: str = "auto",
         max_tokens: int = 256,
+        sampling: Sampling = DEFAULT_SAMPLING,
         caller: str = "",
         site: str = "api",
         deadline: float | None = None,
     ) -> AsyncIterator[str | Answer]:
         """Stream the answer to raw chat messages: deltas, then the `Answer`."""
-        request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages))
+        request = _Request(caller, caller, site, model, max_tokens, 0, None, tuple(messages),
+                           sampling)
         self._check_budgets(request)
         async for item in self._stream(request, self._deadline(deadline)):
             yield item
@@ -218,7 +224,8 @@ class Router:
             try:
                 async with asyncio.timeout(timeout):  # a guard if a backend overruns
                     completion = await backend.complete(
-                        messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
+                        messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools,
+                        sampling=request.sampling,
                     )
             except (BackendError, TimeoutError) as exc:
                 await walk.failed(backend, exc, started, timeout)
@@ -234,7 +241,8 @@ class Router:
             started, sent, text_filter = self._clock(), False, ActionFilter()
             try:
                 async for item in backend.stream(
-                    messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools
+                    messages, max_tokens=request.max_tokens, timeout=timeout, tools=tools,
+                    sampling=request.sampling,
                 ):
                     if isinstance(item, Completion):
                         if rest := text_filter.flush():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud_broker.backends import Completion
+from cloud_broker.backends import Completion, Sampling
 from cloud_broker.backends.openai import OpenAIBackend
 from cloud_broker.backends.spec import LlamaCppSpec, OpenAISpec
 from cloud_broker.backends.worker import WorkerBackend, WorkerStatus
@@ -78,6 +78,33 @@ def test_a_prompt_over_the_context_is_refused_as_the_requests_fault(data_dir: Pa
     assert code == "context_length_exceeded"
     assert answer.output_tokens > 0
     assert (status.state, status.restarts) == ("ready", 0)
+
+
+@pytest.mark.timeout(600)
+def test_a_requests_sampling_options_reach_llama_cpp_in_the_worker(data_dir: Path) -> None:
+    """A request's stop sequence cuts the local model's answer, and the same seed at a high
+    temperature gives the same answer twice: the worker hands both to llama.cpp."""
+    backend = WorkerBackend(LlamaCppSpec(timeout_s=280), data_dir=data_dir)
+    messages = PromptTemplates.load().messages(QUESTION, tools=False)
+
+    async def answer(sampling: Sampling) -> str:
+        reply = await backend.complete(messages, max_tokens=24, timeout=280, tools=None,
+                                       sampling=sampling)
+        return reply.text
+
+    async def run() -> list[str]:
+        try:
+            return [await answer(Sampling(temperature=0.0)),
+                    await answer(Sampling(temperature=0.0, stop=("Paris",))),
+                    await answer(Sampling(temperature=1.5, seed=11)),
+                    await answer(Sampling(temperature=1.5, seed=11))]
+        finally:
+            await backend.aclose()
+
+    greedy, stopped, seeded, again = asyncio.run(run())
+    assert "Paris" in greedy and "Paris" not in stopped
+    assert greedy.startswith(stopped)
+    assert seeded == again
 
 
 def test_llama_cpp_server_refusal_of_a_long_prompt_is_a_rejection(llama_server: str) -> None:

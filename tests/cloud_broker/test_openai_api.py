@@ -11,6 +11,7 @@ import httpx
 import openai
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from openai.types.chat import ChatCompletionMessageParam
 
 from cloud_broker.apikeys import SqliteApiKeyStore
 from cloud_broker.http.fastpath import FastPath
@@ -20,7 +21,7 @@ from cloud_broker.routing.router import Router, RoutingPolicy
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import ServerThread
 
-HELLO = [{"role": "user", "content": "Hello?"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello?"}]
 
 
 @dataclass
@@ -156,7 +157,7 @@ def test_a_prompt_too_long_is_400_and_leaves_the_breaker_closed(
     """Oversized prompts get OpenAI's 400 `context_length_exceeded`, as many as are sent,
     and the backend still answers the next caller (its breaker never opens)."""
     endpoints[0].context_words = 100
-    oversized = [{"role": "user", "content": "word " * 5000}]
+    oversized: list[ChatCompletionMessageParam] = [{"role": "user", "content": "word " * 5000}]
     for _ in range(5):  # the breaker's threshold is 3
         with pytest.raises(openai.BadRequestError) as refused:
             api.client().chat.completions.create(model="auto", messages=oversized,
@@ -243,3 +244,98 @@ def test_a_lowercase_bearer_scheme_is_accepted(api: Api) -> None:
     reply = httpx.get(api.server.url + "/v1/models", timeout=10,
                       headers={"authorization": f"bearer {api.key}"})
     assert reply.status_code == 200 and reply.json()["data"][0]["id"] == "auto"
+
+
+SAMPLING = {"temperature": 0, "top_p": 0.5, "seed": 7, "presence_penalty": 0.5,
+            "frequency_penalty": -0.5}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_sampling_options_reach_the_backend(api: Api, endpoints: list[FakeOpenAI],
+                                            stream: bool) -> None:
+    """temperature, top_p, stop, seed and the penalties reach the model as sent (one stop
+    string as a list); `user` is accepted and kept here."""
+    reply = api.client().chat.completions.create(
+        model="auto", messages=HELLO, stop="\n", user="bob", stream=stream, temperature=0,
+        top_p=0.5, seed=7, presence_penalty=0.5, frequency_penalty=-0.5)
+    if stream:
+        list(reply)
+    api.client().chat.completions.create(model="auto", messages=HELLO, stop=["\n", "END"],
+                                         stream=stream)
+    first, second = endpoints[0].requests
+    assert {name: first.get(name) for name in SAMPLING} == SAMPLING
+    assert first["stop"] == ["\n"] and "user" not in first
+    assert second["stop"] == ["\n", "END"]
+    assert not {*SAMPLING, "user"} & second.keys()  # unsent options stay the model's own
+
+
+@pytest.mark.parametrize("option, param", [
+    pytest.param({"temperature": 2.5}, "temperature", id="temperature"),
+    pytest.param({"top_p": 1.5}, "top_p", id="top_p"),
+    pytest.param({"presence_penalty": -2.5}, "presence_penalty", id="presence_penalty"),
+    pytest.param({"frequency_penalty": 3}, "frequency_penalty", id="frequency_penalty"),
+    pytest.param({"stop": ["a", "b", "c", "d", "e"]}, "stop", id="five-stops"),
+])
+def test_sampling_options_out_of_range_are_400(api: Api, endpoints: list[FakeOpenAI],
+                                               option: dict[str, object], param: str) -> None:
+    """Out of OpenAI's ranges is a 400 naming the field; nothing reaches the model."""
+    with pytest.raises(openai.BadRequestError) as refused:
+        api.client().chat.completions.create(model="auto", messages=HELLO, **option)  # type: ignore[call-overload]
+    assert refused.value.param == param and f"'{param}'" in refused.value.message
+    assert endpoints[0].requests == []
+
+
+TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+SCHEMA = {"type": "json_schema", "json_schema": {"name": "s", "schema": {"type": "object"}}}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("option", [
+    pytest.param({"n": 2}, id="n"),
+    pytest.param({"tools": [TOOL]}, id="tools"),
+    pytest.param({"tool_choice": "auto"}, id="tool_choice"),
+    pytest.param({"functions": [TOOL["function"]]}, id="functions"),
+    pytest.param({"function_call": "auto"}, id="function_call"),
+    pytest.param({"logprobs": True}, id="logprobs"),
+    pytest.param({"top_logprobs": 2}, id="top_logprobs"),
+    pytest.param({"response_format": {"type": "json_object"}}, id="json_object"),
+    pytest.param({"response_format": SCHEMA}, id="json_schema"),
+])
+def test_features_this_gateway_lacks_are_refused_naming_them(
+        api: Api, endpoints: list[FakeOpenAI], option: dict[str, object], stream: bool) -> None:
+    """Several choices, tools, functions, log probabilities and JSON output are a 400 that
+    names the parameter and says it is not supported here; nothing reaches the model."""
+    (param,) = option
+    with pytest.raises(openai.BadRequestError) as refused:
+        api.client().chat.completions.create(  # type: ignore[call-overload]
+            model="auto", messages=HELLO, stream=stream, **option)
+    error = refused.value
+    assert (error.param, error.type) == (param, "invalid_request_error")
+    assert error.code in ("unsupported_value", "unsupported_parameter")
+    assert f"'{param}'" in error.message and "not support" in error.message
+    assert endpoints[0].requests == []
+
+
+def test_the_off_values_of_those_features_are_accepted(api: Api,
+                                                       endpoints: list[FakeOpenAI]) -> None:
+    """n=1, tool_choice "none", a text response_format and logprobs false ask for nothing
+    missing: answered, and none of them is passed on."""
+    reply = api.client().chat.completions.create(
+        model="auto", messages=HELLO, n=1, tool_choice="none", logprobs=False,
+        response_format={"type": "text"})
+    assert reply.choices[0].message.content == "The kitchen is at 21 degrees."
+    (sent,) = endpoints[0].requests
+    assert not {"n", "tools", "tool_choice", "logprobs", "response_format"} & sent.keys()
+
+
+def test_chat_answers_are_never_cached_so_sampling_needs_no_cache_key(
+        tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
+    """With the answer cache on, the same /v1 request twice is sampled twice by the model."""
+    running = _serve(tmp_path, endpoints[0], cache_ttl_s=300)
+    try:
+        for _ in range(2):
+            running.client().chat.completions.create(model="auto", messages=HELLO,
+                                                     temperature=1.5)
+    finally:
+        running.server.stop()
+    assert [r["temperature"] for r in endpoints[0].requests] == [1.5, 1.5]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from cloud_broker.backends import Backend, Completion
+from cloud_broker.backends import DEFAULT_SAMPLING, Backend, Completion, Sampling
 from cloud_broker.errors import (
     BackendStarting,
     ModelsStarting,
@@ -315,11 +315,13 @@ class StartingBackend:
     price_in_per_1k = price_out_per_1k = 0.0
 
     async def complete(self, messages: list[dict[str, str]], *, max_tokens: int,
-                       timeout: float, tools: list[dict[str, object]] | None) -> Completion:
+                       timeout: float, tools: list[dict[str, object]] | None,
+                       sampling: Sampling = DEFAULT_SAMPLING) -> Completion:
         raise BackendStarting("backend 'local' worker is restarting: worker died (SIGKILL)")
 
     async def stream(self, messages: list[dict[str, str]], *, max_tokens: int, timeout: float,
-                     tools: list[dict[str, object]] | None) -> AsyncIterator[str | Completion]:
+                     tools: list[dict[str, object]] | None,
+                     sampling: Sampling = DEFAULT_SAMPLING) -> AsyncIterator[str | Completion]:
         raise BackendStarting("backend 'local' worker is starting")
         yield ""  # pragma: no cover - makes this an async generator
 
