@@ -140,7 +140,7 @@ class ChatRequest(BaseModel):
     def _refuse_unsupported(cls, value: Any, info: ValidationInfo) -> Any:
         """Only a field that is sent is checked: a request without them pays nothing."""
         name = info.field_name or ""
-        if value is None or value == _OFF.get(name) or value in ([], False, 0):
+        if value is None or value in _OFF.get(name, ()) or value in ([], False, 0):
             return value
         what, fix = _UNSUPPORTED[name]
         code = "unsupported_parameter" if name in ("tools", "functions") else "unsupported_value"
@@ -155,9 +155,11 @@ class ChatRequest(BaseModel):
                         self.presence_penalty, self.frequency_penalty)
 
 
-# The value of an unsupported field that asks for nothing (besides null, [], false and 0).
-_OFF: dict[str, object] = {"n": 1, "tool_choice": "none", "function_call": "none",
-                           "response_format": ResponseFormat(type="text")}
+# The values of an unsupported field that ask for nothing (besides null, [], false and 0):
+# "auto" with no tools to choose from calls none.
+_OFF: dict[str, tuple[object, ...]] = {
+    "n": (1,), "tool_choice": ("none", "auto"), "function_call": ("none", "auto"),
+    "response_format": (ResponseFormat(type="text"),)}
 
 
 def openai_error(status: int, message: str, kind: str, code: str | None = None,

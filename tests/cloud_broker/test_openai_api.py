@@ -293,9 +293,9 @@ SCHEMA = {"type": "json_schema", "json_schema": {"name": "s", "schema": {"type":
 @pytest.mark.parametrize("option", [
     pytest.param({"n": 2}, id="n"),
     pytest.param({"tools": [TOOL]}, id="tools"),
-    pytest.param({"tool_choice": "auto"}, id="tool_choice"),
+    pytest.param({"tool_choice": "required"}, id="tool_choice"),
     pytest.param({"functions": [TOOL["function"]]}, id="functions"),
-    pytest.param({"function_call": "auto"}, id="function_call"),
+    pytest.param({"function_call": {"name": "f"}}, id="function_call"),
     pytest.param({"logprobs": True}, id="logprobs"),
     pytest.param({"top_logprobs": 2}, id="top_logprobs"),
     pytest.param({"response_format": {"type": "json_object"}}, id="json_object"),
@@ -318,14 +318,15 @@ def test_features_this_gateway_lacks_are_refused_naming_them(
 
 def test_the_off_values_of_those_features_are_accepted(api: Api,
                                                        endpoints: list[FakeOpenAI]) -> None:
-    """n=1, tool_choice "none", a text response_format and logprobs false ask for nothing
-    missing: answered, and none of them is passed on."""
-    reply = api.client().chat.completions.create(
-        model="auto", messages=HELLO, n=1, tool_choice="none", logprobs=False,
-        response_format={"type": "text"})
-    assert reply.choices[0].message.content == "The kitchen is at 21 degrees."
-    (sent,) = endpoints[0].requests
-    assert not {"n", "tools", "tool_choice", "logprobs", "response_format"} & sent.keys()
+    """n=1, tool_choice "none" (or "auto" with no tools), a text response_format and
+    logprobs false ask for nothing missing: answered, and none of them is passed on."""
+    for choice in ("none", "auto"):
+        reply = api.client().chat.completions.create(
+            model="auto", messages=HELLO, n=1, tool_choice=choice, logprobs=False,
+            response_format={"type": "text"})
+        assert reply.choices[0].message.content == "The kitchen is at 21 degrees."
+    for sent in endpoints[0].requests:
+        assert not {"n", "tools", "tool_choice", "logprobs", "response_format"} & sent.keys()
 
 
 def test_chat_answers_are_never_cached_so_sampling_needs_no_cache_key(
