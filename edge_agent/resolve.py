@@ -64,6 +64,8 @@ class Resolver:
         """The devices the request's slots name, of this role (None: any)."""
         if slots.mentions:
             return self._unknown(slots.mentions[0], role, lang)
+        if slots.places:
+            return self._no_place(slots.places[0], lang)
         named = [d for d in (self._registry.get(i) for i in slots.devices) if d is not None]
         if named:
             return self._check_named(named, slots, role, lang)
@@ -141,6 +143,14 @@ class Resolver:
         else:
             listing = self._what_exists(role, self._kind_of(word), lang)
         return Resolution("none", question=say("no_such", lang, what=mention) + " " + listing)
+
+    def _no_place(self, place: str, lang: str) -> Resolution:
+        """"in the barn" on a gateway without a barn: say so, and list the areas it has."""
+        areas = self._registry.areas(limit=MAX_LISTED + 1)
+        total = len(self._registry.areas()) if len(areas) > MAX_LISTED else len(areas)
+        listing = (say("areas", lang, names=_bounded(areas, total, lang)) if areas
+                   else self._what_exists(None, lang=lang))
+        return Resolution("none", question=say("no_such", lang, what=place) + " " + listing)
 
     def _kind_of(self, text: str) -> str | None:
         """The kind a name starts with, if devices of it exist ("pump" in "pump-9")."""

@@ -26,7 +26,8 @@ class Slots:
 
     ``devices`` holds ids of registry devices the request names (by id, name, code or typo);
     ``kind`` and ``area`` narrow the match (``edge_agent.resolve`` applies them).
-    ``mentions`` holds what the text named but the registry could not resolve, so a
+    ``mentions`` holds what the text named but the registry could not resolve, and
+    ``places`` the places it named that the registry has no area for ("in the barn"), so a
     skill can ask a clarifying question instead of guessing.
     """
 
@@ -38,6 +39,7 @@ class Slots:
     window_s: float | None = None  # "last 2 hours" -> 7200.0
     aggregate: str | None = None  # "mean" | "min" | "max" | "sum" | "trend" | "count"
     mentions: tuple[str, ...] = field(default=())
+    places: tuple[str, ...] = field(default=())
     plural: bool = False  # "all pumps", "everything on line 3": a group, not one device
     status: str | None = None  # "offline" | "online": "which sensors are offline?"
 

@@ -21,6 +21,7 @@ _ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 _SPLIT = re.compile(r"([a-z]+)(\d+)")
 _CODE = re.compile(r"([a-z]+)[^a-z0-9]*(\d+)")
+_WORDS = re.compile(r"[a-z]{2,}")
 
 
 def compact(text: str) -> str:
@@ -47,8 +48,9 @@ class NameIndex:
         self.kinds: dict[str, str] = {}  # canonical kind -> the registry's own kind string
         self.actuator_kinds: dict[str, str] = {}  # lower-case actuator kind -> canonical
         self.names: set[str] = set()  # delexicalisation keys of names, ids and areas
+        self.words: dict[str, str] = {}  # words of areas, names and kinds ("zone", "freezer")
         self._counts: dict[str, Counter[str]] = {
-            t: Counter() for t in ("names", "areas", "kinds", "actuator_kinds")}
+            t: Counter() for t in ("names", "areas", "kinds", "actuator_kinds", "words")}
 
     def lookup(self, key: str) -> tuple[str, ...]:
         """Devices with this compact id or name, else the one device with this short code."""
@@ -99,11 +101,13 @@ class NameIndex:
 
     def _table(self, table: str) -> dict[str, str]:
         return {"areas": self.areas, "kinds": self.kinds,
-                "actuator_kinds": self.actuator_kinds}[table]
+                "actuator_kinds": self.actuator_kinds, "words": self.words}[table]
 
     def _shared(self, device: Device) -> list[tuple[str, str, str]]:
         """Entries several devices can share: (table, key, value); each keeps its count."""
         out = [("names", name_key(n), "") for n in (device.id, device.name, device.area) if n]
+        out += [("words", w, w) for w in dict.fromkeys(
+            _WORDS.findall(f"{device.name} {device.area} {device.kind}".lower()))]
         if device.area:
             out.append(("areas", compact(device.area), device.area))
         kind = device.kind.lower()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from edge_agent.triage import lexicon
+
 # Kind words (folded), singular and plural, to the registry's English kinds.
 _KINDS: dict[str, dict[str, str]] = {
     "de": {
@@ -111,6 +113,8 @@ _SWITCH: dict[str, tuple[tuple[str, str], ...]] = {
 }
 _SWITCH_PATTERNS = {lang: tuple((value, re.compile(rf"\b(?:{words})\b"))
                                 for value, words in pairs) for lang, pairs in _SWITCH.items()}
+_ANY_SWITCH = re.compile("|".join(f"(?:{words})" for pairs in _SWITCH.values()
+                                  for _, words in pairs))
 
 _NUMBERS: dict[str, dict[str, int]] = {
     "de": {"zwei": 2, "drei": 3, "vier": 4, "funf": 5, "sechs": 6, "sieben": 7, "acht": 8,
@@ -211,6 +215,12 @@ def plural(text: str, lang: str) -> bool:
     """Whether the (normalised) text says "all" or "both" in ``lang``."""
     pattern = _PLURAL_PATTERNS.get(lang)
     return pattern is not None and pattern.search(text) is not None
+
+
+def is_switch_word(word: str) -> bool:
+    """Whether one folded word is a switch state or verb in any language ("aus", "uit")."""
+    return _ANY_SWITCH.fullmatch(word) is not None or any(
+        p.fullmatch(word) for _, p in lexicon.SWITCH_WORDS)
 
 
 def switch(text: str, lang: str) -> str | None:

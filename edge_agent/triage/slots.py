@@ -23,6 +23,7 @@ from edge_agent.registry import Device, Registry
 from edge_agent.triage import languages, lexicon, slot_words
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.names import NameIndex, compact
+from edge_agent.triage.places import unknown_places
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
 _NOT_NAMES = frozenset((
@@ -145,6 +146,8 @@ class SlotResolver:
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
         mentions = [*areas[1:], *_mentions(scan)]
+        places = unknown_places(scan.words, scan.used, scan.raw(0, len(scan.words)),
+                                index.words, ACTUATOR_KINDS)
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         value, unit = _value(scan.free_text(norm_free), intent, lang)
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
@@ -154,7 +157,8 @@ class SlotResolver:
                   or slot_words.plural(norm, lang))
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, aggregate=aggregate,
-                     mentions=tuple(mentions), plural=plural, status=status)
+                     mentions=tuple(mentions), places=tuple(places), plural=plural,
+                     status=status)
 
 
 def _match_names(scan: _Scan, index: NameIndex) -> tuple[list[str], list[str]]:

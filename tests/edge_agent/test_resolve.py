@@ -16,10 +16,55 @@ from edge_agent.journal import Journal
 from edge_agent.policy import ActuationPolicy
 from edge_agent.registry import Device, Registry
 from edge_agent.resolve import Resolution, Resolver
-from edge_agent.skills import Skills
+from edge_agent.skills import ROLE_OF_INTENT, Skills
+from edge_agent.triage import languages
 from edge_agent.triage.decision import Intent
 from edge_agent.triage.slots import SlotResolver
 from tests.support.plant import Plant, registry_of
+
+
+@pytest.mark.parametrize(("text", "intent", "says"), [
+    ("turn on the pump in the basement", "set_actuator",
+     "There is no basement here. Areas: line 2, line 3, tank 1, zone 3, zone 5."),
+    ("what's the temperature in the greenhouse", "query_state", "There is no greenhouse here."),
+    ("switch off the fan in the boiler room", "set_actuator", "There is no boiler room here."),
+    ("close the valve at the north gate", "set_actuator", "There is no north gate here."),
+    ("schalte den Lüfter im Stall aus", "set_actuator", "„stall“ gibt es hier nicht."),
+    ("éteins le ventilateur de la grange", "set_actuator", "Il n'y a pas de grange ici."),
+    ("apaga el ventilador del granero", "set_actuator", "Aquí no hay granero."),
+    ("zet de ventilator in de schuur uit", "set_actuator", "‘schuur’ is er hier niet."),
+    ("temperature in hall b?", "query_state", "There is no hall b here."),
+], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter"])
+def test_a_place_the_gateway_lacks_is_a_question_not_its_only_device(
+        text: str, intent: Intent, says: str) -> None:
+    """"The pump in the basement" on a gateway whose one pump is on line 2 is not that pump:
+    the place is named back and the areas listed, in the request's language."""
+    registry = registry_of()
+    lang = languages.detect(text)
+    slots = SlotResolver(registry).resolve(text, intent, lang=lang)
+    found = Resolver(registry).resolve(slots, ROLE_OF_INTENT.get(intent), lang)
+    assert (found.outcome, found.devices) == ("none", ()), (slots, found)
+    assert found.question.startswith(says), found.question
+
+
+@pytest.mark.parametrize("text", [
+    "turn off the fan in zone 3", "what's the level in the tank", "is the pump in use",
+    "what is the temperature in zone 3 at the moment", "wie warm ist es im Moment in Zone 3",
+    "what's the temperature in here", "how full is tank 1 in percent",
+    "is it cold in here right now", "la pompe 2 est-elle en marche ?",
+    "what was the max temperature in zone 5 in the last 2 hours",
+    "set fan 3 to 40 % in zone 3 please", "apaga la bomba 2 en este momento",
+    "zet pomp 2 in de tussentijd uit", "turn on the heater in the greenhouse",
+    "read the freezer temperature in the walk-in freezer",
+])
+def test_words_after_in_that_name_no_place_or_a_known_one_are_not_places(text: str) -> None:
+    """"in use", "im Moment", "in percent", "en este momento" name no place; a place the
+    registry has without a number ("greenhouse", a device named "walk-in freezer") is found."""
+    registry = registry_of(Device("heater-9", "actuator", "heater", "greenhouse"),
+                           Device("tf-1", "sensor", "temperature", "", "Cel",
+                                  name="walk-in freezer"))
+    slots = SlotResolver(registry).resolve(text, "query_state", lang=languages.detect(text))
+    assert slots.places == (), slots
 
 
 def _resolve(text: str, intent: Intent = "set_actuator",

@@ -53,7 +53,7 @@ def gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
 @st.composite
 def unknown_commands(draw: st.DrawFn) -> str:
     """A command naming a kind/number, kind/area or device/area combination not here."""
-    form = draw(st.sampled_from(["number", "kind-area", "device-area"]))
+    form = draw(st.sampled_from(["number", "kind-area", "device-area", "place"]))
     if form == "number":
         kind = draw(st.sampled_from(KINDS))
         n = draw(st.integers(0, 99).filter(
@@ -66,6 +66,11 @@ def unknown_commands(draw: st.DrawFn) -> str:
         if (kind, area) in PAIRS:
             area = f"{area.split()[0]} 77"
         name = f"the {kind} in {area}"
+    elif form == "place":  # a place with no number that this gateway does not have
+        kind = draw(st.sampled_from(KINDS))
+        place = draw(st.sampled_from(["basement", "barn", "boiler room", "north wing",
+                                      "paint shop", "cold store", "attic"]))
+        name = f"the {kind} {draw(st.sampled_from(['in', 'at']))} the {place}"
     else:
         device, _, _, home, _ = draw(st.sampled_from(REAL))
         area = draw(st.sampled_from(["zone 3", "line 2", "line 3", "tank 7", "zone 42"])
