@@ -38,6 +38,10 @@ _ARTICLES = frozenset((
     "dieses", "mein", "meinem", "unser", "mon", "ma", "mes", "nos", "mi", "mis", "mijn", "ons"))
 # What follows a place word without naming a place, in the five languages.
 _NOT_PLACES = frozenset((
+    # settings and modes: "at high", "in eco mode", "auf Stufe 2", "en modo nocturno"
+    "high", "low", "medium", "mid", "half", "eco", "boost", "turbo", "silent", "quiet", "mode",
+    "modes", "modus", "modo", "stand", "stufe", "hoogste", "laagste", "once", "least", "most",
+    "nocturno", "nuit", "speed", "setting", "settings", "position", "level",
     "here", "there", "use", "service", "operation", "standby", "auto", "automatic", "manual",
     "total", "general", "detail", "details", "short", "brief", "summary", "order", "case",
     "moment", "meantime", "while", "bit", "future", "past", "time", "morning", "afternoon",

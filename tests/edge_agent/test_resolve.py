@@ -55,7 +55,9 @@ def test_a_place_the_gateway_lacks_is_a_question_not_its_only_device(
     "what was the max temperature in zone 5 in the last 2 hours",
     "set fan 3 to 40 % in zone 3 please", "apaga la bomba 2 en este momento",
     "zet pomp 2 in de tussentijd uit", "turn on the heater in the greenhouse",
-    "read the freezer temperature in the walk-in freezer",
+    "read the freezer temperature in the walk-in freezer", "turn on the fan at high",
+    "set the fan to high in eco mode", "mets le ventilateur en mode auto",
+    "zet de ventilator in de hoogste stand", "pon el ventilador en modo nocturno",
 ])
 def test_words_after_in_that_name_no_place_or_a_known_one_are_not_places(text: str) -> None:
     """"in use", "im Moment", "in percent", "en este momento" name no place; a place the
