@@ -29,7 +29,7 @@ _OPENERS = frozenset((
     "bij", "binnen",  # nl
 ))
 # "de" and "du" open a place only before an article: "de la grange", "de l'atelier".
-_OF = frozenset(("de", "du", "van", "des"))
+_OF = frozenset(("de", "d", "du", "van", "des"))
 _ARTICLES = frozenset((
     "the", "a", "an", "our", "my", "this", "that", "der", "die", "das", "dem", "den", "des",
     "einem", "einer", "unserem", "unserer", "le", "la", "les", "l", "ce", "cet", "cette",
@@ -68,9 +68,13 @@ _NOT_PLACES = frozenset((
     "ferme", "fermee", "abierto", "abierta", "cerrado", "cerrada", "dicht", "open", "closed",
     "revoir", "sujet", "pause", "zoals", "je", "same", "tussentijd", "interim", "zwischenzeit",
     "attendant", "mientras", "tanto", "instant", "minute", "second", "hour", "day", "week",
-    "month", "year",
+    "month", "year", "current", "actual", "latest", "live", "average", "mean", "overall",
+    "real", "exact", "approximate", "normal", "usual", "whole", "entire", "only", "single",
+    "aktuelle", "aktuellen", "derzeitige", "actuel", "actuelle", "actual", "moyenne", "medio",
+    "media", "huidige", "gemiddelde", "temps", "tiempo", "tijd", "zeit", "samtliche", "alle",
+    "allen", "tous", "toutes", "todos", "todas", "every", "each", "both", "beide",
 ))
-_STOP = _NOT_PLACES | _OPENERS | _OF | frozenset(lexicon.UNITS) | frozenset(
+_STOP = _NOT_PLACES | _OPENERS | _OF | _ARTICLES | frozenset(lexicon.UNITS) | frozenset(
     slot_words.fold(w) for table in (languages.FUNCTION, languages.TIME_WORDS, languages.UNITS,
                                      languages.WH, languages.ORDER, languages.SHOW,
                                      languages.COND, languages.REASON) for w in table)
@@ -78,41 +82,93 @@ _KIND_WORDS = frozenset(lexicon.KIND_OF_WORD)  # "cold" in "the cold room" is a 
 MAX_WORDS = 3  # a place name this long at most: "the north cold store"
 
 
-def unknown_places(words: list[str], used: list[bool], raw: list[str],
-                   *known: Container[str]) -> list[str]:
-    """Place phrases in the scanned request that name nothing of this gateway.
+class Unknown:
+    """The request's tokens, read for places and qualifiers this gateway does not have.
 
     ``words`` are the request's tokens (kind and area words in English), ``used`` marks the
-    tokens already read as a name, area, window or value, ``raw`` the tokens as written, and
-    ``known`` are sets of words that name something here (the registry's areas, names and
-    kinds, the actuator kind words); a plural counts as its singular.
+    tokens already read as a name, area, window or value, ``text`` is the request as scanned
+    and ``spans`` where each token is in it;
+    ``registry`` holds the words of the registry's areas, names and kinds, ``kinds`` the kind
+    words of devices (a plural counts as its singular).
     """
 
-    def word_class(word: str) -> str:
-        """"stop" ends a place; a "thing" (a kind, a word of this registry) may be part of
-        one ("the boiler room", "the north gate") but is no place alone; else "place"."""
-        if (not word.isalpha() or len(word) < 2 or word in _STOP
+    def __init__(self, words: list[str], used: list[bool], text: str,
+                 spans: list[tuple[int, int]], registry: Container[str],
+                 kinds: Container[str]) -> None:
+        self.words, self.used, self._text, self._spans = words, used, text, spans
+        self._registry, self._kinds = registry, kinds
+
+    def _class(self, i: int) -> str:
+        """"stop" ends a phrase; a "thing" (a kind word, a word of this registry) may be part
+        of one ("the boiler room", "the north gate") but names nothing unknown alone; else
+        "unknown"."""
+        word = self.words[i]
+        if (self.used[i] or not word.isalpha() or len(word) < 2 or word in _STOP
                 or slot_words.is_switch_word(word)):
             return "stop"
         singular = word[:-1] if word.endswith("s") else word
-        if word in _KIND_WORDS or any(word in k or singular in k for k in known):
+        if (word in _KIND_WORDS or self._kind(word) or word in self._registry
+                or singular in self._registry):
             return "thing"
-        return "place"
+        return "unknown"
 
-    out: list[str] = []
-    n = len(words)
-    for i, word in enumerate(words):
-        if used[i] or not (word in _OPENERS or (word in _OF and i + 1 < n
-                                                 and words[i + 1] in _ARTICLES)):
-            continue
-        start = i + 1
-        while start < n and not used[start] and words[start] in _ARTICLES:
-            start += 1
-        end, places = start, 0
-        while end < n and not used[end] and (kind := word_class(words[end])) != "stop":
-            places += kind == "place"
-            end += 1
-        if places > 0 and end - start <= MAX_WORDS:
-            code = end < n and not used[end] and (len(words[end]) == 1 or words[end].isdigit())
-            out.append(" ".join(raw[start:end + code]))
-    return out
+    def _kind(self, word: str) -> bool:
+        singular = word[:-1] if word.endswith("s") else word
+        return word in self._kinds or singular in self._kinds or word in _KIND_WORDS
+
+    def places(self) -> list[str]:
+        """Place phrases that name nothing of this gateway ("in the barn" -> "barn")."""
+        out: list[str] = []
+        words, n = self.words, len(self.words)
+        for i, word in enumerate(words):
+            if self.used[i] or not (word in _OPENERS or (word in _OF and i + 1 < n
+                                                         and words[i + 1] in _ARTICLES)):
+                continue
+            start = self._past_articles(i + 1)
+            end, unknown = start, 0
+            while end < n and (kind := self._class(end)) != "stop":
+                unknown += kind == "unknown"
+                end += 1
+            if unknown > 0 and end - start <= MAX_WORDS:
+                out.append(self._said(start, end + self._code(end)))
+        return out
+
+    def qualifiers(self, lang: str) -> list[str]:
+        """Devices named by a kind with a word this gateway does not know: "the backup pump",
+        "die große Pumpe", "la bomba de reserva" -> "backup pump", "grosse pumpe", ...
+
+        Words before the kind count after an article ("turn fan off" has none); in French and
+        Spanish, words after "de" do too ("vanne de vidange").
+        """
+        out: list[str] = []
+        words, n = self.words, len(self.words)
+        for i in range(n):
+            if self.used[i] or not self._kind(words[i]):
+                continue
+            start, unknown = i, 0
+            while start > 0 and (kind := self._class(start - 1)) != "stop":
+                unknown += kind == "unknown"
+                start -= 1
+            if unknown and start > 0 and words[start - 1] in _ARTICLES:
+                out.append(self._said(start, i + 1))
+                continue
+            if lang in ("fr", "es") and i + 2 < n and words[i + 1] in _OF:
+                end = self._past_articles(i + 2)
+                if end == i + 2 and self._class(end) == "unknown":  # "de la grange": a place
+                    code = self._code(end + 1)  # "du hall C" is a place, "de vidange" not
+                    out.append(self._said(end, end + 2) if code else self._said(i, end + 1))
+        return out
+
+    def _code(self, i: int) -> bool:
+        """Whether token i is the letter or number of a place's name ("hall b")."""
+        return i < len(self.words) and not self.used[i] and (
+            len(self.words[i]) == 1 or self.words[i].isdigit())
+
+    def _said(self, start: int, end: int) -> str:
+        """Tokens start..end as the request wrote them, with what stood between them."""
+        return self._text[self._spans[start][0]:self._spans[end - 1][1]]
+
+    def _past_articles(self, i: int) -> int:
+        while i < len(self.words) and not self.used[i] and self.words[i] in _ARTICLES:
+            i += 1
+        return i

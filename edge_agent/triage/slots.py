@@ -23,7 +23,7 @@ from edge_agent.registry import Device, Registry
 from edge_agent.triage import languages, lexicon, slot_words
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.names import NameIndex, compact
-from edge_agent.triage.places import unknown_places
+from edge_agent.triage.places import Unknown
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
 _NOT_NAMES = frozenset((
@@ -106,6 +106,17 @@ class _Scan:
         return "".join(chars)
 
 
+class _Kinds:
+    """Kind words of devices: the registry's own and every actuator kind word."""
+
+    def __init__(self, index: NameIndex) -> None:
+        self._index = index
+
+    def __contains__(self, word: object) -> bool:
+        return (word in ACTUATOR_KINDS or word in self._index.kinds
+                or word in self._index.actuator_kinds)
+
+
 class SlotResolver:
     """Resolves slots against one registry; indexes it once, then follows each change."""
 
@@ -146,8 +157,9 @@ class SlotResolver:
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
         mentions = [*areas[1:], *_mentions(scan)]
-        places = unknown_places(scan.words, scan.used, scan.raw(0, len(scan.words)),
-                                index.words, ACTUATOR_KINDS)
+        unknown = Unknown(scan.words, scan.used, scan.text, scan.spans, index.words,
+                          _Kinds(index))
+        places = [*unknown.places(), *unknown.qualifiers(lang)]
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         value, unit = _value(scan.free_text(norm_free), intent, lang)
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)

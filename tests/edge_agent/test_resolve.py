@@ -34,11 +34,21 @@ from tests.support.plant import Plant, registry_of
     ("apaga el ventilador del granero", "set_actuator", "Aquí no hay granero."),
     ("zet de ventilator in de schuur uit", "set_actuator", "‘schuur’ is er hier niet."),
     ("temperature in hall b?", "query_state", "There is no hall b here."),
-], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter"])
-def test_a_place_the_gateway_lacks_is_a_question_not_its_only_device(
+    ("turn off the backup pump", "set_actuator", "There is no backup pump here."),
+    ("open the drain valve", "set_actuator", "There is no drain valve here."),
+    ("what's the water temperature", "query_state", "There is no water temperature here."),
+    ("schalte die große Pumpe aus", "set_actuator", "„grosse pumpe“ gibt es hier nicht."),
+    ("apaga la bomba de reserva", "set_actuator", "Aquí no hay bomba de reserva."),
+    ("ferme la vanne de vidange", "set_actuator", "Il n'y a pas de vanne de vidange ici."),
+    ("zet de grote pomp uit", "set_actuator", "‘grote pomp’ is er hier niet."),
+], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter",
+        "qualifier", "qualifier-valve", "qualifier-read", "qualifier-de", "qualifier-es",
+        "qualifier-fr", "qualifier-nl"])
+def test_a_place_or_qualifier_the_gateway_lacks_is_a_question_not_its_only_device(
         text: str, intent: Intent, says: str) -> None:
-    """"The pump in the basement" on a gateway whose one pump is on line 2 is not that pump:
-    the place is named back and the areas listed, in the request's language."""
+    """"The pump in the basement" and "the backup pump" on a gateway whose one pump is on
+    line 2 are not that pump: what the gateway lacks is named back, in the request's
+    language."""
     registry = registry_of()
     lang = languages.detect(text)
     slots = SlotResolver(registry).resolve(text, intent, lang=lang)
@@ -58,13 +68,18 @@ def test_a_place_the_gateway_lacks_is_a_question_not_its_only_device(
     "read the freezer temperature in the walk-in freezer", "turn on the fan at high",
     "set the fan to high in eco mode", "mets le ventilateur en mode auto",
     "zet de ventilator in de hoogste stand", "pon el ventilador en modo nocturno",
+    "turn off the fan", "turn fan 3 off", "what's the current temperature",
+    "turn on the zone 3 fan", "turn off the line 2 pump", "the temperature sensor in zone 3?",
+    "la bomba de la línea 2 está encendida?", "stop the backup pump", "turn off all the fans",
 ])
 def test_words_after_in_that_name_no_place_or_a_known_one_are_not_places(text: str) -> None:
-    """"in use", "im Moment", "in percent", "en este momento" name no place; a place the
-    registry has without a number ("greenhouse", a device named "walk-in freezer") is found."""
+    """"in use", "im Moment", "in percent", "en este momento" name no place, "the current
+    temperature" no unknown device; a place or name the registry has without a number
+    ("greenhouse", devices named "walk-in freezer" and "backup pump") is found."""
     registry = registry_of(Device("heater-9", "actuator", "heater", "greenhouse"),
                            Device("tf-1", "sensor", "temperature", "", "Cel",
-                                  name="walk-in freezer"))
+                                  name="walk-in freezer"),
+                           Device("pump-8", "actuator", "pump", "line 2", name="backup pump"))
     slots = SlotResolver(registry).resolve(text, "query_state", lang=languages.detect(text))
     assert slots.places == (), slots
 

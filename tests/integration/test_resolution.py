@@ -70,7 +70,8 @@ def unknown_commands(draw: st.DrawFn) -> str:
         kind = draw(st.sampled_from(KINDS))
         place = draw(st.sampled_from(["basement", "barn", "boiler room", "north wing",
                                       "paint shop", "cold store", "attic"]))
-        name = f"the {kind} {draw(st.sampled_from(['in', 'at']))} the {place}"
+        name = draw(st.sampled_from([f"the {kind} in the {place}", f"the {kind} at the {place}",
+                                     f"the {place} {kind}"]))
     else:
         device, _, _, home, _ = draw(st.sampled_from(REAL))
         area = draw(st.sampled_from(["zone 3", "line 2", "line 3", "tank 7", "zone 42"])
