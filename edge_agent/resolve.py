@@ -65,7 +65,7 @@ class Resolver:
         if slots.mentions:
             return self._unknown(slots.mentions[0], role, lang)
         if slots.places:
-            return self._no_place(slots.places[0], lang)
+            return self._no_place(slots.places[0], slots.kind, role, lang)
         named = [d for d in (self._registry.get(i) for i in slots.devices) if d is not None]
         if named:
             return self._check_named(named, slots, role, lang)
@@ -144,8 +144,13 @@ class Resolver:
             listing = self._what_exists(role, self._kind_of(word), lang)
         return Resolution("none", question=say("no_such", lang, what=mention) + " " + listing)
 
-    def _no_place(self, place: str, lang: str) -> Resolution:
-        """"in the barn" on a gateway without a barn: say so, and list the areas it has."""
+    def _no_place(self, place: str, kind: str | None, role: DeviceRole | None,
+                  lang: str) -> Resolution:
+        """"the pump in the barn", "the backup pump" on a gateway without them: say so, and
+        list the devices of that kind (with their areas), else the areas it has."""
+        if kind and self._registry.count(kind=kind, role=role):
+            return Resolution("none", question=say("no_such", lang, what=place) + " "
+                              + self._what_exists(role, kind, lang))
         areas = self._registry.areas(limit=MAX_LISTED + 1)
         total = len(self._registry.areas()) if len(areas) > MAX_LISTED else len(areas)
         listing = (say("areas", lang, names=_bounded(areas, total, lang)) if areas

@@ -248,7 +248,7 @@ class Skills:
         """The devices on this gateway, filtered by kind and area when the request says so;
         past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it. "Which
         are offline / online" lists the sensors that have gone quiet / that report."""
-        if slots.mentions:
+        if slots.mentions or slots.places:
             return _clarify(self.resolver.resolve(slots, None, lang))
         if slots.status and not slots.devices:
             answer, data = presence.answer(self._registry, slots.status, kind=slots.kind,

@@ -25,7 +25,7 @@ from tests.support.plant import Plant, registry_of
 
 @pytest.mark.parametrize(("text", "intent", "says"), [
     ("turn on the pump in the basement", "set_actuator",
-     "There is no basement here. Areas: line 2, line 3, tank 1, zone 3, zone 5."),
+     "There is no basement here. Pumps: pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)."),
     ("what's the temperature in the greenhouse", "query_state", "There is no greenhouse here."),
     ("switch off the fan in the boiler room", "set_actuator", "There is no boiler room here."),
     ("close the valve at the north gate", "set_actuator", "There is no north gate here."),
@@ -34,6 +34,8 @@ from tests.support.plant import Plant, registry_of
     ("apaga el ventilador del granero", "set_actuator", "Aquí no hay granero."),
     ("zet de ventilator in de schuur uit", "set_actuator", "‘schuur’ is er hier niet."),
     ("temperature in hall b?", "query_state", "There is no hall b here."),
+    ("which devices are in the barn?", "list_devices",
+     "There is no barn here. Areas: line 2, line 3, tank 1, zone 3, zone 5."),
     ("turn off the backup pump", "set_actuator", "There is no backup pump here."),
     ("open the drain valve", "set_actuator", "There is no drain valve here."),
     ("what's the water temperature", "query_state", "There is no water temperature here."),
@@ -41,7 +43,7 @@ from tests.support.plant import Plant, registry_of
     ("apaga la bomba de reserva", "set_actuator", "Aquí no hay bomba de reserva."),
     ("ferme la vanne de vidange", "set_actuator", "Il n'y a pas de vanne de vidange ici."),
     ("zet de grote pomp uit", "set_actuator", "‘grote pomp’ is er hier niet."),
-], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter",
+], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter", "areas",
         "qualifier", "qualifier-valve", "qualifier-read", "qualifier-de", "qualifier-es",
         "qualifier-fr", "qualifier-nl"])
 def test_a_place_or_qualifier_the_gateway_lacks_is_a_question_not_its_only_device(
@@ -290,3 +292,12 @@ def test_slot_indexes_follow_registrations() -> None:
     registry.learn("t-900", kind="temperature", area="zone 8", unit="Cel")
     assert slots.resolve("temperature in zone 9", "query_state").mentions == ("zone 9",)
     assert slots.resolve("temperature of t-900", "query_state").devices == ("t-900",)
+
+
+def test_listing_the_devices_of_a_place_the_gateway_lacks_asks(tmp_path: Path) -> None:
+    """"Which devices are in the barn?" is not every device of the gateway: a question."""
+    plant = Plant(tmp_path)
+    result = plant.skills.list_devices(
+        plant.slots.resolve("which devices are in the barn?", "list_devices"))
+    assert result.data["clarify"] is True and result.answer.startswith(
+        "There is no barn here. Areas: "), result.answer
