@@ -26,10 +26,19 @@ from typing import Literal
 
 from edge_agent.messages import say
 from edge_agent.registry import Device, DeviceRole, Registry
-from edge_agent.triage import slot_words
+from edge_agent.triage import lexicon, slot_words
 from edge_agent.triage.decision import Slots
 
 Outcome = Literal["one", "group", "none", "several"]
+# A command that names what is measured ("set the temperature in the hall to 21") means an
+# actuator of a kind that sets it; any other actuator in that area is not meant.
+CONTROLLED_BY: dict[str, tuple[str, ...]] = {
+    "temperature": ("heater", "boiler", "chiller", "thermostat", "hvac", "ahu", "cooler",
+                    "furnace", "radiator", "heat pump", "heatpump"),
+    "humidity": ("humidifier", "dehumidifier"),
+    "light": ("light", "lamp", "dimmer"),
+    "co2": ("vent", "damper", "ahu"),
+}
 MAX_LISTED = 12  # devices named in one clarifying question; the rest are counted
 
 
@@ -120,6 +129,8 @@ class Resolver:
         found = self._registry.find(kind=slots.kind, area=slots.area, role=role)
         kind = slots.kind or _role_word(role, lang)
         what = say("kind_in_area", lang, kind=kind, area=slots.area) if slots.area else kind
+        if not found and role == "actuator" and slots.kind in lexicon.KIND_WORDS:
+            return self._controller(slots, what, lang)
         if not found:
             return Resolution("none", question=say("no_such", lang, what=what)
                               + " " + self._what_exists(role, slots.kind, lang))
@@ -127,6 +138,22 @@ class Resolver:
             return Resolution("one", tuple(found))
         if slots.plural:
             return Resolution("group", tuple(found))
+        return Resolution("several", tuple(found), question=say(
+            "which_one", lang, count=len(found), what=what,
+            names=_names(found, len(found), lang)))
+
+    def _controller(self, slots: Slots, what: str, lang: str) -> Resolution:
+        """The actuators that set what a command measures ("the temperature in the hall":
+        its heaters), chosen as a kind would be; none: a question, never another actuator."""
+        found = sorted({d.id: d for k in CONTROLLED_BY.get(slots.kind or "", ())
+                        for d in self._registry.find(kind=k, area=slots.area,
+                                                     role="actuator")}.values(),
+                       key=lambda d: d.id)
+        if not found:
+            return Resolution("none", question=say("no_controller", lang, what=what) + " "
+                              + self._what_exists("actuator", lang=lang))
+        if len(found) == 1 or slots.plural:
+            return Resolution("one" if len(found) == 1 else "group", tuple(found))
         return Resolution("several", tuple(found), question=say(
             "which_one", lang, count=len(found), what=what,
             names=_names(found, len(found), lang)))

@@ -24,6 +24,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} is a {kind}, not a {wanted}.",
         "wrong_area": "{device} is in {area}, not in {wanted}.",
         "no_such": "There is no {what} here.",
+        "no_controller": "No actuator here sets the {what}.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Which one do you mean? {count} match {what}: {names}. Name one, or say "
                      "'all'.",
@@ -84,6 +85,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} ist vom Typ {kind}, nicht {wanted}.",
         "wrong_area": "{device} ist in {area}, nicht in {wanted}.",
         "no_such": "„{what}“ gibt es hier nicht.",
+        "no_controller": "Kein Aktor hier stellt „{what}“ ein.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Welches meinen Sie? {count} passen zu {what}: {names}. Nennen Sie eines, "
                      "oder sagen Sie 'alle'.",
@@ -146,6 +148,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} est de type {kind}, pas {wanted}.",
         "wrong_area": "{device} est dans {area}, pas dans {wanted}.",
         "no_such": "Il n'y a pas de {what} ici.",
+        "no_controller": "Aucun actionneur ici ne règle « {what} ».",
         "kind_in_area": "{kind} dans {area}",
         "which_one": "Lequel voulez-vous dire ? {count} correspondent à {what} : {names}. "
                      "Nommez-en un, ou dites 'tous'.",
@@ -208,6 +211,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} es de tipo {kind}, no {wanted}.",
         "wrong_area": "{device} está en {area}, no en {wanted}.",
         "no_such": "Aquí no hay {what}.",
+        "no_controller": "Ningún actuador de aquí ajusta «{what}».",
         "kind_in_area": "{kind} en {area}",
         "which_one": "¿Cuál quiere decir? {count} coinciden con {what}: {names}. Nombre uno, o "
                      "diga 'todos'.",
@@ -270,6 +274,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} is van het type {kind}, niet {wanted}.",
         "wrong_area": "{device} staat in {area}, niet in {wanted}.",
         "no_such": "‘{what}’ is er hier niet.",
+        "no_controller": "Geen actuator hier regelt ‘{what}’.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Welke bedoelt u? {count} passen bij {what}: {names}. Noem er een, of zeg "
                      "'alle'.",

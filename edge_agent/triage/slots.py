@@ -161,6 +161,10 @@ class SlotResolver:
                           _Kinds(index))
         places = [*unknown.places(), *unknown.qualifiers(lang)]
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
+        if intent == "set_actuator" and kind is None and not devices:
+            # "set the temperature in zone 3 to 21" names what is measured, not an actuator:
+            # the kind then matches no actuator (a question), not the fan that is in zone 3.
+            kind, _ = _kind(scan.free_text(norm), index, "query_state", lang)
         value, unit = _value(scan.free_text(norm_free), intent, lang)
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
         status = next((name for name, p in lexicon.STATUS if p.search(text.lower())), None) \

@@ -18,7 +18,7 @@ from edge_agent.registry import Device, Registry
 from edge_agent.resolve import Resolution, Resolver
 from edge_agent.skills import ROLE_OF_INTENT, Skills
 from edge_agent.triage import languages
-from edge_agent.triage.decision import Intent
+from edge_agent.triage.decision import Decision, Intent
 from edge_agent.triage.slots import SlotResolver
 from tests.support.plant import Plant, registry_of
 
@@ -301,3 +301,26 @@ def test_listing_the_devices_of_a_place_the_gateway_lacks_asks(tmp_path: Path) -
         plant.slots.resolve("which devices are in the barn?", "list_devices"))
     assert result.data["clarify"] is True and result.answer.startswith(
         "There is no barn here. Areas: "), result.answer
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("set the temperature in zone 3 to 21",
+     "No actuator here sets the temperature in zone 3. Actuators: "),
+    ("set zone 3 to 21 degrees", "No actuator here sets the temperature in zone 3."),
+    ("stell die Temperatur in Zone 3 auf 21 Grad",
+     "Kein Aktor hier stellt „temperature in zone 3“ ein."),
+])
+def test_a_command_naming_what_is_measured_never_moves_another_actuator(
+        tmp_path: Path, text: str, says: str) -> None:
+    """The one actuator in zone 3 is a fan: "set the temperature in zone 3 to 21" does not
+    set it to 21 %, it asks; in the hall, whose actuator is a heater, the heater is set."""
+    plant = Plant(tmp_path)
+    lang = languages.detect(text)
+    result = plant.skills.answer(Decision("set_actuator", "local", 0.99,
+                                          plant.slots.resolve(text, "set_actuator", lang=lang),
+                                          lang=lang))
+    assert plant.sent == [] and result.answer.startswith(says), result.answer
+    registry = registry_of(Device("heater-4", "actuator", "heater", "hall"))
+    slots = SlotResolver(registry).resolve("set the temperature in the hall to 21",
+                                           "set_actuator")
+    assert Resolver(registry).resolve(slots, "actuator").ids == ["heater-4"]
