@@ -296,6 +296,8 @@ MORE["list_devices"] += (
 MORE["list_alerts"] += (
     "(alguna|algún) (avería|fallo|alarma|aviso) (en|de) {area} (ahora|hoy|ahora mismo)",
     "(hay|tienes) (algún|alguna) (fallo|avería|alarma) (en|de) {area} [ahora]",
+    # A training-fold sibling of the first, with "hoy", which otherwise reads as history.
+    "(hay|ha habido) (algún|alguna) (aviso|fallo|alarma) (en|de) {area} hoy",
 )
 MORE["escalate"] += (
     "qué {kind} (debería|tendría que) tener [la|el] {sensor} (normalmente|en invierno"
