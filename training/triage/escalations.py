@@ -368,3 +368,21 @@ ESCALATE_SIXTH = (
     "how do I (install|replace|wire) {dev}",
     "{act} (flags|throws|gives) (code|error) (E|F){n}, what (now|should I do)",
 )
+# Seventh generation (triage-2.5): hard negatives in the shapes of the seventh-generation local
+# templates (a part of a device, what a sensor should read, movement, how much should be left).
+ESCALATE_SEVENTH = (
+    "why is the (fan|motor|heater|pump|burner|blower) (in|on|of) {dev} (always|still)"
+    " (on|running)",
+    "should the (fan|motor|heater|pump|burner) (in|on|of) {dev} be (on|running) (at night"
+    "|in winter|all the time)",
+    "what {kind} should {sensor} (have|show|read) (normally|in winter|in summer)",
+    "how much (water|feed|fuel) should be left in {sensor} (before refilling|at night)",
+    "is {act} (moving|turning|spinning) (too slowly|too fast|normally)",
+    "why is the (inlet|outlet|return|exhaust) {kind} (on|at|of) {dev} so (high|low)",
+    "how many (sensors|probes) do I need (in|for) {area}",
+    # Training-fold siblings of the one above, which fell in the held-out fold alone: without
+    # them the model read it as a device list (0.99) and the warm start's held-out check,
+    # which includes it, made every fine-tune much stricter.
+    "how many (sensors|probes|meters) (should|would) (I|we) (install|fit|put) (in|for) {area}",
+    "do (I|we) need (more|extra|another) (sensors|probes|meters) (in|for) {area}",
+)

@@ -399,3 +399,41 @@ LIST_DEVICES_SIXTH = (
     "(which|what) <devs> (aren't|are not) (reporting|responding|connected) [<now>]",
     "what's (disconnected|offline|not responding) [<now>]",
 )
+
+# Seventh generation (triage-2.5), appended: the kinds of phrasing 2.4 missed on the older
+# hand-written sets, by category and not by sentence: what kind a sensor "has", a part of a
+# named device ("the fan in ahu 3"), "X: open or closed", movement verbs ("is X turning"),
+# how much is left in a container, kinds qualified by where they are measured ("the return
+# temperature of ..."), "as of now", and what one can switch from here.
+QUERY_STATE_SEVENTH = (
+    "(tell me|do you know|can you check) what {kind} {sensor} (has|shows|is showing) [<now>]",
+    "is the (fan|motor|heater|pump|burner|blower|stirrer|compressor) (in|on|of) {dev}"
+    " (on|running|going) <now>",
+    "{act}(:|,) (open|on|running) or (closed|shut|off|stopped)",
+    "is {act} (moving|turning|spinning|working|pumping) (at the moment|right now|currently|now)",
+    "how much (water|feed|fuel|grain|product) (is left|remains) in {sensor} (now|right now"
+    "|at the moment)",
+    "<what> the (inlet|outlet|return|suction|exhaust|ambient|surface|core) {kind} (on|at|of"
+    "|for) {dev} [<now>]",
+    "{kind} (of|in|at|for) {area}(,|) (as things stand|as it stands|at this point in time)",
+    "what {kind} has {sensor} got [<now>]",
+    "is the (fan|motor|heater|pump|burner|blower|stirrer) (on|running|going) (in|on) {dev}",
+    "how much (water|feed|fuel|grain|product) does {sensor} (still have|have left)",
+    "{dev} (inlet|outlet|return|exhaust|ambient) {kind} [<now>]",
+    "is {act} (open|on) or (shut|off) (at the moment|right now|now)",
+)
+SET_ACTUATOR_SEVENTH = (
+    "<off> the (fan|motor|heater|pump|burner|blower|stirrer|compressor) (in|on|of) {dev} [<pls>]",
+    "<on> the (fan|motor|heater|pump|burner|blower|stirrer|compressor) (in|on|of) {dev} [<pls>]",
+    "turn the (fan|motor|heater|pump|burner|blower|stirrer) (in|on|of) {dev} (on|off)",
+    "(start|stop) the (irrigation|heating|cooling|extraction) (in|on|for) {area} [<pls>]",
+)
+LIST_DEVICES_SEVENTH = (
+    "what (am I able to|is there to) (control|switch|operate) [from here|remotely]",
+    "what can I (switch|operate|turn on and off) (from here|remotely|through you)",
+    "(show|list) [me] every (pump|valve|fan|sensor|probe|heater) (you know of|you can see"
+    "|you manage|on site)",
+    "which (pumps|valves|fans|sensors|probes|heaters) do we have (on site|here|in total)",
+    "how many (temperature|humidity|pressure) (sensors|probes) are (installed|fitted|in place)"
+    " (in|on|at) {area}",
+)

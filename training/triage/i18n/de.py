@@ -238,4 +238,21 @@ MORE["escalate"] += (
     "wie funktioniert {act} eigentlich", "warum ist {act} (an|aus|offen|zu) [gerade]",
     "was passiert, wenn ich {act} ausschalte", "wie wird {act} (gesteuert|angeschlossen)",
 )
+# Seventh generation (triage-2.5), appended: device lists with the place before "alles" or
+# with other verbs ("was ist in Halle 2 alles verbaut"), counts of what is fitted in a place,
+# and counts of switchings; hard negatives in the same shapes.
+MORE["list_devices"] += (
+    "was (ist|hängt) (in|im|an) {area} (alles|so) (verbaut|montiert|dran|vorhanden)",
+    "welche (Geräte|Sensoren|Pumpen|Zähler) (hängen|sind) (in|im|an) {area} (dran|verbaut"
+    "|montiert)",
+    "wie viele (Fühler|Sensoren|Pumpen|Geräte) sind (in|im|an) {area} (verbaut|montiert"
+    "|angemeldet)",
+)
+MORE["query_history"] += (
+    "wie (viele|oft) (Schaltspiele|Einschaltungen|Anläufe) (hatte|hat) {act} {window}",
+)
+MORE["escalate"] += (
+    "was sollte (in|im|an) {area} alles (verbaut|montiert) sein",
+    "welche (Geräte|Sensoren) brauche ich (in|im|für) {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

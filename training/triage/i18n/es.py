@@ -248,4 +248,65 @@ MORE["escalate"] += (
     "cómo funcionan (las bombas|los ventiladores|las válvulas) como {act}",
     "de qué manera funciona [la|el] {act}", "cómo se pone en marcha [la|el] {act} con seguridad",
 )
+# Seventh generation (triage-2.5), appended: the kinds of phrasing 2.4 missed on the older
+# hand-written sets, by category and not by sentence: "qué {kind} tiene X", the perfect
+# tense in history questions, a kind and a place with a politeness word, a command as a bare
+# participle ("{act} apagada ya"), a part of a named device ("el motor de la cinta 3"), counts
+# of what is installed in a place, terse alert questions about a place; hard negatives in the
+# same shapes.
+MORE["query_state"] += (
+    "qué {kind} tiene [la|el] {sensor} (ahora|ahora mismo|en este momento)",
+    "(dime|sabes|me dices) qué {kind} tiene [la|el] {dev}",
+    "(por favor|porfa)(,|) (la|el) {kind} (de la|del) {area}",
+    "(la|el) {kind} (actual|de ahora) (de la|del) {area} [por favor|porfa|gracias]",
+    "¿está (en marcha|encendido|parado|funcionando) el (motor|ventilador|quemador|compresor)"
+    " (de la|del) {dev} [ahora]?",
+    "(cuánta|cuánto) {kind} tiene [la|el] {sensor} (ahora|ahora mismo|en este momento)",
+    "dame (la|el) {kind} (de la|del) {sensor} (por favor|porfa|gracias)",
+    "qué (marca|mide|indica) [la|el] {sensor} (de la|del) {area} (ahora|ahora mismo|en este"
+    " momento)",
+    "¿(sigue|continúa) (funcionando|en marcha) el (motor|ventilador|quemador|compresor)"
+    " (de la|del) {dev}?",
+)
+MORE["query_history"] += (
+    "(cuántas horas|cuánto rato) ha (funcionado|estado encendido|estado en marcha) [la|el]"
+    " {act} {window}",
+    "qué {kind} ha (registrado|medido|tenido) [la|el] {sensor} {window}",
+    "¿ha (subido|bajado) la {kind} (de la|del) {area} (de|por encima de|por debajo de)"
+    " {value} {window}?",
+    "cuánto ha (consumido|gastado) [la|el] {act} {window}",
+)
+MORE["set_actuator"] += (
+    "(quiero|necesito) [la|el] {act} (apagada|apagado|encendida|encendido|abierta|cerrada)"
+    " [ya|ahora]",
+    "{act} (apagada|apagado|encendida|encendido|cerrada|abierta) (ya|ahora mismo|por favor)",
+    "(activa|desactiva|enciende|apaga) (la calefacción|el aire acondicionado|la climatización"
+    "|la extracción) (de la|del|en) {area}",
+    "(para|arranca|apaga|enciende) el (motor|ventilador|quemador|compresor) (de la|del) {dev}"
+    " [por favor]",
+)
+MORE["list_devices"] += (
+    "(cuántos|cuántas) (sensores|sondas|bombas|válvulas|equipos) hay (instalados|instaladas"
+    "|montados|montadas) en {area}",
+    "(cuántos|cuántas) (sensores|sondas|bombas|válvulas) hay (en total|registrados"
+    "|registradas)",
+    "qué (sensores|equipos|bombas|válvulas) hay (instalados|montados|instaladas) (en {area}"
+    "|en total|ahora)",
+)
+MORE["list_alerts"] += (
+    "(alguna|algún) (avería|fallo|alarma|aviso) (en|de) {area} (ahora|hoy|ahora mismo)",
+    "(hay|tienes) (algún|alguna) (fallo|avería|alarma) (en|de) {area} [ahora]",
+    # A training-fold sibling of the first, with "hoy", which otherwise reads as history.
+    "(hay|ha habido) (algún|alguna) (aviso|fallo|alarma) (en|de) {area} hoy",
+)
+MORE["escalate"] += (
+    "qué {kind} (debería|tendría que) tener [la|el] {sensor} (normalmente|en invierno"
+    "|en verano)",
+    "por qué tiene [la|el] {sensor} tanta {kind}",
+    "(cuántos|cuántas) (sensores|sondas) (hacen falta|necesito) (en|para) {area}",
+    "el (motor|ventilador|quemador|compresor) (de la|del) {dev} (hace ruido|se calienta"
+    "|vibra), ¿(por qué|qué hago)?",
+    "(quiero|necesito) [la|el] {act} (apagada|encendida) (esta noche|mañana|a las {n})",
+    "¿por qué ha (subido|bajado) tanto la {kind} (de la|del) {area} {window}?",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

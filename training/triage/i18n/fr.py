@@ -254,4 +254,68 @@ MORE["escalate"] += (
     "que se passe-t-il si j'éteins [la|le|l'] {act}", "comment [la|le|l'] {act} est-(il|elle)"
     " (commandé|branché|piloté)",
 )
+# Seventh generation (triage-2.5), appended: the kinds of phrasing 2.4 missed on the older
+# hand-written sets, by category and not by sentence: questions with subject-verb inversion
+# ("... tourne-t-elle encore"), a kind and a place with a politeness word, what a sensor
+# placed on a line or in an area reads, what a kind a sensor has, a part of a named device
+# ("le moteur du convoyeur 3"), and device lists with "avons-nous / a-t-on" or counts of what
+# is installed in a place; hard negatives in the same shapes.
+MORE["query_state"] += (
+    "[la|le|l'] {act} (tourne|fonctionne|marche)-t-(il|elle) (encore|toujours|en ce moment"
+    "|actuellement)",
+    "(svp|s'il te plaît|stp)(,|) [la|le|l'] {kind} (du|de la|de l') {area}",
+    "[la|le|l'] {kind} (actuelle|en ce moment) (du|de la|de l') {area} [svp|s'il te plaît]",
+    "que (mesure|indique|affiche) [la|le|l'] {sensor} (sur|dans) [la|le|l'] {area}"
+    " (en ce moment|actuellement|maintenant)",
+    "quelle {kind} (a|affiche|indique) [la|le|l'] {sensor} (en ce moment|actuellement"
+    "|maintenant)",
+    "[la|le|l'] {act} est-(il|elle) (en marche|en route|en service|à l'arrêt|en"
+    " fonctionnement) (actuellement|en ce moment|maintenant|toujours)",
+    "(dis|donne)-moi la {kind} (du|de la|de l') {sensor} (sur|dans) {area}",
+    "le (moteur|ventilateur|brûleur|compresseur|chauffage) (du|de la|de l') {dev}"
+    " (tourne|marche|fonctionne)-t-il [encore|en ce moment]",
+    "[la|le|l'] {kind} (du|de la|de l') {sensor}, (svp|s'il te plaît|merci)",
+    "(la|le) {sensor} (du|de la|de l') {area} (indique|affiche|mesure) combien [en ce moment]",
+    "quel (niveau|débit|pH) a [la|le|l'] {sensor} (en ce moment|actuellement|maintenant)",
+    "est-ce que le (moteur|ventilateur|brûleur|compresseur) (du|de la|de l') {dev}"
+    " (tourne|est allumé|est en marche)",
+)
+MORE["query_history"] += (
+    "quelle était la {kind} (du|de la|de l') {sensor} {window}",
+    "(à quelle heure|quand) [la|le|l'] {act} a-t-(il|elle) (été arrêté|été ouvert|été coupé"
+    "|redémarré) {window}",
+    "[la|le|l'] {kind} (du|de la|de l') {area} {window}, (svp|s'il te plaît|merci)",
+)
+MORE["set_actuator"] += (
+    "(arrête|coupe|démarre|allume|éteins) le (moteur|ventilateur|brûleur|chauffage"
+    "|compresseur) (du|de la|de l') {dev} [svp|s'il te plaît]",
+    "(lance|coupe|arrête|démarre) (le chauffage|la climatisation|l'extraction|la brumisation)"
+    " (du|de la|de l'|dans) {area} [svp]",
+    "(mets|passe) le (moteur|ventilateur|brûleur|compresseur) (du|de la|de l') {dev}"
+    " (en marche|à l'arrêt|à {value})",
+)
+MORE["list_devices"] += (
+    "quels (appareils|capteurs|équipements|ventilateurs|compteurs) (avons-nous|a-t-on"
+    "|as-tu) (dans|en|sur) {area}",
+    "combien (d'appareils|de capteurs|de sondes|de pompes|de vannes) sont (installés"
+    "|installées|en service) (dans|sur|en) {area}",
+    "(quelles|quels) (sondes|pompes|vannes|machines|appareils) (avons-nous|a-t-on) (sur le"
+    " site|au total|ici|en tout)",
+    "qu'est-ce (que nous avons|qu'on a|que tu as) comme (capteurs|appareils|équipements"
+    "|pompes) [dans {area}]",
+    "qu'est-ce qui est (branché|relié) (au système|au réseau|sur le site) [en ce moment]",
+)
+MORE["escalate"] += (
+    "pourquoi [la|le|l'] {act} (tourne|fonctionne)-t-(il|elle) (en permanence|sans arrêt"
+    "|la nuit)",
+    "[la|le|l'] {act} doit-(il|elle) (tourner|rester allumé|rester ouvert) (la nuit|le"
+    " week-end|en hiver)",
+    "quelle {kind} (devrait|doit) avoir [la|le|l'] {sensor} (en hiver|en été|normalement)",
+    "le (moteur|ventilateur|brûleur|compresseur) (du|de la|de l') {dev} (chauffe|vibre"
+    "|claque), (pourquoi|que faire)",
+    "combien (d'appareils|de capteurs|de sondes) faut-il (installer|prévoir) (dans|pour) {area}",
+    "la {kind} (du|de la|de l') {area} est-elle (correcte|normale|trop élevée) [pour {topic}]",
+    "(que|qu'est-ce que) (mesure|indique) vraiment [la|le|l'] {sensor} (sur|dans) {area}"
+    " et (pourquoi|comment)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
