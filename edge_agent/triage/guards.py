@@ -23,16 +23,18 @@ _NEGATION: dict[str, re.Pattern[str]] = {
     "es": re.compile(r"\b(?:nunca|jamás)\b|\bno\b(?![.º°]|\s*\d)"),
     "nl": re.compile(r"\b(?:niet|nooit|geen)\b"),
 }
-# "by 10 %", "um 5 Grad", "met 10 %", "de 10 %" after a word that raises or lowers, "un 10 %"
+# "by 10 %", "um 5 Grad", "met 10 %", "de 10 %" / "en 2 grados" after a word that raises or
+# lowers, "un 10 %", and "2 degrees more" ("2 grados más", "2 Grad mehr") in each language
+_MORE = r"\b\d+(?:[.,]\d+)?\s*(?:%|\w+\.?)?\s*(?:{})\b"
 _RELATIVE: dict[str, re.Pattern[str]] = {
-    "en": re.compile(r"\bby\s+[-+]?\d|\b\d+(?:[.,]\d+)?\s*(?:%|percent|degrees?|°)?\s*"
-                     r"(?:more|less|higher|lower|warmer|cooler|colder)\b"),
-    "de": re.compile(r"\bum\s+[-+]?\d"),
+    "en": re.compile(r"\bby\s+[-+]?\d|" + _MORE.format(
+        "more|less|higher|lower|warmer|cooler|colder")),
+    "de": re.compile(r"\bum\s+[-+]?\d|" + _MORE.format("mehr|weniger|höher|niedriger")),
     "fr": re.compile(r"\b(?:augment|baiss|diminu|rédui|redui|réduis|mont|descend|hauss)\w*\b"
-                     r".*\bde\s+[-+]?\d"),
+                     r".*\bde\s+[-+]?\d|" + _MORE.format("de plus|de moins|plus|moins")),
     "es": re.compile(r"\b(?:sub|baj|aument|disminu|reduc|reduz|increment)\w*\b"
-                     r".*\b(?:en\s+)?un\s+[-+]?\d"),
-    "nl": re.compile(r"\bmet\s+[-+]?\d"),
+                     r".*\b(?:en\s+|un\s+)(?:un\s+)?[-+]?\d|" + _MORE.format("más|mas|menos")),
+    "nl": re.compile(r"\bmet\s+[-+]?\d|" + _MORE.format("meer|minder|hoger|lager")),
 }
 
 

@@ -99,6 +99,10 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("erhöhe Lüfter 3 um 10 %", "de"), ("erhöhe Lüfter 3 um 10", "de"),
     ("augmente le ventilateur 3 de 10 %", "fr"),
     ("sube el ventilador 3 un 10 %", "es"), ("verhoog ventilator 3 met 10 %", "nl"),
+    ("baja la calefacción de la paridera 3 en 2 grados", "es"),
+    ("set the heater 2 degrees warmer", "en"), ("stell die Heizung 2 Grad höher", "de"),
+    ("mets le chauffage 2 degrés de plus", "fr"), ("pon la calefacción 2 grados más", "es"),
+    ("zet de verwarming 2 graden hoger", "nl"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     """A negated command is not its opposite, and a change by an amount is not a change to
@@ -113,6 +117,8 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     ("stelle Lüfter 3 auf 40 %", "de"), ("éteins la pompe 2", "fr"),
     ("allume la pompe de la zone ne-2", "fr"), ("apaga la bomba 2", "es"),
     ("pon la bomba no. 2 en marcha", "es"), ("zet ventilator 3 op 40 %", "nl"),
+    ("baja la temperatura de la zona 3 a 18 grados", "es"),
+    ("enciende la bomba 2 en la línea 2", "es"),
 ])
 def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
