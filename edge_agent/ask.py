@@ -23,6 +23,7 @@ from edge_agent.cloud_actions import DEFAULT_CLOUD_ACTION_MAX_AGE_S, CloudAction
 from edge_agent.corrections import Corrections
 from edge_agent.errors import StoreFull
 from edge_agent.escalations import MAX_TOKENS, Escalation, ReplyRoute
+from edge_agent.floors import answer_here_after_all
 from edge_agent.model_stats import ModelStats
 from edge_agent.normalise import normalise_text
 from edge_agent.outbox import NewItem, Outbox, OutboxItem, new_key
@@ -41,7 +42,7 @@ from edge_agent.registry import Registry
 from edge_agent.reply_topics import ReplyTopics, topic_matches
 from edge_agent.skills import SkillResult, Skills
 from edge_agent.sync import Link, SendOutcome
-from edge_agent.triage.decision import LOCAL_INTENTS, Classifier, Decision
+from edge_agent.triage.decision import Classifier, Decision
 from nanogate.link import OPERATOR_QUEUE
 from nanogate.v1 import edge_pb2 as pb
 
@@ -56,12 +57,6 @@ class Publish(Protocol):
                  qos: int = 1) -> None:
         """Send one reply at this QoS."""
 _CONTEXT_DEVICES = 20
-# A read of one named device is answered here below the triage threshold from this confidence.
-READ_FLOOR = 0.5
-# A command that names exactly one real device and a value is done here from this confidence
-# (the model's first choice, above every "why/how/should I" reading of the same words, which
-# it routes to escalate); the resolver and the policy still decide what moves.
-COMMAND_FLOOR = 0.75
 RETAINED = ("the MQTT broker kept this request as a retained message and replays it at every "
             "reconnect, so it is not acted on; publish requests without the retain flag, and "
             "clear this one with an empty retained message on the ask topic")
@@ -108,7 +103,7 @@ class AskHandler:
         self._reply_topics = ReplyTopics(default_reply_topic, reserved_topics)
         self._actions = CloudActions(skills, triage, approvals, cloud_action_max_age_s)
         # False when the operator sends everything to the cloud (a threshold above 1): then
-        # no read or command is done here below the threshold (READ_FLOOR, COMMAND_FLOOR).
+        # no read or command is done here below the threshold (floors.py).
         self._below_threshold = below_threshold
         self._redactor = redactor  # None: escalations leave as they are (tests, bench)
         self._approvals = approvals  # None: no actuator requires approval (tests, bench)
@@ -199,7 +194,9 @@ class AskHandler:
         version = getattr(self._triage, "version", "")
         by_intent = self.counters.by_intent
         by_intent[decision.intent] = by_intent.get(decision.intent, 0) + 1
-        if (decision.route == "local" or self._local_after_all(decision)) and not request.model:
+        local = decision.route == "local" or answer_here_after_all(
+            decision, self._skills, below_threshold=self._below_threshold)
+        if local and not request.model:
             key = _request_key(request, route, text) or new_key()
             result = self._skills.answer(decision, key=key)
             if result.data.get("pending"):
@@ -304,36 +301,6 @@ class AskHandler:
             answer="The cloud is unreachable; your request is queued and will be answered "
                    "when the link returns.", data={"key": item.key}))
         log.info("request.queued", key=item.key)
-
-    def _local_after_all(self, decision: Decision) -> bool:
-        """Below the threshold, still answer here what only the gateway can answer well.
-
-        A local intent that names a device, kind or area this gateway lacks gets its
-        clarifying question here: the cloud knows no more about this gateway's devices. A
-        reading that names exactly one real device is read here too, when reading is the
-        model's clear first choice (``READ_FLOOR``), and a command that names exactly one real
-        device and a value is done here from ``COMMAND_FLOOR``; from there too, one that fits
-        several devices ("turn off pump" with two pumps) gets its "which one?" here, and a
-        group command where groups may not be switched its refusal (nothing moves either way).
-        """
-        if (not decision.readable or decision.intent not in LOCAL_INTENTS
-                or decision.intent == "list_alerts"):
-            return False  # another language, a paste: the cloud reads it
-        found = self._skills.resolve(decision)
-        if found.outcome == "none":
-            return found.named
-        command = (decision.intent == "set_actuator" and decision.slots.value is not None
-                   and decision.confidence >= COMMAND_FLOOR)
-        if found.outcome == "several":
-            return command and self._below_threshold
-        if found.outcome == "group" and not self._skills.scope(decision.slots):
-            return command and self._below_threshold
-        if found.outcome != "one" or not self._below_threshold:
-            return False
-        if decision.intent == "set_actuator":
-            return command
-        return (decision.intent in ("query_state", "query_history")
-                and decision.confidence >= READ_FLOOR)
 
     async def deliver(self, item: OutboxItem, response: pb.EscalateResponse) -> None:
         """Send a cloud answer to its requester, applying the actions it may apply.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.ask import COMMAND_FLOOR
+from edge_agent.floors import COMMAND_FLOOR
 from edge_agent.messages import say
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
