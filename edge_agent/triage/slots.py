@@ -46,6 +46,11 @@ ACTUATOR_KINDS = {
     "agitator": "agitator", "burner": "burner", "extractor": "extractor", "feeder": "feeder",
 }
 _PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
+# "open valve 4 halfway", "zur Hälfte", "à moitié", "a medias", "voor de helft": 50 %, which a
+# switch refuses (it opens or closes fully) and a level actuator takes.
+_HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
+                   r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
+                   r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
 _FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
 
 
@@ -304,6 +309,8 @@ def _value(text: str, intent: Intent,
         unit = lexicon.UNITS.get(match.group(2) or "")
         if unit or intent == "set_actuator":
             return float(match.group(1).replace(",", ".")), unit
+    if intent == "set_actuator" and _HALF.search(slot_words.fold(text)):
+        return 50.0, "%"
     if intent == "set_actuator":
         said = slot_words.switch(text, lang)
         if said is not None:

@@ -324,3 +324,19 @@ def test_a_command_naming_what_is_measured_never_moves_another_actuator(
     slots = SlotResolver(registry).resolve("set the temperature in the hall to 21",
                                            "set_actuator")
     assert Resolver(registry).resolve(slots, "actuator").ids == ["heater-4"]
+
+
+@pytest.mark.parametrize("text", [
+    "open valve 4 halfway", "öffne Ventil 4 zur Hälfte", "ouvre la vanne 4 à moitié",
+    "abre la válvula 4 a medias", "zet klep 4 half open"])
+def test_half_open_is_half_which_a_switch_refuses(tmp_path: Path, text: str) -> None:
+    """A switch opens or closes fully: "open valve 4 halfway" is refused, not opened fully;
+    a level actuator is set to 50 %."""
+    plant = Plant(tmp_path)
+    lang = languages.detect(text)
+    result = plant.skills.answer(Decision("set_actuator", "local", 0.99,
+                                          plant.slots.resolve(text, "set_actuator", lang=lang),
+                                          lang=lang))
+    assert plant.sent == [] and result.error_code == "policy_violation", result
+    plant.command("set fan 3 to half")
+    assert plant.sent == [("fan-3", 50.0)]

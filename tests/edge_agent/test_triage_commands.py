@@ -102,11 +102,16 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("baja la calefacción de la paridera 3 en 2 grados", "es"),
     ("set the heater 2 degrees warmer", "en"), ("stell die Heizung 2 Grad höher", "de"),
     ("mets le chauffage 2 degrés de plus", "fr"), ("pon la calefacción 2 grados más", "es"),
-    ("zet de verwarming 2 graden hoger", "nl"),
+    ("zet de verwarming 2 graden hoger", "nl"), ("open valve 4 a bit", "en"),
+    ("mach den Lüfter 3 ein bisschen schneller", "de"), ("sube un poco el ventilador 3", "es"),
+    ("I turned off pump 2", "en"), ("pump 2 was switched off", "en"),
+    ("ich habe Pumpe 2 ausgeschaltet", "de"), ("j'ai éteint la pompe 2", "fr"),
+    ("he apagado la bomba 2", "es"), ("ik heb pomp 2 uitgezet", "nl"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
-    """A negated command is not its opposite, and a change by an amount is not a change to
-    it: neither is a local command (guards.held_back); the model alone read them so."""
+    """A negated command is not its opposite, a change by an amount (said or not) is not a
+    change to it, and a report of what someone did is no command: none is a local command
+    (guards.held_back); the model alone read them so."""
     assert held_back(text, lang) is not None
     decision = Triage(Registry()).classify(text)
     assert decision.intent != "set_actuator" and decision.route == "escalate", decision
@@ -118,7 +123,9 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     ("allume la pompe de la zone ne-2", "fr"), ("apaga la bomba 2", "es"),
     ("pon la bomba no. 2 en marcha", "es"), ("zet ventilator 3 op 40 %", "nl"),
     ("baja la temperatura de la zona 3 a 18 grados", "es"),
-    ("enciende la bomba 2 en la línea 2", "es"),
+    ("enciende la bomba 2 en la línea 2", "es"), ("could you set the fan to 20", "en"),
+    ("can I set fan 3 to 40", "en"), ("Doe het licht in hal A uit alsjeblieft", "nl"),
+    ("pouvez-vous éteindre la pompe 2", "fr"), ("kannst du Pumpe 2 ausschalten", "de"),
 ])
 def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
