@@ -39,6 +39,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "reading": "{device} is {value} ({age} ago)",
         "reading_undated": "{device} is {value} (time of reading unknown)",
         "no_readings": "{device} has no readings in the last {window}",
+        "around": "{device} was {mean} {unit} around {clock} ({count} readings)",
+        "none_around": "{device} has no readings around {clock}",
         "averaged": "{device} averaged {mean} {unit} over the last {window} "
                     "(min {low}, max {high}, {count} readings)",
         "silent": "{device} silent for {age}",
@@ -67,6 +69,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "reading": "{device} misst {value} (vor {age})",
         "reading_undated": "{device} misst {value} (Zeitpunkt unbekannt)",
         "no_readings": "{device} hat in den letzten {window} keine Messwerte",
+        "around": "{device} lag gegen {clock} bei {mean} {unit} ({count} Messwerte)",
+        "none_around": "{device} hat gegen {clock} keine Messwerte",
         "averaged": "{device} lag in den letzten {window} im Mittel bei {mean} {unit} "
                     "(min {low}, max {high}, {count} Messwerte)",
         "silent": "{device} schweigt seit {age}",
@@ -95,6 +99,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "reading": "{device} indique {value} (il y a {age})",
         "reading_undated": "{device} indique {value} (heure de la mesure inconnue)",
         "no_readings": "{device} n'a aucune mesure sur les dernières {window}",
+        "around": "{device} indiquait {mean} {unit} vers {clock} ({count} mesures)",
+        "none_around": "{device} n'a aucune mesure vers {clock}",
         "averaged": "{device} : moyenne {mean} {unit} sur les dernières {window} "
                     "(min {low}, max {high}, {count} mesures)",
         "silent": "{device} muet depuis {age}",
@@ -123,6 +129,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "reading": "{device} marca {value} (hace {age})",
         "reading_undated": "{device} marca {value} (hora de la lectura desconocida)",
         "no_readings": "{device} no tiene lecturas en las últimas {window}",
+        "around": "{device} marcaba {mean} {unit} hacia las {clock} ({count} lecturas)",
+        "none_around": "{device} no tiene lecturas hacia las {clock}",
         "averaged": "{device} promedió {mean} {unit} en las últimas {window} "
                     "(mín {low}, máx {high}, {count} lecturas)",
         "silent": "{device} sin datos desde hace {age}",
@@ -151,6 +159,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "reading": "{device} meet {value} ({age} geleden)",
         "reading_undated": "{device} meet {value} (tijdstip onbekend)",
         "no_readings": "{device} heeft geen metingen in de laatste {window}",
+        "around": "{device} was {mean} {unit} rond {clock} ({count} metingen)",
+        "none_around": "{device} heeft geen metingen rond {clock}",
         "averaged": "{device} was gemiddeld {mean} {unit} in de laatste {window} "
                     "(min {low}, max {high}, {count} metingen)",
         "silent": "{device} stil sinds {age}",

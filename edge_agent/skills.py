@@ -7,7 +7,7 @@ catalogues (``edge_agent.messages.say``); programs (cloud actions, broker comman
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from edge_agent.wording import (
     alert_message,
     canonical_unit,
     describe_aggregate,
+    describe_around,
     describe_reading,
     display_unit,
     reading_data,
@@ -36,6 +37,7 @@ from edge_agent.wording import (
 log = structlog.get_logger("edge_agent.skills")
 
 DEFAULT_WINDOW_S = 3600.0
+AROUND_S = 900.0  # "at 2 pm" reads the readings from 13:45 to 14:15
 MAX_READINGS = 20  # readings (or alerts) in one answer; a wider question is told to narrow
 MAX_LISTED_DEVICES = 50  # past this, "list the devices" answers with a summary
 ROLE_OF_INTENT: dict[Intent, DeviceRole] = {"set_actuator": "actuator",
@@ -113,6 +115,8 @@ class Skills:
         found = self.resolver.resolve(slots, None, lang)
         if found.outcome == "none":
             return _clarify(found)
+        if slots.at is not None:  # "the temperature in zone 3 at 2 pm" is history
+            return self._around(found.devices[:MAX_READINGS], slots.at, lang)
         lines, values = [], []
         for device in found.devices[:MAX_READINGS]:
             reading = self._registry.latest(device.id)
@@ -127,6 +131,8 @@ class Skills:
         found = self.resolver.resolve(slots, "sensor", lang)
         if found.outcome == "none":
             return _clarify(found)
+        if slots.at is not None:
+            return self._around(found.devices[:MAX_READINGS], slots.at, lang)
         window = slots.window_s or DEFAULT_WINDOW_S
         now = time.time()
         lines, stats = [], []
@@ -138,6 +144,17 @@ class Skills:
             lines.append(describe_aggregate(device, (agg.count, agg.mean, agg.min, agg.max,
                                              agg.first, agg.last), window, slots.aggregate,
                                              lang))
+        return SkillResult("; ".join(lines) + ".", {"history": stats})
+
+    def _around(self, devices: Sequence[Device], at: float, lang: str) -> SkillResult:
+        """The readings within ``AROUND_S`` of a time of day ("at 2 pm"), averaged."""
+        clock = time.strftime("%H:%M", time.localtime(at))
+        lines, stats = [], []
+        for device in devices:
+            agg = self._history.aggregate(device.id, at - AROUND_S, at + AROUND_S)
+            stats.append({"device": device.id, "count": agg.count, "mean": agg.mean,
+                          "min": agg.min, "max": agg.max, "at": at})
+            lines.append(describe_around(device, agg.count, agg.mean, clock, lang))
         return SkillResult("; ".join(lines) + ".", {"history": stats})
 
     def set_actuator(self, slots: Slots, key: str | None = None,

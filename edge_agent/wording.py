@@ -89,6 +89,15 @@ def describe_aggregate(device: Device, stats: Stats, window: float, aggregate: s
                window=span, low=f"{low:g}", high=f"{high:g}", count=count)
 
 
+def describe_around(device: Device, count: int, mean: float | None, clock: str,
+                    lang: str) -> str:
+    """What a sensor read around a time of day ("was 22.1 °C around 14:00")."""
+    if count == 0 or mean is None:
+        return say("none_around", lang, device=device.label, clock=clock)
+    return say("around", lang, device=device.label, mean=f"{mean:.4g}",
+               unit=display_unit(device.unit), clock=clock, count=count).rstrip()
+
+
 def alert_message(device: Device, reading: Reading | None, now: float,
                    lang: str = "en") -> str | None:
     if reading is None:

@@ -37,6 +37,7 @@ class Slots:
     value: float | str | None = None  # a number, or "on" / "off" / "open" / "close"
     unit: str | None = None
     window_s: float | None = None  # "last 2 hours" -> 7200.0
+    at: float | None = None  # "at 2 pm" -> the Unix time of the latest 14:00 (local time)
     aggregate: str | None = None  # "mean" | "min" | "max" | "sum" | "trend" | "count"
     mentions: tuple[str, ...] = field(default=())
     places: tuple[str, ...] = field(default=())

@@ -104,6 +104,48 @@ CALENDAR = re.compile(
     r"|thursday|friday|saturday|sunday))\b")
 
 
+# A time of day, in the five languages (accents folded): "at 2 pm", "at 14:30", "um 14 Uhr",
+# "à 14h30", "a las 2 de la tarde", "om 14 uur", "at noon". An hour alone needs a mark (pm,
+# Uhr, h, uur) or "a las": "at 40" is a value, not a time.
+CLOCK = re.compile(
+    r"\b(?:at|um|a|om|vers|sobre|gegen|rond)\s+(?:(?:las|la)\s+)?"
+    r"(?:(\d{1,2})[:.h](\d{2})\s*(am|pm|uhr|h|uur)?"
+    r"|(\d{1,2})\s*(am|pm|uhr|h|uur|o'?clock)\b"
+    r"|(noon|midday|mittag|midi|mediodia|middag|midnight|mitternacht|minuit|medianoche"
+    r"|middernacht))"
+    r"|\ba las (\d{1,2})\b")
+_AFTERNOON = re.compile(r"\s*(?:de la tarde|de la noche|nachmittags|abends|de l'?apres-midi"
+                        r"|du soir|'?s middags|'?s avonds|in the (?:afternoon|evening))\b")
+_NOON, _MIDNIGHT = ("noon", "midday", "mittag", "midi", "mediodia", "middag"), (
+    "midnight", "mitternacht", "minuit", "medianoche", "middernacht")
+
+
+def clock_time(text: str, now: float) -> tuple[float, str] | None:
+    """The latest moment at or before ``now`` with the time of day the text names (today's,
+    else yesterday's; the gateway's local time), and the time as the text said it."""
+    match = CLOCK.search(text)
+    if match is None:
+        return None
+    hour_s, minute_s, mark, bare, bare_mark, word, las = match.groups()
+    if word:
+        hour, minute = (12 if word in _NOON else 0), 0
+    else:
+        hour = int(hour_s or bare or las)
+        minute = int(minute_s or 0)
+        later = _AFTERNOON.match(text, match.end()) is not None
+        if ((mark or bare_mark) == "pm" or later) and hour < 12:
+            hour += 12
+        elif (mark or bare_mark) == "am" and hour == 12:
+            hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    today = time.localtime(now)
+    moment = time.mktime((today.tm_year, today.tm_mon, today.tm_mday, hour, minute, 0, 0, 0, -1))
+    if moment > now:
+        moment -= 86400
+    return moment, match.group(0).strip()
+
+
 def unit_seconds(word: str) -> float:
     """Seconds in one time unit word ("hours" -> 3600)."""
     word = word.rstrip("s") if len(word) > 2 else word

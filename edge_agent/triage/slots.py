@@ -159,6 +159,7 @@ class SlotResolver:
         area = areas[0] if areas else None
         devices += _match_fuzzy(scan, index, devices)
         window_s, norm_free = _window(scan.free_text(norm), now)
+        at, norm_free = _clock(norm_free, intent, now)
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
         mentions = [*areas[1:], *_mentions(scan)]
@@ -177,7 +178,7 @@ class SlotResolver:
         plural = (plural_kind or _PLURAL.search(norm) is not None
                   or slot_words.plural(norm, lang))
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
-                     unit=unit, window_s=window_s, aggregate=aggregate,
+                     unit=unit, window_s=window_s, at=at, aggregate=aggregate,
                      mentions=tuple(mentions), places=tuple(places), plural=plural,
                      status=status)
 
@@ -270,6 +271,18 @@ def _window(text: str, now: float | None) -> tuple[float | None, str]:
         seconds = lexicon.calendar_seconds(match.group(1), time.time() if now is None else now)
     start, end = match.span()
     return seconds, text[:start] + " " * (end - start) + text[end:]
+
+
+def _clock(text: str, intent: Intent, now: float | None) -> tuple[float | None, str]:
+    """For a question, the moment a time of day names ("at 2 pm"), and the text without it."""
+    if intent not in ("query_state", "query_history"):
+        return None, text
+    clock = lexicon.clock_time(text, time.time() if now is None else now)
+    if clock is None:
+        return None, text
+    at, said = clock
+    start = text.index(said)
+    return at, text[:start] + " " * len(said) + text[start + len(said):]
 
 
 def _kind(text: str, index: NameIndex, intent: Intent,

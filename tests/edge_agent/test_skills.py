@@ -12,7 +12,9 @@ from edge_agent.ingest import Ingest
 from edge_agent.policy import ActuationPolicy, Rule
 from edge_agent.registry import Device, Reading, Registry
 from edge_agent.skills import Skills
+from edge_agent.triage import languages
 from edge_agent.triage.decision import Decision, Slots
+from edge_agent.triage.slots import SlotResolver
 
 
 class Gateway:
@@ -226,3 +228,28 @@ def test_a_value_in_another_unit_is_refused_not_taken_as_the_device_unit(gw: Gat
     assert answer == "fan-3 is set in %, not in °C; say the value in %. Nothing was sent."
     answer, _, error = gw.ask("set_actuator", devices=("fan-3",), value=50.0, unit="%")
     assert error is None and gw.sent == [("fan-3", 50.0)]
+
+
+@pytest.mark.parametrize("text", [
+    "what was the temperature in zone 3 at 2 pm", "wie warm war es in Zone 3 um 14 Uhr",
+    "quelle était la température de la zone 3 à 14h", "temperatura de la zona 3 a las 14:00",
+    "wat was de temperatuur in zone 3 om 14 uur"])
+def test_a_reading_at_a_time_of_day_is_read_around_it(gw: Gateway, text: str) -> None:
+    """"At 2 pm" reads the readings from 13:45 to 14:15 of the latest 14:00, not the last
+    hour, in every language; with none then, it says so."""
+    day = time.localtime()  # asked at 16:00 today: the latest 14:00 is today's
+    now = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 16, 0, 0, 0, 0, -1))
+    slots = SlotResolver(gw.registry).resolve(text, "query_state", now=now,
+                                              lang=languages.detect(text))
+    assert slots.at == now - 7200
+    assert time.strftime("%H:%M", time.localtime(slots.at)) == "14:00"
+    answer, data, _ = gw.ask("query_state", **{**slots.as_dict(), "devices": ()})
+    assert answer.startswith("temperature zone 3 (t-104) ") and "14:00" in answer, answer
+    assert data["history"] == [{"device": "t-104", "count": 0, "mean": None, "min": None,
+                                "max": None, "at": slots.at}]
+    for offset, value in ((-600, 20.0), (0, 21.0), (600, 22.0), (1800, 50.0), (-1800, 50.0)):
+        gw.history.add("t-104", slots.at + offset, value, "Cel")
+    answer, data, _ = gw.ask("query_history", **{**slots.as_dict(), "devices": ()})
+    [stats] = data["history"]  # type: ignore[misc]
+    assert (stats["count"], stats["mean"]) == (3, 21.0), stats
+    assert "21" in answer and "14:00" in answer, answer
