@@ -120,7 +120,7 @@ class Skills:
         lines, values = [], []
         for device in found.devices[:MAX_READINGS]:
             reading = self._registry.latest(device.id)
-            lines.append(describe_reading(device, reading, lang))
+            lines.append(describe_reading(device, reading, lang, as_unit=slots.unit))
             values.append(reading_data(device, reading))
         more = len(found.devices) - MAX_READINGS
         tail = say("more_readings", lang, more=more) if more > 0 else ""

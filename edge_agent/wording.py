@@ -44,18 +44,37 @@ def canonical_unit(unit: str) -> str:
     return UNITS.get(unit.lower(), display_unit(unit))
 
 
-def describe_reading(device: Device, reading: Reading | None, lang: str) -> str:
-    """A sensor "measures" its value; an actuator is in its state ("Pumpe 2 steht auf an")."""
+def describe_reading(device: Device, reading: Reading | None, lang: str,
+                     as_unit: str | None = None) -> str:
+    """A sensor "measures" its value; an actuator is in its state ("Pumpe 2 steht auf an").
+    ``as_unit`` ("°F", "K", "°C") converts a temperature the question asked in."""
     if reading is None:
         return say("not_reported", lang, device=device.label)
     key = "reading" if device.role == "sensor" else "state"
+    value, unit = convert(reading.value, reading.unit or device.unit, as_unit)
     if reading.ts is None:  # a retained value seen at first boot: its age is unknown
         return say(f"{key}_undated", lang, device=device.label,
-                   value=fmt_value(reading.value, reading.unit or device.unit, lang))
+                   value=fmt_value(value, unit, lang))
     elapsed = max(0.0, time.time() - reading.ts)
-    return say(key, lang, device=device.label,
-               value=fmt_value(reading.value, reading.unit or device.unit, lang),
+    return say(key, lang, device=device.label, value=fmt_value(value, unit, lang),
                age=age(elapsed, lang))
+
+
+_CELSIUS = ("Cel", "°C", "degC", "C")
+_FROM_CELSIUS = {"°F": lambda c: c * 9 / 5 + 32, "K": lambda c: c + 273.15}
+
+
+def convert(value: float | str | bool, unit: str,
+            to: str | None) -> tuple[float | str | bool, str]:
+    """A temperature in the unit a question asked for; any other value as it is."""
+    if to is None or not isinstance(value, float) or isinstance(value, bool):
+        return value, unit
+    celsius = value if unit in _CELSIUS else (value - 32) * 5 / 9 if unit == "°F" else None
+    if celsius is None or to == unit or (to == "°C" and unit in _CELSIUS):
+        return value, unit
+    if to == "°C":
+        return round(celsius, 2), "°C"
+    return (round(_FROM_CELSIUS[to](celsius), 2), to) if to in _FROM_CELSIUS else (value, unit)
 
 
 def reading_data(device: Device, reading: Reading | None) -> dict[str, Any]:

@@ -52,6 +52,10 @@ _HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
                    r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
                    r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
 _FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
+# A question's unit for the answer: "in fahrenheit", "en degrés Fahrenheit", "in Kelvin"
+_AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degres?\s+"
+                      r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
+_AS = {"fahrenheit": "°F", "kelvin": "K", "celsius": "°C"}
 
 
 
@@ -317,18 +321,21 @@ def _kind(text: str, index: NameIndex, intent: Intent,
 def _value(text: str, intent: Intent,
            lang: str = languages.DEFAULT) -> tuple[float | str | None, str | None]:
     """A number with its unit; for actuator commands without a number, an on/off word
-    (the request's language's first, then English)."""
+    (the request's language's first, then English); for questions without a number, the
+    unit the answer is wanted in ("in fahrenheit")."""
     for match in lexicon.VALUE.finditer(text):
         unit = lexicon.UNITS.get(match.group(2) or "")
         if unit or intent == "set_actuator":
             return float(match.group(1).replace(",", ".")), unit
-    if intent == "set_actuator" and _HALF.search(slot_words.fold(text)):
+    if intent != "set_actuator":
+        asked = _AS_UNIT.search(text)
+        return None, _AS[asked.group(1)] if asked else None
+    if _HALF.search(slot_words.fold(text)):
         return 50.0, "%"
-    if intent == "set_actuator":
-        said = slot_words.switch(text, lang)
-        if said is not None:
-            return said, None
-        for word, pattern in lexicon.SWITCH_WORDS:
-            if pattern.search(text):
-                return word, None
+    said = slot_words.switch(text, lang)
+    if said is not None:
+        return said, None
+    for word, pattern in lexicon.SWITCH_WORDS:
+        if pattern.search(text):
+            return word, None
     return None, None

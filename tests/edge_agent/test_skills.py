@@ -253,3 +253,17 @@ def test_a_reading_at_a_time_of_day_is_read_around_it(gw: Gateway, text: str) ->
     [stats] = data["history"]  # type: ignore[misc]
     assert (stats["count"], stats["mean"]) == (3, 21.0), stats
     assert "21" in answer and "14:00" in answer, answer
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("what's the temperature in zone 3 in fahrenheit", "is 70.7 °F"),
+    ("what's the temperature in zone 3 in kelvin", "is 294.65 K"),
+    ("wie warm ist es in Zone 3 in Fahrenheit", "70.7 °F"),
+    ("what's the temperature in zone 3", "is 21.5 °C"),
+])
+def test_a_temperature_comes_in_the_unit_asked_for(gw: Gateway, text: str, says: str) -> None:
+    """"In fahrenheit" converts the reading; without it the sensor's own unit is used."""
+    gw.ingest.handle("t-104", b'{"value": 21.5, "unit": "Cel"}')
+    slots = SlotResolver(gw.registry).resolve(text, "query_state", lang=languages.detect(text))
+    answer, _, _ = gw.ask("query_state", **slots.as_dict())
+    assert says in answer, answer
