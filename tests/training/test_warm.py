@@ -112,3 +112,32 @@ def test_a_warm_start_is_never_bolder_than_its_parent(
     parent, child = Model().card, Model(out).card
     assert child.temperature >= parent.temperature - 1e-4
     assert child.threshold >= parent.threshold
+
+
+def test_a_warm_start_answers_every_labelled_request_as_labelled(
+        candidate: tuple[Path, dict[str, object]]) -> None:
+    """At its own (stricter) threshold the candidate answers each labelled local phrasing
+    locally with its label and escalates each labelled escalation: what the fleet's labels
+    say is learned, not diluted by the replay (the card records the same)."""
+    out, card = candidate
+    learned = trainer.evaluate(out, _requests())
+    assert learned["accuracy"] == 1.0, learned
+    assert card["training"]["labelled_scores"]["accuracy"] == 1.0  # type: ignore[index]
+
+
+def test_a_warm_start_changes_what_words_mean_not_how_the_parent_decides(
+        candidate: tuple[Path, dict[str, object]]) -> None:
+    """The candidate's hidden and output layers are its parent's, unchanged; only embedding
+    rows move, towards the labels on the labelled requests and towards the parent's own
+    probabilities on the replayed templates. So on the frozen set it names the parent's
+    intent for nearly every request."""
+    out, _ = candidate
+    (child, _), (parent, _) = load(out / MODEL_FILE), load(trainer.SHIPPED_DIR / MODEL_FILE)
+    for name in ("w1", "b1", "w2", "b2"):
+        assert np.array_equal(getattr(child, name), getattr(parent, name)), name
+    assert not np.array_equal(child.emb, parent.emb)
+    frozen = trainer.frozen_set()
+    new, old = Model(out), Model()
+    agree = (new.probabilities([new.features(r.text, r.names) for r in frozen]).argmax(1)
+             == old.probabilities([old.features(r.text, r.names) for r in frozen]).argmax(1))
+    assert agree.mean() >= 0.98, agree.mean()

@@ -1,11 +1,12 @@
 """The next triage model from the templates plus labelled traffic, and how to compare models.
 
 ``train_next`` fine-tunes the parent model (the one the fleet runs now, ``warm``) on the
-labelled requests mixed with a replay sample of the templates; without a parent that fits it
-is ``train.train`` with the labelled requests mixed into the training split. Either way each
-labelled request is repeated ``weight`` times, so a few hundred real requests count beside
-thousands of template ones, and temperature and threshold come from the validation templates
-and the hand-written development requests as ``train.train``'s do.
+labelled requests mixed with a replay sample of the templates distilled from the parent;
+without a parent that fits it is ``train.train`` with the labelled requests mixed into the
+training split. Either way each labelled request is repeated (``weight`` times, at least
+``warm.REPEATS`` for a warm start), so a few hundred real requests count beside thousands of
+template ones, and temperature and threshold come from the validation templates and the
+hand-written development requests as ``train.train``'s do.
 ``frozen_set`` is the evaluation set no training run sees: the held-out templates (fold 6,
 device names and areas of their own) sampled in ``data/heldout.jsonl``. ``evaluate`` scores a
 model directory at its own threshold. Training-only: needs the ``train`` extra.
@@ -167,6 +168,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
     card["cost_model"].update(min_local_precision=min_precision, least_cost_threshold=least_cost)
     card["training"].update(seconds=round(time.monotonic() - started, 1), size=size,
                             warm_start=start.version if start else None, start=how,
+                            fine_tune=warm.recipe() if start else None,
                             labelled=len(labelled), labelled_weight=_repeats(train, labelled),
                             epoch_losses=[round(x, 4) for x in losses])
     # What it learned: how the labelled requests it trained on are routed now.

@@ -33,6 +33,7 @@ class Hyper:
     dropout: float = 0.6
     l2: float = 1e-5
     smoothing: float = 0.0  # label smoothing: the gold class gets 1 - s, the rest share s
+    dense_lr: float = 1.0  # the layers every request passes through learn at lr times this
 
 
 @dataclass(slots=True)
@@ -119,18 +120,23 @@ class _Adam:
 
 
 def _step(w: Weights, opt: _Adam, ids: I64, mask: F32, labels: I64, hyper: Hyper,
-          class_weight: F32) -> float:
-    """Forward, backward and update on one batch; returns the batch's mean loss."""
+          class_weight: F32, targets: F32 | None = None) -> float:
+    """Forward, backward and update on one batch; returns the batch's mean loss.
+    ``targets``: the batch's target distributions, else its one-hot ``labels``."""
     n = len(labels)
     count = np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
     pooled = np.einsum("bld,bl->bd", w.emb[ids], mask) / count
     pre = pooled @ w.w1 + w.b1
     hidden = np.maximum(pre, 0.0)
     probs = softmax(hidden @ w.w2 + w.b2)
-    loss = float(-np.log(probs[np.arange(n), labels] + 1e-9).mean())
-    d_out = probs - hyper.smoothing / probs.shape[1]
-    d_out[np.arange(n), labels] -= 1.0 - hyper.smoothing
-    d_out *= (class_weight[labels] / n)[:, None]
+    if targets is None:
+        loss = float(-np.log(probs[np.arange(n), labels] + 1e-9).mean())
+        d_out = probs - hyper.smoothing / probs.shape[1]
+        d_out[np.arange(n), labels] -= 1.0 - hyper.smoothing
+        d_out *= (class_weight[labels] / n)[:, None]
+    else:
+        loss = float(-(targets * np.log(probs + 1e-9)).sum(axis=1).mean())
+        d_out = (probs - targets) * (class_weight[labels] / n)[:, None]
     d_hidden = (d_out @ w.w2.T) * (pre > 0)
     d_pooled = d_hidden @ w.w1.T / count
     rows, inverse = np.unique(ids, return_inverse=True)
@@ -139,17 +145,21 @@ def _step(w: Weights, opt: _Adam, ids: I64, mask: F32, labels: I64, hyper: Hyper
         -1, w.emb.shape[1]))
     opt.step += 1
     opt.update(0, w.emb, g_emb, hyper.lr, rows)
-    opt.update(1, w.w1, pooled.T @ d_hidden + hyper.l2 * w.w1, hyper.lr)
-    opt.update(2, w.b1, d_hidden.sum(axis=0), hyper.lr)
-    opt.update(3, w.w2, hidden.T @ d_out + hyper.l2 * w.w2, hyper.lr)
-    opt.update(4, w.b2, d_out.sum(axis=0), hyper.lr)
+    dense = hyper.lr * hyper.dense_lr
+    opt.update(1, w.w1, pooled.T @ d_hidden + hyper.l2 * w.w1, dense)
+    opt.update(2, w.b1, d_hidden.sum(axis=0), dense)
+    opt.update(3, w.w2, hidden.T @ d_out + hyper.l2 * w.w2, dense)
+    opt.update(4, w.b2, d_out.sum(axis=0), dense)
     return loss
 
 
 def fit(feats: Sequence[Sequence[int]], labels: I64, classes: int, hyper: Hyper,
-        seed: int, start: Weights | None = None) -> tuple[Weights, list[float]]:
+        seed: int, start: Weights | None = None,
+        targets: F32 | None = None) -> tuple[Weights, list[float]]:
     """Train on feature id lists, from scratch or from a copy of ``start`` (fine-tuning);
-    returns the weights and each epoch's loss. ``start`` must have ``hyper``'s shapes."""
+    returns the weights and each epoch's loss. ``start`` must have ``hyper``'s shapes;
+    ``targets`` (rows x classes, each row a distribution) replaces the one-hot ``labels``,
+    which still balance the classes: distillation from a parent's probabilities."""
     rng = np.random.default_rng(seed)
     w = Weights.init(hyper, classes, rng) if start is None else start.copy()
     if w.emb.shape != (hyper.buckets, hyper.dim) or w.w1.shape != (hyper.dim, hyper.hidden) \
@@ -159,12 +169,13 @@ def fit(feats: Sequence[Sequence[int]], labels: I64, classes: int, hyper: Hyper,
     counts = np.bincount(labels, minlength=classes).astype(np.float32)
     # Square-root balancing: small local classes count more, without drowning escalate.
     class_weight = np.sqrt(counts.mean() / np.maximum(counts, 1.0)).astype(np.float32)
-    return w, [_epoch(w, opt, feats, labels, hyper, class_weight, rng)
+    return w, [_epoch(w, opt, feats, labels, hyper, class_weight, rng, targets)
                for _ in range(hyper.epochs)]
 
 
 def _epoch(w: Weights, opt: _Adam, feats: Sequence[Sequence[int]], labels: I64, hyper: Hyper,
-           class_weight: F32, rng: np.random.Generator) -> float:
+           class_weight: F32, rng: np.random.Generator,
+           targets: F32 | None = None) -> float:
     """One pass over the data in a random order, with feature dropout; its mean batch loss."""
     order = rng.permutation(len(labels))
     total = 0.0
@@ -174,5 +185,5 @@ def _epoch(w: Weights, opt: _Adam, feats: Sequence[Sequence[int]], labels: I64, 
         keep = mask * (rng.random(mask.shape) >= hyper.dropout)
         keep = np.where(keep.sum(axis=1, keepdims=True) > 0, keep, mask)
         total += _step(w, opt, ids, keep.astype(np.float32), labels[batch], hyper,
-                        class_weight)
+                       class_weight, None if targets is None else targets[batch])
     return total / max(1, -(-len(order) // hyper.batch))
