@@ -1,16 +1,21 @@
-"""Places a request names that the gateway does not have: "in the barn", "im Stall".
+"""Places and qualifiers a request names that the gateway does not have: "in the barn",
+"im Stall", "the backup pump", "la bomba de reserva".
 
-A request that names a place with nothing of this gateway in it gets a clarifying question,
-never an answer about, or a command to, devices of its kind elsewhere: before this, "turn on
-the pump in the basement" on a gateway whose one pump is on line 2 switched that pump, and
-"what's the temperature in the greenhouse" answered with every temperature sensor.
+A request that names a place with nothing of this gateway in it, or a device by a kind and a
+word that picks out one this gateway lacks, gets a clarifying question, never an answer
+about, or a command to, devices of that kind elsewhere: before this, "turn on the pump in the
+basement" and "turn off the backup pump" on a gateway whose one pump is on line 2 switched
+that pump, and "what's the temperature in the greenhouse" answered with every temperature
+sensor.
 
 The registry's own names and areas are matched first (``slots._match_names``); what is left
 after a place word ("in", "at", "im", "dans", "en", "bij") and its article, up to the next
 word that cannot be part of a place name, is a place the gateway does not know. Words that
 follow a place word without naming a place ("in use", "im Moment", "en marche", "in
 percent") and the words of the registry's own areas, names and kinds ("in the tank" on a
-gateway with "tank 1") never start one.
+gateway with "tank 1") never start one. A qualifier is read the same way from the words
+between an article and a kind word ("the backup pump", "de grote pomp"), and in French and
+Spanish from the word after "de" ("la vanne de vidange").
 """
 
 from __future__ import annotations
@@ -70,7 +75,7 @@ _NOT_PLACES = frozenset((
     "attendant", "mientras", "tanto", "instant", "minute", "second", "hour", "day", "week",
     "month", "year", "current", "actual", "latest", "live", "average", "mean", "overall",
     "real", "exact", "approximate", "normal", "usual", "whole", "entire", "only", "single",
-    "aktuelle", "aktuellen", "derzeitige", "actuel", "actuelle", "actual", "moyenne", "medio",
+    "aktuelle", "aktuellen", "derzeitige", "actuel", "actuelle", "moyenne", "medio",
     "media", "huidige", "gemiddelde", "temps", "tiempo", "tijd", "zeit", "samtliche", "alle",
     "allen", "tous", "toutes", "todos", "todas", "every", "each", "both", "beide",
 ))
