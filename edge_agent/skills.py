@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -110,9 +110,24 @@ class Skills:
             return set(found.ids)
         return set()
 
+    def _read(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
+        """What a question reads: as a command would resolve, except that a question about
+        several areas this gateway has ("zone 3 and zone 5") reads each of them."""
+        areas = [slots.area, *slots.mentions]
+        if slots.area is None or not all(self._registry.has_area(a) for a in slots.mentions):
+            return self.resolver.resolve(slots, role, lang)
+        devices: dict[str, Device] = {}
+        for area in areas:
+            found = self.resolver.resolve(replace(slots, area=area, mentions=(), plural=True),
+                                          role, lang)
+            if found.outcome == "none":
+                return found
+            devices.update((d.id, d) for d in found.devices)
+        return Resolution("group", tuple(devices.values()))
+
     def query_state(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """The latest value of the devices the request names."""
-        found = self.resolver.resolve(slots, None, lang)
+        found = self._read(slots, None, lang)
         if found.outcome == "none":
             return _clarify(found)
         if slots.at is not None:  # "the temperature in zone 3 at 2 pm" is history
@@ -128,7 +143,7 @@ class Skills:
 
     def query_history(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """Aggregates of numeric readings over the requested window (default one hour)."""
-        found = self.resolver.resolve(slots, "sensor", lang)
+        found = self._read(slots, "sensor", lang)
         if found.outcome == "none":
             return _clarify(found)
         if slots.at is not None:

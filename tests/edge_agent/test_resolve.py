@@ -7,6 +7,7 @@ a real SQLite history and actuation journal: only exact requests ever publish.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from edge_agent.history import History
 from edge_agent.journal import Journal
 from edge_agent.policy import ActuationPolicy
-from edge_agent.registry import Device, Registry
+from edge_agent.registry import Device, Reading, Registry
 from edge_agent.resolve import Resolution, Resolver
 from edge_agent.skills import ROLE_OF_INTENT, Skills
 from edge_agent.triage import languages
@@ -340,3 +341,18 @@ def test_half_open_is_half_which_a_switch_refuses(tmp_path: Path, text: str) -> 
     assert plant.sent == [] and result.error_code == "policy_violation", result
     plant.command("set fan 3 to half")
     assert plant.sent == [("fan-3", 50.0)]
+
+
+def test_a_question_about_two_areas_reads_both_a_command_asks(tmp_path: Path) -> None:
+    """"Is zone 3 warmer than zone 5?" reads the temperature of both; a command to two areas
+    asks which one."""
+    plant = Plant(tmp_path)
+    for device, value in (("t-104", 21.5), ("t-201", 18.0)):
+        plant.registry.record(Reading(device, value, "Cel", time.time()))
+    text = "what's the temperature in zone 3 and zone 5"
+    result = plant.skills.answer(Decision("query_state", "local", 0.99,
+                                          plant.slots.resolve(text, "query_state")))
+    assert [r["device"] for r in result.data["readings"]] == ["t-104", "t-201"], result
+    assert "21.5 °C" in result.answer and "18 °C" in result.answer
+    command = plant.command("turn off the fan in zone 3 and zone 5")
+    assert plant.sent == [] and command["clarify"] is True, command
