@@ -6,10 +6,11 @@ that no template of ours could have produced and no training request shares the 
 form of, see ``training.triage.evaluation``), the ``fresh`` sets (75 English, 35 per other
 language, written blind before the training data changed after triage-2.0; ``fresh_unseen`` the
 same subset of them), the ``fresh2`` sets (30 English, 40 French, 40 Spanish, written blind
-before the triage-2.5 templates; ``fresh2_unseen`` likewise) and 60 requests per language of
-the templated held-out sample (fold 6, unseen templates and names). For each language: routed
-accuracy, local precision, escalation recall, local share, per-intent precision and recall,
-and expected calibration error, for
+before the triage-2.5 templates; ``fresh2_unseen`` likewise), the ``fresh3`` sets (25 per
+language, written blind before the triage-2.6 templates; ``fresh3_unseen`` likewise) and 60
+requests per language of the templated held-out sample (fold 6, unseen templates and names).
+For each language: routed accuracy, local precision, escalation recall, local share,
+per-intent precision and recall, and expected calibration error, for
 
 - ``nanogate``: the shipped model, without a registry (as `edge-agent triage` without a config);
 - ``previous``: the model shipped before it (``triage-2.3``), run with today's feature code,
@@ -80,6 +81,10 @@ def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
         if fresh2.exists():  # written blind before the triage-2.5 templates (en, fr, es)
             out[lang]["fresh2"] = _rows(fresh2)
             out[lang]["fresh2_unseen"] = [r for r in out[lang]["fresh2"] if r.get("unseen")]
+        fresh3 = DATA / f"triage_fresh3_{lang}.jsonl"
+        if fresh3.exists():  # written blind before the triage-2.6 templates (all five)
+            out[lang]["fresh3"] = _rows(fresh3)
+            out[lang]["fresh3_unseen"] = [r for r in out[lang]["fresh3"] if r.get("unseen")]
         if HELDOUT.exists():
             rows = [r for r in _rows(HELDOUT) if r.get("lang", "en") == lang]
             step = max(1, len(rows) // HELDOUT_PER_LANGUAGE)  # the file is sorted by intent
