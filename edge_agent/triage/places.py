@@ -77,7 +77,11 @@ _NOT_PLACES = frozenset((
     "real", "exact", "approximate", "normal", "usual", "whole", "entire", "only", "single",
     "aktuelle", "aktuellen", "derzeitige", "actuel", "actuelle", "moyenne", "medio",
     "media", "huidige", "gemiddelde", "temps", "tiempo", "tijd", "zeit", "samtliche", "alle",
-    "allen", "tous", "toutes", "todos", "todas", "every", "each", "both", "beide",
+    "allen", "tous", "toutes", "todos", "todas", "every", "each", "both", "beide", "ya",
+    "inmediatamente", "enseguida", "rapido", "maintenant", "immediatement", "vite", "tout",
+    "toute", "stp", "merci", "gracias", "encore", "nouveau", "aussi", "tambien", "otra", "vez",
+    "porfa", "completement", "completamente", "entierement", "fond", "fondo", "maximo",
+    "minimo", "maximum", "minimum", "puissance", "potencia", "vitesse", "velocidad",
 ))
 _STOP = _NOT_PLACES | _OPENERS | _OF | _ARTICLES | frozenset(lexicon.UNITS) | frozenset(
     slot_words.fold(w) for table in (languages.FUNCTION, languages.TIME_WORDS, languages.UNITS,
@@ -138,12 +142,13 @@ class Unknown:
                 out.append(self._said(start, end + self._code(end)))
         return out
 
-    def qualifiers(self, lang: str) -> list[str]:
+    def qualifiers(self, lang: str, *, command: bool = False) -> list[str]:
         """Devices named by a kind with a word this gateway does not know: "the backup pump",
         "die große Pumpe", "la bomba de reserva" -> "backup pump", "grosse pumpe", ...
 
         Words before the kind count after an article ("turn fan off" has none); in French and
-        Spanish, words after "de" do too ("vanne de vidange").
+        Spanish, words after "de" do too ("vanne de vidange"), and in a ``command`` the word
+        right after the kind ("allume la pompe principale"; in a question a verb may follow).
         """
         out: list[str] = []
         words, n = self.words, len(self.words)
@@ -157,11 +162,15 @@ class Unknown:
             if unknown and start > 0 and words[start - 1] in _ARTICLES:
                 out.append(self._said(start, i + 1))
                 continue
-            if lang in ("fr", "es") and i + 2 < n and words[i + 1] in _OF:
+            if lang not in ("fr", "es") or i + 1 >= n:
+                continue
+            if i + 2 < n and words[i + 1] in _OF:
                 end = self._past_articles(i + 2)
                 if end == i + 2 and self._class(end) == "unknown":  # "de la grange": a place
                     code = self._code(end + 1)  # "du hall C" is a place, "de vidange" not
                     out.append(self._said(end, end + 2) if code else self._said(i, end + 1))
+            elif command and self._class(i + 1) == "unknown":  # "la pompe principale"
+                out.append(self._said(i, i + 2))
         return out
 
     def _code(self, i: int) -> bool:

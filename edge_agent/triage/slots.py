@@ -169,7 +169,8 @@ class SlotResolver:
         mentions = [*areas[1:], *_mentions(scan)]
         unknown = Unknown(scan.words, scan.used, scan.text, scan.spans, index.words,
                           _Kinds(index))
-        places = [*unknown.places(), *unknown.qualifiers(lang)]
+        places = [*unknown.places(),
+                  *unknown.qualifiers(lang, command=intent == "set_actuator")]
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         if intent == "set_actuator" and kind is None and not devices:
             # "set the temperature in zone 3 to 21" names what is measured, not an actuator:

@@ -44,9 +44,11 @@ from tests.support.plant import Plant, registry_of
     ("apaga la bomba de reserva", "set_actuator", "Aquí no hay bomba de reserva."),
     ("ferme la vanne de vidange", "set_actuator", "Il n'y a pas de vanne de vidange ici."),
     ("zet de grote pomp uit", "set_actuator", "‘grote pomp’ is er hier niet."),
+    ("allume la pompe principale", "set_actuator", "Il n'y a pas de pompe principale ici."),
+    ("apaga la bomba auxiliar", "set_actuator", "Aquí no hay bomba auxiliar."),
 ], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter", "areas",
         "qualifier", "qualifier-valve", "qualifier-read", "qualifier-de", "qualifier-es",
-        "qualifier-fr", "qualifier-nl"])
+        "qualifier-fr", "qualifier-nl", "qualifier-fr-after", "qualifier-es-after"])
 def test_a_place_or_qualifier_the_gateway_lacks_is_a_question_not_its_only_device(
         text: str, intent: Intent, says: str) -> None:
     """"The pump in the basement" and "the backup pump" on a gateway whose one pump is on
@@ -74,6 +76,8 @@ def test_a_place_or_qualifier_the_gateway_lacks_is_a_question_not_its_only_devic
     "turn off the fan", "turn fan 3 off", "what's the current temperature",
     "turn on the zone 3 fan", "turn off the line 2 pump", "the temperature sensor in zone 3?",
     "la bomba de la línea 2 está encendida?", "stop the backup pump", "turn off all the fans",
+    "apaga la bomba ya", "éteins la pompe maintenant", "enciende la bomba otra vez",
+    "éteins la pompe s'il te plaît", "pon el ventilador al máximo",
 ])
 def test_words_after_in_that_name_no_place_or_a_known_one_are_not_places(text: str) -> None:
     """"in use", "im Moment", "in percent", "en este momento" name no place, "the current
@@ -83,8 +87,9 @@ def test_words_after_in_that_name_no_place_or_a_known_one_are_not_places(text: s
                            Device("tf-1", "sensor", "temperature", "", "Cel",
                                   name="walk-in freezer"),
                            Device("pump-8", "actuator", "pump", "line 2", name="backup pump"))
-    slots = SlotResolver(registry).resolve(text, "query_state", lang=languages.detect(text))
-    assert slots.places == (), slots
+    for intent in ("query_state", "set_actuator"):
+        slots = SlotResolver(registry).resolve(text, intent, lang=languages.detect(text))
+        assert slots.places == (), (intent, slots)
 
 
 def _resolve(text: str, intent: Intent = "set_actuator",
