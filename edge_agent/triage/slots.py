@@ -52,6 +52,9 @@ _HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
                    r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
                    r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
 _FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
+# "pump number 2", "Pumpe Nr. 2", "pompe numéro 2", "bomba n.º 2", "pomp nummer 2": pump 2
+_NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.?|n\.?o|"
+                          r"n°|n\.?º|#)\s*(?=\d)")
 # A question's unit for the answer: "in fahrenheit", "en degrés Fahrenheit", "in Kelvin"
 _AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degres?\s+"
                       r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
@@ -158,6 +161,7 @@ class SlotResolver:
         lang = languages.detect(text[:2000]) if lang is None else lang
         norm = lexicon.NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]),
                                        slot_words.normalise(text.lower(), lang))
+        norm = _NUMBER_SIGN.sub("", norm)
         scan = _Scan.of(norm, lang)
         devices, areas = _match_names(scan, index)
         area = areas[0] if areas else None

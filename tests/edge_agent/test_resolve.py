@@ -361,3 +361,13 @@ def test_a_question_about_two_areas_reads_both_a_command_asks(tmp_path: Path) ->
     assert "21.5 °C" in result.answer and "18 °C" in result.answer
     command = plant.command("turn off the fan in zone 3 and zone 5")
     assert plant.sent == [] and command["clarify"] is True, command
+
+
+@pytest.mark.parametrize("text", [
+    "turn off pump number 2", "turn off pump no. 2", "schalte Pumpe Nr. 2 aus",
+    "éteins la pompe numéro 2", "apaga la bomba n.º 2", "zet pomp nummer 2 uit"])
+def test_a_number_sign_before_the_number_names_the_device(text: str) -> None:
+    """"Pump number 2" is pump 2, not an unknown "number 2"."""
+    slots = SlotResolver(registry_of()).resolve(text, "set_actuator",
+                                                lang=languages.detect(text))
+    assert (slots.devices, slots.mentions, slots.value) == (("pump-2",), (), "off"), slots
