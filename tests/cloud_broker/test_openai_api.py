@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -32,12 +32,24 @@ class Api:
     keys: SqliteApiKeyStore
     key: str
     ledger: SqliteUsageLedger
+    clients: list[openai.OpenAI] = field(default_factory=list)
 
     def client(self, key: str | None = None) -> openai.OpenAI:
         """An SDK client without retries, so refusals surface at once."""
-        return openai.OpenAI(
+        client = openai.OpenAI(
             base_url=self.server.url + "/v1", api_key=key or self.key, max_retries=0, timeout=10
         )
+        self.clients.append(client)
+        return client
+
+    def stop(self) -> None:
+        """Stop the server and close what it held: clients, the ledger and the key store (each
+        store keeps a thread and SQLite files open; a suite of these must not pile them up)."""
+        self.server.stop()
+        for client in self.clients:
+            client.close()
+        self.ledger.close()
+        self.keys.close()
 
 
 def _serve(tmp_path: Path, endpoint: FakeOpenAI, *, fast_path: bool = True,
@@ -58,7 +70,7 @@ def api(tmp_path: Path, endpoints: list[FakeOpenAI], request: pytest.FixtureRequ
     """The API in front of one fake model server, served as the broker does and by FastAPI."""
     running = _serve(tmp_path, endpoints[0], fast_path=request.param)
     yield running
-    running.server.stop()
+    running.stop()
 
 
 def test_chat_completion_answers_with_usage(api: Api) -> None:
@@ -115,7 +127,7 @@ def test_over_budget_is_429_with_a_clear_message(
         with pytest.raises(openai.RateLimitError):
             client.chat.completions.create(model="auto", messages=HELLO, stream=True)
     finally:
-        running.server.stop()
+        running.stop()
     assert len(endpoints[0].requests) == 1
 
 
@@ -338,5 +350,5 @@ def test_chat_answers_are_never_cached_so_sampling_needs_no_cache_key(
             running.client().chat.completions.create(model="auto", messages=HELLO,
                                                      temperature=1.5)
     finally:
-        running.server.stop()
+        running.stop()
     assert [r["temperature"] for r in endpoints[0].requests] == [1.5, 1.5]
