@@ -28,8 +28,25 @@ log = structlog.get_logger("cloud_broker.fleet.schema")
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+# SQLite can answer "database is locked" to a replica that opens a new file while another
+# sets it up (WAL's first set-up does not always wait on the busy handler): it tries again.
+LOCKED_TRIES = 3
+
+
 def migrate(db: Database) -> str:
     """Bring the database's fleet tables to the head revision; returns that revision."""
+    for attempt in range(1, LOCKED_TRIES + 1):
+        try:
+            return _migrate(db)
+        except sa.exc.OperationalError as exc:
+            if db.dialect.name != "sqlite" or "locked" not in str(exc) or \
+                    attempt == LOCKED_TRIES:
+                raise
+            log.warning("schema.locked_retry", attempt=attempt, error=str(exc.orig))
+    raise AssertionError("unreachable")
+
+
+def _migrate(db: Database) -> str:
     with db.transaction() as conn:
         if db.dialect.schema_lock:
             conn.execute(sa.text(db.dialect.schema_lock))
