@@ -64,9 +64,9 @@ class Decision:
     confidence: float
     slots: Slots = field(default_factory=Slots)
     lang: str = "en"  # the request's language (ISO 639-1), for replies from message catalogues
-    # False when the request escalates whatever the model's confidence: written in a language
-    # this gateway does not answer, too long to be a command, or without a word. Nothing may
-    # then answer it here below the threshold (ask.py's floors read only readable requests).
+    # False when the request escalates whatever the model's confidence: not a local intent,
+    # written in a language this gateway does not answer, too long to be a command, or without
+    # a word. Nothing may then answer it here below the threshold (floors.py).
     readable: bool = True
 
 

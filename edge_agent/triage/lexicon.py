@@ -116,8 +116,7 @@ CLOCK = re.compile(
     r"|\ba las (\d{1,2})\b")
 _AFTERNOON = re.compile(r"\s*(?:de la tarde|de la noche|nachmittags|abends|de l'?apres-midi"
                         r"|du soir|'?s middags|'?s avonds|in the (?:afternoon|evening))\b")
-_NOON, _MIDNIGHT = ("noon", "midday", "mittag", "midi", "mediodia", "middag"), (
-    "midnight", "mitternacht", "minuit", "medianoche", "middernacht")
+_NOON = ("noon", "midday", "mittag", "midi", "mediodia", "middag")  # else it is midnight
 
 
 def clock_time(text: str, now: float) -> tuple[float, str] | None:

@@ -116,8 +116,7 @@ class Unknown:
                 or slot_words.is_switch_word(word)):
             return "stop"
         singular = word[:-1] if word.endswith("s") else word
-        if (word in _KIND_WORDS or self._kind(word) or word in self._registry
-                or singular in self._registry):
+        if self._kind(word) or word in self._registry or singular in self._registry:
             return "thing"
         return "unknown"
 

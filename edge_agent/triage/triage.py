@@ -90,9 +90,12 @@ class Triage:
         confidence = float(probs[best])
         if intent == "set_actuator" and held_back(text[:MAX_CHARS], lang) is not None:
             intent = "escalate"  # "don't turn off pump 2", "raise fan 3 by 10%": guards.py
-        readable = (lang in self.languages and len(text) <= MAX_CHARS
-                    and _WORD.search(text) is not None and foreign(text) is None)
-        local = readable and intent in LOCAL_INTENTS and confidence >= self.threshold
+        # Only a local intent can be answered here at all, so only its text is checked (the
+        # foreign-language check costs a few µs an escalation otherwise).
+        readable = (intent in LOCAL_INTENTS and lang in self.languages
+                    and len(text) <= MAX_CHARS and _WORD.search(text) is not None
+                    and foreign(text) is None)
+        local = readable and confidence >= self.threshold
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence,
                         slots=self._slots.resolve(text[:MAX_CHARS], intent, lang=lang),

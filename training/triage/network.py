@@ -146,10 +146,11 @@ def _step(w: Weights, opt: _Adam, ids: I64, mask: F32, labels: I64, hyper: Hyper
     opt.step += 1
     opt.update(0, w.emb, g_emb, hyper.lr, rows)
     dense = hyper.lr * hyper.dense_lr
-    opt.update(1, w.w1, pooled.T @ d_hidden + hyper.l2 * w.w1, dense)
-    opt.update(2, w.b1, d_hidden.sum(axis=0), dense)
-    opt.update(3, w.w2, hidden.T @ d_out + hyper.l2 * w.w2, dense)
-    opt.update(4, w.b2, d_out.sum(axis=0), dense)
+    if dense:  # a warm start holds these layers (dense_lr 0): no gradients to compute
+        opt.update(1, w.w1, pooled.T @ d_hidden + hyper.l2 * w.w1, dense)
+        opt.update(2, w.b1, d_hidden.sum(axis=0), dense)
+        opt.update(3, w.w2, hidden.T @ d_out + hyper.l2 * w.w2, dense)
+        opt.update(4, w.b2, d_out.sum(axis=0), dense)
     return loss
 
 
