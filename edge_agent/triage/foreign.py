@@ -13,7 +13,8 @@ Three signs, each cheap (a few µs, no model):
 A request counts as foreign when at least two of its words carry the last two signs and they
 outnumber its words of the five languages, or when at least a third of its letters are of
 another script. One foreign word (a device called "Øst 2", a "kapat" in a log line) does not
-make a request foreign.
+make a request foreign, unless it opens the request: a short command such as "desliga a bomba
+2" (Portuguese) has one word of its language, its verb, and the rest reads as Spanish.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ _WORDS: dict[str, frozenset[str]] = {
 _TABLES: dict[str, frozenset[str]] = {
     lang: words - frozenset(_TABLE) for lang, words in _WORDS.items()}
 _ANY = frozenset().union(*_TABLES.values())
+# Words that may open a request of another language; not "ore" and "care", English words too
+# ("ore level in crusher 2", "care to show me the alarms?").
+_OPENERS = _ANY - {"ore", "care"}
 
 # Latin letters that none of the five languages writes: Polish, Czech and Slovak, the
 # Scandinavian languages, Turkish, Romanian, Hungarian, Portuguese, Italian, Icelandic, the
@@ -112,6 +116,8 @@ def foreign(text: str) -> str | None:
     if other >= 2 and 3 * other >= sum(len(w) for w in words):
         return "und"
     odd = [w for w in words if w in _ANY or _ODD_LETTERS.search(w)]
+    if words and words[0] in _OPENERS:  # the verb or question word of a command or question
+        odd.append(words[0])
     if len(odd) < 2 or len(odd) <= max(_scores(low, words, LANGUAGES).values()):
         return None
     hits = {lang: sum(w in table for w in odd) for lang, table in _TABLES.items()}

@@ -91,7 +91,9 @@ def test_languages_setting_limits_what_is_answered_locally() -> None:
 @pytest.mark.parametrize("text", [
     "qual è la temperatura nella zona 3?", "spegni la pompa 2 per favore",
     "Accendi la luce 3", "qual é a temperatura na zona 3?", "desligue a bomba 2, por favor, agora",
-], ids=["it-question", "it-command", "it-light", "pt-question", "pt-command"])
+    "desliga a bomba 2", "liga a bomba 2", "mostre os alarmes",
+], ids=["it-question", "it-command", "it-light", "pt-question", "pt-command", "pt-short",
+        "pt-short-on", "pt-show"])
 def test_a_language_triage_does_not_answer_escalates(bare: Triage, text: str) -> None:
     """Italian or Portuguese is not read as its nearest neighbour (Spanish, French) and
     answered in that language: it goes to the cloud's models, which read it."""
@@ -118,6 +120,7 @@ def test_other_languages_and_scripts_escalate_not_answered_as_a_neighbour(
     "apaga la bomba 2", "what is the ore level in crusher 2?",
     "what is the temperature in Øst 2?", "conductivity of tank 3 in µS/cm",
     "wie hoch ist der Druck in Halle Nord (Łódź)?", "show the alarms of pump 2 — 温度",
+    "ore level in crusher 2", "care to show me the alarms?",
 ])
 def test_neighbours_of_other_languages_stay_answerable(text: str) -> None:
     """Spanish and French requests, an English word Italian shares, and one name or word

@@ -68,3 +68,20 @@ def test_reads_in_other_languages_go_to_the_cloud_not_to_a_neighbour(gateway: Ga
         assert reply["route"] == "escalated", (text, reply)
     reply, _ = gateway.ask("¿cuál es la temperatura en la zona 3?")
     assert reply["route"] == "local" and "t-104" in reply["answer"], reply
+
+
+def test_short_commands_in_other_languages_are_read_by_the_cloud(gateway: Gateway) -> None:
+    """"desliga a bomba 2" is Portuguese for "turn off pump 2": one Portuguese word, the rest
+    reads as Spanish, and it used to be answered here in Spanish (a refusal "diga a qué valor
+    poner pump-2", or with "desligue" a read of pump-2). It goes to the cloud model, whose
+    answer is the reply; what the gateway does is what that model decides (this fake one
+    proposes switching every actuator on), never a local reading of the words. The Spanish
+    command is carried out here."""
+    for text in ("desliga a bomba 2", "desligue a bomba 2", "spegni la pompa 2",
+                 "włącz pompę 2"):
+        reply, commands = gateway.ask(text)
+        assert reply["route"] == "escalated", (text, reply)
+        assert reply["answer"].startswith("cloud answer"), (text, reply)
+        assert commands in ([], [("pump-2", "on")]), (text, reply)
+    reply, commands = gateway.ask("apaga la bomba 2")
+    assert commands == [("pump-2", "off")], reply
