@@ -31,7 +31,10 @@ _STOP: dict[Language, frozenset[str]] = {
         "wo", "aktuelle", "aktuell", "gerade", "noch", "nicht", "läuft", "laufen", "mit", "vom",
         "seit", "heute", "nach", "oben", "unten", "irgendwelche", "fehler", "halle", "guten",
         "danke", "dir", "temperatur", "pumpe", "ventil", "lüfter", "heizung", "störungen",
-        "zeig", "wieviele", "viele", "raum", "lauft", "morgen", "abend", "uhr")),
+        "zeig", "wieviele", "viele", "raum", "lauft", "morgen", "abend", "uhr",
+        # infinitive commands: "Reservepumpe ausschalten" has no other German word
+        "ausschalten", "einschalten", "abschalten", "anschalten", "ausmachen", "anmachen",
+        "öffnen", "schließen", "zumachen", "aufmachen")),
     "fr": frozenset((
         "le", "la", "les", "du", "des", "est", "quelle", "quel", "quels", "quelles", "pourquoi",
         "comment", "allume", "éteins", "eteins", "ouvre", "ferme", "règle", "regle", "mets",
@@ -40,7 +43,8 @@ _STOP: dict[Language, frozenset[str]] = {
         "affiche", "montre", "liste", "qu", "que", "quoi", "s'il", "plaît", "plait", "au", "l",
         "en", "cours", "actuelle", "actuellement", "une", "un", "fonctionne", "marche",
         "bonjour", "merci", "beaucoup", "combien", "sondes", "pompe", "vanne", "température",
-        "humidité", "chauffage", "salle", "ce", "est", "tout", "suite", "appareil", "pannes")),
+        "humidité", "chauffage", "salle", "ce", "est", "tout", "suite", "appareil", "pannes",
+        "allumer", "éteindre", "eteindre", "ouvrir", "fermer", "arrêter", "arreter")),
     "es": frozenset((
         "el", "la", "los", "las", "del", "es", "está", "esta", "están", "cuál", "cual",
         "cuáles", "qué", "que", "por", "porqué", "cómo", "como", "enciende", "apaga", "abre",
@@ -49,7 +53,8 @@ _STOP: dict[Language, frozenset[str]] = {
         "muestra", "muéstrame", "dime", "lista", "favor", "actual", "ahora", "una", "un",
         "funciona", "sensores", "temperatura", "al", "lo", "bomba", "apagada", "apagado",
         "luz", "nave", "gracias", "muchas", "cuéntame", "chiste", "tarde", "las", "los",
-        "válvula", "humedad", "calefacción", "hola", "buenos", "días", "cuánto", "cuántos")),
+        "válvula", "humedad", "calefacción", "hola", "buenos", "días", "cuánto", "cuántos",
+        "encender", "apagar", "abrir", "cerrar", "arrancar", "detener")),
     "nl": frozenset((
         "de", "het", "een", "zijn", "wat", "welke", "waarom", "hoe", "zet", "doe",
         "aan", "uit", "sluit", "op", "voor", "mij", "alle", "er", "en", "onmiddellijk",
@@ -58,7 +63,8 @@ _STOP: dict[Language, frozenset[str]] = {
         "vochtig", "vertel", "grap", "goedemorgen", "waarde", "graden", "ruimte", "bij",
         "ik", "moet", "kun", "je", "jij", "laatste", "uur", "uren", "apparaten",
         "alarmen", "meldingen", "toon", "laat", "zien", "geef", "lijst", "alsjeblieft",
-        "graag", "huidige", "nu", "staat", "draait", "van", "temperatuur", "niet", "nog")),
+        "graag", "huidige", "nu", "staat", "draait", "van", "temperatuur", "niet", "nog",
+        "uitzetten", "aanzetten", "uitschakelen", "inschakelen", "openen", "sluiten")),
 }
 # Nouns of the gateway's world that name their language: a short request is often a kind, a
 # preposition and a name ("niveau du réservoir 3 ?", "Druck in Linie 2"), with no function

@@ -20,6 +20,7 @@ Spanish from the word after "de" ("la vanne de vidange").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container
 
 from edge_agent.triage import languages, lexicon, slot_words
@@ -89,6 +90,21 @@ _STOP = _NOT_PLACES | _OPENERS | _OF | _ARTICLES | frozenset(lexicon.UNITS) | fr
                                      languages.COND, languages.REASON) for w in table)
 _KIND_WORDS = frozenset(lexicon.KIND_OF_WORD)  # "cold" in "the cold room" is a thing
 MAX_WORDS = 3  # a place name this long at most: "the north cold store"
+_WRITTEN = re.compile(r"[^\W_]+")  # a word as written, accents and all
+_FOLDED = re.compile(r"[a-z0-9]+")  # the same word once folded, as the slot parser reads it
+
+
+def as_written(phrase: str, text: str) -> str:
+    """A phrase read from the folded request, as the request wrote it ("kuhlhaus" ->
+    "Kühlhaus", "etable" -> "étable"), for the question that names it back; the phrase itself
+    when the request does not hold it word for word (a number word became a digit)."""
+    words = [(part, m.start(), m.end()) for m in _WRITTEN.finditer(text[:2000])
+             for part in _FOLDED.findall(slot_words.fold(m.group()))]
+    want = _FOLDED.findall(phrase)
+    for i in range(len(words) - len(want) + 1):
+        if want and [w for w, _, _ in words[i:i + len(want)]] == want:
+            return text[words[i][1]:words[i + len(want) - 1][2]]
+    return phrase
 
 
 class Unknown:
@@ -143,7 +159,8 @@ class Unknown:
 
     def qualifiers(self, lang: str, *, command: bool = False) -> list[str]:
         """Devices named by a kind with a word this gateway does not know: "the backup pump",
-        "die große Pumpe", "la bomba de reserva" -> "backup pump", "grosse pumpe", ...
+        "die große Pumpe", "la bomba de reserva", "Reservepumpe" -> "backup pump",
+        "grosse pumpe", ..., "reservepumpe" (a German or Dutch compound, article or not).
 
         Words before the kind count after an article ("turn fan off" has none); in French and
         Spanish, words after "de" do too ("vanne de vidange"), and in a ``command`` the word
@@ -152,6 +169,10 @@ class Unknown:
         out: list[str] = []
         words, n = self.words, len(self.words)
         for i in range(n):
+            if (not self.used[i] and words[i] not in self._registry
+                    and slot_words.compound(words[i], lang)):
+                out.append(self._said(i, i + 1))  # "die Reservepumpe", "de afvoerklep"
+                continue
             if self.used[i] or not self._kind(words[i]):
                 continue
             start, unknown = i, 0

@@ -90,6 +90,14 @@ _AREAS: dict[str, dict[str, str]] = {
            "verdieping": "floor", "gebouw": "building", "kas": "greenhouse"},
 }
 _WORDS = {lang: {**_AREAS[lang], **kinds} for lang, kinds in _KINDS.items()}
+# What a German or Dutch compound may end with to name a kind of device ("Reservepumpe",
+# "Abluftventilator", "afvoerklep"): kind words of four letters or more ("tor" also ends
+# "Motor" and "Sektor"), longest first, without measured quantities ("Raumtemperatur") and
+# "licht" ("Tageslicht" is measured light too).
+_COMPOUND_ENDS = {lang: sorted((w for w, kind in _KINDS[lang].items()
+                                if len(w) >= 4 and w != "licht"
+                                and kind.removesuffix("s") not in lexicon.KIND_WORDS),
+                               key=len, reverse=True) for lang in ("de", "nl")}
 
 # Switch words per language, most cautious first (off before on), like lexicon.SWITCH_WORDS.
 _SWITCH: dict[str, tuple[tuple[str, str], ...]] = {
@@ -182,6 +190,17 @@ def fold(text: str) -> str:
 def english(word: str, lang: str) -> str:
     """The English kind or area word for one (folded, lower-case) word; the word otherwise."""
     return _WORDS.get(lang, {}).get(word, word)
+
+
+def compound(word: str, lang: str) -> str | None:
+    """The English kind a German or Dutch compound names ("reservepumpe" -> "pump",
+    "afvoerkleppen" -> "valves"), or None for any other word (a kind word itself included)."""
+    if word in _WORDS.get(lang, {}):
+        return None
+    for end in _COMPOUND_ENDS.get(lang, ()):
+        if word.endswith(end) and len(word) - len(end) >= 3 and word[:-len(end)].isalpha():
+            return _KINDS[lang][end]
+    return None
 
 
 def normalise(text: str, lang: str) -> str:

@@ -23,7 +23,7 @@ from edge_agent.registry import Device, Registry
 from edge_agent.triage import languages, lexicon, slot_words
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.names import NameIndex, compact
-from edge_agent.triage.places import Unknown
+from edge_agent.triage.places import Unknown, as_written
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
 _NOT_NAMES = frozenset((
@@ -173,8 +173,8 @@ class SlotResolver:
         mentions = [*areas[1:], *_mentions(scan)]
         unknown = Unknown(scan.words, scan.used, scan.text, scan.spans, index.words,
                           _Kinds(index))
-        places = [*unknown.places(),
-                  *unknown.qualifiers(lang, command=intent == "set_actuator")]
+        places = [as_written(place, text) for place in (
+            *unknown.places(), *unknown.qualifiers(lang, command=intent == "set_actuator"))]
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         if intent == "set_actuator" and kind is None and not devices:
             # "set the temperature in zone 3 to 21" names what is measured, not an actuator:
@@ -305,6 +305,7 @@ def _kind(text: str, index: NameIndex, intent: Intent,
     if lang != languages.DEFAULT:
         text = " ".join(words)
     for word in words:
+        word = slot_words.compound(word, lang) or word  # "reservepumpe": a pump
         singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
         for form in dict.fromkeys((word, singular)):
             kind = index.actuator_kinds.get(form) or ACTUATOR_KINDS.get(form)

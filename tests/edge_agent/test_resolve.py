@@ -30,7 +30,7 @@ from tests.support.plant import Plant, registry_of
     ("what's the temperature in the greenhouse", "query_state", "There is no greenhouse here."),
     ("switch off the fan in the boiler room", "set_actuator", "There is no boiler room here."),
     ("close the valve at the north gate", "set_actuator", "There is no north gate here."),
-    ("schalte den Lüfter im Stall aus", "set_actuator", "„stall“ gibt es hier nicht."),
+    ("schalte den Lüfter im Stall aus", "set_actuator", "„Stall“ gibt es hier nicht."),
     ("éteins le ventilateur de la grange", "set_actuator", "Il n'y a pas de grange ici."),
     ("apaga el ventilador del granero", "set_actuator", "Aquí no hay granero."),
     ("zet de ventilator in de schuur uit", "set_actuator", "‘schuur’ is er hier niet."),
@@ -40,15 +40,24 @@ from tests.support.plant import Plant, registry_of
     ("turn off the backup pump", "set_actuator", "There is no backup pump here."),
     ("open the drain valve", "set_actuator", "There is no drain valve here."),
     ("what's the water temperature", "query_state", "There is no water temperature here."),
-    ("schalte die große Pumpe aus", "set_actuator", "„grosse pumpe“ gibt es hier nicht."),
+    ("schalte die große Pumpe aus", "set_actuator", "„große Pumpe“ gibt es hier nicht."),
     ("apaga la bomba de reserva", "set_actuator", "Aquí no hay bomba de reserva."),
     ("ferme la vanne de vidange", "set_actuator", "Il n'y a pas de vanne de vidange ici."),
     ("zet de grote pomp uit", "set_actuator", "‘grote pomp’ is er hier niet."),
     ("allume la pompe principale", "set_actuator", "Il n'y a pas de pompe principale ici."),
     ("apaga la bomba auxiliar", "set_actuator", "Aquí no hay bomba auxiliar."),
+    ("schalte die Reservepumpe aus", "set_actuator",
+     "„Reservepumpe“ gibt es hier nicht. Aktoren vom Typ pump: pump-2 (line 2)"),
+    ("Reservepumpe ausschalten", "set_actuator", "„Reservepumpe“ gibt es hier nicht."),
+    ("öffne das Hauptventil", "set_actuator", "„Hauptventil“ gibt es hier nicht."),
+    ("zet de afvoerklep dicht", "set_actuator", "‘afvoerklep’ is er hier niet."),
+    ("wie warm ist es im Kühlhaus?", "query_state", "„Kühlhaus“ gibt es hier nicht."),
+    ("apaga la bomba del almacén", "set_actuator", "Aquí no hay almacén."),
 ], ids=["en", "en-read", "en-kind-in-name", "en-at", "de", "fr", "es", "nl", "letter", "areas",
         "qualifier", "qualifier-valve", "qualifier-read", "qualifier-de", "qualifier-es",
-        "qualifier-fr", "qualifier-nl", "qualifier-fr-after", "qualifier-es-after"])
+        "qualifier-fr", "qualifier-nl", "qualifier-fr-after", "qualifier-es-after",
+        "compound-de", "compound-de-infinitive", "compound-de-valve", "compound-nl",
+        "as-written-de", "as-written-es"])
 def test_a_place_or_qualifier_the_gateway_lacks_is_a_question_not_its_only_device(
         text: str, intent: Intent, says: str) -> None:
     """"The pump in the basement" and "the backup pump" on a gateway whose one pump is on
@@ -90,6 +99,18 @@ def test_words_after_in_that_name_no_place_or_a_known_one_are_not_places(text: s
     for intent in ("query_state", "set_actuator"):
         slots = SlotResolver(registry).resolve(text, intent, lang=languages.detect(text))
         assert slots.places == (), (intent, slots)
+
+
+def test_a_compound_the_registry_names_is_its_device() -> None:
+    """A German or Dutch compound is read as a kind and a word the gateway lacks only when
+    the registry does not name it: a pump called "Reservepumpe" is that pump."""
+    registry = registry_of(Device("pump-8", "actuator", "pump", "line 2", name="Reservepumpe"),
+                           Device("valve-9", "actuator", "valve", "tank 1", name="afvoerklep"))
+    for text, device in (("schalte die Reservepumpe aus", "pump-8"),
+                         ("Reservepumpe ausschalten", "pump-8"),
+                         ("zet de afvoerklep dicht", "valve-9")):
+        slots = SlotResolver(registry).resolve(text, "set_actuator", lang=languages.detect(text))
+        assert (slots.places, slots.devices) == ((), (device,)), (text, slots)
 
 
 def _resolve(text: str, intent: Intent = "set_actuator",

@@ -50,10 +50,18 @@ def gateway(make_setup: Callable[..., Setup], fake_cloud: FakeOpenAI,
     gw.probe.close()
 
 
+COMPOUNDS = ["schalte die {}pumpe aus", "{}pumpe einschalten", "öffne das {}ventil",
+             "mach den {}lüfter an", "zet de {}pomp uit", "{}klep openen",
+             "zet de {}ventilator aan"]
+
+
 @st.composite
 def unknown_commands(draw: st.DrawFn) -> str:
     """A command naming a kind/number, kind/area or device/area combination not here."""
-    form = draw(st.sampled_from(["number", "kind-area", "device-area", "place"]))
+    form = draw(st.sampled_from(["number", "kind-area", "device-area", "place", "compound"]))
+    if form == "compound":  # German and Dutch write "the backup pump" as one word
+        return draw(st.sampled_from(COMPOUNDS)).format(
+            draw(st.sampled_from(["Reserve", "Haupt", "Gülle", "Not", "Abwasser", "Hoofd"])))
     if form == "number":
         kind = draw(st.sampled_from(KINDS))
         n = draw(st.integers(0, 99).filter(
