@@ -85,6 +85,10 @@ def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
         if fresh3.exists():  # written blind before the triage-2.6 templates (all five)
             out[lang]["fresh3"] = _rows(fresh3)
             out[lang]["fresh3_unseen"] = [r for r in out[lang]["fresh3"] if r.get("unseen")]
+        fresh4 = DATA / f"triage_fresh4_{lang}.jsonl"
+        if fresh4.exists():  # written blind, 40 in each of the five languages
+            out[lang]["fresh4"] = _rows(fresh4)
+            out[lang]["fresh4_unseen"] = [r for r in out[lang]["fresh4"] if r.get("unseen")]
         if HELDOUT.exists():
             rows = [r for r in _rows(HELDOUT) if r.get("lang", "en") == lang]
             step = max(1, len(rows) // HELDOUT_PER_LANGUAGE)  # the file is sorted by intent
