@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from edge_agent.triage import slot_words
+
 _APOSTROPHE = "['’]"
 _NEGATION: dict[str, re.Pattern[str]] = {
     "en": re.compile(
@@ -30,7 +32,7 @@ _NEGATION: dict[str, re.Pattern[str]] = {
 # lowers, "un 10 %", and "2 degrees more" ("2 grados más", "2 Grad mehr") in each language
 _MORE = r"\b\d+(?:[.,]\d+)?\s*(?:%|\w+\.?)?\s*(?:{})\b"
 _RELATIVE: dict[str, re.Pattern[str]] = {
-    "en": re.compile(r"\bby\s+[-+]?\d|" + _MORE.format(
+    "en": re.compile(r"\bby\s+(?:[-+]?\d|(?:a\s+)?(?:few|couple|several)\b)|" + _MORE.format(
         "more|less|higher|lower|warmer|cooler|colder")),
     "de": re.compile(r"\bum\s+[-+]?\d|" + _MORE.format("mehr|weniger|höher|niedriger")),
     "fr": re.compile(r"\b(?:augment|baiss|diminu|rédui|redui|réduis|mont|descend|hauss)\w*\b"
@@ -49,6 +51,41 @@ _SOME = {
 }
 for _code, _words in _SOME.items():
     _RELATIVE[_code] = re.compile(_RELATIVE[_code].pattern + "|" + _words)
+# A change by an amount without "by": "turn fan 3 up 10%", "turn the heater up 2 degrees",
+# "Lüfter 3 10 % runter", "baja el ventilador 3 10 %", "fan 3 +10%". A number with a unit is
+# a target only after "to", "auf", "à", "al", "op" ...; after a word that raises or lowers, or
+# signed, it is a step. The direction words of every language count in each.
+_DIRECTION = re.compile(
+    r"\b(?:up|down|raise|increase|decrease|lower|reduce|boost|bump|crank|drop|nudge|"
+    r"hoch\w*|runter\w*|herunter\w*|rauf\w*|herauf\w*|erh[öo]h\w*|senk\w*|reduzier\w*|"
+    r"verringer\w*|steiger\w*|augment\w*|baiss\w*|diminu\w*|r[ée]dui\w*|monte[rsz]?|"
+    r"descend\w*|hausse[rsz]?|sube|subir|subid\w*|baja|bajar|aument\w*|disminu\w*|"
+    r"reduc\w*|increment\w*|omhoog|omlaag|hoger|lager|verhoog\w*|verlaag\w*)\b")
+_STEP = re.compile(
+    r"(?<![\w.,])([-+]?)\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per\s*cent\b|prozent\b|"
+    r"pour\s*cent\b|pourcent\b|por\s*ciento\b|procent\b|degrees?\b|deg\b|grad\b|grados?\b|"
+    r"degr[ée]s?\b|graden\b|[cfk]\b|bar\b|rpm\b)")
+_TARGET = frozenset(("to", "at", "till", "=", "auf", "bei", "bis", "à", "a", "sur", "al",
+                     "hasta", "op", "naar", "tot"))
+
+
+_DIRECTION_BY = re.compile(_DIRECTION.pattern + r"\s+[-+]?\d")  # "fan 3 up 10"
+
+
+def _stepped(low: str) -> bool:
+    """Whether a number is a step, not a target ("up 10%", "+10%", "fan 3 up 10"); after a
+    target word it never is ("to -18 °C")."""
+    if _DIRECTION_BY.search(low):
+        return True
+    for match in _STEP.finditer(low):
+        before = low[:match.start()].split()
+        if before and before[-1] in _TARGET:
+            continue
+        if match.group(1) or _DIRECTION.search(low):
+            return True
+    return False
+
+
 # What someone did or what happened, not a command: "I turned off pump 2", "pump 2 was
 # switched off", "ich habe Pumpe 2 ausgeschaltet", "j'ai éteint la pompe 2", "he apagado la
 # bomba 2", "ik heb pomp 2 uitgezet".
@@ -72,12 +109,13 @@ _REPORTED: dict[str, re.Pattern[str]] = {
 def held_back(text: str, lang: str) -> str | None:
     """Why a command must not run on the gateway as read: ``negated`` ("don't turn off pump
     2"), ``relative`` ("increase fan 3 by 10%", "open valve 4 a bit"), ``reported`` ("I
-    turned off pump 2"), or None. English counts in every language, as requests mix it in."""
-    low = text.lower()
+    turned off pump 2"), or None. English counts in every language, as requests mix it in.
+    Number words count as numbers: "by two degrees" is "by 2 degrees"."""
+    low = slot_words.digits(text.lower(), lang)
     for name, table in (("negated", _NEGATION), ("relative", _RELATIVE),
                         ("reported", _REPORTED)):
         for code in dict.fromkeys((lang, "en")):
             pattern = table.get(code)
             if pattern is not None and pattern.search(low):
                 return name
-    return None
+    return "relative" if _stepped(low) else None

@@ -141,6 +141,7 @@ _NUMBERS: dict[str, dict[str, int]] = {
            "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80,
            "negentig": 90, "honderd": 100},
 }
+_LETTERS = re.compile(r"[^\W\d_]+")
 _NUMBER_PATTERNS = {lang: re.compile(r"\b(" + "|".join(words) + r")\b")
                     for lang, words in _NUMBERS.items()}
 
@@ -190,6 +191,20 @@ def fold(text: str) -> str:
 def english(word: str, lang: str) -> str:
     """The English kind or area word for one (folded, lower-case) word; the word otherwise."""
     return _WORDS.get(lang, {}).get(word, word)
+
+
+def digits(text: str, lang: str) -> str:
+    """The text with English number words and those of ``lang`` as digits, accents kept
+    elsewhere ("by two degrees" -> "by 2 degrees", "um fünf Grad" -> "um 5 Grad")."""
+    table = _NUMBERS.get(lang, {})
+
+    def number(match: re.Match[str]) -> str:
+        word = match.group()
+        found = lexicon.NUMBER_WORDS.get(word)
+        if found is None:
+            found = table.get(fold(word))
+        return word if found is None else str(found)
+    return _LETTERS.sub(number, text)
 
 
 def compound(word: str, lang: str) -> str | None:

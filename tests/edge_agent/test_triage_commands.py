@@ -107,6 +107,17 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("I turned off pump 2", "en"), ("pump 2 was switched off", "en"),
     ("ich habe Pumpe 2 ausgeschaltet", "de"), ("j'ai éteint la pompe 2", "fr"),
     ("he apagado la bomba 2", "es"), ("ik heb pomp 2 uitgezet", "nl"),
+    # steps without "by": these set fan 3 to 10 % and the heater to 2 °C before
+    ("turn fan 3 up 10%", "en"), ("turn the heater up 2 degrees", "en"),
+    ("turn fan 3 down 10 percent", "en"), ("increase fan 3 10%", "en"), ("fan 3 +10%", "en"),
+    ("fan 3 -10%", "en"), ("fan 3 up 10", "en"), ("lower fan 3 20 percent", "en"),
+    ("dreh Lüfter 3 10 % hoch", "de"), ("Lüfter 3 10 % runter", "de"),
+    ("baja el ventilador 3 10 %", "es"), ("zet ventilator 3 10% omhoog", "nl"),
+    ("monte le ventilateur 3 10 %", "fr"),
+    # number words are numbers: "by two degrees" is "by 2 degrees"
+    ("bump the setpoint in zone 3 up by two degrees", "en"),
+    ("drop fan 3 by ten percent", "en"), ("raise the heater by a few degrees", "en"),
+    ("erhöhe die Heizung um fünf Grad", "de"), ("zet de verwarming drie graden hoger", "nl"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     """A negated command is not its opposite, a change by an amount (said or not) is not a
@@ -126,6 +137,12 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     ("enciende la bomba 2 en la línea 2", "es"), ("could you set the fan to 20", "en"),
     ("can I set fan 3 to 40", "en"), ("Doe het licht in hal A uit alsjeblieft", "nl"),
     ("pouvez-vous éteindre la pompe 2", "fr"), ("kannst du Pumpe 2 ausschalten", "de"),
+    # a target after "to", "auf", "à", "al", "op", "hasta", a raising word or a sign or not
+    ("turn fan 3 up to 60%", "en"), ("turn down fan 3 to 20%", "en"),
+    ("set the freezer to -18 °C", "en"), ("dreh den Lüfter 3 auf 60 % hoch", "de"),
+    ("monte le ventilateur 3 à 60 %", "fr"), ("sube el ventilador 3 al 60 %", "es"),
+    ("sube la calefacción de la sala 5 hasta 21 grados", "es"),
+    ("zet de ventilator op 60 procent", "nl"), ("set fan 3 forty percent", "en"),
 ])
 def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",

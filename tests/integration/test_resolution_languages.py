@@ -46,12 +46,13 @@ def test_german_and_french_requests_over_mqtt(gateway: Gateway) -> None:
 
 
 def test_negated_and_relative_commands_move_nothing(gateway: Gateway) -> None:
-    """"Don't turn off pump 2" in five languages, and "raise fan 3 by 10 %", are not read as
-    "turn off pump 2" and "set fan 3 to 10 %": they go to the cloud model, whose proposals
-    come back as proposals, and nothing moves."""
+    """"Don't turn off pump 2" in five languages, and "raise fan 3 by 10 %" (or "up 10%",
+    "by ten percent"), are not read as "turn off pump 2" and "set fan 3 to 10 %": they go to
+    the cloud model, whose proposals come back as proposals, and nothing moves."""
     for text in ("don't turn off pump 2", "Pumpe 2 nicht ausschalten",
                  "n'éteins pas la pompe 2", "no apagues la bomba 2", "zet pomp 2 niet uit",
-                 "increase fan 3 by 10%", "erhöhe Lüfter 3 um 10 %"):
+                 "increase fan 3 by 10%", "erhöhe Lüfter 3 um 10 %", "turn fan 3 up 10%",
+                 "Lüfter 3 10 % runter", "drop fan 3 by ten percent"):
         reply, commands = gateway.ask(text)
         assert commands == [], (text, reply)
         assert reply["route"] != "local" and reply["intent"] == "escalate", (text, reply)
