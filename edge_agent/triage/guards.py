@@ -47,7 +47,7 @@ _SOME = {
     "de": r"\b(?:(?:ein )?(?:bisschen|wenig|bissel|stück)|etwas|leicht)\b",
     "fr": r"\b(?:un (?:peu|chouia)|légèrement|legerement)\b",
     "es": r"\b(?:un (?:poco|poquito)|ligeramente|algo)\b",
-    "nl": r"\b(?:een (?:beetje|tikje)|iets)\b",
+    "nl": r"\b(?:een (?:beetje|tikje)|iets|wat (?:hoger|lager|meer|minder|warmer|kouder|verder))\b",
 }
 for _code, _words in _SOME.items():
     _RELATIVE[_code] = re.compile(_RELATIVE[_code].pattern + "|" + _words)

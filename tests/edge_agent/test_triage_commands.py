@@ -118,6 +118,7 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("bump the setpoint in zone 3 up by two degrees", "en"),
     ("drop fan 3 by ten percent", "en"), ("raise the heater by a few degrees", "en"),
     ("erhöhe die Heizung um fünf Grad", "de"), ("zet de verwarming drie graden hoger", "nl"),
+    ("zet de verwarming in de kantine wat hoger", "nl"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     """A negated command is not its opposite, a change by an amount (said or not) is not a
