@@ -4,7 +4,8 @@
 Sampling options every backend can honour (temperature, top_p, stop, seed, the penalties) go
 through the router to the backend; OpenAI features nanogate lacks (several choices, tools and
 functions, log probabilities, JSON output) are refused with 400 `unsupported_value` (or
-`unsupported_parameter`) naming the field, never silently dropped.
+`unsupported_parameter`) naming the field, never silently dropped; so are token biases,
+audio, reasoning effort, web search, and image or audio parts of a message.
 Each API key is billed as the device `key:<name>` of the site `api`, so device and site
 budgets apply to API callers too. Errors use OpenAI's JSON shape, so its SDKs show them well.
 """
@@ -60,6 +61,11 @@ _UNSUPPORTED = {
     "logprobs": ("log probabilities", "send false or leave it out"),
     "top_logprobs": ("log probabilities", "send 0 or leave it out"),
     "response_format": ("structured output", "send type 'text' or leave it out"),
+    "logit_bias": ("token biases", "leave it out"),
+    "audio": ("audio output", "leave it out: answers are text only"),
+    "modalities": ("output other than text", "send ['text'] or leave it out"),
+    "reasoning_effort": ("a reasoning model's effort", "leave it out"),
+    "web_search_options": ("web search", "leave it out"),
 }
 
 
@@ -75,6 +81,10 @@ class ChatMessage(BaseModel):
     def _said_something(self) -> ChatMessage:
         if self.content is None and self.role != "assistant":
             raise ValueError(f"a {self.role} message needs content (text or text parts)")
+        for part in self.content if isinstance(self.content, list) else ():
+            if part.get("type") != "text":  # an image or audio answered as if not sent
+                raise ValueError(f"a content part of type {part.get('type')!r} is not "
+                                 f"supported here: send text parts only")
         return self
 
     def plain(self) -> dict[str, str]:
@@ -129,6 +139,11 @@ class ChatRequest(BaseModel):
     logprobs: bool | None = None
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
     response_format: ResponseFormat | None = None
+    logit_bias: dict[str, Any] | None = None
+    audio: dict[str, Any] | None = None
+    modalities: list[str] | None = None
+    reasoning_effort: str | None = None
+    web_search_options: dict[str, Any] | None = None
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -159,7 +174,8 @@ class ChatRequest(BaseModel):
 # "auto" with no tools to choose from calls none.
 _OFF: dict[str, tuple[object, ...]] = {
     "n": (1,), "tool_choice": ("none", "auto"), "function_call": ("none", "auto"),
-    "response_format": (ResponseFormat(type="text"),)}
+    "response_format": (ResponseFormat(type="text"),), "logit_bias": ({},),
+    "modalities": (["text"],)}
 
 
 def openai_error(status: int, message: str, kind: str, code: str | None = None,

@@ -312,6 +312,11 @@ SCHEMA = {"type": "json_schema", "json_schema": {"name": "s", "schema": {"type":
     pytest.param({"top_logprobs": 2}, id="top_logprobs"),
     pytest.param({"response_format": {"type": "json_object"}}, id="json_object"),
     pytest.param({"response_format": SCHEMA}, id="json_schema"),
+    pytest.param({"logit_bias": {"50256": -100}}, id="logit_bias"),
+    pytest.param({"audio": {"voice": "alloy", "format": "wav"}}, id="audio"),
+    pytest.param({"modalities": ["text", "audio"]}, id="modalities"),
+    pytest.param({"reasoning_effort": "high"}, id="reasoning_effort"),
+    pytest.param({"web_search_options": {}}, id="web_search_options"),
 ])
 def test_features_this_gateway_lacks_are_refused_naming_them(
         api: Api, endpoints: list[FakeOpenAI], option: dict[str, object], stream: bool) -> None:
@@ -352,3 +357,26 @@ def test_chat_answers_are_never_cached_so_sampling_needs_no_cache_key(
     finally:
         running.stop()
     assert [r["temperature"] for r in endpoints[0].requests] == [1.5, 1.5]
+
+
+def test_an_image_in_a_message_is_refused_not_dropped(api: Api,
+                                                      endpoints: list[FakeOpenAI]) -> None:
+    """"What is in this picture?" with an image part is a 400 naming the part's type: it is
+    not answered as if the image had not been sent. Text parts are read as before."""
+    image = [{"type": "text", "text": "what is in this picture?"},
+             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        api.client().chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": image}])  # type: ignore[misc,list-item]
+    assert "'image_url'" in refused.value.message and "text parts" in refused.value.message
+    assert endpoints[0].requests == []
+    api.client().chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": image[:1]}])  # type: ignore[misc,list-item]
+    assert len(endpoints[0].requests) == 1
+
+
+def test_options_that_ask_for_nothing_are_accepted(api: Api, endpoints: list[FakeOpenAI]) -> None:
+    """An empty token bias and text-only modalities, as some clients always send, pass."""
+    api.client().chat.completions.create(model="auto", messages=HELLO, logit_bias={},
+                                         modalities=["text"])
+    assert len(endpoints[0].requests) == 1
