@@ -119,3 +119,32 @@ def held_back(text: str, lang: str) -> str | None:
             if pattern is not None and pattern.search(low):
                 return name
     return "relative" if _stepped(low) else None
+
+
+# Questions the model takes for alerts questions that ask something else: which reading is
+# highest ("which zone is warmest", "wo ist es am kältesten", "où fait-il le plus chaud") or
+# what runs ("is anything running", "läuft irgendwas", "draait er iets"). Answered "no active
+# alerts", they would be answered wrong; they escalate, with the readings as context.
+_NOT_ALERTS = re.compile(
+    r"\b(?:warmest|hottest|coldest|coolest|highest|lowest|wettest|driest|fullest|emptiest|"
+    r"most humid|(?:am )?(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|h[öo]chst|niedrigst|"
+    r"feuchtest|trockenst|vollst)\w*|(?:le|la|les|el|lo|los|las) (?:plus|m[áa]s|moins|menos)"
+    r" \w+|(?:warmste|koudste|heetste|hoogste|laagste|vochtigste|droogste|volste)|"
+    r"(?:anything|something|what(?:'s| is)?|which \w+ (?:is|are)) (?:running|on|switched on)|"
+    r"l[äa]uft (?:irgend)?(?:was|etwas|gerade)|(?:quelque chose|quoi|qu'est-ce qui) "
+    r"(?:tourne|marche|fonctionne)|(?:algo|qu[ée]) (?:est[áa] )?(?:funcionando|encendido|en "
+    r"marcha)|(?:draait|loopt|werkt) er (?:iets|wat)|m[áa]s (?:caliente|fr[íi][oa]|calor|"
+    r"alt[oa]|baj[oa]|h[úu]med[oa]|sec[oa]|llen[oa]))\b")
+# A question with one of these words is about alerts whatever else it says ("any alarms on
+# the highest floor").
+_ALERT_WORDS = re.compile(
+    r"\b(?:alarm|alert|warning|fault|error|incident|alarme|alerte|avertissement|d[ée]faut|"
+    r"panne|st[öo]rung|warnung|fehler|meldung|alarma|alerta|aviso|fallo|aver[íi]a|storing|"
+    r"melding|waarschuwing|fout)\w*")
+
+
+def not_alerts(text: str) -> bool:
+    """Whether a question the model reads as one about alerts compares readings or asks what
+    runs ("which zone is warmest", "is anything running"), in any of the five languages."""
+    low = text.lower()
+    return _NOT_ALERTS.search(low) is not None and _ALERT_WORDS.search(low) is None

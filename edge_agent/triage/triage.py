@@ -14,7 +14,7 @@ from edge_agent.registry import Registry
 from edge_agent.triage import languages
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
 from edge_agent.triage.foreign import foreign
-from edge_agent.triage.guards import held_back
+from edge_agent.triage.guards import held_back, not_alerts
 from edge_agent.triage.model import Model
 from edge_agent.triage.slots import SlotResolver
 
@@ -90,6 +90,8 @@ class Triage:
         confidence = float(probs[best])
         if intent == "set_actuator" and held_back(text[:MAX_CHARS], lang) is not None:
             intent = "escalate"  # "don't turn off pump 2", "raise fan 3 by 10%": guards.py
+        elif intent == "list_alerts" and not_alerts(text[:MAX_CHARS]):
+            intent = "escalate"  # "which zone is warmest", "is anything running"
         # Only a local intent can be answered here at all, so only its text is checked (the
         # foreign-language check costs a few µs an escalation otherwise).
         readable = (intent in LOCAL_INTENTS and lang in self.languages

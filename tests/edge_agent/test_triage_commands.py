@@ -12,7 +12,7 @@ from edge_agent.floors import COMMAND_FLOOR
 from edge_agent.messages import say
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
-from edge_agent.triage.guards import held_back
+from edge_agent.triage.guards import held_back, not_alerts
 from edge_agent.triage.languages import detect
 from tests.support.plant import Plant, registry_of
 
@@ -149,3 +149,25 @@ def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
     are not held back."""
     assert held_back(text, lang) is None
+
+
+@pytest.mark.parametrize("text", [
+    "which zone is warmest", "is anything running", "wo ist es am wärmsten?",
+    "läuft gerade irgendwas?", "où fait-il le plus chaud ?", "¿qué zona está más caliente?",
+    "welke stal is het warmste?", "draait er iets?",
+])
+def test_comparisons_and_what_runs_are_no_alerts_question(text: str) -> None:
+    """"Which zone is warmest" was answered "No active alerts": a comparison of readings or
+    a question about what runs is never answered as an alerts question here."""
+    assert not_alerts(text)
+    decision = Triage(Registry()).classify(text)
+    assert decision.intent != "list_alerts" and decision.route == "escalate", decision
+
+
+@pytest.mark.parametrize("text", [
+    "any alarms?", "what are the latest alerts", "any alarms on the highest floor",
+    "anything unusual?", "gibt es Störungen?", "hay alguna alarma activa",
+])
+def test_alerts_questions_stay_alerts_questions(text: str) -> None:
+    """Questions about alerts, with a superlative or without an alert word, are not held."""
+    assert not not_alerts(text)
