@@ -112,7 +112,11 @@ def _normalise(rule: Rule, value: float | str | None) -> float | str:
 def _as_number(rule: Rule, value: float | str) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    word = SWITCH_WORDS.get(str(value).strip().lower())
+    word = SWITCH_WORDS.get(str(value).strip().lower(), str(value).strip().lower())
+    if word == "max" and rule.max_value is not None:  # "fan 3 to max"
+        return rule.max_value
+    if word == "min" and rule.min_value is not None:
+        return rule.min_value
     if word in ("on", "open") and rule.max_value is not None:
         return rule.max_value
     if word in ("off", "close") and rule.min_value is not None:

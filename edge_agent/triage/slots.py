@@ -51,6 +51,14 @@ _PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
 _HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
                    r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
                    r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
+# "fan 3 to max", "auf volle Leistung", "à fond", "al máximo", "op vol": a level actuator's
+# top of range (its bottom for "min"); a switch refuses them (policy.py).
+_EXTREMES = (
+    ("max", re.compile(r"\b(?:max|maximum|full (?:speed|power|blast)|the top|volle?n? "
+                       r"(?:leistung|kraft|stufe|pulle|drehzahl)|vollgas|a fond|au maximum|"
+                       r"al maximo|a tope|a toda potencia|maximaal|op vol|volle kracht)\b")),
+    ("min", re.compile(r"\b(?:min|minimum|lowest setting|au minimum|al minimo|minimaal)\b")),
+)
 _FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
 # "pump number 2", "Pumpe Nr. 2", "pompe numéro 2", "bomba n.º 2", "pomp nummer 2": pump 2
 _NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.?|n\.?o|"
@@ -336,8 +344,12 @@ def _value(text: str, intent: Intent,
     if intent != "set_actuator":
         asked = _AS_UNIT.search(text)
         return None, _AS[asked.group(1)] if asked else None
-    if _HALF.search(slot_words.fold(text)):
+    folded = slot_words.fold(text)
+    if _HALF.search(folded):
         return 50.0, "%"
+    for extreme, pattern in _EXTREMES:
+        if pattern.search(folded):
+            return extreme, None
     said = slot_words.switch(text, lang)
     if said is not None:
         return said, None

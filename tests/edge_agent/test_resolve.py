@@ -369,6 +369,24 @@ def test_half_open_is_half_which_a_switch_refuses(tmp_path: Path, text: str) -> 
     assert plant.sent == [("fan-3", 50.0)]
 
 
+@pytest.mark.parametrize("text", [
+    "set fan 3 to max", "fan 3 to full speed", "mets le ventilateur 3 à fond",
+    "pon el ventilador 3 al máximo", "zet ventilator 3 op vol"])
+def test_max_is_the_top_of_a_level_actuators_range_a_switch_refuses_it(
+        tmp_path: Path, text: str) -> None:
+    """"Fan 3 to max" sets the fan to the top of its declared range (it was refused for want
+    of a value); "pump 2 to max" is refused, as a switch is on or off, and "min" is the
+    bottom of the range."""
+    plant = Plant(tmp_path)
+    lang = languages.detect(text)
+    plant.skills.answer(Decision("set_actuator", "local", 0.99,
+                                 plant.slots.resolve(text, "set_actuator", lang=lang), lang=lang))
+    assert plant.sent == [("fan-3", 100.0)]
+    assert plant.command("turn pump 2 to max")["published"] is False
+    plant.command("set fan 3 to the minimum")
+    assert plant.sent == [("fan-3", 100.0), ("fan-3", 0.0)]
+
+
 def test_a_question_about_two_areas_reads_both_a_command_asks(tmp_path: Path) -> None:
     """"Is zone 3 warmer than zone 5?" reads the temperature of both; a command to two areas
     asks which one."""
