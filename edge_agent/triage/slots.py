@@ -347,13 +347,12 @@ def _value(text: str, intent: Intent,
     folded = slot_words.fold(text)
     if _HALF.search(folded):
         return 50.0, "%"
-    for extreme, pattern in _EXTREMES:
-        if pattern.search(folded):
-            return extreme, None
     said = slot_words.switch(text, lang)
     if said is not None:
         return said, None
     for word, pattern in lexicon.SWITCH_WORDS:
         if pattern.search(text):
             return word, None
-    return None, None
+    # after on/off: "switch off fan 3, it is at max" is "off"
+    return next(((extreme, None) for extreme, pattern in _EXTREMES
+                 if pattern.search(folded)), (None, None))

@@ -384,7 +384,8 @@ def test_max_is_the_top_of_a_level_actuators_range_a_switch_refuses_it(
     assert plant.sent == [("fan-3", 100.0)]
     assert plant.command("turn pump 2 to max")["published"] is False
     plant.command("set fan 3 to the minimum")
-    assert plant.sent == [("fan-3", 100.0), ("fan-3", 0.0)]
+    plant.command("switch off fan 3, it is at max")
+    assert plant.sent == [("fan-3", 100.0), ("fan-3", 0.0), ("fan-3", 0.0)]
 
 
 def test_a_question_about_two_areas_reads_both_a_command_asks(tmp_path: Path) -> None:
