@@ -60,6 +60,10 @@ _EXTREMES = (
     ("min", re.compile(r"\b(?:min|minimum|lowest setting|au minimum|al minimo|minimaal)\b")),
 )
 _FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
+_TIME_AFTER = frozenset((
+    "h", "hr", "hrs", "hour", "hours", "min", "mins", "minute", "minutes", "s", "sec", "secs",
+    "second", "seconds", "day", "days", "week", "weeks", "month", "months", "am", "pm",
+    *(slot_words.fold(w) for w in languages.TIME_WORDS)))
 # "pump number 2", "Pumpe Nr. 2", "pompe numéro 2", "bomba n.º 2", "pomp nummer 2": pump 2
 _NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.?|n\.?o|"
                           r"n°|n\.?º|#)\s*(?=\d)")
@@ -98,6 +102,7 @@ class _Scan:
 
     lang: str = languages.DEFAULT
     translated: list[bool] = field(default_factory=list)  # tokens read as an English word
+    other_areas: list[str] = field(default_factory=list)  # "hall 77" on a gateway with "hall"
 
     @classmethod
     def of(cls, text: str, lang: str = languages.DEFAULT) -> _Scan:
@@ -178,7 +183,8 @@ class SlotResolver:
         at, norm_free = _clock(norm_free, intent, now)
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
-        mentions = [*areas[1:], *_mentions(scan)]
+        mentions = [*areas[1:], *(as_written(m, text) for m in (*scan.other_areas,
+                                                                *_mentions(scan)))]
         unknown = Unknown(scan.words, scan.used, scan.text, scan.spans, index.words,
                           _Kinds(index))
         places = [as_written(place, text) for place in (
@@ -217,6 +223,10 @@ def _match_names(scan: _Scan, index: NameIndex) -> tuple[list[str], list[str]]:
                 ids = index.lookup(compact("".join(scan.raw(start, start + size))))
             if ids:
                 devices.extend(ids)
+            elif key in index.areas and key[-1].isalpha() and _numbered(scan, start + size):
+                size += 1  # "in hall 77" or "hall b" is another hall than this gateway's
+                scan.other_areas.append(scan.text[scan.spans[start][0]:
+                                                  scan.spans[start + size - 1][1]])
             elif key in index.areas:
                 if index.areas[key] not in areas:
                     areas.append(index.areas[key])
@@ -224,6 +234,18 @@ def _match_names(scan: _Scan, index: NameIndex) -> tuple[list[str], list[str]]:
                 continue
             scan.used[start : start + size] = [True] * size
     return devices, areas
+
+
+def _numbered(scan: _Scan, i: int) -> bool:
+    """Whether token i is the number or letter of an area's name ("hall 77", "hall b"), not a
+    value ("hall 21 degrees") nor an English article ("in the hall a bit warmer")."""
+    if i >= len(scan.words) or scan.used[i]:
+        return False
+    word, after = scan.words[i], scan.words[i + 1] if i + 1 < len(scan.words) else ""
+    if re.fullmatch(r"\d+[a-z]?", word):  # not "hall 21 degrees", "hall 2 hours ago", "hall 40%"
+        sign = scan.text[scan.spans[i][1]:].lstrip()[:1]
+        return after not in lexicon.UNITS and after not in _TIME_AFTER and sign not in ("%", "°")
+    return len(word) == 1 and word.isalpha() and not (word == "a" and scan.lang == "en")
 
 
 def _match_fuzzy(scan: _Scan, index: NameIndex, found: list[str]) -> list[str]:

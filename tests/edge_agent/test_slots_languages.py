@@ -64,11 +64,12 @@ QUERIES = [
 QUERY_IDS = ["de-state", "de-history", "fr-state", "fr-history", "es-state", "es-history",
              "nl-state", "nl-history"]
 
-# (language, request, intent, what the question quotes, how it opens in that language)
+# (language, request, intent, what the question quotes as written, how it opens in that
+# language)
 UNKNOWN = [
-    ("de", "schalte Pumpe 9 aus", "set_actuator", "pumpe 9", "„pumpe 9“ gibt es hier nicht."),
-    ("de", "stelle Lüfter 8 auf 20 %", "set_actuator", "lufter 8",
-     "„lufter 8“ gibt es hier nicht."),
+    ("de", "schalte Pumpe 9 aus", "set_actuator", "Pumpe 9", "„Pumpe 9“ gibt es hier nicht."),
+    ("de", "stelle Lüfter 8 auf 20 %", "set_actuator", "Lüfter 8",
+     "„Lüfter 8“ gibt es hier nicht."),
     ("de", "schalte die Heizung ein", "set_actuator", "heater", "„heater“ gibt es hier nicht."),
     ("fr", "éteins la pompe 9", "set_actuator", "pompe 9", "Il n'y a pas de pompe 9 ici."),
     ("fr", "quelle est la température de la zone 9 ?", "query_state", "zone 9",
@@ -85,11 +86,11 @@ UNKNOWN_IDS = ["de-pump-9", "de-fan-8", "de-no-heater", "fr-pump-9", "fr-zone-9"
                "es-pump-9", "es-zone-9", "nl-pump-9", "nl-valve-9", "de-nothing-named",
                "nl-nothing-named"]
 # What the question then lists, in each language: the pumps, or the areas, that exist.
-LISTS = {"pumpe 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
+LISTS = {"Pumpe 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
          "pompe 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
          "bomba 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
          "pomp 9": "pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)",
-         "lufter 8": "fan-3 (zone 3), fan-7 (line 3)", "klep 9": "valve-4 (tank 1)",
+         "Lüfter 8": "fan-3 (zone 3), fan-7 (line 3)", "klep 9": "valve-4 (tank 1)",
          "zone 9": "zone 3, zone 5", "zona 9": "zone 3, zone 5"}
 
 
