@@ -185,28 +185,33 @@ DEFERRED = _table({code: _WHEN + words for code, words in {
           r"|afterwards|before|after|daily|hourly|weekly|noon|midnight|o'?clock|briefly"
           r"|temporarily|momentarily|for now"
           r"|for a (?:while|bit|moment)|in a (?:moment|bit|while|sec)|overnight|next"
-          r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend)\b"
+          r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|nightly|at night"
+          r"|in the (?:morning|afternoon|evening)s?)\b"
           r"|\bevery\s+(?:day|hour|morning|evening|night|week|time|\d+)\b"
           r"|\b\d{1,2}\s*[ap]\.?m\b",
     "de": r"(?<!guten )\b(?:morgen|übermorgen|später|nachher|heute abend|heute nacht|bald"
           r"|demnächst|bis\b" + _NOT_TARGET + r"|täglich|stündlich|mittag|mitternacht|kurz"
-          r"|kurzzeitig|vorübergehend|zeitweise|feierabend"
+          r"|kurzzeitig|vorübergehend|zeitweise|feierabend|morgens|mittags|nachmittags"
+          r"|abends|nachts"
           r"|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)\b",
     "fr": r"\b(?:demain|plus tard|ce soir|cette nuit|cet après-midi|bientôt|tout à l'heure"
           r"|jusqu\b" + _NOT_TARGET + r"|avant|après"
           r"|chaque\s+(?:jour|heure|matin|soir|nuit|semaine)|tous les jours|quotidien\w*"
           r"|midi|minuit|temporairement|brièvement|momentanément"
-          r"|un (?:moment|instant)|(?:lun|mar|mercre|jeu|vendre|same)di|dimanche)\b",
+          r"|un (?:moment|instant)|(?:lun|mar|mercre|jeu|vendre|same)di|dimanche"
+          r"|le (?:soir|matin|week-end)|la nuit)\b",
     "es": r"\b(?:mañana|más tarde|mas tarde|esta noche|esta tarde|luego|pronto|después"
           r"|despues|antes|hasta\b" + _NOT_TARGET
           + r"|cada\s+(?:día|dia|hora|mañana|noche|semana)|todos los días|a las?\s+\d+"
           r"|mediodía|medianoche|un rato|un momento|temporalmente|brevemente"
-          r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b",
+          r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+          r"|por la (?:noche|tarde|mañana)|de noche)\b",
     "nl": r"\b(?:morgen|overmorgen|later|straks|vanavond|vannacht|vanmiddag|vanochtend"
           r"|vanmorgen|binnenkort|zo meteen|dadelijk|dagelijks|tijdelijk|kortstondig"
           r"|(?:elke|iedere|elk)\s+(?:dag|uur|ochtend|avond|nacht|week)|tot\b" + _NOT_TARGET
           + r"|voordat|nadat"
-          r"|middag|middernacht|(?:maan|dins|woens|donder|vrij|zater|zon)dag)\b",
+          r"|middag|middernacht|(?:maan|dins|woens|donder|vrij|zater|zon)dag)\b"
+          r"|['’]s\s+(?:morgens|ochtends|middags|avonds|nachts)\b",
 }.items()})
 # Only when something holds: "if the tank is full", "wenn", "si", "cuando", "zodra".
 CONDITIONAL = _table({

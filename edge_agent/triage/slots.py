@@ -72,6 +72,7 @@ _AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degr
                       r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
 _AS = {"fahrenheit": "°F", "kelvin": "K", "celsius": "°C"}
 _A_IS_TO = ("fr", "es")
+_NOT_SUFFIX = frozenset("aeiouy") | frozenset(lexicon.UNITS)
 
 
 
@@ -123,8 +124,13 @@ class _Scan:
         return start == end + 1 and self.text[end] in marks
 
     def attached(self, i: int) -> bool:
-        """Whether token i, a number, goes on into the next ("2-b", "2_1", "2/3")."""
-        return self.words[i].isdigit() and self.joined(i, "-_/")
+        """Whether token i, a number, goes on into the next ("2-b", "2_1", "2/3", "2 b")."""
+        if not (self.words[i].isdigit() and self.joined(i, "-_/ ")):
+            return False
+        if self.text[self.spans[i][1]] != " ":
+            return True
+        after = self.text[self.spans[i + 1][1]:self.spans[i + 1][1] + 1]
+        return _suffix(self.words[i + 1]) and after not in ("'", "’")  # "2 s'il", "2 d'abord"
 
     def free_text(self, text: str) -> str:
         """The text with used tokens blanked out, positions kept."""
@@ -284,6 +290,12 @@ def _mentions(scan: _Scan) -> list[str]:
             out.append(scan.text[scan.spans[i][0]:scan.spans[end][1]])
             scan.used[i:end + 1] = [True] * (end + 1 - i)
     return out
+
+
+def _suffix(word: str) -> bool:
+    """Whether a word after a number is a letter of the name ("pump 2 b"), not a word ("a",
+    "y", "o": and, or) or a unit ("2 c")."""
+    return len(word) == 1 and word.isalpha() and word not in _NOT_SUFFIX
 
 
 def _roman(scan: _Scan, i: int) -> bool:

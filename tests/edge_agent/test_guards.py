@@ -66,6 +66,8 @@ HELD_BACK = [
     ("zet pomp 2 uit tot morgen", "nl", "deferred"),
     ("turn off pump 2 in a moment", "en", "deferred"),
     ("briefly turn off pump 2", "en", "deferred"),
+    ("zet pomp 2 's avonds uit", "nl", "deferred"),
+    ("apaga la bomba 2 por la noche", "es", "deferred"),
     ("apaga la bomba 2 cuando la presión suba", "es", "conditional"),
     ("turn pump 2 off and on", "en", "several"),
     ("set fan 3 to 40 or 50%", "en", "several"),

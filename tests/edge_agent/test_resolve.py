@@ -433,6 +433,7 @@ def test_a_value_is_read_whole_or_not_at_all(tmp_path: Path, text: str,
 @pytest.mark.parametrize(("text", "says"), [
     ("turn off pump 2-b", "There is no pump 2-b here."),
     ("turn off pump 2/3", "There is no pump 2/3 here."),
+    ("turn off pump two b", "There is no pump 2 b here."),
     ("open valve II", "There is no valve ii here."),
     ("open valve VII", "There is no valve vii here."),
     ("turn off the north pump 2", "There is no north pump here."),
@@ -442,7 +443,7 @@ def test_a_value_is_read_whole_or_not_at_all(tmp_path: Path, text: str,
 ])
 def test_a_longer_or_qualified_name_is_not_the_shorter_one(tmp_path: Path, text: str,
                                                            says: str) -> None:
-    """"Pump 2-b", "pump 2/3", "valve II", "the north pump 2" and "le ventilateur 3 du
+    """"Pump 2-b", "pump 2/3", "pump two b", "valve II", "the north pump 2" and "le ventilateur 3 du
     bureau" are not pump-2, valve-4 or fan-3 (each was moved before): a question, nothing
     sent. "Ventilateur 9 à 50 %" is fan 9 at 50 %, not a fan at 9 amperes."""
     plant = Plant(tmp_path)
@@ -460,3 +461,12 @@ def test_a_number_after_an_area_without_one_is_another_area() -> None:
     assert (slots.area, slots.mentions, slots.value) == (None, ("hall 77",), "on")
     slots = SlotResolver(registry).resolve("set the heater in hall to 21", "set_actuator")
     assert (slots.area, slots.mentions, slots.value) == ("hall", (), 21.0)
+
+
+@pytest.mark.parametrize("text", [
+    "éteins la pompe 2 s'il te plaît", "apaga la bomba 2 y la bomba 5", "turn off pump 2 a bit",
+])
+def test_a_word_after_a_name_is_not_part_of_it(tmp_path: Path, text: str) -> None:
+    """"S'il", "y" (and) and "a" after "pump 2" are words, not the letter of a longer name."""
+    slots = Plant(tmp_path).slots.resolve(text, "set_actuator")
+    assert "pump-2" in slots.devices and slots.mentions == (), slots
