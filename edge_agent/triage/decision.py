@@ -43,6 +43,7 @@ class Slots:
     places: tuple[str, ...] = field(default=())
     plural: bool = False  # "all pumps", "everything on line 3": a group, not one device
     status: str | None = None  # "offline" | "online": "which sensors are offline?"
+    several: bool = False  # a command with two values ("from 50 to 30 %"): no value to set
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without the unset fields."""

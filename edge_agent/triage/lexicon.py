@@ -16,6 +16,26 @@ NUMBER_WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
 }
 NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
+# A whole number said in words: "forty five" is 45 (not 40 and 5), "two hundred" 200, "a
+# hundred and fifty" 150; "three quarters" is a fraction, no number at all.
+_UNIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
+_BELOW_100 = (r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+              rf"(?:[\s-]+(?:{_UNIT_WORDS}))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
+              rf"|nineteen|{_UNIT_WORDS}|zero")
+NUMBER_PHRASE = re.compile(
+    rf"\b(?:(?:(?:a|{_UNIT_WORDS})\s+)?hundred(?:\s+(?:and\s+)?(?:{_BELOW_100}))?"
+    rf"|{_BELOW_100})\b(?![\s-]*(?:quarters?|thirds?|fifths?|sixths?|eighths?|tenths?|halves))")
+
+
+def number_of(phrase: str) -> int:
+    """The number a phrase ``NUMBER_PHRASE`` matched says ("forty-five" -> 45)."""
+    total = 0
+    for word in re.findall(r"[a-z]+", phrase):
+        if word == "hundred":
+            total = max(total, 1) * 100
+        else:
+            total += NUMBER_WORDS.get(word, 0)
+    return total
 
 # Canonical sensor kinds and the words that name them.
 KIND_WORDS = {
@@ -51,8 +71,8 @@ UNITS = {
     "a": "A", "mm": "mm", "cm": "cm", "m": "m",
 }
 VALUE = re.compile(
-    r"(?<![\w.])(-?\d+(?:[.,]\d+)?)\s*(" + "|".join(
-        re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")?(?![\w/])")
+    r"(?<![\w.,/])(-?\d+(?:[.,]\d+)?)\s*(" + "|".join(
+        re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")?(?![\w/]|[.,]\d)")
 
 SWITCH_WORDS = (
     # "shut pump 2 down" is off, not the "shut" of a valve

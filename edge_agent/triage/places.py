@@ -29,12 +29,12 @@ from edge_agent.triage import languages, lexicon, slot_words
 # "sur", "a" and "op" are left out: they open values and states as often ("on", "auf 40").
 _OPENERS = frozenset((
     "in", "at", "inside", "near", "within",  # en
-    "im", "am", "beim", "innerhalb",  # de ("in" above)
-    "dans", "au", "chez",  # fr
+    "im", "am", "beim", "vom", "innerhalb",  # de ("in" above)
+    "dans", "au", "du", "chez",  # fr ("du" holds its article: "le ventilateur 3 du bureau")
     "en", "dentro", "del",  # es
     "bij", "binnen",  # nl
 ))
-# "de" and "du" open a place only before an article: "de la grange", "de l'atelier".
+# "de" opens a place only before an article: "de la grange", "de l'atelier".
 _OF = frozenset(("de", "d", "du", "van", "des"))
 _ARTICLES = frozenset((
     "the", "a", "an", "our", "my", "this", "that", "der", "die", "das", "dem", "den", "des",
@@ -162,7 +162,8 @@ class Unknown:
         "die große Pumpe", "la bomba de reserva", "Reservepumpe" -> "backup pump",
         "grosse pumpe", ..., "reservepumpe" (a German or Dutch compound, article or not).
 
-        Words before the kind count after an article ("turn fan off" has none); in French and
+        Words before the kind count after an article ("turn fan off" has none), also before a
+        name that starts with the kind ("the north pump 2"); in French and
         Spanish, words after "de" do too ("vanne de vidange"), and in a ``command`` the word
         right after the kind ("allume la pompe principale"; in a question a verb may follow).
         """
@@ -173,7 +174,8 @@ class Unknown:
                     and slot_words.compound(words[i], lang)):
                 out.append(self._said(i, i + 1))  # "die Reservepumpe", "de afvoerklep"
                 continue
-            if self.used[i] or not self._kind(words[i]):
+            # a kind word that opens a name counts too: "the north pump 2" is not pump 2
+            if not self._kind(words[i]) or (self.used[i] and (i == 0 or self.used[i - 1])):
                 continue
             start, unknown = i, 0
             while start > 0 and (kind := self._class(start - 1)) != "stop":

@@ -46,6 +46,10 @@ ACTUATOR_KINDS = {
     "agitator": "agitator", "burner": "burner", "extractor": "extractor", "feeder": "feeder",
 }
 _PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
+# "pump II", "Pumpe IV" (and "Ⅶ", which NFKC makes "VII"): a number in Roman numerals, so a
+# name the registry lacks, not the kind alone (only after a kind word: "i" and "v" are a word
+# and a unit elsewhere).
+_ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{1,3})|x{1,3}v?|x{0,3}v|x{2,3}")
 # "open valve 4 halfway", "zur Hälfte", "à moitié", "a medias", "voor de helft": 50 %, which a
 # switch refuses (it opens or closes fully) and a level actuator takes.
 _HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
@@ -71,6 +75,8 @@ _NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.
 _AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degres?\s+"
                       r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
 _AS = {"fahrenheit": "°F", "kelvin": "K", "celsius": "°C"}
+_A_IS_TO = ("fr", "es")
+_NOT_SUFFIX = frozenset("aeiouy") | frozenset(lexicon.UNITS)
 
 
 
@@ -117,10 +123,19 @@ class _Scan:
         """Tokens start..end as written, before kind and area words became English."""
         return [self.text[a:b] for a, b in self.spans[start:end]]
 
-    def joined(self, i: int) -> bool:
+    def joined(self, i: int, marks: str = "-_") -> bool:
         """Whether token i and the next are written as one id ("f-2599", "t_7")."""
         end, start = self.spans[i][1], self.spans[i + 1][0]
-        return start == end + 1 and self.text[end] in "-_"
+        return start == end + 1 and self.text[end] in marks
+
+    def attached(self, i: int) -> bool:
+        """Whether token i, a number, goes on into the next ("2-b", "2_1", "2/3", "2 b")."""
+        if not (self.words[i].isdigit() and self.joined(i, "-_/ ")):
+            return False
+        if self.text[self.spans[i][1]] != " ":
+            return True
+        after = self.text[self.spans[i + 1][1]:self.spans[i + 1][1] + 1]
+        return _suffix(self.words[i + 1]) and after not in ("'", "’")  # "2 s'il", "2 d'abord"
 
     def free_text(self, text: str) -> str:
         """The text with used tokens blanked out, positions kept."""
@@ -172,8 +187,8 @@ class SlotResolver:
         """
         index = self._current()
         lang = languages.detect(text[:2000]) if lang is None else lang
-        norm = lexicon.NUMBER_WORD.sub(lambda m: str(lexicon.NUMBER_WORDS[m.group()]),
-                                       slot_words.normalise(text.lower(), lang))
+        norm = lexicon.NUMBER_PHRASE.sub(lambda m: str(lexicon.number_of(m.group())),
+                                         slot_words.normalise(text.lower(), lang))
         norm = _NUMBER_SIGN.sub("", norm)
         scan = _Scan.of(norm, lang)
         devices, areas = _match_names(scan, index)
@@ -195,6 +210,7 @@ class SlotResolver:
             # the kind then matches no actuator (a question), not the fan that is in zone 3.
             kind, _ = _kind(scan.free_text(norm), index, "query_state", lang)
         value, unit = _value(scan.free_text(norm_free), intent, lang)
+        several = intent == "set_actuator" and _values(scan.free_text(norm_free)) > 1
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
         status = next((name for name, p in lexicon.STATUS if p.search(text.lower())), None) \
             if intent == "list_devices" else None
@@ -203,7 +219,7 @@ class SlotResolver:
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, at=at, aggregate=aggregate,
                      mentions=tuple(mentions), places=tuple(places), plural=plural,
-                     status=status)
+                     status=status, several=several)
 
 
 def _match_names(scan: _Scan, index: NameIndex) -> tuple[list[str], list[str]]:
@@ -213,8 +229,9 @@ def _match_names(scan: _Scan, index: NameIndex) -> tuple[list[str], list[str]]:
     n = len(scan.words)
     for size in range(min(MAX_SPAN, n), 0, -1):
         for start in range(n - size + 1):
-            if any(scan.used[start : start + size]):
-                continue
+            if any(scan.used[start : start + size]) or (
+                    start + size < n and scan.attached(start + size - 1)):
+                continue  # "pump 2-b", "pump 2/3": a longer name than "pump 2"
             key = compact("".join(scan.words[start : start + size]))
             if not key or key.isdigit() or (size == 1 and key in _NOT_NAMES):
                 continue
@@ -253,7 +270,8 @@ def _match_fuzzy(scan: _Scan, index: NameIndex, found: list[str]) -> list[str]:
     out: list[str] = []
     for i in range(len(scan.words) - 1):
         word, digits = scan.words[i], scan.words[i + 1]
-        if scan.used[i] or scan.used[i + 1] or not word.isalpha() or not digits.isdigit():
+        if (scan.used[i] or scan.used[i + 1] or not word.isalpha() or not digits.isdigit()
+                or (i + 2 < len(scan.words) and scan.attached(i + 1))):
             continue
         limit = 1 if len(word) < 6 else 2
         hits = {dev for letters, dev in index.split_names.get(str(int(digits)), ())
@@ -270,17 +288,42 @@ def _mentions(scan: _Scan) -> list[str]:
     words = scan.words
     for i, word in enumerate(words):
         pair = (i + 1 < len(words) and word.isalpha() and not scan.used[i + 1]
-                and re.fullmatch(r"\d+[a-z]?", words[i + 1]) is not None)
+                and (re.fullmatch(r"\d+[a-z]?", words[i + 1]) is not None
+                     or _roman(scan, i)))
         id_shaped = pair and scan.joined(i)  # "f-2599": an id even if "f" is a unit
         if scan.used[i] or (_not_name(word, scan.lang) and not id_shaped):
             continue
         if re.fullmatch(r"[a-z]{1,4}\d+[a-z]?", word):
             out.append(word)
             scan.used[i] = True
-        elif pair and (id_shaped or i + 2 >= len(words) or words[i + 2] not in lexicon.UNITS):
-            out.append(scan.text[scan.spans[i][0]:scan.spans[i + 1][1]])
-            scan.used[i] = scan.used[i + 1] = True
+        elif pair and (id_shaped or i + 2 >= len(words) or not _is_unit(words[i + 2],
+                                                                         scan.lang)):
+            end = i + 1
+            while end + 1 < len(words) and scan.attached(end):  # "pump 2-b"
+                end += 1
+            out.append(scan.text[scan.spans[i][0]:scan.spans[end][1]])
+            scan.used[i:end + 1] = [True] * (end + 1 - i)
     return out
+
+
+def _suffix(word: str) -> bool:
+    """Whether a word after a number is a letter of the name ("pump 2 b"), not a word ("a",
+    "y", "o": and, or) or a unit ("2 c")."""
+    return len(word) == 1 and word.isalpha() and word not in _NOT_SUFFIX
+
+
+def _roman(scan: _Scan, i: int) -> bool:
+    """Whether token i is a kind word and the next a Roman numeral ("pump II"), not the
+    start of an id ("V-9")."""
+    return (scan.words[i].rstrip("s") in ACTUATOR_KINDS
+            and _ROMAN.fullmatch(scan.words[i + 1]) is not None
+            and not (i + 2 < len(scan.words) and scan.joined(i + 1)))
+
+
+def _is_unit(word: str, lang: str) -> bool:
+    """Whether a word after a number is its unit: in French and Spanish "a" ("à") is "to"
+    ("ventilateur 4 à 50 %" names fan 4, not 4 amperes)."""
+    return word in lexicon.UNITS and not (word == "a" and lang in _A_IS_TO)
 
 
 def _not_name(word: str, lang: str) -> bool:
@@ -354,13 +397,19 @@ def _kind(text: str, index: NameIndex, intent: Intent,
     return None, False
 
 
+def _values(text: str) -> int:
+    """How many different numbers a command says once names are blanked ("from 50 to 30")."""
+    return len({match.group(1) for match in lexicon.VALUE.finditer(text)})
+
+
 def _value(text: str, intent: Intent,
            lang: str = languages.DEFAULT) -> tuple[float | str | None, str | None]:
     """A number with its unit; for actuator commands without a number, an on/off word
     (the request's language's first, then English); for questions without a number, the
     unit the answer is wanted in ("in fahrenheit")."""
     for match in lexicon.VALUE.finditer(text):
-        unit = lexicon.UNITS.get(match.group(2) or "")
+        said = match.group(2) or ""
+        unit = lexicon.UNITS.get(said) if _is_unit(said, lang) else None
         if unit or intent == "set_actuator":
             return float(match.group(1).replace(",", ".")), unit
     if intent != "set_actuator":

@@ -88,10 +88,13 @@ class Triage:
         best = int(probs.argmax())
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
-        if intent == "set_actuator" and held_back(text[:MAX_CHARS], lang) is not None:
-            intent = "escalate"  # "don't turn off pump 2", "raise fan 3 by 10%": guards.py
-        elif intent == "list_alerts" and not_alerts(text[:MAX_CHARS]):
+        if intent == "list_alerts" and not_alerts(text[:MAX_CHARS]):
             intent = "escalate"  # "which zone is warmest", "is anything running"
+        slots = self._slots.resolve(text[:MAX_CHARS], intent, lang=lang)
+        if intent == "set_actuator" and (slots.several or held_back(text[:MAX_CHARS], lang)):
+            # "don't turn off pump 2", "raise fan 3 by 10%" (guards.py), "from 50 to 30 %"
+            intent = "escalate"
+            slots = self._slots.resolve(text[:MAX_CHARS], intent, lang=lang)
         # Only a local intent can be answered here at all, so only its text is checked (the
         # foreign-language check costs a few µs an escalation otherwise).
         readable = (intent in LOCAL_INTENTS and lang in self.languages
@@ -99,6 +102,4 @@ class Triage:
                     and foreign(text) is None)
         local = readable and confidence >= self.threshold
         return Decision(intent=intent, route="local" if local else "escalate",
-                        confidence=confidence,
-                        slots=self._slots.resolve(text[:MAX_CHARS], intent, lang=lang),
-                        lang=lang, readable=readable)
+                        confidence=confidence, slots=slots, lang=lang, readable=readable)

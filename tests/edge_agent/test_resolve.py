@@ -430,3 +430,62 @@ def test_a_number_sign_before_the_number_names_the_device(text: str) -> None:
     slots = SlotResolver(registry_of()).resolve(text, "set_actuator",
                                                 lang=languages.detect(text))
     assert (slots.devices, slots.mentions, slots.value) == (("pump-2",), (), "off"), slots
+
+
+@pytest.mark.parametrize(("text", "sent"), [
+    ("set fan 3 to forty five", [("fan-3", 45.0)]),
+    ("set fan 3 to a hundred", [("fan-3", 100.0)]),
+    ("set fan 3 to two hundred", []),
+    ("set fan 3 to 3/4", []),
+    ("set fan 3 to three quarters", []),
+    ("set fan 3 to 50,5,5", []),
+], ids=["forty-five", "a-hundred", "two-hundred", "fraction", "quarters", "commas"])
+def test_a_value_is_read_whole_or_not_at_all(tmp_path: Path, text: str,
+                                             sent: list[tuple[str, float]]) -> None:
+    """"Forty five" is 45, not 40, and "two hundred" 200 (out of range), not 2; "3/4",
+    "three quarters" and "50,5,5" set nothing rather than 4, 3 or 5.5."""
+    plant = Plant(tmp_path)
+    reply = plant.command(text)
+    assert plant.sent == sent, reply
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("turn off pump 2-b", "There is no pump 2-b here."),
+    ("turn off pump 2/3", "There is no pump 2/3 here."),
+    ("turn off pump two b", "There is no pump 2 b here."),
+    ("open valve II", "There is no valve II here."),
+    ("open valve VII", "There is no valve VII here."),
+    ("turn off the north pump 2", "There is no north pump here."),
+    ("schalte die alte Pumpe 2 aus", "There is no alte Pumpe here."),
+    ("mets le ventilateur 9 à 50 %", "There is no ventilateur 9 here."),
+    ("le ventilateur 3 du bureau à 40 %", "There is no bureau"),
+])
+def test_a_longer_or_qualified_name_is_not_the_shorter_one(tmp_path: Path, text: str,
+                                                           says: str) -> None:
+    """"Pump 2-b", "pump 2/3", "pump two b", "valve II", "the north pump 2" and "le ventilateur 3 du
+    bureau" are not pump-2, valve-4 or fan-3 (each was moved before): a question, nothing
+    sent. "Ventilateur 9 à 50 %" is fan 9 at 50 %, not a fan at 9 amperes."""
+    plant = Plant(tmp_path)
+    reply = plant.command(text)
+    assert plant.sent == [] and reply["clarify"] is True, reply
+    assert str(reply["answer"]).startswith(says), reply
+
+
+def test_a_number_after_an_area_without_one_is_another_area() -> None:
+    """On a gateway whose area is "hall", "the heater in hall 77" names hall 77 (a question),
+    not the hall's heater at 77; "in hall to 21" is the hall at 21."""
+    registry = registry_of(Device("heater-4", "actuator", "heater", "hall", control="level",
+                                  min_value=10, max_value=30))
+    slots = SlotResolver(registry).resolve("turn on the heater in hall 77", "set_actuator")
+    assert (slots.area, slots.mentions, slots.value) == (None, ("hall 77",), "on")
+    slots = SlotResolver(registry).resolve("set the heater in hall to 21", "set_actuator")
+    assert (slots.area, slots.mentions, slots.value) == ("hall", (), 21.0)
+
+
+@pytest.mark.parametrize("text", [
+    "éteins la pompe 2 s'il te plaît", "apaga la bomba 2 y la bomba 5", "turn off pump 2 a bit",
+])
+def test_a_word_after_a_name_is_not_part_of_it(tmp_path: Path, text: str) -> None:
+    """"S'il", "y" (and) and "a" after "pump 2" are words, not the letter of a longer name."""
+    slots = Plant(tmp_path).slots.resolve(text, "set_actuator")
+    assert "pump-2" in slots.devices and slots.mentions == (), slots

@@ -86,3 +86,31 @@ def test_short_commands_in_other_languages_are_read_by_the_cloud(gateway: Gatewa
         assert commands in ([], [("pump-2", "on")]), (text, reply)
     reply, commands = gateway.ask("apaga la bomba 2")
     assert commands == [("pump-2", "off")], reply
+
+
+def test_commands_that_are_not_plain_move_nothing(gateway: Gateway) -> None:
+    """Each of these moved pump-2 or fan-3 on the gateway itself before: an inverted
+    negation, "all but", a question, a schedule, a quoted and a reported command, a joke and a
+    change from one value to another, in five languages. They go to the cloud model, whose
+    proposals come back as proposals, and nothing moves."""
+    for text in ("stop pump 2 from turning off", "turn off everything but the fan",
+                 "¿puedo apagar la bomba 2?", "schalte Pumpe 2 morgen aus",
+                 "le manuel dit « éteins la pompe 2 »", "Tom schaltete Pumpe 2 aus",
+                 "zet pomp 2 uit tot morgen", "turn off pump 2 lol jk",
+                 "change fan 3 from 50% to 30%"):
+        reply, commands = gateway.ask(text)
+        assert commands == [], (text, reply)
+        assert reply["route"] != "local" and reply["intent"] == "escalate", (text, reply)
+    assert gateway.edge.alive()
+
+
+def test_a_longer_name_or_a_number_in_words_is_read_whole(gateway: Gateway) -> None:
+    """"Pump 2-b" and "the north pump 2" are not pump-2: a question, nothing moves; "forty
+    five" sets fan-3 to 45 %, not 40 %."""
+    for text in ("turn off pump 2-b", "turn off the north pump 2"):
+        reply, commands = gateway.ask(text)
+        assert commands == [], (text, reply)
+        assert reply["data"]["clarify"] is True and reply["data"]["published"] is False, reply
+    reply, commands = gateway.ask("set fan 3 to forty five")
+    assert commands == [("fan-3", 45.0)], reply
+    assert reply["route"] == "local" and reply["data"]["published"] is True

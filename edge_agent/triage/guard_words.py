@@ -1,0 +1,231 @@
+"""The word tables of ``guards``: what makes a command one the gateway must not carry out as
+the model reads it, in English, German, French, Spanish and Dutch (lower case, accents kept,
+with the folded spelling beside where people type it so).
+
+Each table maps a language to one pattern; ``guards.held_back`` tries the request's language
+and English, and the negations of every language (a request that mixes "nicht" into English
+is still negated).
+"""
+
+from __future__ import annotations
+
+import re
+
+APOSTROPHE = "['’]"
+
+
+def _table(words: dict[str, str]) -> dict[str, re.Pattern[str]]:
+    return {code: re.compile(pattern) for code, pattern in words.items()}
+
+
+# "don't", "avoid turning off", "without", "neither ... nor", "stop pump 2 from turning off",
+# "no need to", "stop turning off", "interdit de", "deja de": what must not happen, in words
+# the model reads as the command itself. Italian and Portuguese "non" and "não" count too.
+NEGATION = _table({
+    "en": r"\b(?:not|never|cannot|(?:do|does|did|should|must|would|could|ca|wo|is|are|was"
+          r"|were|need)n" + APOSTROPHE + r"?t|without|neither|nor|avoid\w*|refrain\w*"
+          r"|prevent\w*|no need|hold off|quit|cease|undo|cancel\w*|forbid\w*|prohibit\w*"
+          r"|forget|non|não|nao)\b|\bfrom\s+\w+ing\b|\bstop\s+\w+ing\b",
+    "de": r"\b(?:nicht|nie|niemals|keine?[nmrs]?|ohne|weder|vermeide\w*|verboten|untersagt"
+          r"|hör auf|hört auf|aufhören|abbrechen|storniere\w*)\b",
+    # "ne-2" and "no. 2" are names and numbers, not negations
+    "fr": r"\b(?:pas|jamais|sans|ni|évite\w*|evite\w*|interdit\w*|défendu|annule\w*"
+          r"|inutile|(?:arrête|arrete|cesse)\w*\s+(?:de|d'))\b|\bne\b(?![-\d])"
+          r"|\bn" + APOSTROPHE + r"(?=\w)",
+    "es": r"\b(?:nunca|jamás|sin|ni|evita\w*|prohibido|cancela\w*|(?:deja|para)\s+de)\b"
+          r"|\bno\b(?![.º°]|\s*\d)",
+    "nl": r"\b(?:niet|nooit|geen|zonder|vermijd\w*|verboden|stop met|hou op|houd op"
+          r"|annuleer)\b",
+})
+# Everything but, or instead of, what is named: "turn off everything but the fan",
+# "alles außer Pumpe 2", "tout sauf la pompe 2", "todo menos la bomba 2", "open valve 4
+# instead": read as a command, the device named is the one that must not move.
+EXCEPTED = _table({
+    "en": r"\b(?:except\w*|but|apart from|other than|besides|instead|rather than)\b",
+    "de": r"\b(?:außer|ausser|bis auf|statt|anstatt|stattdessen|anstelle|ausgenommen)\b",
+    "fr": r"\b(?:sauf|excepté|excepte|hormis|à part|au lieu|plutôt)\b",
+    "es": r"\b(?:menos|excepto|salvo|en lugar|en vez|aparte de)\b",
+    "nl": r"\b(?:behalve|uitgezonderd|in plaats|i\.p\.v)\b",
+})
+# "by 10 %", "um 5 Grad", "met 10 %", "de 10 %" / "en 2 grados" after a word that raises or
+# lowers, "un 10 %", and "2 degrees more" ("2 grados más", "2 Grad mehr") in each language;
+# "a bit", "ein bisschen", "un peu", "un poco", "een beetje" (by how much is not said);
+# "about 40 %", "40ish", "partly", "ungefähr", "environ", "alrededor de", "ongeveer" (the
+# value said is not the value meant); "up 10" and "+10" (steps, not settings).
+_MORE = r"\b\d+(?:[.,]\d+)?\s*(?:%|\w+\.?)?\s*(?:{})\b"
+RELATIVE = _table({
+    "en": r"\bby\s+(?:[-+]?\d|(?:a\s+)?(?:few|couple|several)\b)|"
+          + _MORE.format("more|less|higher|lower|warmer|cooler|colder")
+          + r"|\b(?:a (?:bit|little|tad|touch)|slightly|somewhat|a notch|about|around"
+          r"|roughly|approx\w*|circa|partly|partially|mostly|most of the way)\b"
+          r"|\d\s*-?ish\b|\b(?:up|down)\s+[-+]?\d|(?:^|\s)\+\s*\d",
+    "de": r"\bum\s+[-+]?\d|" + _MORE.format("mehr|weniger|höher|niedriger")
+          + r"|\b(?:(?:ein )?(?:bisschen|wenig|bissel|stück)|etwas|leicht|ungefähr"
+          r"|ungefaehr|etwa|circa|zirka|rund|teilweise|größtenteils|grösstenteils)\b",
+    "fr": r"\b(?:augment|baiss|diminu|rédui|redui|réduis|mont|descend|hauss)\w*\b"
+          r".*\bde\s+[-+]?\d|" + _MORE.format("de plus|de moins|plus|moins")
+          + r"|\b(?:un (?:peu|chouia)|légèrement|legerement|environ|à peu près"
+          r"|a peu pres|partiellement|en partie)\b",
+    "es": r"\b(?:sub|baj|aument|disminu|reduc|reduz|increment)\w*\b"
+          r".*\b(?:en\s+|un\s+)(?:un\s+)?[-+]?\d|" + _MORE.format("más|mas|menos")
+          + r"|\b(?:un (?:poco|poquito)|ligeramente|algo|alrededor|aproximadamente"
+          r"|más o menos|mas o menos|unos|unas|parcialmente|en parte)\b",
+    "nl": r"\bmet\s+[-+]?\d|" + _MORE.format("meer|minder|hoger|lager")
+          + r"|\b(?:een (?:beetje|tikje)|iets|ongeveer|circa|zo'n|rond|gedeeltelijk"
+          r"|deels|wat (?:hoger|lager|meer|minder|warmer|kouder|verder))\b",
+})
+# What someone did or what happened, not a command: "I turned off pump 2", "pump 2 was
+# switched off", "Tom turned off pump 2", "pump 2 went off", "ich habe Pumpe 2
+# ausgeschaltet", "Tom schaltete Pumpe 2 aus", "j'ai éteint la pompe 2", "Tom a éteint la
+# pompe 2", "he apagado la bomba 2", "Tom apagó la bomba 2", "ik heb pomp 2 uitgezet", "Tom
+# zette pomp 2 uit".
+_DID = r"(?:turned|switched|closed|opened|started|stopped|powered|killed)"
+_DONE = r"(?:turned|switched|shut|closed|opened|started|stopped|set|put|powered|killed)"
+REPORTED = _table({
+    "en": r"\b(?:i|we|they|he|she|someone|somebody|operator)\s+(?:have\s+|had\s+|just\s+"
+          r"|already\s+)*" + _DID + r"\b|\b(?:i|we|they|you)" + APOSTROPHE + r"(?:ve|d)\s+"
+          r"(?:just\s+|already\s+)?" + _DONE + r"\b|\b(?:was|were|has been|have been|got"
+          r"|is being)\s+(?:just\s+|already\s+)?" + _DONE + r"\b"
+          # a name or a noun before the past form: "Tom turned off pump 2"
+          r"|\b(?!(?:be|get|got|keep|kept|leave|left|have|to|is|are|being)\b)[a-z]+\s+"
+          r"(?:just\s+|already\s+)?" + _DID + r"\s+(?:\w+\s+){0,3}?(?:off|on|down|up|it"
+          r"|the)\b|\b(?:went|goes|gone|came|tripped|failed|died)\s+(?:off|on|down|out)\b"
+          r"|\b(?:by itself|on its own)\b|\b(?:he|she|someone|somebody|they)\s+(?:turns"
+          r"|switches|closes|opens|sets|puts|stops|starts|will|is|wants)\b",
+    "de": r"\b(?:habe|hab|haben|hat|hatte|hatten|wurde|wurden|worden|schaltete|schalteten"
+          r"|machte|machten|stellte|stellten|drehte|drehten|öffnete|öffneten|offnete"
+          r"|schloss|schlossen|stoppte|stoppten|startete|starteten)\b|\b(?:er|sie|man"
+          r"|jemand)\s+(?:schaltet|macht|stellt|dreht|öffnet|schließt|schliesst|stoppt)\b",
+    "fr": r"\b(?:j|on|nous|il|elle|ils|elles)\s*(?:" + APOSTROPHE + r"\s*)?"
+          r"(?:ai|a|avons|ont)\s+\w+|\b(?:a|ont)\s+été\b"
+          r"|\b(?:a|ont|avait|avaient)\s+(?:éteint|allumé|fermé|ouvert|coupé|arrêté|démarré"
+          r"|mis|réglé|baissé|monté|eteint|allume|ferme|coupe|arrete|demarre|regle)\w*"
+          r"|\b(?:éteignit|alluma|ferma|ouvrit|coupa|arrêta)\b",
+    "es": r"\b(?:he|hemos|ha|han|habían|había)\s+\w+(?:ado|ido|ierto|cho)a?s?\b"
+          r"|\b(?:fue|fueron)\s+\w+(?:ado|ida|ido|ada)s?\b"
+          r"|\b\w+(?:ó|aron|ieron)\b|\b(?:apagué|cerré|abrí|encendí|prendí|puse|paré)\b",
+    "nl": r"\b(?:heb|hebben|heeft|had|hadden|werd|werden|is\s+\w+\s+ge\w+d|zette|deed|deden"
+          r"|schakelde|schakelden|sloot|sloten|opende|stopte|stopten|startte|draaide"
+          r"|draaiden)\b|\b(?:hij|zij|ze|men|iemand)\s+(?:zet|doet|schakelt|sluit|opent"
+          r"|draait|stopt)\b",
+})
+# "maybe", "hypothetically", "just kidding": the asker has not decided, or does not mean it.
+HEDGED = _table({
+    "en": r"\b(?:maybe|perhaps|probably|possibly|might|hypothetical\w*|theoretical\w*"
+          r"|in theory|suppose|supposing|imagine|pretend|kidding|joking|jk|j/k)\b",
+    "de": r"\b(?:vielleicht|eventuell|womöglich|wahrscheinlich|möglicherweise|angenommen"
+          r"|hypothetisch|theoretisch|stell dir vor|spaß|scherz)\b",
+    "fr": r"\b(?:peut-être|peut-etre|peut être|éventuellement|eventuellement|probablement"
+          r"|supposons|imagine\w*|hypothétique\w*|théorique\w*|blague|rigole)\b",
+    "es": r"\b(?:quizás|quizá|quizas|quiza|tal vez|a lo mejor|probablemente|supongamos"
+          r"|imagina\w*|hipotétic\w*|teóric\w*|broma)\b",
+    "nl": r"\b(?:misschien|eventueel|wellicht|waarschijnlijk|stel dat|hypothetisch"
+          r"|theoretisch|grapje)\b",
+})
+# Whether to do it, not to do it: "should I turn off pump 2", "is it safe to", "what if",
+# "soll ich", "dois-je", "¿debo ...?", "moet ik". A question mark makes any command a
+# question, unless it asks someone to do it ("can you ...?", "kannst du ...?").
+ASKED = _table({
+    "en": r"\b(?:should|shall|must|ought)\s+(?:i|we|one)\b|\bdo\s+(?:i|we)\s+(?:need|have)\b"
+          r"|\bis\s+it\s+(?:safe|ok|okay|wise|fine|possible|allowed)\b"
+          r"|\bwhat\s+(?:if|happens)\b|\bhow\s+(?:do|can|to|would)\b",
+    "de": r"\b(?:soll|sollte|sollen|sollten|muss|müssen)\s+(?:ich|wir|man)\b"
+          r"|\bwas\s+(?:passiert|geschieht|wenn)\b|\bist\s+es\s+(?:sicher|ok|okay)\b"
+          r"|\bwie\s+(?:schalte|mache|stelle|kann)\b",
+    "fr": r"\b(?:dois|doit|devons|devrais|devrait|devrions|faut)[- ](?:je|nous|on|il)\b"
+          r"|\bque se passe\b|\bcomment\b",
+    "es": r"\b(?:debo|debemos|debería|deberia|deberíamos|tengo que|hay que)\b"
+          r"|\bqué pasa\b|\bque pasa\b|\bes seguro\b|\bcómo\b",
+    "nl": r"\b(?:moet|moeten|zal|zullen|zou|zouden)\s+(?:ik|we|wij|men)\b"
+          r"|\bwat\s+(?:gebeurt|als)\b|\bis\s+het\s+veilig\b|\bhoe\s+(?:zet|doe|kan)\b",
+})
+QUESTION = re.compile(r"\?|¿")
+# Asking someone to do it: a request, even with a question mark.
+ASKING_YOU = _table({
+    "en": r"\b(?:can|could|would|will|wo)n?" + APOSTROPHE + r"?t?\s+(?:you|u)\b|\bplease\b",
+    "de": r"\b(?:kannst|könntest|kannste|würdest|wirst|können|könnten|würden)\s+(?:du|sie|ihr)\b"
+          r"|\b(?:du|sie)\s+(?:kannst|könntest|können|könnten)\b"
+          r"|\bbitte\b",
+    "fr": r"\b(?:peux|pourrais|pouvez|pourriez|veux|voulez|voudriez)[- ](?:tu|vous)\b"
+          r"|\b(?:tu|vous)\s+(?:peux|pourrais|pouvez|pourriez|veux|voulez|voudriez)\b"
+          r"|\bplaît\b|\bplait\b",
+    "es": r"\b(?:puedes|podrías|podrias|puede|podría|podria|pueden|quieres|quiere)\b"
+          r"|\bpor favor\b",
+    "nl": r"\b(?:kun|kan|kunt|wil|wilt|zou)\s+(?:je|jij|u)\b"
+          r"|\b(?:je|jij|u)\s+(?:kunt|kan|wilt)\b|\balsjeblieft\b|\balstublieft\b",
+})
+# A command quoted or passed on, not given: "the manual says 'turn off pump 2'", «éteins la
+# pompe 2», "my boss told me to ...", "he yelled: ...", "Tom suggests ...".
+_QUOTE = r"[\"“”„«»‹›‘]|(?:^|\s)'[^']+'"
+QUOTED = _table({code: _QUOTE + "|" + words for code, words in {
+    "en": r"\b(?:says?|said|told\s+\w+\s+to|tells\s+\w+\s+to|asked|reads|wrote|writes|yell\w*"
+          r"|shout\w*|scream\w*|order\w*|suggest\w*|recommend\w*|propos\w*|advis\w*)\b",
+    "de": r"\b(?:sagt|sagte|steht|stand|meint|meinte|schreibt|schrieb|rief|schrie|befahl"
+          r"|empfiehlt|empfahl|schlägt vor)\b",
+    "fr": r"\b(?:dit|disait|écrit|ecrit|demandé|demande de|crie|crié|cria|propose\w*"
+          r"|suggère|suggere|recommande\w*)\b",
+    "es": r"\b(?:dice|dijo|decía|pidió|escribió|pone que|grita|sugiere|recomienda"
+          r"|propone)\b",
+    "nl": r"\b(?:zegt|zei|staat|stond|schrijft|schreef|vroeg|riep|schreeuwde|stelt voor"
+          r"|raadt aan|adviseert)\b",
+}.items()})
+# Later, for a while, or on a day: "at 5 pm", "for 5 minutes", "tomorrow", "briefly", "um 17
+# Uhr", "kurz", "à 17h", "a las 5", "om 17 uur", "bis morgen": the gateway switches now or
+# never.
+_TIME_UNITS = (r"seconds?|secs?|minutes?|hours?|hrs?|days?|weeks?|sekunden?|minuten?"
+               r"|stunden?|tagen?|wochen?|secondes?|heures?|jours?|semaines?|segundos?"
+               r"|minutos?|horas?|días?|dias?|semanas?|seconden?|minuut|uur|uren|dagen?|weken")
+# ("min" alone is a minimum or a minus as often: "op min 20"; "20 min" is minutes)
+_WHEN = (rf"\b(?:{_TIME_UNITS})\b|\b\d{{1,2}}[:h]\d{{2}}\b|\b\d{{1,2}}\s*(?:h|uhr|uur)\b"
+         r"|\b\d+\s*mins?\b|")
+# "until", "bis", "jusqu'à", "hasta", "tot" before a number say the target: "hasta 21 grados"
+_NOT_TARGET = r"(?!\s*(?:['’]\s*)?(?:à|a|auf|el|la|op)?\s*\d)"
+DEFERRED = _table({code: _WHEN + words for code, words in {
+    "en": r"\b(?:until|till)\b" + _NOT_TARGET + r"|\b(?:tomorrow|tonight|later|soon"
+          r"|afterwards|before|after|daily|hourly|weekly|noon|midnight|o'?clock|briefly"
+          r"|temporarily|momentarily|for now"
+          r"|for a (?:while|bit|moment)|in a (?:moment|bit|while|sec)|overnight|next"
+          r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|nightly|at night"
+          r"|in the (?:morning|afternoon|evening)s?)\b"
+          r"|\bevery\s+(?:day|hour|morning|evening|night|week|time|\d+)\b"
+          r"|\b\d{1,2}\s*[ap]\.?m\b",
+    "de": r"(?<!guten )\b(?:morgen|übermorgen|später|nachher|heute abend|heute nacht|bald"
+          r"|demnächst|bis\b" + _NOT_TARGET + r"|täglich|stündlich|mittag|mitternacht|kurz"
+          r"|kurzzeitig|vorübergehend|zeitweise|feierabend|morgens|mittags|nachmittags"
+          r"|abends|nachts"
+          r"|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)\b",
+    "fr": r"\b(?:demain|plus tard|ce soir|cette nuit|cet après-midi|bientôt|tout à l'heure"
+          r"|jusqu\b" + _NOT_TARGET + r"|avant|après"
+          r"|chaque\s+(?:jour|heure|matin|soir|nuit|semaine)|tous les jours|quotidien\w*"
+          r"|midi|minuit|temporairement|brièvement|momentanément"
+          r"|un (?:moment|instant)|(?:lun|mar|mercre|jeu|vendre|same)di|dimanche"
+          r"|le (?:soir|matin|week-end)|la nuit)\b",
+    "es": r"\b(?:mañana|más tarde|mas tarde|esta noche|esta tarde|luego|pronto|después"
+          r"|despues|antes|hasta\b" + _NOT_TARGET
+          + r"|cada\s+(?:día|dia|hora|mañana|noche|semana)|todos los días|a las?\s+\d+"
+          r"|mediodía|medianoche|un rato|un momento|temporalmente|brevemente"
+          r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+          r"|por la (?:noche|tarde|mañana)|de noche)\b",
+    "nl": r"\b(?:morgen|overmorgen|later|straks|vanavond|vannacht|vanmiddag|vanochtend"
+          r"|vanmorgen|binnenkort|zo meteen|dadelijk|dagelijks|tijdelijk|kortstondig"
+          r"|(?:elke|iedere|elk)\s+(?:dag|uur|ochtend|avond|nacht|week)|tot\b" + _NOT_TARGET
+          + r"|voordat|nadat"
+          r"|middag|middernacht|(?:maan|dins|woens|donder|vrij|zater|zon)dag)\b"
+          r"|['’]s\s+(?:morgens|ochtends|middags|avonds|nachts)\b",
+}.items()})
+# Only when something holds: "if the tank is full", "wenn", "si", "cuando", "zodra".
+CONDITIONAL = _table({
+    "en": r"\b(?:if|when|whenever|unless|while|as soon as|as long as|in case|provided|should"
+          r"\s+it)\b|(?<!at )\bonce\b",
+    "de": r"\b(?:wenn|falls|sobald|sofern|solange|während|nötigenfalls)\b",
+    "fr": r"\b(?:si|s'il(?! (?:te|vous) pla)|quand|lorsque|lorsqu|dès que|tant que|au cas"
+          r"|pendant|au besoin)\b",
+    "es": r"\b(?:si|cuando|en cuanto|a menos|mientras|en caso|durante)\b",
+    "nl": r"\b(?:als|wanneer|zodra|indien|tenzij|zolang|terwijl|gedurende)\b",
+})
+# Two values for one change: "off and on", "40 or 50 %", "aus und an", and "1,000", which is
+# a thousand in English and one in German.
+_STATE = r"(?:off|on|open|close|an|aus|ein|auf|zu|uit|aan|dicht)"
+SEVERAL = re.compile(
+    rf"\b{_STATE}\s+(?:and|or|then|und|oder|dann|et|ou|puis|y|o|luego|en|of|dan)\s+{_STATE}\b"
+    r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+\d|\d,\d{3}(?!\d)")

@@ -1,0 +1,117 @@
+"""Commands that are not a plain command to do something now, in the five languages and mixed:
+none is done on the gateway as the model reads it (``guards.held_back``, and a command with two
+values); they go to the cloud. Plain commands, polite ones and ones with a target value are
+not held back."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.registry import Registry
+from edge_agent.triage import Triage
+from edge_agent.triage.guards import held_back
+
+
+@pytest.fixture(scope="module")
+def bare() -> Triage:
+    """The shipped model without a registry, as a gateway that has only just started."""
+    return Triage(Registry())
+
+
+# Each was read as "set_actuator" with a value, sure enough to be done here, before guards.py
+# knew its kind: (text, language, why it is held back).
+HELD_BACK = [
+    ("avoid turning off pump 2", "en", "negated"),
+    ("stop pump 2 from turning off", "en", "negated"),
+    ("no need to turn off pump 2", "en", "negated"),
+    ("stop turning off pump 2", "en", "negated"),
+    ("ni se te ocurra apagar la bomba 2", "es", "negated"),
+    ("deja de apagar la bomba 2", "es", "negated"),
+    ("arrête d'éteindre la pompe 2", "fr", "negated"),
+    ("interdit d'éteindre la pompe 2", "fr", "negated"),
+    ("stop met pomp 2 uitzetten", "nl", "negated"),
+    ("nicht turn off pump 2", "en", "negated"),
+    ("pas turn off pump 2", "en", "negated"),
+    ("turn off everything but the fan", "en", "excepted"),
+    ("alles außer Pumpe 2 ausschalten", "de", "excepted"),
+    ("tout sauf la pompe 2 éteindre", "fr", "excepted"),
+    ("alles behalve pomp 2 uitzetten", "nl", "excepted"),
+    ("open valve 4 instead", "en", "excepted"),
+    ("fan 3 up 10", "en", "relative"),
+    ("set fan 3 to around 40%", "en", "relative"),
+    ("turn off pump 2 partly", "en", "relative"),
+    ("Tom schaltete Pumpe 2 aus", "de", "reported"),
+    ("Tom turned off pump 2", "en", "reported"),
+    ("pump 2 went off", "en", "reported"),
+    ("Tom apagó la bomba 2", "es", "reported"),
+    ("Tom zette pomp 2 uit", "nl", "reported"),
+    ("hypothetically, turn off pump 2", "en", "hedged"),
+    ("turn off pump 2 lol jk", "en", "hedged"),
+    ("vielleicht Pumpe 2 ausschalten", "de", "hedged"),
+    ("peut-être éteindre la pompe 2", "fr", "hedged"),
+    ("quizás apagar la bomba 2", "es", "hedged"),
+    ("misschien pomp 2 uitzetten", "nl", "hedged"),
+    ("¿puedo apagar la bomba 2?", "es", "asked"),
+    ("pump 2 off?", "en", "asked"),
+    ("my boss told me to turn off pump 2", "en", "quoted"),
+    ("le manuel dit « éteins la pompe 2 »", "fr", "quoted"),
+    ('el manual dice "apaga la bomba 2"', "es", "quoted"),
+    ("he yelled: turn off pump 2!", "en", "quoted"),
+    ("schalte Pumpe 2 morgen aus", "de", "deferred"),
+    ("Pumpe 2 später ausschalten", "de", "deferred"),
+    ("schalte Pumpe 2 kurz aus", "de", "deferred"),
+    ("éteins la pompe 2 à 17h", "fr", "deferred"),
+    ("apaga la bomba 2 un rato", "es", "deferred"),
+    ("zet pomp 2 morgen uit", "nl", "deferred"),
+    ("zet pomp 2 uit tot morgen", "nl", "deferred"),
+    ("turn off pump 2 in a moment", "en", "deferred"),
+    ("briefly turn off pump 2", "en", "deferred"),
+    ("zet pomp 2 's avonds uit", "nl", "deferred"),
+    ("apaga la bomba 2 por la noche", "es", "deferred"),
+    ("apaga la bomba 2 cuando la presión suba", "es", "conditional"),
+    ("turn pump 2 off and on", "en", "several"),
+    ("set fan 3 to 40 or 50%", "en", "several"),
+    ("set fan 3 to 1,000", "en", "several"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "why"), HELD_BACK,
+                         ids=[f"{why}-{lang}-{i}" for i, (_, lang, why) in enumerate(HELD_BACK)])
+def test_commands_that_are_not_plain_are_held_back(bare: Triage, text: str, lang: str,
+                                                   why: str) -> None:
+    """Negated, excepted, relative, reported, hedged, asked, quoted, deferred and conditional
+    commands, and two values for one change, are held back and escalate."""
+    assert held_back(text, lang) == why
+    decision = bare.classify(text)
+    assert decision.intent != "set_actuator" and decision.route == "escalate", decision
+
+
+@pytest.mark.parametrize("text", [
+    "change fan 3 from 50% to 30%", "lower fan 3 from 60 to 40", "Lüfter 3 von 50 auf 30 %",
+    "ventilateur 3 de 50 à 30 %", "ventilador 3 de 50 a 30 %", "ventilator 3 van 50 naar 30%",
+    "set fan 3 to 4 0%",
+], ids=["en-from", "en-lower", "de", "fr", "es", "nl", "split"])
+def test_a_command_with_two_values_escalates(bare: Triage, text: str) -> None:
+    """"From 50 to 30" is not "set to 50": a command that says two numbers besides its
+    device's escalates (the first was set before)."""
+    decision = bare.classify(text)
+    assert decision.intent != "set_actuator" and decision.route == "escalate", decision
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("turn fan 3 up to 80%", "en"), ("turn off pump 2 at once", "en"),
+    ("can you turn off pump 2?", "en"), ("please turn off pump 2?", "en"),
+    ("Guten Morgen, schalte Pumpe 2 aus", "de"), ("kannst du Pumpe 2 ausschalten?", "de"),
+    ("stell die Heizung bis 21 Grad", "de"), ("éteins la pompe 2 s'il te plaît", "fr"),
+    ("Vous pouvez démarrer la pompe de relevage PR-1 ?", "fr"),
+    ("monte le chauffage jusqu'à 21 degrés", "fr"),
+    ("Sube la calefacción de la sala 5 hasta 21 grados", "es"),
+    ("¿puedes apagar la bomba 2?", "es"), ("koelcel 4 op min 20 zetten", "nl"),
+    ("kun je pomp 2 uitzetten?", "nl"), ("set dosing pump DP-3 flow to 2.5 l/min", "en"),
+])
+def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
+                                                                   lang: str) -> None:
+    """A target after "up to", "bis", "jusqu'à", "hasta"; "Guten Morgen"; "at once"; a
+    question mark after "can you", "vous pouvez", "kun je"; "min 20" (a minus): none holds a
+    command back."""
+    assert held_back(text, lang) is None
