@@ -15,12 +15,11 @@ which devices a kind and an area select is for ``edge_agent.resolve`` to decide,
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from edge_agent.registry import Device, Registry
-from edge_agent.triage import languages, lexicon, slot_words
+from edge_agent.triage import languages, lexicon, slot_words, values
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.names import NameIndex, compact
 from edge_agent.triage.places import Unknown, as_written
@@ -50,19 +49,6 @@ _PLURAL = re.compile(r"\b(all|every|everything|each|both)\b")
 # name the registry lacks, not the kind alone (only after a kind word: "i" and "v" are a word
 # and a unit elsewhere).
 _ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{1,3})|x{1,3}v?|x{0,3}v|x{2,3}")
-# "open valve 4 halfway", "zur Hälfte", "à moitié", "a medias", "voor de helft": 50 %, which a
-# switch refuses (it opens or closes fully) and a level actuator takes.
-_HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
-                   r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
-                   r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
-# "fan 3 to max", "auf volle Leistung", "à fond", "al máximo", "op vol": a level actuator's
-# top of range (its bottom for "min"); a switch refuses them (policy.py).
-_EXTREMES = (
-    ("max", re.compile(r"\b(?:max|maximum|full (?:speed|power|blast)|the top|volle?n? "
-                       r"(?:leistung|kraft|stufe|pulle|drehzahl)|vollgas|a fond|au maximum|"
-                       r"al maximo|a tope|a toda potencia|maximaal|op vol|volle kracht)\b")),
-    ("min", re.compile(r"\b(?:min|minimum|lowest setting|au minimum|al minimo|minimaal)\b")),
-)
 _FUNCTION = frozenset(slot_words.fold(w) for w in languages.FUNCTION)
 _TIME_AFTER = frozenset((
     "h", "hr", "hrs", "hour", "hours", "min", "mins", "minute", "minutes", "s", "sec", "secs",
@@ -71,11 +57,6 @@ _TIME_AFTER = frozenset((
 # "pump number 2", "Pumpe Nr. 2", "pompe numéro 2", "bomba n.º 2", "pomp nummer 2": pump 2
 _NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.?|n\.?o|"
                           r"n°|n\.?º|#)\s*(?=\d)")
-# A question's unit for the answer: "in fahrenheit", "en degrés Fahrenheit", "in Kelvin"
-_AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degres?\s+"
-                      r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
-_AS = {"fahrenheit": "°F", "kelvin": "K", "celsius": "°C"}
-_A_IS_TO = ("fr", "es")
 _NOT_SUFFIX = frozenset("aeiouy") | frozenset(lexicon.UNITS)
 
 
@@ -194,8 +175,8 @@ class SlotResolver:
         devices, areas = _match_names(scan, index)
         area = areas[0] if areas else None
         devices += _match_fuzzy(scan, index, devices)
-        window_s, norm_free = _window(scan.free_text(norm), now)
-        at, norm_free = _clock(norm_free, intent, now)
+        window_s, norm_free = values.window(scan.free_text(norm), now)
+        at, norm_free = values.clock(norm_free, intent, now)
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
         mentions = [*areas[1:], *(as_written(m, text) for m in (*scan.other_areas,
@@ -209,8 +190,8 @@ class SlotResolver:
             # "set the temperature in zone 3 to 21" names what is measured, not an actuator:
             # the kind then matches no actuator (a question), not the fan that is in zone 3.
             kind, _ = _kind(scan.free_text(norm), index, "query_state", lang)
-        value, unit = _value(scan.free_text(norm_free), intent, lang)
-        several = intent == "set_actuator" and _values(scan.free_text(norm_free)) > 1
+        value, unit = values.value(scan.free_text(norm_free), intent, lang)
+        several = intent == "set_actuator" and values.count(scan.free_text(norm_free)) > 1
         aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
         status = next((name for name, p in lexicon.STATUS if p.search(text.lower())), None) \
             if intent == "list_devices" else None
@@ -296,7 +277,7 @@ def _mentions(scan: _Scan) -> list[str]:
         if re.fullmatch(r"[a-z]{1,4}\d+[a-z]?", word):
             out.append(word)
             scan.used[i] = True
-        elif pair and (id_shaped or i + 2 >= len(words) or not _is_unit(words[i + 2],
+        elif pair and (id_shaped or i + 2 >= len(words) or not values.is_unit(words[i + 2],
                                                                          scan.lang)):
             end = i + 1
             while end + 1 < len(words) and scan.attached(end):  # "pump 2-b"
@@ -320,12 +301,6 @@ def _roman(scan: _Scan, i: int) -> bool:
             and not (i + 2 < len(scan.words) and scan.joined(i + 1)))
 
 
-def _is_unit(word: str, lang: str) -> bool:
-    """Whether a word after a number is its unit: in French and Spanish "a" ("à") is "to"
-    ("ventilateur 4 à 50 %" names fan 4, not 4 amperes)."""
-    return word in lexicon.UNITS and not (word == "a" and lang in _A_IS_TO)
-
-
 def _not_name(word: str, lang: str) -> bool:
     """Whether a word before a number is not a name: "to 21", and "auf 40" in German."""
     return word in _NOT_NAMES or (lang != languages.DEFAULT and word in _FUNCTION)
@@ -336,35 +311,6 @@ def _blank_window(scan: _Scan, free: str) -> None:
     for i, (start, _end) in enumerate(scan.spans):
         if free[start] == " ":
             scan.used[i] = True
-
-
-def _window(text: str, now: float | None) -> tuple[float | None, str]:
-    """Seconds in the time window the text names, and the text with the window blanked."""
-    match = lexicon.WINDOW.search(text)
-    if match:
-        amount = match.group(1) or "1"
-        count = 0.5 if amount.startswith("half") else (
-            1.0 if amount in ("a", "an", "one") else float(amount))
-        seconds = count * lexicon.unit_seconds(match.group(2))
-    else:
-        match = lexicon.CALENDAR.search(text)
-        if not match:
-            return None, text
-        seconds = lexicon.calendar_seconds(match.group(1), time.time() if now is None else now)
-    start, end = match.span()
-    return seconds, text[:start] + " " * (end - start) + text[end:]
-
-
-def _clock(text: str, intent: Intent, now: float | None) -> tuple[float | None, str]:
-    """For a question, the moment a time of day names ("at 2 pm"), and the text without it."""
-    if intent not in ("query_state", "query_history"):
-        return None, text
-    clock = lexicon.clock_time(text, time.time() if now is None else now)
-    if clock is None:
-        return None, text
-    at, said = clock
-    start = text.index(said)
-    return at, text[:start] + " " * len(said) + text[start + len(said):]
 
 
 def _kind(text: str, index: NameIndex, intent: Intent,
@@ -395,35 +341,3 @@ def _kind(text: str, index: NameIndex, intent: Intent,
         if singular in index.kinds:
             return index.kinds[singular], singular != word
     return None, False
-
-
-def _values(text: str) -> int:
-    """How many different numbers a command says once names are blanked ("from 50 to 30")."""
-    return len({match.group(1) for match in lexicon.VALUE.finditer(text)})
-
-
-def _value(text: str, intent: Intent,
-           lang: str = languages.DEFAULT) -> tuple[float | str | None, str | None]:
-    """A number with its unit; for actuator commands without a number, an on/off word
-    (the request's language's first, then English); for questions without a number, the
-    unit the answer is wanted in ("in fahrenheit")."""
-    for match in lexicon.VALUE.finditer(text):
-        said = match.group(2) or ""
-        unit = lexicon.UNITS.get(said) if _is_unit(said, lang) else None
-        if unit or intent == "set_actuator":
-            return float(match.group(1).replace(",", ".")), unit
-    if intent != "set_actuator":
-        asked = _AS_UNIT.search(text)
-        return None, _AS[asked.group(1)] if asked else None
-    folded = slot_words.fold(text)
-    if _HALF.search(folded):
-        return 50.0, "%"
-    said = slot_words.switch(text, lang)
-    if said is not None:
-        return said, None
-    for word, pattern in lexicon.SWITCH_WORDS:
-        if pattern.search(text):
-            return word, None
-    # after on/off: "switch off fan 3, it is at max" is "off"
-    return next(((extreme, None) for extreme, pattern in _EXTREMES
-                 if pattern.search(folded)), (None, None))

@@ -1,0 +1,101 @@
+"""Values and times a request says: a number and its unit, an on/off word, "halfway", "max",
+the unit an answer is wanted in, a time window and a time of day.
+
+``value`` reads a command's value or a question's unit from text whose names are blanked out
+(``slots.SlotResolver``); ``window`` and ``clock`` find the time a question asks about and
+blank it, so "last 2 hours" is no value and "at 2 pm" no device.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from edge_agent.triage import languages, lexicon, slot_words
+from edge_agent.triage.decision import Intent
+
+# "open valve 4 halfway", "zur Hälfte", "à moitié", "a medias", "voor de helft": 50 %, which a
+# switch refuses (it opens or closes fully) and a level actuator takes.
+_HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
+                   r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
+                   r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
+# "fan 3 to max", "auf volle Leistung", "à fond", "al máximo", "op vol": a level actuator's
+# top of range (its bottom for "min"); a switch refuses them (policy.py).
+_EXTREMES = (
+    ("max", re.compile(r"\b(?:max|maximum|full (?:speed|power|blast)|the top|volle?n? "
+                       r"(?:leistung|kraft|stufe|pulle|drehzahl)|vollgas|a fond|au maximum|"
+                       r"al maximo|a tope|a toda potencia|maximaal|op vol|volle kracht)\b")),
+    ("min", re.compile(r"\b(?:min|minimum|lowest setting|au minimum|al minimo|minimaal)\b")),
+)
+# A question's unit for the answer: "in fahrenheit", "en degrés Fahrenheit", "in Kelvin"
+_AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degres?\s+"
+                      r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
+_AS = {"fahrenheit": "°F", "kelvin": "K", "celsius": "°C"}
+_A_IS_TO = ("fr", "es")
+
+
+def is_unit(word: str, lang: str) -> bool:
+    """Whether a word after a number is its unit: in French and Spanish "a" ("à") is "to"
+    ("ventilateur 4 à 50 %" names fan 4, not 4 amperes)."""
+    return word in lexicon.UNITS and not (word == "a" and lang in _A_IS_TO)
+
+
+def window(text: str, now: float | None) -> tuple[float | None, str]:
+    """Seconds in the time window the text names, and the text with the window blanked."""
+    match = lexicon.WINDOW.search(text)
+    if match:
+        amount = match.group(1) or "1"
+        count = 0.5 if amount.startswith("half") else (
+            1.0 if amount in ("a", "an", "one") else float(amount))
+        seconds = count * lexicon.unit_seconds(match.group(2))
+    else:
+        match = lexicon.CALENDAR.search(text)
+        if not match:
+            return None, text
+        seconds = lexicon.calendar_seconds(match.group(1), time.time() if now is None else now)
+    start, end = match.span()
+    return seconds, text[:start] + " " * (end - start) + text[end:]
+
+
+def clock(text: str, intent: Intent, now: float | None) -> tuple[float | None, str]:
+    """For a question, the moment a time of day names ("at 2 pm"), and the text without it."""
+    if intent not in ("query_state", "query_history"):
+        return None, text
+    clock = lexicon.clock_time(text, time.time() if now is None else now)
+    if clock is None:
+        return None, text
+    at, said = clock
+    start = text.index(said)
+    return at, text[:start] + " " * len(said) + text[start + len(said):]
+
+
+def count(text: str) -> int:
+    """How many different numbers a command says once names are blanked ("from 50 to 30")."""
+    return len({match.group(1) for match in lexicon.VALUE.finditer(text)})
+
+
+def value(text: str, intent: Intent,
+           lang: str = languages.DEFAULT) -> tuple[float | str | None, str | None]:
+    """A number with its unit; for actuator commands without a number, an on/off word
+    (the request's language's first, then English); for questions without a number, the
+    unit the answer is wanted in ("in fahrenheit")."""
+    for match in lexicon.VALUE.finditer(text):
+        said = match.group(2) or ""
+        unit = lexicon.UNITS.get(said) if is_unit(said, lang) else None
+        if unit or intent == "set_actuator":
+            return float(match.group(1).replace(",", ".")), unit
+    if intent != "set_actuator":
+        asked = _AS_UNIT.search(text)
+        return None, _AS[asked.group(1)] if asked else None
+    folded = slot_words.fold(text)
+    if _HALF.search(folded):
+        return 50.0, "%"
+    said = slot_words.switch(text, lang)
+    if said is not None:
+        return said, None
+    for word, pattern in lexicon.SWITCH_WORDS:
+        if pattern.search(text):
+            return word, None
+    # after on/off: "switch off fan 3, it is at max" is "off"
+    return next(((extreme, None) for extreme, pattern in _EXTREMES
+                 if pattern.search(folded)), (None, None))
