@@ -55,7 +55,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "and_n_more": "; and {more} more",
         "wrong_unit": "{device} is set in {unit}, not in {said}; say the value in {unit}. Nothing "
                       "was sent.",
-        "switch_on": "on", "switch_off": "off", "switch_open": "open", "switch_close": "close",
+        "switch_on": "on", "switch_off": "off", "switch_open": "open", "switch_close": "closed",
         "offline_sensors": "{count} of {total} sensors are offline: {items}.",
         "online_sensors": "{count} of {total} sensors are reporting: {items}.",
         "none_offline": "All {total} sensors are reporting.",
