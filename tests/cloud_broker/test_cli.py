@@ -365,3 +365,32 @@ def test_db_status_unreachable_postgres_fails_clearly(tmp_path: Path) -> None:
     done = run("db", "status", "--config", str(config))
     assert done.returncode == 1
     assert "cannot open the fleet database" in done.stderr and "Traceback" not in done.stderr
+
+
+# serve: the start-up heap ---------------------------------------------------------------
+
+def test_serve_freezes_the_start_up_heap_once_the_broker_serves() -> None:
+    """Nothing is frozen while the broker starts; once it is ready, what start-up made is
+    kept out of the collector's full collections (``gc.freeze``)."""
+    import asyncio
+    import gc
+    from types import SimpleNamespace
+
+    from cloud_broker.cli import _freeze_once_serving
+
+    broker = SimpleNamespace(ready=asyncio.Event())
+
+    async def serving() -> tuple[int, int]:
+        freezing = asyncio.create_task(_freeze_once_serving(broker))  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # one turn: it waits for the broker
+        starting = gc.get_freeze_count()
+        broker.ready.set()
+        await freezing
+        return starting, gc.get_freeze_count()
+
+    assert gc.get_freeze_count() == 0
+    try:
+        starting, served = asyncio.run(serving())
+    finally:
+        gc.unfreeze()
+    assert starting == 0 < served
