@@ -161,5 +161,5 @@ def start_operator_broker(tmp_path: Path, gw2_tags: tuple[str, ...] = ("line-b",
                      rollouts=rollouts, insights=insights, workers=workers, learning=learning)
     tokens = {role: access.create_token(f"{role}-tester", role, "test")[1]
               for role in ("viewer", "operator", "admin")}
-    return OperatorBroker(ServerThread(app), store, access, rollouts, tokens, insights, journal,
-                          keys)
+    return OperatorBroker(ServerThread(app), store, access, rollouts, tokens,
+                          insights=insights, journal=journal, keys=keys)
