@@ -62,7 +62,10 @@ def requests(seed: int = 7) -> list[str]:
 
 def _percentiles(samples: Sequence[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return {"p50_ms": round(pick(0.50) * 1000, 4), "p99_ms": round(pick(0.99) * 1000, 4)}
 
 
@@ -112,16 +115,20 @@ def _nanogate(points: int, texts: Sequence[str]) -> dict[str, Any]:
 def _hassil(points: int, texts: Sequence[str]) -> dict[str, Any]:
     try:
         import home_assistant_intents
-        from hassil.intents import Intents, TextSlotList
+        from hassil.intents import Intents, SlotList, TextSlotList
         from hassil.recognize import recognize
     except ImportError:
         return {"error": "hassil is not installed (the train extra)"}
     registry = build_registry(points)
-    intents = Intents.from_dict(home_assistant_intents.get_intents("en"))
+    english = home_assistant_intents.get_intents("en")
+    if english is None:
+        return {"error": "home-assistant-intents has no English intents"}
+    intents = Intents.from_dict(english)
     devices = registry.devices()
-    lists = {"name": TextSlotList.from_strings(sorted({d.name or d.id for d in devices})),
-             "area": TextSlotList.from_strings(sorted({d.area for d in devices if d.area})),
-             "floor": TextSlotList.from_strings(["ground floor"])}
+    lists: dict[str, SlotList] = {
+        "name": TextSlotList.from_strings(sorted({d.name or d.id for d in devices})),
+        "area": TextSlotList.from_strings(sorted({d.area for d in devices if d.area})),
+        "floor": TextSlotList.from_strings(["ground floor"])}
     samples = _timed(lambda text: recognize(text, intents, slot_lists=lists), texts, 1)
     return _percentiles(samples)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -118,7 +118,8 @@ class Daemon:
 class MqttProbe:
     """A test-side MQTT 5 client: publishes, and collects what arrives on its subscriptions."""
 
-    def __init__(self, subscriptions: list[str], protocol: int = paho.MQTTv5,
+    def __init__(self, subscriptions: list[str],
+                 protocol: MQTTProtocolVersion = paho.MQTTv5,
                  host: str = MQTT_HOST, port: int = MQTT_PORT) -> None:
         self.messages: queue.Queue[paho.MQTTMessage] = queue.Queue()
         self._subscribed = threading.Event()
@@ -139,7 +140,7 @@ class MqttProbe:
         """Publish and wait until the broker has it."""
         props = None
         if response_topic or correlation:
-            props = Properties(PacketTypes.PUBLISH)
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             if response_topic:
                 props.ResponseTopic = response_topic
             if correlation:
@@ -162,6 +163,12 @@ class MqttProbe:
         """Disconnect."""
         self._client.disconnect()
         self._client.loop_stop()
+
+
+def correlation(message: paho.MQTTMessage) -> bytes | None:
+    """A received message's MQTT 5 correlation data; None when it carries none."""
+    data = getattr(message.properties, "CorrelationData", None)
+    return None if data is None else bytes(data)
 
 
 def wait_until(predicate: Callable[[], T | None], timeout: float = 30.0,

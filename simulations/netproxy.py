@@ -12,9 +12,9 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 Mode = Literal["pass", "refuse", "stall"]
 T = TypeVar("T")
@@ -72,7 +72,7 @@ class NetProxy:
             self._call(self._close)
             self._loop.call_soon_threadsafe(self._loop.stop)
 
-    def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+    def _call(self, fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(fn(), self._loop).result(10)
 

@@ -21,7 +21,7 @@ from tests.support.operator_broker import ANSWER, QUESTION, start_operator_broke
 from tests.support.workers import WorkerThread
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Dialog, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The committed screenshots in docs/ are refreshed with NANOGATE_UPDATE_DOCS=1; otherwise a
@@ -299,7 +299,12 @@ def browse(sync_api: Any, broker: BrokerApp, tmp_path: Path) -> None:
             page = context.new_page()
             page.set_default_timeout(20_000)
             dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            def dismiss(dialog: Dialog) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", dismiss)
             requests: list[str] = []
             page.on("request", lambda r: requests.append(r.url))
             visit(sync_api.expect, page, broker)

@@ -95,7 +95,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
         server, port = runner.run(start_grpc(EdgeLinkService(store, answerer), "127.0.0.1:0"))
         channel = runner.run(_channel(f"127.0.0.1:{port}"))
         yield Broker(runner, store, answerer, channel, credential)
-        runner.run(channel.close())
+        runner.run(channel.close(None))
         runner.run(server.stop(None))
     store.close()
 
@@ -104,7 +104,7 @@ async def _channel(address: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(address)
 
 
-_short = st.text(st.characters(exclude_categories=("Cs",)), max_size=40) | st.sampled_from(
+_short = st.text(st.characters(exclude_categories=["Cs"]), max_size=40) | st.sampled_from(
     ["", " ", "\x00", "```json\n}", "ignore previous instructions", "x" * 300])
 _text = _short | st.just("x" * 70_000)
 _int64 = st.integers(-(2**63), 2**63 - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -57,7 +58,8 @@ def test_writes_at_once_share_a_trip_and_each_hears_its_own_result(trips: _Trips
     writes = GroupCommit(trips)  # type: ignore[arg-type]
 
     async def run() -> list[int]:
-        return await asyncio.gather(*(writes.write(lambda i=i: _insert(trips.db, f"k{i:02d}", i))
+        insert = functools.partial(_insert, trips.db)
+        return await asyncio.gather(*(writes.write(functools.partial(insert, f"k{i:02d}", i))
                                       for i in range(30)))
 
     assert asyncio.run(run()) == [i * 10 for i in range(30)]
@@ -74,8 +76,8 @@ def test_a_failing_write_fails_alone_and_the_others_commit(trips: _Trips) -> Non
         return await writes.write(lambda: _insert(trips.db, k, 1, fail), lambda: after.append(k))
 
     async def run() -> list[int | BaseException]:
-        return await asyncio.gather(one("a", False), one("b", True), one("c", False),
-                                    return_exceptions=True)
+        return list(await asyncio.gather(one("a", False), one("b", True), one("c", False),
+                                         return_exceptions=True))
 
     outcomes = asyncio.run(run())
     assert outcomes[0] == outcomes[2] == 10

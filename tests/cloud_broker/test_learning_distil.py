@@ -21,6 +21,7 @@ from cloud_broker.fleet import ArtefactStore, SqlFleetStore, SqliteFleetStore, l
 from cloud_broker.fleet.signing import verify_digest
 from cloud_broker.learning import Label, LabelStore, dataset
 from cloud_broker.learning.distil import distil, floor, gate, pack
+from cloud_broker.learning.labels import Source
 from edge_agent.triage.model import Model
 from training.triage import distil as trainer
 
@@ -33,9 +34,9 @@ STATE = [f"how humid is the {a} right now" for a in AREAS] + \
     [f"what temperature does the {a} show" for a in AREAS]
 
 
-def _label(ref: str, text: str, intent: str, created: float, source: str = "cloud",
+def _label(ref: str, text: str, intent: str, created: float, source: Source = "cloud",
            device: str = "gw-1") -> Label:
-    return Label(device, ref, source, text, "query_state", 0.5, "v1", intent,  # type: ignore[arg-type]
+    return Label(device, ref, source, text, "query_state", 0.5, "v1", intent,
                  "operator" if source == "operator" else "prompt", "m", created)
 
 
@@ -128,7 +129,7 @@ def weak_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _fleet_on(store: SqlFleetStore, artefacts: ArtefactStore, weak: Path) -> str:
-    version = json.loads((weak / "model_card.json").read_text())["version"]
+    version = str(json.loads((weak / "model_card.json").read_text())["version"])
     artefacts.put("model", "triage", version, pack(weak))
     store.enrol(store.create_enrol_token(site="lab", tags=[]), "gw-1", "")
     store.heartbeat("gw-1", {"agent": "1", "model": version, "config": ""}, {})

@@ -178,7 +178,8 @@ async def test_uploads_are_stored_once_per_key(uplink: Uplink) -> None:
     for _ in range(2):
         reply = await uplink.transport.upload(pb.UploadRequest(items=items), timeout=5)
         assert list(reply.accepted) == ["u0", "u1", "u2"]
-    assert uplink.store.db.one("SELECT COUNT(*) AS n FROM uploads")["n"] == 3
+    row = uplink.store.db.one("SELECT COUNT(*) AS n FROM uploads")
+    assert row is not None and row["n"] == 3
 
 
 async def test_artefact_arrives_whole_in_chunks(uplink: Uplink) -> None:

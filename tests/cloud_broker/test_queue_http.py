@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -15,6 +16,9 @@ from cloud_broker.cli import app as cli_app
 from cloud_broker.escalation import ContextReading, Escalation
 from cloud_broker.queue import OperatorQueue, QueueItem
 from tests.support.admin_app import BrokerApp, start_broker
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -152,7 +156,12 @@ def test_operator_works_the_queue_in_chromium(broker: BrokerApp, tmp_path: Path)
             p = context.new_page()
             p.set_default_timeout(20_000)
             dialogs: list[str] = []
-            p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            def dismiss(dialog: Dialog) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            p.on("dialog", dismiss)
             p.goto(broker.url + "/dashboard/login")
             p.fill("#token", broker.tokens["operator"])
             p.click("button[type=submit]")

@@ -84,7 +84,7 @@ def test_a_key_made_on_a_works_on_b_until_a_revokes_it(
     assert b.ask(made["key"]).status_code == 200  # B now remembers the key
     revoked_at = time.monotonic()
     assert a.post(f"/api/keys/{made['id']}/revoke", {}).status_code == 200
-    refused = wait_until(lambda: (r := b.ask(made["key"])).status_code == 401 and r,
+    refused = wait_until(lambda: r if (r := b.ask(made["key"])).status_code == 401 else None,
                          timeout=1.0, what="B refusing the key A revoked")
     assert time.monotonic() - revoked_at < 1.0
     assert refused.json()["error"]["message"]

@@ -136,8 +136,8 @@ async def test_uploads_are_stored_once_per_key(link: Link) -> None:
     for _ in range(2):
         reply = await link.transport.upload(pb.UploadRequest(items=items), timeout=5)
         assert list(reply.accepted) == ["u0", "u1", "u2"]
-    rows = link.store.db.one("SELECT COUNT(*) AS n FROM uploads")["n"]
-    assert rows == 3
+    row = link.store.db.one("SELECT COUNT(*) AS n FROM uploads")
+    assert row is not None and row["n"] == 3
 
 
 async def test_commands_reach_only_their_gateway(link: Link) -> None:

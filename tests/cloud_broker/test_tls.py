@@ -15,13 +15,14 @@ from cloud_broker.config import ServerSection
 from cloud_broker.errors import ConfigError, Unauthenticated
 from cloud_broker.fleet import SqliteFleetStore
 from cloud_broker.fleet.certificates import DeviceCertificates
-from cloud_broker.link.grpc import EdgeLinkService, is_loopback, start_grpc
+from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from cloud_broker.pki import BrokerTls, CertificateAuthority, load_broker_tls, peer_certificate
 from edge_agent.config import CloudSection
 from edge_agent.errors import CloudRejected, CloudUnavailable
 from edge_agent.errors import ConfigError as EdgeConfigError
 from edge_agent.sync import GrpcTransport, Identity
 from edge_agent.sync.tls import ClientTls
+from nanogate.link import is_loopback
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.answerer import CountingAnswerer
 from tests.support.fleet import OpenStore

@@ -16,13 +16,14 @@ shared secrets volume, and see each other's writes in the one database.
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -45,7 +46,7 @@ class Replica:
 
     name: str
     daemon: Daemon
-    ports: dict[str, int]  # container port -> loopback port
+    ports: dict[int, int]  # container port -> loopback port
 
     def url(self, container_url: str) -> str:
         """A URL the container would ask itself, as asked from the host."""
@@ -103,7 +104,7 @@ class Engine:
     def start(self, service: str, dsn: str) -> Replica:
         """Start a long-running broker service on loopback ports, on the test's PostgreSQL."""
         env = self.environment(service)
-        ports: dict[str, int] = {}
+        ports: dict[int, int] = {}
         for key in LISTEN:
             var = f"NANOGATE_BROKER_SERVER__{key}"
             port = free_port()
@@ -119,8 +120,8 @@ class Engine:
 def replicas(tmp_path: Path, pg_dsn: str) -> Iterator[tuple[Engine, list[Replica]]]:
     """broker-secrets run once, then both broker replicas running on one PostgreSQL."""
     engine = Engine(tmp_path)
-    for replica in REPLICAS:
-        assert engine.services[replica]["depends_on"]["broker-secrets"]["condition"] == \
+    for service in REPLICAS:
+        assert engine.services[service]["depends_on"]["broker-secrets"]["condition"] == \
             "service_completed_successfully"
     engine.run_once("broker-secrets")
     started: list[Replica] = []
@@ -154,7 +155,8 @@ def _tls_issuer(port: int, ca_file: Path) -> str:
             context.wrap_socket(raw, server_hostname="localhost") as tls:
         cert = tls.getpeercert()
     assert cert is not None
-    return dict(item[0] for item in cert["issuer"])["commonName"]
+    issuer = cast("tuple[tuple[tuple[str, str], ...], ...]", cert["issuer"])  # RDNs, as documented
+    return dict(rdn[0] for rdn in issuer)["commonName"]
 
 
 def test_both_compose_replicas_start_healthy_with_tls_and_one_admin_token(
@@ -164,7 +166,7 @@ def test_both_compose_replicas_start_healthy_with_tls_and_one_admin_token(
     engine, running = replicas
     for replica in running:
         url = replica.url(_health_url(engine, replica.name))
-        wait_until(lambda u=url: _healthy(u), timeout=180, what=f"{replica.name} healthy")
+        wait_until(functools.partial(_healthy, url), timeout=180, what=f"{replica.name} healthy")
         assert httpx.get(url, timeout=5).json() == {"status": "ok"}
     volumes = engine.folder / "volumes"
     token = (volumes / "broker-secrets" / "admin_token").read_text().strip()

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -304,7 +305,7 @@ def _rss_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-def _doctor_as_root(r: Root) -> dict[str, object]:
+def _doctor_as_root(r: Root) -> dict[str, Any]:
     edge_agent = r.prefix / "venv" / "bin" / "edge-agent"
     done = subprocess.run([str(edge_agent), "doctor", "--json", "--unit", str(r.unit)],
                           capture_output=True, text=True, timeout=120, cwd="/",

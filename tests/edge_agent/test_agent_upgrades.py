@@ -29,7 +29,7 @@ from cloud_broker.fleet import (
 from cloud_broker.fleet.rollouts import rollout_args
 from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from edge_agent.commands import CommandFailed
-from edge_agent.config import EdgeConfig
+from edge_agent.config import EdgeConfig, GatewaySection, UpgradesSection
 from edge_agent.registry import Registry
 from edge_agent.sync import GrpcTransport, Identity
 from edge_agent.triage import Triage
@@ -61,8 +61,8 @@ class Gateway:
 
     def config(self, **upgrades: Any) -> EdgeConfig:
         """gw-a's config, taking agent upgrades into ``prefix``."""
-        return EdgeConfig(gateway={"id": "gw-a", "data_dir": self.data_dir},
-                          upgrades={"prefix": self.prefix, **upgrades})
+        return EdgeConfig(gateway=GatewaySection(id="gw-a", data_dir=self.data_dir),
+                          upgrades=UpgradesSection(prefix=self.prefix, **upgrades))
 
     def updates(self, running: str = "0.1.0") -> Updates:
         """The rollout handler of gw-a running agent ``running``."""
@@ -249,7 +249,8 @@ async def test_the_brokers_rollback_command_swaps_back_and_restarts(gateway: Gat
 async def test_a_gateway_without_a_prefix_refuses_agent_upgrades(
         gateway: Gateway, tmp_path: Path) -> None:
     """Without [upgrades] prefix an agent rollout is refused with what to set."""
-    updates = Updates(config=EdgeConfig(gateway={"id": "gw-a", "data_dir": gateway.data_dir}),
+    gateway_section = GatewaySection(id="gw-a", data_dir=gateway.data_dir)
+    updates = Updates(config=EdgeConfig(gateway=gateway_section),
                       triage=Triage(Registry()), transport=gateway.transport,
                       trusted_key=lambda: gateway.artefacts.public_key)
     result = await _refused(updates, gateway.push(tiny_bundle(tmp_path, "0.2.0")))

@@ -34,6 +34,7 @@ from nanogate.v1 import edge_pb2 as pb
 from tests.support.oracle import REQUEST_CODES, expected, gateway_topic
 from tests.support.payloads import ask_payloads, dump, telemetry_payloads
 from tests.support.processes import MqttProbe
+from tests.support.processes import correlation as correlation_of
 
 FUZZ = settings(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -102,7 +103,7 @@ class Gateway:
     commands: list[tuple[str, float | str]]
 
 
-_CONFIG = {
+_CONFIG: dict[str, Any] = {  # as read from a config file
     "gateway": {"id": "gw-fz", "site": "lab"},
     "sensors": [{"id": "t-104", "kind": "temperature", "area": "zone 3", "unit": "Cel"}],
     "actuators": [{"id": "pump-2", "kind": "pump", "area": "line 2"},
@@ -129,7 +130,7 @@ def build_gateway(data: Path, per_min: int = 0, *, publish: Publish | None = Non
     triage = Triage(registry)
     handler = AskHandler(
         triage=triage, skills=skills, registry=registry, outbox=outbox, link=link,
-        publish=lambda topic, body, corr, qos=1: _keep(replies, publish, topic, body, corr),
+        publish=lambda topic, body, corr, qos=1: _keep(replies, publish, topic, body, corr, qos),
         default_reply_topic=default_topic, escalation_ttl_s=60, max_payload_bytes=MAX_PAYLOAD,
         max_requests_per_min=per_min)
     yield Gateway(handler, triage, Ingest(registry, history, 64 * 1024), registry, outbox, replies,
@@ -139,10 +140,10 @@ def build_gateway(data: Path, per_min: int = 0, *, publish: Publish | None = Non
 
 
 def _keep(replies: list[tuple[str, bytes, bytes | None]], publish: Publish | None,
-          topic: str, body: bytes, corr: bytes | None) -> None:
+          topic: str, body: bytes, corr: bytes | None, qos: int) -> None:
     replies.append((topic, body, corr))
     if publish is not None:
-        publish(topic, body, corr)
+        publish(topic, body, corr, qos)
 
 
 @pytest.fixture(scope="module")
@@ -307,8 +308,8 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wired]:
     asyncio.run(client.start())
     probe = MqttProbe([f"{prefix}/#"])
 
-    def publish(topic: str, body: bytes, corr: bytes | None) -> None:
-        client.publish(topic, body, qos=1, correlation_data=corr)
+    def publish(topic: str, payload: bytes, correlation: bytes | None, qos: int = 1) -> None:
+        client.publish(topic, payload, qos=qos, correlation_data=correlation)
 
     with build_gateway(tmp_path_factory.mktemp("fuzz-paho"), publish=publish,
                        default_topic=f"{prefix}/lab/replies") as gw:
@@ -337,7 +338,7 @@ def test_any_response_topic_goes_through_real_paho(wired: Wired, tail: str, text
     correlation = uuid.uuid4().bytes
     _ask(wired.gateway, dump({"id": "t", "text": text}), topic, correlation)
     message = wired.probe.next(timeout=5)
-    assert message.properties.CorrelationData == correlation
+    assert correlation_of(message) == correlation
     reply = Reply.model_validate_json(message.payload)
     if message.topic != topic:
         assert message.topic == wired.default_topic and reply.error is not None, reply

@@ -57,7 +57,7 @@ async def test_reconnect_backs_off_from_0_2_to_2_s_with_jitter(tmp_path: Path) -
         {"device_id": "gw-b", "credential": "c", "site": "lab"}))
     outbox = Outbox(tmp_path / "outbox.db", max_items=100, max_bytes=10**6)
     transport = DownTransport()
-    link = Link(transport, outbox, CloudSection(),  # type: ignore[arg-type]
+    link = Link(transport, outbox, CloudSection(),
                 GatewaySection(id="gw-b", site="lab", data_dir=tmp_path),
                 on_answer=_never, on_command=_never, health=pb.HeartbeatRequest)
     task = asyncio.create_task(link.run())

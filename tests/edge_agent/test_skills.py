@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from edge_agent.policy import ActuationPolicy, Rule
 from edge_agent.registry import Device, Reading, Registry
 from edge_agent.skills import Skills
 from edge_agent.triage import languages
-from edge_agent.triage.decision import Decision, Slots
+from edge_agent.triage.decision import Decision, Intent, Slots
 from edge_agent.triage.slots import SlotResolver
 
 
@@ -34,8 +35,8 @@ class Gateway:
                              lambda device, value: self.sent.append((device, value)))
         self.ingest = Ingest(self.registry, self.history, 65536)
 
-    def ask(self, intent: str, **slots: object) -> tuple[str, dict[str, object], str | None]:
-        result = self.skills.answer(Decision(intent, "local", 0.99, Slots(**slots)))  # type: ignore[arg-type]
+    def ask(self, intent: Intent, **slots: Any) -> tuple[str, dict[str, Any], str | None]:
+        result = self.skills.answer(Decision(intent, "local", 0.99, Slots(**slots)))
         return result.answer, result.data, result.error_code
 
 
@@ -51,7 +52,7 @@ def test_query_state_by_area_and_kind(gw: Gateway) -> None:
     answer, data, error = gw.ask("query_state", kind="temperature", area="zone 3")
     assert "21.4 °C" in answer
     assert data["readings"] == [{"device": "t-104", "value": 21.4, "unit": "Cel",
-                                 "ts": data["readings"][0]["ts"]}]  # type: ignore[index]
+                                 "ts": data["readings"][0]["ts"]}]
     assert error is None
 
 
@@ -85,7 +86,7 @@ def test_query_history_aggregates_the_window(gw: Gateway) -> None:
         gw.history.add("t-104", now - 300 + n * 60, value, "Cel")
     gw.history.add("t-104", now - 7200, 99.0, "Cel")  # outside a 10-minute window
     answer, data, _ = gw.ask("query_history", devices=("t-104",), window_s=600.0)
-    [stats] = data["history"]  # type: ignore[misc]
+    [stats] = data["history"]
     assert (stats["count"], stats["min"], stats["max"], stats["mean"]) == (3, 20.0, 24.0, 22.0)
     assert "averaged 22" in answer
 
@@ -129,13 +130,13 @@ def test_alerts_report_readings_over_limits(gw: Gateway) -> None:
     gw.registry.record(Reading("t-104", 35.0, "Cel", time.time()))
     answer, data, _ = gw.ask("list_alerts")
     assert "t-104" in answer and "high" in answer
-    assert len(data["alerts"]) == 1  # type: ignore[arg-type]
+    assert len(data["alerts"]) == 1
 
 
 def test_list_devices_filters_by_area(gw: Gateway) -> None:
     """Listing devices in an area shows only those."""
     _, data, _ = gw.ask("list_devices", area="zone 3")
-    ids = [d["id"] for d in data["devices"]]  # type: ignore[attr-defined]
+    ids = [d["id"] for d in data["devices"]]
     assert ids == ["h-104", "t-104", "fan-3"]
 
 
@@ -250,7 +251,7 @@ def test_a_reading_at_a_time_of_day_is_read_around_it(gw: Gateway, text: str) ->
     for offset, value in ((-600, 20.0), (0, 21.0), (600, 22.0), (1800, 50.0), (-1800, 50.0)):
         gw.history.add("t-104", slots.at + offset, value, "Cel")
     answer, data, _ = gw.ask("query_history", **{**slots.as_dict(), "devices": ()})
-    [stats] = data["history"]  # type: ignore[misc]
+    [stats] = data["history"]
     assert (stats["count"], stats["mean"]) == (3, 21.0), stats
     assert "21" in answer and "14:00" in answer, answer
 

@@ -15,7 +15,8 @@ from edge_agent.resolve import Resolver
 from edge_agent.triage import INTENTS, LOCAL_INTENTS, Classifier, Decision, Triage
 from edge_agent.triage.cli import triage_lines
 from edge_agent.triage.delex import delex
-from edge_agent.triage.slots import SlotResolver, compact
+from edge_agent.triage.names import compact
+from edge_agent.triage.slots import SlotResolver
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parents[2]

@@ -23,7 +23,7 @@ from cloud_broker.fleet import (
 from cloud_broker.fleet.rollouts import rollout_args
 from cloud_broker.link.grpc import EdgeLinkService, start_grpc
 from edge_agent.commands import CommandFailed, Commands
-from edge_agent.config import EdgeConfig
+from edge_agent.config import EdgeConfig, GatewaySection
 from edge_agent.errors import CloudRejected
 from edge_agent.registry import Registry
 from edge_agent.sync import GrpcTransport, Identity
@@ -54,7 +54,7 @@ class Broker:
 
     def updates(self, triage: Triage | None = None, key: str | None = None) -> Updates:
         """An Updates on this test's data dir, trusting the broker's key (or ``key``)."""
-        config = EdgeConfig(gateway={"id": "gw-a", "data_dir": self.data_dir})
+        config = EdgeConfig(gateway=GatewaySection(id="gw-a", data_dir=self.data_dir))
         trusted = self.public_key if key is None else key
         return Updates(config=config, triage=triage or Triage(Registry()),
                        transport=self.transport, trusted_key=lambda: trusted)

@@ -17,7 +17,7 @@ import httpx
 import paho.mqtt.client as paho
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.processes import Daemon, MqttProbe, correlation, wait_until
 from tests.support.stack import FAKE_BACKEND, Setup, start
 
 TOKEN = "test-admin-token"  # BROKER_TOML's admin token
@@ -30,7 +30,7 @@ def _send(probe: MqttProbe, setup: Setup, doc: dict[str, Any], reply_topic: str)
 
 def _reply(probe: MqttProbe) -> tuple[dict[str, Any], bytes]:
     message: paho.MQTTMessage = probe.next(30.0)
-    return json.loads(message.payload), bytes(message.properties.CorrelationData)
+    return json.loads(message.payload), correlation(message) or b""
 
 
 def _api(setup: Setup, path: str) -> Any:
@@ -91,7 +91,7 @@ def test_feedback_on_a_local_answer_is_counted_and_becomes_a_label(
     assert _reply(probe)[0]["id"] == "c3"  # answered as any request is
     wait_until(lambda: _corrections(setup, version) == 2, timeout=30,
                what="the follow-up's correction in the heartbeat")
-    rows = wait_until(lambda: len(found := _labels(setup)) == 2 and found, timeout=30,
+    rows = wait_until(lambda: found if len(found := _labels(setup)) == 2 else None, timeout=30,
                       what="the follow-up's label")
     assert [(r[0], r[1], r[2]) for r in rows] == [
         ("turn on <DEVICE_1>", "escalate", "feedback"),

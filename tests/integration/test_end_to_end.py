@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.processes import Daemon, MqttProbe, correlation, wait_until
 from tests.support.stack import FAKE_BACKEND, LLAMA_BACKEND, Setup, start
 
 
@@ -43,7 +43,7 @@ def test_local_question_is_answered_from_telemetry(
     message = probe.next()
     reply = json.loads(message.payload)
     assert reply["id"] == request_id
-    assert message.properties.CorrelationData == request_id.encode()
+    assert correlation(message) == request_id.encode()
     assert reply["route"] == "local"
     assert reply["intent"] == "query_state"
     assert "21.4" in reply["answer"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import paho.mqtt.client as paho
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,7 +30,7 @@ HARD = "why would a greenhouse get warmer at night than during the day, and what
 
 # What an MQTT broker accepts in a topic or a UTF-8 string property: no lone surrogates, no
 # control characters, no non-characters (Mosquitto disconnects a client that sends them).
-_MQTT_SAFE = ("Cs", "Cc", "Cn")
+_MQTT_SAFE: Final = ("Cs", "Cc", "Cn")
 _mqtt_text = st.text(st.characters(exclude_categories=_MQTT_SAFE), max_size=60)
 # A reply topic of the requester's own that the gateway accepts: no wildcards and nothing
 # invisible (format characters too); refused topics are test_hostile_response_topics_...'s.

@@ -59,7 +59,7 @@ def _ask(probe: MqttProbe, setup: Setup, text: str, reply_topic: str) -> tuple[
     request_id = uuid.uuid4().hex[:8]
     probe.publish(setup.ask_topic, json.dumps({"id": request_id, "text": text}),
                   response_topic=reply_topic, correlation=request_id.encode())
-    commands = []
+    commands: list[tuple[str, Any]] = []
     while True:
         message = probe.next(timeout=60)
         body = json.loads(message.payload)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import random
@@ -151,6 +152,11 @@ def link_ups(edge: Daemon) -> int:
     return sum(1 for line in edge.logs() if line.get("event") == "link.up")
 
 
+def link_ups_above(edge: Daemon, ups: int) -> bool:
+    """Whether the gateway's link came up more than ``ups`` times."""
+    return link_ups(edge) > ups
+
+
 @pytest.mark.slow
 def test_broker_killed_mid_call_answers_the_replay_after_restart(
         make_setup: Callable[..., Setup], model: GatedModel, processes: list[Daemon]) -> None:
@@ -243,7 +249,8 @@ def test_chaos_kills_of_edge_and_broker_answer_everything_exactly_once(
             restarted = restart(broker, setup.tmp / f"broker-{n}.log", setup.grpc_port)
             asked = model.calls_per(TEXTS[:n + 1])  # the model had these when it died
             outages.append((killed, restarted, [f"r{i}" for i in range(n + 1) if asked[TEXTS[i]]]))
-            wait_until(lambda ups=ups: link_ups(edge) > ups, 60, "the gateway's link back up")
+            wait_until(functools.partial(link_ups_above, edge, ups), 60,
+                       "the gateway's link back up")
         elif victim == "edge":
             edge.kill()
             edge.log_path = setup.tmp / f"edge-{n}.log"

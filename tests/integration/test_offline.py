@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.processes import Daemon, MqttProbe
+from tests.support.processes import Daemon, MqttProbe, correlation
 from tests.support.stack import FAKE_BACKEND, Setup, start
 
 HARD = [
@@ -54,12 +54,12 @@ def test_queued_requests_survive_a_crash_and_are_answered_once(
     assert all(json.loads(m.payload)["route"] == "queued" for m in queued)
 
     start(processes, setup.broker(), setup.grpc_port)
-    answers = {}
+    answers: dict[str, bytes | None] = {}
     for _ in range(len(HARD)):
         message = probe.next(timeout=60)
         reply = json.loads(message.payload)
         assert reply["route"] == "escalated", reply
-        answers[reply["id"]] = message.properties.CorrelationData
+        answers[reply["id"]] = correlation(message)
     assert answers == {f"q{n}": f"corr-{n}".encode() for n in range(len(HARD))}
 
     # A local round trip after the answers: anything duplicated would have arrived by now.

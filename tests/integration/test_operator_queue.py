@@ -16,7 +16,7 @@ import httpx
 import paho.mqtt.client as paho
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.processes import Daemon, MqttProbe, wait_until
+from tests.support.processes import Daemon, MqttProbe, correlation, wait_until
 from tests.support.stack import FAKE_BACKEND, Setup, start
 
 TOKEN = "test-admin-token"  # BROKER_TOML's admin token
@@ -38,7 +38,7 @@ def _ask(probe: MqttProbe, setup: Setup, request_id: str, text: str, reply_topic
 
 def _reply(probe: MqttProbe, timeout: float = 30.0) -> tuple[dict[str, Any], bytes]:
     message: paho.MQTTMessage = probe.next(timeout)
-    return json.loads(message.payload), bytes(message.properties.CorrelationData)
+    return json.loads(message.payload), correlation(message) or b""
 
 
 def _api(setup: Setup, method: str, path: str, body: Any = None) -> httpx.Response:

@@ -31,7 +31,7 @@ def _private_setup(setup: Setup) -> None:
     setup.edge_config.write_text(text + "\n[triage]\nthreshold = 1.01\n")
 
 
-def _leaks(raw: bytes) -> list[str]:
+def _leaks(raw: bytes | bytearray) -> list[str]:
     return [p for p in PRIVATE if p.encode() in raw]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import paho.mqtt.client as paho
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.processes import Daemon, MqttProbe
+from tests.support.processes import Daemon, MqttProbe, correlation
 from tests.support.stack import FAKE_BACKEND, Setup, start
 
 HARD = "why would a greenhouse get warmer at night than during the day, and what should I check?"
@@ -107,7 +107,7 @@ def test_store_full_reaches_the_requester(
                       response_topic=reply_topic, correlation=f"c{n}".encode())
         message = probe.next()
         reply = json.loads(message.payload)
-        assert reply["id"] == f"s{n}" and message.properties.CorrelationData == f"c{n}".encode()
+        assert reply["id"] == f"s{n}" and correlation(message) == f"c{n}".encode()
         routes.append((reply["route"], reply.get("error", {}).get("code")))
     assert routes == [("queued", None), ("queued", None), ("local", "store_full")], routes
     assert edge.alive()

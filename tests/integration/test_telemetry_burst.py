@@ -45,8 +45,8 @@ async def test_burst_keeps_order_per_sensor_and_bad_items_block_nothing(
             if n in bad:
                 sensor.publish(*bad[n], qos=1)
         db = tmp_path / "edge" / "history.db"
-        rows = wait_until(lambda: (r := _rows(db)) and len(r.get("t-104", [])) == N
-                          and len(r.get("h-7", [])) == N and r, timeout=60,
+        rows = wait_until(lambda: r if len((r := _rows(db)).get("t-104", [])) == N
+                          and len(r.get("h-7", [])) == N else None, timeout=60,
                           what=f"{N} readings of each sensor in the history")
     finally:
         await sensor.stop()

@@ -18,7 +18,7 @@ _HELD_AT_MOST_S = 120.0  # a call is never held longer, whatever the test does
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: GatedModel  # type: ignore[assignment]
+    server: GatedModel
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))

@@ -27,7 +27,7 @@ from edge_agent.triage import Triage
 from nanogate.v1 import edge_pb2 as pb
 from tests.support.escalations import escalation
 
-CONFIG = {
+CONFIG: dict[str, Any] = {  # as read from a config file
     "gateway": {"id": "gw-ca", "site": "lab"},
     "sensors": [{"id": "t-104", "kind": "temperature", "area": "zone 3", "unit": "Cel"},
                 {"id": "h-104", "kind": "humidity", "area": "zone 3", "unit": "%RH"}],

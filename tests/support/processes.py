@@ -12,14 +12,15 @@ from typing import Any
 from simulations.harness import (
     Daemon,
     MqttProbe,
+    correlation,
     free_port,
     wait_for_port,
     wait_until,
     write_toml,
 )
 
-__all__ = ["Daemon", "MqttProbe", "free_port", "replies", "wait_for_port", "wait_until",
-           "write_toml"]
+__all__ = ["Daemon", "MqttProbe", "correlation", "free_port", "replies", "wait_for_port",
+           "wait_until", "write_toml"]
 
 
 def replies(probe: MqttProbe, n: int, timeout: float = 60.0) -> Iterator[dict[str, Any]]:

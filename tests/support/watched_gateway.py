@@ -74,7 +74,7 @@ class Gateway:
 
     def reply(self, request_id: str) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
         """Collect actuator commands until the reply with this id (or a later one) arrives."""
-        commands = []
+        commands: list[tuple[str, Any]] = []
         while True:
             message = self.probe.next(timeout=60)
             body = json.loads(message.payload)

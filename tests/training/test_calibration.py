@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
+from edge_agent.triage.decision import INTENTS
 from training.triage.calibration import (
     CostModel,
     fit_pooled_temperature,
@@ -13,7 +15,7 @@ from training.triage.calibration import (
 )
 
 
-def _overconfident(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _overconfident(n: int, seed: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     """Logits three times too sharp for how often their top class is right (about 70%)."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 6, n)
@@ -34,7 +36,7 @@ def test_a_pooled_temperature_of_one_set_is_that_sets_temperature() -> None:
 def test_each_part_weighs_the_same_whatever_its_size() -> None:
     """A small hand-written set moves the temperature as much as a large templated one."""
     sharp, sharp_labels = _overconfident(5000, 2)
-    honest = sharp / 3.0
+    honest = sharp / np.float32(3.0)
     honest_labels = sharp_labels.copy()
     pooled = fit_pooled_temperature([(sharp, sharp_labels), (honest[:200], honest_labels[:200])])
     assert fit_temperature(honest, honest_labels) < pooled < fit_temperature(sharp, sharp_labels)
@@ -44,11 +46,10 @@ def test_each_part_weighs_the_same_whatever_its_size() -> None:
 def test_mean_curve_averages_costs_row_by_row() -> None:
     """The threshold is chosen on the mean of both sets' expected cost per request."""
     logits, labels = _overconfident(300, 3)
-    gold = [("query_state", "query_history", "set_actuator", "list_devices", "list_alerts",
-             "escalate")[i] for i in labels]
+    gold = [INTENTS[i] for i in labels]
     costs = CostModel()
-    a = costs.curve(gold, softmax(logits))  # type: ignore[arg-type]
-    b = costs.curve(gold[:100], softmax(logits[:100] / 3))  # type: ignore[arg-type]
+    a = costs.curve(gold, softmax(logits))
+    b = costs.curve(gold[:100], softmax(logits[:100] / np.float32(3)))
     mean = mean_curve([a, b])
     assert [r["threshold"] for r in mean] == [r["threshold"] for r in a]
     assert all(abs(m["cost"] - (x["cost"] + y["cost"]) / 2) < 1e-3
