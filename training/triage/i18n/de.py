@@ -255,4 +255,68 @@ MORE["escalate"] += (
     "was sollte (in|im|an) {area} alles (verbaut|montiert) sein",
     "welche (Geräte|Sensoren) brauche ich (in|im|für) {area}",
 )
+# Eighth generation (triage-2.6), appended, by category: requests that open with a wish ("ich
+# hätte gern ...", "ich würde gern wissen ...") for reads and commands, site-wide questions
+# about anything unusual (the alert list), more ways to ask which devices are offline or
+# registered, and hard negatives in the same shapes ("wie genau funktioniert X").
+MORE["query_state"] += (
+    "ich würde gern[e] (wissen|erfahren), ob {act} (läuft|an ist|offen ist|aus ist)",
+    "ich wüsste gern[e], (wie hoch|wie viel|was) (die|der) {kind} (in|im) {area} (ist|gerade"
+    " ist)",
+    "ich hätte gern[e] (den aktuellen Wert|den letzten Messwert|den Stand) von {sensor}",
+    "ich möchte (wissen|sehen), (was|wie viel) {sensor} (gerade|aktuell|jetzt) (anzeigt|misst)",
+    "ich hätte gern[e] (den Status|den Zustand) von {dev}",
+    "ich möchte gern[e] die {kind} (in|im|von) {area} (wissen|sehen|erfahren)",
+    "mich würde interessieren, (wie|ob) {act} (läuft|steht|an ist)",
+)
+MORE["query_history"] += (
+    "ich hätte gern[e] (den Verlauf|die Werte|die Messwerte) von {sensor} {window}",
+    "ich möchte sehen, wie (die|der) {kind} (in|im) {area} {window} (war|verlaufen ist)",
+    "ich würde gern[e] wissen, wie lange {act} {window} gelaufen ist",
+)
+MORE["set_actuator"] += (
+    "ich hätte gern[e], dass du {act} (ausschaltest|einschaltest|öffnest|schließt|startest"
+    "|stoppst)",
+    "ich möchte {act} (ausschalten|einschalten|öffnen|schließen|starten|stoppen) [bitte]",
+    "ich hätte gern[e] {act} (an|aus|offen|zu) [bitte]",
+    "ich würde gern[e] {act} auf {value} (stellen|setzen)",
+    "ich will, dass {act} (ausgeht|angeht|aufgeht|zugeht) [bitte]",
+)
+MORE["list_devices"] += (
+    "welche (Geräte|Sensoren|Fühler|Zähler) sind (nicht erreichbar|offline|ausgefallen|nicht"
+    " mehr verbunden) [gerade|im Moment]",
+    "welche (Geräte|Sensoren|Pumpen) (senden|liefern|schicken) keine (Daten|Werte|Messwerte)"
+    " mehr",
+    "welche (Geräte|Sensoren|Aktoren) sind (am|im) (System|Netz|Controller) (angemeldet"
+    "|registriert|eingebunden)",
+    "was ist (am|im) (System|Controller) alles (angemeldet|registriert|eingebunden)",
+    "(zeig|liste) [mir] (alle|die) (angemeldeten|registrierten|eingebundenen) (Geräte"
+    "|Sensoren)",
+    "wie viele (Geräte|Sensoren) sind (registriert|angemeldet|eingebunden) [insgesamt]",
+    "ich hätte gern[e] (eine Liste|eine Übersicht) (aller|der) (Geräte|Sensoren|Pumpen)"
+    " [in {area}]",
+    "(gibt es|sind) (Geräte|Sensoren) (ohne Verbindung|offline|nicht erreichbar) [gerade]",
+)
+MORE["list_alerts"] += (
+    "(gibt es|ist) (etwas|irgendwas) (Ungewöhnliches|Auffälliges|Außergewöhnliches"
+    "|Seltsames) (auf dem Hof|im Betrieb|in der Anlage|im Gebäude|im Werk) [gerade|heute]",
+    "(ist|läuft) (auf dem Hof|im Betrieb|in der Anlage|im Werk) alles (normal|in Ordnung"
+    "|rund)",
+    "(gibt es|hast du) (Unregelmäßigkeiten|Anomalien|Abweichungen) (im Betrieb|in der Anlage"
+    "|auf dem Hof|im Werk) [heute]",
+    "ich hätte gern[e] (die|alle) (aktiven|offenen) (Alarme|Meldungen|Störungen)",
+    "ich möchte wissen, ob es (Alarme|Störungen|Warnungen) gibt",
+)
+MORE["escalate"] += (
+    "ich (möchte|würde gern[e]) wissen, warum {act} (ausgefallen ist|nicht läuft|abschaltet)",
+    "ich möchte verstehen, wie {act} funktioniert",
+    "wie arbeitet {act} [eigentlich]",
+    "wie genau funktioniert {act}",
+    "kannst du mir erklären, wie {act} (funktioniert|arbeitet|gesteuert wird)",
+    "nach welchem Prinzip (funktioniert|arbeitet) {act}",
+    "wie funktioniert die {kind}regelung (in|im|von) {area}",
+    "wie funktionieren (Pumpen|Ventile|Lüfter) wie {act}",
+    "ich hätte gern[e] einen Rat, wie ich {act} (einstellen|warten|reinigen) soll",
+    "ist (etwas|irgendwas) Ungewöhnliches an {act}, und warum",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -225,4 +225,69 @@ MORE["escalate"] += (
     "hoe werkt {act} eigenlijk", "waarom staat {act} (aan|uit|open|dicht)",
     "wat gebeurt er als ik {act} uitzet", "hoe wordt {act} (aangestuurd|aangesloten)",
 )
+# Eighth generation (triage-2.6), appended, by category: requests that open with a wish ("ik
+# zou graag ...", "ik wil graag weten ...") for reads and commands, site-wide questions about
+# anything unusual (the alert list), more ways to ask which devices are offline or registered,
+# and hard negatives that ask how something works ("hoe werkt X precies", "hoe functioneert
+# X"), in every fold.
+MORE["query_state"] += (
+    "ik zou graag (willen weten|weten) (wat|hoe hoog) de {kind} (in|van) {area} is",
+    "ik zou graag de (status|stand|waarde) van {dev} (willen weten|weten|zien)",
+    "ik wil graag weten of {act} (draait|aan staat|open staat)",
+    "ik zou willen weten wat {sensor} (nu|op dit moment) (meet|aangeeft)",
+    "graag zou ik de {kind} (in|van) {area} weten",
+    "mag ik de {kind} (in|van) {area} (weten|zien)",
+)
+MORE["query_history"] += (
+    "ik zou graag het verloop van {sensor} {window} (zien|willen zien)",
+    "ik wil graag weten hoe lang {act} {window} (aan stond|gedraaid heeft)",
+    "wat (mat|gaf) {sensor} {window} [aan]",
+    "(stond|draaide) {act} {window} (aan|nog)",
+)
+MORE["set_actuator"] += (
+    "ik zou graag willen dat je {act} (aanzet|uitzet|opent|sluit|start|stopt)",
+    "ik wil graag {act} (aanzetten|uitzetten|openen|sluiten) [alsjeblieft]",
+    "ik zou {act} graag (aan|uit|open|dicht) (hebben|willen)",
+    "ik zou graag {act} op {value} (zetten|willen zetten)",
+)
+MORE["list_devices"] += (
+    "welke (apparaten|sensoren|meters) (zijn|staan) (offline|niet bereikbaar|zonder verbinding)"
+    " [nu]",
+    "welke (sensoren|apparaten) (sturen|versturen) geen (data|metingen|waarden) meer",
+    "welke (apparaten|sensoren) zijn (aangemeld|geregistreerd|gekoppeld|ingeleerd) (bij|in|op)"
+    " (het systeem|de controller)",
+    "wat is er (aangemeld|geregistreerd|gekoppeld) (bij|in|op) (het systeem|de controller)",
+    "(toon|geef) [me] de (geregistreerde|gekoppelde|aangemelde) (apparaten|sensoren)",
+    "hoeveel (apparaten|sensoren) zijn (geregistreerd|gekoppeld|aangemeld) [in totaal]",
+    "ik zou graag een (lijst|overzicht) van (alle|de) (apparaten|sensoren|pompen) (zien"
+    "|willen)",
+)
+MORE["list_alerts"] += (
+    "is er iets (vreemds|ongewoons|raars|abnormaals) (op het terrein|in de fabriek|in het"
+    " gebouw|op de boerderij|in de installatie) [nu|vandaag]",
+    "is alles (normaal|in orde|goed) (op het terrein|in de fabriek|in het gebouw|op de"
+    " boerderij|in de installatie) [nu]",
+    "(zie|merk) je (iets vreemds|afwijkingen|iets ongewoons) (op het terrein|in de fabriek|in"
+    " de installatie) [vandaag]",
+    "zijn er (afwijkingen|onregelmatigheden|bijzonderheden) (op het terrein|in de fabriek|in"
+    " het gebouw|in de installatie) [vandaag|nu]",
+    "ik zou graag de (actieve|openstaande) (alarmen|meldingen) zien",
+    "ik wil graag weten of er (alarmen|storingen|meldingen) zijn",
+)
+MORE["escalate"] += (
+    "hoe werkt {act} precies",
+    "hoe functioneert {act}",
+    "kun je me vertellen hoe {act} werkt",
+    "wat is het werkingsprincipe van {act}",
+    "hoe werkt de {kind}regeling (in|van) {area}",
+    "hoe werken (pompen|kleppen|ventilatoren) zoals {act}",
+    "ik zou graag willen weten waarom {act} (uitvalt|stilstaat|niet start)",
+    "ik wil graag begrijpen hoe {act} werkt",
+    "hoe werkt {act} (in de winter|bij vorst|'s nachts)",
+    "leg eens uit hoe {act} werkt",
+    "hoe werkt het (aansturen|regelen|schakelen) van {act}",
+    "waarom (stond|draaide) {act} {window} (uit|aan|stil)",
+    "ik zou graag advies over het (instellen|onderhouden|schoonmaken) van {act}",
+    "is er iets (vreemds|raars) met {act} en waarom",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
