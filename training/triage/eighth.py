@@ -73,5 +73,5 @@ ESCALATE_EIGHTH = (
     "I('d| would) like to know what to do (about|with) {act}",
     "how exactly does {act} work",
     "what makes {act} (work|run|switch on)",
-    "I want to know if it's safe to (turn off|open|stop) {act}",
+    "I want to know if it's safe to (work on|service|touch) {act}",
 )

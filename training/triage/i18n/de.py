@@ -319,4 +319,57 @@ MORE["escalate"] += (
     "ich hätte gern[e] einen Rat, wie ich {act} (einstellen|warten|reinigen) soll",
     "ist (etwas|irgendwas) Ungewöhnliches an {act}, und warum",
 )
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("was ist gerade auffällig", "X meldet Fehler
+# N, was nun"), "wann lief X zuletzt" as history, wish openers, and more plain commands.
+MORE["query_state"] += (
+    "wie (hoch|warm) ist (die|der) {kind} (in|im) {area} [gerade]",
+    "ich hätte gern[e] gewusst, (wie hoch|wie viel) (die|der) {kind} (in|im) {area} ist",
+    "läuft {act} (gerade|noch|jetzt)",
+    "ich würde gern[e] wissen, (wie hoch|was) (die|der) {kind} (in|im) {area} (ist|gerade ist)",
+    "sag mir (die|den) {kind} (in|im) {area}",
+    "ist {act} (an|aus|offen|zu) [gerade]",
+    "was (zeigt|misst) {sensor} gerade",
+)
+MORE["query_history"] += (
+    "wann lief {act} zum letzten Mal",
+    "wann wurde {act} zuletzt (eingeschaltet|gestartet|geöffnet|ausgeschaltet)",
+    "wann war {act} (zuletzt|das letzte Mal) (an|in Betrieb|offen)",
+    "wann ist {act} (zuletzt|das letzte Mal) gelaufen",
+    "um wie viel Uhr (ging|ist) {act} {window} (an|aus|angegangen|ausgegangen)",
+    "wie lange ist es her, dass {act} (lief|an war|gestartet wurde)",
+    "wann hat {act} {window} (angefangen|aufgehört) zu laufen",
+)
+MORE["set_actuator"] += (
+    "ich möchte, dass {act} und {act2} (ausgeschaltet|eingeschaltet) werden",
+    "ich hätte gern[e] {act} und {act2} (aus|an|offen|zu)",
+    "{act} (aus|an|ein)schalten [bitte]",
+    "(mach|schalt) {act} (aus|an) [bitte|jetzt]",
+    "(schließe|öffne) {act} [bitte|jetzt]",
+    "schalte {act} (aus|ein|an)",
+    "schalte {act} und {act2} (aus|ein|an) [bitte]",
+)
+MORE["list_alerts"] += (
+    "was ist (gerade|im Moment) (ungewöhnlich|nicht in Ordnung|gestört)",
+    "(gibt es|hast du) (Probleme|Auffälligkeiten) (im Betrieb|in der Anlage|auf dem Hof"
+    "|irgendwo) [gerade|heute]",
+    "ist (irgendwo|irgendwas) (gestört|auffällig|nicht in Ordnung) [gerade]",
+    "was (ist|steht) (gerade|aktuell) (auf Störung|im Alarm)",
+    "(läuft|ist) irgendwo etwas (Ungewöhnliches|Auffälliges|schief) [gerade|heute]",
+    "(gibt es|ist) heute (etwas|irgendwas) (Auffälliges|Ungewöhnliches) (passiert|vorgefallen)",
+    "welche (Störungen|Alarme) (liegen|stehen) (gerade|aktuell) an",
+)
+MORE["escalate"] += (
+    "ist es (sicher|ok), an {act} zu arbeiten",
+    "was soll ich mit {act} machen",
+    "was bedeutet (Fehler|Störung|Code) {n} (an|bei) {act}",
+    "wann wurde {act} (eingebaut|gekauft|in Betrieb genommen|zuletzt gewartet)",
+    "(erkläre|deute) (mir) die (Alarme|Störungen|Meldungen) (in|im|von) {area}",
+    "{act} (zeigt|meldet|gibt) (Fehler|Code|Störung) {n}, was (soll ich tun|mache ich jetzt)",
+    "woran erkenne ich, ob {act} (verschlissen|verstopft|defekt|kaputt) ist",
+    "wie wird {area} (effizienter|sparsamer)",
+    "wie senke ich den (Energieverbrauch|Stromverbrauch) (von|bei) {act}",
+    "wie (können|könnten) wir (Energie|Strom) (in|im|bei) {area} sparen",
+    "wie (spare|sparen) (ich|wir) (Wasser|Energie) (in|im|bei) {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -375,4 +375,60 @@ MORE["escalate"] += (
     "(quisiera|me gustaría) un consejo para (ajustar|mantener|limpiar) [la|el] {act}",
     "hay algo (raro|anormal) (con|en) [la|el] {act} y por qué",
 )
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("X marca fallo N, qué hago"), "cuándo
+# funcionó X por última vez" as history, site-wide questions about anything unusual, wish
+# openers ("me gustaría saber ..."), and more plain commands.
+MORE["query_state"] += (
+    "me gustaría saber (la|el) {kind} (de|del|en) {area}",
+    "me gustaría saber si [la|el] {act} (está encendida|está encendido|funciona|está abierta)",
+    "(dime|dame) (la|el) {kind} (de|del|en) {area} [por favor]",
+    "está [la|el] {act} (encendida|encendido|en marcha|abierta) [ahora]",
+    "cuál es (la|el) {kind} (de|del|en) {area} [ahora]",
+    "me gustaría saber qué (marca|mide) [la|el] {sensor}",
+    "podrías decirme (la|el) {kind} (de|del|en) {area}",
+)
+MORE["query_history"] += (
+    "cuándo (funcionó|arrancó|se encendió) [la|el] {act} por última vez",
+    "cuándo fue la última vez que [la|el] {act} (funcionó|arrancó|se encendió|se abrió)",
+    "a qué hora (arrancó|se paró|se encendió|se apagó) [la|el] {act} {window}",
+    "cuándo se (encendió|apagó|abrió) [la|el] {act} {window}",
+    "hace cuánto que [la|el] {act} no (funciona|arranca|se enciende)",
+    "cuándo estuvo [la|el] {act} (encendida|encendido|en marcha) por última vez",
+    "cuándo (paró|se detuvo) [la|el] {act} {window}",
+)
+MORE["set_actuator"] += (
+    "(apaga|enciende|para|arranca) [la|el] {act} y [la|el] {act2} [por favor]",
+    "me gustaría que (apagues|enciendas) [la|el] {act} y [la|el] {act2}",
+    "(apaga|enciende) [la|el] {act}",
+    "(cierra|abre) [la|el] {act} [por favor|ya]",
+    "(para|detén) [la|el] {act} [ahora|ya]",
+    "quiero que [la|el] {act} (se apague|se encienda|se abra|se cierre)",
+    "(apague|encienda) [la|el] {act} [por favor]",
+)
+MORE["list_alerts"] += (
+    "(hay|pasa) algo (raro|anormal|fuera de lo normal) (en algún sitio|en la explotación"
+    "|por ahí) [hoy|ahora]",
+    "qué (está fallando|va mal|está en alarma) [ahora|ahora mismo]",
+    "(hay|tenemos) (problemas|incidencias) (en la planta|en la finca|en la explotación"
+    "|en algún sitio) [hoy]",
+    "(ha pasado|ocurrió) algo (raro|anormal) (hoy|esta mañana)",
+    "qué equipos están en (alarma|fallo) ahora",
+    "está todo (bien|en orden|normal) (en la explotación|en la granja|por todas partes)",
+    "(notas|hay) algo (fuera de lo normal|inusual) [hoy|ahora]",
+)
+MORE["escalate"] += (
+    "[la|el] {act} (muestra|da) (el código|el error|la alarma) {n}, (qué debo hacer|qué"
+    " hago ahora)",
+    "cómo sé si [la|el] {act} está (desgastada|desgastado|atascada|atascado|averiada)",
+    "(explícame|dime) qué significa el código {n} (de la|del) {act}",
+    "cuándo se (instaló|compró|revisó) [la|el] {act}",
+    "(explícame|interpreta) las (alarmas|alertas) (de|del|en) {area}",
+    "es seguro trabajar en [la|el] {act} [ahora]",
+    "qué hago con [la|el] {act}",
+    "cómo (ahorro|ahorrar|podemos ahorrar) (energía|agua|luz) en {area}",
+    "cómo (bajo|reduzco) el consumo (de la|del) {act}",
+    "cómo hacemos que {area} gaste menos (energía|luz)",
+    "qué hago para ahorrar (energía|luz) en {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

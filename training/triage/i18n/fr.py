@@ -393,4 +393,60 @@ MORE["escalate"] += (
     "pourquoi [la|le|l'] {act} (tournait|était arrêté|était en défaut) {window}",
     "y a-t-il quelque chose d'anormal (avec|sur) [la|le|l'] {act} et pourquoi",
 )
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("X affiche le code N, je fais quoi"), "quand
+# X a-t-il tourné pour la dernière fois" as history, site-wide questions about anything
+# unusual, wish openers ("je voudrais savoir si ..."), and more plain commands.
+MORE["query_state"] += (
+    "je voudrais savoir si [la|le|l'] {act} (tourne|est en marche|est allumé|est ouvert)",
+    "je voudrais savoir (quelle est|combien fait) la {kind} (du|de la|de l'|dans) {area}",
+    "(dis-moi|donne-moi) la {kind} (du|de la|de l'|dans) {area}",
+    "est-ce que [la|le|l'] {act} (tourne|est allumé|est ouvert) [en ce moment]",
+    "quelle est la {kind} (du|de la|de l'|dans) {area}",
+    "je voudrais savoir ce que (mesure|indique) [la|le|l'] {sensor}",
+    "est-ce que (la|le) {act} est (allumé|allumée|ouvert|ouverte) (maintenant|actuellement)",
+)
+MORE["query_history"] += (
+    "quand [la|le|l'] {act} a-t-(il|elle) (tourné|démarré|fonctionné) pour la dernière fois",
+    "quand est-ce que [la|le|l'] {act} a (tourné|démarré|été allumé) pour la dernière fois",
+    "à quand remonte (le dernier démarrage|la dernière mise en marche) (du|de la|de l') {act}",
+    "(la|le) {act} a (tourné|démarré) (quand|à quelle heure) {window}",
+    "à quelle heure [la|le|l'] {act} (a démarré|s'est arrêté|s'est allumé) {window}",
+    "depuis quand [la|le|l'] {act} (est arrêté|ne tourne plus|est éteint)",
+    "quand [la|le|l'] {act} (a-t-il|a-t-elle) été (allumé|ouvert|arrêté) {window}",
+)
+MORE["set_actuator"] += (
+    "(éteins|allume|arrête|démarre) [la|le] {act} et [la|le] {act2} [s'il te plaît|svp]",
+    "je voudrais que (la|le) {act} soit (éteint|allumé|ouvert|fermé)",
+    "(éteins|allume) [la|le|l'] {act}",
+    "(ferme|ouvre) [la|le|l'] {act} [s'il te plaît|maintenant]",
+    "(coupe|arrête) [la|le|l'] {act} [maintenant|tout de suite]",
+    "(j'aimerais|je voudrais) que tu (éteignes|allumes) [la|le] {act} et [la|le] {act2}",
+    "(éteignez|allumez) [la|le|l'] {act} [s'il vous plaît]",
+)
+MORE["list_alerts"] += (
+    "tout (va|est) (bien|normal) (sur l'exploitation|partout) [aujourd'hui]",
+    "(as-tu|avez-vous) remarqué quelque chose d'(anormal|inhabituel) [aujourd'hui]",
+    "(y a-t-il|il y a) des (problèmes|soucis|anomalies) (sur l'exploitation|sur le site|à"
+    " l'usine|quelque part) [aujourd'hui]",
+    "quoi de (anormal|neuf côté alarmes) (sur le site|sur l'exploitation) [aujourd'hui]",
+    "qu'est-ce qui est en (alarme|défaut) [en ce moment]",
+    "est-ce qu'il se passe quelque chose d'(anormal|inhabituel) (quelque part|sur le"
+    " site)",
+    "qu'est-ce qui cloche (sur le site|à l'usine) [aujourd'hui]",
+)
+MORE["escalate"] += (
+    "[la|le|l'] {act} (signale|affiche) (le défaut|l'erreur|l'alarme) {n}, (que faire"
+    "|qu'est-ce que je dois faire)",
+    "comment savoir si [la|le|l'] {act} est (usé|usée|bouché|bouchée|en panne)",
+    "que veut dire (le code|l'erreur|le défaut) {n} (sur|de) [la|le|l'] {act}",
+    "quand [la|le|l'] {act} a-t-(il|elle) été (installé|installée|acheté|révisé)",
+    "(explique|interprète)-moi les (alarmes|alertes) (du|de la|de l'|dans) {area}",
+    "est-ce que je peux intervenir sur [la|le|l'] {act} sans risque",
+    "que dois-je faire (avec|pour) [la|le|l'] {act}",
+    "comment (économiser|réduire) (l'énergie|l'électricité) (dans|à) {area}",
+    "comment (baisser|réduire) la consommation (du|de la|de l') {act}",
+    "comment (pouvons-nous|peut-on) (économiser|consommer moins d') (énergie|eau) (dans|à) {area}",
+    "comment rendre {area} plus (efficace|économe)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -290,4 +290,57 @@ MORE["escalate"] += (
     "ik zou graag advies over het (instellen|onderhouden|schoonmaken) van {act}",
     "is er iets (vreemds|raars) met {act} en waarom",
 )
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("hoe weet ik of X versleten is", "wat staat
+# er in storing"), "wanneer draaide X voor het laatst" as history, site-wide questions about
+# anything unusual, wish openers ("ik zou graag ... weten"), and more plain commands.
+MORE["query_state"] += (
+    "ik zou graag (willen) weten of {act} (aan staat|draait|open staat)",
+    "ik zou graag de {kind} (in|van) {area} (willen) weten",
+    "(geef|zeg) me de {kind} (in|van) {area}",
+    "staat {act} (aan|uit|open|dicht) [nu]",
+    "wat is de {kind} (in|van) {area} [nu]",
+    "ik zou graag willen weten wat {sensor} (meet|aangeeft)",
+    "draait {act} (nog|nu) [of niet]",
+)
+MORE["query_history"] += (
+    "wanneer (draaide|stond) {act} voor het laatst (aan|open)",
+    "wanneer ging {act} voor het laatst (aan|open|uit)",
+    "wanneer heeft {act} voor het laatst (gedraaid|aangestaan)",
+    "hoe laat (ging|sloeg) {act} {window} (aan|uit|af)",
+    "hoe lang geleden (draaide|stond) {act} (aan|voor het laatst)",
+    "wanneer ging {act} {window} (aan|uit|open|dicht)",
+    "hoe laat (startte|stopte) {act} {window}",
+)
+MORE["set_actuator"] += (
+    "zet {act} en {act2} (uit|aan) [alsjeblieft|graag]",
+    "ik zou graag willen dat {act} en {act2} (uit|aan) gaan",
+    "zet {act} (uit|aan)",
+    "(sluit|open) {act} [alsjeblieft|nu]",
+    "wil je {act} (uitzetten|aanzetten|openen|sluiten)",
+    "doe {act} (uit|aan|open|dicht) [alsjeblieft]",
+    "schakel {act} (uit|in) [nu]",
+)
+MORE["list_alerts"] += (
+    "is er ergens iets (afwijkends|vreemds|ongewoons|mis) [nu|vandaag]",
+    "welke (apparaten|pompen) staan (nu|op dit moment) in (storing|alarm)",
+    "zijn er (problemen|storingen|afwijkingen) op het bedrijf [vandaag|nu]",
+    "is er (vandaag|net) iets (vreemds|afwijkends) gebeurd",
+    "wat is er (mis|niet in orde|afwijkend) [op dit moment|nu]",
+    "gaat alles goed op het (bedrijf|terrein) [vandaag]",
+    "(merk|zie) je ergens iets (afwijkends|vreemds) [vandaag]",
+)
+MORE["escalate"] += (
+    "is het veilig om aan {act} te werken",
+    "wat moet ik met {act} doen",
+    "wat houdt (code|foutcode) {n} (op|van|bij) {act} in",
+    "wanneer is {act} (geplaatst|gekocht|in gebruik genomen|voor het laatst onderhouden)",
+    "(leg uit|verklaar) de (alarmen|meldingen|storingen) (in|van|op) {area}",
+    "hoe (zie|merk) ik (of|dat) {act} (versleten|verstopt|kapot) is",
+    "{act} (toont|geeft) (code|fout|storing) {n}, wat (nu|moet ik doen)",
+    "hoe maak ik {area} (zuiniger|efficiënter)",
+    "hoe verlaag ik het (energieverbruik|stroomverbruik) van {act}",
+    "hoe (kunnen|kan) (we|ik) energie besparen (in|op|bij) {area}",
+    "hoe (bespaar|besparen) (ik|we) (water|energie) (in|op) {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
