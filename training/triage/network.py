@@ -155,12 +155,13 @@ def _step(w: Weights, opt: _Adam, ids: I64, mask: F32, labels: I64, hyper: Hyper
 
 
 def fit(feats: Sequence[Sequence[int]], labels: I64, classes: int, hyper: Hyper,
-        seed: int, start: Weights | None = None,
-        targets: F32 | None = None) -> tuple[Weights, list[float]]:
+        seed: int, start: Weights | None = None, targets: F32 | None = None,
+        dropout: F32 | None = None) -> tuple[Weights, list[float]]:
     """Train on feature id lists, from scratch or from a copy of ``start`` (fine-tuning);
     returns the weights and each epoch's loss. ``start`` must have ``hyper``'s shapes;
     ``targets`` (rows x classes, each row a distribution) replaces the one-hot ``labels``,
-    which still balance the classes: distillation from a parent's probabilities."""
+    which still balance the classes: distillation from a parent's probabilities.
+    ``dropout``: each row's feature dropout, instead of ``hyper.dropout`` for all."""
     rng = np.random.default_rng(seed)
     w = Weights.init(hyper, classes, rng) if start is None else start.copy()
     if w.emb.shape != (hyper.buckets, hyper.dim) or w.w1.shape != (hyper.dim, hyper.hidden) \
@@ -170,20 +171,21 @@ def fit(feats: Sequence[Sequence[int]], labels: I64, classes: int, hyper: Hyper,
     counts = np.bincount(labels, minlength=classes).astype(np.float32)
     # Square-root balancing: small local classes count more, without drowning escalate.
     class_weight = np.sqrt(counts.mean() / np.maximum(counts, 1.0)).astype(np.float32)
-    return w, [_epoch(w, opt, feats, labels, hyper, class_weight, rng, targets)
+    return w, [_epoch(w, opt, feats, labels, hyper, class_weight, rng, targets, dropout)
                for _ in range(hyper.epochs)]
 
 
 def _epoch(w: Weights, opt: _Adam, feats: Sequence[Sequence[int]], labels: I64, hyper: Hyper,
            class_weight: F32, rng: np.random.Generator,
-           targets: F32 | None = None) -> float:
+           targets: F32 | None = None, dropout: F32 | None = None) -> float:
     """One pass over the data in a random order, with feature dropout; its mean batch loss."""
     order = rng.permutation(len(labels))
     total = 0.0
     for first in range(0, len(order), hyper.batch):
         batch = order[first : first + hyper.batch]
         ids, mask = pack([feats[i] for i in batch])
-        keep = mask * (rng.random(mask.shape) >= hyper.dropout)
+        rate = hyper.dropout if dropout is None else dropout[batch][:, None]
+        keep = mask * (rng.random(mask.shape) >= rate)
         keep = np.where(keep.sum(axis=1, keepdims=True) > 0, keep, mask)
         total += _step(w, opt, ids, keep.astype(np.float32), labels[batch], hyper,
                        class_weight, None if targets is None else targets[batch])

@@ -7,7 +7,8 @@ keeps the parent's delexicalisation scheme (``delex.SCHEME`` may have moved on s
 
 Fine-tuning (since 2026-12-07) changes what words mean, not how the model decides: only the
 embedding rows of the features a batch holds move, the hidden and output layers stay the
-parent's. Each labelled request is repeated ``REPEATS`` times (Adam moves an embedding row
+parent's. Only the labelled requests are trained with feature dropout; the replay is not.
+Each labelled request is repeated ``REPEATS`` times (Adam moves an embedding row
 about one learning rate per batch it appears in, whatever its weight in the loss, so
 repeats, not loss weights, make a phrasing stick) beside a replay sample of the template
 corpus trained towards the parent's own probabilities (distillation), which holds the words
@@ -42,6 +43,11 @@ LR = 0.002  # a fifth of training from scratch, and only for the embedding rows
 DENSE_LR = 0.0  # the hidden and output layers, which every request passes through, stay
 DROPOUT = 0.4  # as the full-size model was trained; the labelled requests need it to carry
 # over to how a gateway featurises them (registry names delexicalised)
+REPLAY_DROPOUT = 0.0  # the replayed rows' dropout. Their targets are the parent's
+# probabilities from all their features; with dropout 0.4 a dropped-out row was pulled towards
+# the full-feature prediction, a self-distillation that moved the shared rows (cues, language)
+# and flipped the parent's unsure requests: with triage-2.6 as the parent the child named its
+# parent's intent on 96.9-98.0% of the frozen set, 99.3% without (2.4: 99.3 -> 99.6%)
 CALIBRATE_ON_UNSEEN = True  # the parent trained on the validation fold: its logits flatter
 
 
@@ -80,7 +86,7 @@ def recipe() -> dict[str, float | int | str]:
     """How ``fine_tune`` trains, for the model card."""
     return {"replay": REPLAY, "replay_targets": "the parent's probabilities",
             "repeats": REPEATS, "steps": STEPS, "lr": LR, "dense_lr": DENSE_LR,
-            "dropout": DROPOUT}
+            "dropout": DROPOUT, "replay_dropout": REPLAY_DROPOUT}
 
 
 def fine_tune(start: Parent, replay: Sequence[Tagged], labelled: Sequence[Tagged], *,
@@ -105,7 +111,8 @@ def fine_tune(start: Parent, replay: Sequence[Tagged], labelled: Sequence[Tagged
     hyper = start.weights.hyper(epochs=epochs, lr=LR, dropout=DROPOUT, batch=batch,
                                 dense_lr=DENSE_LR)
     weights, losses = fit(feats, labels, len(INTENTS), hyper, seed, start=start.weights,
-                          targets=_targets(start.weights, feats, labels, kept))
+                          targets=_targets(start.weights, feats, labels, kept),
+                          dropout=np.where(kept, REPLAY_DROPOUT, DROPOUT).astype(np.float32))
     return weights, losses, rows
 
 

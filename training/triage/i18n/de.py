@@ -255,4 +255,121 @@ MORE["escalate"] += (
     "was sollte (in|im|an) {area} alles (verbaut|montiert) sein",
     "welche (Geräte|Sensoren) brauche ich (in|im|für) {area}",
 )
+# Eighth generation (triage-2.6), appended, by category: requests that open with a wish ("ich
+# hätte gern ...", "ich würde gern wissen ...") for reads and commands, site-wide questions
+# about anything unusual (the alert list), more ways to ask which devices are offline or
+# registered, and hard negatives in the same shapes ("wie genau funktioniert X").
+MORE["query_state"] += (
+    "ich würde gern[e] (wissen|erfahren), ob {act} (läuft|an ist|offen ist|aus ist)",
+    "ich wüsste gern[e], (wie hoch|wie viel|was) (die|der) {kind} (in|im) {area} (ist|gerade"
+    " ist)",
+    "ich hätte gern[e] (den aktuellen Wert|den letzten Messwert|den Stand) von {sensor}",
+    "ich möchte (wissen|sehen), (was|wie viel) {sensor} (gerade|aktuell|jetzt) (anzeigt|misst)",
+    "ich hätte gern[e] (den Status|den Zustand) von {dev}",
+    "ich möchte gern[e] die {kind} (in|im|von) {area} (wissen|sehen|erfahren)",
+    "mich würde interessieren, (wie|ob) {act} (läuft|steht|an ist)",
+)
+MORE["query_history"] += (
+    "ich hätte gern[e] (den Verlauf|die Werte|die Messwerte) von {sensor} {window}",
+    "ich möchte sehen, wie (die|der) {kind} (in|im) {area} {window} (war|verlaufen ist)",
+    "ich würde gern[e] wissen, wie lange {act} {window} gelaufen ist",
+)
+MORE["set_actuator"] += (
+    "ich hätte gern[e], dass du {act} (ausschaltest|einschaltest|öffnest|schließt|startest"
+    "|stoppst)",
+    "ich möchte {act} (ausschalten|einschalten|öffnen|schließen|starten|stoppen) [bitte]",
+    "ich hätte gern[e] {act} (an|aus|offen|zu) [bitte]",
+    "ich würde gern[e] {act} auf {value} (stellen|setzen)",
+    "ich will, dass {act} (ausgeht|angeht|aufgeht|zugeht) [bitte]",
+)
+MORE["list_devices"] += (
+    "welche (Geräte|Sensoren|Fühler|Zähler) sind (nicht erreichbar|offline|ausgefallen|nicht"
+    " mehr verbunden) [gerade|im Moment]",
+    "welche (Geräte|Sensoren|Pumpen) (senden|liefern|schicken) keine (Daten|Werte|Messwerte)"
+    " mehr",
+    "welche (Geräte|Sensoren|Aktoren) sind (am|im) (System|Netz|Controller) (angemeldet"
+    "|registriert|eingebunden)",
+    "was ist (am|im) (System|Controller) alles (angemeldet|registriert|eingebunden)",
+    "(zeig|liste) [mir] (alle|die) (angemeldeten|registrierten|eingebundenen) (Geräte"
+    "|Sensoren)",
+    "wie viele (Geräte|Sensoren) sind (registriert|angemeldet|eingebunden) [insgesamt]",
+    "ich hätte gern[e] (eine Liste|eine Übersicht) (aller|der) (Geräte|Sensoren|Pumpen)"
+    " [in {area}]",
+    "(gibt es|sind) (Geräte|Sensoren) (ohne Verbindung|offline|nicht erreichbar) [gerade]",
+)
+MORE["list_alerts"] += (
+    "(gibt es|ist) (etwas|irgendwas) (Ungewöhnliches|Auffälliges|Außergewöhnliches"
+    "|Seltsames) (auf dem Hof|im Betrieb|in der Anlage|im Gebäude|im Werk) [gerade|heute]",
+    "(ist|läuft) (auf dem Hof|im Betrieb|in der Anlage|im Werk) alles (normal|in Ordnung"
+    "|rund)",
+    "(gibt es|hast du) (Unregelmäßigkeiten|Anomalien|Abweichungen) (im Betrieb|in der Anlage"
+    "|auf dem Hof|im Werk) [heute]",
+    "ich hätte gern[e] (die|alle) (aktiven|offenen) (Alarme|Meldungen|Störungen)",
+    "ich möchte wissen, ob es (Alarme|Störungen|Warnungen) gibt",
+)
+MORE["escalate"] += (
+    "ich (möchte|würde gern[e]) wissen, warum {act} (ausgefallen ist|nicht läuft|abschaltet)",
+    "ich möchte verstehen, wie {act} funktioniert",
+    "wie arbeitet {act} [eigentlich]",
+    "wie genau funktioniert {act}",
+    "kannst du mir erklären, wie {act} (funktioniert|arbeitet|gesteuert wird)",
+    "nach welchem Prinzip (funktioniert|arbeitet) {act}",
+    "wie funktioniert die {kind}regelung (in|im|von) {area}",
+    "wie funktionieren (Pumpen|Ventile|Lüfter) wie {act}",
+    "ich hätte gern[e] einen Rat, wie ich {act} (einstellen|warten|reinigen) soll",
+    "ist (etwas|irgendwas) Ungewöhnliches an {act}, und warum",
+)
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("was ist gerade auffällig", "X meldet Fehler
+# N, was nun"), "wann lief X zuletzt" as history, wish openers, and more plain commands.
+MORE["query_state"] += (
+    "wie (hoch|warm) ist (die|der) {kind} (in|im) {area} [gerade]",
+    "ich hätte gern[e] gewusst, (wie hoch|wie viel) (die|der) {kind} (in|im) {area} ist",
+    "läuft {act} (gerade|noch|jetzt)",
+    "ich würde gern[e] wissen, (wie hoch|was) (die|der) {kind} (in|im) {area} (ist|gerade ist)",
+    "sag mir (die|den) {kind} (in|im) {area}",
+    "ist {act} (an|aus|offen|zu) [gerade]",
+    "was (zeigt|misst) {sensor} gerade",
+)
+MORE["query_history"] += (
+    "wann lief {act} zum letzten Mal",
+    "wann wurde {act} zuletzt (eingeschaltet|gestartet|geöffnet|ausgeschaltet)",
+    "wann war {act} (zuletzt|das letzte Mal) (an|in Betrieb|offen)",
+    "wann ist {act} (zuletzt|das letzte Mal) gelaufen",
+    "um wie viel Uhr (ging|ist) {act} {window} (an|aus|angegangen|ausgegangen)",
+    "wie lange ist es her, dass {act} (lief|an war|gestartet wurde)",
+    "wann hat {act} {window} (angefangen|aufgehört) zu laufen",
+)
+MORE["set_actuator"] += (
+    "ich möchte, dass {act} und {act2} (ausgeschaltet|eingeschaltet) werden",
+    "ich hätte gern[e] {act} und {act2} (aus|an|offen|zu)",
+    "{act} (aus|an|ein)schalten [bitte]",
+    "(mach|schalt) {act} (aus|an) [bitte|jetzt]",
+    "(schließe|öffne) {act} [bitte|jetzt]",
+    "schalte {act} (aus|ein|an)",
+    "schalte {act} und {act2} (aus|ein|an) [bitte]",
+)
+MORE["list_alerts"] += (
+    "was ist (gerade|im Moment) (ungewöhnlich|nicht in Ordnung|gestört)",
+    "(gibt es|hast du) (Probleme|Auffälligkeiten) (im Betrieb|in der Anlage|auf dem Hof"
+    "|irgendwo) [gerade|heute]",
+    "ist (irgendwo|irgendwas) (gestört|auffällig|nicht in Ordnung) [gerade]",
+    "was (ist|steht) (gerade|aktuell) (auf Störung|im Alarm)",
+    "(läuft|ist) irgendwo etwas (Ungewöhnliches|Auffälliges|schief) [gerade|heute]",
+    "(gibt es|ist) heute (etwas|irgendwas) (Auffälliges|Ungewöhnliches) (passiert|vorgefallen)",
+    "welche (Störungen|Alarme) (liegen|stehen) (gerade|aktuell) an",
+)
+MORE["escalate"] += (
+    "ist es (sicher|ok), an {act} zu arbeiten",
+    "was soll ich mit {act} machen",
+    "was bedeutet (Fehler|Störung|Code) {n} (an|bei) {act}",
+    "wann wurde {act} (eingebaut|gekauft|in Betrieb genommen|zuletzt gewartet)",
+    "(erkläre|deute) (mir) die (Alarme|Störungen|Meldungen) (in|im|von) {area}",
+    "{act} (zeigt|meldet|gibt) (Fehler|Code|Störung) {n}, was (soll ich tun|mache ich jetzt)",
+    "woran erkenne ich, ob {act} (verschlissen|verstopft|defekt|kaputt) ist",
+    "wie wird {area} (effizienter|sparsamer)",
+    "wie senke ich den (Energieverbrauch|Stromverbrauch) (von|bei) {act}",
+    "wie (können|könnten) wir (Energie|Strom) (in|im|bei) {area} sparen",
+    "wie (spare|sparen) (ich|wir) (Wasser|Energie) (in|im|bei) {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

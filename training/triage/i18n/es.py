@@ -309,4 +309,126 @@ MORE["escalate"] += (
     "(quiero|necesito) [la|el] {act} (apagada|encendida) (esta noche|mañana|a las {n})",
     "¿por qué ha (subido|bajado) tanto la {kind} (de la|del) {area} {window}?",
 )
+# Eighth generation (triage-2.6), appended, by category: requests that open with a wish
+# ("quisiera saber ...", "me gustaría que ...") for reads and commands, history questions in
+# the imperfect and the preterite ("qué marcaba X ayer"), site-wide questions about anything
+# unusual (the alert list), more ways to ask which devices are offline or registered, and hard
+# negatives in the same shapes ("cómo opera X", "por qué se paraba X ayer").
+MORE["query_state"] += (
+    "(quisiera|me gustaría) saber si [la|el] {act} (está encendida|está funcionando|está"
+    " abierta|sigue en marcha)",
+    "(quisiera|querría) (conocer|ver) el estado (de|del) {dev}",
+    "me gustaría saber (cuánto|qué) (marca|indica|mide) [la|el] {sensor} [ahora]",
+    "(desearía|quisiera) consultar (la|el) {kind} (de|del) {sensor}",
+)
+MORE["query_history"] += (
+    "qué {kind} (había|hacía) en {area} {window}",
+    "(cuál era|cuánto era|a cuánto estaba) (la|el) {kind} (de|del|en) {area} {window}",
+    "qué (marcaba|indicaba|medía) [la|el] {sensor} {window}",
+    "(estaba|seguía) [la|el] {act} (encendida|encendido|en marcha|funcionando|abierta) {window}",
+    "(funcionaba|andaba) [la|el] {act} {window}",
+    "cuánto tiempo estuvo [la|el] {act} (encendida|encendido|en marcha|abierta) {window}",
+    "(quisiera|me gustaría) ver (el historial|la evolución|los valores) (de|del) {sensor}"
+    " {window}",
+    "cuántas veces (arrancó|se encendió|se paró) [la|el] {act} {window}",
+)
+MORE["set_actuator"] += (
+    "(quisiera|me gustaría|querría) (encender|apagar|abrir|cerrar|arrancar|parar) [la|el] {act}"
+    " [por favor]",
+    "(quisiera|me gustaría) que (enciendas|apagues|abras|cierres|arranques|pares) [la|el] {act}",
+    "(quisiera|me gustaría) (poner|ajustar) [la|el] {act} (a|al|en) {value}",
+    "(quiero|quisiera) [la|el] {act} (encendida|encendido|apagada|apagado|abierta|cerrada)"
+    " [ya|por favor]",
+)
+MORE["list_devices"] += (
+    "qué (equipos|sensores|dispositivos|aparatos) (están|se han quedado) (sin conexión|fuera de"
+    " línea|sin señal) [ahora]",
+    "qué (dispositivos|equipos|sensores) (están registrados|están configurados|hay"
+    " registrados) en (el sistema|el controlador|la red)",
+    "(lista|muéstrame|enséñame) los (dispositivos|equipos|sensores) (registrados|configurados"
+    "|conectados)",
+    "cuántos (dispositivos|equipos|sensores) (están registrados|hay configurados|hay"
+    " conectados) [en total]",
+    "(quisiera|me gustaría) (ver|tener) (la lista|un listado) de (los|todos los) (equipos"
+    "|sensores|dispositivos) [de {area}]",
+)
+MORE["list_alerts"] += (
+    "(hay|pasa) algo (anormal|raro|extraño|fuera de lo normal) en (la planta|la nave|la finca"
+    "|el edificio|las instalaciones|la fábrica) [ahora|hoy]",
+    "(está|va) todo (normal|bien|en orden) en (la planta|la nave|la finca|el edificio|las"
+    " instalaciones|la fábrica) [ahora]",
+    "(notas|ves|detectas) (algo raro|alguna anomalía|algo anormal) en (la planta|la finca|las"
+    " instalaciones|la fábrica) [hoy]",
+    "(hay|se ve) alguna (anomalía|irregularidad|incidencia) en (la planta|la finca|las"
+    " instalaciones|la fábrica|el edificio) [hoy|ahora]",
+    "(quisiera|me gustaría) (ver|saber) las (alarmas|alertas) (activas|pendientes)",
+    "(quisiera|me gustaría) saber si hay (alarmas|alertas|avisos) [ahora|activos]",
+)
+MORE["escalate"] += (
+    "(quisiera|me gustaría) saber por qué [la|el] {act} (se para|se apaga|no arranca|falla)",
+    "(quisiera|me gustaría) entender cómo funciona [la|el] {act}",
+    "cómo opera [la|el] {act}",
+    "cuál es el principio de funcionamiento (de la|del) {act}",
+    "me puedes explicar el funcionamiento (de la|del) {act}",
+    "cómo funciona la regulación de {kind} (de|en|del) {area}",
+    "por qué (estaba parada|se paraba|fallaba) [la|el] {act} {window}",
+    "(quisiera|me gustaría) un consejo para (ajustar|mantener|limpiar) [la|el] {act}",
+    "hay algo (raro|anormal) (con|en) [la|el] {act} y por qué",
+)
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("X marca fallo N, qué hago"), "cuándo
+# funcionó X por última vez" as history, site-wide questions about anything unusual, wish
+# openers ("me gustaría saber ..."), and more plain commands.
+MORE["query_state"] += (
+    "me gustaría saber (la|el) {kind} (de|del|en) {area}",
+    "me gustaría saber si [la|el] {act} (está encendida|está encendido|funciona|está abierta)",
+    "(dime|dame) (la|el) {kind} (de|del|en) {area} [por favor]",
+    "está [la|el] {act} (encendida|encendido|en marcha|abierta) [ahora]",
+    "cuál es (la|el) {kind} (de|del|en) {area} [ahora]",
+    "me gustaría saber qué (marca|mide) [la|el] {sensor}",
+    "podrías decirme (la|el) {kind} (de|del|en) {area}",
+)
+MORE["query_history"] += (
+    "cuándo (funcionó|arrancó|se encendió) [la|el] {act} por última vez",
+    "cuándo fue la última vez que [la|el] {act} (funcionó|arrancó|se encendió|se abrió)",
+    "a qué hora (arrancó|se paró|se encendió|se apagó) [la|el] {act} {window}",
+    "cuándo se (encendió|apagó|abrió) [la|el] {act} {window}",
+    "hace cuánto que [la|el] {act} no (funciona|arranca|se enciende)",
+    "cuándo estuvo [la|el] {act} (encendida|encendido|en marcha) por última vez",
+    "cuándo (paró|se detuvo) [la|el] {act} {window}",
+)
+MORE["set_actuator"] += (
+    "(apaga|enciende|para|arranca) [la|el] {act} y [la|el] {act2} [por favor]",
+    "me gustaría que (apagues|enciendas) [la|el] {act} y [la|el] {act2}",
+    "(apaga|enciende) [la|el] {act}",
+    "(cierra|abre) [la|el] {act} [por favor|ya]",
+    "(para|detén) [la|el] {act} [ahora|ya]",
+    "quiero que [la|el] {act} (se apague|se encienda|se abra|se cierre)",
+    "(apague|encienda) [la|el] {act} [por favor]",
+)
+MORE["list_alerts"] += (
+    "(hay|pasa) algo (raro|anormal|fuera de lo normal) (en algún sitio|en la explotación"
+    "|por ahí) [hoy|ahora]",
+    "qué (está fallando|va mal|está en alarma) [ahora|ahora mismo]",
+    "(hay|tenemos) (problemas|incidencias) (en la planta|en la finca|en la explotación"
+    "|en algún sitio) [hoy]",
+    "(ha pasado|ocurrió) algo (raro|anormal) (hoy|esta mañana)",
+    "qué equipos están en (alarma|fallo) ahora",
+    "está todo (bien|en orden|normal) (en la explotación|en la granja|por todas partes)",
+    "(notas|hay) algo (fuera de lo normal|inusual) [hoy|ahora]",
+)
+MORE["escalate"] += (
+    "[la|el] {act} (muestra|da) (el código|el error|la alarma) {n}, (qué debo hacer|qué"
+    " hago ahora)",
+    "cómo sé si [la|el] {act} está (desgastada|desgastado|atascada|atascado|averiada)",
+    "(explícame|dime) qué significa el código {n} (de la|del) {act}",
+    "cuándo se (instaló|compró|revisó) [la|el] {act}",
+    "(explícame|interpreta) las (alarmas|alertas) (de|del|en) {area}",
+    "es seguro trabajar en [la|el] {act} [ahora]",
+    "qué hago con [la|el] {act}",
+    "cómo (ahorro|ahorrar|podemos ahorrar) (energía|agua|luz) en {area}",
+    "cómo (bajo|reduzco) el consumo (de la|del) {act}",
+    "cómo hacemos que {area} gaste menos (energía|luz)",
+    "qué hago para ahorrar (energía|luz) en {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

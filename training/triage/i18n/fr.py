@@ -318,4 +318,135 @@ MORE["escalate"] += (
     "(que|qu'est-ce que) (mesure|indique) vraiment [la|le|l'] {sensor} (sur|dans) {area}"
     " et (pourquoi|comment)",
 )
+# Eighth generation (triage-2.6), appended, by category: requests that open with a wish
+# ("j'aimerais savoir ...", "je voudrais que tu ...") for reads and commands, history questions
+# in the imperfect ("que mesurait X hier"), site-wide questions about anything unusual (the
+# alert list), more ways to ask which devices are offline or registered, and hard negatives in
+# the same shapes ("comment marche X", "pourquoi X était arrêté hier").
+MORE["query_state"] += (
+    "j'aimerais (savoir|connaître) la {kind} (du|de la|de l'|dans) {area} [en ce moment"
+    "|actuellement]",
+    "je voudrais (connaître|avoir) (l'état|le statut|la valeur) (du|de la|de l') {dev}",
+    "j'aimerais savoir (combien|ce que) (mesure|indique|affiche) [la|le|l'] {sensor} [en ce"
+    " moment]",
+    "je souhaiterais connaître la {kind} (du|de la|de l'|dans) {area}",
+    "j'aimerais savoir si [la|le|l'] {act} (est en marche|est allumé|est ouvert|tourne)",
+    "je voudrais la {kind} (du|de la|de l') {sensor} [s'il vous plaît|svp]",
+)
+MORE["query_history"] += (
+    "combien (faisait-il|il faisait) (dans|à) {area} {window}",
+    "(quelle|combien) (était|valait) la {kind} (dans|du|de la) {area} {window}",
+    "que (mesurait|indiquait|affichait) [la|le|l'] {sensor} {window}",
+    "[la|le|l'] {act} (tournait|marchait|fonctionnait)-(il|elle) {window}",
+    "est-ce que [la|le|l'] {act} (tournait|était allumé|était ouvert|était en marche) {window}",
+    "à combien (était|se trouvait) la {kind} (du|de la|de l'|dans) {area} {window}",
+    "(j'aimerais|je voudrais) (voir|connaître|avoir) l'(historique|évolution) (du|de la|de l')"
+    " {sensor} {window}",
+    "(j'aimerais|je voudrais) savoir combien de temps [la|le|l'] {act} a (tourné|fonctionné)"
+    " {window}",
+    "quelle {kind} (y avait-il|il y avait) (dans|à) {area} {window}",
+)
+MORE["set_actuator"] += (
+    "(j'aimerais|je voudrais|je souhaiterais) que tu (éteignes|allumes|ouvres|fermes|arrêtes"
+    "|démarres) [la|le|l'] {act}",
+    "je voudrais que vous (éteigniez|allumiez|ouvriez|fermiez|arrêtiez|démarriez) [la|le|l']"
+    " {act}",
+    "(j'aimerais|je voudrais) (éteindre|allumer|ouvrir|fermer|arrêter|démarrer) [la|le|l']"
+    " {act} [s'il te plaît|svp]",
+    "(j'aimerais|je voudrais) (mettre|régler) [la|le|l'] {act} (à|sur) {value}",
+    "je voudrais [la|le|l'] {act} (éteint|allumé|ouvert|fermé|en marche|à l'arrêt) [svp]",
+)
+MORE["list_devices"] += (
+    "quels (capteurs|appareils) n'envoient plus (de données|de mesures|rien)",
+    "quels (appareils|capteurs|équipements) sont (enregistrés|déclarés|appairés|configurés)"
+    " (sur|dans) (le système|le réseau|le contrôleur)",
+    "qu'est-ce qui est (enregistré|déclaré|configuré) (sur|dans) (le système|le contrôleur)",
+    "(liste|montre)-moi les (appareils|capteurs) (enregistrés|déclarés|configurés|connectés)",
+    "(j'aimerais|je voudrais) (la liste|une liste) (des|de tous les) (appareils|capteurs"
+    "|équipements) [de {area}]",
+    "(y a-t-il|est-ce qu'il y a) des (appareils|capteurs) (hors ligne|injoignables|sans"
+    " connexion)",
+    "combien (d'appareils|de capteurs) sont (enregistrés|déclarés|configurés) [au total]",
+)
+MORE["list_alerts"] += (
+    "(y a-t-il|il y a) (quelque chose|un truc) d'(anormal|inhabituel|bizarre|étrange) (sur le"
+    " site|à l'usine|dans le bâtiment|à la ferme|dans l'atelier) [en ce moment|aujourd'hui]",
+    "tout (est|va) (normal|bien) (sur le site|à l'usine|dans le bâtiment|à la ferme) [en ce"
+    " moment]",
+    "rien (d'anormal|d'inhabituel|de bizarre|à signaler) (sur le site|à l'usine|dans le"
+    " bâtiment|à la ferme) [aujourd'hui]",
+    "(constates-tu|vois-tu|détectes-tu) (des anomalies|quelque chose d'anormal) (sur le site"
+    "|à l'usine|dans le bâtiment) [aujourd'hui]",
+    "(j'aimerais|je voudrais) (voir|connaître) les (alarmes|alertes) (actives|en cours)",
+    "(j'aimerais|je voudrais) savoir s'il y a des (alarmes|alertes|défauts) [en ce moment]",
+)
+MORE["escalate"] += (
+    "(j'aimerais|je voudrais) (savoir|comprendre) pourquoi [la|le|l'] {act} (s'arrête|est en"
+    " défaut|ne démarre pas)",
+    "(j'aimerais|je voudrais) comprendre comment (fonctionne|marche) [la|le|l'] {act}",
+    "comment marche [la|le|l'] {act} [exactement]",
+    "comment (fonctionne|marche) exactement [la|le|l'] {act}",
+    "quel est le principe de fonctionnement (du|de la|de l') {act}",
+    "peux-tu m'expliquer le fonctionnement (du|de la|de l') {act}",
+    "comment fonctionne la régulation de {kind} (du|de la|de l'|dans) {area}",
+    "(j'aimerais|je voudrais) un conseil pour (régler|entretenir|nettoyer) [la|le|l'] {act}",
+    "pourquoi [la|le|l'] {act} (tournait|était arrêté|était en défaut) {window}",
+    "y a-t-il quelque chose d'anormal (avec|sur) [la|le|l'] {act} et pourquoi",
+)
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("X affiche le code N, je fais quoi"), "quand
+# X a-t-il tourné pour la dernière fois" as history, site-wide questions about anything
+# unusual, wish openers ("je voudrais savoir si ..."), and more plain commands.
+MORE["query_state"] += (
+    "je voudrais savoir si [la|le|l'] {act} (tourne|est en marche|est allumé|est ouvert)",
+    "je voudrais savoir (quelle est|combien fait) la {kind} (du|de la|de l'|dans) {area}",
+    "(dis-moi|donne-moi) la {kind} (du|de la|de l'|dans) {area}",
+    "est-ce que [la|le|l'] {act} (tourne|est allumé|est ouvert) [en ce moment]",
+    "quelle est la {kind} (du|de la|de l'|dans) {area}",
+    "je voudrais savoir ce que (mesure|indique) [la|le|l'] {sensor}",
+    "est-ce que (la|le) {act} est (allumé|allumée|ouvert|ouverte) (maintenant|actuellement)",
+)
+MORE["query_history"] += (
+    "quand [la|le|l'] {act} a-t-(il|elle) (tourné|démarré|fonctionné) pour la dernière fois",
+    "quand est-ce que [la|le|l'] {act} a (tourné|démarré|été allumé) pour la dernière fois",
+    "à quand remonte (le dernier démarrage|la dernière mise en marche) (du|de la|de l') {act}",
+    "(la|le) {act} a (tourné|démarré) (quand|à quelle heure) {window}",
+    "à quelle heure [la|le|l'] {act} (a démarré|s'est arrêté|s'est allumé) {window}",
+    "depuis quand [la|le|l'] {act} (est arrêté|ne tourne plus|est éteint)",
+    "quand [la|le|l'] {act} (a-t-il|a-t-elle) été (allumé|ouvert|arrêté) {window}",
+)
+MORE["set_actuator"] += (
+    "(éteins|allume|arrête|démarre) [la|le] {act} et [la|le] {act2} [s'il te plaît|svp]",
+    "je voudrais que (la|le) {act} soit (éteint|allumé|ouvert|fermé)",
+    "(éteins|allume) [la|le|l'] {act}",
+    "(ferme|ouvre) [la|le|l'] {act} [s'il te plaît|maintenant]",
+    "(coupe|arrête) [la|le|l'] {act} [maintenant|tout de suite]",
+    "(j'aimerais|je voudrais) que tu (éteignes|allumes) [la|le] {act} et [la|le] {act2}",
+    "(éteignez|allumez) [la|le|l'] {act} [s'il vous plaît]",
+)
+MORE["list_alerts"] += (
+    "tout (va|est) (bien|normal) (sur l'exploitation|partout) [aujourd'hui]",
+    "(as-tu|avez-vous) remarqué quelque chose d'(anormal|inhabituel) [aujourd'hui]",
+    "(y a-t-il|il y a) des (problèmes|soucis|anomalies) (sur l'exploitation|sur le site|à"
+    " l'usine|quelque part) [aujourd'hui]",
+    "quoi de (anormal|neuf côté alarmes) (sur le site|sur l'exploitation) [aujourd'hui]",
+    "qu'est-ce qui est en (alarme|défaut) [en ce moment]",
+    "est-ce qu'il se passe quelque chose d'(anormal|inhabituel) (quelque part|sur le"
+    " site)",
+    "qu'est-ce qui cloche (sur le site|à l'usine) [aujourd'hui]",
+)
+MORE["escalate"] += (
+    "[la|le|l'] {act} (signale|affiche) (le défaut|l'erreur|l'alarme) {n}, (que faire"
+    "|qu'est-ce que je dois faire)",
+    "comment savoir si [la|le|l'] {act} est (usé|usée|bouché|bouchée|en panne)",
+    "que veut dire (le code|l'erreur|le défaut) {n} (sur|de) [la|le|l'] {act}",
+    "quand [la|le|l'] {act} a-t-(il|elle) été (installé|installée|acheté|révisé)",
+    "(explique|interprète)-moi les (alarmes|alertes) (du|de la|de l'|dans) {area}",
+    "est-ce que je peux intervenir sur [la|le|l'] {act} sans risque",
+    "que dois-je faire (avec|pour) [la|le|l'] {act}",
+    "comment (économiser|réduire) (l'énergie|l'électricité) (dans|à) {area}",
+    "comment (baisser|réduire) la consommation (du|de la|de l') {act}",
+    "comment (pouvons-nous|peut-on) (économiser|consommer moins d') (énergie|eau) (dans|à) {area}",
+    "comment rendre {area} plus (efficace|économe)",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}

@@ -225,4 +225,122 @@ MORE["escalate"] += (
     "hoe werkt {act} eigenlijk", "waarom staat {act} (aan|uit|open|dicht)",
     "wat gebeurt er als ik {act} uitzet", "hoe wordt {act} (aangestuurd|aangesloten)",
 )
+# Eighth generation (triage-2.6), appended, by category: requests that open with a wish ("ik
+# zou graag ...", "ik wil graag weten ...") for reads and commands, site-wide questions about
+# anything unusual (the alert list), more ways to ask which devices are offline or registered,
+# and hard negatives that ask how something works ("hoe werkt X precies", "hoe functioneert
+# X"), in every fold.
+MORE["query_state"] += (
+    "ik zou graag (willen weten|weten) (wat|hoe hoog) de {kind} (in|van) {area} is",
+    "ik zou graag de (status|stand|waarde) van {dev} (willen weten|weten|zien)",
+    "ik wil graag weten of {act} (draait|aan staat|open staat)",
+    "ik zou willen weten wat {sensor} (nu|op dit moment) (meet|aangeeft)",
+    "graag zou ik de {kind} (in|van) {area} weten",
+    "mag ik de {kind} (in|van) {area} (weten|zien)",
+)
+MORE["query_history"] += (
+    "ik zou graag het verloop van {sensor} {window} (zien|willen zien)",
+    "ik wil graag weten hoe lang {act} {window} (aan stond|gedraaid heeft)",
+    "wat (mat|gaf) {sensor} {window} [aan]",
+    "(stond|draaide) {act} {window} (aan|nog)",
+)
+MORE["set_actuator"] += (
+    "ik zou graag willen dat je {act} (aanzet|uitzet|opent|sluit|start|stopt)",
+    "ik wil graag {act} (aanzetten|uitzetten|openen|sluiten) [alsjeblieft]",
+    "ik zou {act} graag (aan|uit|open|dicht) (hebben|willen)",
+    "ik zou graag {act} op {value} (zetten|willen zetten)",
+)
+MORE["list_devices"] += (
+    "welke (apparaten|sensoren|meters) (zijn|staan) (offline|niet bereikbaar|zonder verbinding)"
+    " [nu]",
+    "welke (sensoren|apparaten) (sturen|versturen) geen (data|metingen|waarden) meer",
+    "welke (apparaten|sensoren) zijn (aangemeld|geregistreerd|gekoppeld|ingeleerd) (bij|in|op)"
+    " (het systeem|de controller)",
+    "wat is er (aangemeld|geregistreerd|gekoppeld) (bij|in|op) (het systeem|de controller)",
+    "(toon|geef) [me] de (geregistreerde|gekoppelde|aangemelde) (apparaten|sensoren)",
+    "hoeveel (apparaten|sensoren) zijn (geregistreerd|gekoppeld|aangemeld) [in totaal]",
+    "ik zou graag een (lijst|overzicht) van (alle|de) (apparaten|sensoren|pompen) (zien"
+    "|willen)",
+)
+MORE["list_alerts"] += (
+    "is er iets (vreemds|ongewoons|raars|abnormaals) (op het terrein|in de fabriek|in het"
+    " gebouw|op de boerderij|in de installatie) [nu|vandaag]",
+    "is alles (normaal|in orde|goed) (op het terrein|in de fabriek|in het gebouw|op de"
+    " boerderij|in de installatie) [nu]",
+    "(zie|merk) je (iets vreemds|afwijkingen|iets ongewoons) (op het terrein|in de fabriek|in"
+    " de installatie) [vandaag]",
+    "zijn er (afwijkingen|onregelmatigheden|bijzonderheden) (op het terrein|in de fabriek|in"
+    " het gebouw|in de installatie) [vandaag|nu]",
+    "ik zou graag de (actieve|openstaande) (alarmen|meldingen) zien",
+    "ik wil graag weten of er (alarmen|storingen|meldingen) zijn",
+)
+MORE["escalate"] += (
+    "hoe werkt {act} precies",
+    "hoe functioneert {act}",
+    "kun je me vertellen hoe {act} werkt",
+    "wat is het werkingsprincipe van {act}",
+    "hoe werkt de {kind}regeling (in|van) {area}",
+    "hoe werken (pompen|kleppen|ventilatoren) zoals {act}",
+    "ik zou graag willen weten waarom {act} (uitvalt|stilstaat|niet start)",
+    "ik wil graag begrijpen hoe {act} werkt",
+    "hoe werkt {act} (in de winter|bij vorst|'s nachts)",
+    "leg eens uit hoe {act} werkt",
+    "hoe werkt het (aansturen|regelen|schakelen) van {act}",
+    "waarom (stond|draaide) {act} {window} (uit|aan|stil)",
+    "ik zou graag advies over het (instellen|onderhouden|schoonmaken) van {act}",
+    "is er iets (vreemds|raars) met {act} en waarom",
+)
+# Ninth generation (triage-2.7), appended: siblings in the training folds for families that
+# had one template, in the validation fold alone ("hoe weet ik of X versleten is", "wat staat
+# er in storing"), "wanneer draaide X voor het laatst" as history, site-wide questions about
+# anything unusual, wish openers ("ik zou graag ... weten"), and more plain commands.
+MORE["query_state"] += (
+    "ik zou graag (willen) weten of {act} (aan staat|draait|open staat)",
+    "ik zou graag de {kind} (in|van) {area} (willen) weten",
+    "(geef|zeg) me de {kind} (in|van) {area}",
+    "staat {act} (aan|uit|open|dicht) [nu]",
+    "wat is de {kind} (in|van) {area} [nu]",
+    "ik zou graag willen weten wat {sensor} (meet|aangeeft)",
+    "draait {act} (nog|nu) [of niet]",
+)
+MORE["query_history"] += (
+    "wanneer (draaide|stond) {act} voor het laatst (aan|open)",
+    "wanneer ging {act} voor het laatst (aan|open|uit)",
+    "wanneer heeft {act} voor het laatst (gedraaid|aangestaan)",
+    "hoe laat (ging|sloeg) {act} {window} (aan|uit|af)",
+    "hoe lang geleden (draaide|stond) {act} (aan|voor het laatst)",
+    "wanneer ging {act} {window} (aan|uit|open|dicht)",
+    "hoe laat (startte|stopte) {act} {window}",
+)
+MORE["set_actuator"] += (
+    "zet {act} en {act2} (uit|aan) [alsjeblieft|graag]",
+    "ik zou graag willen dat {act} en {act2} (uit|aan) gaan",
+    "zet {act} (uit|aan)",
+    "(sluit|open) {act} [alsjeblieft|nu]",
+    "wil je {act} (uitzetten|aanzetten|openen|sluiten)",
+    "doe {act} (uit|aan|open|dicht) [alsjeblieft]",
+    "schakel {act} (uit|in) [nu]",
+)
+MORE["list_alerts"] += (
+    "is er ergens iets (afwijkends|vreemds|ongewoons|mis) [nu|vandaag]",
+    "welke (apparaten|pompen) staan (nu|op dit moment) in (storing|alarm)",
+    "zijn er (problemen|storingen|afwijkingen) op het bedrijf [vandaag|nu]",
+    "is er (vandaag|net) iets (vreemds|afwijkends) gebeurd",
+    "wat is er (mis|niet in orde|afwijkend) [op dit moment|nu]",
+    "gaat alles goed op het (bedrijf|terrein) [vandaag]",
+    "(merk|zie) je ergens iets (afwijkends|vreemds) [vandaag]",
+)
+MORE["escalate"] += (
+    "is het veilig om aan {act} te werken",
+    "wat moet ik met {act} doen",
+    "wat houdt (code|foutcode) {n} (op|van|bij) {act} in",
+    "wanneer is {act} (geplaatst|gekocht|in gebruik genomen|voor het laatst onderhouden)",
+    "(leg uit|verklaar) de (alarmen|meldingen|storingen) (in|van|op) {area}",
+    "hoe (zie|merk) ik (of|dat) {act} (versleten|verstopt|kapot) is",
+    "{act} (toont|geeft) (code|fout|storing) {n}, wat (nu|moet ik doen)",
+    "hoe maak ik {area} (zuiniger|efficiënter)",
+    "hoe verlaag ik het (energieverbruik|stroomverbruik) van {act}",
+    "hoe (kunnen|kan) (we|ik) energie besparen (in|op|bij) {area}",
+    "hoe (bespaar|besparen) (ik|we) (water|energie) (in|op) {area}",
+)
 TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
