@@ -156,8 +156,8 @@ ASKING_YOU = _table({
 })
 # A command quoted or passed on, not given: "the manual says 'turn off pump 2'", «éteins la
 # pompe 2», "my boss told me to ...", "he yelled: ...", "Tom suggests ...".
-_QUOTE = r"[\"“”„«»‹›‘]|(?:^|\s)'[^']+'"
-QUOTED = _table({code: _QUOTE + "|" + words for code, words in {
+QUOTE = r"[\"“”„«»‹›‘]|(?:^|\s)'[^']+'"
+QUOTED = _table({code: QUOTE + "|" + words for code, words in {
     "en": r"\b(?:says?|said|told\s+\w+\s+to|tells\s+\w+\s+to|asked|reads|wrote|writes|yell\w*"
           r"|shout\w*|scream\w*|order\w*|suggest\w*|recommend\w*|propos\w*|advis\w*)\b",
     "de": r"\b(?:sagt|sagte|steht|stand|meint|meinte|schreibt|schrieb|rief|schrie|befahl"

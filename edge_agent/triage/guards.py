@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from edge_agent.triage import guard_words as words
-from edge_agent.triage import slot_words
+from edge_agent.triage import lexicon, slot_words
 
 _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
     ("relative", words.RELATIVE), ("reported", words.REPORTED), ("hedged", words.HEDGED),
@@ -83,6 +83,19 @@ def held_back(text: str, lang: str) -> str | None:
             code in words.ASKING_YOU and words.ASKING_YOU[code].search(low) for code in codes):
         return "asked"
     return "several" if words.SEVERAL.search(low) else None
+
+
+_QUOTE_MARK = re.compile(words.QUOTE)
+
+
+def quotes_a_command(text: str, lang: str) -> bool:
+    """Whether a request quotes a command ("le manuel dit « éteins la pompe 2 »"): whatever
+    the model reads it as (a question about pump 2), it is neither that question nor the
+    command, and it escalates."""
+    low = text.lower()
+    return _QUOTE_MARK.search(low) is not None and (
+        slot_words.switch(slot_words.fold(low), lang) is not None
+        or any(pattern.search(low) for _, pattern in lexicon.SWITCH_WORDS))
 
 
 # Questions the model takes for alerts questions that ask something else: which reading is

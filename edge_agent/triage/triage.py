@@ -14,7 +14,7 @@ from edge_agent.registry import Registry
 from edge_agent.triage import languages
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
 from edge_agent.triage.foreign import foreign
-from edge_agent.triage.guards import held_back, not_alerts
+from edge_agent.triage.guards import held_back, not_alerts, quotes_a_command
 from edge_agent.triage.model import Model
 from edge_agent.triage.slots import SlotResolver
 
@@ -90,6 +90,8 @@ class Triage:
         confidence = float(probs[best])
         if intent == "list_alerts" and not_alerts(text[:MAX_CHARS]):
             intent = "escalate"  # "which zone is warmest", "is anything running"
+        elif intent in LOCAL_INTENTS and quotes_a_command(text[:MAX_CHARS], lang):
+            intent = "escalate"  # "the manual says « turn off pump 2 »", read as a question
         slots = self._slots.resolve(text[:MAX_CHARS], intent, lang=lang)
         if intent == "set_actuator" and (slots.several or held_back(text[:MAX_CHARS], lang)):
             # "don't turn off pump 2", "raise fan 3 by 10%" (guards.py), "from 50 to 30 %"

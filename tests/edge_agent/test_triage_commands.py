@@ -171,3 +171,13 @@ def test_comparisons_and_what_runs_are_no_alerts_question(text: str) -> None:
 def test_alerts_questions_stay_alerts_questions(text: str) -> None:
     """Questions about alerts, with a superlative or without an alert word, are not held."""
     assert not not_alerts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "le manuel dit « éteins la pompe 2 »", 'the manual says "turn off pump 2"',
+    "im Handbuch steht „Pumpe 2 ausschalten“"])
+def test_a_quoted_command_escalates_whatever_the_model_reads(text: str) -> None:
+    """A request that quotes a command is neither the command nor a question about its
+    device (the model may read "le manuel dit « éteins la pompe 2 »" as one)."""
+    decision = Triage(Registry()).classify(text)
+    assert decision.intent == "escalate" and decision.route == "escalate", decision
