@@ -94,17 +94,26 @@ _WRITTEN = re.compile(r"[^\W_]+")  # a word as written, accents and all
 _FOLDED = re.compile(r"[a-z0-9]+")  # the same word once folded, as the slot parser reads it
 
 
-def as_written(phrase: str, text: str) -> str:
-    """A phrase read from the folded request, as the request wrote it ("kuhlhaus" ->
-    "Kühlhaus", "etable" -> "étable"), for the question that names it back; the phrase itself
-    when the request does not hold it word for word (a number word became a digit)."""
-    words = [(part, m.start(), m.end()) for m in _WRITTEN.finditer(text[:2000])
-             for part in _FOLDED.findall(slot_words.fold(m.group()))]
-    want = _FOLDED.findall(phrase)
-    for i in range(len(words) - len(want) + 1):
-        if want and [w for w, _, _ in words[i:i + len(want)]] == want:
-            return text[words[i][1]:words[i + len(want) - 1][2]]
-    return phrase
+class Written:
+    """The request's words as written, to name a phrase read from its folded form back as the
+    user wrote it ("kuhlhaus" -> "Kühlhaus", "etable" -> "étable"). The words are read once, on
+    the first phrase: a 10 kB request of repeated names stays within the latency budget."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text[:2000]
+        self._words: list[tuple[str, int, int]] | None = None
+
+    def of(self, phrase: str) -> str:
+        """The phrase as written; the phrase itself when the request does not hold it word for
+        word (a number word became a digit)."""
+        if self._words is None:
+            self._words = [(part, m.start(), m.end()) for m in _WRITTEN.finditer(self._text)
+                           for part in _FOLDED.findall(slot_words.fold(m.group()))]
+        words, want = self._words, _FOLDED.findall(phrase)
+        for i in range(len(words) - len(want) + 1):
+            if want and all(words[i + k][0] == w for k, w in enumerate(want)):
+                return self._text[words[i][1]:words[i + len(want) - 1][2]]
+        return phrase
 
 
 class Unknown:

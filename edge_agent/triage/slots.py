@@ -22,7 +22,7 @@ from edge_agent.registry import Device, Registry
 from edge_agent.triage import languages, lexicon, slot_words, values
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.names import NameIndex, compact
-from edge_agent.triage.places import Unknown, as_written
+from edge_agent.triage.places import Unknown, Written
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)?")
 _NOT_NAMES = frozenset((
@@ -179,11 +179,11 @@ class SlotResolver:
         at, norm_free = values.clock(norm_free, intent, now)
         _blank_window(scan, norm_free)
         # A second area is not dropped: it goes with the mentions, for a question.
-        mentions = [*areas[1:], *(as_written(m, text) for m in (*scan.other_areas,
-                                                                *_mentions(scan)))]
+        written = Written(text)
+        mentions = [*areas[1:], *(written.of(m) for m in (*scan.other_areas, *_mentions(scan)))]
         unknown = Unknown(scan.words, scan.used, scan.text, scan.spans, index.words,
                           _Kinds(index))
-        places = [as_written(place, text) for place in (
+        places = [written.of(place) for place in (
             *unknown.places(), *unknown.qualifiers(lang, command=intent == "set_actuator"))]
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         if intent == "set_actuator" and kind is None and not devices:
