@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from edge_agent.triage import guard_words as words
-from edge_agent.triage import lexicon, slot_words
+from edge_agent.triage import slot_words
 
 _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
     ("relative", words.RELATIVE), ("reported", words.REPORTED), ("hedged", words.HEDGED),
@@ -93,9 +93,8 @@ def quotes_a_command(text: str, lang: str) -> bool:
     the model reads it as (a question about pump 2), it is neither that question nor the
     command, and it escalates."""
     low = text.lower()
-    return _QUOTE_MARK.search(low) is not None and (
-        slot_words.switch(slot_words.fold(low), lang) is not None
-        or any(pattern.search(low) for _, pattern in lexicon.SWITCH_WORDS))
+    return (_QUOTE_MARK.search(low) is not None
+            and slot_words.switch(slot_words.fold(low), lang) is not None)
 
 
 # Questions the model takes for alerts questions that ask something else: which reading is

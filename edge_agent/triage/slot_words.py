@@ -258,8 +258,9 @@ def is_switch_word(word: str) -> bool:
 
 
 def switch(text: str, lang: str) -> str | None:
-    """The switch word ("on", "off", "open", "close") the text says in ``lang``, if any."""
-    for value, pattern in _SWITCH_PATTERNS.get(lang, ()):
+    """The switch word ("on", "off", "open", "close") the text says, in ``lang`` first, then
+    in English (requests mix it in), if any."""
+    for value, pattern in (*_SWITCH_PATTERNS.get(lang, ()), *lexicon.SWITCH_WORDS):
         if pattern.search(text):
             return value
     return None

@@ -93,9 +93,6 @@ def value(text: str, intent: Intent,
     said = slot_words.switch(text, lang)
     if said is not None:
         return said, None
-    for word, pattern in lexicon.SWITCH_WORDS:
-        if pattern.search(text):
-            return word, None
     # after on/off: "switch off fan 3, it is at max" is "off"
     return next(((extreme, None) for extreme, pattern in _EXTREMES
                  if pattern.search(folded)), (None, None))
