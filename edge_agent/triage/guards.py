@@ -41,11 +41,9 @@ _STEP = re.compile(
     r"(?<![\w.,])([-+]?)\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per\s*cent\b|prozent\b|"
     r"pour\s*cent\b|pourcent\b|por\s*ciento\b|procent\b|degrees?\b|deg\b|grad\b|grados?\b|"
     r"degr[ée]s?\b|graden\b|[cfk]\b|bar\b|rpm\b)")
+_DIRECTION_BY = re.compile(_DIRECTION.pattern + r"\s+[-+]?\d")  # "fan 3 up 10"
 _TARGET = frozenset(("to", "at", "till", "=", "auf", "bei", "bis", "à", "a", "sur", "al",
                      "hasta", "op", "naar", "tot", "jusqu'à", "jusqu’à", "jusqu'a"))
-
-
-_DIRECTION_BY = re.compile(_DIRECTION.pattern + r"\s+[-+]?\d")  # "fan 3 up 10"
 
 
 def _stepped(low: str) -> bool:

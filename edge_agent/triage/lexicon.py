@@ -15,7 +15,6 @@ NUMBER_WORDS = {
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
 }
-NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
 # A whole number said in words: "forty five" is 45 (not 40 and 5), "two hundred" 200, "a
 # hundred and fifty" 150; "three quarters" is a fraction, no number at all.
 _UNIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
