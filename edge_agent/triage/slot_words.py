@@ -194,17 +194,16 @@ def english(word: str, lang: str) -> str:
 
 
 def digits(text: str, lang: str) -> str:
-    """The text with English number words and those of ``lang`` as digits, accents kept
-    elsewhere ("by two degrees" -> "by 2 degrees", "um fünf Grad" -> "um 5 Grad")."""
+    """The text with English numbers in words, read whole as the slots read them ("by forty
+    five percent" -> "by 45 percent"), and the number words of ``lang`` as digits, accents
+    kept elsewhere ("by two degrees" -> "by 2 degrees", "um fünf Grad" -> "um 5 Grad")."""
+    text = lexicon.NUMBER_PHRASE.sub(lambda m: str(lexicon.number_of(m.group())), text)
     table = _NUMBERS.get(lang, {})
 
     def number(match: re.Match[str]) -> str:
-        word = match.group()
-        found = lexicon.NUMBER_WORDS.get(word)
-        if found is None:
-            found = table.get(fold(word))
-        return word if found is None else str(found)
-    return _LETTERS.sub(number, text)
+        found = table.get(fold(match.group()))
+        return match.group() if found is None else str(found)
+    return _LETTERS.sub(number, text) if table else text
 
 
 def compound(word: str, lang: str) -> str | None:
