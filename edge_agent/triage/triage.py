@@ -88,15 +88,17 @@ class Triage:
         best = int(probs.argmax())
         intent = self._model.card.labels[best]
         confidence = float(probs[best])
-        if intent == "list_alerts" and not_alerts(text[:MAX_CHARS]):
+        head = text[:MAX_CHARS]
+        if intent == "list_alerts" and not_alerts(head):
             intent = "escalate"  # "which zone is warmest", "is anything running"
-        elif intent in LOCAL_INTENTS and quotes_a_command(text[:MAX_CHARS], lang):
+        elif intent in LOCAL_INTENTS and quotes_a_command(head, lang):
             intent = "escalate"  # "the manual says « turn off pump 2 »", read as a question
-        slots = self._slots.resolve(text[:MAX_CHARS], intent, lang=lang)
-        if intent == "set_actuator" and (slots.several or held_back(text[:MAX_CHARS], lang)):
-            # "don't turn off pump 2", "raise fan 3 by 10%" (guards.py), "from 50 to 30 %"
+        elif intent == "set_actuator" and held_back(head, lang):
+            intent = "escalate"  # "don't turn off pump 2", "raise fan 3 by 10%" (guards.py)
+        slots = self._slots.resolve(head, intent, lang=lang)
+        if intent == "set_actuator" and slots.several:  # "from 50 to 30 %": no value to set
             intent = "escalate"
-            slots = self._slots.resolve(text[:MAX_CHARS], intent, lang=lang)
+            slots = self._slots.resolve(head, intent, lang=lang)
         # Only a local intent can be answered here at all, so only its text is checked (the
         # foreign-language check costs a few µs an escalation otherwise).
         readable = (intent in LOCAL_INTENTS and lang in self.languages
