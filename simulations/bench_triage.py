@@ -7,8 +7,11 @@ form of, see ``training.triage.evaluation``), the ``fresh`` sets (75 English, 35
 language, written blind before the training data changed after triage-2.0; ``fresh_unseen`` the
 same subset of them), the ``fresh2`` sets (30 English, 40 French, 40 Spanish, written blind
 before the triage-2.5 templates; ``fresh2_unseen`` likewise), the ``fresh3`` sets (25 per
-language, written blind before the triage-2.6 templates; ``fresh3_unseen`` likewise) and 60
-requests per language of the templated held-out sample (fold 6, unseen templates and names).
+language, written blind before the triage-2.6 templates; ``fresh3_unseen`` likewise), the
+``fresh4`` sets (40 per language, written blind before the triage-2.7 templates) and the
+``fresh5`` sets (50 per language, written blind after triage-2.7 shipped), each with its
+``_unseen`` subset, and 60 requests per language of the templated held-out sample (fold 6,
+unseen templates and names).
 For each language: routed accuracy, local precision, escalation recall, local share,
 per-intent precision and recall, and expected calibration error, for
 
@@ -63,6 +66,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
+# The sets written blind, each before a round of template changes (see the module docstring).
+BLIND_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+
+
 def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
     """language -> set name -> labelled rows."""
     out: dict[str, dict[str, list[dict[str, str]]]] = {}
@@ -73,22 +80,11 @@ def sets() -> dict[str, dict[str, list[dict[str, str]]]]:
         # The frozen subset no template of ours could produce and no training request shares
         # the delexicalised form of (``training.triage.evaluation``).
         out[lang]["unseen"] = [r for r in out[lang]["handwritten"] if r.get("unseen")]
-        fresh = DATA / f"triage_fresh_{lang}.jsonl"
-        if fresh.exists():  # written blind, before the training data changed after 2.0
-            out[lang]["fresh"] = _rows(fresh)
-            out[lang]["fresh_unseen"] = [r for r in out[lang]["fresh"] if r.get("unseen")]
-        fresh2 = DATA / f"triage_fresh2_{lang}.jsonl"
-        if fresh2.exists():  # written blind before the triage-2.5 templates (en, fr, es)
-            out[lang]["fresh2"] = _rows(fresh2)
-            out[lang]["fresh2_unseen"] = [r for r in out[lang]["fresh2"] if r.get("unseen")]
-        fresh3 = DATA / f"triage_fresh3_{lang}.jsonl"
-        if fresh3.exists():  # written blind before the triage-2.6 templates (all five)
-            out[lang]["fresh3"] = _rows(fresh3)
-            out[lang]["fresh3_unseen"] = [r for r in out[lang]["fresh3"] if r.get("unseen")]
-        fresh4 = DATA / f"triage_fresh4_{lang}.jsonl"
-        if fresh4.exists():  # written blind, 40 in each of the five languages
-            out[lang]["fresh4"] = _rows(fresh4)
-            out[lang]["fresh4_unseen"] = [r for r in out[lang]["fresh4"] if r.get("unseen")]
+        for name in BLIND_SETS:
+            path = DATA / f"triage_{name}_{lang}.jsonl"
+            if path.exists():
+                out[lang][name] = _rows(path)
+                out[lang][f"{name}_unseen"] = [r for r in out[lang][name] if r.get("unseen")]
         if HELDOUT.exists():
             rows = [r for r in _rows(HELDOUT) if r.get("lang", "en") == lang]
             step = max(1, len(rows) // HELDOUT_PER_LANGUAGE)  # the file is sorted by intent
