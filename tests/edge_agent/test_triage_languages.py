@@ -163,7 +163,13 @@ def test_contentless_input_escalates(bare: Triage, text: str) -> None:
 @pytest.mark.parametrize(("text", "lang"), [
     ("what is the temperature in zone 3?", "en"), ("Welche Geräte sind offline?", "de"),
     ("Éteins la lumière du hall A", "fr"), ("¿Qué bombas tenemos?", "es"),
-    ("Hoe warm is het nu in kas 4?", "nl"), ("pump 2", "en"), ("", "en")])
+    ("Hoe warm is het nu in kas 4?", "nl"), ("pump 2", "en"), ("", "en"),
+    # where the words above are few, frequent words and days tell it: English shares "is"
+    # and "in" with Dutch, so "genoeg", "tot" and "maandag" must count
+    ("is er genoeg water in tank 1 tot maandag", "nl"), ("stop de mestpomp", "nl"),
+    ("Schakel compressor C-2 in alstublieft", "nl"), ("tank 1 bis Freitag voll genug?", "de"),
+    ("pression de la ligne 2 depuis hier", "fr"), ("presión de la línea 2 desde ayer", "es"),
+    ("humedad del invernadero hoy con la ventana abierta", "es")])
 def test_language_is_told_from_the_words(text: str, lang: str) -> None:
     """Function words and letters tell the language; nothing to go on means English."""
     assert detect(text) == lang
