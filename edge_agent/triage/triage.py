@@ -16,6 +16,7 @@ from edge_agent.triage.decision import LOCAL_INTENTS, Decision
 from edge_agent.triage.foreign import foreign
 from edge_agent.triage.guards import held_back, not_alerts, quotes_a_command
 from edge_agent.triage.model import Model
+from edge_agent.triage.questions import beyond_a_reading
 from edge_agent.triage.slots import SlotResolver
 
 log = structlog.get_logger(__name__)
@@ -95,6 +96,8 @@ class Triage:
             intent = "escalate"  # "the manual says « turn off pump 2 »", read as a question
         elif intent == "set_actuator" and held_back(head, lang):
             intent = "escalate"  # "don't turn off pump 2", "raise fan 3 by 10%" (guards.py)
+        elif beyond_a_reading(head, intent):
+            intent = "escalate"  # "which barn is warmest", "enough feed until Monday?"
         slots = self._slots.resolve(head, intent, lang=lang)
         if intent == "set_actuator" and slots.several:  # "from 50 to 30 %": no value to set
             intent = "escalate"

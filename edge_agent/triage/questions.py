@@ -1,0 +1,71 @@
+"""Questions the gateway must not answer from its own readings, whatever the model reads them
+as: a ranking, a forecast, and a question that also gives a command.
+
+- A ranking compares devices or places: "which barn is warmest", "welcher Stall hat die
+  höchste Temperatur", "où fait-il le plus chaud". Answered here, it would get one reading, or
+  a clarifying question about a place called "höchste Temperatur".
+- A forecast asks what will be: "is there enough feed until Monday", "reicht das Wasser bis
+  Freitag", "when will tank 1 be empty". A reading is not a prediction.
+- A question with a command in it: "how warm is it in zone 3, and close the vents". Answered
+  as the question, the command would be dropped without a word.
+
+Each escalates, with the readings as context. A command read as a command has its own guards
+(``guards``); an alerts question read as "no active alerts" its own (``guards.not_alerts``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from edge_agent.triage.languages import ORDER
+
+# Superlatives of readings and of running, in the five languages.
+SUPERLATIVE = re.compile(
+    r"\b(?:warmest|hottest|coldest|coolest|highest|lowest|wettest|driest|fullest|emptiest|"
+    r"longest|shortest|(?:am )?(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|h[öo]chst|"
+    r"niedrigst|feuchtest|trockenst|vollst|l[äa]ngst)\w*|(?:le|la|les|el|lo|los|las) "
+    r"(?:plus|m[áa]s|moins|menos) (?!r[ée]cent|recient|tard|vite|pronto)\w+|(?:warmste|"
+    r"koudste|heetste|hoogste|laagste|vochtigste|droogste|volste|langste)|m[áa]s (?:caliente|"
+    r"fr[íi][oa]|calor|alt[oa]|baj[oa]|h[úu]med[oa]|sec[oa]|llen[oa]|tiempo))\b")
+# Words that ask which one, or where: with a superlative, a past reading is a ranking too
+# ("which zone was warmest yesterday"), where "the highest temperature in zone 3 yesterday"
+# is one sensor's maximum, and so is "quelle a été / cuál fue la temperatura más alta".
+_WHICH = re.compile(
+    r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|(?:quel(?:le)?s?|"
+    r"cu[áa]l(?:es)?)(?! (?:a été|ont été|est|sont|était|fut|fue|fueron|es|son|era|ha sido)\b))\b")
+_FORECAST = re.compile(
+    r"\b(?:enough|genug|gen[üu]gend|ausreichend|reicht|reichen|assez|suffisan\w*|"
+    r"suficiente\w*|bastante|alcanza\w*|genoeg|voldoende|run(?:s|ning)? out|when will|"
+    r"last(?:s|ing)? (?:until|till|through|into)|"
+    r"how long (?:will|until|till|before)|wie lange (?:noch|reicht|h[äa]lt)|wann (?:ist|wird)"
+    r" \w+ (?:leer|voll)|durera|va durer|tiendra|durar[áa]|aguanta\w*|houdt\w* het|hoelang "
+    r"nog)\b")
+# A clause that opens with an order: "..., and close the vents", "... und schalte Pumpe 2
+# aus", "... y cierra la válvula 4". The verb must have something after it ("start and stop"
+# is no order).
+_VERBS = ORDER | {"turn", "switch", "set", "open", "close", "shut", "start", "stop", "put",
+                  "raise", "lower"}
+_ORDER_CLAUSE = re.compile(
+    r"(?:[,;]|\b(?:and|then|und|dann|et|puis|y|luego|en|dan))\s+(?:(?:also|please|auch|bitte|"
+    r"aussi|también|ook|graag|ensuite|dann)\s+)*(?:" + "|".join(sorted(_VERBS, key=len,
+                                                                      reverse=True))
+    + r")\s+\w")
+
+QUESTIONS = frozenset(("query_state", "query_history", "list_devices", "list_alerts"))
+
+
+def beyond_a_reading(text: str, intent: str) -> str | None:
+    """Why a question read as ``intent`` must not be answered here from the readings
+    (``ranking``, ``forecast`` or ``order``), or None."""
+    if intent not in QUESTIONS:
+        return None
+    low = text.lower()
+    if _ORDER_CLAUSE.search(low):
+        return "order"
+    if _FORECAST.search(low):
+        return "forecast"
+    if intent == "list_alerts":  # "any alarms on the highest floor" (``guards.not_alerts``)
+        return None
+    if SUPERLATIVE.search(low) and (intent != "query_history" or _WHICH.search(low)):
+        return "ranking"
+    return None

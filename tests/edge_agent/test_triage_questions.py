@@ -1,0 +1,59 @@
+"""Questions the gateway does not answer from one reading: rankings, forecasts, and a question
+that also gives a command, in five languages (``edge_agent.triage.questions``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.triage import Triage
+from edge_agent.triage.questions import beyond_a_reading
+from tests.support.plant import registry_of
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    """The shipped model over the plant's registry: a named device may be read below the
+    threshold there (``floors``), so only an escalated intent keeps a question off it."""
+    return Triage(registry_of())
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("which barn is the warmest right now?", "ranking"),
+    ("welche Kühlzelle ist gerade am kältesten", "ranking"),
+    ("quelle serre est la plus humide en ce moment ?", "ranking"),
+    ("¿qué cámara está más fría ahora?", "ranking"),
+    ("welke stal is nu het warmste?", "ranking"),
+    ("which pump ran longest yesterday?", "ranking"),
+    ("will the water in tank 1 last until Friday?", "forecast"),
+    ("reicht das Futter im Silo 2 noch bis Montag?", "forecast"),
+    ("y a-t-il assez d'eau dans la cuve 1 pour demain ?", "forecast"),
+    ("¿hay suficiente pienso en el silo 3 hasta el lunes?", "forecast"),
+    ("is er genoeg water in tank 1 voor morgen?", "forecast"),
+    ("what's the pressure on pump 2, and switch off pump 5", "order"),
+    ("wie ist der Druck an Pumpe 2? und schalte bitte Pumpe 5 aus", "order"),
+    ("quelle est la pression de la pompe 2, et éteins la pompe 5", "order"),
+    ("¿cuál es la presión de la bomba 2? y apaga la bomba 5", "order"),
+    ("wat is de druk van pomp 2 en zet pomp 5 uit", "order"),
+])
+def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: str) -> None:
+    """Each is escalated, whatever intent the model reads: one reading would answer a
+    comparison or a prediction wrong, or drop the command."""
+    assert beyond_a_reading(text, "query_state") == why
+    decision = triage.classify(text)
+    assert (decision.intent, decision.route) == ("escalate", "escalate"), decision
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("what was the lowest temperature in zone 3 last night?", "query_history"),
+    ("Quelle a été la température la plus basse de la cuve 2 cette nuit ?", "query_history"),
+    ("¿Cuál fue la presión más alta en la línea 2 ayer?", "query_history"),
+    ("what is the most recent reading of t-104?", "query_state"),
+    ("quelle est la mesure la plus récente de la sonde t-104 ?", "query_state"),
+    ("when did pump 2 last start and stop?", "query_history"),
+    ("any alarms on the highest floor?", "list_alerts"),
+    ("turn off pump 2 and switch off pump 5", "set_actuator"),
+])
+def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: str) -> None:
+    """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
+    commands are what they seem: the rule leaves them to the model."""
+    assert beyond_a_reading(text, intent) is None
