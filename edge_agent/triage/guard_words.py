@@ -218,8 +218,8 @@ CONDITIONAL = _table({
     "en": r"\b(?:if|when|whenever|unless|while|as soon as|as long as|in case|provided|should"
           r"\s+it)\b|(?<!at )\bonce\b",
     "de": r"\b(?:wenn|falls|sobald|sofern|solange|während|nötigenfalls)\b",
-    "fr": r"\b(?:si|s'il(?! (?:te|vous) pla)|quand|lorsque|lorsqu|dès que|tant que|au cas"
-          r"|pendant|au besoin)\b",
+    "fr": r"\b(?:si|s'il(?! (?:te|vous) pla)|quand|lorsque|lorsqu|d[èe]s qu|tant qu|au cas"
+          r"|pendant|au besoin)e?\b",  # "dès que", "dès qu'il", "tant qu'il"
     "es": r"\b(?:si|cuando|en cuanto|a menos|mientras|en caso|durante)\b",
     "nl": r"\b(?:als|wanneer|zodra|indien|tenzij|zolang|terwijl|gedurende)\b",
 })

@@ -5,7 +5,8 @@ as: a ranking, a forecast, and a question that also gives a command.
   höchste Temperatur", "où fait-il le plus chaud". Answered here, it would get one reading, or
   a clarifying question about a place called "höchste Temperatur".
 - A forecast asks what will be: "is there enough feed until Monday", "reicht das Wasser bis
-  Freitag", "when will tank 1 be empty". A reading is not a prediction.
+  Freitag", "when will tank 1 be empty", "estimate how long the silo lasts". A reading is not
+  a prediction.
 - A question with a command in it: "how warm is it in zone 3, and close the vents". Answered
   as the question, the command would be dropped without a word.
 
@@ -36,7 +37,9 @@ _WHICH = re.compile(
 _FORECAST = re.compile(
     r"\b(?:enough|genug|gen[üu]gend|ausreichend|reicht|reichen|assez|suffisan\w*|"
     r"suficiente\w*|bastante|alcanza\w*|genoeg|voldoende|run(?:s|ning)? out|when will|"
-    r"last(?:s|ing)? (?:until|till|through|into)|"
+    r"last(?:s|ing)? (?:until|till|through|into)|how long \w+(?: \w+)? lasts?|estim\w*|"
+    r"predict\w*|forecast\w*|sch[äa]tz\w*|vorhersag\w*|prognos\w*|pr[ée]vo(?:ir|is|it|yez)|"
+    r"pr[ée]vision\w*|predic\w*|pron[óo]stic\w*|voorspel\w*|inschat\w*|"
     r"how long (?:will|until|till|before)|wie lange (?:noch|reicht|h[äa]lt)|wann (?:ist|wird)"
     r" \w+ (?:leer|voll)|durera|va durer|tiendra|durar[áa]|aguanta\w*|houdt\w* het|hoelang "
     r"nog)\b")

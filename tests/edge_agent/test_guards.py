@@ -69,6 +69,8 @@ HELD_BACK = [
     ("zet pomp 2 's avonds uit", "nl", "deferred"),
     ("apaga la bomba 2 por la noche", "es", "deferred"),
     ("apaga la bomba 2 cuando la presión suba", "es", "conditional"),
+    ("allume la pompe 2 dès qu'il pleut", "fr", "conditional"),
+    ("ferme la vanne 4 tant qu'il pleut", "fr", "conditional"),
     ("turn pump 2 off and on", "en", "several"),
     ("set fan 3 to 40 or 50%", "en", "several"),
     ("set fan 3 to 1,000", "en", "several"),

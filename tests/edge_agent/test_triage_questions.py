@@ -29,6 +29,8 @@ def triage() -> Triage:
     ("y a-t-il assez d'eau dans la cuve 1 pour demain ?", "forecast"),
     ("¿hay suficiente pienso en el silo 3 hasta el lunes?", "forecast"),
     ("is er genoeg water in tank 1 voor morgen?", "forecast"),
+    ("estimate how long silo 2 lasts at this rate", "forecast"),
+    ("kannst du schätzen, wann Tank 1 leer ist?", "forecast"),
     ("what's the pressure on pump 2, and switch off pump 5", "order"),
     ("wie ist der Druck an Pumpe 2? und schalte bitte Pumpe 5 aus", "order"),
     ("quelle est la pression de la pompe 2, et éteins la pompe 5", "order"),
