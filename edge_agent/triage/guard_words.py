@@ -57,11 +57,12 @@ RELATIVE = _table({
     "en": r"\bby\s+(?:[-+]?\d|(?:a\s+)?(?:few|couple|several)\b)|"
           + _MORE.format("more|less|higher|lower|warmer|cooler|colder")
           + r"|\b(?:a (?:bit|little|tad|touch)|slightly|somewhat|a notch|about|around"
-          r"|roughly|approx\w*|circa|partly|partially|mostly|most of the way)\b"
+          r"|roughly|approx\w*|circa|partly|partially|mostly|most of the way|part[- ]?way"
+          r"|half[- ]?way|or so|or thereabouts|give or take)\b"
           r"|\d\s*-?ish\b|\b(?:up|down)\s+[-+]?\d|(?:^|\s)\+\s*\d",
     "de": r"\bum\s+[-+]?\d|" + _MORE.format("mehr|weniger|höher|niedriger")
           + r"|\b(?:(?:ein )?(?:bisschen|wenig|bissel|stück)|etwas|leicht|ungefähr"
-          r"|ungefaehr|etwa|circa|zirka|rund|teilweise|größtenteils|grösstenteils)\b",
+          r"|ungefaehr|etwa|circa|zirka|rund|teilweise|größtenteils|grösstenteils|oder so)\b",
     "fr": r"\b(?:augment|baiss|diminu|rédui|redui|réduis|mont|descend|hauss)\w*\b"
           r".*\bde\s+[-+]?\d|" + _MORE.format("de plus|de moins|plus|moins")
           + r"|\b(?:un (?:peu|chouia)|légèrement|legerement|environ|à peu près"
@@ -72,7 +73,7 @@ RELATIVE = _table({
           r"|más o menos|mas o menos|unos|unas|parcialmente|en parte)\b",
     "nl": r"\bmet\s+[-+]?\d|" + _MORE.format("meer|minder|hoger|lager")
           + r"|\b(?:een (?:beetje|tikje)|iets|ongeveer|circa|zo'n|rond|gedeeltelijk"
-          r"|deels|wat (?:hoger|lager|meer|minder|warmer|kouder|verder))\b",
+          r"|deels|wat (?:hoger|lager|meer|minder|warmer|kouder|verder)|of zo)\b",
 })
 # What someone did or what happened, not a command: "I turned off pump 2", "pump 2 was
 # switched off", "Tom turned off pump 2", "pump 2 went off", "ich habe Pumpe 2
@@ -109,8 +110,67 @@ REPORTED = _table({
           r"|draaiden)\b|\b(?:hij|zij|ze|men|iemand)\s+(?:zet|doet|schakelt|sluit|opent"
           r"|draait|stopt)\b",
 })
+# Someone else doing it, now: "Tom turns off pump 2", "der Techniker öffnet Ventil 4", "Marie
+# éteint la pompe 2", "el técnico abre la válvula 4", "Jan zet pomp 2 uit". French, Spanish and
+# Dutch spell that verb as they spell the command ("ouvre", "abre", "zet"), so what tells a
+# report from a command is a subject before the verb: a name, or a noun with its article, where
+# a command has nothing, or a word that opens one ("please", "bitte", "vite", "ahora", "nu");
+# and a vocative has a comma ("Juan, apaga ...").
+_OPENS_COMMAND = (
+    r"please|pls|plz|now|just|ok|okay|so|then|and|also|quickly|quick|hey|right|yes|go|pump"
+    r"|bitte|jetzt|sofort|dann|und|mal|nun|schnell|los|gleich|auch|ja|doch|also"
+    r"|stp|svp|vite|maintenant|alors|et|puis|donc|aussi|allez|oui|bon|tout|vas-y"
+    r"|ahora|ya|y|luego|entonces|oye|vale|venga|bueno|rápido|rapido|porfa|por|favor|también"
+    r"|tambien|sí|si|nu|en|dan|snel|even|ook|graag|alsjeblieft|alstublieft|maar|toch|direct"
+    r"|meteen|gauw")
+_SUBJECT = (r"^\W*(?:(?:the|our|my|der|die|das|unser\w*|mein\w*|le|la|les|mon|ma|notre|el|los"
+            r"|las|mi|nuestr[oa]|de|het|mijn|onze|ons)\s+|l['’]\s*)?"
+            r"(?:(?!(?:" + _OPENS_COMMAND + r")\b)[^\W\d_]+\s+){1,2}")
+_ACTS = {
+    "en": r"turns|switches|shuts|closes|opens|sets|puts|starts|stops|powers|cuts|kills|keeps"
+          r"|runs|restarts|raises|lowers|increases|decreases|adjusts|changes",
+    "de": r"schaltet|macht|stellt|dreht|öffnet|offnet|schließt|schliesst|setzt|startet|stoppt"
+          r"|fährt|faehrt|regelt|drosselt|erhöht|erhoeht|senkt|aktiviert|deaktiviert",
+    "fr": r"éteint|eteint|allume|ouvre|ferme|coupe|met|arrête|arrete|démarre|demarre|règle"
+          r"|regle|lance|baisse|monte|active|désactive|desactive|stoppe|relance|augmente"
+          r"|diminue|remet",
+    "es": r"apaga|enciende|abre|cierra|pone|para|arranca|detiene|sube|baja|activa|desactiva"
+          r"|corta|prende|ajusta|regula|aumenta|reduce",
+    "nl": r"zet|schakelt|doet|opent|sluit|draait|stopt|start|regelt|activeert|verhoogt"
+          r"|verlaagt",
+}
+ACTING = _table({code: _SUBJECT + r"(?:" + verbs + r")\b" for code, verbs in _ACTS.items()})
 # "maybe", "hypothetically", "just kidding": the asker has not decided, or does not mean it.
-HEDGED = _table({
+# Not for real: an example, an exercise, a test or a simulation ("example: pump 2 off",
+# "Übung: Ventil 4 öffnen", "exemple : éteindre la pompe 2", "dry run: turn off pump 2").
+_FRAMED = {
+    "en": r"\b(?:example|for instance|e\.g|dry[- ]run|simulat\w*|drill|exercise|test run"
+          r"|demo|scenario|rehears\w*)\b|^\W*test\s*:",
+    "de": r"\b(?:beispiel\w*|z\.\s?b|übung|uebung|probelauf|simulation|simulier\w*|testlauf"
+          r"|szenario|trockenlauf)\b|^\W*test\s*:",
+    "fr": r"\b(?:exemple|par ex|exercice|simulation|simule\w*|scénario|scenario|à blanc)\b"
+          r"|^\W*test\s*:",
+    "es": r"\b(?:ejemplo|p\.\s?ej|ejercicio|simulacro|simulación|simulacion|simula\w*"
+          r"|escenario)\b|^\W*prueba\s*:",
+    "nl": r"\b(?:voorbeeld|bijv|oefening|simulatie|simuleer\w*|proefdraai\w*|scenario)\b"
+          r"|^\W*test\s*:",
+}
+# A suggestion, not a command: "we could turn off pump 2", "someone should", "man könnte",
+# "es wäre gut", "on pourrait", "il faudrait", "se podría", "sería bueno", "we zouden ...
+# kunnen". Asking the gateway ("could you", "könnten Sie", "pourriez-vous") is a command.
+_SUGGESTED = {
+    "en": r"\b(?:we|i|one|someone|somebody|they|you)\s+(?:could|should|might|ought|may)\b"
+          r"|\b(?:it|that)\s+(?:would|might|could)\s+be\b|\blet['’]?s\s+(?:think|consider)\b",
+    "de": r"\b(?:man|wir|ich|jemand|es|das)\s+(?:könnte|koennte|sollte|müsste|muesste"
+          r"|wäre|waere|dürfte)\w*|\b(?:wäre|waere)\s+(?:gut|besser|schön|sinnvoll)\b",
+    "fr": r"\b(?:on|nous|je|quelqu['’]un)\s+(?:pourr\w+|devr\w+)|\bil\s+(?:serait|faudrait"
+          r"|vaudrait)\b|\bce\s+serait\b",
+    "es": r"\bse\s+(?:podría|podria|debería|deberia)\b|\b(?:sería|seria)\s+(?:bueno|mejor"
+          r"|conveniente)\b|\b(?:podríamos|podriamos|habría|habria|convendría|convendria)\b",
+    "nl": r"\b(?:we|wij|ik|men|iemand)\s+(?:zou|zouden|kunnen|kan|moet|moeten|zal|zullen)\b"
+          r"|\bhet\s+zou\b",
+}
+HEDGED = _table({code: words + "|" + _FRAMED[code] + "|" + _SUGGESTED[code] for code, words in {
     "en": r"\b(?:maybe|perhaps|probably|possibly|might|hypothetical\w*|theoretical\w*"
           r"|in theory|suppose|supposing|imagine|pretend|kidding|joking|jk|j/k)\b",
     "de": r"\b(?:vielleicht|eventuell|womöglich|wahrscheinlich|möglicherweise|angenommen"
@@ -121,7 +181,7 @@ HEDGED = _table({
           r"|imagina\w*|hipotétic\w*|teóric\w*|broma)\b",
     "nl": r"\b(?:misschien|eventueel|wellicht|waarschijnlijk|stel dat|hypothetisch"
           r"|theoretisch|grapje)\b",
-})
+}.items()})
 # Whether to do it, not to do it: "should I turn off pump 2", "is it safe to", "what if",
 # "soll ich", "dois-je", "¿debo ...?", "moet ik". A question mark makes any command a
 # question, unless it asks someone to do it ("can you ...?", "kannst du ...?").
@@ -158,16 +218,21 @@ ASKING_YOU = _table({
 # pompe 2», "my boss told me to ...", "he yelled: ...", "Tom suggests ...".
 QUOTE = r"[\"“”„«»‹›‘]|(?:^|\s)'[^']+'"
 QUOTED = _table({code: QUOTE + "|" + words for code, words in {
-    "en": r"\b(?:says?|said|told\s+\w+\s+to|tells\s+\w+\s+to|asked|reads|wrote|writes|yell\w*"
-          r"|shout\w*|scream\w*|order\w*|suggest\w*|recommend\w*|propos\w*|advis\w*)\b",
+    "en": r"\b(?:says?|said|told\s+\w+\s+to|tells?\s+\w+\s+to|asked|reads|wrote|writes|yell\w*"
+          r"|shout\w*|scream\w*|order\w*|suggest\w*|recommend\w*|propos\w*|advis\w*"
+          r"|remind\s+\w+\s+to|ask\s+\w+\s+to|wants)\b",
     "de": r"\b(?:sagt|sagte|steht|stand|meint|meinte|schreibt|schrieb|rief|schrie|befahl"
-          r"|empfiehlt|empfahl|schlägt vor)\b",
+          r"|empfiehlt|empfahl|schlägt vor|sag|sage|erinnere\w*)\b"
+          r"|\b(?!ich\b)\w+\s+(?:will|möchte|mochte)\b",
     "fr": r"\b(?:dit|disait|écrit|ecrit|demandé|demande de|crie|crié|cria|propose\w*"
-          r"|suggère|suggere|recommande\w*)\b",
-    "es": r"\b(?:dice|dijo|decía|pidió|escribió|pone que|grita|sugiere|recomienda"
-          r"|propone)\b",
+          r"|suggère|suggere|recommande\w*|dis à|dis a|demande à|demande a|rappelle-moi"
+          r"|rappelle-nous|veut)\b",
+    "es": r"\b(?:dice|dicen|dijo|dijeron|decía|pidió|pidieron|escribió|pone que|grita"
+          r"|sugiere|recomienda|propone|dile|dígale|digale|pídele|pidele|recuérdame"
+          r"|recuerdame|quiere)\b",
     "nl": r"\b(?:zegt|zei|staat|stond|schrijft|schreef|vroeg|riep|schreeuwde|stelt voor"
-          r"|raadt aan|adviseert)\b",
+          r"|raadt aan|adviseert|zeg tegen|vraag aan|herinner\w*)\b"
+          r"|\b(?!ik\b|je\b|jij\b|u\b)\w+\s+wil\b(?!\s+(?:je|jij|u)\b)",
 }.items()})
 # Later, for a while, or on a day: "at 5 pm", "for 5 minutes", "tomorrow", "briefly", "um 17
 # Uhr", "kurz", "à 17h", "a las 5", "om 17 uur", "bis morgen": the gateway switches now or
@@ -190,7 +255,8 @@ DEFERRED = _table({code: _WHEN + words for code, words in {
           r"|\bevery\s+(?:day|hour|morning|evening|night|week|time|\d+)\b"
           r"|\b\d{1,2}\s*[ap]\.?m\b",
     "de": r"(?<!guten )\b(?:morgen|übermorgen|später|nachher|heute abend|heute nacht|bald"
-          r"|demnächst|bis\b" + _NOT_TARGET + r"|täglich|stündlich|mittag|mitternacht|kurz"
+          r"|demnächst|nach\s+(?:der|dem|einer|einem)|bis\b" + _NOT_TARGET
+          + r"|täglich|stündlich|mittag|mitternacht|kurz"
           r"|kurzzeitig|vorübergehend|zeitweise|feierabend|morgens|mittags|nachmittags"
           r"|abends|nachts"
           r"|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)\b",
@@ -228,4 +294,7 @@ CONDITIONAL = _table({
 _STATE = r"(?:off|on|open|close|an|aus|ein|auf|zu|uit|aan|dicht)"
 SEVERAL = re.compile(
     rf"\b{_STATE}\s+(?:and|or|then|und|oder|dann|et|ou|puis|y|o|luego|en|of|dan)\s+{_STATE}\b"
-    r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+\d|\d,\d{3}(?!\d)")
+    r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+\d|\d[,.]\d{3}(?!\d)"
+    # off and on again: "restart", "neu starten", "redémarre", "reinicia", "herstart"
+    r"|\b(?:restart\w*|reboot\w*|power[- ]?cycle\w*|neu\s*start\w*|neustart\w*|red[ée]marr\w*"
+    r"|reinici\w*|herstart\w*|reset\w*)\b")

@@ -6,7 +6,9 @@ and "zet pomp 2 niet uit" are ``set_actuator`` with the value "off" at 0.90, and
 3 by 10%" is "set fan 3 to 10 %". Carried out locally, each would do the opposite of, or
 something other than, what was asked. "I turned off pump 2" reports what someone did, and
 "open valve 4 a bit" asks for a change by an amount nobody named: carried out, the first
-would repeat a switch nobody asked for. So do "maybe turn off pump 2", "¿puedo apagar la
+would repeat a switch nobody asked for. "Tom schaltet Pumpe 2 aus" and "Marie éteint la pompe
+2" say what someone does, "we could turn off pump 2" suggests, "example: pump 2 off" is not
+meant, and "remind me to turn off pump 2" passes a command on. So do "maybe turn off pump 2", "¿puedo apagar la
 bomba 2?", "the manual says 'turn off pump 2'", "schalte Pumpe 2 morgen aus", "turn off
 pump 2 if the tank is full", "turn off everything but the fan" and "set fan 3 to 40 or 50":
 the gateway switches now, as said, or not at all. Such a command escalates: a cloud model
@@ -23,7 +25,8 @@ from edge_agent.triage import guard_words as words
 from edge_agent.triage import slot_words
 
 _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
-    ("relative", words.RELATIVE), ("reported", words.REPORTED), ("hedged", words.HEDGED),
+    ("relative", words.RELATIVE), ("reported", words.REPORTED), ("reported", words.ACTING),
+    ("hedged", words.HEDGED),
     ("asked", words.ASKED), ("quoted", words.QUOTED), ("deferred", words.DEFERRED),
     ("conditional", words.CONDITIONAL), ("excepted", words.EXCEPTED))
 

@@ -74,6 +74,33 @@ HELD_BACK = [
     ("turn pump 2 off and on", "en", "several"),
     ("set fan 3 to 40 or 50%", "en", "several"),
     ("set fan 3 to 1,000", "en", "several"),
+    ("Lüfter 3 auf 1.000", "de", "several"),
+    ("Pumpe 2 neu starten", "de", "several"),
+    # someone else doing it now: a subject before the verb, which French, Spanish and Dutch
+    # spell as the command
+    ("Tom schaltet Pumpe 2 aus", "de", "reported"),
+    ("der Techniker öffnet Ventil 4", "de", "reported"),
+    ("Marie éteint la pompe 2", "fr", "reported"),
+    ("l'automate coupe la pompe 2", "fr", "reported"),
+    ("Juan apaga la bomba 2", "es", "reported"),
+    ("el técnico abre la válvula 4", "es", "reported"),
+    ("Jan zet pomp 2 uit", "nl", "reported"),
+    ("the operator switches pump 2 off", "en", "reported"),
+    # a suggestion, an example or an exercise, not a command
+    ("we could turn off pump 2", "en", "hedged"),
+    ("man könnte Pumpe 2 ausschalten", "de", "hedged"),
+    ("il serait bien d'ouvrir la vanne 4", "fr", "hedged"),
+    ("se podría apagar la bomba 2", "es", "hedged"),
+    ("we zouden pomp 2 kunnen uitzetten", "nl", "hedged"),
+    ("example: pump 2 off", "en", "hedged"),
+    ("Übung: Ventil 4 öffnen", "de", "hedged"),
+    # a command passed on to someone else
+    ("remind me to turn off pump 2", "en", "quoted"),
+    ("dis à Marie d'éteindre la pompe 2", "fr", "quoted"),
+    ("me dijeron: abre la válvula 4", "es", "quoted"),
+    ("zeg tegen Jan dat hij pomp 2 uitzet", "nl", "quoted"),
+    ("Pumpe 2 aus nach der Schicht", "de", "deferred"),
+    ("set fan 3 to 30 or so", "en", "relative"),
 ]
 
 
@@ -110,10 +137,17 @@ def test_a_command_with_two_values_escalates(bare: Triage, text: str) -> None:
     ("Sube la calefacción de la sala 5 hasta 21 grados", "es"),
     ("¿puedes apagar la bomba 2?", "es"), ("koelcel 4 op min 20 zetten", "nl"),
     ("kun je pomp 2 uitzetten?", "nl"), ("set dosing pump DP-3 flow to 2.5 l/min", "en"),
+    ("Schalten Sie Pumpe 2 aus", "de"), ("bitte schalte Pumpe 2 aus", "de"),
+    ("ich möchte Pumpe 2 ausschalten", "de"), ("I want pump 2 off", "en"),
+    ("could you turn off pump 2", "en"), ("vite, ferme la vanne 4", "fr"),
+    ("maintenant ouvre la vanne 4", "fr"), ("por favor abre la válvula 4", "es"),
+    ("ahora apaga la bomba 2", "es"), ("nu zet pomp 2 uit", "nl"),
+    ("Juan, apaga la bomba 2", "es"),
 ])
 def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
                                                                    lang: str) -> None:
     """A target after "up to", "bis", "jusqu'à", "hasta"; "Guten Morgen"; "at once"; a
-    question mark after "can you", "vous pouvez", "kun je"; "min 20" (a minus): none holds a
-    command back."""
+    question mark after "can you", "vous pouvez", "kun je"; "min 20" (a minus); an imperative
+    after "bitte", "vite", "ahora", "nu", or with "Sie"; a vocative ("Juan, ..."); a wish of
+    one's own ("ich möchte"): none holds a command back."""
     assert held_back(text, lang) is None
