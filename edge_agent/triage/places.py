@@ -83,6 +83,20 @@ _NOT_PLACES = frozenset((
     "toute", "stp", "merci", "gracias", "encore", "nouveau", "aussi", "tambien", "otra", "vez",
     "porfa", "completement", "completamente", "entierement", "fond", "fondo", "maximo",
     "minimo", "maximum", "minimum", "puissance", "potencia", "vitesse", "velocidad",
+    # values said in words ("open valve 4 halfway", "Ventil 4 zur Hälfte", "fan 3 full blast")
+    "halfway", "partway", "halb", "halbwegs", "zur", "halfte", "moitie", "mitad", "medias",
+    "halfweg", "helft", "vol", "volle", "voll", "vollgas", "tope", "blast", "top", "kracht",
+    "pulle", "maximaal", "minimaal",
+))
+# How or when a command is to be done, after the device it names ("pump 2 off again",
+# "turn pump 2 back on"): no qualifier of the device ("at the back" is still a place).
+_HOW = frozenset((
+    "again", "immediately", "asap", "back", "completely", "fully", "away", "manually",
+    "quickly", "too", "also", "instantly", "straight", "promptly", "down", "up", "fast",
+    "sofort", "wieder", "nochmal", "nochmals", "erneut", "gleich", "schnell", "mal", "komplett",
+    "ganz", "vollstandig", "manuell", "meteen", "weer", "direct", "nogmaals", "opnieuw",
+    "helemaal", "volledig", "handmatig", "suite", "manuellement", "rapidement", "nuevo",
+    "nuevamente", "manualmente", "totalmente", "inmediato", "seguida", "ahorita",
 ))
 _STOP = _NOT_PLACES | _OPENERS | _OF | _ARTICLES | frozenset(lexicon.UNITS) | frozenset(
     slot_words.fold(w) for table in (languages.FUNCTION, languages.TIME_WORDS, languages.UNITS,
@@ -172,7 +186,9 @@ class Unknown:
         "grosse pumpe", ..., "reservepumpe" (a German or Dutch compound, article or not).
 
         Words before the kind count after an article ("turn fan off" has none), also before a
-        name that starts with the kind ("the north pump 2"); in French and
+        name that starts with the kind ("the north pump 2"), and in a ``command`` the words
+        right after such a name ("pump 2 north", "Pumpe 2 Reserve", "la bomba 2 de reserva",
+        "pump 2 of the north building"); in French and
         Spanish, words after "de" do too ("vanne de vidange"), and in a ``command`` the word
         right after the kind ("allume la pompe principale"; in a question a verb may follow).
         """
@@ -182,6 +198,9 @@ class Unknown:
             if (not self.used[i] and words[i] not in self._registry
                     and slot_words.compound(words[i], lang)):
                 out.append(self._said(i, i + 1))  # "die Reservepumpe", "de afvoerklep"
+                continue
+            if command and (after := self._after_name(i)):
+                out.append(after)
                 continue
             # a kind word that opens a name counts too: "the north pump 2" is not pump 2
             if not self._kind(words[i]) or (self.used[i] and (i == 0 or self.used[i - 1])):
@@ -203,6 +222,22 @@ class Unknown:
             elif command and self._class(i + 1) == "unknown":  # "la pompe principale"
                 out.append(self._said(i, i + 2))
         return out
+
+    def _after_name(self, i: int) -> str | None:
+        """"pump 2 north side" when token i ends a name made of a kind and a number ("pump 2")
+        and words this gateway does not know follow it, or follow "of", "de", "van" and an
+        article after it; None otherwise."""
+        words, n = self.words, len(self.words)
+        if not (0 < i < n - 1 and self.used[i] and self.used[i - 1] and words[i].isdigit()
+                and not self.used[i + 1] and self._kind(words[i - 1])):
+            return None
+        start = self._past_articles(i + 2) if words[i + 1] in _OF | {"of", "von"} else i + 1
+        end, unknown = start, 0
+        while (end < n and end - start < MAX_WORDS and words[end] not in _HOW
+               and (kind := self._class(end)) != "stop"):
+            unknown += kind == "unknown"
+            end += 1
+        return self._said(i - 1, end) if unknown else None
 
     def _code(self, i: int) -> bool:
         """Whether token i is the letter or number of a place's name ("hall b")."""

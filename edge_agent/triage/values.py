@@ -17,7 +17,7 @@ from edge_agent.triage.decision import Intent
 # "open valve 4 halfway", "zur Hälfte", "à moitié", "a medias", "voor de helft": 50 %, which a
 # switch refuses (it opens or closes fully) and a level actuator takes.
 _HALF = re.compile(r"\b(?:half ?way|half(?!\s+(?:an?\s+|een\s+)?"
-                   r"(?:hour|minute|day|uur|minuut|dag))|halb|halbwegs|zur halfte|a moitie|"
+                   r"(?:hour|minute|day|uur|minuut|dag|past))|halb|halbwegs|zur halfte|a moitie|"
                    r"mi-course|a medias|a la mitad|halfweg|voor de helft)\b")
 # "fan 3 to max", "auf volle Leistung", "à fond", "al máximo", "op vol": a level actuator's
 # top of range (its bottom for "min"); a switch refuses them (policy.py).
@@ -32,6 +32,11 @@ _AS_UNIT = re.compile(r"\b(?:in|en|auf)\s+(?:degrees?\s+|grad\s+|grados?\s+|degr
                       r"|graden\s+)?(fahrenheit|kelvin|celsius)\b")
 _AS = {"fahrenheit": "°F", "kelvin": "K", "celsius": "°C"}
 _A_IS_TO = ("fr", "es")
+# "55 thousand", "5 mil", "2 duizend": the number said is the digits times this, not the digits
+_MAGNITUDE = re.compile(r"\s*(hundred|hundert|cent|cien|honderd|thousand|tausend|mille|mil"
+                        r"|duizend|millions?|millionen|millón|millon|millones|miljoen)\b")
+_TIMES = {"hundred": 1e2, "hundert": 1e2, "cent": 1e2, "cien": 1e2, "honderd": 1e2,
+          "thousand": 1e3, "tausend": 1e3, "mille": 1e3, "mil": 1e3, "duizend": 1e3}
 
 
 def is_unit(word: str, lang: str) -> bool:
@@ -83,7 +88,9 @@ def value(text: str, intent: Intent,
         said = match.group(2) or ""
         unit = lexicon.UNITS.get(said) if is_unit(said, lang) else None
         if unit or intent == "set_actuator":
-            return float(match.group(1).replace(",", ".")), unit
+            times = _MAGNITUDE.match(text, match.end())
+            number = float(match.group(1).replace(",", "."))
+            return number * (_TIMES.get(times.group(1), 1e6) if times else 1), unit
     if intent != "set_actuator":
         asked = _AS_UNIT.search(text)
         return None, _AS[asked.group(1)] if asked else None
