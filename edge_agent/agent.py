@@ -53,7 +53,7 @@ def build_policy(config: EdgeConfig) -> ActuationPolicy:
     """The actuation policy from the declared actuators."""
     return ActuationPolicy([
         Rule(a.id, a.control, a.min, a.max, a.max_changes_per_min, a.allow_cloud,
-             a.require_approval or "never")
+             a.require_approval or "never", a.kind)
         for a in config.actuators])
 
 

@@ -2,7 +2,10 @@
 
 Only declared actuators can be driven; a switch takes on/off (open/close), a level takes a
 number inside its declared range; each actuator has a rate limit; and an actuator can be
-closed to commands that come from the cloud (cloud models and operators alike). Which device a
+closed to commands that come from the cloud (cloud models and operators alike). A kind of
+actuator takes the words of what it does: a valve, door or damper opens and closes, a pump, fan
+or heater is switched on and off ("close pump 2" is refused, not sent as ``close``); a kind
+that is neither (a relay, a kind of the site's own) takes both. Which device a
 request means is decided before, in ``edge_agent.resolve``; the policy is the last gate.
 """
 
@@ -21,6 +24,17 @@ from edge_agent.messages import say
 Source = Literal["local", "cloud", "operator"]
 SWITCH_WORDS = {"on": "on", "off": "off", "open": "open", "close": "close", "closed": "close",
                 "start": "on", "stop": "off", "true": "on", "false": "off"}
+# Kinds (their last word: "gate valve", "fire door") that open and close, and kinds that run
+# and are switched on and off. Sent the other pair, a controller does what nobody said.
+OPENING_KINDS = frozenset((
+    "valve", "door", "gate", "damper", "shutter", "vent", "hatch", "window", "blind", "flap",
+    "louvre", "louver", "tap", "sluice", "lid", "skylight", "curtain", "barrier"))
+RUNNING_KINDS = frozenset((
+    "pump", "fan", "heater", "boiler", "chiller", "compressor", "motor", "blower", "conveyor",
+    "mixer", "sprinkler", "light", "lamp", "siren", "agitator", "burner", "extractor", "feeder",
+    "humidifier", "dehumidifier", "cooler", "furnace", "radiator", "ahu", "dimmer", "heatpump"))
+_TAKES = {"open": OPENING_KINDS, "close": OPENING_KINDS, "on": RUNNING_KINDS,
+          "off": RUNNING_KINDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +50,7 @@ class Rule:
     # "always" | "cloud" (only what a cloud model proposed) | "never". An operator's own
     # command is already a person's decision and is never held.
     require_approval: Literal["always", "cloud", "never"] = "never"
+    kind: str = ""  # the registry's kind: which words it takes (``OPENING_KINDS``)
 
 
 class ActuationPolicy:
@@ -93,6 +108,8 @@ class ActuationPolicy:
 def _normalise(rule: Rule, value: float | str | None) -> float | str:
     if value is None:
         raise _refusal("policy_no_value", device=rule.device_id)
+    if isinstance(value, str):
+        _check_kind(rule, SWITCH_WORDS.get(value.strip().lower(), ""))
     if rule.control == "switch":
         word = SWITCH_WORDS.get(str(value).strip().lower())
         if word is None:
@@ -107,6 +124,17 @@ def _normalise(rule: Rule, value: float | str | None) -> float | str:
                            low=f"{rule.min_value:g}", high=f"{rule.max_value:g}")
         raise _refusal("policy_range_open", value=f"{number:g}", device=rule.device_id)
     return number
+
+
+def _check_kind(rule: Rule, word: str) -> None:
+    """Refuse a switch word the actuator's kind does not take: "open" to a pump, "on" to a
+    valve (a kind in neither table takes both)."""
+    kind = rule.kind.lower().split()[-1] if rule.kind.strip() else ""
+    takes = _TAKES.get(word)
+    if takes is None or kind in takes or kind not in OPENING_KINDS | RUNNING_KINDS:
+        return
+    key = "policy_kind_switches" if kind in RUNNING_KINDS else "policy_kind_opens"
+    raise _refusal(key, device=rule.device_id, kind=rule.kind)
 
 
 def _as_number(rule: Rule, value: float | str) -> float:

@@ -19,6 +19,10 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
         "policy_range": "{value} is outside the allowed range of {device} ({low} to {high})",
         "policy_range_open": "{value} is outside the allowed range of {device}",
         "policy_number": "{device} takes a number, not {value}",
+        "policy_kind_switches": "{device} is a {kind}: it is switched on or off, not opened "
+                                "or closed",
+        "policy_kind_opens": "{device} is a {kind}: it is opened or closed, not switched on "
+                             "or off",
     },
     "de": {
         "policy_not_declared": "{device} ist kein deklarierter Aktor dieses Gateways",
@@ -32,6 +36,10 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
                         "{high})",
         "policy_range_open": "{value} liegt außerhalb des erlaubten Bereichs von {device}",
         "policy_number": "{device} braucht eine Zahl, nicht {value}",
+        "policy_kind_switches": "{device} ist vom Typ {kind}: es wird ein- oder "
+                                "ausgeschaltet, nicht geöffnet oder geschlossen",
+        "policy_kind_opens": "{device} ist vom Typ {kind}: es wird geöffnet oder "
+                             "geschlossen, nicht ein- oder ausgeschaltet",
     },
     "fr": {
         "policy_not_declared": "{device} n'est pas un actionneur déclaré sur cette passerelle",
@@ -44,6 +52,10 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
         "policy_range": "{value} est hors de la plage autorisée de {device} ({low} à {high})",
         "policy_range_open": "{value} est hors de la plage autorisée de {device}",
         "policy_number": "{device} attend un nombre, pas {value}",
+        "policy_kind_switches": "{device} est de type {kind} : il se met en marche ou à "
+                                "l'arrêt, il ne s'ouvre ni ne se ferme",
+        "policy_kind_opens": "{device} est de type {kind} : il s'ouvre ou se ferme, il ne "
+                             "se met ni en marche ni à l'arrêt",
     },
     "es": {
         "policy_not_declared": "{device} no es un actuador declarado en esta pasarela",
@@ -56,6 +68,10 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
         "policy_range": "{value} está fuera del rango permitido de {device} ({low} a {high})",
         "policy_range_open": "{value} está fuera del rango permitido de {device}",
         "policy_number": "{device} espera un número, no {value}",
+        "policy_kind_switches": "{device} es de tipo {kind}: se enciende o se apaga, no se "
+                                "abre ni se cierra",
+        "policy_kind_opens": "{device} es de tipo {kind}: se abre o se cierra, no se "
+                             "enciende ni se apaga",
     },
     "nl": {
         "policy_not_declared": "{device} is geen gedeclareerde actuator op deze gateway",
@@ -69,5 +85,9 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
                         "{high})",
         "policy_range_open": "{value} valt buiten het toegestane bereik van {device}",
         "policy_number": "{device} verwacht een getal, niet {value}",
+        "policy_kind_switches": "{device} is van het type {kind}: die gaat aan of uit, niet "
+                                "open of dicht",
+        "policy_kind_opens": "{device} is van het type {kind}: die gaat open of dicht, niet "
+                             "aan of uit",
     },
 }

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from edge_agent.kind_names import kind_name
 from edge_agent.messages import say
 from edge_agent.registry import Device, DeviceRole, Registry
 from edge_agent.triage import lexicon, slot_words
@@ -73,8 +74,10 @@ class Resolver:
         """The devices the request's slots name, of this role (None: any)."""
         if slots.mentions:
             return self._unknown(slots.mentions[0], role, lang)
-        if slots.places:
-            return self._no_place(slots.places[0], slots.kind, role, lang)
+        if slots.places:  # "pump 2 north": the pumps there are, as for "the north pump"
+            named_kinds = (d.kind for i in slots.devices if (d := self._registry.get(i)))
+            return self._no_place(slots.places[0], slots.kind or next(named_kinds, None),
+                                  role, lang)
         named = [d for d in (self._registry.get(i) for i in slots.devices) if d is not None]
         if named:
             return self._check_named(named, slots, role, lang)
@@ -117,7 +120,8 @@ class Resolver:
             if slots.kind and device.kind.lower() != slots.kind.lower():
                 return Resolution("none", question=say(
                     "wrong_kind", lang, device=device.id,
-                    kind=device.kind or say("word_device", lang), wanted=slots.kind)
+                    kind=kind_name(device.kind, lang) if device.kind else say("word_device", lang),
+                    wanted=kind_name(slots.kind, lang))
                     + " " + self._what_exists(role, slots.kind, lang))
             if slots.area and device.area != slots.area:
                 return Resolution("none", question=say(
@@ -127,7 +131,7 @@ class Resolver:
 
     def _select(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
         found = self._registry.find(kind=slots.kind, area=slots.area, role=role)
-        kind = slots.kind or _role_word(role, lang)
+        kind = kind_name(slots.kind, lang, quoted=False) if slots.kind else _role_word(role, lang)
         what = say("kind_in_area", lang, kind=kind, area=slots.area) if slots.area else kind
         if not found and role == "actuator" and slots.kind in lexicon.KIND_WORDS:
             return self._controller(slots, what, lang)
@@ -206,7 +210,7 @@ class Resolver:
             return say("none_of_role", lang, roles=_role_word(role, lang, plural=True))
         if kind is None and total > MAX_LISTED:
             counts = sorted(self._registry.kind_counts(role).items())
-            parts = ", ".join(f"{n} {k or say('unlabelled', lang)}"
+            parts = ", ".join(f"{n} {kind_name(k, lang) if k else say('unlabelled', lang)}"
                               for k, n in counts[:MAX_LISTED])
             return say("summary_kinds", lang, total=total, parts=parts,
                        Roles=_upper(_role_word(role, lang, plural=True)))
@@ -222,7 +226,7 @@ def _title(devices: Sequence[Device], role: DeviceRole | None, lang: str) -> str
     title = say("title_roles", lang, Roles=_upper(plural))
     if len(kinds) == 1 and "" not in kinds:
         kind = next(iter(kinds))
-        fields = {"kind": kind, "Kind": _upper(kind)}
+        fields = {"kind": kind_name(kind, lang), "Kind": _upper(kind)}
         if roles == {"actuator"}:
             title = say("title_kind_actuators", lang, **fields)
         elif len(roles) == 1:

@@ -1,9 +1,10 @@
 """Message catalogues of the local skills and the resolver, merged into ``edge_agent.messages``.
 
 Clarifying questions, refusals, actuation results, histories and summaries, in each language
-triage understands. Device ids, kinds and areas are the registry's own strings, so in other
-languages a kind is quoted ("Aktoren vom Typ pump") rather than translated. The English texts
-are the gateway's long-standing replies, byte for byte.
+triage understands. Device ids and areas are the registry's own strings; a kind is named in the
+reply's language by ``edge_agent.kind_names`` ("Aktoren vom Typ Pumpe"), and a kind it does not
+know as the registry spells it, quoted („sluice“). The English texts are the gateway's
+long-standing replies, byte for byte.
 """
 
 from __future__ import annotations

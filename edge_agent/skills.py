@@ -17,6 +17,7 @@ from edge_agent import presence
 from edge_agent.errors import PolicyViolation
 from edge_agent.history import History
 from edge_agent.journal import Journal
+from edge_agent.kind_names import kind_name
 from edge_agent.messages import say, say_count
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
@@ -243,7 +244,7 @@ class Skills:
         except PolicyViolation as exc:
             log.warning("actuation.refused", device=device.id, value=value, source=source,
                         reason=str(exc))
-            reason = say(exc.key, lang, **exc.fields) if exc.key else str(exc)
+            reason = _worded(exc, lang)
             return SkillResult(say("refused", lang, reason=reason), {"device": device.id,
                                                                   "value": value,
                                                     "refused": True, "published": False},
@@ -297,7 +298,7 @@ class Skills:
             devices = self._registry.find(kind=slots.kind, area=slots.area)
         devices.sort(key=lambda d: (d.role != "sensor", d.id))
         text = ", ".join(f"{d.id} ({say('word_' + d.role, lang)}"
-                         f"{', ' + d.kind if d.kind else ''}"
+                         f"{', ' + kind_name(d.kind, lang) if d.kind else ''}"
                          f"{', ' + d.area if d.area else ''})" for d in devices)
         answer = say_count("devices", lang, len(devices), items=text) if devices else \
             say("no_devices", lang)
@@ -309,7 +310,8 @@ class Skills:
             k: n for k in sorted(self._registry.kind_counts())
             if (n := self._registry.count(kind=k, area=slots.area))}
         where = say("in_area", lang, area=slots.area) if slots.area else ""
-        parts = ", ".join(f"{n} {k or say('unlabelled', lang)}" for k, n in kinds.items())
+        parts = ", ".join(f"{n} {kind_name(k, lang) if k else say('unlabelled', lang)}"
+                          for k, n in kinds.items())
         areas = [] if slots.area else self._registry.areas(limit=6)
         in_areas = say("areas_include", lang, areas=", ".join(areas[:5])) if areas else ""
         return SkillResult(
@@ -346,6 +348,16 @@ def _clarify(found: Resolution) -> SkillResult:
     """A clarifying question: nothing is done, the reply lists what matched or exists."""
     return SkillResult(found.question, {"clarify": True, "candidates": found.ids,
                                         "published": False}, error_code="unresolved")
+
+
+def _worded(exc: PolicyViolation, lang: str) -> str:
+    """A policy refusal in the request's language, the device's kind named in it too."""
+    if not exc.key:
+        return str(exc)
+    fields = dict(exc.fields)
+    if isinstance(fields.get("kind"), str):
+        fields["kind"] = kind_name(str(fields["kind"]), lang)
+    return say(exc.key, lang, **fields)
 
 
 def _action(value: float | str | None) -> str:

@@ -47,7 +47,7 @@ from tests.support.plant import Plant, registry_of
     ("allume la pompe principale", "set_actuator", "Il n'y a pas de pompe principale ici."),
     ("apaga la bomba auxiliar", "set_actuator", "Aquí no hay bomba auxiliar."),
     ("schalte die Reservepumpe aus", "set_actuator",
-     "„Reservepumpe“ gibt es hier nicht. Aktoren vom Typ pump: pump-2 (line 2)"),
+     "„Reservepumpe“ gibt es hier nicht. Aktoren vom Typ Pumpe: pump-2 (line 2)"),
     ("Reservepumpe ausschalten", "set_actuator", "„Reservepumpe“ gibt es hier nicht."),
     ("öffne das Hauptventil", "set_actuator", "„Hauptventil“ gibt es hier nicht."),
     ("zet de afvoerklep dicht", "set_actuator", "‘afvoerklep’ is er hier niet."),
@@ -354,7 +354,7 @@ def test_listing_the_devices_of_a_place_the_gateway_lacks_asks(tmp_path: Path) -
      "No actuator here sets the temperature in zone 3. Actuators: "),
     ("set zone 3 to 21 degrees", "No actuator here sets the temperature in zone 3."),
     ("stell die Temperatur in Zone 3 auf 21 Grad",
-     "Kein Aktor hier stellt „temperature in zone 3“ ein."),
+     "Kein Aktor hier stellt „Temperatur in zone 3“ ein."),
 ])
 def test_a_command_naming_what_is_measured_never_moves_another_actuator(
         tmp_path: Path, text: str, says: str) -> None:

@@ -70,7 +70,7 @@ UNKNOWN = [
     ("de", "schalte Pumpe 9 aus", "set_actuator", "Pumpe 9", "„Pumpe 9“ gibt es hier nicht."),
     ("de", "stelle Lüfter 8 auf 20 %", "set_actuator", "Lüfter 8",
      "„Lüfter 8“ gibt es hier nicht."),
-    ("de", "schalte die Heizung ein", "set_actuator", "heater", "„heater“ gibt es hier nicht."),
+    ("de", "schalte die Heizung ein", "set_actuator", "Heizung", "„Heizung“ gibt es hier nicht."),
     ("fr", "éteins la pompe 9", "set_actuator", "pompe 9", "Il n'y a pas de pompe 9 ici."),
     ("fr", "quelle est la température de la zone 9 ?", "query_state", "zone 9",
      "Il n'y a pas de zone 9 ici."),
@@ -220,12 +220,12 @@ def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
 
 @pytest.mark.parametrize(("lang", "text", "intent", "says"), [
     ("de", "welche Geräte gibt es in Zone 5?", "list_devices",
-     "1 Gerät: t-201 (Sensor, temperature, zone 5)."),
+     "1 Gerät: t-201 (Sensor, Temperatur, zone 5)."),
     ("fr", "quelles alarmes sont actives ?", "list_alerts", "Aucune alarme active."),
     ("es", "¿cuál fue la presión de la línea 2 en las últimas 2 horas?", "query_history",
      "pressure line 2 (p-7) no tiene lecturas en las últimas 2 h."),
     ("nl", "toon de apparaten in zone 5", "list_devices",
-     "1 apparaat: t-201 (sensor, temperature, zone 5)."),
+     "1 apparaat: t-201 (sensor, temperatuur, zone 5)."),
 ], ids=["de-list", "fr-alerts", "es-history", "nl-list"])
 def test_lists_alerts_and_histories_in_the_request_language(
         tmp_path: Path, lang: str, text: str, intent: Intent, says: str) -> None:

@@ -40,7 +40,7 @@ def test_german_and_french_requests_over_mqtt(gateway: Gateway) -> None:
     reply, commands = gateway.ask("éteins la pompe 9")
     assert commands == [], reply
     assert reply["data"]["clarify"] is True and reply["data"]["published"] is False
-    assert reply["answer"].startswith("Il n'y a pas de pompe 9 ici. Actionneurs de type pump"
+    assert reply["answer"].startswith("Il n'y a pas de pompe 9 ici. Actionneurs de type pompe"
                                       " : pump-2 (line 2), pump-5 (line 3), pump-6 (line 3)")
     assert gateway.edge.alive()
 
@@ -114,3 +114,27 @@ def test_a_longer_name_or_a_number_in_words_is_read_whole(gateway: Gateway) -> N
     reply, commands = gateway.ask("set fan 3 to forty five")
     assert commands == [("fan-3", 45.0)], reply
     assert reply["route"] == "local" and reply["data"]["published"] is True
+
+
+def test_commands_that_do_not_fit_the_device_move_nothing(gateway: Gateway) -> None:
+    """"close pump 2" and "allume la vanne 1" are refused, saying what the device takes; "pump
+    2 north" and "apaga la bomba 2 de reserva" get a question; "Tom schaltet Pumpe 2 aus" and
+    "Marie éteint la pompe 2" report what someone does and go to the cloud model, whose
+    proposals stay proposals. Nothing moves; "Schalten Sie Pumpe 2 aus" still does."""
+    refused = {"close pump 2": "Refused: pump-2 is a pump: it is switched on or off, not "
+                               "opened or closed.",
+               "allume la vanne 1": "Refusé : valve-1 est de type vanne : il s'ouvre ou se "
+                                    "ferme, il ne se met ni en marche ni à l'arrêt."}
+    for text, says in refused.items():
+        reply, commands = gateway.ask(text)
+        assert commands == [] and reply["answer"] == says, (text, reply)
+    for text in ("pump 2 north", "apaga la bomba 2 de reserva"):
+        reply, commands = gateway.ask(text)
+        assert commands == [] and reply["data"]["clarify"] is True, (text, reply)
+    for text in ("Tom schaltet Pumpe 2 aus", "Marie éteint la pompe 2"):
+        reply, commands = gateway.ask(text)
+        assert commands == [], (text, reply)
+        assert reply["route"] != "local" and reply["intent"] == "escalate", (text, reply)
+    reply, commands = gateway.ask("Schalten Sie Pumpe 2 aus")
+    assert commands == [("pump-2", "off")], reply
+    assert gateway.edge.alive()

@@ -53,7 +53,7 @@ class Plant:
         self.registry = registry_of()
         self.sent: list[tuple[str, float | str]] = []
         self.journal = Journal(tmp_path / "actuations.db")
-        policy = ActuationPolicy([Rule(d.id, d.control, d.min_value, d.max_value)
+        policy = ActuationPolicy([Rule(d.id, d.control, d.min_value, d.max_value, kind=d.kind)
                                   for d in ACTUATORS])
         history = History(tmp_path / "h.db", max_rows=100, max_age_s=3600)
         self.skills = Skills(self.registry, history, policy,
