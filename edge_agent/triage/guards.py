@@ -6,13 +6,14 @@ and "zet pomp 2 niet uit" are ``set_actuator`` with the value "off" at 0.90, and
 3 by 10%" is "set fan 3 to 10 %". Carried out locally, each would do the opposite of, or
 something other than, what was asked. "I turned off pump 2" reports what someone did, and
 "open valve 4 a bit" asks for a change by an amount nobody named: carried out, the first
-would repeat a switch nobody asked for. "Tom schaltet Pumpe 2 aus" and "Marie éteint la pompe
-2" say what someone does, "we could turn off pump 2" suggests, "example: pump 2 off" is not
-meant, and "remind me to turn off pump 2" passes a command on. So do "maybe turn off pump 2", "¿puedo apagar la
-bomba 2?", "the manual says 'turn off pump 2'", "schalte Pumpe 2 morgen aus", "turn off
-pump 2 if the tank is full", "turn off everything but the fan" and "set fan 3 to 40 or 50":
-the gateway switches now, as said, or not at all. Such a command escalates: a cloud model
-reads it, and its proposal goes through the actuation policy like any other.
+would repeat a switch nobody asked for. So would "Tom schaltet Pumpe 2 aus" and "Marie éteint
+la pompe 2" (what someone does), "we could turn off pump 2" (a suggestion), "example: pump 2
+off" (not meant) and "remind me to turn off pump 2" (passed on); and so do "maybe turn off
+pump 2", "¿puedo apagar la bomba 2?", "the manual says 'turn off pump 2'", "schalte Pumpe 2
+morgen aus", "turn off pump 2 if the tank is full", "turn off everything but the fan" and
+"set fan 3 to 40 or 50": the gateway switches now, as said, or not at all. Such a command
+escalates: a cloud model reads it, and its proposal goes through the actuation policy like
+any other.
 
 The words are in ``guard_words``.
 """
