@@ -25,16 +25,16 @@ NEGATION = _table({
     "en": r"\b(?:not|never|cannot|(?:do|does|did|should|must|would|could|ca|wo|is|are|was"
           r"|were|need)n" + APOSTROPHE + r"?t|without|neither|nor|avoid\w*|refrain\w*"
           r"|prevent\w*|no need|hold off|quit|cease|undo|cancel\w*|forbid\w*|prohibit\w*"
-          r"|forget|non|não|nao)\b|\bfrom\s+\w+ing\b|\bstop\s+\w+ing\b",
-    "de": r"\b(?:nicht|nie|niemals|keine?[nmrs]?|ohne|weder|vermeide\w*|verboten|untersagt"
+          r"|forget|non|não|nao|nobody|no one|noone)\b|\bfrom\s+\w+ing\b|\bstop\s+\w+ing\b",
+    "de": r"\b(?:nicht|nie|niemals|niemand|keine?[nmrs]?|ohne|weder|vermeide\w*|verboten|untersagt"
           r"|hör auf|hört auf|aufhören|abbrechen|storniere\w*)\b",
     # "ne-2" and "no. 2" are names and numbers, not negations
     "fr": r"\b(?:pas|jamais|sans|ni|évite\w*|evite\w*|interdit\w*|défendu|annule\w*"
           r"|inutile|(?:arrête|arrete|cesse)\w*\s+(?:de|d'))\b|\bne\b(?![-\d])"
           r"|\bn" + APOSTROPHE + r"(?=\w)",
-    "es": r"\b(?:nunca|jamás|sin|ni|evita\w*|prohibido|cancela\w*|(?:deja|para)\s+de)\b"
+    "es": r"\b(?:nunca|jamás|sin|ni|nadie|evita\w*|prohibido|cancela\w*|(?:deja|para)\s+de)\b"
           r"|\bno\b(?![.º°]|\s*\d)",
-    "nl": r"\b(?:niet|nooit|geen|zonder|vermijd\w*|verboden|stop met|hou op|houd op"
+    "nl": r"\b(?:niet|nooit|geen|niemand|zonder|vermijd\w*|verboden|stop met|hou op|houd op"
           r"|annuleer)\b",
 })
 # Everything but, or instead of, what is named: "turn off everything but the fan",
@@ -58,7 +58,7 @@ RELATIVE = _table({
           + _MORE.format("more|less|higher|lower|warmer|cooler|colder")
           + r"|\b(?:a (?:bit|little|tad|touch)|slightly|somewhat|a notch|about|around"
           r"|roughly|approx\w*|circa|partly|partially|mostly|most of the way|part[- ]?way"
-          r"|half[- ]?way|or so|or thereabouts|give or take)\b"
+          r"|or so|or thereabouts|give or take)\b"
           r"|\d\s*-?ish\b|\b(?:up|down)\s+[-+]?\d|(?:^|\s)\+\s*\d",
     "de": r"\bum\s+[-+]?\d|" + _MORE.format("mehr|weniger|höher|niedriger")
           + r"|\b(?:(?:ein )?(?:bisschen|wenig|bissel|stück)|etwas|leicht|ungefähr"
@@ -140,6 +140,32 @@ _ACTS = {
           r"|verlaagt",
 }
 ACTING = _table({code: _SUBJECT + r"(?:" + verbs + r")\b" for code, verbs in _ACTS.items()})
+# The speaker, or someone, says they do it or will do it themselves: "I'm going to turn off pump
+# 2", "I'll switch off pump 2", "Tom will turn off pump 2", "ich schalte Pumpe 2 aus", "wir
+# schalten ...", "j'éteins la pompe 2", "je vais éteindre ...", "apago la bomba 2", "voy a
+# apagar ...", "ik zet pomp 2 uit", "ik ga ... uitzetten": an announcement, not a command.
+_VERB_EN = (r"turn|switch|shut|close|open|set|put|start|stop|power|cut|kill|turning|switching"
+            r"|shutting|closing|opening|setting|starting|stopping")
+ANNOUNCED = _table({
+    "en": r"\b(?!you\b|u\b)[a-z]+(?:['’]ll|['’]m|['’]re|\s+(?:will|shall|am|are|is))\s+"
+          r"(?:going\s+to\s+|gonna\s+)?(?:just\s+)?(?:" + _VERB_EN + r")\b"
+          # "I turn off pump 2", not "can I turn off pump 2"
+          r"|(?:^|[,.;!]\s*|\b(?:so|now|then|and)\s+)(?:i|we)\s+(?:just\s+|now\s+)?"
+          r"(?:" + _VERB_EN + r")\b",
+    "de": r"\b(?:ich|wir)\s+(?:schalte|schalten|mache|machen|stelle|stellen|drehe|drehen"
+          r"|öffne|öffnen|offne|offnen|schließe|schließen|schliesse|schliessen|setze|setzen"
+          r"|starte|starten|stoppe|stoppen|werde|werden)\b"
+          r"|\b(?!sie\b|du\b|ihr\b)\w+\s+(?:wird|werden)\s+(?:\w+\s+){1,4}?\w*schalten\b",
+    "fr": r"\b(?:j['’]\s*|je\s+|nous\s+)(?:vais\s+|allons\s+)?(?:éteins|eteins|allume|ouvre"
+          r"|ferme|coupe|mets|arrête|arrete|démarre|demarre|règle|regle|éteindre|eteindre"
+          r"|allumer|ouvrir|fermer|couper|mettre|arrêter|arreter|démarrer|demarrer|régler"
+          r"|regler|éteignons|eteignons|allumons|ouvrons|fermons|coupons|mettons|arrêtons)\b"
+          r"|\bon\s+va\s+\w+er\b",
+    "es": r"\b(?:apago|cierro|abro|enciendo|prendo|pongo|paro|arranco|apagamos|cerramos"
+          r"|abrimos|encendemos|ponemos|paramos|(?:voy|vamos|va|van)\s+a\s+\w+r)\b",
+    "nl": r"\b(?:ik|we|wij)\s+(?:zet|zetten|schakel|schakelen|doe|doen|open|openen|sluit"
+          r"|sluiten|draai|draaien|ga|gaan|stop|stoppen|start|starten)\b",
+})
 # "maybe", "hypothetically", "just kidding": the asker has not decided, or does not mean it.
 # Not for real: an example, an exercise, a test or a simulation ("example: pump 2 off",
 # "Übung: Ventil 4 öffnen", "exemple : éteindre la pompe 2", "dry run: turn off pump 2").
@@ -159,7 +185,7 @@ _FRAMED = {
 # "es wäre gut", "on pourrait", "il faudrait", "se podría", "sería bueno", "we zouden ...
 # kunnen". Asking the gateway ("could you", "könnten Sie", "pourriez-vous") is a command.
 _SUGGESTED = {
-    "en": r"\b(?:we|i|one|someone|somebody|they|you)\s+(?:could|should|might|ought|may)\b"
+    "en": r"\b(?:we|i|one|someone|somebody|they)\s+(?:could|should|might|ought|may)\b"
           r"|\b(?:it|that)\s+(?:would|might|could)\s+be\b|\blet['’]?s\s+(?:think|consider)\b",
     "de": r"\b(?:man|wir|ich|jemand|es|das)\s+(?:könnte|koennte|sollte|müsste|muesste"
           r"|wäre|waere|dürfte)\w*|\b(?:wäre|waere)\s+(?:gut|besser|schön|sinnvoll)\b",
@@ -172,7 +198,8 @@ _SUGGESTED = {
 }
 HEDGED = _table({code: words + "|" + _FRAMED[code] + "|" + _SUGGESTED[code] for code, words in {
     "en": r"\b(?:maybe|perhaps|probably|possibly|might|hypothetical\w*|theoretical\w*"
-          r"|in theory|suppose|supposing|imagine|pretend|kidding|joking|jk|j/k)\b",
+          r"|in theory|suppose|supposing|imagine|pretend|kidding|joking|jk|j/k)\b"
+          r"|(?:^|\s)/s\b",
     "de": r"\b(?:vielleicht|eventuell|womöglich|wahrscheinlich|möglicherweise|angenommen"
           r"|hypothetisch|theoretisch|stell dir vor|spaß|scherz)\b",
     "fr": r"\b(?:peut-être|peut-etre|peut être|éventuellement|eventuellement|probablement"
@@ -220,7 +247,8 @@ QUOTE = r"[\"“”„«»‹›‘]|(?:^|\s)'[^']+'"
 QUOTED = _table({code: QUOTE + "|" + words for code, words in {
     "en": r"\b(?:says?|said|told\s+\w+\s+to|tells?\s+\w+\s+to|asked|reads|wrote|writes|yell\w*"
           r"|shout\w*|scream\w*|order\w*|suggest\w*|recommend\w*|propos\w*|advis\w*"
-          r"|remind\s+\w+\s+to|ask\s+\w+\s+to|wants)\b",
+          r"|remind\s+\w+\s+to|ask\s+\w+\s+to|wants|everyone|everybody|someone|somebody"
+          r"|anyone|anybody|guys|folks)\b",
     "de": r"\b(?:sagt|sagte|steht|stand|meint|meinte|schreibt|schrieb|rief|schrie|befahl"
           r"|empfiehlt|empfahl|schlägt vor|sag|sage|erinnere\w*)\b"
           r"|\b(?!ich\b)\w+\s+(?:will|möchte|mochte)\b",
@@ -248,7 +276,7 @@ _NOT_TARGET = r"(?!\s*(?:['’]\s*)?(?:à|a|auf|el|la|op)?\s*\d)"
 DEFERRED = _table({code: _WHEN + words for code, words in {
     "en": r"\b(?:until|till)\b" + _NOT_TARGET + r"|\b(?:tomorrow|tonight|later|soon"
           r"|afterwards|before|after|daily|hourly|weekly|noon|midnight|o'?clock|briefly"
-          r"|temporarily|momentarily|for now"
+          r"|temporarily|momentarily|for now|at some point|eventually|sometime|some time"
           r"|for a (?:while|bit|moment)|in a (?:moment|bit|while|sec)|overnight|next"
           r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|nightly|at night"
           r"|in the (?:morning|afternoon|evening)s?)\b"
@@ -292,9 +320,20 @@ CONDITIONAL = _table({
 # Two values for one change: "off and on", "40 or 50 %", "aus und an", and "1,000", which is
 # a thousand in English and one in German.
 _STATE = r"(?:off|on|open|close|an|aus|ein|auf|zu|uit|aan|dicht)"
+_COMMAND = (r"turn|switch|open|close|shut|start|stop|set|put|power|schalte|schalt|mach|mache"
+            r"|stell|stelle|dreh|drehe|öffne|schließ|schließe|setz|setze|éteins|eteins|allume"
+            r"|ouvre|ferme|coupe|mets|arrête|arrete|démarre|demarre|règle|regle|apaga"
+            r"|enciende|abre|cierra|pon|arranca|prende|zet|schakel|doe|sluit|draai")
 SEVERAL = re.compile(
     rf"\b{_STATE}\s+(?:and|or|then|und|oder|dann|et|ou|puis|y|o|luego|en|of|dan)\s+{_STATE}\b"
     r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+\d|\d[,.]\d{3}(?!\d)"
     # off and on again: "restart", "neu starten", "redémarre", "reinicia", "herstart"
     r"|\b(?:restart\w*|reboot\w*|power[- ]?cycle\w*|neu\s*start\w*|neustart\w*|red[ée]marr\w*"
-    r"|reinici\w*|herstart\w*|reset\w*)\b")
+    r"|reinici\w*|herstart\w*|reset\w*)\b"
+    # two commands: "open valve 4, close valve 4", "turn on pump 2 and off pump 2"
+    rf"|\b(?:{_COMMAND})\b[^,;]*[,;]\s*(?:{_COMMAND})\b"
+    rf"|\b(?:{_COMMAND})\b.*\b(?:and|then|und|dann|et|puis|y|luego|en|daarna)\s+"
+    rf"(?:(?:then|dann|puis|luego|daarna)\s+)?(?:(?:{_COMMAND})\b|{_STATE}\s+[^\W\d_])"
+    # a fraction: "3 quarters" is not 3
+    r"|\d\s+(?:quarters?|thirds?|halves|fifths?|tenths?|viertel|drittel|quarts?|tiers"
+    r"|cuartos?|tercios?|kwart|derden?)\b")

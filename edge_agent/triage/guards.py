@@ -27,6 +27,7 @@ from edge_agent.triage import slot_words
 
 _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
     ("relative", words.RELATIVE), ("reported", words.REPORTED), ("reported", words.ACTING),
+    ("announced", words.ANNOUNCED),
     ("hedged", words.HEDGED),
     ("asked", words.ASKED), ("quoted", words.QUOTED), ("deferred", words.DEFERRED),
     ("conditional", words.CONDITIONAL), ("excepted", words.EXCEPTED))

@@ -68,7 +68,8 @@ UNITS = {
     "kpa": "kPa", "pa": "Pa", "rpm": "rpm", "l/min": "l/min", "lpm": "l/min", "l/h": "l/h",
     "m3/h": "m3/h", "kw": "kW", "w": "W", "hz": "Hz", "ppm": "ppm", "lux": "lux", "v": "V",
     "a": "A", "mm": "mm", "cm": "cm", "m": "m", "litres": "l", "litre": "l", "liters": "l",
-    "liter": "l", "kwh": "kWh", "kg": "kg", "m3": "m3",
+    "liter": "l", "kwh": "kWh", "kg": "kg", "m3": "m3", "‰": "‰", "per mille": "‰",
+    "permille": "‰", "promille": "‰",
 }
 VALUE = re.compile(
     r"(?<![\w.,/])(-?\d+(?:[.,]\d+)?)\s*(" + "|".join(

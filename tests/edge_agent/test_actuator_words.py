@@ -142,12 +142,13 @@ def test_how_and_where_after_a_name_are_no_qualifier(tmp_path: Path, triage: Tri
     ("set fan 3 to 5 mil", "Refused: 5000 is outside the allowed range of fan-3 (0 to 100)."),
     ("set fan 3 to 50 litres", "fan-3 is set in %, not in l; say the value in %. Nothing was "
                                "sent."),
+    ("set fan 3 to 50‰", "fan-3 is set in %, not in ‰; say the value in %. Nothing was sent."),
     ("set fan 3 to half past", "Refused: say what to set fan-3 to."),
-], ids=["thousand", "mil", "litres", "half-past"])
+], ids=["thousand", "mil", "litres", "per-mille", "half-past"])
 def test_a_number_is_read_with_its_magnitude_and_unit(tmp_path: Path, triage: Triage,
                                                       text: str, says: str) -> None:
-    """"fifty-five thousand" is 55000, not 55; "50 litres" is not 50 %; "half past" is a time,
-    not half: each is refused, and nothing moves."""
+    """"fifty-five thousand" is 55000, not 55; "50 litres" and "50‰" are not 50 %; "half
+    past" is a time, not half: each is refused, and nothing moves."""
     plant = Plant(tmp_path)
     assert _ask(plant, triage, text).answer == says
     assert plant.sent == []

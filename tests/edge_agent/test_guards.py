@@ -101,6 +101,20 @@ HELD_BACK = [
     ("zeg tegen Jan dat hij pomp 2 uitzet", "nl", "quoted"),
     ("Pumpe 2 aus nach der Schicht", "de", "deferred"),
     ("set fan 3 to 30 or so", "en", "relative"),
+    # the speaker, or someone, says they will do it themselves
+    ("I'm going to turn off pump 2", "en", "announced"),
+    ("Tom will turn off pump 2", "en", "announced"),
+    ("ich schalte Pumpe 2 aus", "de", "announced"),
+    ("j'éteins la pompe 2", "fr", "announced"),
+    ("apagamos la bomba 2", "es", "announced"),
+    ("wij zetten pomp 2 uit", "nl", "announced"),
+    ("nobody turn off pump 2", "en", "negated"),
+    ("everyone turn off pump 2", "en", "quoted"),
+    ("turn off pump 2 /s", "en", "hedged"),
+    ("turn off pump 2 at some point", "en", "deferred"),
+    ("turn on pump 2 and off pump 2", "en", "several"),
+    ("open valve 4, close valve 4", "en", "several"),
+    ("set fan 3 to 3 quarters", "en", "several"),
 ]
 
 
@@ -142,7 +156,8 @@ def test_a_command_with_two_values_escalates(bare: Triage, text: str) -> None:
     ("could you turn off pump 2", "en"), ("vite, ferme la vanne 4", "fr"),
     ("maintenant ouvre la vanne 4", "fr"), ("por favor abre la válvula 4", "es"),
     ("ahora apaga la bomba 2", "es"), ("nu zet pomp 2 uit", "nl"),
-    ("Juan, apaga la bomba 2", "es"),
+    ("Juan, apaga la bomba 2", "es"), ("go ahead and turn on pump 2", "en"),
+    ("s'il te plaît, éteins la pompe 2", "fr"), ("please close valve 4 and shutter 1", "en"),
 ])
 def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
                                                                    lang: str) -> None:
