@@ -71,10 +71,11 @@ def test_one_wrong_development_request_moves_the_threshold_little() -> None:
 
 def test_a_development_set_at_the_validation_rates_is_left_as_it_is() -> None:
     """Where each band of the development curve already has the validation's rate, smoothing
-    changes nothing and the rule is the plain least cost."""
-    costs, val = CostModel(), _validation()
+    changes nothing and the rule is the plain least cost; so it is with no prior requests."""
+    costs, val, dev = CostModel(), _validation(), _development(0.93)
     assert costs.smoothed(val, val) == val
     assert costs.choose_steady(val, val) == costs.choose(mean_curve([val, val]))
+    assert costs.choose_steady(val, dev, strength=0) == costs.choose(mean_curve([val, dev]))
 
 
 def test_many_wrong_answers_in_a_band_still_lift_the_threshold_above_it() -> None:

@@ -7,10 +7,10 @@ request: a wrong local answer (wrong reading, wrong actuation, a user misled) co
 (the cloud's price plus a few hundred milliseconds of the user's time). Escalating a request
 that needs the cloud costs nothing extra: it had to go anyway.
 
-The threshold rule (``CostModel.choose_steady``, since the triage-2.7 series): least expected
-cost on the mean of the validation and development cost curves, where the development set's
-wrong local answers are counted per 0.01 band of confidence as a Beta posterior that leans on
-the validation fold's rate in that band. Training-only.
+The threshold rule (``CostModel.choose_steady``; triage-2.1 to 2.7 were chosen by ``choose``
+alone): least expected cost on the mean of the validation and development cost curves, where
+the development set's wrong local answers are counted per 0.01 band of confidence as a Beta
+posterior that leans on the validation fold's rate in that band. Training-only.
 """
 
 from __future__ import annotations
@@ -180,7 +180,8 @@ class CostModel:
         prior_local, prior_wrong = bands(prior)
         rate = np.divide(prior_wrong, prior_local, out=np.zeros_like(prior_wrong),
                          where=prior_local > 0)
-        expected = local * (wrong + strength * rate) / (local + strength)
+        expected = np.divide(local * (wrong + strength * rate), local + strength,
+                             out=np.zeros_like(local), where=local > 0)
         above = expected[::-1].cumsum()[::-1]  # a threshold answers every band from it up
         return [{**row, "wrong_local": round(float(w), 4),
                  "wrong_local_rate": round(float(w) / max(1.0, _local(row)), 4),
