@@ -84,7 +84,7 @@ templates (fold 6), with the request's own device and area in the registry.
   {cal['ece_before']} before, {cal['ece_after']} after.
 - Training: seed {card['training']['seed']}, {card['training'].get('seconds', '?')} s wall clock
   (on a shared 2-CPU machine), numpy only; retrain with `python -m training.triage.train`.
-{_start(card)}
+{_rule(costs)}{_start(card)}
 ## Data
 
 Our own templates for industrial, building and agricultural IoT (English, and translated by
@@ -113,6 +113,16 @@ Pick a higher threshold for fewer wrong local answers, a lower one for more loca
 ## Limits
 
 {_LIMITS}"""
+
+
+def _rule(costs: dict[str, Any]) -> str:
+    """A line on the rule that chose the threshold, if the card names it."""
+    if "rule" not in costs:
+        return ""
+    least = costs.get("least_cost_threshold")
+    return (f"- Threshold rule: {costs['rule']}"
+            + (f" (plain least cost of the mean curve: {least})" if least is not None else "")
+            + ".\n")
 
 
 def _start(card: dict[str, Any]) -> str:

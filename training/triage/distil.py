@@ -55,6 +55,9 @@ from training.triage.train import (
 FROZEN_FILE = DATA_DIR / "heldout.jsonl"
 MIN_PRECISION = 0.99  # the threshold keeps local precision at least this on each set it is
 # chosen on (validation templates, hand-written development requests) and on their mean
+PRECISE_RULE = ("least expected cost on the mean of the validation and development cost curves "
+                "among thresholds with local precision at least {p:g} on each (a fine-tune: "
+                "no lower than its parent's, nor less precise on held-out templates)")
 __all__ = ["FROZEN_FILE", "SHIPPED_DIR", "Request", "evaluate", "frozen_set", "shipped_version",
            "train_next", "write_card"]
 
@@ -146,7 +149,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
                                        least_temperature=start.temperature)
     else:
         weights, losses, train, cal = _from_scratch(data, labelled, run, seed, weight, costs)
-    least_cost = cal["threshold"]
+    least_cost = cal.get("least_cost_threshold", cal["threshold"])
     cal["threshold"] = max(costs.choose_precise(cal["curve"], min_precision,
                                                 list((cal.get("curves") or {}).values())),
                            start.threshold if start is not None else 0.0)
@@ -165,7 +168,8 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
         card["architecture"] = (f"embedding bag (float16, {weights.emb.shape[1]} dims) -> "
                                 f"{weights.w1.shape[1]} ReLU -> 6-way softmax")
         card["calibration"]["method"] = WARM_CALIBRATION
-    card["cost_model"].update(min_local_precision=min_precision, least_cost_threshold=least_cost)
+    card["cost_model"].update(min_local_precision=min_precision, least_cost_threshold=least_cost,
+                              rule=PRECISE_RULE.format(p=min_precision))
     card["training"].update(seconds=round(time.monotonic() - started, 1), size=size,
                             warm_start=start.version if start else None, start=how,
                             fine_tune=warm.recipe() if start else None,

@@ -11,8 +11,9 @@ each language sampled with ``hassil``. Phrasing templates fall in folds by index
    (``data/development.jsonl``, never trained on). The temperature minimises the mean
    log-loss of the two sets, each weighing the same; ECE is reported before and after; the
    threshold is the one of least expected cost under the cost model
-   (``calibration.CostModel``) on the mean of the two sets' cost curves. The model is
-   exported with that temperature and evaluated on fold 6 per language. Writes
+   (``calibration.CostModel``) on the mean of the two sets' cost curves, the development
+   set's wrong local answers Beta-smoothed per band of confidence (``choose_steady``). The
+   model is exported with that temperature and evaluated on fold 6 per language. Writes
    ``triage.onnx``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``, and a sample of
    fold 6 to ``training/triage/data``.
 Training-only: needs the ``train`` extra (onnx, hassil, home-assistant-intents).
@@ -43,6 +44,8 @@ from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Model
 from training.triage import card as card_doc
 from training.triage import evaluation, i18n
 from training.triage.calibration import (
+    PRIOR_REQUESTS,
+    RULE,
     CostModel,
     ece,
     fit_pooled_temperature,
@@ -181,7 +184,8 @@ def calibrate_on_development(weights: Weights, cal: dict[str, Any], costs: CostM
     curve = mean_curve(curves)
     return {**cal, "validation_temperature": cal["temperature"], "temperature": temperature,
             "curve": curve, "curves": {"validation": curves[0], "development": curves[1]},
-            "threshold": costs.choose(curve),
+            "threshold": costs.choose_steady(curves[0], curves[1]),
+            "least_cost_threshold": costs.choose(curve),
             "validation_threshold": costs.choose(curves[0]),
             "development": {"n": len(rows), "threshold_alone": costs.choose(curves[1]),
                             "ece_before": round(ece(softmax(logits), labels), 4),
@@ -239,7 +243,7 @@ def train(out: Path, seed: int, quick: bool, costs: CostModel,
 
 
 def recard(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any]:
-    """Re-pick the threshold from the card's validation curve and re-score held-out (no training).
+    """Re-pick the threshold from the card's cost curves and re-score held-out (no training).
 
     For a changed cost model or threshold rule; the model file and its version stay.
     """
@@ -254,12 +258,22 @@ def recard(out: Path, seed: int, quick: bool, costs: CostModel) -> dict[str, Any
         card["cost_model"]["curves"] = parts
     card["cost_model"].update(wrong_local=costs.wrong_local,
                               needless_escalation=costs.needless_escalation)
-    card["threshold"] = costs.choose(card["cost_model"]["curve"])
+    card["threshold"], card["cost_model"]["rule"] = _rule(card["cost_model"], costs)
+    card["cost_model"]["least_cost_threshold"] = costs.choose(card["cost_model"]["curve"])
     heldout = corpus("heldout", Plan.for_run(quick), seed)
     card["metrics"] = _scores(Model(out), heldout, card["threshold"])
     (out / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     (out / "MODEL_CARD.md").write_text(card_doc.render(card))
     return card
+
+
+def _rule(cost_model: dict[str, Any], costs: CostModel) -> tuple[float, str]:
+    """A card's threshold from its stored curves, and the rule that chose it."""
+    parts = cost_model.get("curves") or {}
+    if "development" not in parts:
+        return costs.choose(cost_model["curve"]), "least expected cost on the validation curve"
+    return (costs.choose_steady(parts["validation"], parts["development"]),
+            RULE.format(k=PRIOR_REQUESTS))
 
 
 def _scores(model: Model, heldout: Sequence[Tagged], threshold: float) -> dict[str, Any]:
@@ -298,6 +312,9 @@ def _card(out: Path, data: dict[str, list[Tagged]], cal: dict[str, Any], costs: 
                         "reliability_after": cal["reliability_after"]},
         "cost_model": {"wrong_local": costs.wrong_local,
                        "needless_escalation": costs.needless_escalation,
+                       "rule": RULE.format(k=PRIOR_REQUESTS) if cal.get("curves") else
+                       "least expected cost on the validation curve",
+                       "least_cost_threshold": cal.get("least_cost_threshold"),
                        "validation_threshold": cal.get("validation_threshold"),
                        "curve": cal["curve"], "curves": cal.get("curves")},
         "size_bytes": size,
