@@ -217,7 +217,9 @@ class Broker:
         finally:
             await server.stop(grace=1.0)
             await router.aclose()
-            journal.close()
+            # On the database's thread, after the journal writes handed to it (an escalation
+            # answered on the loop leaves its journal entry there).
+            await self.store.db.run(journal.close)
             self.store.close()
 
 

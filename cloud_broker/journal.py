@@ -25,6 +25,7 @@ import structlog
 
 from cloud_broker.escalation import Answer, Escalation
 from cloud_broker.fleet import FleetStore
+from cloud_broker.fleet.loopwrites import WalIndex, WouldWait, for_the_loop
 from cloud_broker.routing.charges import Charges
 
 log = structlog.get_logger("cloud_broker.journal")
@@ -41,6 +42,8 @@ CREATE TABLE IF NOT EXISTS samples (
     PRIMARY KEY (device, ts));
 CREATE INDEX IF NOT EXISTS samples_ts ON samples (ts);
 """
+_INSERT_ESCALATION = ("INSERT INTO escalations (ts, key, device, site, text, answer, backend, "
+                      "model, cost, latency_ms, outcome, alerts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
 _MAX_TEXT = 2000
 CHART_POINTS = 300  # sampling moments a chart (or a sum over a window) reads at most
 
@@ -89,18 +92,40 @@ class Journal:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._keep_s, self._clock = keep_s, clock
+        # The event loop's own connection, for entries written there (``now``); a journal in
+        # memory has none (a second connection would open a second, empty database).
+        self._path = str(path)
+        self._loop_db: sqlite3.Connection | None = None
+        self._wal = WalIndex(path) if self._path != ":memory:" else None
 
     def record_escalation(self, esc: Escalation, answer: Answer | None, outcome: str,
-                          latency_ms: float) -> None:
-        """Keep one escalation with its answer (or the reason it had none)."""
+                          latency_ms: float, *, now: bool = False) -> None:
+        """Keep one escalation with its answer (or the reason it had none). ``now``: on the
+        event loop, if SQLite can take it without waiting or syncing a file; else raises
+        ``WouldWait`` having written nothing (``cloud_broker.fleet.loopwrites``)."""
         a = answer or Answer("", "", "")
         row = (self._clock(), esc.key, esc.device_id, esc.site, esc.text[:_MAX_TEXT],
                a.text[:_MAX_TEXT], a.backend, a.model, a.cost, latency_ms, outcome,
                json.dumps(list(esc.alerts)))
+        if now:
+            self._insert_now(row)
+            return
         with self._lock:
-            self._db.execute("INSERT INTO escalations (ts, key, device, site, text, answer, "
-                             "backend, model, cost, latency_ms, outcome, alerts) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            self._db.execute(_INSERT_ESCALATION, row)
+
+    def _insert_now(self, row: tuple[Any, ...]) -> None:
+        if self._wal is None:
+            raise WouldWait("a journal in memory is written by its own connection")
+        if self._loop_db is None:
+            self._loop_db = for_the_loop(sqlite3.connect(
+                self._path, check_same_thread=False, isolation_level=None))
+        self._wal.begin(self._loop_db)
+        try:
+            self._loop_db.execute(_INSERT_ESCALATION, row)
+            self._loop_db.commit()
+        finally:
+            if self._loop_db.in_transaction:  # failed: the lock must not stay held
+                self._loop_db.rollback()
 
     def escalations(self, limit: int = 50, device: str | None = None) -> list[EscalationEntry]:
         """The newest escalations, of one gateway or all."""
@@ -165,6 +190,10 @@ class Journal:
         """Close the database."""
         with self._lock:
             self._db.close()
+        if self._loop_db is not None:
+            self._loop_db.close()
+        if self._wal is not None:
+            self._wal.close()
 
 
 class Answerer(Protocol):
@@ -194,7 +223,8 @@ class JournalingAnswerer:
 
     def _keep(self, esc: Escalation, answer: Answer | None, outcome: str,
               latency_ms: float) -> None:
-        """Journal now, or with the link's final writes, in its trip off the event loop."""
+        """Journal now, or with the link's final writes (on the loop after their commit if
+        that can run there, else in their trip to the database's thread)."""
         write = partial(self._journal.record_escalation, esc, answer, outcome, latency_ms)
         if not Charges.note(write):
             write()

@@ -13,7 +13,9 @@ SQLite (``sqlite:///path``): WAL with ``synchronous=NORMAL``, and a write transa
 with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe: the driver's own
 transaction handling off, our BEGIN in the engine's ``begin`` event; on the one thread
 ``Database.run`` uses, on the driver itself), so it holds SQLite's one write lock from its
-first statement and rows need no locks of their own. PostgreSQL
+first statement and rows need no locks of their own; ``write_now`` runs a short write on the
+event loop itself when SQLite can take it without waiting or syncing a file
+(``cloud_broker.fleet.loopwrites``). PostgreSQL
 (``postgresql+psycopg://``, see ``cloud_broker.fleet.postgres``): a ``QueuePool``, locks
 taken by ``FOR UPDATE`` (``SKIP LOCKED`` where another replica may take other rows instead).
 """
@@ -38,6 +40,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from cloud_broker.fleet.loopwrites import LoopWriter, WouldWait
 from cloud_broker.fleet.onethread import OneThread
 
 log = structlog.get_logger("cloud_broker.fleet.database")
@@ -121,6 +124,7 @@ class Database:
             # thread keeps, once it is garbage: else each one holds a thread and open files.
             weakref.finalize(self, self._executor.shutdown)
         self._statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # see _compiled
+        self._loop_writer: LoopWriter | None = None  # SQLite: see write_now
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -225,7 +229,8 @@ class Database:
             return
         kept: Connection | None = getattr(self._local, "kept", None)
         if kept is not None:  # SQLite's one thread: a transaction on its own connection
-            yield from self._kept_transaction(kept)
+            with self._kept_transaction(kept) as conn:
+                yield conn
             return
         with self.engine.begin() as conn:
             self._local.conn = conn
@@ -234,13 +239,16 @@ class Database:
             finally:
                 self._local.conn = None
 
-    def _kept_transaction(self, kept: Connection) -> Iterator[Connection]:
+    @contextmanager
+    def _kept_transaction(self, kept: Connection, *,
+                          begun: bool = False) -> Iterator[Connection]:
         """BEGIN and COMMIT on the driver: SQLAlchemy's transaction object, events and commit
         cost a ledger write about a tenth of its time on the one thread. A statement run
         through SQLAlchemy inside joins it (``_sqlite_begin`` sees the driver's transaction),
-        and SQLAlchemy then ends it."""
+        and SQLAlchemy then ends it. ``begun``: the caller has run BEGIN already."""
         driver: sqlite3.Connection = kept.connection.dbapi_connection  # type: ignore[assignment]
-        self._on_driver(kept, driver.execute, "BEGIN IMMEDIATE")
+        if not begun:
+            self._on_driver(kept, driver.execute, "BEGIN IMMEDIATE")
         self._local.conn = kept
         try:
             yield kept
@@ -287,6 +295,28 @@ class Database:
             raise
         cursor.execute("RELEASE SAVEPOINT nanogate_write")
 
+    def write_now(self, call: Callable[[], T]) -> T:
+        """Run a short write call in a transaction here, on the event loop, if SQLite can take
+        it without waiting for a lock or syncing a file (``cloud_broker.fleet.loopwrites``);
+        else raise ``WouldWait`` having run nothing (and always on PostgreSQL)."""
+        if self._loop_writer is None:
+            raise WouldWait("only SQLite writes on the event loop")
+        return self._loop_writer.write(call)
+
+    def within(self, conn: Connection, call: Callable[[], T]) -> T:
+        """Run ``call`` inside the transaction already begun on ``conn``, then commit it (or
+        roll it back if ``call`` raises); the store calls inside join it."""
+        with self._kept_transaction(conn, begun=True):
+            return call()
+
+    def post(self, call: Callable[[], object]) -> None:
+        """Run ``call`` in this database's threads without waiting for it (its errors are
+        the call's own to log)."""
+        if isinstance(self._executor, OneThread):
+            self._executor.post(partial(self._on_own_thread, call))
+        else:
+            self._executor.submit(call)
+
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking store call in this database's threads, off the event loop.
 
@@ -314,6 +344,8 @@ class Database:
 
     def close(self) -> None:
         """Close every pooled connection and the thread pool."""
+        if self._loop_writer is not None:
+            self._loop_writer.close()
         if isinstance(self._executor, OneThread):
             self._executor.shutdown(last=self._let_go)
         else:
@@ -347,7 +379,9 @@ def sqlite_database(path: Path) -> Database:
         max_overflow=MAX_OVERFLOW, connect_args={"check_same_thread": False, "timeout": 10.0})
     event.listen(engine, "connect", _sqlite_connected)
     event.listen(engine, "begin", _sqlite_begin)
-    return Database(engine, SQLITE, one_thread=True)
+    db = Database(engine, SQLITE, one_thread=True)
+    db._loop_writer = LoopWriter(db, engine, path)
+    return db
 
 
 def _sqlite_connected(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

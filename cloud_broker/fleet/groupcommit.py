@@ -6,7 +6,11 @@ finish, ``Charges``); each alone costs a hop to the database's thread and back, 
 and, on SQLite, a commit that appends the pages it touched to the WAL. With several
 escalations in flight their writes meet in the queue and share those costs here. No timer
 decides when to write (as ``cloud_broker.link.heartbeats``): the first write starts at once,
-and whatever queues meanwhile is the next batch, so a lone write waits for nothing.
+and whatever queues meanwhile is the next batch, so a lone write waits for nothing. On
+SQLite, a write with nothing queued before it runs at once on the event loop if SQLite can
+take it without waiting or syncing a file (``Database.write_now``): no trip at all; its
+``after`` runs on the loop as well if it can (``after_now``), else on the database's thread,
+which the loop does not wait for.
 
 Each write still succeeds or fails on its own: in a batch of more than one, each runs inside
 a savepoint, so one that raises is rolled back alone and its caller hears its error while
@@ -21,11 +25,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import structlog
 
 from cloud_broker.fleet.database import Database, TransactionLost
+from cloud_broker.fleet.loopwrites import WouldWait
 
 log = structlog.get_logger("cloud_broker.fleet.groupcommit")
 T = TypeVar("T")
@@ -49,10 +55,24 @@ class GroupCommit:
         self._waiting: list[_Write[Any]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def write(self, call: Callable[[], T], after: Callable[[], None] | None = None) -> T:
+    async def write(self, call: Callable[[], T], after: Callable[[], None] | None = None,
+                    after_now: Callable[[], None] | None = None) -> T:
         """Run ``call`` in a transaction (shared with other writes), then ``after`` once it
         has committed; returns what ``call`` returned, or raises what it (or the commit)
-        raised. The write happens even if the caller is cancelled while it waits."""
+        raised. The write happens even if the caller is cancelled while it waits.
+
+        Where the write ran on the event loop, ``after_now`` runs there instead of ``after``
+        if given, and may raise ``WouldWait``: then ``after`` goes to the database's thread,
+        which the caller does not wait for."""
+        if self._writer is None or self._writer.done():  # nothing queued for the thread
+            try:
+                result = self._db.write_now(call)  # SQLite, when it cannot wait: no trip
+            except WouldWait:
+                pass
+            else:
+                if after is not None and not _ran_now(after_now):
+                    self._db.post(partial(_run_after, after))
+                return result
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         done.add_done_callback(retrieved)  # a caller that hung up leaves its error unread
         self._waiting.append(_Write(call, after, done))
@@ -86,10 +106,7 @@ class GroupCommit:
                     self._one(write)
         for write in batch:
             if write.error is None and write.after is not None:
-                try:
-                    write.after()
-                except Exception as exc:  # committed: the caller's answer stands
-                    log.warning("groupcommit.after_failed", error=str(exc))
+                _run_after(write.after)
 
     def _one(self, write: _Write[Any]) -> None:
         try:
@@ -99,6 +116,25 @@ class GroupCommit:
             raise
         except Exception as exc:  # rolled back alone; its caller hears it
             write.error = exc
+
+
+def _ran_now(after_now: Callable[[], None] | None) -> bool:
+    if after_now is None:
+        return False
+    try:
+        after_now()
+    except WouldWait:
+        return False
+    except Exception as exc:  # committed: the caller's answer stands
+        log.warning("groupcommit.after_failed", error=str(exc))
+    return True
+
+
+def _run_after(after: Callable[[], None]) -> None:
+    try:
+        after()
+    except Exception as exc:  # committed: the caller's answer stands
+        log.warning("groupcommit.after_failed", error=str(exc))
 
 
 def _settle(batch: list[_Write[Any]]) -> None:

@@ -33,6 +33,10 @@ class OneThread:
         self._calls.put((loop, future, call))
         return future
 
+    def post(self, call: Callable[[], object]) -> None:
+        """Queue ``call`` with nobody waiting for it (an error it raises is dropped)."""
+        self._calls.put((None, None, call))
+
     def shutdown(self, *, last: Callable[[], None] | None = None) -> None:
         """End the thread once the calls queued so far have run, and ``last`` after them."""
         self._calls.put(None if last is None else (None, None, last))

@@ -8,11 +8,14 @@ model again. Exactly-once stays the database's decision (the claim is one statem
 in-flight table keeps a retry arriving while its first attempt is answered on this replica
 from asking the database at all.
 
-Every store call runs in the database's threads, never on the event loop. An escalation's two
-writes, the claim and at the end its ledger rows with the claim's finish (``Charges``), go
-through ``GroupCommit``: each commits before the escalation goes on, and the writes of the
-escalations in flight at the same moment share one trip to the database's thread and one
-transaction (each in its own savepoint, so one that fails fails alone).
+Store calls run in the database's threads, not on the event loop, with one exception: an
+escalation's two writes, the claim and at the end its ledger rows with the claim's finish
+(``Charges``), go through ``GroupCommit``, which on SQLite runs a write on the loop itself
+when SQLite can take it without waiting for a lock or syncing a file (saving two thread
+wake-ups a write), and otherwise sends it to the database's thread, where the writes of the
+escalations in flight at the same moment share one trip and one transaction (each in its own
+savepoint, so one that fails fails alone). Either way each commits before the escalation
+goes on: the claim before the model is called, the ledger rows before the answer goes out.
 
 An escalation no backend could answer is answered ``backend_unavailable`` (within the
 deadline), or filed in the operator queue, unless a local model is only (re)starting: then
@@ -156,7 +159,7 @@ class Escalations:
             except BaseException:
                 # Written even if this task is cancelled again: the claim is released.
                 await self._writes.write(partial(self._settle, key, None, charges.close()),
-                                         charges.write_notes)
+                                         charges.write_notes, charges.write_notes_now)
                 raise
             finally:
                 self._held.pop(key, None)
@@ -164,7 +167,7 @@ class Escalations:
             # on this task rather than finding a pending claim in the database.
             try:
                 await self._writes.write(partial(self._settle, key, response, charges.close()),
-                                         charges.write_notes)
+                                         charges.write_notes, charges.write_notes_now)
             except Exception:  # the answer is not stored, but the model was paid: charge it
                 await asyncio.shield(self._db(self._charge, charges))
                 raise

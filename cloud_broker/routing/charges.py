@@ -10,19 +10,21 @@ rows (``close``), a late row (a task that outlived the work) is written by the r
 usual, so none is lost.
 
 The operator's journal entry of the work (``cloud_broker.journal``, a SQLite file of its own)
-rides along as a note: written in the same trip, after the transaction, never on the event
-loop; a note that fails is logged, not raised (the answer is stored and charged by then).
+rides along as a note, written after the transaction: in the same trip to the database's
+thread, or, where the transaction ran on the event loop, there too if SQLite can take it
+without waiting or syncing a file (else on the thread, which the answer does not wait for).
+A note that fails is logged, not raised (the answer is stored and charged by then).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
 
+from cloud_broker.fleet.loopwrites import WouldWait
 from cloud_broker.routing.ledger import UsageRecord
 
 log = structlog.get_logger("cloud_broker.routing.charges")
@@ -36,6 +38,14 @@ class Ledger(Protocol):
         ...
 
 
+class Note(Protocol):
+    """A write after the rows' commit (the operator's journal entry of the work)."""
+
+    def __call__(self, *, now: bool = False) -> None:
+        """Write it (``now``: on the event loop, or raise ``WouldWait`` having written nothing)."""
+        ...
+
+
 _OPEN: ContextVar[Charges | None] = ContextVar("nanogate_charges", default=None)
 
 
@@ -44,7 +54,7 @@ class Charges:
     """The ledger rows of one piece of work, held until its owner commits them."""
 
     rows: list[tuple[Ledger, UsageRecord]] = field(default_factory=list)
-    notes: list[Callable[[], None]] = field(default_factory=list)  # written after the rows
+    notes: list[Note] = field(default_factory=list)  # written after the rows
     closed: bool = False
 
     @classmethod
@@ -64,7 +74,7 @@ class Charges:
         return True
 
     @staticmethod
-    def note(write: Callable[[], None]) -> bool:
+    def note(write: Note) -> bool:
         """Hand a journal write to the open ``Charges`` (True), or say there is none."""
         charges = _OPEN.get()
         if charges is None or charges.closed:
@@ -83,10 +93,19 @@ class Charges:
         for ledger, record in self.rows:
             ledger.record(record)
 
-    def write_notes(self) -> None:
-        """Write the notes (blocking: in the database's threads, after the commit)."""
-        for write in self.notes:
+    def write_notes_now(self) -> None:
+        """``write_notes(now=True)``: on the event loop, or ``WouldWait``."""
+        self.write_notes(now=True)
+
+    def write_notes(self, *, now: bool = False) -> None:
+        """Write the notes, after the commit: blocking, in the database's threads; or, with
+        ``now``, on the event loop, each only if it can be written there without waiting
+        (a note raises ``WouldWait`` otherwise, and this with it, the rest left to write)."""
+        while self.notes:
             try:
-                write()
+                self.notes[0](now=True) if now else self.notes[0]()
+            except WouldWait:
+                raise
             except Exception as exc:  # a full disk must not undo a stored, charged answer
                 log.warning("journal.write_failed", error=str(exc))
+            del self.notes[0]

@@ -94,10 +94,12 @@ def test_a_charge_survives_an_answer_that_could_not_be_stored(
 
 def test_the_journal_entry_is_written_with_the_final_writes(
         tmp_path: Path, endpoints: list[FakeOpenAI]) -> None:
-    """The operator's journal holds the escalation once the link has answered it."""
+    """The operator's journal holds the escalation once the link has answered it (written
+    after the answer's commit, on the database's thread, which the answer does not wait for)."""
     store, journal = SqliteFleetStore(tmp_path / "fleet.db"), Journal(tmp_path / "j.sqlite")
     core, _ = _core(store, endpoints[0], journal)
     assert _escalate(core, store, "k1").answer
+    asyncio.run(store.db.run(int))  # the database's thread has run what was handed to it
     (entry,) = journal.escalations()
     assert (entry.key, entry.backend, entry.outcome) == ("k1", "cloud", "ok")
     store.close()

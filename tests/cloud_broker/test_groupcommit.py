@@ -13,15 +13,20 @@ import pytest
 from cloud_broker.fleet import SqlFleetStore
 from cloud_broker.fleet.database import Database
 from cloud_broker.fleet.groupcommit import GroupCommit
+from cloud_broker.fleet.loopwrites import WouldWait
 
 T = TypeVar("T")
 
 
 class _Trips:
-    """The store's database, counting the trips to its threads."""
+    """The store's database, counting the trips to its threads; it never writes on the event
+    loop, so every write takes the trip (as on PostgreSQL, or with SQLite's lock held)."""
 
     def __init__(self, db: Database) -> None:
         self.db, self.trips = db, 0
+
+    def write_now(self, call: Callable[[], T]) -> T:
+        raise WouldWait("this test's writes go to the thread")
 
     async def run(self, call: Callable[..., T], *args: Any) -> T:
         self.trips += 1
