@@ -25,6 +25,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} is a {kind}, not a {wanted}.",
         "wrong_area": "{device} is in {area}, not in {wanted}.",
         "no_such": "There is no {what} here.",
+        "unread_time": "I cannot read '{when}' as a time window; ask about, for example, the "
+                       "last 2 hours or since yesterday.",
         "no_controller": "No actuator here sets the {what}.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Which one do you mean? {count} match {what}: {names}. Name one, or say "
@@ -86,6 +88,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} ist vom Typ {kind}, nicht {wanted}.",
         "wrong_area": "{device} ist in {area}, nicht in {wanted}.",
         "no_such": "„{what}“ gibt es hier nicht.",
+        "unread_time": "„{when}“ kann ich nicht als Zeitraum lesen; fragen Sie zum Beispiel "
+                       "nach den letzten 2 Stunden oder seit gestern.",
         "no_controller": "Kein Aktor hier stellt „{what}“ ein.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Welches meinen Sie? {count} passen zu {what}: {names}. Nennen Sie eines, "
@@ -149,6 +153,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} est de type {kind}, pas {wanted}.",
         "wrong_area": "{device} est dans {area}, pas dans {wanted}.",
         "no_such": "Il n'y a pas de {what} ici.",
+        "unread_time": "Je ne sais pas lire « {when} » comme une période ; demandez par "
+                       "exemple les 2 dernières heures ou depuis hier.",
         "no_controller": "Aucun actionneur ici ne règle « {what} ».",
         "kind_in_area": "{kind} dans {area}",
         "which_one": "Lequel voulez-vous dire ? {count} correspondent à {what} : {names}. "
@@ -212,6 +218,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} es de tipo {kind}, no {wanted}.",
         "wrong_area": "{device} está en {area}, no en {wanted}.",
         "no_such": "Aquí no hay {what}.",
+        "unread_time": "No puedo leer «{when}» como un periodo; pregunte, por ejemplo, por "
+                       "las últimas 2 horas o desde ayer.",
         "no_controller": "Ningún actuador de aquí ajusta «{what}».",
         "kind_in_area": "{kind} en {area}",
         "which_one": "¿Cuál quiere decir? {count} coinciden con {what}: {names}. Nombre uno, o "
@@ -275,6 +283,8 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} is van het type {kind}, niet {wanted}.",
         "wrong_area": "{device} staat in {area}, niet in {wanted}.",
         "no_such": "‘{what}’ is er hier niet.",
+        "unread_time": "‘{when}’ kan ik niet als periode lezen; vraag bijvoorbeeld naar de "
+                       "afgelopen 2 uur of sinds gisteren.",
         "no_controller": "Geen actuator hier regelt ‘{what}’.",
         "kind_in_area": "{kind} in {area}",
         "which_one": "Welke bedoelt u? {count} passen bij {what}: {names}. Noem er een, of zeg "

@@ -43,6 +43,7 @@ MAX_READINGS = 20  # readings (or alerts) in one answer; a wider question is tol
 MAX_LISTED_DEVICES = 50  # past this, "list the devices" answers with a summary
 ROLE_OF_INTENT: dict[Intent, DeviceRole] = {"set_actuator": "actuator",
                                             "query_history": "sensor"}
+_ROLES: dict[str, DeviceRole] = {"sensor": "sensor", "actuator": "actuator"}
 # Publishes an actuator command: (device id, value) -> None.
 Actuate = Callable[[str, "float | str"], None]
 
@@ -113,7 +114,20 @@ class Skills:
 
     def _read(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
         """What a question reads: as a command would resolve, except that a question about
-        several areas this gateway has ("zone 3 and zone 5") reads each of them."""
+        several areas this gateway has ("zone 3 and zone 5"), or two quantities
+        ("temperature and humidity"), reads each of them; one missing is asked about."""
+        if slots.also_kind is not None:
+            devices: dict[str, Device] = {}
+            for kind in (slots.kind, slots.also_kind):
+                found = self._read(replace(slots, kind=kind, also_kind=None, plural=True),
+                                   role, lang)
+                if found.outcome == "none":
+                    return found
+                devices.update((d.id, d) for d in found.devices)
+            return Resolution("group", tuple(devices.values()))
+        return self._read_areas(slots, role, lang)
+
+    def _read_areas(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
         areas = [slots.area, *slots.mentions]
         if slots.area is None or not all(self._registry.has_area(a) for a in slots.mentions):
             return self.resolver.resolve(slots, role, lang)
@@ -128,6 +142,8 @@ class Skills:
 
     def query_state(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """The latest value of the devices the request names."""
+        if slots.unread_time is not None:
+            return _unread(slots.unread_time, lang)
         found = self._read(slots, None, lang)
         if found.outcome == "none":
             return _clarify(found)
@@ -144,6 +160,8 @@ class Skills:
 
     def query_history(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """Aggregates of numeric readings over the requested window (default one hour)."""
+        if slots.unread_time is not None:  # "last Tuesday" is not the last hour
+            return _unread(slots.unread_time, lang)
         found = self._read(slots, "sensor", lang)
         if found.outcome == "none":
             return _clarify(found)
@@ -290,12 +308,13 @@ class Skills:
         if slots.devices:
             devices = [d for d in (self._registry.get(i) for i in slots.devices) if d]
         else:
-            total = self._registry.count(kind=slots.kind, area=slots.area)
+            role = _ROLES.get(slots.role or "")
+            total = self._registry.count(kind=slots.kind, area=slots.area, role=role)
             if not total and (slots.kind or slots.area):
-                return _clarify(self.resolver.resolve(slots, None, lang))
+                return _clarify(self.resolver.resolve(slots, role, lang))
             if total > MAX_LISTED_DEVICES:
                 return self._summary(slots, total, lang)
-            devices = self._registry.find(kind=slots.kind, area=slots.area)
+            devices = self._registry.find(kind=slots.kind, area=slots.area, role=role)
         devices.sort(key=lambda d: (d.role != "sensor", d.id))
         text = ", ".join(f"{d.id} ({say('word_' + d.role, lang)}"
                          f"{', ' + kind_name(d.kind, lang) if d.kind else ''}"
@@ -319,8 +338,15 @@ class Skills:
             {"total": total, "by_kind": kinds, "summary": True})
 
     def list_alerts(self, slots: Slots, *, lang: str = "en") -> SkillResult:
-        """Readings outside their declared limits, and sensors that went quiet (bounded)."""
+        """Readings outside their declared limits, and sensors that went quiet (bounded), of
+        the sensors the request names ("alerts in tank 1"); what it names that this gateway
+        lacks gets a clarifying question, not every alert."""
         alerts = self.alerts(lang=lang)
+        if slots.devices or slots.kind or slots.area or slots.mentions or slots.places:
+            found = self._read(replace(slots, plural=True), "sensor", lang)
+            if found.outcome == "none":
+                return _clarify(found)
+            alerts = [a for a in alerts if a["device"] in found.ids]
         if not alerts:
             return SkillResult(say("no_alerts", lang), {"alerts": []})
         shown = alerts[:MAX_READINGS]
@@ -348,6 +374,11 @@ def _clarify(found: Resolution) -> SkillResult:
     """A clarifying question: nothing is done, the reply lists what matched or exists."""
     return SkillResult(found.question, {"clarify": True, "candidates": found.ids,
                                         "published": False}, error_code="unresolved")
+
+
+def _unread(when: str, lang: str) -> SkillResult:
+    """A question about a time no window reads: asked back, nothing read."""
+    return _clarify(Resolution("none", question=say("unread_time", lang, when=when)))
 
 
 def _worded(exc: PolicyViolation, lang: str) -> str:

@@ -44,6 +44,11 @@ class Slots:
     plural: bool = False  # "all pumps", "everything on line 3": a group, not one device
     status: str | None = None  # "offline" | "online": "which sensors are offline?"
     several: bool = False  # a command with two values ("from 50 to 30 %"): no value to set
+    role: str | None = None  # "sensor" | "actuator": "list the sensors in zone 3"
+    # A time a question names that no window reads ("last Tuesday", "next 2 hours"): a
+    # question about it is asked back, never answered about the default hour.
+    unread_time: str | None = None
+    also_kind: str | None = None  # "temperature and humidity in zone 3": humidity as well
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without the unset fields."""

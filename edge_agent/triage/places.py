@@ -36,6 +36,9 @@ _OPENERS = frozenset((
 ))
 # "de" opens a place only before an article: "de la grange", "de l'atelier".
 _OF = frozenset(("de", "d", "du", "van", "des"))
+# What a question asks about, after "is" or "of" and an article: "how warm is the
+# greenhouse", "the max temperature of the north zone" (not when it holds a kind word).
+_SUBJECT = frozenset(("is", "are", "of"))
 _ARTICLES = frozenset((
     "the", "a", "an", "our", "my", "this", "that", "der", "die", "das", "dem", "den", "des",
     "einem", "einer", "unserem", "unserer", "le", "la", "les", "l", "ce", "cet", "cette",
@@ -87,6 +90,8 @@ _NOT_PLACES = frozenset((
     "halfway", "partway", "halb", "halbwegs", "zur", "halfte", "moitie", "mitad", "medias",
     "halfweg", "helft", "vol", "volle", "voll", "vollgas", "tope", "blast", "top", "kracht",
     "pulle", "maximaal", "minimaal",
+    "value", "values", "reading", "readings", "measurement", "measurements", "result",
+    "results", "situation", "weather", "data", "latest", "same", "case",
 ))
 # How or when a command is to be done, after the device it names ("pump 2 off again",
 # "turn pump 2 back on"): no qualifier of the device ("at the back" is still a place).
@@ -163,19 +168,25 @@ class Unknown:
         singular = word[:-1] if word.endswith("s") else word
         return word in self._kinds or singular in self._kinds or word in _KIND_WORDS
 
-    def places(self) -> list[str]:
-        """Place phrases that name nothing of this gateway ("in the barn" -> "barn")."""
+    def places(self, *, question: bool = False) -> list[str]:
+        """Place phrases that name nothing of this gateway ("in the barn" -> "barn"); in a
+        ``question``, also what it asks about ("how warm is the greenhouse")."""
         out: list[str] = []
         words, n = self.words, len(self.words)
         for i, word in enumerate(words):
-            if self.used[i] or not (word in _OPENERS or (word in _OF and i + 1 < n
-                                                         and words[i + 1] in _ARTICLES)):
+            subject = (question and word in _SUBJECT and i + 1 < n
+                       and words[i + 1] in _ARTICLES)
+            if self.used[i] or not (word in _OPENERS or subject or (
+                    word in _OF and i + 1 < n and words[i + 1] in _ARTICLES)):
                 continue
             start = self._past_articles(i + 1)
             end, unknown = start, 0
             while end < n and (kind := self._class(end)) != "stop":
                 unknown += kind == "unknown"
                 end += 1
+            if subject and any(self._kind(w) or slot_words.any_measured(w)
+                               for w in words[start:end]):
+                continue  # "is the pump running", "what is die Temperatur" ask about a kind
             if unknown > 0 and end - start <= MAX_WORDS:
                 out.append(self._said(start, end + self._code(end)))
         return out

@@ -26,7 +26,8 @@ _KINDS: dict[str, dict[str, str]] = {
         "lampe": "light", "lampen": "lights", "relais": "relay", "tur": "door", "tor": "gate",
         "sirene": "siren", "ruhrwerk": "agitator", "mischer": "mixer", "brenner": "burner",
         "forderband": "conveyor", "temperatur": "temperature", "feuchtigkeit": "humidity",
-        "luftfeuchtigkeit": "humidity", "luftfeuchte": "humidity", "druck": "pressure",
+        "luftfeuchtigkeit": "humidity", "luftfeuchte": "humidity", "feuchte": "humidity",
+        "druck": "pressure",
         "fullstand": "level", "pegel": "level", "durchfluss": "flow", "leistung": "power",
         "energie": "energy", "spannung": "voltage", "bodenfeuchte": "moisture",
         "drehzahl": "speed", "larm": "noise", "sauerstoff": "oxygen",
@@ -78,12 +79,15 @@ _KINDS: dict[str, dict[str, str]] = {
 }
 # Area words (folded) to the English ones areas are usually declared with ("zone 3").
 _AREAS: dict[str, dict[str, str]] = {
-    "de": {"zone": "zone", "linie": "line", "halle": "hall", "raum": "room",
+    "de": {"zone": "zone", "linie": "line", "leitung": "line", "halle": "hall", "raum": "room",
+           "behalter": "tank",
            "etage": "floor", "stockwerk": "floor", "gebaude": "building",
            "gewachshaus": "greenhouse"},
     "fr": {"zone": "zone", "ligne": "line", "hall": "hall", "salle": "room",
+           "reservoir": "tank", "cuve": "tank",
            "etage": "floor", "batiment": "building", "serre": "greenhouse"},
     "es": {"zona": "zone", "linea": "line", "nave": "hall", "sala": "room",
+           "tanque": "tank", "deposito": "tank",
            "planta": "floor", "piso": "floor", "edificio": "building",
            "invernadero": "greenhouse"},
     "nl": {"zone": "zone", "lijn": "line", "hal": "hall", "ruimte": "room", "kamer": "room",
@@ -125,8 +129,9 @@ _ANY_SWITCH = re.compile("|".join(f"(?:{words})" for pairs in _SWITCH.values()
                                   for _, words in pairs))
 
 _NUMBERS: dict[str, dict[str, int]] = {
-    "de": {"zwei": 2, "drei": 3, "vier": 4, "funf": 5, "sechs": 6, "sieben": 7, "acht": 8,
-           "neun": 9, "zehn": 10, "elf": 11, "zwolf": 12, "zwanzig": 20, "dreissig": 30,
+    "de": {"eins": 1, "zwei": 2, "drei": 3, "vier": 4, "funf": 5, "fuenf": 5, "sechs": 6,
+           "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwolf": 12, "zwoelf": 12,
+           "zwanzig": 20, "dreissig": 30,
            "vierzig": 40, "funfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80,
            "neunzig": 90, "hundert": 100},
     "fr": {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
@@ -171,11 +176,19 @@ _WINDOWS = {lang: re.compile(
 _ENGLISH_UNIT = (("sem", "weeks"), ("se", "seconds"), ("mi", "minutes"), ("st", "hours"),
                  ("he", "hours"), ("ho", "hours"), ("u", "hours"), ("t", "days"),
                  ("j", "days"), ("d", "days"), ("w", "weeks"), ("m", "months"))
+# Longest phrase first: "seit heute Morgen" is this morning, not today.
 _CALENDAR: dict[str, tuple[tuple[str, str], ...]] = {
-    "de": ((r"(?:seit )?gestern", "since yesterday"), (r"heute", "today")),
-    "fr": ((r"(?:depuis )?hier", "since yesterday"), (r"aujourd ?hui", "today")),
-    "es": ((r"(?:desde )?ayer", "since yesterday"), (r"hoy", "today")),
-    "nl": ((r"(?:sinds )?gisteren", "since yesterday"), (r"vandaag", "today")),
+    "de": ((r"(?:seit )?heute (?:morgen|fruh)", "since this morning"),
+           (r"(?:seit )?gestern", "since yesterday"), (r"heute", "today")),
+    "fr": ((r"(?:depuis )?ce matin", "since this morning"),
+           (r"(?:la )?semaine derniere", "last week"),
+           (r"(?:depuis )?hier", "since yesterday"), (r"aujourd ?hui", "today")),
+    "es": ((r"(?:desde )?esta manana", "since this morning"),
+           (r"(?:la )?semana pasada", "last week"),
+           (r"(?:desde )?ayer", "since yesterday"), (r"hoy", "today")),
+    "nl": ((r"(?:sinds )?(?:vanochtend|vanmorgen)", "since this morning"),
+           (r"vorige week", "last week"),
+           (r"(?:sinds )?gisteren", "since yesterday"), (r"vandaag", "today")),
 }
 _CALENDAR_PATTERNS = {lang: tuple((re.compile(rf"\b{pattern}\b"), english)
                                   for pattern, english in pairs)
@@ -263,3 +276,47 @@ def switch(text: str, lang: str) -> str | None:
         if pattern.search(text):
             return value
     return None
+
+
+# Words for the two roles in the five languages (folded), compounds included
+# ("Temperatursensoren", "capteurs", "Aktoren"): "list the sensors" lists sensors only.
+_ROLES = (("sensor", re.compile(r"\b\w*(?:sensor|capteur|fuhler|messfuhler)\w*\b")),
+          ("actuator", re.compile(r"\b\w*(?:actuat|aktor|aktuator|actionneur|actuador|stellglied)"
+                                  r"\w*\b")))
+
+
+def role(text: str) -> str | None:
+    """The role ("sensor" or "actuator") the (folded) text names, when it names one only."""
+    named = [name for name, pattern in _ROLES if pattern.search(text)]
+    return named[0] if len(named) == 1 else None
+
+
+# Measured quantities of German and Dutch, to read compounds ("Durchschnittstemperatur",
+# "Temperatursensor", "gemiddeldetemperatuur") as the quantity they start or end with.
+_MEASURED = {lang: sorted((w for w, kind in _KINDS[lang].items()
+                           if len(w) >= 5 and kind in lexicon.KIND_WORDS), key=len, reverse=True)
+             for lang in ("de", "nl")}
+
+
+def measured(word: str, lang: str) -> str | None:
+    """The English quantity a German or Dutch compound names by its first or last part
+    ("durchschnittstemperatur", "temperatursensoren" -> "temperature"); None otherwise."""
+    if word in _WORDS.get(lang, {}):
+        return None
+    for part in _MEASURED.get(lang, ()):
+        rest = word.removeprefix(part) if word.startswith(part) else word.removesuffix(part)
+        if rest != word and len(rest) >= 3 and rest.isalpha():
+            return _KINDS[lang][part]
+    return None
+
+
+# Measured quantities in any of the four languages, five letters or more ("luchtvochtigheid"
+# in a request read as English or German): short words ("vol", "warm", "druk") say other
+# things in other languages.
+_ANY_MEASURED = {w: kind for table in _KINDS.values() for w, kind in table.items()
+                 if len(w) >= 5 and kind in lexicon.KIND_WORDS}
+
+
+def any_measured(word: str) -> str | None:
+    """The English quantity a (folded) word of any of the four languages names, if any."""
+    return _ANY_MEASURED.get(word)

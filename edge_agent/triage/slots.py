@@ -14,6 +14,7 @@ which devices a kind and an area select is for ``edge_agent.resolve`` to decide,
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -58,6 +59,11 @@ _TIME_AFTER = frozenset((
 _NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.?|n\.?o|"
                           r"n°|n\.?º|#)\s*(?=\d)")
 _NOT_SUFFIX = frozenset("aeiouy") | frozenset(lexicon.UNITS)
+_AND = frozenset(("and", "und", "et", "y", "e", "en", "sowie", "plus"))
+_JOINERS = frozenset(("the", "die", "der", "das", "den", "le", "la", "l", "les", "el", "los",
+                      "las", "de", "het", "its", "die"))
+# Quantities long enough that a word a letter or two off is a typo of one, not another word.
+_LONG_KINDS = tuple(k for k in lexicon.KIND_WORDS if len(k) >= 8)
 
 
 
@@ -184,7 +190,8 @@ class SlotResolver:
         unknown = Unknown(scan.words, scan.used, scan.text, scan.spans, index.words,
                           _Kinds(index))
         places = [written.of(place) for place in (
-            *unknown.places(), *unknown.qualifiers(lang, command=intent == "set_actuator"))]
+            *unknown.places(question=intent != "set_actuator"),
+            *unknown.qualifiers(lang, command=intent == "set_actuator"))]
         kind, plural_kind = _kind(scan.free_text(norm), index, intent, lang)
         if intent == "set_actuator" and kind is None and not devices:
             # "set the temperature in zone 3 to 21" names what is measured, not an actuator:
@@ -192,15 +199,26 @@ class SlotResolver:
             kind, _ = _kind(scan.free_text(norm), index, "query_state", lang)
         value, unit = values.value(scan.free_text(norm_free), intent, lang)
         several = intent == "set_actuator" and values.count(scan.free_text(norm_free)) > 1
-        aggregate = next((name for name, p in lexicon.AGGREGATES if p.search(norm)), None)
         status = next((name for name, p in lexicon.STATUS if p.search(text.lower())), None) \
             if intent == "list_devices" else None
         plural = (plural_kind or _PLURAL.search(norm) is not None
                   or slot_words.plural(norm, lang))
+        question = intent in ("query_state", "query_history")
+        also = _second_kind(scan.free_text(norm), kind, lang) if question else None
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
-                     unit=unit, window_s=window_s, at=at, aggregate=aggregate,
+                     unit=unit, window_s=window_s, at=at, aggregate=values.aggregate(norm),
                      mentions=tuple(mentions), places=tuple(places), plural=plural,
-                     status=status, several=several)
+                     status=status, several=several,
+                     role=slot_words.role(slot_words.fold(norm))
+                     if intent == "list_devices" else None,
+                     unread_time=_unread_time(scan.free_text(norm_free), written)
+                     if question else None, also_kind=also)
+
+
+def _unread_time(free: str, written: Written) -> str | None:
+    """A time the question names that no window read, as the request wrote it."""
+    said = values.unread_time(slot_words.fold(free))
+    return None if said is None else written.of(said)
 
 
 def _match_names(scan: _Scan, index: NameIndex) -> tuple[list[str], list[str]]:
@@ -340,4 +358,32 @@ def _kind(text: str, index: NameIndex, intent: Intent,
         singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
         if singular in index.kinds:
             return index.kinds[singular], singular != word
+    for word in words:  # "Durchschnittstemperatur", "temprature", "humidty"
+        kind = (slot_words.measured(word, lang) or slot_words.any_measured(word)
+                or _mistyped(word))
+        if kind is not None:
+            return index.kinds.get(kind, kind), False
     return None, False
+
+
+def _second_kind(text: str, first: str | None, lang: str) -> str | None:
+    """A second measured quantity a question joins to the first ("temperature and humidity",
+    "Temperatur und Luftfeuchtigkeit"), so that neither is dropped; None when there is none."""
+    if first is None:
+        return None
+    words = [slot_words.english(w, lang) for w in _TOKEN.findall(text)]
+    kinds = [(i, lexicon.KIND_OF_WORD.get(w)) for i, w in enumerate(words)]
+    named = [(i, k) for i, k in kinds if k is not None]
+    for (i, a), (j, b) in itertools.pairwise(named):
+        between = set(words[i + 1:j])
+        if a != b and between & _AND and between <= _AND | _JOINERS:
+            return b if a == first else a if b == first else None
+    return None
+
+
+def _mistyped(word: str) -> str | None:
+    """The measured quantity a long word misspells by a letter or two ("temprature")."""
+    if len(word) < 7:
+        return None
+    limit = 1 if len(word) < 9 else 2
+    return next((kind for kind in _LONG_KINDS if _distance(word, kind, limit) <= limit), None)

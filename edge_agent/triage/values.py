@@ -103,3 +103,40 @@ def value(text: str, intent: Intent,
     # after on/off: "switch off fan 3, it is at max" is "off"
     return next(((extreme, None) for extreme, pattern in _EXTREMES
                  if pattern.search(folded)), (None, None))
+
+
+# Times a question may name that no window or time of day reads (accents folded, after the
+# window and clock are blanked): a weekday ("last Tuesday", "mardi dernier"), a month ("in
+# March"), "ago" without "last", a day before yesterday, and any future ("next 2 hours",
+# "tomorrow", "prochaines heures"). "may" is left out: "may I ask" is no month.
+_UNREAD_TIME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
+    r"|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|lunes|martes|miercoles|jueves|viernes|sabado|domingo|maandag|dinsdag|woensdag"
+    r"|donderdag|vrijdag|zaterdag|zondag|january|february|march|april|june|july|august"
+    r"|september|october|november|december|januar|februar|marz|juni|juli|oktober|dezember"
+    r"|janvier|fevrier|mars|avril|juin|juillet|aout|septembre|octobre|novembre|decembre"
+    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre"
+    r"|diciembre|januari|februari|maart|mei|augustus|ago|geleden|vorgestern|avant-hier"
+    r"|anteayer|eergisteren|next|coming|tomorrow|nachste\w*|kommende\w*|morgen|ubermorgen"
+    r"|prochaine?s?|demain|proxim[oa]s?|manana|komende|volgende|overmorgen)\b")
+
+
+def unread_time(text: str) -> str | None:
+    """A time the (folded, window-blanked) text names that the gateway cannot read as a
+    window, as written there; None when there is none."""
+    match = _UNREAD_TIME.search(text)
+    return match.group() if match else None
+
+
+# Aggregates a question may ask for together; two of them ("min and max") are all of them.
+_TOGETHER = frozenset(("mean", "min", "max"))
+
+
+def aggregate(text: str) -> str | None:
+    """The one aggregate the text asks for ("max"); None when it names none, or several of
+    mean, min and max (the answer then gives all three)."""
+    named = [name for name, pattern in lexicon.AGGREGATES if pattern.search(text)]
+    if len(_TOGETHER.intersection(named)) > 1:
+        return None
+    return named[0] if named else None
