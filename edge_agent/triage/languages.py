@@ -45,7 +45,8 @@ _STOP: dict[Language, frozenset[str]] = {
         "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "woche",
         "gestern", "wann", "weshalb", "hast", "haben", "hat", "wird", "werden", "kann",
         "können", "muss", "müssen", "mal", "doch", "schon", "jetzt", "wieder", "kein", "keine",
-        "sehr", "dass", "oder", "aber", "auch", "ob", "wer", "welchen", "welchem", "hier")),
+        "sehr", "dass", "oder", "aber", "auch", "ob", "wer", "welchen", "welchem", "hier",
+        "zeigt", "misst", "meldet", "liegt", "steht", "hatte", "war", "waren", "liste")),
     "fr": frozenset((
         "le", "la", "les", "du", "des", "est", "quelle", "quel", "quels", "quelles", "pourquoi",
         "comment", "allume", "éteins", "eteins", "ouvre", "ferme", "règle", "regle", "mets",
@@ -64,7 +65,8 @@ _STOP: dict[Language, frozenset[str]] = {
         "sont", "ont", "suis", "va", "trop", "plus", "moins", "très", "se", "stp", "svp",
         "bonsoir", "salut", "pourrais", "pourriez", "voudrais", "actuel", "dernier",
         "dernière", "depuis", "pendant", "arrêt", "chambre", "froide", "allumé", "éteint",
-        "ouverte", "fermée", "ouvert", "fermé", "tourne", "etat", "eteint", "alarme", "défaut")),
+        "ouverte", "fermée", "ouvert", "fermé", "tourne", "etat", "eteint", "alarme", "défaut",
+        "humidite", "temperature", "fermee", "eclairage", "chaudiere")),
     "es": frozenset((
         "el", "la", "los", "las", "del", "es", "está", "esta", "están", "cuál", "cual",
         "cuáles", "qué", "que", "por", "porqué", "cómo", "como", "enciende", "apaga", "abre",
@@ -80,7 +82,9 @@ _STOP: dict[Language, frozenset[str]] = {
         "ayer", "hoy", "mañana", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
         "domingo", "semana", "hasta", "bastante", "suficiente", "todavía", "ya", "cuando",
         "dónde", "donde", "pero", "también", "puede", "hace", "son", "tiene", "tienen", "muy",
-        "más", "menos", "mucho", "poco", "no", "se", "le", "nos", "usted", "porfa", "oye")),
+        "más", "menos", "mucho", "poco", "no", "se", "le", "nos", "usted", "porfa", "oye",
+        # nouns as typed without accents
+        "presion", "valvula", "calefaccion", "linea", "deposito", "camara", "bombas")),
     "nl": frozenset((
         "de", "het", "een", "zijn", "wat", "welke", "waarom", "hoe", "zet", "doe",
         "aan", "uit", "sluit", "op", "voor", "mij", "alle", "er", "en", "onmiddellijk",
@@ -138,6 +142,13 @@ _COMPOUNDS: dict[Language, tuple[str, ...]] = {
     "nl": ("pomp", "pompen", "klep", "kleppen", "kraan", "schuif", "ventiel", "luik", "kast",
            "cel", "lamp", "lampen", "verwarming", "ventilator"),
 }
+# ... and a compound's first part names what is measured ("Temperatursensoren",
+# "temperatuursensor"): the longest of these a word starts with tells its language.
+_STEMS: dict[str, Language] = {
+    "temperatur": "de", "temperatuur": "nl", "feuchte": "de", "luftfeuchte": "de",
+    "feuchtigkeit": "de", "vocht": "nl", "luchtvocht": "nl", "druck": "de", "druk": "nl",
+    "füllstand": "de", "durchfluss": "de", "doorstroom": "nl", "niveaumeter": "nl"}
+_STEM = re.compile("|".join(sorted(_STEMS, key=len, reverse=True)))
 _WORD = re.compile(r"[^\W\d_]+")
 # Each word's languages, a word several share ("in", "de", "es") counting for each in part.
 _WORDS: dict[Language, frozenset[str]] = {
@@ -171,6 +182,10 @@ def _scores(low: str, words: list[str], allowed: Collection[Language]) -> dict[L
         if lang in scores:
             found = sum(len(w) > 6 and w.endswith(ends) for w in words[:50])
             scores[lang] += 0.5 * min(2, found)
+    for word in words[:50]:
+        stem = _STEM.match(word) if len(word) > 9 else None
+        if stem is not None and _STEMS[stem.group()] in scores:
+            scores[_STEMS[stem.group()]] += 0.5
     return scores
 
 

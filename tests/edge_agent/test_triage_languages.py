@@ -169,7 +169,11 @@ def test_contentless_input_escalates(bare: Triage, text: str) -> None:
     ("is er genoeg water in tank 1 tot maandag", "nl"), ("stop de mestpomp", "nl"),
     ("Schakel compressor C-2 in alstublieft", "nl"), ("tank 1 bis Freitag voll genug?", "de"),
     ("pression de la ligne 2 depuis hier", "fr"), ("presión de la línea 2 desde ayer", "es"),
-    ("humedad del invernadero hoy con la ventana abierta", "es")])
+    ("humedad del invernadero hoy con la ventana abierta", "es"),
+    # a verb form, a compound's first part, a noun typed without its accent
+    ("Was zeigt t-104?", "de"), ("temperatuursensor 104?", "nl"),
+    ("Liste die Temperatursensoren", "de"), ("presion de p-7", "es"),
+    ("humidite zone 3", "fr"), ("temperature zone 3", "en")])
 def test_language_is_told_from_the_words(text: str, lang: str) -> None:
     """Function words and letters tell the language; nothing to go on means English."""
     assert detect(text) == lang
