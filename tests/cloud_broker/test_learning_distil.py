@@ -201,12 +201,13 @@ def _fleet_on(store: SqlFleetStore, artefacts: ArtefactStore, weak: Path) -> str
 
 def test_a_better_model_is_stored_signed_with_its_card(
         store: SqlFleetStore, tmp_path: Path, weak_model: Path) -> None:
-    """Trained on the labels, the candidate beats the fleet's model on both sets and is
-    stored as a signed model artefact whose card names parent, data, metrics, threshold."""
+    """Trained on the labels, at the default gate, the candidate is at least as precise as
+    the fleet's model on every set and at 99 % or more on the development requests, and is
+    stored as a signed model artefact whose card names parent, data, metrics, threshold and
+    each set's floor."""
     artefacts = ArtefactStore(store.db, load_or_create(tmp_path / "key.pem"), store.now)
     parent = _fleet_on(store, artefacts, weak_model)
-    outcome = distil(store, artefacts, LearningSection(
-        min_labels=40, min_local_precision=0.9), size="tiny")
+    outcome = distil(store, artefacts, LearningSection(min_labels=40), size="tiny")
     assert outcome.accepted, outcome.reasons
     stored = artefacts.get("triage", outcome.card["version"])
     assert stored is not None and stored.kind == "model"
@@ -225,6 +226,10 @@ def test_a_better_model_is_stored_signed_with_its_card(
     assert frozen["candidate"]["n"] == 750 and recent["candidate"]["n"] == 16
     assert frozen["candidate"]["local_precision"] > frozen["current"]["local_precision"]
     assert recent["candidate"]["local_precision"] >= recent["current"]["local_precision"]
+    development = facts["evaluation"]["development"]["candidate"]
+    assert development["n"] == 191 and development["local_precision"] >= 0.99
+    assert facts["gate"]["passed"] and set(facts["gate"]["floors"]) == {
+        "frozen", "development", "recent"}
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
