@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cloud_broker.backends.spec import BackendSpec, LlamaCppSpec
@@ -140,12 +140,27 @@ class LearningSection(Section):
     correction_agreement: int = Field(default=2, ge=1)
     min_labels: int = Field(default=50, ge=1)  # fewer usable labels: no training
     holdout_share: float = Field(default=0.2, gt=0, lt=1)  # newest labels, for evaluation only
-    # The gate: a candidate's local precision, on the frozen evaluation set and on recent
-    # labelled traffic, must be at least the current model's and at least a floor. The floor
-    # is min_local_precision when set, else the current model's on the frozen set; either way
-    # never below hard_min_local_precision.
-    min_local_precision: float | None = Field(default=None, ge=0, le=1)
-    hard_min_local_precision: float = Field(default=0.99, ge=0, le=1)  # the 99 %
+    # The gate: a candidate's local precision must be at least the current model's on each
+    # set it is scored on (held-out templates, hand-written development requests, recent
+    # labelled traffic), and on the last two, the real phrasings, at least min_local_precision
+    # (the 99 % on phrasings the model never saw), counted over at least
+    # min_local_answers local answers: a set where the candidate answers fewer locally may
+    # hold as many wrong ones as 100 may (one), so one wrong label cannot refuse a model.
+    min_local_precision: float = Field(default=0.99, ge=0, le=1)
+    min_local_answers: int = Field(default=100, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_hard_minimum(cls, data: Any) -> Any:
+        # Renamed on 2026-12-07; a config that still sets it would otherwise only read
+        # "extra inputs are not permitted".
+        if isinstance(data, dict) and "hard_min_local_precision" in data:
+            raise ValueError(
+                "hard_min_local_precision is gone: the 99 % floor is min_local_precision, and "
+                "it applies to real phrasings (development requests, recent labelled traffic); "
+                "on held-out templates a candidate must match the current model. Remove the "
+                "key, or set min_local_precision instead.")
+        return data
     # A/B tests: confidence of the two-proportion z-test, the least requests per arm before
     # judging, and the most: with no significant difference by then the control model stays.
     ab_confidence: float = Field(default=0.95, gt=0.5, lt=1)

@@ -358,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("tiny", "quick", "full"), default="quick",
                         help="with --learning: the training size of the candidate (default "
                         "quick)")
+    parser.add_argument("--min-labels", type=int, default=20,
+                        help="with --learning: [learning] min_labels, the fewest usable labelled "
+                        "requests model train trains on (default 20)")
     args = parser.parse_args(argv)
     from simulations.bench import quiet_logs
 
@@ -385,7 +388,7 @@ def _learning(args: argparse.Namespace) -> int:
     from simulations import learning
 
     plan = learning.Plan(gateways=args.gateways or 6, per_gateway=args.per_gateway,
-                         seed=args.seed, size=args.size)
+                         seed=args.seed, size=args.size, min_labels=args.min_labels)
     result = learning.run(plan, args.out)
     sys.stdout.write(json.dumps(learning.summary(result), indent=2) + "\n")
     say(f"wrote {args.out / learning.REPORT} and {args.out / learning.PLOT}")

@@ -9,8 +9,9 @@ that answers the labelling prompt truthfully from that file's ground truth. The 
 1. **before**: every gateway answers what it can and escalates the rest; the broker labels
    each escalation in the background.
 2. ``cloud-broker model train --size quick`` makes, gates and signs a candidate, at the
-   default floor: no worse than the current model on the frozen set, never below
-   ``[learning] hard_min_local_precision``. The candidate is the shipped model fine-tuned on
+   default gate: no less precise locally than the current model on any set, and at least
+   ``[learning] min_local_precision`` on real phrasings (the hand-written development
+   requests, recent labelled traffic). The candidate is the shipped model fine-tuned on
    the labelled requests and a replay of the templates (``training.triage.warm``).
 3. ``cloud-broker model ab start``: half the fleet gets the candidate; the broker's z-tests
    promote it or roll it back, and the rollouts carry that to every gateway.
@@ -301,6 +302,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
                                         a["with_labelling_per_1000"]],
             "candidate": result["training"]["version"],
             "trained": result["training"]["accepted"],
-            "gate_floor": (result["training"]["gate"] or {}).get("min_local_precision"),
+            "gate_floors": {k: v["min_local_precision"] for k, v in
+                            ((result["training"]["gate"] or {}).get("floors") or {}).items()},
             "ab_test": result["ab_test"]["state"], "ab_reason": result["ab_test"]["reason"],
             "models_after": result["models_after"], "seconds": result["seconds"]}

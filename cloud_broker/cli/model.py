@@ -86,11 +86,11 @@ def train(
     The model the fleet runs now is fine-tuned (warm start) when its features and labels
     fit; otherwise the next one is trained from scratch. The card says which.
 
-    Stores it as a signed model artefact only if its local precision, on the frozen
-    evaluation set and on recent labelled traffic, is at least the current model's and at
-    least the floor: [learning] min_local_precision if set, else the current model's on the
-    frozen set, never below [learning] hard_min_local_precision (0.99). Exits 1 with too
-    little data or a refused model.
+    Stores it as a signed model artefact only if its local precision is at least the
+    current model's on each set it is scored on (held-out templates, hand-written
+    development requests, recent labelled traffic), and on the last two, real phrasings, at
+    least [learning] min_local_precision (0.99), counted over at least [learning]
+    min_local_answers (100) local answers. Exits 1 with too little data or a refused model.
     """
     if size not in SIZES:
         fail(f"--size is one of {', '.join(SIZES)}, not {size!r}", USAGE)
@@ -119,10 +119,9 @@ def _show(doc: dict[str, Any]) -> None:
         else "trained from scratch"
     out.print(f"Model {escape(str(doc['version']))} (parent {escape(str(doc['parent']))}): "
               f"{verdict}, threshold {doc['threshold']}, {start}")
-    gate = doc.get("gate") or {}
-    if gate:
-        out.print(f"Gate: local precision at least the current model's on each set, and at "
-                  f"least {_pct(gate['min_local_precision'])} ({gate['floor']})", markup=False)
+    for name, least in ((doc.get("gate") or {}).get("floors") or {}).items():
+        out.print(f"Gate on the {name} set: local precision at least "
+                  f"{_pct(least['min_local_precision'])} ({least['why']})", markup=False)
     for reason in doc["reasons"]:
         out.print(f"  {reason}", markup=False)
     t = table("Set", "Model", "n", "Local precision", "Local share", "Accuracy",

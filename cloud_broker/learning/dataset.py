@@ -9,7 +9,8 @@
    by itself, on one stranger's word: without a cloud label agreeing, it needs corrections
    from ``correction_agreement`` different gateways (``unconfirmed_corrections`` counts the
    texts left out). A correction saying ``escalate`` only makes the model answer less.
-3. Texts in the frozen evaluation set are left out, so training never sees them.
+3. Texts of the sets the gate scores on (the frozen evaluation set, the development
+   requests) are left out, so training never sees them (``in_evaluation_sets``).
 4. The newest ``holdout_share`` of the examples (by their newest label) are the recent slice,
    for evaluation only; the rest is for training.
 """
@@ -61,7 +62,7 @@ def build(labels: Iterable[Label], *, min_agreement: int = 1, holdout_share: flo
         if example is None:
             continue
         if key in exclude:
-            counts["in_frozen_set"] += 1
+            counts["in_evaluation_sets"] += 1
             continue
         counts["duplicates"] += len(group) - 1
         examples.append(example)

@@ -3,13 +3,17 @@
 ``distil`` builds the dataset (``dataset.build``), trains a candidate with the existing
 trainer (``training.triage``, the ``train`` extra), fine-tuning the current model's weights
 when they fit (the card's ``training.warm_start``), and scores it beside the model the fleet
-runs now on two sets it never trained on: the frozen evaluation set (held-out templates) and
-the recent slice of labelled traffic. A candidate whose local precision on either falls
-below the current model's, or below the floor, is refused. The floor is ``[learning]
-min_local_precision`` when set, else the current model's local precision on the frozen set;
-never below ``[learning] hard_min_local_precision`` (``floor``). An accepted one is stored
-as a signed ``model`` artefact named ``triage``, its version the card's, with a model card
-that names its data counts, metrics, threshold, parent and the gate's floor and its origin.
+runs now on three sets it never trained on: the frozen evaluation set (held-out templates),
+the hand-written development requests and the recent slice of labelled traffic. The gate
+(``floors``, ``gate``) refuses a candidate whose local precision on any set is below the
+current model's there; on the two sets of real phrasings (development requests, recent
+traffic) also below ``[learning] min_local_precision`` (99 %), counted over at least
+``[learning] min_local_answers`` (100) local answers, so one wrong label cannot decide. The
+templated frozen set is held to the current model only: the shipped triage-2.7 is at 97 %
+there and 100 % on hand-written requests, and the 99 % target is about phrasings nobody
+templated. An accepted candidate is stored as a signed ``model`` artefact named ``triage``,
+its version the card's, with a model card that names its data counts, metrics, threshold,
+parent, and each set's floor and why (``distillation.gate``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from cloud_broker.learning.labels import LabelStore
 
 log = structlog.get_logger("cloud_broker.learning")
 ARTEFACT = "triage"  # the artefact name of triage models
+# The sets that stand for what users type: [learning] min_local_precision applies to these.
+REAL_PHRASINGS = ("development", "recent")
 
 
 class TooLittleData(BrokerError):
@@ -65,12 +71,12 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
     """Train, evaluate and gate the next model; store it if it passes."""
     from training.triage import distil as trainer  # the train extra: only here
 
-    frozen = trainer.frozen_set()
+    frozen, development = trainer.frozen_set(), trainer.development_set()
     data = dataset.build(LabelStore(store.db, store.now).labels(),
                          min_agreement=config.min_agreement,
                          correction_agreement=config.correction_agreement,
                          holdout_share=config.holdout_share,
-                         exclude={dataset.text_key(r.text) for r in frozen})
+                         exclude={dataset.text_key(r.text) for r in frozen + development})
     if len(data.train) < config.min_labels:
         raise TooLittleData(
             f"too little data: {len(data.train)} usable labelled requests for training, "
@@ -87,14 +93,15 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
         recent = [trainer.Request(e.text, e.intent) for e in data.recent]
         evaluation = {name: {"candidate": trainer.evaluate(candidate, rows),
                              "current": trainer.evaluate(current, rows)}
-                      for name, rows in (("frozen", frozen), ("recent", recent))}
-        least, rule = floor(config, evaluation)
+                      for name, rows in (("frozen", frozen), ("development", development),
+                                         ("recent", recent))}
+        least = floors(config, evaluation)
         reasons = gate(evaluation, least)
         card["distillation"] = {
             "parent": parent, "data": data.counts, "evaluation": evaluation,
-            "gate": {"min_local_precision": least, "floor": rule,
-                     "configured_min_local_precision": config.min_local_precision,
-                     "hard_min_local_precision": config.hard_min_local_precision,
+            "gate": {"floors": least, "min_local_precision": config.min_local_precision,
+                     "min_local_answers": config.min_local_answers,
+                     "real_phrasings": list(REAL_PHRASINGS),
                      "min_agreement": config.min_agreement,
                      "correction_agreement": config.correction_agreement,
                      "passed": not reasons}}
@@ -109,37 +116,52 @@ def distil(store: FleetStore, artefacts: ArtefactStore, config: LearningSection,
                                     "sha256": stored.sha256, "size": stored.size})
 
 
-def floor(config: LearningSection,
-          evaluation: dict[str, dict[str, dict[str, Any]]]) -> tuple[float, str]:
-    """The gate's floor of local precision, and a sentence saying where it comes from."""
-    hard = config.hard_min_local_precision
-    if config.min_local_precision is not None:
-        chosen, rule = config.min_local_precision, "[learning] min_local_precision"
-    else:
-        current = evaluation.get("frozen", {}).get("current", {})
-        chosen = float(current.get("local_precision") or 0.0)
-        rule = "the current model's local precision on the frozen set"
-    if chosen < hard:
-        return hard, (f"the hard minimum, [learning] hard_min_local_precision ({rule} is "
-                      f"{chosen:.2%})")
-    return chosen, rule
+def floors(config: LearningSection,
+           evaluation: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Each set's floor of local precision, and a sentence saying where it comes from.
+
+    Every set's floor is at least the current model's precision there. On a set of real
+    phrasings it is also ``min_local_precision``, counted over at least ``min_local_answers``
+    local answers: under 1 / (1 - 0.99) = 100 one wrong answer, or one wrong label, would put
+    a candidate under 99 % by itself, so a small set may hold one wrong answer, as a hundred
+    may, and not two. (Not judging small sets at all would let a candidate taught wrong
+    labels through on ten wrong answers of ten.)
+    """
+    result = {}
+    for name, pair in evaluation.items():
+        current = float(pair["current"].get("local_precision", 1.0))
+        least, why = current, f"the current model's local precision on the {name} set"
+        if name in REAL_PHRASINGS:
+            local = _local_answers(pair["candidate"])
+            over = max(local, config.min_local_answers)
+            wanted = 1 - (1 - config.min_local_precision) * over / max(local, 1)
+            if wanted > current - 1e-9:  # as the gate, a hair of slack
+                least = wanted
+                why = (f"[learning] min_local_precision on real phrasings, counted over at "
+                       f"least [learning] min_local_answers ({config.min_local_answers}) "
+                       f"local answers; the candidate answers {local} locally, the current "
+                       f"model is at {current:.2%}")
+        result[name] = {"min_local_precision": least, "why": why}
+    return result
 
 
-def gate(evaluation: dict[str, dict[str, dict[str, Any]]], floor: float) -> list[str]:
-    """Why a candidate is refused: local precision below the current model's or the floor."""
+def gate(evaluation: dict[str, dict[str, dict[str, Any]]],
+         floors: dict[str, dict[str, Any]]) -> list[str]:
+    """Why a candidate is refused: local precision on a set below that set's floor."""
     reasons = []
     for name, pair in evaluation.items():
-        new, now = pair["candidate"], pair["current"]
-        if not new.get("n"):
-            continue
-        if new["local_precision"] < now["local_precision"]:
-            reasons.append(f"local precision on the {name} set fell to "
-                           f"{new['local_precision']:.2%} from the current model's "
-                           f"{now['local_precision']:.2%}")
-        if new["local_precision"] < floor:
+        new, least = pair["candidate"], floors[name]
+        # A hair of slack: a floor counted over more answers than the candidate gave is a
+        # fraction that need not equal the candidate's own to the last bit.
+        if new.get("n") and new["local_precision"] < least["min_local_precision"] - 1e-9:
             reasons.append(f"local precision on the {name} set is {new['local_precision']:.2%}, "
-                           f"below the floor of {floor:.2%}")
+                           f"below its floor of {least['min_local_precision']:.2%} "
+                           f"({least['why']})")
     return reasons
+
+
+def _local_answers(scores: dict[str, Any]) -> int:
+    return round(float(scores.get("n", 0)) * float(scores.get("local_share", 0.0)))
 
 
 def current_model(store: FleetStore, artefacts: ArtefactStore, work: Path) -> tuple[Path, str]:

@@ -91,16 +91,19 @@ def test_a_warm_start_learns_the_new_phrasings(
 
 def test_a_warm_start_keeps_the_frozen_set(candidate: tuple[Path, dict[str, object]]) -> None:
     """On the frozen set the candidate names intents as well as its parent (within two
-    points), answers locally at least as precisely, and gives up at most twelve points of
-    local share to its stricter threshold (99% local precision on validation and on
-    development, where the parent's 0.83 gives about 97%)."""
+    points), answers locally at least as precisely, and gives up at most five points of
+    local share: its threshold is raised only as far as it takes to match its parent's
+    precision on held-out templates (triage-2.7: 97 % at 0.85), not to 99 % there (0.98,
+    ten points of share). 99 % is what it keeps on the development requests."""
     out, card = candidate
     frozen = trainer.frozen_set()
     new, old = trainer.evaluate(out, frozen), trainer.evaluate(trainer.SHIPPED_DIR, frozen)
     assert abs(new["intent_accuracy"] - old["intent_accuracy"]) < 0.02, (new, old)
     assert new["local_precision"] >= old["local_precision"], (new, old)
-    assert old["local_share"] - new["local_share"] < 0.12, (new, old)
+    assert old["local_share"] - new["local_share"] < 0.05, (new, old)
     assert card["cost_model"]["min_local_precision"] == 0.99  # type: ignore[index]
+    development = trainer.evaluate(out, trainer.development_set())
+    assert development["local_precision"] >= 0.99, development
 
 
 def test_a_warm_start_is_never_bolder_than_its_parent(

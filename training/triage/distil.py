@@ -8,8 +8,10 @@ training split. Either way each labelled request is repeated (``weight`` times, 
 template ones, and temperature and threshold come from the validation templates and the
 hand-written development requests as ``train.train``'s do.
 ``frozen_set`` is the evaluation set no training run sees: the held-out templates (fold 6,
-device names and areas of their own) sampled in ``data/heldout.jsonl``. ``evaluate`` scores a
-model directory at its own threshold. Training-only: needs the ``train`` extra.
+device names and areas of their own) sampled in ``data/heldout.jsonl``; ``development_set``
+the hand-written development requests (``data/development.jsonl``), real phrasings no run
+trains on. ``evaluate`` scores a model directory at its own threshold. Training-only: needs
+the ``train`` extra.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from edge_agent.triage.languages import detect
 from edge_agent.triage.metrics import score
 from edge_agent.triage.model import CARD_FILE, MODEL_FILE, SHIPPED_DIR, Card, Model
 from training.triage import card as card_doc
-from training.triage import warm
+from training.triage import evaluation, warm
 from training.triage.calibration import GRID, CostModel, route, softmax
 from training.triage.corpus import Example, build
 from training.triage.export import export
@@ -57,9 +59,10 @@ MIN_PRECISION = 0.99  # the threshold keeps local precision at least this on eac
 # chosen on (validation templates, hand-written development requests) and on their mean
 PRECISE_RULE = ("least expected cost on the mean of the validation and development cost curves "
                 "among thresholds with local precision at least {p:g} on each (a fine-tune: "
-                "no lower than its parent's, nor less precise on held-out templates)")
-__all__ = ["FROZEN_FILE", "SHIPPED_DIR", "Request", "evaluate", "frozen_set", "shipped_version",
-           "train_next", "write_card"]
+                "no lower than its parent's, nor less precise than its parent on held-out "
+                "templates)")
+__all__ = ["FROZEN_FILE", "SHIPPED_DIR", "Request", "development_set", "evaluate", "frozen_set",
+           "shipped_version", "train_next", "write_card"]
 
 
 def shipped_version() -> str:
@@ -94,6 +97,11 @@ def templates(split: str, run: Plan, seed: int, size: str) -> list[Tagged]:
 def frozen_set(path: Path = FROZEN_FILE) -> list[Request]:
     """The frozen evaluation set: held-out templates with their own device names."""
     return [Request(t.example.text, t.example.intent, t.example.names()) for t in _frozen(path)]
+
+
+def development_set() -> list[Request]:
+    """The hand-written development requests, scored as a gateway without a registry would."""
+    return [Request(str(r["text"]), str(r["intent"])) for r in evaluation.development_rows()]
 
 
 def _frozen(path: Path = FROZEN_FILE) -> list[Tagged]:
@@ -155,8 +163,7 @@ def train_next(out: Path, extra: Sequence[Request], *, seed: int = 7, size: str 
                            start.threshold if start is not None else 0.0)
     if start is not None and parent is not None:
         cal["threshold"] = _as_precise_as(parent, weights, cal["temperature"], start.scheme,
-                                          _calibration_heldout(seed), cal["threshold"],
-                                          min_precision)
+                                          _calibration_heldout(seed), cal["threshold"])
     out.mkdir(parents=True, exist_ok=True)
     size_bytes = export(weights, cal["temperature"], out / MODEL_FILE,
                         doc="nanogate intent triage, distilled from fleet traffic")
@@ -194,22 +201,24 @@ def _calibration_heldout(seed: int) -> list[Tagged]:
 
 
 def _as_precise_as(parent: Path, weights: Weights, temperature: float, scheme: int,
-                   rows: Sequence[Tagged], threshold: float, least: float) -> float:
+                   rows: Sequence[Tagged], threshold: float) -> float:
     """The lowest threshold from ``threshold`` up at which the fine-tuned model answers
-    ``rows`` locally at least as precisely as its parent does at its own threshold, and at
-    least ``least``.
+    ``rows`` locally at least as precisely as its parent does at its own threshold.
 
     A fine-tune on a few labelled phrasings can make a model bolder on everything else, and
-    the gate refuses a candidate less precise than the model the fleet runs, or under its
-    hard minimum; a parent that was already bold has no margin left. Held-out templates of the
-    frozen sample's kind, never trained on, say how much stricter the candidate must be."""
+    the gate refuses a candidate less precise than the model the fleet runs on the frozen
+    set; held-out templates of the frozen sample's kind, never trained on, say how much
+    stricter the candidate must be. The parent's precision is the target, not the 99 % the
+    threshold keeps on the development requests: templates are harder than what users type
+    (triage-2.7: 96.9 % here at 0.85, 100 % on hand-written requests), and a 99 % target
+    here held every child of 2.7 to 0.98."""
     if not rows:
         return threshold
     gold = [r.example.intent for r in rows]
     model = Model(parent)
     before = model.probabilities([model.features(r.example.text, r.example.names())
                                   for r in rows])
-    want = max(score(gold, *route(before, model.card.threshold)).local_precision, least)
+    want = score(gold, *route(before, model.card.threshold)).local_precision
     after = softmax((_logits(weights, rows, scheme) / temperature).astype(np.float32))
     for t in (t for t in GRID if t >= threshold):
         if score(gold, *route(after, t)).local_precision >= want:
