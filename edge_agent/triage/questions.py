@@ -45,14 +45,14 @@ _FORECAST = re.compile(
     r"nog)\b")
 # A clause that opens with an order: "..., and close the vents", "... und schalte Pumpe 2
 # aus", "... y cierra la válvula 4". The verb must have something after it ("start and stop"
-# is no order).
+# is no order), and neither "set point" nor "open or closed" is one.
 _VERBS = ORDER | {"turn", "switch", "set", "open", "close", "shut", "start", "stop", "put",
                   "raise", "lower"}
 _ORDER_CLAUSE = re.compile(
     r"(?:[,;]|\b(?:and|then|und|dann|et|puis|y|luego|en|dan))\s+(?:(?:also|please|auch|bitte|"
     r"aussi|también|ook|graag|ensuite|dann)\s+)*(?:" + "|".join(sorted(_VERBS, key=len,
                                                                       reverse=True))
-    + r")\s+\w")
+    + r")(?!\s+points?\b|\s+(?:or|oder|ou|o|of)\b)\s+\w")
 
 QUESTIONS = frozenset(("query_state", "query_history", "list_devices", "list_alerts"))
 

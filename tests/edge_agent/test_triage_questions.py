@@ -54,6 +54,8 @@ def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: 
     ("when did pump 2 last start and stop?", "query_history"),
     ("any alarms on the highest floor?", "list_alerts"),
     ("turn off pump 2 and switch off pump 5", "set_actuator"),
+    ("what are the temperature and set point in zone 3?", "query_state"),
+    ("is the door to zone 3 closed, open or locked?", "query_state"),
 ])
 def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: str) -> None:
     """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
