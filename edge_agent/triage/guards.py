@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from edge_agent.triage import guard_words as words
-from edge_agent.triage import slot_words
+from edge_agent.triage import questions, slot_words
 
 _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
     ("relative", words.RELATIVE), ("reported", words.REPORTED), ("reported", words.ACTING),
@@ -105,15 +105,11 @@ def quotes_a_command(text: str, lang: str) -> bool:
 # what runs ("is anything running", "läuft irgendwas", "draait er iets"). Answered "no active
 # alerts", they would be answered wrong; they escalate, with the readings as context.
 _NOT_ALERTS = re.compile(
-    r"\b(?:warmest|hottest|coldest|coolest|highest|lowest|wettest|driest|fullest|emptiest|"
-    r"most humid|(?:am )?(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|h[öo]chst|niedrigst|"
-    r"feuchtest|trockenst|vollst)\w*|(?:le|la|les|el|lo|los|las) (?:plus|m[áa]s|moins|menos)"
-    r" \w+|(?:warmste|koudste|heetste|hoogste|laagste|vochtigste|droogste|volste)|"
+    rf"\b(?:{questions.SUPERLATIVES}|{questions.MOST}\w+|"
     r"(?:anything|something|what(?:'s| is)?|which \w+ (?:is|are)) (?:running|on|switched on)|"
     r"l[äa]uft (?:irgend)?(?:was|etwas|gerade)|(?:quelque chose|quoi|qu'est-ce qui) "
     r"(?:tourne|marche|fonctionne)|(?:algo|qu[ée]) (?:est[áa] )?(?:funcionando|encendido|en "
-    r"marcha)|(?:draait|loopt|werkt) er (?:iets|wat)|m[áa]s (?:caliente|fr[íi][oa]|calor|"
-    r"alt[oa]|baj[oa]|h[úu]med[oa]|sec[oa]|llen[oa]))\b")
+    r"marcha)|(?:draait|loopt|werkt) er (?:iets|wat))\b")
 # A question with one of these words is about alerts whatever else it says ("any alarms on
 # the highest floor").
 _ALERT_WORDS = re.compile(

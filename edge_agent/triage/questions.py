@@ -20,14 +20,18 @@ import re
 
 from edge_agent.triage.languages import ORDER
 
-# Superlatives of readings and of running, in the five languages.
+# Superlatives of readings and of running, in the five languages; ``guards.not_alerts`` reads
+# them too. The French and Spanish "le plus ..." / "el más ..." form is ``MOST`` and a word.
+SUPERLATIVES = (
+    r"warmest|hottest|coldest|coolest|highest|lowest|wettest|driest|fullest|emptiest|"
+    r"most humid|longest|shortest|(?:am )?(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|"
+    r"h[öo]chst|niedrigst|feuchtest|trockenst|vollst|l[äa]ngst)\w*|(?:warmste|koudste|"
+    r"heetste|hoogste|laagste|vochtigste|droogste|volste|langste)|m[áa]s (?:caliente|"
+    r"fr[íi][oa]|calor|alt[oa]|baj[oa]|h[úu]med[oa]|sec[oa]|llen[oa]|tiempo)")
+MOST = r"(?:le|la|les|el|lo|los|las) (?:plus|m[áa]s|moins|menos) "
+# "la plus récente", "más tarde": not a ranking of readings.
 SUPERLATIVE = re.compile(
-    r"\b(?:warmest|hottest|coldest|coolest|highest|lowest|wettest|driest|fullest|emptiest|"
-    r"longest|shortest|(?:am )?(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|h[öo]chst|"
-    r"niedrigst|feuchtest|trockenst|vollst|l[äa]ngst)\w*|(?:le|la|les|el|lo|los|las) "
-    r"(?:plus|m[áa]s|moins|menos) (?!r[ée]cent|recient|tard|vite|pronto)\w+|(?:warmste|"
-    r"koudste|heetste|hoogste|laagste|vochtigste|droogste|volste|langste)|m[áa]s (?:caliente|"
-    r"fr[íi][oa]|calor|alt[oa]|baj[oa]|h[úu]med[oa]|sec[oa]|llen[oa]|tiempo))\b")
+    rf"\b(?:{SUPERLATIVES}|{MOST}(?!r[ée]cent|recient|tard|vite|pronto)\w+)\b")
 # Words that ask which one, or where: with a superlative, a past reading is a ranking too
 # ("which zone was warmest yesterday"), where "the highest temperature in zone 3 yesterday"
 # is one sensor's maximum, and so is "quelle a été / cuál fue la temperatura más alta".
