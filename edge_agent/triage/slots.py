@@ -61,7 +61,7 @@ _NUMBER_SIGN = re.compile(r"(?<=[a-z] )(?:number|no\.?|nr\.?|nummer|numero|num\.
 _NOT_SUFFIX = frozenset("aeiouy") | frozenset(lexicon.UNITS)
 _AND = frozenset(("and", "und", "et", "y", "e", "en", "sowie", "plus"))
 _JOINERS = frozenset(("the", "die", "der", "das", "den", "le", "la", "l", "les", "el", "los",
-                      "las", "de", "het", "its", "die"))
+                      "las", "de", "het", "its"))
 # Quantities long enough that a word a letter or two off is a typo of one, not another word.
 _LONG_KINDS = tuple(k for k in lexicon.KIND_WORDS if len(k) >= 8)
 
