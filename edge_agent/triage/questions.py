@@ -24,9 +24,11 @@ from edge_agent.triage.languages import ORDER
 # them too. The French and Spanish "le plus ..." / "el más ..." form is ``MOST`` and a word.
 SUPERLATIVES = (
     r"warmest|hottest|coldest|coolest|highest|lowest|wettest|driest|fullest|emptiest|"
-    r"most humid|longest|shortest|(?:am )?(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|"
-    r"h[öo]chst|niedrigst|feuchtest|trockenst|vollst|l[äa]ngst)\w*|(?:warmste|koudste|"
-    r"heetste|hoogste|laagste|vochtigste|droogste|volste|langste)|m[áa]s (?:caliente|"
+    r"most humid|longest|shortest|furthest|farthest|biggest|largest|smallest|(?:am )?"
+    r"(?:w[äa]rmst|hei(?:ß|ss)est|k[äa]ltest|k[üu]hlst|h[öo]chst|niedrigst|feuchtest|"
+    r"trockenst|vollst|l[äa]ngst|weitest|gr[öo](?:ß|ss)t|kleinst)\w*|(?:warmste|koudste|"
+    r"heetste|hoogste|laagste|vochtigste|droogste|volste|langste|verste?|grootste|"
+    r"kleinste)|m[áa]s (?:caliente|lejos|"
     r"fr[íi][oa]|calor|alt[oa]|baj[oa]|h[úu]med[oa]|sec[oa]|llen[oa]|tiempo)")
 MOST = r"(?:le|la|les|el|lo|los|las) (?:plus|m[áa]s|moins|menos) "
 # "la plus récente", "más tarde": not a ranking of readings.
@@ -38,6 +40,24 @@ SUPERLATIVE = re.compile(
 _WHICH = re.compile(
     r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|(?:quel(?:le)?s?|"
     r"cu[áa]l(?:es)?)(?! (?:a été|ont été|est|sont|était|fut|fue|fueron|es|son|era|ha sido)\b))\b")
+# A day or week still to come: the gateway has readings of the past only ("will it rain
+# tomorrow", "gaat het morgen regenen"). German "morgen" and Spanish "mañana" are also the
+# morning, after the words in ``_MORNING``: "heute Morgen", "guten Morgen", "esta mañana".
+_FUTURE = re.compile(
+    r"\b(?:tomorrow|next week|[üu]bermorgen|overmorgen|n[äa]chste woche|(?:apr[èe]s-?)?demain|"
+    r"semaine prochaine|pasado ma[ñn]ana|pr[óo]xima semana|semana que viene|volgende week)\b")
+_MORGEN = re.compile(r"(?:(\w+) )?\b(?:morgen(?:ochtend|middag|avond|nacht)?|ma[ñn]ana)\b")
+_MORNING = frozenset((
+    "heute", "gestern", "seit", "am", "diesen", "den", "ganzen", "vom", "jeden", "guten",
+    "frühen", "fruehen", "deze", "goede", "la", "esta", "cada", "por", "de", "toda", "una"))
+
+
+def _asks_ahead(low: str) -> bool:
+    """Whether a lower-cased request names a day or week still to come."""
+    return bool(_FUTURE.search(low)) or any(
+        match.group(1) not in _MORNING for match in _MORGEN.finditer(low))
+
+
 _FORECAST = re.compile(
     r"\b(?:enough|genug|gen[üu]gend|ausreichend|reicht|reichen|assez|suffisan\w*|"
     r"suficiente\w*|bastante|alcanza\w*|genoeg|voldoende|run(?:s|ning)? out|when will|"
@@ -69,7 +89,7 @@ def beyond_a_reading(text: str, intent: str) -> str | None:
     low = text.lower()
     if _ORDER_CLAUSE.search(low):
         return "order"
-    if _FORECAST.search(low):
+    if _FORECAST.search(low) or _asks_ahead(low):
         return "forecast"
     if intent == "list_alerts":  # "any alarms on the highest floor" (``guards.not_alerts``)
         return None

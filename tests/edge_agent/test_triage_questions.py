@@ -31,6 +31,12 @@ def triage() -> Triage:
     ("is er genoeg water in tank 1 voor morgen?", "forecast"),
     ("estimate how long silo 2 lasts at this rate", "forecast"),
     ("kannst du schätzen, wann Tank 1 leer ist?", "forecast"),
+    ("will it rain tomorrow at the north site?", "forecast"),
+    ("gaat het morgen regenen in Gent?", "forecast"),
+    ("wie kalt wird es morgen früh im Stall 2?", "forecast"),
+    ("¿qué temperatura habrá mañana en el invernadero 2?", "forecast"),
+    ("which cold room is furthest from its set point?", "ranking"),
+    ("welke koelcel zit het verst van zijn setpoint af?", "ranking"),
     ("what's the pressure on pump 2, and switch off pump 5", "order"),
     ("wie ist der Druck an Pumpe 2? und schalte bitte Pumpe 5 aus", "order"),
     ("quelle est la pression de la pompe 2, et éteins la pompe 5", "order"),
@@ -56,6 +62,10 @@ def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: 
     ("turn off pump 2 and switch off pump 5", "set_actuator"),
     ("what are the temperature and set point in zone 3?", "query_state"),
     ("is the door to zone 3 closed, open or locked?", "query_state"),
+    ("wie warm war es heute Morgen im Stall 2?", "query_history"),
+    ("Guten Morgen, wie warm ist es im Stall 2?", "query_state"),
+    ("¿cuál fue la temperatura del silo 3 esta mañana?", "query_history"),
+    ("wat was de temperatuur in stal 2 deze morgen?", "query_history"),
 ])
 def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: str) -> None:
     """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
