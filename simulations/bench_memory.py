@@ -57,6 +57,18 @@ STEPS = [
     ("rest of edge_agent.agent and the CLI",
      "import edge_agent.agent\nfrom edge_agent.cli import _parser\n_parser()"),
 ]
+# The floor the chosen runtime sets, without a line of nanogate: onnxruntime with the shipped
+# model's session, made with the daemon's options (edge_agent/triage/model.py); then the same
+# with the other libraries every gateway must load (pydantic-settings for the config, paho).
+ONNXRUNTIME_ALONE = """\
+import onnxruntime as ort
+options = ort.SessionOptions()
+options.intra_op_num_threads = options.inter_op_num_threads = 1
+options.enable_cpu_mem_arena = False
+ort.InferenceSession('edge_agent/triage/model/triage.onnx', options,
+                     providers=['CPUExecutionProvider'])
+"""
+REQUIRED_LIBRARIES = ONNXRUNTIME_ALONE + "import pydantic_settings, paho.mqtt.client\n"
 _LIBRARY = re.compile(r"site-packages/([^/]+)/|/(lib[a-z0-9_+]+|python3[.0-9]*)[^/]*\.so")
 
 
@@ -172,6 +184,8 @@ def run() -> dict[str, Any]:
             "baseline_import_edge_agent_agent": _interpreter("import edge_agent.agent"),
             "baseline_import_edge_agent_agent_gateway_install": _interpreter(
                 "import edge_agent.agent", gateway),
+            "baseline_onnxruntime_session_alone": _interpreter(ONNXRUNTIME_ALONE, gateway),
+            "baseline_required_libraries_alone": _interpreter(REQUIRED_LIBRARIES, gateway),
             "breakdown_gateway_install": _breakdown(gateway),
             "dev_only_packages": list(DEV_ONLY),
             "asks": N_ASKS, "config": "deploy/examples/edge.toml", "target_rss_mb": 80,
