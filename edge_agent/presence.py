@@ -22,7 +22,7 @@ def offline_reason(registry: Registry, device: Device, now: float, lang: str) ->
     """Why a sensor counts as offline ("has not reported yet", "silent for 2 h"), or None."""
     reading = registry.latest(device.id)
     if reading is None:
-        return say("not_reported", lang, device=device.label)
+        return say("not_reported", lang, device=device.label_in(lang))
     return silence(device, reading, now, lang)
 
 
@@ -30,7 +30,7 @@ def silence(device: Device, reading: Reading, now: float, lang: str) -> str | No
     """"<device> silent for 2 h" when its last reading is older than ``STALE_AFTER_S``; a
     reading of unknown age is not silence."""
     if reading.ts is not None and now - reading.ts > STALE_AFTER_S:
-        return say("silent", lang, device=device.label, age=age(now - reading.ts, lang))
+        return say("silent", lang, device=device.label_in(lang), age=age(now - reading.ts, lang))
     return None
 
 

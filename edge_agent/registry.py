@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from edge_agent.kind_names import kind_name
+
 DeviceRole = Literal["sensor", "actuator"]
 
 
@@ -43,7 +45,14 @@ class Device:
         """A short human name: the configured name, else kind and area, else the id."""
         if self.name:
             return self.name
-        parts = [p for p in (self.kind, self.area) if p]
+        return self.label_in("en")
+
+    def label_in(self, lang: str) -> str:
+        """``label`` in a reply in ``lang``: the kind as that language names it
+        ("Temperatur zone 3 (t-104)"); a configured name and the area as configured."""
+        if self.name:
+            return self.name
+        parts = [p for p in (kind_name(self.kind, lang), self.area) if p]
         return f"{' '.join(parts)} ({self.id})" if parts else self.id
 
 

@@ -49,14 +49,14 @@ def describe_reading(device: Device, reading: Reading | None, lang: str,
     """A sensor "measures" its value; an actuator is in its state ("Pumpe 2 steht auf an").
     ``as_unit`` ("°F", "K", "°C") converts a temperature the question asked in."""
     if reading is None:
-        return say("not_reported", lang, device=device.label)
+        return say("not_reported", lang, device=device.label_in(lang))
     key = "reading" if device.role == "sensor" else "state"
     value, unit = convert(reading.value, reading.unit or device.unit, as_unit)
     if reading.ts is None:  # a retained value seen at first boot: its age is unknown
-        return say(f"{key}_undated", lang, device=device.label,
+        return say(f"{key}_undated", lang, device=device.label_in(lang),
                    value=fmt_value(value, unit, lang))
     elapsed = max(0.0, time.time() - reading.ts)
-    return say(key, lang, device=device.label, value=fmt_value(value, unit, lang),
+    return say(key, lang, device=device.label_in(lang), value=fmt_value(value, unit, lang),
                age=age(elapsed, lang))
 
 
@@ -93,18 +93,18 @@ def describe_aggregate(device: Device, stats: Stats, window: float, aggregate: s
     count, mean, low, high, first, last = stats
     span = age(window, lang)
     if count == 0 or mean is None or low is None or high is None:
-        return say("no_readings", lang, device=device.label, window=span)
+        return say("no_readings", lang, device=device.label_in(lang), window=span)
     unit = display_unit(device.unit)
     if aggregate == "trend" and first is not None and last is not None:
         delta = last - first
         way = "trend_rose" if delta > 0 else "trend_fell" if delta < 0 else "trend_steady"
-        return say(way, lang, device=device.label, window=span, first=f"{first:g}",
+        return say(way, lang, device=device.label_in(lang), window=span, first=f"{first:g}",
                    last=f"{last:g}", unit=unit).rstrip()
     picked = {"min": ("lowest", low), "max": ("highest", high)}.get(aggregate or "")
     if picked:
-        return say(picked[0], lang, device=device.label, window=span,
+        return say(picked[0], lang, device=device.label_in(lang), window=span,
                    value=f"{picked[1]:g}", unit=unit).rstrip()
-    return say("averaged", lang, device=device.label, mean=f"{mean:.4g}", unit=unit,
+    return say("averaged", lang, device=device.label_in(lang), mean=f"{mean:.4g}", unit=unit,
                window=span, low=f"{low:g}", high=f"{high:g}", count=count)
 
 
@@ -112,8 +112,8 @@ def describe_around(device: Device, count: int, mean: float | None, clock: str,
                     lang: str) -> str:
     """What a sensor read around a time of day ("was 22.1 °C around 14:00")."""
     if count == 0 or mean is None:
-        return say("none_around", lang, device=device.label, clock=clock)
-    return say("around", lang, device=device.label, mean=f"{mean:.4g}",
+        return say("none_around", lang, device=device.label_in(lang), clock=clock)
+    return say("around", lang, device=device.label_in(lang), mean=f"{mean:.4g}",
                unit=display_unit(device.unit), clock=clock, count=count).rstrip()
 
 
@@ -128,9 +128,9 @@ def alert_message(device: Device, reading: Reading | None, now: float,
     if not isinstance(value, float) or isinstance(value, bool):
         return None
     if device.high is not None and value > device.high:
-        return say("high", lang, device=device.label, value=f"{value:g}",
+        return say("high", lang, device=device.label_in(lang), value=f"{value:g}",
                    limit=f"{device.high:g}", unit=display_unit(device.unit)).rstrip()
     if device.low is not None and value < device.low:
-        return say("low", lang, device=device.label, value=f"{value:g}",
+        return say("low", lang, device=device.label_in(lang), value=f"{value:g}",
                    limit=f"{device.low:g}", unit=display_unit(device.unit)).rstrip()
     return None

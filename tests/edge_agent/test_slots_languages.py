@@ -179,15 +179,16 @@ def test_a_name_in_two_languages_still_constrains_the_match() -> None:
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("wie hoch ist die Temperatur in Zone 3?", "temperature zone 3 (t-104) misst 21.5 °C (vor "),
+    ("wie hoch ist die Temperatur in Zone 3?", "Temperatur zone 3 (t-104) misst 21.5 °C (vor "),
     ("quelle est la température de la zone 3 ?",
-     "temperature zone 3 (t-104) indique 21.5 °C (il y a "),
-    ("¿cuál es la temperatura en la zona 3?", "temperature zone 3 (t-104) marca 21.5 °C (hace "),
-    ("wat is de temperatuur in zone 3?", "temperature zone 3 (t-104) meet 21.5 °C ("),
+     "température zone 3 (t-104) indique 21.5 °C (il y a "),
+    ("¿cuál es la temperatura en la zona 3?", "temperatura zone 3 (t-104) marca 21.5 °C (hace "),
+    ("wat is de temperatuur in zone 3?", "temperatuur zone 3 (t-104) meet 21.5 °C ("),
 ], ids=["de", "fr", "es", "nl"])
 def test_readings_are_told_in_the_request_language(tmp_path: Path, text: str,
                                                    says: str) -> None:
-    """The latest reading of the device a question names, in the question's language."""
+    """The latest reading of the device a question names, in the question's language, the
+    device's kind too ("Temperatur", not the registry's "temperature")."""
     plant = Plant(tmp_path)
     plant.registry.record(Reading("t-104", 21.5, "Cel", time.time()))
     result = plant.skills.answer(_decision(text, "query_state", plant))
@@ -197,10 +198,10 @@ def test_readings_are_told_in_the_request_language(tmp_path: Path, text: str,
 
 @pytest.mark.parametrize(("text", "says"), [
     ("is pump 2 on?", "pump line 2 (pump-2) is on ("),
-    ("ist die Pumpe 2 an?", "pump line 2 (pump-2) steht auf an (vor "),
-    ("la pompe 2 est-elle en marche ?", "pump line 2 (pump-2) : "),
-    ("¿está encendida la bomba 2?", "pump line 2 (pump-2): "),
-    ("staat pomp 2 aan?", "pump line 2 (pump-2) staat op aan ("),
+    ("ist die Pumpe 2 an?", "Pumpe line 2 (pump-2) steht auf an (vor "),
+    ("la pompe 2 est-elle en marche ?", "pompe line 2 (pump-2) : "),
+    ("¿está encendida la bomba 2?", "bomba line 2 (pump-2): "),
+    ("staat pomp 2 aan?", "pomp line 2 (pump-2) staat op aan ("),
 ], ids=["en", "de", "fr", "es", "nl"])
 def test_an_actuators_state_is_a_state_not_a_measurement(tmp_path: Path, text: str,
                                                          says: str) -> None:
@@ -223,7 +224,7 @@ def test_a_device_named_with_a_foreign_kind_word_is_still_found() -> None:
      "1 Gerät: t-201 (Sensor, Temperatur, zone 5)."),
     ("fr", "quelles alarmes sont actives ?", "list_alerts", "Aucune alarme active."),
     ("es", "¿cuál fue la presión de la línea 2 en las últimas 2 horas?", "query_history",
-     "pressure line 2 (p-7) no tiene lecturas en las últimas 2 h."),
+     "presión line 2 (p-7) no tiene lecturas en las últimas 2 h."),
     ("nl", "toon de apparaten in zone 5", "list_devices",
      "1 apparaat: t-201 (sensor, temperatuur, zone 5)."),
 ], ids=["de-list", "fr-alerts", "es-history", "nl-list"])
