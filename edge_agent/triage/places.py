@@ -109,6 +109,9 @@ _STOP = _NOT_PLACES | _OPENERS | _OF | _ARTICLES | frozenset(lexicon.UNITS) | fr
                                      languages.COND, languages.REASON) for w in table)
 _KIND_WORDS = frozenset(lexicon.KIND_OF_WORD)  # "cold" in "the cold room" is a thing
 MAX_WORDS = 3  # a place name this long at most: "the north cold store"
+# Words between an article and a kind that qualify it ("die große alte Pumpe"); the bound also
+# keeps a 600-character "pump pump pump ..." from costing a scan back per word.
+_QUALIFIER_WORDS = 6
 _WRITTEN = re.compile(r"[^\W_]+")  # a word as written, accents and all
 _FOLDED = re.compile(r"[a-z0-9]+")  # the same word once folded, as the slot parser reads it
 
@@ -180,8 +183,8 @@ class Unknown:
                     word in _OF and i + 1 < n and words[i + 1] in _ARTICLES)):
                 continue
             start = self._past_articles(i + 1)
-            end, unknown = start, 0
-            while end < n and (kind := self._class(end)) != "stop":
+            end, unknown = start, 0  # longer than MAX_WORDS is no place: stop scanning there
+            while end < n and end - start <= MAX_WORDS and (kind := self._class(end)) != "stop":
                 unknown += kind == "unknown"
                 end += 1
             if subject and any(self._kind(w) or slot_words.any_measured(w)
@@ -217,10 +220,12 @@ class Unknown:
             if not self._kind(words[i]) or (self.used[i] and (i == 0 or self.used[i - 1])):
                 continue
             start, unknown = i, 0
-            while start > 0 and (kind := self._class(start - 1)) != "stop":
+            while start > 0 and i - start <= _QUALIFIER_WORDS and (
+                    kind := self._class(start - 1)) != "stop":
                 unknown += kind == "unknown"
                 start -= 1
-            if unknown and start > 0 and words[start - 1] in _ARTICLES:
+            if (unknown and 0 < start and i - start <= _QUALIFIER_WORDS
+                    and words[start - 1] in _ARTICLES):
                 out.append(self._said(start, i + 1))
                 continue
             if lang not in ("fr", "es") or i + 1 >= n:
