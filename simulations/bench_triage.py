@@ -52,7 +52,8 @@ HELDOUT_PER_LANGUAGE = 60  # hassil takes up to seconds per request: keep the ru
 PREVIOUS_COMMIT = "ea06937"  # a commit shipping triage-2.4
 _NAME = re.compile(r"(?:[^\W\d_]+[ -])?[A-Za-z]{0,4}-?\d+[A-Za-z]?\b")
 BAD_INPUTS = ("", "   ", "😀😀😀", "🔥💧⚡", "bitte turn on la pompe 4 por favor", "?" * 50,
-              "x" * 10240, "zone 3 " * 1500, "\x00\x01\x02", "<script>alert(1)</script>")
+              "x" * 10240, "zone 3 " * 1500, "pump " * 2000, "\x00\x01\x02",
+              "<script>alert(1)</script>")
 
 
 def _rss_mb() -> float:
