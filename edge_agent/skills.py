@@ -19,6 +19,7 @@ from edge_agent.inventory import Inventory
 from edge_agent.journal import Journal
 from edge_agent.kind_names import kind_name
 from edge_agent.messages import say, say_count
+from edge_agent.metering import Metering
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
@@ -66,6 +67,7 @@ class Skills:
         self._group_actions = group_actions
         self.resolver = Resolver(registry)
         self._inventory = Inventory(registry, self.resolver)
+        self._metering = Metering(registry, self.resolver)
 
     @property
     def registry(self) -> Registry:
@@ -106,7 +108,11 @@ class Skills:
     def _read(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
         """What a question reads: as a command would resolve, except that a question about
         several areas this gateway has ("zone 3 and zone 5"), or two quantities
-        ("temperature and humidity"), reads each of them; one missing is asked about."""
+        ("temperature and humidity"), reads each of them; one missing is asked about. The
+        power a device draws is read from its meter (``edge_agent.metering``)."""
+        if slots.quantity is not None:
+            return self._metering.resolve(slots, lambda named: self._read(named, role, lang),
+                                          lang)
         if slots.also_kind is not None:
             devices: dict[str, Device] = {}
             for kind in (slots.kind, slots.also_kind):
