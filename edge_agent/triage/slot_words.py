@@ -373,14 +373,15 @@ def electrical(text: str) -> str | None:
     return named
 
 
-def metered(text: str, kind: str | None) -> tuple[str | None, str | None]:
+def metered(text: str, kind: str | None, named: bool) -> tuple[str | None, str | None]:
     """The electrical quantity a question asks of what it names, and the kind left naming
     that: ("power", "pump") for "how much power is the pump drawing", ("power", None) for
-    "power on line 2"; (None, kind) when it asks another quantity or none."""
+    "power on line 2"; (None, kind) when it asks another quantity or none. ``named``: the
+    question names a device ("power state of pump 2" asks whether it runs)."""
     asked = electrical(text)
     low = (kind or "").lower()
     measured = low in lexicon.KIND_WORDS
-    if asked is None and low == "power" and _RUNS.search(text):
+    if asked is None and low == "power" and named and _RUNS.search(text):
         return None, None  # "power state of pump 2": whether it runs, no quantity
     if asked is None or (measured and low not in ELECTRICAL_KINDS):
         return None, kind

@@ -206,7 +206,7 @@ class SlotResolver:
         plural = (plural_kind or _PLURAL.search(norm) is not None
                   or slot_words.plural(norm, lang))
         question = intent in ("query_state", "query_history")
-        quantity, kind = slot_words.metered(norm, kind) if question else (None, kind)
+        quantity, kind = slot_words.metered(norm, kind, bool(devices)) if question else (None, kind)
         also = _second_kind(scan.free_text(norm), kind, lang) if question else None
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, at=at, aggregate=values.aggregate(norm),

@@ -269,6 +269,7 @@ def test_how_full_and_how_warm_ask_for_a_kind(lang: str, text: str, kind: str) -
 @pytest.mark.parametrize(("text", "kind", "quantity", "devices"), [
     ("power state of pump 2", None, None, ("pump-2",)),
     ("is the power on for pump 2?", None, None, ("pump-2",)),
+    ("is the power on in zone 3?", "power", None, ()),
     ("water consumption of the pump", "pump", None, ()),
     ("Wasserverbrauch von Pumpe 2", None, None, ("pump-2",)),
     ("how much power is the pump drawing", "pump", "power", ()),
@@ -278,7 +279,8 @@ def test_how_full_and_how_warm_ask_for_a_kind(lang: str, text: str, kind: str) -
 def test_power_asked_of_a_device_is_a_quantity_its_state_is_not(
         text: str, kind: str | None, quantity: str | None, devices: tuple[str, ...]) -> None:
     """What a device draws is a quantity for its meter; "power state", "is the power on" and
-    a use of water ask of the device itself, and another quantity keeps its own kind."""
+    a use of water ask of the device itself (of a place, "power" stays the kind asked, as
+    before), and another quantity keeps its own kind."""
     slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=detect(text))
     assert (slots.kind, slots.quantity, slots.devices) == (kind, quantity, devices)
 
