@@ -30,7 +30,8 @@ from edge_agent.escalations import Escalation, upgrade
 from edge_agent.outbox import NewItem, Outbox, OutboxItem
 from edge_agent.payloads import ErrorInfo, Reply
 from edge_agent.policy import Source
-from edge_agent.skills import SkillResult, Skills
+from edge_agent.skill_result import SkillResult
+from edge_agent.skills import Skills
 from nanogate.v1 import edge_pb2 as pb
 
 log = structlog.get_logger("edge_agent.approvals")

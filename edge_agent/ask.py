@@ -40,7 +40,8 @@ from edge_agent.ratelimit import RequesterLimit
 from edge_agent.redact import Redactor, restore_response
 from edge_agent.registry import Registry
 from edge_agent.reply_topics import ReplyTopics, topic_matches
-from edge_agent.skills import SkillResult, Skills
+from edge_agent.skill_result import SkillResult
+from edge_agent.skills import Skills
 from edge_agent.sync import Link, SendOutcome
 from edge_agent.triage.decision import Classifier, Decision
 from nanogate.link import OPERATOR_QUEUE

@@ -16,7 +16,8 @@ import structlog
 
 from edge_agent.approvals import Approvals
 from edge_agent.outbox import OutboxItem
-from edge_agent.skills import SkillResult, Skills
+from edge_agent.skill_result import SkillResult
+from edge_agent.skills import Skills
 from edge_agent.triage.decision import Classifier
 from nanogate.v1 import edge_pb2 as pb
 

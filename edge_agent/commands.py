@@ -12,7 +12,8 @@ from typing import Any
 import structlog
 
 from edge_agent.errors import EdgeAgentError
-from edge_agent.skills import SkillResult, Skills
+from edge_agent.skill_result import SkillResult
+from edge_agent.skills import Skills
 from edge_agent.triage.slots import SlotResolver
 from nanogate.v1 import edge_pb2 as pb
 

@@ -111,6 +111,10 @@ class Resolver:
                 self._registry.find(area=area, limit=limit) if area else [])
         return list({d.id: d for d in found}.values())[:limit]
 
+    def listing(self, kind: str | None, lang: str = "en") -> str:
+        """What the gateway has of a kind (else everything), for a skill's question."""
+        return self._what_exists(None, kind, lang)
+
     def _check_named(self, named: list[Device], slots: Slots,
                      role: DeviceRole | None, lang: str) -> Resolution:
         for device in named:

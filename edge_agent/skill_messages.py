@@ -25,6 +25,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} is a {kind}, not a {wanted}.",
         "wrong_area": "{device} is in {area}, not in {wanted}.",
         "no_such": "There is no {what} here.",
+        "no_meter": "Nothing here measures the {what} of {device}.",
         "unread_time": "I cannot read '{when}' as a time window; ask about, for example, the "
                        "last 2 hours or since yesterday.",
         "no_controller": "No actuator here sets the {what}.",
@@ -88,6 +89,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} ist vom Typ {kind}, nicht {wanted}.",
         "wrong_area": "{device} ist in {area}, nicht in {wanted}.",
         "no_such": "„{what}“ gibt es hier nicht.",
+        "no_meter": "Hier misst nichts „{what}“ von {device}.",
         "unread_time": "„{when}“ kann ich nicht als Zeitraum lesen; fragen Sie zum Beispiel "
                        "nach den letzten 2 Stunden oder seit gestern.",
         "no_controller": "Kein Aktor hier stellt „{what}“ ein.",
@@ -153,6 +155,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} est de type {kind}, pas {wanted}.",
         "wrong_area": "{device} est dans {area}, pas dans {wanted}.",
         "no_such": "Il n'y a pas de {what} ici.",
+        "no_meter": "Rien ici ne mesure « {what} » pour {device}.",
         "unread_time": "Je ne sais pas lire « {when} » comme une période ; demandez par "
                        "exemple les 2 dernières heures ou depuis hier.",
         "no_controller": "Aucun actionneur ici ne règle « {what} ».",
@@ -218,6 +221,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} es de tipo {kind}, no {wanted}.",
         "wrong_area": "{device} está en {area}, no en {wanted}.",
         "no_such": "Aquí no hay {what}.",
+        "no_meter": "Aquí nada mide «{what}» de {device}.",
         "unread_time": "No puedo leer «{when}» como un periodo; pregunte, por ejemplo, por "
                        "las últimas 2 horas o desde ayer.",
         "no_controller": "Ningún actuador de aquí ajusta «{what}».",
@@ -283,6 +287,7 @@ SKILL_MESSAGES: dict[str, dict[str, str]] = {
         "wrong_kind": "{device} is van het type {kind}, niet {wanted}.",
         "wrong_area": "{device} staat in {area}, niet in {wanted}.",
         "no_such": "‘{what}’ is er hier niet.",
+        "no_meter": "Niets hier meet ‘{what}’ van {device}.",
         "unread_time": "‘{when}’ kan ik niet als periode lezen; vraag bijvoorbeeld naar de "
                        "afgelopen 2 uur of sinds gisteren.",
         "no_controller": "Geen actuator hier regelt ‘{what}’.",

@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import structlog
 
-from edge_agent import presence
 from edge_agent.errors import PolicyViolation
 from edge_agent.history import History
+from edge_agent.inventory import Inventory
 from edge_agent.journal import Journal
 from edge_agent.kind_names import kind_name
 from edge_agent.messages import say, say_count
+from edge_agent.metering import Metering
 from edge_agent.outbox import new_key
 from edge_agent.policy import ActuationPolicy, Source
 from edge_agent.registry import Device, DeviceRole, Reading, Registry
 from edge_agent.resolve import Resolution, Resolver
+from edge_agent.skill_result import SkillResult, clarify
 from edge_agent.triage.decision import Decision, Intent, Slots
 from edge_agent.wording import (
     alert_message,
@@ -40,21 +42,10 @@ log = structlog.get_logger("edge_agent.skills")
 DEFAULT_WINDOW_S = 3600.0
 AROUND_S = 900.0  # "at 2 pm" reads the readings from 13:45 to 14:15
 MAX_READINGS = 20  # readings (or alerts) in one answer; a wider question is told to narrow
-MAX_LISTED_DEVICES = 50  # past this, "list the devices" answers with a summary
 ROLE_OF_INTENT: dict[Intent, DeviceRole] = {"set_actuator": "actuator",
                                             "query_history": "sensor"}
-_ROLES: dict[str, DeviceRole] = {"sensor": "sensor", "actuator": "actuator"}
 # Publishes an actuator command: (device id, value) -> None.
 Actuate = Callable[[str, "float | str"], None]
-
-
-@dataclass(frozen=True, slots=True)
-class SkillResult:
-    """A local answer: text for a person, data for a program, an error code when refused."""
-
-    answer: str
-    data: dict[str, Any] = field(default_factory=dict)
-    error_code: str | None = None
 
 
 class Skills:
@@ -75,6 +66,8 @@ class Skills:
         self._journal = journal
         self._group_actions = group_actions
         self.resolver = Resolver(registry)
+        self._inventory = Inventory(registry, self.resolver)
+        self._metering = Metering(registry, self.resolver)
 
     @property
     def registry(self) -> Registry:
@@ -115,7 +108,11 @@ class Skills:
     def _read(self, slots: Slots, role: DeviceRole | None, lang: str) -> Resolution:
         """What a question reads: as a command would resolve, except that a question about
         several areas this gateway has ("zone 3 and zone 5"), or two quantities
-        ("temperature and humidity"), reads each of them; one missing is asked about."""
+        ("temperature and humidity"), reads each of them; one missing is asked about. The
+        power a device draws is read from its meter (``edge_agent.metering``)."""
+        if slots.quantity is not None:
+            return self._metering.resolve(slots, lambda named: self._read(named, role, lang),
+                                          lang)
         if slots.also_kind is not None:
             devices: dict[str, Device] = {}
             for kind in (slots.kind, slots.also_kind):
@@ -146,7 +143,7 @@ class Skills:
             return _unread(slots.unread_time, lang)
         found = self._read(slots, None, lang)
         if found.outcome == "none":
-            return _clarify(found)
+            return clarify(found)
         if slots.at is not None:  # "the temperature in zone 3 at 2 pm" is history
             return self._around(found.devices[:MAX_READINGS], slots.at, lang)
         lines, values = [], []
@@ -164,7 +161,7 @@ class Skills:
             return _unread(slots.unread_time, lang)
         found = self._read(slots, "sensor", lang)
         if found.outcome == "none":
-            return _clarify(found)
+            return clarify(found)
         if slots.at is not None:
             return self._around(found.devices[:MAX_READINGS], slots.at, lang)
         window = slots.window_s or DEFAULT_WINDOW_S
@@ -196,7 +193,7 @@ class Skills:
         """Drive the actuator the request names exactly; a group only if the policy allows."""
         found = self.resolver.resolve(slots, "actuator", lang)
         if not found.resolved:
-            return _clarify(found)
+            return clarify(found)
         wrong = next((d for d in found.devices if slots.unit and d.unit
                       and canonical_unit(d.unit) != slots.unit), None)
         if wrong is not None:  # "set fan 3 to 50 degrees" is not 50 %
@@ -296,46 +293,9 @@ class Skills:
                             "source": source, "published": True})
 
     def list_devices(self, slots: Slots, *, lang: str = "en") -> SkillResult:
-        """The devices on this gateway, filtered by kind and area when the request says so;
-        past ``MAX_LISTED_DEVICES`` a summary by kind and area, and how to narrow it. "Which
-        are offline / online" lists the sensors that have gone quiet / that report."""
-        if slots.mentions or slots.places:
-            return _clarify(self.resolver.resolve(slots, None, lang))
-        if slots.status and not slots.devices:
-            answer, data = presence.answer(self._registry, slots.status, kind=slots.kind,
-                                           area=slots.area, lang=lang)
-            return SkillResult(answer, data)
-        if slots.devices:
-            devices = [d for d in (self._registry.get(i) for i in slots.devices) if d]
-        else:
-            role = _ROLES.get(slots.role or "")
-            total = self._registry.count(kind=slots.kind, area=slots.area, role=role)
-            if not total and (slots.kind or slots.area):
-                return _clarify(self.resolver.resolve(slots, role, lang))
-            if total > MAX_LISTED_DEVICES:
-                return self._summary(slots, total, lang)
-            devices = self._registry.find(kind=slots.kind, area=slots.area, role=role)
-        devices.sort(key=lambda d: (d.role != "sensor", d.id))
-        text = ", ".join(f"{d.id} ({say('word_' + d.role, lang)}"
-                         f"{', ' + kind_name(d.kind, lang) if d.kind else ''}"
-                         f"{', ' + d.area if d.area else ''})" for d in devices)
-        answer = say_count("devices", lang, len(devices), items=text) if devices else \
-            say("no_devices", lang)
-        return SkillResult(answer, {"devices": [_device_data(d) for d in devices]})
-
-    def _summary(self, slots: Slots, total: int, lang: str) -> SkillResult:
-        """Too many to list: how many of each kind, in how many areas, and how to narrow."""
-        kinds = {slots.kind: total} if slots.kind else {
-            k: n for k in sorted(self._registry.kind_counts())
-            if (n := self._registry.count(kind=k, area=slots.area))}
-        where = say("in_area", lang, area=slots.area) if slots.area else ""
-        parts = ", ".join(f"{n} {kind_name(k, lang) if k else say('unlabelled', lang)}"
-                          for k, n in kinds.items())
-        areas = [] if slots.area else self._registry.areas(limit=6)
-        in_areas = say("areas_include", lang, areas=", ".join(areas[:5])) if areas else ""
-        return SkillResult(
-            say("summary", lang, total=total, where=where, parts=parts, in_areas=in_areas),
-            {"total": total, "by_kind": kinds, "summary": True})
+        """The devices on this gateway, filtered by kind and area when the request says so
+        (``edge_agent.inventory``)."""
+        return self._inventory.list_devices(slots, lang)
 
     def list_alerts(self, slots: Slots, *, lang: str = "en") -> SkillResult:
         """Readings outside their declared limits, and sensors that went quiet (bounded), of
@@ -345,7 +305,7 @@ class Skills:
         if slots.devices or slots.kind or slots.area or slots.mentions or slots.places:
             found = self._read(replace(slots, plural=True), "sensor", lang)
             if found.outcome == "none":
-                return _clarify(found)
+                return clarify(found)
             alerts = [a for a in alerts if a["device"] in found.ids]
         if not alerts:
             return SkillResult(say("no_alerts", lang), {"alerts": []})
@@ -370,15 +330,9 @@ class Skills:
         return found
 
 
-def _clarify(found: Resolution) -> SkillResult:
-    """A clarifying question: nothing is done, the reply lists what matched or exists."""
-    return SkillResult(found.question, {"clarify": True, "candidates": found.ids,
-                                        "published": False}, error_code="unresolved")
-
-
 def _unread(when: str, lang: str) -> SkillResult:
     """A question about a time no window reads: asked back, nothing read."""
-    return _clarify(Resolution("none", question=say("unread_time", lang, when=when)))
+    return clarify(Resolution("none", question=say("unread_time", lang, when=when)))
 
 
 def _worded(exc: PolicyViolation, lang: str) -> str:
@@ -395,8 +349,3 @@ def _action(value: float | str | None) -> str:
     """The journal's name for a requested value: the same request always gives the same."""
     return "none" if value is None else f"{value:g}" if isinstance(value, float) else \
         str(value).strip().lower()
-
-
-def _device_data(device: Device) -> dict[str, Any]:
-    return {"id": device.id, "role": device.role, "kind": device.kind, "area": device.area,
-            "unit": device.unit}

@@ -49,6 +49,9 @@ class Slots:
     # question about it is asked back, never answered about the default hour.
     unread_time: str | None = None
     also_kind: str | None = None  # "temperature and humidity in zone 3": humidity as well
+    # "how much power is the pump drawing": what a meter of the pump reads ("power", "energy"
+    # or "current"), never the pump's own state (``edge_agent.metering``)
+    quantity: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without the unset fields."""

@@ -8,7 +8,9 @@ escalates instead: the cloud's models read it and answer in its language.
 Three signs, each cheap (a few µs, no model):
 - letters of another script (Cyrillic, Greek, Arabic, Hebrew, CJK, Devanagari, Thai, ...);
 - Latin letters none of the five languages writes (ł, ř, ø, å, ğ, ș, ő, ã, ...);
-- function and domain words of other Latin-script languages that none of the five uses.
+- function and domain words of other Latin-script languages that none of the five uses;
+- Portuguese phrasing Spanish never has ("abra a válvula 4": the article alone before a noun),
+  which alone tells the language, since the words of such a command are all Spanish too.
 
 A request counts as foreign when at least two of its words carry the last two signs and they
 outnumber its words of the five languages, or when at least a third of its letters are of
@@ -97,6 +99,17 @@ _ANY = frozenset().union(*_TABLES.values())
 # ("ore level in crusher 2", "care to show me the alarms?").
 _OPENERS = _ANY - {"ore", "care"}
 
+# Portuguese phrasing Spanish never has, enough alone to tell the language: the article alone
+# before a noun of the gateway's world, where Spanish writes "la" and "el" ("abra a válvula
+# 4", "desligue o ventilador", "qual a temperatura"; Spanish has "a" and "o" only as words of
+# their own: "a 50 %", "a la bomba", "bomba 2 o 3"), and "is on / off" ("a bomba 2 está
+# ligada"). Nouns English shares ("a sensor", "a motor") are left out.
+_PT_SIGNS = re.compile(
+    r"(?:^|(?<=[^\W\d_])\s)(?:a|o|os|as)\s+(?:válvulas?|valvulas?|bombas?|ventilador(?:es)?"
+    r"|ventoinhas?|temperatura|umidade|pressão|pressao|luz|luzes|lâmpadas?|lampadas?"
+    r"|aquecedor(?:es)?|aquecimento|sensores|tanques?|linha|zona|nível|nivel|portas?"
+    r"|caldeiras?|alarmes|dispositivos)\b|\best[áa]\s+(?:des)?ligad[oa]s?\b")
+
 # Latin letters that none of the five languages writes: Polish, Czech and Slovak, the
 # Scandinavian languages, Turkish, Romanian, Hungarian, Portuguese, Italian, Icelandic, the
 # Baltic languages, Croatian.
@@ -118,6 +131,8 @@ def foreign(text: str) -> str | None:
     odd = [w for w in words if w in _ANY or _ODD_LETTERS.search(w)]
     if words and words[0] in _OPENERS:  # the verb or question word of a command or question
         odd.append(words[0])
+    if _PT_SIGNS.search(low):
+        return "pt"
     if len(odd) < 2 or len(odd) <= max(_scores(low, words, LANGUAGES).values()):
         return None
     hits = {lang: sum(w in table for w in odd) for lang, table in _TABLES.items()}

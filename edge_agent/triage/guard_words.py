@@ -115,7 +115,7 @@ REPORTED = _table({
 # Dutch spell that verb as they spell the command ("ouvre", "abre", "zet"), so what tells a
 # report from a command is a subject before the verb: a name, or a noun with its article, where
 # a command has nothing, or a word that opens one ("please", "bitte", "vite", "ahora", "nu");
-# and a vocative has a comma ("Juan, apaga ...").
+# and a vocative has a comma ("Juan, apaga ...") or is the gateway's own name.
 _OPENS_COMMAND = (
     r"please|pls|plz|now|just|ok|okay|so|then|and|also|quickly|quick|hey|right|yes|go|pump"
     r"|bitte|jetzt|sofort|dann|und|mal|nun|schnell|los|gleich|auch|ja|doch|also"
@@ -126,6 +126,12 @@ _OPENS_COMMAND = (
 _SUBJECT = (r"^\W*(?:(?:the|our|my|der|die|das|unser\w*|mein\w*|le|la|les|mon|ma|notre|el|los"
             r"|las|mi|nuestr[oa]|de|het|mijn|onze|ons)\s+|l['’]\s*)?"
             r"(?:(?!(?:" + _OPENS_COMMAND + r")\b)[^\W\d_]+\s+){1,2}")
+# The gateway addressed by its name, as "hey" or "please" would open the command: "Nanogate
+# apaga la bomba 2" is said to the gateway, not a report of what it does (with an article, "la
+# passerelle ouvre la vanne 4", it still is one). Only where the command's verb is spelt as
+# the report's: "Nanogate turns off pump 2" and "Nanogate schaltet Pumpe 2 aus" report.
+_ADDRESSED = r"^\W*(?!(?:nanogate|gateway|passerelle|pasarela)\b)"
+_SAME_VERB = ("fr", "es", "nl")
 _ACTS = {
     "en": r"turns|switches|shuts|closes|opens|sets|puts|starts|stops|powers|cuts|kills|keeps"
           r"|runs|restarts|raises|lowers|increases|decreases|adjusts|changes",
@@ -139,7 +145,8 @@ _ACTS = {
     "nl": r"zet|schakelt|doet|opent|sluit|draait|stopt|start|regelt|activeert|verhoogt"
           r"|verlaagt",
 }
-ACTING = _table({code: _SUBJECT + r"(?:" + verbs + r")\b" for code, verbs in _ACTS.items()})
+ACTING = _table({code: (_ADDRESSED if code in _SAME_VERB else "") + _SUBJECT + r"(?:" + verbs
+                  + r")\b" for code, verbs in _ACTS.items()})
 # The speaker, or someone, says they do it or will do it themselves: "I'm going to turn off pump
 # 2", "I'll switch off pump 2", "Tom will turn off pump 2", "ich schalte Pumpe 2 aus", "wir
 # schalten ...", "j'éteins la pompe 2", "je vais éteindre ...", "apago la bomba 2", "voy a

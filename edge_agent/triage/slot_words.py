@@ -320,3 +320,69 @@ _ANY_MEASURED = {w: kind for table in _KINDS.values() for w, kind in table.items
 def any_measured(word: str) -> str | None:
     """The English quantity a (folded) word of any of the four languages names, if any."""
     return _ANY_MEASURED.get(word)
+
+
+# Questions that ask how warm it is without naming a quantity: "il fait combien dans la zone
+# 3", "quel temps fait-il", "¿cuánto hace en la zona 3?", "¿qué tiempo hace?" (English, German
+# and Dutch say "how warm", "wie warm", "hoe warm", which name it). Not "hace cuánto que ..."
+# nor "cuánto hace desde ...": how long ago.
+_WARMTH = re.compile(
+    r"\b(?:(?:il )?fait combien|combien (?:il )?fait|quel temps (?:il )?fait"
+    r"|cuanto hace(?! que| desde)|hace cuanto(?! tiempo| que| desde| rato)"
+    r"|que tiempo hace)\b")
+
+
+def implied_kind(text: str) -> str | None:
+    """The quantity a question asks about by its idiom alone ("il fait combien":
+    temperature), in its folded, space-joined words; None when it has none."""
+    return "temperature" if _WARMTH.search(text) else None
+
+
+# What a device draws from the mains, asked in the five languages (folded): "how much power is
+# the pump drawing", "Stromverbrauch von Pumpe 2", "consommation de la pompe 2", "¿cuánta
+# potencia consume la bomba 2?", "verbruik van pomp 2". A use or draw of water, feed, gas or
+# air ("water consumption", "Wasserverbrauch", "consumo de agua") is no electrical quantity.
+ELECTRICAL_KINDS = ("power", "energy", "current")
+_ELECTRICAL = (
+    ("current", re.compile(r"\b(?:amps?|amperage|amperes?|amperios?|courant|corriente"
+                           r"|how much current)\b")),
+    ("energy", re.compile(r"\b(?:energy|kwh|energie\w*|energia|electricity|elektrizitat"
+                          r"|electricite|electricidad|elektriciteit)\b")),
+    ("power", re.compile(r"\b(?:power|watts?|wattage|kw|kilowatts?|leistung\w*|strom\w*"
+                         r"|puissance|potencia|vatios|vermogen|stroom\w*)\b")),
+)
+# "power" that asks whether a device runs: "power state of pump 2", "is the power on?".
+_RUNS = re.compile(r"\bpower\s+(?:state|status|supply|outage|failure|cycle|cut)\w*"
+                   r"|\b(?:is|was|are)\s+(?:the\s+)?power\s+(?:on|off)\b"
+                   r"|\bpower(?:ed)?\s+(?:on|off|up|down)\W*$")
+# Words that ask what a device uses or draws, electrical unless a medium is named.
+_USES = re.compile(r"\b(?:consumption|consum(?:e|es|ed|ing)|draw|drawing|draws|zieht"
+                   r"|\w*verbrauch\w*|\w*verbruik\w*|consommation|consomm\w*|consumo"
+                   r"|consumen?)\b")
+_MEDIUM = re.compile(r"\b(?:water|wasser|eau|agua|feed|futter|voer|pienso|aliment|gas|air|luft"
+                     r"|lucht|aire|fuel|diesel|oil|heizol|mazout|gasoleo)\w*")
+
+
+def electrical(text: str) -> str | None:
+    """The electrical quantity ("current", "energy" or "power") a (folded) question asks
+    about, if any: the first of them it names, else "energy" for a use without a medium."""
+    text = _RUNS.sub(" ", text)
+    named = next((kind for kind, pattern in _ELECTRICAL if pattern.search(text)), None)
+    if named is None and _USES.search(text) and not _MEDIUM.search(text):
+        return "energy"
+    return named
+
+
+def metered(text: str, kind: str | None, named: bool) -> tuple[str | None, str | None]:
+    """The electrical quantity a question asks of what it names, and the kind left naming
+    that: ("power", "pump") for "how much power is the pump drawing", ("power", None) for
+    "power on line 2"; (None, kind) when it asks another quantity or none. ``named``: the
+    question names a device ("power state of pump 2" asks whether it runs)."""
+    asked = electrical(text)
+    low = (kind or "").lower()
+    measured = low in lexicon.KIND_WORDS
+    if asked is None and low == "power" and named and _RUNS.search(text):
+        return None, None  # "power state of pump 2": whether it runs, no quantity
+    if asked is None or (measured and low not in ELECTRICAL_KINDS):
+        return None, kind
+    return asked, None if measured else kind

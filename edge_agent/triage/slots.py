@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from edge_agent.registry import Device, Registry
-from edge_agent.triage import languages, lexicon, slot_words, values
+from edge_agent.triage import languages, lexicon, numbered, slot_words, values
 from edge_agent.triage.decision import Intent, Slots
 from edge_agent.triage.names import NameIndex, compact
 from edge_agent.triage.places import Unknown, Written
@@ -184,6 +184,8 @@ class SlotResolver:
         window_s, norm_free = values.window(scan.free_text(norm), now)
         at, norm_free = values.clock(norm_free, intent, now)
         _blank_window(scan, norm_free)
+        if intent != "set_actuator":  # "temp sensor 104": t-104, when no other device fits
+            devices += _match_numbered(scan, index, self._registry)
         # A second area is not dropped: it goes with the mentions, for a question.
         written = Written(text)
         mentions = [*areas[1:], *(written.of(m) for m in (*scan.other_areas, *_mentions(scan)))]
@@ -204,6 +206,7 @@ class SlotResolver:
         plural = (plural_kind or _PLURAL.search(norm) is not None
                   or slot_words.plural(norm, lang))
         question = intent in ("query_state", "query_history")
+        quantity, kind = slot_words.metered(norm, kind, bool(devices)) if question else (None, kind)
         also = _second_kind(scan.free_text(norm), kind, lang) if question else None
         return Slots(devices=tuple(dict.fromkeys(devices)), area=area, kind=kind, value=value,
                      unit=unit, window_s=window_s, at=at, aggregate=values.aggregate(norm),
@@ -212,7 +215,7 @@ class SlotResolver:
                      role=slot_words.role(slot_words.fold(norm))
                      if intent == "list_devices" else None,
                      unread_time=_unread_time(scan.free_text(norm_free), written)
-                     if question else None, also_kind=also)
+                     if question else None, also_kind=also, quantity=quantity)
 
 
 def _unread_time(free: str, written: Written) -> str | None:
@@ -278,6 +281,16 @@ def _match_fuzzy(scan: _Scan, index: NameIndex, found: list[str]) -> list[str]:
         if len(hits) == 1:
             out.extend(hits)
             scan.used[i] = scan.used[i + 1] = True
+    return out
+
+
+def _match_numbered(scan: _Scan, index: NameIndex, registry: Registry) -> list[str]:
+    """Devices named by a kind or sensor word and their number (``numbered``)."""
+    out: list[str] = []
+    for start, end, device in list(numbered.matches(scan.words, scan.used, scan.lang, index,
+                                                    registry, scan.attached)):
+        out.append(device)
+        scan.used[start:end] = [True] * (end - start)
     return out
 
 
@@ -363,7 +376,8 @@ def _kind(text: str, index: NameIndex, intent: Intent,
                 or _mistyped(word))
         if kind is not None:
             return index.kinds.get(kind, kind), False
-    return None, False
+    kind = slot_words.implied_kind(" ".join(words))  # "il fait combien": how warm it is
+    return (index.kinds.get(kind, kind) if kind else None), False
 
 
 def _second_kind(text: str, first: str | None, lang: str) -> str | None:

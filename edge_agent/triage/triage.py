@@ -26,6 +26,13 @@ MAX_CHARS = 600
 # A request without one letter or digit ("?????", "!!!") asks nothing the gateway could answer,
 # whatever the model makes of its punctuation.
 _WORD = re.compile(r"[^\W_]")
+# The gateway addressed by name before the request ("Nanogate apaga la bomba 2", "hey nanogate,
+# ...", "gateway: ..."): the model reads the request without it, as it reads it without
+# "hey" or "please", so an unseen name does not lower its confidence. The guards still read
+# the whole text ("Nanogate turns off pump 2" reports what the gateway does).
+_ADDRESS = re.compile(
+    r"^\W*(?:(?:hey|hi|hello|ok|okay|hallo|salut|bonjour|hola|oye|hoi|he|hé)\W+)?"
+    r"(?:nanogate\b\W*|(?:gateway|passerelle|pasarela)\s*[,:]\W*)(?=\w+\W+\w)", re.IGNORECASE)
 
 
 class Triage:
@@ -69,8 +76,9 @@ class Triage:
 
     def classify(self, text: str) -> Decision:
         """Decide the intent, route, confidence and slots of one request."""
-        lang = languages.detect(text[:MAX_CHARS])
-        features = self._model.features(text[:MAX_CHARS], self._slots.names(), lang)
+        asked = _unaddressed(text[:MAX_CHARS])
+        lang = languages.detect(asked)
+        features = self._model.features(asked, self._slots.names(), lang)
         return self._decide(text, self._model.probabilities([features])[0], lang)
 
     def classify_many(self, texts: Sequence[str]) -> list[Decision]:
@@ -78,10 +86,10 @@ class Triage:
         if not texts:
             return []
         names = self._slots.names()
-        langs = [languages.detect(t[:MAX_CHARS]) for t in texts]
+        asked = [_unaddressed(t[:MAX_CHARS]) for t in texts]
+        langs = [languages.detect(t) for t in asked]
         probs = self._model.probabilities(
-            [self._model.features(t[:MAX_CHARS], names, lang)
-             for t, lang in zip(texts, langs, strict=True)])
+            [self._model.features(t, names, lang) for t, lang in zip(asked, langs, strict=True)])
         return [self._decide(text, row, lang)
                 for text, row, lang in zip(texts, probs, langs, strict=True)]
 
@@ -110,3 +118,8 @@ class Triage:
         local = readable and confidence >= self.threshold
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence, slots=slots, lang=lang, readable=readable)
+
+
+def _unaddressed(text: str) -> str:
+    """The request without the gateway's name it may open with ("Nanogate, ...")."""
+    return _ADDRESS.sub("", text, count=1)

@@ -10,6 +10,7 @@ import pytest
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
 from edge_agent.triage.guards import held_back
+from tests.support.plant import registry_of
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +167,26 @@ def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
     after "bitte", "vite", "ahora", "nu", or with "Sie"; a vocative ("Juan, ..."); a wish of
     one's own ("ich möchte"): none holds a command back."""
     assert held_back(text, lang) is None
+
+
+@pytest.mark.parametrize(("text", "device"), [
+    ("Nanogate apaga la bomba 2", "pump-2"), ("Nanogate ouvre la vanne 4", "valve-4"),
+    ("Nanogate zet pomp 2 uit", "pump-2"), ("nanogate cierra la válvula 4", "valve-4"),
+    ("hey nanogate, éteins la pompe 2", "pump-2"), ("Nanogate turn off pump 2", "pump-2"),
+])
+def test_the_gateway_addressed_by_name_is_given_the_command(text: str, device: str) -> None:
+    """"Nanogate apaga la bomba 2": the gateway's own name before a French, Spanish or Dutch
+    command, where the verb is spelt as a report's, is who is asked, not who acts: the command
+    is carried out here, as in English."""
+    decision = Triage(registry_of()).classify(text)
+    assert (decision.intent, decision.route, decision.slots.devices) == (
+        "set_actuator", "local", (device,))
+
+
+@pytest.mark.parametrize("text", ["Juan apaga la bomba 2", "la passerelle ouvre la vanne 4",
+                                  "Nanogate turns off pump 2", "Nanogate schaltet Pumpe 2 aus"])
+def test_someone_else_or_the_gateway_with_an_article_still_reports(bare: Triage,
+                                                                   text: str) -> None:
+    """A person's name, "la passerelle" with its article, and a verb spelt only as a report
+    ("turns", "schaltet") still say what someone does: nothing is done here."""
+    assert bare.classify(text).route == "escalate"

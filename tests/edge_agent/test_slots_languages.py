@@ -265,3 +265,37 @@ def test_how_full_and_how_warm_ask_for_a_kind(lang: str, text: str, kind: str) -
     and "how warm" do, so the answer is that sensor's reading, not every device in the area."""
     slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=lang)
     assert slots.kind == kind
+
+
+@pytest.mark.parametrize(("text", "kind", "quantity", "devices"), [
+    ("power state of pump 2", None, None, ("pump-2",)),
+    ("is the power on for pump 2?", None, None, ("pump-2",)),
+    ("is the power on in zone 3?", "power", None, ()),
+    ("water consumption of the pump", "pump", None, ()),
+    ("Wasserverbrauch von Pumpe 2", None, None, ("pump-2",)),
+    ("how much power is the pump drawing", "pump", "power", ()),
+    ("verbruik van pomp 2", None, "energy", ("pump-2",)),
+    ("temperature and power in zone 3", "temperature", None, ()),
+])
+def test_power_asked_of_a_device_is_a_quantity_its_state_is_not(
+        text: str, kind: str | None, quantity: str | None, devices: tuple[str, ...]) -> None:
+    """What a device draws is a quantity for its meter; "power state", "is the power on" and
+    a use of water ask of the device itself (of a place, "power" stays the kind asked, as
+    before), and another quantity keeps its own kind."""
+    slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=detect(text))
+    assert (slots.kind, slots.quantity, slots.devices) == (kind, quantity, devices)
+
+
+@pytest.mark.parametrize(("text", "kind", "devices"), [
+    ("¿hace cuánto que la bomba 2 está apagada?", None, ("pump-2",)),
+    ("¿cuánto hace desde la última alarma?", None, ()),
+    ("quel temps fait-il dans la zone 3", "temperature", ()),
+    ("temperature 21 degrees in zone 3", "temperature", ()),
+    ("humidity sensor 201", "humidity", ()),
+])
+def test_how_warm_and_numbered_names_read_only_what_they_say(
+        text: str, kind: str | None, devices: tuple[str, ...]) -> None:
+    """"hace cuánto que" is how long ago, not how warm; a number with its unit after a kind
+    is a value, not a device; no humidity sensor is numbered 201 (t-201 is not one)."""
+    slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=detect(text))
+    assert (slots.kind, slots.devices) == (kind, devices)

@@ -230,3 +230,23 @@ def test_cli_picks_the_language_per_line() -> None:
     assert [(r["lang"], r["intent"], r["route"]) for r in rows] == [
         ("en", "query_state", "local"), ("de", "list_devices", "local"),
         ("es", "list_alerts", "local")]
+
+
+@pytest.mark.parametrize("text", [
+    "abra a válvula 4", "abre a válvula 4", "desligue o ventilador", "ligue a bomba 2",
+    "a bomba 2 está ligada?", "qual a temperatura na zona 3",
+])
+def test_portuguese_that_reads_as_spanish_escalates(bare: Triage, text: str) -> None:
+    """Portuguese "abra a válvula 4" has no word Spanish lacks; its article alone ("a
+    válvula", "o ventilador") and "está ligada" are Portuguese, which triage does not answer:
+    nothing is switched here, the cloud's models read it."""
+    assert foreign(text) == "pt"
+    assert bare.classify(text).route == "escalate"
+
+
+@pytest.mark.parametrize("text", ["abra la válvula 4", "pon el ventilador a 50",
+                                  "apaga la bomba 2 o la 3", "turn on a light",
+                                  "¿está encendida la bomba 2?"])
+def test_spanish_a_and_o_are_no_portuguese_article(text: str) -> None:
+    """Spanish "a 50", "o la 3" and English "a light" are no Portuguese article."""
+    assert foreign(text) is None
