@@ -224,7 +224,7 @@ class Unknown:
                     kind := self._class(start - 1)) != "stop":
                 unknown += kind == "unknown"
                 start -= 1
-            if (unknown and 0 < start and i - start <= _QUALIFIER_WORDS
+            if (unknown and start > 0 and i - start <= _QUALIFIER_WORDS
                     and words[start - 1] in _ARTICLES):
                 out.append(self._said(start, i + 1))
                 continue

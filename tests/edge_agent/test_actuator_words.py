@@ -15,7 +15,7 @@ from edge_agent.floors import answer_here_after_all
 from edge_agent.kind_names import kind_name
 from edge_agent.policy import ActuationPolicy, Rule
 from edge_agent.registry import Device
-from edge_agent.skills import SkillResult
+from edge_agent.skill_result import SkillResult
 from edge_agent.triage import Triage
 from tests.support.plant import Plant, registry_of
 
