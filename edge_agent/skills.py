@@ -259,11 +259,10 @@ class Skills:
         except PolicyViolation as exc:
             log.warning("actuation.refused", device=device.id, value=value, source=source,
                         reason=str(exc))
-            reason = _worded(exc, lang)
-            return SkillResult(say("refused", lang, reason=reason), {"device": device.id,
-                                                                  "value": value,
-                                                    "refused": True, "published": False},
-                               error_code="policy_violation")
+            reason = _worded(exc, lang).rstrip(".")  # the frame ends the sentence
+            return SkillResult(say("refused", lang, reason=reason),
+                               {"device": device.id, "value": value, "refused": True,
+                                "published": False}, error_code="policy_violation")
         return self._send(device, sent, source, (key, action), lang)
 
     def _pending(self, device: Device, value: float | str, source: Source) -> SkillResult:

@@ -191,17 +191,22 @@ _FRAMED = {
 # A suggestion, not a command: "we could turn off pump 2", "someone should", "man könnte",
 # "es wäre gut", "on pourrait", "il faudrait", "se podría", "sería bueno", "we zouden ...
 # kunnen". Asking the gateway ("could you", "könnten Sie", "pourriez-vous") is a command.
+# So is a state a device is expected to be in, not an order: "pump 2 should be off" (by now?
+# so why is it running?), "Pumpe 2 sollte aus sein", "la pompe 2 devrait être arrêtée".
 _SUGGESTED = {
     "en": r"\b(?:we|i|one|someone|somebody|they)\s+(?:could|should|might|ought|may)\b"
-          r"|\b(?:it|that)\s+(?:would|might|could)\s+be\b|\blet['’]?s\s+(?:think|consider)\b",
+          r"|\b(?:it|that)\s+(?:would|might|could)\s+be\b|\blet['’]?s\s+(?:think|consider)\b"
+          r"|\b(?:should|ought to|is supposed to|are supposed to)\s+be\b",
     "de": r"\b(?:man|wir|ich|jemand|es|das)\s+(?:könnte|koennte|sollte|müsste|muesste"
-          r"|wäre|waere|dürfte)\w*|\b(?:wäre|waere)\s+(?:gut|besser|schön|sinnvoll)\b",
+          r"|wäre|waere|dürfte)\w*|\b(?:wäre|waere)\s+(?:gut|besser|schön|sinnvoll)\b"
+          r"|\b(?:sollte|sollten|müsste|muesste|müssten)\b(?:\s+\w+){1,3}\s+sein\b",
     "fr": r"\b(?:on|nous|je|quelqu['’]un)\s+(?:pourr\w+|devr\w+)|\bil\s+(?:serait|faudrait"
-          r"|vaudrait)\b|\bce\s+serait\b",
+          r"|vaudrait)\b|\bce\s+serait\b|\b(?:devrait|devraient)\s+(?:être|etre)\b",
     "es": r"\bse\s+(?:podría|podria|debería|deberia)\b|\b(?:sería|seria)\s+(?:bueno|mejor"
-          r"|conveniente)\b|\b(?:podríamos|podriamos|habría|habria|convendría|convendria)\b",
+          r"|conveniente)\b|\b(?:podríamos|podriamos|habría|habria|convendría|convendria)\b"
+          r"|\b(?:debería|deberia|deberían|deberian)\s+(?:estar|ser)\b",
     "nl": r"\b(?:we|wij|ik|men|iemand)\s+(?:zou|zouden|kunnen|kan|moet|moeten|zal|zullen)\b"
-          r"|\bhet\s+zou\b",
+          r"|\bhet\s+zou\b|\b(?:zou|zouden)\b(?:\s+\w+){1,3}\s+moeten\s+(?:zijn|staan)\b",
 }
 HEDGED = _table({code: words + "|" + _FRAMED[code] + "|" + _SUGGESTED[code] for code, words in {
     "en": r"\b(?:maybe|perhaps|probably|possibly|might|hypothetical\w*|theoretical\w*"

@@ -94,6 +94,12 @@ HELD_BACK = [
     ("se podría apagar la bomba 2", "es", "hedged"),
     ("we zouden pomp 2 kunnen uitzetten", "nl", "hedged"),
     ("example: pump 2 off", "en", "hedged"),
+    # a state the device is expected to be in ("... so why is it running?"), not an order
+    ("pump 2 should be off", "en", "hedged"),
+    ("Pumpe 2 sollte aus sein", "de", "hedged"),
+    ("la pompe 2 devrait être arrêtée", "fr", "hedged"),
+    ("la bomba 2 debería estar apagada", "es", "hedged"),
+    ("pomp 2 zou uit moeten staan", "nl", "hedged"),
     ("Übung: Ventil 4 öffnen", "de", "hedged"),
     # a command passed on to someone else
     ("remind me to turn off pump 2", "en", "quoted"),

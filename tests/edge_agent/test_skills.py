@@ -118,6 +118,16 @@ def test_set_actuator_outside_policy_is_refused_with_reason(gw: Gateway) -> None
     assert gw.sent == []
 
 
+def test_a_refusal_that_is_a_sentence_ends_with_one_full_stop(gw: Gateway) -> None:
+    """The rate limit's reason is two sentences; the reply ends "... later.", not "later.."."""
+    for value in (10.0, 20.0, 30.0, 40.0, 50.0, 60.0):
+        gw.ask("set_actuator", devices=("fan-3",), value=value)
+    answer, _, error = gw.ask("set_actuator", devices=("fan-3",), value=70.0)
+    assert error == "policy_violation"
+    assert answer.endswith("Try again later.") and not answer.endswith(".."), answer
+    assert len(gw.sent) == 6
+
+
 def test_cloud_cannot_drive_an_undeclared_device(gw: Gateway) -> None:
     """A cloud-proposed action on a device that is not an actuator is refused."""
     result = gw.skills.actuate("t-104", "on", source="cloud")
