@@ -43,6 +43,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "none_around": "{device} has no readings around {clock}",
         "averaged": "{device} averaged {mean} {unit} over the last {window} "
                     "(min {low}, max {high}, {count} readings)",
+        "averaged_one": "{device} averaged {mean} {unit} over the last {window} "
+                        "(min {low}, max {high}, {count} reading)",
         "silent": "{device} silent for {age}",
         "high": "{device} high: {value} > {limit} {unit}",
         "low": "{device} low: {value} < {limit} {unit}",
@@ -73,6 +75,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "none_around": "{device} hat gegen {clock} keine Messwerte",
         "averaged": "{device} lag in den letzten {window} im Mittel bei {mean} {unit} "
                     "(min {low}, max {high}, {count} Messwerte)",
+        "averaged_one": "{device} lag in den letzten {window} im Mittel bei {mean} {unit} "
+                        "(min {low}, max {high}, {count} Messwert)",
         "silent": "{device} schweigt seit {age}",
         "high": "{device} zu hoch: {value} > {limit} {unit}",
         "low": "{device} zu niedrig: {value} < {limit} {unit}",
@@ -103,6 +107,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "none_around": "{device} n'a aucune mesure vers {clock}",
         "averaged": "{device} : moyenne {mean} {unit} sur les dernières {window} "
                     "(min {low}, max {high}, {count} mesures)",
+        "averaged_one": "{device} : moyenne {mean} {unit} sur les dernières {window} "
+                        "(min {low}, max {high}, {count} mesure)",
         "silent": "{device} muet depuis {age}",
         "high": "{device} trop haut : {value} > {limit} {unit}",
         "low": "{device} trop bas : {value} < {limit} {unit}",
@@ -133,6 +139,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "none_around": "{device} no tiene lecturas hacia las {clock}",
         "averaged": "{device} promedió {mean} {unit} en las últimas {window} "
                     "(mín {low}, máx {high}, {count} lecturas)",
+        "averaged_one": "{device} promedió {mean} {unit} en las últimas {window} "
+                        "(mín {low}, máx {high}, {count} lectura)",
         "silent": "{device} sin datos desde hace {age}",
         "high": "{device} alto: {value} > {limit} {unit}",
         "low": "{device} bajo: {value} < {limit} {unit}",
@@ -163,6 +171,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "none_around": "{device} heeft geen metingen rond {clock}",
         "averaged": "{device} was gemiddeld {mean} {unit} in de laatste {window} "
                     "(min {low}, max {high}, {count} metingen)",
+        "averaged_one": "{device} was gemiddeld {mean} {unit} in de laatste {window} "
+                        "(min {low}, max {high}, {count} meting)",
         "silent": "{device} stil sinds {age}",
         "high": "{device} te hoog: {value} > {limit} {unit}",
         "low": "{device} te laag: {value} < {limit} {unit}",

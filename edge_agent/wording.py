@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from edge_agent import presence
-from edge_agent.messages import say
+from edge_agent.messages import say, say_count
 from edge_agent.presence import age
 from edge_agent.registry import Device, Reading
 from edge_agent.triage.lexicon import UNITS
@@ -104,8 +104,8 @@ def describe_aggregate(device: Device, stats: Stats, window: float, aggregate: s
     if picked:
         return say(picked[0], lang, device=device.label_in(lang), window=span,
                    value=f"{picked[1]:g}", unit=unit).rstrip()
-    return say("averaged", lang, device=device.label_in(lang), mean=f"{mean:.4g}", unit=unit,
-               window=span, low=f"{low:g}", high=f"{high:g}", count=count)
+    return say_count("averaged", lang, count, device=device.label_in(lang), mean=f"{mean:.4g}",
+                     unit=unit, window=span, low=f"{low:g}", high=f"{high:g}")
 
 
 def describe_around(device: Device, count: int, mean: float | None, clock: str,

@@ -88,7 +88,14 @@ def test_query_history_aggregates_the_window(gw: Gateway) -> None:
     answer, data, _ = gw.ask("query_history", devices=("t-104",), window_s=600.0)
     [stats] = data["history"]
     assert (stats["count"], stats["min"], stats["max"], stats["mean"]) == (3, 20.0, 24.0, 22.0)
-    assert "averaged 22" in answer
+    assert "averaged 22" in answer and answer.endswith("3 readings).")
+
+
+def test_one_reading_in_the_window_is_one_reading(gw: Gateway) -> None:
+    """An average of one reading says "1 reading", not "1 readings"."""
+    gw.history.add("t-104", time.time() - 60, 21.5, "Cel")
+    answer, _, _ = gw.ask("query_history", devices=("t-104",), window_s=600.0)
+    assert answer.endswith("(min 21.5, max 21.5, 1 reading)."), answer
 
 
 def test_trend_says_which_way(gw: Gateway) -> None:
