@@ -4,9 +4,13 @@ Written by category from how operators talk, not from any evaluation sentence: "
 whether X is running", "X: on or off?", "up or down", shorthand kinds ("temp", "rh"), "how many
 ... have we got", "what's hooked up to ...", spoken run-ons ("hey so what's ..."), the object
 first ("pump 3 - kill it"), "fire up / knock off / shut X down", a device named by a place
-("the lights in the corridor"), and hard negatives in the same shapes (a negated command, a
-vague amount, "is it worth ...", "how often should ..."). Each tuple is appended to its intent
-in ``corpus.TEMPLATES``; a family has siblings in several folds (index % 7). Training-only.
+("the lights in the corridor"), and hard negatives in the same shapes (a vague amount of a
+kind, "is it worth ...", "how often should ..."). Each tuple is appended to its intent
+in ``corpus.TEMPLATES``; a family has siblings in several folds (index % 7).
+Conditions, negated commands, a command for later and "X a bit higher" on a device are
+left to ``edge_agent.triage.guards``, which escalates them whatever the model reads: as
+templates they shared the plain commands' words and cost those confidence (candidate 2.8-a).
+Training-only.
 """
 
 from __future__ import annotations
@@ -66,8 +70,6 @@ LIST_ALERTS_TENTH = (
     "anything (wrong|off|up) (in|at) {area} [<now>]",
 )
 ESCALATE_TENTH = (
-    "(don't|do not) (turn off|shut|open|close|start) {act} until (I say so|tomorrow|further"
-    " notice)",
     "(bump|nudge|turn) the {kind} (in|at) {area} (up|down) a (bit|little|touch)",
     "is it (worth|a good idea|smart) (turning off|running|shutting) {act} (overnight|<now>)",
     "how often should {act} be (serviced|greased|cleaned|inspected)",
@@ -79,6 +81,5 @@ ESCALATE_TENTH = (
     "what (happens|would happen) if I (shut|turn off|close|open) {act} (<now>|while it's running)",
     "{act} (is making a weird noise|smells burnt|is leaking)(,|.) (what do I do|is that bad)",
     "leave {act} (on|off|running) (until|for) (monday|tonight|two hours)",
-    "(turn|set) {act} a (bit|little) (higher|lower|harder|softer)",
     "how much (does it|would it) cost to (run|leave on) {act} (all day|for a month)",
 )

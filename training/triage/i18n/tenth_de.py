@@ -4,8 +4,12 @@ Written by category from how operators talk, not from any evaluation sentence: "
 schauen, ob ...", "wie sieht's aus mit ...", "was zeigt ... gerade an", "läuft ... noch",
 object first ("Pumpe 3, mach die aus"), colloquial commands ("mach ... aus", "dreh ... runter"),
 formal "Sie" ("könnten Sie ... abschalten"), devices named by a place ("die Beleuchtung in der
-Halle"), and hard negatives in the same shapes (a condition, a negated command, a vague amount,
-"lohnt es sich ..."). Appended to ``de.TEMPLATES``. Training-only.
+Halle"), and hard negatives in the same shapes (a vague amount of a kind,
+"lohnt es sich ..."). Appended to ``de.TEMPLATES``.
+Conditions, negated commands, a command for later and "X a bit higher" on a device are
+left to ``edge_agent.triage.guards``, which escalates them whatever the model reads: as
+templates they shared the plain commands' words and cost those confidence (candidate 2.8-a).
+Training-only.
 """
 
 from __future__ import annotations
@@ -144,10 +148,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "ist (irgendwas|was) (los|nicht in Ordnung) (im|in der|in) {area} [gerade]",
     ),
     "escalate": (
-        "(schalt|mach) [die|den|das] {act} (an|aus), (wenn|sobald) die {kind} (über|unter)"
-        " {value} (steigt|fällt)",
-        "(mach|schalt) [die|den|das] {act} nicht (aus|an|auf|zu), (bis ich es sage|bis morgen"
-        "|bis auf Weiteres)",
         "(dreh|stell) die {kind} (im|in der|in) {area} (ein bisschen|etwas|ein wenig) (höher"
         "|runter|niedriger)",
         "lohnt es sich, [die|den|das] {act} (nachts|jetzt) (abzuschalten|einzuschalten)",
@@ -165,7 +165,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "[die|der|das] {act} (macht komische Geräusche|riecht verbrannt|leckt), (was tun|ist"
         " das schlimm)",
         "lass [die|den|das] {act} (an|aus) (bis|für) (Montag|heute Abend|zwei Stunden)",
-        "stell [die|den|das] {act} (etwas|ein bisschen) (stärker|schwächer|höher|niedriger)",
         "was kostet es, [die|den|das] {act} (den ganzen Tag|einen Monat) laufen zu lassen",
     ),
 }

@@ -4,8 +4,11 @@ Written by category from how operators talk, not from any evaluation sentence: "
 checken of ...", "hoe staat het met ...", spoken questions with the kind last ("hoe warm is
 het in ..."), "wat hangt er aan ...", object first ("pomp 3, zet die uit"), short imperatives
 ("stop de ...", "zet ... aan"), formal "u" ("kunt u ... uitzetten"), devices named by a place
-("de verlichting van de loods"), and hard negatives in the same shapes (a condition, a negated
-command, a vague amount, "is het verstandig om ..."). Appended to ``nl.TEMPLATES``.
+("de verlichting van de loods"), and hard negatives in the same shapes (a vague amount of a
+kind, "is het verstandig om ..."). Appended to ``nl.TEMPLATES``.
+Conditions, negated commands, a command for later and "X a bit higher" on a device are
+left to ``edge_agent.triage.guards``, which escalates them whatever the model reads: as
+templates they shared the plain commands' words and cost those confidence (candidate 2.8-a).
 Training-only.
 """
 
@@ -143,9 +146,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "is er (iets mis|wat aan de hand) (in|bij) {area} [nu]",
     ),
     "escalate": (
-        "zet [de|het] {act} (aan|uit) (als|zodra) de {kind} (boven|onder) {value} (komt|zakt)",
-        "(zet|doe) [de|het] {act} niet (uit|aan|open|dicht) (tot morgen|voordat ik het zeg"
-        "|tot nader order)",
         "zet de {kind} (in|van|bij) {area} (een beetje|iets) (hoger|lager)",
         "is het (verstandig|slim|nodig) om [de|het] {act} (nu|vannacht) (uit|aan) te zetten",
         "hoe vaak (moet|moeten) [de|het] {act} (gesmeerd|schoongemaakt|nagekeken) worden",
@@ -158,7 +158,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "waarom (slaat|valt) [de|het] {act} (elke avond|'s nachts|telkens weer) (af|uit)",
         "[de|het] {act} (maakt een raar geluid|ruikt verbrand|lekt), (wat nu|is dat erg)",
         "laat [de|het] {act} (aan|uit) (tot|gedurende) (maandag|vanavond|twee uur)",
-        "zet [de|het] {act} (wat|iets) (harder|zachter|hoger|lager)",
         "wat kost het om [de|het] {act} (de hele dag|een maand) te laten draaien",
     ),
 }
