@@ -18,7 +18,7 @@ from typing import Literal
 
 from edge_agent.triage.decision import Intent
 from edge_agent.triage.delex import name_key
-from training.triage import eighth, escalations, ninth, templates
+from training.triage import eighth, escalations, ninth, templates, tenth
 from training.triage.vocab import Split, Vocab
 
 CorpusSplit = Literal["train", "val", "heldout"]
@@ -205,23 +205,25 @@ def _in_split(index: int, template: str, split: CorpusSplit) -> bool:
 TEMPLATES: dict[Intent, tuple[str, ...]] = {
     "query_state": templates.QUERY_STATE + templates.QUERY_STATE_MORE
     + templates.QUERY_STATE_FOURTH + templates.QUERY_STATE_SIXTH
-    + templates.QUERY_STATE_SEVENTH + eighth.QUERY_STATE_EIGHTH + ninth.QUERY_STATE_NINTH,
+    + templates.QUERY_STATE_SEVENTH + eighth.QUERY_STATE_EIGHTH + ninth.QUERY_STATE_NINTH
+    + tenth.QUERY_STATE_TENTH,
     "query_history": templates.QUERY_HISTORY + templates.QUERY_HISTORY_MORE
     + templates.QUERY_HISTORY_FOURTH + eighth.QUERY_HISTORY_EIGHTH
-    + ninth.QUERY_HISTORY_NINTH,
+    + ninth.QUERY_HISTORY_NINTH + tenth.QUERY_HISTORY_TENTH,
     "set_actuator": templates.SET_ACTUATOR + templates.SET_ACTUATOR_MORE
     + templates.SET_ACTUATOR_FOURTH + templates.SET_ACTUATOR_FIFTH
     + templates.SET_ACTUATOR_SIXTH + templates.SET_ACTUATOR_SEVENTH
-    + eighth.SET_ACTUATOR_EIGHTH + ninth.SET_ACTUATOR_NINTH,
+    + eighth.SET_ACTUATOR_EIGHTH + ninth.SET_ACTUATOR_NINTH + tenth.SET_ACTUATOR_TENTH,
     "list_devices": templates.LIST_DEVICES + templates.LIST_DEVICES_MORE
     + templates.LIST_DEVICES_FOURTH + templates.LIST_DEVICES_SIXTH
-    + templates.LIST_DEVICES_SEVENTH + eighth.LIST_DEVICES_EIGHTH,
+    + templates.LIST_DEVICES_SEVENTH + eighth.LIST_DEVICES_EIGHTH + tenth.LIST_DEVICES_TENTH,
     "list_alerts": templates.LIST_ALERTS + templates.LIST_ALERTS_MORE
-    + templates.LIST_ALERTS_FOURTH + eighth.LIST_ALERTS_EIGHTH + ninth.LIST_ALERTS_NINTH,
+    + templates.LIST_ALERTS_FOURTH + eighth.LIST_ALERTS_EIGHTH + ninth.LIST_ALERTS_NINTH
+    + tenth.LIST_ALERTS_TENTH,
     "escalate": escalations.ESCALATE + escalations.ESCALATE_MORE
     + escalations.ESCALATE_FAMILIES + escalations.ESCALATE_FOURTH + escalations.ESCALATE_FIFTH
     + escalations.ESCALATE_SIXTH + escalations.ESCALATE_SEVENTH + eighth.ESCALATE_EIGHTH
-    + ninth.ESCALATE_NINTH,
+    + ninth.ESCALATE_NINTH + tenth.ESCALATE_TENTH,
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import random
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -28,23 +29,28 @@ _SLOT = re.compile(r"\{(\w+)\}")
 _POLITE: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # prefixes, suffixes, judgements that turn a local request into one for the cloud
     "de": (("bitte ", "hey, ", "hallo, ", "kurze Frage: ", "sag mal, ", "du, ", "ähm ",
-            "Guten Morgen, ", "entschuldige, "),
-           (" bitte", " danke", " jetzt", " sofort", ", danke!", " bitte schnell"),
+            "Guten Morgen, ", "entschuldige, ", "moin, ", "also, ", "Servus, "),
+           (" bitte", " danke", " jetzt", " sofort", ", danke!", " bitte schnell", " mal",
+            " danke dir"),
            ("ist das normal", "und warum", "was soll ich tun", "ist das gefährlich",
             "woran liegt das", "und was bedeutet das")),
     "fr": (("s'il te plaît ", "salut, ", "bonjour, ", "petite question : ", "dis, ", "euh ",
-            "excuse-moi, ", "dis-moi, "),
-           (" s'il te plaît", " merci", " maintenant", " svp", ", merci !", " stp"),
+            "excuse-moi, ", "dis-moi, ", "bon, ", "écoute, ", "pardon, ", "alors, "),
+           (" s'il te plaît", " merci", " maintenant", " svp", ", merci !", " stp",
+            " s'il vous plaît", " stp merci"),
            ("c'est normal", "et pourquoi", "que dois-je faire", "est-ce dangereux",
             "quelle en est la cause", "qu'est-ce que ça veut dire")),
     "es": (("por favor ", "oye, ", "hola, ", "una pregunta: ", "eh ", "perdona, ",
-            "buenos días, "),
-           (" por favor", " gracias", " ahora", " ya", ", ¡gracias!", " porfa"),
+            "buenos días, ", "oye mira, ", "a ver, ", "oiga, ", "disculpe, ", "che, ",
+            "bueno, "),
+           (" por favor", " gracias", " ahora", " ya", ", ¡gracias!", " porfa", " porfis",
+            " si puedes", " gracias!"),
            ("es normal", "y por qué", "qué debo hacer", "es peligroso", "cuál es la causa",
             "qué significa eso")),
     "nl": (("alsjeblieft ", "hé, ", "hallo, ", "korte vraag: ", "zeg, ", "eh ", "sorry, ",
-            "goedemorgen, "),
-           (" alsjeblieft", " graag", " bedankt", " nu", ", dank je!", " svp"),
+            "goedemorgen, ", "zeg eens, ", "even vragen, ", "hoi, "),
+           (" alsjeblieft", " graag", " bedankt", " nu", ", dank je!", " svp", " aub",
+            " even", " dank je wel"),
            ("is dat normaal", "en waarom", "wat moet ik doen", "is dat gevaarlijk",
             "wat is de oorzaak", "wat betekent dat")),
 }
@@ -142,6 +148,19 @@ class LocalVocab:
         return fillers[slot]()
 
 
+# Languages whose writers often drop accents and opening marks when typing fast ("como
+# esta la bomba 3", "eteins la pompe"): a fifth of their requests are written so (since 2.8).
+_ACCENTED = frozenset({"es", "fr"})
+_KEEP = frozenset({"\u0303"})  # the tilde of ñ stays: "ano" is another word than "año"
+
+
+def plain(text: str) -> str:
+    """The text as typed without accents or opening marks: "¿Cómo está?" -> "Como esta?"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("¿", "").replace("¡", ""))
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) or c in _KEEP)
+    return unicodedata.normalize("NFC", kept)
+
+
 def roughen(text: str, lang: str, rng: random.Random) -> str:
     """Politeness, punctuation, casing and typos in this language."""
     prefixes, suffixes, _ = _POLITE[lang]
@@ -151,6 +170,8 @@ def roughen(text: str, lang: str, rng: random.Random) -> str:
     elif r < 0.25:
         text += rng.choice(suffixes)
     text = typo(text, rng, 0.15) if rng.random() < 0.3 else text
+    if lang in _ACCENTED and rng.random() < 0.2:
+        text = plain(text)
     text += rng.choice(("", "", "", "?", ".", "!", " ?"))
     c = rng.random()
     if c < 0.3:

@@ -1,5 +1,13 @@
 """German IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
 
+from training.triage.i18n import tenth_de
+
+# The vocabularies grow by generation (appended at the end of this module): open tuples.
+ACT: tuple[str, ...]
+SENSOR: tuple[str, ...]
+AREAS: tuple[str, ...]
+WINDOWS: tuple[str, ...]
+VALUES: tuple[str, ...]
 ACT = ("Pumpe", "Ventil", "Lüfter", "Heizung", "Kältemaschine", "Kompressor", "Förderband",
        "Motor", "Licht", "Lampe", "Klappe", "Gebläse", "Sprinkler", "Kessel", "Rührwerk",
        "Schieber", "Rollladen", "Abluftventilator", "Befeuchter", "Entfeuchter", "Dosierpumpe",
@@ -372,4 +380,13 @@ MORE["escalate"] += (
     "wie (können|könnten) wir (Energie|Strom) (in|im|bei) {area} sparen",
     "wie (spare|sparen) (ich|wir) (Wasser|Energie) (in|im|bei) {area}",
 )
-TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
+# Tenth generation (triage-2.8), appended: spoken and formal forms, objects first, more device
+# nouns and places, and hard negatives of the same breadth (``tenth_de``).
+ACT += tenth_de.ACT
+SENSOR += tenth_de.SENSOR
+AREAS += tenth_de.AREAS
+WINDOWS += tenth_de.WINDOWS
+VALUES += tenth_de.VALUES
+TEMPLATES = {
+    k: v + MORE.get(k, ()) + tenth_de.TEMPLATES.get(k, ()) for k, v in TEMPLATES.items()
+}

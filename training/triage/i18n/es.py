@@ -1,5 +1,13 @@
 """Spanish IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
 
+from training.triage.i18n import tenth_es
+
+# The vocabularies grow by generation (appended at the end of this module): open tuples.
+ACT: tuple[str, ...]
+SENSOR: tuple[str, ...]
+AREAS: tuple[str, ...]
+WINDOWS: tuple[str, ...]
+VALUES: tuple[str, ...]
 ACT = ("bomba", "válvula", "ventilador", "calefacción", "enfriadora", "compresor",
        "cinta transportadora", "motor", "luz", "lámpara", "compuerta", "soplador", "aspersor",
        "caldera", "agitador", "persiana", "extractor", "humidificador", "deshumidificador",
@@ -431,4 +439,13 @@ MORE["escalate"] += (
     "cómo hacemos que {area} gaste menos (energía|luz)",
     "qué hago para ahorrar (energía|luz) en {area}",
 )
-TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
+# Tenth generation (triage-2.8), appended: Latin-American and formal forms, spoken run-ons,
+# more device nouns and places, and hard negatives of the same breadth (``tenth_es``).
+ACT += tenth_es.ACT
+SENSOR += tenth_es.SENSOR
+AREAS += tenth_es.AREAS
+WINDOWS += tenth_es.WINDOWS
+VALUES += tenth_es.VALUES
+TEMPLATES = {
+    k: v + MORE.get(k, ()) + tenth_es.TEMPLATES.get(k, ()) for k, v in TEMPLATES.items()
+}

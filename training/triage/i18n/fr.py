@@ -1,5 +1,13 @@
 """French IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
 
+from training.triage.i18n import tenth_fr
+
+# The vocabularies grow by generation (appended at the end of this module): open tuples.
+ACT: tuple[str, ...]
+SENSOR: tuple[str, ...]
+AREAS: tuple[str, ...]
+WINDOWS: tuple[str, ...]
+VALUES: tuple[str, ...]
 ACT = ("pompe", "vanne", "ventilateur", "chauffage", "refroidisseur", "compresseur",
        "convoyeur", "moteur", "lumière", "lampe", "clapet", "soufflante", "arroseur",
        "chaudière", "agitateur", "volet", "extracteur", "humidificateur", "déshumidificateur",
@@ -449,4 +457,13 @@ MORE["escalate"] += (
     "comment (pouvons-nous|peut-on) (économiser|consommer moins d') (énergie|eau) (dans|à) {area}",
     "comment rendre {area} plus (efficace|économe)",
 )
-TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
+# Tenth generation (triage-2.8), appended: spoken and formal forms, objects first, more device
+# nouns and places, and hard negatives of the same breadth (``tenth_fr``).
+ACT += tenth_fr.ACT
+SENSOR += tenth_fr.SENSOR
+AREAS += tenth_fr.AREAS
+WINDOWS += tenth_fr.WINDOWS
+VALUES += tenth_fr.VALUES
+TEMPLATES = {
+    k: v + MORE.get(k, ()) + tenth_fr.TEMPLATES.get(k, ()) for k, v in TEMPLATES.items()
+}

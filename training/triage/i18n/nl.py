@@ -1,5 +1,13 @@
 """Dutch IoT templates and vocabulary, translated by hand (same syntax as ``templates``)."""
 
+from training.triage.i18n import tenth_nl
+
+# The vocabularies grow by generation (appended at the end of this module): open tuples.
+ACT: tuple[str, ...]
+SENSOR: tuple[str, ...]
+AREAS: tuple[str, ...]
+WINDOWS: tuple[str, ...]
+VALUES: tuple[str, ...]
 ACT = ("pomp", "klep", "ventilator", "verwarming", "koelmachine", "compressor",
        "transportband", "motor", "licht", "lamp", "schuif", "blazer", "sproeier", "ketel",
        "roerwerk", "rolluik", "afzuiger", "bevochtiger", "ontvochtiger", "doseerpomp",
@@ -343,4 +351,13 @@ MORE["escalate"] += (
     "hoe (kunnen|kan) (we|ik) energie besparen (in|op|bij) {area}",
     "hoe (bespaar|besparen) (ik|we) (water|energie) (in|op) {area}",
 )
-TEMPLATES = {k: v + MORE.get(k, ()) for k, v in TEMPLATES.items()}
+# Tenth generation (triage-2.8), appended: spoken and formal forms, objects first, more device
+# nouns and places, and hard negatives of the same breadth (``tenth_nl``).
+ACT += tenth_nl.ACT
+SENSOR += tenth_nl.SENSOR
+AREAS += tenth_nl.AREAS
+WINDOWS += tenth_nl.WINDOWS
+VALUES += tenth_nl.VALUES
+TEMPLATES = {
+    k: v + MORE.get(k, ()) + tenth_nl.TEMPLATES.get(k, ()) for k, v in TEMPLATES.items()
+}
