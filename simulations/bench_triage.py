@@ -18,7 +18,7 @@ For each language: routed accuracy, local precision, escalation recall, local sh
 per-intent precision and recall, and expected calibration error, for
 
 - ``nanogate``: the shipped model, without a registry (as `edge-agent triage` without a config);
-- ``previous``: the model shipped before it (``triage-2.4``), run with today's feature code,
+- ``previous``: the model shipped before it (``triage-2.7``), run with today's feature code,
   when git can still show it;
 - ``hassil``: hassil's template matcher with that language's Home Assistant intents, given the
   device-shaped names in the requests as its entity and area lists; a request it cannot match
@@ -50,7 +50,7 @@ DATA = REPO / "tests" / "edge_agent" / "data"
 HELDOUT = REPO / "training" / "triage" / "data" / "heldout.jsonl"
 LANGS = ("en", "de", "fr", "es", "nl")
 HELDOUT_PER_LANGUAGE = 60  # hassil takes up to seconds per request: keep the run short
-PREVIOUS_COMMIT = "ea06937"  # a commit shipping triage-2.4
+PREVIOUS_COMMIT = "d47f53c"  # a commit shipping triage-2.7
 _NAME = re.compile(r"(?:[^\W\d_]+[ -])?[A-Za-z]{0,4}-?\d+[A-Za-z]?\b")
 BAD_INPUTS = ("", "   ", "😀😀😀", "🔥💧⚡", "bitte turn on la pompe 4 por favor", "?" * 50,
               "x" * 10240, "zone 3 " * 1500, "pump " * 2000, "\x00\x01\x02",

@@ -157,8 +157,9 @@ def test_a_config_that_sets_the_old_hard_minimum_says_what_replaced_it() -> None
 
 
 def test_a_copy_of_the_shipped_model_at_a_lower_threshold_is_refused(tmp_path: Path) -> None:
-    """triage-2.7 itself at threshold 0.5 makes no wrong local answer on the development
-    requests, but is less precise on held-out templates than at its own 0.85: refused."""
+    """The shipped model itself at threshold 0.5 stays above 99 % local precision on the
+    development requests, but is less precise on held-out templates than at its own
+    threshold: refused for that."""
     bolder = tmp_path / "bolder"
     shutil.copytree(trainer.SHIPPED_DIR, bolder)
     card = json.loads((bolder / "model_card.json").read_text())
@@ -169,7 +170,7 @@ def test_a_copy_of_the_shipped_model_at_a_lower_threshold_is_refused(tmp_path: P
                                      ("development", trainer.development_set()))}
     reasons = gate(evaluation, floors(LearningSection(), evaluation))
     assert evaluation["development"]["candidate"]["local_precision"] >= 0.99
-    assert [r.split(" is ")[0] for r in reasons] == ["local precision on the frozen set"]
+    assert "local precision on the frozen set" in [r.split(" is ")[0] for r in reasons]
 
 
 # training ---------------------------------------------------------------------------------
