@@ -40,6 +40,16 @@ SUPERLATIVE = re.compile(
 _WHICH = re.compile(
     r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|(?:quel(?:le)?s?|"
     r"cu[áa]l(?:es)?)(?! (?:a été|ont été|est|sont|était|fut|fue|fueron|es|son|era|ha sido)\b))\b")
+# A comparison: with a word that asks which one or where, "more", "less" and "most" rank
+# devices or places ("which barn used the most water this month", "cuál de las naves ha
+# gastado más agua", "welcher Stall hat mehr verbraucht"), unless the request is negated:
+# "nichts mehr", "niet meer", "ne ... plus", "not any more" are "no longer".
+_COMPARATIVE = re.compile(
+    r"\b(?:more|most(?! recent)|less|least|m[áa]s|menos|mehr|meisten|weniger|wenigsten|meer|"
+    r"meest|minder|minst)\b|\b(?:le|la|les) (?:plus|moins)\b|\b(?:plus|moins) d[e']")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|nicht|nichts|kein\w*|nie|ne|pas|jamais|niet|niets|geen|nooit|nunca)\b"
+    r"|n[’']t\b|\bn[’']")
 # A day or week still to come: the gateway has readings of the past only ("will it rain
 # tomorrow", "gaat het morgen regenen"). German "morgen" and Spanish "mañana" are also the
 # morning, after the words in ``_MORNING``: "heute Morgen", "guten Morgen", "esta mañana".
@@ -94,5 +104,8 @@ def beyond_a_reading(text: str, intent: str) -> str | None:
     if intent == "list_alerts":  # "any alarms on the highest floor" (``guards.not_alerts``)
         return None
     if SUPERLATIVE.search(low) and (intent != "query_history" or _WHICH.search(low)):
+        return "ranking"
+    if (intent != "list_devices" and _WHICH.search(low) and _COMPARATIVE.search(low)
+            and not _NEGATION.search(low)):
         return "ranking"
     return None

@@ -37,6 +37,9 @@ def triage() -> Triage:
     ("¿qué temperatura habrá mañana en el invernadero 2?", "forecast"),
     ("which cold room is furthest from its set point?", "ranking"),
     ("welke koelcel zit het verst van zijn setpoint af?", "ranking"),
+    ("which barn used the most water this month?", "ranking"),
+    ("cuál de las tres naves ha gastado más agua este mes", "ranking"),
+    ("welcher Stall hat diese Woche mehr Wasser verbraucht?", "ranking"),
     ("what's the pressure on pump 2, and switch off pump 5", "order"),
     ("wie ist der Druck an Pumpe 2? und schalte bitte Pumpe 5 aus", "order"),
     ("quelle est la pression de la pompe 2, et éteins la pompe 5", "order"),
@@ -66,6 +69,11 @@ def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: 
     ("Guten Morgen, wie warm ist es im Stall 2?", "query_state"),
     ("¿cuál fue la temperatura del silo 3 esta mañana?", "query_history"),
     ("wat was de temperatuur in stal 2 deze morgen?", "query_history"),
+    ("welche Fühler melden seit gestern nichts mehr?", "query_history"),
+    ("welke sensoren reageren niet meer sinds gisteren?", "query_history"),
+    ("quelle sonde n'envoie plus de mesures depuis hier ?", "query_history"),
+    ("which sensor hasn't sent any more readings since noon?", "query_history"),
+    ("what is the most recent reading of t-104 and where is it?", "query_state"),
 ])
 def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: str) -> None:
     """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
