@@ -44,7 +44,10 @@ EXCEPTED = _table({
     "en": r"\b(?:except\w*|but|apart from|other than|besides|instead|rather than)\b",
     "de": r"\b(?:außer|ausser|bis auf|statt|anstatt|stattdessen|anstelle|ausgenommen)\b",
     "fr": r"\b(?:sauf|excepté|excepte|hormis|à part|au lieu|plutôt)\b",
-    "es": r"\b(?:menos|excepto|salvo|en lugar|en vez|aparte de)\b",
+    # "menos" before degrees is a minus sign ("la cámara 3 a menos 20 grados"); "todas las
+    # bombas menos 2" spares pump 2
+    "es": r"\b(?:menos(?!\s+\d+(?:[.,]\d+)?\s*(?:°|º|grados?\b|c\b))|excepto|salvo|en lugar"
+          r"|en vez|aparte de)\b",
     "nl": r"\b(?:behalve|uitgezonderd|in plaats|i\.p\.v)\b",
 })
 # "by 10 %", "um 5 Grad", "met 10 %", "de 10 %" / "en 2 grados" after a word that raises or
@@ -52,7 +55,10 @@ EXCEPTED = _table({
 # "a bit", "ein bisschen", "un peu", "un poco", "een beetje" (by how much is not said);
 # "about 40 %", "40ish", "partly", "ungefähr", "environ", "alrededor de", "ongeveer" (the
 # value said is not the value meant); "up 10" and "+10" (steps, not settings).
-_MORE = r"\b\d+(?:[.,]\d+)?\s*(?:%|\w+\.?)?\s*(?:{})\b"
+# The word between the number and "more" is a unit, never a preposition: in "pon la cámara 3
+# en menos 20 grados" the 3 is a name and "menos 20" the value.
+_MORE = (r"\b\d+(?:[.,]\d+)?\s*(?:%|(?!(?:en|a|al|de|à|au|to|on|in|at|auf|op|naar)\b)\w+\.?)?"
+         r"\s*(?:{})\b")
 RELATIVE = _table({
     "en": r"\bby\s+(?:[-+]?\d|(?:a\s+)?(?:few|couple|several)\b)|"
           + _MORE.format("more|less|higher|lower|warmer|cooler|colder")
@@ -326,7 +332,7 @@ CONDITIONAL = _table({
     "de": r"\b(?:wenn|falls|sobald|sofern|solange|während|nötigenfalls)\b",
     "fr": r"\b(?:si|s'il(?! (?:te|vous) pla)|quand|lorsque|lorsqu|d[èe]s qu|tant qu|au cas"
           r"|pendant|au besoin)e?\b",  # "dès que", "dès qu'il", "tant qu'il"
-    "es": r"\b(?:si|cuando|en cuanto|a menos|mientras|en caso|durante)\b",
+    "es": r"\b(?:si|cuando|en cuanto|a menos que|mientras|en caso|durante)\b",
     "nl": r"\b(?:als|wanneer|zodra|indien|tenzij|zolang|terwijl|gedurende)\b",
 })
 # Two values for one change: "off and on", "40 or 50 %", "aus und an", and "1,000", which is

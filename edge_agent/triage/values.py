@@ -74,9 +74,17 @@ def clock(text: str, intent: Intent, now: float | None) -> tuple[float | None, s
     return at, text[:start] + " " * len(said) + text[start + len(said):]
 
 
+# A minus said in words or typed as a dash ("minus 18 degrees", "à moins 18 degrés", "a menos
+# 18 grados", Dutch "min 18 graden", "-18 °C" with a typographic minus): the value is -18,
+# never 18. "min" counts only before degrees, where it cannot be "minimum" (a bare Dutch "op
+# min 20" is read as a name, "min 20", and gets a question).
+_MINUS = re.compile(r"(?<![\w.,])(?:[−–‒]\s*|\b(?:minus|moins|menos)\s+|\bmin\s+"
+                    r"(?=\d+(?:[.,]\d+)?\s*(?:degrees?|°)))(?=\d)")
+
+
 def count(text: str) -> int:
     """How many different numbers a command says once names are blanked ("from 50 to 30")."""
-    return len({match.group(1) for match in lexicon.VALUE.finditer(text)})
+    return len({match.group(1) for match in lexicon.VALUE.finditer(_MINUS.sub("-", text))})
 
 
 def value(text: str, intent: Intent,
@@ -84,11 +92,12 @@ def value(text: str, intent: Intent,
     """A number with its unit; for actuator commands without a number, an on/off word
     (the request's language's first, then English); for questions without a number, the
     unit the answer is wanted in ("in fahrenheit")."""
-    for match in lexicon.VALUE.finditer(text):
+    signed = _MINUS.sub("-", text)
+    for match in lexicon.VALUE.finditer(signed):
         said = match.group(2) or ""
         unit = lexicon.UNITS.get(said) if is_unit(said, lang) else None
         if unit or intent == "set_actuator":
-            times = _MAGNITUDE.match(text, match.end())
+            times = _MAGNITUDE.match(signed, match.end())
             number = float(match.group(1).replace(",", "."))
             return number * (_TIMES.get(times.group(1), 1e6) if times else 1), unit
     if intent != "set_actuator":

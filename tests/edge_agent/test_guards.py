@@ -95,6 +95,8 @@ HELD_BACK = [
     ("we zouden pomp 2 kunnen uitzetten", "nl", "hedged"),
     ("example: pump 2 off", "en", "hedged"),
     # a state the device is expected to be in ("... so why is it running?"), not an order
+    ("apaga todas las bombas menos 2", "es", "excepted"),
+    ("enciende la bomba 2 a menos que llueva", "es", "conditional"),
     ("pump 2 should be off", "en", "hedged"),
     ("Pumpe 2 sollte aus sein", "de", "hedged"),
     ("la pompe 2 devrait être arrêtée", "fr", "hedged"),
@@ -165,11 +167,14 @@ def test_a_command_with_two_values_escalates(bare: Triage, text: str) -> None:
     ("ahora apaga la bomba 2", "es"), ("nu zet pomp 2 uit", "nl"),
     ("Juan, apaga la bomba 2", "es"), ("go ahead and turn on pump 2", "en"),
     ("s'il te plaît, éteins la pompe 2", "fr"), ("please close valve 4 and shutter 1", "en"),
+    ("pon la cámara 3 a menos 18 grados", "es"),
+    ("pon el termostato de la cámara 3 en menos veinte grados", "es"),
 ])
 def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
                                                                    lang: str) -> None:
     """A target after "up to", "bis", "jusqu'à", "hasta"; "Guten Morgen"; "at once"; a
-    question mark after "can you", "vous pouvez", "kun je"; "min 20" (a minus); an imperative
+    question mark after "can you", "vous pouvez", "kun je"; "min 20", "a menos 18 grados" (a
+    minus); an imperative
     after "bitte", "vite", "ahora", "nu", or with "Sie"; a vocative ("Juan, ..."); a wish of
     one's own ("ich möchte"): none holds a command back."""
     assert held_back(text, lang) is None

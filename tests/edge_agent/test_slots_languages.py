@@ -299,3 +299,18 @@ def test_how_warm_and_numbered_names_read_only_what_they_say(
     is a value, not a device; no humidity sensor is numbered 201 (t-201 is not one)."""
     slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=detect(text))
     assert (slots.kind, slots.devices) == (kind, devices)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("set fan 3 to minus 18 degrees", "en"),
+    ("set fan 3 to −18 °C", "en"),
+    ("stell Lüfter 3 auf minus 18 Grad", "de"),
+    ("règle le ventilateur 3 à moins 18 degrés", "fr"),
+    ("pon el ventilador 3 a menos 18 grados", "es"),
+    ("zet ventilator 3 op min 18 graden", "nl"),
+])
+def test_a_minus_in_words_or_as_a_dash_is_a_negative_value(text: str, lang: str) -> None:
+    """"Minus 18 degrees" in any of the languages, or with a typographic minus, is -18, never
+    18: a freezer set to +18 °C is the worst misreading a set point can have."""
+    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
+    assert (slots.devices, slots.value) == (("fan-3",), -18.0)
