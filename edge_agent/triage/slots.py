@@ -176,7 +176,7 @@ class SlotResolver:
         lang = languages.detect(text[:2000]) if lang is None else lang
         norm = lexicon.NUMBER_PHRASE.sub(lambda m: str(lexicon.number_of(m.group())),
                                          slot_words.normalise(text.lower(), lang))
-        norm = _NUMBER_SIGN.sub("", norm)
+        norm = values.signed(_NUMBER_SIGN.sub("", norm))  # "18 Grad unter null": -18
         scan = _Scan.of(norm, lang)
         devices, areas = _match_names(scan, index)
         area = areas[0] if areas else None

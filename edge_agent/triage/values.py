@@ -80,11 +80,21 @@ def clock(text: str, intent: Intent, now: float | None) -> tuple[float | None, s
 # min 20" is read as a name, "min 20", and gets a question).
 _MINUS = re.compile(r"(?<![\w.,])(?:[−–‒]\s*|\b(?:minus|moins|menos)\s+|\bmin\s+"
                     r"(?=\d+(?:[.,]\d+)?\s*(?:degrees?|°)))(?=\d)")
+# ... and so is "18 below zero", "18 Grad unter null", "18 degrés sous zéro", "18 grados bajo
+# cero", "18 graden onder nul": the sign goes before the number, the words go.
+_BELOW_ZERO = re.compile(
+    r"(?<![\w.,-])(\d+(?:[.,]\d+)?\s*(?:degrees?|°\s*c?|c)?)\s*(?:below|unter|sous|bajo|onder)"
+    r"\s+(?:zero|z[ée]ro|null|cero|nul|0|freezing|dem gefrierpunkt|het vriespunt)\b")
+
+
+def signed(text: str) -> str:
+    """The text with every negative number written with its sign: "-18 degrees"."""
+    return _BELOW_ZERO.sub(r"-\1", _MINUS.sub("-", text))
 
 
 def count(text: str) -> int:
     """How many different numbers a command says once names are blanked ("from 50 to 30")."""
-    return len({match.group(1) for match in lexicon.VALUE.finditer(_MINUS.sub("-", text))})
+    return len({match.group(1) for match in lexicon.VALUE.finditer(signed(text))})
 
 
 def value(text: str, intent: Intent,
@@ -92,12 +102,12 @@ def value(text: str, intent: Intent,
     """A number with its unit; for actuator commands without a number, an on/off word
     (the request's language's first, then English); for questions without a number, the
     unit the answer is wanted in ("in fahrenheit")."""
-    signed = _MINUS.sub("-", text)
-    for match in lexicon.VALUE.finditer(signed):
+    said_text = signed(text)
+    for match in lexicon.VALUE.finditer(said_text):
         said = match.group(2) or ""
         unit = lexicon.UNITS.get(said) if is_unit(said, lang) else None
         if unit or intent == "set_actuator":
-            times = _MAGNITUDE.match(signed, match.end())
+            times = _MAGNITUDE.match(said_text, match.end())
             number = float(match.group(1).replace(",", "."))
             return number * (_TIMES.get(times.group(1), 1e6) if times else 1), unit
     if intent != "set_actuator":

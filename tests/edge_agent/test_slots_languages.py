@@ -308,9 +308,14 @@ def test_how_warm_and_numbered_names_read_only_what_they_say(
     ("règle le ventilateur 3 à moins 18 degrés", "fr"),
     ("pon el ventilador 3 a menos 18 grados", "es"),
     ("zet ventilator 3 op min 18 graden", "nl"),
+    ("stell Lüfter 3 auf 18 Grad unter null", "de"),
+    ("règle le ventilateur 3 à 18 degrés sous zéro", "fr"),
+    ("pon el ventilador 3 a 18 grados bajo cero", "es"),
+    ("zet ventilator 3 op 18 graden onder nul", "nl"),
 ])
 def test_a_minus_in_words_or_as_a_dash_is_a_negative_value(text: str, lang: str) -> None:
-    """"Minus 18 degrees" in any of the languages, or with a typographic minus, is -18, never
-    18: a freezer set to +18 °C is the worst misreading a set point can have."""
+    """"Minus 18 degrees" or "18 below zero" in any of the languages, or with a typographic
+    minus, is -18, never 18: a freezer set to +18 °C is the worst misreading a set point can
+    have."""
     slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
     assert (slots.devices, slots.value) == (("fan-3",), -18.0)
