@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from edge_agent.triage import lexicon
+from edge_agent.triage import lexicon, number_words
 
 # Kind words (folded), singular and plural, to the registry's English kinds.
 _KINDS: dict[str, dict[str, str]] = {
@@ -128,27 +128,9 @@ _SWITCH_PATTERNS = {lang: tuple((value, re.compile(rf"\b(?:{words})\b"))
 _ANY_SWITCH = re.compile("|".join(f"(?:{words})" for pairs in _SWITCH.values()
                                   for _, words in pairs))
 
-_NUMBERS: dict[str, dict[str, int]] = {
-    "de": {"eins": 1, "zwei": 2, "drei": 3, "vier": 4, "funf": 5, "fuenf": 5, "sechs": 6,
-           "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwolf": 12, "zwoelf": 12,
-           "zwanzig": 20, "dreissig": 30,
-           "vierzig": 40, "funfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80,
-           "neunzig": 90, "hundert": 100},
-    "fr": {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
-           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "trente": 30,
-           "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100},
-    "es": {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
-           "nueve": 9, "diez": 10, "once": 11, "doce": 12, "veinte": 20, "treinta": 30,
-           "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80,
-           "noventa": 90, "cien": 100},
-    "nl": {"twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
-           "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "twintig": 20, "dertig": 30,
-           "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80,
-           "negentig": 90, "honderd": 100},
-}
+_NUMBERS = number_words.NUMBERS
 _LETTERS = re.compile(r"[^\W\d_]+")
-_NUMBER_PATTERNS = {lang: re.compile(r"\b(" + "|".join(words) + r")\b")
-                    for lang, words in _NUMBERS.items()}
+_NUMBER_PATTERNS = {lang: number_words.pattern(lang) for lang in _NUMBERS}
 
 _UNITS: dict[str, tuple[tuple[str, str], ...]] = {
     "de": ((r"prozent", "percent"), (r"grad", "degrees")),
@@ -236,7 +218,7 @@ def normalise(text: str, lang: str) -> str:
     if lang not in _KINDS:
         return text
     out = fold(text)
-    out = _NUMBER_PATTERNS[lang].sub(lambda m: str(_NUMBERS[lang][m.group(1)]), out)
+    out = _NUMBER_PATTERNS[lang].sub(lambda m: number_words.value(m, lang), out)
     for pattern, unit in _UNIT_PATTERNS[lang]:
         out = pattern.sub(unit, out)
     out = _WINDOWS[lang].sub(_english_window, out)

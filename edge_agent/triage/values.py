@@ -87,9 +87,32 @@ _BELOW_ZERO = re.compile(
     r"\s+(?:zero|z[ée]ro|null|cero|nul|0|freezing|dem gefrierpunkt|het vriespunt)\b")
 
 
+# A decimal point said as a word, as dictation writes it: "twenty one point five" (by then
+# "21 point 5"), "21 Komma 5", "21 virgule 5", "21 coma 5", "21 punto 5", "21 komma 5".
+_SPOKEN_POINT = re.compile(r"\b(\d+) (?:(point|punto)|komma|virgule|coma) (\d+)\b")
+
+
 def signed(text: str) -> str:
-    """The text with every negative number written with its sign: "-18 degrees"."""
+    """The text with its numbers as digits write them: a negative one with its sign ("-18
+    degrees"), a spoken decimal point as a point or comma ("21.5", "21,5")."""
+    text = _SPOKEN_POINT.sub(lambda m: f"{m[1]}{'.' if m[2] else ','}{m[3]}", text)
     return _BELOW_ZERO.sub(r"-\1", _MINUS.sub("-", text))
+
+
+# The separator that groups thousands in each language ("1,000 rpm", "1.000 U/min"); the other
+# one is the decimal point ("21,5 Grad", "21.5 degrees").
+_THOUSANDS = {"en": ",", "de": ".", "fr": ".", "es": ".", "nl": "."}
+
+
+def _number(said: str, lang: str) -> float:
+    """A number as the request's language writes it: "1,000" is a thousand in English and
+    one in German, "1.000" the other way round; any other separator is the decimal point."""
+    head, separator, tail = said.lstrip("-").partition(_THOUSANDS.get(lang, ","))
+    if separator and len(tail) == 3 and 1 <= len(head) <= 3 and not head.startswith("0"):
+        number = float(head + tail)
+    else:
+        number = float(said.lstrip("-").replace(",", "."))
+    return -number if said.startswith("-") else number
 
 
 def count(text: str) -> int:
@@ -108,7 +131,7 @@ def value(text: str, intent: Intent,
         unit = lexicon.UNITS.get(said) if is_unit(said, lang) else None
         if unit or intent == "set_actuator":
             times = _MAGNITUDE.match(said_text, match.end())
-            number = float(match.group(1).replace(",", "."))
+            number = _number(match.group(1), lang)
             return number * (_TIMES.get(times.group(1), 1e6) if times else 1), unit
     if intent != "set_actuator":
         asked = _AS_UNIT.search(text)

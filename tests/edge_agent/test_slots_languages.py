@@ -319,3 +319,23 @@ def test_a_minus_in_words_or_as_a_dash_is_a_negative_value(text: str, lang: str)
     have."""
     slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
     assert (slots.devices, slots.value) == (("fan-3",), -18.0)
+
+
+@pytest.mark.parametrize(("text", "lang", "value"), [
+    ("stell Lüfter 3 auf einundzwanzig Komma fünf Grad", "de", 21.5),
+    ("Lüfter 3 auf achtzehneinhalb Grad", "de", 18.5),
+    ("règle le ventilateur 3 à vingt-deux degrés", "fr", 22.0),
+    ("mets le ventilateur 3 à soixante-dix pour cent", "fr", 70.0),
+    ("mets le ventilateur 3 à quatre-vingt-dix pour cent", "fr", 90.0),
+    ("mets le ventilateur 3 à septante pour cent", "fr", 70.0),
+    ("pon el ventilador 3 al treinta y cinco por ciento", "es", 35.0),
+    ("pon el ventilador 3 a veintidós grados", "es", 22.0),
+    ("zet ventilator 3 op tweeëntwintig graden", "nl", 22.0),
+    ("zet ventilator 3 op eenentwintig komma vijf graden", "nl", 21.5),
+    ("set fan 3 to twenty one point five", "en", 21.5),
+])
+def test_numbers_in_words_are_read_whole(text: str, lang: str, value: float) -> None:
+    """A number said in words is read whole, as dictation writes it: "vingt-deux" is 22, not
+    20, "quatre-vingt-dix" 90, not 4, and "Komma fünf" no stray 5 (nor "pour cent" a 100)."""
+    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
+    assert (slots.devices, slots.value) == (("fan-3",), value)
