@@ -26,7 +26,11 @@ _WORDS = re.compile(r"[a-z]{2,}")
 
 def compact(text: str) -> str:
     """The matching key of a name: letters and digits only, lower case, no leading zeros."""
-    return _ZEROS.sub("", _NON_ALNUM.sub("", text.lower()))
+    low = text.lower()
+    # the slot resolver asks for thousands of keys a request, most already plain: skip the
+    # substitutions where they would change nothing
+    key = low if low.isascii() and low.isalnum() else _NON_ALNUM.sub("", low)
+    return _ZEROS.sub("", key) if "0" in key else key
 
 
 class NameIndex:
@@ -54,11 +58,11 @@ class NameIndex:
 
     def lookup(self, key: str) -> tuple[str, ...]:
         """Devices with this compact id or name, else the one device with this short code."""
-        ids = (*self._registry.ids_by_key(key), *self.keys.get(key, ()))
-        if ids:
-            return tuple(sorted(set(ids)))
-        by_code = self.codes.get(key, ())
-        return by_code if len(by_code) == 1 else ()
+        by_id, by_name = self._registry.ids_by_key(key), self.keys.get(key)
+        if by_id or by_name:
+            return tuple(sorted({*by_id, *(by_name or ())}))
+        by_code = self.codes.get(key)
+        return by_code if by_code is not None and len(by_code) == 1 else ()
 
     def add(self, device: Device) -> None:
         """Index one device."""

@@ -80,6 +80,9 @@ def _distance(a: str, b: str, limit: int) -> int:
             row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 row[j] = min(row[j], prev2[j - 2] + 1)
+        if min(row) > limit and (i < 2 or min(prev) > limit):
+            return limit + 1  # no cell can come back under the limit (a transposition reaches
+            # back two rows, so both must be past it)
         prev2, prev = prev, row
     return prev[-1]
 

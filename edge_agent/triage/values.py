@@ -89,14 +89,23 @@ _BELOW_ZERO = re.compile(
 
 # A decimal point said as a word, as dictation writes it: "twenty one point five" (by then
 # "21 point 5"), "21 Komma 5", "21 virgule 5", "21 coma 5", "21 punto 5", "21 komma 5".
+_POINT_WORDS = ("point", "punto", "komma", "virgule", "coma")
+_MINUS_WORDS = ("min", "moins", "menos", "−", "–", "‒")
+_BELOW_WORDS = ("below", "unter", "sous", "bajo", "onder")
 _SPOKEN_POINT = re.compile(r"\b(\d+) (?:(point|punto)|komma|virgule|coma) (\d+)\b")
 
 
 def signed(text: str) -> str:
     """The text with its numbers as digits write them: a negative one with its sign ("-18
     degrees"), a spoken decimal point as a point or comma ("21.5", "21,5")."""
-    text = _SPOKEN_POINT.sub(lambda m: f"{m[1]}{'.' if m[2] else ','}{m[3]}", text)
-    return _BELOW_ZERO.sub(r"-\1", _MINUS.sub("-", text))
+    # Most requests hold none of these words: a substring test is cheaper than each regex.
+    if any(word in text for word in _POINT_WORDS):
+        text = _SPOKEN_POINT.sub(lambda m: f"{m[1]}{'.' if m[2] else ','}{m[3]}", text)
+    if any(word in text for word in _MINUS_WORDS):
+        text = _MINUS.sub("-", text)
+    if any(word in text for word in _BELOW_WORDS):
+        text = _BELOW_ZERO.sub(r"-\1", text)
+    return text
 
 
 # The separator that groups thousands in each language ("1,000 rpm", "1.000 U/min"); the other
