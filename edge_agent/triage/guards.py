@@ -110,6 +110,13 @@ _NOT_ALERTS = re.compile(
     r"l[äa]uft (?:irgend)?(?:was|etwas|gerade)|(?:quelque chose|quoi|qu'est-ce qui) "
     r"(?:tourne|marche|fonctionne)|(?:algo|qu[ée]) (?:est[áa] )?(?:funcionando|encendido|en "
     r"marcha)|(?:draait|loopt|werkt) er (?:iets|wat))\b")
+# Whether one numbered device runs: "is pump 2 still running", "ist Pumpe 2 in Betrieb", "la
+# pompe 2 est-elle en marche", "is de dompelpomp DP-2 nog in bedrijf" ("is everything running
+# normally", "läuft irgendwo etwas schief" name no device and may ask about alerts).
+_RUNS = re.compile(
+    r"\b(?:running|in operation|in betrieb|l[äa]uft|en marche|en service|en fonctionnement|"
+    r"en funcionamiento|funcionando|in bedrijf|draait)\b")
+_NUMBERED = re.compile(r"[^\W\d_]+[ -]?\d")
 # A question with one of these words is about alerts whatever else it says ("any alarms on
 # the highest floor").
 _ALERT_WORDS = re.compile(
@@ -120,6 +127,8 @@ _ALERT_WORDS = re.compile(
 
 def not_alerts(text: str) -> bool:
     """Whether a question the model reads as one about alerts compares readings or asks what
-    runs ("which zone is warmest", "is anything running"), in any of the five languages."""
+    runs ("which zone is warmest", "is anything running", "is pump 2 still running"), in any
+    of the five languages."""
     low = text.lower()
-    return _NOT_ALERTS.search(low) is not None and _ALERT_WORDS.search(low) is None
+    asks_runs = _RUNS.search(low) is not None and _NUMBERED.search(low) is not None
+    return (asks_runs or _NOT_ALERTS.search(low) is not None) and _ALERT_WORDS.search(low) is None

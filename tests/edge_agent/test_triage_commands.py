@@ -165,8 +165,21 @@ def test_comparisons_and_what_runs_are_no_alerts_question(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "is pump 2 still running?", "Is de dompelpomp DP-2 nog in bedrijf?",
+    "ist Pumpe P7 in Betrieb?", "la pompe 2 est-elle en marche ?",
+])
+def test_whether_one_device_runs_is_no_alerts_question(text: str) -> None:
+    """"Is de dompelpomp DP-2 nog in bedrijf?" was answered with the alert list: whether a
+    numbered device runs is its state, never an alerts question."""
+    assert not_alerts(text)
+    assert Triage(Registry()).classify(text).intent != "list_alerts"
+
+
+@pytest.mark.parametrize("text", [
     "any alarms?", "what are the latest alerts", "any alarms on the highest floor",
     "anything unusual?", "gibt es Störungen?", "hay alguna alarma activa",
+    "is everything running normally on the farm?", "läuft irgendwo etwas schief?",
+    "is pump 2 running with a fault?",
 ])
 def test_alerts_questions_stay_alerts_questions(text: str) -> None:
     """Questions about alerts, with a superlative or without an alert word, are not held."""
