@@ -128,7 +128,10 @@ _OPENS_COMMAND = (
     r"|stp|svp|vite|maintenant|alors|et|puis|donc|aussi|allez|oui|bon|tout|vas-y"
     r"|ahora|ya|y|luego|entonces|oye|vale|venga|bueno|rápido|rapido|porfa|por|favor|también"
     r"|tambien|sí|si|nu|en|dan|snel|even|ook|graag|alsjeblieft|alstublieft|maar|toch|direct"
-    r"|meteen|gauw")
+    r"|meteen|gauw"
+    # fillers and greetings before the imperative: "euh coupe ...", "pues apaga ...", "eh zet"
+    r"|euh|heu|hum|eh|ehm|äh|ähm|aeh|uh|uhm|um|pues|mira|oiga|nou|hè|hé|dus|oké|allee|tiens"
+    r"|écoute|ecoute|hola|buenas|bonjour|salut|hallo|hoi|moin|servus|hi|hello")
 _SUBJECT = (r"^\W*(?:(?:the|our|my|der|die|das|unser\w*|mein\w*|le|la|les|mon|ma|notre|el|los"
             r"|las|mi|nuestr[oa]|de|het|mijn|onze|ons)\s+|l['’]\s*)?"
             r"(?:(?!(?:" + _OPENS_COMMAND + r")\b)[^\W\d_]+\s+){1,2}")
@@ -248,13 +251,17 @@ QUESTION = re.compile(r"\?|¿")
 # Asking someone to do it: a request, even with a question mark.
 ASKING_YOU = _table({
     "en": r"\b(?:can|could|would|will|wo)n?" + APOSTROPHE + r"?t?\s+(?:you|u)\b|\bplease\b",
-    "de": r"\b(?:kannst|könntest|kannste|würdest|wirst|können|könnten|würden)\s+(?:du|sie|ihr)\b"
+    "de": r"\b(?:kannst|könntest|kannste|würdest|wirst|können|könnten|würden|wären|waeren|wärst"
+          r"|waerst|dürfte)\s+(?:du|sie|ihr|ich)\b"
           r"|\b(?:du|sie)\s+(?:kannst|könntest|können|könnten)\b"
           r"|\bbitte\b",
-    "fr": r"\b(?:peux|pourrais|pouvez|pourriez|veux|voulez|voudriez)[- ](?:tu|vous)\b"
+    "fr": r"\b(?:peux|pourrais|pouvez|pourriez|veux|voulez|voudriez|auriez|aurais|seriez"
+          r"|serais)[- ](?:tu|vous)\b|\bveuillez\b"
           r"|\b(?:tu|vous)\s+(?:peux|pourrais|pouvez|pourriez|veux|voulez|voudriez)\b"
           r"|\bplaît\b|\bplait\b",
     "es": r"\b(?:puedes|podrías|podrias|puede|podría|podria|pueden|quieres|quiere)\b"
+          r"|\b(?:sería|seria|serías|serias) tan amable\b|\bme (?:haría|haria|harías|harias)"
+          r" el favor\b|\b(?:le|te) importaría\b"
           r"|\bpor favor\b",
     "nl": r"\b(?:kun|kan|kunt|wil|wilt|zou)\s+(?:je|jij|u)\b"
           r"|\b(?:je|jij|u)\s+(?:kunt|kan|wilt)\b|\balsjeblieft\b|\balstublieft\b",

@@ -169,12 +169,18 @@ def test_a_command_with_two_values_escalates(bare: Triage, text: str) -> None:
     ("s'il te plaît, éteins la pompe 2", "fr"), ("please close valve 4 and shutter 1", "en"),
     ("pon la cámara 3 a menos 18 grados", "es"),
     ("pon el termostato de la cámara 3 en menos veinte grados", "es"),
+    ("Wären Sie so freundlich, Pumpe 2 auszuschalten? Danke.", "de"),
+    ("¿Sería tan amable de apagar la bomba 2? Gracias", "es"),
+    ("Auriez-vous l'amabilité d'éteindre la pompe 2 ?", "fr"),
+    ("euh coupe la pompe 2", "fr"), ("pues apaga la bomba 2", "es"),
+    ("eh zet pomp 2 uit", "nl"), ("hola, apaga la bomba 2", "es"),
 ])
 def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
                                                                    lang: str) -> None:
     """A target after "up to", "bis", "jusqu'à", "hasta"; "Guten Morgen"; "at once"; a
-    question mark after "can you", "vous pouvez", "kun je"; "min 20", "a menos 18 grados" (a
-    minus); an imperative
+    question mark after "can you", "vous pouvez", "kun je", "Wären Sie so freundlich", "¿Sería
+    tan amable", "Auriez-vous l'amabilité"; "min 20", "a menos 18 grados" (a minus); a filler
+    or greeting before the imperative ("euh", "pues", "eh", "hola"); an imperative
     after "bitte", "vite", "ahora", "nu", or with "Sie"; a vocative ("Juan, ..."); a wish of
     one's own ("ich möchte"): none holds a command back."""
     assert held_back(text, lang) is None
