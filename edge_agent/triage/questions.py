@@ -88,17 +88,25 @@ _ORDER_CLAUSE = re.compile(
                                                                       reverse=True))
     + r")(?!\s+points?\b|\s+(?:or|oder|ou|o|of)\b)\s+\w")
 
+# An alert named inside a German or Dutch compound ("Temperaturwarnungen", "Störmeldung",
+# "temperatuurwaarschuwingen", "brandalarm"): the question is about alerts, not a reading.
+_ALERT_COMPOUND = re.compile(
+    r"\w+(?:warnung|warnungen|alarm|alarme|störung|stoerung|störungen|stoerungen|meldung|"
+    r"meldungen|waarschuwing|waarschuwingen|alarmen|storing|storingen|melding|meldingen)\b")
+
 QUESTIONS = frozenset(("query_state", "query_history", "list_devices", "list_alerts"))
 
 
 def beyond_a_reading(text: str, intent: str) -> str | None:
     """Why a question read as ``intent`` must not be answered here from the readings
-    (``ranking``, ``forecast`` or ``order``), or None."""
+    (``ranking``, ``forecast``, ``order``, or ``alerts`` named in a compound), or None."""
     if intent not in QUESTIONS:
         return None
     low = text.lower()
     if _ORDER_CLAUSE.search(low):
         return "order"
+    if intent in ("query_state", "query_history") and _ALERT_COMPOUND.search(low):
+        return "alerts"
     if _FORECAST.search(low) or _asks_ahead(low):
         return "forecast"
     if intent == "list_alerts":  # "any alarms on the highest floor" (``guards.not_alerts``)
