@@ -46,17 +46,6 @@ def triage() -> Triage:
     ("¿cuál es la presión de la bomba 2? y apaga la bomba 5", "order"),
     ("wat is de druk van pomp 2 en zet pomp 5 uit", "order"),
 ])
-@pytest.mark.parametrize("text", [
-    "zijn er op dit moment temperatuurwaarschuwingen voor de koelcellen?",
-    "gibt es gerade Temperaturwarnungen im Kühlhaus?",
-    "sind Störmeldungen an der Pumpe 2 offen?",
-])
-def test_alerts_named_in_a_compound_are_no_reading(text: str) -> None:
-    """"temperatuurwaarschuwingen" asks about alerts: read as a temperature question, it
-    would be answered with a reading; it is held back, as the other questions here."""
-    assert beyond_a_reading(text, "query_state") == "alerts"
-
-
 def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: str) -> None:
     """Each is escalated, whatever intent the model reads: one reading would answer a
     comparison or a prediction wrong, or drop the command."""
@@ -90,3 +79,14 @@ def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: 
     """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
     commands are what they seem: the rule leaves them to the model."""
     assert beyond_a_reading(text, intent) is None
+
+
+@pytest.mark.parametrize("text", [
+    "zijn er op dit moment temperatuurwaarschuwingen voor de koelcellen?",
+    "gibt es gerade Temperaturwarnungen im Kühlhaus?",
+    "sind Störmeldungen an der Pumpe 2 offen?",
+])
+def test_alerts_named_in_a_compound_are_no_reading(text: str) -> None:
+    """"temperatuurwaarschuwingen" asks about alerts: read as a temperature question, it
+    would be answered with a reading; it is held back, as the other questions here."""
+    assert beyond_a_reading(text, "query_state") == "alerts"
