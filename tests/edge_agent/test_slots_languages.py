@@ -339,3 +339,18 @@ def test_numbers_in_words_are_read_whole(text: str, lang: str, value: float) -> 
     20, "quatre-vingt-dix" 90, not 4, and "Komma fünf" no stray 5 (nor "pour cent" a 100)."""
     slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
     assert (slots.devices, slots.value) == (("fan-3",), value)
+
+
+@pytest.mark.parametrize(("text", "lang", "value"), [
+    ("set fan 3 to 1,000 rpm", "en", 1000.0),
+    ("set fan 3 to 1.5", "en", 1.5),
+    ("stell Lüfter 3 auf 1.000 U/min", "de", 1000.0),
+    ("stell Lüfter 3 auf 1,5 bar", "de", 1.5),
+    ("set fan 3 to 0,125 bar", "en", 0.125),
+])
+def test_a_thousands_separator_is_read_as_the_language_writes_it(text: str, lang: str,
+                                                                 value: float) -> None:
+    """"1,000 rpm" is a thousand in English (it was read as 1) and "1.000" one in German; a
+    comma or point before other than three digits is the decimal point."""
+    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
+    assert slots.value == value
