@@ -105,11 +105,17 @@ _COMPOUND_ENDS = {lang: sorted((w for w, kind in _KINDS[lang].items()
 
 # Switch words per language, most cautious first (off before on), like lexicon.SWITCH_WORDS.
 _SWITCH: dict[str, tuple[tuple[str, str], ...]] = {
-    "de": (("off", r"aus|ausschalten|ausmachen|abschalten|abstellen|stopp\w*|anhalten"
+    # with the zu-infinitive of a polite request too: "... Pumpe 2 auszuschalten?"
+    "de": (("off", r"aus|ausschalten|auszuschalten|ausmachen|auszumachen|abschalten"
+                   r"|abzuschalten|abstellen|abzustellen|stopp\w*|anhalten|anzuhalten"
                    r"|deaktivier\w*"),
-           ("close", r"schliess\w*|zumachen|zu|zudrehen"),
-           ("open", r"offne\w*|offnen|aufmachen|aufdrehen|auf(?=\W*$)"),
-           ("on", r"an|ein|einschalten|anschalten|anmachen|starte\w*|aktivier\w*")),
+           # "zu" is "closed", but not as the "to" of another verb ("Ventil 4 zu öffnen")
+           ("close", r"schliess\w*|zumachen|zuzumachen|zudrehen|zuzudrehen|zu(?!\s+(?:offne\w*"
+                     r"|auf\w*|ein\w*|aus\w*|an\w*|ab\w*|start\w*|stopp\w*|schalt\w*"
+                     r"|aktivier\w*|deaktivier\w*|betatig\w*)\b)"),
+           ("open", r"offne\w*|offnen|aufmachen|aufzumachen|aufdrehen|aufzudrehen|auf(?=\W*$)"),
+           ("on", r"an|ein|einschalten|einzuschalten|anschalten|anzuschalten|anmachen"
+                  r"|anzumachen|starte\w*|aktivier\w*")),
     "fr": (("off", r"eteins|eteindre|eteignez|arrete\w*|stoppe\w*|coupe\w*|desactive\w*"),
            ("close", r"ferme\w*"),
            ("open", r"ouvre\w*|ouvrir"),

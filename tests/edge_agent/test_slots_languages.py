@@ -354,3 +354,19 @@ def test_a_thousands_separator_is_read_as_the_language_writes_it(text: str, lang
     comma or point before other than three digits is the decimal point."""
     slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
     assert slots.value == value
+
+
+@pytest.mark.parametrize(("text", "device", "value"), [
+    ("Wären Sie so freundlich, Pumpe 2 auszuschalten? Danke.", "pump-2", "off"),
+    ("Könnten Sie bitte Ventil 4 zu öffnen?", "valve-4", "open"),
+    ("wären Sie so nett, Ventil 4 aufzumachen", "valve-4", "open"),
+    ("Würden Sie Pumpe 2 einzuschalten", "pump-2", "on"),
+    ("mach Ventil 4 zu", "valve-4", "close"),
+    ("Ventil 4 zu, bitte", "valve-4", "close"),
+])
+def test_a_polite_german_request_says_its_value_in_the_zu_infinitive(
+        text: str, device: str, value: str) -> None:
+    """"... Pumpe 2 auszuschalten?" is off, and the "zu" of "zu öffnen" is "to", not
+    "closed": it was read as close, the opposite of what was asked."""
+    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang="de")
+    assert (slots.devices, slots.value, slots.mentions) == ((device,), value, ())
