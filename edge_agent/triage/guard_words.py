@@ -352,6 +352,8 @@ _COMMAND = (r"turn|switch|open|close|shut|start|stop|set|put|power|schalte|schal
 SEVERAL = re.compile(
     rf"\b{_STATE}\s+(?:and|or|then|und|oder|dann|et|ou|puis|y|o|luego|en|of|dan)\s+{_STATE}\b"
     r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+\d|\d[,.]\d{3}(?!\d)"
+    # German split verbs, two states in one: "auf- und wieder zumachen", "an- und ausschalten"
+    r"|\b(?:auf|an|ein|aus|zu|ab)-\s*(?:und|oder)\s"
     # off and on again: "restart", "neu starten", "redémarre", "reinicia", "herstart"
     r"|\b(?:restart\w*|reboot\w*|power[- ]?cycle\w*|neu\s*start\w*|neustart\w*|red[ée]marr\w*"
     r"|reinici\w*|herstart\w*|reset\w*)\b"

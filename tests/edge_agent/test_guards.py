@@ -124,6 +124,7 @@ HELD_BACK = [
     ("turn on pump 2 and off pump 2", "en", "several"),
     ("open valve 4, close valve 4", "en", "several"),
     ("set fan 3 to 3 quarters", "en", "several"),
+    ("Ventil 4 auf- und wieder zumachen", "de", "several"),
 ]
 
 
