@@ -89,15 +89,17 @@ _BELOW_ZERO = re.compile(
 
 # A decimal point said as a word, as dictation writes it: "twenty one point five" (by then
 # "21 point 5"), "21 Komma 5", "21 virgule 5", "21 coma 5", "21 punto 5", "21 komma 5".
+_SPOKEN_POINT = re.compile(r"\b(\d+) (?:(point|punto)|komma|virgule|coma) (\d+)\b")
+# Words without which each rewrite below has nothing to do.
 _POINT_WORDS = ("point", "punto", "komma", "virgule", "coma")
 _MINUS_WORDS = ("min", "moins", "menos", "−", "–", "‒")
 _BELOW_WORDS = ("below", "unter", "sous", "bajo", "onder")
-_SPOKEN_POINT = re.compile(r"\b(\d+) (?:(point|punto)|komma|virgule|coma) (\d+)\b")
 
 
 def signed(text: str) -> str:
     """The text with its numbers as digits write them: a negative one with its sign ("-18
-    degrees"), a spoken decimal point as a point or comma ("21.5", "21,5")."""
+    degrees"), a spoken decimal point as a point or comma ("21.5", "21,5"). The slot resolver
+    applies it once, before a request is scanned; ``count`` and ``value`` read its result."""
     # Most requests hold none of these words: a substring test is cheaper than each regex.
     if any(word in text for word in _POINT_WORDS):
         text = _SPOKEN_POINT.sub(lambda m: f"{m[1]}{'.' if m[2] else ','}{m[3]}", text)
@@ -126,7 +128,7 @@ def _number(said: str, lang: str) -> float:
 
 def count(text: str) -> int:
     """How many different numbers a command says once names are blanked ("from 50 to 30")."""
-    return len({match.group(1) for match in lexicon.VALUE.finditer(signed(text))})
+    return len({match.group(1) for match in lexicon.VALUE.finditer(text)})
 
 
 def value(text: str, intent: Intent,
@@ -134,12 +136,11 @@ def value(text: str, intent: Intent,
     """A number with its unit; for actuator commands without a number, an on/off word
     (the request's language's first, then English); for questions without a number, the
     unit the answer is wanted in ("in fahrenheit")."""
-    said_text = signed(text)
-    for match in lexicon.VALUE.finditer(said_text):
+    for match in lexicon.VALUE.finditer(text):
         said = match.group(2) or ""
         unit = lexicon.UNITS.get(said) if is_unit(said, lang) else None
         if unit or intent == "set_actuator":
-            times = _MAGNITUDE.match(said_text, match.end())
+            times = _MAGNITUDE.match(text, match.end())
             number = _number(match.group(1), lang)
             return number * (_TIMES.get(times.group(1), 1e6) if times else 1), unit
     if intent != "set_actuator":
