@@ -105,17 +105,16 @@ _COMPOUND_ENDS = {lang: sorted((w for w, kind in _KINDS[lang].items()
 
 # Switch words per language, most cautious first (off before on), like lexicon.SWITCH_WORDS.
 _SWITCH: dict[str, tuple[tuple[str, str], ...]] = {
-    # with the zu-infinitive of a polite request too: "... Pumpe 2 auszuschalten?"
-    "de": (("off", r"aus|ausschalten|auszuschalten|ausmachen|auszumachen|abschalten"
-                   r"|abzuschalten|abstellen|abzustellen|stopp\w*|anhalten|anzuhalten"
-                   r"|deaktivier\w*"),
+    # a separable verb with or without the "zu" of a polite request: "... Pumpe 2 auszuschalten?"
+    "de": (("off", r"aus|aus(?:zu)?schalten|aus(?:zu)?machen|ab(?:zu)?schalten|ab(?:zu)?stellen"
+                   r"|stopp\w*|an(?:zu)?halten|deaktivier\w*"),
            # "zu" is "closed", but not as the "to" of another verb ("Ventil 4 zu öffnen")
-           ("close", r"schliess\w*|zumachen|zuzumachen|zudrehen|zuzudrehen|zu(?!\s+(?:offne\w*"
+           ("close", r"schliess\w*|zu(?:zu)?machen|zu(?:zu)?drehen|zu(?!\s+(?:offne\w*"
                      r"|auf\w*|ein\w*|aus\w*|an\w*|ab\w*|start\w*|stopp\w*|schalt\w*"
                      r"|aktivier\w*|deaktivier\w*|betatig\w*)\b)"),
-           ("open", r"offne\w*|offnen|aufmachen|aufzumachen|aufdrehen|aufzudrehen|auf(?=\W*$)"),
-           ("on", r"an|ein|einschalten|einzuschalten|anschalten|anzuschalten|anmachen"
-                  r"|anzumachen|starte\w*|aktivier\w*")),
+           ("open", r"offne\w*|offnen|auf(?:zu)?machen|auf(?:zu)?drehen|auf(?=\W*$)"),
+           ("on", r"an|ein|ein(?:zu)?schalten|an(?:zu)?schalten|an(?:zu)?machen|starte\w*"
+                  r"|aktivier\w*")),
     "fr": (("off", r"eteins|eteindre|eteignez|arrete\w*|stoppe\w*|coupe\w*|desactive\w*"),
            ("close", r"ferme\w*"),
            ("open", r"ouvre\w*|ouvrir"),
