@@ -288,8 +288,8 @@ QUOTED = _table({code: QUOTE + "|" + words for code, words in {
           r"|\b(?!ik\b|je\b|jij\b|u\b)\w+\s+wil\b(?!\s+(?:je|jij|u)\b)",
 }.items()})
 # Later, for a while, or on a day: "at 5 pm", "for 5 minutes", "tomorrow", "briefly", "um 17
-# Uhr", "kurz", "à 17h", "a las 5", "om 17 uur", "bis morgen": the gateway switches now or
-# never.
+# Uhr", "kurz", "à 17h", "a las 5", "om 17 uur", "bis morgen", "at sunset", "bij
+# zonsondergang": the gateway switches now or never.
 _TIME_UNITS = (r"seconds?|secs?|minutes?|hours?|hrs?|days?|weeks?|sekunden?|minuten?"
                r"|stunden?|tagen?|wochen?|secondes?|heures?|jours?|semaines?|segundos?"
                r"|minutos?|horas?|días?|dias?|semanas?|seconden?|minuut|uur|uren|dagen?|weken")
@@ -304,32 +304,37 @@ DEFERRED = _table({code: _WHEN + words for code, words in {
           r"|temporarily|momentarily|for now|at some point|eventually|sometime|some time"
           r"|for a (?:while|bit|moment)|in a (?:moment|bit|while|sec)|overnight|next"
           r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|nightly|at night"
-          r"|in the (?:morning|afternoon|evening)s?)\b"
+          r"|in the (?:morning|afternoon|evening)s?|sunset|sunrise|dusk|dawn|nightfall"
+          r"|daybreak|first light)\b"
           r"|\bevery\s+(?:day|hour|morning|evening|night|week|time|\d+)\b"
           r"|\b\d{1,2}\s*[ap]\.?m\b",
     "de": r"(?<!guten )\b(?:morgen|übermorgen|später|nachher|heute abend|heute nacht|bald"
           r"|demnächst|nach\s+(?:der|dem|einer|einem)|bis\b" + _NOT_TARGET
           + r"|täglich|stündlich|mittag|mitternacht|kurz"
           r"|kurzzeitig|vorübergehend|zeitweise|feierabend|morgens|mittags|nachmittags"
-          r"|abends|nachts"
+          r"|abends|nachts|sonnenuntergang|sonnenaufgang|dämmerung|abenddämmerung"
+          r"|morgengrauen|einbruch der dunkelheit"
           r"|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch)\b",
     "fr": r"\b(?:demain|plus tard|ce soir|cette nuit|cet après-midi|bientôt|tout à l'heure"
           r"|jusqu\b" + _NOT_TARGET + r"|avant|après"
           r"|chaque\s+(?:jour|heure|matin|soir|nuit|semaine)|tous les jours|quotidien\w*"
           r"|midi|minuit|temporairement|brièvement|momentanément"
           r"|un (?:moment|instant)|(?:lun|mar|mercre|jeu|vendre|same)di|dimanche"
-          r"|le (?:soir|matin|week-end)|la nuit)\b",
+          r"|le (?:soir|matin|week-end)|la nuit|coucher du soleil|lever du soleil"
+          r"|crépuscule|crepuscule|aube|aurore|tombée de la nuit|tombee de la nuit)\b",
     "es": r"\b(?:mañana|más tarde|mas tarde|esta noche|esta tarde|luego|pronto|después"
           r"|despues|antes|hasta\b" + _NOT_TARGET
           + r"|cada\s+(?:día|dia|hora|mañana|noche|semana)|todos los días|a las?\s+\d+"
           r"|mediodía|medianoche|un rato|un momento|temporalmente|brevemente"
           r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-          r"|por la (?:noche|tarde|mañana)|de noche)\b",
+          r"|por la (?:noche|tarde|mañana)|de noche|atardecer|amanecer|anochecer"
+          r"|puesta (?:de|del) sol|salida (?:de|del) sol|madrugada)\b",
     "nl": r"\b(?:morgen|overmorgen|later|straks|vanavond|vannacht|vanmiddag|vanochtend"
           r"|vanmorgen|binnenkort|zo meteen|dadelijk|dagelijks|tijdelijk|kortstondig"
           r"|(?:elke|iedere|elk)\s+(?:dag|uur|ochtend|avond|nacht|week)|tot\b" + _NOT_TARGET
           + r"|voordat|nadat"
-          r"|middag|middernacht|(?:maan|dins|woens|donder|vrij|zater|zon)dag)\b"
+          r"|middag|middernacht|(?:maan|dins|woens|donder|vrij|zater|zon)dag"
+          r"|zonsondergang|zonsopgang|zonsopkomst|schemer\w*|dageraad)\b"
           r"|['’]s\s+(?:morgens|ochtends|middags|avonds|nachts)\b",
 }.items()})
 # Only when something holds: "if the tank is full", "wenn", "si", "cuando", "zodra".

@@ -9,6 +9,9 @@ as: a ranking, a forecast, and a question that also gives a command.
   a prediction.
 - A question with a command in it: "how warm is it in zone 3, and close the vents". Answered
   as the question, the command would be dropped without a word.
+- A question about what to do: how to do something ("how do I bleed the pump", "hoe ontlucht
+  ik de circulatiepomp", "¿cómo se purga la bomba?") or what to do now ("the milk tank is
+  odd, what do we do?", "qué hacemos"). A reading answers neither.
 
 Each escalates, with the readings as context. A command read as a command has its own guards
 (``guards``); an alerts question read as "no active alerts" its own (``guards.not_alerts``).
@@ -88,6 +91,31 @@ _ORDER_CLAUSE = re.compile(
                                                                       reverse=True))
     + r")(?!\s+points?\b|\s+(?:or|oder|ou|o|of)\b)\s+\w")
 
+# How to do something, or what to do: "how do I", "how to", "what should we do", "wie kann
+# ich", "wie entlüfte ich", "was tun wir", "comment faire", "comment purger", "qu'est-ce
+# qu'on fait", "cómo se purga", "cómo purgar", "qué hacemos", "hoe ontlucht ik", "wat moeten
+# we doen". A verb must follow French "comment" and Spanish "cómo" in the infinitive, or a
+# reflexive "se", so "comment va la pompe 3" and "¿cómo está la bomba?" stay state questions;
+# German "wie" and Dutch "hoe" count before a verb and a person ("wie entlüfte ich"), so "wie
+# warm ist es" and "hoe warm is het" stay readings.
+_ADVICE = re.compile(
+    r"\bhow (?:(?:do|can|should|would|could|must) (?:i|we|you|one)|to) (?!know|see|tell|check|"
+    r"find|read)\w|\bwhat (?:do|should|can|must|shall) (?:i|we) do\b|\bwhat now\b|"
+    r"\bwie (?:kann|soll|sollte|muss|könnte|koennte) (?:ich|man|wir)\b|\bwie (?!viel|hoch|warm|"
+    r"kalt|lange|oft|gross|groß|voll|feucht|nass|laut|schnell|spät|spaet)\w+ (?:ich|man|wir)\b|"
+    r"\bwas (?:tun|machen) wir\b|\bwas (?:soll|sollen|muss|müssen|muessen) (?:ich|wir) "
+    r"(?:tun|machen)\b|\bwas tun\b|"
+    r"\bcomment (?:faire|fait-on|on fait|je|puis-je|dois-je|faut-il|peut-on|on peut)\b|"
+    r"\bcomment (?!votre|notre|entre|contre|autre|quatre|être|etre)\w+(?:er|ir|re)\b|"
+    r"\bqu['’]est-ce qu['’](?:on|il faut|je dois) fai\w*|\bque faire\b|\bon fait quoi\b|"
+    r"\bc[óo]mo (?:se (?!encuentra|ven?\b|est[áa]|siente|porta)|puedo|debo|hago|podemos|debemos"
+    r"|hacemos|hay que)\b|\bc[óo]mo \w+(?:ar|er|ir)(?:lo|la|los|las)?\b|\bqu[ée] (?:hacemos"
+    r"|hago|hacer|hay que hacer|debo hacer|debemos hacer|tengo que hacer|tenemos que hacer)\b|"
+    r"\bhoe (?:moet|kan|kun|zou|zouden|moeten|kunnen) (?:ik|je|jij|we|wij|men|u)\b|"
+    r"\bhoe (?!warm|koud|hoog|laag|vol|lang|laat|vaak|veel|snel|groot|nat|vochtig)\w+ (?:ik|je"
+    r"|jij|we|wij|men|u)\b|\bwat (?:moet|moeten|kan|kunnen|zullen) (?:ik|we|wij|je) (?:nu )?"
+    r"doen\b|\bwat doen we\b")
+
 # An alert named inside a German or Dutch compound ("Temperaturwarnungen", "Störmeldung",
 # "temperatuurwaarschuwingen", "brandalarm"): the question is about alerts, not a reading.
 _ALERT_COMPOUND = re.compile(
@@ -99,12 +127,15 @@ QUESTIONS = frozenset(("query_state", "query_history", "list_devices", "list_ale
 
 def beyond_a_reading(text: str, intent: str) -> str | None:
     """Why a question read as ``intent`` must not be answered here from the readings
-    (``ranking``, ``forecast``, ``order``, or ``alerts`` named in a compound), or None."""
+    (``ranking``, ``forecast``, ``order``, ``advice``, or ``alerts`` named in a compound), or
+    None."""
     if intent not in QUESTIONS:
         return None
     low = text.lower()
     if _ORDER_CLAUSE.search(low):
         return "order"
+    if _ADVICE.search(low):
+        return "advice"
     if intent in ("query_state", "query_history") and _ALERT_COMPOUND.search(low):
         return "alerts"
     if _FORECAST.search(low) or _asks_ahead(low):

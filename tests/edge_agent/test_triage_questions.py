@@ -1,5 +1,5 @@
-"""Questions the gateway does not answer from one reading: rankings, forecasts, and a question
-that also gives a command, in five languages (``edge_agent.triage.questions``)."""
+"""Questions the gateway does not answer from one reading: rankings, forecasts, a question
+that also gives a command, and how or what to do, in five languages (``edge_agent.triage.questions``)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ def triage() -> Triage:
     ("quelle est la pression de la pompe 2, et éteins la pompe 5", "order"),
     ("¿cuál es la presión de la bomba 2? y apaga la bomba 5", "order"),
     ("wat is de druk van pomp 2 en zet pomp 5 uit", "order"),
+    ("how do I bleed the circulation pump on line 2?", "advice"),
+    ("wie entlüfte ich die Umwälzpumpe im Keller?", "advice"),
+    ("comment purger la pompe de circulation 3 ?", "advice"),
+    ("¿Cómo se purga la bomba de circulación 3?", "advice"),
+    ("Hoe ontlucht ik de circulatiepomp van zone 2?", "advice"),
+    ("the milk tank temperature looks odd, what do we do?", "advice"),
+    ("la temperatura del tanque de leche está rara, ¿qué hacemos?", "advice"),
+    ("die Temperatur im Milchtank ist komisch, was tun wir?", "advice"),
+    ("de temperatuur van de melktank is raar, wat moeten we doen?", "advice"),
 ])
 def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: str) -> None:
     """Each is escalated, whatever intent the model reads: one reading would answer a
@@ -74,6 +83,13 @@ def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: 
     ("quelle sonde n'envoie plus de mesures depuis hier ?", "query_history"),
     ("which sensor hasn't sent any more readings since noon?", "query_history"),
     ("what is the most recent reading of t-104 and where is it?", "query_state"),
+    ("how do I know if pump 2 is running?", "query_state"),
+    ("comment va la pompe 3 ?", "query_state"),
+    ("¿cómo está la bomba 3?", "query_state"),
+    ("¿cómo se encuentra la bomba 3?", "query_state"),
+    ("wie warm ist es in Zone 3?", "query_state"),
+    ("hoe warm is het in zone 3?", "query_state"),
+    ("hoe staat pomp 2 erbij?", "query_state"),
 ])
 def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: str) -> None:
     """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
