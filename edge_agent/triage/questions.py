@@ -94,7 +94,8 @@ _ORDER_CLAUSE = re.compile(
 # How to do something, or what to do: "how do I", "how to", "what should we do", "wie kann
 # ich", "wie entlüfte ich", "was tun wir", "comment faire", "comment purger", "qu'est-ce
 # qu'on fait", "cómo se purga", "cómo purgar", "qué hacemos", "hoe ontlucht ik", "wat moeten
-# we doen". A verb must follow French "comment" and Spanish "cómo" in the infinitive, or a
+# we doen"; and whether to do something ("should I ...", "tengo que ...", "moet ik ...").
+# A verb must follow French "comment" and Spanish "cómo" in the infinitive, or a
 # reflexive "se", so "comment va la pompe 3" and "¿cómo está la bomba?" stay state questions;
 # German "wie" and Dutch "hoe" count before a verb and a person ("wie entlüfte ich"), so "wie
 # warm ist es" and "hoe warm is het" stay readings.
@@ -114,7 +115,13 @@ _ADVICE = re.compile(
     r"\bhoe (?:moet|kan|kun|zou|zouden|moeten|kunnen) (?:ik|je|jij|we|wij|men|u)\b|"
     r"\bhoe (?!warm|koud|hoog|laag|vol|lang|laat|vaak|veel|snel|groot|nat|vochtig)\w+ (?:ik|je"
     r"|jij|we|wij|men|u)\b|\bwat (?:moet|moeten|kan|kunnen|zullen) (?:ik|we|wij|je) (?:nu )?"
-    r"doen\b|\bwat doen we\b")
+    r"doen\b|\bwat doen we\b|"
+    # whether to do something: "should I add more aeration?", "¿tengo que meter más aireación?"
+    r"\bshould (?:i|we)\b|\bdo (?:i|we) (?:need|have) to\b|\b(?:soll|sollte|muss) ich\b|"
+    r"\b(?:sollen|sollten|müssen|muessen) wir\b|\b(?:dois-je|devrais-je|faut-il|devons-nous"
+    r"|devrions-nous)\b|\b(?:tengo|tenemos|debo|debemos|deber[íi]a|deber[íi]amos) que\b|"
+    r"\b(?:deber[íi]a|deber[íi]amos|debo|debemos) \w+(?:ar|er|ir)\b|\b(?:moet|moeten|zou"
+    r"|zouden) (?:ik|we|wij)\b")
 
 # An alert named inside a German or Dutch compound ("Temperaturwarnungen", "Störmeldung",
 # "temperatuurwaarschuwingen", "brandalarm"): the question is about alerts, not a reading.

@@ -54,6 +54,9 @@ def triage() -> Triage:
     ("la temperatura del tanque de leche está rara, ¿qué hacemos?", "advice"),
     ("die Temperatur im Milchtank ist komisch, was tun wir?", "advice"),
     ("de temperatuur van de melktank is raar, wat moeten we doen?", "advice"),
+    ("oxygen in pond 2 is at 3.1 mg/l, should I add more aeration?", "advice"),
+    ("el oxígeno del estanque 4 marca 3 mg/l, ¿tenemos que airear más?", "advice"),
+    ("moet ik de beluchting in vijver 2 opvoeren bij 3 mg/l zuurstof?", "advice"),
 ])
 def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: str) -> None:
     """Each is escalated, whatever intent the model reads: one reading would answer a
