@@ -1,5 +1,6 @@
 """Questions the gateway does not answer from one reading: rankings, forecasts, a question
-that also gives a command, and how or what to do, in five languages (``edge_agent.triage.questions``)."""
+that also gives a command, and how or what to do, in five languages
+(``edge_agent.triage.questions``)."""
 
 from __future__ import annotations
 
