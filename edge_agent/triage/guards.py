@@ -142,6 +142,12 @@ _ALERT_WORDS = re.compile(
     r"melding|waarschuwing|fout)\w*")
 
 
+def names_an_alert(text: str) -> bool:
+    """Whether a request names an alarm, alert, warning or fault in one of the five languages
+    ("welche Alarme sind noch offen", "¿qué avisos hay pendientes?")."""
+    return _ALERT_WORDS.search(text.lower()) is not None
+
+
 def not_alerts(text: str) -> bool:
     """Whether a question the model reads as one about alerts compares readings or asks what
     runs ("which zone is warmest", "is anything running", "is pump 2 still running"), in any

@@ -94,7 +94,8 @@ _ORDER_CLAUSE = re.compile(
 # How to do something, or what to do: "how do I", "how to", "what should we do", "wie kann
 # ich", "wie entlüfte ich", "was tun wir", "comment faire", "comment purger", "qu'est-ce
 # qu'on fait", "cómo se purga", "cómo purgar", "qué hacemos", "hoe ontlucht ik", "wat moeten
-# we doen"; and whether to do something ("should I ...", "tengo que ...", "moet ik ...").
+# we doen"; whether to do something ("should I ...", "tengo que ...", "moet ik ..."); and
+# why, or what something means ("woran liegt das", "interprète les alarmes").
 # A verb must follow French "comment" and Spanish "cómo" in the infinitive, or a
 # reflexive "se", so "comment va la pompe 3" and "¿cómo está la bomba?" stay state questions;
 # German "wie" and Dutch "hoe" count before a verb and a person ("wie entlüfte ich"), so "wie
@@ -121,7 +122,13 @@ _ADVICE = re.compile(
     r"\b(?:sollen|sollten|müssen|muessen) wir\b|\b(?:dois-je|devrais-je|faut-il|devons-nous"
     r"|devrions-nous)\b|\b(?:tengo|tenemos|debo|debemos|deber[íi]a|deber[íi]amos) que\b|"
     r"\b(?:deber[íi]a|deber[íi]amos|debo|debemos) \w+(?:ar|er|ir)\b|\b(?:moet|moeten|zou"
-    r"|zouden) (?:ik|we|wij)\b")
+    r"|zouden) (?:ik|we|wij)\b|"
+    # why, or what it means: "what's in fault, and why", "woran liegt das", "interprète les
+    # alarmes", "¿qué significa?"
+    r"\b(?:why|warum|wieso|weshalb|pourquoi|por ?qu[ée]|waarom|woran liegt|d['’]o[ùu] vient|a "
+    r"qu[ée] se debe|hoe komt|what does (?:it|this|that) mean|was bedeutet|que signifie"
+    r"|qu[ée] significa|wat betekent|explain|erkl[äa]r\w*|expliqu\w*|explica\w*|verklaar"
+    r"|leg (?:uit|me uit)|interpret\w*|interpr[èe]t\w*|deute\w*)\b")
 
 # An alert named inside a German or Dutch compound ("Temperaturwarnungen", "Störmeldung",
 # "temperatuurwaarschuwingen", "brandalarm"): the question is about alerts, not a reading.

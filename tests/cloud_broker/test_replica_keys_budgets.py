@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cloud_broker.apikeys import KEY_CACHE_TTL_S
 from cloud_broker.app import build_router
 from cloud_broker.config import BrokerConfig
 from cloud_broker.fleet.access import AccessStore
@@ -76,17 +77,18 @@ def replicas(request: pytest.FixtureRequest, pg_dsn: str, tmp_path: Path,
 
 def test_a_key_made_on_a_works_on_b_until_a_revokes_it(
         replicas: tuple[Replica, Replica]) -> None:
-    """A key created on A answers on B; revoked on A, B refuses it within a second, although
-    B remembered it as live (its cache lasts seconds; the revocation arrives by NOTIFY)."""
+    """A key created on A answers on B; revoked on A, B refuses it while its cache still holds
+    the key as live (the cache keeps a checked key ``KEY_CACHE_TTL_S``; the revocation
+    arrives by NOTIFY, so B need not wait for the entry to expire)."""
     a, b = replicas
     made = a.post("/api/keys", {"name": "shared"}).json()
+    remembered_at = time.monotonic()  # no later than B's cache entry is made
     assert b.ask(made["key"]).status_code == 200
     assert b.ask(made["key"]).status_code == 200  # B now remembers the key
-    revoked_at = time.monotonic()
     assert a.post(f"/api/keys/{made['id']}/revoke", {}).status_code == 200
     refused = wait_until(lambda: r if (r := b.ask(made["key"])).status_code == 401 else None,
-                         timeout=1.0, what="B refusing the key A revoked")
-    assert time.monotonic() - revoked_at < 1.0
+                         timeout=KEY_CACHE_TTL_S, what="B refusing the key A revoked")
+    assert time.monotonic() < remembered_at + KEY_CACHE_TTL_S  # not the cache expiring
     assert refused.json()["error"]["message"]
 
 

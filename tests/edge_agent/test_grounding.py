@@ -30,7 +30,10 @@ ZONE_3_TEMPERATURE = Slots(kind="temperature", mentions=("zone 3",))
     ("zone 3 temperature yesterday", "query_history",
      Slots(kind="temperature", mentions=("zone 3",), window_s=86400.0), 0.6, True),
     ("zone 3 temperature", "query_history", ZONE_3_TEMPERATURE, 0.6, False),  # no window
-    ("alarms zone 3", "list_alerts", Slots(mentions=("zone 3",)), 0.8, False),
+    ("alarms zone 3", "list_alerts", Slots(mentions=("zone 3",)), 0.6, True),
+    ("what's up in zone 3", "list_alerts", Slots(mentions=("zone 3",)), 0.8, False),
+    ("list the sensors in zone 3", "list_devices", Slots(role="sensor", plural=True), 0.6, True),
+    ("what is in zone 3", "list_devices", Slots(mentions=("zone 3",)), 0.8, False),
     ("the operator switches pump 2 off", "query_state", Slots(mentions=("pump 2",)), 0.8,
      False),  # a report, not a question
     ("if zone 3 is warm, what's its temperature", "query_state", ZONE_3_TEMPERATURE, 0.8,
@@ -40,8 +43,9 @@ ZONE_3_TEMPERATURE = Slots(kind="temperature", mentions=("zone 3",))
 def test_only_grounded_requests_are_answered_below_the_threshold(
         text: str, intent: str, slots: Slots, confidence: float, answered_here: bool) -> None:
     """A command needs a value, something to set and the higher floor; a reading something
-    to read and where (a reading over time also a window); a group, two values, a report, a
-    condition or a negation are never grounded."""
+    to read and where (a reading over time also a window); a list of alerts an alert word, a
+    list of devices a role or a status. A group or two values in a reading or a command, and
+    a report, a condition or a negation in a question, are never grounded."""
     assert grounded(text, "en", intent, slots, confidence) is answered_here
 
 

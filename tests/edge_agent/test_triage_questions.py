@@ -58,6 +58,9 @@ def triage() -> Triage:
     ("oxygen in pond 2 is at 3.1 mg/l, should I add more aeration?", "advice"),
     ("el oxígeno del estanque 4 marca 3 mg/l, ¿tenemos que airear más?", "advice"),
     ("moet ik de beluchting in vijver 2 opvoeren bij 3 mg/l zuurstof?", "advice"),
+    ("was steht gerade auf Störung im Kesselhaus, und woran liegt das?", "advice"),
+    ("interprète-moi les alarmes de la chaufferie", "advice"),
+    ("why is there an alarm on pump 2?", "advice"),
 ])
 def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: str) -> None:
     """Each is escalated, whatever intent the model reads: one reading would answer a
