@@ -21,7 +21,13 @@ from __future__ import annotations
 
 from edge_agent.skills import Skills
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
-from edge_agent.triage.grounding import COMMAND_FLOOR, READ_FLOOR
+
+# A read of one named device is answered here below the triage threshold from this confidence.
+READ_FLOOR = 0.5
+# A command that names exactly one real device and a value is done here from this confidence
+# (the model's first choice, above every "why/how/should I" reading of the same words, which
+# it routes to escalate).
+COMMAND_FLOOR = 0.75
 
 
 def answer_here_after_all(decision: Decision, skills: Skills, *,

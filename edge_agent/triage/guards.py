@@ -88,23 +88,6 @@ def held_back(text: str, lang: str) -> str | None:
     return "several" if words.SEVERAL.search(low) else None
 
 
-# What makes a request more than a question, when the model is unsure it is one: a report of
-# what someone did ("the operator switches pump 2 off"), an announcement, a hedge, a quote,
-# a condition, a negation.
-_NOT_A_PLAIN_QUESTION = frozenset(("reported", "announced", "hedged", "quoted", "conditional"))
-
-
-def not_a_plain_question(text: str, lang: str) -> bool:
-    """Whether a request says more than a question asks (a report, a condition, a
-    negation...): read as a question below the threshold, it escalates (``grounding``)."""
-    low = slot_words.digits(text.lower(), lang)
-    if any(pattern.search(low) for pattern in words.NEGATION.values()):
-        return True
-    codes = tuple(dict.fromkeys((lang, "en")))
-    return any(name in _NOT_A_PLAIN_QUESTION and code in table and table[code].search(low)
-               for name, table in _TABLES for code in codes)
-
-
 _QUOTE_MARK = re.compile(words.QUOTE)
 
 
@@ -140,12 +123,6 @@ _ALERT_WORDS = re.compile(
     r"\b(?:alarm|alert|warning|fault|error|incident|alarme|alerte|avertissement|d[ée]faut|"
     r"panne|st[öo]rung|warnung|fehler|meldung|alarma|alerta|aviso|fallo|aver[íi]a|storing|"
     r"melding|waarschuwing|fout)\w*")
-
-
-def names_an_alert(text: str) -> bool:
-    """Whether a request names an alarm, alert, warning or fault in one of the five languages
-    ("welche Alarme sind noch offen", "¿qué avisos hay pendientes?")."""
-    return _ALERT_WORDS.search(text.lower()) is not None
 
 
 def not_alerts(text: str) -> bool:

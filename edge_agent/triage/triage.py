@@ -14,7 +14,6 @@ from edge_agent.registry import Registry
 from edge_agent.triage import languages
 from edge_agent.triage.decision import LOCAL_INTENTS, Decision
 from edge_agent.triage.foreign import foreign
-from edge_agent.triage.grounding import grounded
 from edge_agent.triage.guards import held_back, not_alerts, quotes_a_command
 from edge_agent.triage.model import Model
 from edge_agent.triage.questions import beyond_a_reading
@@ -40,9 +39,8 @@ class Triage:
     """Classifies requests into intents with the ONNX model and resolves their slots.
 
     A request is routed ``local`` only when its top intent is a local one, the calibrated
-    confidence reaches the threshold (by default the model card's recommendation) or, for a
-    request whose words ground its intent, a floor below it (``grounding``), and its language
-    is one of ``languages`` (default: every language the model was trained on).
+    confidence reaches the threshold (by default the model card's recommendation), and its
+    language is one of ``languages`` (default: every language the model was trained on).
     """
 
     def __init__(self, registry: Registry, model_dir: Path | None = None,
@@ -117,10 +115,7 @@ class Triage:
         readable = (intent in LOCAL_INTENTS and lang in self.languages
                     and len(text) <= MAX_CHARS and _WORD.search(text) is not None
                     and foreign(text) is None)
-        # Below the threshold, a request whose slots hold what its intent needs is still
-        # answered here (grounding.py), unless the operator sends everything to the cloud.
-        local = readable and (confidence >= self.threshold or (
-            self.threshold <= 1.0 and grounded(head, lang, intent, slots, confidence)))
+        local = readable and confidence >= self.threshold
         return Decision(intent=intent, route="local" if local else "escalate",
                         confidence=confidence, slots=slots, lang=lang, readable=readable)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from edge_agent.floors import COMMAND_FLOOR
 from edge_agent.messages import say
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
-from edge_agent.triage.grounding import COMMAND_FLOOR
 from edge_agent.triage.guards import held_back, not_alerts
 from edge_agent.triage.languages import detect
 from tests.support.plant import Plant, registry_of
