@@ -70,7 +70,8 @@ def held_back(text: str, lang: str) -> str | None:
     turn off pump 2"), ``relative`` ("increase fan 3 by 10%", "open valve 4 a bit", "turn fan
     3 up 10%"), ``reported`` ("I turned off pump 2"), ``hedged`` ("maybe ..."), ``asked``
     ("should I ...?"), ``quoted``, ``deferred`` ("... at 5 pm", "... for 5 minutes"),
-    ``conditional`` ("if ..."), ``excepted`` ("all but ...") or ``several`` (two values).
+    ``conditional`` ("if ..."), ``excepted`` ("all but ...") or ``several`` (two values, or two
+    clauses that each set something: "Licht in Halle A aus und Tor 2 zu").
     The request's language and English count, and every language's negations, as requests
     mix them. Number words count as numbers: "by two degrees" is "by 2 degrees"."""
     low = slot_words.digits(text.lower(), lang)
@@ -85,7 +86,33 @@ def held_back(text: str, lang: str) -> str | None:
     if words.QUESTION.search(low) and not any(
             code in words.ASKING_YOU and words.ASKING_YOU[code].search(low) for code in codes):
         return "asked"
-    return "several" if words.SEVERAL.search(low) else None
+    return "several" if words.SEVERAL.search(low) or _two_settings(low, lang) else None
+
+
+# Clauses of one request: "Licht in Halle A aus und Tor 2 zu", "pump 2 off, valve 4 open"
+# (not the comma of "16,2 %"). English joins clauses in every language's requests.
+_JOIN = {"en": "and|then", "de": "und|dann|danach|sowie", "fr": "et|puis|ensuite",
+         "es": "y|luego|después|despues", "nl": "en|dan|daarna"}
+_CLAUSE = {lang: re.compile(rf"\s*(?:[,;](?!\d)|\b(?:{words}|{_JOIN['en']})\b)\s*")
+           for lang, words in _JOIN.items()}
+# A value to set, said as a target: "to 40 %", "auf 18 Grad", "à 20", "al 50", "op 30".
+_TARGET_VALUE = re.compile(r"\b(?:to|auf|à|a|al|sur|op|naar)\s+[-+−]?\d")
+# "on" as a place, not a state: "the awning on kitchen 6" ("turn it on now" keeps it).
+_ON_A_PLACE = re.compile(r"(?<!turn )(?<!switch )(?<!power )(?<!put )(?<!it )(?<!them )"
+                         r"\bon\s+(?=(?!please|now|again|asap|pls|too)[^\W\d_])")
+
+
+def _two_settings(low: str, lang: str) -> bool:
+    """Whether two clauses of a command each set something ("Licht in Halle A aus und Tor 2
+    zu", "fan 3 to 40 % and pump 2 on"): two commands in one, where the model reads one
+    value and one device, and would set that device to the other's value."""
+    settings = 0
+    for clause in _CLAUSE.get(lang, _CLAUSE["en"]).split(low):
+        words_of = slot_words.fold(_ON_A_PLACE.sub("", clause))
+        if clause and (slot_words.switch(words_of, lang) is not None
+                       or _TARGET_VALUE.search(clause)):
+            settings += 1
+    return settings >= 2
 
 
 _QUOTE_MARK = re.compile(words.QUOTE)

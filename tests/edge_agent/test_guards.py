@@ -130,6 +130,12 @@ HELD_BACK = [
     ("open valve 4, close valve 4", "en", "several"),
     ("set fan 3 to 3 quarters", "en", "several"),
     ("Ventil 4 auf- und wieder zumachen", "de", "several"),
+    ("Licht in Halle B aus und Tor 3 zu", "de", "several"),
+    ("lights in hall A off and gate 2 closed", "en", "several"),
+    ("fan 3 to 40 % and pump 2 on", "en", "several"),
+    ("éteins la lumière du hall B et ferme la porte 3", "fr", "several"),
+    ("apaga la luz de la nave B y cierra la puerta 3", "es", "several"),
+    ("licht in hal B uit en poort 3 dicht", "nl", "several"),
 ]
 
 
@@ -180,6 +186,8 @@ def test_a_command_with_two_values_escalates(bare: Triage, text: str) -> None:
     ("Auriez-vous l'amabilité d'éteindre la pompe 2 ?", "fr"),
     ("euh coupe la pompe 2", "fr"), ("pues apaga la bomba 2", "es"),
     ("eh zet pomp 2 uit", "nl"), ("hola, apaga la bomba 2", "es"),
+    ("turn off pump 2 and valve 3", "en"), ("close the awning on kitchen 6", "en"),
+    ("zet voerband 6 op 7,4 procent open", "nl"), ("turn it on now and thanks", "en"),
 ])
 def test_plain_and_polite_commands_with_a_target_are_not_held_back(text: str,
                                                                    lang: str) -> None:
