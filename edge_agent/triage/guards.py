@@ -97,9 +97,12 @@ _CLAUSE = {lang: re.compile(rf"\s*(?:[,;](?!\d)|\b(?:{words}|{_JOIN['en']})\b)\s
            for lang, words in _JOIN.items()}
 # A value to set, said as a target: "to 40 %", "auf 18 Grad", "à 20", "al 50", "op 30".
 _TARGET_VALUE = re.compile(r"\b(?:to|auf|à|a|al|sur|op|naar)\s+[-+−]?\d")
-# "on" as a place, not a state: "the awning on kitchen 6" ("turn it on now" keeps it).
+# "on" as a place, not a state: "the awning on kitchen 6" ("turn it on now" and "the lights
+# on in hall B" keep it).
 _ON_A_PLACE = re.compile(r"(?<!turn )(?<!switch )(?<!power )(?<!put )(?<!it )(?<!them )"
-                         r"\bon\s+(?=(?!please|now|again|asap|pls|too)[^\W\d_])")
+                         r"\bon\s+(?=(?!(?:please|now|again|asap|pls|too|in|at|for|across"
+                         r"|inside|outside|throughout|during|everywhere|here|there)\b)"
+                         r"[^\W\d_])")
 
 
 def _two_settings(low: str, lang: str) -> bool:

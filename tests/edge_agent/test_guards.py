@@ -136,6 +136,7 @@ HELD_BACK = [
     ("éteins la lumière du hall B et ferme la porte 3", "fr", "several"),
     ("apaga la luz de la nave B y cierra la puerta 3", "es", "several"),
     ("licht in hal B uit en poort 3 dicht", "nl", "several"),
+    ("turn the lights on in hall B and the fan off", "en", "several"),
 ]
 
 
