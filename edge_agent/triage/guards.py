@@ -93,8 +93,8 @@ def held_back(text: str, lang: str) -> str | None:
 # (not the comma of "16,2 %"). English joins clauses in every language's requests.
 _JOIN = {"en": "and|then", "de": "und|dann|danach|sowie", "fr": "et|puis|ensuite",
          "es": "y|luego|después|despues", "nl": "en|dan|daarna"}
-_CLAUSE = {lang: re.compile(rf"\s*(?:[,;](?!\d)|\b(?:{words}|{_JOIN['en']})\b)\s*")
-           for lang, words in _JOIN.items()}
+_CLAUSE = {lang: re.compile(rf"\s*(?:[,;](?!\d)|\b(?:{joins}|{_JOIN['en']})\b)\s*")
+           for lang, joins in _JOIN.items()}
 # A value to set, said as a target: "to 40 %", "auf 18 Grad", "à 20", "al 50", "op 30".
 _TARGET_VALUE = re.compile(r"\b(?:to|auf|à|a|al|sur|op|naar)\s+[-+−]?\d")
 # "on" as a place, not a state: "the awning on kitchen 6" ("turn it on now" and "the lights
@@ -109,10 +109,13 @@ def _two_settings(low: str, lang: str) -> bool:
     """Whether two clauses of a command each set something ("Licht in Halle A aus und Tor 2
     zu", "fan 3 to 40 % and pump 2 on"): two commands in one, where the model reads one
     value and one device, and would set that device to the other's value."""
+    clauses = _CLAUSE.get(lang, _CLAUSE["en"]).split(low)
+    if len(clauses) < 2:  # most commands: one clause sets one thing at most
+        return False
     settings = 0
-    for clause in _CLAUSE.get(lang, _CLAUSE["en"]).split(low):
-        words_of = slot_words.fold(_ON_A_PLACE.sub("", clause))
-        if clause and (slot_words.switch(words_of, lang) is not None
+    for clause in clauses:
+        said = slot_words.fold(_ON_A_PLACE.sub("", clause))
+        if clause and (slot_words.switch(said, lang) is not None
                        or _TARGET_VALUE.search(clause)):
             settings += 1
     return settings >= 2
