@@ -22,6 +22,13 @@ from edge_agent.triage.languages import detect
 from edge_agent.triage.slots import SlotResolver
 from tests.support.plant import Plant, registry_of
 
+
+@pytest.fixture(scope="module")
+def plant_slots() -> SlotResolver:
+    """The slot resolver over the plant's registry, built once: resolving keeps no state."""
+    return SlotResolver(registry_of())
+
+
 # (language, command, device, value)
 COMMANDS = [
     ("de", "schalte Lüfter 3 auf 40 %", "fan-3", 40.0),
@@ -163,9 +170,10 @@ def test_groups_are_refused_in_the_request_language(tmp_path: Path, text: str,
 @pytest.mark.parametrize("text", ["schalte Pumpe 2 auf 40 %", "mets la pompe 2 à 40 %",
                                   "pon la bomba 2 a 40 %", "zet pomp 2 op 40 %"],
                          ids=["de", "fr", "es", "nl"])
-def test_function_words_before_a_value_are_not_device_names(text: str) -> None:
+def test_function_words_before_a_value_are_not_device_names(plant_slots: SlotResolver,
+                                                            text: str) -> None:
     """"auf 40", "à 40", "a 40", "op 40" are a value, not an unknown device called "auf"."""
-    slots = SlotResolver(registry_of()).resolve(text, "set_actuator")
+    slots = plant_slots.resolve(text, "set_actuator")
     assert (slots.devices, slots.mentions, slots.value) == (("pump-2",), (), 40.0)
 
 
@@ -260,10 +268,11 @@ def test_refusals_and_repeats_in_the_request_language(tmp_path: Path) -> None:
     ("es", "¿hace calor en la zona 3?", "temperature"), ("es", "¿está lleno el tanque 1?", "level"),
     ("nl", "hoe vol is tank 1?", "level"), ("nl", "hoe koud is het in zone 3?", "temperature"),
 ])
-def test_how_full_and_how_warm_ask_for_a_kind(lang: str, text: str, kind: str) -> None:
+def test_how_full_and_how_warm_ask_for_a_kind(plant_slots: SlotResolver, lang: str, text: str,
+                                              kind: str) -> None:
     """"Wie voll", "hoe koud", "hace calor" ask for a level or a temperature, as "how full"
     and "how warm" do, so the answer is that sensor's reading, not every device in the area."""
-    slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=lang)
+    slots = plant_slots.resolve(text, "query_state", lang=lang)
     assert slots.kind == kind
 
 
@@ -278,11 +287,12 @@ def test_how_full_and_how_warm_ask_for_a_kind(lang: str, text: str, kind: str) -
     ("temperature and power in zone 3", "temperature", None, ()),
 ])
 def test_power_asked_of_a_device_is_a_quantity_its_state_is_not(
-        text: str, kind: str | None, quantity: str | None, devices: tuple[str, ...]) -> None:
+        plant_slots: SlotResolver, text: str, kind: str | None, quantity: str | None,
+        devices: tuple[str, ...]) -> None:
     """What a device draws is a quantity for its meter; "power state", "is the power on" and
     a use of water ask of the device itself (of a place, "power" stays the kind asked, as
     before), and another quantity keeps its own kind."""
-    slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=detect(text))
+    slots = plant_slots.resolve(text, "query_state", lang=detect(text))
     assert (slots.kind, slots.quantity, slots.devices) == (kind, quantity, devices)
 
 
@@ -294,10 +304,10 @@ def test_power_asked_of_a_device_is_a_quantity_its_state_is_not(
     ("humidity sensor 201", "humidity", ()),
 ])
 def test_how_warm_and_numbered_names_read_only_what_they_say(
-        text: str, kind: str | None, devices: tuple[str, ...]) -> None:
+        plant_slots: SlotResolver, text: str, kind: str | None, devices: tuple[str, ...]) -> None:
     """"hace cuánto que" is how long ago, not how warm; a number with its unit after a kind
     is a value, not a device; no humidity sensor is numbered 201 (t-201 is not one)."""
-    slots = SlotResolver(registry_of()).resolve(text, "query_state", lang=detect(text))
+    slots = plant_slots.resolve(text, "query_state", lang=detect(text))
     assert (slots.kind, slots.devices) == (kind, devices)
 
 
@@ -313,11 +323,12 @@ def test_how_warm_and_numbered_names_read_only_what_they_say(
     ("pon el ventilador 3 a 18 grados bajo cero", "es"),
     ("zet ventilator 3 op 18 graden onder nul", "nl"),
 ])
-def test_a_minus_in_words_or_as_a_dash_is_a_negative_value(text: str, lang: str) -> None:
+def test_a_minus_in_words_or_as_a_dash_is_a_negative_value(plant_slots: SlotResolver, text: str,
+                                                           lang: str) -> None:
     """"Minus 18 degrees" or "18 below zero" in any of the languages, or with a typographic
     minus, is -18, never 18: a freezer set to +18 °C is the worst misreading a set point can
     have."""
-    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
+    slots = plant_slots.resolve(text, "set_actuator", lang=lang)
     assert (slots.devices, slots.value) == (("fan-3",), -18.0)
 
 
@@ -334,10 +345,11 @@ def test_a_minus_in_words_or_as_a_dash_is_a_negative_value(text: str, lang: str)
     ("zet ventilator 3 op eenentwintig komma vijf graden", "nl", 21.5),
     ("set fan 3 to twenty one point five", "en", 21.5),
 ])
-def test_numbers_in_words_are_read_whole(text: str, lang: str, value: float) -> None:
+def test_numbers_in_words_are_read_whole(plant_slots: SlotResolver, text: str, lang: str,
+                                         value: float) -> None:
     """A number said in words is read whole, as dictation writes it: "vingt-deux" is 22, not
     20, "quatre-vingt-dix" 90, not 4, and "Komma fünf" no stray 5 (nor "pour cent" a 100)."""
-    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
+    slots = plant_slots.resolve(text, "set_actuator", lang=lang)
     assert (slots.devices, slots.value) == (("fan-3",), value)
 
 
@@ -348,11 +360,11 @@ def test_numbers_in_words_are_read_whole(text: str, lang: str, value: float) -> 
     ("stell Lüfter 3 auf 1,5 bar", "de", 1.5),
     ("set fan 3 to 0,125 bar", "en", 0.125),
 ])
-def test_a_thousands_separator_is_read_as_the_language_writes_it(text: str, lang: str,
-                                                                 value: float) -> None:
+def test_a_thousands_separator_is_read_as_the_language_writes_it(
+        plant_slots: SlotResolver, text: str, lang: str, value: float) -> None:
     """"1,000 rpm" is a thousand in English (it was read as 1) and "1.000" one in German; a
     comma or point before other than three digits is the decimal point."""
-    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang=lang)
+    slots = plant_slots.resolve(text, "set_actuator", lang=lang)
     assert slots.value == value
 
 
@@ -365,8 +377,8 @@ def test_a_thousands_separator_is_read_as_the_language_writes_it(text: str, lang
     ("Ventil 4 zu, bitte", "valve-4", "close"),
 ])
 def test_a_polite_german_request_says_its_value_in_the_zu_infinitive(
-        text: str, device: str, value: str) -> None:
+        plant_slots: SlotResolver, text: str, device: str, value: str) -> None:
     """"... Pumpe 2 auszuschalten?" is off, and the "zu" of "zu öffnen" is "to", not
     "closed": it was read as close, the opposite of what was asked."""
-    slots = SlotResolver(registry_of()).resolve(text, "set_actuator", lang="de")
+    slots = plant_slots.resolve(text, "set_actuator", lang="de")
     assert (slots.devices, slots.value, slots.mentions) == ((device,), value, ())
