@@ -61,12 +61,16 @@ _MORE = (r"\b\d+(?:[.,]\d+)?\s*(?:%|(?!(?:en|a|al|de|à|au|to|on|in|at|auf|op|na
          r"\s*(?:{})\b")
 RELATIVE = _table({
     "en": r"\bby\s+(?:[-+]?\d|(?:a\s+)?(?:few|couple|several)\b)|"
-          + _MORE.format("more|less|higher|lower|warmer|cooler|colder")
+          + _MORE.format("more|less|higher|lower|warmer|hotter|cooler|colder|brighter|dimmer"
+                         "|faster|slower|stronger|weaker")
           + r"|\b(?:a (?:bit|little|tad|touch)|slightly|somewhat|a notch|about|around"
           r"|roughly|approx\w*|circa|partly|partially|mostly|most of the way|part[- ]?way"
           r"|or so|or thereabouts|give or take)\b"
           r"|\d\s*-?ish\b|\b(?:up|down)\s+[-+]?\d|(?:^|\s)\+\s*\d",
-    "de": r"\bum\s+[-+]?\d|" + _MORE.format("mehr|weniger|höher|niedriger")
+    "de": r"\bum\s+[-+]?\d|"
+          + _MORE.format("mehr|weniger|höher|niedriger|wärmer|waermer|kälter|kaelter|kühler"
+                         "|kuehler|heißer|heisser|heller|dunkler|schneller|langsamer|stärker"
+                         "|staerker|schwächer|schwaecher")
           + r"|\b(?:(?:ein )?(?:bisschen|wenig|bissel|stück)|etwas|leicht|ungefähr"
           r"|ungefaehr|etwa|circa|zirka|rund|teilweise|größtenteils|grösstenteils|oder so)\b",
     "fr": r"\b(?:augment|baiss|diminu|rédui|redui|réduis|mont|descend|hauss)\w*\b"
@@ -77,7 +81,9 @@ RELATIVE = _table({
           r".*\b(?:en\s+|un\s+)(?:un\s+)?[-+]?\d|" + _MORE.format("más|mas|menos")
           + r"|\b(?:un (?:poco|poquito)|ligeramente|algo|alrededor|aproximadamente"
           r"|más o menos|mas o menos|unos|unas|parcialmente|en parte)\b",
-    "nl": r"\bmet\s+[-+]?\d|" + _MORE.format("meer|minder|hoger|lager")
+    "nl": r"\bmet\s+[-+]?\d|"
+          + _MORE.format("meer|minder|hoger|lager|warmer|kouder|koeler|heter|lichter"
+                         "|donkerder|sneller|langzamer|trager|sterker|zwakker")
           + r"|\b(?:een (?:beetje|tikje)|iets|ongeveer|circa|zo'n|rond|gedeeltelijk"
           r"|deels|wat (?:hoger|lager|meer|minder|warmer|kouder|verder)|of zo)\b",
 })

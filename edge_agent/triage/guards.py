@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from edge_agent.triage import guard_words as words
-from edge_agent.triage import questions, slot_words
+from edge_agent.triage import number_words, questions, slot_words
 
 _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
     ("relative", words.RELATIVE), ("reported", words.REPORTED), ("reported", words.ACTING),
@@ -81,12 +81,24 @@ def held_back(text: str, lang: str) -> str | None:
     for name, table in _TABLES:
         if any(code in table and table[code].search(low) for code in codes):
             return name
-    if _stepped(low):
+    if _stepped(low) or _stepped_in_other_words(low, lang):
         return "relative"
     if words.QUESTION.search(low) and not any(
             code in words.ASKING_YOU and words.ASKING_YOU[code].search(low) for code in codes):
         return "asked"
     return "several" if words.SEVERAL.search(low) or _two_settings(low, lang) else None
+
+
+def _stepped_in_other_words(low: str, lang: str) -> bool:
+    """Whether a number in another language's words is a step ("sube dos grados la sala 3",
+    told as French): language detection errs on short requests, and a step read as a target
+    sets the wrong value. Converting more words can only hold more commands back."""
+    for other in number_words.NUMBERS:
+        if other != lang:
+            said = slot_words.digits(low, other)
+            if said != low and (_stepped(said) or words.RELATIVE[other].search(said)):
+                return True
+    return False
 
 
 # Clauses of one request: "Licht in Halle A aus und Tor 2 zu", "pump 2 off, valve 4 open"

@@ -84,7 +84,10 @@ _STOP: dict[Language, frozenset[str]] = {
         "dónde", "donde", "pero", "también", "puede", "hace", "son", "tiene", "tienen", "muy",
         "más", "menos", "mucho", "poco", "no", "se", "le", "nos", "usted", "porfa", "oye",
         # nouns as typed without accents
-        "presion", "valvula", "calefaccion", "linea", "deposito", "camara", "bombas")),
+        "presion", "valvula", "calefaccion", "linea", "deposito", "camara", "bombas",
+        # commands and set points as typed: "sube dos grados la sala 3", "bajá la bomba 2"
+        "sube", "subí", "subi", "subir", "baja", "bajá", "bajar", "prende", "prendé", "apagá",
+        "cerrá", "abrí", "poné", "grados", "sala", "dos")),
     "nl": frozenset((
         "de", "het", "een", "zijn", "wat", "welke", "waarom", "hoe", "zet", "doe",
         "aan", "uit", "sluit", "op", "voor", "mij", "alle", "er", "en", "onmiddellijk",

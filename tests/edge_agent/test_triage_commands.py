@@ -83,7 +83,9 @@ def test_two_commands_still_go_to_the_cloud(triage: Triage, text: str) -> None:
     ("niveau du réservoir 3 ?", "fr"), ("pression de la cuve 2", "fr"),
     ("Druck in Linie 2", "de"), ("Pegel im Tank 3?", "de"), ("nivel del depósito 3", "es"),
     ("druk in lijn 2", "nl"), ("¿Qué temperatura hay en la nave 3?", "es"),
-], ids=["fr-niveau", "fr-pression", "de-druck", "de-pegel", "es-nivel", "nl-druk", "es-que"])
+    ("sube dos grados la sala 3", "es"), ("bajá la bomba 2", "es"),
+], ids=["fr-niveau", "fr-pression", "de-druck", "de-pegel", "es-nivel", "nl-druk", "es-que",
+        "es-sube", "es-baja"])
 def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     """A short request with no function word of its own is told by its kind and place nouns
     (a shared "du" or "in" alone would leave it to chance)."""
@@ -119,6 +121,12 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("drop fan 3 by ten percent", "en"), ("raise the heater by a few degrees", "en"),
     ("erhöhe die Heizung um fünf Grad", "de"), ("zet de verwarming drie graden hoger", "nl"),
     ("zet de verwarming in de kantine wat hoger", "nl"),
+    # a comparative after the amount: these set 2 °C before
+    ("Mach es im Verkaufsraum 2 Grad wärmer", "de"), ("maak het 2 graden kouder in hal 2", "nl"),
+    ("make it 2 degrees hotter in room 4", "en"),
+    # number words of the request's language even where detection tells another one: "sube
+    # dos grados" was told as French and set 2 °C
+    ("sube dos grados la sala 3", "es"), ("baja la sala 3 dos grados", "es"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     """A negated command is not its opposite, a change by an amount (said or not) is not a
@@ -144,6 +152,7 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     ("monte le ventilateur 3 à 60 %", "fr"), ("sube el ventilador 3 al 60 %", "es"),
     ("sube la calefacción de la sala 5 hasta 21 grados", "es"),
     ("zet de ventilator op 60 procent", "nl"), ("set fan 3 forty percent", "en"),
+    ("pon la sala 3 a veinte grados", "es"), ("mets la salle 3 à vingt degrés", "fr"),
 ])
 def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
