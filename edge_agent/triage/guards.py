@@ -1,5 +1,5 @@
 """Commands the gateway must not carry out as the model reads them: negated, relative,
-reported, hedged, asked, quoted, deferred, conditional and excepted ones.
+reported, hedged, asked, quoted, deferred, conditional, excepted and corrected ones.
 
 The model knows intents, not meaning: "don't turn off pump 2", "Pumpe 2 nicht ausschalten"
 and "zet pomp 2 niet uit" are ``set_actuator`` with the value "off" at 0.90, and "increase fan
@@ -10,8 +10,9 @@ would repeat a switch nobody asked for. So would "Tom schaltet Pumpe 2 aus" and 
 la pompe 2" (what someone does), "we could turn off pump 2" (a suggestion), "example: pump 2
 off" (not meant) and "remind me to turn off pump 2" (passed on); and so do "maybe turn off
 pump 2", "¿puedo apagar la bomba 2?", "the manual says 'turn off pump 2'", "schalte Pumpe 2
-morgen aus", "turn off pump 2 if the tank is full", "turn off everything but the fan" and
-"set fan 3 to 40 or 50": the gateway switches now, as said, or not at all. Such a command
+morgen aus", "turn off pump 2 if the tank is full", "turn off everything but the fan", "set fan 3 to
+40 or 50" and "Pumpe 2 aus, nein, Pumpe 3" (read whole, it names both pumps): the gateway
+switches now, as said, or not at all. Such a command
 escalates: a cloud model reads it, and its proposal goes through the actuation policy like
 any other.
 
@@ -30,7 +31,8 @@ _TABLES: tuple[tuple[str, dict[str, re.Pattern[str]]], ...] = (
     ("announced", words.ANNOUNCED),
     ("hedged", words.HEDGED),
     ("asked", words.ASKED), ("quoted", words.QUOTED), ("deferred", words.DEFERRED),
-    ("conditional", words.CONDITIONAL), ("excepted", words.EXCEPTED))
+    ("conditional", words.CONDITIONAL), ("excepted", words.EXCEPTED),
+    ("corrected", words.CORRECTED))
 
 # A change by an amount without "by": "turn fan 3 up 10%", "turn the heater up 2 degrees",
 # "Lüfter 3 10 % runter", "baja el ventilador 3 10 %", "fan 3 +10%". A number with a unit is
@@ -70,8 +72,9 @@ def held_back(text: str, lang: str) -> str | None:
     turn off pump 2"), ``relative`` ("increase fan 3 by 10%", "open valve 4 a bit", "turn fan
     3 up 10%"), ``reported`` ("I turned off pump 2"), ``hedged`` ("maybe ..."), ``asked``
     ("should I ...?"), ``quoted``, ``deferred`` ("... at 5 pm", "... for 5 minutes"),
-    ``conditional`` ("if ..."), ``excepted`` ("all but ...") or ``several`` (two values, or two
-    clauses that each set something: "Licht in Halle A aus und Tor 2 zu").
+    ``conditional`` ("if ..."), ``excepted`` ("all but ..."), ``corrected`` ("pump 2 off,
+    no, pump 3") or ``several`` (two values, or two clauses that each set something: "Licht
+    in Halle A aus und Tor 2 zu").
     The request's language and English count, and every language's negations, as requests
     mix them. Number words count as numbers: "by two degrees" is "by 2 degrees"."""
     low = slot_words.digits(text.lower(), lang)

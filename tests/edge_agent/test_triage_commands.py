@@ -127,6 +127,10 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     # number words of the request's language even where detection tells another one: "sube
     # dos grados" was told as French and set 2 °C
     ("sube dos grados la sala 3", "es"), ("baja la sala 3 dos grados", "es"),
+    # corrected as it is given: these switched both pumps, or set the value taken back
+    ("Pumpe 2 aus – nein, Pumpe 3", "de"), ("zet pomp 2 uit, ik bedoel pomp 3", "nl"),
+    ("turn off pump 2 sorry pump 3", "en"), ("set fan 3 to 40, correction, 60", "en"),
+    ("set fan 3 to 40 no 60", "en"), ("Lüfter 3 auf 40, ähm, 60", "de"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     """A negated command is not its opposite, a change by an amount (said or not) is not a
@@ -153,6 +157,9 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     ("sube la calefacción de la sala 5 hasta 21 grados", "es"),
     ("zet de ventilator op 60 procent", "nl"), ("set fan 3 forty percent", "en"),
     ("pon la sala 3 a veinte grados", "es"), ("mets la salle 3 à vingt degrés", "fr"),
+    # "no" as a number, and a "no" or "sorry" before the command, correct nothing
+    ("turn off pump no 2", "en"), ("Nein, schalte Pumpe 2 aus", "de"),
+    ("sorry to bother you, could you turn off pump 2", "en"), ("nee, zet pomp 2 uit", "nl"),
 ])
 def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
