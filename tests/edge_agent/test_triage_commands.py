@@ -141,6 +141,21 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     assert decision.intent != "set_actuator" and decision.route == "escalate", decision
 
 
+@pytest.mark.parametrize("text", [
+    "Pumpe 2 aus – nein, Pumpe 5", "zet pomp 2 uit, ik bedoel pomp 5",
+    "turn off pump 2 sorry pump 5", "apaga la bomba 2, perdón, la 5",
+], ids=["de-nein", "nl-bedoel", "en-sorry", "es-perdon"])
+def test_a_corrected_command_moves_nothing_on_a_gateway_that_has_both(
+        tmp_path: Path, text: str) -> None:
+    """Where both pumps exist and group actions are on, a command taken back as it is given
+    escalates instead of switching both (the cloud reads which one was meant)."""
+    plant = Plant(tmp_path, group_actions=True)
+    decision = Triage(plant.registry).classify(text)
+    if decision.route == "local":  # what the daemon does with a local decision
+        plant.skills.answer(decision)
+    assert plant.sent == [] and decision.route == "escalate", decision
+
+
 @pytest.mark.parametrize("text, lang", [
     ("turn off pump 2", "en"), ("set fan 3 to 40 %", "en"), ("schalte Pumpe 2 aus", "de"),
     ("stelle Lüfter 3 auf 40 %", "de"), ("éteins la pompe 2", "fr"),
