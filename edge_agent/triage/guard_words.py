@@ -384,7 +384,9 @@ _COMMAND = (r"turn|switch|open|close|shut|start|stop|set|put|power|schalte|schal
             r"|enciende|abre|cierra|pon|arranca|prende|zet|schakel|doe|sluit|draai")
 SEVERAL = re.compile(
     rf"\b{_STATE}\s+(?:and|or|then|und|oder|dann|et|ou|puis|y|o|luego|en|of|dan)\s+{_STATE}\b"
-    r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+\d|\d[,.]\d{3}(?!\d)"
+    # two values or two devices to choose from: "40 or 50 %", "pump 2 or pump 5", "Pumpe 2
+    # oder 5", "la bomba 2 o la 5", "pomp P-2 of P-5"
+    r"|\d\s*%?\s+(?:or|oder|ou|o|of)\s+(?:[^\W\d_]+[\s-]+){0,2}\d|\d[,.]\d{3}(?!\d)"
     # German split verbs, two states in one: "auf- und wieder zumachen", "an- und ausschalten"
     r"|\b(?:auf|an|ein|aus|zu|ab)-\s*(?:und|oder)\s"
     # off and on again: "restart", "neu starten", "redémarre", "reinicia", "herstart"

@@ -131,6 +131,9 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("Pumpe 2 aus – nein, Pumpe 3", "de"), ("zet pomp 2 uit, ik bedoel pomp 3", "nl"),
     ("turn off pump 2 sorry pump 3", "en"), ("set fan 3 to 40, correction, 60", "en"),
     ("set fan 3 to 40 no 60", "en"), ("Lüfter 3 auf 40, ähm, 60", "de"),
+    # two devices to choose from are not two to switch
+    ("turn off pump 2 or pump 5", "en"), ("éteins la pompe 2 ou la 5", "fr"),
+    ("apaga la bomba 2 o la 5", "es"), ("zet pomp P-2 of P-5 uit", "nl"),
 ])
 def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     """A negated command is not its opposite, a change by an amount (said or not) is not a
