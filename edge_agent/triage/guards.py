@@ -43,7 +43,13 @@ _DIRECTION = re.compile(
     r"hoch\w*|runter\w*|herunter\w*|rauf\w*|herauf\w*|erh[öo]h\w*|senk\w*|reduzier\w*|"
     r"verringer\w*|steiger\w*|augment\w*|baiss\w*|diminu\w*|r[ée]dui\w*|monte[rsz]?|"
     r"descend\w*|hausse[rsz]?|sube|subir|subid\w*|baja|bajar|aument\w*|disminu\w*|"
-    r"reduc\w*|increment\w*|omhoog|omlaag|hoger|lager|verhoog\w*|verlaag\w*)\b")
+    r"reduc\w*|increment\w*|omhoog|omlaag|hoger|lager|verhoog\w*|verlaag\w*|"
+    # the same said with a pronoun ("subile 2 grados", "bajale"), or as warming or cooling
+    # ("enfría la cámara 2 tres grados", "koel cel 2 2 graden af", "heiz Raum 4 2 Grad")
+    r"sub[ií](?:le|lo|la)|subele|baj[aá](?:le|lo|la)|heat|warm|cool|chill|heiz(?:e|en)?|"
+    r"aufheizen|w[äa]rm(?:e|en)|k[üu]hl(?:e|en)?|abk[üu]hlen|chauff(?:e|er|ez)|"
+    r"r[ée]chauff(?:e|er|ez)|refroidi(?:s|r|ssez)|calient(?:a|e|ar|ale|alo|ala)|"
+    r"enfr[íi](?:a|e|ar|ale|alo|ala)|verwarm(?:en)?|koel(?:en)?|afkoelen|opwarmen)\b")
 _STEP = re.compile(
     r"(?<![\w.,])([-+]?)\d+(?:[.,]\d+)?\s*(?:%|°|percent\b|per\s*cent\b|prozent\b|"
     r"pour\s*cent\b|pourcent\b|por\s*ciento\b|procent\b|degrees?\b|deg\b|grad\b|grados?\b|"
