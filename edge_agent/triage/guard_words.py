@@ -37,12 +37,13 @@ NEGATION = _table({
     "nl": r"\b(?:niet|nooit|geen|niemand|zonder|vermijd\w*|verboden|stop met|hou op|houd op"
           r"|annuleer)\b",
 })
-# A command the speaker corrects as they give it: "Pumpe 2 aus, nein, Pumpe 3", "set fan 3
-# to 40, no wait, 60", "zet pomp 2 uit, ik bedoel pomp 3", "turn off pump 2 sorry pump 3".
-# Read whole, it names both devices or the value taken back. The word must follow something
-# said ("Nein, schalte Pumpe 2 aus" is no correction); "no", "sorry" and the like must follow
-# a value or a state ("pump no 2" is a number, "can you please sorry, could you ..." a
-# restart of politeness).
+# A command the speaker corrects or takes back as they give it: "Pumpe 2 aus, nein, Pumpe
+# 3", "set fan 3 to 40, no wait, 60", "zet pomp 2 uit, ik bedoel pomp 3", "turn off pump 2
+# sorry pump 3", "Pumpe 2 aus, ach lass mal", "zet pomp 2 uit, laat maar". Read whole, it
+# names both devices or the value taken back, or one nobody wants switched any more. The word
+# must follow something said ("Nein, schalte Pumpe 2 aus" is no correction); "no", "sorry"
+# and the like must follow a value or a state ("pump no 2" is a number, "can you please
+# sorry, could you ..." a restart of politeness).
 _AFTER = r"(?<=\w)[\s,;:–—-]+"
 _AFTER_VALUE = (r"(?:(?<=[\d%°])|(?<=\boff)|(?<=\bon)|(?<=\bopen)|(?<=\bclosed)|(?<=\bclose)"
                 r"|(?<=\baus)|(?<=\ban)|(?<=\bein)|(?<=\bzu)|(?<=\bauf)|(?<=\buit)|(?<=\baan)"
@@ -53,11 +54,17 @@ _SORRY = (_AFTER_VALUE + r"(?:no|sorry|oops|pardon|perd[óo]n|oeps|oups)\b"
 _HESITATED = (r"\d\s*(?:%|°\w?)?[\s,;:–—-]*\b(?:uh|um|uhm|er|erm|äh|ähm|öh|euh|heu|eh|ehm"
               r"|este)\b[\s,;:–—-]+[-+]?\d")
 CORRECTED = _table({code: f"{_SORRY}|{_HESITATED}|{_AFTER}(?:{words})\\b" for code, words in {
-    "en": r"no wait|i mean|i meant|correction|scratch that|make that|my bad",
-    "de": r"(?:(?:äh|ähm|oh)\s+)?nein|ich meine?|korrektur|quatsch|besser gesagt",
-    "fr": r"(?:euh\s+)?non|je veux dire|je voulais dire|correction",
-    "es": r"digo|quiero decir|quise decir|mejor dicho|corrijo|correcci[óo]n",
-    "nl": r"(?:eh\s+|uh\s+)?(?:nee|neen)|ik bedoel|correctie|beter gezegd",
+    "en": r"no wait|i mean|i meant|correction|scratch that|make that|my bad|never ?mind"
+          r"|forget it|cancel that|just kidding|jk|leave it(?!\s+(?:on|off|open|closed|running))",
+    "de": r"(?:(?:äh|ähm|oh)\s+)?nein|ich meine?|korrektur|quatsch|besser gesagt|vergiss es"
+          r"|doch nicht|schon gut|(?:ach\s+)?lass (?:mal|es|gut sein)\W*$",
+    "fr": r"(?:euh\s+)?non|je veux dire|je voulais dire|correction|laisse tomber|oublie"
+          r"|je plaisante",
+    "es": r"digo|quiero decir|quise decir|mejor dicho|corrijo|correcci[óo]n|d[ée]ja(?:lo|la)"
+          r"(?!\s+(?:encendid|apagad|abiert|cerrad|prendid|en marcha|as[ií]|puest)\w*)"
+          r"|olv[íi]dalo|mejor no|es broma",
+    "nl": r"(?:eh\s+|uh\s+)?(?:nee|neen)|ik bedoel|correctie|beter gezegd|vergeet het"
+          r"|toch maar niet|grapje|laat (?:maar|het|zitten)\W*$",
 }.items()})
 # Everything but, or instead of, what is named: "turn off everything but the fan",
 # "alles außer Pumpe 2", "tout sauf la pompe 2", "todo menos la bomba 2", "open valve 4

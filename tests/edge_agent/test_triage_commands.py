@@ -131,6 +131,9 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     ("Pumpe 2 aus – nein, Pumpe 3", "de"), ("zet pomp 2 uit, ik bedoel pomp 3", "nl"),
     ("turn off pump 2 sorry pump 3", "en"), ("set fan 3 to 40, correction, 60", "en"),
     ("set fan 3 to 40 no 60", "en"), ("Lüfter 3 auf 40, ähm, 60", "de"),
+    # ... or taken back: these switched pump 2 off
+    ("Pumpe 2 aus, ach lass mal", "de"), ("zet pomp 2 uit, laat maar", "nl"),
+    ("turn off pump 2 – actually, leave it", "en"), ("éteins la pompe 2, oublie", "fr"),
     # warming or cooling by an amount, and a raise with a pronoun: these set 2-3 °C before
     ("enfría la cámara 2 tres grados", "es"), ("koel cel 2 2 graden af", "nl"),
     ("subile 2 grados a la sala 3", "es"), ("heiz Raum 4 2 Grad", "de"),
@@ -183,6 +186,7 @@ def test_a_corrected_command_moves_nothing_on_a_gateway_that_has_both(
     ("sorry to bother you, could you turn off pump 2", "en"), ("nee, zet pomp 2 uit", "nl"),
     ("enfría la cámara 2 a 4 grados", "es"), ("koel de cel tot 4 graden", "nl"),
     ("pon la cámara a 18 grados bajo cero", "es"), ("Wärmepumpe 1 auf 45 Grad", "de"),
+    ("laat maar, zet pomp 2 uit", "nl"), ("lass mal Pumpe 2 an", "de"),
 ])
 def test_plain_commands_are_not_held_back(text: str, lang: str) -> None:
     """Commands with no negation and an absolute value, and names like "ne-2" or "no. 2",
