@@ -68,8 +68,13 @@ CORRECTED = _table({code: f"{_SORRY}|{_HESITATED}|{_AFTER}(?:{words})\\b" for co
 }.items()})
 # Everything but, or instead of, what is named: "turn off everything but the fan",
 # "alles außer Pumpe 2", "tout sauf la pompe 2", "todo menos la bomba 2", "open valve 4
-# instead": read as a command, the device named is the one that must not move.
-EXCEPTED = _table({
+# instead": read as a command, the device named is the one that must not move. So is a
+# device named as the model to follow, after the value: "set fan 3 to 40 like fan 7" set
+# both fans ("I'd like fan 3 at 40" is a wish, not a model).
+_LIKE = (r"|" + _AFTER_VALUE + r"(?:like|same as|similar to|as on|genauso wie|gleich wie|wie"
+         r"|comme|pareil que|igual que|como|lo mismo que|zoals|net als|hetzelfde als)\s+"
+         r"(?:[^\W\d_]+\s+){0,2}[\w-]*\d")
+EXCEPTED = _table({code: words + _LIKE for code, words in {
     "en": r"\b(?:except\w*|but|apart from|other than|besides|instead|rather than)\b",
     "de": r"\b(?:außer|ausser|bis auf|statt|anstatt|stattdessen|anstelle|ausgenommen)\b",
     "fr": r"\b(?:sauf|excepté|excepte|hormis|à part|au lieu|plutôt)\b",
@@ -78,7 +83,7 @@ EXCEPTED = _table({
     "es": r"\b(?:menos(?!\s+\d+(?:[.,]\d+)?\s*(?:°|º|grados?\b|c\b))|excepto|salvo|en lugar"
           r"|en vez|aparte de)\b",
     "nl": r"\b(?:behalve|uitgezonderd|in plaats|i\.p\.v)\b",
-})
+}.items()})
 # "by 10 %", "um 5 Grad", "met 10 %", "de 10 %" / "en 2 grados" after a word that raises or
 # lowers, "un 10 %", and "2 degrees more" ("2 grados más", "2 Grad mehr") in each language;
 # "a bit", "ein bisschen", "un peu", "un poco", "een beetje" (by how much is not said);

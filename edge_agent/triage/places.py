@@ -102,6 +102,14 @@ _HOW = frozenset((
     "ganz", "vollstandig", "manuell", "meteen", "weer", "direct", "nogmaals", "opnieuw",
     "helemaal", "volledig", "handmatig", "suite", "manuellement", "rapidement", "nuevo",
     "nuevamente", "manualmente", "totalmente", "inmediato", "seguida", "ahorita",
+    # the state wished for, after the device: "I'd like pump 2 switched off", "Pumpe 2
+    # ausgeschaltet, bitte", "la bomba 2 apagada ya"
+    "switched", "turned", "set", "shut", "powered", "put", "started", "stopped", "opened",
+    "geschaltet", "ausgeschaltet", "eingeschaltet", "abgeschaltet", "angeschaltet",
+    "gestartet", "gestoppt", "geoffnet", "geschlossen", "allume", "allumee", "eteint",
+    "eteinte", "coupe", "coupee", "arrete", "arretee", "apagado", "apagada", "encendido",
+    "encendida", "prendido", "prendida", "puesto", "puesta", "uitgezet", "aangezet",
+    "uitgeschakeld", "ingeschakeld", "gezet", "gestart", "gestopt", "geopend", "gesloten",
 ))
 _STOP = _NOT_PLACES | _OPENERS | _OF | _ARTICLES | frozenset(lexicon.UNITS) | frozenset(
     slot_words.fold(w) for table in (languages.FUNCTION, languages.TIME_WORDS, languages.UNITS,

@@ -283,6 +283,18 @@ def test_exact_command_says_what_it_published(tmp_path: Path) -> None:
     assert plant.sent == [("fan-3", 40.0)]
 
 
+@pytest.mark.parametrize("text", [
+    "I'd like pump 2 switched off", "i would like pump 2 turned off please",
+    "I want pump 2 shut off now",
+], ids=["switched", "turned", "shut"])
+def test_the_state_wished_for_after_the_device_is_no_place(tmp_path: Path, text: str) -> None:
+    """"pump 2 switched off" names pump 2 and the state wanted, not a place "pump 2
+    switched" the gateway lacks (which got a clarifying question)."""
+    plant = Plant(tmp_path)
+    reply = plant.command(text)
+    assert reply["published"] is True and plant.sent == [("pump-2", "off")], reply
+
+
 def test_group_commands_need_the_policy(tmp_path: Path) -> None:
     """A plural command is refused unless group actions are on; then it says which moved."""
     refused = Plant(tmp_path / "a")
