@@ -107,25 +107,30 @@ _COMPOUND_ENDS = {lang: sorted((w for w, kind in _KINDS[lang].items()
 _SWITCH: dict[str, tuple[tuple[str, str], ...]] = {
     # a separable verb with or without the "zu" of a polite request: "... Pumpe 2 auszuschalten?"
     "de": (("off", r"aus|aus(?:zu)?schalten|aus(?:zu)?machen|ab(?:zu)?schalten|ab(?:zu)?stellen"
-                   r"|stopp\w*|an(?:zu)?halten|deaktivier\w*"),
+                   r"|stopp\w*|an(?:zu)?halten|deaktivier\w*|ausgeschaltet|abgeschaltet|abgestellt"
+                   r"|ausgemacht"),
            # "zu" is "closed", but not as the "to" of another verb ("Ventil 4 zu öffnen")
-           ("close", r"schliess\w*|zu(?:zu)?machen|zu(?:zu)?drehen|zu(?!\s+(?:offne\w*"
+           ("close", r"schliess\w*|geschlossen|zugemacht|zu(?:zu)?machen|zu(?:zu)?drehen"
+                     r"|zu(?!\s+(?:offne\w*"
                      r"|auf\w*|ein\w*|aus\w*|an\w*|ab\w*|start\w*|stopp\w*|schalt\w*"
                      r"|aktivier\w*|deaktivier\w*|betatig\w*)\b)"),
-           ("open", r"offne\w*|offnen|auf(?:zu)?machen|auf(?:zu)?drehen|auf(?=\W*$)"),
+           ("open", r"offne\w*|offnen|geoffnet|auf(?:zu)?machen|aufgemacht|auf(?:zu)?drehen"
+                    r"|auf(?=\W*$)"),
            ("on", r"an|ein|ein(?:zu)?schalten|an(?:zu)?schalten|an(?:zu)?machen|starte\w*"
-                  r"|aktivier\w*")),
-    "fr": (("off", r"eteins|eteindre|eteignez|arrete\w*|stoppe\w*|coupe\w*|desactive\w*"),
+                  r"|aktivier\w*|eingeschaltet|angeschaltet|angemacht|gestartet")),
+    "fr": (("off", r"eteins|eteindre|eteignez|eteint\w*|arrete\w*|stoppe\w*|coupe\w*"
+                   r"|desactive\w*"),
            ("close", r"ferme\w*"),
-           ("open", r"ouvre\w*|ouvrir"),
+           ("open", r"ouvre\w*|ouvrir|ouvert\w*"),
            ("on", r"allume\w*|demarre\w*|active\w*|marche")),
     "es": (("off", r"apaga\w*|deten\w*|detener|desactiva\w*|corta\w*|^\W*para"),
-           ("close", r"cierra\w*|cerrar"),
-           ("open", r"abre|abrir|abra"),
-           ("on", r"enciende\w*|encender|encienda|prende\w*|activa\w*|arranca\w*|en marcha")),
+           ("close", r"cierra\w*|cerrar|cerrad[oa]s?"),
+           ("open", r"abre|abrir|abra|abiert[oa]s?"),
+           ("on", r"enciende\w*|encender|encienda|encendid[oa]s?|prende\w*|prendid[oa]s?"
+                  r"|activa\w*|arranca\w*|en marcha")),
     "nl": (("off", r"uit\w*|stop\w*"),
-           ("close", r"sluit\w*|dicht\w*"),
-           ("open", r"open\w*"),
+           ("close", r"sluit\w*|dicht\w*|gesloten"),
+           ("open", r"open\w*|geopend"),
            ("on", r"aan\w*|start\w*|inschakelen")),
 }
 _SWITCH_PATTERNS = {lang: tuple((value, re.compile(rf"\b(?:{words})\b"))

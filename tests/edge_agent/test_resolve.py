@@ -285,11 +285,13 @@ def test_exact_command_says_what_it_published(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", [
     "I'd like pump 2 switched off", "i would like pump 2 turned off please",
-    "I want pump 2 shut off now",
-], ids=["switched", "turned", "shut"])
+    "I want pump 2 shut off now", "ich hätte gern Pumpe 2 ausgeschaltet",
+    "je voudrais la pompe 2 éteinte", "quiero la bomba 2 apagada",
+], ids=["switched", "turned", "shut", "de-ausgeschaltet", "fr-eteinte", "es-apagada"])
 def test_the_state_wished_for_after_the_device_is_no_place(tmp_path: Path, text: str) -> None:
     """"pump 2 switched off" names pump 2 and the state wanted, not a place "pump 2
-    switched" the gateway lacks (which got a clarifying question)."""
+    switched" the gateway lacks (which got a clarifying question); a participle says the
+    state in German, French and Spanish too."""
     plant = Plant(tmp_path)
     reply = plant.command(text)
     assert reply["published"] is True and plant.sent == [("pump-2", "off")], reply
