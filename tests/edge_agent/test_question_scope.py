@@ -20,7 +20,6 @@ from edge_agent.triage.decision import Slots
 from edge_agent.triage.slots import SlotResolver
 from tests.support.plant import registry_of
 
-_NOW = time.time()
 _READINGS = {"t-104": 22.0, "h-104": 57.0, "t-201": 19.0, "lvl-1": 8.0, "p-7": 7.0}
 
 
@@ -34,10 +33,13 @@ class Site:
         self.registry.add(replace(tank, low=10.0))  # lvl-1 at 8 % is the plant's one alert
         history = History(tmp_path / "h.db", max_rows=1000, max_age_s=7 * 86400)
         ingest = Ingest(self.registry, history, 65536)
+        # Taken now, not when the module was imported: on a slow run the suite reaches these
+        # tests most of an hour after collection, and readings that old are stale alerts.
+        now = time.time()
         for device_id, value in _READINGS.items():
             for age in (7000, 3000, 60):
                 ingest.handle(device_id, f'{{"value": {value - age / 3000}, '
-                                         f'"ts": {_NOW - age}}}'.encode())
+                                         f'"ts": {now - age}}}'.encode())
         self.skills = Skills(self.registry, history, ActuationPolicy([]), lambda *_: None)
         self.triage = triage
         self.slots = SlotResolver(self.registry)
