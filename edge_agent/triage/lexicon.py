@@ -56,6 +56,9 @@ KIND_WORDS = {
     "oxygen": ("oxygen", "o2"),
     "noise": ("noise", "loud"),
 }
+# Actuator kinds a registry may spell as the system rather than the device: what German
+# "Heizung", French "chauffage" and English "heater" name is a "heating" there.
+ACTUATOR_ALIASES = {"heating": "heater", "lighting": "light"}
 KIND_PATTERN = re.compile(r"\b(" + "|".join(sorted(
     (w for words in KIND_WORDS.values() for w in words), key=len, reverse=True)) + r")\b")
 KIND_OF_WORD = {w: k for k, words in KIND_WORDS.items() for w in words}

@@ -116,7 +116,7 @@ class NameIndex:
             out.append(("areas", compact(device.area), device.area))
         kind = device.kind.lower()
         if kind:
-            canonical = lexicon.KIND_OF_WORD.get(kind, kind)
+            canonical = lexicon.KIND_OF_WORD.get(kind) or lexicon.ACTUATOR_ALIASES.get(kind, kind)
             out.append(("kinds", canonical, device.kind))
             if device.role == "actuator":
                 out.append(("actuator_kinds", kind, canonical))

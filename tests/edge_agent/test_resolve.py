@@ -297,6 +297,21 @@ def test_the_state_wished_for_after_the_device_is_no_place(tmp_path: Path, text:
     assert reply["published"] is True and plant.sent == [("pump-2", "off")], reply
 
 
+@pytest.mark.parametrize(("text", "lang"), [
+    ("set the heater in zone 3 to 21", "en"), ("stell die Heizung in Zone 3 auf 21 Grad", "de"),
+    ("mets le chauffage de la zone 3 à 21", "fr"),
+    ("pon la calefacción de la zona 3 a 21 grados", "es"),
+    ("zet de verwarming in zone 3 op 21 graden", "nl"),
+], ids=["en", "de", "fr", "es", "nl"])
+def test_a_heating_is_what_every_language_calls_a_heater(text: str, lang: str) -> None:
+    """A registry's "heating" actuator is the one "Heizung", "chauffage" and "heater" name
+    (they found none and asked which device was meant)."""
+    registry = registry_of(Device("heat-1", "actuator", "heating", "zone 3", "Cel",
+                                  control="level", min_value=5, max_value=30))
+    slots = SlotResolver(registry).resolve(text, "set_actuator", lang=lang)
+    assert Resolver(registry).resolve(slots, role="actuator", lang=lang).ids == ["heat-1"]
+
+
 def test_group_commands_need_the_policy(tmp_path: Path) -> None:
     """A plural command is refused unless group actions are on; then it says which moved."""
     refused = Plant(tmp_path / "a")
