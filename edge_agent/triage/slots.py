@@ -203,7 +203,9 @@ class SlotResolver:
             # the kind then matches no actuator (a question), not the fan that is in zone 3.
             kind, _ = _kind(scan.free_text(norm), index, "query_state", lang)
         value, unit = values.value(scan.free_text(norm_free), intent, lang)
-        several = intent == "set_actuator" and values.count(scan.free_text(norm_free)) > 1
+        free = scan.free_text(norm_free)
+        several = intent == "set_actuator" and (values.count(free) > 1
+                                                or values.state_and_number(free, lang))
         status = next((name for name, p in lexicon.STATUS if p.search(text.lower())), None) \
             if intent == "list_devices" else None
         plural = (plural_kind or _PLURAL.search(norm) is not None

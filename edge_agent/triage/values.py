@@ -131,6 +131,22 @@ def count(text: str) -> int:
     return len({match.group(1) for match in lexicon.VALUE.finditer(text)})
 
 
+# A word that makes the number after it the value to set ("to 40", "auf 40", "zu 40", "à 40",
+# "op 40"), or the next name of a list ("vents 1 and 2", "ventanas 1 y 2").
+_TARGET_BEFORE = re.compile(r"\b(?:to|at|auf|bei|zu|à|a|al|sur|op|naar|tot|hasta"
+                            r"|and|und|et|y|e|en|&)\s+$|[,&]\s*$")
+
+
+def state_and_number(text: str, lang: str = languages.DEFAULT) -> bool:
+    """Whether a command (names blanked) says a state and a bare number no target word
+    introduces: "turn off fan 3 7" is "off", or 7 %, or fans 3 and 7; read as 7 % it set the
+    fan it was to turn off."""
+    if slot_words.switch(text, lang) is None:
+        return False
+    return any(not match.group(2) and not _TARGET_BEFORE.search(text[:match.start()])
+               for match in lexicon.VALUE.finditer(text))
+
+
 def value(text: str, intent: Intent,
            lang: str = languages.DEFAULT) -> tuple[float | str | None, str | None]:
     """A number with its unit; for actuator commands without a number, an on/off word

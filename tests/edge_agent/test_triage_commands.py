@@ -151,6 +151,21 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "turn off fan 3 7", "schalte Lüfter 3 7 aus", "apaga el ventilador 3 7",
+], ids=["en", "de", "es"])
+def test_a_state_and_a_bare_number_move_nothing(tmp_path: Path, text: str) -> None:
+    """"turn off fan 3 7" is off, or 7 %, or fans 3 and 7: it set fan 3 to 7 %; now it
+    escalates ("turn fan 3 on to 40" and "vents 1 and 2" keep their value and devices)."""
+    plant = Plant(tmp_path, group_actions=True)
+    decision = Triage(plant.registry).classify(text)
+    if decision.route == "local":  # what the daemon does with a local decision
+        plant.skills.answer(decision)
+    assert plant.sent == [] and decision.route == "escalate", decision
+    kept = Triage(plant.registry).classify("turn fan 3 on to 40")
+    assert kept.route == "local" and kept.slots.value == 40.0
+
+
+@pytest.mark.parametrize("text", [
     "Pumpe 2 aus – nein, Pumpe 5", "zet pomp 2 uit, ik bedoel pomp 5",
     "turn off pump 2 sorry pump 5", "apaga la bomba 2, perdón, la 5",
 ], ids=["de-nein", "nl-bedoel", "en-sorry", "es-perdon"])
