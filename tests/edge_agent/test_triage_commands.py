@@ -12,6 +12,7 @@ from edge_agent.floors import COMMAND_FLOOR
 from edge_agent.messages import say
 from edge_agent.registry import Registry
 from edge_agent.triage import Triage
+from edge_agent.triage.decision import Decision
 from edge_agent.triage.guards import held_back, not_alerts
 from edge_agent.triage.languages import detect
 from tests.support.plant import Plant, registry_of
@@ -150,6 +151,15 @@ def test_negated_and_relative_commands_escalate(text: str, lang: str) -> None:
     assert decision.intent != "set_actuator" and decision.route == "escalate", decision
 
 
+def _asked(plant: Plant, text: str) -> Decision:
+    """Triage over the plant's registry, and the skill's answer if the decision is local, as
+    the daemon would; the decision."""
+    decision = Triage(plant.registry).classify(text)
+    if decision.route == "local":
+        plant.skills.answer(decision)
+    return decision
+
+
 @pytest.mark.parametrize("text", [
     "turn off fan 3 7", "schalte Lüfter 3 7 aus", "apaga el ventilador 3 7",
 ], ids=["en", "de", "es"])
@@ -157,9 +167,7 @@ def test_a_state_and_a_bare_number_move_nothing(tmp_path: Path, text: str) -> No
     """"turn off fan 3 7" is off, or 7 %, or fans 3 and 7: it set fan 3 to 7 %; now it
     escalates ("turn fan 3 on to 40" and "vents 1 and 2" keep their value and devices)."""
     plant = Plant(tmp_path, group_actions=True)
-    decision = Triage(plant.registry).classify(text)
-    if decision.route == "local":  # what the daemon does with a local decision
-        plant.skills.answer(decision)
+    decision = _asked(plant, text)
     assert plant.sent == [] and decision.route == "escalate", decision
     kept = Triage(plant.registry).classify("turn fan 3 on to 40")
     assert kept.route == "local" and kept.slots.value == 40.0
@@ -174,9 +182,7 @@ def test_a_corrected_command_moves_nothing_on_a_gateway_that_has_both(
     """Where both pumps exist and group actions are on, a command taken back as it is given
     escalates instead of switching both (the cloud reads which one was meant)."""
     plant = Plant(tmp_path, group_actions=True)
-    decision = Triage(plant.registry).classify(text)
-    if decision.route == "local":  # what the daemon does with a local decision
-        plant.skills.answer(decision)
+    decision = _asked(plant, text)
     assert plant.sent == [] and decision.route == "escalate", decision
 
 
