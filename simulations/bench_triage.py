@@ -11,8 +11,9 @@ language, written blind before the triage-2.6 templates; ``fresh3_unseen`` likew
 ``fresh4`` sets (40 per language, written blind before the triage-2.7 templates) and the
 ``fresh5``, ``fresh6`` and ``fresh7`` sets (50 per language each, written blind after
 triage-2.7 shipped; fresh6 after fresh5 had been read, fresh7, an ordinary week's traffic
-rather than a stress test, while fresh6 was still unread), ``fresh8`` and ``fresh9`` (the
-same, written after triage-2.8 shipped, fresh9 after fresh8 had been scored), each with its
+rather than a stress test, while fresh6 was still unread), ``fresh8``, ``fresh9`` and
+``fresh10`` (the same, written after triage-2.8 shipped, each after the one before had been
+scored), each with its
 ``_unseen`` subset, and 60 requests per language of the templated held-out sample (fold 6,
 unseen templates and names).
 For each language: routed accuracy, local precision, escalation recall, local share,
@@ -72,7 +73,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 # The sets written blind, each before a round of template changes (see the module docstring).
 BLIND_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
-              "fresh9")
+              "fresh9", "fresh10")
 
 
 def sets() -> dict[str, dict[str, list[dict[str, str]]]]:

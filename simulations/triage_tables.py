@@ -19,7 +19,7 @@ from typing import Any
 
 LANGS = ("en", "de", "fr", "es", "nl")
 SETS = ("handwritten", "unseen", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6",
-        "fresh7", "fresh8", "fresh9", "fresh9_unseen", "heldout")
+        "fresh7", "fresh8", "fresh9", "fresh10", "fresh10_unseen", "heldout")
 INTENTS = ("query_state", "query_history", "set_actuator", "list_devices", "list_alerts",
            "escalate")
 
@@ -75,7 +75,7 @@ def per_intent(run: dict[str, Any], name: str = "unseen") -> list[str]:
 
 
 def targets(run: dict[str, Any]) -> list[str]:
-    """The issue's targets on the unseen sets, and the blind fresh6 to fresh9 beside them."""
+    """The issue's targets on the unseen sets, and the blind fresh6 to fresh10 beside them."""
     lines = ["| target | " + " | ".join(label for label, _ in _systems(run)) + " |",
              "|---|" + "---|" * len(_systems(run))]
     rows = [("English unseen routed right ≥ 95 %", "en/unseen", "accuracy"),
@@ -84,7 +84,7 @@ def targets(run: dict[str, Any]) -> list[str]:
     rows += [(f"{lang} unseen routed right ≥ 90 %", f"{lang}/unseen", "accuracy")
              for lang in LANGS[1:]]
     rows += [(f"blind {name}, {lang}, routed right (no target)", f"{lang}/{name}", "accuracy")
-             for name in ("fresh6", "fresh7", "fresh8", "fresh9") for lang in LANGS]
+             for name in ("fresh6", "fresh7", "fresh8", "fresh9", "fresh10") for lang in LANGS]
     for title, key, figure in rows:
         cells = [_pct(quality[key][figure]) if key in quality else "—"
                  for _, quality in _systems(run)]
