@@ -126,6 +126,13 @@ _ON_A_PLACE = re.compile(r"(?<!turn )(?<!switch )(?<!power )(?<!put )(?<!it )(?<
                          r"[^\W\d_])")
 
 
+# Doing something to a device that is no switch: "... en de voerbak vullen", "fill tank 2".
+_ACTS = re.compile(
+    r"\b(?:fill|refill|empty|drain|flush|vullen|bijvullen|legen|leegmaken|spoelen|füllen"
+    r"|fuellen|auffüllen|leeren|entleeren|spülen|spuelen|remplir|remplis|remplissez|vider|vide"
+    r"|videz|rincer|llenar|llena|rellenar|rellena|vaciar|vac[íi]a|enjuagar)\b")
+
+
 def _two_settings(low: str, lang: str) -> bool:
     """Whether two clauses of a command each set something ("Licht in Halle A aus und Tor 2
     zu", "fan 3 to 40 % and pump 2 on"): two commands in one, where the model reads one
@@ -137,7 +144,7 @@ def _two_settings(low: str, lang: str) -> bool:
     for clause in clauses:
         said = slot_words.fold(_ON_A_PLACE.sub("", clause))
         if clause and (slot_words.switch(said, lang) is not None
-                       or _TARGET_VALUE.search(clause)):
+                       or _TARGET_VALUE.search(clause) or _ACTS.search(clause)):
             settings += 1
     return settings >= 2
 

@@ -41,7 +41,7 @@ SUPERLATIVE = re.compile(
 # ("which zone was warmest yesterday"), where "the highest temperature in zone 3 yesterday"
 # is one sensor's maximum, and so is "quelle a été / cuál fue la temperatura más alta".
 _WHICH = re.compile(
-    r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|(?:quel(?:le)?s?|"
+    r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|l(?:a|es)?quel(?:le)?s?|(?:quel(?:le)?s?|"
     r"cu[áa]l(?:es)?)(?! (?:a été|ont été|est|sont|était|fut|fue|fueron|es|son|era|ha sido)\b))\b")
 # A comparison: with a word that asks which one or where, "more", "less" and "most" rank
 # devices or places ("which barn used the most water this month", "cuál de las naves ha
@@ -49,7 +49,7 @@ _WHICH = re.compile(
 # "nichts mehr", "niet meer", "ne ... plus", "not any more" are "no longer".
 _COMPARATIVE = re.compile(
     r"\b(?:more|most(?! recent)|less|least|m[áa]s|menos|mehr|meisten|weniger|wenigsten|meer|"
-    r"meest|minder|minst)\b|\b(?:le|la|les) (?:plus|moins)\b|\b(?:plus|moins) d[e']")
+    r"meest|meeste|minder|minst|minste)\b|\b(?:le|la|les) (?:plus|moins)\b|\b(?:plus|moins) d[e']")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|nicht|nichts|kein\w*|nie|ne|pas|jamais|niet|niets|geen|nooit|nunca)\b"
     r"|n[’']t\b|\bn[’']")
@@ -136,20 +136,38 @@ _ALERT_COMPOUND = re.compile(
     r"\w+(?:warnung|warnungen|alarm|alarme|störung|stoerung|störungen|stoerungen|meldung|"
     r"meldungen|waarschuwing|waarschuwingen|alarmen|storing|storingen|melding|meldingen)\b")
 
+# What someone thinks is no reading: "Il va geler cette nuit, tu crois ?", "glaubst du, das
+# reicht?", "¿crees que aguanta?", "denk je dat ...".
+_OPINION = re.compile(
+    r"\b(?:do you think|you think|d'you think|tu crois|tu penses|crois-tu|penses-tu|vous croyez"
+    r"|vous pensez|croyez-vous|pensez-vous|glaubst du|denkst du|meinst du|glauben sie|meinen sie"
+    r"|denken sie|crees|cree usted|piensas|piensa usted|denk je|denkt u|vind je|vindt u)\b")
+# A command in the infinitive, without a question: "Rolltor 4 noch nicht öffnen, da steht ein
+# Stapler davor", "klep 4 sluiten", "ne pas ouvrir la porte 2". Read as a question, it would be
+# answered with the door's state. "aan het sluiten", "am öffnen" ask whether it is closing.
+_INFINITIVE_ORDER = re.compile(
+    r"(?<!aan het )(?<!am )(?<!beim )\b(?:öffnen|oeffnen|schließen|schliessen|ausschalten"
+    r"|einschalten|abschalten|anschalten|aufmachen|zumachen|openen|sluiten|uitzetten|aanzetten|uitschakelen|inschakelen|ouvrir"
+    r"|fermer|éteindre|eteindre|allumer|abrir|cerrar|apagar|encender)\b")
+_ASKS = re.compile(r"[?¿]")
+
 QUESTIONS = frozenset(("query_state", "query_history", "list_devices", "list_alerts"))
 
 
 def beyond_a_reading(text: str, intent: str) -> str | None:
     """Why a question read as ``intent`` must not be answered here from the readings
-    (``ranking``, ``forecast``, ``order``, ``advice``, or ``alerts`` named in a compound), or
+    (``ranking``, ``forecast``, ``order`` (a command in it, or one in the infinitive),
+    ``advice`` (how, whether, why, or an opinion), or ``alerts`` named in a compound), or
     None."""
     if intent not in QUESTIONS:
         return None
     low = text.lower()
     if _ORDER_CLAUSE.search(low):
         return "order"
-    if _ADVICE.search(low):
+    if _ADVICE.search(low) or _OPINION.search(low):
         return "advice"
+    if _INFINITIVE_ORDER.search(low) and not _ASKS.search(low):
+        return "order"
     if intent in ("query_state", "query_history") and _ALERT_COMPOUND.search(low):
         return "alerts"
     if _FORECAST.search(low) or _asks_ahead(low):

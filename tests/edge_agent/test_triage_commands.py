@@ -138,6 +138,8 @@ def test_a_kind_and_a_name_tell_the_language(text: str, lang: str) -> None:
     # warming or cooling by an amount, and a raise with a pronoun: these set 2-3 °C before
     ("enfría la cámara 2 tres grados", "es"), ("koel cel 2 2 graden af", "nl"),
     ("subile 2 grados a la sala 3", "es"), ("heiz Raum 4 2 Grad", "de"),
+    # a second thing to do that is no switch: "... and fill the feeder"
+    ("Licht aan in stal 2 en de voerbak vullen", "nl"),
     # two devices to choose from are not two to switch
     ("turn off pump 2 or pump 5", "en"), ("éteins la pompe 2 ou la 5", "fr"),
     ("apaga la bomba 2 o la 5", "es"), ("zet pomp P-2 of P-5 uit", "nl"),

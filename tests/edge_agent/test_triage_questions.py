@@ -61,6 +61,12 @@ def triage() -> Triage:
     ("was steht gerade auf Störung im Kesselhaus, und woran liegt das?", "advice"),
     ("interprète-moi les alarmes de la chaufferie", "advice"),
     ("why is there an alarm on pump 2?", "advice"),
+    # fresh10's wrong local answers, read after it was scored (2026-12-08)
+    ("Laquelle des chambres froides a le plus consommé ce mois-ci ?", "ranking"),
+    ("Welke koelcel verbruikt het meeste stroom?", "ranking"),
+    ("Il va geler cette nuit sur le parc, tu crois ?", "advice"),
+    ("glaubst du, das Silo 3 reicht noch?", "advice"),
+    ("Rolltor 4 noch nicht öffnen, da steht noch ein Stapler davor", "order"),
 ])
 def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: str) -> None:
     """Each is escalated, whatever intent the model reads: one reading would answer a
@@ -97,6 +103,9 @@ def test_rankings_forecasts_and_orders_escalate(triage: Triage, text: str, why: 
     ("wie warm ist es in Zone 3?", "query_state"),
     ("hoe warm is het in zone 3?", "query_state"),
     ("hoe staat pomp 2 erbij?", "query_state"),
+    ("is de sectionaaldeur 2 aan het sluiten", "query_state"),
+    ("ist das Rolltor 4 noch am öffnen?", "query_state"),
+    ("Rolltor 4: öffnen oder zu?", "query_state"),
 ])
 def test_one_sensors_extreme_and_plain_requests_are_not_held(text: str, intent: str) -> None:
     """One sensor's maximum over a window, "most recent", a start and a stop, alerts and
