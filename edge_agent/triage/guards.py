@@ -10,11 +10,10 @@ would repeat a switch nobody asked for. So would "Tom schaltet Pumpe 2 aus" and 
 la pompe 2" (what someone does), "we could turn off pump 2" (a suggestion), "example: pump 2
 off" (not meant) and "remind me to turn off pump 2" (passed on); and so do "maybe turn off
 pump 2", "¿puedo apagar la bomba 2?", "the manual says 'turn off pump 2'", "schalte Pumpe 2
-morgen aus", "turn off pump 2 if the tank is full", "turn off everything but the fan", "set fan 3 to
-40 or 50" and "Pumpe 2 aus, nein, Pumpe 3" (read whole, it names both pumps): the gateway
-switches now, as said, or not at all. Such a command
-escalates: a cloud model reads it, and its proposal goes through the actuation policy like
-any other.
+morgen aus", "turn off pump 2 if the tank is full", "turn off everything but the fan", "set
+fan 3 to 40 or 50" and "Pumpe 2 aus, nein, Pumpe 3" (read whole, it names both pumps): the
+gateway switches now, as said, or not at all. Such a command escalates: a cloud model reads
+it, and its proposal goes through the actuation policy like any other.
 
 The words are in ``guard_words``.
 """

@@ -41,8 +41,9 @@ SUPERLATIVE = re.compile(
 # ("which zone was warmest yesterday"), where "the highest temperature in zone 3 yesterday"
 # is one sensor's maximum, and so is "quelle a été / cuál fue la temperatura más alta".
 _WHICH = re.compile(
-    r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|l(?:a|es)?quel(?:le)?s?|(?:quel(?:le)?s?|"
-    r"cu[áa]l(?:es)?)(?! (?:a été|ont été|est|sont|était|fut|fue|fueron|es|son|era|ha sido)\b))\b")
+    r"\b(?:which|where|welche[rsmn]?|wo|o[ùu]|d[óo]nde|welke?|waar|l(?:a|es)?quel(?:le)?s?"
+    r"|(?:quel(?:le)?s?|cu[áa]l(?:es)?)"
+    r"(?! (?:a été|ont été|est|sont|était|fut|fue|fueron|es|son|era|ha sido)\b))\b")
 # A comparison: with a word that asks which one or where, "more", "less" and "most" rank
 # devices or places ("which barn used the most water this month", "cuál de las naves ha
 # gastado más agua", "welcher Stall hat mehr verbraucht"), unless the request is negated:
@@ -147,7 +148,8 @@ _OPINION = re.compile(
 # answered with the door's state. "aan het sluiten", "am öffnen" ask whether it is closing.
 _INFINITIVE_ORDER = re.compile(
     r"(?<!aan het )(?<!am )(?<!beim )\b(?:öffnen|oeffnen|schließen|schliessen|ausschalten"
-    r"|einschalten|abschalten|anschalten|aufmachen|zumachen|openen|sluiten|uitzetten|aanzetten|uitschakelen|inschakelen|ouvrir"
+    r"|einschalten|abschalten|anschalten|aufmachen|zumachen|openen|sluiten|uitzetten"
+    r"|aanzetten|uitschakelen|inschakelen|ouvrir"
     r"|fermer|éteindre|eteindre|allumer|abrir|cerrar|apagar|encender)\b")
 _ASKS = re.compile(r"[?¿]")
 
